@@ -1,0 +1,129 @@
+"""The two output forms of ``status``: text for people, JSON for programs.
+
+The JSON form is a stable interface (documented in the README): keys are only ever added.
+Percents are 0-100, times ISO-8601 UTC. It never carries a cookie or token.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from claude_meter.core.display import (
+    format_extra_usage,
+    format_percent,
+    format_reset,
+    plan_label,
+    text_bar,
+)
+from claude_meter.core.grades import grade_for
+from claude_meter.core.models import ExtraUsage, FetchError, FetchResult, Snapshot
+from claude_meter.core.usage import worst_of, worst_window
+
+_LABEL_WIDTH = 28
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """``2026-11-25T13:00:00Z``; None stays None."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _error(error: FetchError | None) -> dict[str, object] | None:
+    if error is None:
+        return None
+    return {"kind": error.kind, "message": error.message, "retry_at": iso_utc(error.retry_at)}
+
+
+def _extra(extra: ExtraUsage | None) -> dict[str, object] | None:
+    if extra is None:
+        return None
+    return {
+        "is_enabled": extra.is_enabled,
+        "used_credits": extra.used_credits,
+        "monthly_limit": extra.monthly_limit,
+        "currency": extra.currency,
+        "decimal_places": extra.decimal_places,
+        "percent": _percent(extra.percent),
+    }
+
+
+def _organization(snapshot: Snapshot) -> dict[str, object]:
+    worst = worst_window(snapshot.windows)
+    return {
+        "uuid": snapshot.org_uuid,
+        "name": snapshot.org_name,
+        "email": snapshot.account_email,
+        "plan": snapshot.plan,
+        "windows": [
+            {
+                "key": w.key,
+                "label": w.label,
+                "percent": _percent(w.percent),
+                "resets_at": iso_utc(w.resets_at),
+            }
+            for w in snapshot.windows
+        ],
+        "worst": None if worst is None else {"key": worst.key, "percent": _percent(worst.percent)},
+        "extra_usage": _extra(snapshot.extra_usage),
+        "error": _error(snapshot.error),
+    }
+
+
+def to_json_object(result: FetchResult) -> dict[str, object]:
+    """The ``status --json`` object."""
+    worst = worst_of(result.snapshots)
+    return {
+        "fetched_at": iso_utc(result.fetched_at),
+        "source": result.source,
+        "organizations": [_organization(s) for s in result.snapshots],
+        "worst": None
+        if worst is None
+        else {"org": worst[0].org_uuid, "key": worst[1].key, "percent": _percent(worst[1].percent)},
+        "error": _error(result.error),
+    }
+
+
+def render_json(result: FetchResult) -> str:
+    return json.dumps(to_json_object(result), ensure_ascii=False)
+
+
+def render_human(result: FetchResult, now: datetime, *, color: bool = False) -> str:
+    """One block per organization, one line per window."""
+    lines: list[str] = []
+    for snapshot in result.snapshots:
+        if lines:
+            lines.append("")
+        lines.append(_heading(snapshot))
+        if snapshot.error is not None:
+            lines.append(f"  ! {snapshot.error.message}")
+            continue
+        if not snapshot.windows and snapshot.extra_usage is None:
+            lines.append("  (no usage windows on this plan)")
+        for window in snapshot.windows:
+            percent = format_percent(window.percent).rjust(4)
+            bar = text_bar(window.percent)
+            if color:
+                code = grade_for(window.percent).ansi
+                percent, bar = f"\x1b[{code}m{percent}\x1b[0m", f"\x1b[{code}m{bar}\x1b[0m"
+            label = window.label.ljust(_LABEL_WIDTH)
+            lines.append(f"  {label} {percent}  {bar}  {format_reset(window.resets_at, now)}")
+        if snapshot.extra_usage is not None:
+            label = "Extra usage".ljust(_LABEL_WIDTH)
+            lines.append(f"  {label} {format_extra_usage(snapshot.extra_usage)}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _heading(snapshot: Snapshot) -> str:
+    parts = [snapshot.org_name or snapshot.org_uuid or "Claude"]
+    if snapshot.account_email:
+        parts.append(snapshot.account_email)
+    plan = plan_label(snapshot.plan)
+    if plan:
+        parts.append(plan)
+    return " · ".join(parts)

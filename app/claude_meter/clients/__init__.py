@@ -1,0 +1,1 @@
+"""HTTP clients for the two routes to the usage report: claude.ai (web) and Claude Code (OAuth)."""

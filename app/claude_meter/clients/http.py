@@ -1,0 +1,257 @@
+"""One guarded GET shared by both clients: bounded in time and size, errors made typed.
+
+httpx's timeouts apply per network operation, so a server that drips a byte every few
+seconds could hold a request forever; :func:`guarded_get` also enforces a total deadline
+and a size cap while it reads the body. Transport failures become :class:`NetworkError`
+and HTTP failures the typed errors of :mod:`claude_meter.core.errors`, with messages a
+person can act on. No message ever carries a header value.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Final, Literal
+
+import httpx
+
+from claude_meter.core.errors import (
+    CloudflareChallenge,
+    MeterError,
+    NetworkError,
+    NotSignedIn,
+    RateLimited,
+    ServerError,
+    SessionExpired,
+    UnexpectedResponse,
+)
+
+Route = Literal["web", "oauth"]
+
+CONNECT_TIMEOUT: Final = 5.0
+READ_TIMEOUT: Final = 10.0
+TOTAL_TIMEOUT: Final = 20.0
+MAX_BODY: Final = 2 * 1024 * 1024
+
+#: A current desktop Chrome, like the page's own requests.
+BROWSER_USER_AGENT: Final = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
+)
+
+_HOST: Final[dict[Route, str]] = {"web": "claude.ai", "oauth": "Anthropic's API"}
+
+
+def make_http_client(base_url: str, *, verify: bool | str = True) -> httpx.Client:
+    """An httpx client with finite timeouts that never follows redirects.
+
+    Redirects are refused so that a cookie or token never follows a ``Location`` to another
+    host. Proxy settings from the environment are honoured, except for loopback test servers.
+    """
+    loopback = "://127." in base_url or "://localhost" in base_url or "://[::1]" in base_url
+    return httpx.Client(
+        base_url=base_url,
+        timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
+        follow_redirects=False,
+        trust_env=not loopback,
+        verify=verify,
+    )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A complete HTTP answer, read within the deadline."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+    @property
+    def is_html(self) -> bool:
+        kind = self.headers.get("content-type", "").lower()
+        head = self.body.lstrip()[:15].lower()
+        return "text/html" in kind or head.startswith((b"<!doctype", b"<html"))
+
+    def json(self, route: Route) -> object:
+        """The body as JSON, or :class:`UnexpectedResponse`."""
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError):
+            raise UnexpectedResponse(_changed(route)) from None
+
+    def error_type(self) -> str:
+        """``error.type`` of an Anthropic JSON error body, or ''."""
+        try:
+            data = json.loads(self.body)
+        except (ValueError, UnicodeDecodeError):
+            return ""
+        error = data.get("error") if isinstance(data, dict) else None
+        kind = error.get("type") if isinstance(error, dict) else None
+        return kind if isinstance(kind, str) else ""
+
+    def error_message(self) -> str:
+        try:
+            data = json.loads(self.body)
+        except (ValueError, UnicodeDecodeError):
+            return ""
+        error = data.get("error") if isinstance(data, dict) else None
+        message = error.get("message") if isinstance(error, dict) else None
+        return message if isinstance(message, str) else ""
+
+
+def guarded_get(
+    client: httpx.Client,
+    path: str,
+    headers: Mapping[str, str],
+    route: Route,
+    *,
+    total_timeout: float = TOTAL_TIMEOUT,
+    max_body: int = MAX_BODY,
+) -> Answer:
+    """GET ``path``, read the whole body within ``total_timeout``; transport errors typed."""
+    deadline = time.monotonic() + total_timeout
+    where = _HOST[route]
+    try:
+        with client.stream("GET", path, headers=dict(headers)) as response:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > max_body:
+                    raise UnexpectedResponse(
+                        f"{where} sent an answer larger than {max_body // 1024} KiB; ignored it."
+                    )
+                if time.monotonic() > deadline:
+                    raise NetworkError(_timeout_message(where))
+                chunks.append(chunk)
+            return Answer(response.status_code, response.headers, b"".join(chunks))
+    except httpx.TimeoutException:
+        raise NetworkError(_timeout_message(where)) from None
+    except httpx.ConnectError as exc:
+        raise NetworkError(_connect_message(where, exc)) from None
+    except (httpx.TransportError, httpx.DecodingError) as exc:
+        raise NetworkError(
+            f"The connection to {where} broke off ({type(exc).__name__}). "
+            "The last numbers are kept; ClaudeMeter will try again."
+        ) from None
+    except httpx.InvalidURL:
+        raise NetworkError(f"Could not build a request to {where}.") from None
+
+
+def _timeout_message(where: str) -> str:
+    return (
+        f"{where} did not answer in time. Check your internet connection; "
+        "the last numbers are kept and ClaudeMeter will try again."
+    )
+
+
+def _connect_message(where: str, exc: Exception) -> str:
+    text = str(exc).lower()
+    if "certificate" in text or "ssl" in text or "tls" in text:
+        why = "the secure connection could not be verified (a proxy or antivirus may intercept it)"
+    elif "name" in text and ("resolve" in text or "known" in text or "temporary" in text):
+        why = "its address could not be looked up (no internet or DNS trouble)"
+    elif "refused" in text:
+        why = "the connection was refused"
+    else:
+        why = "no connection could be made"
+    return f"Can't reach {where}: {why}. The last numbers are kept; ClaudeMeter will try again."
+
+
+def _changed(route: Route) -> str:
+    return (
+        f"{_HOST[route]} answered in a shape ClaudeMeter does not understand (the private "
+        "endpoint may have changed). The last good numbers are kept; look for an update."
+    )
+
+
+def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
+    """``Retry-After`` as a time: seconds (``0`` included) or an HTTP date; None if absent/bad."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return now + timedelta(seconds=min(int(value), 7 * 86400))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when
+
+
+EXPIRED_WEB: Final = (
+    "Your claude.ai session has expired or was signed out. Sign in to claude.ai in your "
+    "browser again (or paste a new session), then refresh."
+)
+EXPIRED_OAUTH: Final = "Claude Code's sign-in has expired: run `claude` once to renew the sign-in."
+CLOUDFLARE: Final = (
+    "claude.ai asked for a browser check (Cloudflare) instead of answering. Your session is "
+    "probably fine: open claude.ai in your browser once, or use the ClaudeMeter browser "
+    "extension, then refresh."
+)
+
+
+def raise_for_answer(answer: Answer, route: Route, now: datetime) -> None:
+    """Raise the typed error an unsuccessful answer stands for; return on 2xx."""
+    status = answer.status
+    if 200 <= status < 300:
+        return
+    where = _HOST[route]
+    challenged = answer.headers.get("cf-mitigated", "").lower() == "challenge"
+    if status in (403, 503) and (challenged or answer.is_html):
+        raise CloudflareChallenge(CLOUDFLARE if route == "web" else _cloudflare_api(where))
+    if status == 401:
+        raise SessionExpired(EXPIRED_WEB if route == "web" else EXPIRED_OAUTH)
+    if status == 403:
+        raise _forbidden(answer, route)
+    if status == 429:
+        retry_at = parse_retry_after(answer.headers.get("retry-after"), now)
+        raise RateLimited(_rate_limited_message(where, retry_at), retry_at=retry_at)
+    if status >= 500:
+        raise ServerError(
+            f"{where} had a server error (HTTP {status}). The last numbers are kept; "
+            "ClaudeMeter will try again."
+        )
+    raise UnexpectedResponse(
+        f"{where} refused the request (HTTP {status}); the private endpoint may have changed. "
+        "The last good numbers are kept; look for a ClaudeMeter update."
+    )
+
+
+def _cloudflare_api(where: str) -> str:
+    return f"{where} answered with a bot check instead of data. ClaudeMeter will try again later."
+
+
+def _forbidden(answer: Answer, route: Route) -> MeterError:
+    kind = answer.error_type()
+    message = answer.error_message().lower()
+    if route == "oauth" and "scope" in message:
+        return NotSignedIn(MISSING_SCOPE)
+    if route == "oauth":
+        return SessionExpired(EXPIRED_OAUTH)
+    if kind == "permission_error" and "organization" in message:
+        return SessionExpired(
+            "claude.ai says this session is not valid for the organization (signed out, "
+            "switched account, or a VPN exit claude.ai distrusts). Sign in to claude.ai in "
+            "your browser again, then refresh."
+        )
+    return SessionExpired(EXPIRED_WEB)
+
+
+MISSING_SCOPE: Final = (
+    "This Claude Code token lacks the user:profile scope (tokens made by `claude setup-token` "
+    "do), so it cannot read usage. Sign in with `claude` itself, or use the claude.ai route."
+)
+
+
+def _rate_limited_message(where: str, retry_at: datetime | None) -> str:
+    if retry_at is None:
+        return f"{where} is rate-limiting requests; ClaudeMeter will back off and try again."
+    local = retry_at.astimezone().strftime("%H:%M")
+    return f"{where} is rate-limiting requests; ClaudeMeter will try again at {local}."

@@ -1,0 +1,111 @@
+"""The Claude Code route: ``api.anthropic.com/api/oauth/usage`` with Claude Code's token.
+
+Read-only by design (see :mod:`claude_meter.sources.claude_code`). This endpoint rate-limits
+hard and shares its budget with Claude Code itself, so callers poll it every few minutes
+at most; this client only makes the calls and reports what happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Final
+
+import httpx
+
+from claude_meter.clients.http import (
+    EXPIRED_OAUTH,
+    MISSING_SCOPE,
+    TOTAL_TIMEOUT,
+    guarded_get,
+    make_http_client,
+    raise_for_answer,
+)
+from claude_meter.clients.web import error_of
+from claude_meter.core.errors import MeterError, NotSignedIn, SessionExpired
+from claude_meter.core.models import FetchResult, Snapshot
+from claude_meter.core.usage import parse_usage_report
+from claude_meter.sources.claude_code import ClaudeCodeCredentials
+
+OAUTH_BETA: Final = "oauth-2025-04-20"
+PROFILE_TIMEOUT: Final = 5.0
+
+
+class ClaudeCodeClient:
+    """Reads the usage report with Claude Code's OAuth token."""
+
+    def __init__(
+        self,
+        credentials: ClaudeCodeCredentials,
+        base_url: str,
+        *,
+        verify: bool | str = True,
+        http: httpx.Client | None = None,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._credentials = credentials
+        self._http = http or make_http_client(base_url.rstrip("/"), verify=verify)
+        self._owns_http = http is None
+        self._clock = clock
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> ClaudeCodeClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def fetch(self) -> FetchResult:
+        """One poll; the token's own expiry is checked before anything is sent."""
+        now = self._clock()
+        try:
+            if self._credentials.is_expired(now):
+                raise SessionExpired(EXPIRED_OAUTH)
+            if self._credentials.lacks_profile_scope:
+                raise NotSignedIn(MISSING_SCOPE)
+            report = parse_usage_report(self._get_json("/api/oauth/usage", TOTAL_TIMEOUT))
+        except MeterError as exc:
+            return FetchResult(source="claude-code", fetched_at=now, error=error_of(exc))
+        try:
+            profile = self._get_json("/api/oauth/profile", PROFILE_TIMEOUT)
+        except MeterError:
+            profile = None
+        account = _section(profile, "account")
+        org = _section(profile, "organization")
+        snapshot = Snapshot(
+            source="claude-code",
+            org_uuid=_str(org.get("uuid")),
+            org_name=_str(org.get("name")),
+            account_email=_str(account.get("email")),
+            plan=_str(org.get("rate_limit_tier")) or self._credentials.rate_limit_tier,
+            fetched_at=now,
+            windows=report.windows,
+            extra_usage=report.extra_usage,
+        )
+        return FetchResult(source="claude-code", fetched_at=now, snapshots=(snapshot,))
+
+    def _get_json(self, path: str, total_timeout: float) -> object:
+        headers = {
+            "Authorization": f"Bearer {self._credentials.access_token.reveal()}",
+            "anthropic-beta": OAUTH_BETA,
+            "Accept": "application/json",
+            "User-Agent": "claude-meter",
+        }
+        answer = guarded_get(self._http, path, headers, "oauth", total_timeout=total_timeout)
+        raise_for_answer(answer, "oauth", self._clock())
+        return answer.json("oauth")
+
+
+def _section(profile: object, name: str) -> Mapping[str, object]:
+    if isinstance(profile, Mapping):
+        section = profile.get(name)
+        if isinstance(section, Mapping):
+            return section
+    return {}
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

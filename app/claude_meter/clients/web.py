@@ -1,0 +1,273 @@
+"""The claude.ai route: the calls the page ``claude.ai/settings/usage`` itself makes.
+
+One :meth:`WebClient.fetch` lists every organization the session belongs to, reads each
+one's usage report, and adds overage and subscription details best-effort (their failure
+never fails the snapshot). A failure of one organization's usage stays with that
+organization. When the server rotates ``sessionKey`` with ``Set-Cookie``, the new cookies are
+handed back in :attr:`WebFetch.rotated` for the caller to store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, TypeVar
+
+import httpx
+from pydantic import ValidationError
+
+from claude_meter.clients.http import (
+    BROWSER_USER_AGENT,
+    TOTAL_TIMEOUT,
+    Answer,
+    guarded_get,
+    make_http_client,
+    raise_for_answer,
+)
+from claude_meter.core.errors import (
+    CloudflareChallenge,
+    MeterError,
+    NotSignedIn,
+    UnexpectedResponse,
+)
+from claude_meter.core.models import (
+    Account,
+    FetchError,
+    FetchResult,
+    Membership,
+    Organization,
+    OverageSpendLimit,
+    Snapshot,
+    Source,
+    SubscriptionDetails,
+)
+from claude_meter.core.usage import parse_usage_report
+from claude_meter.sources.cookies import SESSION_COOKIE, SessionCookies
+
+T = TypeVar("T")
+Extra = TypeVar("Extra", OverageSpendLimit, SubscriptionDetails)
+
+BEST_EFFORT_TIMEOUT: Final = 5.0
+
+NO_PLAN_ORG: Final = (
+    "This claude.ai account belongs to no organization with a Claude plan (only API console "
+    "organizations, which have no usage limits). Sign in with the account that has Pro, Max "
+    "or Team."
+)
+
+
+@dataclass(frozen=True)
+class WebFetch:
+    """The outcome of one poll, and the cookies to store if the server rotated them."""
+
+    result: FetchResult
+    rotated: SessionCookies | None = None
+
+
+def error_of(exc: MeterError) -> FetchError:
+    """The model form of a typed error, for snapshots and JSON."""
+    return FetchError(kind=exc.kind, message=exc.message, retry_at=exc.retry_at)
+
+
+class WebClient:
+    """Reads usage from claude.ai with a browser session's cookies."""
+
+    def __init__(
+        self,
+        cookies: SessionCookies,
+        base_url: str,
+        *,
+        source: Source = "web",
+        verify: bool | str = True,
+        http: httpx.Client | None = None,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._cookies = cookies
+        self._base_url = base_url.rstrip("/")
+        self._source: Source = source
+        self._http = http or make_http_client(self._base_url, verify=verify)
+        self._owns_http = http is None
+        self._clock = clock
+        self._rotated = False
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> WebClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- one poll ---------------------------------------------------------------------------
+
+    def fetch(self) -> WebFetch:
+        """Poll every organization; a failure before any org is known fails the whole poll."""
+        self._rotated = False
+        started = self._clock()
+        try:
+            organizations, account = self._discover()
+        except MeterError as exc:
+            result = FetchResult(source=self._source, fetched_at=started, error=error_of(exc))
+            return WebFetch(result, self._cookies if self._rotated else None)
+        plans = {m.uuid: m for m in account.memberships} if account else {}
+        snapshots = tuple(
+            self._snapshot(org, account, plans.get(org.uuid)) for org in organizations
+        )
+        result = FetchResult(source=self._source, fetched_at=started, snapshots=snapshots)
+        return WebFetch(result, self._cookies if self._rotated else None)
+
+    def _discover(self) -> tuple[list[Organization], Account | None]:
+        listed = self._organizations()
+        account = self._best_effort(self._account)
+        if not listed and account is not None:
+            listed = [Organization(uuid=m.uuid, name=m.name) for m in account.memberships]
+        usable = [org for org in listed if not org.is_console_only]
+        hint = self._cookies.org_hint
+        if not usable and hint and not listed:
+            usable = [Organization(uuid=hint)]
+        if not usable:
+            raise NotSignedIn(NO_PLAN_ORG)
+        usable.sort(key=lambda org: org.uuid != hint)  # the browser's last org first, stable
+        return usable, account
+
+    def _organizations(self) -> list[Organization]:
+        data = self._get_json("/api/organizations")
+        if not isinstance(data, list):
+            raise UnexpectedResponse(_CHANGED_ORGS)
+        organizations = []
+        for item in data:
+            if not isinstance(item, Mapping) or not isinstance(item.get("uuid"), str):
+                continue
+            caps = item.get("capabilities")
+            organizations.append(
+                Organization(
+                    uuid=item["uuid"],
+                    name=item.get("name") if isinstance(item.get("name"), str) else None,
+                    capabilities=tuple(c for c in caps if isinstance(c, str))
+                    if isinstance(caps, list)
+                    else (),
+                )
+            )
+        return organizations
+
+    def _account(self) -> Account:
+        data = self._get_json("/api/account", total_timeout=BEST_EFFORT_TIMEOUT)
+        if not isinstance(data, Mapping):
+            raise UnexpectedResponse(_CHANGED_ORGS)
+        memberships = []
+        raw_memberships = data.get("memberships")
+        for item in raw_memberships if isinstance(raw_memberships, list) else []:
+            org = item.get("organization") if isinstance(item, Mapping) else None
+            if isinstance(org, Mapping) and isinstance(org.get("uuid"), str):
+                try:
+                    memberships.append(Membership.model_validate(org))
+                except ValidationError:
+                    continue
+        email = data.get("email_address")
+        return Account(
+            email=email if isinstance(email, str) else None, memberships=tuple(memberships)
+        )
+
+    def _snapshot(
+        self, org: Organization, account: Account | None, plan: Membership | None
+    ) -> Snapshot:
+        base = {
+            "source": self._source,
+            "org_uuid": org.uuid,
+            "org_name": org.name or (plan.name if plan else None),
+            "account_email": account.email if account else None,
+            "plan": plan.rate_limit_tier if plan else None,
+            "fetched_at": self._clock(),
+        }
+        try:
+            report = parse_usage_report(self._get_json(f"/api/organizations/{org.uuid}/usage"))
+        except MeterError as exc:
+            return Snapshot.model_validate({**base, "error": error_of(exc)})
+        overage = self._best_effort(
+            lambda: self._model(OverageSpendLimit, org, "overage_spend_limit")
+        )
+        subscription = self._best_effort(
+            lambda: self._model(SubscriptionDetails, org, "subscription_details")
+        )
+        return Snapshot.model_validate(
+            {
+                **base,
+                "windows": report.windows,
+                "extra_usage": report.extra_usage,
+                "overage": overage,
+                "subscription": subscription,
+            }
+        )
+
+    def _model(self, model: type[Extra], org: Organization, name: str) -> Extra | None:
+        data = self._get_json(
+            f"/api/organizations/{org.uuid}/{name}", total_timeout=BEST_EFFORT_TIMEOUT
+        )
+        if data is None:
+            return None
+        try:
+            return model.model_validate(data)
+        except ValidationError:
+            raise UnexpectedResponse(_CHANGED_ORGS) from None
+
+    def _best_effort(self, call: Callable[[], T]) -> T | None:
+        """Extras never fail a poll; an expired session or a challenge will show on /usage."""
+        try:
+            return call()
+        except MeterError:
+            return None
+
+    # -- the wire ---------------------------------------------------------------------------
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "Cookie": self._cookies.header().reveal(),
+            "Referer": f"{self._base_url}/settings/usage",
+            "Accept": "*/*",
+            "Accept-Language": "en-US,en;q=0.9",
+            "User-Agent": BROWSER_USER_AGENT,
+        }
+
+    def _get_json(self, path: str, *, total_timeout: float = TOTAL_TIMEOUT) -> object:
+        answer = guarded_get(self._http, path, self._headers(), "web", total_timeout=total_timeout)
+        self._http.cookies.clear()  # our cookies travel in the header we build, nowhere else
+        raise_for_answer(answer, "web", self._clock())
+        self._take_rotation(answer)
+        if answer.is_html:
+            raise CloudflareChallenge(_HTML_200)
+        return answer.json("web")
+
+    def _take_rotation(self, answer: Answer) -> None:
+        pairs = []
+        for header in answer.headers.get_list("set-cookie"):
+            name, _, rest = header.partition("=")
+            value = rest.split(";", 1)[0].strip().strip('"')
+            attributes = rest.lower()
+            if "max-age=0" in attributes.replace(" ", "") or not value:
+                continue  # a deletion; never drop the session because of it
+            pairs.append((name.strip(), value))
+        if not pairs:
+            return
+        updated = self._cookies.updated(pairs)
+        if updated.session_key != self._cookies.session_key:
+            self._rotated = True
+        if any(name == SESSION_COOKIE for name, _ in pairs) or updated != self._cookies:
+            self._cookies = updated
+
+    @property
+    def cookies(self) -> SessionCookies:
+        """The cookies as they are now, rotations included."""
+        return self._cookies
+
+
+_CHANGED_ORGS: Final = (
+    "claude.ai answered the organization list in a shape ClaudeMeter does not understand "
+    "(the private endpoint may have changed). Look for a ClaudeMeter update."
+)
+_HTML_200: Final = (
+    "claude.ai answered with a web page instead of data (probably a browser check). "
+    "Open claude.ai in your browser once, or use the ClaudeMeter browser extension."
+)

@@ -1,0 +1,1 @@
+"""The Qt-free core: models, parsing rules and errors, all plain data and functions."""

@@ -1,0 +1,110 @@
+"""Text forms shared by every front end: percents, countdowns, money, bars.
+
+Pure functions of data and an explicit clock, so the CLI, the tray and the extension's test
+vectors agree on what "resets in 2d 4h" means.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, tzinfo
+from typing import Final
+
+from claude_meter.core.models import ExtraUsage
+
+_SYMBOLS: Final = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def format_percent(percent: float | None) -> str:
+    """``37%``; ``?`` when unknown. Rounds down so 79.6 % never reads as the 80 % wall."""
+    if percent is None:
+        return "?"
+    return f"{math.floor(percent + 1e-9):d}%"
+
+
+def format_duration(delta: timedelta) -> str:
+    """Compact, two units at most: ``2d 4h``, ``3h 59m``, ``4m``, ``now``. Never negative."""
+    seconds = max(0, int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    if minutes:
+        return f"{minutes}m"
+    return "now" if seconds == 0 else "<1m"
+
+
+def format_reset(resets_at: datetime | None, now: datetime, tz: tzinfo | None = None) -> str:
+    """``resets in 2d 4h (Fri 09:00)`` in local time; a past reset reads ``resetting now``."""
+    if resets_at is None:
+        return "not started"
+    local = resets_at.astimezone(tz)
+    when = local.strftime("%a %H:%M")
+    if resets_at <= now:
+        return f"resetting now ({when})"
+    return f"resets in {format_duration(resets_at - now)} ({when})"
+
+
+def format_money(minor_units: float, currency: str | None, decimal_places: int = 2) -> str:
+    """An amount in minor units, in its own currency: ``$12.50``, ``€432.10``, ``CHF 3.00``."""
+    amount = minor_units / (10**decimal_places)
+    number = f"{amount:,.{decimal_places}f}"
+    code = (currency or "").upper()
+    if code in _SYMBOLS:
+        return f"{_SYMBOLS[code]}{number}"
+    return f"{code} {number}" if code else number
+
+
+def format_extra_usage(extra: ExtraUsage) -> str:
+    """``$12.50 of $50.00 (25%)``, or what is known of it."""
+    if extra.is_enabled is False:
+        return "off"
+    used = extra.used_credits
+    limit = extra.monthly_limit
+    parts = []
+    if used is not None:
+        parts.append(format_money(used, extra.currency, extra.decimal_places))
+    if limit is not None:
+        parts.append(
+            ("of " if parts else "limit ")
+            + format_money(limit, extra.currency, extra.decimal_places)
+        )
+    text = " ".join(parts)
+    if extra.percent is not None:
+        text = (
+            f"{text} ({format_percent(extra.percent)})" if text else format_percent(extra.percent)
+        )
+    return text or "on"
+
+
+def text_bar(percent: float | None, width: int = 20) -> str:
+    """A bar of block characters; unknown percents draw as a dotted track."""
+    if percent is None:
+        return "·" * width
+    filled = min(width, max(0, round(percent / 100 * width)))
+    return "█" * filled + "░" * (width - filled)
+
+
+_PLANS: Final = (
+    ("max_20x", "Max 20x"),
+    ("max_5x", "Max 5x"),
+    ("claude_max", "Max"),
+    ("enterprise", "Enterprise"),
+    ("team", "Team"),
+    ("raven", "Team"),
+    ("pro", "Pro"),
+)
+
+
+def plan_label(tier: str | None) -> str | None:
+    """``default_claude_max_20x`` -> ``Max 20x``; an unknown tier is shown as sent."""
+    if not tier:
+        return None
+    lowered = tier.lower()
+    for needle, label in _PLANS:
+        if needle in lowered:
+            return label
+    return tier

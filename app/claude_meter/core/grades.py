@@ -1,0 +1,38 @@
+"""Colour grades of a percent: one table for the icon, the popover, the CLI and the extension."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A band of percents and how it is drawn."""
+
+    name: str
+    floor: float  # the lowest percent in this band
+    rgb: str  # "#rrggbb"
+    ansi: str  # SGR colour for terminals
+
+
+#: Below 50 % green, 50-79 % yellow, 80-94 % orange, 95 % and up red.
+GRADES: Final[tuple[Grade, ...]] = (
+    Grade("ok", 0.0, "#2e9d4f", "32"),
+    Grade("warn", 50.0, "#d4a514", "33"),
+    Grade("high", 80.0, "#e8702a", "38;5;208"),
+    Grade("critical", 95.0, "#d93a30", "31"),
+)
+UNKNOWN: Final = Grade("unknown", float("nan"), "#8a8a8a", "90")
+
+
+def grade_for(percent: float | None) -> Grade:
+    """The grade of a percent (on the whole-percent figure shown); unknown is grey."""
+    if percent is None or percent != percent:
+        return UNKNOWN
+    shown = int(percent + 1e-9) if percent >= 0 else 0
+    chosen = GRADES[0]
+    for grade in GRADES:
+        if shown >= grade.floor:
+            chosen = grade
+    return chosen

@@ -1,0 +1,135 @@
+"""The data the app shows, as immutable pydantic models.
+
+Raw server answers are turned into these by :mod:`claude_meter.core.usage` and the clients;
+everything downstream (CLI, tray, history) reads only these types. Percentages are always
+on the 0-100 scale here (they may exceed 100 at the wall); ``None`` means unknown.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Source = Literal["web", "claude-code", "extension", "demo"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class UsageWindow(_Frozen):
+    """One server-enforced limit window, e.g. the rolling 5-hour session."""
+
+    key: str = Field(description="Server key, e.g. 'five_hour' or 'seven_day_opus'.")
+    label: str = Field(description="Human label, e.g. 'Session (5h)'.")
+    percent: float | None = Field(description="0-100, may exceed 100; None when unknown.")
+    resets_at: datetime | None = None
+
+
+class ExtraUsage(_Frozen):
+    """Pay-as-you-go credits beyond the plan (``extra_usage``); amounts in minor units."""
+
+    is_enabled: bool | None = None
+    monthly_limit: float | None = None
+    used_credits: float | None = None
+    percent: float | None = None
+    currency: str | None = None
+    decimal_places: int = 2
+
+
+class Organization(_Frozen):
+    """An entry of ``/api/organizations``."""
+
+    uuid: str
+    name: str | None = None
+    capabilities: tuple[str, ...] = ()
+
+    @property
+    def is_console_only(self) -> bool:
+        """A developer-console org (API keys only) has no usage windows."""
+        return bool(self.capabilities) and set(self.capabilities) <= {"api", "api_individual"}
+
+
+class Membership(_Frozen):
+    """One organization as ``/api/account`` lists it, with plan details."""
+
+    uuid: str
+    name: str | None = None
+    rate_limit_tier: str | None = None
+    billing_type: str | None = None
+
+
+class Account(_Frozen):
+    """The signed-in person (``/api/account`` or the OAuth profile)."""
+
+    email: str | None = None
+    memberships: tuple[Membership, ...] = ()
+
+
+class OverageSpendLimit(_Frozen):
+    """``/overage_spend_limit``: the monthly cap on extra usage; amounts in minor units."""
+
+    is_enabled: bool | None = None
+    monthly_credit_limit: float | None = None
+    used_credits: float | None = None
+    currency: str | None = None
+    out_of_credits: bool | None = None
+    disabled_reason: str | None = None
+    disabled_until: datetime | None = None
+
+
+class SubscriptionDetails(_Frozen):
+    """``/subscription_details``; payment details are deliberately not kept."""
+
+    status: str | None = None
+    next_charge_date: str | None = None
+    billing_interval: str | None = None
+    currency: str | None = None
+
+
+class UsageReport(_Frozen):
+    """A parsed ``/usage`` answer: windows in display order, plus extra usage."""
+
+    windows: tuple[UsageWindow, ...] = ()
+    extra_usage: ExtraUsage | None = None
+    scale: Literal["percent", "fraction"] = "percent"
+
+
+class FetchError(_Frozen):
+    """Why a snapshot has no fresh numbers, in the person's words."""
+
+    kind: str
+    message: str
+    retry_at: datetime | None = None
+
+
+class Snapshot(_Frozen):
+    """What the app knows about one organization at one moment.
+
+    A failed fetch yields a snapshot with ``error`` set; the app then keeps showing the last
+    good windows with ``stale`` set rather than dropping them.
+    """
+
+    source: Source
+    org_uuid: str | None = None
+    org_name: str | None = None
+    account_email: str | None = None
+    plan: str | None = None
+    fetched_at: datetime
+    windows: tuple[UsageWindow, ...] = ()
+    extra_usage: ExtraUsage | None = None
+    overage: OverageSpendLimit | None = None
+    subscription: SubscriptionDetails | None = None
+    error: FetchError | None = None
+    stale: bool = False
+
+
+class FetchResult(_Frozen):
+    """One poll of one source: a snapshot per organization, or an error for the whole poll."""
+
+    source: Source
+    fetched_at: datetime
+    snapshots: tuple[Snapshot, ...] = ()
+    error: FetchError | None = None

@@ -1,0 +1,350 @@
+"""Turn any ``/usage`` answer into a :class:`UsageReport`, and pick the worst window.
+
+The endpoint is private and changes without notice, so parsing is *total*: any JSON value
+either yields a report or raises :class:`UnexpectedResponse`, never anything else.
+
+The scale rule
+--------------
+Every capture from 2026 sends ``utilization`` as a percent (0-100, may exceed 100); older
+reports sent 0-1 fractions. Deciding per *value* ("<= 1 means a fraction") turns a real 1 %
+into 100 %, so the scale is decided once per *report*:
+
+1. When ``limits[]`` carries integer percents for windows the report also names (``session``
+   for ``five_hour``, ``weekly_all`` for ``seven_day``, ``weekly_scoped`` by model), each pair
+   votes for the scale that explains it (``u ~ p`` or ``100u ~ p``); a clear majority decides.
+2. Otherwise, any utilization above 1 means percents.
+3. Otherwise, any utilization with a fractional part (0.42) means fractions.
+4. Otherwise (every value is 0 or 1, or there are none) it is percents: a lone ``1.0`` is
+   1 %, never 100 %.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final, Literal
+
+from claude_meter.core.errors import UnexpectedResponse
+from claude_meter.core.models import ExtraUsage, Snapshot, UsageReport, UsageWindow
+
+Scale = Literal["percent", "fraction"]
+
+#: Known window keys in display order, with their labels. Aliases share a label.
+KNOWN_WINDOWS: Final[dict[str, str]] = {
+    "five_hour": "Session (5h)",
+    "seven_day": "Weekly · all models",
+    "seven_day_opus": "Weekly · Opus",
+    "seven_day_sonnet": "Weekly · Sonnet",
+    "seven_day_oauth_apps": "Weekly · Claude Code & apps",
+    "seven_day_cowork": "Weekly · Cowork",
+    "seven_day_routines": "Weekly · Routines",
+    "seven_day_omelette": "Weekly · Claude Design",
+    "seven_day_design": "Weekly · Claude Design",
+    "seven_day_fable": "Weekly · Fable",
+}
+
+#: Top-level keys that are known *not* to be windows even when they look like one.
+NON_WINDOW_KEYS: Final = frozenset({"extra_usage", "limits", "spend", "tangelo", "iguana_necktie"})
+
+_LIMIT_KIND_KEYS: Final = {"session": "five_hour", "weekly_all": "seven_day"}
+_AGREEMENT: Final = 1.0  # percent points within which two figures agree (limits[] are integers)
+
+
+def _number(value: object) -> float | None:
+    """A finite JSON number, else None (bools are not numbers here)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """An ISO-8601 time (``+00:00`` or ``Z``, with or without microseconds) as aware UTC."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("z", "Z"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def label_for_key(key: str) -> str:
+    """A human label for a window key, readable even for keys we have never seen."""
+    if key in KNOWN_WINDOWS:
+        return KNOWN_WINDOWS[key]
+    for prefix, period in (("seven_day_", "Weekly"), ("five_hour_", "Session (5h)")):
+        if key.startswith(prefix) and len(key) > len(prefix):
+            return f"{period} · {_humanize(key[len(prefix) :])}"
+    if key == "seven_day":
+        return "Weekly"
+    return _humanize(key)
+
+
+def _humanize(slug: str) -> str:
+    words = [w for w in re.split(r"[_\-\s]+", slug) if w]
+    if not words:
+        return slug or "Unnamed window"
+    text = " ".join(words)
+    return text[0].upper() + text[1:]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+@dataclass(frozen=True)
+class _RawWindow:
+    key: str
+    label: str
+    value: float | None  # utilization as sent, scale not yet applied
+    resets_at: datetime | None
+    from_limits: bool
+
+
+def _is_window_shaped(value: object) -> bool:
+    return isinstance(value, Mapping) and "utilization" in value and "resets_at" in value
+
+
+def _named_windows(report: Mapping[str, object]) -> list[_RawWindow]:
+    """Windows under top-level keys: the known ones, then unknown window-shaped keys."""
+    known = [k for k in KNOWN_WINDOWS if k in report]
+    unknown = sorted(
+        k
+        for k, v in report.items()
+        if isinstance(k, str)
+        and k not in KNOWN_WINDOWS
+        and k not in NON_WINDOW_KEYS
+        and _is_window_shaped(v)
+    )
+    windows = []
+    for key in known + unknown:
+        raw = report[key]
+        if not isinstance(raw, Mapping):
+            continue  # null (not started / not on this plan) or junk: absent
+        windows.append(
+            _RawWindow(
+                key=key,
+                label=label_for_key(key),
+                value=_number(raw.get("utilization")),
+                resets_at=parse_timestamp(raw.get("resets_at")),
+                from_limits=False,
+            )
+        )
+    return windows
+
+
+def _limit_windows(limits: object) -> list[_RawWindow]:
+    """Windows described by the newer ``limits[]`` list; ``percent`` there is always 0-100."""
+    if not isinstance(limits, Sequence) or isinstance(limits, str | bytes):
+        return []
+    windows = []
+    for entry in limits:
+        if not isinstance(entry, Mapping):
+            continue
+        kind = entry.get("kind")
+        if not isinstance(kind, str) or not kind:
+            continue
+        key, label = _limit_key(kind, entry.get("scope"))
+        if key is None:
+            continue
+        windows.append(
+            _RawWindow(
+                key=key,
+                label=label,
+                value=_number(entry.get("percent")),
+                resets_at=parse_timestamp(entry.get("resets_at")),
+                from_limits=True,
+            )
+        )
+    return windows
+
+
+def _limit_key(kind: str, scope: object) -> tuple[str | None, str]:
+    if kind in _LIMIT_KIND_KEYS:
+        key = _LIMIT_KIND_KEYS[kind]
+        return key, label_for_key(key)
+    name = _scope_name(scope)
+    if kind == "weekly_scoped":
+        if name is None:
+            return None, ""
+        key = f"seven_day_{_slug(name)}"
+        label = KNOWN_WINDOWS.get(key, f"Weekly · {name}")
+        return key, label
+    # A kind we have never seen: still a limit the server enforces, so show it.
+    key = f"limit_{_slug(kind)}" + (f"_{_slug(name)}" if name else "")
+    return key, _humanize(kind) + (f" · {name}" if name else "")
+
+
+def _scope_name(scope: object) -> str | None:
+    if not isinstance(scope, Mapping):
+        return None
+    model = scope.get("model")
+    if isinstance(model, Mapping):
+        name = model.get("display_name") or model.get("id")
+        if isinstance(name, str) and name.strip():
+            return name.strip()
+    surface = scope.get("surface")
+    if isinstance(surface, str) and surface.strip():
+        return _humanize(surface.strip())
+    if isinstance(surface, Mapping):
+        name = surface.get("display_name") or surface.get("id")
+        if isinstance(name, str) and name.strip():
+            return name.strip()
+    return None
+
+
+def decide_scale(named: Iterable[float | None], pairs: Iterable[tuple[float, float]]) -> Scale:
+    """The scale of one report (see the module docstring for the rule).
+
+    ``named`` are the utilizations under window keys; ``pairs`` are ``(utilization, percent)``
+    for windows that ``limits[]`` also reports.
+    """
+    percent_votes = fraction_votes = 0
+    for value, percent in pairs:
+        as_percent = abs(value - percent) <= _AGREEMENT
+        as_fraction = abs(value * 100 - percent) <= _AGREEMENT
+        if as_percent and not as_fraction:
+            percent_votes += 1
+        elif as_fraction and not as_percent:
+            fraction_votes += 1
+    if percent_votes != fraction_votes:
+        return "percent" if percent_votes > fraction_votes else "fraction"
+    values = [v for v in named if v is not None]
+    if any(v > 1 for v in values):
+        return "percent"
+    if any(v != int(v) for v in values):
+        return "fraction"
+    return "percent"
+
+
+def _to_percent(value: float | None, scale: Scale) -> float | None:
+    if value is None or value < 0:
+        return None
+    return value * 100 if scale == "fraction" else value
+
+
+def _extra_usage(raw: object, scale: Scale) -> ExtraUsage | None:
+    if not isinstance(raw, Mapping):
+        return None
+    enabled = raw.get("is_enabled")
+    limit = _number(raw.get("monthly_limit"))
+    used = _number(raw.get("used_credits"))
+    places = raw.get("decimal_places")
+    currency = raw.get("currency")
+    if limit is not None and limit > 0 and used is not None:
+        percent: float | None = used / limit * 100  # unambiguous, whatever the scale
+    else:
+        percent = _to_percent(_number(raw.get("utilization")), scale)
+    return ExtraUsage(
+        is_enabled=enabled if isinstance(enabled, bool) else None,
+        monthly_limit=limit,
+        used_credits=used,
+        percent=percent,
+        currency=currency.strip().upper() if isinstance(currency, str) and currency else None,
+        decimal_places=places if isinstance(places, int) and 0 <= places <= 6 else 2,
+    )
+
+
+def parse_usage_report(data: object) -> UsageReport:
+    """Parse a ``/usage`` body (already JSON-decoded). Total: see the module docstring."""
+    try:
+        return _parse(data)
+    except UnexpectedResponse:
+        raise
+    except Exception as exc:  # the contract: never anything but UnexpectedResponse
+        raise UnexpectedResponse(_CHANGED) from exc
+
+
+_CHANGED: Final = (
+    "claude.ai answered with usage data in a shape ClaudeMeter does not understand "
+    "(the private endpoint may have changed). The last good numbers are kept; "
+    "look for a ClaudeMeter update."
+)
+_RECOGNIZED: Final = frozenset(KNOWN_WINDOWS) | {"extra_usage", "limits"}
+
+
+def _parse(data: object) -> UsageReport:
+    if not isinstance(data, Mapping):
+        raise UnexpectedResponse(_CHANGED)
+    if not (_RECOGNIZED & set(data)) and not any(_is_window_shaped(v) for v in data.values()):
+        raise UnexpectedResponse(_CHANGED)
+    named = _named_windows(data)
+    from_limits: dict[str, _RawWindow] = {}
+    for w in _limit_windows(data.get("limits")):
+        from_limits.setdefault(w.key, w)
+    pairs: list[tuple[float, float]] = []
+    for w in named:
+        twin = from_limits.get(w.key)
+        if twin is not None and w.value is not None and twin.value is not None:
+            pairs.append((w.value, twin.value))
+    scale = decide_scale((w.value for w in named), pairs)
+    windows = []
+    for w in named:
+        percent = _to_percent(w.value, scale)
+        resets_at = w.resets_at
+        twin = from_limits.pop(w.key, None)
+        if twin is not None:  # the named key wins; limits[] only fills what it lacks
+            percent = percent if percent is not None else _to_percent(twin.value, "percent")
+            resets_at = resets_at or twin.resets_at
+        windows.append(UsageWindow(key=w.key, label=w.label, percent=percent, resets_at=resets_at))
+    windows.extend(
+        UsageWindow(
+            key=w.key,
+            label=w.label,
+            percent=_to_percent(w.value, "percent"),
+            resets_at=w.resets_at,
+        )
+        for w in from_limits.values()
+    )
+    return UsageReport(
+        windows=tuple(_display_order(windows)),
+        extra_usage=_extra_usage(data.get("extra_usage"), scale),
+        scale=scale,
+    )
+
+
+def _display_order(windows: list[UsageWindow]) -> list[UsageWindow]:
+    """Known windows in their order, then unknown session/weekly windows, then the rest."""
+    order = {key: i for i, key in enumerate(KNOWN_WINDOWS)}
+
+    def rank(window: UsageWindow) -> tuple[int, str]:
+        if window.key in order:
+            return order[window.key], window.key
+        if window.key.startswith(("five_hour", "seven_day")):
+            return len(order), window.key
+        return len(order) + 1, window.key
+
+    return sorted(windows, key=rank)
+
+
+def worst_window(windows: Iterable[UsageWindow]) -> UsageWindow | None:
+    """The window closest to its wall: the highest known percent.
+
+    Ties go to the earlier window in display order (the session before the week);
+    unknown percents never win; with no known percent there is no worst window.
+    """
+    best: UsageWindow | None = None
+    for window in windows:
+        if window.percent is None:
+            continue
+        if best is None or best.percent is None or window.percent > best.percent:
+            best = window
+    return best
+
+
+def worst_of(snapshots: Iterable[Snapshot]) -> tuple[Snapshot, UsageWindow] | None:
+    """The worst window across organizations; ties go to the earlier organization."""
+    result: tuple[Snapshot, UsageWindow] | None = None
+    for snapshot in snapshots:
+        window = worst_window(snapshot.windows)
+        if window is None or window.percent is None:
+            continue
+        if result is None or (result[1].percent or 0) < window.percent:
+            result = (snapshot, window)
+    return result

@@ -1,0 +1,39 @@
+"""Shared fixtures: a fake claude.ai per test over real sockets, a fixed clock, clean env."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from claude_meter.fake import FakeClaude
+
+#: Secrets used by tests; distinct from the demo constants so a leak check means something.
+TEST_SESSION_KEY = "sk-ant-sid02-TESTSECRET-a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"
+TEST_OAUTH_TOKEN = "sk-ant-oat01-TESTSECRET-f6e5d4c3b2a1f6e5d4c3b2a1f6e5d4c3"
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test sees the developer's real session, token or home folder."""
+    for name in (
+        "CLAUDE_METER_COOKIE",
+        "CLAUDE_METER_BASE_URL",
+        "CLAUDE_METER_OAUTH_BASE_URL",
+        "CLAUDE_CODE_OAUTH_TOKEN",
+        "CLAUDE_CONFIG_DIR",
+        "NO_COLOR",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+
+
+@pytest.fixture
+def fake_server() -> Iterator[FakeClaude]:
+    """A running fake claude.ai (``normal``) that accepts only the test secrets."""
+    with FakeClaude(
+        "normal", session_key=TEST_SESSION_KEY, oauth_token=TEST_OAUTH_TOKEN
+    ).start() as server:
+        yield server

@@ -1,0 +1,123 @@
+"""Text forms: percents, countdowns, money in its own currency, bars, grades."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from claude_meter.core.display import (
+    format_duration,
+    format_extra_usage,
+    format_money,
+    format_percent,
+    format_reset,
+    plan_label,
+    text_bar,
+)
+from claude_meter.core.grades import grade_for
+from claude_meter.core.models import ExtraUsage
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("percent", "text"),
+    [(None, "?"), (0, "0%"), (1.0, "1%"), (79.6, "79%"), (80, "80%"), (104.2, "104%")],
+)
+def test_format_percent(percent: float | None, text: str) -> None:
+    assert format_percent(percent) == text
+
+
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (timedelta(days=2, hours=4, minutes=13), "2d 4h"),
+        (timedelta(hours=3, minutes=59, seconds=59), "3h 59m"),
+        (timedelta(minutes=4, seconds=10), "4m"),
+        (timedelta(seconds=20), "<1m"),
+        (timedelta(0), "now"),
+        (timedelta(seconds=-30), "now"),  # never negative
+    ],
+)
+def test_format_duration(delta: timedelta, text: str) -> None:
+    assert format_duration(delta) == text
+
+
+def test_format_reset_local_time_and_past() -> None:
+    friday = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    assert format_reset(friday, NOW, UTC) == "resets in 2d 0h (Fri 09:00)"
+    tokyo = timezone(timedelta(hours=9))
+    assert format_reset(friday, NOW, tokyo) == "resets in 2d 0h (Fri 18:00)"
+    assert format_reset(NOW - timedelta(seconds=3), NOW, UTC) == "resetting now (Wed 08:59)"
+    assert format_reset(None, NOW, UTC) == "not started"
+
+
+@pytest.mark.parametrize(
+    ("minor", "currency", "places", "text"),
+    [
+        (1250, "USD", 2, "$12.50"),
+        (43210, "EUR", 2, "€432.10"),
+        (100000, "EUR", 2, "€1,000.00"),
+        (300, "CHF", 2, "CHF 3.00"),
+        (500, "JPY", 0, "¥500"),
+        (1234, None, 2, "12.34"),
+        (1250, "usd", 2, "$12.50"),
+    ],
+)
+def test_money_uses_given_currency_and_minor_units(
+    minor: float, currency: str | None, places: int, text: str
+) -> None:
+    assert format_money(minor, currency, places) == text
+
+
+def test_extra_usage_text() -> None:
+    extra = ExtraUsage(
+        is_enabled=True, monthly_limit=5000, used_credits=1250, percent=25, currency="GBP"
+    )
+    assert format_extra_usage(extra) == "£12.50 of £50.00 (25%)"
+    assert format_extra_usage(ExtraUsage(is_enabled=False)) == "off"
+    assert format_extra_usage(ExtraUsage(percent=3.5)) == "3%"
+    assert format_extra_usage(ExtraUsage()) == "on"
+    assert "$" not in format_extra_usage(extra)
+
+
+def test_text_bar() -> None:
+    assert text_bar(0, 10) == "░" * 10
+    assert text_bar(50, 10) == "█" * 5 + "░" * 5
+    assert text_bar(150, 10) == "█" * 10
+    assert text_bar(None, 4) == "····"
+
+
+@pytest.mark.parametrize(
+    ("percent", "grade"),
+    [
+        (None, "unknown"),
+        (0, "ok"),
+        (49.9, "ok"),
+        (50, "warn"),
+        (79.99, "warn"),
+        (80, "high"),
+        (94.9, "high"),
+        (95, "critical"),
+        (130, "critical"),
+        (-1, "ok"),
+    ],
+)
+def test_grades(percent: float | None, grade: str) -> None:
+    assert grade_for(percent).name == grade
+
+
+@pytest.mark.parametrize(
+    ("tier", "label"),
+    [
+        ("default_claude_max_20x", "Max 20x"),
+        ("default_claude_max_5x", "Max 5x"),
+        ("default_claude_pro", "Pro"),
+        ("default_raven", "Team"),
+        ("something_new", "something_new"),
+        (None, None),
+    ],
+)
+def test_plan_label(tier: str | None, label: str | None) -> None:
+    assert plan_label(tier) == label
