@@ -18,7 +18,10 @@ KEY = "sk-ant-sid02-SECRETVALUE-0123456789"
         (KEY, ("sessionKey",)),
         (f"  {KEY}\n", ("sessionKey",)),
         (f"sessionKey={KEY}", ("sessionKey",)),
-        (f"Cookie: a=1; sessionKey={KEY}; lastActiveOrg=org-1", ("a", "sessionKey", "lastActiveOrg")),
+        (
+            f"Cookie: a=1; sessionKey={KEY}; lastActiveOrg=org-1",
+            ("a", "sessionKey", "lastActiveOrg"),
+        ),
         (f'sessionKey="{KEY}";', ("sessionKey",)),
         ("sessionKey=anything-goes-no-prefix-check", ("sessionKey",)),
     ],
@@ -30,7 +33,15 @@ def test_parse_accepts_header_or_bare_value(text: str, names: tuple[str, ...]) -
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "a=1; b=2", "two words", "sessionKey=", "sessionKey=a\x00b", "bad name=1; sessionKey=x"],
+    [
+        "",
+        "   ",
+        "a=1; b=2",
+        "two words",
+        "sessionKey=",
+        "sessionKey=a\x00b",
+        "bad name=1; sessionKey=x",
+    ],
 )
 def test_parse_rejects(text: str) -> None:
     with pytest.raises(InvalidCookie) as info:
@@ -50,8 +61,14 @@ def test_header_org_hint_and_rotation() -> None:
 
 def test_value_never_in_text_forms() -> None:
     cookies = SessionCookies.parse(f"sessionKey={KEY}")
-    for text in (repr(cookies), str(cookies), f"{cookies}", repr(cookies.header()),
-                 str(cookies.session_key), f"{cookies.session_key}"):
+    for text in (
+        repr(cookies),
+        str(cookies),
+        f"{cookies}",
+        repr(cookies.header()),
+        str(cookies.session_key),
+        f"{cookies.session_key}",
+    ):
         assert KEY not in text
     with pytest.raises(TypeError):
         pickle.dumps(cookies)

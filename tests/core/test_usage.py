@@ -125,7 +125,9 @@ def test_unknown_window_shaped_key_becomes_a_window_and_others_do_not() -> None:
         (w(0), 0.0),
     ],
 )
-def test_missing_or_odd_utilization_is_unknown_not_zero(window: Any, expected: float | None) -> None:
+def test_missing_or_odd_utilization_is_unknown_not_zero(
+    window: Any, expected: float | None
+) -> None:
     assert percents({"five_hour": window, "seven_day": w(50.0)})["five_hour"] == expected
 
 
@@ -156,7 +158,11 @@ def test_weekly_scoped_limits_become_per_model_windows() -> None:
         "five_hour": w(5.0),
         "limits": [
             {"kind": "weekly_scoped", "percent": 33, "scope": {"model": {"display_name": "Opus"}}},
-            {"kind": "weekly_scoped", "percent": 7, "scope": {"model": {"display_name": "Sonnet 5"}}},
+            {
+                "kind": "weekly_scoped",
+                "percent": 7,
+                "scope": {"model": {"display_name": "Sonnet 5"}},
+            },
             {"kind": "weekly_scoped", "percent": 9, "scope": None},  # no name: cannot be shown
             {"kind": "monthly_fresh", "percent": 12, "scope": None},  # a kind never seen
             "junk",
@@ -283,9 +289,23 @@ def test_all_null_report_is_valid_and_empty() -> None:
     assert parse_usage_report({"five_hour": None, "seven_day": None}).windows == ()
 
 
+def test_one_junk_window_beside_good_ones_is_tolerated() -> None:
+    assert percents({"five_hour": "37%", "seven_day": w(5.0)}) == {"seven_day": 5.0}
+
+
 @pytest.mark.parametrize(
     "data",
-    [None, [], [1, 2], "five_hour", 3, {}, {"foo": [1, 2, 3]}, {"error": {"type": "x"}}],
+    [
+        None,
+        [],
+        [1, 2],
+        "five_hour",
+        3,
+        {},
+        {"foo": [1, 2, 3]},
+        {"error": {"type": "x"}},
+        {"five_hour": "37%", "seven_day": True, "limits": {"kind": 5}},
+    ],
 )
 def test_other_shapes_raise_unexpected(data: Any) -> None:
     with pytest.raises(UnexpectedResponse, match="does not understand"):

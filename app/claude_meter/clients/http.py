@@ -10,6 +10,8 @@ person can act on. No message ever carries a header value.
 from __future__ import annotations
 
 import json
+import logging
+import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -43,16 +45,23 @@ BROWSER_USER_AGENT: Final = (
     "(KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
 )
 
+# httpcore's DEBUG trace prints raw request and response headers (Cookie, Set-Cookie,
+# Authorization): keep it silent whatever level the root logger is at.
+logging.getLogger("httpcore").setLevel(logging.INFO)
+
+_CHALLENGE_MARKERS: Final = (b"just a moment", b"cf-chl", b"challenge-platform", b"cloudflare")
 _HOST: Final[dict[Route, str]] = {"web": "claude.ai", "oauth": "Anthropic's API"}
 
 
-def make_http_client(base_url: str, *, verify: bool | str = True) -> httpx.Client:
+def make_http_client(base_url: str, *, verify: bool | ssl.SSLContext = True) -> httpx.Client:
     """An httpx client with finite timeouts that never follows redirects.
 
     Redirects are refused so that a cookie or token never follows a ``Location`` to another
     host. Proxy settings from the environment are honoured, except for loopback test servers.
     """
     loopback = "://127." in base_url or "://localhost" in base_url or "://[::1]" in base_url
+    if base_url.startswith("http://"):
+        verify = False  # no TLS on this connection: skip loading the CA bundle (~20 ms)
     return httpx.Client(
         base_url=base_url,
         timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
@@ -75,6 +84,19 @@ class Answer:
         kind = self.headers.get("content-type", "").lower()
         head = self.body.lstrip()[:15].lower()
         return "text/html" in kind or head.startswith((b"<!doctype", b"<html"))
+
+    @property
+    def is_challenge(self) -> bool:
+        """A Cloudflare bot check: its header, or a web page that is one.
+
+        A 403 page is taken as a block page; a plain 503 page is an outage, not a check.
+        """
+        if self.headers.get("cf-mitigated", "").lower() == "challenge":
+            return True
+        if not self.is_html:
+            return False
+        text = self.body[:65536].lower()
+        return self.status == 403 or any(marker in text for marker in _CHALLENGE_MARKERS)
 
     def json(self, route: Route) -> object:
         """The body as JSON, or :class:`UnexpectedResponse`."""
@@ -203,8 +225,7 @@ def raise_for_answer(answer: Answer, route: Route, now: datetime) -> None:
     if 200 <= status < 300:
         return
     where = _HOST[route]
-    challenged = answer.headers.get("cf-mitigated", "").lower() == "challenge"
-    if status in (403, 503) and (challenged or answer.is_html):
+    if status in (403, 503) and answer.is_challenge:
         raise CloudflareChallenge(CLOUDFLARE if route == "web" else _cloudflare_api(where))
     if status == 401:
         raise SessionExpired(EXPIRED_WEB if route == "web" else EXPIRED_OAUTH)

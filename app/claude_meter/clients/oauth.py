@@ -7,6 +7,7 @@ at most; this client only makes the calls and reports what happened.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Final
@@ -39,7 +40,7 @@ class ClaudeCodeClient:
         credentials: ClaudeCodeCredentials,
         base_url: str,
         *,
-        verify: bool | str = True,
+        verify: bool | ssl.SSLContext = True,
         http: httpx.Client | None = None,
         clock: Callable[[], datetime],
     ) -> None:

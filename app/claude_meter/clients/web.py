@@ -9,6 +9,7 @@ handed back in :attr:`WebFetch.rotated` for the caller to store.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -79,7 +80,7 @@ class WebClient:
         base_url: str,
         *,
         source: Source = "web",
-        verify: bool | str = True,
+        verify: bool | ssl.SSLContext = True,
         http: httpx.Client | None = None,
         clock: Callable[[], datetime],
     ) -> None:

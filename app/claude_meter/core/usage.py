@@ -302,11 +302,20 @@ def _parse(data: object) -> UsageReport:
         )
         for w in from_limits.values()
     )
-    return UsageReport(
-        windows=tuple(_display_order(windows)),
-        extra_usage=_extra_usage(data.get("extra_usage"), scale),
-        scale=scale,
-    )
+    extra = _extra_usage(data.get("extra_usage"), scale)
+    if not windows and extra is None and _has_junk(data):
+        raise UnexpectedResponse(_CHANGED)  # known keys, unknown shapes: nothing to show
+    return UsageReport(windows=tuple(_display_order(windows)), extra_usage=extra, scale=scale)
+
+
+def _has_junk(report: Mapping[str, object]) -> bool:
+    """A recognized key holding neither null nor the shape it always had."""
+    for key in _RECOGNIZED:
+        value = report.get(key)
+        expected = (list, tuple) if key == "limits" else Mapping
+        if value is not None and not isinstance(value, expected):
+            return True
+    return False
 
 
 def _display_order(windows: list[UsageWindow]) -> list[UsageWindow]:

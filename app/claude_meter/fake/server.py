@@ -1,0 +1,533 @@
+"""The fake claude.ai HTTP server: routing, authentication and the scenarios' failure modes.
+
+A real server on loopback (stdlib ``ThreadingHTTPServer`` in a daemon thread), so clients are
+tested through real sockets, real TLS and real connection resets rather than mocked transports.
+Both routes (claude.ai web with the ``sessionKey`` cookie, api.anthropic.com OAuth with a Bearer
+token) are served by the same server. What the answers contain lives in ``scenarios.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import random
+import shutil
+import socket
+import socketserver
+import ssl
+import struct
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import Message
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import parse_qs, urlsplit
+
+from . import scenarios as sc
+
+# Demo credentials: fixed so the demo mode and tests can share them; they open nothing real.
+DEFAULT_SESSION_KEY = "sk-ant-sid01-demo-7f3a9c1e5b2d8f4a6c0e9b7d3f1a5c8e2b4d6f0a"
+DEFAULT_OAUTH_TOKEN = "sk-ant-oat01-demo-2e8b4f6a0c9d1e3f5a7b9c2d4e6f8a0b1c3d5e7f"  # noqa: S105
+
+OAUTH_BETA = "oauth-2025-04-20"
+_SECRET_HEADERS = frozenset({"cookie", "authorization", "x-api-key"})
+_STOP_GRACE = 1.0
+_MAX_BODY = 1 << 16
+_CF_PAGE = (
+    b'<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title></head>'
+    b"<body><noscript>Enable JavaScript and cookies to continue</noscript>"
+    b'<div id="challenge-body">Checking if the site connection is secure</div></body></html>'
+)
+_PAGE = "<!DOCTYPE html><html><head><title>{title}</title></head><body>{body}</body></html>"
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request as the server saw it, secrets replaced, so tests can check what clients send.
+
+    ``authenticated`` says whether the request carried valid credentials for its route (the
+    session cookie, or the Bearer token on ``/api/oauth/``), whatever the scenario answered.
+    """
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    authenticated: bool
+
+
+def _error_body(kind: str, message: str) -> bytes:
+    return json.dumps({"type": "error", "error": {"type": kind, "message": message}}).encode()
+
+
+def _cookies(values: Iterable[str]) -> dict[str, str]:
+    """Parse ``Cookie`` headers leniently, as browsers send them (first occurrence wins).
+
+    Not ``http.cookies.SimpleCookie``: it drops the whole header on one odd value, and browsers
+    send many cookies (``cf_clearance``, ``__cf_bm``, ...) next to ``sessionKey``.
+    """
+    jar: dict[str, str] = {}
+    for header in values:
+        for part in header.split(";"):
+            name, sep, value = part.strip().partition("=")
+            if sep:
+                jar.setdefault(name.strip(), value.strip().strip('"'))
+    return jar
+
+
+def _redacted(headers: Message) -> dict[str, str]:
+    return {
+        name: "<redacted>" if name.lower() in _SECRET_HEADERS else value
+        for name, value in headers.items()
+    }
+
+
+def _check_scenario(name: str) -> str:
+    if name not in sc.SCENARIOS:
+        raise ValueError(f"unknown scenario {name!r}; valid: {', '.join(sc.SCENARIOS)}")
+    return name
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Answers one connection; all state lives on the ``FakeClaude`` behind ``server.fake``."""
+
+    server: _HTTPServer
+    protocol_version = "HTTP/1.1"
+    timeout = 10.0
+    disable_nagle_algorithm = True  # headers and body go out in two writes
+
+    def setup(self) -> None:
+        # The TLS handshake happens here, in the connection's thread, so a client that
+        # connects and never speaks cannot stall the accept loop.
+        super().setup()
+        if isinstance(self.connection, ssl.SSLSocket):
+            self.connection.do_handshake()
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Silent: ``request_log`` is the record, and stderr noise would bury test output."""
+
+    def do_GET(self) -> None:
+        self.server.fake._answer(self)
+
+    def do_POST(self) -> None:
+        declared = self.headers.get("Content-Length", "0")
+        length = int(declared) if declared.isdigit() else 0
+        self.rfile.read(min(length, _MAX_BODY))
+        self.close_connection = self.close_connection or length > _MAX_BODY
+        self.server.fake._answer(self)
+
+    def send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str = "application/json",
+        headers: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def send_json(self, payload: object, headers: Iterable[tuple[str, str]] = ()) -> None:
+        self.send(200, json.dumps(payload).encode(), headers=headers)
+
+    def send_error_json(
+        self,
+        status: int,
+        kind: str,
+        message: str,
+        headers: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        self.send(status, _error_body(kind, message), headers=headers)
+
+    def send_page(
+        self, title: str, body: str, headers: Iterable[tuple[str, str]] = (), status: int = 200
+    ) -> None:
+        page = _PAGE.format(title=title, body=body).encode()
+        self.send(status, page, "text/html; charset=utf-8", headers)
+
+    def drop(self, *, reset: bool) -> None:
+        """Close without answering; with ``reset`` the peer gets a TCP RST, not a clean EOF."""
+        if reset:
+            with contextlib.suppress(OSError):
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+        self.close_connection = True
+        self.connection.close()
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """Tracks each connection's thread and socket so ``stop()`` can cut them off and join."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, fake: FakeClaude, host: str, port: int, tls: ssl.SSLContext | None):
+        self.fake = fake
+        self.tls = tls
+        self.lock = threading.Lock()
+        self.connections: dict[threading.Thread, socket.socket] = {}
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__((host, port), _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind resolves the host's FQDN, which can stall on odd DNS setups.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), self.server_address[1]
+
+    def get_request(self) -> tuple[socket.socket, object]:
+        sock, address = super().get_request()
+        if self.tls is not None:
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
+    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        thread = threading.Thread(
+            target=self._serve,
+            args=(request, client_address),
+            daemon=True,
+            name="fake-claude-connection",
+        )
+        with self.lock:
+            self.connections[thread] = request
+        thread.start()
+
+    def _serve(self, request: socket.socket, client_address: object) -> None:
+        try:
+            self.process_request_thread(request, client_address)
+        finally:
+            with self.lock:
+                self.connections.pop(threading.current_thread(), None)
+
+    def handle_error(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: object
+    ) -> None:
+        """Resets, timeouts and failed handshakes are the client's business; bugs still print."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+    def cut_connections(self, grace: float) -> None:
+        """Wake every connection thread (blocked reads return at once) and join them."""
+        with self.lock:
+            connections = list(self.connections.items())
+        for _, sock in connections:
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+        deadline = time.monotonic() + grace
+        for thread, _ in connections:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
+class FakeClaude:
+    """A fake claude.ai that answers like the real one in the scenario it is told to play.
+
+    Use as a context manager (``with FakeClaude("rising") as fake: ... fake.base_url``) or with
+    ``start()``/``stop()``. ``scenario`` can be changed while it runs, e.g. to make a session
+    expire and come back.
+    """
+
+    def __init__(
+        self,
+        scenario: str = "normal",
+        *,
+        session_key: str = DEFAULT_SESSION_KEY,
+        oauth_token: str = DEFAULT_OAUTH_TOKEN,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: bool = False,
+        clock: Callable[[], float] | None = None,
+        now: Callable[[], datetime] | None = None,
+        seed: int | None = None,
+        rotate_to: str | None = None,
+    ) -> None:
+        self._scenario = _check_scenario(scenario)
+        self._session_keys = {session_key}
+        self._current_key = session_key
+        self._oauth_token = oauth_token
+        self._rotate_to = rotate_to
+        self._host, self._requested_port, self._tls = host, port, tls
+        self._clock = clock or time.monotonic
+        self._now = now or (lambda: datetime.now(UTC))
+        self._rng = random.Random(seed)
+        self._malformed_turn = itertools.count()
+        self._origin = self._clock()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._tmpdir: str | None = None
+        self._cert_pem: bytes | None = None
+        self.request_log: list[LoggedRequest] = []
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> FakeClaude:
+        """Bind and serve in a daemon thread; the port is known when this returns."""
+        if self._httpd is not None:
+            return self
+        context = self._tls_context() if self._tls else None
+        self._stopping.clear()
+        self._origin = self._clock()
+        self._httpd = _HTTPServer(self, self._host, self._requested_port, context)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+            name=f"fake-claude-{self.port}",
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, cut open connections and remove the temporary cert; bounded, idempotent.
+
+        Slow answers wait on ``_stopping`` rather than sleeping, so they end here too.
+        """
+        httpd, thread = self._httpd, self._thread
+        self._httpd = self._thread = None
+        self._stopping.set()
+        if httpd is not None and thread is not None:
+            httpd.shutdown()
+            thread.join(_STOP_GRACE)
+            httpd.cut_connections(_STOP_GRACE)
+            httpd.server_close()
+        if self._tmpdir is not None:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+
+    def __enter__(self) -> FakeClaude:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _tls_context(self) -> ssl.SSLContext:
+        from .tls import self_signed_cert  # cryptography is only needed for HTTPS
+
+        cert_pem, key_pem = self_signed_cert()
+        self._tmpdir = tempfile.mkdtemp(prefix="claude-meter-fake-")
+        cert, key = Path(self._tmpdir, "cert.pem"), Path(self._tmpdir, "key.pem")
+        cert.write_bytes(cert_pem)
+        key.write_bytes(key_pem)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self._cert_pem = cert_pem
+        return context
+
+    # -- public state --------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The bound port (the OS picks one when constructed with ``port=0``)."""
+        if self._httpd is None:
+            raise RuntimeError("FakeClaude is not running; call start() first")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT`` or ``https://...``: what a client uses instead of claude.ai."""
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"{'https' if self._tls else 'http'}://{host}:{self.port}"
+
+    @property
+    def scenario(self) -> str:
+        """The scenario played now; setting it restarts the clock of ``rising``."""
+        return self._scenario
+
+    @scenario.setter
+    def scenario(self, name: str) -> None:
+        self._scenario = _check_scenario(name)
+        self._origin = self._clock()
+
+    @property
+    def cert_pem(self) -> bytes | None:
+        """The self-signed certificate in TLS mode, for a client's trust store."""
+        return self._cert_pem
+
+    @property
+    def cert_path(self) -> str | None:
+        """The same certificate as a file (removed by ``stop()``), for ``ssl`` and ``verify=``."""
+        return None if self._tmpdir is None else str(Path(self._tmpdir, "cert.pem"))
+
+    # -- answering -----------------------------------------------------------------------
+
+    def _answer(self, req: _Handler) -> None:
+        url = urlsplit(req.path)
+        path, scenario = url.path.rstrip("/") or "/", self._scenario
+        oauth = path.startswith("/api/oauth/")
+        authenticated = (
+            self._bearer_ok(req.headers.get("Authorization"))
+            if oauth
+            else self._cookie_ok(req.headers.get_all("Cookie") or [])
+        )
+        with self._lock:
+            self.request_log.append(
+                LoggedRequest(req.command, req.path, _redacted(req.headers), authenticated)
+            )
+        if path == "/login":
+            self._login(
+                req, signed_in=req.command == "POST" or parse_qs(url.query).get("session") == ["1"]
+            )
+        elif req.command != "GET" or not path.startswith("/api/"):
+            req.send_error_json(404, "not_found_error", "Not found")
+        elif scenario != "flaky" or self._survive_flakiness(req):
+            if oauth:
+                self._oauth(req, path, authenticated, scenario)
+            else:
+                self._web(req, path, authenticated, scenario)
+
+    def _cookie_ok(self, headers: list[str]) -> bool:
+        return _cookies(headers).get("sessionKey") in self._session_keys
+
+    def _bearer_ok(self, header: str | None) -> bool:
+        scheme, _, token = (header or "").partition(" ")
+        return scheme.lower() == "bearer" and token.strip() == self._oauth_token
+
+    def _survive_flakiness(self, req: _Handler) -> bool:
+        """Apply one flaky outcome; False when the request has been answered or dropped."""
+        with self._lock:
+            outcome = sc.flaky_outcome(self._rng)
+        if outcome.kind == "error" and outcome.html:
+            title = f"{outcome.status} {HTTPStatus(outcome.status).phrase}"
+            req.send_page(title, f"<h1>{title}</h1>", status=outcome.status)
+        elif outcome.kind == "error":
+            req.send_error_json(outcome.status, "api_error", "Internal server error")
+        elif outcome.kind == "reset":
+            req.drop(reset=True)
+        elif outcome.kind == "slow" and self._stopping.wait(outcome.delay):
+            req.drop(reset=False)
+        else:
+            return True
+        return False
+
+    def _web(self, req: _Handler, path: str, authenticated: bool, scenario: str) -> None:
+        parts = path.split("/")[2:]  # after "/api/"
+        known = parts in (["organizations"], ["account"]) or (
+            len(parts) == 3
+            and parts[0] == "organizations"
+            and parts[2] in ("usage", "overage_spend_limit", "subscription_details")
+        )
+        if scenario == "cloudflare":
+            req.send(
+                403,
+                _CF_PAGE,
+                "text/html; charset=UTF-8",
+                [("cf-mitigated", "challenge"), ("Cache-Control", "no-store")],
+            )
+        elif not known:
+            req.send_error_json(404, "not_found_error", "Not found")
+        elif not authenticated or scenario == "expired":
+            req.send_error_json(401, "authentication_error", "Invalid authorization")
+        elif parts == ["organizations"]:
+            req.send_json([sc.org_json(org) for org in sc.orgs_for(scenario)])
+        elif parts == ["account"]:
+            req.send_json(sc.account_json(scenario))
+        else:
+            self._org_call(req, parts[1], parts[2], scenario)
+
+    def _org_call(self, req: _Handler, uuid: str, what: str, scenario: str) -> None:
+        org = next((o for o in sc.orgs_for(scenario) if o.uuid == uuid), None)
+        if org is None and any(o.uuid == uuid for o in sc.ALL_ORGS):
+            req.send_error_json(403, "permission_error", "Invalid authorization for organization")
+        elif org is None:
+            req.send_error_json(404, "not_found_error", "Organization not found")
+        elif what == "overage_spend_limit" and not org.has_overage:
+            req.send_error_json(404, "not_found_error", "No overage spend limit")
+        elif what == "overage_spend_limit":
+            req.send_json(sc.overage_json(org))
+        elif what == "subscription_details" and not org.has_subscription:
+            req.send_error_json(500, "api_error", "Internal server error")
+        elif what == "subscription_details":
+            req.send_json(sc.subscription_json(org, self._now()))
+        else:
+            self._usage(req, org, scenario, rotate=True)
+
+    def _oauth(self, req: _Handler, path: str, authenticated: bool, scenario: str) -> None:
+        if path not in ("/api/oauth/usage", "/api/oauth/profile"):
+            req.send_error_json(404, "not_found_error", "Not found")
+        elif not authenticated or scenario == "expired":
+            req.send_error_json(401, "authentication_error", "Invalid authorization")
+        elif OAUTH_BETA not in (req.headers.get("anthropic-beta") or ""):
+            req.send_error_json(
+                400,
+                "invalid_request_error",
+                f"OAuth requests need the anthropic-beta: {OAUTH_BETA} header",
+            )
+        elif path == "/api/oauth/profile":
+            req.send_json(sc.profile_json(scenario))
+        else:
+            self._usage(req, sc.oauth_org(scenario), scenario, rotate=False)
+
+    def _usage(self, req: _Handler, org: sc.Org, scenario: str, *, rotate: bool) -> None:
+        if scenario == "rate-limited":
+            req.send_error_json(429, "rate_limit_error", "Rate limited", [("Retry-After", "120")])
+            return
+        if scenario == "malformed":
+            bodies = sc.MALFORMED_BODIES
+            req.send(200, bodies[next(self._malformed_turn) % len(bodies)])
+            return
+        report = sc.usage_json(scenario, org, self._now(), self._clock() - self._origin)
+        headers: list[tuple[str, str]] = []
+        if rotate and self._rotate_to is not None:
+            with self._lock:
+                rotated, self._rotate_to = self._rotate_to, None
+            if rotated is not None:
+                self._session_keys.add(rotated)
+                self._current_key = rotated
+                headers.append(self._set_cookie("sessionKey", rotated))
+        req.send_json(report, headers)
+
+    def _set_cookie(self, name: str, value: str, *, http_only: bool = True) -> tuple[str, str]:
+        """A ``Set-Cookie`` header with the attributes claude.ai uses (no ``Domain``)."""
+        attrs = ["Path=/", "Secure" if self._tls else "", "HttpOnly" if http_only else ""]
+        attrs += ["SameSite=Lax", "Max-Age=2592000"]
+        return "Set-Cookie", "; ".join([f"{name}={value}", *filter(None, attrs)])
+
+    def _login(self, req: _Handler, *, signed_in: bool) -> None:
+        """A sign-in page for browser tests: the cookie arrives the way claude.ai sets it."""
+        if not signed_in:
+            req.send_page(
+                "Sign in",
+                '<form method="post" action="/login">'
+                '<button type="submit">Sign in to the demo</button></form>'
+                '<p><a href="/login?session=1">Or sign in by link</a></p>',
+            )
+            return
+        last_org = sc.last_active_org(self._scenario).uuid
+        cookies = [
+            self._set_cookie("sessionKey", self._current_key),
+            self._set_cookie("lastActiveOrg", last_org, http_only=False),
+        ]
+        req.send_page("Signed in", "<p>Signed in</p>", cookies)
+
+
+def run_forever(server: FakeClaude) -> None:
+    """Serve until Ctrl-C, then stop cleanly; for ``claude-meter fake-server``.
+
+    Joins in short slices because an untimed wait cannot be interrupted on Windows.
+    """
+    server.start()
+    try:
+        while (thread := server._thread) is not None and thread.is_alive():
+            thread.join(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

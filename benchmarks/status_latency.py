@@ -1,0 +1,62 @@
+"""How long `claude-meter status --json` takes, start to exit, against the fake server.
+
+Method: start the fake claude.ai (``normal`` scenario) on loopback in this process, point the
+CLI at it with the loopback-only overrides, then run the installed ``claude-meter`` entry
+point as a fresh process N times (after one warm-up run that fills the bytecode cache) and
+report the median and the worst wall time. Each run is a whole process: interpreter start,
+imports, organization discovery, usage, overage and subscription calls, JSON output.
+
+Run: ``.venv/bin/python benchmarks/status_latency.py [--runs 20]``. Target (issue 2): 0.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from claude_meter.fake import DEFAULT_SESSION_KEY, FakeClaude
+
+TARGET_SECONDS = 0.5
+
+
+def command() -> list[str]:
+    script = Path(sys.executable).with_name("claude-meter")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("claude-meter")
+    return [found] if found else [sys.executable, "-m", "claude_meter"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    with FakeClaude("normal").start() as server:
+        env = {
+            **os.environ,
+            "CLAUDE_METER_BASE_URL": server.base_url,
+            "CLAUDE_METER_COOKIE": f"sessionKey={DEFAULT_SESSION_KEY}",
+        }
+        argv = [*command(), "status", "--json"]
+        subprocess.run(argv, env=env, capture_output=True, check=True)  # warm-up
+        times = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            subprocess.run(argv, env=env, capture_output=True, check=True)
+            times.append(time.perf_counter() - start)
+    median, worst = statistics.median(times), max(times)
+    print(
+        f"claude-meter status --json, {args.runs} runs: median {median:.3f} s, worst {worst:.3f} s"
+    )
+    print(f"target {TARGET_SECONDS:.1f} s: {'met' if worst <= TARGET_SECONDS else 'NOT met'}")
+    return 0 if worst <= TARGET_SECONDS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

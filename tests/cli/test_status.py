@@ -1,0 +1,252 @@
+"""``claude-meter status``: output forms, exit statuses, source choice, over real sockets."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from claude_meter.cli import main
+from claude_meter.fake import FakeClaude
+from tests.conftest import TEST_OAUTH_TOKEN, TEST_SESSION_KEY
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    out = io.StringIO()
+    status = main(argv, stdout=out)
+    return status, out.getvalue(), capsys.readouterr().err
+
+
+def point_at(monkeypatch: pytest.MonkeyPatch, server: FakeClaude, *, cookie: bool = True) -> None:
+    monkeypatch.setenv("CLAUDE_METER_BASE_URL", server.base_url)
+    monkeypatch.setenv("CLAUDE_METER_OAUTH_BASE_URL", server.base_url)
+    if cookie:
+        monkeypatch.setenv("CLAUDE_METER_COOKIE", f"sessionKey={TEST_SESSION_KEY}")
+
+
+def test_json_shape_is_the_documented_interface(
+    fake_server: FakeClaude, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    point_at(monkeypatch, fake_server)
+    status, out, err = run(["status", "--json"], capsys)
+    assert status == 0
+    assert err == ""
+    data = json.loads(out)
+    assert set(data) >= {"fetched_at", "source", "organizations", "worst"}
+    assert data["source"] == "web"
+    assert data["fetched_at"].endswith("Z")
+    org = data["organizations"][0]
+    assert set(org) >= {"uuid", "name", "email", "windows", "worst", "extra_usage", "error"}
+    assert org["error"] is None
+    window = org["windows"][0]
+    assert set(window) == {"key", "label", "percent", "resets_at"}
+    assert window == {
+        "key": "five_hour",
+        "label": "Session (5h)",
+        "percent": 37.0,
+        "resets_at": window["resets_at"],
+    }
+    assert window["resets_at"].endswith("Z")
+    assert org["worst"] == {"key": "seven_day", "percent": 64.0}
+    assert data["worst"] == {"org": org["uuid"], "key": "seven_day", "percent": 64.0}
+    assert org["extra_usage"]["currency"] == "USD"
+
+
+def test_human_output(
+    fake_server: FakeClaude, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    point_at(monkeypatch, fake_server)
+    status, out, _ = run(["status"], capsys)
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("Personal · ")
+    session = next(line for line in lines if "Session (5h)" in line)
+    assert " 37%" in session
+    assert "█" in session
+    assert "resets in " in session
+    assert "(" in session
+    assert any("Extra usage" in line and "$12.50 of $50.00" in line for line in lines)
+    assert "\x1b[" not in out  # not a terminal: no colour codes
+
+
+@pytest.mark.parametrize(
+    ("scenario", "status", "kind"),
+    [
+        ("normal", 0, None),
+        ("rising", 0, None),
+        ("fraction-scale", 0, None),
+        ("limits-only", 0, None),
+        ("enterprise", 0, None),
+        ("multi-org", 0, None),
+        ("expired", 2, "session_expired"),
+        ("cloudflare", 3, "cloudflare"),
+        ("rate-limited", 3, "rate_limited"),
+        ("malformed", 4, "unexpected"),
+    ],
+)
+def test_exit_status_per_scenario(
+    scenario: str,
+    status: int,
+    kind: str | None,
+    fake_server: FakeClaude,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fake_server.scenario = scenario
+    point_at(monkeypatch, fake_server)
+    got, out, _ = run(["status", "--json"], capsys)
+    assert got == status
+    data = json.loads(out)
+    errors = [data["error"]] + [o["error"] for o in data["organizations"]]
+    kinds = {e["kind"] for e in errors if e}
+    assert kinds == ({kind} if kind else set())
+
+
+def test_no_credentials_says_how_to_connect(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["status"], capsys)
+    assert status == 2
+    assert out == ""
+    assert "CLAUDE_METER_COOKIE" in err
+    assert "--demo" in err
+    status, out, _ = run(["status", "--json"], capsys)
+    assert status == 2
+    assert json.loads(out)["error"]["kind"] == "not_signed_in"
+
+
+def test_source_web_without_cookie(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(["status", "--source", "web"], capsys)
+    assert status == 2
+    assert "No claude.ai session given" in err
+
+
+def test_bad_cookie_is_not_echoed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CLAUDE_METER_COOKIE", "sessionKey=ab\x01cd; other")
+    status, out, err = run(["status"], capsys)
+    assert status == 2
+    assert "CLAUDE_METER_COOKIE is not usable" in err
+    assert "ab\x01cd" not in out + err
+
+
+def test_claude_code_source_from_home(
+    fake_server: FakeClaude,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    point_at(monkeypatch, fake_server, cookie=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".claude").mkdir()
+    (tmp_path / ".claude" / ".credentials.json").write_text(
+        json.dumps(
+            {
+                "claudeAiOauth": {
+                    "accessToken": TEST_OAUTH_TOKEN,
+                    "expiresAt": 4102444800000,
+                    "scopes": ["user:inference", "user:profile"],
+                }
+            }
+        )
+    )
+    status, out, _ = run(["status", "--json"], capsys)  # auto falls back to Claude Code
+    assert status == 0
+    assert json.loads(out)["source"] == "claude-code"
+    status, out, _ = run(["status", "--json", "--source", "claude-code"], capsys)
+    assert status == 0
+    (tmp_path / ".claude" / ".credentials.json").write_text(
+        json.dumps({"claudeAiOauth": {"accessToken": TEST_OAUTH_TOKEN, "expiresAt": 1000}})
+    )
+    status, out, _ = run(["status", "--json", "--source", "claude-code"], capsys)
+    assert status == 2
+    assert "run `claude` once" in json.loads(out)["error"]["message"]
+
+
+def test_missing_claude_code(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(["status", "--source", "claude-code"], capsys)
+    assert status == 2
+    assert "Claude Code's sign-in was not found" in err
+
+
+def test_non_loopback_override_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CLAUDE_METER_BASE_URL", "https://attacker.example")
+    monkeypatch.setenv("CLAUDE_METER_COOKIE", f"sessionKey={TEST_SESSION_KEY}")
+    status, out, err = run(["status", "--json"], capsys)
+    assert status == 1
+    assert "may only point at this computer" in err
+    assert TEST_SESSION_KEY not in out + err
+
+
+def test_demo_runs_without_an_account(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(["status", "--demo", "--json", "--scenario", "multi-org"], capsys)
+    assert status == 0
+    data = json.loads(out)
+    assert data["source"] == "demo"
+    assert [o["name"] for o in data["organizations"]] == ["Personal", "Acme Team"]
+
+
+def test_unknown_scenario_and_bad_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(["status", "--demo", "--scenario", "nope"], capsys)
+    assert status == 1
+    assert "unknown demo scenario" in err
+    with pytest.raises(SystemExit) as info:
+        main(["status", "--source", "carrier-pigeon"])
+    assert info.value.code == 1
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "claude_meter", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_real_process_imports_no_qt(fake_server: FakeClaude) -> None:
+    code = (
+        "import sys, runpy; sys.argv=['claude-meter','status','--json'];\n"
+        "try:\n    runpy.run_module('claude_meter', run_name='__main__')\n"
+        "except SystemExit as e:\n    status = e.code\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('PySide6','shiboken6','keyring','browser_cookie3','sqlite3','cryptography'))\n"
+        "print('HEAVY', heavy, status, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={
+            **os.environ,
+            "CLAUDE_METER_BASE_URL": fake_server.base_url,
+            "CLAUDE_METER_COOKIE": f"sessionKey={TEST_SESSION_KEY}",
+        },
+    )
+    assert "HEAVY [] 0" in done.stderr, done.stderr
+    assert json.loads(done.stdout)["organizations"]
+
+
+def test_version_and_help() -> None:
+    done = _cli("--version")
+    assert done.returncode == 0
+    assert done.stdout.startswith("claude-meter ")
+    done = _cli("status", "--help")
+    assert done.returncode == 0
+    assert "--json" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def _json_of(done: subprocess.CompletedProcess[str]) -> Any:
+    return json.loads(done.stdout)

@@ -1,0 +1,144 @@
+"""Which HTTP answer means which typed error, as a table (protocol.md section 4)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from claude_meter.clients.http import Answer, Route, raise_for_answer
+from claude_meter.core.errors import (
+    CloudflareChallenge,
+    MeterError,
+    NotSignedIn,
+    RateLimited,
+    ServerError,
+    SessionExpired,
+    UnexpectedResponse,
+)
+from tests.conftest import NOW
+
+HTML = {"content-type": "text/html; charset=UTF-8"}
+JSON = {"content-type": "application/json"}
+CF_PAGE = b"<!DOCTYPE html><html><head><title>Just a moment...</title></head></html>"
+
+
+def error_body(kind: str, message: str = "x") -> bytes:
+    return json.dumps({"type": "error", "error": {"type": kind, "message": message}}).encode()
+
+
+def answer(status: int, headers: dict[str, str], body: bytes = b"") -> Answer:
+    return Answer(status, httpx.Headers(headers), body)
+
+
+@pytest.mark.parametrize(
+    ("route", "status", "headers", "body", "error", "phrase"),
+    [
+        ("web", 401, JSON, error_body("authentication_error"), SessionExpired, "Sign in"),
+        (
+            "web",
+            403,
+            JSON,
+            error_body("permission_error", "Invalid authorization for organization"),
+            SessionExpired,
+            "not valid for the organization",
+        ),
+        ("web", 403, JSON, error_body("authentication_error"), SessionExpired, "Sign in"),
+        (
+            "web",
+            403,
+            {**HTML, "cf-mitigated": "challenge"},
+            CF_PAGE,
+            CloudflareChallenge,
+            "browser check",
+        ),
+        (
+            "web",
+            503,
+            {**HTML, "cf-mitigated": "challenge"},
+            CF_PAGE,
+            CloudflareChallenge,
+            "browser check",
+        ),
+        (
+            "web",
+            403,
+            JSON | {"cf-mitigated": "challenge"},
+            b"{}",
+            CloudflareChallenge,
+            "browser check",
+        ),
+        ("web", 503, HTML, CF_PAGE, CloudflareChallenge, "browser check"),
+        ("web", 403, HTML, b"<html>Access denied</html>", CloudflareChallenge, "browser check"),
+        ("web", 503, HTML, b"<html>Service Unavailable</html>", ServerError, "HTTP 503"),
+        ("web", 500, JSON, error_body("api_error"), ServerError, "HTTP 500"),
+        ("web", 502, {}, b"", ServerError, "HTTP 502"),
+        ("web", 429, {"retry-after": "30"}, b"", RateLimited, "try again at"),
+        ("web", 429, {}, b"", RateLimited, "back off"),
+        ("web", 404, JSON, error_body("not_found_error"), UnexpectedResponse, "HTTP 404"),
+        ("web", 418, {}, b"", UnexpectedResponse, "HTTP 418"),
+        ("oauth", 401, JSON, error_body("authentication_error"), SessionExpired, "run `claude`"),
+        (
+            "oauth",
+            403,
+            JSON,
+            error_body(
+                "permission_error", "OAuth token does not meet scope requirement user:profile"
+            ),
+            NotSignedIn,
+            "user:profile",
+        ),
+        (
+            "oauth",
+            403,
+            JSON,
+            error_body("permission_error", "nope"),
+            SessionExpired,
+            "run `claude`",
+        ),
+        ("oauth", 429, {"retry-after": "0"}, b"", RateLimited, "Anthropic's API"),
+    ],
+)
+def test_error_table(
+    route: Route,
+    status: int,
+    headers: dict[str, str],
+    body: bytes,
+    error: type[MeterError],
+    phrase: str,
+) -> None:
+    with pytest.raises(error) as info:
+        raise_for_answer(answer(status, headers, body), route, NOW)
+    assert type(info.value) is error
+    assert phrase in info.value.message
+    assert str(info.value) == info.value.message
+
+
+def test_success_passes_and_retry_at_is_set() -> None:
+    raise_for_answer(answer(200, JSON, b"{}"), "web", NOW)
+    with pytest.raises(RateLimited) as info:
+        raise_for_answer(answer(429, {"retry-after": "0"}, b""), "web", NOW)
+    assert info.value.retry_at == NOW
+    with pytest.raises(RateLimited) as info:
+        raise_for_answer(answer(429, {"retry-after": "90"}, b""), "oauth", NOW)
+    assert info.value.retry_at == NOW + timedelta(seconds=90)
+
+
+def test_error_kinds_and_exit_statuses() -> None:
+    from claude_meter.core.errors import EXIT_STATUS, worst_exit_status
+
+    assert EXIT_STATUS == {
+        "session_expired": 2,
+        "not_signed_in": 2,
+        "cloudflare": 3,
+        "rate_limited": 3,
+        "server": 3,
+        "network": 3,
+        "unexpected": 4,
+    }
+    assert worst_exit_status([]) == 0
+    assert worst_exit_status([0, 3]) == 3
+    assert worst_exit_status([3, 4]) == 4
+    assert worst_exit_status([4, 2, 3]) == 2
