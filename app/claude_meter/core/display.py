@@ -108,3 +108,46 @@ def plan_label(tier: str | None) -> str | None:
         if needle in lowered:
             return label
     return tier
+
+
+def format_countdown(resets_at: datetime | None, now: datetime, tz: tzinfo | None = None) -> str:
+    """The popover's live countdown: ``resets in 2d 4h 13m · Fri 09:00``.
+
+    Under a day it shows seconds (``4h 13m 05s``) so it visibly ticks; a past reset reads
+    ``resetting now`` and never goes negative.
+    """
+    if resets_at is None:
+        return "not started yet"
+    when = resets_at.astimezone(tz).strftime("%a %H:%M")
+    seconds = int((resets_at - now).total_seconds())
+    if seconds <= 0:
+        return f"resetting now · {when}"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        left = f"{days}d {hours}h {minutes}m"
+    elif hours:
+        left = f"{hours}h {minutes:02d}m {secs:02d}s"
+    else:
+        left = f"{minutes}m {secs:02d}s"
+    return f"resets in {left} · {when}"
+
+
+def spoken_reset(resets_at: datetime | None, tz: tzinfo | None = None) -> str:
+    """For screen readers: ``resets Friday 09:00``."""
+    if resets_at is None:
+        return "not started yet"
+    return "resets " + resets_at.astimezone(tz).strftime("%A %H:%M")
+
+
+def format_age(moment: datetime | None, now: datetime) -> str:
+    """``updated 23 s ago`` / ``updated 4 min ago`` / ``not updated yet``."""
+    if moment is None:
+        return "not updated yet"
+    seconds = max(0, int((now - moment).total_seconds()))
+    if seconds < 60:
+        return f"updated {seconds} s ago"
+    if seconds < 3600:
+        return f"updated {seconds // 60} min ago"
+    return f"updated {seconds // 3600} h {seconds % 3600 // 60} min ago"

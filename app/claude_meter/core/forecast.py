@@ -1,0 +1,210 @@
+"""Where a usage window is heading, from the server's own readings: pace, the percent at the
+reset, and when the wall (100 %) comes if it comes first.
+
+Pure functions of the readings, the window's ``resets_at`` and ``now`` (passed in, never read
+from the system clock), so the tray, the CLI and the tests agree on every number.
+
+The current period
+------------------
+Only readings of the window's current period count. A reading belongs to it when it is not
+after ``now``, not before ``resets_at - window_hours`` (when both are known), and not before
+the last *period boundary* in the series: a reading whose ``resets_at`` moved forward by more
+than :data:`RESET_MOVE`, or whose percent fell by :data:`RESET_DROP_POINTS` or more, starts a
+new period (:func:`starts_new_period`; the history store records its reset events by the
+same rule).
+
+Enough data
+-----------
+At least :data:`MIN_READINGS` (2) readings in the current period, the first and the last at
+least :data:`MIN_SPAN` (30 minutes) apart. Anything less gives ``enough_data=False``, every
+figure ``None`` and the summary "not enough data yet": no guessing from a single reading.
+Readings are what the history stored: it skips unchanged readings but writes one at least
+every 15 minutes, so a flat stretch is seen as flat, not as a gap. Pass the latest live
+reading last; it is taken as the value now.
+
+The paces
+---------
+``pace_per_hour`` is the rise from the period's first reading to its last, divided by the
+time between them: a time average. It is deliberately not a regression over the readings:
+the store writes a row per change, so bursts have many rows and flat stretches few, and a
+least-squares fit would weigh the bursts; a median of slopes (Theil-Sen) would read one big
+burst after a quiet hour as no pace at all. ``recent_pace_per_hour`` is the rise over the last
+hour (:data:`RECENT`), the value an hour before the last reading being the last reading at or
+before it (readings hold until they change); when the period is younger than that, it is the
+period's pace. Both are clamped at 0: use within a period does not go down.
+
+The projection
+--------------
+``percent_at_reset = current + pace * hours until resets_at``. The wall is
+``now + (100 - current) / pace``, reported only when it comes before the reset (or when the
+reset is unknown). ``fast_burn`` is set when the last hour's pace would reach 100 % before the
+reset. A window already at 100 % reports when it got there (``wall_at`` in the past), its current
+percent as ``percent_at_reset`` (when there is enough data) and is not "fast burning" any more. A ``resets_at`` that is already past means the window is resetting:
+no forecast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Final
+
+MIN_READINGS: Final = 2
+MIN_SPAN: Final = timedelta(minutes=30)
+RECENT: Final = timedelta(hours=1)
+RESET_DROP_POINTS: Final = 5.0
+RESET_MOVE: Final = timedelta(minutes=10)
+WALL: Final = 100.0
+
+NOT_ENOUGH_DATA: Final = "not enough data yet"
+RESETTING: Final = "resetting now: no forecast"
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One stored reading of one window: when, how full, and the reset the server announced."""
+
+    at: datetime
+    percent: float
+    resets_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """Where one window is heading; see the module docstring for every definition."""
+
+    percent_at_reset: float | None
+    wall_at: datetime | None
+    fast_burn: bool
+    pace_per_hour: float | None
+    recent_pace_per_hour: float | None
+    enough_data: bool
+    summary: str
+
+
+_UNKNOWN = Forecast(None, None, False, None, None, False, NOT_ENOUGH_DATA)
+
+
+def window_hours(key: str) -> float | None:
+    """The length of a window from its server key: 5 for the session, 168 for the weeks."""
+    if key == "five_hour":
+        return 5.0
+    if key.startswith("seven_day"):
+        return 168.0
+    return None
+
+
+def starts_new_period(previous: Sample, current: Sample) -> bool:
+    """Whether ``current`` is the first reading after a reset (see the module docstring)."""
+    if current.percent <= previous.percent - RESET_DROP_POINTS:
+        return True
+    if previous.resets_at is None or current.resets_at is None:
+        return False
+    return current.resets_at - previous.resets_at > RESET_MOVE
+
+
+def current_period(
+    samples: Iterable[Sample],
+    resets_at: datetime | None,
+    now: datetime,
+    *,
+    window_hours: float | None,
+) -> list[Sample]:
+    """The readings of the current period, oldest first."""
+    start = None
+    if resets_at is not None and window_hours is not None:
+        start = resets_at - timedelta(hours=window_hours)
+    kept = sorted(
+        (s for s in samples if s.at <= now and (start is None or s.at >= start)),
+        key=lambda s: s.at,
+    )
+    first = 0
+    for index in range(1, len(kept)):
+        if starts_new_period(kept[index - 1], kept[index]):
+            first = index
+    return kept[first:]
+
+
+def _per_hour(rise: float, span: timedelta) -> float:
+    return max(0.0, rise / (span.total_seconds() / 3600))
+
+
+def _recent_pace(period: list[Sample]) -> float:
+    last = period[-1]
+    since = last.at - RECENT
+    if period[0].at > since:
+        return _per_hour(last.percent - period[0].percent, last.at - period[0].at)
+    before = [s for s in period if s.at <= since][-1]
+    return _per_hour(last.percent - before.percent, RECENT)
+
+
+def _hours_to(percent: float, pace: float) -> timedelta:
+    return timedelta(hours=(WALL - percent) / pace)
+
+
+def forecast_window(
+    samples: Iterable[Sample],
+    resets_at: datetime | None,
+    now: datetime,
+    *,
+    window_hours: float | None,
+    tz: tzinfo | None = None,
+) -> Forecast:
+    """Forecast one window; ``tz`` only sets the local time the summary is written in."""
+    if resets_at is not None and resets_at <= now:
+        return Forecast(None, None, False, None, None, False, RESETTING)
+    period = current_period(samples, resets_at, now, window_hours=window_hours)
+    if not period:
+        return _UNKNOWN
+    current = period[-1].percent
+    enough = len(period) >= MIN_READINGS and period[-1].at - period[0].at >= MIN_SPAN
+    if current >= WALL:
+        wall_at = period[-1].at
+        for sample in reversed(period):
+            if sample.percent < WALL:
+                break
+            wall_at = sample.at
+        text = f"at the limit since {_local(wall_at, tz)}"
+        if resets_at is not None:
+            text += f"; resets {_local(resets_at, tz)}"
+        return Forecast(current if enough else None, wall_at, False, None, None, enough, text)
+    if not enough:
+        return _UNKNOWN
+    pace = _per_hour(current - period[0].percent, period[-1].at - period[0].at)
+    recent = _recent_pace(period)
+    wall_at = now + _hours_to(current, pace) if pace > 0 else None
+    if resets_at is None:
+        return Forecast(None, wall_at, False, pace, recent, True, _summary(wall_at, None, None, tz))
+    at_reset = current + pace * (resets_at - now).total_seconds() / 3600
+    if wall_at is not None and wall_at >= resets_at:
+        wall_at = None
+    fast_wall = now + _hours_to(current, recent) if recent > 0 else None
+    fast_burn = fast_wall is not None and fast_wall < resets_at
+    text = _summary(wall_at, resets_at, at_reset, tz)
+    if fast_burn and fast_wall is not None and (wall_at is None or fast_wall < wall_at):
+        text += f"; at the last hour's pace: 100% on {_local(fast_wall, tz)}"
+    return Forecast(at_reset, wall_at, fast_burn, pace, recent, True, text)
+
+
+def _summary(
+    wall_at: datetime | None,
+    resets_at: datetime | None,
+    at_reset: float | None,
+    tz: tzinfo | None,
+) -> str:
+    # display pulls in the pydantic models; imported here so `history` alone starts fast.
+    from claude_meter.core.display import format_duration, format_percent
+
+    if wall_at is not None and resets_at is not None:
+        before = format_duration(resets_at - wall_at)
+        return f"at this pace: 100% on {_local(wall_at, tz)}, {before} before the reset"
+    if wall_at is not None:
+        return f"at this pace: 100% on {_local(wall_at, tz)}"
+    if resets_at is not None and at_reset is not None:
+        return f"at this pace: {format_percent(at_reset)} at the reset ({_local(resets_at, tz)})"
+    return "at this pace: no change"
+
+
+def _local(moment: datetime, tz: tzinfo | None) -> str:
+    return moment.astimezone(tz).strftime("%a %H:%M")

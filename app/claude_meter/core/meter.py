@@ -1,0 +1,129 @@
+"""What the meter shows, as a pure reduction of fetch results over time.
+
+:func:`apply_result` merges one :class:`FetchResult` into the :class:`MeterState`. It never
+loses what the person already saw: an organization whose fetch failed keeps its last good
+windows, marked stale and carrying the error; a poll that failed as a whole marks every known
+organization that way. :func:`indicator` turns the state into what the tray icon draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Literal
+
+from claude_meter.core.grades import UNKNOWN, Grade, grade_for
+from claude_meter.core.models import FetchError, FetchResult, Snapshot
+from claude_meter.core.usage import worst_of
+
+#: Numbers older than this many poll intervals are drawn dimmed as stale.
+STALE_AFTER_INTERVALS = 3
+
+
+@dataclass(frozen=True)
+class MeterState:
+    """Everything the tray knows: last good snapshot per organization and the last outcome."""
+
+    snapshots: tuple[Snapshot, ...] = ()
+    error: FetchError | None = None  # the whole last poll failed
+    last_success: datetime | None = None
+    last_attempt: datetime | None = None
+    fetching: bool = False
+    signed_in: bool = True
+
+    @property
+    def has_numbers(self) -> bool:
+        return any(s.windows or s.extra_usage for s in self.snapshots)
+
+    def is_stale(self, now: datetime, interval: timedelta) -> bool:
+        """True when the numbers shown are older than :data:`STALE_AFTER_INTERVALS` polls."""
+        if self.last_success is None:
+            return False
+        return now - self.last_success > interval * STALE_AFTER_INTERVALS
+
+
+_SIGN_IN_KINDS = frozenset({"session_expired", "not_signed_in"})
+
+
+def apply_result(state: MeterState, result: FetchResult) -> MeterState:
+    """Merge one poll into the state, keeping last good numbers where this poll failed."""
+    previous = {s.org_uuid: s for s in state.snapshots}
+    if result.error is not None:
+        kept = tuple(
+            s.model_copy(update={"stale": True, "error": result.error}) for s in state.snapshots
+        )
+        return replace(
+            state,
+            snapshots=kept,
+            error=result.error,
+            last_attempt=result.fetched_at,
+            fetching=False,
+            signed_in=result.error.kind not in _SIGN_IN_KINDS,
+        )
+    merged: list[Snapshot] = []
+    any_good = False
+    for snapshot in result.snapshots:
+        old = previous.get(snapshot.org_uuid)
+        if snapshot.error is not None and old is not None and (old.windows or old.extra_usage):
+            merged.append(
+                old.model_copy(update={"stale": True, "error": snapshot.error})
+            )  # keep the numbers the person saw, say why they are old
+        else:
+            any_good = any_good or snapshot.error is None
+            merged.append(snapshot)
+    return replace(
+        state,
+        snapshots=tuple(merged),
+        error=None,
+        last_success=result.fetched_at if any_good else state.last_success,
+        last_attempt=result.fetched_at,
+        fetching=False,
+        signed_in=not merged
+        or not all(s.error is not None and s.error.kind in _SIGN_IN_KINDS for s in merged),
+    )
+
+
+IndicatorKind = Literal["number", "not_signed_in", "loading", "error", "stale"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """What the tray icon shows: a kind, the text (2-3 characters) and the grade colour."""
+
+    kind: IndicatorKind
+    text: str
+    grade: Grade
+    percent: float | None = None
+
+
+def indicator(state: MeterState, now: datetime, interval: timedelta) -> Indicator:
+    """The icon for a state. Order: no sign-in, first fetch, numbers (maybe stale), error."""
+    worst = worst_of(state.snapshots)
+    stale = state.is_stale(now, interval) or any(s.stale for s in state.snapshots)
+    if worst is not None:
+        percent = worst[1].percent
+        return Indicator(
+            "stale" if stale else "number", icon_text(percent), grade_for(percent), percent
+        )
+    if not state.signed_in:
+        return Indicator("not_signed_in", "–", UNKNOWN)
+    if state.last_attempt is None:
+        return Indicator("loading", "…", UNKNOWN)
+    if state.error is not None or any(s.error for s in state.snapshots):
+        return Indicator("error", "!", UNKNOWN)
+    extra = [s.extra_usage.percent for s in state.snapshots if s.extra_usage]
+    known = [p for p in extra if p is not None]
+    if known:  # credit-based plans have no windows, only extra usage
+        percent = max(known)
+        return Indicator(
+            "stale" if stale else "number", icon_text(percent), grade_for(percent), percent
+        )
+    return Indicator("number", "–", UNKNOWN)
+
+
+def icon_text(percent: float | None) -> str:
+    """At most three characters: ``7``, ``64``, ``100``; unknown is ``?``."""
+    if percent is None:
+        return "?"
+    shown = int(percent + 1e-9)
+    return str(min(max(shown, 0), 999))

@@ -1,0 +1,135 @@
+"""When to poll next: a pure function of the poll state, the last outcome and the clock.
+
+- The base interval is 60 s (settable from 30 s to 30 min). The Claude Code route never
+  polls faster than every 3 minutes: its endpoint rate-limits hard and shares the budget
+  with Claude Code itself.
+- Quiet stretch: after :data:`STRETCH_AFTER` unchanged polls with every window below
+  80 %, the interval doubles per further run of unchanged polls, but never past 5 minutes
+  (or past the base interval when that is already longer). Any change, or any window at or
+  above 80 %, brings it back to the base interval.
+- Errors back off on a ladder (base, 2x, 4x ... up to 15 minutes) with ±20 % jitter so
+  many clients do not retry in step. A server's ``Retry-After`` is a floor; ``Retry-After:
+  0`` (seen with persistent 429s) does not turn into a hot loop. The resulting deadline
+  (``not_before``) is persisted by the caller, so a restart does not hammer the server.
+- A jump of the wall clock against the monotonic clock means the machine slept: fetch at
+  once (still respecting ``not_before``). So do "Refresh now" and opening the popover on
+  data older than 30 s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Final, Literal
+
+Route = Literal["web", "claude-code", "demo"]
+
+MIN_INTERVAL: Final = timedelta(seconds=30)
+MAX_INTERVAL: Final = timedelta(minutes=30)
+DEFAULT_INTERVAL: Final = timedelta(seconds=60)
+CLAUDE_CODE_MIN: Final = timedelta(minutes=3)
+STRETCH_CAP: Final = timedelta(minutes=5)
+STRETCH_AFTER: Final = 5
+ERROR_CAP: Final = timedelta(minutes=15)
+JITTER: Final = 0.2
+HIGH_PERCENT: Final = 80.0
+POPOVER_FRESH: Final = timedelta(seconds=30)
+SLEEP_TOLERANCE: Final = timedelta(seconds=30)
+
+
+def clamp_interval(
+    interval: timedelta, route: Route, *, floor: timedelta = MIN_INTERVAL
+) -> timedelta:
+    """The base interval within the allowed range, and never below the route's floor.
+
+    ``floor`` is lowered only by the demo (its fake server can be polled every second).
+    """
+    interval = min(max(interval, floor), MAX_INTERVAL)
+    if route == "claude-code":
+        interval = max(interval, CLAUDE_CODE_MIN)
+    return interval
+
+
+@dataclass(frozen=True)
+class PollState:
+    """What the schedule remembers between polls."""
+
+    unchanged_polls: int = 0
+    consecutive_errors: int = 0
+    not_before: datetime | None = None  # persisted: a server-imposed or backoff deadline
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    """What one poll found out, as far as the schedule cares."""
+
+    ok: bool
+    changed: bool = False
+    max_percent: float | None = None
+    retry_at: datetime | None = None
+
+
+def next_poll(
+    state: PollState,
+    outcome: PollOutcome,
+    now: datetime,
+    *,
+    base: timedelta,
+    route: Route,
+    jitter: float = 0.0,
+    floor: timedelta = MIN_INTERVAL,
+) -> tuple[PollState, timedelta]:
+    """The new state and the delay until the next poll.
+
+    ``jitter`` is a number in [-1, 1] (the caller draws it) scaled to ±20 % of error delays.
+    """
+    base = clamp_interval(base, route, floor=floor)
+    if outcome.ok:
+        unchanged = 0 if outcome.changed else state.unchanged_polls + 1
+        high = outcome.max_percent is not None and outcome.max_percent >= HIGH_PERCENT
+        delay = base
+        if not high and unchanged >= STRETCH_AFTER:
+            doublings = unchanged // STRETCH_AFTER
+            delay = min(base * (2**doublings), max(STRETCH_CAP, base))
+        new = replace(state, unchanged_polls=0 if high else unchanged, consecutive_errors=0)
+        return replace(new, not_before=None), delay
+    errors = state.consecutive_errors + 1
+    ladder = min(base * (2 ** (errors - 1)), max(ERROR_CAP, base))
+    delay = ladder * (1 + JITTER * max(-1.0, min(1.0, jitter)))
+    if outcome.retry_at is not None and outcome.retry_at - now > delay:
+        delay = outcome.retry_at - now
+    new = PollState(unchanged_polls=0, consecutive_errors=errors, not_before=now + delay)
+    return new, delay
+
+
+def initial_delay(state: PollState, now: datetime) -> timedelta:
+    """At start: at once, unless a persisted deadline from an earlier run is still ahead."""
+    if state.not_before is not None and state.not_before > now:
+        return state.not_before - now
+    return timedelta(0)
+
+
+def manual_delay(state: PollState, now: datetime) -> timedelta:
+    """ "Refresh now", a wake from sleep: at once, but never before a server's deadline."""
+    return initial_delay(state, now)
+
+
+def popover_wants_fetch(last_success: datetime | None, now: datetime) -> bool:
+    """Opening the popover on numbers older than 30 s fetches at once."""
+    return last_success is None or now - last_success > POPOVER_FRESH
+
+
+def woke_from_sleep(
+    previous_wall: datetime,
+    previous_monotonic: float,
+    now_wall: datetime,
+    now_monotonic: float,
+) -> bool:
+    """True when the wall clock ran ahead of the monotonic clock: the machine slept.
+
+    The monotonic clock stops during suspend on Linux and macOS; the wall clock does not.
+    A wall clock set *back* is not a sleep.
+    """
+    wall = now_wall - previous_wall
+    monotonic = timedelta(seconds=now_monotonic - previous_monotonic)
+    return wall - monotonic > SLEEP_TOLERANCE

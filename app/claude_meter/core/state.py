@@ -1,0 +1,68 @@
+"""Small state that must survive a restart: the backoff deadline and what already notified.
+
+Kept as JSON in the platform state folder, written atomically (temporary file, then
+rename). A missing or corrupt file means a fresh start, never a crash: the worst outcome
+is one repeated notification. Nothing secret is stored here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Final
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from claude_meter.core import paths
+
+log = logging.getLogger("claude_meter.state")
+
+STATE_FILE: Final = "state.json"
+
+
+class SavedState(BaseModel):
+    """What is persisted; unknown keys from newer versions are ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    not_before: dict[str, datetime] = {}  # route -> deadline
+    notified: dict[str, str] = {}  # alert key -> reset period
+
+
+def default_path() -> Path:
+    return paths.state_dir() / STATE_FILE
+
+
+def load_state(path: Path | None = None) -> SavedState:
+    """The saved state, or a fresh one when the file is missing or unreadable."""
+    path = path or default_path()
+    try:
+        return SavedState.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        return SavedState()
+    except (OSError, ValueError, ValidationError) as exc:
+        log.warning(
+            "Ignoring unreadable state file %s (%s); starting fresh", path, type(exc).__name__
+        )
+        return SavedState()
+
+
+def save_state(state: SavedState, path: Path | None = None) -> None:
+    """Write atomically; failures are logged, never raised (state is a convenience)."""
+    path = path or default_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".state-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(json.dumps(state.model_dump(mode="json"), indent=1))
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        log.warning("Could not save state to %s: %s", path, exc.strerror or exc)

@@ -1,0 +1,398 @@
+"""The tray application: wires the worker, the icon, the popover and the notifier.
+
+Everything it shows comes from :class:`claude_meter.core.meter.MeterState`; everything it
+decides comes from the core's pure rules. This module only adapts them to Qt.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QMetaObject,
+    QObject,
+    QRect,
+    Qt,
+    QThread,
+    QTimer,
+    QtMsgType,
+    QUrl,
+    qInstallMessageHandler,
+)
+from PySide6.QtGui import QAction, QCursor, QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
+
+from claude_meter.core.alerts import (
+    DEFAULT_THRESHOLDS,
+    AlertMemory,
+    crossing_text,
+    crossings,
+    session_expired_alert,
+)
+from claude_meter.core.display import format_percent
+from claude_meter.core.endpoints import USAGE_PAGE_URL
+from claude_meter.core.meter import Indicator, MeterState, apply_result, indicator
+from claude_meter.core.models import FetchError, FetchResult
+from claude_meter.core.policy import DEFAULT_INTERVAL, MIN_INTERVAL, Route, popover_wants_fetch
+from claude_meter.core.state import load_state, save_state
+from claude_meter.qt.icon import render_icon
+from claude_meter.qt.notifier import Notifier, pick
+from claude_meter.qt.placement import popover_position
+from claude_meter.qt.popover import Popover
+from claude_meter.qt.worker import Fetch, FetchWorker
+
+log = logging.getLogger("claude_meter.tray")
+
+NO_TRAY = (
+    "No system tray was found, so ClaudeMeter shows this window instead. On GNOME, install "
+    "the AppIndicator extension to get the tray icon."
+)
+#: How long to wait for a tray at start (autostart can run before the panel exists).
+TRAY_WAIT_SECONDS = 10.0
+REOPEN_GUARD_SECONDS = 0.3
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TrayApp(QObject):
+    """The running meter: one worker thread, one icon, one popover."""
+
+    def __init__(
+        self,
+        fetch: Fetch,
+        *,
+        interval: timedelta = DEFAULT_INTERVAL,
+        route: Route = "web",
+        floor: timedelta = MIN_INTERVAL,
+        thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+        state_path: Path | None = None,
+        tray_wait: float = TRAY_WAIT_SECONDS,
+        notifier: Notifier | None = None,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        super().__init__()
+        self._clock = clock
+        self._interval = interval
+        self._thresholds = tuple(thresholds)
+        self._state_path = state_path
+        self._saved = load_state(state_path)
+        self._memory = AlertMemory(dict(self._saved.notified))
+        self.state = MeterState()
+        self._shown: Indicator | None = None
+        self._closed_at = 0.0
+        self._tray_deadline = 0.0
+        self._tray_wait = tray_wait
+        self.window_mode = False
+
+        self.tray = QSystemTrayIcon(self)
+        self.tray.activated.connect(self._on_activated)
+        self.menu = self._build_menu()
+        self.tray.setContextMenu(self.menu)
+        self.notifier = notifier or pick(self.tray)
+        self.popover = self._make_popover(as_window=False)
+
+        self.worker_thread = QThread()
+        self.worker_thread.setObjectName("claude-meter-worker")
+        self.worker = FetchWorker(
+            fetch, interval=interval, saved=self._saved, route=route, floor=floor, clock=clock
+        )
+        self.worker.moveToThread(self.worker_thread)
+        self.worker_thread.started.connect(self.worker.start)
+        self.worker.fetched.connect(self.on_result)
+        self.worker.fetching.connect(self._on_fetching)
+        self.worker.deadline_changed.connect(self._on_deadline)
+
+        self._ui_timer = QTimer(self)  # stale transitions happen with time alone
+        self._ui_timer.setInterval(30_000)
+        self._ui_timer.timeout.connect(self._refresh_indicator)
+        self._tray_retry = QTimer(self)
+        self._tray_retry.setInterval(500)
+        self._tray_retry.timeout.connect(self._try_tray)
+        self._stopped = False
+
+    # -- start and stop ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._refresh_indicator()
+        self.worker_thread.start()
+        self._ui_timer.start()
+        self._tray_deadline = time.monotonic() + self._tray_wait
+        self._try_tray()
+
+    def stop(self) -> None:
+        """Bounded shutdown: stop the worker in its thread, then quit and wait at most 2 s."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._ui_timer.stop()
+        self._tray_retry.stop()
+        if self.worker_thread.isRunning():
+            QMetaObject.invokeMethod(
+                self.worker, "stop", Qt.ConnectionType.BlockingQueuedConnection
+            )
+            self.worker_thread.quit()
+            if not self.worker_thread.wait(2000):
+                log.warning("worker thread did not stop in time")
+        self.tray.hide()
+        self.popover.hide()
+
+    def _try_tray(self) -> None:
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self._tray_retry.stop()
+            self.tray.show()
+            self.tray.setToolTip(self._tooltip())  # again after show(): Windows 11 drops it
+            log.info("tray icon shown")
+            return
+        if time.monotonic() < self._tray_deadline:
+            if not self._tray_retry.isActive():
+                self._tray_retry.start()
+            return
+        self._tray_retry.stop()
+        log.warning("no system tray; showing a window instead")
+        self.window_mode = True
+        self.popover.hide()
+        self.popover.deleteLater()
+        self.popover = self._make_popover(as_window=True)
+        self.popover.set_notice(NO_TRAY)
+        self.popover.show_state(self.state)
+        self.popover.show()
+
+    # -- results ----------------------------------------------------------------------------
+
+    def on_result(self, result: FetchResult) -> None:
+        previous_error = self._session_error(self.state)
+        self.state = apply_result(self.state, result)
+        self._refresh_indicator()
+        self.popover.show_state(self.state)
+        now = self._clock()
+        due, self._memory = crossings(self.state.snapshots, self._memory, self._thresholds)
+        for crossing in due:
+            title, body = crossing_text(crossing, now)
+            self.notifier.notify(title, body)
+        current_error = self._session_error(self.state)
+        if session_expired_alert(previous_error, current_error) and current_error is not None:
+            self.notifier.notify("Claude session expired", current_error.message)
+        if due or self._memory.notified != self._saved.notified:
+            self._save(notified=dict(self._memory.notified))
+
+    @staticmethod
+    def _session_error(state: MeterState) -> FetchError | None:
+        errors = [state.error] if state.error else []
+        errors += [s.error for s in state.snapshots if s.error]
+        return next(
+            (e for e in errors if e.kind == "session_expired"), errors[0] if errors else None
+        )
+
+    def _on_fetching(self) -> None:
+        if not self.state.fetching:
+            from dataclasses import replace
+
+            self.state = replace(self.state, fetching=True)
+
+    def _on_deadline(self, deadline: datetime | None) -> None:
+        not_before = dict(self._saved.not_before)
+        if deadline is None:
+            not_before.pop(self.worker.route, None)
+        else:
+            not_before[self.worker.route] = deadline
+        self._save(not_before=not_before)
+
+    def _save(self, **changes: object) -> None:
+        self._saved = self._saved.model_copy(update=changes)
+        save_state(self._saved, self._state_path)
+
+    # -- drawing ----------------------------------------------------------------------------
+
+    def current_indicator(self) -> Indicator:
+        return indicator(self.state, self._clock(), self._interval)
+
+    def _refresh_indicator(self) -> None:
+        shown = self.current_indicator()
+        if shown != self._shown:
+            self._shown = shown
+            ratio = (
+                QGuiApplication.primaryScreen().devicePixelRatio()
+                if QGuiApplication.primaryScreen()
+                else 1.0
+            )
+            self.tray.setIcon(render_icon(shown, device_pixel_ratio=ratio))
+        self.tray.setToolTip(self._tooltip())
+
+    def _tooltip(self) -> str:
+        lines = ["ClaudeMeter"]
+        for snapshot in self.state.snapshots:
+            prefix = (
+                f"{snapshot.org_name}: "
+                if len(self.state.snapshots) > 1 and snapshot.org_name
+                else ""
+            )
+            for window in snapshot.windows:
+                when = (
+                    window.resets_at.astimezone().strftime("resets %a %H:%M")
+                    if window.resets_at
+                    else "not started"
+                )
+                lines.append(f"{prefix}{window.label}: {format_percent(window.percent)} · {when}")
+        if len(lines) == 1:
+            lines.append("Fetching…" if self.state.error is None else self.state.error.message)
+        return "\n".join(lines)
+
+    # -- interaction ------------------------------------------------------------------------
+
+    def _build_menu(self) -> QMenu:
+        menu = QMenu()
+        for text, slot in (
+            ("Refresh now", self.refresh),
+            ("Open usage page", self.open_usage_page),
+        ):
+            action = QAction(text, menu)
+            action.triggered.connect(slot)
+            menu.addAction(action)
+        settings = QAction("Settings…", menu)
+        settings.setEnabled(False)
+        menu.addAction(settings)
+        menu.addSeparator()
+        quit_action = QAction("Quit ClaudeMeter", menu)
+        quit_action.triggered.connect(QApplication.quit)
+        menu.addAction(quit_action)
+        return menu
+
+    def _make_popover(self, *, as_window: bool) -> Popover:
+        popover = Popover(interval=self._interval, clock=self._clock, as_window=as_window)
+        popover.refresh_clicked.connect(self.refresh)
+        popover.open_usage_clicked.connect(self.open_usage_page)
+        popover.quit_clicked.connect(QApplication.quit)
+        popover.installEventFilter(self)
+        popover.destroyed.connect(lambda: None)
+        return popover
+
+    def eventFilter(self, watched: QObject, event: object) -> bool:
+        from PySide6.QtCore import QEvent
+
+        if (
+            watched is self.popover
+            and isinstance(event, QEvent)
+            and event.type() == QEvent.Type.Hide
+        ):
+            self._closed_at = time.monotonic()
+        return False
+
+    def refresh(self) -> None:
+        self.worker.refresh_requested.emit()
+
+    def open_usage_page(self) -> None:
+        QDesktopServices.openUrl(QUrl(USAGE_PAGE_URL))
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (
+            QSystemTrayIcon.ActivationReason.Trigger,
+            QSystemTrayIcon.ActivationReason.DoubleClick,
+        ):
+            self.toggle_popover()
+
+    def toggle_popover(self) -> None:
+        if self.popover.isVisible():
+            self.popover.hide()
+            return
+        if time.monotonic() - self._closed_at < REOPEN_GUARD_SECONDS:
+            return  # the click on the icon that closed the popup must not reopen it
+        self.open_popover()
+
+    def open_popover(self) -> None:
+        self.popover.show_state(self.state)
+        self.popover.adjustSize()
+        screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry() if screen else QRect(0, 0, 1280, 800)
+        icon_rect = self.tray.geometry()
+        position = popover_position(icon_rect, QCursor.pos(), area, self.popover.sizeHint())
+        self.popover.move(position)
+        self.popover.show()
+        self.popover.raise_()
+        self.popover.activateWindow()
+        log.info("popover opened with %d rows", len(self.popover.rows))
+        if popover_wants_fetch(self.state.last_success, self._clock()):
+            self.refresh()
+
+
+# -- entry point ----------------------------------------------------------------------------
+
+
+def _qt_message(mode: QtMsgType, context: object, message: str) -> None:
+    """Qt's own messages into Python logging, so they reach the log and tests see them."""
+    qt_log = logging.getLogger("claude_meter.qt")
+    level = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+        QtMsgType.QtCriticalMsg: logging.ERROR,
+        QtMsgType.QtFatalMsg: logging.CRITICAL,
+    }.get(mode, logging.WARNING)
+    qt_log.log(level, "%s", message)
+
+
+def _demo_fetch(env: Mapping[str, str]) -> tuple[Fetch, timedelta, timedelta, Callable[[], None]]:
+    """The demo: a fake claude.ai in the ``rising`` scenario, in this process."""
+    from claude_meter.cli.status import fetch_once
+    from claude_meter.fake import DEFAULT_SESSION_KEY, FakeClaude
+
+    speed = float(env.get("CLAUDE_METER_DEMO_SPEED", "1") or 1)
+    started = time.monotonic()
+    server = FakeClaude(
+        env.get("CLAUDE_METER_DEMO_SCENARIO", "rising"),
+        clock=lambda: started + (time.monotonic() - started) * speed,
+    ).start()
+    demo_env = {
+        "CLAUDE_METER_BASE_URL": server.base_url,
+        "CLAUDE_METER_OAUTH_BASE_URL": server.base_url,
+        "CLAUDE_METER_COOKIE": f"sessionKey={DEFAULT_SESSION_KEY}",
+    }
+    seconds = float(env.get("CLAUDE_METER_POLL_SECONDS", "5") or 5)
+    return (
+        lambda: fetch_once("auto", demo_env, demo=True),
+        timedelta(seconds=seconds),
+        timedelta(seconds=1),
+        server.stop,
+    )
+
+
+def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> int:
+    """Start the tray app; returns the process exit status."""
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    qInstallMessageHandler(_qt_message)
+    app = QApplication(list(argv or sys.argv[:1]))
+    app.setApplicationName("ClaudeMeter")
+    app.setQuitOnLastWindowClosed(False)
+    cleanup: Callable[[], None] = lambda: None  # noqa: E731
+    if demo:
+        fetch, interval, floor, cleanup = _demo_fetch(os.environ)
+        route: Route = "demo"
+    else:
+        from claude_meter.cli.status import fetch_once
+
+        env = dict(os.environ)
+
+        def fetch() -> FetchResult:
+            return fetch_once("auto", env)
+
+        interval, floor, route = DEFAULT_INTERVAL, MIN_INTERVAL, "web"
+    tray_wait = float(os.environ.get("CLAUDE_METER_TRAY_WAIT", TRAY_WAIT_SECONDS))
+    meter = TrayApp(fetch, interval=interval, route=route, floor=floor, tray_wait=tray_wait)
+    app.aboutToQuit.connect(meter.stop)
+    meter.start()
+    try:
+        return app.exec()
+    finally:
+        cleanup()

@@ -1,0 +1,256 @@
+"""The popover: one section per organization, one row per window, live countdowns.
+
+It renders a :class:`MeterState` and nothing else. The countdown timer runs only while the
+popover is visible, so a closed popover costs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QHideEvent, QKeyEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from claude_meter.core.display import (
+    format_age,
+    format_countdown,
+    format_extra_usage,
+    format_percent,
+    plan_label,
+    spoken_reset,
+)
+from claude_meter.core.grades import grade_for
+from claude_meter.core.meter import MeterState
+from claude_meter.core.models import FetchError, Snapshot, UsageWindow
+
+WIDTH = 360
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def banner_text(state: MeterState, now: datetime, interval: timedelta) -> str | None:
+    """The one message at the top of the popover, or None when all is well."""
+    errors: list[FetchError] = [state.error] if state.error else []
+    errors += [s.error for s in state.snapshots if s.error and s.error not in errors]
+    if not errors:
+        if state.is_stale(now, interval):
+            return "These numbers are out of date: ClaudeMeter has not reached claude.ai lately."
+        return None
+    text = errors[0].message
+    if state.has_numbers:
+        text += " Showing the last numbers read."
+    return text
+
+
+class WindowRow(QWidget):
+    """Label, percent, a graded bar and the countdown of one window."""
+
+    def __init__(self, window: UsageWindow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.usage_window = window
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 2, 0, 2)
+        layout.setSpacing(2)
+        top = QHBoxLayout()
+        self.label = QLabel(window.label)
+        self.percent = QLabel(format_percent(window.percent))
+        self.percent.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.percent.setStyleSheet("font-weight: 600;")
+        top.addWidget(self.label, 1)
+        top.addWidget(self.percent)
+        layout.addLayout(top)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 100)
+        self.bar.setTextVisible(False)
+        self.bar.setFixedHeight(8)
+        value = 0 if window.percent is None else round(min(100.0, max(0.0, window.percent)))
+        self.bar.setValue(value)
+        colour = grade_for(window.percent).rgb
+        self.bar.setStyleSheet(
+            "QProgressBar { border: none; border-radius: 4px; background: rgba(128,128,128,60); }"
+            f"QProgressBar::chunk {{ border-radius: 4px; background: {colour}; }}"
+        )
+        percent_words = (
+            "unknown percent" if window.percent is None else f"{int(window.percent)} percent"
+        )
+        self.bar.setAccessibleName(
+            f"{window.label}, {percent_words}, {spoken_reset(window.resets_at)}"
+        )
+        layout.addWidget(self.bar)
+        self.countdown = QLabel()
+        self.countdown.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
+        layout.addWidget(self.countdown)
+
+    def tick(self, now: datetime) -> None:
+        self.countdown.setText(format_countdown(self.usage_window.resets_at, now))
+
+
+class Popover(QFrame):
+    """The popup next to the tray icon (or a normal window when there is no tray)."""
+
+    refresh_clicked = Signal()
+    open_usage_clicked = Signal()
+    settings_clicked = Signal()
+    quit_clicked = Signal()
+
+    def __init__(
+        self,
+        *,
+        interval: timedelta,
+        clock: Callable[[], datetime] = _now,
+        as_window: bool = False,
+    ) -> None:
+        flags = (
+            Qt.WindowType.Window
+            if as_window
+            else Qt.WindowType.Popup | Qt.WindowType.FramelessWindowHint
+        )
+        super().__init__(None, flags)
+        self.setObjectName("popover")
+        self.setWindowTitle("ClaudeMeter")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setFixedWidth(WIDTH)
+        self._clock = clock
+        self._interval = interval
+        self._state = MeterState()
+        self.rows: list[WindowRow] = []
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 10, 12, 10)
+        outer.setSpacing(6)
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.notice.setVisible(False)
+        self.notice.setStyleSheet(
+            "background: rgba(120,120,120,40); border-radius: 6px; padding: 6px;"
+        )
+        outer.addWidget(self.notice)
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(False)
+        self.banner.setStyleSheet(
+            "background: rgba(217,58,48,38); border: 1px solid rgba(217,58,48,120);"
+            " border-radius: 6px; padding: 6px;"
+        )
+        outer.addWidget(self.banner)
+        self.body = QVBoxLayout()
+        self.body.setSpacing(6)
+        outer.addLayout(self.body)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        outer.addWidget(line)
+        self.updated = QLabel()
+        self.updated.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
+        outer.addWidget(self.updated)
+        buttons = QHBoxLayout()
+        for text, signal, tip in (
+            ("Refresh", self.refresh_clicked, "Fetch the numbers now"),
+            ("Usage page", self.open_usage_clicked, "Open claude.ai/settings/usage"),
+            ("Settings", self.settings_clicked, "Settings arrive in a later version"),
+            ("Quit", self.quit_clicked, "Quit ClaudeMeter"),
+        ):
+            button = QPushButton(text)
+            button.setToolTip(tip)
+            button.setAccessibleName(tip)
+            button.clicked.connect(signal.emit)
+            buttons.addWidget(button)
+            if text == "Settings":
+                button.setEnabled(False)
+        outer.addLayout(buttons)
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self.tick)
+
+    # -- content ----------------------------------------------------------------------------
+
+    def set_notice(self, text: str | None) -> None:
+        """A standing notice (e.g. "no system tray found"), above any error banner."""
+        self.notice.setText(text or "")
+        self.notice.setVisible(bool(text))
+
+    def show_state(self, state: MeterState) -> None:
+        self._state = state
+        while self.body.count():
+            item = self.body.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self.rows = []
+        for snapshot in state.snapshots:
+            self.body.addWidget(self._section(snapshot))
+        if not state.snapshots:
+            empty = QLabel(
+                "Fetching your usage…" if state.error is None else "No numbers to show yet."
+            )
+            self.body.addWidget(empty)
+        self.tick()
+        self.adjustSize()
+
+    def _section(self, snapshot: Snapshot) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        parts = [snapshot.org_name or "Claude"]
+        if snapshot.account_email:
+            parts.append(snapshot.account_email)
+        plan = plan_label(snapshot.plan)
+        if plan:
+            parts.append(plan)
+        title = QLabel(" · ".join(parts))
+        title.setStyleSheet("font-weight: 600;" + (" color: gray;" if snapshot.stale else ""))
+        layout.addWidget(title)
+        for window in snapshot.windows:
+            row = WindowRow(window)
+            if snapshot.stale:
+                row.setEnabled(False)
+            self.rows.append(row)
+            layout.addWidget(row)
+        if snapshot.extra_usage is not None:
+            extra = QLabel(f"Extra usage: {format_extra_usage(snapshot.extra_usage)}")
+            layout.addWidget(extra)
+        if not snapshot.windows and snapshot.extra_usage is None and snapshot.error is None:
+            layout.addWidget(QLabel("No usage windows on this plan."))
+        return box
+
+    def tick(self) -> None:
+        now = self._clock()
+        for row in self.rows:
+            row.tick(now)
+        self.updated.setText(format_age(self._state.last_success, now))
+        text = banner_text(self._state, now, self._interval)
+        self.banner.setText(text or "")
+        self.banner.setVisible(text is not None)
+
+    # -- behaviour --------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.tick()
+        self._ticker.start()
+        super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._ticker.stop()
+        super().hideEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.hide()
+            return
+        super().keyPressEvent(event)
+
+    @property
+    def ticking(self) -> bool:
+        return self._ticker.isActive()

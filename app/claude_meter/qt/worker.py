@@ -1,0 +1,203 @@
+"""The fetch worker: one long-lived QObject on its own QThread that decides when to poll.
+
+Its timers are created inside its thread (in :meth:`FetchWorker.start`, connected to
+``QThread.started``), never on the GUI thread. The HTTP call itself runs on a short-lived
+daemon thread per poll and reports back through a queued signal, so neither the GUI nor the
+worker's event loop ever waits on the network, and quitting stays bounded (well under 2 s)
+even in the middle of a slow request: a daemon thread does not hold up the exit.
+
+It talks to the GUI only through signals carrying immutable :class:`FetchResult` objects.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+
+from claude_meter.core.models import FetchError, FetchResult
+from claude_meter.core.policy import (
+    MIN_INTERVAL,
+    PollOutcome,
+    PollState,
+    Route,
+    initial_delay,
+    manual_delay,
+    next_poll,
+    woke_from_sleep,
+)
+from claude_meter.core.state import SavedState
+
+log = logging.getLogger("claude_meter.worker")
+
+HEARTBEAT_MS = 15_000
+Fetch = Callable[[], FetchResult]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _fingerprint(result: FetchResult) -> tuple[object, ...]:
+    """The numbers of a result, to tell whether anything changed since the last poll."""
+    return tuple(
+        (s.org_uuid, tuple((w.key, w.percent, w.resets_at) for w in s.windows))
+        for s in result.snapshots
+    )
+
+
+def outcome_of(result: FetchResult, previous: tuple[object, ...] | None) -> PollOutcome:
+    """What the schedule needs to know about one result."""
+    errors = [result.error] if result.error else []
+    errors += [s.error for s in result.snapshots if s.error]
+    percents = [w.percent for s in result.snapshots for w in s.windows if w.percent is not None]
+    retry = [e.retry_at for e in errors if e.retry_at is not None]
+    return PollOutcome(
+        ok=not errors,
+        changed=_fingerprint(result) != previous,
+        max_percent=max(percents) if percents else None,
+        retry_at=max(retry) if retry else None,
+    )
+
+
+class FetchWorker(QObject):
+    """Polls on the schedule of :mod:`claude_meter.core.policy` and emits every result."""
+
+    fetched = Signal(object)  # FetchResult
+    fetching = Signal()
+    deadline_changed = Signal(object)  # datetime | None: persist as the backoff deadline
+    _result_ready = Signal(object)
+    refresh_requested = Signal()
+
+    def __init__(
+        self,
+        fetch: Fetch,
+        *,
+        interval: timedelta,
+        saved: SavedState,
+        route: Route = "web",
+        floor: timedelta = MIN_INTERVAL,
+        clock: Callable[[], datetime] = _now,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self._fetch = fetch
+        self._interval = interval
+        self._route: Route = route
+        self._floor = floor
+        self._clock = clock
+        self._monotonic = monotonic
+        self._state = PollState(not_before=saved.not_before.get(route))
+        self._last: tuple[object, ...] | None = None
+        self._inflight = False
+        self._stopped = threading.Event()
+        self._timer: QTimer | None = None
+        self._heartbeat: QTimer | None = None
+        self._beat = (clock(), monotonic())
+        self._rng = random.Random()
+        self._result_ready.connect(self._on_result, Qt.ConnectionType.QueuedConnection)
+        self.refresh_requested.connect(self.refresh_now, Qt.ConnectionType.QueuedConnection)
+
+    # -- lifecycle (called in the worker thread) -------------------------------------------
+
+    @Slot()
+    def start(self) -> None:
+        """Create the timers in this thread and schedule the first poll."""
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._poll)
+        self._heartbeat = QTimer(self)
+        self._heartbeat.setInterval(HEARTBEAT_MS)
+        self._heartbeat.timeout.connect(self._check_sleep)
+        self._heartbeat.start()
+        self._schedule(initial_delay(self._state, self._clock()))
+
+    @Slot()
+    def stop(self) -> None:
+        """Stop polling; a fetch in flight is abandoned, its result dropped."""
+        self._stopped.set()
+        if self._timer is not None:
+            self._timer.stop()
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
+
+    @Slot()
+    def refresh_now(self) -> None:
+        """ "Refresh now" and popover-open: at once, unless the server set a deadline."""
+        if self._inflight or self._stopped.is_set():
+            return
+        self._schedule(manual_delay(self._state, self._clock()))
+
+    # -- polling ----------------------------------------------------------------------------
+
+    def _schedule(self, delay: timedelta) -> None:
+        if self._timer is None or self._stopped.is_set():
+            return
+        self._timer.start(max(0, int(delay.total_seconds() * 1000)))
+
+    @Slot()
+    def _poll(self) -> None:
+        if self._inflight or self._stopped.is_set():
+            return
+        self._inflight = True
+        self.fetching.emit()
+        threading.Thread(target=self._run_fetch, name="claude-meter-fetch", daemon=True).start()
+
+    def _run_fetch(self) -> None:
+        """On the daemon thread: never raises; the result goes back through a queued signal."""
+        try:
+            result = self._fetch()
+        except Exception:
+            log.exception("fetch failed unexpectedly")
+            result = FetchResult(
+                source="web" if self._route == "demo" else self._route,
+                fetched_at=self._clock(),
+                error=FetchError(
+                    kind="unexpected",
+                    message="ClaudeMeter hit an internal error while fetching; it will retry.",
+                ),
+            )
+        if not self._stopped.is_set():
+            self._result_ready.emit(result)
+
+    @Slot(object)
+    def _on_result(self, result: FetchResult) -> None:
+        self._inflight = False
+        if self._stopped.is_set():
+            return
+        if result.source == "claude-code":
+            self._route = "claude-code"
+        outcome = outcome_of(result, self._last)
+        if outcome.ok:
+            self._last = _fingerprint(result)
+        before = self._state.not_before
+        self._state, delay = next_poll(
+            self._state,
+            outcome,
+            self._clock(),
+            base=self._interval,
+            route=self._route,
+            jitter=self._rng.uniform(-1, 1),
+            floor=self._floor,
+        )
+        if self._state.not_before != before:
+            self.deadline_changed.emit(self._state.not_before)
+        self._schedule(delay)
+        self.fetched.emit(result)
+
+    @Slot()
+    def _check_sleep(self) -> None:
+        previous_wall, previous_mono = self._beat
+        self._beat = (self._clock(), self._monotonic())
+        if woke_from_sleep(previous_wall, previous_mono, *self._beat):
+            log.info("the machine slept; fetching now")
+            self.refresh_now()
+
+    @property
+    def route(self) -> Route:
+        return self._route
