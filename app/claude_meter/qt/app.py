@@ -6,8 +6,11 @@ decides comes from the core's pure rules. This module only adapts them to Qt.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
+import socket
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -18,6 +21,7 @@ from PySide6.QtCore import (
     QMetaObject,
     QObject,
     QRect,
+    QSocketNotifier,
     Qt,
     QThread,
     QTimer,
@@ -106,9 +110,10 @@ class TrayApp(QObject):
         )
         self.worker.moveToThread(self.worker_thread)
         self.worker_thread.started.connect(self.worker.start)
-        self.worker.fetched.connect(self.on_result)
-        self.worker.fetching.connect(self._on_fetching)
-        self.worker.deadline_changed.connect(self._on_deadline)
+        queued = Qt.ConnectionType.QueuedConnection  # always handled on the GUI thread
+        self.worker.fetched.connect(self.on_result, queued)
+        self.worker.fetching.connect(self._on_fetching, queued)
+        self.worker.deadline_changed.connect(self._on_deadline, queued)
 
         self._ui_timer = QTimer(self)  # stale transitions happen with time alone
         self._ui_timer.setInterval(30_000)
@@ -363,6 +368,36 @@ def _demo_fetch(env: Mapping[str, str]) -> tuple[Fetch, timedelta, timedelta, Ca
     )
 
 
+class _SignalWakeup(QObject):
+    """SIGINT/SIGTERM quit cleanly (aboutToQuit runs), at no idle cost.
+
+    Python runs signal handlers only between bytecodes, which never happens while Qt's event
+    loop waits; the wakeup fd makes the signal readable on a socket Qt watches.
+    """
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+        signal.set_wakeup_fd(self._writer.fileno())
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._drain)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: QApplication.quit())
+        app.aboutToQuit.connect(self.close)
+
+    def _drain(self) -> None:
+        with contextlib.suppress(OSError):
+            self._reader.recv(64)
+
+    def close(self) -> None:
+        self._notifier.setEnabled(False)
+        signal.set_wakeup_fd(-1)
+        self._reader.close()
+        self._writer.close()
+
+
 def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> int:
     """Start the tray app; returns the process exit status."""
     logging.basicConfig(
@@ -375,6 +410,7 @@ def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> i
     app = QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName("ClaudeMeter")
     app.setQuitOnLastWindowClosed(False)
+    _SignalWakeup(app)
     cleanup: Callable[[], None] = lambda: None  # noqa: E731
     if demo:
         fetch, interval, floor, cleanup = _demo_fetch(os.environ)

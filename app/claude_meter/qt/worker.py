@@ -121,10 +121,11 @@ class FetchWorker(QObject):
     def stop(self) -> None:
         """Stop polling; a fetch in flight is abandoned, its result dropped."""
         self._stopped.set()
-        if self._timer is not None:
-            self._timer.stop()
-        if self._heartbeat is not None:
-            self._heartbeat.stop()
+        for timer in (self._timer, self._heartbeat):
+            if timer is not None:
+                timer.stop()
+                timer.deleteLater()  # destroyed in this thread, where it was created
+        self._timer = self._heartbeat = None
 
     @Slot()
     def refresh_now(self) -> None:

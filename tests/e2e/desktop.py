@@ -1,0 +1,186 @@
+"""A private desktop for end-to-end tests: Xvfb, a session D-Bus, a tray host, a notifier.
+
+Every program is real (Debian's Xvfb, dbus-daemon, trayer, dunst); each start waits on a
+condition with a deadline instead of sleeping, and everything is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tests.support.tools import require_tool
+
+T = TypeVar("T")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 20.0) -> T:
+    """Poll ``probe`` until it returns something truthy; fail with ``what`` at the deadline."""
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(delay)  # polling an external process: there is no signal to await
+        delay = min(delay * 1.5, 0.25)
+
+
+@dataclass
+class Desktop:
+    env: dict[str, str]
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def run(self, *argv: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            list(argv), env=self.env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+
+    def window_tree(self) -> str:
+        return self.run("xwininfo", "-root", "-tree").stdout
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / name
+        done = self.run("import", "-window", "root", str(path))
+        assert done.returncode == 0, done.stderr
+        return path
+
+    def notifications(self) -> list[dict[str, Any]]:
+        """Everything the daemon has shown: close the open ones, then read its history."""
+        self.run("dunstctl", "close-all")
+        done = self.run("dunstctl", "history")
+        if done.returncode != 0 or not done.stdout.strip():
+            return []
+        data = json.loads(done.stdout).get("data") or [[]]
+        return list(data[0])
+
+
+def _start(argv: list[str], env: dict[str, str], **kwargs: Any) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        argv, env=env, stdin=subprocess.DEVNULL, **kwargs
+    )
+
+
+@contextmanager
+def private_desktop(width: int = 1024, height: int = 700) -> Iterator[Desktop]:
+    """Xvfb + dbus-daemon + dunst + trayer, torn down afterwards."""
+    for tool, package in (
+        ("Xvfb", "xvfb"),
+        ("dbus-daemon", "dbus"),
+        ("dunst", "dunst"),
+        ("dunstctl", "dunst"),
+        ("trayer", "trayer"),
+        ("xdotool", "xdotool"),
+        ("xwininfo", "x11-utils"),
+        ("import", "imagemagick"),
+    ):
+        require_tool(tool, package)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS_", "DISPLAY", "WAYLAND"))}
+    env.pop("QT_QPA_PLATFORM", None)
+    desktop = Desktop(env)
+    try:
+        read_fd, write_fd = os.pipe()
+        xvfb = _start(
+            [
+                "Xvfb",
+                "-displayfd",
+                str(write_fd),
+                "-screen",
+                "0",
+                f"{width}x{height}x24",
+                "-nolisten",
+                "tcp",
+            ],
+            env,
+            pass_fds=(write_fd,),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        desktop.processes.append(xvfb)
+        os.close(write_fd)
+        with os.fdopen(read_fd) as pipe:
+            display = pipe.readline().strip()
+        assert display.isdigit(), "Xvfb did not report a display"
+        env["DISPLAY"] = f":{display}"
+        bus = _start(
+            ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+            env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        desktop.processes.append(bus)
+        assert bus.stdout is not None
+        env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().decode().strip()
+        bus.stdout.close()
+        desktop.processes.append(
+            _start(["dunst"], env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        )
+        wait_for(
+            "dunst on the session bus", lambda: desktop.run("dunstctl", "count").returncode == 0
+        )
+        desktop.processes.append(
+            _start(
+                [
+                    "trayer",
+                    "--edge",
+                    "top",
+                    "--align",
+                    "right",
+                    "--widthtype",
+                    "request",
+                    "--height",
+                    "28",
+                    "--SetDockType",
+                    "true",
+                    "--transparent",
+                    "false",
+                ],
+                env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        wait_for("the trayer panel", lambda: '"panel": ("panel" "trayer")' in desktop.window_tree())
+        yield desktop
+    finally:
+        for process in reversed(desktop.processes):
+            process.terminate()
+        for process in reversed(desktop.processes):
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+
+
+_GEOMETRY = re.compile(r"(\d+)x(\d+)\+-?\d+\+-?\d+\s+\+(-?\d+)\+(-?\d+)")
+
+
+def embedded_icon(tree: str, name: str = "claude-meter") -> tuple[int, int, int, int] | None:
+    """Absolute (x, y, w, h) of the app's icon window inside trayer's panel, if embedded."""
+    lines = tree.splitlines()
+    for index, line in enumerate(lines):
+        if '"panel": ("panel" "trayer")' not in line:
+            continue
+        depth = len(line) - len(line.lstrip())
+        for child in lines[index + 1 :]:
+            if len(child) - len(child.lstrip()) <= depth:
+                break
+            if f'("{name}"' in child:
+                match = _GEOMETRY.search(child)
+                if match:
+                    w, h, x, y = (int(v) for v in match.groups())
+                    return x, y, w, h
+    return None

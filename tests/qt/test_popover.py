@@ -1,0 +1,168 @@
+"""The popover: rows, accessible names, banners, and a countdown that ticks only when open."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible
+from pytestqt.qtbot import QtBot
+
+from claude_meter.core.meter import MeterState, apply_result
+from claude_meter.core.models import ExtraUsage, FetchError, FetchResult, Snapshot, UsageWindow
+from claude_meter.qt.popover import Popover
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # a Wednesday
+FRIDAY = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+INTERVAL = timedelta(seconds=60)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def state_with(*orgs: str, error: FetchError | None = None) -> MeterState:
+    snapshots = tuple(
+        Snapshot(
+            source="web",
+            org_uuid=org,
+            org_name=org.title(),
+            account_email="me@example.com",
+            plan="default_claude_max_20x",
+            fetched_at=NOW,
+            windows=(
+                UsageWindow(
+                    key="five_hour",
+                    label="Session (5h)",
+                    percent=37.0,
+                    resets_at=NOW + timedelta(hours=4, minutes=13, seconds=5),
+                ),
+                UsageWindow(
+                    key="seven_day", label="Weekly · all models", percent=64.0, resets_at=FRIDAY
+                ),
+            ),
+            extra_usage=ExtraUsage(
+                is_enabled=True, monthly_limit=5000, used_credits=1250, percent=25, currency="EUR"
+            ),
+        )
+        for org in orgs
+    )
+    state = apply_result(
+        MeterState(), FetchResult(source="web", fetched_at=NOW, snapshots=snapshots)
+    )
+    if error is not None:
+        state = apply_result(state, FetchResult(source="web", fetched_at=NOW, error=error))
+    return state
+
+
+def make(qtbot: QtBot, clock: Clock) -> Popover:
+    popover = Popover(interval=INTERVAL, clock=clock, as_window=True)
+    qtbot.addWidget(popover)
+    return popover
+
+
+def test_sections_rows_and_texts(qtbot: QtBot) -> None:
+    clock = Clock()
+    popover = make(qtbot, clock)
+    popover.show_state(state_with("personal", "acme"))
+    assert len(popover.rows) == 4
+    row = popover.rows[1]
+    assert row.label.text() == "Weekly · all models"
+    assert row.percent.text() == "64%"
+    assert row.bar.value() == 64
+    assert row.countdown.text().startswith("resets in 2d 0h 0m · Fri ")
+    assert popover.rows[0].countdown.text().startswith("resets in 4h 13m 05s")
+    texts = [w.text() for w in popover.findChildren(type(row.label))]
+    assert any("Personal · me@example.com · Max 20x" in t for t in texts)
+    assert any("€12.50 of €50.00 (25%)" in t for t in texts)
+    assert popover.updated.text() == "updated 0 s ago"
+    assert not popover.banner.isVisible()
+
+
+def test_screen_reader_names(qtbot: QtBot) -> None:
+    popover = make(qtbot, Clock())
+    popover.show_state(state_with("personal"))
+    bar = popover.rows[1].bar
+    expected_day = FRIDAY.astimezone().strftime("%A %H:%M")
+    assert bar.accessibleName() == f"Weekly · all models, 64 percent, resets {expected_day}"
+    popover.show()
+    interface = QAccessible.queryAccessibleInterface(bar)
+    assert interface is not None
+    assert interface.text(QAccessible.Text.Name) == bar.accessibleName()
+    value = interface.valueInterface()
+    assert value is not None
+    assert value.currentValue() == 64
+
+
+def test_countdown_ticks_only_while_open(qtbot: QtBot) -> None:
+    clock = Clock()
+    popover = make(qtbot, clock)
+    popover.show_state(state_with("personal"))
+    assert not popover.ticking
+    popover.show()
+    qtbot.waitExposed(popover)
+    assert popover.ticking
+    before = popover.rows[0].countdown.text()
+    clock.now += timedelta(seconds=3)
+    with qtbot.waitSignal(popover._ticker.timeout, timeout=3000):
+        pass
+    assert popover.rows[0].countdown.text() != before
+    assert "4h 13m 02s" in popover.rows[0].countdown.text()
+    popover.hide()
+    assert not popover.ticking
+
+
+def test_countdown_never_goes_negative(qtbot: QtBot) -> None:
+    clock = Clock()
+    popover = make(qtbot, clock)
+    popover.show_state(state_with("personal"))
+    clock.now = NOW + timedelta(days=3)
+    popover.tick()
+    assert popover.rows[0].countdown.text().startswith("resetting now · ")
+
+
+def test_error_banner_keeps_numbers(qtbot: QtBot) -> None:
+    popover = make(qtbot, Clock())
+    expired = FetchError(kind="session_expired", message="Your claude.ai session has expired.")
+    popover.show_state(state_with("personal", error=expired))
+    popover.show()
+    assert popover.banner.isVisible()
+    assert popover.banner.text().startswith("Your claude.ai session has expired.")
+    assert "last numbers" in popover.banner.text()
+    assert len(popover.rows) == 2
+    assert not popover.rows[0].isEnabled()  # stale rows are greyed
+
+
+def test_stale_banner_after_three_intervals(qtbot: QtBot) -> None:
+    clock = Clock()
+    popover = make(qtbot, clock)
+    popover.show_state(state_with("personal"))
+    clock.now = NOW + 4 * INTERVAL
+    popover.tick()
+    assert popover.banner.isVisibleTo(popover)
+    assert "out of date" in popover.banner.text()
+
+
+def test_escape_closes(qtbot: QtBot) -> None:
+    popover = make(qtbot, Clock())
+    popover.show_state(state_with("personal"))
+    popover.show()
+    qtbot.waitExposed(popover)
+    qtbot.keyClick(popover, Qt.Key.Key_Escape)
+    assert not popover.isVisible()
+
+
+def test_buttons_emit(qtbot: QtBot) -> None:
+    popover = make(qtbot, Clock())
+    from PySide6.QtWidgets import QPushButton
+
+    buttons = {b.text(): b for b in popover.findChildren(QPushButton)}
+    assert set(buttons) == {"Refresh", "Usage page", "Settings", "Quit"}
+    with qtbot.waitSignal(popover.refresh_clicked, timeout=1000):
+        qtbot.mouseClick(buttons["Refresh"], Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(popover.quit_clicked, timeout=1000):
+        qtbot.mouseClick(buttons["Quit"], Qt.MouseButton.LeftButton)

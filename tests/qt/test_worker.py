@@ -1,0 +1,195 @@
+"""The fetch worker: signals, its timer in its own thread, and a bounded stop mid-request."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, Slot
+from pytestqt.qtbot import QtBot
+
+from claude_meter.core.models import FetchError, FetchResult, Snapshot, UsageWindow
+from claude_meter.core.state import SavedState
+from claude_meter.qt.worker import FetchWorker, outcome_of
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+def result(percent: float | None = 40.0, error: str | None = None) -> FetchResult:
+    snapshot = Snapshot(
+        source="web",
+        org_uuid="o",
+        fetched_at=NOW,
+        windows=(UsageWindow(key="five_hour", label="Session (5h)", percent=percent),),
+    )
+    err = FetchError(kind=error, message=error) if error else None
+    return FetchResult(source="web", fetched_at=NOW, snapshots=(snapshot,), error=err)
+
+
+class Collector(QObject):
+    """Receives the worker's signals on the GUI thread, as the tray app does.
+
+    (qtbot.waitSignal would run its callback on the emitting worker thread.)
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.results: list[FetchResult] = []
+        self.deadlines: list[object] = []
+        self.fetching = 0
+        self.threads: set[object] = set()
+
+    @Slot(object)
+    def on_result(self, result: FetchResult) -> None:
+        self.threads.add(QThread.currentThread())
+        self.results.append(result)
+
+    @Slot(object)
+    def on_deadline(self, deadline: object) -> None:
+        self.deadlines.append(deadline)
+
+    @Slot()
+    def on_fetching(self) -> None:
+        self.fetching += 1
+
+
+class Harness:
+    def __init__(self, fetch, qtbot: QtBot, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.qtbot = qtbot
+        self.thread = QThread()
+        self.worker = FetchWorker(
+            fetch,
+            interval=timedelta(seconds=kwargs.pop("seconds", 60)),
+            saved=kwargs.pop("saved", SavedState()),
+            floor=timedelta(milliseconds=10),
+            **kwargs,
+        )
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.start)
+        self.seen = Collector()
+        queued = Qt.ConnectionType.QueuedConnection
+        self.worker.fetched.connect(self.seen.on_result, queued)
+        self.worker.deadline_changed.connect(self.seen.on_deadline, queued)
+        self.worker.fetching.connect(self.seen.on_fetching, queued)
+
+    def next_result(self) -> FetchResult:
+        count = len(self.seen.results)
+        self.qtbot.waitUntil(lambda: len(self.seen.results) > count, timeout=5000)
+        return self.seen.results[-1]
+
+    def stop(self) -> float:
+        started = time.monotonic()
+        QMetaObject.invokeMethod(self.worker, "stop", Qt.ConnectionType.BlockingQueuedConnection)
+        self.thread.quit()
+        assert self.thread.wait(2000)
+        return time.monotonic() - started
+
+
+def test_first_poll_at_once_and_result_signal(qtbot: QtBot) -> None:
+    calls: list[str] = []
+
+    def fetch() -> FetchResult:
+        calls.append(threading.current_thread().name)
+        return result(42)
+
+    harness = Harness(fetch, qtbot)
+    harness.thread.start()
+    got = harness.next_result()
+    assert isinstance(got, FetchResult)
+    assert got.snapshots[0].windows[0].percent == 42
+    assert calls == ["claude-meter-fetch"]  # the network never runs on the GUI thread
+    assert harness.seen.threads == {QThread.currentThread()}
+    assert harness.seen.fetching == 1
+    assert harness.worker._timer is not None
+    assert harness.worker._timer.thread() is harness.thread  # created in the worker thread
+    harness.stop()
+
+
+def test_refresh_now_fetches_again(qtbot: QtBot) -> None:
+    count = []
+
+    def fetch() -> FetchResult:
+        count.append(1)
+        return result(len(count))
+
+    harness = Harness(fetch, qtbot)
+    harness.thread.start()
+    harness.next_result()
+    harness.worker.refresh_requested.emit()
+    assert harness.next_result().snapshots[0].windows[0].percent == 2
+    harness.stop()
+
+
+def test_exception_in_fetch_becomes_an_error_result(qtbot: QtBot) -> None:
+    def fetch() -> FetchResult:
+        raise RuntimeError("boom")
+
+    harness = Harness(fetch, qtbot)
+    harness.thread.start()
+    got = harness.next_result()
+    assert got.error is not None
+    assert got.error.kind == "unexpected"
+    assert "boom" not in got.error.message
+    harness.stop()
+
+
+def test_quit_during_a_slow_request_is_bounded(qtbot: QtBot) -> None:
+    entered = threading.Event()
+    release = threading.Event()
+
+    def fetch() -> FetchResult:
+        entered.set()
+        release.wait(30)
+        return result()
+
+    harness = Harness(fetch, qtbot)
+    harness.thread.start()
+    assert entered.wait(5)
+    took = harness.stop()
+    assert took < 2.0
+    assert not harness.thread.isRunning()
+    release.set()
+
+
+def test_persisted_deadline_delays_the_first_poll(qtbot: QtBot) -> None:
+    calls = []
+    saved = SavedState(not_before={"web": datetime.now(UTC) + timedelta(hours=1)})
+    harness = Harness(lambda: calls.append(1) or result(), qtbot, saved=saved)
+    harness.thread.start()
+    qtbot.wait(300)  # a negative check: nothing may happen within this time
+    assert calls == []
+    assert harness.seen.results == []
+    harness.stop()
+
+
+def test_rate_limit_emits_a_deadline(qtbot: QtBot) -> None:
+    def fetch() -> FetchResult:
+        snapshot = Snapshot(
+            source="web",
+            org_uuid="o",
+            fetched_at=NOW,
+            error=FetchError(
+                kind="rate_limited", message="x", retry_at=datetime.now(UTC) + timedelta(hours=2)
+            ),
+        )
+        return FetchResult(source="web", fetched_at=datetime.now(UTC), snapshots=(snapshot,))
+
+    harness = Harness(fetch, qtbot)
+    harness.thread.start()
+    qtbot.waitUntil(lambda: bool(harness.seen.deadlines), timeout=5000)
+    deadline = harness.seen.deadlines[0]
+    assert deadline > datetime.now(UTC) + timedelta(minutes=110)
+    harness.stop()
+
+
+def test_outcome_of() -> None:
+    first = outcome_of(result(40), None)
+    assert first.ok
+    assert first.changed
+    assert first.max_percent == 40
+    from claude_meter.qt.worker import _fingerprint
+
+    same = outcome_of(result(40), _fingerprint(result(40)))
+    assert not same.changed
+    assert not outcome_of(result(40, error="network"), None).ok
