@@ -17,6 +17,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,9 +38,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    with FakeClaude("normal").start() as server:
+    with FakeClaude("normal").start() as server, tempfile.TemporaryDirectory() as home:
         env = {
             **os.environ,
+            # a throwaway home: the run records into a history and must not touch the user's
+            "HOME": home,
+            "XDG_DATA_HOME": f"{home}/data",
+            "XDG_CONFIG_HOME": f"{home}/config",
+            "XDG_STATE_HOME": f"{home}/state",
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
             "CLAUDE_METER_BASE_URL": server.base_url,
             "CLAUDE_METER_COOKIE": f"sessionKey={DEFAULT_SESSION_KEY}",
         }

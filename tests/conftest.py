@@ -31,8 +31,11 @@ def _clean_environment(
         "XDG_DATA_HOME",
         "XDG_STATE_HOME",
         "XDG_CACHE_HOME",
+        "DBUS_SESSION_BUS_ADDRESS",  # no test reaches the developer's real keyring or browsers
     ):
         monkeypatch.delenv(name, raising=False)
+    # The keyring: "none usable" unless a test brings its own (tests/sources, the e2e tests).
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(home / "run"))

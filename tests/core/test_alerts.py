@@ -24,7 +24,7 @@ def snap(
     )
     return Snapshot(
         source="web", org_uuid=org, org_name="Personal", fetched_at=NOW, windows=(window,), **kw
-    )  # type: ignore[arg-type]
+    )
 
 
 def run(percents: list[float | None], thresholds: tuple[float, ...] = (80.0,)) -> list[list[float]]:

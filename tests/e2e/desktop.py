@@ -68,9 +68,7 @@ class Desktop:
 
 
 def _start(argv: list[str], env: dict[str, str], **kwargs: Any) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        argv, env=env, stdin=subprocess.DEVNULL, **kwargs
-    )
+    return subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, **kwargs)
 
 
 @contextmanager

@@ -76,7 +76,9 @@ def test_crossing_notifies_once_and_not_again_after_restart(qtbot: QtBot, tmp_pa
     script = Script(result(50), result(85), result(86), result(87))
     app = start(qtbot, script, state, notifier)
     qtbot.waitUntil(lambda: script.calls >= 4, timeout=5000)
-    qtbot.waitUntil(lambda: app.state.snapshots and app.state.snapshots[0].windows[0].percent == 87)
+    qtbot.waitUntil(
+        lambda: bool(app.state.snapshots) and app.state.snapshots[0].windows[0].percent == 87
+    )
     app.stop()
     assert [t for t, _ in notifier.sent] == ["Session (5h) at 85%"]
     assert "Personal" in notifier.sent[0][1]

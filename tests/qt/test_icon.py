@@ -84,7 +84,7 @@ def test_error_mark_is_red_and_states_differ(qapp: object) -> None:
         kind: render_pixmap(Indicator(kind, text, UNKNOWN), 32).toImage()  # type: ignore[arg-type]
         for kind, text in (("loading", "…"), ("not_signed_in", "–"), ("error", "!"))
     }
-    assert len({img.bits().tobytes() for img in images.values()}) == 3
+    assert len({bytes(img.constBits()) for img in images.values()}) == 3
 
 
 def test_template_variant_is_a_black_mask(qapp: object) -> None:

@@ -36,7 +36,7 @@ class Collector(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.results: list[FetchResult] = []
-        self.deadlines: list[object] = []
+        self.deadlines: list[datetime] = []
         self.fetching = 0
         self.threads: set[object] = set()
 
@@ -46,7 +46,7 @@ class Collector(QObject):
         self.results.append(result)
 
     @Slot(object)
-    def on_deadline(self, deadline: object) -> None:
+    def on_deadline(self, deadline: datetime) -> None:
         self.deadlines.append(deadline)
 
     @Slot()
@@ -153,9 +153,14 @@ def test_quit_during_a_slow_request_is_bounded(qtbot: QtBot) -> None:
 
 
 def test_persisted_deadline_delays_the_first_poll(qtbot: QtBot) -> None:
-    calls = []
+    calls: list[int] = []
+
+    def fetch() -> FetchResult:
+        calls.append(1)
+        return result()
+
     saved = SavedState(not_before={"web": datetime.now(UTC) + timedelta(hours=1)})
-    harness = Harness(lambda: calls.append(1) or result(), qtbot, saved=saved)
+    harness = Harness(fetch, qtbot, saved=saved)
     harness.thread.start()
     qtbot.wait(300)  # a negative check: nothing may happen within this time
     assert calls == []

@@ -1,6 +1,7 @@
 """The ``claude-meter`` command line: for scripts, status bars and a first look.
 
-It imports no Qt. Exit statuses: 0 numbers were read; 1 the invocation or configuration is
+With no command it starts the tray app (``--demo``: against the embedded fake claude.ai).
+The commands import no Qt. Exit statuses: 0 numbers were read; 1 the invocation or configuration is
 unusable; 2 the person must sign in; 3 the server or network refused for now; 4 the answer was
 not understood.
 """
@@ -32,6 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="The server's own numbers for Claude's plan limits.",
     )
     parser.add_argument("--version", action="version", version=f"claude-meter {__version__}")
+    parser.add_argument(
+        "--demo",
+        dest="tray_demo",
+        action="store_true",
+        help="start the tray app against the embedded fake claude.ai (no account needed)",
+    )
+    parser.add_argument("--debug", action="store_true", help="log more, to standard error")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     status = commands.add_parser(
@@ -46,7 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="where credentials come from (default: auto)",
     )
+    _add_browser_arguments(status)
     _add_demo_arguments(status)
+    _add_history_command(commands)
+    _add_credential_commands(commands)
 
     fake = commands.add_parser(
         "fake-server",
@@ -59,6 +70,67 @@ def build_parser() -> argparse.ArgumentParser:
     fake.add_argument("--port", type=int, default=0, help="port (default: any free port)")
     fake.add_argument("--tls", action="store_true", help="serve HTTPS with a fresh certificate")
     return parser
+
+
+def _add_browser_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--browser",
+        metavar="NAME",
+        help="read the session from this browser only (chrome, chromium, brave, edge, vivaldi, "
+        "opera, arc, firefox, librewolf, safari)",
+    )
+    parser.add_argument(
+        "--profile", metavar="NAME", help="with --browser: that profile only (folder or name)"
+    )
+
+
+def _add_credential_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    login = commands.add_parser(
+        "login",
+        help="store your claude.ai session in the keyring",
+        description="Find your claude.ai session in a browser (or take a pasted one) and store "
+        "it in the OS keyring. With several sign-ins you are asked which one.",
+    )
+    _add_browser_arguments(login)
+    login.add_argument(
+        "--paste",
+        action="store_true",
+        help="read a Cookie header or sessionKey value from standard input (not echoed)",
+    )
+    commands.add_parser(
+        "logout",
+        help="remove the stored session and the remembered choice",
+        description="Remove what ClaudeMeter stored and say what was removed.",
+    )
+    sources = commands.add_parser(
+        "sources",
+        help="list every source of credentials found (never a secret)",
+        description="Every browser profile, stored session and Claude Code sign-in found, in "
+        "the order `--source auto` tries them.",
+    )
+    sources.add_argument("--json", action="store_true", help="one JSON object")
+
+
+def _add_history_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    from claude_meter.cli.history import DEFAULT_SINCE, parse_duration
+
+    history = commands.add_parser(
+        "history",
+        help="print the stored usage readings (CSV or JSON for scripts)",
+        description="The readings ClaudeMeter stored, oldest first, with resets and limit hits.",
+    )
+    history.add_argument("--org", metavar="UUID", help="one organization only")
+    history.add_argument("--window", metavar="KEY", help="one window only, e.g. five_hour")
+    history.add_argument(
+        "--since",
+        type=parse_duration,
+        default=parse_duration(DEFAULT_SINCE),
+        metavar="DURATION",
+        help=f"how far back: 90m, 24h, 7d (default: {DEFAULT_SINCE})",
+    )
+    form = history.add_mutually_exclusive_group()
+    form.add_argument("--csv", action="store_const", dest="form", const="csv", help="CSV")
+    form.add_argument("--json", action="store_const", dest="form", const="json", help="JSON")
 
 
 def _add_demo_arguments(parser: argparse.ArgumentParser) -> None:
@@ -78,6 +150,21 @@ def _scenario_help() -> str:
     return "one of: " + ", ".join(SCENARIOS)
 
 
+def _credentials(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO) -> int:
+    from claude_meter.cli.credentials import Terminal, run_login, run_logout, run_sources
+
+    term = Terminal(env=os.environ, stdin=sys.stdin, out=out, err=sys.stderr)
+    if args.command == "logout":
+        return run_logout(term=term)
+    if args.command == "sources":
+        return run_sources(json_output=args.json, term=term)
+    if args.paste and args.browser:
+        parser.error("login takes either --paste or --browser, not both")
+    if args.profile and not args.browser:
+        parser.error("--profile needs --browser")
+    return run_login(browser=args.browser, profile=args.profile, paste=args.paste, term=term)
+
+
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
     """Run the command line; returns the exit status."""
     out = stdout or sys.stdout
@@ -94,12 +181,34 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             env=os.environ,
             out=out,
             err=sys.stderr,
+            browser=args.browser,
+            profile=args.profile,
         )
+    if args.command == "history":
+        from datetime import UTC, datetime
+
+        from claude_meter.cli.history import run_history
+
+        return run_history(
+            org=args.org,
+            window=args.window,
+            since=args.since,
+            output=args.form or "text",
+            now=datetime.now(UTC),
+            out=out,
+            err=sys.stderr,
+        )
+    if args.command in ("login", "logout", "sources"):
+        return _credentials(parser, args, out)
     if args.command == "fake-server":
         from claude_meter.cli.fake_server import run_fake_server
 
         return run_fake_server(
             scenario=args.scenario, host=args.host, port=args.port, tls=args.tls, out=out
         )
+    if args.command is None:
+        from claude_meter.qt.app import run_tray
+
+        return run_tray(demo=args.tray_demo, debug=args.debug)
     parser.print_help(out)
     return 0

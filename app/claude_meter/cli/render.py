@@ -7,7 +7,9 @@ Percents are 0-100, times ISO-8601 UTC. It never carries a cookie or token.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from claude_meter.core.display import (
     format_extra_usage,
@@ -19,6 +21,12 @@ from claude_meter.core.display import (
 from claude_meter.core.grades import grade_for
 from claude_meter.core.models import ExtraUsage, FetchError, FetchResult, Snapshot
 from claude_meter.core.usage import worst_of, worst_window
+
+if TYPE_CHECKING:
+    from claude_meter.core.forecast import Forecast
+
+#: Forecasts by (organization uuid, window key); a missing entry renders as unknown.
+Forecasts = Mapping[tuple[str | None, str], "Forecast"]
 
 _LABEL_WIDTH = 28
 
@@ -53,7 +61,18 @@ def _extra(extra: ExtraUsage | None) -> dict[str, object] | None:
     }
 
 
-def _organization(snapshot: Snapshot) -> dict[str, object]:
+def _forecast(forecast: Forecast | None) -> dict[str, object]:
+    """All ``null`` unless there is enough data to forecast."""
+    if forecast is None or not forecast.enough_data:
+        return {"percent_at_reset": None, "wall_at": None, "fast_burn": None}
+    return {
+        "percent_at_reset": _percent(forecast.percent_at_reset),
+        "wall_at": iso_utc(forecast.wall_at),
+        "fast_burn": forecast.fast_burn,
+    }
+
+
+def _organization(snapshot: Snapshot, forecasts: Forecasts) -> dict[str, object]:
     worst = worst_window(snapshot.windows)
     return {
         "uuid": snapshot.org_uuid,
@@ -66,6 +85,7 @@ def _organization(snapshot: Snapshot) -> dict[str, object]:
                 "label": w.label,
                 "percent": _percent(w.percent),
                 "resets_at": iso_utc(w.resets_at),
+                "forecast": _forecast(forecasts.get((snapshot.org_uuid, w.key))),
             }
             for w in snapshot.windows
         ],
@@ -75,13 +95,13 @@ def _organization(snapshot: Snapshot) -> dict[str, object]:
     }
 
 
-def to_json_object(result: FetchResult) -> dict[str, object]:
+def to_json_object(result: FetchResult, forecasts: Forecasts | None = None) -> dict[str, object]:
     """The ``status --json`` object."""
     worst = worst_of(result.snapshots)
     return {
         "fetched_at": iso_utc(result.fetched_at),
         "source": result.source,
-        "organizations": [_organization(s) for s in result.snapshots],
+        "organizations": [_organization(s, forecasts or {}) for s in result.snapshots],
         "worst": None
         if worst is None
         else {"org": worst[0].org_uuid, "key": worst[1].key, "percent": _percent(worst[1].percent)},
@@ -89,12 +109,14 @@ def to_json_object(result: FetchResult) -> dict[str, object]:
     }
 
 
-def render_json(result: FetchResult) -> str:
-    return json.dumps(to_json_object(result), ensure_ascii=False)
+def render_json(result: FetchResult, forecasts: Forecasts | None = None) -> str:
+    return json.dumps(to_json_object(result, forecasts), ensure_ascii=False)
 
 
-def render_human(result: FetchResult, now: datetime, *, color: bool = False) -> str:
-    """One block per organization, one line per window."""
+def render_human(
+    result: FetchResult, now: datetime, *, color: bool = False, forecasts: Forecasts | None = None
+) -> str:
+    """One block per organization, one line per window (and its forecast, when there is one)."""
     lines: list[str] = []
     for snapshot in result.snapshots:
         if lines:
@@ -113,6 +135,10 @@ def render_human(result: FetchResult, now: datetime, *, color: bool = False) -> 
                 percent, bar = f"\x1b[{code}m{percent}\x1b[0m", f"\x1b[{code}m{bar}\x1b[0m"
             label = window.label.ljust(_LABEL_WIDTH)
             lines.append(f"  {label} {percent}  {bar}  {format_reset(window.resets_at, now)}")
+            forecast = (forecasts or {}).get((snapshot.org_uuid, window.key))
+            if forecast is not None and forecast.enough_data:
+                mark = "  (fast burn)" if forecast.fast_burn else ""
+                lines.append(f"  {'':{_LABEL_WIDTH}} {forecast.summary}{mark}")
         if snapshot.extra_usage is not None:
             label = "Extra usage".ljust(_LABEL_WIDTH)
             lines.append(f"  {label} {format_extra_usage(snapshot.extra_usage)}")

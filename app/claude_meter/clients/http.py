@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import ssl
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -69,6 +70,48 @@ def make_http_client(base_url: str, *, verify: bool | ssl.SSLContext = True) -> 
         trust_env=not loopback,
         verify=verify,
     )
+
+
+class ClientPool:
+    """Long-lived clients, one per base URL, for a process that polls (the tray app).
+
+    Reusing a client keeps its connections alive between polls, which saves a TCP and TLS
+    handshake and the CA bundle load on every poll. The CLI, which fetches once, does not
+    install a pool and gets a fresh client per call.
+    """
+
+    def __init__(self) -> None:
+        self._clients: dict[tuple[str, bool], httpx.Client] = {}
+        self._lock = threading.Lock()
+
+    def get(self, base_url: str, verify: bool | ssl.SSLContext) -> httpx.Client | None:
+        if not isinstance(verify, bool):
+            return None  # custom trust (tests): not shared
+        with self._lock:
+            key = (base_url, verify)
+            if key not in self._clients:
+                self._clients[key] = make_http_client(base_url, verify=verify)
+            return self._clients[key]
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
+
+
+_pool: ClientPool | None = None
+
+
+def install_pool(pool: ClientPool | None) -> None:
+    """Make clients created without an explicit ``http`` share ``pool`` (None: stop)."""
+    global _pool
+    _pool = pool
+
+
+def pooled_client(base_url: str, verify: bool | ssl.SSLContext) -> httpx.Client | None:
+    """The installed pool's client for ``base_url``, or None when no pool is installed."""
+    return _pool.get(base_url, verify) if _pool is not None else None
 
 
 @dataclass(frozen=True)

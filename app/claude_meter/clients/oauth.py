@@ -20,6 +20,7 @@ from claude_meter.clients.http import (
     TOTAL_TIMEOUT,
     guarded_get,
     make_http_client,
+    pooled_client,
     raise_for_answer,
 )
 from claude_meter.clients.web import error_of
@@ -45,8 +46,9 @@ class ClaudeCodeClient:
         clock: Callable[[], datetime],
     ) -> None:
         self._credentials = credentials
-        self._http = http or make_http_client(base_url.rstrip("/"), verify=verify)
-        self._owns_http = http is None
+        shared = http or pooled_client(base_url.rstrip("/"), verify)
+        self._http = shared or make_http_client(base_url.rstrip("/"), verify=verify)
+        self._owns_http = shared is None
         self._clock = clock
 
     def close(self) -> None:

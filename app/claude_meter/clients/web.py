@@ -24,6 +24,7 @@ from claude_meter.clients.http import (
     Answer,
     guarded_get,
     make_http_client,
+    pooled_client,
     raise_for_answer,
 )
 from claude_meter.core.errors import (
@@ -87,8 +88,9 @@ class WebClient:
         self._cookies = cookies
         self._base_url = base_url.rstrip("/")
         self._source: Source = source
-        self._http = http or make_http_client(self._base_url, verify=verify)
-        self._owns_http = http is None
+        shared = http or pooled_client(self._base_url, verify)
+        self._http = shared or make_http_client(self._base_url, verify=verify)
+        self._owns_http = shared is None
         self._clock = clock
         self._rotated = False
 

@@ -39,8 +39,8 @@ The projection
 ``now + (100 - current) / pace``, reported only when it comes before the reset (or when the
 reset is unknown). ``fast_burn`` is set when the last hour's pace would reach 100 % before the
 reset. A window already at 100 % reports when it got there (``wall_at`` in the past), its current
-percent as ``percent_at_reset`` (when there is enough data) and is not "fast burning" any more. A ``resets_at`` that is already past means the window is resetting:
-no forecast.
+percent as ``percent_at_reset`` (when there is enough data) and is not "fast burning" any
+more. A ``resets_at`` that is already past means the window is resetting: no forecast.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ RECENT: Final = timedelta(hours=1)
 RESET_DROP_POINTS: Final = 5.0
 RESET_MOVE: Final = timedelta(minutes=10)
 WALL: Final = 100.0
+_HORIZON_HOURS: Final = 24 * 366.0  # no window is longer; beyond it a pace means "never"
 
 NOT_ENOUGH_DATA: Final = "not enough data yet"
 RESETTING: Final = "resetting now: no forecast"
@@ -139,8 +140,12 @@ def _recent_pace(period: list[Sample]) -> float:
     return _per_hour(last.percent - before.percent, RECENT)
 
 
-def _hours_to(percent: float, pace: float) -> timedelta:
-    return timedelta(hours=(WALL - percent) / pace)
+def _wall(now: datetime, percent: float, pace: float) -> datetime | None:
+    """When ``pace`` takes ``percent`` to the wall; None when never or beyond any reset."""
+    if pace <= 0:
+        return None
+    hours = (WALL - percent) / pace
+    return now + timedelta(hours=hours) if hours <= _HORIZON_HOURS else None
 
 
 def forecast_window(
@@ -160,26 +165,26 @@ def forecast_window(
     current = period[-1].percent
     enough = len(period) >= MIN_READINGS and period[-1].at - period[0].at >= MIN_SPAN
     if current >= WALL:
-        wall_at = period[-1].at
+        reached = period[-1].at
         for sample in reversed(period):
             if sample.percent < WALL:
                 break
-            wall_at = sample.at
-        text = f"at the limit since {_local(wall_at, tz)}"
+            reached = sample.at
+        text = f"at the limit since {_local(reached, tz)}"
         if resets_at is not None:
             text += f"; resets {_local(resets_at, tz)}"
-        return Forecast(current if enough else None, wall_at, False, None, None, enough, text)
+        return Forecast(current if enough else None, reached, False, None, None, enough, text)
     if not enough:
         return _UNKNOWN
     pace = _per_hour(current - period[0].percent, period[-1].at - period[0].at)
     recent = _recent_pace(period)
-    wall_at = now + _hours_to(current, pace) if pace > 0 else None
+    wall_at = _wall(now, current, pace)
     if resets_at is None:
         return Forecast(None, wall_at, False, pace, recent, True, _summary(wall_at, None, None, tz))
     at_reset = current + pace * (resets_at - now).total_seconds() / 3600
     if wall_at is not None and wall_at >= resets_at:
         wall_at = None
-    fast_wall = now + _hours_to(current, recent) if recent > 0 else None
+    fast_wall = _wall(now, current, recent)
     fast_burn = fast_wall is not None and fast_wall < resets_at
     text = _summary(wall_at, resets_at, at_reset, tz)
     if fast_burn and fast_wall is not None and (wall_at is None or fast_wall < wall_at):

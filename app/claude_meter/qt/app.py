@@ -32,6 +32,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QCursor, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
+from claude_meter.clients.http import ClientPool, install_pool
 from claude_meter.core.alerts import (
     DEFAULT_THRESHOLDS,
     AlertMemory,
@@ -222,6 +223,8 @@ class TrayApp(QObject):
     def _refresh_indicator(self) -> None:
         shown = self.current_indicator()
         if shown != self._shown:
+            if shown.kind == "number" and (self._shown is None or self._shown.kind != "number"):
+                log.info("snapshot drawn: %s%%", shown.text)
             self._shown = shown
             ratio = (
                 QGuiApplication.primaryScreen().devicePixelRatio()
@@ -398,6 +401,14 @@ class _SignalWakeup(QObject):
         self._writer.close()
 
 
+def _points_at_loopback(env: Mapping[str, str]) -> bool:
+    from claude_meter.core.endpoints import is_loopback_url
+
+    web = env.get("CLAUDE_METER_BASE_URL", "")
+    oauth = env.get("CLAUDE_METER_OAUTH_BASE_URL", "")
+    return bool(web or oauth) and all(is_loopback_url(u) for u in (web, oauth) if u)
+
+
 def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> int:
     """Start the tray app; returns the process exit status."""
     logging.basicConfig(
@@ -416,19 +427,29 @@ def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> i
         fetch, interval, floor, cleanup = _demo_fetch(os.environ)
         route: Route = "demo"
     else:
-        from claude_meter.cli.status import fetch_once
-
         env = dict(os.environ)
 
         def fetch() -> FetchResult:
+            # Imported here, on the fetch thread, so it overlaps with the GUI's start.
+            from claude_meter.cli.status import fetch_once
+
             return fetch_once("auto", env)
 
         interval, floor, route = DEFAULT_INTERVAL, MIN_INTERVAL, "web"
+        if _points_at_loopback(env) and env.get("CLAUDE_METER_POLL_SECONDS"):
+            # Benchmarks and soak tests against a local fake server may poll fast; the real
+            # claude.ai is never polled faster than the policy allows.
+            interval = timedelta(seconds=float(env["CLAUDE_METER_POLL_SECONDS"]))
+            floor = timedelta(milliseconds=10)
     tray_wait = float(os.environ.get("CLAUDE_METER_TRAY_WAIT", TRAY_WAIT_SECONDS))
+    pool = ClientPool()
+    install_pool(pool)
     meter = TrayApp(fetch, interval=interval, route=route, floor=floor, tray_wait=tray_wait)
     app.aboutToQuit.connect(meter.stop)
     meter.start()
     try:
         return app.exec()
     finally:
+        install_pool(None)
+        pool.close()
         cleanup()

@@ -1,8 +1,8 @@
 """The fetch worker: one long-lived QObject on its own QThread that decides when to poll.
 
 Its timers are created inside its thread (in :meth:`FetchWorker.start`, connected to
-``QThread.started``), never on the GUI thread. The HTTP call itself runs on a short-lived
-daemon thread per poll and reports back through a queued signal, so neither the GUI nor the
+``QThread.started``), never on the GUI thread. The HTTP calls themselves run on one
+long-lived daemon thread and report back through a queued signal, so neither the GUI nor the
 worker's event loop ever waits on the network, and quitting stays bounded (well under 2 s)
 even in the middle of a slow request: a daemon thread does not hold up the exit.
 
@@ -11,14 +11,17 @@ It talks to the GUI only through signals carrying immutable :class:`FetchResult`
 
 from __future__ import annotations
 
+import functools
 import logging
+import queue
 import random
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal, Slot
 
 from claude_meter.core.models import FetchError, FetchResult
 from claude_meter.core.policy import (
@@ -65,6 +68,29 @@ def outcome_of(result: FetchResult, previous: tuple[object, ...] | None) -> Poll
     )
 
 
+class _FetchThread:
+    """One long-lived daemon thread that runs each poll's blocking HTTP calls.
+
+    A daemon thread never holds up the process exit, so quitting stays bounded even in the
+    middle of a slow request; one thread for the app's life keeps the thread count flat.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name="claude-meter-fetch", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            job()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._jobs.put(job)
+
+    def close(self) -> None:
+        self._jobs.put(None)
+
+
 class FetchWorker(QObject):
     """Polls on the schedule of :mod:`claude_meter.core.policy` and emits every result."""
 
@@ -100,6 +126,7 @@ class FetchWorker(QObject):
         self._heartbeat: QTimer | None = None
         self._beat = (clock(), monotonic())
         self._rng = random.Random()
+        self._runner: _FetchThread | None = None
         self._result_ready.connect(self._on_result, Qt.ConnectionType.QueuedConnection)
         self.refresh_requested.connect(self.refresh_now, Qt.ConnectionType.QueuedConnection)
 
@@ -115,6 +142,7 @@ class FetchWorker(QObject):
         self._heartbeat.setInterval(HEARTBEAT_MS)
         self._heartbeat.timeout.connect(self._check_sleep)
         self._heartbeat.start()
+        self._runner = _FetchThread()
         self._schedule(initial_delay(self._state, self._clock()))
 
     @Slot()
@@ -123,9 +151,14 @@ class FetchWorker(QObject):
         self._stopped.set()
         for timer in (self._timer, self._heartbeat):
             if timer is not None:
-                timer.stop()
-                timer.deleteLater()  # destroyed in this thread, where it was created
-        self._timer = self._heartbeat = None
+                timer.stop()  # in this thread, where the timers were created
+        if self._runner is not None:
+            self._runner.close()  # ends after the fetch in flight, if any; never waited for
+        app = QCoreApplication.instance()
+        if app is not None:
+            # Back to the GUI thread, so that whichever thread drops the last reference,
+            # the object (and its timers) belong to a thread that is still running.
+            self.moveToThread(app.thread())
 
     @Slot()
     def refresh_now(self) -> None:
@@ -143,28 +176,11 @@ class FetchWorker(QObject):
 
     @Slot()
     def _poll(self) -> None:
-        if self._inflight or self._stopped.is_set():
+        if self._inflight or self._stopped.is_set() or self._runner is None:
             return
         self._inflight = True
         self.fetching.emit()
-        threading.Thread(target=self._run_fetch, name="claude-meter-fetch", daemon=True).start()
-
-    def _run_fetch(self) -> None:
-        """On the daemon thread: never raises; the result goes back through a queued signal."""
-        try:
-            result = self._fetch()
-        except Exception:
-            log.exception("fetch failed unexpectedly")
-            result = FetchResult(
-                source="web" if self._route == "demo" else self._route,
-                fetched_at=self._clock(),
-                error=FetchError(
-                    kind="unexpected",
-                    message="ClaudeMeter hit an internal error while fetching; it will retry.",
-                ),
-            )
-        if not self._stopped.is_set():
-            self._result_ready.emit(result)
+        self._runner.submit(functools.partial(_run_fetch, weakref.ref(self)))
 
     @Slot(object)
     def _on_result(self, result: FetchResult) -> None:
@@ -202,3 +218,35 @@ class FetchWorker(QObject):
     @property
     def route(self) -> Route:
         return self._route
+
+
+def _run_fetch(worker_ref: weakref.ref[FetchWorker]) -> None:
+    """On the fetch thread: never raises; the result goes back through a queued signal.
+
+    Only a weak reference is held while the network call runs, so this thread never keeps
+    the worker alive (nor becomes the thread that destroys it).
+    """
+    worker = worker_ref()
+    if worker is None:
+        return
+    fetch, clock, route, stopped = worker._fetch, worker._clock, worker._route, worker._stopped
+    del worker
+    started = time.perf_counter()
+    try:
+        result = fetch()
+        log.debug("poll finished in %.1f ms", (time.perf_counter() - started) * 1000)
+    except Exception:
+        log.exception("fetch failed unexpectedly")
+        result = FetchResult(
+            source="web" if route == "demo" else route,
+            fetched_at=clock(),
+            error=FetchError(
+                kind="unexpected",
+                message="ClaudeMeter hit an internal error while fetching; it will retry.",
+            ),
+        )
+    if stopped.is_set():
+        return
+    worker = worker_ref()
+    if worker is not None:
+        worker._result_ready.emit(result)

@@ -66,6 +66,18 @@ class SessionCookies:
             cookies[name.strip()] = value.strip().strip('"')
         return cls(cookies)
 
+    @classmethod
+    def from_browser(cls, pairs: Iterable[tuple[str, str]]) -> SessionCookies:
+        """From a browser's claude.ai cookies; ones that cannot go in a header are left out.
+
+        Browsers keep cookies we do not need (analytics, odd encodings); one of them must not
+        make the whole session unusable. :class:`InvalidCookie` when no usable sessionKey.
+        """
+        cookies = {
+            name: value for name, value in pairs if _NAME_OK.match(name) and _VALUE_OK.match(value)
+        }
+        return cls(cookies)
+
     @property
     def session_key(self) -> Secret:
         return Secret(self._cookies[SESSION_COOKIE])

@@ -1,0 +1,103 @@
+"""``claude-meter history``, and the history side of ``status`` (record, then forecast).
+
+Output forms of ``history``: one row per stored reading, oldest first. CSV columns (and JSON
+keys) are ``time,org,window,percent,resets_at,event``: times ISO-8601 UTC, ``percent`` 0-100,
+``event`` empty (JSON ``null``) or ``reset``, ``limit_hit`` (both: ``reset;limit_hit``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Final, TextIO
+
+if TYPE_CHECKING:
+    from claude_meter.cli.render import Forecasts
+    from claude_meter.core.forecast import Forecast
+    from claude_meter.core.models import FetchResult
+    from claude_meter.history.store import Reading
+
+COLUMNS: Final = ("time", "org", "window", "percent", "resets_at", "event")
+DEFAULT_SINCE: Final = "7d"
+_DURATION: Final = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")
+_UNITS: Final = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90m``, ``24h``, ``7d`` -> a timedelta; anything else is a usage error."""
+    match = _DURATION.match(text)
+    if match is None or int(match.group(1)) == 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration; use minutes, hours or days: 90m, 24h, 7d"
+        )
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def run_history(
+    *,
+    org: str | None,
+    window: str | None,
+    since: timedelta,
+    output: str,
+    now: datetime,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Print the stored readings; ``output`` is ``text``, ``csv`` or ``json``."""
+    from claude_meter.history.store import HistoryStore, HistoryUnavailable
+
+    try:
+        # No integrity check on each call: it reads the whole file (see HistoryStore.open).
+        with HistoryStore.open(quick_check=False) as store:
+            if output == "text":
+                _write_text(store.readings(now - since, org_uuid=org, window_key=window), out)
+                return 0
+            rows = store.export(now - since, org_uuid=org, window_key=window)
+    except HistoryUnavailable as exc:
+        print(f"claude-meter: the usage history cannot be read: {exc}", file=err)
+        return 1
+    if output == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(rows)  # csv writes None as an empty field
+    else:
+        json.dump([dict(zip(COLUMNS, row, strict=True)) for row in rows], out)
+        out.write("\n")
+    return 0
+
+
+def _write_text(readings: list[Reading], out: TextIO) -> None:
+    if not readings:
+        print("No readings stored for this period yet.", file=out)
+        return
+    for r in readings:
+        when = r.at.astimezone().strftime("%a %d %b %H:%M")
+        org = r.org_uuid[:8] or "-"
+        event = f"  {', '.join(r.events)}" if r.events else ""
+        print(f"{when}  {org:<8}  {r.window_key:<22} {r.percent:6.2f}%{event}", file=out)
+
+
+def record_and_forecast(result: FetchResult, now: datetime) -> tuple[Forecasts, str | None]:
+    """Store what ``status`` fetched and forecast each window from the history.
+
+    Returns the forecasts and, when the history could not be used, a one-line reason (the
+    numbers are still printed; only the forecasts are missing). Demo readings are not stored:
+    they would mix a fake organization into the person's history.
+    """
+    if result.source == "demo" or not result.snapshots:
+        return {}, None
+    from claude_meter.history import HistoryStore, HistoryUnavailable, forecasts_for
+
+    try:
+        with HistoryStore.open(quick_check=False) as store:
+            forecasts: dict[tuple[str | None, str], Forecast] = {}
+            for snapshot in result.snapshots:
+                store.record(snapshot)
+                for key, forecast in forecasts_for(store, snapshot, now).items():
+                    forecasts[snapshot.org_uuid, key] = forecast
+            return forecasts, None
+    except HistoryUnavailable as exc:
+        return {}, f"usage history unavailable, so no forecast: {exc}"

@@ -1,0 +1,495 @@
+"""The usage history: the readings that changed a number, per organization and window, in SQLite.
+
+Why it is shaped this way:
+
+- **Two writers at once.** The tray app and a ``claude-meter status`` call write the same file.
+  WAL lets readers run while one process writes; every write is a short ``BEGIN IMMEDIATE``
+  transaction and the busy timeout makes a second writer wait its turn instead of failing
+  with "database is locked".
+- **Never a crash over history.** A file that is not a database, or that fails
+  ``PRAGMA quick_check``, is renamed ``history.sqlite3.corrupt-<UTC time>`` and a fresh one is
+  created, with a warning in the ``claude_meter.history`` log. The same happens when an error
+  during use says the file is corrupt. Other failures (disk full, read-only) are logged and
+  the reading is dropped; only :meth:`HistoryStore.open` raises, :class:`HistoryUnavailable`,
+  when no database can be had at all.
+- **Compact.** 90 days of one-minute polling of three windows is 388,800 rows if every number
+  moves every minute. Times are integer epoch seconds; percents are integer *hundredths*
+  (``percent_centi``, 2 bytes on disk, exact to the server's precision) rather than REAL, which
+  SQLite stores in 8 bytes whenever there is a fraction: the worst case measured 10.9 MB with
+  REAL and 8.3 MB with hundredths. The primary key ``(at, window_id)`` makes every insert an
+  append at the end of the b-tree, so pages stay full.
+- **Only changes, plus a keep-alive.** A reading is stored when its percent or ``resets_at``
+  changed since the last stored one for that window, or when that one is older than
+  :data:`KEEPALIVE`: without it, a flat stretch could not be told from a time nobody watched.
+- **Schema versions.** ``PRAGMA user_version`` is the number of :data:`MIGRATIONS` applied;
+  the missing ones run in order, in one transaction, when the file is opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Literal
+
+from claude_meter.core.forecast import WALL, Sample, starts_new_period
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from claude_meter.core.models import Snapshot
+
+log = logging.getLogger("claude_meter.history")
+
+FILE_NAME: Final = "history.sqlite3"
+RETENTION: Final = timedelta(days=90)
+KEEPALIVE: Final = timedelta(minutes=15)
+#: ``resets_at`` moving by no more than this is server jitter, not a change worth a row.
+RESETS_AT_JITTER: Final = 60
+BUSY_TIMEOUT_SECONDS: Final = 10.0
+_PRUNE_EVERY: Final = timedelta(hours=1)
+_CORRUPT_CODES: Final = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+EventKind = Literal["reset", "limit_hit"]
+
+#: Schema migrations, oldest first; ``PRAGMA user_version`` counts how many have run.
+#: Append only: a released migration is never edited.
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    (
+        """CREATE TABLE window (
+            id INTEGER PRIMARY KEY,
+            org_uuid TEXT NOT NULL,
+            key TEXT NOT NULL,
+            last_at INTEGER,
+            last_percent_centi INTEGER,
+            last_resets_at INTEGER,
+            UNIQUE (org_uuid, key)
+        )""",
+        """CREATE TABLE sample (
+            at INTEGER NOT NULL,
+            window_id INTEGER NOT NULL REFERENCES window (id),
+            percent_centi INTEGER NOT NULL,
+            resets_at INTEGER,
+            PRIMARY KEY (at, window_id)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE event (
+            at INTEGER NOT NULL,
+            window_id INTEGER NOT NULL REFERENCES window (id),
+            kind TEXT NOT NULL,
+            percent_centi INTEGER NOT NULL,
+            resets_at INTEGER,
+            PRIMARY KEY (at, window_id, kind)
+        ) WITHOUT ROWID""",
+    ),
+)
+
+
+class HistoryUnavailable(Exception):
+    """No history database can be opened (read-only disk, no space, a newer schema)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A reset (a new period began) or a limit hit (the window reached 100 %)."""
+
+    at: datetime
+    org_uuid: str
+    window_key: str
+    kind: EventKind
+    percent: float
+    resets_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One stored reading with its organization, window and the events it carried."""
+
+    at: datetime
+    org_uuid: str
+    window_key: str
+    percent: float
+    resets_at: datetime | None
+    events: tuple[str, ...] = ()
+
+
+#: One exported reading: time, org, window, percent, resets_at, event (see ``export``).
+ExportRow = tuple[str, str, str, float, str | None, str | None]
+
+
+def default_path() -> Path:
+    from claude_meter.core.paths import data_dir
+
+    return data_dir() / FILE_NAME
+
+
+class HistoryStore:
+    """The history database. Thread-safe; use as a context manager or call :meth:`close`."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path, *, quick_check: bool) -> None:
+        self._db = connection
+        self._path = path
+        self._quick_check = quick_check
+        self._lock = threading.Lock()
+        self._pruned_at: datetime | None = None
+
+    @classmethod
+    def open(cls, path: Path | None = None, *, quick_check: bool = True) -> HistoryStore:
+        """Open (creating, migrating or replacing a corrupt file as needed).
+
+        ``quick_check`` runs SQLite's integrity check, which reads the whole file (about 0.2 s
+        for 90 busy days): the app does it once at start; a one-shot CLI call skips it and
+        relies on corruption being caught when it shows.
+        """
+        path = path or default_path()
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise HistoryUnavailable(f"cannot create {path.parent}: {exc.strerror}") from exc
+        return cls(_open_or_replace(path, quick_check=quick_check), path, quick_check=quick_check)
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def record(self, snapshot: Snapshot) -> bool:
+        """Store the windows of ``snapshot`` that changed; True when a row was written.
+
+        Snapshots with an error or marked stale carry no fresh numbers and are ignored, as
+        are windows whose percent is unknown.
+        """
+        if snapshot.error is not None or snapshot.stale:
+            return False
+        at = _epoch(snapshot.fetched_at)
+        readings = [
+            (w.key, round(w.percent * 100), _epoch_or_none(w.resets_at))
+            for w in snapshot.windows
+            if w.percent is not None and math.isfinite(w.percent)
+        ]
+        if not readings:
+            return False
+        org = snapshot.org_uuid or ""
+        now = snapshot.fetched_at
+        prune = self._pruned_at is None or now - self._pruned_at >= _PRUNE_EVERY
+        with self._guard("record") as db:
+            written = False
+            with _write(db):
+                for key, centi, resets_at in readings:
+                    written |= _record_window(db, org, key, at, centi, resets_at)
+                if prune:
+                    _prune(db, now)
+            if prune:
+                self._pruned_at = now
+            return written
+        return False
+
+    def prune(self, now: datetime) -> int:
+        """Delete readings and events older than :data:`RETENTION`; returns how many."""
+        with self._guard("prune") as db, _write(db):
+            return _prune(db, now)
+        return 0
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def samples(
+        self, org_uuid: str, window_key: str, since: datetime, until: datetime | None = None
+    ) -> list[Sample]:
+        """The readings of one window from ``since`` (inclusive), oldest first."""
+        query = (
+            "SELECT s.at, s.percent_centi, s.resets_at FROM sample s "
+            "WHERE s.window_id = (SELECT id FROM window WHERE org_uuid = ? AND key = ?) "
+            "AND s.at >= ? AND s.at <= ? ORDER BY s.at"
+        )
+        end = _epoch(until) if until is not None else 2**62
+        with self._guard("samples") as db:
+            rows = db.execute(query, (org_uuid, window_key, _epoch(since), end)).fetchall()
+            return [Sample(_time(at), centi / 100, _time_or_none(r)) for at, centi, r in rows]
+        return []
+
+    def readings(
+        self,
+        since: datetime,
+        *,
+        org_uuid: str | None = None,
+        window_key: str | None = None,
+    ) -> list[Reading]:
+        """Every reading from ``since``, oldest first (same-second readings in the order their
+        windows were first stored)."""
+        query = (
+            "SELECT s.at, w.org_uuid, w.key, s.percent_centi, s.resets_at, "
+            "(SELECT group_concat(e.kind, ';') FROM event e "
+            " WHERE e.at = s.at AND e.window_id = s.window_id) "
+            "FROM sample s JOIN window w ON w.id = s.window_id "
+            "WHERE s.at >= ? AND (? IS NULL OR w.org_uuid = ?) AND (? IS NULL OR w.key = ?) "
+            "ORDER BY s.at, s.window_id"  # the primary key's order: no sort
+        )
+        params = (_epoch(since), org_uuid, org_uuid, window_key, window_key)
+        with self._guard("readings") as db:
+            return [
+                Reading(
+                    _time(at),
+                    org,
+                    key,
+                    centi / 100,
+                    _time_or_none(resets_at),
+                    tuple(kinds.split(";")) if kinds else (),
+                )
+                for at, org, key, centi, resets_at, kinds in db.execute(query, params)
+            ]
+        return []
+
+    def export(
+        self,
+        since: datetime,
+        *,
+        org_uuid: str | None = None,
+        window_key: str | None = None,
+    ) -> list[ExportRow]:
+        """:meth:`readings` as rows of text and numbers for CSV and JSON: ``(time, org,
+        window, percent, resets_at, event)``, times ISO-8601 UTC, ``event`` None or
+        ``reset``, ``limit_hit``, ``reset;limit_hit``. SQLite formats the times, which keeps
+        a week of every-minute readings well under the export's time budget."""
+        query = (
+            "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', s.at, 'unixepoch'), w.org_uuid, w.key, "
+            "s.percent_centi / 100.0, strftime('%Y-%m-%dT%H:%M:%SZ', s.resets_at, 'unixepoch'), "
+            "(SELECT group_concat(e.kind, ';') FROM event e "
+            " WHERE e.at = s.at AND e.window_id = s.window_id) "
+            "FROM sample s JOIN window w ON w.id = s.window_id "
+            "WHERE s.at >= ? AND (? IS NULL OR w.org_uuid = ?) AND (? IS NULL OR w.key = ?) "
+            "ORDER BY s.at, s.window_id"  # the primary key's order: no sort
+        )
+        params = (_epoch(since), org_uuid, org_uuid, window_key, window_key)
+        with self._guard("export") as db:
+            return db.execute(query, params).fetchall()
+        return []
+
+    def events(
+        self,
+        since: datetime,
+        *,
+        org_uuid: str | None = None,
+        window_key: str | None = None,
+        kind: EventKind | None = None,
+    ) -> list[Event]:
+        """Resets and limit hits from ``since``, oldest first."""
+        query = (
+            "SELECT e.at, w.org_uuid, w.key, e.kind, e.percent_centi, e.resets_at "
+            "FROM event e JOIN window w ON w.id = e.window_id "
+            "WHERE e.at >= ? AND (? IS NULL OR w.org_uuid = ?) AND (? IS NULL OR w.key = ?) "
+            "AND (? IS NULL OR e.kind = ?) ORDER BY e.at, w.org_uuid, w.key, e.kind"
+        )
+        params = (_epoch(since), org_uuid, org_uuid, window_key, window_key, kind, kind)
+        with self._guard("events") as db:
+            return [
+                Event(_time(at), org, key, k, centi / 100, _time_or_none(r))
+                for at, org, key, k, centi, r in db.execute(query, params)
+            ]
+        return []
+
+    # -- failure handling ------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _guard(self, what: str) -> Iterator[sqlite3.Connection]:
+        """Run one operation; a database error is logged (and a corrupt file replaced).
+
+        The caller's ``with`` body returns its result; when an error is swallowed, the code
+        after the ``with`` returns the operation's neutral value (False, 0, an empty list).
+        """
+        with self._lock:
+            try:
+                yield self._db
+            except sqlite3.DatabaseError as exc:
+                if not _is_corrupt(exc):
+                    log.warning("history %s failed: %s", what, exc)
+                    return
+                log.warning("history database is corrupt (%s); starting a new one", exc)
+                self._db.close()
+                try:
+                    self._db = _replace(self._path, quick_check=self._quick_check)
+                except (HistoryUnavailable, sqlite3.Error, OSError) as again:
+                    log.warning("history database could not be recreated: %s", again)
+                    self._db = sqlite3.connect(":memory:")  # keeps close() and later calls safe
+
+
+def _record_window(
+    db: sqlite3.Connection, org: str, key: str, at: int, centi: int, resets_at: int | None
+) -> bool:
+    row = db.execute(
+        "SELECT id, last_at, last_percent_centi, last_resets_at FROM window "
+        "WHERE org_uuid = ? AND key = ?",
+        (org, key),
+    ).fetchone()
+    if row is None:
+        cursor = db.execute("INSERT INTO window (org_uuid, key) VALUES (?, ?)", (org, key))
+        window_id, last_at, last_centi, last_resets_at = cursor.lastrowid, None, None, None
+    else:
+        window_id, last_at, last_centi, last_resets_at = row
+    kinds: list[str] = []
+    if last_at is None or last_centi is None:
+        if centi >= WALL * 100:
+            kinds.append("limit_hit")
+    else:
+        if at < last_at:
+            return False  # older than what another process already stored
+        moved = (resets_at is None) != (last_resets_at is None) or (
+            resets_at is not None
+            and last_resets_at is not None
+            and abs(resets_at - last_resets_at) > RESETS_AT_JITTER
+        )
+        if centi == last_centi and not moved and at - last_at < KEEPALIVE.total_seconds():
+            return False
+        before = Sample(_time(last_at), last_centi / 100, _time_or_none(last_resets_at))
+        now = Sample(_time(at), centi / 100, _time_or_none(resets_at))
+        reset = starts_new_period(before, now)
+        if reset:
+            kinds.append("reset")
+        if centi >= WALL * 100 and (reset or last_centi < WALL * 100):
+            kinds.append("limit_hit")
+    db.execute(
+        "INSERT OR REPLACE INTO sample (at, window_id, percent_centi, resets_at) "
+        "VALUES (?, ?, ?, ?)",
+        (at, window_id, centi, resets_at),
+    )
+    db.executemany(
+        "INSERT OR IGNORE INTO event (at, window_id, kind, percent_centi, resets_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [(at, window_id, kind, centi, resets_at) for kind in kinds],
+    )
+    db.execute(
+        "UPDATE window SET last_at = ?, last_percent_centi = ?, last_resets_at = ? WHERE id = ?",
+        (at, centi, resets_at, window_id),
+    )
+    return True
+
+
+def _prune(db: sqlite3.Connection, now: datetime) -> int:
+    cutoff = _epoch(now - RETENTION)
+    removed = db.execute("DELETE FROM sample WHERE at < ?", (cutoff,)).rowcount
+    removed += db.execute("DELETE FROM event WHERE at < ?", (cutoff,)).rowcount
+    return max(0, removed)
+
+
+@contextlib.contextmanager
+def _write(db: sqlite3.Connection) -> Iterator[None]:
+    """One immediate transaction: it takes the write lock up front, so the busy timeout
+    applies (a deferred one that upgrades later can fail at once with "database is locked")."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+# -- opening, checking, migrating --------------------------------------------------------
+
+
+def _open_or_replace(path: Path, *, quick_check: bool) -> sqlite3.Connection:
+    try:
+        return _connect(path, quick_check=quick_check)
+    except sqlite3.DatabaseError as exc:
+        if not _is_corrupt(exc):
+            raise HistoryUnavailable(f"cannot open {path}: {exc}") from exc
+        log.warning("history database %s is corrupt (%s); starting a new one", path, exc)
+    return _replace(path, quick_check=quick_check)
+
+
+def _replace(path: Path, *, quick_check: bool) -> sqlite3.Connection:
+    """Move a corrupt file (and its WAL) aside, then create a fresh database."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    for suffix in ("", "-wal", "-shm"):
+        source = path.with_name(path.name + suffix)
+        with contextlib.suppress(FileNotFoundError):
+            source.rename(path.with_name(f"{path.name}.corrupt-{stamp}{suffix}"))
+    try:
+        return _connect(path, quick_check=quick_check)
+    except sqlite3.Error as exc:
+        raise HistoryUnavailable(f"cannot create {path}: {exc}") from exc
+
+
+class _CorruptFile(sqlite3.DatabaseError):
+    """``quick_check`` found damage; carries SQLITE_CORRUPT so it is handled like one."""
+
+    sqlite_errorcode = 11
+
+
+def _is_corrupt(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and (code & 0xFF) in _CORRUPT_CODES
+
+
+def _connect(path: Path, *, quick_check: bool) -> sqlite3.Connection:
+    db = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+    )
+    try:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")  # durable across app crashes; WAL-safe
+        if quick_check:
+            result = [row[0] for row in db.execute("PRAGMA quick_check")]
+            if result != ["ok"]:
+                raise _CorruptFile("; ".join(str(r) for r in result[:3]))
+        _migrate(db, MIGRATIONS)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _migrate(db: sqlite3.Connection, migrations: Sequence[Sequence[str]]) -> None:
+    """Bring the schema to ``len(migrations)``, all in one transaction (or none of it)."""
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    if version == len(migrations):
+        return
+    with _write(db):
+        (version,) = db.execute("PRAGMA user_version").fetchone()  # another process may have
+        if version > len(migrations):
+            raise HistoryUnavailable(
+                f"the history database was written by a newer ClaudeMeter (schema {version})"
+            )
+        for statements in migrations[version:]:
+            for statement in statements:
+                db.execute(statement)
+        db.execute(f"PRAGMA user_version = {len(migrations):d}")
+
+
+# -- time ------------------------------------------------------------------------------
+
+
+def _epoch(moment: datetime) -> int:
+    return math.floor(moment.timestamp())
+
+
+def _epoch_or_none(moment: datetime | None) -> int | None:
+    return None if moment is None else _epoch(moment)
+
+
+def _time(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _time_or_none(seconds: int | None) -> datetime | None:
+    return None if seconds is None else _time(seconds)

@@ -1,0 +1,622 @@
+"""claude.ai sessions in the browsers' own cookie stores, every profile of every browser.
+
+Where each browser keeps its profiles is data (:data:`BROWSERS`, per platform), so tests can
+check the table and build a real profile in a temporary ``HOME``. Reading goes through
+``browser-cookie3`` (imported only here, only when a profile is read), always on a *copy* of
+the cookie database: a running browser keeps its own locked.
+
+Known failures become :class:`BrowserUnreadable` / :class:`NoBrowserSession` with a message
+that says what to do, never a traceback and never a cookie value:
+
+- no D-Bus session on Linux: browser-cookie3 0.20.1 raises ``KeyError('DBUS_SESSION_BUS_ADDRESS')``
+  instead of falling back; we read the profile with the basic password store's key, as
+  Chromium itself does when it runs without a keyring (``--password-store=basic``);
+- the macOS Keychain prompt refused (the "<Browser> Safe Storage" key never arrives);
+- Chrome/Edge app-bound (``v20``) cookies on Windows, which no other program can decrypt;
+- an expired ``sessionKey``.
+"""
+
+from __future__ import annotations
+
+import configparser
+import contextlib
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from claude_meter.core.errors import NotSignedIn
+from claude_meter.sources.cookies import SESSION_COOKIE, InvalidCookie, SessionCookies
+
+log = logging.getLogger("claude_meter.sources.browsers")
+
+Family = Literal["chromium", "firefox", "safari"]
+CLAUDE_HOSTS: Final = ("claude.ai", ".claude.ai")
+_CHROMIUM_EPOCH: Final = datetime(1601, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Browser:
+    """One supported browser: its name, its cookie format, where its profiles live per OS.
+
+    ``roots`` maps ``linux`` / ``darwin`` / ``win32`` to folder templates: ``~/`` is the home
+    folder, ``%LOCALAPPDATA%/`` and ``%APPDATA%/`` the Windows folders of those names.
+    """
+
+    key: str
+    label: str
+    family: Family
+    reader: str  # the browser-cookie3 class that decrypts this browser's cookies
+    roots: Mapping[str, tuple[str, ...]]
+
+
+_MAC: Final = "~/Library/Application Support/"
+
+#: Every browser we look in, in the order ``auto`` tries them.
+BROWSERS: Final[tuple[Browser, ...]] = (
+    Browser(
+        "chrome",
+        "Chrome",
+        "chromium",
+        "Chrome",
+        {
+            "linux": (
+                "~/.config/google-chrome",
+                "~/.config/google-chrome-beta",
+                "~/.config/google-chrome-unstable",
+                "~/.var/app/com.google.Chrome/config/google-chrome",
+            ),
+            "darwin": (_MAC + "Google/Chrome", _MAC + "Google/Chrome Beta"),
+            "win32": ("%LOCALAPPDATA%/Google/Chrome/User Data",),
+        },
+    ),
+    Browser(
+        "chromium",
+        "Chromium",
+        "chromium",
+        "Chromium",
+        {
+            "linux": (
+                "~/.config/chromium",
+                "~/snap/chromium/common/chromium",
+                "~/.var/app/org.chromium.Chromium/config/chromium",
+            ),
+            "darwin": (_MAC + "Chromium",),
+            "win32": ("%LOCALAPPDATA%/Chromium/User Data",),
+        },
+    ),
+    Browser(
+        "brave",
+        "Brave",
+        "chromium",
+        "Brave",
+        {
+            "linux": (
+                "~/.config/BraveSoftware/Brave-Browser",
+                "~/.var/app/com.brave.Browser/config/BraveSoftware/Brave-Browser",
+            ),
+            "darwin": (_MAC + "BraveSoftware/Brave-Browser",),
+            "win32": ("%LOCALAPPDATA%/BraveSoftware/Brave-Browser/User Data",),
+        },
+    ),
+    Browser(
+        "edge",
+        "Edge",
+        "chromium",
+        "Edge",
+        {
+            "linux": (
+                "~/.config/microsoft-edge",
+                "~/.config/microsoft-edge-beta",
+                "~/.config/microsoft-edge-dev",
+                "~/.var/app/com.microsoft.Edge/config/microsoft-edge",
+            ),
+            "darwin": (_MAC + "Microsoft Edge",),
+            "win32": ("%LOCALAPPDATA%/Microsoft/Edge/User Data",),
+        },
+    ),
+    Browser(
+        "vivaldi",
+        "Vivaldi",
+        "chromium",
+        "Vivaldi",
+        {
+            "linux": (
+                "~/.config/vivaldi",
+                "~/.config/vivaldi-snapshot",
+                "~/.var/app/com.vivaldi.Vivaldi/config/vivaldi",
+            ),
+            "darwin": (_MAC + "Vivaldi",),
+            "win32": ("%LOCALAPPDATA%/Vivaldi/User Data",),
+        },
+    ),
+    Browser(
+        "opera",
+        "Opera",
+        "chromium",
+        "Opera",
+        {
+            "linux": ("~/.config/opera", "~/.var/app/com.opera.Opera/config/opera"),
+            "darwin": (_MAC + "com.operasoftware.Opera",),
+            "win32": ("%APPDATA%/Opera Software/Opera Stable",),
+        },
+    ),
+    Browser("arc", "Arc", "chromium", "Arc", {"darwin": (_MAC + "Arc/User Data",)}),
+    Browser(
+        "firefox",
+        "Firefox",
+        "firefox",
+        "Firefox",
+        {
+            "linux": (
+                "~/.mozilla/firefox",
+                "~/snap/firefox/common/.mozilla/firefox",
+                "~/.var/app/org.mozilla.firefox/.mozilla/firefox",
+            ),
+            "darwin": (_MAC + "Firefox",),
+            "win32": ("%APPDATA%/Mozilla/Firefox",),
+        },
+    ),
+    Browser(
+        "librewolf",
+        "LibreWolf",
+        "firefox",
+        "LibreWolf",
+        {
+            "linux": ("~/.librewolf", "~/.var/app/io.gitlab.librewolf-community/.librewolf"),
+            "darwin": (_MAC + "librewolf",),
+            "win32": ("%APPDATA%/librewolf",),
+        },
+    ),
+    Browser(
+        "safari",
+        "Safari",
+        "safari",
+        "Safari",
+        {
+            "darwin": (
+                "~/Library/Containers/com.apple.Safari/Data/Library/Cookies",
+                "~/Library/Cookies",
+            )
+        },
+    ),
+)
+BROWSER_KEYS: Final = tuple(b.key for b in BROWSERS)
+
+
+def browser_named(name: str) -> Browser | None:
+    """The browser called ``name`` (``chrome``, ``Firefox``, ...), or None."""
+    wanted = name.strip().casefold()
+    return next((b for b in BROWSERS if wanted in (b.key, b.label.casefold())), None)
+
+
+def os_key(platform: str) -> str:
+    """``sys.platform`` reduced to a key of :attr:`Browser.roots`."""
+    if platform.startswith("win"):
+        return "win32"
+    return "darwin" if platform == "darwin" else "linux"
+
+
+@dataclass(frozen=True)
+class BrowserProfile:
+    """One browser profile that has a cookie file."""
+
+    browser: Browser
+    name: str  # the folder name: "Default", "Profile 1", "abcd1234.default-release"
+    directory: Path
+    cookie_file: Path
+    display_name: str | None = None  # what the browser shows: "Work", "Person 1"
+
+    @property
+    def label(self) -> str:
+        shown = self.display_name if self.display_name and self.display_name != self.name else None
+        return f"{self.browser.label} ({self.name}{f', “{shown}”' if shown else ''})"
+
+    def matches(self, name: str) -> bool:
+        wanted = name.strip().casefold()
+        return wanted in (self.name.casefold(), (self.display_name or "").casefold())
+
+
+def expand_root(template: str, home: Path, env: Mapping[str, str]) -> Path:
+    """A folder template of :data:`BROWSERS` made concrete for this home and environment."""
+    if template.startswith("~/"):
+        return home / template[2:]
+    match = re.fullmatch(r"%(LOCALAPPDATA|APPDATA)%/(.*)", template)
+    if match is None:
+        raise ValueError(f"unknown folder template {template!r}")
+    var, rest = match.groups()
+    default = home / "AppData" / ("Local" if var == "LOCALAPPDATA" else "Roaming")
+    base = Path(env[var]) if env.get(var) else default
+    return base / rest
+
+
+def profile_roots(
+    browser: Browser, platform: str, home: Path, env: Mapping[str, str]
+) -> list[Path]:
+    """The folders that may hold ``browser``'s profiles on ``platform``."""
+    return [expand_root(t, home, env) for t in browser.roots.get(os_key(platform), ())]
+
+
+def discover_profiles(
+    platform: str,
+    home: Path,
+    env: Mapping[str, str],
+    browsers: Iterable[Browser] = BROWSERS,
+) -> list[BrowserProfile]:
+    """Every profile with a cookie file, of every browser, in :data:`BROWSERS` order."""
+    found: list[BrowserProfile] = []
+    for browser in browsers:
+        for root in profile_roots(browser, platform, home, env):
+            if not root.is_dir():
+                continue
+            if browser.family == "chromium":
+                found += _chromium_profiles(browser, root)
+            elif browser.family == "firefox":
+                found += _firefox_profiles(browser, root)
+            elif (root / "Cookies.binarycookies").is_file():
+                found.append(
+                    BrowserProfile(browser, "Default", root, root / "Cookies.binarycookies")
+                )
+                break  # Safari has one store; the sandboxed one comes first
+    return found
+
+
+def _chromium_cookie_file(directory: Path) -> Path | None:
+    for candidate in (directory / "Network" / "Cookies", directory / "Cookies"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _chromium_profiles(browser: Browser, root: Path) -> list[BrowserProfile]:
+    names = _chromium_profile_names(root)
+    profiles = []
+    own = _chromium_cookie_file(root)  # Opera keeps its one profile in the root itself
+    if own is not None:
+        profiles.append(BrowserProfile(browser, "Default", root, own))
+    directories = [root / "Default", *sorted(root.glob("Profile *"))]
+    for directory in directories:
+        cookie_file = _chromium_cookie_file(directory) if directory.is_dir() else None
+        if cookie_file is not None:
+            name = directory.name
+            profiles.append(BrowserProfile(browser, name, directory, cookie_file, names.get(name)))
+    return profiles
+
+
+def _chromium_profile_names(root: Path) -> dict[str, str]:
+    """Folder name to the name the person gave the profile, from ``Local State``."""
+    try:
+        state = json.loads((root / "Local State").read_text(encoding="utf-8"))
+        cache = state["profile"]["info_cache"]
+        return {k: v["name"] for k, v in cache.items() if isinstance(v.get("name"), str)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _firefox_profiles(browser: Browser, root: Path) -> list[BrowserProfile]:
+    names: dict[Path, str] = {}
+    config = configparser.ConfigParser(interpolation=None)
+    with contextlib.suppress(OSError, configparser.Error, UnicodeDecodeError):
+        config.read(root / "profiles.ini", encoding="utf-8")
+    for section in config.sections():
+        path, name = config[section].get("Path"), config[section].get("Name")
+        if path and name:
+            relative = config[section].get("IsRelative", "1") != "0"
+            names[(root / path if relative else Path(path)).resolve()] = name
+    profiles = []
+    for cookie_file in sorted(
+        [*root.glob("*/cookies.sqlite"), *root.glob("Profiles/*/cookies.sqlite")]
+    ):
+        directory = cookie_file.parent
+        profiles.append(
+            BrowserProfile(
+                browser, directory.name, directory, cookie_file, names.get(directory.resolve())
+            )
+        )
+    return profiles
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+class NoBrowserSession(NotSignedIn):
+    """The profile holds no claude.ai sign-in (or only an expired one)."""
+
+    def __init__(self, message: str, *, reason: str = "no_session") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class BrowserUnreadable(NotSignedIn):
+    """The profile's cookies could not be read; ``reason`` names the known cause."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class BrowserSession:
+    """The claude.ai cookies of one profile; ``created_at`` / ``expires_at`` of its sessionKey."""
+
+    profile: BrowserProfile
+    cookies: SessionCookies
+    created_at: datetime | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass
+class BrowserScan:
+    """What looking through the browsers found: sessions, and why the other profiles failed."""
+
+    sessions: list[BrowserSession] = field(default_factory=list)
+    failures: list[tuple[BrowserProfile, NotSignedIn]] = field(default_factory=list)
+    looked_at: list[BrowserProfile] = field(default_factory=list)
+
+
+def read_profile(
+    profile: BrowserProfile,
+    *,
+    platform: str,
+    now: datetime,
+    environ: Mapping[str, str] | None = None,
+) -> BrowserSession:
+    """The claude.ai session of ``profile``, read from a copy of its cookie database."""
+    environ = os.environ if environ is None else environ
+    with tempfile.TemporaryDirectory(prefix="claude-meter-cookies-") as tmp:
+        copy = _copy_store(profile, Path(tmp), platform)
+        created_at = _peek(profile, copy, platform)
+        jar = _load(profile, copy, platform, environ)
+    pairs = [
+        (c.name, c.value)
+        for c in jar
+        if c.domain in CLAUDE_HOSTS and isinstance(c.value, str) and c.value
+    ]
+    session = next((c for c in jar if c.domain in CLAUDE_HOSTS and c.name == SESSION_COOKIE), None)
+    if session is None or not session.value:
+        raise NoBrowserSession(f"{profile.label} is not signed in to claude.ai.")
+    expires_at = datetime.fromtimestamp(session.expires, tz=UTC) if session.expires else None
+    if expires_at is not None and expires_at <= now:
+        raise NoBrowserSession(
+            f"The claude.ai session in {profile.label} expired on {expires_at:%Y-%m-%d}. "
+            f"Open claude.ai in {profile.browser.label} and sign in again.",
+            reason="expired",
+        )
+    try:
+        cookies = SessionCookies.from_browser(pairs)
+    except InvalidCookie:
+        raise NoBrowserSession(
+            f"The claude.ai session in {profile.label} cannot be used (its sessionKey holds "
+            "characters a Cookie header cannot carry). Sign out of claude.ai there and in again.",
+            reason="unusable",
+        ) from None
+    return BrowserSession(profile, cookies, created_at, expires_at)
+
+
+def _copy_store(profile: BrowserProfile, tmp: Path, platform: str) -> Path:
+    """Copy the cookie database (with its journal or WAL, which hold committed rows)."""
+    copy = tmp / profile.cookie_file.name
+    try:
+        shutil.copyfile(profile.cookie_file, copy)
+        for suffix in ("-wal", "-journal"):
+            sibling = profile.cookie_file.with_name(profile.cookie_file.name + suffix)
+            if sibling.is_file():
+                shutil.copyfile(sibling, copy.with_name(copy.name + suffix))
+        if profile.browser.family == "firefox":
+            recovery = profile.directory / "sessionstore-backups" / "recovery.jsonlz4"
+            if recovery.is_file():
+                (tmp / "sessionstore-backups").mkdir()
+                shutil.copyfile(recovery, tmp / "sessionstore-backups" / recovery.name)
+    except OSError as exc:
+        raise BrowserUnreadable(_copy_failed(profile, exc, platform), reason="locked") from None
+    return copy
+
+
+def _copy_failed(profile: BrowserProfile, exc: OSError, platform: str) -> str:
+    label, browser = profile.label, profile.browser.label
+    if os_key(platform) == "darwin" and isinstance(exc, PermissionError):
+        return (
+            f"macOS did not let ClaudeMeter read {label}'s cookies. Allow it in System "
+            "Settings → Privacy & Security → Full Disk Access, or paste the session with "
+            "`claude-meter login --paste`."
+        )
+    hint = (
+        " On Windows the browser extension is the dependable way to connect."
+        if os_key(platform) == "win32"
+        else ""
+    )
+    return (
+        f"{label}'s cookie file could not be read ({exc.strerror or type(exc).__name__}). "
+        f"Close {browser} and try again, or paste the session with "
+        f"`claude-meter login --paste`.{hint}"
+    )
+
+
+def _peek(profile: BrowserProfile, copy: Path, platform: str) -> datetime | None:
+    """When the sessionKey was created; refuses app-bound (``v20``) cookies with a message."""
+    if profile.browser.family == "safari":
+        return None
+    import sqlite3
+
+    family = profile.browser.family
+    query = (
+        "SELECT creation_utc, substr(encrypted_value, 1, 3) FROM cookies "
+        "WHERE host_key IN (?, ?) AND name = ?"
+        if family == "chromium"
+        else "SELECT creationTime, '' FROM moz_cookies WHERE host IN (?, ?) AND name = ?"
+    )
+    try:
+        with contextlib.closing(sqlite3.connect(copy)) as db:
+            row = db.execute(query, (*CLAUDE_HOSTS, SESSION_COOKIE)).fetchone()
+    except sqlite3.Error:
+        raise BrowserUnreadable(
+            f"{profile.label}'s cookie file is not a cookie database this version understands. "
+            "Paste the session with `claude-meter login --paste` instead.",
+            reason="unreadable",
+        ) from None
+    if row is None:
+        raise NoBrowserSession(f"{profile.label} is not signed in to claude.ai.")
+    created, prefix = row
+    if prefix == b"v20":
+        raise BrowserUnreadable(
+            f"{profile.browser.label} protects its cookies with app-bound encryption (Windows), "
+            "which no other program can read. Use the ClaudeMeter browser extension there, "
+            "or paste the session with `claude-meter login --paste`.",
+            reason="app_bound",
+        )
+    if not isinstance(created, int) or created <= 0:
+        return None
+    with contextlib.suppress(OverflowError, ValueError):
+        if family == "chromium":
+            return _CHROMIUM_EPOCH + timedelta(microseconds=created)
+        return datetime.fromtimestamp(created / 1_000_000, tz=UTC)
+    return None
+
+
+def _load(profile: BrowserProfile, copy: Path, platform: str, environ: Mapping[str, str]) -> Any:
+    """The copy's claude.ai cookies as a cookie jar, decrypted by browser-cookie3."""
+    import browser_cookie3
+
+    reader_class = getattr(browser_cookie3, profile.browser.reader)
+    linux = os_key(platform) == "linux"
+    try:
+        if (
+            linux
+            and profile.browser.family == "chromium"
+            and not environ.get("DBUS_SESSION_BUS_ADDRESS")
+        ):
+            return _basic_store_reader(browser_cookie3, reader_class, copy).load()
+        try:
+            return reader_class(cookie_file=str(copy), domain_name="claude.ai").load()
+        except KeyError as exc:
+            # browser-cookie3 0.20.1 without a D-Bus session; Chromium then uses the basic key.
+            if "DBUS_SESSION_BUS_ADDRESS" not in str(exc) or profile.browser.family != "chromium":
+                raise
+            return _basic_store_reader(browser_cookie3, reader_class, copy).load()
+    except browser_cookie3.BrowserCookieError:
+        raise BrowserUnreadable(_undecryptable(profile, platform, environ), reason="key") from None
+    except Exception as exc:  # noqa: BLE001 - a third-party parser; any failure is "unreadable"
+        log.debug("reading %s failed: %s", profile.label, type(exc).__name__)
+        raise BrowserUnreadable(
+            f"{profile.label}'s cookies could not be read ({type(exc).__name__}). "
+            "Paste the session with `claude-meter login --paste` instead.",
+            reason="unreadable",
+        ) from None
+
+
+def _basic_store_reader(module: Any, reader_class: Any, copy: Path) -> Any:
+    """A browser-cookie3 reader keyed like Chromium's basic password store (no keyring).
+
+    browser-cookie3 asks the Secret Service in ``__init__`` and fails without D-Bus, so the
+    reader is assembled with the fixed ``peanuts`` key, the one Chromium itself uses then.
+    """
+    reader = object.__new__(reader_class)
+    reader.salt, reader.iv, reader.length = b"saltysalt", b" " * 16, 16
+    reader.browser, reader.cookie_file, reader.domain_name = "chromium", str(copy), "claude.ai"
+    reader.key_file = None
+    key = module.PBKDF2(module.CHROMIUM_DEFAULT_PASSWORD, reader.salt, reader.length, 1)
+    reader.v10_key = reader.v11_key = key
+    reader.v11_empty_key = module.PBKDF2(b"", reader.salt, reader.length, 1)
+    return reader
+
+
+def _undecryptable(profile: BrowserProfile, platform: str, environ: Mapping[str, str]) -> str:
+    browser = profile.browser.label
+    system = os_key(platform)
+    if system == "darwin":
+        return (
+            f"macOS did not hand over the key to {browser}'s cookies (the Keychain item "
+            f"“{browser} Safe Storage”): the prompt was refused or closed. Run the command again "
+            "and choose Allow, or paste the session with `claude-meter login --paste`."
+        )
+    if system == "win32":
+        return (
+            f"{browser}'s cookies on this Windows account could not be decrypted. Use the "
+            "ClaudeMeter browser extension, or paste the session with `claude-meter login --paste`."
+        )
+    if not environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return (
+            f"{profile.label} keeps its cookie key in the desktop keyring, which needs a D-Bus "
+            "session, and there is none here. Run ClaudeMeter from your desktop session, "
+            "or paste the session with `claude-meter login --paste`."
+        )
+    return (
+        f"The key to {profile.label}'s cookies was not found in the desktop keyring "
+        "(GNOME Keyring or KWallet): unlock it and try again, or paste the session with "
+        "`claude-meter login --paste`."
+    )
+
+
+# -- looking through everything --------------------------------------------------------------
+
+
+def scan_browsers(
+    profiles: Sequence[BrowserProfile],
+    *,
+    platform: str,
+    now: datetime,
+    environ: Mapping[str, str] | None = None,
+) -> BrowserScan:
+    """Read every profile given; failures are kept with their message, never raised."""
+    scan = BrowserScan(looked_at=list(profiles))
+    for profile in profiles:
+        try:
+            scan.sessions.append(read_profile(profile, platform=platform, now=now, environ=environ))
+        except NotSignedIn as exc:
+            scan.failures.append((profile, exc))
+    return scan
+
+
+def iter_sessions(
+    profiles: Sequence[BrowserProfile],
+    *,
+    platform: str,
+    now: datetime,
+    environ: Mapping[str, str] | None = None,
+    failures: list[tuple[BrowserProfile, NotSignedIn]] | None = None,
+) -> Iterator[BrowserSession]:
+    """Read profiles one at a time (so ``auto`` stops at the first that works)."""
+    for profile in profiles:
+        try:
+            yield read_profile(profile, platform=platform, now=now, environ=environ)
+        except NotSignedIn as exc:
+            if failures is not None:
+                failures.append((profile, exc))
+
+
+def account_key(cookies: SessionCookies) -> str:
+    """What makes two sessions the same account without asking the server.
+
+    The same ``sessionKey`` is the same sign-in; two sign-ins whose browsers last used the same
+    organization (``lastActiveOrg``) are taken as the same account. The email, when the server
+    has told us, is recorded with the remembered choice.
+    """
+    return f"org:{cookies.org_hint}" if cookies.org_hint else f"key:{hash(cookies.session_key)}"
+
+
+def distinct_accounts(sessions: Iterable[BrowserSession]) -> list[BrowserSession]:
+    """One session per account (the first found, in browser order)."""
+    seen: set[str] = set()
+    distinct = []
+    for session in sessions:
+        keys = {account_key(session.cookies), f"key:{hash(session.cookies.session_key)}"}
+        if keys & seen:
+            continue
+        seen |= keys
+        distinct.append(session)
+    return distinct
+
+
+def no_session_message(profiles: Sequence[BrowserProfile], platform: str) -> str:
+    """Which browsers and profiles were looked at, for the "not found" message."""
+    supported = [b.label for b in BROWSERS if os_key(platform) in b.roots]
+    if not profiles:
+        return f"No browser profile was found (looked for {', '.join(supported)})."
+    return f"No claude.ai sign-in in {', '.join(p.label for p in profiles)}."

@@ -1,0 +1,200 @@
+"""Which credentials a poll uses: an explicit choice, or ``auto``'s fixed order.
+
+``auto`` tries, in this order, and stops at the first that answers:
+
+1. ``CLAUDE_METER_COOKIE``: an explicit environment variable beats any stored state, and an
+   expired one is reported as such (it never falls through to another account);
+2. the session stored in the keyring by ``claude-meter login`` (pasted, imported from a
+   browser, or rotated by the server since): what the person chose, and no browser database
+   or Keychain prompt is needed to read it;
+3. the browsers: the remembered profile first, then every other profile of every browser in
+   :data:`~claude_meter.sources.browsers.BROWSERS` order; a stored or browser session the server
+   calls expired falls through to the next one;
+4. Claude Code's token (read-only).
+
+``--source web`` keeps 1-3, ``--source claude-code`` only 4, and ``--browser NAME [--profile
+NAME]`` reads that browser (profile) and nothing else. Everything here is lazy: with
+``CLAUDE_METER_COOKIE`` set, neither the keyring nor a browser is touched.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from claude_meter.core.errors import ConfigurationError, NotSignedIn
+from claude_meter.sources.choice import RememberedChoice, load_choice
+from claude_meter.sources.cookies import COOKIE_ENV, InvalidCookie, SessionCookies, cookies_from_env
+
+if TYPE_CHECKING:  # the real imports are lazy (browser-cookie3, keyring)
+    from claude_meter.sources.browsers import BrowserProfile
+    from claude_meter.sources.keyring_store import SessionStore
+
+Origin = Literal["environment", "stored", "browser"]
+
+
+@dataclass(frozen=True)
+class WebCandidate:
+    """A claude.ai session to try, and where it came from (a label, never the value)."""
+
+    cookies: SessionCookies
+    origin: Origin
+    label: str
+    profile: BrowserProfile | None = None
+
+
+@dataclass
+class Selection:
+    """What a poll needs to know to choose and to explain: the context and what was seen."""
+
+    env: Mapping[str, str]
+    home: Path
+    platform: str
+    now: datetime
+    store: SessionStore
+    browser: str | None = None
+    profile: str | None = None
+    choice: RememberedChoice = field(default_factory=RememberedChoice)
+    notes: list[str] = field(default_factory=list)
+    looked_at: list[BrowserProfile] = field(default_factory=list)
+    failures: list[tuple[BrowserProfile, NotSignedIn]] = field(default_factory=list)
+    stored: SessionCookies | None = None
+
+    @classmethod
+    def create(
+        cls,
+        env: Mapping[str, str],
+        *,
+        now: datetime,
+        browser: str | None = None,
+        profile: str | None = None,
+        store: SessionStore | None = None,
+        home: Path | None = None,
+        platform: str = sys.platform,
+    ) -> Selection:
+        from claude_meter.sources.claude_code import default_home
+
+        if store is None:
+            from claude_meter.sources.keyring_store import SessionStore
+
+            store = SessionStore()
+        choice, warning = load_choice()
+        selection = cls(
+            env=env,
+            home=home or default_home(),
+            platform=platform,
+            now=now,
+            store=store,
+            browser=browser,
+            profile=profile,
+            choice=choice,
+        )
+        if warning:
+            selection.notes.append(warning)
+        return selection
+
+    # -- the web candidates, in order --------------------------------------------------------
+
+    def web_candidates(self) -> Iterator[WebCandidate]:
+        """Sessions to try, best first; :class:`NotSignedIn` when an explicit one is unusable."""
+        if self.browser is not None:
+            yield from self._browser_candidates(self.explicit_profiles())
+            return
+        try:
+            from_env = cookies_from_env(self.env)
+        except InvalidCookie as exc:
+            raise NotSignedIn(f"{COOKIE_ENV} is not usable: {exc}.") from None
+        if from_env is not None:
+            yield WebCandidate(from_env, "environment", COOKIE_ENV)
+            return
+        self.stored = self.store.load()
+        if self.stored is not None:
+            yield WebCandidate(self.stored, "stored", "the session stored in the keyring")
+        yield from self._browser_candidates(self.ordered_profiles())
+
+    def _browser_candidates(self, profiles: list[BrowserProfile]) -> Iterator[WebCandidate]:
+        from claude_meter.sources.browsers import iter_sessions
+
+        self.looked_at = list(profiles)
+        seen: set[SessionCookies] = {self.stored} if self.stored is not None else set()
+        for session in iter_sessions(
+            profiles,
+            platform=self.platform,
+            now=self.now,
+            environ=self.env,
+            failures=self.failures,
+        ):
+            if session.cookies in seen:
+                continue
+            seen.add(session.cookies)
+            yield WebCandidate(session.cookies, "browser", session.profile.label, session.profile)
+
+    def all_profiles(self) -> list[BrowserProfile]:
+        from claude_meter.sources.browsers import discover_profiles
+
+        return discover_profiles(self.platform, self.home, self.env)
+
+    def ordered_profiles(self) -> list[BrowserProfile]:
+        """Every profile found, the remembered one first."""
+        profiles = self.all_profiles()
+        remembered = self.choice
+
+        def first(p: BrowserProfile) -> bool:
+            return not (
+                remembered.browser == p.browser.key
+                and (remembered.profile is None or p.matches(remembered.profile))
+            )
+
+        return sorted(profiles, key=first)
+
+    def explicit_profiles(self) -> list[BrowserProfile]:
+        """The profiles ``--browser NAME [--profile NAME]`` names; a clear error otherwise."""
+        from claude_meter.sources.browsers import (
+            BROWSERS,
+            browser_named,
+            discover_profiles,
+            os_key,
+            profile_roots,
+        )
+
+        assert self.browser is not None
+        browser = browser_named(self.browser)
+        if browser is None:
+            raise ConfigurationError(
+                f"unknown browser {self.browser!r}; choose one of: "
+                + ", ".join(b.key for b in BROWSERS)
+            )
+        if os_key(self.platform) not in browser.roots:
+            raise ConfigurationError(f"{browser.label} is not supported on this system")
+        profiles = discover_profiles(self.platform, self.home, self.env, [browser])
+        if not profiles:
+            places = ", ".join(
+                str(p) for p in profile_roots(browser, self.platform, self.home, self.env)
+            )
+            raise NotSignedIn(f"No {browser.label} profile was found (looked in {places}).")
+        if self.profile is None:
+            return profiles
+        chosen = [p for p in profiles if p.matches(self.profile)]
+        if not chosen:
+            names = ", ".join(
+                p.name + (f" ({p.display_name})" if p.display_name else "") for p in profiles
+            )
+            raise NotSignedIn(
+                f"{browser.label} has no profile called {self.profile!r}; its profiles: {names}."
+            )
+        return chosen
+
+    # -- explaining ----------------------------------------------------------------------------
+
+    def no_web_session_message(self) -> str:
+        """Which browsers and profiles were looked at, and why each gave nothing."""
+        from claude_meter.sources.browsers import no_session_message
+
+        if self.failures:
+            reasons = " ".join(exc.message for _, exc in self.failures)
+            return f"No usable claude.ai session was found. {reasons}"
+        return no_session_message(self.looked_at, self.platform)

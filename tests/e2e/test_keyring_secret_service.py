@@ -1,0 +1,113 @@
+"""The stored session in a real Secret Service: gnome-keyring on a private D-Bus session.
+
+``login --paste`` stores it, a new ``claude-meter`` process (an app restart) reads it back
+and polls with it, ``logout`` removes it. Without any D-Bus session ``keyring`` finds no
+backend, and ``login`` says so instead of writing a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from claude_meter.fake import FakeClaude
+from tests.conftest import TEST_SESSION_KEY
+from tests.e2e.processes import gnome_keyring, private_dbus
+from tests.support.tools import require_tool
+
+pytestmark = pytest.mark.e2e
+
+
+def _base_env(tmp_path: Path) -> dict[str, str]:
+    home = tmp_path / "home"
+    home.mkdir()
+    (tmp_path / "run").mkdir(mode=0o700)
+    drop = {"DBUS_SESSION_BUS_ADDRESS", "PYTHON_KEYRING_BACKEND"}  # keyring detects by itself
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(HOME=str(home), XDG_RUNTIME_DIR=str(tmp_path / "run"))
+    return env
+
+
+@pytest.fixture
+def secret_service(tmp_path: Path) -> Iterator[dict[str, str]]:
+    require_tool("dbus-send", "dbus")
+    env = _base_env(tmp_path)
+    with private_dbus(tmp_path / "bus") as address:
+        env["DBUS_SESSION_BUS_ADDRESS"] = address
+        with gnome_keyring(address, env):
+            yield env
+
+
+def cli(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "claude_meter", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    assert TEST_SESSION_KEY not in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    return done
+
+
+def lookup(env: dict[str, str]) -> str:
+    secret_tool = require_tool("secret-tool", "libsecret-tools")
+    done = subprocess.run(
+        [secret_tool, "lookup", "service", "claude-meter", "username", "claude.ai session"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env=env,
+    )
+    return done.stdout
+
+
+def test_session_survives_a_restart_and_logout_removes_it(secret_service: dict[str, str]) -> None:
+    env = secret_service
+    with FakeClaude(session_key=TEST_SESSION_KEY) as server:
+        env = {**env, "CLAUDE_METER_BASE_URL": server.base_url}
+        done = cli(env, "login", "--paste", stdin=f"sessionKey={TEST_SESSION_KEY}\n")
+        assert done.returncode == 0, done.stderr
+        assert "Stored the claude.ai session in the keyring (SecretService)" in done.stdout
+        assert lookup(env) == f"sessionKey={TEST_SESSION_KEY}"
+        assert not any(TEST_SESSION_KEY in p.read_text(errors="replace")
+                       for p in Path(env["HOME"], ".config").rglob("*") if p.is_file())  # fmt: skip
+
+        done = cli(env, "status", "--json")  # a new process: the app restarted
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["organizations"]
+        assert all(r.authenticated for r in server.request_log)
+
+        sources = json.loads(cli(env, "sources", "--json").stdout)["sources"]
+        stored = next(s for s in sources if s["kind"] == "stored")
+        assert (stored["state"], stored["stored_from"]) == ("present", "paste")
+        assert stored["backend"] == "keyring.backends.SecretService.Keyring"
+
+        done = cli(env, "logout")
+        assert done.returncode == 0
+        assert "Removed the claude.ai session stored in the keyring (SecretService)" in done.stdout
+        assert lookup(env) == ""
+        done = cli(env, "status", "--json")
+        assert done.returncode == 2
+        assert json.loads(done.stdout)["error"]["kind"] == "not_signed_in"
+
+
+def test_without_dbus_no_keyring_is_used_and_nothing_is_written(tmp_path: Path) -> None:
+    env = _base_env(tmp_path)
+    done = cli(env, "login", "--paste", stdin=f"sessionKey={TEST_SESSION_KEY}")
+    assert done.returncode == 1
+    assert "No usable keyring was found" in done.stderr
+    assert "in memory for this run only" in done.stderr
+    written = [p for p in Path(env["HOME"]).rglob("*") if p.is_file()]
+    assert not any(TEST_SESSION_KEY in p.read_text(errors="replace") for p in written)
+    assert not (Path(env["HOME"]) / ".config/claude-meter/sources.json").exists()

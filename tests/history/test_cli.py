@@ -1,0 +1,200 @@
+"""``claude-meter history`` output forms, and what ``status`` adds: recording and forecasts."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from claude_meter.cli import main
+from claude_meter.cli.history import COLUMNS, parse_duration
+from claude_meter.core.paths import data_dir
+from claude_meter.fake import FakeClaude
+from claude_meter.fake.scenarios import PERSONAL
+from claude_meter.history import HistoryStore
+from tests.cli.test_status import point_at
+from tests.history.support import ORG, OTHER_ORG, SESSION_RESET, WEEK_RESET, snapshot
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    out = io.StringIO()
+    status = main(argv, stdout=out)
+    return status, out.getvalue(), capsys.readouterr().err
+
+
+@pytest.fixture
+def seeded() -> None:
+    """Two orgs over ten days; the session reaches the wall an hour ago."""
+    with HistoryStore.open() as store:
+        store.record(snapshot(NOW - timedelta(days=10), 1.0, 20.0))
+        store.record(snapshot(NOW - timedelta(hours=30), 50.0, 20.0, org=OTHER_ORG))
+        for minutes, five in ((120, 40.0), (90, 70.0), (60, 100.0)):
+            store.record(snapshot(NOW - timedelta(minutes=minutes), five, 30.0))
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+EXPECTED = [  # (minutes ago, org, window, percent, event), oldest first
+    (30 * 60, OTHER_ORG, "five_hour", 50.0, None),
+    (30 * 60, OTHER_ORG, "seven_day", 20.0, None),
+    (120, ORG, "five_hour", 40.0, None),
+    (120, ORG, "seven_day", 30.0, None),
+    (90, ORG, "five_hour", 70.0, None),
+    (90, ORG, "seven_day", 30.0, None),  # unchanged, but 30 minutes on: a keep-alive
+    (60, ORG, "five_hour", 100.0, "limit_hit"),
+    (60, ORG, "seven_day", 30.0, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [("90m", timedelta(minutes=90)), ("24h", timedelta(hours=24)), ("7d", timedelta(days=7))],
+)
+def test_parse_duration(text: str, delta: timedelta) -> None:
+    assert parse_duration(text) == delta
+
+
+@pytest.mark.parametrize("text", ["", "7", "7w", "-1d", "0h", "1.5h", "d7"])
+def test_parse_duration_refuses(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_duration(text)
+
+
+def test_csv(seeded: None, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["history", "--csv"], capsys)  # default: the last 7 days
+    assert (status, err) == (0, "")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == list(COLUMNS) == ["time", "org", "window", "percent", "resets_at", "event"]
+    assert rows[1:] == [
+        [iso(NOW - timedelta(minutes=m)), org, key, str(p), iso(reset(key)), event or ""]
+        for m, org, key, p, event in EXPECTED
+    ]
+
+
+def reset(key: str) -> datetime:
+    return SESSION_RESET if key == "five_hour" else WEEK_RESET
+
+
+def test_json(seeded: None, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(["history", "--json"], capsys)
+    assert status == 0
+    assert json.loads(out) == [
+        {
+            "time": iso(NOW - timedelta(minutes=m)),
+            "org": org,
+            "window": key,
+            "percent": p,
+            "resets_at": iso(reset(key)),
+            "event": event,
+        }
+        for m, org, key, p, event in EXPECTED
+    ]
+
+
+def test_filters(seeded: None, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["history", "--json", "--org", ORG, "--window", "five_hour", "--since", "100m"]
+    _, out, _ = run(argv, capsys)
+    assert [(r["percent"], r["event"]) for r in json.loads(out)] == [
+        (70.0, None),
+        (100.0, "limit_hit"),
+    ]
+    _, out, _ = run(["history", "--json", "--since", "30d", "--org", ORG], capsys)
+    assert len(json.loads(out)) == 2 + 6  # the reading ten days ago is back
+    _, out, _ = run(["history", "--csv", "--window", "nope"], capsys)
+    assert out == ",".join(COLUMNS) + "\n"
+
+
+def test_text(seeded: None, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(["history"], capsys)
+    assert status == 0
+    lines = out.splitlines()
+    assert len(lines) == len(EXPECTED)
+    assert lines[-2].endswith("100.00%  limit_hit")
+    assert ORG[:8] in lines[-1]
+
+
+def test_empty_history(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["history"], capsys)[1] == "No readings stored for this period yet.\n"
+    assert json.loads(run(["history", "--json"], capsys)[1]) == []
+
+
+def test_bad_invocations(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["history", "--since", "7w"], ["history", "--csv", "--json"]):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 1
+    assert "not a duration" in capsys.readouterr().err
+
+
+def block_data_dir() -> None:
+    """Make the data folder impossible to create (a file where its parent should be)."""
+    data_dir().parent.parent.mkdir(parents=True, exist_ok=True)
+    data_dir().parent.write_text("in the way")
+
+
+def test_history_unavailable(capsys: pytest.CaptureFixture[str]) -> None:
+    block_data_dir()
+    status, out, err = run(["history", "--csv"], capsys)
+    assert (status, out) == (1, "")
+    assert "the usage history cannot be read" in err
+
+
+# -- status: recording and forecasts --------------------------------------------------------
+
+
+def test_status_records_and_forecasts(
+    fake_server: FakeClaude, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    point_at(monkeypatch, fake_server)
+    with HistoryStore.open() as store:  # two earlier readings of the session, an hour apart
+        for minutes, five in ((60, 17.0), (30, 27.0)):
+            at = datetime.now(UTC) - timedelta(minutes=minutes)
+            store.record(snapshot(at, five, None, org=PERSONAL.uuid, session_reset=None))
+    status, out, err = run(["status", "--json"], capsys)
+    assert (status, err) == (0, "")
+    windows = {w["key"]: w for w in json.loads(out)["organizations"][0]["windows"]}
+    session = windows["five_hour"]["forecast"]
+    # 17 % -> 37 % in an hour; the fake's session resets in 1-2 h: 57-77 %, no wall.
+    assert 56 < session["percent_at_reset"] < 78
+    assert session["wall_at"] is None
+    assert session["fast_burn"] is False
+    assert windows["seven_day"]["forecast"] == {
+        "percent_at_reset": None,
+        "wall_at": None,
+        "fast_burn": None,
+    }
+    _, out, _ = run(["history", "--json", "--org", PERSONAL.uuid, "--window", "five_hour"], capsys)
+    assert [r["percent"] for r in json.loads(out)] == [17.0, 27.0, 37.0]
+    status, out, _ = run(["status"], capsys)
+    assert status == 0
+    assert any(line.strip().startswith("at this pace: ") for line in out.splitlines())
+
+
+def test_status_without_history_still_prints_the_numbers(
+    fake_server: FakeClaude, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    point_at(monkeypatch, fake_server)
+    block_data_dir()
+    status, out, err = run(["status"], capsys)
+    assert status == 0
+    assert " 37%" in out
+    assert err.count("\n") == 1
+    assert err.startswith("claude-meter: usage history unavailable, so no forecast: ")
+    status, out, err = run(["status", "--json"], capsys)
+    assert (status, err) == (0, "")
+    window = json.loads(out)["organizations"][0]["windows"][0]
+    assert window["percent"] == 37.0
+    assert window["forecast"] == {"percent_at_reset": None, "wall_at": None, "fast_burn": None}
+
+
+def test_demo_readings_are_not_recorded(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["status", "--demo", "--json"], capsys)[0] == 0
+    assert not (data_dir() / "history.sqlite3").exists()
