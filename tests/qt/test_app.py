@@ -26,8 +26,8 @@ class Recorder:
         return True
 
 
-def result(percent: float, *, error: str | None = None) -> FetchResult:
-    now = datetime.now(UTC)
+def result(percent: float, *, error: str | None = None, at: datetime | None = None) -> FetchResult:
+    now = at or datetime.now(UTC)
     if error:
         return FetchResult(
             source="web", fetched_at=now, error=FetchError(kind=error, message=f"{error}!")
@@ -138,3 +138,33 @@ def test_tooltip_lists_windows(qtbot: QtBot, tmp_path: Path, text: str) -> None:
     qtbot.waitUntil(lambda: bool(app.state.snapshots), timeout=5000)
     app.stop()
     assert text in app.tray.toolTip()
+
+
+def test_polls_are_recorded_and_feed_the_popover(qtbot: QtBot, tmp_path: Path) -> None:
+    from claude_meter.history import HistoryStore
+
+    with HistoryStore.open(tmp_path / "history.sqlite3") as history:
+        start = datetime.now(UTC) - timedelta(minutes=3)
+        script = Script(
+            *(result(p, at=start + timedelta(minutes=i)) for i, p in enumerate((10, 20, 30)))
+        )
+        app = TrayApp(
+            script,
+            interval=timedelta(milliseconds=50),
+            floor=timedelta(milliseconds=10),
+            state_path=tmp_path / "s.json",
+            notifier=Recorder(),
+            tray_wait=30.0,
+            history=history,
+        )
+        app.start()
+        qtbot.waitUntil(lambda: script.calls >= 3, timeout=5000)
+        qtbot.waitUntil(
+            lambda: bool(app.state.snapshots) and app.state.snapshots[0].windows[0].percent == 30
+        )
+        app.stop()
+        since = datetime.now(UTC) - timedelta(hours=1)
+        stored = [s.percent for s in history.samples("o", "five_hour", since)]
+        assert stored[:3] == [10, 20, 30]
+        insight = app.insights()[("o", "five_hour")]
+        assert [s.percent for s in insight.samples][:3] == [10, 20, 30]

@@ -166,3 +166,45 @@ def test_buttons_emit(qtbot: QtBot) -> None:
         qtbot.mouseClick(buttons["Refresh"], Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(popover.quit_clicked, timeout=1000):
         qtbot.mouseClick(buttons["Quit"], Qt.MouseButton.LeftButton)
+
+
+def test_sparkline_and_forecast_from_history(qtbot: QtBot) -> None:
+    from claude_meter.core.forecast import Forecast, Sample
+    from claude_meter.history import WindowInsight
+
+    clock = Clock()
+    popover = make(qtbot, clock)
+    state = state_with("personal")
+    wall = NOW + timedelta(hours=2)
+    rising = Forecast(
+        percent_at_reset=130.0,
+        wall_at=wall,
+        fast_burn=True,
+        pace_per_hour=20.0,
+        recent_pace_per_hour=40.0,
+        enough_data=True,
+        summary="at this pace: 100% on Wed 11:00, 2h 13m before the reset",
+    )
+    samples = tuple(Sample(NOW - timedelta(minutes=30 * i), 37.0 - 5 * i) for i in range(4, -1, -1))
+    unknown = Forecast(None, None, False, None, None, False, "not enough data yet")
+    insights = {
+        ("personal", "five_hour"): WindowInsight(samples, rising),
+        ("personal", "seven_day"): WindowInsight(samples[-1:], unknown),
+    }
+    popover.show_state(state, insights)
+    session, weekly = popover.rows
+    assert session.sparkline.has_data
+    assert session.sparkline.isVisibleTo(popover)
+    local = wall.astimezone().strftime("%a %H:%M")
+    assert session.forecast.text() == f"Fast burn · 100% by {local}, 2h 13m before reset"
+    assert session.forecast.toolTip() == rising.summary
+    assert "#d93a30" in session.forecast.styleSheet()
+    assert not weekly.sparkline.isVisibleTo(popover)  # one reading is not a line
+    assert not weekly.forecast.isVisibleTo(popover)  # too little data says nothing
+    popover.show()
+    qtbot.waitExposed(popover)
+    image = session.sparkline.grab().toImage()
+    painted = {
+        image.pixelColor(x, y).name() for x in range(image.width()) for y in range(image.height())
+    }
+    assert "#d93a30" in painted  # the fast-burn mark

@@ -6,10 +6,17 @@ snapshot, then ask :func:`forecasts_for` where each window is heading.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from claude_meter.core.forecast import Forecast, Sample, forecast_window, window_hours
+from claude_meter.core.forecast import (
+    Forecast,
+    Sample,
+    current_period,
+    forecast_window,
+    window_hours,
+)
 from claude_meter.history.store import (
     RETENTION,
     Event,
@@ -30,23 +37,31 @@ __all__ = [
     "HistoryStore",
     "HistoryUnavailable",
     "Reading",
+    "WindowInsight",
     "default_path",
     "forecasts_for",
+    "insights_for",
 ]
 
 #: How far back to read a window whose length is unknown.
 _UNKNOWN_WINDOW_LOOKBACK = timedelta(days=8)
 
 
-def forecasts_for(
-    store: HistoryStore, snapshot: Snapshot, now: datetime, *, tz: tzinfo | None = None
-) -> dict[str, Forecast]:
-    """A forecast per window of ``snapshot`` (keyed by window key), from the stored history.
+@dataclass(frozen=True)
+class WindowInsight:
+    """What the popover draws beside a window: its readings this period, and the forecast."""
 
-    The snapshot's own reading is added last when the store skipped it as unchanged, so the
-    forecast always runs up to the newest number.
-    """
-    forecasts: dict[str, Forecast] = {}
+    samples: tuple[Sample, ...]
+    forecast: Forecast
+
+
+def insights_for(
+    store: HistoryStore, snapshot: Snapshot, now: datetime, *, tz: tzinfo | None = None
+) -> dict[str, WindowInsight]:
+    """Per window of ``snapshot`` (keyed by window key): the current period's readings, with
+    the snapshot's own reading added last when the store skipped it as unchanged, and the
+    forecast drawn from them."""
+    insights: dict[str, WindowInsight] = {}
     org = snapshot.org_uuid or ""
     for window in snapshot.windows:
         hours = window_hours(window.key)
@@ -56,7 +71,14 @@ def forecasts_for(
             live = Sample(snapshot.fetched_at, window.percent, window.resets_at)
             if not samples or samples[-1].at < live.at.replace(microsecond=0):
                 samples.append(live)
-        forecasts[window.key] = forecast_window(
-            samples, window.resets_at, now, window_hours=hours, tz=tz
-        )
-    return forecasts
+        period = current_period(samples, window.resets_at, now, window_hours=hours)
+        forecast = forecast_window(samples, window.resets_at, now, window_hours=hours, tz=tz)
+        insights[window.key] = WindowInsight(tuple(period), forecast)
+    return insights
+
+
+def forecasts_for(
+    store: HistoryStore, snapshot: Snapshot, now: datetime, *, tz: tzinfo | None = None
+) -> dict[str, Forecast]:
+    """A forecast per window of ``snapshot`` (keyed by window key), from the stored history."""
+    return {key: i.forecast for key, i in insights_for(store, snapshot, now, tz=tz).items()}

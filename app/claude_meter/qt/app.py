@@ -11,7 +11,9 @@ import logging
 import os
 import signal
 import socket
+import sqlite3
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -42,14 +44,16 @@ from claude_meter.core.alerts import (
 )
 from claude_meter.core.display import format_percent
 from claude_meter.core.endpoints import USAGE_PAGE_URL
+from claude_meter.core.forecast import window_hours
 from claude_meter.core.meter import Indicator, MeterState, apply_result, indicator
 from claude_meter.core.models import FetchError, FetchResult
 from claude_meter.core.policy import DEFAULT_INTERVAL, MIN_INTERVAL, Route, popover_wants_fetch
 from claude_meter.core.state import load_state, save_state
+from claude_meter.history import HistoryStore, HistoryUnavailable, WindowInsight, insights_for
 from claude_meter.qt.icon import render_icon
 from claude_meter.qt.notifier import Notifier, pick
 from claude_meter.qt.placement import popover_position
-from claude_meter.qt.popover import Popover
+from claude_meter.qt.popover import Insights, Popover
 from claude_meter.qt.worker import Fetch, FetchWorker
 
 log = logging.getLogger("claude_meter.tray")
@@ -82,9 +86,13 @@ class TrayApp(QObject):
         tray_wait: float = TRAY_WAIT_SECONDS,
         notifier: Notifier | None = None,
         clock: Callable[[], datetime] = _now,
+        history: HistoryStore | None = None,
     ) -> None:
         super().__init__()
         self._clock = clock
+        self._history = history
+        if history is not None:
+            fetch = recording(fetch, history)
         self._interval = interval
         self._thresholds = tuple(thresholds)
         self._state_path = state_path
@@ -177,17 +185,41 @@ class TrayApp(QObject):
         previous_error = self._session_error(self.state)
         self.state = apply_result(self.state, result)
         self._refresh_indicator()
-        self.popover.show_state(self.state)
+        insights = self.insights() if self.popover.isVisible() else None
+        self.popover.show_state(self.state, insights)
         now = self._clock()
         due, self._memory = crossings(self.state.snapshots, self._memory, self._thresholds)
         for crossing in due:
             title, body = crossing_text(crossing, now)
-            self.notifier.notify(title, body)
+            forecast = self._forecast_text(crossing.org_uuid, crossing.window.key, insights)
+            self.notifier.notify(title, f"{body}\n{forecast}" if forecast else body)
         current_error = self._session_error(self.state)
         if session_expired_alert(previous_error, current_error) and current_error is not None:
             self.notifier.notify("Claude session expired", current_error.message)
         if due or self._memory.notified != self._saved.notified:
             self._save(notified=dict(self._memory.notified))
+
+    def insights(self) -> Insights:
+        """Sparklines and forecasts from the history; empty when there is none."""
+        if self._history is None:
+            return {}
+        now = self._clock()
+        found: dict[tuple[str | None, str], WindowInsight] = {}
+        try:
+            for snapshot in self.state.snapshots:
+                for key, insight in insights_for(self._history, snapshot, now).items():
+                    found[(snapshot.org_uuid, key)] = insight
+        except (HistoryUnavailable, sqlite3.Error) as exc:
+            log.warning("history unreadable: %s", exc)
+        return found
+
+    def _forecast_text(
+        self, org_uuid: str | None, key: str, insights: Insights | None
+    ) -> str | None:
+        insight = (insights if insights is not None else self.insights()).get((org_uuid, key))
+        if insight is None or not insight.forecast.enough_data:
+            return None
+        return insight.forecast.summary[0].upper() + insight.forecast.summary[1:] + "."
 
     @staticmethod
     def _session_error(state: MeterState) -> FetchError | None:
@@ -315,7 +347,7 @@ class TrayApp(QObject):
         self.open_popover()
 
     def open_popover(self) -> None:
-        self.popover.show_state(self.state)
+        self.popover.show_state(self.state, self.insights())
         self.popover.adjustSize()
         screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
         area = screen.availableGeometry() if screen else QRect(0, 0, 1280, 800)
@@ -333,6 +365,51 @@ class TrayApp(QObject):
 # -- entry point ----------------------------------------------------------------------------
 
 
+def recording(fetch: Fetch, history: HistoryStore) -> Fetch:
+    """A fetch that also records its snapshots, on the fetch thread (never the GUI's)."""
+
+    def fetch_and_record() -> FetchResult:
+        result = fetch()
+        for snapshot in result.snapshots:
+            try:
+                history.record(snapshot)
+            except (HistoryUnavailable, sqlite3.Error) as exc:
+                log.warning("could not record history: %s", exc)
+        return result
+
+    return fetch_and_record
+
+
+def seed_demo_history(history: HistoryStore, result: FetchResult, now: datetime) -> None:
+    """Give the demo's throwaway history a plausible past, so forecasts show at once.
+
+    Each window climbs steadily from 0 % at the start of its period to its first reading.
+    """
+    for snapshot in result.snapshots:
+        for window in snapshot.windows:
+            hours = window_hours(window.key)
+            if window.percent is None or window.resets_at is None or hours is None:
+                continue
+            start = window.resets_at - timedelta(hours=hours)
+            for step in range(1, 13):
+                past = window.model_copy(update={"percent": window.percent * step / 13})
+                at = start + (now - start) * step / 13
+                history.record(snapshot.model_copy(update={"fetched_at": at, "windows": (past,)}))
+
+
+def _open_history() -> HistoryStore | None:
+    """The person's history; without one the meter still works (no sparklines, forecasts).
+
+    The integrity check is skipped at start to keep the first icon fast; corruption found
+    later, while reading or writing, is set aside by the store itself.
+    """
+    try:
+        return HistoryStore.open(quick_check=False)
+    except HistoryUnavailable as exc:
+        log.warning("history unavailable, running without it: %s", exc)
+        return None
+
+
 def _qt_message(mode: QtMsgType, context: object, message: str) -> None:
     """Qt's own messages into Python logging, so they reach the log and tests see them."""
     qt_log = logging.getLogger("claude_meter.qt")
@@ -346,8 +423,11 @@ def _qt_message(mode: QtMsgType, context: object, message: str) -> None:
     qt_log.log(level, "%s", message)
 
 
-def _demo_fetch(env: Mapping[str, str]) -> tuple[Fetch, timedelta, timedelta, Callable[[], None]]:
-    """The demo: a fake claude.ai in the ``rising`` scenario, in this process."""
+def _demo_fetch(
+    env: Mapping[str, str],
+) -> tuple[Fetch, timedelta, timedelta, HistoryStore, Callable[[], None]]:
+    """The demo: a fake claude.ai in the ``rising`` scenario, in this process, with a
+    throwaway history (a demo never writes into the person's own)."""
     from claude_meter.cli.status import fetch_once
     from claude_meter.fake import DEFAULT_SESSION_KEY, FakeClaude
 
@@ -363,12 +443,23 @@ def _demo_fetch(env: Mapping[str, str]) -> tuple[Fetch, timedelta, timedelta, Ca
         "CLAUDE_METER_COOKIE": f"sessionKey={DEFAULT_SESSION_KEY}",
     }
     seconds = float(env.get("CLAUDE_METER_POLL_SECONDS", "5") or 5)
-    return (
-        lambda: fetch_once("auto", demo_env, demo=True),
-        timedelta(seconds=seconds),
-        timedelta(seconds=1),
-        server.stop,
-    )
+    folder = tempfile.TemporaryDirectory(prefix="claude-meter-demo-")
+    history = HistoryStore.open(Path(folder.name) / "history.sqlite3", quick_check=False)
+    seeded: list[bool] = []
+
+    def fetch() -> FetchResult:
+        result = fetch_once("auto", demo_env, demo=True)
+        if not seeded and result.snapshots:
+            seeded.append(True)
+            seed_demo_history(history, result, result.fetched_at)
+        return result
+
+    def cleanup() -> None:
+        server.stop()
+        history.close()
+        folder.cleanup()
+
+    return fetch, timedelta(seconds=seconds), timedelta(seconds=1), history, cleanup
 
 
 class _SignalWakeup(QObject):
@@ -423,10 +514,14 @@ def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> i
     app.setQuitOnLastWindowClosed(False)
     _SignalWakeup(app)
     cleanup: Callable[[], None] = lambda: None  # noqa: E731
+    history: HistoryStore | None
     if demo:
-        fetch, interval, floor, cleanup = _demo_fetch(os.environ)
+        fetch, interval, floor, history, cleanup = _demo_fetch(os.environ)
         route: Route = "demo"
     else:
+        history = _open_history()
+        if history is not None:
+            cleanup = history.close
         env = dict(os.environ)
 
         def fetch() -> FetchResult:
@@ -444,7 +539,9 @@ def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> i
     tray_wait = float(os.environ.get("CLAUDE_METER_TRAY_WAIT", TRAY_WAIT_SECONDS))
     pool = ClientPool()
     install_pool(pool)
-    meter = TrayApp(fetch, interval=interval, route=route, floor=floor, tray_wait=tray_wait)
+    meter = TrayApp(
+        fetch, interval=interval, route=route, floor=floor, tray_wait=tray_wait, history=history
+    )
     app.aboutToQuit.connect(meter.stop)
     meter.start()
     try:

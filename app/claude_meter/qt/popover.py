@@ -6,8 +6,9 @@ popover is visible, so a closed popover costs nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QKeyEvent, QShowEvent
@@ -24,14 +25,23 @@ from PySide6.QtWidgets import (
 from claude_meter.core.display import (
     format_age,
     format_countdown,
+    format_duration,
     format_extra_usage,
     format_percent,
     plan_label,
     spoken_reset,
 )
+from claude_meter.core.forecast import Forecast
 from claude_meter.core.grades import grade_for
 from claude_meter.core.meter import MeterState
 from claude_meter.core.models import FetchError, Snapshot, UsageWindow
+from claude_meter.qt.sparkline import Sparkline
+
+if TYPE_CHECKING:
+    from claude_meter.history import WindowInsight
+
+#: Insights per (organization uuid, window key), from the history.
+Insights = Mapping[tuple[str | None, str], "WindowInsight"]
 
 WIDTH = 360
 
@@ -54,12 +64,27 @@ def banner_text(state: MeterState, now: datetime, interval: timedelta) -> str | 
     return text
 
 
+def forecast_line(forecast: Forecast, resets_at: datetime | None) -> str | None:
+    """One short line under a row (the full sentence is its tooltip); None: nothing to say."""
+    if not forecast.enough_data or resets_at is None:
+        return None
+    mark = "Fast burn · " if forecast.fast_burn else ""
+    if forecast.wall_at is not None:
+        before = format_duration(resets_at - forecast.wall_at)
+        when = forecast.wall_at.astimezone().strftime("%a %H:%M")
+        return f"{mark}100% by {when}, {before} before reset"
+    if forecast.percent_at_reset is None:
+        return None
+    return f"{mark}on pace for {format_percent(forecast.percent_at_reset)} at reset"
+
+
 class WindowRow(QWidget):
     """Label, percent, a graded bar and the countdown of one window."""
 
     def __init__(self, window: UsageWindow, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.usage_window = window
+        self.org_uuid: str | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 2)
         layout.setSpacing(2)
@@ -69,6 +94,10 @@ class WindowRow(QWidget):
         self.percent.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.percent.setStyleSheet("font-weight: 600;")
         top.addWidget(self.label, 1)
+        self.sparkline = Sparkline()
+        self.sparkline.setFixedWidth(84)
+        self.sparkline.setVisible(False)
+        top.addWidget(self.sparkline)
         top.addWidget(self.percent)
         layout.addLayout(top)
         self.bar = QProgressBar()
@@ -92,9 +121,34 @@ class WindowRow(QWidget):
         self.countdown = QLabel()
         self.countdown.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
         layout.addWidget(self.countdown)
+        self.forecast = QLabel()
+        self.forecast.setStyleSheet("font-size: 11px;")
+        self.forecast.setVisible(False)
+        layout.addWidget(self.forecast)
 
     def tick(self, now: datetime) -> None:
         self.countdown.setText(format_countdown(self.usage_window.resets_at, now))
+
+    def set_insight(self, insight: WindowInsight | None, now: datetime) -> None:
+        """The sparkline of this period and the forecast sentence, when history has them."""
+        if insight is None:
+            self.sparkline.setVisible(False)
+            self.forecast.setVisible(False)
+            return
+        window = self.usage_window
+        self.sparkline.set_data(
+            window.key, insight.samples, insight.forecast, window.resets_at, now
+        )
+        self.sparkline.setVisible(self.sparkline.has_data)
+        forecast = insight.forecast
+        text = forecast_line(forecast, window.resets_at)
+        self.forecast.setVisible(text is not None)
+        if text is not None:
+            self.forecast.setText(text)
+            self.forecast.setToolTip(forecast.summary)
+            self.forecast.setAccessibleName(forecast.summary)
+            colour = "#d93a30" if forecast.fast_burn else "palette(placeholder-text)"
+            self.forecast.setStyleSheet(f"font-size: 11px; color: {colour};")
 
 
 class Popover(QFrame):
@@ -180,7 +234,8 @@ class Popover(QFrame):
         self.notice.setText(text or "")
         self.notice.setVisible(bool(text))
 
-    def show_state(self, state: MeterState) -> None:
+    def show_state(self, state: MeterState, insights: Insights | None = None) -> None:
+        """Rebuild the content; ``insights`` add sparklines and forecasts where known."""
         self._state = state
         while self.body.count():
             item = self.body.takeAt(0)
@@ -190,6 +245,7 @@ class Popover(QFrame):
         self.rows = []
         for snapshot in state.snapshots:
             self.body.addWidget(self._section(snapshot))
+        self.set_insights(insights or {})
         if not state.snapshots:
             empty = QLabel(
                 "Fetching your usage…" if state.error is None else "No numbers to show yet."
@@ -214,6 +270,7 @@ class Popover(QFrame):
         layout.addWidget(title)
         for window in snapshot.windows:
             row = WindowRow(window)
+            row.org_uuid = snapshot.org_uuid
             if snapshot.stale:
                 row.setEnabled(False)
             self.rows.append(row)
@@ -224,6 +281,11 @@ class Popover(QFrame):
         if not snapshot.windows and snapshot.extra_usage is None and snapshot.error is None:
             layout.addWidget(QLabel("No usage windows on this plan."))
         return box
+
+    def set_insights(self, insights: Insights) -> None:
+        now = self._clock()
+        for row in self.rows:
+            row.set_insight(insights.get((row.org_uuid, row.usage_window.key)), now)
 
     def tick(self) -> None:
         now = self._clock()
