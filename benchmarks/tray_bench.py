@@ -1,10 +1,11 @@
 """The tray app's cost: start to first drawn snapshot, memory, idle CPU, CPU per poll.
 
 Method. The fake claude.ai runs as its own process (``claude-meter fake-server``), so its
-work is not counted. The real ``claude-meter`` tray app runs as another process on Qt's
-offscreen platform, pointed at the fake server with the loopback-only overrides, logging at
-DEBUG to a pipe this script reads. Figures come from /proc/<pid>: VmRSS for memory,
-utime+stime for CPU.
+work is not counted. The real ``claude-meter`` tray app runs as another process on a private
+desktop (Xvfb, a session D-Bus, trayer as the tray host, dunst; the same one the end-to-end
+test uses), pointed at the fake server with the loopback-only overrides, with a throwaway
+home (its history and state), logging at DEBUG to a pipe this script reads. Figures come from
+/proc/<pid>: VmRSS for memory, utime+stime for CPU.
 
 1. Start: wall time from spawning the app to its log line "snapshot drawn" (the first
    snapshot painted into the tray icon), median of 5 starts (bytecode cache warm).
@@ -23,14 +24,20 @@ Run: ``.venv/bin/python benchmarks/tray_bench.py``. Targets (issue 4): start <= 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for the tests' desktop
+
+from tests.e2e.desktop import private_desktop
 
 from claude_meter.fake import DEFAULT_SESSION_KEY
 
@@ -52,11 +59,16 @@ def rss_mb(pid: int) -> float:
 class App:
     """The tray app as a child process whose log lines are counted as they arrive."""
 
-    def __init__(self, base_url: str, poll_seconds: float | None) -> None:
+    def __init__(
+        self, base_url: str, poll_seconds: float | None, desktop_env: dict[str, str], home: str
+    ) -> None:
         env = {
-            **os.environ,
-            "QT_QPA_PLATFORM": "offscreen",
-            "CLAUDE_METER_TRAY_WAIT": "100000",
+            **desktop_env,
+            "HOME": home,
+            "XDG_DATA_HOME": f"{home}/data",
+            "XDG_CONFIG_HOME": f"{home}/config",
+            "XDG_STATE_HOME": f"{home}/state",
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
             "CLAUDE_METER_BASE_URL": base_url,
             "CLAUDE_METER_COOKIE": f"sessionKey={DEFAULT_SESSION_KEY}",
         }
@@ -100,6 +112,9 @@ def main() -> int:
     parser.add_argument("--polls", type=int, default=3600)
     parser.add_argument("--idle-seconds", type=float, default=60)
     args = parser.parse_args()
+    stack = contextlib.ExitStack()
+    desktop = stack.enter_context(private_desktop())
+    home = stack.enter_context(tempfile.TemporaryDirectory())
     server = subprocess.Popen(
         [str(BIN), "fake-server", "--scenario", "normal"], stdout=subprocess.PIPE, text=True
     )
@@ -108,13 +123,13 @@ def main() -> int:
     try:
         starts = []
         for _ in range(6):
-            app = App(base_url, None)
+            app = App(base_url, None, desktop.env, home)
             app.wait_for(lambda app=app: app.drawn_at is not None, 30)
             starts.append(app.drawn_at - app.started)  # type: ignore[operator]
             app.stop()
         start = statistics.median(starts[1:])  # the first run fills the bytecode cache
 
-        app = App(base_url, 0.05)
+        app = App(base_url, 0.05, desktop.env, home)
         app.wait_for(lambda: app.polls >= 200)
         rss0, cpu0, polls0 = rss_mb(app.process.pid), cpu_seconds(app.process.pid), app.polls
         samples = []
@@ -126,8 +141,9 @@ def main() -> int:
         app.stop()
         per_poll_ms = (cpu1 - cpu0) / (polls1 - polls0) * 1000
 
-        app = App(base_url, None)
+        app = App(base_url, None, desktop.env, home)
         app.wait_for(lambda: app.polls >= 1)
+        time.sleep(10)  # let start-up settle (first draw, the one-off memory release)
         idle0 = cpu_seconds(app.process.pid)
         time.sleep(args.idle_seconds)  # measuring idleness: nothing to await
         idle_cpu = (cpu_seconds(app.process.pid) - idle0) / args.idle_seconds * 3600
@@ -135,6 +151,7 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(10)
+        stack.close()
 
     print(
         f"start to first drawn snapshot: median {start:.3f} s of {len(starts) - 1} "

@@ -304,3 +304,32 @@ def test_redirects_are_not_followed() -> None:
 )
 def test_retry_after(value: str | None, expected: datetime | None) -> None:
     assert parse_retry_after(value, NOW) == expected
+
+
+def test_a_polling_app_asks_for_the_org_list_and_extras_only_now_and_then(
+    server: FakeClaude,
+) -> None:
+    from claude_meter.clients.http import ClientPool, install_pool
+
+    pool = ClientPool()
+    install_pool(pool)
+    try:
+        for _ in range(3):
+            with client_for(server) as client:
+                assert client.fetch().result.error is None
+        paths = [r.path for r in server.request_log]
+        assert paths.count("/api/organizations") == 1
+        assert paths.count("/api/account") == 1
+        assert sum(p.endswith("/overage_spend_limit") for p in paths) == 1
+        assert sum(p.endswith("/usage") for p in paths) == 3
+        server.scenario = "expired"
+        with client_for(server) as client:
+            expired = client.fetch().result  # the cached list: the org's usage says expired
+        assert [s.error.kind for s in expired.snapshots if s.error] == ["session_expired"]
+        server.scenario = "normal"
+        with client_for(server) as client:  # after an error the list is asked for again
+            assert client.fetch().result.error is None
+        assert [r.path for r in server.request_log].count("/api/organizations") == 2
+    finally:
+        install_pool(None)
+        pool.close()

@@ -14,7 +14,7 @@ import logging
 import ssl
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -80,9 +80,29 @@ class ClientPool:
     install a pool and gets a fresh client per call.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clients: dict[tuple[str, bool], httpx.Client] = {}
+        self._memo: dict[str, tuple[float, object]] = {}
+        self._clock = clock
         self._lock = threading.Lock()
+
+    def remember(self, key: str, value: object, ttl: float) -> None:
+        """Keep ``value`` for ``ttl`` seconds: answers that rarely change between polls."""
+        with self._lock:
+            self._memo[key] = (self._clock() + ttl, value)
+
+    def recall(self, key: str) -> object | None:
+        with self._lock:
+            entry = self._memo.get(key)
+            if entry is None or entry[0] < self._clock():
+                self._memo.pop(key, None)
+                return None
+            return entry[1]
+
+    def forget(self, prefix: str) -> None:
+        with self._lock:
+            for key in [k for k in self._memo if k.startswith(prefix)]:
+                del self._memo[key]
 
     def get(self, base_url: str, verify: bool | ssl.SSLContext) -> httpx.Client | None:
         if not isinstance(verify, bool):
@@ -107,6 +127,10 @@ def install_pool(pool: ClientPool | None) -> None:
     """Make clients created without an explicit ``http`` share ``pool`` (None: stop)."""
     global _pool
     _pool = pool
+
+
+def installed_pool() -> ClientPool | None:
+    return _pool
 
 
 def pooled_client(base_url: str, verify: bool | ssl.SSLContext) -> httpx.Client | None:

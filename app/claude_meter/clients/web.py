@@ -9,6 +9,7 @@ handed back in :attr:`WebFetch.rotated` for the caller to store.
 
 from __future__ import annotations
 
+import hashlib
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from claude_meter.clients.http import (
     TOTAL_TIMEOUT,
     Answer,
     guarded_get,
+    installed_pool,
     make_http_client,
     pooled_client,
     raise_for_answer,
@@ -51,6 +53,8 @@ T = TypeVar("T")
 Extra = TypeVar("Extra", OverageSpendLimit, SubscriptionDetails)
 
 BEST_EFFORT_TIMEOUT: Final = 5.0
+#: How long a polling app trusts its organization list and extras (seconds).
+DISCOVERY_TTL: Final = 30 * 60.0
 
 NO_PLAN_ORG: Final = (
     "This claude.ai account belongs to no organization with a Claude plan (only API console "
@@ -88,6 +92,9 @@ class WebClient:
         self._cookies = cookies
         self._base_url = base_url.rstrip("/")
         self._source: Source = source
+        self._pool = installed_pool() if http is None else None
+        digest = hashlib.sha256(cookies.session_key.reveal().encode()).hexdigest()[:16]
+        self._memo_key = f"web|{self._base_url}|{digest}|"
         shared = http or pooled_client(self._base_url, verify)
         self._http = shared or make_http_client(self._base_url, verify=verify)
         self._owns_http = shared is None
@@ -111,8 +118,9 @@ class WebClient:
         self._rotated = False
         started = self._clock()
         try:
-            organizations, account = self._discover()
+            organizations, account = self._discovered()
         except MeterError as exc:
+            self._forget()
             result = FetchResult(source=self._source, fetched_at=started, error=error_of(exc))
             return WebFetch(result, self._cookies if self._rotated else None)
         plans = {m.uuid: m for m in account.memberships} if account else {}
@@ -121,6 +129,25 @@ class WebClient:
         )
         result = FetchResult(source=self._source, fetched_at=started, snapshots=snapshots)
         return WebFetch(result, self._cookies if self._rotated else None)
+
+    def _discovered(self) -> tuple[list[Organization], Account | None]:
+        """Organizations and account, remembered between a polling app's polls.
+
+        They rarely change, and every request counts against the person's rate limits, so a
+        polling app asks again only every :data:`DISCOVERY_TTL` seconds, or after an error.
+        """
+        key = self._memo_key + "discover"
+        cached = self._pool.recall(key) if self._pool else None
+        if isinstance(cached, tuple):
+            return cached  # what was remembered is exactly what was found
+        found = self._discover()
+        if self._pool is not None:
+            self._pool.remember(key, found, DISCOVERY_TTL)
+        return found
+
+    def _forget(self) -> None:
+        if self._pool is not None:
+            self._pool.forget(self._memo_key)
 
     def _discover(self) -> tuple[list[Organization], Account | None]:
         listed = self._organizations()
@@ -188,13 +215,9 @@ class WebClient:
         try:
             report = parse_usage_report(self._get_json(f"/api/organizations/{org.uuid}/usage"))
         except MeterError as exc:
+            self._forget()  # the org list may be what changed: ask again next time
             return Snapshot.model_validate({**base, "error": error_of(exc)})
-        overage = self._best_effort(
-            lambda: self._model(OverageSpendLimit, org, "overage_spend_limit")
-        )
-        subscription = self._best_effort(
-            lambda: self._model(SubscriptionDetails, org, "subscription_details")
-        )
+        overage, subscription = self._extras(org)
         return Snapshot.model_validate(
             {
                 **base,
@@ -204,6 +227,24 @@ class WebClient:
                 "subscription": subscription,
             }
         )
+
+    def _extras(
+        self, org: Organization
+    ) -> tuple[OverageSpendLimit | None, SubscriptionDetails | None]:
+        """Overage and subscription, best-effort, remembered like the organization list."""
+        key = f"{self._memo_key}extras|{org.uuid}"
+        cached = self._pool.recall(key) if self._pool else None
+        if isinstance(cached, tuple):
+            return cached  # what was remembered is exactly what was found
+        found = (
+            self._best_effort(lambda: self._model(OverageSpendLimit, org, "overage_spend_limit")),
+            self._best_effort(
+                lambda: self._model(SubscriptionDetails, org, "subscription_details")
+            ),
+        )
+        if self._pool is not None:
+            self._pool.remember(key, found, DISCOVERY_TTL)
+        return found
 
     def _model(self, model: type[Extra], org: Organization, name: str) -> Extra | None:
         data = self._get_json(
