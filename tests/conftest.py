@@ -38,6 +38,9 @@ def _clean_environment(
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
+    # A real XDG_RUNTIME_DIR exists and is private; platformdirs ignores one that is not
+    # (and falls back to /tmp/runtime-<uid>, shared by every test run on the machine).
+    (home / "run").mkdir(mode=0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(home / "run"))
 
 

@@ -58,6 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo_arguments(status)
     _add_history_command(commands)
     _add_credential_commands(commands)
+    autostart = commands.add_parser(
+        "autostart",
+        help="start ClaudeMeter at login: on, off, or status",
+        description="Add or remove the login item (XDG autostart file, LaunchAgent, or the "
+        "Windows Run value); the settings window's switch does the same.",
+    )
+    autostart.add_argument("action", choices=("on", "off", "status"))
+
+    _add_bridge_commands(commands)
 
     fake = commands.add_parser(
         "fake-server",
@@ -133,6 +142,42 @@ def _add_history_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     form.add_argument("--json", action="store_const", dest="form", const="json", help="JSON")
 
 
+def _add_bridge_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    from claude_meter.bridge.server import DEFAULT_PORT
+
+    bridge = commands.add_parser(
+        "bridge",
+        help="run the browser extension's bridge without the tray; one JSON line per snapshot",
+        description="Listen on 127.0.0.1 for the paired browser extension and print each "
+        "accepted snapshot as one line of JSON in the `status --json` format.",
+    )
+    bridge.add_argument(
+        "--pair", action="store_true", help="open the 2-minute window to pair an extension"
+    )
+    bridge.add_argument(
+        "--forget", action="store_true", help="forget every paired extension, then exit"
+    )
+    bridge.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        metavar="N",
+        help=f"port on 127.0.0.1 (default: {DEFAULT_PORT})",
+    )
+    commands.add_parser(
+        "extension-path",
+        help='print the folder to load with "Load unpacked" in the browser',
+        description="Print the browser extension's folder, for chrome://extensions, "
+        "Developer mode, Load unpacked.",
+    )
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
+    return int(text)
+
+
 def _add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--demo",
@@ -200,6 +245,20 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         )
     if args.command in ("login", "logout", "sources"):
         return _credentials(parser, args, out)
+    if args.command == "bridge":
+        from claude_meter.cli.bridge import run_bridge
+
+        return run_bridge(
+            pair=args.pair, forget=args.forget, port=args.port, out=out, err=sys.stderr
+        )
+    if args.command == "extension-path":
+        from claude_meter.cli.bridge import run_extension_path
+
+        return run_extension_path(out=out, err=sys.stderr)
+    if args.command == "autostart":
+        from claude_meter.cli.autostart import run_autostart
+
+        return run_autostart(args.action, out=out, err=sys.stderr)
     if args.command == "fake-server":
         from claude_meter.cli.fake_server import run_fake_server
 

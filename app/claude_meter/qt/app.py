@@ -7,6 +7,7 @@ decides comes from the core's pure rules. This module only adapts them to Qt.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -29,12 +30,14 @@ from PySide6.QtCore import (
     QTimer,
     QtMsgType,
     QUrl,
+    Signal,
     qInstallMessageHandler,
 )
 from PySide6.QtGui import QAction, QCursor, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from claude_meter.clients.http import ClientPool, install_pool
+from claude_meter.core import paths
 from claude_meter.core.alerts import (
     DEFAULT_THRESHOLDS,
     AlertMemory,
@@ -45,15 +48,23 @@ from claude_meter.core.alerts import (
 from claude_meter.core.display import format_percent
 from claude_meter.core.endpoints import USAGE_PAGE_URL
 from claude_meter.core.forecast import window_hours
+from claude_meter.core.logs import setup_logging
 from claude_meter.core.meter import Indicator, MeterState, apply_result, indicator
 from claude_meter.core.models import FetchError, FetchResult
 from claude_meter.core.policy import DEFAULT_INTERVAL, MIN_INTERVAL, Route, popover_wants_fetch
+from claude_meter.core.presentation import shown_indicator, without_windows
+from claude_meter.core.settings import Settings, load_settings
 from claude_meter.core.state import load_state, save_state
 from claude_meter.history import HistoryStore, HistoryUnavailable, WindowInsight, insights_for
+from claude_meter.platform.autostart import pick as autostart_backend
+from claude_meter.qt.bridge_link import BridgeLink
+from claude_meter.qt.crash import CrashReporter
 from claude_meter.qt.icon import render_icon
 from claude_meter.qt.notifier import Notifier, pick
 from claude_meter.qt.placement import popover_position
 from claude_meter.qt.popover import Insights, Popover
+from claude_meter.qt.preferences import Preferences
+from claude_meter.qt.single_instance import SingleInstance
 from claude_meter.qt.worker import Fetch, FetchWorker
 
 log = logging.getLogger("claude_meter.tray")
@@ -73,6 +84,8 @@ def _now() -> datetime:
 
 class TrayApp(QObject):
     """The running meter: one worker thread, one icon, one popover."""
+
+    settings_requested = Signal()  # "Settings…" in the menu or the popover
 
     def __init__(
         self,
@@ -100,10 +113,13 @@ class TrayApp(QObject):
         self._memory = AlertMemory(dict(self._saved.notified))
         self.state = MeterState()
         self._shown: Indicator | None = None
+        self._trimmed = False
         self._closed_at = 0.0
         self._tray_deadline = 0.0
         self._tray_wait = tray_wait
         self.window_mode = False
+        self.settings = Settings()  # what the icon and popover draw with; see apply_settings
+        self.interval_fixed = False  # the demo's (or a test's) interval beats the settings'
 
         self.tray = QSystemTrayIcon(self)
         self.tray.activated.connect(self._on_activated)
@@ -185,8 +201,10 @@ class TrayApp(QObject):
         previous_error = self._session_error(self.state)
         self.state = apply_result(self.state, result)
         self._refresh_indicator()
-        insights = self.insights() if self.popover.isVisible() else None
-        self.popover.show_state(self.state, insights)
+        insights = None
+        if self.popover.isVisible():  # a closed popover is rebuilt when it opens, not per poll
+            insights = self.insights()
+            self.popover.show_state(self.state, insights)
         now = self._clock()
         due, self._memory = crossings(self.state.snapshots, self._memory, self._thresholds)
         for crossing in due:
@@ -250,20 +268,33 @@ class TrayApp(QObject):
     # -- drawing ----------------------------------------------------------------------------
 
     def current_indicator(self) -> Indicator:
-        return indicator(self.state, self._clock(), self._interval)
+        """The icon's figure: hidden windows left out, used or remaining as chosen."""
+        visible = without_windows(self.state, self.settings.icon_hidden)
+        shown = indicator(visible, self._clock(), self._interval)
+        return shown_indicator(shown, show_remaining=self.settings.percent_shown == "remaining")
 
     def _refresh_indicator(self) -> None:
         shown = self.current_indicator()
         if shown != self._shown:
             if shown.kind == "number" and (self._shown is None or self._shown.kind != "number"):
                 log.info("snapshot drawn: %s%%", shown.text)
+                if not self._trimmed:
+                    self._trimmed = True
+                    QTimer.singleShot(5000, release_free_memory)  # once start-up has settled
             self._shown = shown
             ratio = (
                 QGuiApplication.primaryScreen().devicePixelRatio()
                 if QGuiApplication.primaryScreen()
                 else 1.0
             )
-            self.tray.setIcon(render_icon(shown, device_pixel_ratio=ratio))
+            self.tray.setIcon(
+                render_icon(
+                    shown,
+                    device_pixel_ratio=ratio,
+                    template=self.settings.icon_colour == "monochrome",
+                    style=self.settings.icon_style,
+                )
+            )
         self.tray.setToolTip(self._tooltip())
 
     def _tooltip(self) -> str:
@@ -297,8 +328,11 @@ class TrayApp(QObject):
             action.triggered.connect(slot)
             menu.addAction(action)
         settings = QAction("Settings…", menu)
-        settings.setEnabled(False)
+        settings.triggered.connect(self.settings_requested)
         menu.addAction(settings)
+        logs = QAction("Open log folder", menu)
+        logs.triggered.connect(self.open_log_folder)
+        menu.addAction(logs)
         menu.addSeparator()
         quit_action = QAction("Quit ClaudeMeter", menu)
         quit_action.triggered.connect(QApplication.quit)
@@ -310,6 +344,9 @@ class TrayApp(QObject):
         popover.refresh_clicked.connect(self.refresh)
         popover.open_usage_clicked.connect(self.open_usage_page)
         popover.quit_clicked.connect(QApplication.quit)
+        popover.settings_clicked.connect(self.settings_requested)
+        popover.hidden_windows = frozenset(self.settings.popover_hidden)
+        popover.show_remaining = self.settings.percent_shown == "remaining"
         popover.installEventFilter(self)
         popover.destroyed.connect(lambda: None)
         return popover
@@ -324,6 +361,25 @@ class TrayApp(QObject):
         ):
             self._closed_at = time.monotonic()
         return False
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Poll interval, thresholds and what the icon and popover show, from now on."""
+        self.settings = settings
+        self._thresholds = settings.thresholds
+        if not self.interval_fixed:
+            self._interval = settings.interval
+            self.worker.interval_requested.emit(settings.interval)
+            self.popover.set_interval(settings.interval)
+        self.popover.hidden_windows = frozenset(settings.popover_hidden)
+        self.popover.show_remaining = settings.percent_shown == "remaining"
+        self.popover.show_state(self.state, self.insights() if self.popover.isVisible() else None)
+        self._shown = None  # redraw even when the figure is unchanged (style, colour)
+        self._refresh_indicator()
+
+    def open_log_folder(self) -> None:
+        folder = paths.log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def refresh(self) -> None:
         self.worker.refresh_requested.emit()
@@ -500,19 +556,57 @@ def _points_at_loopback(env: Mapping[str, str]) -> bool:
     return bool(web or oauth) and all(is_loopback_url(u) for u in (web, oauth) if u)
 
 
+def _glibc() -> ctypes.CDLL | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt  # noqa: B018 - glibc has it; musl does not
+        libc.malloc_trim  # noqa: B018
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+def limit_malloc_arenas() -> None:
+    """Two malloc arenas instead of one per thread (glibc): about 4 MB less resident memory
+    for a tray app with a GUI, a worker and a fetch thread. Call before threads start."""
+    libc = _glibc()
+    if libc is not None:
+        libc.mallopt(-8, 2)  # M_ARENA_MAX
+
+
+def release_free_memory() -> None:
+    """Give the heap's free pages back to the system (glibc keeps them by default): start-up
+    leaves a few MB of freed import-time objects behind."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+def _bridge_link(port: int) -> BridgeLink:
+    """The browser extension's bridge, its tokens in the keyring (see ``bridge/``)."""
+    from claude_meter.bridge import Pairing
+    from claude_meter.sources.keyring_store import SessionStore
+
+    return BridgeLink(Pairing(SessionStore()), port=port)
+
+
 def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> int:
     """Start the tray app; returns the process exit status."""
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    limit_malloc_arenas()
+    log_file = setup_logging(debug=debug)
     qInstallMessageHandler(_qt_message)
     app = QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName("ClaudeMeter")
     app.setQuitOnLastWindowClosed(False)
+    instance = SingleInstance()
+    if not instance.claim():
+        return 0  # the running one opens its popover instead
+    crash = CrashReporter(log_file, app)
+    crash.install()
     _SignalWakeup(app)
+    prefs = Preferences(load_settings(), os.environ, autostart=autostart_backend(), demo=demo)
     cleanup: Callable[[], None] = lambda: None  # noqa: E731
     history: HistoryStore | None
     if demo:
@@ -523,14 +617,8 @@ def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> i
         if history is not None:
             cleanup = history.close
         env = dict(os.environ)
-
-        def fetch() -> FetchResult:
-            # Imported here, on the fetch thread, so it overlaps with the GUI's start.
-            from claude_meter.cli.status import fetch_once
-
-            return fetch_once("auto", env)
-
-        interval, floor, route = DEFAULT_INTERVAL, MIN_INTERVAL, "web"
+        fetch = prefs.fetch  # the source the settings name; imports happen on the fetch thread
+        interval, floor, route = prefs.settings.interval, MIN_INTERVAL, "web"
         if _points_at_loopback(env) and env.get("CLAUDE_METER_POLL_SECONDS"):
             # Benchmarks and soak tests against a local fake server may poll fast; the real
             # claude.ai is never polled faster than the policy allows.
@@ -539,10 +627,28 @@ def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> i
     tray_wait = float(os.environ.get("CLAUDE_METER_TRAY_WAIT", TRAY_WAIT_SECONDS))
     pool = ClientPool()
     install_pool(pool)
+    link = None if demo else _bridge_link(prefs.settings.bridge_port)
+    if link is not None:
+        fetch = link.guard(fetch)  # skipped while the extension covers every organization
     meter = TrayApp(
-        fetch, interval=interval, route=route, floor=floor, tray_wait=tray_wait, history=history
+        fetch,
+        interval=interval,
+        route=route,
+        floor=floor,
+        tray_wait=tray_wait,
+        history=history,
+        thresholds=prefs.settings.thresholds,
     )
+    meter.interval_fixed = interval != prefs.settings.interval  # the demo's, or a test's
+    prefs.attach(meter)
+    if link is not None:
+        link.attach(meter, start=prefs.settings.bridge_enabled)
+        prefs.pair_requested.connect(link.open_pairing)
+        prefs.pairing_available = True
+        app.aboutToQuit.connect(link.stop)
+    instance.activated.connect(meter.open_popover)
     app.aboutToQuit.connect(meter.stop)
+    app.aboutToQuit.connect(prefs.close)
     meter.start()
     try:
         return app.exec()
@@ -550,3 +656,5 @@ def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> i
         install_pool(None)
         pool.close()
         cleanup()
+        crash.uninstall()
+        instance.release()

@@ -35,6 +35,7 @@ from claude_meter.core.forecast import Forecast
 from claude_meter.core.grades import grade_for
 from claude_meter.core.meter import MeterState
 from claude_meter.core.models import FetchError, Snapshot, UsageWindow
+from claude_meter.core.presentation import percent_label
 from claude_meter.qt.sparkline import Sparkline
 
 if TYPE_CHECKING:
@@ -81,7 +82,9 @@ def forecast_line(forecast: Forecast, resets_at: datetime | None) -> str | None:
 class WindowRow(QWidget):
     """Label, percent, a graded bar and the countdown of one window."""
 
-    def __init__(self, window: UsageWindow, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, window: UsageWindow, parent: QWidget | None = None, *, show_remaining: bool = False
+    ) -> None:
         super().__init__(parent)
         self.usage_window = window
         self.org_uuid: str | None = None
@@ -90,7 +93,7 @@ class WindowRow(QWidget):
         layout.setSpacing(2)
         top = QHBoxLayout()
         self.label = QLabel(window.label)
-        self.percent = QLabel(format_percent(window.percent))
+        self.percent = QLabel(percent_label(window.percent, show_remaining=show_remaining))
         self.percent.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.percent.setStyleSheet("font-weight: 600;")
         top.addWidget(self.label, 1)
@@ -179,6 +182,9 @@ class Popover(QFrame):
         self._clock = clock
         self._interval = interval
         self._state = MeterState()
+        #: Display settings (see core/settings.py): windows left out, and "63% left" figures.
+        self.hidden_windows: frozenset[str] = frozenset()
+        self.show_remaining = False
         self.rows: list[WindowRow] = []
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 10, 12, 10)
@@ -212,7 +218,7 @@ class Popover(QFrame):
         for text, signal, tip in (
             ("Refresh", self.refresh_clicked, "Fetch the numbers now"),
             ("Usage page", self.open_usage_clicked, "Open claude.ai/settings/usage"),
-            ("Settings", self.settings_clicked, "Settings arrive in a later version"),
+            ("Settings", self.settings_clicked, "Open ClaudeMeter's settings"),
             ("Quit", self.quit_clicked, "Quit ClaudeMeter"),
         ):
             button = QPushButton(text)
@@ -220,14 +226,16 @@ class Popover(QFrame):
             button.setAccessibleName(tip)
             button.clicked.connect(signal.emit)
             buttons.addWidget(button)
-            if text == "Settings":
-                button.setEnabled(False)
         outer.addLayout(buttons)
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self.tick)
 
     # -- content ----------------------------------------------------------------------------
+
+    def set_interval(self, interval: timedelta) -> None:
+        """The poll interval, which decides when numbers count as out of date."""
+        self._interval = interval
 
     def set_notice(self, text: str | None) -> None:
         """A standing notice (e.g. "no system tray found"), above any error banner."""
@@ -269,7 +277,9 @@ class Popover(QFrame):
         title.setStyleSheet("font-weight: 600;" + (" color: gray;" if snapshot.stale else ""))
         layout.addWidget(title)
         for window in snapshot.windows:
-            row = WindowRow(window)
+            if window.key in self.hidden_windows:
+                continue
+            row = WindowRow(window, show_remaining=self.show_remaining)
             row.org_uuid = snapshot.org_uuid
             if snapshot.stale:
                 row.setEnabled(False)

@@ -29,6 +29,7 @@ from claude_meter.core.policy import (
     PollOutcome,
     PollState,
     Route,
+    clamp_interval,
     initial_delay,
     manual_delay,
     next_poll,
@@ -99,6 +100,7 @@ class FetchWorker(QObject):
     deadline_changed = Signal(object)  # datetime | None: persist as the backoff deadline
     _result_ready = Signal(object)
     refresh_requested = Signal()
+    interval_requested = Signal(object)  # timedelta: the settings changed the base interval
 
     def __init__(
         self,
@@ -129,6 +131,7 @@ class FetchWorker(QObject):
         self._runner: _FetchThread | None = None
         self._result_ready.connect(self._on_result, Qt.ConnectionType.QueuedConnection)
         self.refresh_requested.connect(self.refresh_now, Qt.ConnectionType.QueuedConnection)
+        self.interval_requested.connect(self.set_interval, Qt.ConnectionType.QueuedConnection)
 
     # -- lifecycle (called in the worker thread) -------------------------------------------
 
@@ -166,6 +169,16 @@ class FetchWorker(QObject):
         if self._inflight or self._stopped.is_set():
             return
         self._schedule(manual_delay(self._state, self._clock()))
+
+    @Slot(object)
+    def set_interval(self, interval: timedelta) -> None:
+        """A new base interval; a shorter one also shortens the wait already running."""
+        self._interval = interval
+        if self._timer is None or not self._timer.isActive() or self._state.not_before:
+            return
+        wanted = clamp_interval(interval, self._route, floor=self._floor)
+        if wanted.total_seconds() * 1000 < self._timer.remainingTime():
+            self._schedule(wanted)
 
     # -- polling ----------------------------------------------------------------------------
 

@@ -122,6 +122,27 @@ class SessionStore:
             return had_memory
         return self._call("delete_password", SERVICE, SESSION_ENTRY) is not _FAILED or had_memory
 
+    # -- other entries (the bridge's pairing tokens) ---------------------------------------
+
+    def read_entry(self, entry: str) -> str | None:
+        """The text stored under ``entry`` of this service, or None. Never raises."""
+        if not self.usable():
+            return None
+        text = self._call("get_password", SERVICE, entry)
+        return text if isinstance(text, str) else None
+
+    def write_entry(self, entry: str, text: str) -> bool:
+        """Store ``text`` under ``entry``; False (and :attr:`problem` set) when it could not."""
+        if not self.usable():
+            return False
+        return self._call("set_password", SERVICE, entry, text) is not _FAILED
+
+    def remove_entry(self, entry: str) -> bool:
+        """Remove ``entry``; True when there was one and it is gone."""
+        if not self.usable() or self._call("get_password", SERVICE, entry) in (None, _FAILED):
+            return False
+        return self._call("delete_password", SERVICE, entry) is not _FAILED
+
     def _call(self, method: str, *args: str) -> Any:
         """One backend call; any failure (locked, no D-Bus, refused) is recorded, not raised."""
         try:

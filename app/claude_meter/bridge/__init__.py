@@ -1,0 +1,23 @@
+"""The local bridge: the browser extension posts what it read on claude.ai to the app.
+
+The extension reads claude.ai inside the browser, with the browser's own cookies and
+fingerprint, so it works where reading cookies from disk does not (Windows' app-bound
+encryption, Cloudflare checks). The bridge is the one door into the app from outside, so it
+refuses everything that is not a paired extension: see :mod:`claude_meter.bridge.server`.
+Qt-free: the tray and ``claude-meter bridge`` both run it.
+"""
+
+from __future__ import annotations
+
+from claude_meter.bridge.pairing import PAIRING_WINDOW, Pairing
+from claude_meter.bridge.server import DEFAULT_PORT, MAX_BODY, BridgeServer, PortInUse, Refusal
+
+__all__ = [
+    "DEFAULT_PORT",
+    "MAX_BODY",
+    "PAIRING_WINDOW",
+    "BridgeServer",
+    "Pairing",
+    "PortInUse",
+    "Refusal",
+]

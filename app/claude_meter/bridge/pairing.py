@@ -1,0 +1,170 @@
+"""Pairing: which browser extensions may post to the bridge, and the window to add one.
+
+The person opens a two-minute window ("Pair browser extension" in the app, or
+``claude-meter bridge --pair``); during it each extension that asks gets its own random
+token, bound to its origin, so several browsers can pair and each can be told apart. Outside
+the window nobody can pair. Tokens live in the OS keyring (entry ``bridge pairing token`` of
+the ``claude-meter`` service) and in memory only for this run when no keyring is usable; the
+extension then simply pairs again next time.
+
+Tokens are :class:`~claude_meter.core.secret.Secret` everywhere but on the wire and in the
+keyring, and are compared with :func:`hmac.compare_digest` against every stored token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Final, Literal
+
+from claude_meter.core.secret import Secret
+from claude_meter.sources.keyring_store import BRIDGE_ENTRY, SessionStore
+
+log = logging.getLogger("claude_meter.bridge.pairing")
+
+PAIRING_WINDOW: Final = timedelta(minutes=2)
+TOKEN_BYTES: Final = 32  # 256 bits
+#: At most this many browsers stay paired; pairing one more forgets the oldest.
+MAX_PAIRED: Final = 16
+
+TokenCheck = Literal["ok", "unknown", "other_origin"]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class PairedBrowser:
+    """One paired extension: its token, the origin it paired from, and when."""
+
+    token: Secret
+    origin: str
+    paired_at: datetime
+
+
+class Pairing:
+    """The pairing window and the tokens of the paired extensions; safe across threads.
+
+    ``store`` is the keyring store (None: memory only, for tests and ``--no-keyring`` runs).
+    """
+
+    def __init__(
+        self,
+        store: SessionStore | None = None,
+        *,
+        clock: Callable[[], datetime] = _now,
+        window: timedelta = PAIRING_WINDOW,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._window = window
+        self._lock = threading.Lock()
+        self._open_until: datetime | None = None
+        self._paired: list[PairedBrowser] = self._load()
+        self.problem: str | None = None  # why tokens are not kept in the keyring, once known
+
+    # -- the window ---------------------------------------------------------------------
+
+    def open_window(self) -> datetime:
+        """Open (or extend) the pairing window; returns when it closes."""
+        with self._lock:
+            self._open_until = self._clock() + self._window
+            return self._open_until
+
+    def close_window(self) -> None:
+        with self._lock:
+            self._open_until = None
+
+    def window_open(self) -> bool:
+        with self._lock:
+            return self._is_open()
+
+    def _is_open(self) -> bool:
+        return self._open_until is not None and self._clock() < self._open_until
+
+    # -- tokens -------------------------------------------------------------------------
+
+    def pair(self, origin: str) -> Secret | None:
+        """A fresh token for ``origin`` while the window is open; None when it is closed."""
+        with self._lock:
+            if not self._is_open():
+                return None
+            token = Secret(secrets.token_urlsafe(TOKEN_BYTES))
+            self._paired.append(PairedBrowser(token, origin, self._clock()))
+            del self._paired[:-MAX_PAIRED]
+            self._save()
+            return token
+
+    def check(self, token: str, origin: str) -> TokenCheck:
+        """Whether ``token`` was given to ``origin``; every stored token is compared."""
+        presented = token.encode("utf-8", "replace")
+        found: PairedBrowser | None = None
+        with self._lock:
+            for paired in self._paired:
+                if hmac.compare_digest(presented, paired.token.reveal().encode()):
+                    found = paired
+        if found is None:
+            return "unknown"
+        return "ok" if hmac.compare_digest(found.origin, origin) else "other_origin"
+
+    def paired(self) -> tuple[tuple[str, datetime], ...]:
+        """``(origin, paired_at)`` of each paired extension; never the tokens."""
+        with self._lock:
+            return tuple((p.origin, p.paired_at) for p in self._paired)
+
+    def forget(self) -> int:
+        """Forget every paired extension (they must pair again); how many there were."""
+        with self._lock:
+            count, self._paired = len(self._paired), []
+            if self._store is not None:
+                self._store.remove_entry(BRIDGE_ENTRY)
+            return count
+
+    # -- the keyring --------------------------------------------------------------------
+
+    def _load(self) -> list[PairedBrowser]:
+        if self._store is None:
+            return []
+        text = self._store.read_entry(BRIDGE_ENTRY)
+        if not text:
+            return []
+        try:
+            items = json.loads(text)
+            return [
+                PairedBrowser(
+                    Secret(str(item["token"])),
+                    str(item["origin"]),
+                    datetime.fromisoformat(str(item["paired_at"])),
+                )
+                for item in items
+            ][-MAX_PAIRED:]
+        except (ValueError, TypeError, KeyError):
+            log.warning("the paired browsers stored in the keyring are unreadable; ignoring them")
+            return []
+
+    def _save(self) -> None:
+        if self._store is None:
+            return
+        text = json.dumps(
+            [
+                {
+                    "token": p.token.reveal(),
+                    "origin": p.origin,
+                    "paired_at": p.paired_at.isoformat(),
+                }
+                for p in self._paired
+            ]
+        )
+        if not self._store.write_entry(BRIDGE_ENTRY, text):
+            self.problem = (
+                "No usable keyring was found, so paired browsers are remembered for this run "
+                "only; the extension pairs again next time."
+            )
+            log.info("bridge tokens kept in memory only: %s", self._store.problem)

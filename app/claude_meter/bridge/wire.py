@@ -1,0 +1,226 @@
+"""What the extension posts to ``/snapshots``, and how the app turns it into a FetchResult.
+
+The extension sends the server's answers as it got them, per organization, and the app
+parses them with its own total parser (:func:`claude_meter.core.usage.parse_usage_report`):
+one parser of record, so the extension can never disagree with the app on what a number
+means. The extension's copy of the scale and worst-window rules only draws its badge.
+
+Version 1::
+
+    {"version": 1,
+     "account": {... /api/account as sent, optional ...},
+     "organizations": [
+        {"organization": {"uuid": "...", "name": "...", ...},   # the /api/organizations entry
+         "usage": {... /usage as sent ...},                       # or null with "error"
+         "overage": {...} | null, "subscription": {...} | null,   # best-effort
+         "error": null | {"kind": "session_expired", "status": 401, "retry_after": 120}}],
+     "error": null | {"kind": ..., ...}}                         # the org list itself failed
+
+The envelope is strict (a post the models reject is answered 400 and nothing is kept); the
+server's own pieces are read as leniently as the app reads them itself, so a changed
+endpoint shows as that organization's "unexpected" error, exactly as in the app's own fetch.
+Messages shown to the person are the app's, chosen by ``kind``; the extension sends none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any, Final, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from claude_meter.core.errors import ERROR_KINDS, UnexpectedResponse
+from claude_meter.core.models import (
+    FetchError,
+    FetchResult,
+    Membership,
+    OverageSpendLimit,
+    Snapshot,
+    SubscriptionDetails,
+)
+from claude_meter.core.usage import parse_usage_report
+
+MAX_ORGANIZATIONS: Final = 64
+_MAX_RETRY: Final = 7 * 86400
+
+Extra = TypeVar("Extra", OverageSpendLimit, SubscriptionDetails)
+
+#: What the person is told when the extension reports a failure, by kind.
+MESSAGES: Final[dict[str, str]] = {
+    "session_expired": (
+        "Your claude.ai session in the browser with the ClaudeMeter extension has expired or "
+        "was signed out. Sign in to claude.ai in that browser again; the extension picks it "
+        "up within a minute."
+    ),
+    "not_signed_in": (
+        "The browser with the ClaudeMeter extension is not signed in to claude.ai. Sign in "
+        "there; the extension picks it up within a minute."
+    ),
+    "cloudflare": (
+        "claude.ai asked the browser for a check (Cloudflare). Open claude.ai in that browser "
+        "once; the extension tries again every minute."
+    ),
+    "rate_limited": ("claude.ai is rate-limiting the browser extension; it will try again later."),
+    "server": (
+        "claude.ai had a server error when the browser extension asked. The last numbers are "
+        "kept; the extension tries again every minute."
+    ),
+    "network": (
+        "The browser extension could not reach claude.ai (offline, or the browser is asleep). "
+        "The last numbers are kept."
+    ),
+    "unexpected": (
+        "claude.ai answered the browser extension in a shape ClaudeMeter does not understand "
+        "(the private endpoint may have changed). The last good numbers are kept; look for a "
+        "ClaudeMeter update."
+    ),
+}
+
+
+class _Envelope(BaseModel):
+    """Extension-made parts: strict types, unknown keys ignored (a newer extension may add)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", strict=True)
+
+
+class WireError(_Envelope):
+    kind: str = Field(min_length=1, max_length=64)
+    status: int | None = Field(default=None, ge=0, le=999)
+    retry_after: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+
+
+class WireOrganization(_Envelope):
+    organization: dict[str, Any]
+    usage: Any = None
+    overage: Any = None
+    subscription: Any = None
+    error: WireError | None = None
+
+    @field_validator("organization")
+    @classmethod
+    def _has_uuid(cls, value: dict[str, Any]) -> dict[str, Any]:
+        uuid = value.get("uuid")
+        if not isinstance(uuid, str) or not 0 < len(uuid) <= 128 or not uuid.isprintable():
+            raise ValueError("organization.uuid must be a short string")
+        return value
+
+    @model_validator(mode="after")
+    def _usage_or_error(self) -> WireOrganization:
+        if (self.usage is None) == (self.error is None):
+            raise ValueError("each organization carries either usage or error")
+        return self
+
+
+class WirePost(_Envelope):
+    version: int = Field(ge=1, le=1)  # strict: a JSON true is not 1
+    account: dict[str, Any] | None = None
+    organizations: list[WireOrganization] = Field(default=[], max_length=MAX_ORGANIZATIONS)
+    error: WireError | None = None
+
+    @model_validator(mode="after")
+    def _error_or_organizations(self) -> WirePost:
+        if (self.error is None) == (not self.organizations):
+            raise ValueError("a post carries organizations or a whole-poll error")
+        return self
+
+
+class RejectedPost(ValueError):
+    """The post is not a version-1 snapshot post; the message names what is wrong."""
+
+
+def parse_post(body: bytes, received_at: datetime) -> FetchResult:
+    """The post as a :class:`FetchResult` with ``source="extension"``, or :class:`RejectedPost`.
+
+    ``received_at`` stamps every snapshot: the app's clock decides freshness, not the
+    browser's.
+    """
+    try:
+        post = WirePost.model_validate_json(body)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[:1]
+        where = ".".join(str(p) for p in first[0]["loc"]) if first else ""
+        what = first[0]["msg"] if first else "invalid"
+        raise RejectedPost(f"not a snapshot post ({where or 'body'}: {what})") from None
+    if post.error is not None:
+        return FetchResult(
+            source="extension", fetched_at=received_at, error=_error(post.error, received_at)
+        )
+    email, plans = _account(post.account)
+    snapshots = tuple(_snapshot(entry, email, plans, received_at) for entry in post.organizations)
+    return FetchResult(source="extension", fetched_at=received_at, snapshots=snapshots)
+
+
+def _error(error: WireError, now: datetime) -> FetchError:
+    kind = error.kind if error.kind in ERROR_KINDS else "unexpected"
+    retry_at = None
+    if kind == "rate_limited" and error.retry_after is not None:
+        retry_at = now + timedelta(seconds=min(error.retry_after, _MAX_RETRY))
+    return FetchError(kind=kind, message=MESSAGES[kind], retry_at=retry_at)
+
+
+def _text(value: object, limit: int = 200) -> str | None:
+    return value[:limit] if isinstance(value, str) and value else None
+
+
+def _account(raw: Mapping[str, Any] | None) -> tuple[str | None, dict[str, Membership]]:
+    """Email and plans from ``/api/account``, read as leniently as the app's own client."""
+    if raw is None:
+        return None, {}
+    plans: dict[str, Membership] = {}
+    memberships = raw.get("memberships")
+    for item in memberships if isinstance(memberships, list) else []:
+        org = item.get("organization") if isinstance(item, Mapping) else None
+        if isinstance(org, Mapping) and isinstance(org.get("uuid"), str):
+            try:
+                member = Membership.model_validate(org)
+            except ValidationError:
+                continue
+            plans[member.uuid] = member
+    return _text(raw.get("email_address"), 320), plans
+
+
+def _snapshot(
+    entry: WireOrganization,
+    email: str | None,
+    plans: Mapping[str, Membership],
+    received_at: datetime,
+) -> Snapshot:
+    org = entry.organization
+    uuid: str = org["uuid"]
+    plan = plans.get(uuid)
+    base: dict[str, object] = {
+        "source": "extension",
+        "org_uuid": uuid,
+        "org_name": _text(org.get("name")) or (plan.name if plan else None),
+        "account_email": email,
+        "plan": plan.rate_limit_tier if plan else None,
+        "fetched_at": received_at,
+    }
+    if entry.error is not None:
+        return Snapshot.model_validate({**base, "error": _error(entry.error, received_at)})
+    try:
+        report = parse_usage_report(entry.usage)
+    except UnexpectedResponse:
+        return Snapshot.model_validate(
+            {**base, "error": FetchError(kind="unexpected", message=MESSAGES["unexpected"])}
+        )
+    return Snapshot.model_validate(
+        {
+            **base,
+            "windows": report.windows,
+            "extra_usage": report.extra_usage,
+            "overage": _best_effort(OverageSpendLimit, entry.overage),
+            "subscription": _best_effort(SubscriptionDetails, entry.subscription),
+        }
+    )
+
+
+def _best_effort(model: type[Extra], raw: object) -> Extra | None:
+    """Extras never fail a snapshot, as in the app's own fetch."""
+    if not isinstance(raw, Mapping):
+        return None
+    try:
+        return model.model_validate(raw)
+    except ValidationError:
+        return None

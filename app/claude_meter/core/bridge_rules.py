@@ -1,0 +1,111 @@
+"""How the browser extension's snapshots and the app's own fetches share one meter.
+
+The extension reads claude.ai inside the browser (its cookies, its fingerprint: no Cloudflare
+check, no cookie decryption), so while it reports an organization the app need not read that
+organization itself. These rules are pure functions of snapshots, times and a flag, so the
+tray only has to call them:
+
+- :func:`covered_orgs`: the organizations the extension read *successfully* less than
+  :data:`BRIDGE_FRESH` ago. An error from the extension covers nothing: the app's own route
+  (another session, Claude Code) may still work for that organization.
+- :func:`own_fetch_needed`: the app skips its own poll when the extension covers every
+  organization it knows, except when the person asked for it ("Refresh now").
+- :func:`merge_bridge_result` / :func:`merge_own_result`: each source reports only what it
+  read, and :func:`claude_meter.core.meter.apply_result` replaces the whole list, so a result
+  is first completed with the other source's organizations. A failure of one route never
+  marks the other route's fresh numbers stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Final
+
+from claude_meter.core.models import FetchResult, Snapshot
+
+#: A bridge snapshot younger than this covers its organization.
+BRIDGE_FRESH: Final = timedelta(minutes=2)
+
+
+def covered_orgs(
+    bridge_seen: Mapping[str, datetime], now: datetime, fresh: timedelta = BRIDGE_FRESH
+) -> frozenset[str]:
+    """Organizations whose last good bridge snapshot (``org -> fetched_at``) is fresh.
+
+    A time in the future (a clock step backwards) counts as fresh only up to ``fresh`` ahead,
+    so a bad clock cannot silence the app's own fetch for long.
+    """
+    return frozenset(org for org, seen in bridge_seen.items() if abs(now - seen) < fresh)
+
+
+def good_bridge_orgs(result: FetchResult) -> dict[str, datetime]:
+    """``org -> fetched_at`` for the organizations a bridge result read without error."""
+    if result.error is not None:
+        return {}
+    return {
+        s.org_uuid: s.fetched_at
+        for s in result.snapshots
+        if s.org_uuid is not None and s.error is None
+    }
+
+
+def own_fetch_needed(
+    known_orgs: Iterable[str | None], covered: frozenset[str], forced: bool
+) -> bool:
+    """Whether the app reads claude.ai itself on this poll.
+
+    It does when asked to ("Refresh now"), when the extension covers nothing, and when the
+    app knows an organization the extension does not cover (the app cannot read one
+    organization alone: the organization list comes first).
+    """
+    if forced or not covered:
+        return True
+    return any(org is None or org not in covered for org in known_orgs)
+
+
+def merge_bridge_result(current: Sequence[Snapshot], incoming: FetchResult) -> FetchResult | None:
+    """The extension's result completed with the organizations it did not report.
+
+    A whole-poll failure of the extension (signed out in that browser) is shown only when the
+    meter has no numbers at all; otherwise it is dropped (None) rather than marking the app's
+    own good numbers stale.
+    """
+    if incoming.error is not None:
+        has_numbers = any(s.windows or s.extra_usage for s in current)
+        return None if has_numbers else incoming
+    reported = {s.org_uuid: s for s in incoming.snapshots}
+    merged = [reported.pop(s.org_uuid, s) for s in current]
+    merged.extend(s for s in incoming.snapshots if s.org_uuid in reported)
+    return incoming.model_copy(update={"snapshots": tuple(merged)})
+
+
+def merge_own_result(
+    current: Sequence[Snapshot], incoming: FetchResult, covered: frozenset[str]
+) -> FetchResult:
+    """The app's own result, where the extension's fresh snapshots win over failures.
+
+    For a covered organization the app's snapshot replaces the extension's only when it
+    succeeded; a covered organization the app did not list (another account in the browser)
+    stays. A whole-poll failure marks only the uncovered organizations.
+    """
+    if not covered:
+        return incoming
+    kept = {s.org_uuid: s for s in current if s.org_uuid in covered}
+    if incoming.error is not None:
+        uncovered = [
+            s.model_copy(update={"error": incoming.error})
+            for s in current
+            if s.org_uuid not in covered
+        ]
+        if not uncovered:
+            return incoming.model_copy(update={"snapshots": tuple(kept.values()), "error": None})
+        return incoming.model_copy(
+            update={"snapshots": (*kept.values(), *uncovered), "error": None}
+        )
+    merged: list[Snapshot] = []
+    for snapshot in incoming.snapshots:
+        bridge = kept.pop(snapshot.org_uuid, None) if snapshot.org_uuid in kept else None
+        merged.append(bridge if bridge is not None and snapshot.error is not None else snapshot)
+    merged.extend(kept.values())
+    return incoming.model_copy(update={"snapshots": tuple(merged)})

@@ -1,0 +1,227 @@
+"""The person's settings: one typed model with defaults and validation, stored as JSON.
+
+``settings.json`` lives in the platform config folder. It holds choices only: no cookie, no
+token, no pairing secret (those live in the OS keyring), and a validator refuses any text that
+looks like one, so a slip elsewhere cannot put a secret on disk. Keys from a newer version are
+ignored, so a downgrade keeps working.
+
+A file that is not JSON, or whose values fail validation, is renamed
+``settings.json.bad-<time>`` and the defaults are used: the app never stops over its settings,
+and the message saying so is returned by the one load that moved the file, so the person is
+told once.
+
+Two things are deliberately *not* here:
+
+- whether ClaudeMeter starts at login: the OS entry (LaunchAgent, ``Run`` value, XDG
+  autostart file) is the truth, so ``claude-meter autostart`` and the settings window always
+  agree (see :mod:`claude_meter.platform.autostart`);
+- the browser profile ``claude-meter login`` remembered, in ``sources.json``
+  (:mod:`claude_meter.sources.choice`); the ``browser`` source here is the tray's explicit
+  "read this profile only", like ``--browser``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from claude_meter.core import paths
+
+log = logging.getLogger("claude_meter.settings")
+
+FILE_NAME: Final = "settings.json"
+VERSION: Final = 1
+
+MIN_POLL_SECONDS: Final = 30
+MAX_POLL_SECONDS: Final = 30 * 60
+DEFAULT_POLL_SECONDS: Final = 60
+DEFAULT_BRIDGE_PORT: Final = 63762  # bridge.server.DEFAULT_PORT (a test keeps them equal)
+
+SourceKind = Literal["auto", "browser", "pasted", "claude-code", "extension"]
+IconStyle = Literal["number", "ring"]
+IconColour = Literal["colour", "monochrome"]
+PercentShown = Literal["used", "remaining"]
+
+SOURCE_LABELS: Final[dict[str, str]] = {
+    "auto": "Automatic (first that works)",
+    "browser": "A browser profile",
+    "pasted": "Pasted session",
+    "claude-code": "Claude Code's sign-in",
+    "extension": "Browser extension",
+}
+
+#: Text that must never reach the settings file (a session key, a token, a cookie header).
+_SECRET_LIKE = re.compile(r"sk-ant-|sessionKey|Bearer\s|cookie\s*:", re.IGNORECASE)
+
+
+class Settings(BaseModel):
+    """Every choice the person can make, with the defaults a first run uses."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    version: int = VERSION
+    source: SourceKind = "auto"
+    browser: str | None = Field(default=None, max_length=40)
+    profile: str | None = Field(default=None, max_length=200)
+    poll_seconds: int = Field(
+        default=DEFAULT_POLL_SECONDS, ge=MIN_POLL_SECONDS, le=MAX_POLL_SECONDS
+    )
+    thresholds: tuple[float, ...] = (80.0,)
+    #: Window keys left out of the icon's "worst" figure and of the popover. A hide list, so
+    #: a window the server adds later shows up until the person hides it.
+    icon_hidden: tuple[str, ...] = ()
+    popover_hidden: tuple[str, ...] = ()
+    icon_style: IconStyle = "number"
+    icon_colour: IconColour = "colour"
+    percent_shown: PercentShown = "used"
+    bridge_enabled: bool = False
+    bridge_port: int = Field(default=DEFAULT_BRIDGE_PORT, ge=1024, le=65535)
+
+    @field_validator("thresholds")
+    @classmethod
+    def _thresholds(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        """1 to 100, sorted, each once; at most five (more would be noise)."""
+        for threshold in value:
+            if not 1 <= threshold <= 100:
+                raise ValueError(f"a notification threshold must be 1 to 100, not {threshold:g}")
+        unique = tuple(sorted(set(value)))
+        if len(unique) > 5:
+            raise ValueError("at most five notification thresholds")
+        return unique
+
+    @field_validator("browser", "profile")
+    @classmethod
+    def _names(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if _SECRET_LIKE.search(value):
+            raise ValueError("this looks like a secret; secrets belong in the keyring")
+        return value.strip()
+
+    @field_validator("icon_hidden", "popover_hidden")
+    @classmethod
+    def _keys(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for key in value:
+            if not re.fullmatch(r"[a-z0-9_]{1,64}", key):
+                raise ValueError(f"{key!r} is not a usage window key")
+        return tuple(dict.fromkeys(value))
+
+    @property
+    def interval(self) -> timedelta:
+        return timedelta(seconds=self.poll_seconds)
+
+
+def parse_thresholds(text: str) -> tuple[float, ...]:
+    """``"80, 95 %"`` as typed in the settings window; :class:`ValueError` when not numbers."""
+    parts = [p for p in re.split(r"[\s,;%]+", text) if p]
+    try:
+        return tuple(float(p) for p in parts)
+    except ValueError:
+        raise ValueError("thresholds are whole percents separated by commas, e.g. 80, 95") from None
+
+
+def format_thresholds(thresholds: Sequence[float]) -> str:
+    return ", ".join(f"{t:g}" for t in thresholds)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The settings in force and, once, a message for the person (settings were reset)."""
+
+    settings: Settings
+    notice: str | None = None
+    backup: Path | None = None
+
+
+def settings_path() -> Path:
+    return paths.config_dir() / FILE_NAME
+
+
+def load_settings(path: Path | None = None, *, now: datetime | None = None) -> Loaded:
+    """The saved settings, or the defaults; never raises.
+
+    A missing file is a first run (defaults, no message). An unreadable or invalid one is
+    moved aside as ``settings.json.bad-<time>`` so the next start does not complain again,
+    and the returned notice says where it went.
+    """
+    path = path or settings_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Loaded(Settings())
+    except OSError as exc:
+        log.warning("cannot read %s: %s; using the defaults", path, exc.strerror or exc)
+        return Loaded(
+            Settings(), f"ClaudeMeter could not read its settings ({path}); using the defaults."
+        )
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        return Loaded(Settings.model_validate(data))
+    except (ValueError, ValidationError) as exc:  # UnicodeDecodeError is a ValueError
+        why = _why(exc)
+    backup = _move_aside(path, now or datetime.now(UTC))
+    where = f" The old file was kept as {backup}." if backup else ""
+    log.warning("settings file %s is unusable (%s); using the defaults", path, why)
+    return Loaded(
+        Settings(),
+        f"Your settings could not be read ({why}), so ClaudeMeter reset them to the defaults."
+        f"{where}",
+        backup,
+    )
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write atomically (a temporary file, then rename); :class:`OSError` when it cannot."""
+    path = path or settings_path()
+    text = json.dumps(settings.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+    if _SECRET_LIKE.search(text):  # the validators make this unreachable; belt and braces
+        raise ValueError("refusing to write something that looks like a secret to settings")
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the file"
+        return f"{where}: {first['msg']}"
+    if isinstance(exc, UnicodeDecodeError):
+        return "not text"
+    if isinstance(exc, json.JSONDecodeError):
+        return "not valid JSON"
+    return str(exc)
+
+
+def _move_aside(path: Path, now: datetime) -> Path | None:
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    backup = path.with_name(f"{path.name}.bad-{stamp}")
+    counter = 1
+    while backup.exists():
+        counter += 1
+        backup = path.with_name(f"{path.name}.bad-{stamp}-{counter}")
+    try:
+        path.rename(backup)
+    except OSError as exc:
+        log.warning("could not move %s aside: %s", path, exc.strerror or exc)
+        return None
+    return backup

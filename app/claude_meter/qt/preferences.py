@@ -1,0 +1,344 @@
+"""The settings in a running tray: the file, the settings and first-run windows, the source.
+
+:class:`Preferences` owns the current :class:`Settings` and everything that follows from them
+but is not drawing: which credentials a poll uses (:meth:`Preferences.fetch`, called on the
+fetch thread), saving, the autostart switch, pasting a session, the connection test, the
+demo, and the first-run window when the first poll finds no source at all. The tray
+(:class:`~claude_meter.qt.app.TrayApp`) only receives the settings it draws with.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+from claude_meter.core import paths
+from claude_meter.core.models import FetchResult
+from claude_meter.core.settings import Loaded, Settings, save_settings
+from claude_meter.core.usage import KNOWN_WINDOWS
+from claude_meter.platform.autostart import Autostart, launch_command
+from claude_meter.qt.first_run import FirstRunWindow
+from claude_meter.qt.settings_window import ProfileChoice, SettingsWindow
+
+if TYPE_CHECKING:
+    from claude_meter.qt.app import TrayApp
+
+log = logging.getLogger("claude_meter.preferences")
+
+SIGN_IN_URL = "https://claude.ai/login"
+DEFAULT_WINDOWS = ("five_hour", "seven_day", "seven_day_sonnet", "seven_day_opus")
+
+
+def fetch_for(settings: Settings, env: Mapping[str, str]) -> FetchResult:
+    """One poll with the credentials the settings name (see ``sources/selection.py``)."""
+    from claude_meter.cli.status import fetch_once
+
+    if settings.source == "browser" and settings.browser:
+        return fetch_once("web", env, browser=settings.browser, profile=settings.profile)
+    if settings.source == "claude-code":
+        return fetch_once("claude-code", env)
+    if settings.source == "pasted":
+        return fetch_once("web", env)
+    # "auto", and "extension" until the bridge feeds the tray directly.
+    return fetch_once("auto", env)
+
+
+def describe_result(result: FetchResult) -> tuple[bool, str]:
+    """What "Test connection" says: the account reached, or the error in the person's words."""
+    if result.error is not None:
+        return False, result.error.message
+    good = [s for s in result.snapshots if s.error is None]
+    if not good:
+        errors = [s.error.message for s in result.snapshots if s.error]
+        return False, errors[0] if errors else "claude.ai answered without any organization."
+    names = ", ".join(
+        " · ".join(p for p in (s.org_name, s.account_email) if p) or "your account" for s in good
+    )
+    return True, f"Connected: {names}."
+
+
+def profile_choices(env: Mapping[str, str]) -> list[ProfileChoice]:
+    """Every browser profile with a cookie file (names only), for the settings window."""
+    try:
+        from claude_meter.sources.browsers import discover_profiles
+        from claude_meter.sources.claude_code import default_home
+
+        profiles = discover_profiles(sys.platform, default_home(), env)
+    except Exception as exc:  # noqa: BLE001 - a profile scan must never stop the window
+        log.info("browser profiles could not be listed: %s", type(exc).__name__)
+        return []
+    return [ProfileChoice(p.browser.key, p.name, p.label) for p in profiles]
+
+
+class Preferences(QObject):
+    """Settings, their windows and their effects on one :class:`TrayApp`."""
+
+    _tested = Signal(bool, str)  # from the test thread to the GUI thread
+    pair_requested = Signal()  # the bridge, when there is one, opens its pairing window
+
+    def __init__(
+        self,
+        loaded: Loaded,
+        env: Mapping[str, str],
+        *,
+        autostart: Autostart,
+        settings_path: Path | None = None,
+        demo: bool = False,
+        profiles: Callable[[Mapping[str, str]], list[ProfileChoice]] = profile_choices,
+    ) -> None:
+        super().__init__()
+        self.settings = loaded.settings
+        self.notice = loaded.notice
+        self._env = dict(env)  # a pasted session with no keyring lives here, for this run only
+        self._autostart = autostart
+        self._path = settings_path
+        self._profiles = profiles
+        self.demo = demo
+        self._demo_env: dict[str, str] | None = None
+        self._demo_stop: Callable[[], None] | None = None
+        self.meter: TrayApp | None = None
+        self.settings_window: SettingsWindow | None = None
+        self.first_run: FirstRunWindow | None = None
+        self._first_poll_seen = False
+        self.pairing_available = False
+        self._tested.connect(self._on_tested, Qt.ConnectionType.QueuedConnection)
+
+    # -- the tray ---------------------------------------------------------------------------
+
+    def attach(self, meter: TrayApp) -> None:
+        self.meter = meter
+        meter.apply_settings(self.settings)
+        meter.settings_requested.connect(self.open_settings)
+        meter.worker.fetched.connect(self._on_first_result, Qt.ConnectionType.QueuedConnection)
+        if self.notice:
+            meter.popover.set_notice(self.notice)
+            meter.notifier.notify("ClaudeMeter settings were reset", self.notice)
+
+    def fetch(self) -> FetchResult:
+        """One poll with the current settings; runs on the fetch thread."""
+        demo_env = self._demo_env
+        if demo_env is not None:
+            from claude_meter.cli.status import fetch_once
+
+            return fetch_once("auto", demo_env, demo=True)
+        return fetch_for(self.settings, self._env)
+
+    def _on_first_result(self, result: FetchResult) -> None:
+        if self._first_poll_seen:
+            return
+        self._first_poll_seen = True
+        if result.error is not None and result.error.kind == "not_signed_in" and not self.demo:
+            log.info("no source of credentials found; showing the first-run window")
+            self.show_first_run(result.error.message)
+
+    # -- first run --------------------------------------------------------------------------
+
+    def show_first_run(self, detail: str | None = None) -> FirstRunWindow:
+        if self.first_run is None:
+            self.first_run = FirstRunWindow(detail)
+            self.first_run.chosen.connect(self._on_way_chosen)
+        else:
+            self.first_run.set_detail(detail)
+        self.first_run.show()
+        self.first_run.raise_()
+        self.first_run.activateWindow()
+        return self.first_run
+
+    def _on_way_chosen(self, way: str) -> None:
+        log.info("first run: %s", way)
+        if way == "browser":
+            QDesktopServices.openUrl(QUrl(SIGN_IN_URL))
+            return
+        if way == "check-again":
+            self._refresh()
+        elif way == "paste":
+            if self.paste_session():
+                self._close_first_run()
+        elif way == "claude-code":
+            self.change(self.settings.model_copy(update={"source": "claude-code"}))
+            self._close_first_run()
+        elif way == "extension":
+            self._close_first_run()
+            window = self.open_settings()
+            window.source.setCurrentIndex(window.source.findData("extension"))
+            window.bridge.setChecked(True)
+        elif way == "demo":
+            self.start_demo()
+            self._close_first_run()
+            if self.meter is not None:
+                self.meter.open_popover()
+
+    def _close_first_run(self) -> None:
+        if self.first_run is not None:
+            self.first_run.close()
+
+    def start_demo(self) -> None:
+        """Numbers from the built-in fake claude.ai for the rest of this run (not saved)."""
+        if self._demo_env is not None:
+            return
+        from claude_meter.fake import DEFAULT_SESSION_KEY, FakeClaude
+
+        server = FakeClaude("rising").start()
+        self._demo_stop = server.stop
+        self._demo_env = {
+            "CLAUDE_METER_BASE_URL": server.base_url,
+            "CLAUDE_METER_OAUTH_BASE_URL": server.base_url,
+            "CLAUDE_METER_COOKIE": f"sessionKey={DEFAULT_SESSION_KEY}",
+        }
+        self.demo = True
+        self._refresh()
+
+    def close(self) -> None:
+        for window in (self.settings_window, self.first_run):
+            if window is not None:
+                window.close()
+        if self._demo_stop is not None:
+            self._demo_stop()
+            self._demo_stop = None
+
+    # -- the settings window ----------------------------------------------------------------
+
+    def open_settings(self) -> SettingsWindow:
+        if self.settings_window is None or not self.settings_window.isVisible():
+            if self.settings_window is not None:
+                self.settings_window.deleteLater()
+            window = SettingsWindow(
+                self.settings,
+                autostart=self._autostart_on(),
+                windows=self._window_list(),
+                profiles=self._profiles(self._env),
+                pairing_available=self.pairing_available,
+            )
+            window.saved.connect(self._on_saved)
+            window.test_requested.connect(self.test_connection)
+            window.paste_requested.connect(self.paste_session)
+            window.pair_requested.connect(self.pair_requested)
+            self.settings_window = window
+        self.settings_window.show()
+        self.settings_window.raise_()
+        self.settings_window.activateWindow()
+        return self.settings_window
+
+    def _window_list(self) -> list[tuple[str, str]]:
+        """The windows the account has, then any the person hid; the common ones before any
+        poll."""
+        found: dict[str, str] = {}
+        if self.meter is not None:
+            for snapshot in self.meter.state.snapshots:
+                for window in snapshot.windows:
+                    found.setdefault(window.key, window.label)
+        if not found:
+            found = {key: KNOWN_WINDOWS[key] for key in DEFAULT_WINDOWS}
+        for key in (*self.settings.icon_hidden, *self.settings.popover_hidden):
+            found.setdefault(key, KNOWN_WINDOWS.get(key, key))
+        return list(found.items())
+
+    def _autostart_on(self) -> bool:
+        try:
+            return self._autostart.status().enabled
+        except OSError:
+            return False
+
+    def _on_saved(self, settings: Settings, autostart: bool) -> None:
+        window = self.settings_window
+        problems: list[str] = []
+        try:
+            if autostart != self._autostart_on():
+                if autostart:
+                    self._autostart.enable(launch_command())
+                else:
+                    self._autostart.disable()
+        except OSError as exc:
+            problems.append(f"Start at login could not be changed: {exc.strerror or exc}.")
+        if not self.change(settings):
+            problems.append(f"The settings could not be saved in {paths.config_dir()}.")
+        if window is not None:
+            if problems:
+                window.show_problem(" ".join(problems))
+            else:
+                window.close()
+
+    def change(self, settings: Settings) -> bool:
+        """Save and apply; False when the file could not be written (still applied)."""
+        source_changed = (settings.source, settings.browser, settings.profile) != (
+            self.settings.source,
+            self.settings.browser,
+            self.settings.profile,
+        )
+        self.settings = settings
+        if self.meter is not None:
+            self.meter.apply_settings(settings)
+        if source_changed:
+            self._refresh()
+        try:
+            save_settings(settings, self._path)
+        except (OSError, ValueError) as exc:
+            log.warning("could not save the settings: %s", exc)
+            return False
+        log.info("settings saved")
+        return True
+
+    def _refresh(self) -> None:
+        if self.meter is not None:
+            self.meter.refresh()
+
+    # -- connecting -------------------------------------------------------------------------
+
+    def paste_session(self) -> bool:
+        """Ask for a pasted session, keep it in the keyring (or this run's memory)."""
+        from claude_meter.sources.cookies import COOKIE_ENV, InvalidCookie, SessionCookies
+        from claude_meter.sources.keyring_store import SessionStore
+
+        parent = self.settings_window if self.settings_window is not None else self.first_run
+        text, ok = QInputDialog.getText(
+            parent,
+            "Paste your claude.ai session",
+            "The Cookie header of a claude.ai request, or the sessionKey value:",
+            QLineEdit.EchoMode.Password,
+        )
+        if not ok or not text.strip():
+            return False
+        try:
+            cookies = SessionCookies.parse(text)
+        except InvalidCookie as exc:
+            self._tell(False, f"That is not a claude.ai session: {exc}.")
+            return False
+        saved = SessionStore().save(cookies)
+        if not saved.persisted:
+            # No keyring: this run only, in memory. Never a file.
+            self._env[COOKIE_ENV] = text.strip()
+        self.change(self.settings.model_copy(update={"source": "pasted"}))
+        self._tell(True, "Session stored in the keyring." if saved.persisted else saved.message)
+        return True
+
+    def _tell(self, ok: bool, text: str | None) -> None:
+        if self.settings_window is not None and self.settings_window.isVisible():
+            self.settings_window.show_test_result(ok, text or "")
+        elif self.first_run is not None and self.first_run.isVisible():
+            self.first_run.set_detail(text)
+
+    def test_connection(self, settings: Settings) -> None:
+        """Poll once with ``settings`` on a short-lived thread; the answer comes back queued."""
+        env = dict(self._env)
+
+        def run() -> None:
+            try:
+                ok, text = describe_result(fetch_for(settings, env))
+            except Exception as exc:
+                log.exception("connection test failed")
+                ok, text = False, f"The test failed unexpectedly ({type(exc).__name__})."
+            self._tested.emit(ok, text)
+
+        threading.Thread(target=run, name="claude-meter-test", daemon=True).start()
+
+    def _on_tested(self, ok: bool, text: str) -> None:
+        if self.settings_window is not None:
+            self.settings_window.show_test_result(ok, text)

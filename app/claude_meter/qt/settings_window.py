@@ -1,0 +1,360 @@
+"""The settings window: edits a :class:`~claude_meter.core.settings.Settings`, nothing more.
+
+It validates through the model (so the window and the file can never disagree on what is
+allowed) and says what is wrong next to the buttons instead of a modal error. Anything that
+needs the network, the keyring or the bridge is asked for through a signal, and the answer
+comes back through :meth:`SettingsWindow.show_test_result`, so the window never blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from pydantic import ValidationError
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from claude_meter.core.settings import (
+    MAX_POLL_SECONDS,
+    MIN_POLL_SECONDS,
+    SOURCE_LABELS,
+    Settings,
+    format_thresholds,
+    parse_thresholds,
+)
+
+HINT_STYLE = "color: palette(placeholder-text); font-size: 11px;"
+
+
+@dataclass(frozen=True)
+class ProfileChoice:
+    """A browser profile offered for the ``browser`` source (names only, never a cookie)."""
+
+    browser: str
+    profile: str
+    label: str
+
+
+def _profile_key(browser: str, profile: str | None) -> str:
+    """A combo box item's data: Qt would turn a tuple into a list and never find it again."""
+    return f"{browser}\n{profile or ''}"
+
+
+def _left(widget: QWidget) -> QHBoxLayout:
+    """A field that keeps its own width instead of stretching across the form."""
+    row = QHBoxLayout()
+    row.addWidget(widget)
+    row.addStretch(1)
+    return row
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet(HINT_STYLE)
+    return label
+
+
+class SettingsWindow(QDialog):
+    """Non-modal; ``saved`` carries the validated settings and the autostart choice."""
+
+    saved = Signal(object, bool)  # Settings, start at login
+    test_requested = Signal(object)  # Settings: test this source
+    paste_requested = Signal()
+    pair_requested = Signal()
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        autostart: bool,
+        windows: Sequence[tuple[str, str]],
+        profiles: Sequence[ProfileChoice] = (),
+        pairing_available: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("ClaudeMeter Settings")
+        self.setObjectName("settings")
+        self.setModal(False)
+        self.setMinimumWidth(500)
+        self._settings = settings
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(16, 14, 16, 12)
+        outer.setSpacing(10)
+        outer.addWidget(self._connection_box(settings, profiles))
+        outer.addWidget(self._updates_box(settings))
+        outer.addWidget(self._display_box(settings, windows))
+        outer.addWidget(self._startup_box(settings, autostart, pairing_available))
+        self.problem = QLabel()
+        self.problem.setObjectName("problem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #d93a30;")
+        self.problem.setVisible(False)
+        outer.addWidget(self.problem)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.close)
+        outer.addWidget(self.buttons)
+        self._on_source_changed()
+
+    # -- sections ---------------------------------------------------------------------------
+
+    def _connection_box(self, settings: Settings, profiles: Sequence[ProfileChoice]) -> QGroupBox:
+        box = QGroupBox("Connection")
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.source = QComboBox()
+        for key, label in SOURCE_LABELS.items():
+            self.source.addItem(label, key)
+        self.source.setCurrentIndex(max(0, self.source.findData(settings.source)))
+        self.source.currentIndexChanged.connect(self._on_source_changed)
+        form.addRow("Read usage from", self.source)
+
+        self.profile = QComboBox()
+        for choice in profiles:
+            self.profile.addItem(choice.label, _profile_key(choice.browser, choice.profile))
+        saved = _profile_key(settings.browser or "", settings.profile)
+        if settings.browser and self.profile.findData(saved) < 0:
+            missing = f"{settings.browser} ({settings.profile or 'any profile'}) – not found"
+            self.profile.addItem(missing, saved)
+        self.profile.setCurrentIndex(max(0, self.profile.findData(saved)))
+        self.profile_label = QLabel("Browser profile")
+        form.addRow(self.profile_label, self.profile)
+
+        self.paste = QPushButton("Paste session…")
+        self.paste.setToolTip("The Cookie header or the sessionKey value; kept in the keyring")
+        self.paste.clicked.connect(self.paste_requested.emit)
+        self.test = QPushButton("Test connection")
+        self.test.clicked.connect(self._test)
+        actions = QHBoxLayout()
+        actions.addWidget(self.test)
+        actions.addWidget(self.paste)
+        actions.addStretch(1)
+        form.addRow("", actions)
+        self.test_result = QLabel()
+        self.test_result.setObjectName("test_result")
+        self.test_result.setWordWrap(True)
+        self.test_result.setVisible(False)
+        form.addRow("", self.test_result)
+        self.source_hint = _hint("")
+        form.addRow("", self.source_hint)
+        return box
+
+    def _updates_box(self, settings: Settings) -> QGroupBox:
+        box = QGroupBox("Updates and notifications")
+        form = QFormLayout(box)
+        self.poll = QSpinBox()
+        self.poll.setRange(MIN_POLL_SECONDS, MAX_POLL_SECONDS)
+        self.poll.setSingleStep(30)
+        self.poll.setSuffix(" s")
+        self.poll.setValue(settings.poll_seconds)
+        self.poll.setMinimumWidth(110)
+        self.poll.setToolTip("30 seconds to 30 minutes; Claude Code's sign-in is read every 3 min")
+        form.addRow("Check every", _left(self.poll))
+        self.thresholds = QLineEdit(format_thresholds(settings.thresholds))
+        self.thresholds.setPlaceholderText("e.g. 80, 95 (empty: no notifications)")
+        self.thresholds.setMaximumWidth(260)
+        form.addRow("Notify at (%)", self.thresholds)
+        return box
+
+    def _display_box(self, settings: Settings, windows: Sequence[tuple[str, str]]) -> QGroupBox:
+        box = QGroupBox("Display")
+        form = QFormLayout(box)
+        self.icon_style = QComboBox()
+        self.icon_style.addItem("Number", "number")
+        self.icon_style.addItem("Ring", "ring")
+        self.icon_style.setCurrentIndex(self.icon_style.findData(settings.icon_style))
+        self.icon_colour = QComboBox()
+        self.icon_colour.addItem("Colour", "colour")
+        self.icon_colour.addItem("Monochrome (follows the menu bar)", "monochrome")
+        self.icon_colour.setCurrentIndex(self.icon_colour.findData(settings.icon_colour))
+        icon_row = QHBoxLayout()
+        icon_row.addWidget(self.icon_style)
+        icon_row.addWidget(self.icon_colour, 1)
+        form.addRow("Tray icon", icon_row)
+        self.percent_shown = QComboBox()
+        self.percent_shown.addItem("Used", "used")
+        self.percent_shown.addItem("Remaining", "remaining")
+        self.percent_shown.setCurrentIndex(self.percent_shown.findData(settings.percent_shown))
+        form.addRow("Show percent", _left(self.percent_shown))
+
+        table = QWidget()
+        grid = QGridLayout(table)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(18)
+        grid.setVerticalSpacing(6)
+        grid.addWidget(QLabel("<b>Window</b>"), 0, 0)
+        grid.addWidget(QLabel("<b>Icon</b>"), 0, 1, Qt.AlignmentFlag.AlignHCenter)
+        grid.addWidget(QLabel("<b>Popover</b>"), 0, 2, Qt.AlignmentFlag.AlignHCenter)
+        self.window_boxes: dict[str, tuple[QCheckBox, QCheckBox]] = {}
+        for row, (key, label) in enumerate(windows, start=1):
+            in_icon, in_popover = QCheckBox(), QCheckBox()
+            in_icon.setChecked(key not in settings.icon_hidden)
+            in_popover.setChecked(key not in settings.popover_hidden)
+            in_icon.setAccessibleName(f"{label} in the icon")
+            in_popover.setAccessibleName(f"{label} in the popover")
+            grid.addWidget(QLabel(label), row, 0)
+            grid.addWidget(in_icon, row, 1, Qt.AlignmentFlag.AlignHCenter)
+            grid.addWidget(in_popover, row, 2, Qt.AlignmentFlag.AlignHCenter)
+            self.window_boxes[key] = (in_icon, in_popover)
+        grid.setColumnStretch(0, 1)
+        table.setMinimumHeight(grid.sizeHint().height())
+        form.addRow("Windows", table)
+        return box
+
+    def _startup_box(
+        self, settings: Settings, autostart: bool, pairing_available: bool
+    ) -> QGroupBox:
+        box = QGroupBox("Start and browser extension")
+        form = QFormLayout(box)
+        self.autostart = QCheckBox("Start ClaudeMeter when I log in")
+        self.autostart.setChecked(autostart)
+        form.addRow("", self.autostart)
+        self.bridge = QCheckBox("Accept numbers from the browser extension")
+        self.bridge.setChecked(settings.bridge_enabled)
+        form.addRow("", self.bridge)
+        self.port = QSpinBox()
+        self.port.setRange(1024, 65535)
+        self.port.setValue(settings.bridge_port)
+        self.port.setToolTip("Port on 127.0.0.1 the extension sends to")
+        self.pair = QPushButton("Pair extension…")
+        self.pair.clicked.connect(self.pair_requested.emit)
+        self.pair.setEnabled(pairing_available)
+        if not pairing_available:
+            self.pair.setToolTip("Turn the bridge on and save first")
+        port_row = QHBoxLayout()
+        port_row.addWidget(self.port)
+        port_row.addWidget(self.pair)
+        port_row.addStretch(1)
+        form.addRow("Bridge port", port_row)
+        self.bridge.toggled.connect(self._on_bridge_toggled)
+        self._on_bridge_toggled(self.bridge.isChecked())
+        return box
+
+    # -- behaviour --------------------------------------------------------------------------
+
+    _SOURCE_HINTS: ClassVar[dict[str, str]] = {
+        "auto": "Tries, in order: CLAUDE_METER_COOKIE, the stored session, every browser "
+        "profile, then Claude Code's sign-in.",
+        "browser": "Only this profile is read. Sign in to claude.ai in it first.",
+        "pasted": "Copy the Cookie header of any claude.ai request (developer tools, "
+        "Network tab), or just the sessionKey value. It is kept in the OS keyring.",
+        "claude-code": "Read-only: ClaudeMeter never refreshes Claude Code's token. "
+        "When it expires, run `claude` once.",
+        "extension": "The extension sends the numbers from your signed-in claude.ai tab. "
+        "Turn the bridge on below and pair the extension.",
+    }
+
+    def _on_source_changed(self) -> None:
+        source = self.source.currentData()
+        browser = source == "browser"
+        self.profile.setVisible(browser)
+        self.profile_label.setVisible(browser)
+        self.paste.setVisible(source == "pasted")
+        self.source_hint.setText(self._SOURCE_HINTS.get(source, ""))
+        self.test_result.setVisible(False)
+        self._fit()
+
+    def _on_bridge_toggled(self, on: bool) -> None:
+        self.port.setEnabled(on)
+
+    def values(self) -> Settings:
+        """The settings as edited; :class:`ValueError` (or ValidationError) when not valid."""
+        browser, profile = None, None
+        if self.source.currentData() == "browser":
+            data = self.profile.currentData()
+            if data is None:
+                raise ValueError("No browser profile was found to read; sign in to claude.ai")
+            browser, _, profile = str(data).partition("\n")
+        return Settings(
+            source=self.source.currentData(),
+            browser=browser,
+            profile=profile or None,
+            poll_seconds=self.poll.value(),
+            thresholds=parse_thresholds(self.thresholds.text()),
+            icon_hidden=tuple(
+                k for k, (icon, _) in self.window_boxes.items() if not icon.isChecked()
+            ),
+            popover_hidden=tuple(
+                k for k, (_, pop) in self.window_boxes.items() if not pop.isChecked()
+            ),
+            icon_style=self.icon_style.currentData(),
+            icon_colour=self.icon_colour.currentData(),
+            percent_shown=self.percent_shown.currentData(),
+            bridge_enabled=self.bridge.isChecked(),
+            bridge_port=self.port.value(),
+        )
+
+    def _checked(self) -> Settings | None:
+        try:
+            settings = self.values()
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            self.show_problem(str(first["msg"]).removeprefix("Value error, "))
+            return None
+        except ValueError as exc:
+            self.show_problem(str(exc))
+            return None
+        self.show_problem(None)
+        return settings
+
+    def show_problem(self, text: str | None) -> None:
+        self.problem.setText(text or "")
+        self.problem.setVisible(bool(text))
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow with lines that appear (a test result, a problem) so nothing is clipped."""
+        layout = self.layout()
+        if layout is not None and self.isVisible():
+            layout.activate()
+            self.resize(self.width(), max(self.height(), self.sizeHint().height()))
+
+    def save(self) -> None:
+        settings = self._checked()
+        if settings is None:
+            return
+        self._settings = settings
+        self.saved.emit(settings, self.autostart.isChecked())
+
+    def _test(self) -> None:
+        settings = self._checked()
+        if settings is None:
+            return
+        self.test.setEnabled(False)
+        self.test_result.setText("Testing…")
+        self.test_result.setStyleSheet("")
+        self.test_result.setVisible(True)
+        self.test_requested.emit(settings)
+
+    def show_test_result(self, ok: bool, text: str) -> None:
+        self.test.setEnabled(True)
+        self.test_result.setText(("✓ " if ok else "✗ ") + text)
+        self.test_result.setStyleSheet(f"color: {'#2e7d32' if ok else '#d93a30'};")
+        self.test_result.setVisible(True)
+        self._fit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.show_problem(None)
+        super().closeEvent(event)

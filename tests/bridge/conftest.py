@@ -1,0 +1,23 @@
+"""The bridge on an ephemeral port, with a hand-moved clock and a list of accepted results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from claude_meter.bridge import BridgeServer, Pairing
+from claude_meter.core.models import FetchResult
+from tests.bridge.support import Bridge, Clock
+
+
+@pytest.fixture
+def bridge() -> Iterator[Bridge]:
+    clock = Clock()
+    pairing = Pairing(clock=clock)
+    results: list[FetchResult] = []
+    server = BridgeServer(pairing, results.append, port=0, clock=clock).start()
+    try:
+        yield Bridge(server, pairing, clock, results)
+    finally:
+        server.stop()

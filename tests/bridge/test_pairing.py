@@ -1,0 +1,70 @@
+"""Pairing tokens: kept in the keyring across runs, bound to their origin, forgettable."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from claude_meter.bridge import Pairing
+from claude_meter.bridge.pairing import MAX_PAIRED
+from claude_meter.sources.keyring_store import BRIDGE_ENTRY, SERVICE, SessionStore
+from tests.bridge.support import EXTENSION, FIREFOX, Clock
+from tests.sources.memory_keyring import MemoryKeyring
+
+
+def test_tokens_survive_a_restart_in_the_keyring_and_can_be_forgotten() -> None:
+    backend = MemoryKeyring()
+    clock = Clock()
+    first = Pairing(SessionStore(backend), clock=clock)
+    first.open_window()
+    token = first.pair(EXTENSION)
+    assert token is not None
+    assert list(backend.items) == [(SERVICE, BRIDGE_ENTRY)]
+    again = Pairing(SessionStore(backend), clock=clock)  # the next run of the app
+    assert again.check(token.reveal(), EXTENSION) == "ok"
+    assert again.check(token.reveal(), FIREFOX) == "other_origin"
+    assert again.check(token.reveal() + "x", EXTENSION) == "unknown"
+    assert again.forget() == 1
+    assert backend.items == {}
+    assert Pairing(SessionStore(backend), clock=clock).check(token.reveal(), EXTENSION) == (
+        "unknown"
+    )
+
+
+def test_without_a_keyring_tokens_live_for_this_run_and_it_is_said() -> None:
+    pairing = Pairing(SessionStore(), clock=Clock())  # the test keyring is the "fail" backend
+    pairing.open_window()
+    token = pairing.pair(EXTENSION)
+    assert token is not None
+    assert pairing.check(token.reveal(), EXTENSION) == "ok"
+    assert pairing.problem is not None
+    assert "this run only" in pairing.problem
+
+
+def test_the_window_lasts_two_minutes() -> None:
+    clock = Clock()
+    pairing = Pairing(clock=clock)
+    assert pairing.pair(EXTENSION) is None
+    pairing.open_window()
+    clock.advance(timedelta(seconds=119))
+    assert pairing.pair(EXTENSION) is not None
+    clock.advance(timedelta(seconds=1))
+    assert pairing.pair(EXTENSION) is None
+    assert not pairing.window_open()
+
+
+def test_the_oldest_pairing_gives_way_past_the_cap() -> None:
+    pairing = Pairing(clock=Clock())
+    pairing.open_window()
+    tokens = [pairing.pair(EXTENSION) for _ in range(MAX_PAIRED + 1)]
+    assert len(pairing.paired()) == MAX_PAIRED
+    first, last = tokens[0], tokens[-1]
+    assert first is not None
+    assert last is not None
+    assert pairing.check(first.reveal(), EXTENSION) == "unknown"
+    assert pairing.check(last.reveal(), EXTENSION) == "ok"
+
+
+def test_an_unreadable_keyring_entry_is_ignored() -> None:
+    backend = MemoryKeyring()
+    backend.items[(SERVICE, BRIDGE_ENTRY)] = "not json"
+    assert Pairing(SessionStore(backend)).paired() == ()

@@ -1,0 +1,87 @@
+"""The extension's post becomes the same snapshots as the app's own fetch."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from claude_meter.bridge.wire import MAX_ORGANIZATIONS, MESSAGES, RejectedPost, parse_post
+from claude_meter.core.usage import parse_usage_report
+from claude_meter.fake import scenarios as sc
+from tests.bridge.support import good_post
+from tests.conftest import NOW
+
+
+def body(payload: object) -> bytes:
+    return json.dumps(payload).encode()
+
+
+def test_a_post_is_parsed_by_the_apps_own_parser() -> None:
+    result = parse_post(body(good_post()), NOW)
+    assert result.source == "extension"
+    assert result.fetched_at == NOW
+    (snapshot,) = result.snapshots
+    expected = parse_usage_report(sc.usage_json("normal", sc.PERSONAL, NOW, 0.0))
+    assert snapshot.windows == expected.windows
+    assert snapshot.extra_usage == expected.extra_usage
+    assert snapshot.org_uuid == sc.PERSONAL.uuid
+    assert snapshot.account_email == sc.EMAIL
+    assert snapshot.plan == sc.PERSONAL.rate_limit_tier
+    assert snapshot.overage is not None
+    assert snapshot.fetched_at == NOW
+
+
+def test_each_organization_keeps_its_own_error() -> None:
+    payload = good_post()
+    team = {"organization": sc.org_json(sc.TEAM), "error": {"kind": "session_expired"}}
+    odd = {"organization": {"uuid": "x-1"}, "usage": {"five_hour": "changed"}}
+    limited = {
+        "organization": {"uuid": "x-2"},
+        "error": {"kind": "rate_limited", "status": 429, "retry_after": 120},
+    }
+    novel = {"organization": {"uuid": "x-3"}, "error": {"kind": "brand_new_kind"}}
+    payload["organizations"] = [*payload["organizations"], team, odd, limited, novel]  # type: ignore[misc]
+    result = parse_post(body(payload), NOW)
+    kinds = [s.error.kind if s.error else None for s in result.snapshots]
+    assert kinds == [None, "session_expired", "unexpected", "rate_limited", "unexpected"]
+    assert result.snapshots[1].error is not None
+    assert result.snapshots[1].error.message == MESSAGES["session_expired"]
+    assert result.snapshots[3].error is not None
+    assert result.snapshots[3].error.retry_at == NOW + timedelta(seconds=120)
+
+
+def test_a_whole_poll_error() -> None:
+    result = parse_post(body({"version": 1, "error": {"kind": "not_signed_in"}}), NOW)
+    assert result.snapshots == ()
+    assert result.error is not None
+    assert result.error.kind == "not_signed_in"
+
+
+def test_a_newer_extension_may_add_keys() -> None:
+    payload = {**good_post(), "browser": "Vivaldi", "schema_hint": [1, 2]}
+    assert len(parse_post(body(payload), NOW).snapshots) == 1
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"version": 1, "organizations": [], "error": None},
+        {"version": 1, "error": {"kind": "network"}, "organizations": [
+            {"organization": {"uuid": "o"}, "usage": {}}]},
+        {"version": 1, "organizations": [{"organization": {"uuid": ""}, "usage": {}}]},
+        {"version": 1, "organizations": [{"organization": {"uuid": "u" * 200}, "usage": {}}]},
+        {"version": 1, "organizations": [{"organization": {"uuid": 7}, "usage": {}}]},
+        {"version": 1, "organizations": [
+            {"organization": {"uuid": "o"}, "usage": {}, "error": {"kind": "network"}}]},
+        {"version": 1, "organizations": [{"organization": {"uuid": "o"}, "usage": {}}]
+            * (MAX_ORGANIZATIONS + 1)},
+        {"version": 1, "error": {"kind": ""}},
+        {"version": 1, "error": {"kind": "network", "retry_after": -1}},
+        {"version": "1", "error": {"kind": "network"}},
+    ],
+)  # fmt: skip
+def test_envelopes_the_models_reject(payload: object) -> None:
+    with pytest.raises(RejectedPost):
+        parse_post(body(payload), NOW)

@@ -1,0 +1,135 @@
+"""The bridge in the tray: extension snapshots join the app's own polls on the GUI thread."""
+
+from __future__ import annotations
+
+import gc
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from claude_meter.bridge import Pairing
+from claude_meter.core.models import FetchError, FetchResult, Snapshot
+from claude_meter.fake import scenarios as sc
+from claude_meter.qt.app import TrayApp
+from claude_meter.qt.bridge_link import PAIR_ACTION, BridgeLink
+from tests.bridge.support import EXTENSION, Bridge, Clock, good_post
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_gui_thread() -> Iterator[None]:
+    """Collect this test's Qt objects here: collected later on a fetch thread, Qt can crash."""
+    yield
+    gc.collect()
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def notify(self, title: str, body: str) -> bool:
+        self.sent.append((title, body))
+        return True
+
+
+class OwnFetch:
+    """The app's own route: claude.ai sends a Cloudflare check for the personal org."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> FetchResult:
+        with self._lock:
+            self.calls += 1
+        now = datetime.now(UTC)
+        error = FetchError(kind="cloudflare", message="browser check")
+        snapshot = Snapshot(source="web", org_uuid=sc.PERSONAL.uuid, fetched_at=now, error=error)
+        return FetchResult(source="web", fetched_at=now, snapshots=(snapshot,))
+
+
+def make(qtbot: QtBot, tmp_path: Path, port: int = 0) -> tuple[TrayApp, BridgeLink, OwnFetch]:
+    link = BridgeLink(Pairing(clock=lambda: datetime.now(UTC)), port=port)
+    own = OwnFetch()
+    meter = TrayApp(
+        link.guard(own),
+        interval=timedelta(milliseconds=50),
+        floor=timedelta(milliseconds=10),
+        state_path=tmp_path / "state.json",
+        notifier=Recorder(),
+        tray_wait=30.0,
+    )
+    link.attach(meter)
+    meter.start()
+    return meter, link, own
+
+
+def test_extension_numbers_win_and_the_own_fetch_pauses_until_refresh_now(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    meter, link, own = make(qtbot, tmp_path)
+    try:
+        qtbot.waitUntil(lambda: own.calls >= 2, timeout=5000)
+        assert meter.state.snapshots[0].error is not None  # the Cloudflare check, nothing else
+        client = Bridge(link.server, link.pairing, Clock())
+        link.open_pairing()
+        token = client.pair(EXTENSION)
+        assert client.post(good_post(), token).status == 200
+        qtbot.waitUntil(
+            lambda: bool(meter.state.snapshots) and meter.state.snapshots[0].source == "extension",
+            timeout=5000,
+        )
+        (snapshot,) = meter.state.snapshots
+        assert snapshot.windows[0].percent == 37.0
+        assert not snapshot.stale
+        assert meter.current_indicator().text == "64"
+        calls = own.calls
+        qtbot.wait(400)  # about eight poll intervals: the covered org is not fetched again
+        assert own.calls <= calls + 1  # at most the poll that was already in flight
+        assert meter.state.snapshots[0].source == "extension"  # the failure did not replace it
+        settled = own.calls
+        meter.refresh()  # "Refresh now" reads claude.ai itself, once
+        qtbot.waitUntil(lambda: own.calls > settled, timeout=5000)
+        assert meter.state.snapshots[0].source == "extension"  # its error kept the numbers
+        assert any(title == "Browser extension paired" for title, _ in meter.notifier.sent)  # type: ignore[attr-defined]
+    finally:
+        meter.stop()
+        link.stop()
+        link.meter = None
+
+
+def test_the_menu_opens_the_pairing_window(qtbot: QtBot, tmp_path: Path) -> None:
+    meter, link, own = make(qtbot, tmp_path)
+    try:
+        # Stopping a TrayApp before its worker's first poll can crash Qt (seen once in a full
+        # run); wait for the worker to be up, as the other tray tests do.
+        qtbot.waitUntil(lambda: own.calls >= 1, timeout=5000)
+        action = next(a for a in meter.menu.actions() if a.text() == PAIR_ACTION)
+        assert not link.pairing.window_open()
+        action.trigger()
+        assert link.pairing.window_open()
+    finally:
+        meter.stop()
+        link.stop()
+        link.meter = None
+
+
+def test_a_taken_port_is_shown_not_fatal(qtbot: QtBot, tmp_path: Path) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        meter, link, own = make(qtbot, tmp_path, port=port)
+        try:
+            assert link.problem is not None
+            assert f"Port {port}" in link.problem
+            assert meter.popover.notice.text() == link.problem
+            qtbot.waitUntil(lambda: own.calls >= 2, timeout=5000)  # the app still polls
+        finally:
+            meter.stop()
+            link.stop()
+            link.meter = None

@@ -1,0 +1,175 @@
+"""The first-run window, and the tray showing it when the first poll finds no source."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from claude_meter.core.models import FetchError, FetchResult, Snapshot, UsageWindow
+from claude_meter.core.settings import Loaded, Settings, load_settings
+from claude_meter.platform.autostart.linux import XdgAutostart
+from claude_meter.qt.app import TrayApp
+from claude_meter.qt.first_run import WAYS, FirstRunWindow
+from claude_meter.qt.preferences import Preferences, describe_result
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def notify(self, title: str, body: str) -> bool:
+        self.sent.append((title, body))
+        return True
+
+
+def no_source() -> FetchResult:
+    return FetchResult(
+        source="web",
+        fetched_at=datetime.now(UTC),
+        error=FetchError(kind="not_signed_in", message="No claude.ai session was found."),
+    )
+
+
+def numbers(percent: float = 40.0) -> FetchResult:
+    now = datetime.now(UTC)
+    windows = (
+        UsageWindow(key="five_hour", label="Session (5h)", percent=percent, resets_at=now),
+        UsageWindow(key="seven_day", label="Weekly · all models", percent=90.0, resets_at=now),
+    )
+    snapshot = Snapshot(
+        source="web",
+        org_uuid="o",
+        org_name="Personal",
+        account_email="me@example.com",
+        fetched_at=now,
+        windows=windows,
+    )
+    return FetchResult(source="web", fetched_at=now, snapshots=(snapshot,))
+
+
+def test_every_way_has_a_button(qtbot: QtBot) -> None:
+    made = FirstRunWindow("looked in Chrome and Firefox")
+    qtbot.addWidget(made)
+    assert set(made.buttons) == {key for key, *_ in WAYS} | {"demo", "check-again"}
+    for key, button in made.buttons.items():
+        with qtbot.waitSignal(made.chosen) as blocker:
+            button.click()
+        assert blocker.args == [key]
+    assert made.detail.text() == "looked in Chrome and Firefox"
+
+
+def tray(qtbot: QtBot, tmp_path: Path, prefs: Preferences, fetch: object) -> TrayApp:
+    app = TrayApp(
+        fetch,  # type: ignore[arg-type]
+        interval=timedelta(milliseconds=50),
+        floor=timedelta(milliseconds=10),
+        state_path=tmp_path / "state.json",
+        notifier=Recorder(),
+        tray_wait=30.0,
+    )
+    app.interval_fixed = True
+    prefs.attach(app)
+    app.start()
+    return app
+
+
+def prefs_for(tmp_path: Path, loaded: Loaded | None = None) -> Preferences:
+    return Preferences(
+        loaded or Loaded(Settings()),
+        {},
+        autostart=XdgAutostart(tmp_path / "autostart"),
+        settings_path=tmp_path / "settings.json",
+        profiles=lambda env: [],
+    )
+
+
+def test_no_source_shows_the_first_run_window_then_the_demo(qtbot: QtBot, tmp_path: Path) -> None:
+    prefs = prefs_for(tmp_path)
+    app = tray(qtbot, tmp_path, prefs, lambda: prefs.fetch() if prefs.demo else no_source())
+    opened: list[bool] = []
+    app.open_popover = lambda: opened.append(True)  # type: ignore[method-assign]
+    try:
+        qtbot.waitUntil(lambda: prefs.first_run is not None and prefs.first_run.isVisible())
+        assert prefs.first_run is not None
+        assert "No claude.ai session" in prefs.first_run.detail.text()
+        prefs.first_run.buttons["demo"].click()
+        assert not prefs.first_run.isVisible()
+        qtbot.waitUntil(lambda: app.state.has_numbers, timeout=10000)
+        assert opened == [True]  # the demo's numbers are shown at once
+    finally:
+        app.stop()
+        prefs.close()
+
+
+def test_numbers_at_first_poll_show_no_first_run(qtbot: QtBot, tmp_path: Path) -> None:
+    prefs = prefs_for(tmp_path)
+    app = tray(qtbot, tmp_path, prefs, numbers)
+    qtbot.waitUntil(lambda: app.state.has_numbers)
+    app.stop()
+    assert prefs.first_run is None
+
+
+def test_display_settings_reach_icon_and_popover(qtbot: QtBot, tmp_path: Path) -> None:
+    prefs = prefs_for(tmp_path)
+    app = tray(qtbot, tmp_path, prefs, numbers)
+    qtbot.waitUntil(lambda: app.state.has_numbers)
+    assert app.current_indicator().text == "90"  # the weekly window is the worst
+    prefs.change(
+        Settings(
+            icon_hidden=("seven_day",),
+            popover_hidden=("five_hour",),
+            percent_shown="remaining",
+            icon_style="ring",
+            thresholds=(50,),
+            poll_seconds=600,
+        )
+    )
+    shown = app.current_indicator()
+    assert shown.text == "60"  # session only, 100 - 40 left
+    assert shown.percent == 40.0  # the colour still follows the used percent
+    assert [r.usage_window.key for r in app.popover.rows] == ["seven_day"]
+    assert app.popover.rows[0].percent.text() == "10% left"
+    assert load_settings(tmp_path / "settings.json").settings.icon_style == "ring"
+    app.stop()
+
+
+def test_a_reset_settings_file_is_told(qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text("{oops")
+    prefs = prefs_for(tmp_path, load_settings(path))
+    app = tray(qtbot, tmp_path, prefs, numbers)
+    app.stop()
+    assert prefs.notice is not None
+    assert app.popover.notice.text() == prefs.notice
+    assert isinstance(app.notifier, Recorder)
+    assert app.notifier.sent[0][0] == "ClaudeMeter settings were reset"
+
+
+def test_saving_turns_autostart_on_and_off(qtbot: QtBot, tmp_path: Path) -> None:
+    prefs = prefs_for(tmp_path)
+    window = prefs.open_settings()
+    window.autostart.setChecked(True)
+    window.save()
+    desktop_file = tmp_path / "autostart" / "claude-meter.desktop"
+    assert desktop_file.exists()
+    assert not window.isVisible()
+    window = prefs.open_settings()
+    assert window.autostart.isChecked()
+    window.autostart.setChecked(False)
+    window.save()
+    assert not desktop_file.exists()
+    prefs.close()
+
+
+@pytest.mark.parametrize(
+    ("result", "ok", "text"),
+    [
+        (numbers(), True, "Connected: Personal · me@example.com."),
+        (no_source(), False, "No claude.ai session was found."),
+    ],
+)
+def test_describe_result(result: FetchResult, ok: bool, text: str) -> None:
+    assert describe_result(result) == (ok, text)

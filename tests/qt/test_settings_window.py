@@ -1,0 +1,104 @@
+"""The settings window: shows the settings, validates through the model, saves, tests."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from claude_meter.core.settings import Settings
+from claude_meter.qt.settings_window import ProfileChoice, SettingsWindow
+
+WINDOWS = [("five_hour", "Session (5h)"), ("seven_day", "Weekly · all models")]
+PROFILES = [
+    ProfileChoice("chrome", "Default", "Chrome (Default)"),
+    ProfileChoice("firefox", "abc.default-release", "Firefox (abc.default-release)"),
+]
+
+
+def window(qtbot: QtBot, settings: Settings | None = None, **kwargs: object) -> SettingsWindow:
+    made = SettingsWindow(
+        settings or Settings(),
+        autostart=bool(kwargs.pop("autostart", False)),
+        windows=WINDOWS,
+        profiles=PROFILES,
+    )
+    qtbot.addWidget(made)
+    return made
+
+
+def test_shows_the_settings_and_gives_them_back_unchanged(qtbot: QtBot) -> None:
+    chosen = Settings(
+        source="browser",
+        browser="firefox",
+        profile="abc.default-release",
+        poll_seconds=300,
+        thresholds=(75, 95),
+        icon_hidden=("seven_day",),
+        popover_hidden=("five_hour",),
+        icon_style="ring",
+        icon_colour="monochrome",
+        percent_shown="remaining",
+        bridge_enabled=True,
+        bridge_port=40000,
+    )
+    made = window(qtbot, chosen, autostart=True)
+    assert made.values() == chosen
+    assert made.autostart.isChecked()
+    assert made.profile.isVisibleTo(made)
+    assert made.thresholds.text() == "75, 95"
+
+
+def test_profile_and_paste_appear_only_for_their_source(qtbot: QtBot) -> None:
+    made = window(qtbot)
+    assert not made.profile.isVisibleTo(made)
+    assert not made.paste.isVisibleTo(made)
+    made.source.setCurrentIndex(made.source.findData("pasted"))
+    assert made.paste.isVisibleTo(made)
+    assert "keyring" in made.source_hint.text()
+    made.source.setCurrentIndex(made.source.findData("browser"))
+    assert made.profile.isVisibleTo(made)
+    assert made.values().browser == "chrome"
+
+
+def test_invalid_input_is_explained_and_not_saved(qtbot: QtBot) -> None:
+    made = window(qtbot)
+    saved: list[Settings] = []
+    made.saved.connect(lambda s, _: saved.append(s))
+    for text, words in (("eighty", "separated by commas"), ("80, 150", "1 to 100")):
+        made.thresholds.setText(text)
+        made.save()
+        assert made.problem.isVisibleTo(made)
+        assert words in made.problem.text()
+    assert saved == []
+    made.thresholds.setText("95, 80")
+    made.save()
+    assert not made.problem.isVisibleTo(made)
+    assert saved[0].thresholds == (80.0, 95.0)
+
+
+def test_save_carries_the_autostart_choice(qtbot: QtBot) -> None:
+    made = window(qtbot)
+    made.autostart.setChecked(True)
+    with qtbot.waitSignal(made.saved) as blocker:
+        made.buttons.button(made.buttons.StandardButton.Save).click()
+    assert blocker.args is not None
+    assert blocker.args[1] is True
+
+
+def test_connection_test_round_trip(qtbot: QtBot) -> None:
+    made = window(qtbot)
+    with qtbot.waitSignal(made.test_requested) as blocker:
+        made.test.click()
+    assert isinstance(blocker.args[0] if blocker.args else None, Settings)
+    assert not made.test.isEnabled()
+    assert made.test_result.text() == "Testing…"
+    made.show_test_result(False, "No claude.ai session was found.")
+    assert made.test.isEnabled()
+    assert made.test_result.text() == "✗ No claude.ai session was found."
+
+
+def test_port_follows_the_bridge_switch(qtbot: QtBot) -> None:
+    made = window(qtbot)
+    assert not made.port.isEnabled()
+    made.bridge.setChecked(True)
+    assert made.port.isEnabled()
+    assert not made.pair.isEnabled()  # no bridge to pair with in this window

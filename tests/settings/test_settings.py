@@ -1,0 +1,211 @@
+"""The settings model (defaults, validation tables) and its file (atomic, corrupt, no secrets)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from claude_meter.core import paths
+from claude_meter.core.settings import (
+    DEFAULT_BRIDGE_PORT,
+    Settings,
+    format_thresholds,
+    load_settings,
+    parse_thresholds,
+    save_settings,
+    settings_path,
+)
+from tests.conftest import TEST_SESSION_KEY
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+def test_defaults_are_a_first_run() -> None:
+    settings = Settings()
+    assert settings.source == "auto"
+    assert settings.poll_seconds == 60
+    assert settings.thresholds == (80.0,)
+    assert (settings.icon_style, settings.icon_colour, settings.percent_shown) == (
+        "number",
+        "colour",
+        "used",
+    )
+    assert settings.bridge_enabled is False
+    assert settings_path() == paths.config_dir() / "settings.json"
+
+
+def test_bridge_default_port_matches_the_bridge() -> None:
+    from claude_meter.bridge.server import DEFAULT_PORT
+
+    assert DEFAULT_BRIDGE_PORT == DEFAULT_PORT
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "ok"),
+    [
+        ("poll_seconds", 29, False),
+        ("poll_seconds", 30, True),
+        ("poll_seconds", 1800, True),
+        ("poll_seconds", 1801, False),
+        ("bridge_port", 1023, False),
+        ("bridge_port", 1024, True),
+        ("bridge_port", 65535, True),
+        ("bridge_port", 65536, False),
+        ("thresholds", [0], False),
+        ("thresholds", [1], True),
+        ("thresholds", [100], True),
+        ("thresholds", [100.5], False),
+        ("thresholds", [], True),  # no notifications at all
+        ("thresholds", [10, 20, 30, 40, 50, 60], False),
+        ("source", "browser", True),
+        ("source", "carrier-pigeon", False),
+        ("icon_style", "ring", True),
+        ("icon_style", "pie", False),
+        ("percent_shown", "remaining", True),
+        ("icon_hidden", ["seven_day_opus"], True),
+        ("icon_hidden", ["Not A Key!"], False),
+        ("profile", "Profile 2", True),
+        ("profile", f"sessionKey={TEST_SESSION_KEY}", False),
+        ("browser", "sk-ant-oat01-abc", False),
+    ],
+)
+def test_validation(field: str, value: Any, ok: bool) -> None:
+    if ok:
+        Settings.model_validate({field: value})
+    else:
+        with pytest.raises(ValidationError):
+            Settings.model_validate({field: value})
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ([95, 80, 95], (80.0, 95.0)),
+        ([50.0], (50.0,)),
+        ([100, 1], (1.0, 100.0)),
+    ],
+)
+def test_thresholds_are_sorted_and_unique(given: list[float], stored: tuple[float, ...]) -> None:
+    assert Settings(thresholds=tuple(given)).thresholds == stored
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [("80, 95", (80.0, 95.0)), ("80 %; 90%", (80.0, 90.0)), ("", ()), (" 75 ", (75.0,))],
+)
+def test_thresholds_as_typed(text: str, parsed: tuple[float, ...]) -> None:
+    assert parse_thresholds(text) == parsed
+    assert parse_thresholds(format_thresholds(parsed)) == parsed
+
+
+def test_thresholds_typed_wrong_say_how() -> None:
+    with pytest.raises(ValueError, match="separated by commas"):
+        parse_thresholds("eighty")
+
+
+def test_round_trip_and_atomic_write(tmp_path: Path) -> None:
+    path = tmp_path / "cfg" / "settings.json"
+    chosen = Settings(
+        source="browser",
+        browser="firefox",
+        profile="Work",
+        poll_seconds=120,
+        thresholds=(75, 90),
+        icon_style="ring",
+        percent_shown="remaining",
+        popover_hidden=("seven_day_opus",),
+    )
+    save_settings(chosen, path)
+    assert load_settings(path).settings == chosen
+    assert [p.name for p in path.parent.iterdir()] == ["settings.json"]  # no temp file left
+    assert json.loads(path.read_text())["poll_seconds"] == 120
+
+
+def test_missing_file_is_a_quiet_first_run(tmp_path: Path) -> None:
+    loaded = load_settings(tmp_path / "settings.json")
+    assert loaded.settings == Settings()
+    assert loaded.notice is None
+
+
+def test_unknown_keys_from_a_newer_version_are_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"poll_seconds": 90, "hologram": True}))
+    loaded = load_settings(path)
+    assert loaded.settings.poll_seconds == 90
+    assert loaded.notice is None
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"\xff\xfe\x00garbage", "not"),
+        (b"[1, 2]", "not a JSON object"),
+        (b'{"poll_seconds": 5}', "poll_seconds"),
+        (b'{"thresholds": [150]}', "thresholds"),
+        (b'{"bridge_port": "http"}', "bridge_port"),
+    ],
+)
+def test_corrupt_file_is_moved_aside_and_told_once(
+    tmp_path: Path, content: bytes, why: str
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(content)
+    loaded = load_settings(path, now=NOW)
+    assert loaded.settings == Settings()
+    assert loaded.notice is not None
+    assert "reset them to the defaults" in loaded.notice
+    assert why in loaded.notice
+    backup = tmp_path / "settings.json.bad-20261125T090000Z"
+    assert loaded.backup == backup
+    assert backup.read_bytes() == content
+    assert str(backup) in loaded.notice
+    assert not path.exists()
+    again = load_settings(path, now=NOW)  # told once: the next start is quiet
+    assert again.notice is None
+    assert again.settings == Settings()
+
+
+def test_two_corrupt_files_in_the_same_second_keep_both(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    for content in (b"{", b"[]"):
+        path.write_bytes(content)
+        load_settings(path, now=NOW)
+    backups = sorted(p.name for p in tmp_path.iterdir())
+    assert backups == ["settings.json.bad-20261125T090000Z", "settings.json.bad-20261125T090000Z-2"]
+
+
+def test_unreadable_folder_gives_defaults(tmp_path: Path) -> None:
+    # A directory where the file should be: reading fails with an OSError even as root.
+    path = tmp_path / "settings.json"
+    path.mkdir()
+    loaded = load_settings(path)
+    assert loaded.settings == Settings()
+    assert loaded.notice is not None
+    assert path.is_dir()  # not moved: it was not ours to move
+
+
+def test_secrets_never_reach_the_file_even_after_a_pasted_login(tmp_path: Path) -> None:
+    """A pasted login (keyring: the fail backend) and a save: no cookie or token on disk."""
+    import io
+
+    from claude_meter.cli.credentials import Terminal, run_login
+
+    out, err = io.StringIO(), io.StringIO()
+    term = Terminal(env={}, stdin=io.StringIO(f"sessionKey={TEST_SESSION_KEY}"), out=out, err=err)
+    run_login(browser=None, profile=None, paste=True, term=term)
+    save_settings(Settings(source="pasted"))
+    with pytest.raises(ValidationError):
+        Settings(profile=TEST_SESSION_KEY)
+    written = b"".join(
+        p.read_bytes() for p in paths.config_dir().rglob("*") if p.is_file()
+    ).decode()
+    assert "pasted" in written
+    assert TEST_SESSION_KEY not in written
+    assert "sk-ant" not in written
+    assert "sessionKey" not in written
