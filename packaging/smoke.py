@@ -154,6 +154,15 @@ class TrayRun:
                 sink.write(line)
                 sink.flush()
 
+    def drawn_or_exited(self) -> float | None:
+        """When the snapshot was drawn; raises if the program ended without drawing one."""
+        if self.drawn_at is None and self.process.poll() is not None:
+            self._reader.join(5)
+            if self.drawn_at is None:
+                tail = self.log.read_text(errors="replace")[-1500:]
+                raise AssertionError(f"exited with {self.process.returncode}:\n{tail}")
+        return self.drawn_at
+
     def stop(self) -> int:
         code = _stop(self.process)
         self._reader.join(10)
@@ -177,7 +186,7 @@ def tray_start(desktop: Desktop, program: Path, home: Path, *, first: bool) -> f
     log = home / "tray.log"
     run = TrayRun(program, env, log)
     try:
-        drawn_at = wait_for("the 'snapshot drawn' log line", lambda: run.drawn_at, timeout=30)
+        drawn_at = wait_for("the 'snapshot drawn' log line", run.drawn_or_exited, timeout=30)
         took = drawn_at - run.started
         if first:
             wait_for("the icon embedded in trayer", lambda: embedded_icon(desktop.window_tree()))

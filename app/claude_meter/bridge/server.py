@@ -127,6 +127,7 @@ class _Listener(ThreadingHTTPServer):
     block_on_close = False
     # SO_REUSEADDR on Windows lets a second program take a port that is in use.
     allow_reuse_address = sys.platform != "win32"
+    request_queue_size = 128  # socketserver's 5 overflows under a burst and resets clients
 
     def __init__(self, bridge: BridgeServer, port: int) -> None:
         self.bridge = bridge

@@ -645,6 +645,13 @@ def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> i
         link.attach(meter, start=prefs.settings.bridge_enabled)
         prefs.pair_requested.connect(link.open_pairing)
         prefs.pairing_available = True
+
+        def keep_bridge_on(_origin: str) -> None:
+            # A paired extension keeps posting after a restart: the bridge must start again.
+            if not prefs.settings.bridge_enabled:
+                prefs.change(prefs.settings.model_copy(update={"bridge_enabled": True}))
+
+        link.after_pairing = keep_bridge_on  # called on the GUI thread
         app.aboutToQuit.connect(link.stop)
     instance.activated.connect(meter.open_popover)
     app.aboutToQuit.connect(meter.stop)

@@ -64,6 +64,7 @@ class BridgeLink(QObject):
         clock: Callable[[], datetime] = _now,
     ) -> None:
         super().__init__()
+        self.after_pairing: Callable[[str], None] | None = None
         self.pairing = pairing or Pairing(clock=clock)
         self._clock = clock
         self.server = BridgeServer(
@@ -174,6 +175,8 @@ class BridgeLink(QObject):
             self._known = tuple(s.org_uuid for s in self.meter.state.snapshots)
 
     def _on_paired(self, origin: str) -> None:
+        if self.after_pairing is not None:
+            self.after_pairing(origin)
         if self.meter is not None:
             self.meter.notifier.notify(
                 "Browser extension paired", "ClaudeMeter now receives its numbers."

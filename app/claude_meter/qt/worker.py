@@ -248,7 +248,9 @@ def _run_fetch(worker_ref: weakref.ref[FetchWorker]) -> None:
     try:
         result = fetch()
         log.debug("poll finished in %.1f ms", (time.perf_counter() - started) * 1000)
-    except Exception:
+    except Exception:  # a bug in a fetch must not kill the meter: it becomes an error result
+        if stopped.is_set():
+            return  # abandoned at shutdown: its HTTP client may already be closed
         log.exception("fetch failed unexpectedly")
         result = FetchResult(
             source="web" if route == "demo" else route,
