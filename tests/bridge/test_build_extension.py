@@ -43,3 +43,20 @@ def test_builds_both_store_zips(tmp_path: Path) -> None:
         check=True,
     )
     assert (again / chromium.name).read_bytes() == chromium.read_bytes()  # reproducible
+
+
+def test_manifest_icons_exist_at_their_sizes() -> None:
+    """The stores reject an extension without its toolbar and listing icons."""
+    import json
+    from pathlib import Path
+
+    from PySide6.QtGui import QImage
+
+    root = Path(__file__).resolve().parents[2] / "extension"
+    manifest = json.loads((root / "manifest.json").read_text())
+    declared = {**manifest["icons"], **manifest["action"]["default_icon"]}
+    assert {"16", "48", "128"} <= set(manifest["icons"])
+    for size, relative in declared.items():
+        image = QImage(str(root / relative))
+        assert not image.isNull(), relative
+        assert (image.width(), image.height()) == (int(size), int(size))

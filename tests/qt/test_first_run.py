@@ -173,3 +173,14 @@ def test_saving_turns_autostart_on_and_off(qtbot: QtBot, tmp_path: Path) -> None
 )
 def test_describe_result(result: FetchResult, ok: bool, text: str) -> None:
     assert describe_result(result) == (ok, text)
+
+
+def test_extension_source_never_polls_claude_ai_itself() -> None:
+    from claude_meter.core.settings import Settings
+    from claude_meter.qt.preferences import WAITING_FOR_EXTENSION, fetch_for
+
+    result = fetch_for(Settings(source="extension"), {"CLAUDE_METER_COOKIE": "sessionKey=x"})
+    assert result.snapshots == ()
+    assert result.error is not None
+    assert result.error.message == WAITING_FOR_EXTENSION
+    assert result.source == "extension"

@@ -9,8 +9,37 @@ Qt-free: the tray and ``claude-meter bridge`` both run it.
 
 from __future__ import annotations
 
-from claude_meter.bridge.pairing import PAIRING_WINDOW, Pairing
-from claude_meter.bridge.server import DEFAULT_PORT, MAX_BODY, BridgeServer, PortInUse, Refusal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from claude_meter.bridge.pairing import PAIRING_WINDOW, Pairing
+    from claude_meter.bridge.server import (
+        DEFAULT_PORT,
+        MAX_BODY,
+        BridgeServer,
+        PortInUse,
+        Refusal,
+    )
+
+_FROM = {
+    "PAIRING_WINDOW": "pairing",
+    "Pairing": "pairing",
+    "DEFAULT_PORT": "server",
+    "MAX_BODY": "server",
+    "BridgeServer": "server",
+    "PortInUse": "server",
+    "Refusal": "server",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Load the server only when asked for: a tray with the bridge off never imports it."""
+    if name in _FROM:
+        import importlib
+
+        return getattr(importlib.import_module(f"claude_meter.bridge.{_FROM[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_PORT",

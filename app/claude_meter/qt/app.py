@@ -299,7 +299,8 @@ class TrayApp(QObject):
 
     def _tooltip(self) -> str:
         lines = ["ClaudeMeter"]
-        for snapshot in self.state.snapshots:
+        shown = without_windows(self.state, self.settings.icon_hidden)  # the icon's windows
+        for snapshot in shown.snapshots:
             prefix = (
                 f"{snapshot.org_name}: "
                 if len(self.state.snapshots) > 1 and snapshot.org_name
@@ -585,11 +586,17 @@ def release_free_memory() -> None:
 
 
 def _bridge_link(port: int) -> BridgeLink:
-    """The browser extension's bridge, its tokens in the keyring (see ``bridge/``)."""
-    from claude_meter.bridge import Pairing
-    from claude_meter.sources.keyring_store import SessionStore
+    """The browser extension's bridge, its tokens in the keyring (see ``bridge/``); nothing
+    of it is loaded until it is started or paired."""
 
-    return BridgeLink(Pairing(SessionStore()), port=port)
+    from claude_meter.bridge.pairing import Pairing  # light: the server is not imported
+
+    def pairing() -> Pairing:
+        from claude_meter.sources.keyring_store import SessionStore
+
+        return Pairing(SessionStore())
+
+    return BridgeLink(pairing, port=port)
 
 
 def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> int:

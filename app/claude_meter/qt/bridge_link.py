@@ -25,9 +25,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 
-from claude_meter.bridge import BridgeServer, Pairing, PortInUse
-from claude_meter.bridge.pairing import PAIRING_WINDOW
-from claude_meter.bridge.server import DEFAULT_PORT
 from claude_meter.core.bridge_rules import (
     covered_orgs,
     good_bridge_orgs,
@@ -36,8 +33,10 @@ from claude_meter.core.bridge_rules import (
     own_fetch_needed,
 )
 from claude_meter.core.models import FetchResult, Snapshot
+from claude_meter.core.settings import DEFAULT_BRIDGE_PORT
 
 if TYPE_CHECKING:
+    from claude_meter.bridge import BridgeServer, Pairing
     from claude_meter.qt.app import TrayApp
     from claude_meter.qt.worker import Fetch
 
@@ -58,18 +57,18 @@ class BridgeLink(QObject):
 
     def __init__(
         self,
-        pairing: Pairing | None = None,
+        pairing: Pairing | Callable[[], Pairing] | None = None,
         *,
-        port: int = DEFAULT_PORT,
+        port: int = DEFAULT_BRIDGE_PORT,
         clock: Callable[[], datetime] = _now,
     ) -> None:
         super().__init__()
         self.after_pairing: Callable[[str], None] | None = None
-        self.pairing = pairing or Pairing(clock=clock)
+        self._pairing_source = pairing
+        self._pairing: Pairing | None = None
+        self._server: BridgeServer | None = None
+        self._port = port
         self._clock = clock
-        self.server = BridgeServer(
-            self.pairing, self.received.emit, port=port, on_pair=self.paired.emit, clock=clock
-        )
         self.problem: str | None = None  # why the bridge is not running, in the person's words
         self.meter: TrayApp | None = None
         self._lock = threading.Lock()  # guards what the fetch thread reads below
@@ -80,6 +79,38 @@ class BridgeLink(QObject):
         queued = Qt.ConnectionType.QueuedConnection
         self.received.connect(self._on_bridge_result, queued)
         self.paired.connect(self._on_paired, queued)
+
+    # -- the server, made on first use -----------------------------------------------------
+    # A bridge that is off costs nothing at start: no HTTP server, wire models or keyring
+    # (where the pairing tokens live) are imported until it is started or paired.
+
+    @property
+    def pairing(self) -> Pairing:
+        if self._pairing is None:
+            from claude_meter.bridge.pairing import Pairing
+
+            source = self._pairing_source
+            if source is None:
+                self._pairing = Pairing(clock=self._clock)
+            elif isinstance(source, Pairing):
+                self._pairing = source
+            else:
+                self._pairing = source()
+        return self._pairing
+
+    @property
+    def server(self) -> BridgeServer:
+        if self._server is None:
+            from claude_meter.bridge.server import BridgeServer
+
+            self._server = BridgeServer(
+                self.pairing,
+                self.received.emit,
+                port=self._port,
+                on_pair=self.paired.emit,
+                clock=self._clock,
+            )
+        return self._server
 
     # -- wiring -----------------------------------------------------------------------------
 
@@ -116,6 +147,8 @@ class BridgeLink(QObject):
 
     def start(self) -> bool:
         """Listen; when the port is taken, say so in the popover and the log, never crash."""
+        from claude_meter.bridge.server import PortInUse
+
         try:
             self.server.start()
         except PortInUse as exc:
@@ -128,10 +161,13 @@ class BridgeLink(QObject):
         return True
 
     def stop(self) -> None:
-        self.server.stop()
+        if self._server is not None:
+            self._server.stop()
 
     def open_pairing(self) -> None:
         """Open the two-minute pairing window (starting the bridge first if it is off)."""
+        from claude_meter.bridge.pairing import PAIRING_WINDOW
+
         if not self.server.running and not self.start():
             return
         until = self.pairing.open_window()

@@ -13,6 +13,7 @@ import logging
 import sys
 import threading
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QInputDialog, QLineEdit
 
 from claude_meter.core import paths
-from claude_meter.core.models import FetchResult
+from claude_meter.core.models import FetchError, FetchResult
 from claude_meter.core.settings import Loaded, Settings, save_settings
 from claude_meter.core.usage import KNOWN_WINDOWS
 from claude_meter.platform.autostart import Autostart, launch_command
@@ -47,8 +48,21 @@ def fetch_for(settings: Settings, env: Mapping[str, str]) -> FetchResult:
         return fetch_once("claude-code", env)
     if settings.source == "pasted":
         return fetch_once("web", env)
-    # "auto", and "extension" until the bridge feeds the tray directly.
+    if settings.source == "extension":
+        # Only the browser extension's posts count; this poll never reaches claude.ai itself
+        # (the bridge link skips it while the extension covers every organization).
+        return FetchResult(
+            source="extension",
+            fetched_at=datetime.now(UTC),
+            error=FetchError(kind="not_signed_in", message=WAITING_FOR_EXTENSION),
+        )
     return fetch_once("auto", env)
+
+
+WAITING_FOR_EXTENSION = (
+    "Waiting for the ClaudeMeter browser extension. Install it (see the README), sign in to "
+    "claude.ai in that browser, then choose Pair browser extension in the ClaudeMeter menu."
+)
 
 
 def describe_result(result: FetchResult) -> tuple[bool, str]:
@@ -135,7 +149,13 @@ class Preferences(QObject):
         if self._first_poll_seen:
             return
         self._first_poll_seen = True
-        if result.error is not None and result.error.kind == "not_signed_in" and not self.demo:
+        waiting = self.settings.source == "extension"  # the extension has not posted yet
+        if (
+            result.error is not None
+            and result.error.kind == "not_signed_in"
+            and not self.demo
+            and not waiting
+        ):
             log.info("no source of credentials found; showing the first-run window")
             self.show_first_run(result.error.message)
 
