@@ -10,6 +10,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -182,3 +183,17 @@ def embedded_icon(tree: str, name: str = "claude-meter") -> tuple[int, int, int,
                     w, h, x, y = (int(v) for v in match.groups())
                     return x, y, w, h
     return None
+
+
+def start_demo_tray(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """The installed ``claude-meter --demo --debug``, its output (the log) into ``log_path``."""
+    script = Path(sys.executable).with_name("claude-meter")
+    assert script.exists(), "install the package (pip install -e .) so the entry point exists"
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            [str(script), "--demo", "--debug"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )

@@ -10,22 +10,21 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QColor, QImage
 
 from claude_meter.core.grades import GRADES
-from tests.e2e.desktop import Desktop, embedded_icon, private_desktop, wait_for
+from tests.e2e.desktop import (
+    Desktop,
+    embedded_icon,
+    private_desktop,
+    start_demo_tray,
+    wait_for,
+)
 
 pytestmark = pytest.mark.e2e
-
-
-def claude_meter() -> str:
-    script = Path(sys.executable).with_name("claude-meter")
-    assert script.exists(), "install the package (pip install -e .) so the entry point exists"
-    return str(script)
 
 
 def icon_colours(desktop: Desktop, box: tuple[int, int, int, int]) -> set[str]:
@@ -43,14 +42,7 @@ def test_demo_tray_end_to_end(tmp_path: Path) -> None:
             "CLAUDE_METER_DEMO_SPEED": "15",  # 80 % is crossed after ~4 s instead of 60 s
             "CLAUDE_METER_POLL_SECONDS": "1",
         }
-        with log_path.open("wb") as log:
-            app = subprocess.Popen(
-                [claude_meter(), "--demo", "--debug"],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        app = start_demo_tray(env, log_path)
         try:
             box = wait_for(
                 "the icon embedded in trayer", lambda: embedded_icon(desktop.window_tree())
@@ -122,14 +114,7 @@ def test_no_tray_shows_a_window(tmp_path: Path) -> None:
         env.pop("QT_QPA_PLATFORM", None)
         env.update(DISPLAY=f":{display}", CLAUDE_METER_TRAY_WAIT="1", CLAUDE_METER_POLL_SECONDS="1")
         log_path = tmp_path / "tray.log"
-        with log_path.open("wb") as log:
-            app = subprocess.Popen(
-                [claude_meter(), "--demo", "--debug"],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        app = start_demo_tray(env, log_path)
         try:
             wait_for(
                 "the no-tray window",
