@@ -185,13 +185,18 @@ def embedded_icon(tree: str, name: str = "claude-meter") -> tuple[int, int, int,
     return None
 
 
-def start_demo_tray(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
-    """The installed ``claude-meter --demo --debug``, its output (the log) into ``log_path``."""
+def claude_meter() -> str:
+    """The installed ``claude-meter`` entry point next to this interpreter."""
     script = Path(sys.executable).with_name("claude-meter")
     assert script.exists(), "install the package (pip install -e .) so the entry point exists"
+    return str(script)
+
+
+def start_demo_tray(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """The installed ``claude-meter --demo --debug``, its output (the log) into ``log_path``."""
     with log_path.open("wb") as log:
         return subprocess.Popen(
-            [str(script), "--demo", "--debug"],
+            [claude_meter(), "--demo", "--debug"],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from claude_meter.platform.autostart.linux import parse_entry
-from tests.e2e.test_tray_desktop import claude_meter
+from tests.e2e.desktop import claude_meter
 from tests.support.tools import require_tool
 
 pytestmark = pytest.mark.e2e

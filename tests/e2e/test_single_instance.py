@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from claude_meter.core import paths
-from tests.e2e.desktop import private_desktop, wait_for
-from tests.e2e.test_tray_desktop import claude_meter
+from tests.e2e.desktop import claude_meter, private_desktop, wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
-from tests.e2e.desktop import Desktop, private_desktop, wait_for
-from tests.e2e.test_tray_desktop import claude_meter
+from tests.e2e.desktop import Desktop, claude_meter, private_desktop, wait_for
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
