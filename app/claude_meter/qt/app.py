@@ -599,8 +599,28 @@ def _bridge_link(port: int) -> BridgeLink:
     return BridgeLink(pairing, port=port)
 
 
+NO_DESKTOP = (
+    "the tray app needs a graphical desktop, and none was found (DISPLAY and WAYLAND_DISPLAY "
+    "are not set). Start it from your desktop session; in a terminal or over SSH, "
+    "`claude-meter status` prints the same numbers."
+)
+
+
+def no_desktop_reason(env: Mapping[str, str], platform: str) -> str | None:
+    """Why the tray cannot start here, or None. Qt itself would abort with a core dump."""
+    if not platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
+        return None
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return NO_DESKTOP
+
+
 def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> int:
     """Start the tray app; returns the process exit status."""
+    problem = no_desktop_reason(os.environ, sys.platform)
+    if problem is not None:
+        print(f"claude-meter: {problem}", file=sys.stderr)  # noqa: T201 - before any logging
+        return 1
     limit_malloc_arenas()
     log_file = setup_logging(debug=debug)
     qInstallMessageHandler(_qt_message)
