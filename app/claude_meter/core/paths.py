@@ -6,6 +6,7 @@ On Linux the folders follow ``XDG_*`` and ``HOME``, so tests point them at a tem
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Final
 
@@ -39,5 +40,11 @@ def log_dir() -> Path:
 
 
 def runtime_dir() -> Path:
-    """Per-user runtime folder (locks, local sockets)."""
-    return _dirs().user_runtime_path
+    """Per-user runtime folder (locks, local sockets).
+
+    Without ``XDG_RUNTIME_DIR`` (a root shell, some minimal sessions) platformdirs falls back
+    to ``/tmp/runtime-<uid>`` and warns on stderr; the fallback is fine, the warning is noise.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        return _dirs().user_runtime_path
