@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -348,6 +349,9 @@ class Preferences(QObject):
     def test_connection(self, settings: Settings) -> None:
         """Poll once with ``settings`` on a short-lived thread; the answer comes back queued."""
         env = dict(self._env)
+        # Only a weak reference crosses to the thread: it must never hold the last reference
+        # to this QObject, or the object would be destroyed there, off the GUI thread.
+        this = weakref.ref(self)
 
         def run() -> None:
             try:
@@ -355,7 +359,9 @@ class Preferences(QObject):
             except Exception as exc:
                 log.exception("connection test failed")
                 ok, text = False, f"The test failed unexpectedly ({type(exc).__name__})."
-            self._tested.emit(ok, text)
+            prefs = this()
+            if prefs is not None:
+                prefs._tested.emit(ok, text)
 
         threading.Thread(target=run, name="claude-meter-test", daemon=True).start()
 
