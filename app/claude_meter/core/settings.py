@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -36,6 +34,7 @@ from typing import Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from claude_meter.core import paths
+from claude_meter.core.files import write_atomically
 
 log = logging.getLogger("claude_meter.settings")
 
@@ -188,15 +187,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     text = json.dumps(settings.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
     if _SECRET_LIKE.search(text):  # the validators make this unreachable; belt and braces
         raise ValueError("refusing to write something that looks like a secret to settings")
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, text)
     return path
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Final
@@ -18,6 +16,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from claude_meter.core import paths
+from claude_meter.core.files import write_atomically
 
 log = logging.getLogger("claude_meter.state")
 
@@ -55,14 +54,6 @@ def save_state(state: SavedState, path: Path | None = None) -> None:
     """Write atomically; failures are logged, never raised (state is a convenience)."""
     path = path or default_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".state-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(json.dumps(state.model_dump(mode="json"), indent=1))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, json.dumps(state.model_dump(mode="json"), indent=1))
     except OSError as exc:
         log.warning("Could not save state to %s: %s", path, exc.strerror or exc)

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Final
 
+from claude_meter.core.files import write_atomically
 from claude_meter.core.paths import config_dir
 
 log = logging.getLogger("claude_meter.sources.choice")
@@ -63,16 +62,8 @@ def load_choice(path: Path | None = None) -> tuple[RememberedChoice, str | None]
 def save_choice(choice: RememberedChoice, path: Path | None = None) -> None:
     """Write the choice atomically (a half-written file would lose it)."""
     path = path or choice_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = {k: v for k, v in asdict(choice).items() if v is not None}
-    fd, tmp = tempfile.mkstemp(prefix=".sources-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"version": 1, **data}, handle, indent=2)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, json.dumps({"version": 1, **data}, indent=2))
 
 
 def forget_choice(path: Path | None = None) -> bool:

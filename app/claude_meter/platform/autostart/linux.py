@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
+from claude_meter.core.files import write_atomically
 from claude_meter.platform.autostart import AutostartStatus
 
 FILE_NAME: Final = "claude-meter.desktop"
@@ -105,16 +105,7 @@ class XdgAutostart:
         return AutostartStatus(enabled, str(self.path), values.get("Exec") if enabled else None)
 
     def enable(self, argv: Sequence[str]) -> AutostartStatus:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".claude-meter-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(desktop_entry(argv))
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(self.path, desktop_entry(argv), mode=0o644, folder_mode=0o755)
         return self.status()
 
     def disable(self) -> AutostartStatus:

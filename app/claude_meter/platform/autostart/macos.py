@@ -8,14 +8,13 @@ menu bar.
 
 from __future__ import annotations
 
-import os
 import plistlib
 import shlex
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from claude_meter.core.files import write_atomically
 from claude_meter.platform.autostart import AutostartStatus
 
 LABEL: Final = "ai.claudemeter.ClaudeMeter"
@@ -51,16 +50,7 @@ class LaunchAgent:
         return AutostartStatus(enabled, str(self.path), command)
 
     def enable(self, argv: Sequence[str]) -> AutostartStatus:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".claude-meter-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(agent_plist(argv))
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(self.path, agent_plist(argv), mode=0o644, folder_mode=0o755)
         return self.status()
 
     def disable(self) -> AutostartStatus:
