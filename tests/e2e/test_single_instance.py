@@ -15,19 +15,9 @@ import pytest
 
 from claude_meter.core import paths
 from tests.e2e.desktop import claude_meter, private_desktop, wait_for
+from tests.e2e.desktop import start_demo_tray as start
 
 pytestmark = pytest.mark.e2e
-
-
-def start(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
-    with log_path.open("wb") as log:
-        return subprocess.Popen(
-            [claude_meter(), "--demo", "--debug"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
 
 
 def logged(path: Path, text: str) -> bool:
