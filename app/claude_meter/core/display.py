@@ -43,7 +43,7 @@ def format_reset(resets_at: datetime | None, now: datetime, tz: tzinfo | None = 
         return "not started"
     local = resets_at.astimezone(tz)
     when = local.strftime("%a %H:%M")
-    if resets_at <= now:
+    if int((resets_at - now).total_seconds()) <= 0:  # as the countdown: never "in now"
         return f"resetting now ({when})"
     return f"resets in {format_duration(resets_at - now)} ({when})"
 

@@ -127,16 +127,22 @@ class WindowRow(QWidget):
         self.forecast = QLabel()
         self.forecast.setStyleSheet("font-size: 11px;")
         self.forecast.setVisible(False)
+        self._has_forecast = False
         layout.addWidget(self.forecast)
 
     def tick(self, now: datetime) -> None:
-        self.countdown.setText(format_countdown(self.usage_window.resets_at, now))
+        """Recomputed from the clock each second: a clock jump cannot make it drift."""
+        resets_at = self.usage_window.resets_at
+        self.countdown.setText(format_countdown(resets_at, now))
+        passed = resets_at is not None and resets_at <= now
+        self.forecast.setVisible(self._has_forecast and not passed)  # it was for that period
 
     def set_insight(self, insight: WindowInsight | None, now: datetime) -> None:
         """The sparkline of this period and the forecast sentence, when history has them."""
         if insight is None:
             self.sparkline.setVisible(False)
             self.forecast.setVisible(False)
+            self._has_forecast = False
             return
         window = self.usage_window
         self.sparkline.set_data(
@@ -145,6 +151,7 @@ class WindowRow(QWidget):
         self.sparkline.setVisible(self.sparkline.has_data)
         forecast = insight.forecast
         text = forecast_line(forecast, window.resets_at)
+        self._has_forecast = text is not None
         self.forecast.setVisible(text is not None)
         if text is not None:
             self.forecast.setText(text)

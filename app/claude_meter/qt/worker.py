@@ -47,10 +47,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _minute(moment: datetime | None) -> datetime | None:
+    """``resets_at`` to the nearest minute: the server's sub-second jitter is no change."""
+    if moment is None:
+        return None
+    return (moment + timedelta(seconds=30)).replace(second=0, microsecond=0)
+
+
 def _fingerprint(result: FetchResult) -> tuple[object, ...]:
     """The numbers of a result, to tell whether anything changed since the last poll."""
     return tuple(
-        (s.org_uuid, tuple((w.key, w.percent, w.resets_at) for w in s.windows))
+        (s.org_uuid, tuple((w.key, w.percent, _minute(w.resets_at)) for w in s.windows))
         for s in result.snapshots
     )
 
@@ -61,11 +68,15 @@ def outcome_of(result: FetchResult, previous: tuple[object, ...] | None) -> Poll
     errors += [s.error for s in result.snapshots if s.error]
     percents = [w.percent for s in result.snapshots for w in s.windows if w.percent is not None]
     retry = [e.retry_at for e in errors if e.retry_at is not None]
+    resets = tuple(
+        w.resets_at for s in result.snapshots for w in s.windows if w.resets_at is not None
+    )
     return PollOutcome(
         ok=not errors,
         changed=_fingerprint(result) != previous,
         max_percent=max(percents) if percents else None,
         retry_at=max(retry) if retry else None,
+        resets_at=resets,
     )
 
 
@@ -112,6 +123,7 @@ class FetchWorker(QObject):
         floor: timedelta = MIN_INTERVAL,
         clock: Callable[[], datetime] = _now,
         monotonic: Callable[[], float] = time.monotonic,
+        heartbeat_ms: int | None = None,
     ) -> None:
         super().__init__()
         self._fetch = fetch
@@ -121,8 +133,11 @@ class FetchWorker(QObject):
         self._clock = clock
         self._monotonic = monotonic
         self._state = PollState(not_before=saved.not_before.get(route))
+        self._deadline_mono: float | None = None  # not_before on the monotonic clock
         self._last: tuple[object, ...] | None = None
         self._inflight = False
+        self._woke_in_flight = False  # a wake during a fetch: fetch again once it is back
+        self._heartbeat_ms = HEARTBEAT_MS if heartbeat_ms is None else heartbeat_ms
         self._stopped = threading.Event()
         self._timer: QTimer | None = None
         self._heartbeat: QTimer | None = None
@@ -142,11 +157,15 @@ class FetchWorker(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._poll)
         self._heartbeat = QTimer(self)
-        self._heartbeat.setInterval(HEARTBEAT_MS)
+        self._heartbeat.setInterval(self._heartbeat_ms)
         self._heartbeat.timeout.connect(self._check_sleep)
         self._heartbeat.start()
         self._runner = _FetchThread()
-        self._schedule(initial_delay(self._state, self._clock()))
+        self._beat = (self._clock(), self._monotonic())
+        delay = initial_delay(self._state, self._beat[0])
+        if self._state.not_before is not None:
+            self._deadline_mono = self._beat[1] + delay.total_seconds()
+        self._schedule(delay)
 
     @Slot()
     def stop(self) -> None:
@@ -168,7 +187,14 @@ class FetchWorker(QObject):
         """ "Refresh now" and popover-open: at once, unless the server set a deadline."""
         if self._inflight or self._stopped.is_set():
             return
-        self._schedule(manual_delay(self._state, self._clock()))
+        self._schedule(self._manual_delay())
+
+    def _manual_delay(self) -> timedelta:
+        """The wait before a manual poll: the deadline on whichever clock ends it sooner."""
+        left = None
+        if self._deadline_mono is not None:
+            left = timedelta(seconds=self._deadline_mono - self._monotonic())
+        return manual_delay(self._state, self._clock(), monotonic_left=left)
 
     @Slot(object)
     def set_interval(self, interval: timedelta) -> None:
@@ -198,6 +224,7 @@ class FetchWorker(QObject):
     @Slot(object)
     def _on_result(self, result: FetchResult) -> None:
         self._inflight = False
+        woke, self._woke_in_flight = self._woke_in_flight, False
         if self._stopped.is_set():
             return
         if result.source == "claude-code":
@@ -215,8 +242,13 @@ class FetchWorker(QObject):
             jitter=self._rng.uniform(-1, 1),
             floor=self._floor,
         )
+        self._deadline_mono = (
+            None if self._state.not_before is None else self._monotonic() + delay.total_seconds()
+        )
         if self._state.not_before != before:
             self.deadline_changed.emit(self._state.not_before)
+        if woke:  # this fetch may have started before the sleep: fetch again
+            delay = min(delay, self._manual_delay())
         self._schedule(delay)
         self.fetched.emit(result)
 
@@ -224,9 +256,13 @@ class FetchWorker(QObject):
     def _check_sleep(self) -> None:
         previous_wall, previous_mono = self._beat
         self._beat = (self._clock(), self._monotonic())
-        if woke_from_sleep(previous_wall, previous_mono, *self._beat):
-            log.info("the machine slept; fetching now")
-            self.refresh_now()
+        period = timedelta(milliseconds=self._heartbeat_ms)
+        if woke_from_sleep(previous_wall, previous_mono, *self._beat, period=period):
+            log.info("the machine slept or the clock moved forward; fetching now")
+            if self._inflight:
+                self._woke_in_flight = True
+            else:
+                self.refresh_now()
 
     @property
     def route(self) -> Route:
