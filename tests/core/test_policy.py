@@ -97,6 +97,27 @@ def test_error_ladder_with_jitter(errors_before: int, jitter: float, delay: time
 
 
 @pytest.mark.parametrize(
+    ("base", "errors_before", "delay"),
+    [
+        (20 * timedelta(milliseconds=1), 4, 320 * timedelta(milliseconds=1)),
+        (20 * timedelta(milliseconds=1), 30, 640 * timedelta(milliseconds=1)),  # 32x the base
+        (30 * S, 30, 15 * M),  # the real cadences reach the 15-minute cap first
+        (30 * M, 30, 30 * M),  # never shorter than the base
+    ],
+)
+def test_error_ladder_cap(base: timedelta, errors_before: int, delay: timedelta) -> None:
+    _, got = next_poll(
+        PollState(consecutive_errors=errors_before),
+        PollOutcome(ok=False),
+        NOW,
+        base=base,
+        route="web",
+        floor=timedelta(milliseconds=10),
+    )
+    assert got == delay
+
+
+@pytest.mark.parametrize(
     ("retry_after", "delay"),
     [
         (600 * S, 600 * S),  # a server deadline beyond the ladder wins

@@ -78,6 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
     fake.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
     fake.add_argument("--port", type=int, default=0, help="port (default: any free port)")
     fake.add_argument("--tls", action="store_true", help="serve HTTPS with a fresh certificate")
+    fake.add_argument(
+        "--faults",
+        choices=("standard", "soak"),
+        default="standard",
+        help="what the flaky scenario injects: standard (5xx, resets, slow answers) or soak "
+        "(also timeouts, slow bodies, malformed JSON, 429 with Retry-After, Cloudflare pages "
+        "and expired sessions that come back)",
+    )
+    fake.add_argument("--seed", type=int, default=None, help="seed of the flaky scenario's dice")
     return parser
 
 
@@ -263,7 +272,13 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         from claude_meter.cli.fake_server import run_fake_server
 
         return run_fake_server(
-            scenario=args.scenario, host=args.host, port=args.port, tls=args.tls, out=out
+            scenario=args.scenario,
+            host=args.host,
+            port=args.port,
+            tls=args.tls,
+            out=out,
+            faults=args.faults,
+            seed=args.seed,
         )
     if args.command is None:
         from claude_meter.qt.app import run_tray

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Literal, TextIO
 
 from claude_meter.core.endpoints import OAUTH_BASE_ENV, WEB_BASE_ENV, is_loopback_url
 
 
-def run_fake_server(*, scenario: str, host: str, port: int, tls: bool, out: TextIO) -> int:
+def run_fake_server(
+    *,
+    scenario: str,
+    host: str,
+    port: int,
+    tls: bool,
+    out: TextIO,
+    faults: Literal["standard", "soak"] = "standard",
+    seed: int | None = None,
+) -> int:
     from claude_meter.fake import DEFAULT_SESSION_KEY, SCENARIOS, FakeClaude
     from claude_meter.fake.server import run_forever
 
@@ -23,7 +32,9 @@ def run_fake_server(*, scenario: str, host: str, port: int, tls: bool, out: Text
         print("claude-meter: the fake server listens on loopback addresses only.", file=sys.stderr)
         return 1
     try:
-        server = FakeClaude(scenario, host=host, port=port, tls=tls).start()
+        server = FakeClaude(
+            scenario, host=host, port=port, tls=tls, faults=faults, seed=seed
+        ).start()
     except OSError as exc:
         print(f"claude-meter: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
         return 1

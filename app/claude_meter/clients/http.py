@@ -40,6 +40,18 @@ READ_TIMEOUT: Final = 10.0
 TOTAL_TIMEOUT: Final = 20.0
 MAX_BODY: Final = 2 * 1024 * 1024
 
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Per-operation limits of a client; the total deadline of a request is at most twice
+    ``read``. Shorter ones are for soak runs against a loopback fake server only."""
+
+    connect: float = CONNECT_TIMEOUT
+    read: float = READ_TIMEOUT
+
+
+DEFAULT_TIMEOUTS: Final = Timeouts()
+
 #: A current desktop Chrome, like the page's own requests.
 BROWSER_USER_AGENT: Final = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
@@ -54,7 +66,9 @@ _CHALLENGE_MARKERS: Final = (b"just a moment", b"cf-chl", b"challenge-platform",
 _HOST: Final[dict[Route, str]] = {"web": "claude.ai", "oauth": "Anthropic's API"}
 
 
-def make_http_client(base_url: str, *, verify: bool | ssl.SSLContext = True) -> httpx.Client:
+def make_http_client(
+    base_url: str, *, verify: bool | ssl.SSLContext = True, timeouts: Timeouts = DEFAULT_TIMEOUTS
+) -> httpx.Client:
     """An httpx client with finite timeouts that never follows redirects.
 
     Redirects are refused so that a cookie or token never follows a ``Location`` to another
@@ -65,7 +79,7 @@ def make_http_client(base_url: str, *, verify: bool | ssl.SSLContext = True) -> 
         verify = False  # no TLS on this connection: skip loading the CA bundle (~20 ms)
     return httpx.Client(
         base_url=base_url,
-        timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
+        timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
         follow_redirects=False,
         trust_env=not loopback,
         verify=verify,
@@ -80,7 +94,10 @@ class ClientPool:
     install a pool and gets a fresh client per call.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, *, timeouts: Timeouts = DEFAULT_TIMEOUTS
+    ) -> None:
+        self._timeouts = timeouts
         self._clients: dict[tuple[str, bool], httpx.Client] = {}
         self._memo: dict[str, tuple[float, object]] = {}
         self._clock = clock
@@ -110,7 +127,9 @@ class ClientPool:
         with self._lock:
             key = (base_url, verify)
             if key not in self._clients:
-                self._clients[key] = make_http_client(base_url, verify=verify)
+                self._clients[key] = make_http_client(
+                    base_url, verify=verify, timeouts=self._timeouts
+                )
             return self._clients[key]
 
     def close(self) -> None:
@@ -201,7 +220,14 @@ def guarded_get(
     total_timeout: float = TOTAL_TIMEOUT,
     max_body: int = MAX_BODY,
 ) -> Answer:
-    """GET ``path``, read the whole body within ``total_timeout``; transport errors typed."""
+    """GET ``path``, read the whole body within ``total_timeout``; transport errors typed.
+
+    A client built with a shorter read timeout (see :class:`Timeouts`) also gets a shorter
+    deadline: at most twice its read timeout.
+    """
+    read = client.timeout.read
+    if read is not None:
+        total_timeout = min(total_timeout, 2 * read)
     deadline = time.monotonic() + total_timeout
     where = _HOST[route]
     try:

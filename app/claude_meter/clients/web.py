@@ -181,6 +181,10 @@ class WebClient:
                     else (),
                 )
             )
+        if data and not organizations:
+            # Entries, none of them an organization: a changed or broken answer. Falling back
+            # to the account's memberships would show orgs without capabilities (the console).
+            raise UnexpectedResponse(_CHANGED_ORGS)
         return organizations
 
     def _account(self) -> Account:

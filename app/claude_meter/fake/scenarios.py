@@ -373,14 +373,34 @@ MALFORMED_BODIES: tuple[bytes, ...] = (
 """What the malformed scenario sends in turn as a 200 application/json usage answer."""
 
 
+FlakyKind = Literal[
+    "ok",
+    "error",
+    "reset",
+    "slow",
+    "timeout",
+    "slow-body",
+    "malformed",
+    "rate-limited",
+    "cloudflare",
+    "expire",
+]
+
+
 @dataclass(frozen=True)
 class FlakyOutcome:
-    """What the flaky scenario does with one request."""
+    """What the flaky scenario does with one request.
 
-    kind: Literal["ok", "error", "reset", "slow"]
+    ``delay`` is the wait before the answer is dropped (``slow``) or the whole time a
+    ``slow-body`` answer takes to trickle out; ``expire`` makes this and the next ``count - 1``
+    requests answer 401, after which the same session works again.
+    """
+
+    kind: FlakyKind
     status: int = 200
     html: bool = False
     delay: float = 0.0
+    count: int = 0
 
 
 def flaky_outcome(rng: random.Random) -> FlakyOutcome:
@@ -398,3 +418,59 @@ def flaky_outcome(rng: random.Random) -> FlakyOutcome:
     if roll < 0.50:
         return FlakyOutcome("slow", delay=2.0 + detail)
     return FlakyOutcome("ok")
+
+
+#: The soak mix (``FakeClaude(..., faults="soak")``, ``fake-server --faults soak``): every
+#: fault a long-running meter meets, in proportions that keep about half the polls good.
+#: (kind, probability) in the order the roll is matched.
+SOAK_MIX: tuple[tuple[FlakyKind, float], ...] = (
+    ("error", 0.12),
+    ("reset", 0.05),
+    ("timeout", 0.03),
+    ("slow-body", 0.05),
+    ("malformed", 0.05),
+    ("rate-limited", 0.01),
+    ("cloudflare", 0.03),
+    ("expire", 0.01),
+)
+
+#: How long a ``timeout`` answer is held before the connection is dropped; a soak client's
+#: read timeout must be shorter.
+SOAK_HOLD_SECONDS = 2.0
+
+
+def soak_outcome(rng: random.Random) -> FlakyOutcome:
+    """One request's fate in the soak mix; exactly two draws, like :func:`flaky_outcome`."""
+    roll, detail = rng.random(), rng.random()
+    kind: FlakyKind = "ok"
+    for candidate, share in SOAK_MIX:
+        if roll < share:
+            kind = candidate
+            break
+        roll -= share
+    if kind == "ok":
+        return FlakyOutcome("ok")
+    if kind == "error":
+        return FlakyOutcome(
+            "error", status=(500, 502, 503)[int(detail * 3)], html=int(detail * 6) % 2 == 1
+        )
+    if kind == "timeout":
+        return FlakyOutcome("timeout", delay=SOAK_HOLD_SECONDS)
+    if kind == "slow-body":
+        return FlakyOutcome("slow-body", delay=0.02 + detail * 0.08)
+    if kind == "rate-limited":
+        return FlakyOutcome("rate-limited", status=429)
+    if kind == "expire":
+        return FlakyOutcome("expire", status=401, count=2 + int(detail * 6))
+    return FlakyOutcome(kind)
+
+
+def soak_percents(good_answers: int) -> tuple[float, float]:
+    """(five_hour, seven_day) of the soak's ``good_answers``-th usage answer: they move on
+    every answer (so a meter showing an old answer is caught) and stay below 80 %."""
+    return float(10 + (good_answers * 7) % 69), float(40 + (good_answers * 3) % 29)
+
+
+def soak_usage_json(now: datetime, good_answers: int) -> Json:
+    five, week = soak_percents(good_answers)
+    return _standard(now, five, week, 12.0)

@@ -29,6 +29,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
 from . import scenarios as sc
@@ -40,6 +41,9 @@ DEFAULT_OAUTH_TOKEN = "sk-ant-oat01-demo-2e8b4f6a0c9d1e3f5a7b9c2d4e6f8a0b1c3d5e7
 OAUTH_BETA = "oauth-2025-04-20"
 _SECRET_HEADERS = frozenset({"cookie", "authorization", "x-api-key"})
 _STOP_GRACE = 1.0
+#: What the ``flaky`` scenario injects: ``standard`` (5xx, resets, slow answers) or ``soak``
+#: (every fault a long-running meter meets: see ``scenarios.SOAK_MIX``).
+FAULT_MIXES: tuple[str, ...] = ("standard", "soak")
 _MAX_BODY = 1 << 16
 _CF_PAGE = (
     b'<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title></head>'
@@ -102,6 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 10.0
     disable_nagle_algorithm = True  # headers and body go out in two writes
+    trickle = 0.0  # seconds over which a soak fault spreads the body
 
     def setup(self) -> None:
         # The TLS handshake happens here, in the connection's thread, so a client that
@@ -136,7 +141,16 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers:
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        if self.trickle <= 0:
+            self.wfile.write(body)
+            return
+        pieces = 4  # a slow body: the whole answer, in pieces spread over ``trickle`` seconds
+        step = max(1, -(-len(body) // pieces))
+        for start in range(0, len(body), step):
+            self.wfile.write(body[start : start + step])
+            self.wfile.flush()
+            if self.server.fake._stopping.wait(self.trickle / pieces):
+                return
 
     def send_json(self, payload: object, headers: Iterable[tuple[str, str]] = ()) -> None:
         self.send(200, json.dumps(payload).encode(), headers=headers)
@@ -251,8 +265,14 @@ class FakeClaude:
         now: Callable[[], datetime] | None = None,
         seed: int | None = None,
         rotate_to: str | None = None,
+        faults: Literal["standard", "soak"] = "standard",
     ) -> None:
+        if faults not in FAULT_MIXES:
+            raise ValueError(f"unknown fault mix {faults!r}; choose one of {FAULT_MIXES}")
         self._scenario = _check_scenario(scenario)
+        self._faults = faults
+        self._expired_left = 0
+        self._good_usage = 0
         self._session_keys = {session_key}
         self._current_key = session_key
         self._oauth_token = oauth_token
@@ -403,8 +423,19 @@ class FakeClaude:
     def _survive_flakiness(self, req: _Handler) -> bool:
         """Apply one flaky outcome; False when the request has been answered or dropped."""
         with self._lock:
-            outcome = sc.flaky_outcome(self._rng)
-        if outcome.kind == "error" and outcome.html:
+            if self._expired_left > 0:  # an expired session, until it comes back
+                self._expired_left -= 1
+                outcome = sc.FlakyOutcome("expire", status=401)
+            elif self._faults == "soak":
+                outcome = sc.soak_outcome(self._rng)
+                self._expired_left = max(0, outcome.count - 1)
+            else:
+                outcome = sc.flaky_outcome(self._rng)
+        if outcome.kind in ("timeout", "slow-body", "malformed", "rate-limited", "cloudflare"):
+            return self._soak_fault(req, outcome)
+        if outcome.kind == "expire":
+            req.send_error_json(401, "authentication_error", "Invalid authorization")
+        elif outcome.kind == "error" and outcome.html:
             title = f"{outcome.status} {HTTPStatus(outcome.status).phrase}"
             req.send_page(title, f"<h1>{title}</h1>", status=outcome.status)
         elif outcome.kind == "error":
@@ -415,6 +446,28 @@ class FakeClaude:
             req.drop(reset=False)
         else:
             return True
+        return False
+
+    def _soak_fault(self, req: _Handler, outcome: sc.FlakyOutcome) -> bool:
+        """The soak mix's extra faults; True when the request goes on to a (slow) answer."""
+        if outcome.kind == "timeout":
+            self._stopping.wait(outcome.delay)  # longer than a soak client waits
+            req.drop(reset=False)
+        elif outcome.kind == "slow-body":
+            req.trickle = outcome.delay
+            return True
+        elif outcome.kind == "malformed":
+            bodies = sc.MALFORMED_BODIES
+            req.send(200, bodies[next(self._malformed_turn) % len(bodies)])
+        elif outcome.kind == "rate-limited":
+            req.send_error_json(429, "rate_limit_error", "Rate limited", [("Retry-After", "1")])
+        else:
+            req.send(
+                403,
+                _CF_PAGE,
+                "text/html; charset=UTF-8",
+                [("cf-mitigated", "challenge"), ("Cache-Control", "no-store")],
+            )
         return False
 
     def _web(self, req: _Handler, path: str, authenticated: bool, scenario: str) -> None:
@@ -483,7 +536,12 @@ class FakeClaude:
             bodies = sc.MALFORMED_BODIES
             req.send(200, bodies[next(self._malformed_turn) % len(bodies)])
             return
-        report = sc.usage_json(scenario, org, self._now(), self._clock() - self._origin)
+        if scenario == "flaky" and self._faults == "soak" and org.usable:
+            with self._lock:
+                self._good_usage += 1
+                report = sc.soak_usage_json(self._now(), self._good_usage)
+        else:
+            report = sc.usage_json(scenario, org, self._now(), self._clock() - self._origin)
         headers: list[tuple[str, str]] = []
         if rotate and self._rotate_to is not None:
             with self._lock:

@@ -43,14 +43,14 @@ from claude_meter.core.alerts import (
     AlertMemory,
     crossing_text,
     crossings,
-    session_expired_alert,
+    session_alert,
 )
 from claude_meter.core.display import format_percent
 from claude_meter.core.endpoints import USAGE_PAGE_URL
 from claude_meter.core.forecast import window_hours
 from claude_meter.core.logs import setup_logging
 from claude_meter.core.meter import Indicator, MeterState, apply_result, indicator
-from claude_meter.core.models import FetchError, FetchResult
+from claude_meter.core.models import FetchResult
 from claude_meter.core.policy import DEFAULT_INTERVAL, MIN_INTERVAL, Route, popover_wants_fetch
 from claude_meter.core.presentation import shown_indicator, without_windows
 from claude_meter.core.settings import Settings, load_settings
@@ -198,7 +198,6 @@ class TrayApp(QObject):
     # -- results ----------------------------------------------------------------------------
 
     def on_result(self, result: FetchResult) -> None:
-        previous_error = self._session_error(self.state)
         self.state = apply_result(self.state, result)
         self._refresh_indicator()
         insights = None
@@ -211,9 +210,9 @@ class TrayApp(QObject):
             title, body = crossing_text(crossing, now)
             forecast = self._forecast_text(crossing.org_uuid, crossing.window.key, insights)
             self.notifier.notify(title, f"{body}\n{forecast}" if forecast else body)
-        current_error = self._session_error(self.state)
-        if session_expired_alert(previous_error, current_error) and current_error is not None:
-            self.notifier.notify("Claude session expired", current_error.message)
+        expired, self._memory = session_alert(self._memory, result)  # once, until signed in
+        if expired is not None:
+            self.notifier.notify("Claude session expired", expired.message)
         if due or self._memory.notified != self._saved.notified:
             self._save(notified=dict(self._memory.notified))
 
@@ -239,19 +238,12 @@ class TrayApp(QObject):
             return None
         return insight.forecast.summary[0].upper() + insight.forecast.summary[1:] + "."
 
-    @staticmethod
-    def _session_error(state: MeterState) -> FetchError | None:
-        errors = [state.error] if state.error else []
-        errors += [s.error for s in state.snapshots if s.error]
-        return next(
-            (e for e in errors if e.kind == "session_expired"), errors[0] if errors else None
-        )
-
     def _on_fetching(self) -> None:
         if not self.state.fetching:
             from dataclasses import replace
 
             self.state = replace(self.state, fetching=True)
+        self._refresh_indicator()  # after a sleep the numbers dim now, not when the poll returns
 
     def _on_deadline(self, deadline: datetime | None) -> None:
         not_before = dict(self._saved.not_before)
@@ -356,7 +348,7 @@ class TrayApp(QObject):
         from PySide6.QtCore import QEvent
 
         if (
-            watched is self.popover
+            watched is getattr(self, "popover", None)  # None while being built or torn down
             and isinstance(event, QEvent)
             and event.type() == QEvent.Type.Hide
         ):
