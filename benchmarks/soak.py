@@ -1,7 +1,7 @@
 """Soak: the tray app polls a faulty fake claude.ai thousands of times, checked at every poll.
 
 Method. The fake claude.ai runs as its own process (``claude-meter fake-server --scenario
-flaky --faults soak``): about half its answers are good, and each good usage answer carries
+flaky --faults soak``): about two answers in three are good, and each good usage answer carries
 new numbers; the rest are 5xx (JSON and HTML), connection resets, answers held past the
 client's timeout, bodies that trickle out slowly, malformed JSON, 429 with ``Retry-After: 1``,
 Cloudflare challenge pages, and sessions that expire for a few requests and come back (see

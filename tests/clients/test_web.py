@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from claude_meter.clients.http import guarded_get, make_http_client, parse_retry_after
+from claude_meter.clients.http import Timeouts, guarded_get, make_http_client, parse_retry_after
 from claude_meter.clients.web import WebClient
 from claude_meter.core.errors import NetworkError
 from claude_meter.fake import FakeClaude
@@ -333,3 +333,55 @@ def test_a_polling_app_asks_for_the_org_list_and_extras_only_now_and_then(
     finally:
         install_pool(None)
         pool.close()
+
+
+def test_short_client_timeouts_shorten_the_total_deadline(dripping_server: str) -> None:
+    """A soak's client (read timeout 0.2 s) gives up in well under a second, not in 20 s."""
+    import time
+
+    quick = Timeouts(connect=0.2, read=0.2)
+    with make_http_client(dripping_server, timeouts=quick) as http:
+        started = time.monotonic()
+        with pytest.raises(NetworkError, match="in time"):
+            guarded_get(http, "/api/organizations", {}, "web")
+    assert time.monotonic() - started < 5.0
+
+
+@pytest.fixture
+def broken_org_list() -> Iterator[str]:
+    """claude.ai answering the organization list with entries that are not organizations."""
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body: object = [{"five_hour": 37}]
+            if self.path == "/api/account":
+                body = {"memberships": [{"organization": {"uuid": "console-org"}}]}
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(5)
+
+
+def test_an_org_list_without_a_single_org_is_a_changed_answer(broken_org_list: str) -> None:
+    """Not a reason to fall back to the account's memberships (they include console orgs)."""
+    cookies = SessionCookies.parse(f"sessionKey={TEST_SESSION_KEY}")
+    with WebClient(cookies, broken_org_list, clock=clock) as client:
+        result = client.fetch().result
+    assert result.error is not None
+    assert result.error.kind == "unexpected"
+    assert result.snapshots == ()

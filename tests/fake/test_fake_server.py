@@ -607,3 +607,63 @@ def test_request_log_redacts_secrets(fake: FakeClaude) -> None:
     log = repr(fake.request_log)
     assert DEFAULT_SESSION_KEY not in log
     assert DEFAULT_OAUTH_TOKEN not in log
+
+
+def soak_plan(seed: int, count: int) -> list[sc.FlakyOutcome]:
+    rng = random.Random(seed)
+    return [sc.soak_outcome(rng) for _ in range(count)]
+
+
+def test_soak_mix_has_every_fault_in_its_share() -> None:
+    kinds = [o.kind for o in soak_plan(5, 20_000)]
+    for kind, share in sc.SOAK_MIX:
+        assert abs(kinds.count(kind) / len(kinds) - share) < 0.01, kind
+    assert 0.7 > kinds.count("ok") / len(kinds) > 0.6
+    assert all(2 <= o.count <= 7 for o in soak_plan(5, 2000) if o.kind == "expire")
+
+
+def test_soak_faults_are_served_as_claude_ai_would_fail() -> None:
+    """Each request through the soak mix: the answer matches the planned fault."""
+    seed, count = 1, 120  # a seed whose first 120 requests meet every fault
+    plan = soak_plan(seed, count)
+    with FakeClaude("flaky", seed=seed, faults="soak") as server:
+        client = httpx.Client(
+            base_url=server.base_url, headers={"Cookie": SESSION_COOKIE}, timeout=0.5
+        )
+        with client:
+            expired_left = 0
+            good = 0
+            step = 0
+            seen: set[str] = set()
+            while step < count:
+                outcome = plan[step]
+                if expired_left:  # no draw while a session is expired
+                    expired_left -= 1
+                    assert client.get(usage_url(sc.PERSONAL)).status_code == 401
+                    continue
+                step += 1
+                seen.add(outcome.kind)
+                if outcome.kind in ("reset", "timeout", "slow"):
+                    with pytest.raises(httpx.TransportError):
+                        client.get(usage_url(sc.PERSONAL))
+                    continue
+                answer = client.get(usage_url(sc.PERSONAL))
+                if outcome.kind == "ok" or outcome.kind == "slow-body":
+                    good += 1
+                    assert answer.status_code == 200
+                    five = answer.json()["five_hour"]["utilization"]
+                    assert five == sc.soak_percents(good)[0]  # new numbers every answer
+                elif outcome.kind == "error":
+                    assert answer.status_code == outcome.status
+                elif outcome.kind == "malformed":
+                    assert answer.status_code == 200
+                elif outcome.kind == "rate-limited":
+                    assert (answer.status_code, answer.headers["retry-after"]) == (429, "1")
+                elif outcome.kind == "cloudflare":
+                    assert answer.status_code == 403
+                    assert answer.headers["cf-mitigated"] == "challenge"
+                else:
+                    assert outcome.kind == "expire"
+                    assert answer.status_code == 401
+                    expired_left = outcome.count - 1
+    assert seen >= {kind for kind, _ in sc.SOAK_MIX} | {"ok"}

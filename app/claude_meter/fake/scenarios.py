@@ -421,7 +421,7 @@ def flaky_outcome(rng: random.Random) -> FlakyOutcome:
 
 
 #: The soak mix (``FakeClaude(..., faults="soak")``, ``fake-server --faults soak``): every
-#: fault a long-running meter meets, in proportions that keep about half the polls good.
+#: fault a long-running meter meets; about two requests in three get a good answer.
 #: (kind, probability) in the order the roll is matched.
 SOAK_MIX: tuple[tuple[FlakyKind, float], ...] = (
     ("error", 0.12),
