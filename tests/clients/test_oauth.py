@@ -89,3 +89,26 @@ def test_wrong_token_is_expired_sign_in(server: FakeClaude) -> None:
     assert result.error is not None
     assert result.error.kind == "session_expired"
     assert "run `claude`" in result.error.message
+
+
+def test_a_polling_app_asks_for_the_profile_only_every_half_hour(server: FakeClaude) -> None:
+    """The OAuth usage endpoint's budget is small: each poll is one request, not two."""
+    from claude_meter.clients.http import ClientPool, install_pool
+
+    now = [0.0]
+    pool = ClientPool(clock=lambda: now[0])
+    install_pool(pool)
+    try:
+        emails = []
+        for minute in (0, 3, 6, 29, 31):
+            now[0] = minute * 60.0
+            with ClaudeCodeClient(creds(), server.base_url, clock=clock) as client:
+                emails.append(client.fetch().snapshots[0].account_email)
+    finally:
+        install_pool(None)
+        pool.close()
+    paths = [r.path for r in server.request_log]
+    assert paths.count("/api/oauth/usage") == 5
+    assert paths.count("/api/oauth/profile") == 2  # at minute 0 and again after 30 minutes
+    assert len(set(emails)) == 1
+    assert emails[0]

@@ -7,6 +7,7 @@ at most; this client only makes the calls and reports what happened.
 
 from __future__ import annotations
 
+import hashlib
 import ssl
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -19,11 +20,12 @@ from claude_meter.clients.http import (
     MISSING_SCOPE,
     TOTAL_TIMEOUT,
     guarded_get,
+    installed_pool,
     make_http_client,
     pooled_client,
     raise_for_answer,
 )
-from claude_meter.clients.web import error_of
+from claude_meter.clients.web import DISCOVERY_TTL, error_of
 from claude_meter.core.errors import MeterError, NotSignedIn, SessionExpired
 from claude_meter.core.models import FetchResult, Snapshot
 from claude_meter.core.usage import parse_usage_report
@@ -46,6 +48,9 @@ class ClaudeCodeClient:
         clock: Callable[[], datetime],
     ) -> None:
         self._credentials = credentials
+        self._pool = installed_pool() if http is None else None
+        digest = hashlib.sha256(credentials.access_token.reveal().encode()).hexdigest()[:16]
+        self._profile_key = f"oauth|{base_url.rstrip('/')}|{digest}|profile"
         shared = http or pooled_client(base_url.rstrip("/"), verify)
         self._http = shared or make_http_client(base_url.rstrip("/"), verify=verify)
         self._owns_http = shared is None
@@ -72,10 +77,7 @@ class ClaudeCodeClient:
             report = parse_usage_report(self._get_json("/api/oauth/usage", TOTAL_TIMEOUT))
         except MeterError as exc:
             return FetchResult(source="claude-code", fetched_at=now, error=error_of(exc))
-        try:
-            profile = self._get_json("/api/oauth/profile", PROFILE_TIMEOUT)
-        except MeterError:
-            profile = None
+        profile = self._profile()
         account = _section(profile, "account")
         org = _section(profile, "organization")
         snapshot = Snapshot(
@@ -89,6 +91,20 @@ class ClaudeCodeClient:
             extra_usage=report.extra_usage,
         )
         return FetchResult(source="claude-code", fetched_at=now, snapshots=(snapshot,))
+
+    def _profile(self) -> object:
+        """Who and which org, best-effort; a polling app asks only every 30 minutes, as for
+        the web route's organization list: this endpoint's budget is small (protocol.md)."""
+        cached = self._pool.recall(self._profile_key) if self._pool else None
+        if cached is not None:
+            return cached
+        try:
+            profile = self._get_json("/api/oauth/profile", PROFILE_TIMEOUT)
+        except MeterError:
+            return None
+        if self._pool is not None:
+            self._pool.remember(self._profile_key, profile, DISCOVERY_TTL)
+        return profile
 
     def _get_json(self, path: str, total_timeout: float) -> object:
         headers = {
