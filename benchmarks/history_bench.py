@@ -30,6 +30,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.results import Row, record
 from claude_meter.core.models import Snapshot, UsageWindow
 from claude_meter.history import HistoryStore
 
@@ -113,6 +116,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--inserts", type=int, default=2000)
     args = parser.parse_args()
+    printed: list[str] = []
+
+    def say(*parts: object) -> None:
+        printed.append(" ".join(str(part) for part in parts))
+        print(*parts)
+
     end = datetime.now(UTC).replace(second=0, microsecond=0)
     with tempfile.TemporaryDirectory() as folder:
         data_home = Path(folder)
@@ -120,27 +129,51 @@ def main() -> int:
         path.parent.mkdir(mode=0o700)
         took, polls = fill(path, args.days, end)
         size = size_of(path)
-        print(
+        say(
             f"fill: {polls} polls x {len(KEYS)} windows, every number changing, "
             f"{took:.1f} s ({took / polls * 1e6:.0f} us a poll)"
         )
-        print(f"size after {args.days} days: {size / 1e6:.2f} MB (target < 10 MB)")
+        say(f"size after {args.days} days: {size / 1e6:.2f} MB (target < 10 MB)")
         checked, unchecked = opening(path)
-        print(f"open: {checked * 1000:.0f} ms with quick_check, {unchecked * 1000:.1f} ms without")
+        say(f"open: {checked * 1000:.0f} ms with quick_check, {unchecked * 1000:.1f} ms without")
         export, rows = export_times(data_home, args.runs)
-        print(
+        say(
             f"history --since 7d --csv ({rows} rows), {args.runs} runs: "
             f"median {statistics.median(export):.3f} s, worst {max(export):.3f} s (target < 0.5 s)"
         )
         inserts = sorted(insert_latency(path, end, args.inserts))
         p99 = inserts[int(len(inserts) * 0.99) - 1]
-        print(
+        say(
             f"record() of 3 changed windows, {len(inserts)} times on the full database: "
             f"median {statistics.median(inserts) * 1000:.3f} ms, p99 {p99 * 1000:.3f} ms, "
             f"worst {inserts[-1] * 1000:.3f} ms (target <= 1 ms)"
         )
     met = size < SIZE_TARGET and p99 <= INSERT_TARGET and max(export) < EXPORT_TARGET
-    print("targets:", "met" if met else "NOT met")
+    say("targets:", "met" if met else "NOT met")
+    record(
+        "history_bench",
+        [
+            Row(
+                f"history size after {args.days} days",
+                "< 10 MB",
+                f"{size / 1e6:.2f} MB",
+                size < SIZE_TARGET,
+            ),
+            Row(
+                "one `record()` (three windows)",
+                "≤ 1 ms",
+                f"median {statistics.median(inserts) * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms",
+                p99 <= INSERT_TARGET,
+            ),
+            Row(
+                "`history --since 7d --csv`, whole process",
+                "< 0.5 s",
+                f"median {statistics.median(export):.2f} s, worst {max(export):.2f} s",
+                max(export) < EXPORT_TARGET,
+            ),
+        ],
+        "\n".join(printed),
+    )
     return 0 if met else 1
 
 

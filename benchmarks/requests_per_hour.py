@@ -27,7 +27,11 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.results import Row, record
 from claude_meter.cli.status import fetch_once
 from claude_meter.clients.http import ClientPool, install_pool
 from claude_meter.core.policy import DEFAULT_INTERVAL, PollState, Route, next_poll
@@ -125,14 +129,43 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=float, default=4.0)
     args = parser.parse_args()
+    lines, rows = [], []
     for case in CASES:
         got = measure(case, args.hours)
         kinds = ", ".join(f"{k} {n / args.hours:.1f}" for k, n in got.requests.most_common())
-        print(
+        lines.append(
             f"{case.name}: {got.per_hour_per_org:.1f} requests per hour per organization "
             f"({got.organizations} org, {got.polls_per_hour:.1f} polls per hour; per hour: {kinds})"
         )
-    return 0
+        target, met = _target(case, got)
+        rows.append(
+            Row(
+                f"requests per hour per organization, {case.name}",
+                target,
+                f"{got.per_hour_per_org:.0f}",
+                met,
+            )
+        )
+    output = "\n".join(lines)
+    print(output)
+    record("requests_per_hour", rows, output)
+    return 0 if all(row.met is not False for row in rows) else 1
+
+
+def _target(case: Case, got: Measured) -> tuple[str, bool]:
+    if case.route == "claude-code":
+        total = sum(got.requests.values()) / got.hours
+        return "≤ 20 (endpoint budget ~30)", total <= 20
+    usage = got.requests["usage"] / got.hours / got.organizations
+    per_org = ("overage_spend_limit", "subscription_details")
+    rest = [
+        n / got.hours / (got.organizations if kind in per_org else 1)
+        for kind, n in got.requests.items()
+        if kind != "usage"
+    ]
+    # one /usage per poll and organization; the list, account and extras twice an hour
+    met = abs(usage - got.polls_per_hour) < 0.5 and all(r <= 2.01 for r in rest)
+    return "1 `/usage` a poll; list, account, extras 2 an hour", met
 
 
 if __name__ == "__main__":

@@ -21,6 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.results import Row, record
 from claude_meter.fake import DEFAULT_SESSION_KEY, FakeClaude
 
 TARGET_SECONDS = 0.5
@@ -58,10 +61,30 @@ def main() -> int:
             subprocess.run(argv, env=env, capture_output=True, check=True)
             times.append(time.perf_counter() - start)
     median, worst = statistics.median(times), max(times)
-    print(
-        f"claude-meter status --json, {args.runs} runs: median {median:.3f} s, worst {worst:.3f} s"
+    output = (
+        f"claude-meter status --json, {args.runs} runs: median {median:.3f} s, "
+        f"worst {worst:.3f} s\n"
+        f"target {TARGET_SECONDS:.1f} s: {'met' if worst <= TARGET_SECONDS else 'NOT met'}"
     )
-    print(f"target {TARGET_SECONDS:.1f} s: {'met' if worst <= TARGET_SECONDS else 'NOT met'}")
+    print(output)
+    record(
+        "status_latency",
+        [
+            Row(
+                f"`status --json`, whole process, median of {args.runs}",
+                f"≤ {TARGET_SECONDS} s",
+                f"{median:.2f} s",
+                median <= TARGET_SECONDS,
+            ),
+            Row(
+                "`status --json`, worst run",
+                f"≤ {TARGET_SECONDS} s",
+                f"{worst:.2f} s",
+                worst <= TARGET_SECONDS,
+            ),
+        ],
+        output,
+    )
     return 0 if worst <= TARGET_SECONDS else 1
 
 

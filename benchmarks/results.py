@@ -1,0 +1,63 @@
+"""Where each benchmark leaves its figures: ``benchmarks/results/<name>.json``.
+
+Every script in ``benchmarks/`` prints its figures and also records them here, with the date,
+the command line and the machine; ``benchmarks/report.py`` turns the recorded files into
+``docs/benchmarks.md``. Rerunning one script and then the report updates that section only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+FOLDER = Path(__file__).resolve().parent / "results"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One figure: what, the target from the issues ("" when none), what was measured, and
+    whether the target is met (None: no target)."""
+
+    figure: str
+    target: str
+    measured: str
+    met: bool | None
+
+
+def machine() -> dict[str, object]:
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+        "load_before": round(load[0], 2),
+    }
+
+
+def record(name: str, rows: list[Row], output: str, *, folder: Path = FOLDER) -> Path:
+    """Write the figures of ``benchmarks/<name>.py`` for the report; returns the file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
+    data = {
+        "script": f"benchmarks/{name}.py",
+        "command": " ".join([f"benchmarks/{name}.py", *sys.argv[1:]]),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "rows": [asdict(row) for row in rows],
+        "output": output,
+    }
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def load(name: str, *, folder: Path = FOLDER) -> dict[str, object] | None:
+    path = folder / f"{name}.json"
+    if not path.exists():
+        return None
+    loaded: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
