@@ -18,27 +18,47 @@ request is checked on its headers, in this order, before a byte of its body is r
 6. a ``Content-Length`` (no chunked bodies: 411) of at most :data:`MAX_BODY` - else 413.
 
 Only then is the body read, within a deadline, and parsed by the app's own models (400 when
-they reject it). No answer carries ``Access-Control-Allow-Origin``. Each connection has a
-socket timeout and the number of connections is capped, so slow or many clients cannot
-starve a good post. Refusals are counted and reported without any header value.
+they reject it). No answer carries ``Access-Control-Allow-Origin``. Refusals are counted and
+reported without any header value (the log only up to a rate, see :class:`_LogBudget`).
+
+Many, slow, malformed or oversized connections are bounded in count, time and memory, so
+they cannot starve a good post:
+
+- One listener thread reads the request line and headers of every connection itself, from
+  non-blocking sockets and one selector: at most :data:`MAX_HEADER_BYTES` of them (else
+  431), complete within :data:`HEADER_DEADLINE` of the connection and with no pause longer
+  than the socket timeout (an extension sends them in one write; a client that drips them,
+  slowloris-style, is closed). At most :data:`MAX_PENDING` connections (fewer under a low
+  open-file limit) may be waiting for their headers: the one that has waited longest is
+  closed to admit a newcomer (once it has had :data:`EVICTION_GRACE`; until then newcomers
+  wait in the kernel's queue), so idle or dripping connections never keep a fresh post out.
+- The checks above need no I/O, so they run on that thread as well and each refusal is
+  answered there at once: bad requests, however many, cost no thread.
+- A request that passed them goes to one of at most :data:`MAX_CONNECTIONS` worker threads,
+  which reads its body (from a blocking socket with a timeout, within
+  :data:`BODY_DEADLINE`). When every worker is busy, the one that has waited longest for
+  its body is cut off (400) to make room. Only a paired extension, or a would-be one while
+  the pairing window is open, gets that far.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import json
 import logging
 import re
+import selectors
 import socket
-import socketserver
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Final
 
@@ -52,19 +72,68 @@ HOST: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 63762
 MAX_BODY: Final = 256 * 1024
 MAX_PAIR_BODY: Final = 1024
+#: Each blocking read or write of a worker; also the longest pause inside the headers.
 SOCKET_TIMEOUT: Final = 5.0
 BODY_DEADLINE: Final = 10.0
+#: Worker threads, each reading the body of one request that passed every check.
 MAX_CONNECTIONS: Final = 64
+#: The request line and headers together (an extension's are well under 1 KiB; http.server
+#: alone would take 100 lines of 64 KiB each).
+MAX_HEADER_BYTES: Final = 16 * 1024
+#: From accepting a connection to the end of its headers (an extension needs milliseconds).
+HEADER_DEADLINE: Final = 2.0
+#: Connections still sending their headers, at most; a quarter of the open-file limit when
+#: that is lower (macOS gives apps 256 files).
+MAX_PENDING: Final = 256
+#: A connection waiting for its headers is closed for a newcomer only after this long: an
+#: extension that is slow to write after connecting (a busy machine) still gets its turn.
+#: Meanwhile newcomers wait in the kernel's queue. Longer protects a slow writer better and
+#: slows a flood down, but admits at most MAX_PENDING / grace connections a second, so under
+#: a flood of silent ones a good post waits longer in that queue (benchmarks/bridge_abuse.py
+#: --only silent, 2,000 at once: 0.1 s gave good posts up to 0.44 s, 0.05 s up to 0.12 s).
+EVICTION_GRACE: Final = 0.05
+#: The kernel's queue of connections not yet accepted (capped by the system's own limit).
+LISTEN_BACKLOG: Final = 1024
+#: Refusals logged one by one per :data:`LOG_WINDOW` seconds; the rest are summed up.
+LOG_BURST: Final = 20
+LOG_WINDOW: Final = 60.0
 
 _EXTENSION_ORIGIN: Final = re.compile(
     r"chrome-extension://[a-p]{32}|moz-extension://[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
     r"[0-9a-f]{4}-[0-9a-f]{12}"
 )
 _PATHS: Final = ("/pair", "/snapshots")
+_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
+_END_OF_HEAD: Final = re.compile(rb"\n\r?\n")
+#: Why a request that could not be parsed is refused; never the request's own text.
+_MALFORMED: Final = {
+    400: "the request line or headers are malformed",
+    414: "the request line is too long",
+    431: "the headers are too large",
+    501: "unknown method",
+    505: "this HTTP version is not supported",
+}
+#: accept() failures that concern one client only (it left the queue).
+_CLIENT_GONE: Final = frozenset(
+    {errno.ECONNABORTED, errno.ECONNRESET, errno.EPROTO, errno.EPERM, errno.EAGAIN}
+)
+_ACCEPT_PAUSE: Final = 0.1  # seconds without accepting after running out of descriptors
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _pending_limit() -> int:
+    """:data:`MAX_PENDING`, or a quarter of the soft open-file limit when that is lower."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows: select() takes 512 sockets, enough
+        return MAX_PENDING
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft == resource.RLIM_INFINITY:
+        return MAX_PENDING
+    return max(16, min(MAX_PENDING, soft // 4))
 
 
 class PortInUse(OSError):
@@ -82,6 +151,18 @@ class Refusal:
     origin: str | None
 
 
+@dataclass(frozen=True)
+class Load:
+    """The listener's connections and workers now, and the most there have been at once."""
+
+    connections: int
+    peak_connections: int
+    waiting_for_headers: int
+    workers: int
+    peak_workers: int
+    pending_limit: int
+
+
 def port_in_use_message(port: int) -> str:
     return (
         f"Port {port} on {HOST} is already in use, so the browser extension's bridge is not "
@@ -92,20 +173,54 @@ def port_in_use_message(port: int) -> str:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Listener
+    """One request, parsed from its buffered head; every answer is composed in :attr:`out`.
+
+    Not run by socketserver: nothing happens on construction. The listener parses it and
+    runs the checks, a worker reads its body; whoever holds it sends :attr:`out`.
+    """
+
     protocol_version = "HTTP/1.1"
-    timeout = SOCKET_TIMEOUT
+    timeout = SOCKET_TIMEOUT  # of a worker's blocking socket, and the longest header pause
+    raw_requestline: bytes
+
+    def __init__(self, sock: socket.socket, head: bytes, rest: bytes) -> None:
+        self.sock = self.connection = self.request = sock
+        self.rfile = io.BytesIO(head)
+        self.out = io.BytesIO()
+        self.wfile = self.out
+        self.rest = rest  # the body's first bytes, when they came with the headers
+        self.command = self.path = self.requestline = ""
+        self.request_version = self.protocol_version
+        self.close_connection = True
+        self.failed: int | None = None  # the status when the request could not be parsed
+        self.expects_continue = False
+        self.body_done = False  # the worker has stopped waiting for the body
+        self.evicted = False  # cut off to make room for another request
+
+    def parse(self) -> bool:
+        """The request line and headers (http.server's own parser and limits)."""
+        self.raw_requestline = self.rfile.readline(65537)
+        if not self.parse_request():
+            return False
+        if self.command not in _METHODS:
+            self.send_error(501)
+            return False
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Remember the status only: the answer gives a fixed reason, never the request."""
+        self.failed = int(code)
+
+    def handle_expect_100(self) -> bool:
+        """``100 Continue`` is sent by the worker, once the headers passed every check."""
+        self.expects_continue = True
+        return True
 
     def version_string(self) -> str:
         return "ClaudeMeter-bridge"
 
     def log_message(self, format: str, *args: object) -> None:
         """Silent: refusals are reported through :class:`Refusal`, with no header values."""
-
-    def do_POST(self) -> None:
-        self.server.bridge._handle(self)
-
-    do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_POST
 
     def answer(self, status: int, payload: dict[str, object]) -> None:
         body = b"" if self.command == "HEAD" else json.dumps(payload).encode()
@@ -122,56 +237,378 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class _Listener(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    # SO_REUSEADDR on Windows lets a second program take a port that is in use.
-    allow_reuse_address = sys.platform != "win32"
-    request_queue_size = 128  # socketserver's 5 overflows under a burst and resets clients
+@dataclass(eq=False, slots=True)
+class _Pending:
+    """A connection whose request line and headers are still arriving."""
+
+    sock: socket.socket
+    accepted: float
+    last: float
+    head: bytearray = field(default_factory=bytearray)
+
+
+def _close(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_WR)  # the answer, if any, is sent before the close
+    sock.close()
+
+
+class _Listener:
+    """The listening socket, the header phase (one selector, one thread) and the workers."""
 
     def __init__(self, bridge: BridgeServer, port: int) -> None:
         self.bridge = bridge
-        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-        super().__init__((HOST, port), _Handler)
-
-    def server_bind(self) -> None:
-        if sys.platform == "win32":  # pragma: no cover - Windows only
-            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)  # type: ignore[attr-defined,unused-ignore]
-        # HTTPServer.server_bind resolves the host's FQDN, which can stall on odd DNS setups.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = HOST, int(self.server_address[1])
-
-    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
-        if not self._slots.acquire(blocking=False):
-            self.bridge._count("busy")
-            self.shutdown_request(request)  # too many at once: drop, a real extension retries
-            return
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._slots.release()
+            if sys.platform == "win32":  # pragma: no cover - Windows only
+                self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)  # type: ignore[attr-defined,unused-ignore]
+            else:
+                # Rebind at once after a restart. Not on Windows, where SO_REUSEADDR lets a
+                # second program take a port that is in use.
+                self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.socket.bind((HOST, port))
+            self.socket.listen(LISTEN_BACKLOG)
+            self.socket.setblocking(False)
+        except OSError:
+            self.socket.close()
             raise
+        self.port = int(self.socket.getsockname()[1])
+        self._wake_in, self._wake_out = socket.socketpair()
+        self._wake_in.setblocking(False)
+        self._wake_out.setblocking(False)
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self.socket, selectors.EVENT_READ)
+        self._selector.register(self._wake_in, selectors.EVENT_READ)
+        self._stopping = False
+        self._listening = True  # the listening socket is in the selector
+        self._paused_until = 0.0  # out of descriptors: no accept() before this
+        # The header phase: only the listener thread touches these.
+        self._pending: dict[socket.socket, _Pending] = {}  # oldest first
+        self.pending_limit = _pending_limit()
+        self._accept_batch = max(1, self.pending_limit // 4)
+        # The workers, shared with their threads under the lock.
+        self._lock = threading.Lock()
+        self._busy: dict[_Handler, None] = {}  # in a worker, oldest first
+        self._waiting: deque[tuple[_Handler, str]] = deque()  # for a free worker
+        self._workers = 0
+        self._peak_workers = 0
+        self._open = 0
+        self._peak_open = 0
 
-    def process_request_thread(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def serve_forever(self) -> None:
         try:
-            super().process_request_thread(request, client_address)
+            while not self._stopping:
+                ready = self._selector.select(self._wait())
+                accept = False
+                for key, _ in ready:
+                    if isinstance(key.data, _Pending):
+                        self._receive(key.data)
+                    elif key.fileobj is self.socket:
+                        accept = True  # after the reads: data already here goes first
+                    else:
+                        with contextlib.suppress(OSError):
+                            self._wake_in.recv(64)
+                if accept and not self._stopping:
+                    self._accept()
+                now = time.monotonic()
+                self._expire(now)
+                self._listen(now)
         finally:
-            self._slots.release()
+            for pending in list(self._pending.values()):
+                self._drop(pending, None)
 
-    def handle_error(
-        self, request: socket.socket | tuple[bytes, socket.socket], client_address: object
-    ) -> None:
-        """Resets and timeouts are the client's business; bugs still print."""
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)
+    def shutdown(self) -> None:
+        """Ask :meth:`serve_forever` to return; it does within one loop."""
+        self._stopping = True
+        with contextlib.suppress(OSError):
+            self._wake_out.send(b"x")
+
+    def server_close(self) -> None:
+        """Close everything; workers still reading a body are cut off."""
+        with self._lock:
+            waiting, self._waiting = list(self._waiting), deque()
+            for req in self._busy:
+                req.evicted = True
+                with contextlib.suppress(OSError):
+                    req.sock.shutdown(socket.SHUT_RDWR)
+        for req, _origin in waiting:
+            self._finish(req)
+        with contextlib.suppress(OSError, RuntimeError):
+            self._selector.close()
+        for sock in (self.socket, self._wake_in, self._wake_out):
+            sock.close()
+
+    def load(self) -> Load:
+        with self._lock:
+            return Load(
+                connections=self._open,
+                peak_connections=self._peak_open,
+                waiting_for_headers=len(self._pending),
+                workers=self._workers,
+                peak_workers=self._peak_workers,
+                pending_limit=self.pending_limit,
+            )
+
+    # -- the header phase (listener thread) -------------------------------------------------
+
+    def _wait(self) -> float | None:
+        """Seconds until the next deadline; None (sleep until a connection) when there is none."""
+        deadlines = []
+        if self._pending:
+            oldest = next(iter(self._pending.values()))
+            deadlines.append(oldest.accepted + HEADER_DEADLINE)
+            if _Handler.timeout is not None and _Handler.timeout < HEADER_DEADLINE:
+                deadlines.append(min(p.last for p in self._pending.values()) + _Handler.timeout)
+            if len(self._pending) >= self.pending_limit:
+                deadlines.append(oldest.accepted + EVICTION_GRACE)
+        now = time.monotonic()
+        if now < self._paused_until:
+            deadlines.append(self._paused_until)
+        if not deadlines:
+            return None
+        return max(0.0, min(deadlines) - now)
+
+    def _can_accept(self, now: float) -> bool:
+        """Room in the header phase, or an oldest connection that has had its grace."""
+        if now < self._paused_until:
+            return False
+        if len(self._pending) < self.pending_limit:
+            return True
+        return now - next(iter(self._pending.values())).accepted >= EVICTION_GRACE
+
+    def _listen(self, now: float) -> None:
+        """Select the listening socket only when a connection could be accepted: else it
+        stays readable and the loop would spin."""
+        wanted = self._can_accept(now)
+        if wanted != self._listening:
+            if wanted:
+                self._selector.register(self.socket, selectors.EVENT_READ)
+            else:
+                self._selector.unregister(self.socket)
+            self._listening = wanted
+
+    def _accept(self) -> None:
+        """Accept a batch of connections; a full header phase closes its oldest for each."""
+        for _ in range(self._accept_batch):
+            if not self._can_accept(time.monotonic()):
+                return
+            try:
+                sock, _address = self.socket.accept()
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                if exc.errno in _CLIENT_GONE:
+                    continue
+                # Out of descriptors or memory: stop accepting for a moment, and free one.
+                self.bridge._count("accept_failed")
+                now = time.monotonic()
+                self._paused_until = now + _ACCEPT_PAUSE
+                if self._pending:
+                    oldest = next(iter(self._pending.values()))
+                    if now - oldest.accepted >= EVICTION_GRACE:
+                        self._drop(oldest, "evicted")
+                return
+            if len(self._pending) >= self.pending_limit:
+                self._drop(next(iter(self._pending.values())), "evicted")
+            sock.setblocking(False)
+            now = time.monotonic()
+            pending = _Pending(sock, now, now)
+            self._pending[sock] = pending
+            self._selector.register(sock, selectors.EVENT_READ, pending)
+            with self._lock:
+                self._open += 1
+                self._peak_open = max(self._peak_open, self._open)
+
+    def _expire(self, now: float) -> None:
+        while self._pending:
+            oldest = next(iter(self._pending.values()))
+            if now - oldest.accepted < HEADER_DEADLINE:
+                break
+            self._drop(oldest, "header_timeout")
+        pause = _Handler.timeout
+        if pause is not None and pause < HEADER_DEADLINE:
+            for idle in [p for p in self._pending.values() if now - p.last >= pause]:
+                self._drop(idle, "header_timeout")
+
+    def _receive(self, pending: _Pending) -> None:
+        """Read what arrived; once the headers are complete, parse and check them."""
+        try:
+            data = pending.sock.recv(MAX_HEADER_BYTES)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._drop(pending, "closed_early")
+            return
+        if not data:
+            self._drop(pending, "closed_early")  # the client gave up before its headers ended
+            return
+        start = max(0, len(pending.head) - 2)
+        pending.head += data
+        pending.last = time.monotonic()
+        end = _END_OF_HEAD.search(pending.head, start)
+        if end is None and len(pending.head) <= MAX_HEADER_BYTES:
+            return
+        self._forget(pending)
+        if end is None or end.end() > MAX_HEADER_BYTES:
+            req = _Handler(pending.sock, b"", b"")
+            req.failed = 431
+            self._refuse_malformed(req)
+            self._finish(req)
+            return
+        head, rest = bytes(pending.head[: end.end()]), bytes(pending.head[end.end() :])
+        self._request(_Handler(pending.sock, head, rest))
+
+    def _request(self, req: _Handler) -> None:
+        try:
+            if not req.parse():
+                self._refuse_malformed(req)
+            else:
+                origin = self.bridge._admit(req)
+                if origin is not None:
+                    self._dispatch(req, origin)
+                    return
+        except Exception:
+            log.exception("bridge: a request could not be handled")
+        self._finish(req)
+
+    def _refuse_malformed(self, req: _Handler) -> None:
+        status = req.failed or 400
+        req.request_version = req.protocol_version  # an answer with a status line
+        reason = _MALFORMED.get(status, _MALFORMED[400])
+        self.bridge._refuse(req, Refusal(status, req.path or "-", reason, None))
+
+    def _finish(self, req: _Handler) -> None:
+        """Send the composed answer without waiting (a fresh socket's buffer takes it all;
+        a client that does not read loses the rest), then close."""
+        with contextlib.suppress(OSError):
+            req.sock.send(req.out.getvalue())
+        self._closed(req.sock)
+
+    def _forget(self, pending: _Pending) -> None:
+        self._selector.unregister(pending.sock)
+        del self._pending[pending.sock]
+
+    def _drop(self, pending: _Pending, why: str | None) -> None:
+        self._forget(pending)
+        self._closed(pending.sock)
+        if why is not None:
+            self.bridge._count(why)
+
+    def _closed(self, sock: socket.socket) -> None:
+        if sock.fileno() == -1:
+            return  # closed already (a failure after the answer was sent)
+        _close(sock)
+        with self._lock:
+            self._open -= 1
+
+    # -- the workers --------------------------------------------------------------------------
+
+    def _dispatch(self, req: _Handler, origin: str) -> None:
+        """A request that passed every check goes to a worker (listener thread)."""
+        start = busy = False
+        with self._lock:
+            if self._stopping:
+                busy = True
+            elif self._workers < MAX_CONNECTIONS:
+                self._workers += 1
+                self._peak_workers = max(self._peak_workers, self._workers)
+                start = True
+            elif len(self._waiting) < MAX_CONNECTIONS:
+                self._waiting.append((req, origin))
+                self._evict_slowest_body()
+            else:
+                busy = True
+        if start:
+            try:
+                threading.Thread(
+                    target=self._work,
+                    args=(req, origin),
+                    name=f"claude-meter-bridge-worker-{self.port}",
+                    daemon=True,
+                ).start()
+            except RuntimeError:  # no thread to be had
+                with self._lock:
+                    self._workers -= 1
+                busy = True
+        if busy:
+            refusal = Refusal(503, req.path, "the bridge is busy: try again", origin)
+            self.bridge._refuse(req, refusal)
+            self._finish(req)
+
+    def _evict_slowest_body(self) -> None:
+        """Under the lock: cut off the worker that has waited longest for its body."""
+        for req in self._busy:
+            if not req.body_done and not req.evicted:
+                req.evicted = True
+                with contextlib.suppress(OSError):
+                    # Its read returns at once (on Windows at its socket timeout); it answers.
+                    req.sock.shutdown(socket.SHUT_RD)
+                self.bridge._count("evicted_body")
+                return
+
+    def _work(self, req: _Handler, origin: str) -> None:
+        job: tuple[_Handler, str] | None = (req, origin)
+        while job is not None:
+            self._serve(*job)
+            with self._lock:
+                job = self._waiting.popleft() if self._waiting else None
+                if job is None:
+                    self._workers -= 1
+
+    def _serve(self, req: _Handler, origin: str) -> None:
+        with self._lock:
+            self._busy[req] = None
+        try:
+            req.sock.settimeout(req.timeout)
+            if req.expects_continue:
+                req.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+            try:
+                self.bridge._serve(req, origin)
+            finally:
+                req.sock.sendall(req.out.getvalue())  # the answer, even when on_result failed
+        except OSError:
+            pass  # resets and timeouts are the client's business
+        except Exception:
+            log.exception("bridge: a request could not be handled")
+        finally:
+            with self._lock:  # off the list first: an eviction never meets a closed socket
+                del self._busy[req]
+            self._closed(req.sock)
+
+
+class _LogBudget:
+    """At most :data:`LOG_BURST` refusal lines per :data:`LOG_WINDOW`: a flood of bad
+    requests must not push everything else out of the rotating log. The rest are counted
+    and summed up in one line when the next window opens."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._window_start = -LOG_WINDOW
+        self._logged = 0
+        self._skipped = 0
+
+    def take(self, now: float) -> tuple[bool, int]:
+        """Whether to log this refusal, and how many earlier ones were not logged."""
+        with self._lock:
+            skipped = 0
+            if now - self._window_start >= LOG_WINDOW:
+                skipped, self._skipped = self._skipped, 0
+                self._window_start, self._logged = now, 0
+            if self._logged >= LOG_BURST:
+                self._skipped += 1
+                return False, skipped
+            self._logged += 1
+            return True, skipped
 
 
 class BridgeServer:
     """Listens on 127.0.0.1 for the extension; accepted results go to ``on_result``.
 
-    ``on_result`` runs on a connection thread: the tray hands it to the GUI thread through a
+    ``on_result`` runs on a worker thread: the tray hands it to the GUI thread through a
     queued signal, the CLI prints under a lock. ``on_refusal`` (optional) hears every
-    refused request.
+    refused request, on the listener thread (or a worker's): it must return quickly.
     """
 
     def __init__(
@@ -192,7 +629,9 @@ class BridgeServer:
         self._clock = clock
         self._listener: _Listener | None = None
         self._thread: threading.Thread | None = None
+        self._bound_port = port
         self._lock = threading.Lock()
+        self._log_budget = _LogBudget()
         self.counts: dict[str, int] = {}
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -207,9 +646,9 @@ class BridgeServer:
             if exc.errno in (errno.EADDRINUSE, errno.EACCES, getattr(errno, "WSAEADDRINUSE", -1)):
                 raise PortInUse(exc.errno, port_in_use_message(self._requested_port)) from None
             raise
+        self._bound_port = self._listener.port
         self._thread = threading.Thread(
             target=self._listener.serve_forever,
-            kwargs={"poll_interval": 0.1},
             daemon=True,
             name=f"claude-meter-bridge-{self.port}",
         )
@@ -218,7 +657,7 @@ class BridgeServer:
         return self
 
     def stop(self) -> None:
-        """Stop listening; bounded (connections are daemon threads with socket timeouts)."""
+        """Stop listening; bounded (the listener wakes at once, workers are cut off)."""
         listener, thread = self._listener, self._thread
         self._listener = self._thread = None
         if listener is not None and thread is not None:
@@ -245,11 +684,17 @@ class BridgeServer:
     def port(self) -> int:
         if self._listener is None:
             raise RuntimeError("the bridge is not running; call start() first")
-        return int(self._listener.server_address[1])
+        return self._listener.port
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
+
+    def load(self) -> Load:
+        """Open connections and busy workers, now and at most so far."""
+        if self._listener is None:
+            raise RuntimeError("the bridge is not running; call start() first")
+        return self._listener.load()
 
     def _count(self, what: str) -> None:
         with self._lock:
@@ -257,16 +702,21 @@ class BridgeServer:
 
     # -- one request ----------------------------------------------------------------------
 
-    def _handle(self, req: _Handler) -> None:
+    def _admit(self, req: _Handler) -> str | None:
+        """On the listener thread: the checks; the origin when they pass, else None (refused)."""
         path = req.path
         origins = req.headers.get_all("Origin") or []
         origin = origins[0] if len(origins) == 1 else None
         refusal = self._check_headers(req, path, origin)
         if refusal is not None:
             self._refuse(req, refusal)
-            return
+            return None
         assert origin is not None
-        if path == "/pair":
+        return origin
+
+    def _serve(self, req: _Handler, origin: str) -> None:
+        """On a worker thread: the body, and what the request asks for."""
+        if req.path == "/pair":
             self._pair(req, origin)
         else:
             self._snapshots(req, origin)
@@ -274,7 +724,7 @@ class BridgeServer:
     def _check_headers(self, req: _Handler, path: str, origin: str | None) -> Refusal | None:
         """Everything decided on headers alone, before any body is read."""
         hosts = req.headers.get_all("Host") or []
-        allowed = {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
+        allowed = {f"127.0.0.1:{self._bound_port}", f"localhost:{self._bound_port}"}
         if len(hosts) != 1 or hosts[0].strip().lower() not in allowed:
             return Refusal(403, path, "the Host is not this computer's loopback address", origin)
         if req.command != "POST":
@@ -319,7 +769,7 @@ class BridgeServer:
         if len(lengths) != 1:
             return Refusal(411, path, "a Content-Length is required", origin)
         declared = lengths[0].strip()
-        if not declared.isdigit() or len(declared) > 12:
+        if not (declared.isascii() and declared.isdigit()) or len(declared) > 12:  # not "²"
             return Refusal(400, path, "the Content-Length is not a number", origin)
         if int(declared) > limit:
             return Refusal(413, path, f"the body is larger than {limit // 1024} KiB", origin)
@@ -329,32 +779,46 @@ class BridgeServer:
         """Exactly ``Content-Length`` bytes within :data:`BODY_DEADLINE`; None when not."""
         length = int(req.headers.get("Content-Length") or 0)
         deadline = time.monotonic() + BODY_DEADLINE
-        chunks: list[bytes] = []
-        remaining = length
+        chunks = [req.rest[:length]]
+        remaining = length - len(chunks[0])
         try:
             while remaining > 0:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return None
-                req.connection.settimeout(min(SOCKET_TIMEOUT, left))
-                chunk = req.rfile.read1(remaining)
+                req.sock.settimeout(min(SOCKET_TIMEOUT, left))
+                chunk = req.sock.recv(min(remaining, 65536))
                 if not chunk:
                     return None
                 chunks.append(chunk)
                 remaining -= len(chunk)
         except OSError:
             return None
+        finally:
+            req.body_done = True
         return b"".join(chunks)
+
+    def _late_body(self, req: _Handler, path: str, origin: str) -> None:
+        reason = (
+            "the body was the slowest while the bridge was busy"
+            if req.evicted
+            else "the body did not arrive in time"
+        )
+        self._refuse(req, Refusal(400, path, reason, origin))
 
     def _refuse(self, req: _Handler, refusal: Refusal) -> None:
         self._count(str(refusal.status))
-        log.info(
-            "bridge refused %s (%d): %s; origin %s",
-            refusal.path[:64],
-            refusal.status,
-            refusal.reason,
-            (refusal.origin or "none")[:100],
-        )
+        log_this, skipped = self._log_budget.take(time.monotonic())
+        if skipped:
+            log.info("bridge refused %d more requests that were not logged one by one", skipped)
+        if log_this:
+            log.info(
+                "bridge refused %s (%d): %s; origin %s",
+                refusal.path[:64],
+                refusal.status,
+                refusal.reason,
+                (refusal.origin or "none")[:100],
+            )
         if self._on_refusal is not None:
             self._on_refusal(refusal)
         with contextlib.suppress(OSError):
@@ -362,7 +826,7 @@ class BridgeServer:
 
     def _pair(self, req: _Handler, origin: str) -> None:
         if self._read_body(req) is None:
-            self._refuse(req, Refusal(400, "/pair", "the body did not arrive in time", origin))
+            self._late_body(req, "/pair", origin)
             return
         token = self.pairing.pair(origin)
         if token is None:  # the window closed while the body arrived
@@ -378,7 +842,7 @@ class BridgeServer:
     def _snapshots(self, req: _Handler, origin: str) -> None:
         body = self._read_body(req)
         if body is None:
-            self._refuse(req, Refusal(400, "/snapshots", "the body did not arrive in time", origin))
+            self._late_body(req, "/snapshots", origin)
             return
         try:
             result = parse_post(body, self._clock())
