@@ -123,7 +123,14 @@ class SoakReport:
                 f"threads {self.warm.threads} -> {self.end.threads} "
                 f"(max {max(s.threads for s in self.samples)}); open descriptors "
                 f"{self.warm.fds} -> {self.end.fds} (max {max(s.fds for s in self.samples)})",
-                f"notifications: {len(self.notifications)}",
+                "notifications: "
+                + (
+                    ", ".join(
+                        f"{title!r} {n}"
+                        for title, n in Counter(t for t, _ in self.notifications).most_common()
+                    )
+                    or "none"
+                ),
             ]
         )
 

@@ -364,3 +364,14 @@ def test_two_processes_and_this_one_write_at_once(
         for org in [*orgs, ORG]:
             assert percents(store, org=org) == [i / 10 for i in range(count)]
             assert len(store.readings(T0, org_uuid=org)) == 2 * count
+
+
+def test_a_poll_that_lands_after_close_is_dropped_quietly(
+    path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The app quits while a poll is in flight: its record() comes after the store closed."""
+    store = HistoryStore.open(path)
+    store.close()
+    with caplog.at_level(logging.DEBUG, logger="claude_meter"):
+        assert not store.record(snapshot(T0, 10.0, 40.0))
+    assert caplog.records == []

@@ -136,6 +136,7 @@ class HistoryStore:
         self._path = path
         self._quick_check = quick_check
         self._lock = threading.Lock()
+        self._closed = False
         self._pruned_at: datetime | None = None
 
     @classmethod
@@ -159,6 +160,7 @@ class HistoryStore:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self._db.close()
 
     def __enter__(self) -> HistoryStore:
@@ -181,6 +183,8 @@ class HistoryStore:
         are windows whose percent is unknown.
         """
         if snapshot.error is not None or snapshot.stale:
+            return False
+        if self._closed:  # a poll that was in flight when the app quit: nothing to keep
             return False
         at = _epoch(snapshot.fetched_at)
         readings = [
