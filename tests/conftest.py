@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from claude_meter.fake import FakeClaude
+from tests.support import fuzzing  # noqa: F401 - registers and loads the Hypothesis profiles
 
 #: Secrets used by tests; distinct from the demo constants so a leak check means something.
 TEST_SESSION_KEY = "sk-ant-sid02-TESTSECRET-a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"

@@ -85,3 +85,30 @@ def test_a_newer_extension_may_add_keys() -> None:
 def test_envelopes_the_models_reject(payload: object) -> None:
     with pytest.raises(RejectedPost):
         parse_post(body(payload), NOW)
+
+
+# -- regressions found by the fuzz tests (test_wire_properties.py) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("plan", "org_name", "tier"),
+    [
+        ({"uuid": "org-1", "name": ""}, None, None),  # minimal found: an empty name kept
+        ({"uuid": "org-1", "name": "", "rate_limit_tier": ""}, None, None),
+        (
+            {"uuid": "org-1", "name": "N" * 1000, "rate_limit_tier": "t" * 1000},
+            "N" * 200,
+            "t" * 200,
+        ),
+    ],
+)
+def test_names_from_the_account_are_bounded_like_the_organizations_own(
+    plan: dict[str, str], org_name: str | None, tier: str | None
+) -> None:
+    payload = {
+        "version": 1,
+        "organizations": [{"organization": {"uuid": "org-1"}, "usage": 1}],
+        "account": {"memberships": [{"organization": plan}]},
+    }
+    (snapshot,) = parse_post(body(payload), NOW).snapshots
+    assert (snapshot.org_name, snapshot.plan) == (org_name, tier)

@@ -361,3 +361,23 @@ def test_worst_across_orgs_ties_to_first_org() -> None:
     assert result is not None
     assert result[0].org_uuid == "c"
     assert worst_of([]) is None
+
+
+# -- regressions found by the fuzz tests (test_usage_properties.py) ------------------------
+
+
+def test_an_integer_too_big_for_a_float_is_unknown_not_a_failed_report() -> None:
+    """Found: float(10**400) raised OverflowError, so the whole report was 'unexpected'."""
+    report = parse_usage_report({"five_hour": w(37.0), "seven_day": w(10**400)})
+    assert [(win.key, win.percent) for win in report.windows] == [
+        ("five_hour", 37.0),
+        ("seven_day", None),
+    ]
+
+
+def test_extra_usage_with_a_vanishing_limit_has_no_percent() -> None:
+    """Found: used / limit overflowed to an infinite percent."""
+    extra = {"monthly_limit": 1.8268590555700355e-264, "used_credits": 3.284131982559307e42}
+    report = parse_usage_report({"five_hour": w(10), "extra_usage": extra})
+    assert report.extra_usage is not None
+    assert report.extra_usage.percent is None

@@ -1,68 +1,24 @@
-"""Property-based: any JSON value gives a report or one UnexpectedResponse, nothing else."""
+"""Property-based: any JSON value gives a report or one UnexpectedResponse, nothing else.
+
+Budgets come from the shared Hypothesis profiles (tests/support/fuzzing.py): modest in CI,
+large with ``bash scripts/fuzz``.
+"""
 
 from __future__ import annotations
 
 import math
-import os
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claude_meter.core.errors import UnexpectedResponse
-from claude_meter.core.usage import KNOWN_WINDOWS, parse_usage_report
+from claude_meter.core.usage import parse_usage_report
+from tests.support.fuzzing import budget
+from tests.support.strategies import json_scalars, json_values, numbers, usage_reports
 
-# CI runs a modest budget; `HYPOTHESIS_PROFILE=fuzz` runs the long one by hand.
-settings.register_profile("ci", max_examples=300, deadline=None)
-settings.register_profile("fuzz", max_examples=20000, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-
-json_scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text(max_size=30)
-)
-json_values = st.recursive(
-    json_scalars,
-    lambda children: (
-        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=12), children, max_size=5)
-    ),
-    max_leaves=30,
-)
-timestamps = st.none() | st.text(max_size=40) | st.datetimes().map(lambda d: d.isoformat() + "Z")
-windows = (
-    st.none()
-    | json_values
-    | st.fixed_dictionaries({"utilization": json_scalars, "resets_at": timestamps})
-)
-limit_entries = st.fixed_dictionaries(
-    {
-        "kind": st.sampled_from(["session", "weekly_all", "weekly_scoped", "new_kind"])
-        | json_scalars
-    },
-    optional={
-        "percent": json_scalars,
-        "resets_at": timestamps,
-        "scope": st.none()
-        | st.fixed_dictionaries({"model": st.fixed_dictionaries({"display_name": json_scalars})})
-        | json_values,
-    },
-)
-reports = st.dictionaries(
-    st.sampled_from([*KNOWN_WINDOWS, "seven_day_new", "tangelo", "spend"]) | st.text(max_size=10),
-    windows,
-    max_size=8,
-).flatmap(
-    lambda d: st.fixed_dictionaries(
-        {},
-        optional={
-            "limits": st.lists(limit_entries, max_size=4) | json_values,
-            "extra_usage": json_values,
-        },
-    ).map(lambda extra: {**d, **extra})
-)
+pytestmark = pytest.mark.fuzz
 
 
 def _check(data: Any) -> None:
@@ -80,18 +36,44 @@ def _check(data: Any) -> None:
             assert window.percent >= 0
         if window.resets_at is not None:
             assert window.resets_at.utcoffset() is not None
+    extra = report.extra_usage
+    if extra is not None:
+        assert extra.percent is None or math.isfinite(extra.percent)
+        assert 0 <= extra.decimal_places <= 6
 
 
 @given(json_values)
-@settings(suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=budget(share=0.5), suppress_health_check=[HealthCheck.too_slow])
 def test_any_json_value(data: Any) -> None:
     _check(data)
 
 
-@given(reports)
-@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(usage_reports)
+@settings(
+    max_examples=budget(share=0.2),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 def test_report_like_values(data: dict[str, Any]) -> None:
     _check(data)
+
+
+@given(json_scalars, st.sampled_from(["utilization", "resets_at"]), st.floats(0, 100))
+def test_one_odd_value_costs_only_its_own_window(odd: Any, field: str, percent: float) -> None:
+    """A window's strange number or time never hides the others or fails the whole report."""
+    other = {"utilization": 12.0, "resets_at": "2026-11-25T13:00:00Z", field: odd}
+    report = parse_usage_report(
+        {"five_hour": {"utilization": percent, "resets_at": None}, "seven_day": other}
+    )
+    by_key = {w.key: w for w in report.windows}
+    assert by_key["five_hour"].percent in (percent, percent * 100)
+    assert set(by_key) == {"five_hour", "seven_day"}
+    _check(report.model_dump())
+
+
+@given(numbers, numbers, json_scalars)
+def test_extra_usage_percent_is_finite(limit: Any, used: Any, utilization: Any) -> None:
+    extra = {"monthly_limit": limit, "used_credits": used, "utilization": utilization}
+    _check({"five_hour": {"utilization": 10, "resets_at": None}, "extra_usage": extra})
 
 
 @given(

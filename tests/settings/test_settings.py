@@ -209,3 +209,46 @@ def test_secrets_never_reach_the_file_even_after_a_pasted_login(tmp_path: Path) 
     assert TEST_SESSION_KEY not in written
     assert "sk-ant" not in written
     assert "sessionKey" not in written
+
+
+# -- regressions found by the fuzz tests (test_settings_properties.py) ---------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"[" * 1986 + b"1",  # minimal found: RecursionError escaped load_settings
+        b'{"a":' * 100_000,
+        b'{"thresholds": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    ],
+)
+def test_deeply_nested_json_is_unusable_not_a_crash(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(content)
+    loaded = load_settings(path, now=NOW)
+    assert loaded.settings == Settings()
+    assert loaded.notice is not None
+    assert "not valid JSON" in loaded.notice
+    assert (tmp_path / "settings.json.bad-20261125T090000Z").read_bytes() == content
+
+
+def test_a_bad_window_key_is_not_repeated_in_the_notice_or_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found: the notice and the log quoted the key, here a session key pasted into the file."""
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"icon_hidden": [TEST_SESSION_KEY]}))
+    loaded = load_settings(path, now=NOW)
+    assert loaded.notice is not None
+    assert "icon_hidden" in loaded.notice
+    assert TEST_SESSION_KEY not in loaded.notice
+    assert TEST_SESSION_KEY not in caplog.text
+
+
+def test_a_huge_number_is_not_valid_json_and_says_so_plainly(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(b'{"poll_seconds": ' + b"9" * 5000 + b"}")
+    loaded = load_settings(path, now=NOW)
+    assert loaded.notice is not None
+    assert "not valid JSON" in loaded.notice
+    assert "set_int_max_str_digits" not in loaded.notice

@@ -192,9 +192,9 @@ def _snapshot(
     base: dict[str, object] = {
         "source": "extension",
         "org_uuid": uuid,
-        "org_name": _text(org.get("name")) or (plan.name if plan else None),
+        "org_name": _text(org.get("name")) or (_text(plan.name) if plan else None),
         "account_email": email,
-        "plan": plan.rate_limit_tier if plan else None,
+        "plan": _text(plan.rate_limit_tier) if plan else None,
         "fetched_at": received_at,
     }
     if entry.error is not None:

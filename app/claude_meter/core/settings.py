@@ -112,7 +112,8 @@ class Settings(BaseModel):
     def _keys(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for key in value:
             if not re.fullmatch(r"[a-z0-9_]{1,64}", key):
-                raise ValueError(f"{key!r} is not a usage window key")
+                # Not repeated in the message: a bad file may hold anything, even a secret.
+                raise ValueError("a window key is 1 to 64 lowercase letters, digits or _")
         return tuple(dict.fromkeys(value))
 
     @property
@@ -164,12 +165,9 @@ def load_settings(path: Path | None = None, *, now: datetime | None = None) -> L
             Settings(), f"ClaudeMeter could not read its settings ({path}); using the defaults."
         )
     try:
-        data = json.loads(raw.decode("utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-        return Loaded(Settings.model_validate(data))
-    except (ValueError, ValidationError) as exc:  # UnicodeDecodeError is a ValueError
-        why = _why(exc)
+        return Loaded(_parse(raw))
+    except _Unusable as exc:
+        why = str(exc)
     backup = _move_aside(path, now or datetime.now(UTC))
     where = f" The old file was kept as {backup}." if backup else ""
     log.warning("settings file %s is unusable (%s); using the defaults", path, why)
@@ -191,16 +189,31 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     return path
 
 
-def _why(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
+class _Unusable(Exception):
+    """The file's content cannot be used; the message says why, never quoting the file."""
+
+
+def _parse(raw: bytes) -> Settings:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Unusable("not text") from None
+    try:
+        data = json.loads(text)
+    except RecursionError:  # [[[[... deeper than the parser's recursion limit
+        raise _Unusable("not valid JSON (nested too deeply)") from None
+    except ValueError:  # JSONDecodeError, or an integer of more than 4,300 digits
+        raise _Unusable("not valid JSON") from None
+    if not isinstance(data, dict):
+        raise _Unusable("not a JSON object")
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or "the file"
-        return f"{where}: {first['msg']}"
-    if isinstance(exc, UnicodeDecodeError):
-        return "not text"
-    if isinstance(exc, json.JSONDecodeError):
-        return "not valid JSON"
-    return str(exc)
+        raise _Unusable(f"{where}: {first['msg']}") from None
+    except RecursionError:
+        raise _Unusable("nested too deeply") from None
 
 
 def _move_aside(path: Path, now: datetime) -> Path | None:

@@ -57,7 +57,10 @@ def _number(value: object) -> float | None:
     """A finite JSON number, else None (bools are not numbers here)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float (10**400): not a figure we can use
+        return None
     return number if math.isfinite(number) else None
 
 
@@ -237,8 +240,10 @@ def _extra_usage(raw: object, scale: Scale) -> ExtraUsage | None:
     used = _number(raw.get("used_credits"))
     places = raw.get("decimal_places")
     currency = raw.get("currency")
+    percent: float | None
     if limit is not None and limit > 0 and used is not None:
-        percent: float | None = used / limit * 100  # unambiguous, whatever the scale
+        ratio = used / limit * 100  # unambiguous, whatever the scale
+        percent = ratio if math.isfinite(ratio) else None  # a limit of 1e-300 credits
     else:
         percent = _to_percent(_number(raw.get("utilization")), scale)
     return ExtraUsage(
