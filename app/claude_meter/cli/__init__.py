@@ -152,7 +152,9 @@ def _add_history_command(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _add_bridge_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
-    from claude_meter.bridge.server import DEFAULT_PORT
+    # The same number as bridge.server.DEFAULT_PORT (a test keeps them equal), without
+    # importing the bridge's HTTP server into every command and the tray.
+    from claude_meter.core.settings import DEFAULT_BRIDGE_PORT as DEFAULT_PORT
 
     bridge = commands.add_parser(
         "bridge",
@@ -219,6 +221,35 @@ def _credentials(parser: argparse.ArgumentParser, args: argparse.Namespace, out:
     return run_login(browser=args.browser, profile=args.profile, paste=args.paste, term=term)
 
 
+def forget_pyside_source_reads() -> None:
+    """Import PySide6 so that it no longer keeps a copy of every module's source (~8 MB).
+
+    PySide6's import hook (shiboken's ``__feature__`` support) reads the source of every
+    module imported after it, with ``inspect.getsource``, to see whether it mentions PySide6;
+    ``linecache`` then keeps all those lines for the life of the process. The check still
+    runs and gives the same answer; the copy it leaves in the cache is dropped (tracebacks
+    read a file again when they need it). Without that hook (another PySide6), no change.
+    """
+    import linecache
+
+    import PySide6  # noqa: F401 - installs the import hook this adjusts
+
+    feature = sys.modules.get("shibokensupport.feature")
+    uses_pyside = getattr(feature, "_mod_uses_pyside", None)
+    if feature is None or not callable(uses_pyside) or uses_pyside.__name__ == "_scan":
+        return
+
+    def _scan(module: object) -> object:
+        cached = set(linecache.cache)
+        try:
+            return uses_pyside(module)
+        finally:
+            for name in linecache.cache.keys() - cached:
+                linecache.cache.pop(name, None)
+
+    feature.__dict__["_mod_uses_pyside"] = _scan
+
+
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
     """Run the command line; returns the exit status."""
     out = stdout or sys.stdout
@@ -281,6 +312,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             seed=args.seed,
         )
     if args.command is None:
+        forget_pyside_source_reads()
         from claude_meter.qt.app import run_tray
 
         return run_tray(demo=args.tray_demo, debug=args.debug)

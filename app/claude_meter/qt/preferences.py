@@ -27,11 +27,11 @@ from claude_meter.core.models import FetchError, FetchResult
 from claude_meter.core.settings import Loaded, Settings, save_settings
 from claude_meter.core.usage import KNOWN_WINDOWS
 from claude_meter.platform.autostart import Autostart, launch_command
-from claude_meter.qt.first_run import FirstRunWindow
-from claude_meter.qt.settings_window import ProfileChoice, SettingsWindow
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the windows are imported when first shown: most runs never show them
     from claude_meter.qt.app import TrayApp
+    from claude_meter.qt.first_run import FirstRunWindow
+    from claude_meter.qt.settings_window import ProfileChoice, SettingsWindow
 
 log = logging.getLogger("claude_meter.preferences")
 
@@ -82,6 +82,8 @@ def describe_result(result: FetchResult) -> tuple[bool, str]:
 
 def profile_choices(env: Mapping[str, str]) -> list[ProfileChoice]:
     """Every browser profile with a cookie file (names only), for the settings window."""
+    from claude_meter.qt.settings_window import ProfileChoice
+
     try:
         from claude_meter.sources.browsers import discover_profiles
         from claude_meter.sources.claude_code import default_home
@@ -164,6 +166,8 @@ class Preferences(QObject):
 
     def show_first_run(self, detail: str | None = None) -> FirstRunWindow:
         if self.first_run is None:
+            from claude_meter.qt.first_run import FirstRunWindow
+
             self.first_run = FirstRunWindow(detail)
             self.first_run.chosen.connect(self._on_way_chosen)
         else:
@@ -231,6 +235,8 @@ class Preferences(QObject):
         if self.settings_window is None or not self.settings_window.isVisible():
             if self.settings_window is not None:
                 self.settings_window.deleteLater()
+            from claude_meter.qt.settings_window import SettingsWindow
+
             window = SettingsWindow(
                 self.settings,
                 autostart=self._autostart_on(),

@@ -1,0 +1,82 @@
+"""What the tray process imports and keeps: its resident memory (issue 4, at most 90 MB).
+
+Each check runs in a fresh interpreter, since what matters is what one process has loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+
+def run(code: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    loaded: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+SCAN = """
+import json, linecache, sys
+from claude_meter.cli import forget_pyside_source_reads
+{prepare}
+from claude_meter.qt.popover import Popover  # uses PySide6; its core.forecast does not
+feature = sys.modules["shibokensupport.feature"]
+flags = feature.pyside_feature_dict
+print(json.dumps({{
+    "hook": hasattr(feature, "_mod_uses_pyside"),
+    "cached": [name for name in linecache.cache if "claude_meter" in name],
+    "popover": flags.get("claude_meter.qt.popover"),
+    "forecast": flags.get("claude_meter.core.forecast"),
+}}))
+"""
+
+
+def test_pyside_keeps_no_copy_of_the_sources_it_reads() -> None:
+    tamed = run(SCAN.format(prepare="forget_pyside_source_reads()"))
+    assert tamed["cached"] == []
+    if tamed["hook"]:  # PySide6 still reads every new module's source: same answers as before
+        assert (tamed["popover"], tamed["forecast"]) == (0, -1)
+        untamed = run(SCAN.format(prepare="import PySide6"))
+        assert untamed["cached"], "without the fix the sources stay in linecache"
+        assert (untamed["popover"], untamed["forecast"]) == (0, -1)
+
+
+def test_the_fix_is_applied_once_and_sources_stay_readable() -> None:
+    result = run(
+        """
+import inspect, json, linecache, sys
+from claude_meter.cli import forget_pyside_source_reads
+forget_pyside_source_reads()
+forget_pyside_source_reads()
+import claude_meter.qt.icon as icon
+scan = getattr(sys.modules["shibokensupport.feature"], "_mod_uses_pyside", None)
+inner = inspect.getclosurevars(scan).nonlocals["uses_pyside"] if scan else None
+print(json.dumps({
+    "wrapped_once": scan is None or inner.__name__ == "_mod_uses_pyside",
+    "readable": linecache.getline(icon.__file__, 1).startswith('\"\"\"'),
+}))
+"""
+    )
+    assert result == {"wrapped_once": True, "readable": True}
+
+
+def test_the_command_line_imports_neither_the_bridge_server_nor_the_windows() -> None:
+    result = run(
+        """
+import json, sys
+from claude_meter.cli import build_parser
+parser = build_parser()
+port = parser.parse_args(["bridge"]).port
+import claude_meter.qt.app
+loaded = sorted(m for m in sys.modules if m in (
+    "http.server", "socketserver", "claude_meter.bridge.server", "claude_meter.qt.settings_window",
+    "claude_meter.qt.first_run", "keyring", "secretstorage", "cryptography"))
+from claude_meter.bridge.server import DEFAULT_PORT
+print(json.dumps({"loaded": loaded, "port": port == DEFAULT_PORT}))
+"""
+    )
+    assert result == {"loaded": [], "port": True}
