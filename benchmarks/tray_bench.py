@@ -48,6 +48,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for the tests' desktop
+# Measure the app as installed: its bytecode cached (pip compiles at install). A shell with
+# PYTHONDONTWRITEBYTECODE set would make every run compile every module from source.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 from tests.e2e.desktop import private_desktop
 from tests.e2e.processes import gnome_keyring

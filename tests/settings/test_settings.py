@@ -11,8 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from claude_meter.core import paths
+from claude_meter.core.endpoints import DEFAULT_BRIDGE_PORT
 from claude_meter.core.settings import (
-    DEFAULT_BRIDGE_PORT,
     Settings,
     format_thresholds,
     load_settings,

@@ -64,12 +64,13 @@ from typing import Final
 
 from claude_meter.bridge.pairing import Pairing
 from claude_meter.bridge.wire import RejectedPost, parse_post
+from claude_meter.core.endpoints import DEFAULT_BRIDGE_PORT
 from claude_meter.core.models import FetchResult
 
 log = logging.getLogger("claude_meter.bridge")
 
 HOST: Final = "127.0.0.1"
-DEFAULT_PORT: Final = 63762
+DEFAULT_PORT: Final = DEFAULT_BRIDGE_PORT
 MAX_BODY: Final = 256 * 1024
 MAX_PAIR_BODY: Final = 1024
 #: Each blocking read or write of a worker; also the longest pause inside the headers.

@@ -152,9 +152,8 @@ def _add_history_command(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _add_bridge_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
-    # The same number as bridge.server.DEFAULT_PORT (a test keeps them equal), without
-    # importing the bridge's HTTP server into every command and the tray.
-    from claude_meter.core.settings import DEFAULT_BRIDGE_PORT as DEFAULT_PORT
+    # Not from bridge.server or core.settings: every command would import them (and pydantic).
+    from claude_meter.core.endpoints import DEFAULT_BRIDGE_PORT as DEFAULT_PORT
 
     bridge = commands.add_parser(
         "bridge",

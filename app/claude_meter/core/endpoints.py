@@ -15,6 +15,10 @@ from urllib.parse import urlsplit
 
 from claude_meter.core.errors import ConfigurationError
 
+#: The browser extension's bridge on 127.0.0.1 (settable); here so the command line can
+#: name it without importing the settings model or the server.
+DEFAULT_BRIDGE_PORT: Final = 63762
+
 WEB_BASE_URL: Final = "https://claude.ai"
 OAUTH_BASE_URL: Final = "https://api.anthropic.com"
 USAGE_PAGE_URL: Final = "https://claude.ai/settings/usage"

@@ -34,6 +34,7 @@ from typing import Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from claude_meter.core import paths
+from claude_meter.core.endpoints import DEFAULT_BRIDGE_PORT
 from claude_meter.core.files import write_atomically
 
 log = logging.getLogger("claude_meter.settings")
@@ -44,7 +45,6 @@ VERSION: Final = 1
 MIN_POLL_SECONDS: Final = 30
 MAX_POLL_SECONDS: Final = 30 * 60
 DEFAULT_POLL_SECONDS: Final = 60
-DEFAULT_BRIDGE_PORT: Final = 63762  # bridge.server.DEFAULT_PORT (a test keeps them equal)
 
 SourceKind = Literal["auto", "browser", "pasted", "claude-code", "extension"]
 IconStyle = Literal["number", "ring"]

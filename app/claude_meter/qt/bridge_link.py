@@ -32,8 +32,8 @@ from claude_meter.core.bridge_rules import (
     merge_own_result,
     own_fetch_needed,
 )
+from claude_meter.core.endpoints import DEFAULT_BRIDGE_PORT
 from claude_meter.core.models import FetchResult, Snapshot
-from claude_meter.core.settings import DEFAULT_BRIDGE_PORT
 
 if TYPE_CHECKING:
     from claude_meter.bridge import BridgeServer, Pairing
