@@ -50,6 +50,8 @@ from PySide6.QtWidgets import QApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.support.notifier import Recorder
+
 from benchmarks.results import Row, record
 from claude_meter.cli.status import fetch_once
 from claude_meter.clients.http import ClientPool, Timeouts, install_pool
@@ -137,17 +139,6 @@ class SoakReport:
 
 def _word(failed: bool) -> str:
     return "failed" if failed else "good"
-
-
-class Recorder:
-    """The notifier: what would have reached the desktop."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    def notify(self, title: str, body: str) -> bool:
-        self.sent.append((title, body))
-        return True
 
 
 @contextlib.contextmanager

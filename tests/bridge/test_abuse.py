@@ -46,6 +46,7 @@ from tests.bridge.support import (
     raw_exchange,
 )
 from tests.e2e.processes import wait_until
+from tests.support.notifier import Recorder
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # as tests/qt; before any QApplication
 
@@ -275,15 +276,6 @@ def _collect_on_the_gui_thread() -> Iterator[None]:
     """Collect this test's Qt objects here: collected later on another thread, Qt can crash."""
     yield
     gc.collect()
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    def notify(self, title: str, body: str) -> bool:
-        self.sent.append((title, body))
-        return True
 
 
 class OwnFetch:

@@ -13,17 +13,9 @@ from pytestqt.qtbot import QtBot
 
 from claude_meter.core.models import FetchError, FetchResult, Snapshot, UsageWindow
 from claude_meter.qt.app import NO_TRAY, TrayApp
+from tests.support.notifier import Recorder
 
 RESET = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    def notify(self, title: str, body: str) -> bool:
-        self.sent.append((title, body))
-        return True
 
 
 def result(percent: float, *, error: str | None = None, at: datetime | None = None) -> FetchResult:

@@ -18,6 +18,7 @@ from claude_meter.fake import scenarios as sc
 from claude_meter.qt.app import TrayApp
 from claude_meter.qt.bridge_link import PAIR_ACTION, BridgeLink
 from tests.bridge.support import EXTENSION, Bridge, Clock, good_post
+from tests.support.notifier import Recorder
 
 
 @pytest.fixture(autouse=True)
@@ -25,15 +26,6 @@ def _collect_on_the_gui_thread() -> Iterator[None]:
     """Collect this test's Qt objects here: collected later on a fetch thread, Qt can crash."""
     yield
     gc.collect()
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    def notify(self, title: str, body: str) -> bool:
-        self.sent.append((title, body))
-        return True
 
 
 class OwnFetch:

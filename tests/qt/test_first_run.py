@@ -14,15 +14,7 @@ from claude_meter.platform.autostart.linux import XdgAutostart
 from claude_meter.qt.app import TrayApp
 from claude_meter.qt.first_run import WAYS, FirstRunWindow
 from claude_meter.qt.preferences import Preferences, describe_result
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    def notify(self, title: str, body: str) -> bool:
-        self.sent.append((title, body))
-        return True
+from tests.support.notifier import Recorder
 
 
 def no_source() -> FetchResult:
