@@ -65,7 +65,9 @@ from tests.bridge.support import (
     Bridge,
     Clock,
     GoodPosts,
+    OwnFetch,
 )
+from tests.support.notifier import Recorder
 
 from benchmarks.results import Row, record
 from claude_meter.bridge import Pairing
@@ -87,20 +89,9 @@ def serve(grace: float | None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from claude_meter.bridge import Pairing
-    from claude_meter.core.models import FetchError, FetchResult, Snapshot
-    from claude_meter.fake import scenarios as sc
+    from claude_meter.core.models import FetchResult
     from claude_meter.qt.app import TrayApp
     from claude_meter.qt.bridge_link import BridgeLink
-
-    class Silent:
-        def notify(self, title: str, body: str) -> bool:
-            return True
-
-    def own_fetch() -> FetchResult:
-        now = datetime.now(UTC)
-        error = FetchError(kind="cloudflare", message="browser check")
-        snapshot = Snapshot(source="web", org_uuid=sc.PERSONAL.uuid, fetched_at=now, error=error)
-        return FetchResult(source="web", fetched_at=now, snapshots=(snapshot,))
 
     class Commands(QObject):
         line = Signal(str)
@@ -109,9 +100,9 @@ def serve(grace: float | None) -> int:
     link = BridgeLink(Pairing(clock=lambda: datetime.now(UTC)), port=0)
     with tempfile.TemporaryDirectory() as folder:
         meter = TrayApp(
-            link.guard(own_fetch),
+            link.guard(OwnFetch()),
             state_path=Path(folder) / "state.json",
-            notifier=Silent(),
+            notifier=Recorder(),
             tray_wait=3600.0,
         )
         link.attach(meter)

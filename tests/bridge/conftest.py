@@ -8,7 +8,7 @@ import pytest
 
 from claude_meter.bridge import BridgeServer, Pairing
 from claude_meter.core.models import FetchResult
-from tests.bridge.support import Bridge, Clock
+from tests.bridge.support import EXTENSION, Bridge, Clock
 
 
 @pytest.fixture
@@ -21,3 +21,12 @@ def bridge() -> Iterator[Bridge]:
         yield Bridge(server, pairing, clock, results)
     finally:
         server.stop()
+
+
+@pytest.fixture
+def token(bridge: Bridge) -> str:
+    """A paired extension's token (the pairing window opened and closed again)."""
+    bridge.pairing.open_window()
+    token = bridge.pair(EXTENSION)
+    bridge.pairing.close_window()
+    return token

@@ -12,10 +12,10 @@ import time
 from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from claude_meter.bridge import BridgeServer, Pairing
-from claude_meter.core.models import FetchResult
+from claude_meter.core.models import FetchError, FetchResult, Snapshot
 from claude_meter.fake import scenarios as sc
 from tests.conftest import NOW
 
@@ -405,3 +405,20 @@ class GoodPosts:
             self.statuses.append(status)
             number += 1
             self.stop.wait(self.every)
+
+
+class OwnFetch:
+    """The tray's own route, failing (claude.ai sends a Cloudflare check for the personal
+    org) so that the extension's numbers are what it shows; counts its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> FetchResult:
+        with self._lock:
+            self.calls += 1
+        now = datetime.now(UTC)
+        error = FetchError(kind="cloudflare", message="browser check")
+        snapshot = Snapshot(source="web", org_uuid=sc.PERSONAL.uuid, fetched_at=now, error=error)
+        return FetchResult(source="web", fetched_at=now, snapshots=(snapshot,))

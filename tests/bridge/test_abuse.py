@@ -29,8 +29,7 @@ from pytestqt.qtbot import QtBot
 
 from claude_meter.bridge import Pairing
 from claude_meter.bridge import server as server_module
-from claude_meter.core.models import FetchError, FetchResult, Snapshot
-from claude_meter.fake import scenarios as sc
+from claude_meter.core.models import FetchResult
 from claude_meter.qt.app import TrayApp
 from claude_meter.qt.bridge_link import BridgeLink
 from tests.bridge.support import (
@@ -42,6 +41,7 @@ from tests.bridge.support import (
     Bridge,
     Clock,
     GoodPosts,
+    OwnFetch,
     good_post,
     raw_exchange,
 )
@@ -128,14 +128,6 @@ def assert_good_posts_got_through(good: GoodPosts, accepted: int) -> None:
     assert set(good.statuses) == {200}, Counter(good.statuses)
     assert max(good.latencies) < GOOD_POST_LIMIT
     assert accepted == len(good.statuses)  # and not one of the bad ones
-
-
-@pytest.fixture
-def token(bridge: Bridge) -> str:
-    bridge.pairing.open_window()
-    token = bridge.pair(EXTENSION)
-    bridge.pairing.close_window()
-    return token
 
 
 def test_good_posts_get_through_thousands_of_bad_connections(bridge: Bridge, token: str) -> None:
@@ -276,20 +268,6 @@ def _collect_on_the_gui_thread() -> Iterator[None]:
     """Collect this test's Qt objects here: collected later on another thread, Qt can crash."""
     yield
     gc.collect()
-
-
-class OwnFetch:
-    """The app's own route, failing (a Cloudflare check) so the extension's numbers count."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def __call__(self) -> FetchResult:
-        self.calls += 1
-        now = datetime.now(UTC)
-        error = FetchError(kind="cloudflare", message="browser check")
-        snapshot = Snapshot(source="web", org_uuid=sc.PERSONAL.uuid, fetched_at=now, error=error)
-        return FetchResult(source="web", fetched_at=now, snapshots=(snapshot,))
 
 
 class Lateness:

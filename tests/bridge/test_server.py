@@ -108,14 +108,6 @@ def test_two_origin_headers_are_refused(bridge: Bridge) -> None:
 # -- refusals of /snapshots -----------------------------------------------------------------
 
 
-@pytest.fixture
-def token(bridge: Bridge) -> str:
-    bridge.pairing.open_window()
-    token = bridge.pair(EXTENSION)
-    bridge.pairing.close_window()
-    return token
-
-
 def test_a_good_post_is_accepted(bridge: Bridge, token: str) -> None:
     reply = bridge.post(good_post(), token)
     assert (reply.status, reply.json()) == (200, {"accepted": 1})

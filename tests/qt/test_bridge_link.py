@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import socket
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,11 +12,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from claude_meter.bridge import Pairing
-from claude_meter.core.models import FetchError, FetchResult, Snapshot
-from claude_meter.fake import scenarios as sc
 from claude_meter.qt.app import TrayApp
 from claude_meter.qt.bridge_link import PAIR_ACTION, BridgeLink
-from tests.bridge.support import EXTENSION, Bridge, Clock, good_post
+from tests.bridge.support import EXTENSION, Bridge, Clock, OwnFetch, good_post
 from tests.support.notifier import Recorder
 
 
@@ -26,22 +23,6 @@ def _collect_on_the_gui_thread() -> Iterator[None]:
     """Collect this test's Qt objects here: collected later on a fetch thread, Qt can crash."""
     yield
     gc.collect()
-
-
-class OwnFetch:
-    """The app's own route: claude.ai sends a Cloudflare check for the personal org."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self._lock = threading.Lock()
-
-    def __call__(self) -> FetchResult:
-        with self._lock:
-            self.calls += 1
-        now = datetime.now(UTC)
-        error = FetchError(kind="cloudflare", message="browser check")
-        snapshot = Snapshot(source="web", org_uuid=sc.PERSONAL.uuid, fetched_at=now, error=error)
-        return FetchResult(source="web", fetched_at=now, snapshots=(snapshot,))
 
 
 def make(qtbot: QtBot, tmp_path: Path, port: int = 0) -> tuple[TrayApp, BridgeLink, OwnFetch]:
