@@ -31,13 +31,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# Measure the app as installed: its bytecode cached (pip compiles at install). A shell with
-# PYTHONDONTWRITEBYTECODE set would make every run compile every module from source.
-os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-
-from benchmarks.results import Row, record
+from benchmarks.results import Row, measure_as_installed, record
 from claude_meter.core.models import Snapshot, UsageWindow
 from claude_meter.history import HistoryStore
+
+measure_as_installed()
 
 SIZE_TARGET = 10_000_000
 INSERT_TARGET = 0.001

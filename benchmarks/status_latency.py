@@ -22,12 +22,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# Measure the app as installed: its bytecode cached (pip compiles at install). A shell with
-# PYTHONDONTWRITEBYTECODE set would make every run compile every module from source.
-os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-
-from benchmarks.results import Row, record
+from benchmarks.results import Row, measure_as_installed, record
 from claude_meter.fake import DEFAULT_SESSION_KEY, FakeClaude
+
+measure_as_installed()
 
 TARGET_SECONDS = 0.5
 

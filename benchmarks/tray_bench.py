@@ -48,15 +48,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for the tests' desktop
-# Measure the app as installed: its bytecode cached (pip compiles at install). A shell with
-# PYTHONDONTWRITEBYTECODE set would make every run compile every module from source.
-os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-
 from tests.e2e.desktop import private_desktop
 from tests.e2e.processes import gnome_keyring
 
-from benchmarks.results import Row, record
+from benchmarks.results import Row, measure_as_installed, record
 from claude_meter.fake import DEFAULT_SESSION_KEY
+
+measure_as_installed()
 
 TICKS = os.sysconf("SC_CLK_TCK")
 BIN = Path(sys.executable).with_name("claude-meter")
