@@ -170,6 +170,15 @@ class _Handler(BaseHTTPRequestHandler):
         page = _PAGE.format(title=title, body=body).encode()
         self.send(status, page, "text/html; charset=utf-8", headers)
 
+    def send_challenge(self) -> None:
+        """Cloudflare's challenge page, as claude.ai sends it when the browser check fails."""
+        self.send(
+            403,
+            _CF_PAGE,
+            "text/html; charset=UTF-8",
+            [("cf-mitigated", "challenge"), ("Cache-Control", "no-store")],
+        )
+
     def drop(self, *, reset: bool) -> None:
         """Close without answering; with ``reset`` the peer gets a TCP RST, not a clean EOF."""
         if reset:
@@ -448,6 +457,11 @@ class FakeClaude:
             return True
         return False
 
+    def _send_malformed(self, req: _Handler) -> None:
+        """The next of the malformed bodies, in turn, as a 200 application/json answer."""
+        bodies = sc.MALFORMED_BODIES
+        req.send(200, bodies[next(self._malformed_turn) % len(bodies)])
+
     def _soak_fault(self, req: _Handler, outcome: sc.FlakyOutcome) -> bool:
         """The soak mix's extra faults; True when the request goes on to a (slow) answer."""
         if outcome.kind == "timeout":
@@ -457,17 +471,11 @@ class FakeClaude:
             req.trickle = outcome.delay
             return True
         elif outcome.kind == "malformed":
-            bodies = sc.MALFORMED_BODIES
-            req.send(200, bodies[next(self._malformed_turn) % len(bodies)])
+            self._send_malformed(req)
         elif outcome.kind == "rate-limited":
             req.send_error_json(429, "rate_limit_error", "Rate limited", [("Retry-After", "1")])
         else:
-            req.send(
-                403,
-                _CF_PAGE,
-                "text/html; charset=UTF-8",
-                [("cf-mitigated", "challenge"), ("Cache-Control", "no-store")],
-            )
+            req.send_challenge()
         return False
 
     def _web(self, req: _Handler, path: str, authenticated: bool, scenario: str) -> None:
@@ -478,12 +486,7 @@ class FakeClaude:
             and parts[2] in ("usage", "overage_spend_limit", "subscription_details")
         )
         if scenario == "cloudflare":
-            req.send(
-                403,
-                _CF_PAGE,
-                "text/html; charset=UTF-8",
-                [("cf-mitigated", "challenge"), ("Cache-Control", "no-store")],
-            )
+            req.send_challenge()
         elif not known:
             req.send_error_json(404, "not_found_error", "Not found")
         elif not authenticated or scenario == "expired":
@@ -533,8 +536,7 @@ class FakeClaude:
             req.send_error_json(429, "rate_limit_error", "Rate limited", [("Retry-After", "120")])
             return
         if scenario == "malformed":
-            bodies = sc.MALFORMED_BODIES
-            req.send(200, bodies[next(self._malformed_turn) % len(bodies)])
+            self._send_malformed(req)
             return
         if scenario == "flaky" and self._faults == "soak" and org.usable:
             with self._lock:
