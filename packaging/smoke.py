@@ -44,6 +44,7 @@ VERSION = re.search(
     (ROOT / "app" / "claude_meter" / "__init__.py").read_text(),
     re.MULTILINE,
 )
+EXPECTED_VERSION = f"claude-meter {VERSION.group(1) if VERSION else '?'}"
 #: Targets from issue 8.
 MAX_SIZE_MB = 60.0
 TARGET_START_SECONDS = 1.5
@@ -90,14 +91,19 @@ def _run(program: Path, *args: str, env: dict[str, str]) -> subprocess.Completed
     )
 
 
-def check_version(program: Path, env: dict[str, str]) -> str:
+def _version(program: Path, env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], float]:
+    """``--version``, checked against the package's version; the run and its seconds."""
     started = time.monotonic()
     done = _run(program, "--version", env=env)
     took = time.monotonic() - started
-    expected = f"claude-meter {VERSION.group(1) if VERSION else '?'}"
-    if done.returncode != 0 or done.stdout.strip() != expected:
+    if done.returncode != 0 or done.stdout.strip() != EXPECTED_VERSION:
         raise AssertionError(f"exit {done.returncode}, {done.stdout!r} {done.stderr[-500:]!r}")
-    return f"{expected} in {took:.2f} s"
+    return done, took
+
+
+def check_version(program: Path, env: dict[str, str]) -> str:
+    _, took = _version(program, env)
+    return f"{EXPECTED_VERSION} in {took:.2f} s"
 
 
 def check_status(program: Path, env: dict[str, str]) -> str:
@@ -179,12 +185,7 @@ def check_without_cache(program: Path, home: Path) -> str:
     home.mkdir()
     (home / "not-a-folder").write_text("")
     env = _isolated_env(home, cache=home / "not-a-folder" / "cache")
-    started = time.monotonic()
-    done = _run(program, "--version", env=env)
-    took = time.monotonic() - started
-    expected = f"claude-meter {VERSION.group(1) if VERSION else '?'}"
-    if done.returncode != 0 or done.stdout.strip() != expected:
-        raise AssertionError(f"exit {done.returncode}, {done.stdout!r} {done.stderr[-500:]!r}")
+    done, took = _version(program, env)
     if "using a temporary copy" not in done.stderr:
         raise AssertionError(f"no notice on standard error: {done.stderr!r}")
     left = temporary_copies(home / "tmp")
