@@ -36,6 +36,7 @@ from claude_meter.bridge import MAX_BODY
 from claude_meter.bridge import server as server_module
 from tests.bridge.support import EXTENSION, FIREFOX, OTHER_EXTENSION, Bridge, good_post
 from tests.support.fuzzing import PROFILE, budget
+from tests.support.logs import captured
 
 pytestmark = pytest.mark.fuzz
 
@@ -382,27 +383,11 @@ def _is_exactly_right(req: Request) -> bool:
     )
 
 
-class _Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture
 def records() -> Iterator[list[logging.LogRecord]]:
     """Every record of the app's loggers, at every level, from every thread."""
-    logger = logging.getLogger("claude_meter")
-    handler, level = _Records(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield handler.records
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+    with captured("claude_meter") as found:
+        yield found
 
 
 @pytest.fixture

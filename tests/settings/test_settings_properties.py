@@ -37,6 +37,7 @@ from claude_meter.core.settings import (
     save_settings,
 )
 from tests.support.fuzzing import budget
+from tests.support.logs import captured
 from tests.support.strategies import (
     SECRET_MARK,
     SECRETS,
@@ -164,29 +165,6 @@ settings_files = settings_like.flatmap(_encodings)
 # -- the check ----------------------------------------------------------------------------
 
 
-class _Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@contextmanager
-def _logs() -> Iterator[list[logging.LogRecord]]:
-    """Every record of the settings logger, at any level, while the block runs."""
-    logger = logging.getLogger("claude_meter.settings")
-    handler, level = _Records(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield handler.records
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-
-
 @contextmanager
 def _folder() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="settings-fuzz-") as name:
@@ -212,7 +190,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def check_load(content: bytes) -> None:
-    with _folder() as folder, _logs() as records:
+    with _folder() as folder, captured("claude_meter.settings") as records:
         path = folder / "settings.json"
         path.write_bytes(content)
         loaded = load_settings(path, now=NOW)
@@ -275,7 +253,7 @@ def test_deep_nesting(content: bytes) -> None:
 @given(valid_settings, st.booleans())
 @settings(max_examples=budget(ci=100, share=0.25), suppress_health_check=SLOW)
 def test_a_saved_file_round_trips_unchanged(chosen: Settings, extra_key: bool) -> None:
-    with _folder() as folder, _logs() as records:
+    with _folder() as folder, captured("claude_meter.settings") as records:
         path = folder / "settings.json"
         save_settings(chosen, path)
         if extra_key:  # a newer version's key is ignored, and left alone
@@ -321,7 +299,7 @@ def test_a_folder_in_place_of_the_file(entries: list[str]) -> None:
 @settings(max_examples=budget(ci=100, share=0.2), suppress_health_check=SLOW)
 def test_an_unreadable_file(content: bytes, code: int) -> None:
     """Reading fails (permissions: simulated, as root reads anything): defaults, file kept."""
-    with _folder() as folder, _logs() as records:
+    with _folder() as folder, captured("claude_meter.settings") as records:
         path = folder / "settings.json"
         path.write_bytes(content)
         failure = OSError(code, os.strerror(code), str(path))
