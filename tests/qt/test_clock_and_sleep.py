@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, Slot
 from pytestqt.qtbot import QtBot
 
 from claude_meter.core import policy
@@ -27,7 +26,7 @@ from claude_meter.history import WindowInsight
 from claude_meter.qt import worker as worker_module
 from claude_meter.qt.app import TrayApp
 from claude_meter.qt.popover import Popover
-from claude_meter.qt.worker import FetchWorker
+from tests.qt.support import WorkerOnThread
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
@@ -84,23 +83,6 @@ def failed(kind: str, *, retry_at: datetime | None = None) -> FetchResult:
     return FetchResult(source="web", fetched_at=datetime.now(UTC), error=error)
 
 
-class Collector(QObject):
-    """The worker's signals, received on the GUI thread as the tray app receives them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.results: list[FetchResult] = []
-        self.deadlines: list[datetime | None] = []
-
-    @Slot(object)
-    def on_result(self, result: FetchResult) -> None:
-        self.results.append(result)
-
-    @Slot(object)
-    def on_deadline(self, deadline: datetime | None) -> None:
-        self.deadlines.append(deadline)
-
-
 #: What a test started, stopped after it even when it failed (a running QThread must not be
 #: destroyed).
 RUNNING: list[Worker | TrayApp] = []
@@ -113,8 +95,9 @@ def _stop_what_ran() -> Iterator[None]:
         RUNNING.pop().stop()
 
 
-class Worker:
-    """A FetchWorker on its own thread with the test's clocks and a fast heartbeat."""
+class Worker(WorkerOnThread):
+    """A FetchWorker on its own thread with the test's clocks and a fast heartbeat; started,
+    and stopped after the test even when it fails."""
 
     def __init__(
         self,
@@ -125,42 +108,17 @@ class Worker:
         interval: timedelta = timedelta(seconds=60),
         saved: SavedState | None = None,
     ) -> None:
-        self.qtbot = qtbot
-        self.calls = 0
-        self._fetch = fetch
-        self.thread = QThread()
-        self.worker = FetchWorker(
-            self._counting,
+        super().__init__(
+            qtbot,
+            fetch,
             interval=interval,
-            saved=saved or SavedState(),
-            floor=timedelta(milliseconds=10),
+            saved=saved,
             clock=clocks.wall,
             monotonic=clocks.mono,
             heartbeat_ms=HEARTBEAT_MS,
         )
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.start)
-        self.seen = Collector()
-        queued = Qt.ConnectionType.QueuedConnection
-        self.worker.fetched.connect(self.seen.on_result, queued)
-        self.worker.deadline_changed.connect(self.seen.on_deadline, queued)
         RUNNING.append(self)
         self.thread.start()
-
-    def _counting(self) -> FetchResult:
-        self.calls += 1
-        return self._fetch()
-
-    def wait_results(self, count: int, timeout: int = 5000) -> FetchResult:
-        self.qtbot.waitUntil(lambda: len(self.seen.results) >= count, timeout=timeout)
-        return self.seen.results[count - 1]
-
-    def stop(self) -> None:
-        if not self.thread.isRunning():
-            return
-        QMetaObject.invokeMethod(self.worker, "stop", Qt.ConnectionType.BlockingQueuedConnection)
-        self.thread.quit()
-        assert self.thread.wait(2000)
 
 
 # -- a system sleep of hours ------------------------------------------------------------------

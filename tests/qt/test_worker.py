@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import threading
-import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, Slot
+from PySide6.QtCore import QThread
 from pytestqt.qtbot import QtBot
 
 from claude_meter.core.models import FetchError, FetchResult, Snapshot, UsageWindow
 from claude_meter.core.state import SavedState
-from claude_meter.qt.worker import FetchWorker, outcome_of
+from claude_meter.qt.worker import outcome_of
+from tests.qt.support import WorkerOnThread
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -27,63 +29,9 @@ def result(percent: float | None = 40.0, error: str | None = None) -> FetchResul
     return FetchResult(source="web", fetched_at=NOW, snapshots=(snapshot,), error=err)
 
 
-class Collector(QObject):
-    """Receives the worker's signals on the GUI thread, as the tray app does.
-
-    (qtbot.waitSignal would run its callback on the emitting worker thread.)
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.results: list[FetchResult] = []
-        self.deadlines: list[datetime] = []
-        self.fetching = 0
-        self.threads: set[object] = set()
-
-    @Slot(object)
-    def on_result(self, result: FetchResult) -> None:
-        self.threads.add(QThread.currentThread())
-        self.results.append(result)
-
-    @Slot(object)
-    def on_deadline(self, deadline: datetime) -> None:
-        self.deadlines.append(deadline)
-
-    @Slot()
-    def on_fetching(self) -> None:
-        self.fetching += 1
-
-
-class Harness:
-    def __init__(self, fetch, qtbot: QtBot, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        self.qtbot = qtbot
-        self.thread = QThread()
-        self.worker = FetchWorker(
-            fetch,
-            interval=timedelta(seconds=kwargs.pop("seconds", 60)),
-            saved=kwargs.pop("saved", SavedState()),
-            floor=timedelta(milliseconds=10),
-            **kwargs,
-        )
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.start)
-        self.seen = Collector()
-        queued = Qt.ConnectionType.QueuedConnection
-        self.worker.fetched.connect(self.seen.on_result, queued)
-        self.worker.deadline_changed.connect(self.seen.on_deadline, queued)
-        self.worker.fetching.connect(self.seen.on_fetching, queued)
-
-    def next_result(self) -> FetchResult:
-        count = len(self.seen.results)
-        self.qtbot.waitUntil(lambda: len(self.seen.results) > count, timeout=5000)
-        return self.seen.results[-1]
-
-    def stop(self) -> float:
-        started = time.monotonic()
-        QMetaObject.invokeMethod(self.worker, "stop", Qt.ConnectionType.BlockingQueuedConnection)
-        self.thread.quit()
-        assert self.thread.wait(2000)
-        return time.monotonic() - started
+class Harness(WorkerOnThread):
+    def __init__(self, fetch: Callable[[], FetchResult], qtbot: QtBot, **kwargs: Any) -> None:
+        super().__init__(qtbot, fetch, **kwargs)
 
 
 def test_first_poll_at_once_and_result_signal(qtbot: QtBot) -> None:
@@ -184,6 +132,7 @@ def test_rate_limit_emits_a_deadline(qtbot: QtBot) -> None:
     harness.thread.start()
     qtbot.waitUntil(lambda: bool(harness.seen.deadlines), timeout=5000)
     deadline = harness.seen.deadlines[0]
+    assert deadline is not None
     assert deadline > datetime.now(UTC) + timedelta(minutes=110)
     harness.stop()
 
