@@ -111,3 +111,78 @@ def test_without_dbus_no_keyring_is_used_and_nothing_is_written(tmp_path: Path) 
     written = [p for p in Path(env["HOME"]).rglob("*") if p.is_file()]
     assert not any(TEST_SESSION_KEY in p.read_text(errors="replace") for p in written)
     assert not (Path(env["HOME"]) / ".config/claude-meter/sources.json").exists()
+
+
+#: The tray app's polling, without its window: the keyring set up as ``run_tray`` does, then
+#: one poll per line read, each answered with what it got and which libraries are loaded.
+TRAY_POLLS = """
+import json, os, sys
+from claude_meter.cli.status import fetch_once
+from claude_meter.qt.app import install_keyring
+child = install_keyring()
+for _ in sys.stdin:
+    result = fetch_once("auto", os.environ)
+    print(json.dumps({
+        "error": result.error.kind if result.error else None,
+        "organizations": len(result.snapshots),
+        "keyring_processes": child.calls,
+        "loaded": sorted(m for m in ("keyring", "secretstorage", "jeepney", "cryptography")
+                         if m in sys.modules),
+    }), flush=True)
+"""
+
+
+def test_the_tray_reads_the_secret_service_once_and_through_a_helper_process(
+    secret_service: dict[str, str],
+) -> None:
+    """Polls do not reach the keyring, and its libraries (~10 MB) never load into the tray;
+    a ``logout`` or ``login`` in a terminal is seen at the next poll."""
+    with FakeClaude(session_key=TEST_SESSION_KEY) as server:
+        env = {**secret_service, "CLAUDE_METER_BASE_URL": server.base_url}
+        paste = f"sessionKey={TEST_SESSION_KEY}\n"
+        assert cli(env, "login", "--paste", stdin=paste).returncode == 0
+        tray = subprocess.Popen(
+            [sys.executable, "-c", TRAY_POLLS],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**env, "QT_QPA_PLATFORM": "offscreen"},
+        )
+        assert tray.stdin is not None
+        assert tray.stdout is not None
+
+        def poll() -> dict[str, object]:
+            assert tray.stdin is not None
+            assert tray.stdout is not None
+            tray.stdin.write("poll\n")
+            tray.stdin.flush()
+            answer: dict[str, object] = json.loads(tray.stdout.readline())
+            return answer
+
+        try:
+            polls = [poll() for _ in range(3)]
+            assert [p["error"] for p in polls] == [None, None, None]
+            assert all(p["organizations"] for p in polls)
+            assert [p["keyring_processes"] for p in polls] == [1, 1, 1]
+            assert polls[-1]["loaded"] == []
+
+            assert cli(env, "logout").returncode == 0
+            after_logout = poll()
+            assert after_logout["error"] == "not_signed_in"
+            assert after_logout["keyring_processes"] == 2
+
+            assert cli(env, "login", "--paste", stdin=paste).returncode == 0
+            after_login = poll()
+            assert after_login["error"] is None
+            assert after_login["keyring_processes"] == 3
+            assert after_login["loaded"] == []
+        finally:
+            tray.stdin.close()
+            assert tray.stderr is not None
+            err = tray.stderr.read()
+            tray.wait(30)
+            tray.stdout.close()
+            tray.stderr.close()
+        assert tray.returncode == 0, err
+        assert TEST_SESSION_KEY not in err

@@ -1,6 +1,10 @@
-"""A keyring backend that keeps secrets in a dict, and one that is locked: for unit tests."""
+"""Keyring backends for the tests: in a dict, locked, or in a file several processes share."""
 
 from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
 
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringLocked, PasswordDeleteError
@@ -47,3 +51,34 @@ class SharedMemoryKeyring(MemoryKeyring):
     def __init__(self) -> None:
         super().__init__()
         self.items = SharedMemoryKeyring.shared
+
+
+class FileKeyring(KeyringBackend):
+    """A keyring shared between processes, in the JSON file ``CLAUDE_METER_TEST_KEYRING``
+    names: for the tests of the tray's keyring helper process (``PYTHON_KEYRING_BACKEND``)."""
+
+    priority = 1
+
+    def _path(self) -> Path:
+        return Path(os.environ["CLAUDE_METER_TEST_KEYRING"])
+
+    def _items(self) -> dict[str, str]:
+        try:
+            loaded = json.loads(self._path().read_text())
+        except FileNotFoundError:
+            return {}
+        return dict(loaded)
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._items().get(f"{service}/{username}")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        items = self._items()
+        items[f"{service}/{username}"] = password
+        self._path().write_text(json.dumps(items))
+
+    def delete_password(self, service: str, username: str) -> None:
+        items = self._items()
+        if items.pop(f"{service}/{username}", None) is None:
+            raise PasswordDeleteError("no such item")
+        self._path().write_text(json.dumps(items))

@@ -251,6 +251,11 @@ def forget_pyside_source_reads() -> None:
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
     """Run the command line; returns the exit status."""
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["__keyring-child"]:  # the tray's keyring helper (sources/keyring_child.py)
+        from claude_meter.sources.keyring_child import serve
+
+        return serve(sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
     out = stdout or sys.stdout
     parser = build_parser()
     args = parser.parse_args(argv)

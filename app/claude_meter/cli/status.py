@@ -168,6 +168,8 @@ def _fetch_first_web(selection: Selection) -> FetchResult | None:
         _keep(selection, candidate, fetched)
         error = fetched.result.error
         if candidate.origin != "environment" and error and error.kind == "session_expired":
+            if candidate.origin == "stored":
+                selection.store.refused()
             first_expired = first_expired or fetched.result
             continue
         return fetched.result

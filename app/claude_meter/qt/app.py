@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QMetaObject,
@@ -66,6 +67,10 @@ from claude_meter.qt.popover import Insights, Popover
 from claude_meter.qt.preferences import Preferences
 from claude_meter.qt.single_instance import SingleInstance
 from claude_meter.qt.worker import Fetch, FetchWorker
+from claude_meter.sources import keyring_store
+
+if TYPE_CHECKING:
+    from claude_meter.sources.keyring_child import KeyringInChild
 
 log = logging.getLogger("claude_meter.tray")
 
@@ -577,6 +582,16 @@ def release_free_memory() -> None:
         libc.malloc_trim(0)
 
 
+def install_keyring() -> KeyringInChild | None:
+    """The stored session read once and kept (see ``sources/keyring_store.py``); on Linux the
+    keyring reached through a child process, so its libraries never load into the tray."""
+    from claude_meter.sources.keyring_child import KeyringInChild, wanted
+
+    child = KeyringInChild() if wanted() else None
+    keyring_store.install(child, keyring_store.SessionCache())
+    return child
+
+
 def _bridge_link(port: int) -> BridgeLink:
     """The browser extension's bridge, its tokens in the keyring (see ``bridge/``); nothing
     of it is loaded until it is started or paired."""
@@ -646,6 +661,7 @@ def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> i
     tray_wait = float(os.environ.get("CLAUDE_METER_TRAY_WAIT", TRAY_WAIT_SECONDS))
     pool = ClientPool()
     install_pool(pool)
+    keyring_child = None if demo else install_keyring()
     link = None if demo else _bridge_link(prefs.settings.bridge_port)
     if link is not None:
         fetch = link.guard(fetch)  # skipped while the extension covers every organization
@@ -681,6 +697,9 @@ def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> i
     finally:
         install_pool(None)
         pool.close()
+        if keyring_child is not None:
+            keyring_child.close()
+        keyring_store.install(None, None)
         cleanup()
         crash.uninstall()
         instance.release()

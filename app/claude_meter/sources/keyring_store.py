@@ -6,12 +6,33 @@ a locked collection, no D-Bus session) the store says so and keeps the session i
 this run only: it never falls back to a plain file.
 
 ``keyring`` is imported lazily, on first use, so the environment-cookie path stays fast.
+
+The tray app polls every minute, and a keyring read is not free (with the Secret Service: a new
+D-Bus connection and a key exchange, ~15 ms of CPU; the libraries ~10 MB resident, for good).
+So the tray installs, for its whole run (:func:`install`), a :class:`SessionCache` and, on
+Linux, a backend that runs each call in a short-lived child process
+(:class:`~claude_meter.sources.keyring_child.KeyringInChild`). The stored session is read once
+and then again only when it may have changed:
+
+- ClaudeMeter changed it, in any of its processes: every save or delete rewrites a small stamp
+  file in the state folder (a random nonce, no secret), which the cache compares per poll;
+- the server refused it (401), at most every :data:`REREAD_AFTER_REFUSAL_SECONDS`: someone
+  may have put a new one there with another tool (Seahorse, ``secret-tool``);
+- the keyring could not be read (locked, no D-Bus): again after
+  :data:`RETRY_AFTER_FAILURE_SECONDS`, not on every poll (a locked keyring may prompt).
+
+The command line installs nothing: each command reads the keyring itself, once.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 from claude_meter.sources.cookies import InvalidCookie, SessionCookies
@@ -29,6 +50,115 @@ NO_KEYRING: Final = (
 )
 
 
+#: A stored session the server refused is read again at most this often.
+REREAD_AFTER_REFUSAL_SECONDS: Final = 30 * 60
+#: A keyring that could not be read is asked again after this long.
+RETRY_AFTER_FAILURE_SECONDS: Final = 10 * 60
+STAMP_NAME: Final = "keyring-changed"
+
+
+def stamp_path() -> Path:
+    """The file every save or delete of the session rewrites (a random nonce, no secret)."""
+    from claude_meter.core.paths import state_dir
+
+    return state_dir() / STAMP_NAME
+
+
+def _read_stamp(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="ascii", errors="replace")[:64]
+    except OSError:
+        return None
+
+
+def mark_changed(path: Path | None = None) -> None:
+    """Tell every running ClaudeMeter that the stored session changed. Never raises."""
+    from claude_meter.core.files import write_atomically
+
+    try:
+        write_atomically(path or stamp_path(), os.urandom(16).hex())
+    except OSError as exc:
+        log.info("could not write the keyring change stamp: %s", type(exc).__name__)
+
+
+class SessionCache:
+    """The tray's copy of the stored session, so that a poll need not reach the keyring.
+
+    :meth:`get` answers ``(True, session)`` while the copy is good (see the module's text for
+    when it is not). Thread-safe: polls run on the fetch thread, a pasted session arrives on
+    the GUI thread.
+    """
+
+    def __init__(
+        self, stamp: Path | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.stamp = stamp or stamp_path()
+        self._clock = clock
+        self._lock = threading.Lock()
+        # (stamp when read, monotonic time read, the session, good until or None)
+        self._entry: tuple[str | None, float, SessionCookies | None, float | None] | None = None
+        self.reads = 0  # how often the keyring itself was read (for tests and benchmarks)
+
+    def get(self) -> tuple[bool, SessionCookies | None]:
+        with self._lock:
+            entry = self._entry
+        if entry is None:
+            return False, None
+        stamp, _, value, until = entry
+        if (until is not None and self._clock() >= until) or _read_stamp(self.stamp) != stamp:
+            return False, None
+        return True, value
+
+    def stamp_now(self) -> str | None:
+        """The stamp as it reads now: taken *before* a keyring read, so that a change made
+        during the read is seen at the next poll."""
+        return _read_stamp(self.stamp)
+
+    def put(self, value: SessionCookies | None, stamp: str | None) -> None:
+        """Keep what the keyring said, until the stamp changes."""
+        with self._lock:
+            self.reads += 1
+            self._entry = (stamp, self._clock(), value, None)
+
+    def failed(self, stamp: str | None) -> None:
+        """The keyring could not be read: no session, until the stamp changes or for
+        :data:`RETRY_AFTER_FAILURE_SECONDS`."""
+        with self._lock:
+            self.reads += 1
+            now = self._clock()
+            self._entry = (stamp, now, None, now + RETRY_AFTER_FAILURE_SECONDS)
+
+    def changed(self, value: SessionCookies | None) -> None:
+        """This process wrote ``value`` (None: deleted): stamp it and keep it."""
+        mark_changed(self.stamp)
+        with self._lock:
+            self._entry = (_read_stamp(self.stamp), self._clock(), value, None)
+
+    def refused(self) -> None:
+        """The server refused the session kept here: read again, unless that was done less
+        than :data:`REREAD_AFTER_REFUSAL_SECONDS` ago."""
+        with self._lock:
+            entry = self._entry
+            if entry is not None and self._clock() - entry[1] >= REREAD_AFTER_REFUSAL_SECONDS:
+                self._entry = None
+
+
+@dataclass(frozen=True)
+class _Installed:
+    backend: Any
+    cache: SessionCache | None
+
+
+_installed: _Installed | None = None
+
+
+def install(backend: Any, cache: SessionCache | None) -> None:
+    """Make every :class:`SessionStore` of this process use ``backend`` (None: ``keyring``'s
+    own, in this process) and ``cache``; ``install(None, None)`` undoes it."""
+    global _installed
+    _installed = None if backend is None and cache is None else _Installed(backend, cache)
+
+
 @dataclass(frozen=True)
 class Saved:
     """How a save went: ``persisted`` False means memory only, and ``message`` says why."""
@@ -44,8 +174,13 @@ class SessionStore:
     (which honours ``PYTHON_KEYRING_BACKEND`` and ``keyringrc.cfg``). Tests pass their own.
     """
 
-    def __init__(self, backend: Any = None) -> None:
+    def __init__(self, backend: Any = None, *, cache: SessionCache | None = None) -> None:
+        installed = _installed
+        if installed is not None:
+            backend = backend if backend is not None else installed.backend
+            cache = cache if cache is not None else installed.cache
         self._backend = backend
+        self._cache = cache
         self._memory: SessionCookies | None = None
         self.problem: str | None = None  # why the keyring is unusable, once known
 
@@ -65,26 +200,35 @@ class SessionStore:
             self._backend = chosen or keyring.get_keyring()
         return self._backend
 
-    def backend_name(self) -> str:
+    def identity(self) -> tuple[str, str, float]:
+        """The backend's module, class name and priority (asked of the child when there is one)."""
         backend = self.backend()
-        return f"{type(backend).__module__}.{type(backend).__name__}"
+        describe = getattr(backend, "describe", None)
+        if describe is not None:
+            module, name, priority, problem = describe()
+            self.problem = problem or self.problem  # the child's own words
+            return module, name, priority
+        try:
+            priority = float(backend.priority)
+        except Exception:  # noqa: BLE001 - a backend's own availability check may raise anything
+            priority = 0.0
+        return type(backend).__module__, type(backend).__name__, priority
+
+    def backend_name(self) -> str:
+        module, name, _ = self.identity()
+        return f"{module}.{name}"
 
     def usable(self) -> bool:
         """Whether this backend can hold secrets at all (the fail and null backends cannot)."""
-        backend = self.backend()
-        module = type(backend).__module__
+        module, name, priority = self.identity()
         if module in ("keyring.backends.fail", "keyring.backends.null"):
             self.problem = self.problem or "no keyring backend is available"
             return False
         if module.startswith("keyrings.alt.file"):
             self.problem = "the configured keyring is a plain file, which ClaudeMeter does not use"
             return False
-        try:
-            priority = float(backend.priority)
-        except Exception:  # noqa: BLE001 - a backend's own availability check may raise anything
-            priority = 0.0
         if priority <= 0 and module != "keyring.backends.chainer":
-            self.problem = f"{type(backend).__name__} is not available here"
+            self.problem = self.problem or f"{name} is not available here"
             return False
         return True
 
@@ -94,14 +238,30 @@ class SessionStore:
         """The stored session, the in-memory one, or None. Never raises."""
         if self._memory is not None:
             return self._memory
+        cache, stamp = self._cache, None
+        if cache is not None:
+            hit, value = cache.get()
+            if hit:
+                return value
+            stamp = cache.stamp_now()
         text = self._call("get_password", SERVICE, SESSION_ENTRY)
-        if not isinstance(text, str) or not text.strip():
-            return None
-        try:
-            return SessionCookies.parse(text)
-        except InvalidCookie:
-            log.warning("the session stored in the keyring is not usable; ignoring it")
-            return None
+        value = None
+        if isinstance(text, str) and text.strip():
+            try:
+                value = SessionCookies.parse(text)
+            except InvalidCookie:
+                log.warning("the session stored in the keyring is not usable; ignoring it")
+        if cache is not None:
+            if text is _FAILED:
+                cache.failed(stamp)
+            else:
+                cache.put(value, stamp)
+        return value
+
+    def refused(self) -> None:
+        """The server called the stored session expired (see :meth:`SessionCache.refused`)."""
+        if self._cache is not None:
+            self._cache.refused()
 
     def save(self, cookies: SessionCookies) -> Saved:
         """Store ``cookies``; when no keyring is usable, keep them in memory and say so."""
@@ -109,6 +269,7 @@ class SessionStore:
             ok = self._call("set_password", SERVICE, SESSION_ENTRY, cookies.header().reveal())
             if ok is not _FAILED:
                 self._memory = None
+                self._changed(cookies)
                 return Saved(persisted=True)
         self._memory = cookies
         return Saved(persisted=False, message=NO_KEYRING.format(why=self.problem or "unknown"))
@@ -120,7 +281,16 @@ class SessionStore:
             return had_memory
         if self._call("get_password", SERVICE, SESSION_ENTRY) in (None, _FAILED):
             return had_memory
-        return self._call("delete_password", SERVICE, SESSION_ENTRY) is not _FAILED or had_memory
+        if self._call("delete_password", SERVICE, SESSION_ENTRY) is _FAILED:
+            return had_memory
+        self._changed(None)
+        return True
+
+    def _changed(self, value: SessionCookies | None) -> None:
+        if self._cache is not None:
+            self._cache.changed(value)
+        else:
+            mark_changed()
 
     # -- other entries (the bridge's pairing tokens) ---------------------------------------
 
@@ -148,7 +318,7 @@ class SessionStore:
         try:
             return getattr(self.backend(), method)(*args)
         except Exception as exc:  # noqa: BLE001 - backends raise their own exception types
-            self.problem = _why(exc)
+            self.problem = describe_failure(exc)
             log.info("keyring %s failed: %s", method, type(exc).__name__)
             return _FAILED
 
@@ -156,7 +326,11 @@ class SessionStore:
 _FAILED: Final = object()
 
 
-def _why(exc: BaseException) -> str:
+def describe_failure(exc: BaseException) -> str:
+    """Why a keyring call failed, in the person's words (never the exception's own text)."""
+    told = getattr(exc, "why", None)  # the child process's own words (keyring_child)
+    if isinstance(told, str):
+        return told
     name = type(exc).__name__
     if name == "KeyringLocked" or "locked" in str(exc).lower():
         return "the keyring is locked"

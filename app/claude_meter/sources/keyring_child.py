@@ -1,0 +1,213 @@
+"""Keyring calls in a short-lived child process, for the long-running tray app on Linux.
+
+``keyring``'s Linux backends bring their own D-Bus client and, for the Secret Service, a crypto
+library (secretstorage, jeepney, cryptography: about 10 MB resident, for good, in a process
+that runs all day). The tray reads the keyring once per run and then rarely (see
+:class:`~claude_meter.sources.keyring_store.SessionCache`), so on Linux it makes each call in a
+child process and never loads them. On macOS and Windows the backends are thin wrappers of the
+system's own API and the tray calls them in its own process (:func:`wanted`).
+
+The child is the same program started as ``claude-meter __keyring-child`` (``python -m
+claude_meter __keyring-child`` in a development install). It reads one request, a JSON object,
+from stdin, makes the call on the backend ``keyring`` chooses (the same choice as in-process:
+``PYTHON_KEYRING_BACKEND``, ``keyringrc.cfg``, then the best available), writes one JSON answer
+to stdout and exits. A secret crosses only that pipe: never an argument, an environment
+variable, a file or a log line. The child refuses to run with its stdout on a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any, BinaryIO, Final, TextIO
+
+log = logging.getLogger("claude_meter.sources.keyring")
+
+CHILD_ARGUMENT: Final = "__keyring-child"
+CALLS: Final = frozenset({"describe", "get_password", "set_password", "delete_password"})
+MAX_MESSAGE: Final = 1 << 20
+#: An unlock prompt may be waiting for the person to type their password.
+CHILD_TIMEOUT_SECONDS: Final = 120.0
+
+Identity = tuple[str, str, float, str | None]
+
+
+class KeyringChildError(Exception):
+    """A call that did not succeed; ``why`` is said to the person (never a secret)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+def wanted(platform: str = sys.platform) -> bool:
+    """Whether the tray should reach the keyring through a child (Linux and other Unixes)."""
+    return platform not in ("darwin", "win32")
+
+
+def child_command() -> list[str]:
+    """How to start the child: the frozen app itself, or this interpreter."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, CHILD_ARGUMENT]
+    return [sys.executable, "-m", "claude_meter", CHILD_ARGUMENT]
+
+
+class KeyringInChild:
+    """A ``keyring`` backend (the three calls ClaudeMeter makes) whose calls run in a child.
+
+    :meth:`describe` says which backend the child found, for
+    :meth:`~claude_meter.sources.keyring_store.SessionStore.usable`. :meth:`close` kills a
+    child still running (an unanswered unlock prompt) when the app quits.
+    """
+
+    def __init__(
+        self,
+        command: Sequence[str] | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        timeout: float = CHILD_TIMEOUT_SECONDS,
+    ) -> None:
+        self._command = list(command or child_command())
+        self._env = dict(env) if env is not None else None
+        self._timeout = timeout
+        self._identity: Identity | None = None
+        self._running: set[subprocess.Popen[bytes]] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self.calls = 0  # children started (for tests and benchmarks)
+
+    def get_password(self, service: str, username: str) -> str | None:
+        value = self._ask("get_password", service, username)
+        return value if isinstance(value, str) else None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._ask("set_password", service, username, password)
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._ask("delete_password", service, username)
+
+    def describe(self) -> Identity:
+        """The child's backend: module, class name, priority, and why it is unusable if so."""
+        if self._identity is None:
+            try:
+                self._ask("describe")
+            except KeyringChildError as exc:
+                return "claude_meter.sources.keyring_child", "KeyringInChild", 0.0, exc.why
+        assert self._identity is not None
+        return self._identity
+
+    def close(self) -> None:
+        """Kill any child still running; later calls fail at once."""
+        with self._lock:
+            self._closed = True
+            running = list(self._running)
+        for process in running:
+            process.kill()
+
+    def _ask(self, call: str, *args: str) -> object:
+        request = json.dumps({"call": call, "args": list(args)}).encode("utf-8")
+        with self._lock:
+            if self._closed:
+                raise KeyringChildError("ClaudeMeter is quitting")
+            try:
+                process = subprocess.Popen(  # noqa: S603 - our own program, fixed arguments
+                    self._command,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    env=self._env,
+                    close_fds=True,
+                )
+            except OSError as exc:
+                raise KeyringChildError(
+                    f"the keyring helper could not be started ({type(exc).__name__})"
+                ) from None
+            self._running.add(process)
+            self.calls += 1
+        try:
+            out, _ = process.communicate(request, timeout=self._timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise KeyringChildError(
+                f"the keyring did not answer within {self._timeout:.0f} s (is it locked?)"
+            ) from None
+        finally:
+            with self._lock:
+                self._running.discard(process)
+        answer = _answer(out[:MAX_MESSAGE], process.returncode)
+        self._identity = answer["identity"]
+        if answer["error"] is not None:
+            raise KeyringChildError(answer["error"])
+        return answer["value"]
+
+
+def _answer(out: bytes, status: int) -> dict[str, Any]:
+    """The child's answer, checked; :class:`KeyringChildError` when there is none."""
+    failed = KeyringChildError(f"the keyring helper process failed (exit status {status})")
+    try:
+        data = json.loads(out)
+    except ValueError:
+        raise failed from None
+    if not isinstance(data, dict):
+        raise failed
+    identity = data.get("identity")
+    if not (
+        isinstance(identity, list)
+        and len(identity) == 4
+        and isinstance(identity[0], str)
+        and isinstance(identity[1], str)
+        and isinstance(identity[2], int | float)
+        and isinstance(identity[3], str | None)
+    ):
+        raise failed
+    error = data.get("error")
+    return {
+        "identity": (identity[0], identity[1], float(identity[2]), identity[3]),
+        "error": error if isinstance(error, str) else None,
+        "value": data.get("value"),
+    }
+
+
+INTERNAL_ONLY: Final = (
+    "claude-meter: __keyring-child is used by the tray app itself and is not a command; "
+    "see `claude-meter --help`."
+)
+
+
+def serve(stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> int:
+    """The child: one request from ``stdin``, one answer to ``stdout``; the exit status."""
+    if stdout.isatty():
+        print(INTERNAL_ONLY, file=stderr)
+        return 1
+    try:
+        request = json.loads(stdin.read(MAX_MESSAGE))
+    except ValueError:
+        request = None
+    call = request.get("call") if isinstance(request, dict) else None
+    args = request.get("args") if isinstance(request, dict) else None
+    if (
+        call not in CALLS
+        or not isinstance(args, list)
+        or len(args) > 3
+        or not all(isinstance(a, str) for a in args)
+    ):
+        print("claude-meter: the keyring helper got a request it does not understand", file=stderr)
+        return 1
+    from claude_meter.sources.keyring_store import SessionStore, describe_failure
+
+    store = SessionStore()
+    module, name, priority = store.identity()
+    answer: dict[str, object] = {"identity": [module, name, priority, store.problem]}
+    if call != "describe":
+        try:
+            answer["value"] = getattr(store.backend(), call)(*args)
+        except Exception as exc:  # noqa: BLE001 - backends raise their own exception types
+            answer["error"] = describe_failure(exc)
+    stdout.write(json.dumps(answer).encode("utf-8"))
+    stdout.flush()
+    return 0

@@ -1,0 +1,206 @@
+"""The tray's keyring helper: each call in a real child process, and what it does when that
+child is locked out, dies, hangs, is asked nonsense or is run from a terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from claude_meter.sources.cookies import SessionCookies
+from claude_meter.sources.keyring_child import (
+    CHILD_ARGUMENT,
+    INTERNAL_ONLY,
+    KeyringChildError,
+    KeyringInChild,
+    child_command,
+    wanted,
+)
+from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, SessionStore
+from tests.conftest import TEST_SESSION_KEY
+from tests.support.logs import captured
+
+ROOT = Path(__file__).resolve().parents[2]
+COOKIES = SessionCookies.parse(f"sessionKey={TEST_SESSION_KEY}")
+
+
+def child_env(backend: str, keyring_file: Path | None = None) -> dict[str, str]:
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": backend, "PYTHONPATH": str(ROOT)}
+    if keyring_file is not None:
+        env["CLAUDE_METER_TEST_KEYRING"] = str(keyring_file)
+    return env
+
+
+@pytest.fixture
+def keyring_file(tmp_path: Path) -> Path:
+    return tmp_path / "keyring.json"
+
+
+@pytest.fixture
+def child(keyring_file: Path) -> KeyringInChild:
+    return KeyringInChild(env=child_env("tests.sources.memory_keyring.FileKeyring", keyring_file))
+
+
+def test_save_load_delete_each_run_in_a_child_process(
+    child: KeyringInChild, keyring_file: Path
+) -> None:
+    store = SessionStore(child)
+    assert store.usable()
+    assert store.backend_name() == "tests.sources.memory_keyring.FileKeyring"
+    assert store.save(COOKIES).persisted
+    stored = json.loads(keyring_file.read_text())
+    assert stored == {f"{SERVICE}/{SESSION_ENTRY}": COOKIES.header().reveal()}
+    assert SessionStore(child).load() == COOKIES
+    assert SessionStore(child).delete() is True
+    assert json.loads(keyring_file.read_text()) == {}
+    assert SessionStore(child).load() is None
+    assert child.calls >= 5  # describe, set, get, get + delete, get: each its own process
+
+
+def test_child_is_the_program_itself() -> None:
+    assert child_command()[-1] == CHILD_ARGUMENT
+    assert child_command()[0] == sys.executable
+    assert wanted("linux")
+    assert not wanted("darwin")
+    assert not wanted("win32")
+
+
+@pytest.mark.parametrize(
+    ("backend", "why"),
+    [
+        ("tests.sources.memory_keyring.LockedKeyring", "the keyring is locked"),
+        ("keyring.backends.fail.Keyring", "no keyring backend is available"),
+    ],
+    ids=["locked", "none"],
+)
+def test_an_unusable_keyring_in_the_child_is_said_as_in_process(backend: str, why: str) -> None:
+    child = KeyringInChild(env=child_env(backend))
+    store = SessionStore(child)
+    saved = store.save(COOKIES)
+    assert not saved.persisted
+    assert saved.message is not None
+    assert why in saved.message
+    assert TEST_SESSION_KEY not in saved.message
+    assert SessionStore(child).load() is None
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("import sys; sys.exit(3)", "the keyring helper process failed (exit status 3)"),
+        ("print('not json')", "the keyring helper process failed (exit status 0)"),
+        ("print('[1, 2]')", "the keyring helper process failed (exit status 0)"),
+        ("print('{\"identity\": [1]}')", "the keyring helper process failed (exit status 0)"),
+    ],
+    ids=["dies", "garbage", "not-an-object", "bad-identity"],
+)
+def test_a_broken_child_is_a_message_not_a_crash(script: str, expected: str) -> None:
+    child = KeyringInChild([sys.executable, "-c", script])
+    with pytest.raises(KeyringChildError) as raised:
+        child.get_password(SERVICE, SESSION_ENTRY)
+    assert raised.value.why == expected
+    store = SessionStore(child)
+    assert store.load() is None
+    assert store.problem == expected
+    assert not store.usable()  # describe() failed too: unusable, and said why
+    assert store.problem == expected
+
+
+def test_a_child_that_never_answers_is_killed_after_the_timeout() -> None:
+    child = KeyringInChild([sys.executable, "-c", "import time; time.sleep(60)"], timeout=1)
+    with pytest.raises(KeyringChildError, match=r"did not answer within 1 s \(is it locked\?\)"):
+        child.get_password(SERVICE, SESSION_ENTRY)
+
+
+def test_close_kills_a_child_waiting_for_an_unlock_prompt() -> None:
+    # The child reads its request, then waits for a line that never comes: a prompt unanswered.
+    waiting = "import sys; sys.stdin.read(); print('ready', flush=True); sys.stdin.readline()"
+    child = KeyringInChild([sys.executable, "-c", waiting])
+    failures: list[KeyringChildError] = []
+
+    def call() -> None:
+        try:
+            child.get_password(SERVICE, SESSION_ENTRY)
+        except KeyringChildError as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    while not child._running and thread.is_alive():  # until the child exists
+        threading.Event().wait(0.01)
+    child.close()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert [f.why for f in failures] == ["the keyring helper process failed (exit status -9)"]
+    with pytest.raises(KeyringChildError, match="quitting"):
+        child.get_password(SERVICE, SESSION_ENTRY)
+
+
+def run_child(stdin: bytes, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(  # type: ignore[call-overload, no-any-return]
+        [sys.executable, "-m", "claude_meter", CHILD_ARGUMENT],
+        input=stdin,
+        capture_output="stdout" not in kwargs,
+        timeout=60,
+        check=False,
+        env=child_env("keyring.backends.fail.Keyring"),
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        b"",
+        b"not json",
+        b"[]",
+        b'{"call": "get_credential", "args": ["claude-meter", "x"]}',
+        b'{"call": "get_password", "args": "claude-meter"}',
+        b'{"call": "get_password", "args": ["claude-meter", 1]}',
+        b'{"call": "set_password", "args": ["a", "b", "c", "d"]}',
+        b'{"call": "__init__", "args": []}',
+    ],
+)
+def test_the_child_refuses_a_request_it_does_not_understand(request_text: bytes) -> None:
+    done = run_child(request_text)
+    assert done.returncode == 1
+    assert done.stdout == b""
+    assert b"the keyring helper got a request it does not understand" in done.stderr
+    assert b"Traceback" not in done.stderr
+
+
+def test_the_child_will_not_write_to_a_terminal(tmp_path: Path) -> None:
+    """A person who types the internal command sees a sentence, never their secret."""
+    leader, follower = os.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "claude_meter", CHILD_ARGUMENT],
+            input=b'{"call": "get_password", "args": ["claude-meter", "claude.ai session"]}',
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            timeout=60,
+            check=False,
+            env=child_env("keyring.backends.fail.Keyring"),
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert done.returncode == 1
+    assert done.stderr.decode().strip() == INTERNAL_ONLY
+
+
+def test_nothing_secret_reaches_a_log_or_a_message(child: KeyringInChild) -> None:
+    with captured("claude_meter") as records:
+        store = SessionStore(child)
+        store.save(COOKIES)
+        store.load()
+        broken = SessionStore(KeyringInChild([sys.executable, "-c", "import sys; sys.exit(1)"]))
+        broken.save(COOKIES)
+    text = "".join(r.getMessage() for r in records) + str(store.problem) + str(broken.problem)
+    assert "keyring" in text
+    assert TEST_SESSION_KEY not in text

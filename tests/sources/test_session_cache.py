@@ -1,0 +1,191 @@
+"""The tray's copy of the stored session: read once, read again only when it may have changed
+(a change stamp written by any ClaudeMeter process, a refusal by the server, a failed read)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from claude_meter.cli.status import fetch_once
+from claude_meter.fake import FakeClaude
+from claude_meter.sources import keyring_store
+from claude_meter.sources.cookies import SessionCookies
+from claude_meter.sources.keyring_store import (
+    REREAD_AFTER_REFUSAL_SECONDS,
+    RETRY_AFTER_FAILURE_SECONDS,
+    SERVICE,
+    SESSION_ENTRY,
+    SessionCache,
+    SessionStore,
+    stamp_path,
+)
+from tests.conftest import TEST_SESSION_KEY
+from tests.sources.memory_keyring import LockedKeyring, MemoryKeyring
+
+COOKIES = SessionCookies.parse(f"sessionKey={TEST_SESSION_KEY}")
+OTHER = SessionCookies.parse("sessionKey=sk-ant-sid02-ANOTHER-SESSION")
+
+
+class CountingKeyring(MemoryKeyring):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.reads += 1
+        return super().get_password(service, username)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def backend() -> CountingKeyring:
+    keyring = CountingKeyring()
+    keyring.items[(SERVICE, SESSION_ENTRY)] = COOKIES.header().reveal()
+    return keyring
+
+
+@pytest.fixture
+def tray(backend: CountingKeyring, clock: Clock) -> Iterator[SessionCache]:
+    """What the tray app installs for its run; undone afterwards."""
+    cache = SessionCache(clock=clock)
+    keyring_store.install(backend, cache)
+    yield cache
+    keyring_store.install(None, None)
+
+
+def another_process(backend: CountingKeyring) -> SessionStore:
+    """``claude-meter login`` or ``logout`` in a terminal: the same keyring, no cache."""
+    store = SessionStore(backend)
+    store._cache = None  # what a process that installed nothing has
+    return store
+
+
+def test_polls_read_the_keyring_once(tray: SessionCache, backend: CountingKeyring) -> None:
+    assert [SessionStore().load() for _ in range(5)] == [COOKIES] * 5
+    assert backend.reads == 1
+    assert tray.reads == 1
+
+
+def test_a_login_or_logout_in_another_process_is_seen_at_the_next_poll(
+    tray: SessionCache, backend: CountingKeyring
+) -> None:
+    assert SessionStore().load() == COOKIES
+    assert another_process(backend).save(OTHER).persisted
+    assert SessionStore().load() == OTHER
+    assert SessionStore().load() == OTHER
+    assert another_process(backend).delete()
+    assert SessionStore().load() is None
+    assert backend.reads == 4  # the first poll, after the login, in delete, after the logout
+    assert tray.reads == 3
+
+
+def test_what_this_process_saves_is_kept_without_reading_it_back(
+    tray: SessionCache, backend: CountingKeyring
+) -> None:
+    assert SessionStore().load() == COOKIES
+    assert SessionStore().save(OTHER).persisted  # a rotated sessionKey, a pasted session
+    assert SessionStore().load() == OTHER
+    assert tray.reads == 1
+
+
+def test_the_stamp_holds_no_secret_and_changes_with_every_save(
+    tray: SessionCache, backend: CountingKeyring
+) -> None:
+    SessionStore().save(OTHER)
+    first = stamp_path().read_text()
+    SessionStore().save(OTHER)
+    second = stamp_path().read_text()
+    assert first != second
+    for text in (first, second):
+        assert TEST_SESSION_KEY not in text
+        assert "ANOTHER" not in text
+        assert len(text) == 32
+    assert stamp_path().stat().st_mode & 0o077 == 0
+
+
+def test_a_refused_session_is_read_again_at_most_every_half_hour(
+    tray: SessionCache, backend: CountingKeyring, clock: Clock
+) -> None:
+    SessionStore().load()
+    SessionStore().refused()
+    SessionStore().load()
+    assert tray.reads == 1  # just read: a new read would give the same refused session
+    clock.now += REREAD_AFTER_REFUSAL_SECONDS
+    store = SessionStore()
+    store.refused()
+    assert store.load() == COOKIES
+    assert tray.reads == 2
+    SessionStore().refused()
+    SessionStore().load()
+    assert tray.reads == 2
+
+
+def test_a_keyring_that_could_not_be_read_is_asked_again_later_not_every_poll(
+    clock: Clock,
+) -> None:
+    cache = SessionCache(clock=clock)
+    keyring_store.install(LockedKeyring(), cache)
+    try:
+        store = SessionStore()
+        assert store.load() is None
+        assert store.problem == "the keyring is locked"
+        assert SessionStore().load() is None
+        assert cache.reads == 1
+        clock.now += RETRY_AFTER_FAILURE_SECONDS
+        assert SessionStore().load() is None
+        assert cache.reads == 2
+    finally:
+        keyring_store.install(None, None)
+
+
+def test_a_missing_or_unwritable_stamp_still_works(
+    backend: CountingKeyring, clock: Clock, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    blocked = SessionCache(tmp_path / "a-file" / "stamp", clock=clock)
+    store = SessionStore(backend, cache=blocked)
+    assert store.load() == COOKIES
+    assert store.save(OTHER).persisted  # the stamp cannot be written: the save still counts
+    assert SessionStore(backend, cache=blocked).load() == OTHER
+
+
+def test_the_command_line_reads_the_keyring_every_time(backend: CountingKeyring) -> None:
+    assert keyring_store._installed is None
+    for _ in range(3):
+        assert SessionStore(backend).load() == COOKIES
+    assert backend.reads == 3
+
+
+def test_tray_polls_against_claude_ai_read_the_keyring_once(
+    tray: SessionCache, backend: CountingKeyring
+) -> None:
+    with FakeClaude("normal", session_key=TEST_SESSION_KEY).start() as server:
+        env = {"CLAUDE_METER_BASE_URL": server.base_url}
+        results = [fetch_once("web", env) for _ in range(3)]
+    assert [r.error for r in results] == [None, None, None]
+    assert all(r.snapshots for r in results)
+    assert tray.reads == 1
+
+
+def test_a_stored_session_the_server_refuses_is_not_read_again_on_every_poll(
+    tray: SessionCache, backend: CountingKeyring
+) -> None:
+    with FakeClaude("normal", session_key="sk-ant-sid02-SOMEONE-ELSE").start() as server:
+        env = {"CLAUDE_METER_BASE_URL": server.base_url}
+        kinds = [fetch_once("web", env).error for _ in range(3)]
+    assert all(k is not None for k in kinds)
+    assert tray.reads == 1
