@@ -8,7 +8,8 @@ passes both.)
 One line per check (``ok`` or ``FAIL``) and exit status 1 when any check failed. Checks:
 ``--version`` (for the single file, once unpacking into an empty cache and once from the
 cache); ``status --json --demo`` (the embedded fake claude.ai, from inside the bundle);
-``extension-path`` (the shipped folders are found); the single file's cache (one folder for
+``extension-path`` (the shipped folders are found); the tray's keyring helper
+(``__keyring-child``: answers over a pipe, keyring's Secret Service backend bundled); the single file's cache (one folder for
 this build, nothing left in the temporary folder) and its start without a usable cache (a
 temporary copy, removed afterwards); the single file's size; and the tray on a private X
 desktop (Xvfb, trayer, dunst; the same one the end-to-end tests use): ``--demo`` embeds its
@@ -117,6 +118,27 @@ def check_status(program: Path, env: dict[str, str]) -> str:
     if any(w["percent"] is None for w in windows):
         raise AssertionError("a window without a percent")
     return f"{len(report['organizations'])} organization(s), {len(windows)} windows"
+
+
+def check_keyring_helper(program: Path, env: dict[str, str]) -> str:
+    """The tray's keyring helper (``__keyring-child``) runs from the bundle, with keyring's
+    Secret Service backend bundled: it names the backend it was told to use."""
+    backend = "keyring.backends.SecretService.Keyring"
+    done = subprocess.run(
+        [str(program), "__keyring-child"],
+        input='{"call": "describe", "args": []}',
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, "PYTHON_KEYRING_BACKEND": backend},
+        check=False,
+    )
+    if done.returncode != 0:
+        raise AssertionError(f"exit {done.returncode}: {done.stderr[-500:]!r}")
+    module, name, _, _ = json.loads(done.stdout)["identity"]
+    if f"{module}.{name}" != backend:
+        raise AssertionError(f"the helper used {module}.{name}, not {backend}")
+    return f"answered over a pipe, backend {module}.{name}"
 
 
 def check_resources(program: Path, env: dict[str, str], *, single_file: bool) -> str:
@@ -350,6 +372,7 @@ def main() -> int:
         checks.run("single file --version, from the cache", lambda: check_version(single, env))
         checks.run("single file status --json --demo", lambda: check_status(single, env))
         checks.run("single file resources", lambda: check_resources(single, env, single_file=True))
+        checks.run("single file keyring helper", lambda: check_keyring_helper(single, env))
         checks.run("single file cache", lambda: check_cache(env))
         checks.run("single file autostart entry", lambda: check_autostart(single, env))
         checks.run("single file without a usable cache",
