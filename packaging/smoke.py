@@ -9,13 +9,14 @@ One line per check (``ok`` or ``FAIL``) and exit status 1 when any check failed.
 ``--version`` (for the single file, once unpacking into an empty cache and once from the
 cache); ``status --json --demo`` (the embedded fake claude.ai, from inside the bundle);
 ``extension-path`` (the shipped folders are found); the tray's keyring helper
-(``__keyring-child``: answers over a pipe, keyring's Secret Service backend bundled); the single file's cache (one folder for
-this build, nothing left in the temporary folder) and its start without a usable cache (a
-temporary copy, removed afterwards); the single file's size; and the tray on a private X
-desktop (Xvfb, trayer, dunst; the same one the end-to-end tests use): ``--demo`` embeds its
-icon in trayer, draws a snapshot, and quits with status 0 on SIGTERM, leaving no temporary
-copy behind. The start time is from spawning the program to its "snapshot drawn" log line:
-for the single file its first start (an empty cache: it unpacks) and the starts after it
+(``__keyring-child``: a value stored, read back and deleted in gnome-keyring on a private
+D-Bus, through keyring's Secret Service backend from inside the bundle); the single file's
+cache (one folder for this build, nothing left in the temporary folder) and its start without a
+usable cache (a temporary copy, removed afterwards); the single file's size; and the tray on a
+private X desktop (Xvfb, trayer, dunst; the same one the end-to-end tests use): ``--demo``
+embeds its icon in trayer, draws a snapshot, and quits with status 0 on SIGTERM, leaving no
+temporary copy behind. The start time is from spawning the program to its "snapshot drawn" log
+line: for the single file its first start (an empty cache: it unpacks) and the starts after it
 (each with a fresh home, the cache kept), and for the folder bundle the same number of starts.
 """
 
@@ -39,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e.desktop import Desktop, embedded_icon, private_desktop, wait_for  # noqa: E402
+from tests.e2e.processes import gnome_keyring, private_dbus  # noqa: E402
 
 VERSION = re.search(
     r'^__version__ = "([^"]+)"',
@@ -120,25 +122,49 @@ def check_status(program: Path, env: dict[str, str]) -> str:
     return f"{len(report['organizations'])} organization(s), {len(windows)} windows"
 
 
-def check_keyring_helper(program: Path, env: dict[str, str]) -> str:
-    """The tray's keyring helper (``__keyring-child``) runs from the bundle, with keyring's
-    Secret Service backend bundled: it names the backend it was told to use."""
-    backend = "keyring.backends.SecretService.Keyring"
+def _keyring_helper(program: Path, env: dict[str, str], call: str, *args: str) -> dict[str, object]:
     done = subprocess.run(
         [str(program), "__keyring-child"],
-        input='{"call": "describe", "args": []}',
+        input=json.dumps({"call": call, "args": list(args)}),
         capture_output=True,
         text=True,
         timeout=60,
-        env={**env, "PYTHON_KEYRING_BACKEND": backend},
+        env=env,
         check=False,
     )
     if done.returncode != 0:
-        raise AssertionError(f"exit {done.returncode}: {done.stderr[-500:]!r}")
-    module, name, _, _ = json.loads(done.stdout)["identity"]
-    if f"{module}.{name}" != backend:
-        raise AssertionError(f"the helper used {module}.{name}, not {backend}")
-    return f"answered over a pipe, backend {module}.{name}"
+        raise AssertionError(f"{call}: exit {done.returncode}: {done.stderr[-500:]!r}")
+    answer: dict[str, object] = json.loads(done.stdout)
+    if answer.get("error"):
+        raise AssertionError(f"{call}: {answer['error']}")
+    return answer
+
+
+def check_keyring_helper(program: Path, env: dict[str, str]) -> str:
+    """The tray's keyring helper (``__keyring-child``) from the bundle, against a real Secret
+    Service (gnome-keyring on a private D-Bus): keyring and its Linux backend are bundled and
+    work, and the answer comes back over the pipe."""
+    with tempfile.TemporaryDirectory() as folder:
+        runtime = Path(folder, "run")
+        runtime.mkdir(mode=0o700)
+        with private_dbus(Path(folder, "bus")) as bus:
+            keyring_env = {k: v for k, v in env.items() if k != "PYTHON_KEYRING_BACKEND"}
+            keyring_env.update(DBUS_SESSION_BUS_ADDRESS=bus, XDG_RUNTIME_DIR=str(runtime))
+            with gnome_keyring(bus, keyring_env):
+                value = f"smoke-test-{os.urandom(8).hex()}"
+                _keyring_helper(
+                    program, keyring_env, "set_password", "claude-meter-smoke", "x", value
+                )
+                answer = _keyring_helper(
+                    program, keyring_env, "get_password", "claude-meter-smoke", "x"
+                )
+                _keyring_helper(program, keyring_env, "delete_password", "claude-meter-smoke", "x")
+    module, name, _, _ = answer["identity"]  # type: ignore[misc]
+    if (module, name) != ("keyring.backends.SecretService", "Keyring"):
+        raise AssertionError(f"the helper used {module}.{name}, not the Secret Service")
+    if answer.get("value") != value:
+        raise AssertionError("the value read back is not the one stored")
+    return f"stored, read back and deleted through {module}.{name} (gnome-keyring)"
 
 
 def check_resources(program: Path, env: dict[str, str], *, single_file: bool) -> str:
