@@ -1,7 +1,8 @@
 """Single instance with real processes on a real X server and tray host.
 
 A second ``claude-meter --demo`` exits 0 at once and the first opens its popover; the CLI is
-not affected; after a ``kill -9`` (lock and socket left behind) the next start runs normally.
+not affected; after a ``kill -9`` (lock and requests folder left behind) the next start runs
+normally.
 """
 
 from __future__ import annotations
@@ -63,10 +64,10 @@ def test_second_launch_opens_the_first_popover_and_a_crash_does_not_block(
             )  # fmt: skip
             assert status.returncode == 0, status.stderr  # the CLI is not affected
         finally:
-            first.kill()  # a crash: the lock and the socket stay behind
+            first.kill()  # a crash: the lock and the requests folder stay behind
             first.wait(5)
         assert (runtime / "instance.lock").exists()
-        assert (runtime / "instance.sock").exists()
+        assert (runtime / "instance-requests").is_dir()
 
         third_log = tmp_path / "third.log"
         third = start(env, third_log)

@@ -1,20 +1,29 @@
-"""Single instance inside one process: the second claim asks the first, a stale socket is
-cleared. The two-process run, with a crash in between, is in tests/e2e/test_single_instance.py."""
+"""Single instance inside one process: the second claim asks the first, a request left over
+from before a start is dropped. The two-process run, with a crash in between, is in
+tests/e2e/test_single_instance.py."""
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
 from claude_meter.core import paths
-from claude_meter.qt.single_instance import SingleInstance, lock_path, server_name
+from claude_meter.qt.single_instance import SingleInstance, lock_path, requests_dir
 
 
-def test_names_are_per_user_and_never_a_port(tmp_path: Path) -> None:
-    assert server_name() == str(paths.runtime_dir() / "instance.sock")
-    assert server_name(tmp_path) == str(tmp_path / "instance.sock")
-    assert server_name(platform="win32").startswith("ClaudeMeter-")
+def test_everything_is_in_the_private_runtime_folder_and_never_a_port(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    assert requests_dir() == paths.runtime_dir() / "instance-requests"
+    runtime = tmp_path / "runtime"
+    instance = SingleInstance(runtime)
+    assert instance.claim()
+    assert runtime.stat().st_mode & 0o777 == 0o700
+    assert requests_dir(runtime).stat().st_mode & 0o777 == 0o700
+    instance.release()
 
 
 def test_second_claim_asks_the_first_to_open(qtbot: QtBot, tmp_path: Path) -> None:
@@ -24,6 +33,9 @@ def test_second_claim_asks_the_first_to_open(qtbot: QtBot, tmp_path: Path) -> No
     second = SingleInstance(tmp_path)
     with qtbot.waitSignal(first.activated, timeout=5000):
         assert not second.claim()
+    qtbot.waitUntil(lambda: not any(requests_dir(tmp_path).iterdir()))  # consumed
+    with qtbot.waitSignal(first.activated, timeout=5000):  # and again: every launch is heard
+        assert not SingleInstance(tmp_path).claim()
     first.release()
     assert not lock_path(tmp_path).exists()
     third = SingleInstance(tmp_path)
@@ -31,10 +43,32 @@ def test_second_claim_asks_the_first_to_open(qtbot: QtBot, tmp_path: Path) -> No
     third.release()
 
 
-def test_a_stale_socket_does_not_block(qtbot: QtBot, tmp_path: Path) -> None:
-    (tmp_path / "instance.sock").write_text("left by a crash")
+def test_a_request_from_before_this_start_is_dropped_not_acted_on(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    folder = requests_dir(tmp_path)
+    folder.mkdir(parents=True)
+    old = folder / "open-1234-deadbeef"
+    old.write_bytes(b"open-popover\n")
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    (folder / ".open-99-half-written.tmp").write_bytes(b"")
     instance = SingleInstance(tmp_path)
-    assert instance.claim()
-    assert instance.server is not None
-    assert instance.server.isListening()
+    with qtbot.assertNotEmitted(instance.activated, wait=200):
+        assert instance.claim()
+    assert not old.exists()
+    assert (folder / ".open-99-half-written.tmp").exists()  # not a request (yet)
+    assert instance.watcher is not None
+    instance.release()
+
+
+def test_a_request_made_while_the_first_was_starting_is_acted_on(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    folder = requests_dir(tmp_path)
+    folder.mkdir(parents=True)
+    (folder / "open-1234-cafebabe").write_bytes(b"open-popover\n")  # just now
+    instance = SingleInstance(tmp_path)
+    with qtbot.waitSignal(instance.activated, timeout=5000):
+        assert instance.claim()
     instance.release()

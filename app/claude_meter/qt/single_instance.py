@@ -1,48 +1,48 @@
 """One tray per person: a second launch asks the running one to open its popover, then exits.
 
-Two pieces, both per user and neither a TCP port (which any local program could squat):
+Two pieces, both per user, both in the private runtime folder, and neither a TCP port (which
+any local program could squat):
 
-- a :class:`QLockFile` in the runtime folder says who is first. Qt writes the owner's PID
-  into it and treats the lock as stale when that process is gone, so a crash (even
-  ``kill -9``) never blocks the next start;
-- a :class:`QLocalServer` (a Unix socket in the runtime folder, a named pipe on Windows),
-  restricted to this user, on which the first instance listens for "open" requests. A socket
-  left behind by a crash is removed with :meth:`QLocalServer.removeServer` once the lock shows
-  that nobody owns it.
+- a :class:`QLockFile` says who is first. Qt writes the owner's PID into it and treats the
+  lock as stale when that process is gone, so a crash (even ``kill -9``) never blocks the next
+  start;
+- a requests folder beside it, which the first instance watches with a
+  :class:`QFileSystemWatcher` (inotify, FSEvents, ReadDirectoryChangesW: no polling, no CPU
+  while nothing happens). A second launch drops a small file there (``open-<pid>-<nonce>``,
+  written atomically) and exits; the first removes it and opens its popover. A request left
+  by a launch whose first instance then crashed is older than the next owner's lock and is
+  dropped, not acted on.
 
-The command line commands never get here: only starting the tray app claims the instance.
+Files rather than a local socket (``QLocalServer``): QtNetwork, 2.8 MB resident in a process
+that runs all day, only for this. The command line commands never get here: only starting
+the tray app claims the instance.
 """
 
 from __future__ import annotations
 
-import getpass
 import logging
-import sys
+import os
 import time
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QLockFile, QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtCore import QFileSystemWatcher, QLockFile, QObject, Signal
 
 from claude_meter.core import paths
+from claude_meter.core.files import write_atomically
 
 log = logging.getLogger("claude_meter.instance")
 
 OPEN_POPOVER: Final = b"open-popover\n"
-#: How long a second launch keeps trying to reach a first one that is still starting.
-CONNECT_WINDOW_SECONDS: Final = 5.0
-
-
-def server_name(runtime: Path | None = None, platform: str = sys.platform) -> str:
-    """A per-user name: a socket path in the private runtime folder, or a pipe name."""
-    if platform == "win32":
-        return f"ClaudeMeter-{getpass.getuser()}"
-    return str((runtime or paths.runtime_dir()) / "instance.sock")
+REQUEST_PREFIX: Final = "open-"
 
 
 def lock_path(runtime: Path | None = None) -> Path:
     return (runtime or paths.runtime_dir()) / "instance.lock"
+
+
+def requests_dir(runtime: Path | None = None) -> Path:
+    return (runtime or paths.runtime_dir()) / "instance-requests"
 
 
 class SingleInstance(QObject):
@@ -53,89 +53,83 @@ class SingleInstance(QObject):
     def __init__(self, runtime: Path | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         runtime = runtime or paths.runtime_dir()
-        self.name = server_name(runtime)
         self._runtime = runtime
+        self.requests = requests_dir(runtime)
         self._lock: QLockFile | None = None
-        self.server: QLocalServer | None = None
-        self._clients: list[QLocalSocket] = []
+        self.watcher: QFileSystemWatcher | None = None
+        self._owned_since = 0.0
 
     def claim(self) -> bool:
         """True: this process is the first and now listens. False: another one runs and was
         asked to open its popover (the caller exits 0)."""
         try:
             self._runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.requests.mkdir(exist_ok=True, mode=0o700)
         except OSError as exc:
             log.warning("no runtime folder (%s); not checking for another instance", exc)
             return True
         lock = QLockFile(str(lock_path(self._runtime)))
         lock.setStaleLockTime(0)  # held for the app's whole life: stale only when its owner died
-        deadline = time.monotonic() + CONNECT_WINDOW_SECONDS
-        wait_ms = 0
-        while not lock.tryLock(wait_ms):
-            if lock.error() != QLockFile.LockError.LockFailedError:
-                log.warning("cannot use the instance lock (%s); starting anyway", lock.error())
-                return self._listen()
-            if self._ask_to_open():
-                return False
-            if time.monotonic() > deadline:
-                log.warning("another instance holds the lock but does not answer; starting")
-                return self._listen()
-            wait_ms = 100  # the first one may be between taking its lock and listening
-        self._lock = lock
-        return self._listen()
+        owned_since = time.time()
+        if lock.tryLock(0):
+            self._lock = lock
+            return self._listen(owned_since)
+        if lock.error() != QLockFile.LockError.LockFailedError:
+            log.warning("cannot use the instance lock (%s); starting anyway", lock.error())
+            return self._listen(owned_since)
+        return not self._ask_to_open()
 
     def _ask_to_open(self) -> bool:
-        socket = QLocalSocket()
-        socket.connectToServer(self.name)
-        if not socket.waitForConnected(1000):
+        """Leave a request for the running instance; False when it cannot be written."""
+        name = f"{REQUEST_PREFIX}{os.getpid()}-{os.urandom(4).hex()}"
+        try:
+            write_atomically(self.requests / name, OPEN_POPOVER)
+        except OSError as exc:
+            log.warning("another ClaudeMeter is running but cannot be asked (%s); starting", exc)
             return False
-        socket.write(OPEN_POPOVER)
-        sent = socket.waitForBytesWritten(1000)
-        socket.disconnectFromServer()
-        if socket.state() != QLocalSocket.LocalSocketState.UnconnectedState:
-            socket.waitForDisconnected(1000)
         log.info("another ClaudeMeter is running; asked it to open its popover")
-        return sent
-
-    def _listen(self) -> bool:
-        QLocalServer.removeServer(self.name)  # a socket left by a crashed run
-        server = QLocalServer(self)
-        server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        server.newConnection.connect(self._on_connection)
-        if not server.listen(self.name):
-            log.warning("cannot listen on %s: %s", self.name, server.errorString())
-            return True
-        self.server = server
-        log.info("single instance: listening on %s", self.name)
         return True
 
-    def _on_connection(self) -> None:
-        assert self.server is not None
-        while (socket := self.server.nextPendingConnection()) is not None:
-            self._clients.append(socket)
-            socket.readyRead.connect(self._read)
-            socket.disconnected.connect(self._read)
-        self._read()
+    def _listen(self, owned_since: float) -> bool:
+        self._owned_since = owned_since
+        watcher = QFileSystemWatcher(self)
+        if not watcher.addPath(str(self.requests)):
+            log.warning("cannot watch %s; a second launch will not open the popover", self.requests)
+            return True
+        watcher.directoryChanged.connect(self._read)
+        self.watcher = watcher
+        log.info("single instance: listening in %s", self.requests)
+        self._read()  # a launch between our lock and our watcher: already waiting
+        return True
 
-    def _read(self) -> None:
-        """Act on every complete request; forget connections that have closed."""
-        for socket in list(self._clients):
-            while socket.canReadLine():
-                if bytes(socket.readLine().data()) == OPEN_POPOVER:
-                    log.info("a second launch asked to open the popover")
-                    self.activated.emit()
-            if socket.state() == QLocalSocket.LocalSocketState.UnconnectedState:
-                self._clients.remove(socket)
-                socket.deleteLater()
+    def _read(self, _changed: str = "") -> None:
+        """Act once on every request now in the folder; drop those from before our lock."""
+        asked = False
+        try:
+            entries = list(os.scandir(self.requests))
+        except OSError:
+            return
+        for entry in entries:
+            if not entry.name.startswith(REQUEST_PREFIX):
+                continue  # a request still being written (a dot-file), or not ours
+            try:
+                written = entry.stat().st_mtime
+                os.unlink(entry.path)
+            except OSError:
+                continue  # gone already
+            if written >= self._owned_since - 1:  # file times may be a little coarse
+                asked = True
+            else:
+                log.info("dropped a request left from before this start")
+        if asked:
+            log.info("a second launch asked to open the popover")
+            self.activated.emit()
 
     def release(self) -> None:
-        for socket in self._clients:
-            socket.abort()
-            socket.deleteLater()
-        self._clients.clear()
-        if self.server is not None:
-            self.server.close()
-            self.server = None
+        if self.watcher is not None:
+            self.watcher.removePath(str(self.requests))
+            self.watcher.deleteLater()
+            self.watcher = None
         if self._lock is not None:
             self._lock.unlock()
             self._lock = None
