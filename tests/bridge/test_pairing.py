@@ -30,6 +30,44 @@ def test_tokens_survive_a_restart_in_the_keyring_and_can_be_forgotten() -> None:
     )
 
 
+class CountingKeyring(MemoryKeyring):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.reads += 1
+        return super().get_password(service, username)
+
+
+def test_a_forget_or_a_pairing_in_another_process_reaches_the_running_tray_at_once() -> None:
+    """``claude-meter bridge --forget`` in a terminal while the tray runs: the tray refuses
+    the forgotten token at the extension's next post, not only after a restart."""
+    backend = CountingKeyring()
+    clock = Clock()
+    tray = Pairing(SessionStore(backend), clock=clock)
+    tray.open_window()
+    token = tray.pair(EXTENSION)
+    assert token is not None
+    reads = backend.reads
+    for _ in range(5):
+        assert tray.check(token.reveal(), EXTENSION) == "ok"
+    assert backend.reads == reads  # checks do not reach the keyring while nothing changed
+
+    terminal = Pairing(SessionStore(backend), clock=clock)
+    assert terminal.forget() == 1
+    assert tray.check(token.reveal(), EXTENSION) == "unknown"
+    assert tray.paired() == ()
+
+    terminal.open_window()  # `claude-meter bridge --pair` in a terminal
+    other = terminal.pair(FIREFOX)
+    assert other is not None
+    assert tray.check(other.reveal(), FIREFOX) == "ok"
+    reads = backend.reads
+    assert tray.check(other.reveal(), FIREFOX) == "ok"
+    assert backend.reads == reads
+
+
 def test_without_a_keyring_tokens_live_for_this_run_and_it_is_said() -> None:
     pairing = Pairing(SessionStore(), clock=Clock())  # the test keyring is the "fail" backend
     pairing.open_window()

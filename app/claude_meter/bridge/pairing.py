@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final, Literal
 
 from claude_meter.core.secret import Secret
-from claude_meter.sources.keyring_store import BRIDGE_ENTRY, SessionStore
+from claude_meter.sources.keyring_store import BRIDGE_ENTRY, SessionStore, read_stamp, stamp_path
 
 log = logging.getLogger("claude_meter.bridge.pairing")
 
@@ -67,6 +67,8 @@ class Pairing:
         self._window = window
         self._lock = threading.Lock()
         self._open_until: datetime | None = None
+        self._stamp_path = stamp_path(BRIDGE_ENTRY) if store is not None else None
+        self._stamp: str | None = None
         self._paired: list[PairedBrowser] = self._load()
         self.problem: str | None = None  # why tokens are not kept in the keyring, once known
 
@@ -106,6 +108,7 @@ class Pairing:
         """Whether ``token`` was given to ``origin``; every stored token is compared."""
         presented = token.encode("utf-8", "replace")
         found: PairedBrowser | None = None
+        self._reload_if_changed()
         with self._lock:
             for paired in self._paired:
                 if hmac.compare_digest(presented, paired.token.reveal().encode()):
@@ -123,15 +126,25 @@ class Pairing:
         """Forget every paired extension (they must pair again); how many there were."""
         with self._lock:
             count, self._paired = len(self._paired), []
-            if self._store is not None:
-                self._store.remove_entry(BRIDGE_ENTRY)
+            if self._store is not None and self._store.remove_entry(BRIDGE_ENTRY):
+                self._restamp()
             return count
 
     # -- the keyring --------------------------------------------------------------------
 
+    def _reload_if_changed(self) -> None:
+        """Read the tokens again when another process changed them since we last did."""
+        if self._stamp_path is None or read_stamp(self._stamp_path) == self._stamp:
+            return
+        log.info("the paired browsers changed in another ClaudeMeter process; reading them again")
+        paired = self._load()
+        with self._lock:
+            self._paired = paired
+
     def _load(self) -> list[PairedBrowser]:
-        if self._store is None:
+        if self._store is None or self._stamp_path is None:
             return []
+        self._stamp = read_stamp(self._stamp_path)  # before the read: a change during it counts
         text = self._store.read_entry(BRIDGE_ENTRY)
         if not text:
             return []
@@ -162,9 +175,16 @@ class Pairing:
                 for p in self._paired
             ]
         )
-        if not self._store.write_entry(BRIDGE_ENTRY, text):
+        if self._store.write_entry(BRIDGE_ENTRY, text):
+            self._restamp()
+        else:
             self.problem = (
                 "No usable keyring was found, so paired browsers are remembered for this run "
                 "only; the extension pairs again next time."
             )
             log.info("bridge tokens kept in memory only: %s", self._store.problem)
+
+    def _restamp(self) -> None:
+        """Our own write changed the stamp: take the new one, so it is not read back."""
+        if self._stamp_path is not None:
+            self._stamp = read_stamp(self._stamp_path)

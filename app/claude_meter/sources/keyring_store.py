@@ -15,7 +15,8 @@ Linux, a backend that runs each call in a short-lived child process
 and then again only when it may have changed:
 
 - ClaudeMeter changed it, in any of its processes: every save or delete rewrites a small stamp
-  file in the state folder (a random nonce, no secret), which the cache compares per poll;
+  file in the state folder (a random nonce, no secret; one per entry, see
+  :data:`STAMP_NAMES`), which the cache compares per poll;
 - the server refused it (401), at most every :data:`REREAD_AFTER_REFUSAL_SECONDS`: someone
   may have put a new one there with another tool (Seahorse, ``secret-tool``);
 - the keyring could not be read (locked, no D-Bus): again after
@@ -54,29 +55,35 @@ NO_KEYRING: Final = (
 REREAD_AFTER_REFUSAL_SECONDS: Final = 30 * 60
 #: A keyring that could not be read is asked again after this long.
 RETRY_AFTER_FAILURE_SECONDS: Final = 10 * 60
-STAMP_NAME: Final = "keyring-changed"
+#: The stamp file of each entry: rewritten (a random nonce, no secret) whenever ClaudeMeter
+#: changes that entry, so a running tray can tell without reading the keyring.
+STAMP_NAMES: Final = {
+    SESSION_ENTRY: "keyring-session.changed",
+    BRIDGE_ENTRY: "keyring-bridge.changed",
+}
 
 
-def stamp_path() -> Path:
-    """The file every save or delete of the session rewrites (a random nonce, no secret)."""
+def stamp_path(entry: str = SESSION_ENTRY) -> Path:
+    """The change stamp of ``entry`` in the state folder."""
     from claude_meter.core.paths import state_dir
 
-    return state_dir() / STAMP_NAME
+    return state_dir() / STAMP_NAMES[entry]
 
 
-def _read_stamp(path: Path) -> str | None:
+def read_stamp(path: Path) -> str | None:
+    """The stamp as it reads now (None: none written yet, or unreadable)."""
     try:
         return path.read_text(encoding="ascii", errors="replace")[:64]
     except OSError:
         return None
 
 
-def mark_changed(path: Path | None = None) -> None:
-    """Tell every running ClaudeMeter that the stored session changed. Never raises."""
+def mark_changed(path: Path) -> None:
+    """Tell every running ClaudeMeter that an entry changed. Never raises."""
     from claude_meter.core.files import write_atomically
 
     try:
-        write_atomically(path or stamp_path(), os.urandom(16).hex())
+        write_atomically(path, os.urandom(16).hex())
     except OSError as exc:
         log.info("could not write the keyring change stamp: %s", type(exc).__name__)
 
@@ -92,7 +99,7 @@ class SessionCache:
     def __init__(
         self, stamp: Path | None = None, *, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self.stamp = stamp or stamp_path()
+        self.stamp = stamp or stamp_path(SESSION_ENTRY)
         self._clock = clock
         self._lock = threading.Lock()
         # (stamp when read, monotonic time read, the session, good until or None)
@@ -105,14 +112,14 @@ class SessionCache:
         if entry is None:
             return False, None
         stamp, _, value, until = entry
-        if (until is not None and self._clock() >= until) or _read_stamp(self.stamp) != stamp:
+        if (until is not None and self._clock() >= until) or read_stamp(self.stamp) != stamp:
             return False, None
         return True, value
 
     def stamp_now(self) -> str | None:
         """The stamp as it reads now: taken *before* a keyring read, so that a change made
         during the read is seen at the next poll."""
-        return _read_stamp(self.stamp)
+        return read_stamp(self.stamp)
 
     def put(self, value: SessionCookies | None, stamp: str | None) -> None:
         """Keep what the keyring said, until the stamp changes."""
@@ -132,7 +139,7 @@ class SessionCache:
         """This process wrote ``value`` (None: deleted): stamp it and keep it."""
         mark_changed(self.stamp)
         with self._lock:
-            self._entry = (_read_stamp(self.stamp), self._clock(), value, None)
+            self._entry = (read_stamp(self.stamp), self._clock(), value, None)
 
     def refused(self) -> None:
         """The server refused the session kept here: read again, unless that was done less
@@ -290,7 +297,7 @@ class SessionStore:
         if self._cache is not None:
             self._cache.changed(value)
         else:
-            mark_changed()
+            mark_changed(stamp_path(SESSION_ENTRY))
 
     # -- other entries (the bridge's pairing tokens) ---------------------------------------
 
@@ -303,15 +310,19 @@ class SessionStore:
 
     def write_entry(self, entry: str, text: str) -> bool:
         """Store ``text`` under ``entry``; False (and :attr:`problem` set) when it could not."""
-        if not self.usable():
+        if not self.usable() or self._call("set_password", SERVICE, entry, text) is _FAILED:
             return False
-        return self._call("set_password", SERVICE, entry, text) is not _FAILED
+        mark_changed(stamp_path(entry))
+        return True
 
     def remove_entry(self, entry: str) -> bool:
         """Remove ``entry``; True when there was one and it is gone."""
         if not self.usable() or self._call("get_password", SERVICE, entry) in (None, _FAILED):
             return False
-        return self._call("delete_password", SERVICE, entry) is not _FAILED
+        if self._call("delete_password", SERVICE, entry) is _FAILED:
+            return False
+        mark_changed(stamp_path(entry))
+        return True
 
     def _call(self, method: str, *args: str) -> Any:
         """One backend call; any failure (locked, no D-Bus, refused) is recorded, not raised."""
