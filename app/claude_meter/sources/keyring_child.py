@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any, BinaryIO, Final, TextIO
+from typing import BinaryIO, Final, NamedTuple, TextIO
 
 log = logging.getLogger("claude_meter.sources.keyring")
 
@@ -140,13 +140,19 @@ class KeyringInChild:
             with self._lock:
                 self._running.discard(process)
         answer = _answer(out[:MAX_MESSAGE], process.returncode)
-        self._identity = answer["identity"]
-        if answer["error"] is not None:
-            raise KeyringChildError(answer["error"])
-        return answer["value"]
+        self._identity = answer.identity
+        if answer.error is not None:
+            raise KeyringChildError(answer.error)
+        return answer.value
 
 
-def _answer(out: bytes, status: int) -> dict[str, Any]:
+class _Answer(NamedTuple):
+    identity: Identity
+    error: str | None
+    value: object
+
+
+def _answer(out: bytes, status: int) -> _Answer:
     """The child's answer, checked; :class:`KeyringChildError` when there is none."""
     failed = KeyringChildError(f"the keyring helper process failed (exit status {status})")
     try:
@@ -166,11 +172,11 @@ def _answer(out: bytes, status: int) -> dict[str, Any]:
     ):
         raise failed
     error = data.get("error")
-    return {
-        "identity": (identity[0], identity[1], float(identity[2]), identity[3]),
-        "error": error if isinstance(error, str) else None,
-        "value": data.get("value"),
-    }
+    return _Answer(
+        (identity[0], identity[1], float(identity[2]), identity[3]),
+        error if isinstance(error, str) else None,
+        data.get("value"),
+    )
 
 
 INTERNAL_ONLY: Final = (
