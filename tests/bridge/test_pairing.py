@@ -68,6 +68,19 @@ def test_a_forget_or_a_pairing_in_another_process_reaches_the_running_tray_at_on
     assert backend.reads == reads
 
 
+def test_building_it_or_opening_the_window_reads_nothing_the_first_request_does() -> None:
+    """The tray builds the pairing, and opens its window, on the GUI thread: a keyring read
+    there could wait on an unlock prompt. The bridge's request threads read it."""
+    backend = CountingKeyring()
+    pairing = Pairing(SessionStore(backend))
+    pairing.open_window()
+    assert backend.reads == 0
+    assert pairing.check("not-a-token", EXTENSION) == "unknown"
+    assert backend.reads == 1
+    assert pairing.check("not-a-token", EXTENSION) == "unknown"
+    assert backend.reads == 1
+
+
 def test_without_a_keyring_tokens_live_for_this_run_and_it_is_said() -> None:
     pairing = Pairing(SessionStore(), clock=Clock())  # the test keyring is the "fail" backend
     pairing.open_window()

@@ -34,6 +34,7 @@ TOKEN_BYTES: Final = 32  # 256 bits
 MAX_PAIRED: Final = 16
 
 TokenCheck = Literal["ok", "unknown", "other_origin"]
+_NOT_READ: Final = object()
 
 
 def _now() -> datetime:
@@ -68,8 +69,12 @@ class Pairing:
         self._lock = threading.Lock()
         self._open_until: datetime | None = None
         self._stamp_path = stamp_path(BRIDGE_ENTRY) if store is not None else None
-        self._stamp: str | None = None
-        self._paired: list[PairedBrowser] = self._load()
+        # The tokens are read on first use, not here: the app builds this on its GUI thread,
+        # and a keyring read may wait for an unlock prompt. ``_keyring`` orders the reads and
+        # writes (always taken before ``_lock``).
+        self._keyring = threading.Lock()
+        self._stamp: object = _NOT_READ  # a stamp (str or None) once read
+        self._paired: list[PairedBrowser] = []
         self.problem: str | None = None  # why tokens are not kept in the keyring, once known
 
     # -- the window ---------------------------------------------------------------------
@@ -95,7 +100,8 @@ class Pairing:
 
     def pair(self, origin: str) -> Secret | None:
         """A fresh token for ``origin`` while the window is open; None when it is closed."""
-        with self._lock:
+        self._reload_if_changed()
+        with self._keyring, self._lock:
             if not self._is_open():
                 return None
             token = Secret(secrets.token_urlsafe(TOKEN_BYTES))
@@ -119,12 +125,14 @@ class Pairing:
 
     def paired(self) -> tuple[tuple[str, datetime], ...]:
         """``(origin, paired_at)`` of each paired extension; never the tokens."""
+        self._reload_if_changed()
         with self._lock:
             return tuple((p.origin, p.paired_at) for p in self._paired)
 
     def forget(self) -> int:
         """Forget every paired extension (they must pair again); how many there were."""
-        with self._lock:
+        self._reload_if_changed()
+        with self._keyring, self._lock:
             count, self._paired = len(self._paired), []
             if self._store is not None and self._store.remove_entry(BRIDGE_ENTRY):
                 self._restamp()
@@ -133,18 +141,21 @@ class Pairing:
     # -- the keyring --------------------------------------------------------------------
 
     def _reload_if_changed(self) -> None:
-        """Read the tokens again when another process changed them since we last did."""
+        """Read the tokens on first use, and again when another process changed them."""
         if self._stamp_path is None or read_stamp(self._stamp_path) == self._stamp:
             return
-        log.info("the paired browsers changed in another ClaudeMeter process; reading them again")
-        paired = self._load()
-        with self._lock:
-            self._paired = paired
+        with self._keyring:
+            stamp = read_stamp(self._stamp_path)  # before the read: a change during it counts
+            if stamp == self._stamp:
+                return  # another thread has just read them
+            if self._stamp is not _NOT_READ:
+                log.info("the paired browsers changed in another ClaudeMeter process")
+            paired = self._load()
+            with self._lock:
+                self._paired, self._stamp = paired, stamp
 
     def _load(self) -> list[PairedBrowser]:
-        if self._store is None or self._stamp_path is None:
-            return []
-        self._stamp = read_stamp(self._stamp_path)  # before the read: a change during it counts
+        assert self._store is not None
         text = self._store.read_entry(BRIDGE_ENTRY)
         if not text:
             return []
