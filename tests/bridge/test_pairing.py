@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
+import pytest
+from keyring.errors import KeyringLocked
+
 from claude_meter.bridge import Pairing
-from claude_meter.bridge.pairing import MAX_PAIRED
+from claude_meter.bridge.pairing import MAX_PAIRED, RETRY_AFTER_FAILURE
 from claude_meter.sources.keyring_store import BRIDGE_ENTRY, SERVICE, SessionStore
 from tests.bridge.support import EXTENSION, FIREFOX, Clock
 from tests.sources.memory_keyring import MemoryKeyring
@@ -52,7 +56,7 @@ def test_a_forget_or_a_pairing_in_another_process_reaches_the_running_tray_at_on
     reads = backend.reads
     for _ in range(5):
         assert tray.check(token.reveal(), EXTENSION) == "ok"
-    assert backend.reads == reads  # checks do not reach the keyring while nothing changed
+    assert backend.reads == reads + 1  # read back once after its own write, then not again
 
     terminal = Pairing(SessionStore(backend), clock=clock)
     assert terminal.forget() == 1
@@ -79,6 +83,47 @@ def test_building_it_or_opening_the_window_reads_nothing_the_first_request_does(
     assert backend.reads == 1
     assert pairing.check("not-a-token", EXTENSION) == "unknown"
     assert backend.reads == 1
+
+
+class LockableKeyring(CountingKeyring):
+    locked = False
+
+    def get_password(self, service: str, username: str) -> str | None:
+        if self.locked:
+            raise KeyringLocked("the collection is locked")
+        return super().get_password(service, username)
+
+
+def test_a_locked_keyring_at_first_use_never_costs_the_other_browsers_their_pairing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    backend = LockableKeyring()
+    clock = Clock()
+    before = Pairing(SessionStore(backend), clock=clock)  # an earlier run paired two browsers
+    before.open_window()
+    first, second = before.pair(EXTENSION), before.pair(FIREFOX)
+    assert first is not None
+    assert second is not None
+    stored = dict(backend.items)
+
+    backend.locked = True  # the tray started before the person unlocked the keyring
+    tray = Pairing(SessionStore(backend), clock=clock)
+    assert tray.check(first.reveal(), EXTENSION) == "unknown"
+    tray.open_window()
+    newer = tray.pair("chrome-extension://another")
+    assert newer is not None
+    assert tray.problem is not None
+    assert "for this run only" in tray.problem
+    assert backend.items == stored  # not overwritten with the one new token
+
+    backend.locked = False
+    attempts = backend.reads
+    assert tray.check(first.reveal(), EXTENSION) == "unknown"  # not asked again at once
+    assert backend.reads == attempts
+    now = time.monotonic()
+    monkeypatch.setattr(time, "monotonic", lambda: now + RETRY_AFTER_FAILURE.total_seconds())
+    assert tray.check(first.reveal(), EXTENSION) == "ok"
+    assert tray.check(second.reveal(), FIREFOX) == "ok"
 
 
 def test_without_a_keyring_tokens_live_for_this_run_and_it_is_said() -> None:

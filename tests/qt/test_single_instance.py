@@ -8,6 +8,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+from PySide6.QtCore import QFileSystemWatcher
 from pytestqt.qtbot import QtBot
 
 from claude_meter.core import paths
@@ -69,6 +71,21 @@ def test_a_request_made_while_the_first_was_starting_is_acted_on(
     folder.mkdir(parents=True)
     (folder / "open-1234-cafebabe").write_bytes(b"open-popover\n")  # just now
     instance = SingleInstance(tmp_path)
+    assert instance.claim()
+    # As run_tray does: ``activated`` is connected only after the claim.
     with qtbot.waitSignal(instance.activated, timeout=5000):
-        assert instance.claim()
+        pass
     instance.release()
+
+
+def test_without_a_watcher_the_folder_is_looked_at_every_second(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The per-user inotify limit reached: a second launch is still heard."""
+    monkeypatch.setattr(QFileSystemWatcher, "addPath", lambda _self, _path: False)
+    first = SingleInstance(tmp_path)
+    assert first.claim()
+    assert first.watcher is None
+    with qtbot.waitSignal(first.activated, timeout=5000):
+        assert not SingleInstance(tmp_path).claim()
+    first.release()

@@ -8,12 +8,14 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from claude_meter.sources.cookies import SessionCookies
 from claude_meter.sources.keyring_child import (
+    ASK_AGAIN_SECONDS,
     CHILD_ARGUMENT,
     INTERNAL_ONLY,
     KeyringChildError,
@@ -62,12 +64,28 @@ def test_save_load_delete_each_run_in_a_child_process(
     assert child.calls >= 5  # describe, set, get, get + delete, get: each its own process
 
 
-def test_child_is_the_program_itself() -> None:
-    assert child_command()[-1] == CHILD_ARGUMENT
-    assert child_command()[0] == sys.executable
+def test_child_is_the_program_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert child_command() == [sys.executable, "-P", "-m", "claude_meter", CHILD_ARGUMENT]
     assert wanted("linux")
     assert not wanted("darwin")
     assert not wanted("win32")
+    # Frozen, from the Linux single file: sys.executable names the downloaded file (which the
+    # person may move or replace); the child is the program actually running.
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", "/home/someone/Downloads/claude-meter-linux-x86_64")
+    assert child_command() == [os.path.realpath("/proc/self/exe"), CHILD_ARGUMENT]
+
+
+def test_an_unusable_answer_is_asked_again_after_a_while(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tray may start before the Secret Service does: "no keyring" is not for good."""
+    child = KeyringInChild(env=child_env("keyring.backends.fail.Keyring"))
+    assert child.describe()[0] == "keyring.backends.fail"
+    assert child.describe()[0] == "keyring.backends.fail"
+    assert child.calls == 1
+    now = time.monotonic()
+    monkeypatch.setattr(time, "monotonic", lambda: now + ASK_AGAIN_SECONDS + 1)
+    child.describe()
+    assert child.calls == 2
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from claude_meter.fake import FakeClaude
 from claude_meter.sources import keyring_store
 from claude_meter.sources.cookies import SessionCookies
 from claude_meter.sources.keyring_store import (
+    MAX_AGE_SECONDS,
     REREAD_AFTER_REFUSAL_SECONDS,
     RETRY_AFTER_FAILURE_SECONDS,
     SERVICE,
@@ -93,13 +94,51 @@ def test_a_login_or_logout_in_another_process_is_seen_at_the_next_poll(
     assert tray.reads == 3
 
 
-def test_what_this_process_saves_is_kept_without_reading_it_back(
+def test_what_this_process_saves_is_read_back_once_not_taken_on_trust(
+    tray: SessionCache, backend: CountingKeyring
+) -> None:
+    """Another process may have written between our write and our stamp; the keyring holds
+    whichever came last, so the next poll reads it (once)."""
+    assert SessionStore().load() == COOKIES
+    assert SessionStore().save(OTHER).persisted  # a rotated sessionKey, a pasted session
+    assert [SessionStore().load() for _ in range(3)] == [OTHER] * 3
+    assert tray.reads == 2
+
+
+def test_a_logout_while_this_process_was_writing_is_what_the_next_poll_sees(
+    tray: SessionCache, backend: CountingKeyring
+) -> None:
+    class Racing(CountingKeyring):
+        def set_password(self, service: str, username: str, password: str) -> None:
+            super().set_password(service, username, password)
+            another_process(backend).delete()  # lands between our write and our stamp
+
+    racing = Racing()
+    racing.items = backend.items
+    store = SessionStore(racing, cache=tray)
+    assert store.save(OTHER).persisted
+    assert SessionStore().load() is None
+
+
+def test_a_quiet_copy_is_read_again_after_six_hours(
+    tray: SessionCache, backend: CountingKeyring, clock: Clock
+) -> None:
+    SessionStore().load()
+    clock.now += MAX_AGE_SECONDS - 1
+    SessionStore().load()
+    assert tray.reads == 1
+    clock.now += 1
+    SessionStore().load()
+    assert tray.reads == 2
+
+
+def test_a_logout_when_the_entry_is_already_gone_still_reaches_the_tray(
     tray: SessionCache, backend: CountingKeyring
 ) -> None:
     assert SessionStore().load() == COOKIES
-    assert SessionStore().save(OTHER).persisted  # a rotated sessionKey, a pasted session
-    assert SessionStore().load() == OTHER
-    assert tray.reads == 1
+    backend.items.clear()  # removed with another tool
+    assert another_process(backend).delete() is False  # nothing was there to remove
+    assert SessionStore().load() is None
 
 
 def test_the_stamp_holds_no_secret_and_changes_with_every_save(
@@ -181,11 +220,15 @@ def test_tray_polls_against_claude_ai_read_the_keyring_once(
     assert tray.reads == 1
 
 
-def test_a_stored_session_the_server_refuses_is_not_read_again_on_every_poll(
-    tray: SessionCache, backend: CountingKeyring
+def test_a_stored_session_the_server_refuses_is_read_again_after_half_an_hour_not_per_poll(
+    tray: SessionCache, backend: CountingKeyring, clock: Clock
 ) -> None:
     with FakeClaude("normal", session_key="sk-ant-sid02-SOMEONE-ELSE").start() as server:
         env = {"CLAUDE_METER_BASE_URL": server.base_url}
-        kinds = [fetch_once("web", env).error for _ in range(3)]
-    assert all(k is not None for k in kinds)
-    assert tray.reads == 1
+        errors = [fetch_once("web", env).error for _ in range(3)]
+        assert tray.reads == 1
+        clock.now += REREAD_AFTER_REFUSAL_SECONDS
+        errors.append(fetch_once("web", env).error)  # refused again: read again after it
+        errors.append(fetch_once("web", env).error)
+    assert all(e is not None and e.kind == "session_expired" for e in errors)
+    assert tray.reads == 2

@@ -18,6 +18,7 @@ import json
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,8 @@ MAX_PAIRED: Final = 16
 
 TokenCheck = Literal["ok", "unknown", "other_origin"]
 _NOT_READ: Final = object()
+#: A keyring that could not be read is asked again after this long, not at every request.
+RETRY_AFTER_FAILURE: Final = timedelta(minutes=1)
 
 
 def _now() -> datetime:
@@ -74,6 +77,7 @@ class Pairing:
         # writes (always taken before ``_lock``).
         self._keyring = threading.Lock()
         self._stamp: object = _NOT_READ  # a stamp (str or None) once read
+        self._retry_at = 0.0  # after a failed read, not before this (monotonic)
         self._paired: list[PairedBrowser] = []
         self.problem: str | None = None  # why tokens are not kept in the keyring, once known
 
@@ -100,14 +104,16 @@ class Pairing:
 
     def pair(self, origin: str) -> Secret | None:
         """A fresh token for ``origin`` while the window is open; None when it is closed."""
-        self._reload_if_changed()
-        with self._keyring, self._lock:
-            if not self._is_open():
-                return None
-            token = Secret(secrets.token_urlsafe(TOKEN_BYTES))
-            self._paired.append(PairedBrowser(token, origin, self._clock()))
-            del self._paired[:-MAX_PAIRED]
-            self._save()
+        with self._keyring:
+            self._read_if_changed()
+            with self._lock:
+                if not self._is_open():
+                    return None
+                token = Secret(secrets.token_urlsafe(TOKEN_BYTES))
+                self._paired.append(PairedBrowser(token, origin, self._clock()))
+                del self._paired[:-MAX_PAIRED]
+                paired = list(self._paired)
+            self._save(paired)  # outside ``_lock``: checks and the window go on meanwhile
             return token
 
     def check(self, token: str, origin: str) -> TokenCheck:
@@ -131,32 +137,51 @@ class Pairing:
 
     def forget(self) -> int:
         """Forget every paired extension (they must pair again); how many there were."""
-        self._reload_if_changed()
-        with self._keyring, self._lock:
-            count, self._paired = len(self._paired), []
+        with self._keyring:
+            self._read_if_changed()
+            with self._lock:
+                count, self._paired = len(self._paired), []
             if self._store is not None and self._store.remove_entry(BRIDGE_ENTRY):
-                self._restamp()
+                self._stamp = _NOT_READ  # read back at the next use (see ``_save``)
             return count
 
     # -- the keyring --------------------------------------------------------------------
 
     def _reload_if_changed(self) -> None:
         """Read the tokens on first use, and again when another process changed them."""
-        if self._stamp_path is None or read_stamp(self._stamp_path) == self._stamp:
+        if self._stamp_path is None or self._current():
             return
         with self._keyring:
-            stamp = read_stamp(self._stamp_path)  # before the read: a change during it counts
-            if stamp == self._stamp:
-                return  # another thread has just read them
-            if self._stamp is not _NOT_READ:
-                log.info("the paired browsers changed in another ClaudeMeter process")
-            paired = self._load()
-            with self._lock:
-                self._paired, self._stamp = paired, stamp
+            self._read_if_changed()
 
-    def _load(self) -> list[PairedBrowser]:
+    def _current(self) -> bool:
+        """Whether what we hold is what the keyring holds, as far as the stamp tells; a read
+        that failed counts as current until :data:`RETRY_AFTER_FAILURE` has passed."""
+        assert self._stamp_path is not None
+        if self._stamp is _NOT_READ:
+            return time.monotonic() < self._retry_at
+        return read_stamp(self._stamp_path) == self._stamp
+
+    def _read_if_changed(self) -> None:
+        """The read itself; the caller holds ``_keyring``."""
+        if self._stamp_path is None or self._current():
+            return
+        stamp = read_stamp(self._stamp_path)  # before the read: a change during it counts
+        if self._stamp is not _NOT_READ:
+            log.info("the paired browsers changed in another ClaudeMeter process")
+        paired = self._load()
+        with self._lock:
+            if paired is None:  # locked, unreachable: keep what we have, ask again later
+                self._retry_at = time.monotonic() + RETRY_AFTER_FAILURE.total_seconds()
+                return
+            self._paired, self._stamp = paired, stamp
+
+    def _load(self) -> list[PairedBrowser] | None:
+        """The stored tokens; None when the keyring could not be read."""
         assert self._store is not None
-        text = self._store.read_entry(BRIDGE_ENTRY)
+        ok, text = self._store.try_read_entry(BRIDGE_ENTRY)
+        if not ok:
+            return None
         if not text:
             return []
         try:
@@ -173,8 +198,21 @@ class Pairing:
             log.warning("the paired browsers stored in the keyring are unreadable; ignoring them")
             return []
 
-    def _save(self) -> None:
+    def _save(self, paired: list[PairedBrowser]) -> None:
+        """Store ``paired``; the caller holds ``_keyring``.
+
+        Never over tokens we could not read (a locked keyring at the first use): that would
+        erase the other browsers' pairings, so the new one is kept for this run only. After
+        our own write the tokens are read back at the next use, not taken on trust: another
+        process may have written between our write and our stamp.
+        """
         if self._store is None:
+            return
+        if self._stamp is _NOT_READ and self._stamp_path is not None:
+            self.problem = (
+                "The keyring could not be read, so this pairing is remembered for this run only."
+            )
+            log.info("bridge token kept in memory only: the stored ones could not be read")
             return
         text = json.dumps(
             [
@@ -183,19 +221,15 @@ class Pairing:
                     "origin": p.origin,
                     "paired_at": p.paired_at.isoformat(),
                 }
-                for p in self._paired
+                for p in paired
             ]
         )
         if self._store.write_entry(BRIDGE_ENTRY, text):
-            self._restamp()
+            self._stamp = _NOT_READ
+            self._retry_at = 0.0
         else:
             self.problem = (
                 "No usable keyring was found, so paired browsers are remembered for this run "
                 "only; the extension pairs again next time."
             )
             log.info("bridge tokens kept in memory only: %s", self._store.problem)
-
-    def _restamp(self) -> None:
-        """Our own write changed the stamp: take the new one, so it is not read back."""
-        if self._stamp_path is not None:
-            self._stamp = read_stamp(self._stamp_path)

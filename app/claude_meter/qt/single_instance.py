@@ -8,10 +8,10 @@ any local program could squat):
   start;
 - a requests folder beside it, which the first instance watches with a
   :class:`QFileSystemWatcher` (inotify, FSEvents, ReadDirectoryChangesW: no polling, no CPU
-  while nothing happens). A second launch drops a small file there (``open-<pid>-<nonce>``,
-  written atomically) and exits; the first removes it and opens its popover. A request left
-  by a launch whose first instance then crashed is older than the next owner's lock and is
-  dropped, not acted on.
+  while nothing happens; a look once a second if the folder cannot be watched). A second
+  launch drops a small file there (``open-<pid>-<nonce>``, written atomically) and exits;
+  the first removes it and opens its popover. A request left by a launch whose first
+  instance then crashed is older than the next owner's lock and is dropped, not acted on.
 
 Files rather than a local socket (``QLocalServer``): QtNetwork, 2.8 MB resident in a process
 that runs all day, only for this. The command line commands never get here: only starting
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QFileSystemWatcher, QLockFile, QObject, Signal
+from PySide6.QtCore import QFileSystemWatcher, QLockFile, QObject, QTimer, Signal
 
 from claude_meter.core import paths
 from claude_meter.core.files import write_atomically
@@ -35,6 +35,8 @@ log = logging.getLogger("claude_meter.instance")
 
 OPEN_POPOVER: Final = b"open-popover\n"
 REQUEST_PREFIX: Final = "open-"
+#: When the folder cannot be watched (the inotify limit), how often it is looked at instead.
+POLL_FALLBACK_MS: Final = 1000
 
 
 def lock_path(runtime: Path | None = None) -> Path:
@@ -57,6 +59,7 @@ class SingleInstance(QObject):
         self.requests = requests_dir(runtime)
         self._lock: QLockFile | None = None
         self.watcher: QFileSystemWatcher | None = None
+        self._poll: QTimer | None = None
         self._owned_since = 0.0
 
     def claim(self) -> bool:
@@ -93,13 +96,19 @@ class SingleInstance(QObject):
     def _listen(self, owned_since: float) -> bool:
         self._owned_since = owned_since
         watcher = QFileSystemWatcher(self)
-        if not watcher.addPath(str(self.requests)):
-            log.warning("cannot watch %s; a second launch will not open the popover", self.requests)
-            return True
-        watcher.directoryChanged.connect(self._read)
-        self.watcher = watcher
-        log.info("single instance: listening in %s", self.requests)
-        self._read()  # a launch between our lock and our watcher: already waiting
+        if watcher.addPath(str(self.requests)):
+            watcher.directoryChanged.connect(self._read)
+            self.watcher = watcher
+            log.info("single instance: listening in %s", self.requests)
+        else:  # e.g. the per-user inotify limit reached: look once a second instead
+            watcher.deleteLater()
+            self._poll = QTimer(self)
+            self._poll.timeout.connect(self._read)
+            self._poll.start(POLL_FALLBACK_MS)
+            log.warning("cannot watch %s; checking it every second instead", self.requests)
+        # A launch between our lock and our watcher is already waiting: answer it from the
+        # event loop, once whoever claimed us has connected ``activated``.
+        QTimer.singleShot(0, self._read)
         return True
 
     def _read(self, _changed: str = "") -> None:
@@ -126,6 +135,9 @@ class SingleInstance(QObject):
             self.activated.emit()
 
     def release(self) -> None:
+        if self._poll is not None:
+            self._poll.stop()
+            self._poll = None
         if self.watcher is not None:
             self.watcher.removePath(str(self.requests))
             self.watcher.deleteLater()

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import BinaryIO, Final, NamedTuple, TextIO
 
 log = logging.getLogger("claude_meter.sources.keyring")
@@ -32,6 +35,9 @@ CALLS: Final = frozenset({"describe", "get_password", "set_password", "delete_pa
 MAX_MESSAGE: Final = 1 << 20
 #: An unlock prompt may be waiting for the person to type their password.
 CHILD_TIMEOUT_SECONDS: Final = 120.0
+#: A helper that found no usable keyring is asked again after this long (the Secret Service
+#: may start after the tray, at login), not at every call.
+ASK_AGAIN_SECONDS: Final = 60.0
 
 Identity = tuple[str, str, float, str | None]
 
@@ -50,10 +56,19 @@ def wanted(platform: str = sys.platform) -> bool:
 
 
 def child_command() -> list[str]:
-    """How to start the child: the frozen app itself, or this interpreter."""
+    """How to start the child: the running frozen program itself, or this interpreter.
+
+    Frozen, ``sys.executable`` may name the downloaded Linux single file (``packaging/entry.py``
+    points it there for the autostart entry), which the person can move, delete or replace by a
+    new version while the tray runs, and which unpacks itself when started; the child must be
+    the program that is running, so it is taken from ``/proc/self/exe`` where there is one.
+    ``-P``: a development run does not put the working folder on the child's import path.
+    """
     if getattr(sys, "frozen", False):
-        return [sys.executable, CHILD_ARGUMENT]
-    return [sys.executable, "-m", "claude_meter", CHILD_ARGUMENT]
+        running = Path("/proc/self/exe")
+        program = os.path.realpath(running) if running.exists() else sys.executable
+        return [program, CHILD_ARGUMENT]
+    return [sys.executable, "-P", "-m", "claude_meter", CHILD_ARGUMENT]
 
 
 class KeyringInChild:
@@ -75,6 +90,7 @@ class KeyringInChild:
         self._env = dict(env) if env is not None else None
         self._timeout = timeout
         self._identity: Identity | None = None
+        self._identity_at = 0.0  # monotonic time of the answer that said it
         self._running: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
         self._closed = False
@@ -91,8 +107,12 @@ class KeyringInChild:
         self._ask("delete_password", service, username)
 
     def describe(self) -> Identity:
-        """The child's backend: module, class name, priority, and why it is unusable if so."""
-        if self._identity is None:
+        """The child's backend: module, class name, priority, and why it is unusable if so.
+
+        A usable answer is kept; an unusable one only for :data:`ASK_AGAIN_SECONDS`."""
+        identity = self._identity
+        stale = time.monotonic() - self._identity_at > ASK_AGAIN_SECONDS
+        if identity is None or (identity[2] <= 0 and stale):
             try:
                 self._ask("describe")
             except KeyringChildError as exc:
@@ -132,7 +152,7 @@ class KeyringInChild:
             out, _ = process.communicate(request, timeout=self._timeout)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.communicate()
+            process.communicate(timeout=5)
             raise KeyringChildError(
                 f"the keyring did not answer within {self._timeout:.0f} s (is it locked?)"
             ) from None
@@ -140,7 +160,7 @@ class KeyringInChild:
             with self._lock:
                 self._running.discard(process)
         answer = _answer(out[:MAX_MESSAGE], process.returncode)
-        self._identity = answer.identity
+        self._identity, self._identity_at = answer.identity, time.monotonic()
         if answer.error is not None:
             raise KeyringChildError(answer.error)
         return answer.value

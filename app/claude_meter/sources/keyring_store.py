@@ -55,6 +55,9 @@ NO_KEYRING: Final = (
 REREAD_AFTER_REFUSAL_SECONDS: Final = 30 * 60
 #: A keyring that could not be read is asked again after this long.
 RETRY_AFTER_FAILURE_SECONDS: Final = 10 * 60
+#: However quiet, the copy is read again after this long (a change made with another tool,
+#: or by a ClaudeMeter with another state folder, is then seen).
+MAX_AGE_SECONDS: Final = 6 * 3600
 #: The stamp file of each entry: rewritten (a random nonce, no secret) whenever ClaudeMeter
 #: changes that entry, so a running tray can tell without reading the keyring.
 STAMP_NAMES: Final = {
@@ -82,10 +85,17 @@ def mark_changed(path: Path) -> None:
     """Tell every running ClaudeMeter that an entry changed. Never raises."""
     from claude_meter.core.files import write_atomically
 
-    try:
-        write_atomically(path, os.urandom(16).hex())
-    except OSError as exc:
-        log.info("could not write the keyring change stamp: %s", type(exc).__name__)
+    for attempt in range(3):
+        try:
+            write_atomically(path, os.urandom(16).hex())
+            return
+        except PermissionError:  # Windows: a reader has the old stamp open at this moment
+            if attempt < 2:
+                time.sleep(0.05)
+        except OSError as exc:
+            log.info("could not write the keyring change stamp: %s", type(exc).__name__)
+            return
+    log.info("could not write the keyring change stamp: PermissionError")
 
 
 class SessionCache:
@@ -111,8 +121,11 @@ class SessionCache:
             entry = self._entry
         if entry is None:
             return False, None
-        stamp, _, value, until = entry
-        if (until is not None and self._clock() >= until) or read_stamp(self.stamp) != stamp:
+        stamp, taken, value, until = entry
+        now = self._clock()
+        if until is not None and now >= until:
+            return False, None
+        if now - taken >= MAX_AGE_SECONDS or read_stamp(self.stamp) != stamp:
             return False, None
         return True, value
 
@@ -135,11 +148,18 @@ class SessionCache:
             now = self._clock()
             self._entry = (stamp, now, None, now + RETRY_AFTER_FAILURE_SECONDS)
 
-    def changed(self, value: SessionCookies | None) -> None:
-        """This process wrote ``value`` (None: deleted): stamp it and keep it."""
+    def changed(self) -> None:
+        """This process changed the entry: stamp it, and read it back at the next use.
+
+        Not kept as written: another process may have changed it between our write and our
+        stamp, and the keyring holds whichever came last. Writes are rare (a paste, a rotated
+        sessionKey); one more read each is cheap."""
         mark_changed(self.stamp)
+        self.clear()
+
+    def clear(self) -> None:
         with self._lock:
-            self._entry = (read_stamp(self.stamp), self._clock(), value, None)
+            self._entry = None
 
     def refused(self) -> None:
         """The server refused the session kept here: read again, unless that was done less
@@ -276,7 +296,7 @@ class SessionStore:
             ok = self._call("set_password", SERVICE, SESSION_ENTRY, cookies.header().reveal())
             if ok is not _FAILED:
                 self._memory = None
-                self._changed(cookies)
+                self._changed()
                 return Saved(persisted=True)
         self._memory = cookies
         return Saved(persisted=False, message=NO_KEYRING.format(why=self.problem or "unknown"))
@@ -286,16 +306,19 @@ class SessionStore:
         had_memory, self._memory = self._memory is not None, None
         if not self.usable():
             return had_memory
-        if self._call("get_password", SERVICE, SESSION_ENTRY) in (None, _FAILED):
+        stored = self._call("get_password", SERVICE, SESSION_ENTRY)
+        if stored is _FAILED:
             return had_memory
-        if self._call("delete_password", SERVICE, SESSION_ENTRY) is _FAILED:
-            return had_memory
-        self._changed(None)
-        return True
+        deleted = (
+            stored is not None
+            and self._call("delete_password", SERVICE, SESSION_ENTRY) is not _FAILED
+        )
+        self._changed()  # also when it was gone already: a running tray may still hold a copy
+        return deleted or had_memory
 
-    def _changed(self, value: SessionCookies | None) -> None:
+    def _changed(self) -> None:
         if self._cache is not None:
-            self._cache.changed(value)
+            self._cache.changed()
         else:
             mark_changed(stamp_path(SESSION_ENTRY))
 
@@ -303,10 +326,17 @@ class SessionStore:
 
     def read_entry(self, entry: str) -> str | None:
         """The text stored under ``entry`` of this service, or None. Never raises."""
+        return self.try_read_entry(entry)[1]
+
+    def try_read_entry(self, entry: str) -> tuple[bool, str | None]:
+        """``(False, None)`` when a usable keyring could not be read (locked, unreachable),
+        else ``(True, the text or None)``; no usable keyring at all reads as empty."""
         if not self.usable():
-            return None
+            return True, None
         text = self._call("get_password", SERVICE, entry)
-        return text if isinstance(text, str) else None
+        if text is _FAILED:
+            return False, None
+        return True, text if isinstance(text, str) else None
 
     def write_entry(self, entry: str, text: str) -> bool:
         """Store ``text`` under ``entry``; False (and :attr:`problem` set) when it could not."""
