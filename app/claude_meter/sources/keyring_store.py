@@ -20,7 +20,11 @@ and then again only when it may have changed:
 - the server refused it (401), at most every :data:`REREAD_AFTER_REFUSAL_SECONDS`: someone
   may have put a new one there with another tool (Seahorse, ``secret-tool``);
 - the keyring could not be read (locked, no D-Bus): again after
-  :data:`RETRY_AFTER_FAILURE_SECONDS`, not on every poll (a locked keyring may prompt).
+  :data:`RETRY_AFTER_FAILURE_SECONDS`, not on every poll (a locked keyring may prompt);
+- and in any case after :data:`MAX_AGE_SECONDS`.
+
+A process that writes the entry itself reads it back at its next use rather than trusting its
+own copy: another process may have written between its write and its stamp.
 
 The command line installs nothing: each command reads the keyring itself, once.
 """
