@@ -99,6 +99,8 @@ class Preferences(QObject):
     """Settings, their windows and their effects on one :class:`TrayApp`."""
 
     _tested = Signal(bool, str)  # from the test thread to the GUI thread
+    _pasted = Signal(object, bool, str)  # from the paste thread: the session, stored, why not
+    pasted = Signal(bool)  # a pasted session was taken (True: into the keyring)
     pair_requested = Signal()  # the bridge, when there is one, opens its pairing window
 
     def __init__(
@@ -127,6 +129,7 @@ class Preferences(QObject):
         self._first_poll_seen = False
         self.pairing_available = False
         self._tested.connect(self._on_tested, Qt.ConnectionType.QueuedConnection)
+        self._pasted.connect(self._on_pasted, Qt.ConnectionType.QueuedConnection)
 
     # -- the tray ---------------------------------------------------------------------------
 
@@ -321,8 +324,8 @@ class Preferences(QObject):
 
     def paste_session(self) -> bool:
         """Ask for a pasted session, keep it in the keyring (or this run's memory)."""
-        from claude_meter.sources.cookies import COOKIE_ENV, InvalidCookie, SessionCookies
-        from claude_meter.sources.keyring_store import SessionStore
+        from claude_meter.sources.cookies import InvalidCookie, SessionCookies
+        from claude_meter.sources.keyring_store import NO_KEYRING, Saved, SessionStore
 
         parent = self.settings_window if self.settings_window is not None else self.first_run
         text, ok = QInputDialog.getText(
@@ -338,19 +341,44 @@ class Preferences(QObject):
         except InvalidCookie as exc:
             self._tell(False, f"That is not a claude.ai session: {exc}.")
             return False
-        saved = SessionStore().save(cookies)
-        if not saved.persisted:
-            # No keyring: this run only, in memory. Never a file.
-            self._env[COOKIE_ENV] = text.strip()
-        self.change(self.settings.model_copy(update={"source": "pasted"}))
-        self._tell(True, "Session stored in the keyring." if saved.persisted else saved.message)
+        # The keyring write runs on a short-lived thread: it may take a helper process, or
+        # wait for the person at an unlock prompt. The rest follows on the GUI thread.
+        this = weakref.ref(self)  # never the last reference from another thread (see below)
+
+        def run() -> None:
+            try:
+                saved = SessionStore().save(cookies)
+            except Exception as exc:  # noqa: BLE001 - said to the person, the app goes on
+                log.error("storing the pasted session failed: %s", type(exc).__name__)
+                saved = Saved(persisted=False, message=NO_KEYRING.format(why="it failed"))
+            prefs = this()
+            if prefs is not None:
+                prefs._pasted.emit(cookies, saved.persisted, saved.message or "")
+
+        threading.Thread(target=run, name="claude-meter-paste", daemon=True).start()
         return True
 
-    def _tell(self, ok: bool, text: str | None) -> None:
+    def _on_pasted(self, cookies: object, persisted: bool, message: str) -> None:
+        from claude_meter.sources.cookies import COOKIE_ENV, SessionCookies
+
+        if not persisted and isinstance(cookies, SessionCookies):
+            # No keyring: this run only, in memory. Never a file.
+            self._env[COOKIE_ENV] = cookies.header().reveal()
+        self.change(self.settings.model_copy(update={"source": "pasted"}))
+        text = "Session stored in the keyring." if persisted else message
+        if not self._tell(True, text) and not persisted and self.meter is not None:
+            self.meter.notifier.notify("Your claude.ai session is kept for this run only", text)
+        self.pasted.emit(persisted)
+
+    def _tell(self, ok: bool, text: str | None) -> bool:
+        """Say ``text`` in the open window; False when no window is open to say it in."""
         if self.settings_window is not None and self.settings_window.isVisible():
             self.settings_window.show_test_result(ok, text or "")
         elif self.first_run is not None and self.first_run.isVisible():
             self.first_run.set_detail(text)
+        else:
+            return False
+        return True
 
     def test_connection(self, settings: Settings) -> None:
         """Poll once with ``settings`` on a short-lived thread; the answer comes back queued."""
