@@ -12,12 +12,15 @@ cache); ``status --json --demo`` (the embedded fake claude.ai, from inside the b
 (``__keyring-child``: a value stored, read back and deleted in gnome-keyring on a private
 D-Bus, through keyring's Secret Service backend from inside the bundle); the single file's
 cache (one folder for this build, nothing left in the temporary folder) and its start without a
-usable cache (a temporary copy, removed afterwards); the single file's size; and the tray on a
-private X desktop (Xvfb, trayer, dunst; the same one the end-to-end tests use): ``--demo``
-embeds its icon in trayer, draws a snapshot, and quits with status 0 on SIGTERM, leaving no
-temporary copy behind. The start time is from spawning the program to its "snapshot drawn" log
-line: for the single file its first start (an empty cache: it unpacks) and the starts after it
-(each with a fresh home, the cache kept), and for the folder bundle the same number of starts.
+usable cache (a temporary copy, removed afterwards); the single file's size; the single file's
+tray as people run it (not the demo: a session stored with ``login --paste`` in gnome-keyring,
+read through the keyring helper, which must be the running program and not the single file's
+path, numbers drawn from the bundle's own fake claude.ai); and the tray on a private X desktop
+(Xvfb, trayer, dunst; the same one the end-to-end tests use): ``--demo`` embeds its icon in
+trayer, draws a snapshot, and quits with status 0 on SIGTERM, leaving no temporary copy behind.
+The start time is from spawning the program to its "snapshot drawn" log line: for the single
+file its first start (an empty cache: it unpacks) and the starts after it (each with a fresh
+home, the cache kept), and for the folder bundle the same number of starts.
 """
 
 from __future__ import annotations
@@ -41,6 +44,10 @@ sys.path.insert(0, str(ROOT))
 
 from tests.e2e.desktop import Desktop, embedded_icon, private_desktop, wait_for  # noqa: E402
 from tests.e2e.processes import gnome_keyring, private_dbus  # noqa: E402
+
+#: The fake claude.ai's own session key (``claude_meter.fake.DEFAULT_SESSION_KEY``): the smoke
+#: test runs the bundle, and does not import the package it was built from.
+DEMO_SESSION_KEY = "sk-ant-sid01-demo-7f3a9c1e5b2d8f4a6c0e9b7d3f1a5c8e2b4d6f0a"
 
 VERSION = re.search(
     r'^__version__ = "([^"]+)"',
@@ -253,12 +260,12 @@ class TrayRun:
     """The program's output copied to a log file by a thread that notes, as each line arrives,
     when "snapshot drawn" first appeared (no polling delay in the figure)."""
 
-    def __init__(self, program: Path, env: dict[str, str], log: Path) -> None:
+    def __init__(self, program: Path, env: dict[str, str], log: Path, *, demo: bool = True) -> None:
         self.log = log
         self.drawn_at: float | None = None
         self.started = time.monotonic()
         self.process = subprocess.Popen(
-            [str(program), "--demo", "--debug"],
+            [str(program), *(["--demo"] if demo else []), "--debug"],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -326,6 +333,64 @@ def tray_start(
     if leftovers:
         raise AssertionError(f"a temporary copy was made or left behind: {leftovers}")
     return took
+
+
+def check_tray_with_keyring(program: Path) -> str:
+    """The tray as people run it, not the demo: a session stored by ``login --paste`` in
+    gnome-keyring, read by the running program through its keyring helper (the program itself
+    from /proc/self/exe, not the single file's path), polling the bundle's own fake claude.ai."""
+    with private_desktop() as desktop, tempfile.TemporaryDirectory() as folder:
+        home = Path(folder, "home")
+        env = _isolated_env(home, desktop.env)
+        env.pop("PYTHON_KEYRING_BACKEND", None)
+        env["XDG_RUNTIME_DIR"] = str(Path(folder, "run"))
+        Path(env["XDG_RUNTIME_DIR"]).mkdir(mode=0o700)
+        server = subprocess.Popen(
+            [str(program), "fake-server", "--port", "0"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            assert server.stdout is not None
+            found = re.search(r"at (http://\S+)\.", server.stdout.readline())
+            if found is None:
+                raise AssertionError("the bundle's fake server did not say where it listens")
+            env["CLAUDE_METER_BASE_URL"] = found.group(1)
+            with gnome_keyring(desktop.env["DBUS_SESSION_BUS_ADDRESS"], env):
+                login = subprocess.run(
+                    [str(program), "login", "--paste"],
+                    input=f"sessionKey={DEMO_SESSION_KEY}\n",
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    env=env,
+                    check=False,
+                )
+                if login.returncode != 0:
+                    raise AssertionError(f"login --paste: exit {login.returncode}: {login.stderr}")
+                run = TrayRun(program, env, home / "tray.log", demo=False)
+                try:
+                    wait_for("the 'snapshot drawn' log line", run.drawn_or_exited, timeout=60)
+                finally:
+                    code = run.stop()
+        finally:
+            server.terminate()
+            server.wait(10)
+        text = (home / "tray.log").read_text(errors="replace")
+    drawn = re.search(r"snapshot drawn: (\d+)%", text)
+    if code != 0 or "Traceback" in text or drawn is None:
+        raise AssertionError(f"exit {code}; log:\n{text[-1500:]}")
+    if DEMO_SESSION_KEY in text:
+        raise AssertionError("the session appears in the log")
+    helper = re.search(r"keyring get_password through the helper (\S+)", text)
+    if helper is None or Path(helper.group(1)) == program.resolve():
+        raise AssertionError(f"the keyring was not read through the running program: {helper}")
+    return (
+        f"numbers drawn ({drawn.group(1)} %) from the session in gnome-keyring, read through "
+        f"the helper {Path(helper.group(1)).name} (the running program, not the single file)"
+    )
 
 
 def _figures(times: list[float]) -> str:
@@ -410,6 +475,7 @@ def main() -> int:
             checks.run("folder resources",
                        lambda: check_resources(program, env, single_file=False))  # fmt: skip
     checks.run("single file size", lambda: check_size(single))
+    checks.run("single file tray, session in the keyring", lambda: check_tray_with_keyring(single))
     checks.run("single file tray on Xvfb",
                lambda: check_single_file_tray(single, args.starts, args.max_start))  # fmt: skip
     if folder_program:

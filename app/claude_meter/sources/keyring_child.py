@@ -148,6 +148,7 @@ class KeyringInChild:
                 ) from None
             self._running.add(process)
             self.calls += 1
+        log.debug("keyring %s through the helper %s", call, self._command[0])
         try:
             out, _ = process.communicate(request, timeout=self._timeout)
         except subprocess.TimeoutExpired:
