@@ -220,15 +220,28 @@ def test_tray_polls_against_claude_ai_read_the_keyring_once(
     assert tray.reads == 1
 
 
-def test_a_stored_session_the_server_refuses_is_read_again_after_half_an_hour_not_per_poll(
+def test_a_stored_session_the_server_refused_is_not_sent_or_read_again_for_half_an_hour(
     tray: SessionCache, backend: CountingKeyring, clock: Clock
 ) -> None:
+    """Refused once: still "session expired" at every poll, without a request a minute for
+    a known answer, nor a keyring read; after half an hour it is tried again, and when
+    refused again read again (someone may have stored a new one with another tool)."""
     with FakeClaude("normal", session_key="sk-ant-sid02-SOMEONE-ELSE").start() as server:
         env = {"CLAUDE_METER_BASE_URL": server.base_url}
-        errors = [fetch_once("web", env).error for _ in range(3)]
+        requests = []
+        errors = []
+        for _ in range(3):
+            errors.append(fetch_once("web", env).error)
+            requests.append(len(server.request_log))
+        assert requests[0] > 0
+        assert requests[1] == requests[2] == requests[0]  # no request for a known refusal
         assert tray.reads == 1
         clock.now += REREAD_AFTER_REFUSAL_SECONDS
-        errors.append(fetch_once("web", env).error)  # refused again: read again after it
+        errors.append(fetch_once("web", env).error)  # tried, refused: read again next time
+        assert len(server.request_log) > requests[-1]
         errors.append(fetch_once("web", env).error)
-    assert all(e is not None and e.kind == "session_expired" for e in errors)
-    assert tray.reads == 2
+        assert tray.reads == 2
+    assert [e.kind if e else None for e in errors] == ["session_expired"] * 5
+    assert errors[1] is not None
+    assert errors[0] is not None
+    assert errors[1].message == errors[0].message

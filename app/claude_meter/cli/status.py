@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
 from claude_meter.cli.render import render_human, render_json
-from claude_meter.clients.http import EXPIRED_OAUTH
+from claude_meter.clients.http import EXPIRED_OAUTH, EXPIRED_WEB
 from claude_meter.core.endpoints import oauth_base_url, web_base_url
 from claude_meter.core.errors import (
     EXIT_STATUS,
@@ -173,6 +173,8 @@ def _fetch_first_web(selection: Selection) -> FetchResult | None:
             first_expired = first_expired or fetched.result
             continue
         return fetched.result
+    if first_expired is None and selection.stored_refused:
+        return _failed("web", SessionExpired(EXPIRED_WEB), selection.now)
     return first_expired
 
 

@@ -118,6 +118,7 @@ class SessionCache:
         self._lock = threading.Lock()
         # (stamp when read, monotonic time read, the session, good until or None)
         self._entry: tuple[str | None, float, SessionCookies | None, float | None] | None = None
+        self._refused = False  # the server refused the session kept here
         self.reads = 0  # how often the keyring itself was read (for tests and benchmarks)
 
     def get(self) -> tuple[bool, SessionCookies | None]:
@@ -142,7 +143,7 @@ class SessionCache:
         """Keep what the keyring said, until the stamp changes."""
         with self._lock:
             self.reads += 1
-            self._entry = (stamp, self._clock(), value, None)
+            self._entry, self._refused = (stamp, self._clock(), value, None), False
 
     def failed(self, stamp: str | None) -> None:
         """The keyring could not be read: no session, until the stamp changes or for
@@ -151,6 +152,7 @@ class SessionCache:
             self.reads += 1
             now = self._clock()
             self._entry = (stamp, now, None, now + RETRY_AFTER_FAILURE_SECONDS)
+            self._refused = False
 
     def changed(self) -> None:
         """This process changed the entry: stamp it, and read it back at the next use.
@@ -163,7 +165,7 @@ class SessionCache:
 
     def clear(self) -> None:
         with self._lock:
-            self._entry = None
+            self._entry, self._refused = None, False
 
     def refused(self) -> None:
         """The server refused the session kept here: read again, unless that was done less
@@ -171,7 +173,23 @@ class SessionCache:
         with self._lock:
             entry = self._entry
             if entry is not None and self._clock() - entry[1] >= REREAD_AFTER_REFUSAL_SECONDS:
-                self._entry = None
+                self._entry, self._refused = None, False
+            else:
+                self._refused = True
+
+    def known_refused(self) -> bool:
+        """The copy is one the server refused less than :data:`REREAD_AFTER_REFUSAL_SECONDS`
+        after it was read: a poll need not offer it again (one more refusal then, and it is
+        read again)."""
+        hit, _ = self.get()
+        with self._lock:
+            entry = self._entry
+            return (
+                hit
+                and self._refused
+                and entry is not None
+                and self._clock() - entry[1] < REREAD_AFTER_REFUSAL_SECONDS
+            )
 
 
 @dataclass(frozen=True)
@@ -293,6 +311,10 @@ class SessionStore:
         """The server called the stored session expired (see :meth:`SessionCache.refused`)."""
         if self._cache is not None:
             self._cache.refused()
+
+    def known_refused(self) -> bool:
+        """Whether the stored session is one the server has just refused (tray only)."""
+        return self._cache is not None and self._cache.known_refused()
 
     def save(self, cookies: SessionCookies) -> Saved:
         """Store ``cookies``; when no keyring is usable, keep them in memory and say so."""

@@ -63,6 +63,7 @@ class Selection:
     looked_at: list[BrowserProfile] = field(default_factory=list)
     failures: list[tuple[BrowserProfile, NotSignedIn]] = field(default_factory=list)
     stored: SessionCookies | None = None
+    stored_refused: bool = False  # the stored session was skipped: the server just refused it
 
     @classmethod
     def create(
@@ -113,7 +114,10 @@ class Selection:
             return
         self.stored = self.store.load()
         if self.stored is not None:
-            yield WebCandidate(self.stored, "stored", "the session stored in the keyring")
+            if self.store.known_refused():  # no request a minute for a known answer
+                self.stored_refused = True
+            else:
+                yield WebCandidate(self.stored, "stored", "the session stored in the keyring")
         yield from self._browser_candidates(self.ordered_profiles())
 
     def _browser_candidates(self, profiles: list[BrowserProfile]) -> Iterator[WebCandidate]:
