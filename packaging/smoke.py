@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.desktop import Desktop, embedded_icon, private_desktop, wait_for  # noqa: E402
+from tests.e2e.desktop import Desktop, private_desktop, wait_for  # noqa: E402
 from tests.e2e.processes import gnome_keyring, private_dbus  # noqa: E402
 
 #: The fake claude.ai's own session key (``claude_meter.fake.DEFAULT_SESSION_KEY``): the smoke
@@ -322,7 +322,7 @@ def tray_start(
         drawn_at = wait_for("the 'snapshot drawn' log line", run.drawn_or_exited, timeout=60)
         took = drawn_at - run.started
         if first:
-            wait_for("the icon embedded in trayer", lambda: embedded_icon(desktop.window_tree()))
+            wait_for("the icon embedded in trayer", desktop.tray_icon)
             desktop.screenshot("bundle-tray.png")
     finally:
         code = run.stop()

@@ -42,6 +42,19 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 20.0) ->
 class Desktop:
     env: dict[str, str]
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    width: int = 1024
+    height: int = 700
+
+    def tray_icon(self, name: str = "claude-meter") -> tuple[int, int, int, int] | None:
+        """The app's icon box in trayer's panel, once it is whole on the screen: trayer lays
+        its panel out again after an icon docks, and for a moment the box can hang past the
+        screen's edge (a click there lands nowhere)."""
+        box = embedded_icon(self.window_tree(), name)
+        if box is None:
+            return None
+        x, y, w, h = box
+        inside = x >= 0 and y >= 0 and x + w <= self.width and y + h <= self.height
+        return box if inside and w > 0 and h > 0 else None
 
     def run(self, *argv: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -88,7 +101,7 @@ def private_desktop(width: int = 1024, height: int = 700) -> Iterator[Desktop]:
         require_tool(tool, package)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS_", "DISPLAY", "WAYLAND"))}
     env.pop("QT_QPA_PLATFORM", None)
-    desktop = Desktop(env)
+    desktop = Desktop(env, width=width, height=height)
     try:
         read_fd, write_fd = os.pipe()
         xvfb = _start(

@@ -18,7 +18,6 @@ from PySide6.QtGui import QColor, QImage
 from claude_meter.core.grades import GRADES
 from tests.e2e.desktop import (
     Desktop,
-    embedded_icon,
     private_desktop,
     start_demo_tray,
     wait_for,
@@ -44,9 +43,7 @@ def test_demo_tray_end_to_end(tmp_path: Path) -> None:
         }
         app = start_demo_tray(env, log_path)
         try:
-            box = wait_for(
-                "the icon embedded in trayer", lambda: embedded_icon(desktop.window_tree())
-            )
+            box = wait_for("the icon embedded in trayer", desktop.tray_icon)
             grade_colours = {g.rgb for g in GRADES}
             colours = wait_for(
                 "a grade colour in the icon",
@@ -54,7 +51,7 @@ def test_demo_tray_end_to_end(tmp_path: Path) -> None:
             )
             assert colours
 
-            x, y, w, h = box
+            x, y, w, h = wait_for("the icon in place", desktop.tray_icon)  # where it is now
             desktop.run("xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "1")
             wait_for(
                 "the popover to open with a row per window",
