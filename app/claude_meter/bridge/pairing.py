@@ -179,7 +179,7 @@ class Pairing:
     def _load(self) -> list[PairedBrowser] | None:
         """The stored tokens; None when the keyring could not be read."""
         assert self._store is not None
-        ok, text = self._store.try_read_entry(BRIDGE_ENTRY)
+        ok, text = self._store.read_entry(BRIDGE_ENTRY)
         if not ok:
             return None
         if not text:
@@ -208,7 +208,7 @@ class Pairing:
         """
         if self._store is None:
             return
-        if self._stamp is _NOT_READ and self._stamp_path is not None:
+        if self._stamp is _NOT_READ:
             self.problem = (
                 "The keyring could not be read, so this pairing is remembered for this run only."
             )

@@ -341,21 +341,18 @@ class Preferences(QObject):
         except InvalidCookie as exc:
             self._tell(False, f"That is not a claude.ai session: {exc}.")
             return False
-        # The keyring write runs on a short-lived thread: it may take a helper process, or
-        # wait for the person at an unlock prompt. The rest follows on the GUI thread.
-        this = weakref.ref(self)  # never the last reference from another thread (see below)
+        # The keyring write may take a helper process, or wait for the person at an unlock
+        # prompt: off the GUI thread. The rest follows on the GUI thread (``_on_pasted``).
 
-        def run() -> None:
+        def store() -> tuple[object, ...]:
             try:
                 saved = SessionStore().save(cookies)
             except Exception as exc:  # noqa: BLE001 - said to the person, the app goes on
                 log.error("storing the pasted session failed: %s", type(exc).__name__)
                 saved = Saved(persisted=False, message=NO_KEYRING.format(why="it failed"))
-            prefs = this()
-            if prefs is not None:
-                prefs._pasted.emit(cookies, saved.persisted, saved.message or "")
+            return cookies, saved.persisted, saved.message or ""
 
-        threading.Thread(target=run, name="claude-meter-paste", daemon=True).start()
+        self._in_background("claude-meter-paste", store, "_pasted")
         return True
 
     def _on_pasted(self, cookies: object, persisted: bool, message: str) -> None:
@@ -383,21 +380,32 @@ class Preferences(QObject):
     def test_connection(self, settings: Settings) -> None:
         """Poll once with ``settings`` on a short-lived thread; the answer comes back queued."""
         env = dict(self._env)
-        # Only a weak reference crosses to the thread: it must never hold the last reference
-        # to this QObject, or the object would be destroyed there, off the GUI thread.
+
+        def poll() -> tuple[object, ...]:
+            try:
+                return describe_result(fetch_for(settings, env))
+            except Exception as exc:
+                log.exception("connection test failed")
+                return False, f"The test failed unexpectedly ({type(exc).__name__})."
+
+        self._in_background("claude-meter-test", poll, "_tested")
+
+    def _in_background(self, name: str, work: Callable[[], tuple[object, ...]], done: str) -> None:
+        """Run ``work`` on a short-lived thread; its answer comes back through the signal
+        named ``done``, queued to the GUI thread.
+
+        Only a weak reference crosses to the thread: it must never hold the last reference to
+        this QObject, or the object would be destroyed there, off the GUI thread.
+        """
         this = weakref.ref(self)
 
         def run() -> None:
-            try:
-                ok, text = describe_result(fetch_for(settings, env))
-            except Exception as exc:
-                log.exception("connection test failed")
-                ok, text = False, f"The test failed unexpectedly ({type(exc).__name__})."
+            answer = work()
             prefs = this()
             if prefs is not None:
-                prefs._tested.emit(ok, text)
+                getattr(prefs, done).emit(*answer)
 
-        threading.Thread(target=run, name="claude-meter-test", daemon=True).start()
+        threading.Thread(target=run, name=name, daemon=True).start()
 
     def _on_tested(self, ok: bool, text: str) -> None:
         if self.settings_window is not None:

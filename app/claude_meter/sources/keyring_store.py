@@ -178,15 +178,14 @@ class SessionCache:
                 self._refused = True
 
     def known_refused(self) -> bool:
-        """The copy is one the server refused less than :data:`REREAD_AFTER_REFUSAL_SECONDS`
-        after it was read: a poll need not offer it again (one more refusal then, and it is
-        read again)."""
-        hit, _ = self.get()
+        """The copy :meth:`get` just gave is one the server refused less than
+        :data:`REREAD_AFTER_REFUSAL_SECONDS` after it was read: a poll need not offer it again
+        (one more refusal then, and it is read again). Asked right after a load, so the copy's
+        validity (stamp, age) is not checked a second time."""
         with self._lock:
             entry = self._entry
             return (
-                hit
-                and self._refused
+                self._refused
                 and entry is not None
                 and self._clock() - entry[1] < REREAD_AFTER_REFUSAL_SECONDS
             )
@@ -350,13 +349,10 @@ class SessionStore:
 
     # -- other entries (the bridge's pairing tokens) ---------------------------------------
 
-    def read_entry(self, entry: str) -> str | None:
-        """The text stored under ``entry`` of this service, or None. Never raises."""
-        return self.try_read_entry(entry)[1]
-
-    def try_read_entry(self, entry: str) -> tuple[bool, str | None]:
-        """``(False, None)`` when a usable keyring could not be read (locked, unreachable),
-        else ``(True, the text or None)``; no usable keyring at all reads as empty."""
+    def read_entry(self, entry: str) -> tuple[bool, str | None]:
+        """The text stored under ``entry`` of this service: ``(False, None)`` when a usable
+        keyring could not be read (locked, unreachable), else ``(True, the text or None)``;
+        no usable keyring at all reads as empty. Never raises."""
         if not self.usable():
             return True, None
         text = self._call("get_password", SERVICE, entry)
