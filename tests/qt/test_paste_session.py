@@ -1,5 +1,6 @@
 """Pasting a session from the settings or the first-run window: stored in the keyring off
-the GUI thread, or kept for this run only (and said so) when there is no keyring."""
+the GUI thread, or kept for this run only (and said so) when there is no keyring. And the
+settings' other background job, "Test connection"."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pytest
 from PySide6.QtWidgets import QInputDialog
 from pytestqt.qtbot import QtBot
 
+from claude_meter.core.settings import Settings
+from claude_meter.fake import FakeClaude
 from claude_meter.qt.app import TrayApp
 from claude_meter.qt.preferences import Preferences
 from claude_meter.sources import keyring_store
@@ -113,3 +116,19 @@ def test_a_paste_that_is_not_a_session_changes_nothing(
         assert not prefs.paste_session()  # cancelled
     assert keyring.items == {}
     assert source(prefs) != "pasted"
+
+
+def test_connection_is_tested_off_the_gui_thread_and_answered_in_the_window(
+    qtbot: QtBot, tmp_path: Path, fake_server: FakeClaude
+) -> None:
+    """The other background job of the settings (it shares the thread helper with paste)."""
+    prefs = prefs_for(tmp_path)
+    window = prefs.open_settings()
+    qtbot.addWidget(window)
+    prefs._env.update({"CLAUDE_METER_BASE_URL": fake_server.base_url, COOKIE_ENV: PASTED})
+    prefs.test_connection(Settings())
+    qtbot.waitUntil(lambda: window.test_result.text().startswith("✓ Connected: "))
+    prefs._env[COOKIE_ENV] = "sessionKey=sk-ant-sid02-NOT-THE-ONE"
+    prefs.test_connection(Settings())
+    qtbot.waitUntil(lambda: window.test_result.text().startswith("✗ "))
+    assert TEST_SESSION_KEY not in window.test_result.text()
