@@ -10,18 +10,24 @@ from keyring.errors import KeyringLocked
 
 from claude_meter.bridge import Pairing
 from claude_meter.bridge.pairing import MAX_PAIRED, RETRY_AFTER_FAILURE
+from claude_meter.core.secret import Secret
 from claude_meter.sources.keyring_store import BRIDGE_ENTRY, SERVICE, SessionStore
 from tests.bridge.support import EXTENSION, FIREFOX, Clock
-from tests.sources.memory_keyring import MemoryKeyring
+from tests.sources.memory_keyring import CountingKeyring, MemoryKeyring
+
+
+def paired_token(pairing: Pairing, origin: str) -> Secret:
+    """Open the window and pair ``origin``, as the extension does."""
+    pairing.open_window()
+    token = pairing.pair(origin)
+    assert token is not None
+    return token
 
 
 def test_tokens_survive_a_restart_in_the_keyring_and_can_be_forgotten() -> None:
     backend = MemoryKeyring()
     clock = Clock()
-    first = Pairing(SessionStore(backend), clock=clock)
-    first.open_window()
-    token = first.pair(EXTENSION)
-    assert token is not None
+    token = paired_token(Pairing(SessionStore(backend), clock=clock), EXTENSION)
     assert list(backend.items) == [(SERVICE, BRIDGE_ENTRY)]
     again = Pairing(SessionStore(backend), clock=clock)  # the next run of the app
     assert again.check(token.reveal(), EXTENSION) == "ok"
@@ -34,25 +40,13 @@ def test_tokens_survive_a_restart_in_the_keyring_and_can_be_forgotten() -> None:
     )
 
 
-class CountingKeyring(MemoryKeyring):
-    def __init__(self) -> None:
-        super().__init__()
-        self.reads = 0
-
-    def get_password(self, service: str, username: str) -> str | None:
-        self.reads += 1
-        return super().get_password(service, username)
-
-
 def test_a_forget_or_a_pairing_in_another_process_reaches_the_running_tray_at_once() -> None:
     """``claude-meter bridge --forget`` in a terminal while the tray runs: the tray refuses
     the forgotten token at the extension's next post, not only after a restart."""
     backend = CountingKeyring()
     clock = Clock()
     tray = Pairing(SessionStore(backend), clock=clock)
-    tray.open_window()
-    token = tray.pair(EXTENSION)
-    assert token is not None
+    token = paired_token(tray, EXTENSION)
     reads = backend.reads
     for _ in range(5):
         assert tray.check(token.reveal(), EXTENSION) == "ok"
@@ -63,9 +57,7 @@ def test_a_forget_or_a_pairing_in_another_process_reaches_the_running_tray_at_on
     assert tray.check(token.reveal(), EXTENSION) == "unknown"
     assert tray.paired() == ()
 
-    terminal.open_window()  # `claude-meter bridge --pair` in a terminal
-    other = terminal.pair(FIREFOX)
-    assert other is not None
+    other = paired_token(terminal, FIREFOX)  # `claude-meter bridge --pair` in a terminal
     assert tray.check(other.reveal(), FIREFOX) == "ok"
     reads = backend.reads
     assert tray.check(other.reveal(), FIREFOX) == "ok"
@@ -128,9 +120,7 @@ def test_a_locked_keyring_at_first_use_never_costs_the_other_browsers_their_pair
 
 def test_without_a_keyring_tokens_live_for_this_run_and_it_is_said() -> None:
     pairing = Pairing(SessionStore(), clock=Clock())  # the test keyring is the "fail" backend
-    pairing.open_window()
-    token = pairing.pair(EXTENSION)
-    assert token is not None
+    token = paired_token(pairing, EXTENSION)
     assert pairing.check(token.reveal(), EXTENSION) == "ok"
     assert pairing.problem is not None
     assert "this run only" in pairing.problem

@@ -28,6 +28,18 @@ class MemoryKeyring(KeyringBackend):
             raise PasswordDeleteError("no such item")
 
 
+class CountingKeyring(MemoryKeyring):
+    """Counts its reads: what a cache is meant to save."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.reads += 1
+        return super().get_password(service, username)
+
+
 class LockedKeyring(KeyringBackend):
     """A Secret Service collection the person did not unlock."""
 

@@ -23,20 +23,10 @@ from claude_meter.sources.keyring_store import (
     stamp_path,
 )
 from tests.conftest import TEST_SESSION_KEY
-from tests.sources.memory_keyring import LockedKeyring, MemoryKeyring
+from tests.sources.memory_keyring import CountingKeyring, LockedKeyring
 
 COOKIES = SessionCookies.parse(f"sessionKey={TEST_SESSION_KEY}")
 OTHER = SessionCookies.parse("sessionKey=sk-ant-sid02-ANOTHER-SESSION")
-
-
-class CountingKeyring(MemoryKeyring):
-    def __init__(self) -> None:
-        super().__init__()
-        self.reads = 0
-
-    def get_password(self, service: str, username: str) -> str | None:
-        self.reads += 1
-        return super().get_password(service, username)
 
 
 class Clock:
