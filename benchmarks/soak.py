@@ -33,12 +33,10 @@ import contextlib
 import functools
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,6 +48,7 @@ from PySide6.QtWidgets import QApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.e2e.processes import fake_claude_process
 from tests.support.notifier import Recorder
 
 from benchmarks.results import Row, record
@@ -141,25 +140,10 @@ def _word(failed: bool) -> str:
     return "failed" if failed else "good"
 
 
-@contextlib.contextmanager
-def fake_server(seed: int) -> Iterator[str]:
+def fake_server(seed: int) -> contextlib.AbstractContextManager[str]:
     """``claude-meter fake-server --scenario flaky --faults soak`` as its own process."""
-    server = subprocess.Popen(
-        [BIN, "fake-server", "--scenario", "flaky", "--faults", "soak", "--seed", str(seed)],
-        stdout=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        found = re.search(r"at (http://\S+)\.", server.stdout.readline())
-        assert found, "the fake server did not start"
-        yield found.group(1)
-    finally:
-        server.terminate()
-        server.wait(10)
-        if server.stdout is not None:
-            server.stdout.close()
+    argv = [str(BIN), "fake-server", "--scenario", "flaky", "--faults", "soak", "--seed", str(seed)]
+    return fake_claude_process(argv)
 
 
 class Checker(QObject):

@@ -43,7 +43,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e.desktop import Desktop, private_desktop, wait_for  # noqa: E402
-from tests.e2e.processes import gnome_keyring, private_dbus  # noqa: E402
+from tests.e2e.processes import (  # noqa: E402
+    fake_claude_process,
+    gnome_keyring,
+    private_dbus,
+)
 
 #: The fake claude.ai's own session key (``claude_meter.fake.DEFAULT_SESSION_KEY``): the smoke
 #: test runs the bundle, and does not import the package it was built from.
@@ -95,9 +99,17 @@ def _isolated_env(
     return env
 
 
-def _run(program: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _run(
+    program: Path, *args: str, env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(program), *args], capture_output=True, text=True, timeout=60, env=env, check=False
+        [str(program), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
     )
 
 
@@ -130,15 +142,8 @@ def check_status(program: Path, env: dict[str, str]) -> str:
 
 
 def _keyring_helper(program: Path, env: dict[str, str], call: str, *args: str) -> dict[str, object]:
-    done = subprocess.run(
-        [str(program), "__keyring-child"],
-        input=json.dumps({"call": call, "args": list(args)}),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        check=False,
-    )
+    request = json.dumps({"call": call, "args": list(args)})
+    done = _run(program, "__keyring-child", env=env, stdin=request)
     if done.returncode != 0:
         raise AssertionError(f"{call}: exit {done.returncode}: {done.stderr[-500:]!r}")
     answer: dict[str, object] = json.loads(done.stdout)
@@ -345,39 +350,18 @@ def check_tray_with_keyring(program: Path) -> str:
         env.pop("PYTHON_KEYRING_BACKEND", None)
         env["XDG_RUNTIME_DIR"] = str(Path(folder, "run"))
         Path(env["XDG_RUNTIME_DIR"]).mkdir(mode=0o700)
-        server = subprocess.Popen(
-            [str(program), "fake-server", "--port", "0"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        try:
-            assert server.stdout is not None
-            found = re.search(r"at (http://\S+)\.", server.stdout.readline())
-            if found is None:
-                raise AssertionError("the bundle's fake server did not say where it listens")
-            env["CLAUDE_METER_BASE_URL"] = found.group(1)
-            with gnome_keyring(desktop.env["DBUS_SESSION_BUS_ADDRESS"], env):
-                login = subprocess.run(
-                    [str(program), "login", "--paste"],
-                    input=f"sessionKey={DEMO_SESSION_KEY}\n",
-                    capture_output=True,
-                    text=True,
-                    timeout=60,
-                    env=env,
-                    check=False,
-                )
-                if login.returncode != 0:
-                    raise AssertionError(f"login --paste: exit {login.returncode}: {login.stderr}")
-                run = TrayRun(program, env, home / "tray.log", demo=False)
-                try:
-                    wait_for("the 'snapshot drawn' log line", run.drawn_or_exited, timeout=60)
-                finally:
-                    code = run.stop()
-        finally:
-            server.terminate()
-            server.wait(10)
+        fake = fake_claude_process([str(program), "fake-server", "--port", "0"], env)
+        with fake as base_url, gnome_keyring(desktop.env["DBUS_SESSION_BUS_ADDRESS"], env):
+            env["CLAUDE_METER_BASE_URL"] = base_url
+            paste = f"sessionKey={DEMO_SESSION_KEY}\n"
+            login = _run(program, "login", "--paste", env=env, stdin=paste)
+            if login.returncode != 0:
+                raise AssertionError(f"login --paste: exit {login.returncode}: {login.stderr}")
+            run = TrayRun(program, env, home / "tray.log", demo=False)
+            try:
+                wait_for("the 'snapshot drawn' log line", run.drawn_or_exited, timeout=60)
+            finally:
+                code = run.stop()
         text = (home / "tray.log").read_text(errors="replace")
     drawn = re.search(r"snapshot drawn: (\d+)%", text)
     if code != 0 or "Traceback" in text or drawn is None:

@@ -1,9 +1,11 @@
-"""Private D-Bus sessions and keyring daemons for the end-to-end tests, always torn down."""
+"""Private D-Bus sessions, keyring daemons and fake claude.ai processes for the end-to-end
+tests, the smoke test and the benchmarks, always torn down."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import time
@@ -79,3 +81,22 @@ def _owns_secrets(address: str, env: dict[str, str]) -> bool:
         env={**env, "DBUS_SESSION_BUS_ADDRESS": address},
     )  # fmt: skip
     return "boolean true" in done.stdout
+
+
+@contextlib.contextmanager
+def fake_claude_process(argv: list[str], env: dict[str, str] | None = None) -> Iterator[str]:
+    """``claude-meter fake-server ...`` (``argv``) as its own process; yields its base URL."""
+    server = subprocess.Popen(
+        argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        found = re.search(r"at (http://\S+)\.", server.stdout.readline())
+        if found is None:
+            raise AssertionError(f"the fake server ({argv[0]}) did not say where it listens")
+        yield found.group(1)
+    finally:
+        server.terminate()
+        server.wait(10)
+        if server.stdout is not None:
+            server.stdout.close()  # else a ResourceWarning, an error under the tests' settings
