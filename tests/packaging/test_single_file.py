@@ -330,23 +330,30 @@ def test_an_old_build_in_use_is_kept(place: Place) -> None:
 # --- races ----------------------------------------------------------------------------------
 
 
+def with_stand_in(place: Place, name: str, script: str) -> dict[str, str]:
+    """``place``'s environment with a shell-script stand-in for the command ``name`` first on
+    PATH; ``script`` (after ``#!/bin/sh``) calls the real one as ``{real}``."""
+    real = shutil.which(name)
+    assert real
+    tools = place.root / f"{name}-stand-in"
+    tools.mkdir()
+    (tools / name).write_text("#!/bin/sh\n" + script.replace("{real}", f'"{real}"'))
+    (tools / name).chmod(0o755)
+    return {**place.env, "PATH": f"{tools}:{place.env['PATH']}"}
+
+
 def test_a_start_that_loses_the_race_uses_the_winners_copy(place: Place) -> None:
     """Another start renames its copy into place between this one's unpack and its rename
     (played by an `mv` that first puts a copy there)."""
     single = make(place.root)
-    real_mv = shutil.which("mv")
-    assert real_mv
-    tools = place.root / "race"
-    tools.mkdir()
-    (tools / "mv").write_text(
-        "#!/bin/sh\n"
+    env = with_stand_in(
+        place,
+        "mv",
         '[ "$1" = -T ] && cp -a "$2" "$3.winner" && touch "$3.winner/won" && '
-        '"$0.real" -T "$3.winner" "$3"\n'
-        'exec "$0.real" "$@"\n'
+        '{real} -T "$3.winner" "$3"\n'
+        'exec {real} "$@"\n',
     )
-    (tools / "mv").chmod(0o755)
-    (tools / "mv.real").symlink_to(real_mv)
-    done = run([single], place, env={**place.env, "PATH": f"{tools}:{place.env['PATH']}"})
+    done = run([single], place, env=env)
     assert done.returncode == 0, done.stderr
     (key,) = place.cached()
     assert field(done.stdout, "from") == str(place.cache / key)
@@ -398,18 +405,14 @@ def test_an_unusable_cache_runs_a_temporary_copy_and_removes_it(place: Place) ->
 def test_a_full_cache_runs_a_temporary_copy_and_leaves_nothing(place: Place) -> None:
     """Unpacking into the cache fails part way (played by a `tar` that fails there)."""
     single = make(place.root)
-    real_tar = shutil.which("tar")
-    assert real_tar
-    tools = place.root / "full"
-    tools.mkdir()
-    (tools / "tar").write_text(
-        "#!/bin/sh\n"
+    env = with_stand_in(
+        place,
+        "tar",
         f'case "$*" in *"{place.cache}"*) '
         'echo "tar: No space left on device" >&2; exit 2;; esac\n'
-        f'exec "{real_tar}" "$@"\n'
+        'exec {real} "$@"\n',
     )
-    (tools / "tar").chmod(0o755)
-    done = run([single], place, env={**place.env, "PATH": f"{tools}:{place.env['PATH']}"})
+    done = run([single], place, env=env)
     assert done.returncode == 0
     assert field(done.stdout, "from").startswith(f"{place.tmp}/claude-meter.")
     assert place.cached() == []
