@@ -16,33 +16,23 @@ Run: ``bash packaging/build-linux && .venv/bin/python benchmarks/bundle_bench.py
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e.desktop import private_desktop  # noqa: E402
+from tests.support.packaging import packaging_script  # noqa: E402
 
 from benchmarks.results import Row, record  # noqa: E402
 
 DIST = ROOT / "packaging" / "build" / "dist"
 SIZE_TARGET_MB = 60.0
 START_TARGET = 1.5
-
-
-def _smoke() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("smoke", ROOT / "packaging" / "smoke.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def main() -> int:
@@ -55,7 +45,7 @@ def main() -> int:
         print("no bundle in packaging/build/dist: run bash packaging/build-linux first")
         return 1
     single = singles[0]
-    smoke = _smoke()
+    smoke = packaging_script("smoke")
     size = single.stat().st_size / 1e6
     du = subprocess.run(["du", "-sm", str(folder.parent)], capture_output=True, text=True)
     folder_mb = int(du.stdout.split()[0]) if du.returncode == 0 else 0

@@ -4,29 +4,20 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import re
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 import yaml
 
+from tests.support.packaging import packaging_script
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "release.yml"
 
 
-def load_release() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("release", ROOT / "packaging" / "release.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-release = load_release()
+release = packaging_script("release")
 
 
 @pytest.fixture(scope="module")

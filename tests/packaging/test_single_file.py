@@ -11,7 +11,6 @@ it runs a temporary copy, passes signals on and removes the copy.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import lzma
 import os
@@ -25,10 +24,10 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from tests.support.packaging import packaging_script
 from tests.support.tools import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,19 +55,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def load_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "single_file", ROOT / "packaging" / "single_file.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["single_file"] = module  # dataclasses look the module up
-    spec.loader.exec_module(module)
-    return module
-
-
-single_file = load_module()
+single_file = packaging_script("single_file")
 
 
 @dataclass
