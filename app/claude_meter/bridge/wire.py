@@ -210,6 +210,7 @@ def _snapshot(
             **base,
             "windows": report.windows,
             "extra_usage": report.extra_usage,
+            "spend": report.spend,
             "overage": _best_effort(OverageSpendLimit, entry.overage),
             "subscription": _best_effort(SubscriptionDetails, entry.subscription),
         }
