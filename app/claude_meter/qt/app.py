@@ -332,7 +332,7 @@ class TrayApp(QObject):
     def _build_menu(self) -> QMenu:
         menu = QMenu()
         for text, slot in (
-            ("Refresh now", self.refresh),
+            ("Refresh now", self.refresh_pressed),
             ("Open usage page", self.open_usage_page),
         ):
             action = QAction(text, menu)
@@ -352,7 +352,7 @@ class TrayApp(QObject):
 
     def _make_popover(self, *, as_window: bool) -> Popover:
         popover = Popover(interval=self._interval, clock=self._clock, as_window=as_window)
-        popover.refresh_clicked.connect(self.refresh)
+        popover.refresh_clicked.connect(self.refresh_pressed)
         popover.open_usage_clicked.connect(self.open_usage_page)
         popover.quit_clicked.connect(QApplication.quit)
         popover.settings_clicked.connect(self.settings_requested)
@@ -403,6 +403,11 @@ class TrayApp(QObject):
 
     def refresh(self) -> None:
         self.worker.refresh_requested.emit()
+
+    def refresh_pressed(self) -> None:
+        """The person's own "Refresh now": it may also pass a rate-limit hold, once."""
+        self.worker.override_requested.emit()
+        self.refresh()
 
     def open_usage_page(self) -> None:
         QDesktopServices.openUrl(QUrl(USAGE_PAGE_URL))
