@@ -52,16 +52,23 @@ function isPage(headers, text) {
   return /text\/html/i.test(headers.get("content-type") || "") || /^\s*<(!doctype|html)/i.test(text);
 }
 
+/** Cloudflare's challenge header, or a page naming its check. */
+function challengeMarked(headers, text) {
+  if ((headers.get("cf-mitigated") || "").toLowerCase() === "challenge") return true;
+  return isPage(headers, text) && CHALLENGE_MARKS.test(text.slice(0, SCANNED));
+}
+
 /** The failure an answer stands for, following docs/protocol.md section 4; null on 2xx. */
 export function classify(status, headers, text) {
   if (status >= 200 && status < 300) return null;
-  const challenge =
-    (headers.get("cf-mitigated") || "").toLowerCase() === "challenge" ||
-    (isPage(headers, text) && (status === 403 || CHALLENGE_MARKS.test(text.slice(0, SCANNED))));
+  const challenge = challengeMarked(headers, text) || (status === 403 && isPage(headers, text));
   if ((status === 403 || status === 503) && challenge) return new Failure("cloudflare", status);
   if (status === 401 || status === 403) return new Failure("session_expired", status);
   if (status === 429) return new Failure("rate_limited", status, retryAfter(headers.get("retry-after")));
   if (status >= 500) return new Failure("server", status);
+  if (status >= 300 && status < 400 && /unavailable-in-region/i.test(headers.get("location") || "")) {
+    return new Failure("network", status); // claude.ai does not serve this network or region
+  }
   return new Failure("unexpected", status);
 }
 
@@ -80,7 +87,10 @@ async function getJson(fetchFn, url, { optional = false } = {}) {
   const text = await response.text().catch(() => "");
   const failure = classify(response.status, response.headers, text);
   if (failure) throw failure;
-  if (isPage(response.headers, text)) throw new Failure("cloudflare", response.status); // not data
+  if (isPage(response.headers, text)) {
+    // A page where data belongs: a check when it says so, else an endpoint that moved.
+    throw new Failure(challengeMarked(response.headers, text) ? "cloudflare" : "unexpected", response.status);
+  }
   try {
     return JSON.parse(text);
   } catch {

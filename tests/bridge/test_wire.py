@@ -152,6 +152,7 @@ def posted_error(kind: str, status: int | None) -> str:
         ("unexpected", 200, "unexpected"),
         ("unexpected", 404, "unexpected"),
         ("unexpected", 302, "unexpected"),
+        ("network", 302, "network"),  # the region page
         # what the app's reading of that status never gives
         ("session_expired", 503, "unexpected"),  # an outage is not a signed-out session
         ("session_expired", 200, "unexpected"),
@@ -162,6 +163,7 @@ def posted_error(kind: str, status: int | None) -> str:
         ("rate_limited", 503, "unexpected"),
         ("network", 500, "unexpected"),
         ("not_signed_in", 401, "unexpected"),
+        ("session_expired", 302, "unexpected"),
         ("brand_new_kind", 401, "unexpected"),
         # no answer, nothing to check against
         ("network", None, "network"),

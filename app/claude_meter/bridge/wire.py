@@ -166,8 +166,10 @@ def possible_kinds(status: int | None) -> frozenset[str]:
     when there is no status to check against."""
     if status is None:
         return frozenset(ERROR_KINDS)
-    if 200 <= status < 300:  # a web page (a check) or data that cannot be read
+    if 200 <= status < 300:  # a web page (a check, or a moved endpoint's) or unreadable data
         return frozenset({"cloudflare", "unexpected"})
+    if 300 <= status < 400:  # redirects are never followed; claude.ai's region page is network
+        return frozenset({"network", "unexpected"})
     return _BY_STATUS.get(status, frozenset({"server"} if status >= 500 else {"unexpected"}))
 
 
