@@ -60,7 +60,7 @@ def test_plain_httpx_is_challenged(chrome_tls: FakeClaude) -> None:
     seen = chrome_tls.request_log
     assert [r.path for r in seen] == ["/api/organizations"]
     assert seen[0].ja4 is not None
-    assert seen[0].ja4_by_address not in CHROME_JA4
+    assert seen[0].ja4_core not in CHROME_JA4
 
 
 def test_the_browser_transport_passes_with_chromes_fingerprint(chrome_tls: FakeClaude) -> None:
@@ -69,7 +69,7 @@ def test_the_browser_transport_passes_with_chromes_fingerprint(chrome_tls: FakeC
     assert result.error is None
     assert result.snapshots[0].windows[0].percent == 37.0
     for request in chrome_tls.request_log:
-        assert request.ja4_by_address in CHROME_JA4
+        assert request.ja4_core in CHROME_JA4
         assert request.headers["user-agent"] == BROWSER_USER_AGENT
         assert request.headers["sec-fetch-mode"] == "cors"
         assert "sec-fetch-user" not in request.headers
@@ -81,8 +81,8 @@ def test_auto_switches_after_the_first_challenge_and_remembers(chrome_tls: FakeC
         assert client.fetch().result.error is None
     log = chrome_tls.request_log
     assert log[0].path == log[1].path == "/api/organizations"
-    assert log[0].ja4_by_address not in CHROME_JA4  # httpx, challenged
-    assert all(r.ja4_by_address in CHROME_JA4 for r in log[1:])  # then never httpx again
+    assert log[0].ja4_core not in CHROME_JA4  # httpx, challenged
+    assert all(r.ja4_core in CHROME_JA4 for r in log[1:])  # then never httpx again
 
 
 def test_a_polling_app_remembers_the_network_across_clients(chrome_tls: FakeClaude) -> None:
@@ -95,7 +95,7 @@ def test_a_polling_app_remembers_the_network_across_clients(chrome_tls: FakeClau
     finally:
         install_pool(None)
         pool.close()
-    challenged = [r for r in chrome_tls.request_log if r.ja4_by_address not in CHROME_JA4]
+    challenged = [r for r in chrome_tls.request_log if r.ja4_core not in CHROME_JA4]
     assert len(challenged) == 1
 
 
@@ -106,7 +106,7 @@ def test_an_unchallenged_network_never_loads_the_browser_transport(
     with web_client(chrome_tls, "auto") as client:
         assert client.fetch().result.error is None
         assert not client._wire.used_browser
-    assert all(r.ja4_by_address not in CHROME_JA4 for r in chrome_tls.request_log)
+    assert all(r.ja4_core not in CHROME_JA4 for r in chrome_tls.request_log)
 
 
 def test_without_curl_cffi_it_stays_on_httpx_and_says_so(

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 _GREASE = frozenset((0x0A0A + 0x1010 * i) for i in range(16))
 _SNI, _ALPN, _SIG_ALGS, _VERSIONS, _GROUPS = 0x0000, 0x0010, 0x000D, 0x002B, 0x000A
+_PSK, _EARLY_DATA = 0x0029, 0x002A
 _VERSION_CODES = {0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10", 0x0300: "s3"}
 _MAX_HELLO = 1 << 16
 
@@ -43,18 +44,21 @@ class ClientHello:
         return f"{self.ja4_a}_{self.ja4_b}_{self.ja4_c}"
 
     @property
-    def ja4_by_address(self) -> str:
-        """JA4 as if the client had connected to an IP address, which sends no server name.
+    def ja4_core(self) -> str:
+        """JA4 as a first connection to an IP address would give it.
 
         A browser comes by name (claude.ai mapped to loopback), the app by ``127.0.0.1`` (the
-        loopback override); this form compares the two on everything else.
+        loopback override), and TLS sends no server name for an address; a resumed connection
+        adds ``pre_shared_key`` (and may add ``early_data``). Leaving those out compares two
+        clients on everything that is theirs rather than the connection's.
         """
-        if self.server_name is None:
-            return self.ja4
-        without = replace(
-            self, server_name=None, extensions=tuple(e for e in self.extensions if e != _SNI)
+        dropped = {_SNI, _PSK, _EARLY_DATA}
+        core = replace(
+            self,
+            server_name=None,
+            extensions=tuple(e for e in self.extensions if e not in dropped),
         )
-        return without.ja4
+        return core.ja4
 
     @property
     def ja4_a(self) -> str:

@@ -36,7 +36,7 @@ from . import scenarios as sc
 from .hello import ClientHello, peek_client_hello
 
 #: What the ``chrome-tls`` scenario lets through: Chrome's ClientHello as JA4, in the form an
-#: IP-address connection gives (``ClientHello.ja4_by_address``). Recorded from Debian's
+#: IP-address connection gives (``ClientHello.ja4_core``). Recorded from Debian's
 #: Chromium 156; tests/e2e/test_extension_chromium.py checks it still is that browser's.
 CHROME_JA4: frozenset[str] = frozenset({"t13i1516h2_8daaf6152771_cb7bf5808d99"})
 
@@ -71,10 +71,18 @@ class LoggedRequest:
     path: str
     headers: dict[str, str]
     authenticated: bool
-    #: The connection's TLS ClientHello fingerprint (JA4), None over plain HTTP.
-    ja4: str | None = None
-    #: The same, as if the client had come by IP address (``ClientHello.ja4_by_address``).
-    ja4_by_address: str | None = None
+    #: The connection's TLS ClientHello (None over plain HTTP), read before the handshake.
+    hello: ClientHello | None = None
+
+    @property
+    def ja4(self) -> str | None:
+        """The ClientHello's JA4 fingerprint."""
+        return self.hello.ja4 if self.hello else None
+
+    @property
+    def ja4_core(self) -> str | None:
+        """The same, as if the client had come by IP address (no server name)."""
+        return self.hello.ja4_core if self.hello else None
 
 
 def _error_body(kind: str, message: str) -> bytes:
@@ -109,7 +117,7 @@ def _challenges_tls(req: _Handler) -> bool:
     if not isinstance(req.connection, ssl.SSLSocket):
         return False
     hello = req.hello
-    return hello is None or not hello.grease or hello.ja4_by_address not in CHROME_JA4
+    return hello is None or not hello.grease or hello.ja4_core not in CHROME_JA4
 
 
 def _check_scenario(name: str) -> str:
@@ -428,16 +436,10 @@ class FakeClaude:
             if oauth
             else self._cookie_ok(req.headers.get_all("Cookie") or [])
         )
-        hello = req.hello
         with self._lock:
             self.request_log.append(
                 LoggedRequest(
-                    req.command,
-                    req.path,
-                    _redacted(req.headers),
-                    authenticated,
-                    hello.ja4 if hello else None,
-                    hello.ja4_by_address if hello else None,
+                    req.command, req.path, _redacted(req.headers), authenticated, req.hello
                 )
             )
         if path == "/login":
