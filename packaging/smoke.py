@@ -9,20 +9,21 @@ One line per check (``ok`` or ``FAIL``) and exit status 1 when any check failed.
 ``--version`` (for the single file, once unpacking into an empty cache and once from the
 cache); ``status --json --demo`` (the embedded fake claude.ai, from inside the bundle);
 ``extension-path`` (the shipped folders are found); the browser-like transport for claude.ai
-(curl_cffi inside the bundle: the bundle's fake claude.ai over HTTPS challenges httpx's TLS
-and lets Chrome's through, and the bundle trusts its certificate through ``SSL_CERT_FILE``);
-the tray's keyring helper (``__keyring-child``: a value stored, read back and deleted in
+(curl_cffi inside the bundle: the bundle's fake claude.ai over HTTPS challenges httpx's TLS and
+lets Chrome's through, and the bundle trusts its certificate through ``SSL_CERT_FILE``); the
+tray's keyring helper (``__keyring-child``: a value stored, read back and deleted in
 gnome-keyring on a private D-Bus, through keyring's Secret Service backend from inside the
 bundle); the single file's cache (one folder for this build, nothing left in the temporary
-folder) and its start without a usable cache (a temporary copy, removed afterwards); the single file's size; the single file's
-tray as people run it (not the demo: a session stored with ``login --paste`` in gnome-keyring,
-read through the keyring helper, which must be the running program and not the single file's
-path, numbers drawn from the bundle's own fake claude.ai); and the tray on a private X desktop
-(Xvfb, trayer, dunst; the same one the end-to-end tests use): ``--demo`` embeds its icon in
-trayer, draws a snapshot, and quits with status 0 on SIGTERM, leaving no temporary copy behind.
-The start time is from spawning the program to its "snapshot drawn" log line: for the single
-file its first start (an empty cache: it unpacks) and the starts after it (each with a fresh
-home, the cache kept), and for the folder bundle the same number of starts.
+folder) and its start without a usable cache (a temporary copy, removed afterwards); the single
+file's size; the single file's tray as people run it (not the demo: a session stored with
+``login --paste`` in gnome-keyring, read through the keyring helper, which must be the running
+program and not the single file's path, numbers drawn from the bundle's own fake claude.ai);
+and the tray on a private X desktop (Xvfb, trayer, dunst; the same one the end-to-end tests
+use): ``--demo`` embeds its icon in trayer, draws a snapshot, and quits with status 0 on
+SIGTERM, leaving no temporary copy behind. The start time is from spawning the program to its
+"snapshot drawn" log line: for the single file its first start (an empty cache: it unpacks) and
+the starts after it (each with a fresh home, the cache kept), and for the folder bundle the
+same number of starts.
 """
 
 from __future__ import annotations
