@@ -270,8 +270,10 @@ def _remember_email(selection: Selection, candidate: WebCandidate, result: Fetch
 
 def _fetch_web(cookies: SessionCookies, env: Mapping[str, str], *, source: Source) -> WebFetch:
     from claude_meter.clients.web import WebClient
+    from claude_meter.clients.web_transport import transport_mode
 
-    with WebClient(cookies, web_base_url(env), source=source, clock=_now) as client:
+    mode = transport_mode(env)
+    with WebClient(cookies, web_base_url(env), source=source, transport=mode, clock=_now) as client:
         return client.fetch()
 
 

@@ -23,12 +23,12 @@ from claude_meter.clients.http import (
     BROWSER_USER_AGENT,
     TOTAL_TIMEOUT,
     Answer,
-    guarded_get,
     installed_pool,
     make_http_client,
     pooled_client,
     raise_for_answer,
 )
+from claude_meter.clients.web_transport import TransportMode, WebTransport
 from claude_meter.core import answers
 from claude_meter.core.answers import Extra
 from claude_meter.core.errors import (
@@ -87,6 +87,7 @@ class WebClient:
         source: Source = "web",
         verify: bool | ssl.SSLContext = True,
         http: httpx.Client | None = None,
+        transport: TransportMode = "auto",
         clock: Callable[[], datetime],
     ) -> None:
         self._cookies = cookies
@@ -98,10 +99,12 @@ class WebClient:
         shared = http or pooled_client(self._base_url, verify)
         self._http = shared or make_http_client(self._base_url, verify=verify)
         self._owns_http = shared is None
+        self._wire = WebTransport(self._http, self._base_url, mode=transport, pool=self._pool)
         self._clock = clock
         self._rotated = False
 
     def close(self) -> None:
+        self._wire.close()
         if self._owns_http:
             self._http.close()
 
@@ -229,8 +232,7 @@ class WebClient:
         }
 
     def _get_json(self, path: str, *, total_timeout: float = TOTAL_TIMEOUT) -> object:
-        answer = guarded_get(self._http, path, self._headers(), "web", total_timeout=total_timeout)
-        self._http.cookies.clear()  # our cookies travel in the header we build, nowhere else
+        answer = self._wire.get(path, self._headers(), total_timeout=total_timeout)
         raise_for_answer(answer, "web", self._clock())
         self._take_rotation(answer)
         if answer.is_html and answer.has_challenge_marks:
