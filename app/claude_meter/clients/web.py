@@ -23,10 +23,9 @@ from claude_meter.clients.http import (
     BROWSER_USER_AGENT,
     TOTAL_TIMEOUT,
     Answer,
+    ClientPool,
     guarded_get,
-    installed_pool,
     make_http_client,
-    pooled_client,
     raise_for_answer,
 )
 from claude_meter.core.errors import (
@@ -87,15 +86,16 @@ class WebClient:
         source: Source = "web",
         verify: bool | ssl.SSLContext = True,
         http: httpx.Client | None = None,
+        pool: ClientPool | None = None,
         clock: Callable[[], datetime],
     ) -> None:
         self._cookies = cookies
         self._base_url = base_url.rstrip("/")
         self._source: Source = source
-        self._pool = installed_pool() if http is None else None
+        self._pool = pool if http is None else None
         digest = hashlib.sha256(cookies.session_key.reveal().encode()).hexdigest()[:16]
         self._memo_key = f"web|{self._base_url}|{digest}|"
-        shared = http or pooled_client(self._base_url, verify)
+        shared = http or (pool.get(self._base_url, verify) if pool is not None else None)
         self._http = shared or make_http_client(self._base_url, verify=verify)
         self._owns_http = shared is None
         self._clock = clock
