@@ -99,8 +99,8 @@ def connect_bridge(meter: TrayApp, link: BridgeLink, *, start: bool = True) -> N
         meter.notifier.notify("Browser extension paired", "ClaudeMeter now receives its numbers.")
 
     link.paired.connect(paired, queued)
-    meter.tray.pair_requested.connect(link.open_pairing)
-    meter.tray.offer_pairing()
+    meter.tray_icon.pair_requested.connect(link.open_pairing)
+    meter.tray_icon.offer_pairing()
     if start:
         link.start()
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QHideEvent, QKeyEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -162,12 +162,17 @@ class WindowRow(QWidget):
 
 
 class Popover(QFrame):
-    """The popup next to the tray icon (or a normal window when there is no tray)."""
+    """The popup next to the tray icon (or a normal window when there is no tray).
+
+    As a window, Esc closes it like the window's close button, and closing it emits
+    ``window_closed`` (the app quits): with no tray icon it must not run on unseen.
+    """
 
     refresh_clicked = Signal()
     open_usage_clicked = Signal()
     settings_clicked = Signal()
     quit_clicked = Signal()
+    window_closed = Signal()
 
     def __init__(
         self,
@@ -182,6 +187,7 @@ class Popover(QFrame):
             else Qt.WindowType.Popup | Qt.WindowType.FramelessWindowHint
         )
         super().__init__(None, flags)
+        self.as_window = as_window
         self.setObjectName("popover")
         self.setWindowTitle("ClaudeMeter")
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -212,6 +218,15 @@ class Popover(QFrame):
             " border-radius: 6px; padding: 6px;"
         )
         outer.addWidget(self.banner)
+        self.alert = QLabel()  # a notification that no notification daemon showed
+        self.alert.setObjectName("alert")
+        self.alert.setWordWrap(True)
+        self.alert.setVisible(False)
+        self.alert.setStyleSheet(
+            "background: rgba(232,160,32,45); border: 1px solid rgba(232,160,32,140);"
+            " border-radius: 6px; padding: 6px;"
+        )
+        outer.addWidget(self.alert)
         self.body = QVBoxLayout()
         self.body.setSpacing(6)
         outer.addLayout(self.body)
@@ -248,6 +263,12 @@ class Popover(QFrame):
         """A standing notice (e.g. "no system tray found"), above any error banner."""
         self.notice.setText(text or "")
         self.notice.setVisible(bool(text))
+
+    def set_alert(self, text: str | None) -> None:
+        """A notification shown here because no notification daemon took it."""
+        self.alert.setText(text or "")
+        self.alert.setVisible(bool(text))
+        self.adjustSize()
 
     def show_state(self, state: MeterState, insights: Insights | None = None) -> None:
         """Rebuild the content; ``insights`` add sparklines and forecasts where known."""
@@ -326,9 +347,17 @@ class Popover(QFrame):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
-            self.hide()
+            if self.as_window:
+                self.close()
+            else:
+                self.hide()
             return
         super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        super().closeEvent(event)
+        if self.as_window and event.isAccepted():
+            self.window_closed.emit()
 
     @property
     def ticking(self) -> bool:

@@ -2,7 +2,8 @@
 
 It decides nothing: the figure, its colour and the tooltip's words come from the live meter
 (``poll/live.py``, built by ``core/presentation.py``); the menu's entries only emit signals,
-which the composition (``qt/compose.py``) connects.
+which the tray (``qt/app.py``) and the composition (``qt/compose.py``) connect. The icon itself
+lives on whatever tray there is, found at any time (:class:`~claude_meter.qt.tray_host.TrayHost`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from claude_meter.core.meter import Indicator
 from claude_meter.core.settings import IconColour, IconStyle
 from claude_meter.qt.icon import render_icon
+from claude_meter.qt.tray_host import TrayHost
 
 PAIR_ACTION = "Pair browser extension"
 
 
-class TrayIcon(QSystemTrayIcon):
-    """The icon in the system tray and its menu."""
+class TrayIcon(QObject):
+    """The icon in the system tray (through its :attr:`host`) and its menu."""
 
     clicked = Signal()  # a click or double click on the icon: the popover
     refresh_requested = Signal()
@@ -29,7 +31,7 @@ class TrayIcon(QSystemTrayIcon):
     log_folder_requested = Signal()
     quit_requested = Signal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, *, wait: float, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._shown: tuple[Indicator, str, str] | None = None
         self.menu = QMenu()
@@ -50,8 +52,8 @@ class TrayIcon(QSystemTrayIcon):
             action = self.pair_action if text is None else QAction(text, self.menu)
             action.triggered.connect(signal.emit)
             self.menu.addAction(action)
-        self.setContextMenu(self.menu)
-        self.activated.connect(self._on_activated)
+        self.host = TrayHost(self.menu, wait=wait, parent=self)
+        self.host.activated.connect(self._on_activated)
 
     def offer_pairing(self) -> None:
         """Show "Pair browser extension" in the menu (there is a bridge to pair with)."""
@@ -67,13 +69,13 @@ class TrayIcon(QSystemTrayIcon):
     ) -> bool:
         """Draw ``shown`` (only when it, the colour or the style changed) and set the
         tooltip; True when the icon was redrawn."""
-        self.setToolTip(tooltip)
+        self.host.set_tooltip(tooltip)
         key = (shown, colour, style)
         if key == self._shown:
             return False
         self._shown = key
         screen = QGuiApplication.primaryScreen()
-        self.setIcon(
+        self.host.set_icon(
             render_icon(
                 shown,
                 device_pixel_ratio=screen.devicePixelRatio() if screen else 1.0,
