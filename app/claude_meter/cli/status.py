@@ -30,12 +30,17 @@ def run_status(
     profile: str | None = None,
 ) -> int:
     """Fetch once, print, and return the exit status (see :mod:`claude_meter.cli`)."""
+    from claude_meter.core.settings import peek_settings
+
+    fallback = source == "auto" and not demo and peek_settings().challenge_fallback
     try:
         if demo:
             with start_demo(scenario) as running:
                 result = Fetcher(running.env, demo=True).fetch(source)
         else:
-            result = Fetcher(env).fetch(source, browser=browser, profile=profile, err=err)
+            result = Fetcher(env).fetch(
+                source, browser=browser, profile=profile, err=err, fallback=fallback
+            )
     except ConfigurationError as exc:
         print(f"claude-meter: {exc}", file=err)
         return 1

@@ -131,7 +131,7 @@ class Fetcher:
                 fetched_at=self._clock(),
                 error=FetchError(kind="not_signed_in", message=WAITING_FOR_EXTENSION),
             )
-        return self.fetch("auto")
+        return self.fetch("auto", fallback=settings.challenge_fallback)
 
     # -- one poll with an explicit source ---------------------------------------------------
 
@@ -142,10 +142,15 @@ class Fetcher:
         browser: str | None = None,
         profile: str | None = None,
         err: TextIO | None = None,
+        fallback: bool = False,
     ) -> FetchResult:
         """Choose the credentials (see :mod:`claude_meter.sources.selection`), then poll once.
 
         Notes about the choice (a settings file reset, say) go to ``err`` when given.
+        ``fallback`` (the person's ``challenge_fallback`` setting, ``auto`` only): when
+        claude.ai answers with a browser check, read this poll through Claude Code's route
+        instead, if its sign-in exists and answers; the snapshots then say so
+        (``fallback_from``).
         """
         env, now = self.env, self._clock()
         if self.demo:
@@ -168,6 +173,8 @@ class Fetcher:
             for note in selection.notes:
                 if err is not None:
                     print(f"claude-meter: {note}", file=err)
+            if result is not None and fallback and source == "auto" and _challenged(result):
+                return self._claude_code_instead(result, env, now)
             if result is not None:
                 return result
             if source == "web" or browser is not None:
@@ -190,6 +197,29 @@ class Fetcher:
             credentials, oauth_base_url(env), pool=self._pool, clock=self._clock
         ) as client:
             return client.fetch()
+
+    def _claude_code_instead(
+        self, challenged: FetchResult, env: Mapping[str, str], now: datetime
+    ) -> FetchResult:
+        """The chosen fallback: Claude Code's numbers, marked; the challenge when they fail."""
+        try:
+            credentials = find_claude_code_credentials(env, default_home(), platform=sys.platform)
+        except MeterError:
+            return challenged
+        if credentials is None or credentials.is_expired(now):
+            return challenged
+        from claude_meter.clients.oauth import ClaudeCodeClient
+
+        with ClaudeCodeClient(
+            credentials, oauth_base_url(env), pool=self._pool, clock=self._clock
+        ) as client:
+            result = client.fetch()
+        if result.error is not None or not result.snapshots:
+            kind = result.error and result.error.kind
+            log.info("the Claude Code fallback did not answer: %s", kind)
+            return challenged
+        marked = tuple(s.model_copy(update={"fallback_from": "web"}) for s in result.snapshots)
+        return result.model_copy(update={"snapshots": marked})
 
     def _fetch_first_web(self, selection: Selection) -> FetchResult | None:
         """Poll with each web candidate in order until one answers; None when there was none.
@@ -218,11 +248,25 @@ class Fetcher:
         self, cookies: SessionCookies, env: Mapping[str, str], *, source: Source
     ) -> WebFetch:
         from claude_meter.clients.web import WebClient
+        from claude_meter.clients.web_transport import transport_mode
 
         with WebClient(
-            cookies, web_base_url(env), source=source, pool=self._pool, clock=self._clock
+            cookies,
+            web_base_url(env),
+            source=source,
+            pool=self._pool,
+            transport=transport_mode(env),
+            clock=self._clock,
         ) as client:
             return client.fetch()
+
+
+def _challenged(result: FetchResult) -> bool:
+    """claude.ai answered this poll with a browser check: as a whole, or for every org."""
+    if result.error is not None:
+        return result.error.kind == "cloudflare"
+    errors = [s.error for s in result.snapshots]
+    return bool(errors) and all(e is not None and e.kind == "cloudflare" for e in errors)
 
 
 def _claude_code_present(env: Mapping[str, str]) -> bool:

@@ -94,7 +94,7 @@ class TrayApp(QObject):
         self.tray_host = self.tray_icon.host
         self.menu = self.tray_icon.menu
         self.tray_icon.clicked.connect(self.toggle_popover)
-        self.tray_icon.refresh_requested.connect(self.refresh)
+        self.tray_icon.refresh_requested.connect(self.refresh_pressed)
         self.tray_icon.usage_page_requested.connect(self.open_usage_page)
         self.tray_icon.settings_requested.connect(self.settings_requested)
         self.tray_icon.log_folder_requested.connect(self.open_log_folder)
@@ -241,7 +241,7 @@ class TrayApp(QObject):
 
     def _make_popover(self, *, as_window: bool) -> Popover:
         popover = Popover(interval=self.meter.interval, clock=self._clock, as_window=as_window)
-        popover.refresh_clicked.connect(self.refresh)
+        popover.refresh_clicked.connect(self.refresh_pressed)
         popover.open_usage_clicked.connect(self.open_usage_page)
         popover.quit_clicked.connect(QApplication.quit)
         popover.settings_clicked.connect(self.settings_requested)
@@ -292,6 +292,11 @@ class TrayApp(QObject):
         """ "Refresh now": the app reads claude.ai itself, even where the extension covers."""
         self.meter.force_own_poll()
         self.worker.refresh_requested.emit()
+
+    def refresh_pressed(self) -> None:
+        """The person's own "Refresh now": it may also pass a rate-limit hold, once."""
+        self.worker.override_requested.emit()
+        self.refresh()
 
     def open_usage_page(self) -> None:
         QDesktopServices.openUrl(QUrl(USAGE_PAGE_URL))
