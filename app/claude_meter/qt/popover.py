@@ -23,16 +23,19 @@ from PySide6.QtWidgets import (
 )
 
 from claude_meter.core.display import (
+    fallback_note,
     format_age,
     format_countdown,
     format_duration,
     format_extra_usage,
     format_percent,
+    format_spend,
     plan_label,
+    route_label,
     spoken_reset,
 )
 from claude_meter.core.forecast import Forecast
-from claude_meter.core.grades import grade_for
+from claude_meter.core.grades import SERVER_WARNING, row_grade
 from claude_meter.core.meter import MeterState
 from claude_meter.core.models import FetchError, Snapshot, UsageWindow
 from claude_meter.core.presentation import percent_label
@@ -63,6 +66,11 @@ def banner_text(state: MeterState, now: datetime, interval: timedelta) -> str | 
     if state.has_numbers:
         text += " Showing the last numbers read."
     return text
+
+
+def routes_text(state: MeterState) -> str:
+    """``via claude.ai``: the route(s) the numbers shown came from; empty before any."""
+    return " · ".join(dict.fromkeys(route_label(s.source) for s in state.snapshots))
 
 
 def forecast_line(forecast: Forecast, resets_at: datetime | None) -> str | None:
@@ -109,7 +117,10 @@ class WindowRow(QWidget):
         self.bar.setFixedHeight(8)
         value = 0 if window.percent is None else round(min(100.0, max(0.0, window.percent)))
         self.bar.setValue(value)
-        colour = grade_for(window.percent).rgb
+        colour = row_grade(window.percent, window.severity).rgb
+        if window.severity == SERVER_WARNING:
+            self.label.setText(f"{window.label} ⚠")
+            self.label.setToolTip("Claude's servers flag this limit as close to its end")
         self.bar.setStyleSheet(
             "QProgressBar { border: none; border-radius: 4px; background: rgba(128,128,128,60); }"
             f"QProgressBar::chunk {{ border-radius: 4px; background: {colour}; }}"
@@ -117,6 +128,8 @@ class WindowRow(QWidget):
         percent_words = (
             "unknown percent" if window.percent is None else f"{int(window.percent)} percent"
         )
+        if window.severity == SERVER_WARNING:
+            percent_words += ", flagged by the server"
         self.bar.setAccessibleName(
             f"{window.label}, {percent_words}, {spoken_reset(window.resets_at)}"
         )
@@ -233,9 +246,15 @@ class Popover(QFrame):
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         outer.addWidget(line)
+        footer = QHBoxLayout()
         self.updated = QLabel()
-        self.updated.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
-        outer.addWidget(self.updated)
+        self.route = QLabel()  # which route the numbers came from
+        self.route.setObjectName("route")
+        for label in (self.updated, self.route):
+            label.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
+            footer.addWidget(label)
+        self.route.setAlignment(Qt.AlignmentFlag.AlignRight)
+        outer.addLayout(footer)
         buttons = QHBoxLayout()
         for text, signal, tip in (
             ("Refresh", self.refresh_clicked, "Fetch the numbers now"),
@@ -316,6 +335,15 @@ class Popover(QFrame):
         if snapshot.extra_usage is not None:
             extra = QLabel(f"Extra usage: {format_extra_usage(snapshot.extra_usage)}")
             layout.addWidget(extra)
+        if snapshot.spend is not None:
+            layout.addWidget(QLabel(f"Spend: {format_spend(snapshot.spend)}"))
+        if snapshot.fallback_from is not None:
+            text = fallback_note(snapshot)
+            note = QLabel(f"{text[0].upper()}{text[1:]}.")
+            note.setObjectName("fallback_note")
+            note.setWordWrap(True)
+            note.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
+            layout.addWidget(note)
         if not snapshot.windows and snapshot.extra_usage is None and snapshot.error is None:
             layout.addWidget(QLabel("No usage windows on this plan."))
         return box
@@ -330,6 +358,7 @@ class Popover(QFrame):
         for row in self.rows:
             row.tick(now)
         self.updated.setText(format_age(self._state.last_success, now))
+        self.route.setText(routes_text(self._state))
         text = banner_text(self._state, now, self._interval)
         self.banner.setText(text or "")
         self.banner.setVisible(text is not None)

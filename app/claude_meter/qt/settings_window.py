@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from pydantic import ValidationError
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -159,6 +159,15 @@ class SettingsWindow(QDialog):
         form.addRow("", self.test_result)
         self.source_hint = _hint("")
         form.addRow("", self.source_hint)
+        self.fallback = QCheckBox(
+            "When claude.ai asks for a browser check,\nread through Claude Code's sign-in"
+        )
+        self.fallback.setToolTip(
+            "Only with Automatic, and only when Claude Code is signed in here. The popover "
+            "then says the numbers came via Claude Code's sign-in."
+        )
+        self.fallback.setChecked(settings.challenge_fallback)
+        form.addRow("", self.fallback)
         return box
 
     def _updates_box(self, settings: Settings) -> QGroupBox:
@@ -272,6 +281,7 @@ class SettingsWindow(QDialog):
         self.profile.setVisible(browser)
         self.profile_label.setVisible(browser)
         self.paste.setVisible(source == "pasted")
+        self.fallback.setVisible(source == "auto")
         self.source_hint.setText(self._SOURCE_HINTS.get(source, ""))
         self.test_result.setVisible(False)
         self._fit()
@@ -304,6 +314,7 @@ class SettingsWindow(QDialog):
             percent_shown=self.percent_shown.currentData(),
             bridge_enabled=self.bridge.isChecked(),
             bridge_port=self.port.value(),
+            challenge_fallback=self.fallback.isChecked(),
         )
 
     def _checked(self) -> Settings | None:
@@ -323,6 +334,12 @@ class SettingsWindow(QDialog):
         self.problem.setText(text or "")
         self.problem.setVisible(bool(text))
         self._fit()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Once laid out at its real width, grow to fit the wrapped hints (Qt sizes a
+        word-wrapped label for another width before the first show, which clipped them)."""
+        super().showEvent(event)
+        QTimer.singleShot(0, self._fit)
 
     def _fit(self) -> None:
         """Grow with lines that appear (a test result, a problem) so nothing is clipped."""

@@ -6,7 +6,10 @@ long-lived daemon thread and report back through a queued signal, so neither the
 worker's event loop ever waits on the network, and quitting stays bounded (well under 2 s)
 even in the middle of a slow request: a daemon thread does not hold up the exit.
 
-It talks to the GUI only through signals carrying immutable :class:`FetchResult` objects.
+It talks to the GUI only through signals carrying immutable :class:`FetchResult` objects:
+:attr:`FetchWorker.polled` leaves the fetch thread with each result and reaches the GUI in
+one queued hop; the same result reaches this worker's thread for the schedule
+(``_result_ready``), which then emits :attr:`FetchWorker.fetched`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal, Slot
 
 from claude_meter.core.models import FetchError, FetchResult
+from claude_meter.core.oauth_hold import HoldStore
 from claude_meter.core.policy import (
     MIN_INTERVAL,
     PollOutcome,
@@ -106,11 +110,13 @@ class _FetchThread:
 class FetchWorker(QObject):
     """Polls on the schedule of :mod:`claude_meter.core.policy` and emits every result."""
 
-    fetched = Signal(object)  # FetchResult
+    fetched = Signal(object)  # FetchResult, once the schedule has taken it (worker thread)
+    polled = Signal(object)  # FetchResult, emitted on the fetch thread: the GUI's one hop
     fetching = Signal()
     deadline_changed = Signal(object)  # datetime | None: persist as the backoff deadline
     _result_ready = Signal(object)
     refresh_requested = Signal()
+    override_requested = Signal()  # "Refresh now" pressed: may pass a rate-limit hold once
     interval_requested = Signal(object)  # timedelta: the settings changed the base interval
 
     def __init__(
@@ -124,9 +130,12 @@ class FetchWorker(QObject):
         clock: Callable[[], datetime] = _now,
         monotonic: Callable[[], float] = time.monotonic,
         heartbeat_ms: int | None = None,
+        allow_once: Callable[[], bool] | None = None,
     ) -> None:
         super().__init__()
         self._fetch = fetch
+        self._allow_once = allow_once or HoldStore().allow_once
+        self._override_next = False
         self._interval = interval
         self._route: Route = route
         self._floor = floor
@@ -146,6 +155,7 @@ class FetchWorker(QObject):
         self._runner: _FetchThread | None = None
         self._result_ready.connect(self._on_result, Qt.ConnectionType.QueuedConnection)
         self.refresh_requested.connect(self.refresh_now, Qt.ConnectionType.QueuedConnection)
+        self.override_requested.connect(self._override, Qt.ConnectionType.QueuedConnection)
         self.interval_requested.connect(self.set_interval, Qt.ConnectionType.QueuedConnection)
 
     # -- lifecycle (called in the worker thread) -------------------------------------------
@@ -187,7 +197,14 @@ class FetchWorker(QObject):
         """ "Refresh now" and popover-open: at once, unless the server set a deadline."""
         if self._inflight or self._stopped.is_set():
             return
-        self._schedule(self._manual_delay())
+        self._schedule(timedelta(0) if self._override_next else self._manual_delay())
+
+    @Slot()
+    def _override(self) -> None:
+        """ "Refresh now" on the Claude Code route during its rate-limit hold: the one request
+        the hold allows (see :mod:`claude_meter.core.oauth_hold`); the next refresh fetches."""
+        if self._route == "claude-code" and not self._inflight and self._allow_once():
+            self._override_next = True
 
     def _manual_delay(self) -> timedelta:
         """The wait before a manual poll: the deadline on whichever clock ends it sooner."""
@@ -218,6 +235,7 @@ class FetchWorker(QObject):
         if self._inflight or self._stopped.is_set() or self._runner is None:
             return
         self._inflight = True
+        self._override_next = False
         self.fetching.emit()
         self._runner.submit(functools.partial(_run_fetch, weakref.ref(self)))
 
@@ -227,8 +245,8 @@ class FetchWorker(QObject):
         woke, self._woke_in_flight = self._woke_in_flight, False
         if self._stopped.is_set():
             return
-        if result.source == "claude-code":
-            self._route = "claude-code"
+        if result.source in ("web", "claude-code"):
+            self._route = result.source  # the fallback can switch between them
         outcome = outcome_of(result, self._last)
         if outcome.ok:
             self._last = _fingerprint(result)
@@ -300,4 +318,5 @@ def _run_fetch(worker_ref: weakref.ref[FetchWorker]) -> None:
         return
     worker = worker_ref()
     if worker is not None:
+        worker.polled.emit(result)
         worker._result_ready.emit(result)
