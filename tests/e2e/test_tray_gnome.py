@@ -108,10 +108,11 @@ def test_gnome_shell_appindicator(tmp_path: Path) -> None:
             turned_on = time.monotonic()
             wait_for(
                 "the icon on the new tray",
-                lambda: logged(log_path, "tray icon shown (StatusNotifierItem)"),
+                lambda: logged(log_path, "a tray appeared: back to the icon"),
                 timeout=FOUND_WITHIN,
             )
-            assert logged(log_path, "a tray appeared: back to the icon")
+            assert logged(log_path, "tray icon shown (StatusNotifierItem)")
+            assert not logged(log_path, "the window was closed")  # replaced, not closed
             box = wait_for(
                 "the icon in the top bar", lambda: icon_box(gnome.screenshot("gnome-icon.png"))
             )
