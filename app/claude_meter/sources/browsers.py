@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import configparser
 import contextlib
-import json
 import logging
 import os
 import re
@@ -32,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from claude_meter.core import json_input
 from claude_meter.core.errors import NotSignedIn
 from claude_meter.sources.cookies import SESSION_COOKIE, InvalidCookie, SessionCookies
 
@@ -293,7 +293,7 @@ def _chromium_profiles(browser: Browser, root: Path) -> list[BrowserProfile]:
 def _chromium_profile_names(root: Path) -> dict[str, str]:
     """Folder name to the name the person gave the profile, from ``Local State``."""
     try:
-        state = json.loads((root / "Local State").read_text(encoding="utf-8"))
+        state = json_input.loads((root / "Local State").read_text(encoding="utf-8"))
         cache = state["profile"]["info_cache"]
         return {k: v["name"] for k, v in cache.items() if isinstance(v.get("name"), str)}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):

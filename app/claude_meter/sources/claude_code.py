@@ -12,7 +12,6 @@ Where Claude Code keeps it, in the order we look:
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -22,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
+from claude_meter.core import json_input
 from claude_meter.core.errors import NotSignedIn
 from claude_meter.core.secret import Secret
 
@@ -110,8 +110,8 @@ def find_claude_code_credentials(
 def parse_credentials(text: str, *, origin: str) -> ClaudeCodeCredentials:
     """The ``claudeAiOauth`` entry of a credentials document; :class:`NotSignedIn` if unusable."""
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = json_input.loads(text)
+    except json_input.NotJson:
         raise NotSignedIn(_unreadable(origin)) from None
     oauth = data.get("claudeAiOauth") if isinstance(data, dict) else None
     token = oauth.get("accessToken") if isinstance(oauth, dict) else None
