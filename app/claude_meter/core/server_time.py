@@ -64,12 +64,13 @@ def parse_http_date(value: str) -> datetime | None:
     return within_range(parsed)
 
 
-def from_epoch(seconds: float | None) -> datetime | None:
-    """Seconds since 1970 (a stored time) as aware UTC, or None when out of range."""
-    if seconds is None:
+def from_epoch(count: float | None, *, per_second: int = 1) -> datetime | None:
+    """``count`` units (``per_second`` of them a second) since 1970 as aware UTC, or None when
+    out of range: a stored time, a cookie's or a token's expiry."""
+    if count is None:
         return None
     try:
-        moment = datetime.fromtimestamp(seconds, UTC)
+        moment = datetime.fromtimestamp(count / per_second, UTC)
     except (OverflowError, ValueError, OSError):
         return None
     return within_range(moment)

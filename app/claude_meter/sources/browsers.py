@@ -33,6 +33,7 @@ from typing import Any, Final, Literal
 
 from claude_meter.core import json_input
 from claude_meter.core.errors import NotSignedIn
+from claude_meter.core.server_time import from_epoch
 from claude_meter.sources.cookies import SESSION_COOKIE, InvalidCookie, SessionCookies
 
 log = logging.getLogger("claude_meter.sources.browsers")
@@ -382,7 +383,7 @@ def read_profile(
     session = next((c for c in jar if c.domain in CLAUDE_HOSTS and c.name == SESSION_COOKIE), None)
     if session is None or not session.value:
         raise NoBrowserSession(f"{profile.label} is not signed in to claude.ai.")
-    expires_at = datetime.fromtimestamp(session.expires, tz=UTC) if session.expires else None
+    expires_at = from_epoch(session.expires) if session.expires else None
     if expires_at is not None and expires_at <= now:
         raise NoBrowserSession(
             f"The claude.ai session in {profile.label} expired on {expires_at:%Y-%m-%d}. "

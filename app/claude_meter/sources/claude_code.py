@@ -17,13 +17,14 @@ import shutil
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Final
 
 from claude_meter.core import json_input
 from claude_meter.core.errors import NotSignedIn
 from claude_meter.core.secret import Secret
+from claude_meter.core.server_time import from_epoch
 
 TOKEN_ENV: Final = "CLAUDE_CODE_OAUTH_TOKEN"  # noqa: S105 - a variable name, not a token
 CONFIG_DIR_ENV: Final = "CLAUDE_CONFIG_DIR"
@@ -123,10 +124,7 @@ def parse_credentials(text: str, *, origin: str) -> ClaudeCodeCredentials:
     expires = oauth.get("expiresAt")
     expires_at = None
     if isinstance(expires, int | float) and not isinstance(expires, bool) and expires > 0:
-        try:
-            expires_at = datetime.fromtimestamp(expires / 1000, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            expires_at = None
+        expires_at = from_epoch(expires, per_second=1000)
     scopes = oauth.get("scopes")
     return ClaudeCodeCredentials(
         access_token=Secret(token.strip()),
