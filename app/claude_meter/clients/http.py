@@ -31,6 +31,7 @@ from claude_meter.core.errors import (
     NetworkError,
     NotSignedIn,
     RateLimited,
+    RegionUnavailable,
     ServerError,
     SessionExpired,
     UnexpectedResponse,
@@ -186,12 +187,21 @@ class Answer:
 
         A 403 page is taken as a block page; a plain 503 page is an outage, not a check.
         """
+        return self.has_challenge_marks or (self.status == 403 and self.is_html)
+
+    @property
+    def has_challenge_marks(self) -> bool:
+        """Cloudflare's ``cf-mitigated: challenge`` header, or a page naming its check.
+
+        A 200 web page without them is not a check but a moved endpoint (an app's page
+        where data used to be): see :func:`raise_for_answer`'s callers.
+        """
         if self.headers.get("cf-mitigated", "").lower() == "challenge":
             return True
         if not self.is_html:
             return False
         text = self.body[:65536].lower()
-        return self.status == 403 or any(marker in text for marker in _CHALLENGE_MARKERS)
+        return any(marker in text for marker in _CHALLENGE_MARKERS)
 
     def json(self, route: Route) -> object:
         """The body as JSON, or :class:`UnexpectedResponse`."""
@@ -347,9 +357,30 @@ def raise_for_answer(answer: Answer, route: Route, now: datetime) -> None:
             f"{where} had a server error (HTTP {status}). The last numbers are kept; "
             "ClaudeMeter will try again."
         )
+    if 300 <= status < 400:
+        raise _redirected(answer, where)
     raise UnexpectedResponse(
         f"{where} refused the request (HTTP {status}); the private endpoint may have changed. "
         "The last good numbers are kept; look for a ClaudeMeter update."
+    )
+
+
+#: Where claude.ai sends people it does not serve (docs/protocol.md section 4).
+_REGION_PAGE: Final = "unavailable-in-region"
+REGION: Final = (
+    "claude.ai is not available from this network or region; a VPN exit can cause this. "
+    "Try again from another network (or with the VPN off). The last numbers are kept."
+)
+
+
+def _redirected(answer: Answer, where: str) -> MeterError:
+    """Redirects are never followed: a region page has its own message, others are changes."""
+    if _REGION_PAGE in answer.headers.get("location", "").lower():
+        return RegionUnavailable(REGION)
+    return UnexpectedResponse(
+        f"{where} redirected the request elsewhere (HTTP {answer.status}) instead of "
+        "answering; the private endpoint may have changed. The last good numbers are kept; "
+        "look for a ClaudeMeter update."
     )
 
 

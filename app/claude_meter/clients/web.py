@@ -31,7 +31,12 @@ from claude_meter.clients.http import (
 )
 from claude_meter.core import answers
 from claude_meter.core.answers import Extra
-from claude_meter.core.errors import CloudflareChallenge, MeterError, NotSignedIn
+from claude_meter.core.errors import (
+    CloudflareChallenge,
+    MeterError,
+    NotSignedIn,
+    UnexpectedResponse,
+)
 from claude_meter.core.models import (
     Account,
     FetchError,
@@ -228,8 +233,10 @@ class WebClient:
         self._http.cookies.clear()  # our cookies travel in the header we build, nowhere else
         raise_for_answer(answer, "web", self._clock())
         self._take_rotation(answer)
-        if answer.is_html:
+        if answer.is_html and answer.has_challenge_marks:
             raise CloudflareChallenge(_HTML_200)
+        if answer.is_html:  # an app page where data used to be: the endpoint moved
+            raise UnexpectedResponse(_PAGE_200)
         return answer.json("web")
 
     def _take_rotation(self, answer: Answer) -> None:
@@ -256,6 +263,10 @@ class WebClient:
 
 
 _HTML_200: Final = (
-    "claude.ai answered with a web page instead of data (probably a browser check). "
+    "claude.ai answered with a browser check (Cloudflare) instead of data. "
     "Open claude.ai in your browser once, or use the ClaudeMeter browser extension."
+)
+_PAGE_200: Final = (
+    "claude.ai answered with a web page instead of data: the private endpoint has probably "
+    "moved. The last good numbers are kept; look for a ClaudeMeter update."
 )

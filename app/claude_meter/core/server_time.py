@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Annotated, Final
 
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 
 EARLIEST: Final = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST: Final = datetime(2200, 1, 1, tzinfo=UTC)
@@ -84,3 +84,14 @@ def _coerce(value: object) -> object:
 
 #: A model field holding a time from outside: guarded on every construction.
 OutsideTime = Annotated[datetime | None, BeforeValidator(_coerce)]
+
+
+def _required(moment: datetime) -> datetime:
+    kept = within_range(moment)
+    if kept is None:
+        raise ValueError("a time out of the accepted range")
+    return kept
+
+
+#: A required time read from a file: out of range, the record is invalid (and ignored).
+StoredTime = Annotated[datetime, AfterValidator(_required)]

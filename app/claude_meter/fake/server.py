@@ -51,6 +51,13 @@ _CF_PAGE = (
     b'<div id="challenge-body">Checking if the site connection is secure</div></body></html>'
 )
 _PAGE = "<!DOCTYPE html><html><head><title>{title}</title></head><body>{body}</body></html>"
+#: The web app's shell, which a moved endpoint answers with ``200``: no Cloudflare marks.
+_SPA_SHELL = (
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Claude</title>'
+    '<script src="/_next/static/chunks/main-app.js" async></script></head>'
+    '<body><div id="root"></div></body></html>'
+)
+REGION_PAGE = "/app-unavailable-in-region"
 
 
 @dataclass(frozen=True)
@@ -275,11 +282,13 @@ class FakeClaude:
         seed: int | None = None,
         rotate_to: str | None = None,
         faults: Literal["standard", "soak"] = "standard",
+        retry_after: str = "120",
     ) -> None:
         if faults not in FAULT_MIXES:
             raise ValueError(f"unknown fault mix {faults!r}; choose one of {FAULT_MIXES}")
         self._scenario = _check_scenario(scenario)
         self._faults = faults
+        self._retry_after = retry_after  # what ``rate-limited`` says (``0`` as in the field)
         self._expired_left = 0
         self._good_usage = 0
         self._session_keys = {session_key}
@@ -487,6 +496,8 @@ class FakeClaude:
         )
         if scenario == "cloudflare":
             req.send_challenge()
+        elif scenario == "region-redirect" and len(parts) == 3:
+            req.send(302, b"", "text/plain", [("Location", REGION_PAGE)])
         elif not known:
             req.send_error_json(404, "not_found_error", "Not found")
         elif not authenticated or scenario == "expired":
@@ -516,6 +527,7 @@ class FakeClaude:
             self._usage(req, org, scenario, rotate=True)
 
     def _oauth(self, req: _Handler, path: str, authenticated: bool, scenario: str) -> None:
+        agent = req.headers.get("User-Agent") or ""
         if path not in ("/api/oauth/usage", "/api/oauth/profile"):
             req.send_error_json(404, "not_found_error", "Not found")
         elif not authenticated or scenario == "expired":
@@ -528,15 +540,22 @@ class FakeClaude:
             )
         elif path == "/api/oauth/profile":
             req.send_json(sc.profile_json(scenario))
+        elif scenario == "ua-bucket" and not agent.startswith("claude-code/"):
+            req.send_error_json(429, "rate_limit_error", "Rate limited", [("Retry-After", "0")])
         else:
             self._usage(req, sc.oauth_org(scenario), scenario, rotate=False)
 
     def _usage(self, req: _Handler, org: sc.Org, scenario: str, *, rotate: bool) -> None:
         if scenario == "rate-limited":
-            req.send_error_json(429, "rate_limit_error", "Rate limited", [("Retry-After", "120")])
+            req.send_error_json(
+                429, "rate_limit_error", "Rate limited", [("Retry-After", self._retry_after)]
+            )
             return
         if scenario == "malformed":
             self._send_malformed(req)
+            return
+        if scenario == "spa-shell" and rotate:  # the web route only: a page where data was
+            req.send(200, _SPA_SHELL.encode(), "text/html; charset=utf-8")
             return
         if scenario == "flaky" and self._faults == "soak" and org.usable:
             with self._lock:
