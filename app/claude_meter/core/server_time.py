@@ -8,14 +8,17 @@ and on some platforms ``astimezone()`` and ``timestamp()`` fail long before them
 The rule: a time from outside is kept only when it lies in :data:`EARLIEST` .. :data:`LATEST`
 (2000 to 2200, centuries away from any edge, so every sum the app does with it, days or years,
 in any zone, stays representable); outside that range it is **unknown** (``None``), exactly
-like a missing date. A clamp was not chosen: it would show a made-up date ("resets in 2200")
-where the server meant "never". Every reader of an outside time goes through this module, and
+like a missing date. A clamp was not chosen for them: it would show a made-up date ("resets
+in 2200") where the server meant "never". The one exception is a credential's expiry
+(:func:`from_epoch` with ``clamp``), where unknown would make an expired one look usable.
+Every reader of an outside time goes through this module, and
 the models' date fields apply :func:`within_range` on construction, so a date that reaches a
 model by any path (an answer, a bridge post, the history) is already safe.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Annotated, Final
@@ -64,13 +67,23 @@ def parse_http_date(value: str) -> datetime | None:
     return within_range(parsed)
 
 
-def from_epoch(count: float | None, *, per_second: int = 1) -> datetime | None:
-    """``count`` units (``per_second`` of them a second) since 1970 as aware UTC, or None when
-    out of range: a stored time, a cookie's or a token's expiry."""
+def from_epoch(count: float | None, *, per_second: int = 1, clamp: bool = False) -> datetime | None:
+    """``count`` units (``per_second`` of them a second) since 1970 as aware UTC.
+
+    Out of range it is None, or with ``clamp`` the nearest end of the range: an expiry (a
+    cookie's, a token's) in 1970 still means "expired" and one in 9999 "not soon", where
+    unknown would make an expired credential look usable.
+    """
     if count is None:
         return None
     try:
-        moment = datetime.fromtimestamp(count / per_second, UTC)
+        seconds = count / per_second
+    except OverflowError:  # an integer beyond any float
+        seconds = math.inf if count > 0 else -math.inf
+    if clamp and not EARLIEST.timestamp() <= seconds <= LATEST.timestamp():
+        return EARLIEST if seconds < EARLIEST.timestamp() else LATEST
+    try:
+        moment = datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, ValueError, OSError):
         return None
     return within_range(moment)

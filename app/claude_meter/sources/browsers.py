@@ -383,7 +383,7 @@ def read_profile(
     session = next((c for c in jar if c.domain in CLAUDE_HOSTS and c.name == SESSION_COOKIE), None)
     if session is None or not session.value:
         raise NoBrowserSession(f"{profile.label} is not signed in to claude.ai.")
-    expires_at = from_epoch(session.expires) if session.expires else None
+    expires_at = from_epoch(session.expires, clamp=True) if session.expires else None
     if expires_at is not None and expires_at <= now:
         raise NoBrowserSession(
             f"The claude.ai session in {profile.label} expired on {expires_at:%Y-%m-%d}. "

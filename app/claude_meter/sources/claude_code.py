@@ -124,7 +124,7 @@ def parse_credentials(text: str, *, origin: str) -> ClaudeCodeCredentials:
     expires = oauth.get("expiresAt")
     expires_at = None
     if isinstance(expires, int | float) and not isinstance(expires, bool) and expires > 0:
-        expires_at = from_epoch(expires, per_second=1000)
+        expires_at = from_epoch(expires, per_second=1000, clamp=True)
     scopes = oauth.get("scopes")
     return ClaudeCodeCredentials(
         access_token=Secret(token.strip()),
