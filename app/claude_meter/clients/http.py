@@ -19,11 +19,12 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final, Literal
+from typing import Final, Literal, Protocol, TypeVar
 
 import httpx
 
 from claude_meter.clients import deadline, decoding
+from claude_meter.clients.trust import ssl_context
 from claude_meter.core import json_input
 from claude_meter.core.errors import (
     CloudflareChallenge,
@@ -39,6 +40,13 @@ from claude_meter.core.errors import (
 from claude_meter.core.server_time import parse_http_date
 
 Route = Literal["web", "oauth"]
+
+
+class Closeable(Protocol):
+    def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=Closeable)
 
 CONNECT_TIMEOUT: Final = 5.0
 READ_TIMEOUT: Final = 10.0
@@ -57,10 +65,11 @@ class Timeouts:
 
 DEFAULT_TIMEOUTS: Final = Timeouts()
 
-#: A current desktop Chrome, like the page's own requests.
+#: A current desktop Chrome, like the page's own requests: the very one the browser-like
+#: transport impersonates (``clients.impersonate.IMPERSONATE``; a test holds them together).
 BROWSER_USER_AGENT: Final = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
+    "(KHTML, like Gecko) Chrome/152.0.0.0 Safari/537.36"
 )
 
 # httpcore's DEBUG trace prints raw request and response headers (Cookie, Set-Cookie,
@@ -82,6 +91,8 @@ def make_http_client(
     loopback = "://127." in base_url or "://localhost" in base_url or "://[::1]" in base_url
     if base_url.startswith("http://"):
         verify = False  # no TLS on this connection: skip loading the CA bundle (~20 ms)
+    elif verify is True:
+        verify = ssl_context(base_url)  # certifi's roots; SSL_CERT_FILE for loopback only
     client = httpx.Client(
         base_url=base_url,
         timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
@@ -100,8 +111,9 @@ class ClientPool:
     """Long-lived clients, one per base URL, for a process that polls (the tray app).
 
     Reusing a client keeps its connections alive between polls, which saves a TCP and TLS
-    handshake and the CA bundle load on every poll. The CLI, which fetches once, does not
-    install a pool and gets a fresh client per call.
+    handshake and the CA bundle load on every poll. The tray's fetcher passes its pool to
+    every client it makes (``pool=``); the CLI, which fetches once, passes none and gets a
+    fresh client per call.
     """
 
     def __init__(
@@ -109,6 +121,7 @@ class ClientPool:
     ) -> None:
         self._timeouts = timeouts
         self._clients: dict[tuple[str, bool], httpx.Client] = {}
+        self._others: dict[str, Closeable] = {}
         self._memo: dict[str, tuple[float, object]] = {}
         self._clock = clock
         self._lock = threading.Lock()
@@ -142,29 +155,20 @@ class ClientPool:
                 )
             return self._clients[key]
 
+    def shared(self, key: str, make: Callable[[], C]) -> C:
+        """One long-lived object per ``key`` besides the httpx clients (the browser-like
+        transport of :mod:`claude_meter.clients.impersonate`), closed with the pool."""
+        with self._lock:
+            if key not in self._others:
+                self._others[key] = make()
+            return self._others[key]  # type: ignore[return-value]  # one kind per key
+
     def close(self) -> None:
         with self._lock:
             clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
+            others, self._others = list(self._others.values()), {}
+        for client in [*clients, *others]:
             client.close()
-
-
-_pool: ClientPool | None = None
-
-
-def install_pool(pool: ClientPool | None) -> None:
-    """Make clients created without an explicit ``http`` share ``pool`` (None: stop)."""
-    global _pool
-    _pool = pool
-
-
-def installed_pool() -> ClientPool | None:
-    return _pool
-
-
-def pooled_client(base_url: str, verify: bool | ssl.SSLContext) -> httpx.Client | None:
-    """The installed pool's client for ``base_url``, or None when no pool is installed."""
-    return _pool.get(base_url, verify) if _pool is not None else None
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,11 @@ from claude_meter.clients.http import (
     BROWSER_USER_AGENT,
     TOTAL_TIMEOUT,
     Answer,
-    guarded_get,
-    installed_pool,
+    ClientPool,
     make_http_client,
-    pooled_client,
     raise_for_answer,
 )
+from claude_meter.clients.web_transport import TransportMode, WebTransport
 from claude_meter.core import answers
 from claude_meter.core.answers import Extra
 from claude_meter.core.errors import (
@@ -87,21 +86,25 @@ class WebClient:
         source: Source = "web",
         verify: bool | ssl.SSLContext = True,
         http: httpx.Client | None = None,
+        pool: ClientPool | None = None,
+        transport: TransportMode = "auto",
         clock: Callable[[], datetime],
     ) -> None:
         self._cookies = cookies
         self._base_url = base_url.rstrip("/")
         self._source: Source = source
-        self._pool = installed_pool() if http is None else None
+        self._pool = pool if http is None else None
         digest = hashlib.sha256(cookies.session_key.reveal().encode()).hexdigest()[:16]
         self._memo_key = f"web|{self._base_url}|{digest}|"
-        shared = http or pooled_client(self._base_url, verify)
+        shared = http or (pool.get(self._base_url, verify) if pool is not None else None)
         self._http = shared or make_http_client(self._base_url, verify=verify)
         self._owns_http = shared is None
+        self._wire = WebTransport(self._http, self._base_url, mode=transport, pool=self._pool)
         self._clock = clock
         self._rotated = False
 
     def close(self) -> None:
+        self._wire.close()
         if self._owns_http:
             self._http.close()
 
@@ -229,8 +232,7 @@ class WebClient:
         }
 
     def _get_json(self, path: str, *, total_timeout: float = TOTAL_TIMEOUT) -> object:
-        answer = guarded_get(self._http, path, self._headers(), "web", total_timeout=total_timeout)
-        self._http.cookies.clear()  # our cookies travel in the header we build, nowhere else
+        answer = self._wire.get(path, self._headers(), total_timeout=total_timeout)
         raise_for_answer(answer, "web", self._clock())
         self._take_rotation(answer)
         if answer.is_html and answer.has_challenge_marks:

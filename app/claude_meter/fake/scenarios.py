@@ -26,6 +26,7 @@ SCENARIOS: tuple[str, ...] = (
     "multi-org",
     "expired",
     "cloudflare",
+    "chrome-tls",
     "rate-limited",
     "flaky",
     "malformed",

@@ -33,6 +33,12 @@ from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
 from . import scenarios as sc
+from .hello import ClientHello, peek_client_hello
+
+#: What the ``chrome-tls`` scenario lets through: Chrome's ClientHello as JA4, in the form an
+#: IP-address connection gives (``ClientHello.ja4_core``). Recorded from Debian's
+#: Chromium 156; tests/e2e/test_extension_chromium.py checks it still is that browser's.
+CHROME_JA4: frozenset[str] = frozenset({"t13i1516h2_8daaf6152771_cb7bf5808d99"})
 
 # Demo credentials: fixed so the demo mode and tests can share them; they open nothing real.
 DEFAULT_SESSION_KEY = "sk-ant-sid01-demo-7f3a9c1e5b2d8f4a6c0e9b7d3f1a5c8e2b4d6f0a"
@@ -72,6 +78,18 @@ class LoggedRequest:
     path: str
     headers: dict[str, str]
     authenticated: bool
+    #: The connection's TLS ClientHello (None over plain HTTP), read before the handshake.
+    hello: ClientHello | None = None
+
+    @property
+    def ja4(self) -> str | None:
+        """The ClientHello's JA4 fingerprint."""
+        return self.hello.ja4 if self.hello else None
+
+    @property
+    def ja4_core(self) -> str | None:
+        """The same, as if the client had come by IP address (no server name)."""
+        return self.hello.ja4_core if self.hello else None
 
 
 def _error_body(kind: str, message: str) -> bytes:
@@ -100,6 +118,15 @@ def _redacted(headers: Message) -> dict[str, str]:
     }
 
 
+def _challenges_tls(req: _Handler) -> bool:
+    """The ``chrome-tls`` rule: a TLS connection whose ClientHello is not Chrome's (GREASE and
+    a JA4 in :data:`CHROME_JA4`). Plain HTTP has no ClientHello to judge and passes."""
+    if not isinstance(req.connection, ssl.SSLSocket):
+        return False
+    hello = req.hello
+    return hello is None or not hello.grease or hello.ja4_core not in CHROME_JA4
+
+
 def _check_scenario(name: str) -> str:
     if name not in sc.SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}; valid: {', '.join(sc.SCENARIOS)}")
@@ -114,12 +141,15 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 10.0
     disable_nagle_algorithm = True  # headers and body go out in two writes
     trickle = 0.0  # seconds over which a soak fault spreads the body
+    hello: ClientHello | None = None  # the TLS ClientHello, read before the handshake
 
     def setup(self) -> None:
         # The TLS handshake happens here, in the connection's thread, so a client that
         # connects and never speaks cannot stall the accept loop.
         super().setup()
         if isinstance(self.connection, ssl.SSLSocket):
+            self.hello = peek_client_hello(self.connection, self.timeout)
+            self.connection.settimeout(self.timeout)
             self.connection.do_handshake()
 
     def log_message(self, format: str, *args: object) -> None:
@@ -417,7 +447,9 @@ class FakeClaude:
         )
         with self._lock:
             self.request_log.append(
-                LoggedRequest(req.command, req.path, _redacted(req.headers), authenticated)
+                LoggedRequest(
+                    req.command, req.path, _redacted(req.headers), authenticated, req.hello
+                )
             )
         if path == "/login":
             self._login(
@@ -494,7 +526,7 @@ class FakeClaude:
             and parts[0] == "organizations"
             and parts[2] in ("usage", "overage_spend_limit", "subscription_details")
         )
-        if scenario == "cloudflare":
+        if scenario == "cloudflare" or (scenario == "chrome-tls" and _challenges_tls(req)):
             req.send_challenge()
         elif scenario == "region-redirect" and len(parts) == 3:
             req.send(302, b"", "text/plain", [("Location", REGION_PAGE)])
