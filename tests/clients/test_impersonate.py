@@ -12,18 +12,21 @@ from __future__ import annotations
 import gzip
 import logging
 import sys
+import time
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import datetime
 
 import certifi
 import pytest
 
-from claude_meter.clients import impersonate
+from claude_meter.clients import challenged, impersonate, web_transport
 from claude_meter.clients.http import BROWSER_USER_AGENT, ClientPool
 from claude_meter.clients.impersonate import BrowserTransport
 from claude_meter.clients.trust import ca_file
 from claude_meter.clients.web import WebClient
 from claude_meter.clients.web_transport import TransportMode, network_of, transport_mode
+from claude_meter.core import paths
 from claude_meter.core.errors import ConfigurationError, NetworkError, UnexpectedResponse
 from claude_meter.fake import FakeClaude
 from claude_meter.fake.server import CHROME_JA4
@@ -99,6 +102,47 @@ def test_a_polling_app_remembers_the_network_across_clients(chrome_tls: FakeClau
     assert len(challenged) == 1
 
 
+def plain_requests(server: FakeClaude) -> int:
+    """How many requests came with a TLS fingerprint that is not Chrome's (httpx's)."""
+    return sum(r.ja4_core not in CHROME_JA4 for r in server.request_log)
+
+
+def test_the_next_run_goes_straight_to_the_browser_transport(chrome_tls: FakeClaude) -> None:
+    with web_client(chrome_tls, "auto") as client:  # a CLI run: no pool
+        assert client.fetch().result.error is None
+    with web_client(chrome_tls, "auto") as client:  # the next run, or the tray after a restart
+        assert client.fetch().result.error is None
+    assert plain_requests(chrome_tls) == 1
+    record = (paths.state_dir() / challenged.FILE_NAME).read_text()
+    assert "127.0.0.1" not in record  # networks are kept as hashes
+
+
+def test_another_network_or_a_day_later_tries_httpx_again(
+    chrome_tls: FakeClaude, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with web_client(chrome_tls, "auto") as client:
+        assert client.fetch().result.error is None
+    with monkeypatch.context() as patch, web_client(chrome_tls, "auto") as client:
+        patch.setattr(web_transport, "network_of", lambda _: "192.0.2.7")  # another Wi-Fi
+        assert client.fetch().result.error is None
+    assert plain_requests(chrome_tls) == 2
+    (paths.state_dir() / challenged.FILE_NAME).unlink()
+    challenged.remember(chrome_tls.base_url, "127.0.0.1", time.time() - challenged.TTL - 1)
+    with web_client(chrome_tls, "auto") as client:
+        assert client.fetch().result.error is None
+    assert plain_requests(chrome_tls) == 3
+
+
+def test_a_damaged_record_counts_as_empty(chrome_tls: FakeClaude) -> None:
+    record = paths.state_dir() / challenged.FILE_NAME
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text('{"abc": "tomorrow", "def": [1]')
+    with web_client(chrome_tls, "auto") as client:
+        assert client.fetch().result.error is None
+    assert plain_requests(chrome_tls) == 1
+    assert len(challenged.load(time.time())) == 1
+
+
 def test_an_unchallenged_network_never_loads_the_browser_transport(
     chrome_tls: FakeClaude,
 ) -> None:
@@ -126,11 +170,8 @@ def test_without_curl_cffi_it_stays_on_httpx_and_says_so(
 
 def test_curls_own_user_agent_is_the_one_we_send(chrome_tls: FakeClaude) -> None:
     """The impersonated Chrome and BROWSER_USER_AGENT name the same version."""
-    transport = BrowserTransport(chrome_tls.base_url)
-    try:
+    with closing(BrowserTransport(chrome_tls.base_url)) as transport:
         answer = transport.get("/api/organizations", COOKIE, "web")
-    finally:
-        transport.close()
     assert answer.status == 200
     assert chrome_tls.request_log[0].headers["user-agent"] == BROWSER_USER_AGENT
 
@@ -158,21 +199,19 @@ def test_without_the_certificate_tls_fails_as_a_network_error(
     chrome_tls: FakeClaude, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("SSL_CERT_FILE")
-    transport = BrowserTransport(chrome_tls.base_url)
-    try:
-        with pytest.raises(NetworkError, match="secure connection"):
-            transport.get("/api/organizations", COOKIE, "web")
-    finally:
-        transport.close()
+    with (
+        closing(BrowserTransport(chrome_tls.base_url)) as transport,
+        pytest.raises(NetworkError, match="secure connection"),
+    ):
+        transport.get("/api/organizations", COOKIE, "web")
 
 
 def test_total_deadline_bounds_a_dripping_answer(dripping_server: str) -> None:
-    transport = BrowserTransport(dripping_server)
-    try:
-        with pytest.raises(NetworkError, match="in time"):
-            transport.get("/api/organizations", {}, "web", total_timeout=0.3)
-    finally:
-        transport.close()
+    with (
+        closing(BrowserTransport(dripping_server)) as transport,
+        pytest.raises(NetworkError, match="in time"),
+    ):
+        transport.get("/api/organizations", {}, "web", total_timeout=0.3)
 
 
 def test_the_size_cap_counts_decoded_bytes(canned: type[CannedServer]) -> None:
@@ -183,35 +222,30 @@ def test_the_size_cap_counts_decoded_bytes(canned: type[CannedServer]) -> None:
         + bomb
     )
     assert len(bomb) < 64 * 1024
-    transport = BrowserTransport(server.base_url)
-    try:
-        with pytest.raises(UnexpectedResponse, match="larger than 2048 KiB"):
-            transport.get("/api/organizations", {}, "web")
-    finally:
-        transport.close()
+    with (
+        closing(BrowserTransport(server.base_url)) as transport,
+        pytest.raises(UnexpectedResponse, match="larger than 2048 KiB"),
+    ):
+        transport.get("/api/organizations", {}, "web")
 
 
 def test_redirects_are_not_followed(canned: type[CannedServer]) -> None:
     server = canned(
         b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/elsewhere\r\nContent-Length: 0\r\n\r\n"
     )
-    transport = BrowserTransport(server.base_url)
-    try:
+    with closing(BrowserTransport(server.base_url)) as transport:
         answer = transport.get("/api/organizations", COOKIE, "web")
-    finally:
-        transport.close()
     assert answer.status == 302
     assert answer.headers["location"] == "http://127.0.0.1:1/elsewhere"
     assert len(server.requests) == 1
 
 
 def test_a_dead_port_is_a_network_error() -> None:
-    transport = BrowserTransport("http://127.0.0.1:1")
-    try:
-        with pytest.raises(NetworkError, match="refused"):
-            transport.get("/api/organizations", COOKIE, "web")
-    finally:
-        transport.close()
+    with (
+        closing(BrowserTransport("http://127.0.0.1:1")) as transport,
+        pytest.raises(NetworkError, match="refused"),
+    ):
+        transport.get("/api/organizations", COOKIE, "web")
 
 
 # -- choices ------------------------------------------------------------------------------
