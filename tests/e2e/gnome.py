@@ -31,7 +31,7 @@ from typing import Any
 from jeepney import DBusAddress, Message, message_bus, new_method_call
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 
-from tests.e2e.desktop import ARTIFACTS, NO_ACTIVATION_BUS, wait_for
+from tests.e2e.desktop import ARTIFACTS, NO_ACTIVATION_BUS, stop_all, wait_for
 from tests.support.tools import require_tool
 
 EXTENSION = "ubuntu-appindicators@ubuntu.com"
@@ -209,11 +209,4 @@ def gnome_shell(folder: Path, *, extension: bool, log: Path) -> Iterator[Gnome]:
     finally:
         if gnome._bus is not None:
             gnome._bus.close()
-        for process in reversed(gnome.processes):
-            process.terminate()
-        for process in reversed(gnome.processes):
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+        stop_all(gnome.processes, timeout=10)

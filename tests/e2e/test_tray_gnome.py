@@ -9,8 +9,6 @@ click there opens the extension's menu (the item's exported menu), a double clic
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 
 from claude_meter.core.grades import GRADES
-from tests.e2e.desktop import start_demo_tray, wait_for
+from tests.e2e.desktop import logged, start_demo_tray, stop_demo_tray, wait_for
 from tests.e2e.gnome import Gnome, gnome_shell
 
 pytestmark = pytest.mark.e2e
@@ -84,10 +82,6 @@ def changed_below(before: Path, after: Path, box: tuple[int, int, int, int]) -> 
     return sum(a.pixelColor(px, py) != b.pixelColor(px, py) for px, py in area) / len(area)
 
 
-def logged(path: Path, text: str) -> bool:
-    return text in path.read_text(errors="replace")
-
-
 def test_gnome_shell_appindicator(tmp_path: Path) -> None:
     with gnome_shell(tmp_path / "gnome", extension=False, log=tmp_path / "gnome.log") as gnome:
         log_path = tmp_path / "tray.log"
@@ -133,13 +127,4 @@ def test_gnome_shell_appindicator(tmp_path: Path) -> None:
             wait_for("the popover", lambda: logged(log_path, "popover opened with 5 rows"))
             gnome.screenshot("gnome-popover.png")
         finally:
-            app.send_signal(signal.SIGTERM)
-            try:
-                code = app.wait(10)
-            except subprocess.TimeoutExpired:
-                app.kill()
-                app.wait(5)
-                raise
-        text = log_path.read_text(errors="replace")
-        assert code == 0, text
-        assert "Traceback" not in text
+            stop_demo_tray(app, log_path)
