@@ -30,20 +30,17 @@ def run_status(
     profile: str | None = None,
 ) -> int:
     """Fetch once, print, and return the exit status (see :mod:`claude_meter.cli`)."""
-<<<<<<< HEAD
-=======
     from claude_meter.core.settings import peek_settings
 
     settings = peek_settings()
     fallback = source == "auto" and not demo and settings.challenge_fallback
->>>>>>> main
     try:
         if demo:
             with start_demo(scenario) as running:
                 result = Fetcher(running.env, demo=True).fetch(source)
         else:
             result = Fetcher(env).fetch(
-                source, browser=browser, profile=profile, err=err, fallback=_fallback_chosen
+                source, browser=browser, profile=profile, err=err, fallback=fallback
             )
     except ConfigurationError as exc:
         print(f"claude-meter: {exc}", file=err)
@@ -64,13 +61,6 @@ def run_status(
         if history_problem is not None:
             print(f"claude-meter: {history_problem}", file=err)
     return exit_status(result)
-
-
-def _fallback_chosen() -> bool:
-    """The person's ``challenge_fallback`` setting, read only once claude.ai has challenged."""
-    from claude_meter.core.settings import peek_settings
-
-    return peek_settings().challenge_fallback
 
 
 def exit_status(result: FetchResult) -> int:

@@ -142,7 +142,7 @@ class Fetcher:
         browser: str | None = None,
         profile: str | None = None,
         err: TextIO | None = None,
-        fallback: bool | Callable[[], bool] = False,
+        fallback: bool = False,
     ) -> FetchResult:
         """Choose the credentials (see :mod:`claude_meter.sources.selection`), then poll once.
 
@@ -150,8 +150,7 @@ class Fetcher:
         ``fallback`` (the person's ``challenge_fallback`` setting, ``auto`` only): when
         claude.ai answers with a browser check, read this poll through Claude Code's route
         instead, if its sign-in exists and answers; the snapshots then say so
-        (``fallback_from``). A callable is asked only after a challenge (the CLI reads the
-        setting then, so an unchallenged ``status`` does not load the settings model).
+        (``fallback_from``).
         """
         env, now = self.env, self._clock()
         if self.demo:
@@ -174,12 +173,7 @@ class Fetcher:
             for note in selection.notes:
                 if err is not None:
                     print(f"claude-meter: {note}", file=err)
-            challenged = result is not None and source == "auto" and _challenged(result)
-            if (
-                result is not None
-                and challenged
-                and (fallback() if callable(fallback) else fallback)
-            ):
+            if result is not None and fallback and source == "auto" and _challenged(result):
                 return self._claude_code_instead(result, env, now)
             if result is not None:
                 return result
