@@ -66,6 +66,7 @@ from claude_meter.qt.placement import popover_position
 from claude_meter.qt.popover import Insights, Popover
 from claude_meter.qt.preferences import Preferences
 from claude_meter.qt.single_instance import SingleInstance
+from claude_meter.qt.surface import context_surface, popover_kind
 from claude_meter.qt.worker import Fetch, FetchWorker
 from claude_meter.sources import keyring_store
 
@@ -319,6 +320,7 @@ class TrayApp(QObject):
     def _build_menu(self) -> QMenu:
         menu = QMenu()
         for text, slot in (
+            ("Show ClaudeMeter", self.open_popover),
             ("Refresh now", self.refresh),
             ("Open usage page", self.open_usage_page),
         ):
@@ -338,7 +340,8 @@ class TrayApp(QObject):
         return menu
 
     def _make_popover(self, *, as_window: bool) -> Popover:
-        popover = Popover(interval=self._interval, clock=self._clock, as_window=as_window)
+        kind = popover_kind(QGuiApplication.platformName(), as_window=as_window)
+        popover = Popover(interval=self._interval, clock=self._clock, kind=kind)
         popover.refresh_clicked.connect(self.refresh)
         popover.open_usage_clicked.connect(self.open_usage_page)
         popover.quit_clicked.connect(QApplication.quit)
@@ -356,6 +359,7 @@ class TrayApp(QObject):
             watched is getattr(self, "popover", None)  # None while being built or torn down
             and isinstance(event, QEvent)
             and event.type() == QEvent.Type.Hide
+            and not self.popover.dismissed
         ):
             self._closed_at = time.monotonic()
         return False
@@ -391,10 +395,21 @@ class TrayApp(QObject):
             QSystemTrayIcon.ActivationReason.DoubleClick,
         ):
             self.toggle_popover()
+        elif reason == QSystemTrayIcon.ActivationReason.Context:
+            self._on_context()
+
+    def _on_context(self) -> None:
+        """A right click the host reported (swaybar sends ``ContextMenu``): see surface.py."""
+        shown = context_surface(QGuiApplication.platformName(), menu_visible=self.menu.isVisible())
+        if shown == "menu":
+            self.menu.popup(QCursor.pos())
+        elif shown == "popover" and not self.popover.isVisible():
+            self.open_popover()
+        log.info("context activation: %s", shown)
 
     def toggle_popover(self) -> None:
         if self.popover.isVisible():
-            self.popover.hide()
+            self.popover.dismiss()
             return
         if time.monotonic() - self._closed_at < REOPEN_GUARD_SECONDS:
             return  # the click on the icon that closed the popup must not reopen it
@@ -411,7 +426,7 @@ class TrayApp(QObject):
         self.popover.show()
         self.popover.raise_()
         self.popover.activateWindow()
-        log.info("popover opened with %d rows", len(self.popover.rows))
+        log.info("popover opened with %d rows (%s)", len(self.popover.rows), self.popover.kind)
         if popover_wants_fetch(self.state.last_success, self._clock()):
             self.refresh()
 
@@ -631,8 +646,11 @@ def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> i
     limit_malloc_arenas()
     log_file = setup_logging(debug=debug)
     qInstallMessageHandler(_qt_message)
-    app = QApplication(list(argv or sys.argv[:1]))
+    # X11 takes the window class's instance from argv[0], Wayland's app_id from the desktop
+    # file name: both name the installed claude-meter.desktop, however the app was started.
+    app = QApplication(["claude-meter", *list(argv or sys.argv[:1])[1:]])
     app.setApplicationName("ClaudeMeter")
+    app.setDesktopFileName("claude-meter")
     app.setQuitOnLastWindowClosed(False)
     instance = SingleInstance()
     if not instance.claim():
