@@ -41,6 +41,7 @@ MAX_CONNECTIONS plus a few, connections bounded, the GUI's latency under 200 ms.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -82,9 +83,9 @@ def serve(grace: float | None) -> int:
     """The tray with the bridge; one JSON line out when listening, one when told to report."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if grace is not None:
-        from claude_meter.bridge import server
+        from claude_meter.bridge import transport
 
-        server.EVICTION_GRACE = grace  # type: ignore[misc]
+        transport.EVICTION_GRACE = grace  # type: ignore[misc]
     from PySide6.QtCore import QObject, Qt, QTimer, Signal
     from PySide6.QtWidgets import QApplication
 
@@ -156,7 +157,10 @@ def serve(grace: float | None) -> int:
         def read_stdin() -> None:
             for text in sys.stdin:
                 commands.line.emit(text.strip())
-            commands.line.emit("report")
+            # stdin ends when the parent closes it, usually after the report, when the app
+            # and this signal's object are gone already.
+            with contextlib.suppress(RuntimeError):
+                commands.line.emit("report")
 
         meter.start()
         link.open_pairing()

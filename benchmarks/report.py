@@ -3,7 +3,9 @@
 Each script (``tray_bench``, ``soak``, ``status_latency``, ``requests_per_hour``,
 ``bundle_bench``, ``bridge_abuse``, ``history_bench``) records its figures in
 ``benchmarks/results/<name>.json`` when it runs. This script renders them, with each
-script's method (its docstring), into one report. It measures nothing itself.
+script's method (its docstring) and any notes in ``benchmarks/notes/<name>.md`` (what a
+rerun must not erase: a before/after comparison), into one report. It measures nothing
+itself.
 
 Run everything, then the report::
 
@@ -25,6 +27,7 @@ from benchmarks.results import load
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "docs" / "benchmarks.md"
+NOTES = ROOT / "benchmarks" / "notes"
 
 #: (script, section title) in the report's order.
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -91,6 +94,9 @@ def render() -> str:
             str(data["output"]).rstrip(),
             "```",
         ]
+        notes = NOTES / f"{script}.md"
+        if notes.exists():  # comparisons worth keeping across reruns, written by hand
+            sections += ["", notes.read_text(encoding="utf-8").rstrip()]
     return "\n".join(lines + sections) + "\n"
 
 

@@ -27,7 +27,8 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 
-from claude_meter.bridge import Pairing
+from claude_meter.bridge import Pairing, transport
+from claude_meter.bridge import request as bridge_request
 from claude_meter.bridge import server as server_module
 from claude_meter.core.models import FetchResult
 from claude_meter.qt.app import TrayApp
@@ -109,17 +110,17 @@ def assert_abuse_was_bounded(report: AbuseReport, server: server_module.BridgeSe
             answered = sum(n for outcome, n in outcomes.items() if outcome not in CUT)
             assert answered >= 0.9 * PLAN[kind], (kind, outcomes)
     slack = 1.5  # a loaded machine
-    assert report.longest["slowloris"] < server_module.HEADER_DEADLINE + slack
-    assert report.longest["silent"] < server_module.HEADER_DEADLINE + slack
-    assert report.longest["slow_body"] < server_module.BODY_DEADLINE + slack
+    assert report.longest["slowloris"] < transport.HEADER_DEADLINE + slack
+    assert report.longest["silent"] < transport.HEADER_DEADLINE + slack
+    assert report.longest["slow_body"] < bridge_request.BODY_DEADLINE + slack
     counts = server.counts
     cut = counts.get("header_timeout", 0) + counts.get("evicted", 0)
     assert cut >= PLAN["slowloris"] + PLAN["silent"]  # the server closed each of them
     assert counts.get("evicted_body", 0) >= 1  # workers full of slow bodies made room
     load = server.load()
-    assert load.peak_workers <= server_module.MAX_CONNECTIONS
+    assert load.peak_workers <= transport.MAX_CONNECTIONS
     # waiting for headers + in a worker + waiting for one, and the one being handled
-    assert load.peak_connections <= load.pending_limit + 2 * server_module.MAX_CONNECTIONS + 1
+    assert load.peak_connections <= load.pending_limit + 2 * transport.MAX_CONNECTIONS + 1
     assert report.seconds < 40
 
 
@@ -145,7 +146,7 @@ def test_good_posts_get_through_thousands_of_bad_connections(bridge: Bridge, tok
     print(f"\n{report.table()}\n{summary(report, good, peaks)}")  # noqa: T201 - shown with -s
     assert_abuse_was_bounded(report, bridge.server)
     assert_good_posts_got_through(good, len(bridge.results))
-    assert peaks.threads <= server_module.MAX_CONNECTIONS + 1  # workers and the listener
+    assert peaks.threads <= transport.MAX_CONNECTIONS + 1  # workers and the listener
     wait_until(lambda: bridge.server.load().connections == 0, 5, "every connection closed")
 
 
@@ -189,7 +190,7 @@ def test_a_full_header_phase_closes_its_oldest_connection_for_a_newcomer(
 def test_a_dripping_client_is_cut_off_at_the_header_deadline(
     bridge: Bridge, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(server_module, "HEADER_DEADLINE", 0.5)
+    monkeypatch.setattr(transport, "HEADER_DEADLINE", 0.5)
     with socket.create_connection(("127.0.0.1", bridge.port), timeout=5) as sock:
         started = time.monotonic()
         sock.sendall(b"POST /snapshots HTTP/1.1\r\n")
@@ -207,12 +208,12 @@ def test_a_dripping_client_is_cut_off_at_the_header_deadline(
 def test_workers_full_of_slow_bodies_make_room_for_a_good_post(bridge: Bridge, token: str) -> None:
     slow = []
     try:
-        for _ in range(server_module.MAX_CONNECTIONS):
+        for _ in range(transport.MAX_CONNECTIONS):
             sock = socket.create_connection(("127.0.0.1", bridge.port), timeout=10)
             sock.sendall(_head(bridge, token, "Content-Length: 1000\r\n") + b"{")
             slow.append(sock)
         load = bridge.server.load
-        wait_until(lambda: load().workers == server_module.MAX_CONNECTIONS, 10, "the workers")
+        wait_until(lambda: load().workers == transport.MAX_CONNECTIONS, 10, "the workers")
         started = time.monotonic()
         assert bridge.post(good_post(), token).status == 200
         assert time.monotonic() - started < 2.0
@@ -228,7 +229,7 @@ def test_workers_full_of_slow_bodies_make_room_for_a_good_post(bridge: Bridge, t
 
 
 def test_oversized_headers_are_refused_without_reading_on(bridge: Bridge, token: str) -> None:
-    padding = "X-Padding: " + "a" * server_module.MAX_HEADER_BYTES + "\r\n"
+    padding = "X-Padding: " + "a" * transport.MAX_HEADER_BYTES + "\r\n"
     answer = raw_exchange(bridge.port, _head(bridge, token, padding))
     assert answer.startswith(b"HTTP/1.1 431")
     assert bridge.results == []

@@ -17,7 +17,7 @@ from datetime import timedelta
 import pytest
 
 from claude_meter.bridge import MAX_BODY, BridgeServer, Pairing, PortInUse, Refusal
-from claude_meter.bridge import server as server_module
+from claude_meter.bridge import request as bridge_request
 from tests.bridge.support import (
     EXTENSION,
     FIREFOX,
@@ -319,7 +319,7 @@ def test_a_good_post_gets_through_a_flood_of_malformed_requests(bridge: Bridge, 
 def test_a_silent_client_does_not_block_others_and_is_cut_off(
     bridge: Bridge, token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(server_module._Handler, "timeout", 0.5)
+    monkeypatch.setattr(bridge_request.Request, "timeout", 0.5)
     with socket.create_connection(("127.0.0.1", bridge.port)) as silent:
         assert bridge.post(good_post(), token).status == 200
         silent.settimeout(5)
@@ -331,8 +331,8 @@ def test_a_silent_client_does_not_block_others_and_is_cut_off(
 def test_a_body_that_never_finishes_is_dropped(
     bridge: Bridge, token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(server_module, "BODY_DEADLINE", 0.5)
-    monkeypatch.setattr(server_module, "SOCKET_TIMEOUT", 0.2)
+    monkeypatch.setattr(bridge_request, "BODY_DEADLINE", 0.5)
+    monkeypatch.setattr(bridge_request, "SOCKET_TIMEOUT", 0.2)
     with socket.create_connection(("127.0.0.1", bridge.port), timeout=5) as sock:
         sock.sendall(_head(bridge, token, f"Content-Length: {len(GOOD)}\r\n") + GOOD[:10])
         answer = sock.recv(1000)

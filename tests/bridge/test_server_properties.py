@@ -32,8 +32,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from claude_meter.bridge import MAX_BODY
-from claude_meter.bridge import server as server_module
+from claude_meter.bridge import MAX_BODY, transport
+from claude_meter.bridge import request as bridge_request
 from tests.bridge.support import EXTENSION, FIREFOX, OTHER_EXTENSION, Bridge, good_post
 from tests.support.fuzzing import PROFILE, budget
 from tests.support.logs import captured
@@ -393,10 +393,10 @@ def records() -> Iterator[list[logging.LogRecord]]:
 @pytest.fixture
 def tokens(bridge: Bridge, monkeypatch: pytest.MonkeyPatch) -> Tokens:
     # Short timeouts: a request left unfinished costs a fraction of a second, not five.
-    monkeypatch.setattr(server_module._Handler, "timeout", 0.3)
-    monkeypatch.setattr(server_module, "SOCKET_TIMEOUT", 0.3)
-    monkeypatch.setattr(server_module, "BODY_DEADLINE", 0.5)
-    monkeypatch.setattr(server_module, "HEADER_DEADLINE", 1.0)
+    monkeypatch.setattr(bridge_request.Request, "timeout", 0.3)
+    monkeypatch.setattr(bridge_request, "SOCKET_TIMEOUT", 0.3)
+    monkeypatch.setattr(bridge_request, "BODY_DEADLINE", 0.5)
+    monkeypatch.setattr(transport, "HEADER_DEADLINE", 1.0)
     bridge.pairing.open_window()
     good, other = bridge.pair(EXTENSION), bridge.pair(OTHER_EXTENSION)
     bridge.pairing.close_window()

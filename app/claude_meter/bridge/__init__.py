@@ -3,7 +3,8 @@
 The extension reads claude.ai inside the browser, with the browser's own cookies and
 fingerprint, so it works where reading cookies from disk does not (Windows' app-bound
 encryption, Cloudflare checks). The bridge is the one door into the app from outside, so it
-refuses everything that is not a paired extension: see :mod:`claude_meter.bridge.server`.
+refuses everything that is not a paired extension: see :mod:`claude_meter.bridge.server`
+and :mod:`claude_meter.bridge.admission`.
 Qt-free: the tray and ``claude-meter bridge`` both run it.
 """
 
@@ -12,23 +13,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from claude_meter.bridge.admission import MAX_BODY, Refusal
     from claude_meter.bridge.pairing import PAIRING_WINDOW, Pairing
-    from claude_meter.bridge.server import (
-        DEFAULT_PORT,
-        MAX_BODY,
-        BridgeServer,
-        PortInUse,
-        Refusal,
-    )
+    from claude_meter.bridge.server import DEFAULT_PORT, BridgeServer, PortInUse
 
 _FROM = {
     "PAIRING_WINDOW": "pairing",
     "Pairing": "pairing",
     "DEFAULT_PORT": "server",
-    "MAX_BODY": "server",
+    "MAX_BODY": "admission",
     "BridgeServer": "server",
     "PortInUse": "server",
-    "Refusal": "server",
+    "Refusal": "admission",
 }
 
 

@@ -1,9 +1,10 @@
 """What the extension posts to ``/snapshots``, and how the app turns it into a FetchResult.
 
 The extension sends the server's answers as it got them, per organization, and the app
-parses them with its own total parser (:func:`claude_meter.core.usage.parse_usage_report`):
-one parser of record, so the extension can never disagree with the app on what a number
-means. The extension's copy of the scale and worst-window rules only draws its badge.
+reads them as it reads its own fetch's (:mod:`claude_meter.core.answers`, with the total
+parser :func:`claude_meter.core.usage.parse_usage_report`): one reader of record, so the
+extension can never disagree with the app on what a number means. The extension's copy of
+the scale and worst-window rules only draws its badge.
 
 Version 1::
 
@@ -24,27 +25,26 @@ Messages shown to the person are the app's, chosen by ``kind``; the extension se
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from claude_meter.core.answers import read_account, read_extra, read_organization, snapshot_of
 from claude_meter.core.errors import ERROR_KINDS, UnexpectedResponse
 from claude_meter.core.models import (
+    Account,
     FetchError,
     FetchResult,
-    Membership,
     OverageSpendLimit,
     Snapshot,
     SubscriptionDetails,
+    UsageReport,
 )
 from claude_meter.core.usage import parse_usage_report
 
 MAX_ORGANIZATIONS: Final = 64
 _MAX_RETRY: Final = 7 * 86400
-
-Extra = TypeVar("Extra", OverageSpendLimit, SubscriptionDetails)
 
 #: What the person is told when the extension reports a failure, by kind.
 MESSAGES: Final[dict[str, str]] = {
@@ -146,8 +146,8 @@ def parse_post(body: bytes, received_at: datetime) -> FetchResult:
         return FetchResult(
             source="extension", fetched_at=received_at, error=_error(post.error, received_at)
         )
-    email, plans = _account(post.account)
-    snapshots = tuple(_snapshot(entry, email, plans, received_at) for entry in post.organizations)
+    account = read_account(post.account)
+    snapshots = tuple(_snapshot(entry, account, received_at) for entry in post.organizations)
     return FetchResult(source="extension", fetched_at=received_at, snapshots=snapshots)
 
 
@@ -159,68 +159,23 @@ def _error(error: WireError, now: datetime) -> FetchError:
     return FetchError(kind=kind, message=MESSAGES[kind], retry_at=retry_at)
 
 
-def _text(value: object, limit: int = 200) -> str | None:
-    return value[:limit] if isinstance(value, str) and value else None
-
-
-def _account(raw: Mapping[str, Any] | None) -> tuple[str | None, dict[str, Membership]]:
-    """Email and plans from ``/api/account``, read as leniently as the app's own client."""
-    if raw is None:
-        return None, {}
-    plans: dict[str, Membership] = {}
-    memberships = raw.get("memberships")
-    for item in memberships if isinstance(memberships, list) else []:
-        org = item.get("organization") if isinstance(item, Mapping) else None
-        if isinstance(org, Mapping) and isinstance(org.get("uuid"), str):
-            try:
-                member = Membership.model_validate(org)
-            except ValidationError:
-                continue
-            plans[member.uuid] = member
-    return _text(raw.get("email_address"), 320), plans
-
-
-def _snapshot(
-    entry: WireOrganization,
-    email: str | None,
-    plans: Mapping[str, Membership],
-    received_at: datetime,
-) -> Snapshot:
-    org = entry.organization
-    uuid: str = org["uuid"]
-    plan = plans.get(uuid)
-    base: dict[str, object] = {
-        "source": "extension",
-        "org_uuid": uuid,
-        "org_name": _text(org.get("name")) or (_text(plan.name) if plan else None),
-        "account_email": email,
-        "plan": _text(plan.rate_limit_tier) if plan else None,
-        "fetched_at": received_at,
-    }
+def _snapshot(entry: WireOrganization, account: Account | None, received_at: datetime) -> Snapshot:
+    org = read_organization(entry.organization)
+    assert org is not None  # the envelope checked its uuid
+    outcome: UsageReport | FetchError
     if entry.error is not None:
-        return Snapshot.model_validate({**base, "error": _error(entry.error, received_at)})
-    try:
-        report = parse_usage_report(entry.usage)
-    except UnexpectedResponse:
-        return Snapshot.model_validate(
-            {**base, "error": FetchError(kind="unexpected", message=MESSAGES["unexpected"])}
-        )
-    return Snapshot.model_validate(
-        {
-            **base,
-            "windows": report.windows,
-            "extra_usage": report.extra_usage,
-            "overage": _best_effort(OverageSpendLimit, entry.overage),
-            "subscription": _best_effort(SubscriptionDetails, entry.subscription),
-        }
+        outcome = _error(entry.error, received_at)
+    else:
+        try:
+            outcome = parse_usage_report(entry.usage)
+        except UnexpectedResponse:
+            outcome = FetchError(kind="unexpected", message=MESSAGES["unexpected"])
+    return snapshot_of(
+        org,
+        account,
+        outcome,
+        source="extension",
+        fetched_at=received_at,
+        overage=read_extra(OverageSpendLimit, entry.overage),
+        subscription=read_extra(SubscriptionDetails, entry.subscription),
     )
-
-
-def _best_effort(model: type[Extra], raw: object) -> Extra | None:
-    """Extras never fail a snapshot, as in the app's own fetch."""
-    if not isinstance(raw, Mapping):
-        return None
-    try:
-        return model.model_validate(raw)
-    except ValidationError:
-        return None

@@ -4,20 +4,20 @@ One :meth:`WebClient.fetch` lists every organization the session belongs to, rea
 one's usage report, and adds overage and subscription details best-effort (their failure
 never fails the snapshot). A failure of one organization's usage stays with that
 organization. When the server rotates ``sessionKey`` with ``Set-Cookie``, the new cookies are
-handed back in :attr:`WebFetch.rotated` for the caller to store.
+handed back in :attr:`WebFetch.rotated` for the caller to store. The answers become models and
+snapshots in :mod:`claude_meter.core.answers`, as the browser extension's posts do.
 """
 
 from __future__ import annotations
 
 import hashlib
 import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, TypeVar
 
 import httpx
-from pydantic import ValidationError
 
 from claude_meter.clients.http import (
     BROWSER_USER_AGENT,
@@ -29,17 +29,13 @@ from claude_meter.clients.http import (
     pooled_client,
     raise_for_answer,
 )
-from claude_meter.core.errors import (
-    CloudflareChallenge,
-    MeterError,
-    NotSignedIn,
-    UnexpectedResponse,
-)
+from claude_meter.core import answers
+from claude_meter.core.answers import Extra
+from claude_meter.core.errors import CloudflareChallenge, MeterError, NotSignedIn
 from claude_meter.core.models import (
     Account,
     FetchError,
     FetchResult,
-    Membership,
     Organization,
     OverageSpendLimit,
     Snapshot,
@@ -50,7 +46,6 @@ from claude_meter.core.usage import parse_usage_report
 from claude_meter.sources.cookies import SESSION_COOKIE, SessionCookies
 
 T = TypeVar("T")
-Extra = TypeVar("Extra", OverageSpendLimit, SubscriptionDetails)
 
 BEST_EFFORT_TIMEOUT: Final = 5.0
 #: How long a polling app trusts its organization list and extras (seconds).
@@ -123,10 +118,7 @@ class WebClient:
             self._forget()
             result = FetchResult(source=self._source, fetched_at=started, error=error_of(exc))
             return WebFetch(result, self._cookies if self._rotated else None)
-        plans = {m.uuid: m for m in account.memberships} if account else {}
-        snapshots = tuple(
-            self._snapshot(org, account, plans.get(org.uuid)) for org in organizations
-        )
+        snapshots = tuple(self._snapshot(org, account) for org in organizations)
         result = FetchResult(source=self._source, fetched_at=started, snapshots=snapshots)
         return WebFetch(result, self._cookies if self._rotated else None)
 
@@ -164,72 +156,31 @@ class WebClient:
         return usable, account
 
     def _organizations(self) -> list[Organization]:
-        data = self._get_json("/api/organizations")
-        if not isinstance(data, list):
-            raise UnexpectedResponse(_CHANGED_ORGS)
-        organizations = []
-        for item in data:
-            if not isinstance(item, Mapping) or not isinstance(item.get("uuid"), str):
-                continue
-            caps = item.get("capabilities")
-            organizations.append(
-                Organization(
-                    uuid=item["uuid"],
-                    name=item.get("name") if isinstance(item.get("name"), str) else None,
-                    capabilities=tuple(c for c in caps if isinstance(c, str))
-                    if isinstance(caps, list)
-                    else (),
-                )
-            )
-        if data and not organizations:
-            # Entries, none of them an organization: a changed or broken answer. Falling back
-            # to the account's memberships would show orgs without capabilities (the console).
-            raise UnexpectedResponse(_CHANGED_ORGS)
-        return organizations
+        return answers.read_organizations(self._get_json("/api/organizations"))
 
-    def _account(self) -> Account:
-        data = self._get_json("/api/account", total_timeout=BEST_EFFORT_TIMEOUT)
-        if not isinstance(data, Mapping):
-            raise UnexpectedResponse(_CHANGED_ORGS)
-        memberships = []
-        raw_memberships = data.get("memberships")
-        for item in raw_memberships if isinstance(raw_memberships, list) else []:
-            org = item.get("organization") if isinstance(item, Mapping) else None
-            if isinstance(org, Mapping) and isinstance(org.get("uuid"), str):
-                try:
-                    memberships.append(Membership.model_validate(org))
-                except ValidationError:
-                    continue
-        email = data.get("email_address")
-        return Account(
-            email=email if isinstance(email, str) else None, memberships=tuple(memberships)
+    def _account(self) -> Account | None:
+        return answers.read_account(
+            self._get_json("/api/account", total_timeout=BEST_EFFORT_TIMEOUT)
         )
 
-    def _snapshot(
-        self, org: Organization, account: Account | None, plan: Membership | None
-    ) -> Snapshot:
-        base = {
-            "source": self._source,
-            "org_uuid": org.uuid,
-            "org_name": org.name or (plan.name if plan else None),
-            "account_email": account.email if account else None,
-            "plan": plan.rate_limit_tier if plan else None,
-            "fetched_at": self._clock(),
-        }
+    def _snapshot(self, org: Organization, account: Account | None) -> Snapshot:
+        fetched_at = self._clock()
         try:
             report = parse_usage_report(self._get_json(f"/api/organizations/{org.uuid}/usage"))
         except MeterError as exc:
             self._forget()  # the org list may be what changed: ask again next time
-            return Snapshot.model_validate({**base, "error": error_of(exc)})
+            return answers.snapshot_of(
+                org, account, error_of(exc), source=self._source, fetched_at=fetched_at
+            )
         overage, subscription = self._extras(org)
-        return Snapshot.model_validate(
-            {
-                **base,
-                "windows": report.windows,
-                "extra_usage": report.extra_usage,
-                "overage": overage,
-                "subscription": subscription,
-            }
+        return answers.snapshot_of(
+            org,
+            account,
+            report,
+            source=self._source,
+            fetched_at=fetched_at,
+            overage=overage,
+            subscription=subscription,
         )
 
     def _extras(
@@ -251,15 +202,8 @@ class WebClient:
         return found
 
     def _model(self, model: type[Extra], org: Organization, name: str) -> Extra | None:
-        data = self._get_json(
-            f"/api/organizations/{org.uuid}/{name}", total_timeout=BEST_EFFORT_TIMEOUT
-        )
-        if data is None:
-            return None
-        try:
-            return model.model_validate(data)
-        except ValidationError:
-            raise UnexpectedResponse(_CHANGED_ORGS) from None
+        path = f"/api/organizations/{org.uuid}/{name}"
+        return answers.read_extra(model, self._get_json(path, total_timeout=BEST_EFFORT_TIMEOUT))
 
     def _best_effort(self, call: Callable[[], T]) -> T | None:
         """Extras never fail a poll; an expired session or a challenge will show on /usage."""
@@ -311,10 +255,6 @@ class WebClient:
         return self._cookies
 
 
-_CHANGED_ORGS: Final = (
-    "claude.ai answered the organization list in a shape ClaudeMeter does not understand "
-    "(the private endpoint may have changed). Look for a ClaudeMeter update."
-)
 _HTML_200: Final = (
     "claude.ai answered with a web page instead of data (probably a browser check). "
     "Open claude.ai in your browser once, or use the ClaudeMeter browser extension."

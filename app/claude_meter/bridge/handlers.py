@@ -1,0 +1,88 @@
+"""What the bridge does with an admitted request, on a worker thread: read its body, then pair
+the extension (``/pair``) or hand its snapshots to the app (``/snapshots``).
+
+A body is read only after :mod:`claude_meter.bridge.admission` let its head through, and is
+parsed by the app's own models (:mod:`claude_meter.bridge.wire`; 400 when they reject it).
+No answer carries ``Access-Control-Allow-Origin``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from claude_meter.bridge.admission import Admitted, Refusal
+from claude_meter.bridge.pairing import Pairing
+from claude_meter.bridge.request import Request
+from claude_meter.bridge.wire import RejectedPost, parse_post
+from claude_meter.core.models import FetchResult
+
+log = logging.getLogger("claude_meter.bridge")
+
+
+class Desk(Protocol):
+    """Where the handlers report: refusals (counted, logged, answered) and other counts."""
+
+    def refuse(self, request: Request, refusal: Refusal) -> None: ...
+
+    def count(self, what: str) -> None: ...
+
+
+class Handlers:
+    """The two paths. ``on_result`` and ``on_pair`` run on the worker thread."""
+
+    def __init__(
+        self,
+        pairing: Pairing,
+        desk: Desk,
+        on_result: Callable[[FetchResult], None],
+        on_pair: Callable[[str], None] | None,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._pairing = pairing
+        self._desk = desk
+        self._on_result = on_result
+        self._on_pair = on_pair
+        self._clock = clock
+
+    def serve(self, req: Request, admitted: Admitted) -> None:
+        body = req.read_body(admitted.length)
+        if body is None:
+            reason = (
+                "the body was the slowest while the bridge was busy"
+                if req.evicted
+                else "the body did not arrive in time"
+            )
+            self._desk.refuse(req, Refusal(400, admitted.path, reason, admitted.origin))
+        elif admitted.path == "/pair":
+            self._pair(req, admitted.origin)
+        else:
+            self._snapshots(req, body, admitted.origin)
+
+    def _pair(self, req: Request, origin: str) -> None:
+        token = self._pairing.pair(origin)
+        if token is None:  # the window closed while the body arrived
+            self._desk.refuse(req, Refusal(403, "/pair", "pairing is closed", origin))
+            return
+        self._desk.count("paired")
+        log.info("bridge paired an extension: %s", origin)
+        if self._on_pair is not None:
+            self._on_pair(origin)
+        with contextlib.suppress(OSError):
+            req.answer(200, {"token": token.reveal()})
+
+    def _snapshots(self, req: Request, body: bytes, origin: str) -> None:
+        try:
+            result = parse_post(body, self._clock())
+        except RejectedPost as exc:
+            self._desk.refuse(req, Refusal(400, "/snapshots", str(exc), origin))
+            return
+        self._desk.count("accepted")
+        try:
+            self._on_result(result)
+        finally:
+            with contextlib.suppress(OSError):
+                req.answer(200, {"accepted": len(result.snapshots)})
