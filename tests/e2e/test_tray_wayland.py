@@ -34,18 +34,11 @@ def assert_shown(desktop: WaylandDesktop, shot: str) -> Node:
     assert x + w <= WIDTH, f"the popover is not whole on the output: {node}"
     assert y + h <= HEIGHT, f"the popover is not whole on the output: {node}"
 
-    def drawn() -> bool:
-        image = QImage(str(desktop.screenshot(shot)))
-        values = [
-            image.pixelColor(px, py).lightness()
-            for py in range(y, y + h, 3)
-            for px in range(x, x + w, 3)
-        ]
-        light = sum(v > 200 for v in values)
-        dark = sum(v < 90 for v in values)  # text
-        return light > len(values) * 0.6 and dark > len(values) * 0.01
-
-    wait_for(f"the popover drawn where sway put it ({shot})", drawn, timeout=10)
+    wait_for(
+        f"the popover drawn where sway put it ({shot})",
+        lambda: desktop.drawn(node, shot),
+        timeout=10,
+    )
     return node
 
 

@@ -125,6 +125,19 @@ class WaylandDesktop:
         assert done.returncode == 0, done.stderr
         return path
 
+    def drawn(self, node: Node, shot: str) -> bool:
+        """Whether the screen shows a light panel with dark text where ``node`` is."""
+        image = QImage(str(self.screenshot(shot)))
+        x, y, w, h = node.rect
+        values = [
+            image.pixelColor(px, py).lightness()
+            for py in range(y, y + h, 3)
+            for px in range(x, x + w, 3)
+        ]
+        light = sum(v > 200 for v in values)
+        dark = sum(v < 90 for v in values)  # text
+        return light > len(values) * 0.6 and dark > len(values) * 0.01
+
     def icon(self, shot_name: str = "wayland-bar.png") -> tuple[int, int, int, int] | None:
         """The box of grade-coloured pixels in the bar: the app's icon, once it is drawn."""
         image = QImage(str(self.screenshot(shot_name)))

@@ -14,8 +14,11 @@ from pytestqt.qtbot import QtBot
 from claude_meter.core.models import FetchResult
 from claude_meter.qt.app import TrayApp
 from claude_meter.qt.popover import Popover
-from claude_meter.qt.surface import context_surface, popover_kind, window_flags
+from claude_meter.qt.surface import REPEAT_SECONDS, context_surface, popover_kind, window_flags
 from tests.support.notifier import Recorder
+
+#: Between two clicks of a person (a shorter gap is one click reported twice).
+PAUSE = int(REPEAT_SECONDS * 1000) + 20
 
 
 @pytest.mark.parametrize(
@@ -96,13 +99,31 @@ def test_context_activation_and_reopen_after_esc(qtbot: QtBot) -> None:
         app._on_activated(QSystemTrayIcon.ActivationReason.Trigger)
         assert app.popover.isVisible()
         app.popover.dismiss()
+        qtbot.wait(PAUSE)
         app._on_activated(QSystemTrayIcon.ActivationReason.Trigger)
         assert app.popover.isVisible()
         app.popover.hide()  # as Qt does on a click outside the popup
+        qtbot.wait(PAUSE)
         app._on_activated(QSystemTrayIcon.ActivationReason.Trigger)
         assert not app.popover.isVisible()  # that click was the one on the icon
         show = next(a for a in app.menu.actions() if a.text() == "Show ClaudeMeter")
         show.trigger()
         assert app.popover.isVisible()
+    finally:
+        app.stop()
+
+
+def test_one_click_reported_twice_toggles_once(qtbot: QtBot) -> None:
+    """swaybar and waybar send Activate twice for the second press of a double click."""
+    idle = FetchResult(source="web", fetched_at=datetime.now(UTC))
+    app = TrayApp(lambda: idle, notifier=Recorder(), tray_wait=30.0)
+    try:
+        trigger = QSystemTrayIcon.ActivationReason.Trigger
+        app._on_activated(trigger)
+        assert app.popover.isVisible()
+        qtbot.wait(PAUSE)  # a person's second click
+        app._on_activated(trigger)
+        app._on_activated(trigger)  # the same click again
+        assert not app.popover.isVisible()
     finally:
         app.stop()

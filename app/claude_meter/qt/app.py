@@ -66,7 +66,7 @@ from claude_meter.qt.placement import popover_position
 from claude_meter.qt.popover import Insights, Popover
 from claude_meter.qt.preferences import Preferences
 from claude_meter.qt.single_instance import SingleInstance
-from claude_meter.qt.surface import context_surface, popover_kind
+from claude_meter.qt.surface import REPEAT_SECONDS, context_surface, popover_kind
 from claude_meter.qt.worker import Fetch, FetchWorker
 from claude_meter.sources import keyring_store
 
@@ -121,6 +121,7 @@ class TrayApp(QObject):
         self._shown: Indicator | None = None
         self._trimmed = False
         self._closed_at = 0.0
+        self._activated_at = 0.0
         self._tray_deadline = 0.0
         self._tray_wait = tray_wait
         self.window_mode = False
@@ -390,11 +391,15 @@ class TrayApp(QObject):
         QDesktopServices.openUrl(QUrl(USAGE_PAGE_URL))
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        log.debug("tray activated: %s", reason.name)
         if reason in (
             QSystemTrayIcon.ActivationReason.Trigger,
             QSystemTrayIcon.ActivationReason.DoubleClick,
         ):
+            if time.monotonic() - self._activated_at < REPEAT_SECONDS:
+                return  # the same click, reported twice (queued while the first was handled)
             self.toggle_popover()
+            self._activated_at = time.monotonic()
         elif reason == QSystemTrayIcon.ActivationReason.Context:
             self._on_context()
 

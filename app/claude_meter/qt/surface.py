@@ -20,6 +20,11 @@ from typing import Literal
 from PySide6.QtCore import Qt
 
 PopoverKind = Literal["popup", "panel", "window"]
+
+#: A second activation this soon after one is the same click reported twice: for the second
+#: press of a double click swaybar and waybar (GTK's press and double-press events) each send
+#: ``Activate`` twice, a few milliseconds apart; a person's clicks are further apart.
+REPEAT_SECONDS = 0.05
 Shown = Literal["menu", "popover", "nothing"]
 
 
