@@ -1,7 +1,7 @@
 """Write ``docs/benchmarks.md`` from the figures the benchmark scripts recorded.
 
 Each script (``tray_bench``, ``soak``, ``status_latency``, ``requests_per_hour``,
-``bundle_bench``, ``bridge_abuse``, ``history_bench``) records its figures in
+``bundle_bench``, ``bridge_abuse``, ``history_bench``, ``transport_bench``) records its figures in
 ``benchmarks/results/<name>.json`` when it runs. This script renders them, with each
 script's method (its docstring) and any notes in ``benchmarks/notes/<name>.md`` (what a
 rerun must not erase: a before/after comparison), into one report. It measures nothing
@@ -34,6 +34,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("tray_bench", "The tray app: start, memory, CPU"),
     ("soak", "Soak: 10,000 faulty polls"),
     ("status_latency", "`claude-meter status --json` latency"),
+    ("transport_bench", "claude.ai's transports: httpx and the browser-like one"),
     ("requests_per_hour", "Requests per hour per organization"),
     ("bundle_bench", "The Linux bundles: size and start"),
     ("bridge_abuse", "The bridge under abuse"),

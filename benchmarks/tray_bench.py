@@ -123,8 +123,9 @@ class App:
         home: str,
         *,
         keyring: bool = False,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
-        env = app_env(base_url, desktop_env, home, keyring=keyring)
+        env = {**app_env(base_url, desktop_env, home, keyring=keyring), **(extra_env or {})}
         if poll_seconds is not None:
             env["CLAUDE_METER_POLL_SECONDS"] = str(poll_seconds)
         self.started = time.perf_counter()
@@ -193,10 +194,16 @@ class MemoryRun:
 
 
 def memory_run(
-    base_url: str, desktop_env: dict[str, str], home: str, polls: int, *, keyring: bool = False
+    base_url: str,
+    desktop_env: dict[str, str],
+    home: str,
+    polls: int,
+    *,
+    keyring: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> MemoryRun:
     """Poll every 50 ms: RSS after 200 polls and after ``polls`` more, CPU per poll."""
-    app = App(base_url, 0.05, desktop_env, home, keyring=keyring)
+    app = App(base_url, 0.05, desktop_env, home, keyring=keyring, extra_env=extra_env)
     app.wait_for(lambda: app.polls >= 200)
     pid = app.process.pid
     rss0, split0, cpu0, polls0 = rss_mb(pid), rss_split(pid), cpu_seconds(pid), app.polls

@@ -8,19 +8,22 @@ passes both.)
 One line per check (``ok`` or ``FAIL``) and exit status 1 when any check failed. Checks:
 ``--version`` (for the single file, once unpacking into an empty cache and once from the
 cache); ``status --json --demo`` (the embedded fake claude.ai, from inside the bundle);
-``extension-path`` (the shipped folders are found); the tray's keyring helper
-(``__keyring-child``: a value stored, read back and deleted in gnome-keyring on a private
-D-Bus, through keyring's Secret Service backend from inside the bundle); the single file's
-cache (one folder for this build, nothing left in the temporary folder) and its start without a
-usable cache (a temporary copy, removed afterwards); the single file's size; the single file's
-tray as people run it (not the demo: a session stored with ``login --paste`` in gnome-keyring,
-read through the keyring helper, which must be the running program and not the single file's
-path, numbers drawn from the bundle's own fake claude.ai); and the tray on a private X desktop
-(Xvfb, trayer, dunst; the same one the end-to-end tests use): ``--demo`` embeds its icon in
-trayer, draws a snapshot, and quits with status 0 on SIGTERM, leaving no temporary copy behind.
-The start time is from spawning the program to its "snapshot drawn" log line: for the single
-file its first start (an empty cache: it unpacks) and the starts after it (each with a fresh
-home, the cache kept), and for the folder bundle the same number of starts.
+``extension-path`` (the shipped folders are found); the browser-like transport for claude.ai
+(curl_cffi inside the bundle: the bundle's fake claude.ai over HTTPS challenges httpx's TLS and
+lets Chrome's through, and the bundle trusts its certificate through ``SSL_CERT_FILE``); the
+tray's keyring helper (``__keyring-child``: a value stored, read back and deleted in
+gnome-keyring on a private D-Bus, through keyring's Secret Service backend from inside the
+bundle); the single file's cache (one folder for this build, nothing left in the temporary
+folder) and its start without a usable cache (a temporary copy, removed afterwards); the single
+file's size; the single file's tray as people run it (not the demo: a session stored with
+``login --paste`` in gnome-keyring, read through the keyring helper, which must be the running
+program and not the single file's path, numbers drawn from the bundle's own fake claude.ai);
+and the tray on a private X desktop (Xvfb, trayer, dunst; the same one the end-to-end tests
+use): ``--demo`` embeds its icon in trayer, draws a snapshot, and quits with status 0 on
+SIGTERM, leaving no temporary copy behind. The start time is from spawning the program to its
+"snapshot drawn" log line: for the single file its first start (an empty cache: it unpacks) and
+the starts after it (each with a fresh home, the cache kept), and for the folder bundle the
+same number of starts.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 from tests.e2e.desktop import Desktop, private_desktop, wait_for  # noqa: E402
 from tests.e2e.processes import (  # noqa: E402
     fake_claude_process,
+    fake_claude_tls_process,
     gnome_keyring,
     private_dbus,
 )
@@ -177,6 +181,29 @@ def check_keyring_helper(program: Path, env: dict[str, str]) -> str:
     if answer.get("value") != value:
         raise AssertionError("the value read back is not the one stored")
     return f"stored, read back and deleted through {module}.{name} (gnome-keyring)"
+
+
+def check_browser_transport(program: Path, env: dict[str, str]) -> str:
+    """The browser-like transport from inside the bundle: the bundle's own fake claude.ai over
+    HTTPS challenges every ClientHello that is not Chrome's (scenario ``chrome-tls``); with
+    httpx only the bundle is challenged, in ``auto`` it switches and reads the numbers."""
+    argv = [str(program), "fake-server", "--tls", "--scenario", "chrome-tls", "--port", "0"]
+    with fake_claude_tls_process(argv, env) as (base_url, cert):
+        run_env = {
+            **env,
+            "CLAUDE_METER_BASE_URL": base_url,
+            "SSL_CERT_FILE": cert,
+            "CLAUDE_METER_COOKIE": f"sessionKey={DEMO_SESSION_KEY}",
+        }
+        plain = _run(program, "status", "--json", "--source", "web",
+                     env={**run_env, "CLAUDE_METER_TRANSPORT": "httpx"})  # fmt: skip
+        if plain.returncode != 3 or '"cloudflare"' not in plain.stdout:
+            raise AssertionError(f"httpx: exit {plain.returncode}, {plain.stdout[-300:]!r}")
+        done = _run(program, "status", "--json", "--source", "web", env=run_env)
+    if done.returncode != 0:  # auto: challenged with httpx as above, then switched
+        raise AssertionError(f"auto: exit {done.returncode}, {done.stderr[-800:]!r}")
+    percent = json.loads(done.stdout)["organizations"][0]["windows"][0]["percent"]
+    return f"httpx challenged (exit 3), the Chrome-like transport read {percent}%"
 
 
 def check_resources(program: Path, env: dict[str, str], *, single_file: bool) -> str:
@@ -446,6 +473,8 @@ def main() -> int:
                    lambda: check_version(single, env))  # fmt: skip
         checks.run("single file --version, from the cache", lambda: check_version(single, env))
         checks.run("single file status --json --demo", lambda: check_status(single, env))
+        checks.run("single file browser-like transport",
+                   lambda: check_browser_transport(single, env))  # fmt: skip
         checks.run("single file resources", lambda: check_resources(single, env, single_file=True))
         checks.run("single file keyring helper", lambda: check_keyring_helper(single, env))
         checks.run("single file cache", lambda: check_cache(env))

@@ -25,6 +25,8 @@ def _clean_environment(
         "CLAUDE_METER_COOKIE",
         "CLAUDE_METER_BASE_URL",
         "CLAUDE_METER_OAUTH_BASE_URL",
+        "CLAUDE_METER_TRANSPORT",
+        "SSL_CERT_FILE",
         "CLAUDE_CODE_OAUTH_TOKEN",
         "CLAUDE_CONFIG_DIR",
         "NO_COLOR",

@@ -43,17 +43,32 @@ function retryAfter(value) {
   return Number.isFinite(at) ? Math.max(0, Math.round((at - Date.now()) / 1000)) : null;
 }
 
+// The app's rules (clients/http.py), tested against the same rows: tests/vectors/errors.json.
+const CHALLENGE_MARKS = /just a moment|cf-chl|challenge-platform|cloudflare/i;
+const SCANNED = 65536; // a page's marks are looked for in its first 64 KiB, as the app does
+
+/** A web page rather than data: its type says so, or it starts like one. */
+function isPage(headers, text) {
+  return /text\/html/i.test(headers.get("content-type") || "") || /^\s*<(!doctype|html)/i.test(text);
+}
+
+/** Cloudflare's challenge header, or a page naming its check. */
+function challengeMarked(headers, text) {
+  if ((headers.get("cf-mitigated") || "").toLowerCase() === "challenge") return true;
+  return isPage(headers, text) && CHALLENGE_MARKS.test(text.slice(0, SCANNED));
+}
+
 /** The failure an answer stands for, following docs/protocol.md section 4; null on 2xx. */
 export function classify(status, headers, text) {
   if (status >= 200 && status < 300) return null;
-  const html = /text\/html/i.test(headers.get("content-type") || "") || /^\s*<(!doctype|html)/i.test(text);
-  const challenge =
-    (headers.get("cf-mitigated") || "").toLowerCase() === "challenge" ||
-    (html && (status === 403 || /just a moment|cf-chl|challenge-platform/i.test(text)));
+  const challenge = challengeMarked(headers, text) || (status === 403 && isPage(headers, text));
   if ((status === 403 || status === 503) && challenge) return new Failure("cloudflare", status);
   if (status === 401 || status === 403) return new Failure("session_expired", status);
   if (status === 429) return new Failure("rate_limited", status, retryAfter(headers.get("retry-after")));
   if (status >= 500) return new Failure("server", status);
+  if (status >= 300 && status < 400 && /unavailable-in-region/i.test(headers.get("location") || "")) {
+    return new Failure("network", status); // claude.ai does not serve this network or region
+  }
   return new Failure("unexpected", status);
 }
 
@@ -72,7 +87,10 @@ async function getJson(fetchFn, url, { optional = false } = {}) {
   const text = await response.text().catch(() => "");
   const failure = classify(response.status, response.headers, text);
   if (failure) throw failure;
-  if (/^\s*</.test(text)) throw new Failure("cloudflare", response.status); // a page, not data
+  if (isPage(response.headers, text)) {
+    // A page where data belongs: a check when it says so, else an endpoint that moved.
+    throw new Failure(challengeMarked(response.headers, text) ? "cloudflare" : "unexpected", response.status);
+  }
   try {
     return JSON.parse(text);
   } catch {
@@ -123,6 +141,10 @@ export async function readClaude(fetchFn, base = CLAUDE) {
   try {
     listed = await getJson(fetchFn, `${base}/api/organizations`);
     if (!Array.isArray(listed)) throw new Failure("unexpected");
+    // Entries, none of them an organization: a changed answer, as the app reads it.
+    if (listed.length && !listed.some((o) => isObject(o) && typeof o.uuid === "string")) {
+      throw new Failure("unexpected");
+    }
   } catch (error) {
     const failure = error instanceof Failure ? error : new Failure("unexpected");
     return {

@@ -57,7 +57,7 @@ test("a failed organization list is a whole-poll error", async () => {
     [answer(503, "", { "cf-mitigated": "challenge" }), "cloudflare"],
     [answer(429, {}, { "retry-after": "120" }), "rate_limited"],
     [answer(502, "bad gateway"), "server"],
-    [answer(200, "<html>a page</html>", { "content-type": "text/html" }), "cloudflare"],
+    [answer(200, "<html>Just a moment...</html>", { "content-type": "text/html" }), "cloudflare"], // a page without the marks: tests/vectors/errors.json
     [answer(200, "{not json"), "unexpected"],
     [answer(200, { not: "a list" }), "unexpected"],
     [new TypeError("Failed to fetch"), "network"],

@@ -1,7 +1,8 @@
 """The extension's own unit tests (``node --test extension/test/``), run by the one test command.
 
-They check its copy of the scale and worst-window rules against the shared vectors in
-``tests/vectors/``, its claude.ai reading, pairing and badge. No npm packages are needed.
+They check its copy of the scale and worst-window rules and its reading of claude.ai's
+failures against the shared vectors in ``tests/vectors/``, its claude.ai reading, pairing and
+badge. No npm packages are needed.
 """
 
 from __future__ import annotations

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from claude_meter.bridge.wire import MAX_ORGANIZATIONS, MESSAGES, RejectedPost, parse_post
+from claude_meter.bridge.wire import (
+    MAX_ORGANIZATIONS,
+    MESSAGES,
+    RejectedPost,
+    parse_post,
+    possible_kinds,
+)
 from claude_meter.core.usage import parse_usage_report
 from claude_meter.fake import scenarios as sc
 from tests.bridge.support import good_post
 from tests.conftest import NOW
+
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 
 
 def body(payload: object) -> bytes:
@@ -112,3 +122,72 @@ def test_names_from_the_account_are_bounded_like_the_organizations_own(
     }
     (snapshot,) = parse_post(body(payload), NOW).snapshots
     assert (snapshot.org_name, snapshot.plan) == (org_name, tier)
+
+
+# -- the extension's kind, checked against the answer's status -------------------------------
+
+
+def posted_error(kind: str, status: int | None) -> str:
+    error: dict[str, object] = {"kind": kind}
+    if status is not None:
+        error["status"] = status
+    payload = {"version": 1, "organizations": [{"organization": {"uuid": "o"}, "error": error}]}
+    (snapshot,) = parse_post(body(payload), NOW).snapshots
+    assert snapshot.error is not None
+    assert snapshot.error.message == MESSAGES[snapshot.error.kind]
+    return snapshot.error.kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "taken"),
+    [
+        ("session_expired", 401, "session_expired"),
+        ("session_expired", 403, "session_expired"),
+        ("cloudflare", 403, "cloudflare"),
+        ("cloudflare", 503, "cloudflare"),
+        ("server", 503, "server"),
+        ("server", 502, "server"),
+        ("rate_limited", 429, "rate_limited"),
+        ("cloudflare", 200, "cloudflare"),  # a page where data belongs
+        ("unexpected", 200, "unexpected"),
+        ("unexpected", 404, "unexpected"),
+        ("unexpected", 302, "unexpected"),
+        ("network", 302, "network"),  # the region page
+        # what the app's reading of that status never gives
+        ("session_expired", 503, "unexpected"),  # an outage is not a signed-out session
+        ("session_expired", 200, "unexpected"),
+        ("session_expired", 429, "unexpected"),
+        ("cloudflare", 401, "unexpected"),
+        ("cloudflare", 500, "unexpected"),
+        ("server", 403, "unexpected"),
+        ("rate_limited", 503, "unexpected"),
+        ("network", 500, "unexpected"),
+        ("not_signed_in", 401, "unexpected"),
+        ("session_expired", 302, "unexpected"),
+        ("brand_new_kind", 401, "unexpected"),
+        # no answer, nothing to check against
+        ("network", None, "network"),
+        ("not_signed_in", None, "not_signed_in"),
+        ("session_expired", None, "session_expired"),
+        ("brand_new_kind", None, "unexpected"),
+    ],
+)
+def test_the_extensions_kind_must_fit_the_answers_status(
+    kind: str, status: int | None, taken: str
+) -> None:
+    assert posted_error(kind, status) == taken
+
+
+ERROR_VECTORS = json.loads((VECTORS / "errors.json").read_text(encoding="utf-8"))["cases"]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in ERROR_VECTORS if c["kind"] not in (None, "not_signed_in")],
+    ids=lambda c: str(c["name"]),
+)
+def test_what_the_apps_own_reading_gives_is_never_overruled(case: dict[str, Any]) -> None:
+    """Each answer's kind, as both readings give it (tests/vectors/errors.json), is kept
+    with that answer's status (not_signed_in comes without one: no organization had a plan)."""
+    assert case["kind"] in possible_kinds(case["status"])
+    assert posted_error(case["kind"], case["status"]) == case["kind"]

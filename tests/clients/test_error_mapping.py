@@ -14,6 +14,7 @@ from claude_meter.core.errors import (
     MeterError,
     NotSignedIn,
     RateLimited,
+    RegionUnavailable,
     ServerError,
     SessionExpired,
     UnexpectedResponse,
@@ -99,6 +100,16 @@ def answer(status: int, headers: dict[str, str], body: bytes = b"") -> Answer:
             "run `claude`",
         ),
         ("oauth", 429, {"retry-after": "0"}, b"", RateLimited, "Anthropic's API"),
+        (
+            "web",
+            302,
+            {"location": "https://claude.ai/app-unavailable-in-region"},
+            b"",
+            RegionUnavailable,
+            "not available from this network or region; a VPN exit can cause this",
+        ),
+        ("web", 302, {"location": "/login"}, b"", UnexpectedResponse, "HTTP 302"),
+        ("oauth", 307, {"location": "https://elsewhere/"}, b"", UnexpectedResponse, "HTTP 307"),
     ],
 )
 def test_error_table(
@@ -142,3 +153,11 @@ def test_error_kinds_and_exit_statuses() -> None:
     assert worst_exit_status([0, 3]) == 3
     assert worst_exit_status([3, 4]) == 4
     assert worst_exit_status([4, 2, 3]) == 2
+
+
+def test_a_page_is_a_challenge_only_with_cloudflare_marks() -> None:
+    shell = b'<!DOCTYPE html><html><head><title>Claude</title></head><div id="root"></div>'
+    assert not answer(200, HTML, shell).has_challenge_marks  # a moved endpoint: unexpected
+    assert answer(200, HTML, CF_PAGE).has_challenge_marks
+    assert answer(200, {"cf-mitigated": "challenge"}, b"{}").has_challenge_marks
+    assert RegionUnavailable.kind == "network"  # the --json kinds stay a fixed list

@@ -230,38 +230,6 @@ def test_dead_port_is_a_network_error() -> None:
     assert TEST_SESSION_KEY not in result.model_dump_json()
 
 
-@pytest.fixture
-def dripping_server() -> Iterator[str]:
-    """An HTTP server that sends its body one byte at a time, forever (until stopped)."""
-    stop = threading.Event()
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    listener.settimeout(0.1)
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n")
-                while not stop.wait(0.05):
-                    try:
-                        conn.sendall(b" ")
-                    except OSError:
-                        break
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    stop.set()
-    thread.join(5)
-    listener.close()
-
-
 def test_total_deadline_bounds_a_dripping_answer(dripping_server: str) -> None:
     with make_http_client(dripping_server) as http, pytest.raises(NetworkError, match="in time"):
         guarded_get(http, "/api/organizations", {}, "web", total_timeout=0.3)

@@ -1,6 +1,7 @@
 """A private desktop for end-to-end tests: Xvfb, a session D-Bus, a tray host, a notifier.
 
-Every program is real (Debian's Xvfb, dbus-daemon, trayer, dunst); each start waits on a
+Every program is real (Debian's Xvfb, dbus-daemon, trayer, dunst; the StatusNotifier watcher
+is our own small host, ``sni_watcher.py``, speaking the real protocol); each start waits on a
 condition with a deadline instead of sleeping, and everything is stopped at the end.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import subprocess
 import sys
 import time
@@ -71,6 +73,46 @@ class Desktop:
         assert done.returncode == 0, done.stderr
         return path
 
+    def start_trayer(self) -> subprocess.Popen[bytes]:
+        """trayer at the top right (an XEmbed tray), once its panel window exists."""
+        trayer = _start(
+            [
+                "trayer",
+                "--edge",
+                "top",
+                "--align",
+                "right",
+                "--widthtype",
+                "request",
+                "--height",
+                "28",
+                "--SetDockType",
+                "true",
+                "--transparent",
+                "false",
+            ],
+            self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.processes.append(trayer)
+        wait_for("the trayer panel", lambda: '"panel": ("panel" "trayer")' in self.window_tree())
+        return trayer
+
+    def start_sni_watcher(self) -> SniWatcher:
+        """Our StatusNotifierWatcher and host (``sni_watcher.py``), once it owns its name."""
+        script = Path(__file__).with_name("sni_watcher.py")
+        process = _start(
+            [sys.executable, str(script)],
+            self.env,
+            stdin_pipe=True,
+            stdout=subprocess.PIPE,
+        )
+        self.processes.append(process)
+        watcher = SniWatcher(process)
+        watcher.expect("ready")
+        return watcher
+
     def notifications(self) -> list[dict[str, Any]]:
         """Everything the daemon has shown: close the open ones, then read its history."""
         self.run("dunstctl", "close-all")
@@ -81,13 +123,80 @@ class Desktop:
         return list(data[0])
 
 
-def _start(argv: list[str], env: dict[str, str], **kwargs: Any) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, **kwargs)
+class SniWatcher:
+    """The running ``sni_watcher.py``: JSON lines in, JSON lines out."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self.seen: list[dict[str, Any]] = []
+        self._buffer = b""
+
+    def send(self, **order: Any) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(order).encode() + b"\n")
+        self.process.stdin.flush()
+
+    def expect(self, key: str, timeout: float = 20.0) -> Any:
+        """The value of the next line that has ``key``, read within ``timeout`` seconds."""
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while True:
+            while b"\n" in self._buffer:
+                line, self._buffer = self._buffer.split(b"\n", 1)
+                said: dict[str, Any] = json.loads(line)
+                self.seen.append(said)
+                if key in said:
+                    return said[key]
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"the SNI watcher did not say {key!r}: {self.seen}")
+            readable, _, _ = select.select([fd], [], [], left)  # a line, or the deadline
+            if readable:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    raise AssertionError(f"the SNI watcher ended: {self.seen}")
+                self._buffer += chunk
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(5)
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
+
+
+def _start(
+    argv: list[str], env: dict[str, str], *, stdin_pipe: bool = False, **kwargs: Any
+) -> subprocess.Popen[bytes]:
+    stdin = subprocess.PIPE if stdin_pipe else subprocess.DEVNULL
+    return subprocess.Popen(argv, env=env, stdin=stdin, **kwargs)
+
+
+#: A session bus that starts nothing by D-Bus activation: with ``notifications=False`` no
+#: notification daemon may appear behind the test's back (dunst is D-Bus activatable).
+NO_ACTIVATION_BUS = """<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
 
 
 @contextmanager
-def private_desktop(width: int = 1024, height: int = 700) -> Iterator[Desktop]:
-    """Xvfb + dbus-daemon + dunst + trayer, torn down afterwards."""
+def private_desktop(
+    width: int = 1024, height: int = 700, *, tray: bool = True, notifications: bool = True
+) -> Iterator[Desktop]:
+    """Xvfb + dbus-daemon + dunst + trayer, torn down afterwards.
+
+    ``tray=False``: no tray at start (a test starts one later); ``notifications=False``: no
+    notification daemon at all, not even by D-Bus activation.
+    """
     for tool, package in (
         ("Xvfb", "xvfb"),
         ("dbus-daemon", "dbus"),
@@ -126,8 +235,14 @@ def private_desktop(width: int = 1024, height: int = 700) -> Iterator[Desktop]:
             display = pipe.readline().strip()
         assert display.isdigit(), "Xvfb did not report a display"
         env["DISPLAY"] = f":{display}"
+        bus_config = ["--session"]
+        if not notifications:
+            config = Path(env.get("XDG_RUNTIME_DIR") or "/tmp") / f"bus-{os.getpid()}.conf"
+            config.parent.mkdir(parents=True, exist_ok=True)
+            config.write_text(NO_ACTIVATION_BUS)
+            bus_config = [f"--config-file={config}"]
         bus = _start(
-            ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+            ["dbus-daemon", *bus_config, "--nofork", "--print-address=1"],
             env,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -136,35 +251,16 @@ def private_desktop(width: int = 1024, height: int = 700) -> Iterator[Desktop]:
         assert bus.stdout is not None
         env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().decode().strip()
         bus.stdout.close()
-        desktop.processes.append(
-            _start(["dunst"], env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        )
-        wait_for(
-            "dunst on the session bus", lambda: desktop.run("dunstctl", "count").returncode == 0
-        )
-        desktop.processes.append(
-            _start(
-                [
-                    "trayer",
-                    "--edge",
-                    "top",
-                    "--align",
-                    "right",
-                    "--widthtype",
-                    "request",
-                    "--height",
-                    "28",
-                    "--SetDockType",
-                    "true",
-                    "--transparent",
-                    "false",
-                ],
-                env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+        if notifications:
+            desktop.processes.append(
+                _start(["dunst"], env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             )
-        )
-        wait_for("the trayer panel", lambda: '"panel": ("panel" "trayer")' in desktop.window_tree())
+            wait_for(
+                "dunst on the session bus",
+                lambda: desktop.run("dunstctl", "count").returncode == 0,
+            )
+        if tray:
+            desktop.start_trayer()
         yield desktop
     finally:
         for process in reversed(desktop.processes):
@@ -175,6 +271,9 @@ def private_desktop(width: int = 1024, height: int = 700) -> Iterator[Desktop]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(5)
+            for stream in (process.stdin, process.stdout):
+                if stream is not None:
+                    stream.close()
 
 
 _GEOMETRY = re.compile(r"(\d+)x(\d+)\+-?\d+\+-?\d+\s+\+(-?\d+)\+(-?\d+)")

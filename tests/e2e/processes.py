@@ -86,15 +86,39 @@ def _owns_secrets(address: str, env: dict[str, str]) -> bool:
 @contextlib.contextmanager
 def fake_claude_process(argv: list[str], env: dict[str, str] | None = None) -> Iterator[str]:
     """``claude-meter fake-server ...`` (``argv``) as its own process; yields its base URL."""
+    with _fake_claude(argv, env) as (base_url, _):
+        yield base_url
+
+
+@contextlib.contextmanager
+def fake_claude_tls_process(
+    argv: list[str], env: dict[str, str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """The same with ``--tls`` in ``argv``: yields the base URL and the certificate's file."""
+    with _fake_claude(argv, env) as (base_url, cert):
+        if cert is None:
+            raise AssertionError(f"the fake server ({argv[0]}) named no HTTPS certificate")
+        yield base_url, cert
+
+
+@contextlib.contextmanager
+def _fake_claude(argv: list[str], env: dict[str, str] | None) -> Iterator[tuple[str, str | None]]:
     server = subprocess.Popen(
         argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True
     )
     try:
         assert server.stdout is not None
-        found = re.search(r"at (http://\S+)\.", server.stdout.readline())
+        found = re.search(r"at (https?://\S+)\.", server.stdout.readline())
         if found is None:
             raise AssertionError(f"the fake server ({argv[0]}) did not say where it listens")
-        yield found.group(1)
+        cert = None
+        if found.group(1).startswith("https://"):  # the certificate's line ends what it prints
+            for line in server.stdout:
+                named = re.search(r"HTTPS certificate: (.+)\)", line)
+                if named:
+                    cert = named.group(1)
+                    break
+        yield found.group(1), cert
     finally:
         server.terminate()
         server.wait(10)

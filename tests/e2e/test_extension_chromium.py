@@ -13,6 +13,11 @@ bridge refuses each one and accepts nothing from it.
 
 The extension is told the bridge's port by opening its popup as ``popup.html#port=N`` (the
 test picks a free port instead of 63762).
+
+The fingerprint, on the same HTTPS fake server: every TLS ClientHello Chromium sent it is
+recorded (read before the handshake, ``fake/hello.py``), then the app's browser-like transport
+(``clients/impersonate.py``) connects, and the two ClientHellos must agree on what fingerprinting
+looks at (see :func:`assert_same_tls_fingerprint`).
 """
 
 from __future__ import annotations
@@ -32,7 +37,10 @@ from pathlib import Path
 
 import pytest
 
+from claude_meter.clients.impersonate import BrowserTransport
 from claude_meter.fake import FakeClaude
+from claude_meter.fake.hello import ClientHello
+from claude_meter.fake.server import CHROME_JA4
 from tests.conftest import TEST_SESSION_KEY
 from tests.e2e.desktop import wait_for
 from tests.e2e.test_browser_profile import chromium_sign_in
@@ -161,8 +169,43 @@ class Lines:
         return "".join(self.lines)
 
 
+def our_hello(https: FakeClaude) -> ClientHello:
+    """The ClientHello of the app's browser-like transport, as the fake server recorded it."""
+    before = len(https.request_log)
+    transport = BrowserTransport(https.base_url)
+    try:
+        transport.get("/api/organizations", {"Cookie": f"sessionKey={TEST_SESSION_KEY}"}, "web")
+    finally:
+        transport.close()
+    hello = https.request_log[before].hello
+    assert hello is not None
+    return hello
+
+
+def assert_same_tls_fingerprint(chromium: ClientHello, ours: ClientHello) -> None:
+    """Compare what TLS fingerprinting (JA4, and the bot checks that look past it) sees.
+
+    Compared: JA4 in its by-address form, which covers the TLS version, the number and set of
+    cipher suites, the set of extensions and the signature algorithms in order (the extension
+    order is left out: Chrome shuffles it per connection); besides JA4, the supported groups
+    in order (X25519MLKEM768 first), the ALPN list, the TLS versions offered and GREASE.
+    Not compared: the server name (Chromium came by name, claude.ai mapped to loopback; the app
+    by the ``127.0.0.1`` override, and TLS sends no name for an address), per-connection random
+    values (GREASE values, key shares), and HTTP/2 SETTINGS (this fake speaks HTTP/1.1).
+    """
+    assert ours.ja4_core == chromium.ja4_core
+    assert ours.groups == chromium.groups
+    assert ours.alpn == chromium.alpn
+    assert ours.supported_versions == chromium.supported_versions
+    assert ours.signature_algorithms == chromium.signature_algorithms
+    assert ours.grease
+    assert chromium.grease
+    # 0: server_name; 0x29 pre_shared_key, 0x2a early_data: a resumed connection's
+    assert set(ours.extensions) - {0x29, 0x2A} == set(chromium.extensions) - {0, 0x29, 0x2A}
+
+
 def test_extension_pairs_and_posts_the_fake_numbers_and_a_web_page_is_refused(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     chromium = require_tool("chromium")
     home = tmp_path / "home"
@@ -265,6 +308,10 @@ def test_extension_pairs_and_posts_the_fake_numbers_and_a_web_page_is_refused(
                     lambda: "origin http://evil.example" in err.text(),
                     10,
                 )
+            chromium_hellos = {r.hello for r in https.request_log if r.hello is not None}
+            assert https.cert_path is not None
+            monkeypatch.setenv("SSL_CERT_FILE", https.cert_path)  # the loopback override's CA
+            ours = our_hello(https)
         finally:
             if browser is not None:
                 stop(browser)
@@ -288,3 +335,13 @@ def test_extension_pairs_and_posts_the_fake_numbers_and_a_web_page_is_refused(
     assert all("(403)" in x or "(405)" in x for x in refused), refused
     assert "paired http://evil" not in err.text()
     assert TEST_SESSION_KEY not in out.text() + err.text()
+
+    # One fingerprint for every Chromium connection (the extension order differs, JA4 not;
+    # a resumed connection adds pre_shared_key), the one the fake's chrome-tls scenario knows,
+    # and the app's transport matches it.
+    assert len({h.ja4_core for h in chromium_hellos}) == 1, {h.ja4 for h in chromium_hellos}
+    chromium_hello = min(chromium_hellos, key=lambda h: len(h.extensions))  # a first connection
+    assert chromium_hello.server_name == "claude.ai"
+    assert chromium_hello.ja4_core in CHROME_JA4
+    assert_same_tls_fingerprint(chromium_hello, ours)
+    print(f"Chromium's JA4 {chromium_hello.ja4}, ours {ours.ja4}")  # noqa: T201

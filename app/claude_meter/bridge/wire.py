@@ -21,6 +21,16 @@ The envelope is strict (a post the models reject is answered 400 and nothing is 
 server's own pieces are read as leniently as the app reads them itself, so a changed
 endpoint shows as that organization's "unexpected" error, exactly as in the app's own fetch.
 Messages shown to the person are the app's, chosen by ``kind``; the extension sends none.
+
+A failure's ``kind`` is the extension's reading of an answer the app does not see, so the app
+takes it as a claim and checks it against the answer's HTTP ``status``, which the extension
+sends with every failure that had an answer: the kind is kept only when the app's own reading
+of an answer with that status could give it (:func:`possible_kinds`; both readings are tested
+against ``tests/vectors/errors.json``), and is ``unexpected`` otherwise, as an unknown kind
+is. A failure without a status (no answer, no organization with a plan) keeps its kind:
+there is nothing to check it against. So an extension whose rules drifted (an old version:
+the browser updates it on its own schedule) can never have a Cloudflare check or an outage
+taken for a signed-out session, which would ask the person to sign in for nothing.
 """
 
 from __future__ import annotations
@@ -151,8 +161,29 @@ def parse_post(body: bytes, received_at: datetime) -> FetchResult:
     return FetchResult(source="extension", fetched_at=received_at, snapshots=snapshots)
 
 
+def possible_kinds(status: int | None) -> frozenset[str]:
+    """The kinds the app's own reading can give an answer with this HTTP status; every kind
+    when there is no status to check against."""
+    if status is None:
+        return frozenset(ERROR_KINDS)
+    if 200 <= status < 300:  # a web page (a check, or a moved endpoint's) or unreadable data
+        return frozenset({"cloudflare", "unexpected"})
+    if 300 <= status < 400:  # redirects are never followed; claude.ai's region page is network
+        return frozenset({"network", "unexpected"})
+    return _BY_STATUS.get(status, frozenset({"server"} if status >= 500 else {"unexpected"}))
+
+
+_BY_STATUS: Final = {
+    401: frozenset({"session_expired"}),
+    403: frozenset({"session_expired", "cloudflare"}),
+    429: frozenset({"rate_limited"}),
+    503: frozenset({"server", "cloudflare"}),
+}
+
+
 def _error(error: WireError, now: datetime) -> FetchError:
-    kind = error.kind if error.kind in ERROR_KINDS else "unexpected"
+    known = error.kind in ERROR_KINDS and error.kind in possible_kinds(error.status)
+    kind = error.kind if known else "unexpected"
     retry_at = None
     if kind == "rate_limited" and error.retry_after is not None:
         retry_at = now + timedelta(seconds=min(error.retry_after, _MAX_RETRY))

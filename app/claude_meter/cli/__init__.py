@@ -52,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--source",
         choices=("auto", "web", "claude-code"),
         default="auto",
-        help="where credentials come from (default: auto)",
+        help="where credentials come from (default: auto: the claude.ai sessions, then Claude "
+        "Code's sign-in; with the setting challenge_fallback, auto also reads through Claude "
+        "Code's sign-in when claude.ai answers with a browser check, and says so)",
     )
     _add_browser_arguments(status)
     _add_demo_arguments(status)

@@ -12,14 +12,24 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from claude_meter.core.display import (
+    fallback_note,
     format_extra_usage,
     format_percent,
     format_reset,
+    format_spend,
     plan_label,
     text_bar,
 )
-from claude_meter.core.grades import grade_for
-from claude_meter.core.models import ExtraUsage, FetchError, FetchResult, Snapshot
+from claude_meter.core.grades import SERVER_WARNING, row_grade
+from claude_meter.core.models import (
+    ExtraUsage,
+    FetchError,
+    FetchResult,
+    Money,
+    Snapshot,
+    Spend,
+    UsageWindow,
+)
 from claude_meter.core.usage import worst_of, worst_window
 
 if TYPE_CHECKING:
@@ -61,6 +71,44 @@ def _extra(extra: ExtraUsage | None) -> dict[str, object] | None:
     }
 
 
+def _money(money: Money | None) -> dict[str, object] | None:
+    if money is None:
+        return None
+    return {
+        "amount_minor": money.amount_minor,
+        "currency": money.currency,
+        "exponent": money.exponent,
+    }
+
+
+def _spend(spend: Spend | None) -> dict[str, object] | None:
+    if spend is None:
+        return None
+    return {
+        "used": _money(spend.used),
+        "limit": _money(spend.limit),
+        "cap": _money(spend.cap),
+        "balance": _money(spend.balance),
+        "percent": _percent(spend.percent),
+    }
+
+
+def _window(window: UsageWindow, forecast: Forecast | None) -> dict[str, object]:
+    """A window; ``severity`` and ``surface`` only when the server sent them (limits[])."""
+    shown: dict[str, object] = {
+        "key": window.key,
+        "label": window.label,
+        "percent": _percent(window.percent),
+        "resets_at": iso_utc(window.resets_at),
+        "forecast": _forecast(forecast),
+    }
+    if window.severity is not None:
+        shown["severity"] = window.severity
+    if window.surface is not None:
+        shown["surface"] = window.surface
+    return shown
+
+
 def _forecast(forecast: Forecast | None) -> dict[str, object]:
     """All ``null`` unless there is enough data to forecast."""
     if forecast is None or not forecast.enough_data:
@@ -80,17 +128,12 @@ def _organization(snapshot: Snapshot, forecasts: Forecasts) -> dict[str, object]
         "email": snapshot.account_email,
         "plan": snapshot.plan,
         "windows": [
-            {
-                "key": w.key,
-                "label": w.label,
-                "percent": _percent(w.percent),
-                "resets_at": iso_utc(w.resets_at),
-                "forecast": _forecast(forecasts.get((snapshot.org_uuid, w.key))),
-            }
-            for w in snapshot.windows
+            _window(w, forecasts.get((snapshot.org_uuid, w.key))) for w in snapshot.windows
         ],
         "worst": None if worst is None else {"key": worst.key, "percent": _percent(worst.percent)},
         "extra_usage": _extra(snapshot.extra_usage),
+        "spend": _spend(snapshot.spend),
+        "fallback_from": snapshot.fallback_from,
         "error": _error(snapshot.error),
     }
 
@@ -122,19 +165,23 @@ def render_human(
         if lines:
             lines.append("")
         lines.append(_heading(snapshot))
+        if snapshot.fallback_from is not None:
+            lines.append(f"  ({fallback_note(snapshot)})")
         if snapshot.error is not None:
             lines.append(f"  ! {snapshot.error.message}")
             continue
-        if not snapshot.windows and snapshot.extra_usage is None:
+        if not snapshot.windows and snapshot.extra_usage is None and snapshot.spend is None:
             lines.append("  (no usage windows on this plan)")
         for window in snapshot.windows:
             percent = format_percent(window.percent).rjust(4)
             bar = text_bar(window.percent)
             if color:
-                code = grade_for(window.percent).ansi
+                code = row_grade(window.percent, window.severity).ansi
                 percent, bar = f"\x1b[{code}m{percent}\x1b[0m", f"\x1b[{code}m{bar}\x1b[0m"
             label = window.label.ljust(_LABEL_WIDTH)
-            lines.append(f"  {label} {percent}  {bar}  {format_reset(window.resets_at, now)}")
+            reset = format_reset(window.resets_at, now)
+            flag = "  ! server warning" if window.severity == SERVER_WARNING else ""
+            lines.append(f"  {label} {percent}  {bar}  {reset}{flag}")
             forecast = (forecasts or {}).get((snapshot.org_uuid, window.key))
             if forecast is not None and forecast.enough_data:
                 mark = "  (fast burn)" if forecast.fast_burn else ""
@@ -142,6 +189,8 @@ def render_human(
         if snapshot.extra_usage is not None:
             label = "Extra usage".ljust(_LABEL_WIDTH)
             lines.append(f"  {label} {format_extra_usage(snapshot.extra_usage)}")
+        if snapshot.spend is not None:
+            lines.append(f"  {'Spend'.ljust(_LABEL_WIDTH)} {format_spend(snapshot.spend)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 

@@ -63,10 +63,19 @@ def run_status(
     profile: str | None = None,
 ) -> int:
     """Fetch once, print, and return the exit status (see :mod:`claude_meter.cli`)."""
+    from claude_meter.core.settings import peek_settings
+
+    fallback = source == "auto" and not demo and peek_settings().challenge_fallback
     try:
         with _demo_env(demo, scenario, env) as effective_env:
             result = fetch_once(
-                source, effective_env, demo=demo, browser=browser, profile=profile, err=err
+                source,
+                effective_env,
+                demo=demo,
+                browser=browser,
+                profile=profile,
+                err=err,
+                fallback=fallback,
             )
     except ConfigurationError as exc:
         print(f"claude-meter: {exc}", file=err)
@@ -102,8 +111,14 @@ def fetch_once(
     browser: str | None = None,
     profile: str | None = None,
     err: TextIO | None = None,
+    fallback: bool = False,
 ) -> FetchResult:
-    """Choose the credentials (see :mod:`claude_meter.sources.selection`), then poll once."""
+    """Choose the credentials (see :mod:`claude_meter.sources.selection`), then poll once.
+
+    ``fallback`` (the person's ``challenge_fallback`` setting, ``auto`` only): when claude.ai
+    answers with a browser check, read this poll through Claude Code's route instead, if its
+    sign-in exists and answers; the snapshots then say so (``fallback_from``).
+    """
     now = _now()
     if demo:
         cookies = cookies_from_env(env)
@@ -122,6 +137,8 @@ def fetch_once(
         for note in selection.notes:
             if err is not None:
                 print(f"claude-meter: {note}", file=err)
+        if result is not None and fallback and source == "auto" and _challenged(result):
+            return _claude_code_instead(result, env, now)
         if result is not None:
             return result
         if source == "web" or browser is not None:
@@ -140,6 +157,35 @@ def fetch_once(
 
     with ClaudeCodeClient(credentials, oauth_base_url(env), clock=_now) as client:
         return client.fetch()
+
+
+def _challenged(result: FetchResult) -> bool:
+    """claude.ai answered this poll with a browser check: as a whole, or for every org."""
+    if result.error is not None:
+        return result.error.kind == "cloudflare"
+    errors = [s.error for s in result.snapshots]
+    return bool(errors) and all(e is not None and e.kind == "cloudflare" for e in errors)
+
+
+def _claude_code_instead(
+    challenged: FetchResult, env: Mapping[str, str], now: datetime
+) -> FetchResult:
+    """The chosen fallback: Claude Code's numbers, marked; the challenge when they fail."""
+    try:
+        credentials = find_claude_code_credentials(env, default_home(), platform=sys.platform)
+    except MeterError:
+        return challenged
+    if credentials is None or credentials.is_expired(now):
+        return challenged
+    from claude_meter.clients.oauth import ClaudeCodeClient
+
+    with ClaudeCodeClient(credentials, oauth_base_url(env), clock=_now) as client:
+        result = client.fetch()
+    if result.error is not None or not result.snapshots:
+        log.info("the Claude Code fallback did not answer: %s", result.error and result.error.kind)
+        return challenged
+    marked = tuple(s.model_copy(update={"fallback_from": "web"}) for s in result.snapshots)
+    return result.model_copy(update={"snapshots": marked})
 
 
 def _claude_code_present(env: Mapping[str, str]) -> bool:
@@ -224,8 +270,10 @@ def _remember_email(selection: Selection, candidate: WebCandidate, result: Fetch
 
 def _fetch_web(cookies: SessionCookies, env: Mapping[str, str], *, source: Source) -> WebFetch:
     from claude_meter.clients.web import WebClient
+    from claude_meter.clients.web_transport import transport_mode
 
-    with WebClient(cookies, web_base_url(env), source=source, clock=_now) as client:
+    mode = transport_mode(env)
+    with WebClient(cookies, web_base_url(env), source=source, transport=mode, clock=_now) as client:
         return client.fetch()
 
 

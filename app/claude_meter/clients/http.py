@@ -18,22 +18,31 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Final, Literal
+from typing import Final, Literal, Protocol, TypeVar
 
 import httpx
 
+from claude_meter.clients.trust import ssl_context
 from claude_meter.core.errors import (
     CloudflareChallenge,
     MeterError,
     NetworkError,
     NotSignedIn,
     RateLimited,
+    RegionUnavailable,
     ServerError,
     SessionExpired,
     UnexpectedResponse,
 )
 
 Route = Literal["web", "oauth"]
+
+
+class Closeable(Protocol):
+    def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=Closeable)
 
 CONNECT_TIMEOUT: Final = 5.0
 READ_TIMEOUT: Final = 10.0
@@ -52,10 +61,11 @@ class Timeouts:
 
 DEFAULT_TIMEOUTS: Final = Timeouts()
 
-#: A current desktop Chrome, like the page's own requests.
+#: A current desktop Chrome, like the page's own requests: the very one the browser-like
+#: transport impersonates (``clients.impersonate.IMPERSONATE``; a test holds them together).
 BROWSER_USER_AGENT: Final = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
+    "(KHTML, like Gecko) Chrome/152.0.0.0 Safari/537.36"
 )
 
 # httpcore's DEBUG trace prints raw request and response headers (Cookie, Set-Cookie,
@@ -77,6 +87,8 @@ def make_http_client(
     loopback = "://127." in base_url or "://localhost" in base_url or "://[::1]" in base_url
     if base_url.startswith("http://"):
         verify = False  # no TLS on this connection: skip loading the CA bundle (~20 ms)
+    elif verify is True:
+        verify = ssl_context(base_url)  # certifi's roots; SSL_CERT_FILE for loopback only
     return httpx.Client(
         base_url=base_url,
         timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
@@ -99,6 +111,7 @@ class ClientPool:
     ) -> None:
         self._timeouts = timeouts
         self._clients: dict[tuple[str, bool], httpx.Client] = {}
+        self._others: dict[str, Closeable] = {}
         self._memo: dict[str, tuple[float, object]] = {}
         self._clock = clock
         self._lock = threading.Lock()
@@ -132,10 +145,19 @@ class ClientPool:
                 )
             return self._clients[key]
 
+    def shared(self, key: str, make: Callable[[], C]) -> C:
+        """One long-lived object per ``key`` besides the httpx clients (the browser-like
+        transport of :mod:`claude_meter.clients.impersonate`), closed with the pool."""
+        with self._lock:
+            if key not in self._others:
+                self._others[key] = make()
+            return self._others[key]  # type: ignore[return-value]  # one kind per key
+
     def close(self) -> None:
         with self._lock:
             clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
+            others, self._others = list(self._others.values()), {}
+        for client in [*clients, *others]:
             client.close()
 
 
@@ -177,12 +199,21 @@ class Answer:
 
         A 403 page is taken as a block page; a plain 503 page is an outage, not a check.
         """
+        return self.has_challenge_marks or (self.status == 403 and self.is_html)
+
+    @property
+    def has_challenge_marks(self) -> bool:
+        """Cloudflare's ``cf-mitigated: challenge`` header, or a page naming its check.
+
+        A 200 web page without them is not a check but a moved endpoint (an app's page
+        where data used to be): see :func:`raise_for_answer`'s callers.
+        """
         if self.headers.get("cf-mitigated", "").lower() == "challenge":
             return True
         if not self.is_html:
             return False
         text = self.body[:65536].lower()
-        return self.status == 403 or any(marker in text for marker in _CHALLENGE_MARKERS)
+        return any(marker in text for marker in _CHALLENGE_MARKERS)
 
     def json(self, route: Route) -> object:
         """The body as JSON, or :class:`UnexpectedResponse`."""
@@ -332,9 +363,30 @@ def raise_for_answer(answer: Answer, route: Route, now: datetime) -> None:
             f"{where} had a server error (HTTP {status}). The last numbers are kept; "
             "ClaudeMeter will try again."
         )
+    if 300 <= status < 400:
+        raise _redirected(answer, where)
     raise UnexpectedResponse(
         f"{where} refused the request (HTTP {status}); the private endpoint may have changed. "
         "The last good numbers are kept; look for a ClaudeMeter update."
+    )
+
+
+#: Where claude.ai sends people it does not serve (docs/protocol.md section 4).
+_REGION_PAGE: Final = "unavailable-in-region"
+REGION: Final = (
+    "claude.ai is not available from this network or region; a VPN exit can cause this. "
+    "Try again from another network (or with the VPN off). The last numbers are kept."
+)
+
+
+def _redirected(answer: Answer, where: str) -> MeterError:
+    """Redirects are never followed: a region page has its own message, others are changes."""
+    if _REGION_PAGE in answer.headers.get("location", "").lower():
+        return RegionUnavailable(REGION)
+    return UnexpectedResponse(
+        f"{where} redirected the request elsewhere (HTTP {answer.status}) instead of "
+        "answering; the private endpoint may have changed. The last good numbers are kept; "
+        "look for a ClaudeMeter update."
     )
 
 

@@ -1,16 +1,22 @@
 """The Claude Code route: ``api.anthropic.com/api/oauth/usage`` with Claude Code's token.
 
 Read-only by design (see :mod:`claude_meter.sources.claude_code`). This endpoint rate-limits
-hard and shares its budget with Claude Code itself, so callers poll it every few minutes
-at most; this client only makes the calls and reports what happened.
+hard, by ``User-Agent``, and shares its budget with Claude Code itself, so:
+
+- every request identifies as the installed Claude Code (``User-Agent: claude-code/<version>``,
+  :mod:`claude_meter.sources.claude_code_version`) with the ``anthropic-beta`` header;
+- after a 429 nothing is sent with that token before its hold ends
+  (:mod:`claude_meter.core.oauth_hold`), whoever asks: the tray, a restarted tray, the CLI;
+- callers poll it every few minutes at most.
 """
 
 from __future__ import annotations
 
-import hashlib
+import os
 import ssl
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Final
 
 import httpx
@@ -26,10 +32,13 @@ from claude_meter.clients.http import (
     raise_for_answer,
 )
 from claude_meter.clients.web import DISCOVERY_TTL, error_of
-from claude_meter.core.errors import MeterError, NotSignedIn, SessionExpired
+from claude_meter.core.display import format_duration
+from claude_meter.core.errors import MeterError, NotSignedIn, RateLimited, SessionExpired
 from claude_meter.core.models import FetchResult, Snapshot
+from claude_meter.core.oauth_hold import HoldStore, hold_after_429, token_key, verdict
 from claude_meter.core.usage import parse_usage_report
-from claude_meter.sources.claude_code import ClaudeCodeCredentials
+from claude_meter.sources.claude_code import ClaudeCodeCredentials, default_home
+from claude_meter.sources.claude_code_version import claude_code_user_agent
 
 OAUTH_BETA: Final = "oauth-2025-04-20"
 PROFILE_TIMEOUT: Final = 5.0
@@ -46,11 +55,18 @@ class ClaudeCodeClient:
         verify: bool | ssl.SSLContext = True,
         http: httpx.Client | None = None,
         clock: Callable[[], datetime],
+        holds: HoldStore | None = None,
+        env: Mapping[str, str] | None = None,
+        home: Path | None = None,
     ) -> None:
         self._credentials = credentials
         self._pool = installed_pool() if http is None else None
-        digest = hashlib.sha256(credentials.access_token.reveal().encode()).hexdigest()[:16]
-        self._profile_key = f"oauth|{base_url.rstrip('/')}|{digest}|profile"
+        self._holds = holds or HoldStore()
+        self._user_agent = claude_code_user_agent(
+            os.environ if env is None else env, home or default_home()
+        )
+        self._hold_key = token_key(credentials.access_token.reveal())
+        self._profile_key = f"oauth|{base_url.rstrip('/')}|{self._hold_key}|profile"
         shared = http or pooled_client(base_url.rstrip("/"), verify)
         self._http = shared or make_http_client(base_url.rstrip("/"), verify=verify)
         self._owns_http = shared is None
@@ -67,14 +83,14 @@ class ClaudeCodeClient:
         self.close()
 
     def fetch(self) -> FetchResult:
-        """One poll; the token's own expiry is checked before anything is sent."""
+        """One poll; the token's expiry and its hold are checked before anything is sent."""
         now = self._clock()
         try:
             if self._credentials.is_expired(now):
                 raise SessionExpired(EXPIRED_OAUTH)
             if self._credentials.lacks_profile_scope:
                 raise NotSignedIn(MISSING_SCOPE)
-            report = parse_usage_report(self._get_json("/api/oauth/usage", TOTAL_TIMEOUT))
+            report = parse_usage_report(self._held_usage(now))
         except MeterError as exc:
             return FetchResult(source="claude-code", fetched_at=now, error=error_of(exc))
         profile = self._profile()
@@ -89,8 +105,33 @@ class ClaudeCodeClient:
             fetched_at=now,
             windows=report.windows,
             extra_usage=report.extra_usage,
+            spend=report.spend,
         )
         return FetchResult(source="claude-code", fetched_at=now, snapshots=(snapshot,))
+
+    def _held_usage(self, now: datetime) -> object:
+        """The usage answer, unless this token's hold forbids asking; a 429 extends the hold."""
+        hold = self._holds.get(self._hold_key)
+        allowed = verdict(hold, now)
+        if allowed == "wait" and hold is not None:
+            raise RateLimited(held_message(hold.not_before, now), retry_at=hold.not_before)
+        overriding = allowed == "override"
+        if overriding and hold is not None:
+            self._holds.put(
+                self._hold_key,
+                hold.model_copy(update={"overridden": True, "override_wanted": False}),
+            )
+        try:
+            data = self._get_json("/api/oauth/usage", TOTAL_TIMEOUT)
+        except RateLimited as exc:
+            answered = self._clock()
+            new = hold_after_429(hold, exc.retry_at, answered, overriding=overriding)
+            self._holds.put(self._hold_key, new)
+            message = held_message(new.not_before, answered)
+            raise RateLimited(message, retry_at=new.not_before) from None
+        if hold is not None:
+            self._holds.clear(self._hold_key)
+        return data
 
     def _profile(self) -> object:
         """Who and which org, best-effort; a polling app asks only every 30 minutes, as for
@@ -111,11 +152,20 @@ class ClaudeCodeClient:
             "Authorization": f"Bearer {self._credentials.access_token.reveal()}",
             "anthropic-beta": OAUTH_BETA,
             "Accept": "application/json",
-            "User-Agent": "claude-meter",
+            "User-Agent": self._user_agent,
         }
         answer = guarded_get(self._http, path, headers, "oauth", total_timeout=total_timeout)
         raise_for_answer(answer, "oauth", self._clock())
         return answer.json("oauth")
+
+
+def held_message(not_before: datetime, now: datetime) -> str:
+    """What a person reads while a hold lasts: that nothing is sent, and when the next try is."""
+    local = not_before.astimezone().strftime("%H:%M")
+    return (
+        "Anthropic's API is rate-limiting Claude Code's route; ClaudeMeter sends nothing "
+        f"before the next try at {local} (in {format_duration(not_before - now)})."
+    )
 
 
 def _section(profile: object, name: str) -> Mapping[str, object]:

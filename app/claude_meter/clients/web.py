@@ -23,15 +23,20 @@ from claude_meter.clients.http import (
     BROWSER_USER_AGENT,
     TOTAL_TIMEOUT,
     Answer,
-    guarded_get,
     installed_pool,
     make_http_client,
     pooled_client,
     raise_for_answer,
 )
+from claude_meter.clients.web_transport import TransportMode, WebTransport
 from claude_meter.core import answers
 from claude_meter.core.answers import Extra
-from claude_meter.core.errors import CloudflareChallenge, MeterError, NotSignedIn
+from claude_meter.core.errors import (
+    CloudflareChallenge,
+    MeterError,
+    NotSignedIn,
+    UnexpectedResponse,
+)
 from claude_meter.core.models import (
     Account,
     FetchError,
@@ -82,6 +87,7 @@ class WebClient:
         source: Source = "web",
         verify: bool | ssl.SSLContext = True,
         http: httpx.Client | None = None,
+        transport: TransportMode = "auto",
         clock: Callable[[], datetime],
     ) -> None:
         self._cookies = cookies
@@ -93,10 +99,12 @@ class WebClient:
         shared = http or pooled_client(self._base_url, verify)
         self._http = shared or make_http_client(self._base_url, verify=verify)
         self._owns_http = shared is None
+        self._wire = WebTransport(self._http, self._base_url, mode=transport, pool=self._pool)
         self._clock = clock
         self._rotated = False
 
     def close(self) -> None:
+        self._wire.close()
         if self._owns_http:
             self._http.close()
 
@@ -224,12 +232,13 @@ class WebClient:
         }
 
     def _get_json(self, path: str, *, total_timeout: float = TOTAL_TIMEOUT) -> object:
-        answer = guarded_get(self._http, path, self._headers(), "web", total_timeout=total_timeout)
-        self._http.cookies.clear()  # our cookies travel in the header we build, nowhere else
+        answer = self._wire.get(path, self._headers(), total_timeout=total_timeout)
         raise_for_answer(answer, "web", self._clock())
         self._take_rotation(answer)
-        if answer.is_html:
+        if answer.is_html and answer.has_challenge_marks:
             raise CloudflareChallenge(_HTML_200)
+        if answer.is_html:  # an app page where data used to be: the endpoint moved
+            raise UnexpectedResponse(_PAGE_200)
         return answer.json("web")
 
     def _take_rotation(self, answer: Answer) -> None:
@@ -256,6 +265,10 @@ class WebClient:
 
 
 _HTML_200: Final = (
-    "claude.ai answered with a web page instead of data (probably a browser check). "
+    "claude.ai answered with a browser check (Cloudflare) instead of data. "
     "Open claude.ai in your browser once, or use the ClaudeMeter browser extension."
+)
+_PAGE_200: Final = (
+    "claude.ai answered with a web page instead of data: the private endpoint has probably "
+    "moved. The last good numbers are kept; look for a ClaudeMeter update."
 )

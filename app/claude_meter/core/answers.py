@@ -132,6 +132,7 @@ def snapshot_of(
             **base,
             "windows": usage.windows,
             "extra_usage": usage.extra_usage,
+            "spend": usage.spend,
             "overage": overage,
             "subscription": subscription,
         }

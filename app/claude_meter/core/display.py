@@ -10,7 +10,7 @@ import math
 from datetime import datetime, timedelta, tzinfo
 from typing import Final
 
-from claude_meter.core.models import ExtraUsage
+from claude_meter.core.models import ExtraUsage, Money, Snapshot, Source, Spend
 
 _SYMBOLS: Final = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
@@ -78,6 +78,48 @@ def format_extra_usage(extra: ExtraUsage) -> str:
             f"{text} ({format_percent(extra.percent)})" if text else format_percent(extra.percent)
         )
     return text or "on"
+
+
+def _amount(money: Money) -> str:
+    return format_money(money.amount_minor, money.currency, money.exponent)
+
+
+def format_spend(spend: Spend) -> str:
+    """``€18.75 of €100.00 (19%) · balance €81.25``, like extra usage, or what is known."""
+    text = _amount(spend.used) if spend.used is not None else ""
+    ceiling = spend.limit or spend.cap
+    if ceiling is not None:
+        text = f"{text} of {_amount(ceiling)}" if text else f"limit {_amount(ceiling)}"
+    if spend.percent is not None:
+        text = (
+            f"{text} ({format_percent(spend.percent)})" if text else format_percent(spend.percent)
+        )
+    if spend.balance is not None:
+        balance = f"balance {_amount(spend.balance)}"
+        text = f"{text} · {balance}" if text else balance
+    return text or "none"
+
+
+#: Which route a snapshot's numbers came from, as the popover and the CLI say it.
+ROUTE_LABELS: Final[dict[str, str]] = {
+    "web": "claude.ai",
+    "claude-code": "Claude Code's sign-in",
+    "extension": "the browser extension",
+    "demo": "the demo server",
+}
+
+
+def route_label(source: Source) -> str:
+    """``via Claude Code's sign-in``: the route the numbers were read through."""
+    return f"via {ROUTE_LABELS.get(source, source)}"
+
+
+def fallback_note(snapshot: Snapshot) -> str:
+    """Why the numbers came through another route: the person's fallback after a challenge."""
+    return (
+        f"read {route_label(snapshot.source)}: claude.ai asked for a browser check "
+        "and you chose this fallback"
+    )
 
 
 def text_bar(percent: float | None, width: int = 20) -> str:

@@ -65,6 +65,14 @@ class NetworkError(MeterError):
     exit_status = 3
 
 
+class RegionUnavailable(NetworkError):
+    """A redirect to claude.ai's "unavailable in your region" page: the network, not the session.
+
+    Its kind stays ``network`` (the ``--json`` kinds are a fixed list); the message says what
+    happened and what to try.
+    """
+
+
 class UnexpectedResponse(MeterError):
     """The answer had a shape we do not understand: the private endpoint probably changed."""
 

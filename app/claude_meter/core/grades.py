@@ -36,3 +36,19 @@ def grade_for(percent: float | None) -> Grade:
         if shown >= grade.floor:
             chosen = grade
     return chosen
+
+
+#: The server's own flag that raises a row's colour (``limits[].severity``).
+SERVER_WARNING: Final = "warning"
+
+
+def row_grade(percent: float | None, severity: str | None) -> Grade:
+    """A window row's colour: its percent's grade, but at least orange ("high", the 80 %
+    grade) when the server marks it ``warning``, even below the local thresholds.
+
+    Only rows change: the icon's figure, "worst" and notifications follow the percents.
+    """
+    grade = grade_for(percent)
+    if severity == SERVER_WARNING and (grade is UNKNOWN or grade.floor < GRADES[2].floor):
+        return GRADES[2]
+    return grade

@@ -26,6 +26,11 @@ class UsageWindow(_Frozen):
     label: str = Field(description="Human label, e.g. 'Session (5h)'.")
     percent: float | None = Field(description="0-100, may exceed 100; None when unknown.")
     resets_at: datetime | None = None
+    #: The server's own judgement from ``limits[]`` (``normal``, ``warning``, or newer words);
+    #: None when the report had no ``limits[]`` entry for this window.
+    severity: str | None = None
+    #: ``limits[].scope.surface`` (e.g. ``cowork``): the product surface the limit applies to.
+    surface: str | None = None
 
 
 class ExtraUsage(_Frozen):
@@ -37,6 +42,24 @@ class ExtraUsage(_Frozen):
     percent: float | None = None
     currency: str | None = None
     decimal_places: int = 2
+
+
+class Money(_Frozen):
+    """An amount as ``spend`` sends it: minor units of ``currency``, ``exponent`` decimals."""
+
+    amount_minor: float
+    currency: str | None = None
+    exponent: int = 2
+
+
+class Spend(_Frozen):
+    """The ``spend`` object some accounts get next to ``extra_usage`` (any part may be None)."""
+
+    used: Money | None = None
+    limit: Money | None = None
+    cap: Money | None = None
+    balance: Money | None = None
+    percent: float | None = None
 
 
 class Organization(_Frozen):
@@ -94,6 +117,7 @@ class UsageReport(_Frozen):
 
     windows: tuple[UsageWindow, ...] = ()
     extra_usage: ExtraUsage | None = None
+    spend: Spend | None = None
     scale: Literal["percent", "fraction"] = "percent"
 
 
@@ -120,10 +144,14 @@ class Snapshot(_Frozen):
     fetched_at: datetime
     windows: tuple[UsageWindow, ...] = ()
     extra_usage: ExtraUsage | None = None
+    spend: Spend | None = None
     overage: OverageSpendLimit | None = None
     subscription: SubscriptionDetails | None = None
     error: FetchError | None = None
     stale: bool = False
+    #: Read through ``source`` because this route (``web``) answered with a browser check and
+    #: the person chose the fallback (settings: ``challenge_fallback``); None otherwise.
+    fallback_from: Source | None = None
 
 
 class FetchResult(_Frozen):

@@ -85,6 +85,11 @@ class Settings(BaseModel):
     percent_shown: PercentShown = "used"
     bridge_enabled: bool = False
     bridge_port: int = Field(default=DEFAULT_BRIDGE_PORT, ge=1024, le=65535)
+    #: With the ``auto`` source: when claude.ai answers a poll with a browser check
+    #: (Cloudflare) and Claude Code's sign-in exists, read that poll's numbers through Claude
+    #: Code's route instead. Off unless chosen: that route's budget is small and shared with
+    #: Claude Code itself, and the person should know which route the numbers came from.
+    challenge_fallback: bool = False
 
     @field_validator("thresholds")
     @classmethod
@@ -177,6 +182,15 @@ def load_settings(path: Path | None = None, *, now: datetime | None = None) -> L
         f"{where}",
         backup,
     )
+
+
+def peek_settings(path: Path | None = None) -> Settings:
+    """The saved settings, or the defaults, touching nothing: for ``claude-meter status``,
+    which must not move a damaged file aside under the running tray (the tray says so)."""
+    try:
+        return _parse((path or settings_path()).read_bytes())
+    except (OSError, _Unusable):
+        return Settings()
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:

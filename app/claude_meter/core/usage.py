@@ -28,7 +28,14 @@ from datetime import UTC, datetime
 from typing import Final, Literal
 
 from claude_meter.core.errors import UnexpectedResponse
-from claude_meter.core.models import ExtraUsage, Snapshot, UsageReport, UsageWindow
+from claude_meter.core.models import (
+    ExtraUsage,
+    Money,
+    Snapshot,
+    Spend,
+    UsageReport,
+    UsageWindow,
+)
 
 Scale = Literal["percent", "fraction"]
 
@@ -108,6 +115,8 @@ class _RawWindow:
     value: float | None  # utilization as sent, scale not yet applied
     resets_at: datetime | None
     from_limits: bool
+    severity: str | None = None
+    surface: str | None = None
 
 
 def _is_window_shaped(value: object) -> bool:
@@ -163,9 +172,29 @@ def _limit_windows(limits: object) -> list[_RawWindow]:
                 value=_number(entry.get("percent")),
                 resets_at=parse_timestamp(entry.get("resets_at")),
                 from_limits=True,
+                severity=_word(entry.get("severity")),
+                surface=_surface(entry.get("scope")),
             )
         )
     return windows
+
+
+def _word(value: object) -> str | None:
+    """A short server keyword (``warning``), lowercased; anything else is None."""
+    if not isinstance(value, str):
+        return None
+    word = value.strip().lower()
+    return word if word and len(word) <= 32 else None
+
+
+def _surface(scope: object) -> str | None:
+    """``scope.surface`` as a keyword (``cowork``), whether sent as a string or an object."""
+    if not isinstance(scope, Mapping):
+        return None
+    surface = scope.get("surface")
+    if isinstance(surface, Mapping):
+        surface = surface.get("id") or surface.get("display_name")
+    return _word(surface)
 
 
 def _limit_key(kind: str, scope: object) -> tuple[str | None, str]:
@@ -271,7 +300,7 @@ _CHANGED: Final = (
     "(the private endpoint may have changed). The last good numbers are kept; "
     "look for a ClaudeMeter update."
 )
-_RECOGNIZED: Final = frozenset(KNOWN_WINDOWS) | {"extra_usage", "limits"}
+_RECOGNIZED: Final = frozenset(KNOWN_WINDOWS) | {"extra_usage", "limits", "spend"}
 
 
 def _parse(data: object) -> UsageReport:
@@ -294,23 +323,75 @@ def _parse(data: object) -> UsageReport:
         percent = _to_percent(w.value, scale)
         resets_at = w.resets_at
         twin = from_limits.pop(w.key, None)
+        severity = surface = None
         if twin is not None:  # the named key wins; limits[] only fills what it lacks
             percent = percent if percent is not None else _to_percent(twin.value, "percent")
             resets_at = resets_at or twin.resets_at
-        windows.append(UsageWindow(key=w.key, label=w.label, percent=percent, resets_at=resets_at))
+            severity, surface = twin.severity, twin.surface
+        windows.append(
+            UsageWindow(
+                key=w.key,
+                label=w.label,
+                percent=percent,
+                resets_at=resets_at,
+                severity=severity,
+                surface=surface,
+            )
+        )
     windows.extend(
         UsageWindow(
             key=w.key,
             label=w.label,
             percent=_to_percent(w.value, "percent"),
             resets_at=w.resets_at,
+            severity=w.severity,
+            surface=w.surface,
         )
         for w in from_limits.values()
     )
     extra = _extra_usage(data.get("extra_usage"), scale)
-    if not windows and extra is None and _has_junk(data):
+    spend = _spend(data.get("spend"))
+    if not windows and extra is None and spend is None and _has_junk(data):
         raise UnexpectedResponse(_CHANGED)  # known keys, unknown shapes: nothing to show
-    return UsageReport(windows=tuple(_display_order(windows)), extra_usage=extra, scale=scale)
+    return UsageReport(
+        windows=tuple(_display_order(windows)), extra_usage=extra, spend=spend, scale=scale
+    )
+
+
+def _money(raw: object) -> Money | None:
+    """``{"amount_minor", "currency", "exponent"}``; None without a usable amount."""
+    if not isinstance(raw, Mapping):
+        return None
+    amount = _number(raw.get("amount_minor"))
+    if amount is None:
+        return None
+    currency = raw.get("currency")
+    exponent = raw.get("exponent")
+    return Money(
+        amount_minor=amount,
+        currency=currency.strip().upper() if isinstance(currency, str) and currency else None,
+        exponent=exponent
+        if isinstance(exponent, int) and not isinstance(exponent, bool) and 0 <= exponent <= 6
+        else 2,
+    )
+
+
+def _spend(raw: object) -> Spend | None:
+    """The ``spend`` object; its ``percent`` when sent, else used of limit in one currency."""
+    if not isinstance(raw, Mapping):
+        return None
+    used, limit = _money(raw.get("used")), _money(raw.get("limit"))
+    cap, balance = _money(raw.get("cap")), _money(raw.get("balance"))
+    percent = _number(raw.get("percent"))
+    if percent is not None and percent < 0:
+        percent = None
+    if percent is None and used is not None and limit is not None and limit.amount_minor > 0:
+        same = used.currency == limit.currency and used.exponent == limit.exponent
+        ratio = used.amount_minor / limit.amount_minor * 100
+        percent = ratio if same and math.isfinite(ratio) else None
+    if used is None and limit is None and cap is None and balance is None and percent is None:
+        return None
+    return Spend(used=used, limit=limit, cap=cap, balance=balance, percent=percent)
 
 
 def _has_junk(report: Mapping[str, object]) -> bool:

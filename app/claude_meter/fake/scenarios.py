@@ -26,10 +26,22 @@ SCENARIOS: tuple[str, ...] = (
     "multi-org",
     "expired",
     "cloudflare",
+    "chrome-tls",
     "rate-limited",
     "flaky",
     "malformed",
+    "ua-bucket",
+    "new-shapes",
+    "region-redirect",
+    "spa-shell",
 )
+"""``ua-bucket``: the OAuth usage endpoint answers ``429 Retry-After: 0`` to any client whose
+``User-Agent`` does not start with ``claude-code/``, as the real one's small bucket does.
+``new-shapes``: the answer shapes seen since mid-2026 (a model cap only in ``limits[]``,
+``severity``, ``scope.surface``, ``spend``). ``region-redirect``: claude.ai redirects the
+organization's calls (usage, overage, subscription) to its "unavailable in your region"
+page. ``spa-shell``: the usage endpoint answers ``200`` with the web app's HTML shell, as a
+moved endpoint does (no Cloudflare marks)."""
 
 EMAIL = "demo@example.com"
 ACCOUNT_UUID = "0b7e4c52-9a31-4f0e-8d6a-2c5f1e9b7a40"
@@ -317,6 +329,42 @@ def _limits_only(now: datetime) -> Json:
     )
 
 
+def _new_shapes(now: datetime) -> Json:
+    """Mid-2026 shapes: Fable's weekly cap only in ``limits[]`` (its key ``null``) and flagged
+    ``warning`` below 80 %, a Cowork cap by ``scope.surface``, and ``spend`` in euros."""
+    report = _report(
+        now,
+        five_hour=37.0,
+        seven_day=64.0,
+        sonnet=12.0,
+        extra=dict(_USD_EXTRA),
+        limits=(
+            ("session", 37.0, None),
+            ("weekly_all", 64.0, None),
+            ("weekly_scoped", 12.0, "Sonnet"),
+            ("weekly_scoped", 72.0, "Fable"),
+        ),
+    )
+    report["seven_day_fable"] = None
+    limits = report["limits"]
+    assert isinstance(limits, list)
+    for entry in limits:
+        entry["severity"] = "normal"
+    limits[-1]["severity"] = "warning"
+    week_reset = now.replace(hour=9, minute=0, second=0) + timedelta(days=3)
+    cowork = _limit("weekly_scoped", 41.0, week_reset)
+    cowork.update(scope={"model": None, "surface": "cowork"}, severity="normal")
+    limits.append(cowork)
+    report["spend"] = {
+        "used": {"amount_minor": 1875, "currency": "EUR", "exponent": 2},
+        "limit": {"amount_minor": 10000, "currency": "EUR", "exponent": 2},
+        "cap": None,
+        "balance": {"amount_minor": 8125, "currency": "EUR", "exponent": 2},
+        "percent": 19,
+    }
+    return report
+
+
 def _enterprise(now: datetime) -> Json:
     return _report(
         now,
@@ -339,6 +387,7 @@ _FIXED_REPORTS: dict[str, Callable[[datetime], Json]] = {
     "fraction-scale": _fraction_scale,
     "limits-only": _limits_only,
     "enterprise": _enterprise,
+    "new-shapes": _new_shapes,
 }
 
 

@@ -33,6 +33,12 @@ from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
 from . import scenarios as sc
+from .hello import ClientHello, peek_client_hello
+
+#: What the ``chrome-tls`` scenario lets through: Chrome's ClientHello as JA4, in the form an
+#: IP-address connection gives (``ClientHello.ja4_core``). Recorded from Debian's
+#: Chromium 156; tests/e2e/test_extension_chromium.py checks it still is that browser's.
+CHROME_JA4: frozenset[str] = frozenset({"t13i1516h2_8daaf6152771_cb7bf5808d99"})
 
 # Demo credentials: fixed so the demo mode and tests can share them; they open nothing real.
 DEFAULT_SESSION_KEY = "sk-ant-sid01-demo-7f3a9c1e5b2d8f4a6c0e9b7d3f1a5c8e2b4d6f0a"
@@ -51,6 +57,13 @@ _CF_PAGE = (
     b'<div id="challenge-body">Checking if the site connection is secure</div></body></html>'
 )
 _PAGE = "<!DOCTYPE html><html><head><title>{title}</title></head><body>{body}</body></html>"
+#: The web app's shell, which a moved endpoint answers with ``200``: no Cloudflare marks.
+_SPA_SHELL = (
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Claude</title>'
+    '<script src="/_next/static/chunks/main-app.js" async></script></head>'
+    '<body><div id="root"></div></body></html>'
+)
+REGION_PAGE = "/app-unavailable-in-region"
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,18 @@ class LoggedRequest:
     path: str
     headers: dict[str, str]
     authenticated: bool
+    #: The connection's TLS ClientHello (None over plain HTTP), read before the handshake.
+    hello: ClientHello | None = None
+
+    @property
+    def ja4(self) -> str | None:
+        """The ClientHello's JA4 fingerprint."""
+        return self.hello.ja4 if self.hello else None
+
+    @property
+    def ja4_core(self) -> str | None:
+        """The same, as if the client had come by IP address (no server name)."""
+        return self.hello.ja4_core if self.hello else None
 
 
 def _error_body(kind: str, message: str) -> bytes:
@@ -93,6 +118,15 @@ def _redacted(headers: Message) -> dict[str, str]:
     }
 
 
+def _challenges_tls(req: _Handler) -> bool:
+    """The ``chrome-tls`` rule: a TLS connection whose ClientHello is not Chrome's (GREASE and
+    a JA4 in :data:`CHROME_JA4`). Plain HTTP has no ClientHello to judge and passes."""
+    if not isinstance(req.connection, ssl.SSLSocket):
+        return False
+    hello = req.hello
+    return hello is None or not hello.grease or hello.ja4_core not in CHROME_JA4
+
+
 def _check_scenario(name: str) -> str:
     if name not in sc.SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}; valid: {', '.join(sc.SCENARIOS)}")
@@ -107,12 +141,15 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 10.0
     disable_nagle_algorithm = True  # headers and body go out in two writes
     trickle = 0.0  # seconds over which a soak fault spreads the body
+    hello: ClientHello | None = None  # the TLS ClientHello, read before the handshake
 
     def setup(self) -> None:
         # The TLS handshake happens here, in the connection's thread, so a client that
         # connects and never speaks cannot stall the accept loop.
         super().setup()
         if isinstance(self.connection, ssl.SSLSocket):
+            self.hello = peek_client_hello(self.connection, self.timeout)
+            self.connection.settimeout(self.timeout)
             self.connection.do_handshake()
 
     def log_message(self, format: str, *args: object) -> None:
@@ -275,11 +312,13 @@ class FakeClaude:
         seed: int | None = None,
         rotate_to: str | None = None,
         faults: Literal["standard", "soak"] = "standard",
+        retry_after: str = "120",
     ) -> None:
         if faults not in FAULT_MIXES:
             raise ValueError(f"unknown fault mix {faults!r}; choose one of {FAULT_MIXES}")
         self._scenario = _check_scenario(scenario)
         self._faults = faults
+        self._retry_after = retry_after  # what ``rate-limited`` says (``0`` as in the field)
         self._expired_left = 0
         self._good_usage = 0
         self._session_keys = {session_key}
@@ -408,7 +447,9 @@ class FakeClaude:
         )
         with self._lock:
             self.request_log.append(
-                LoggedRequest(req.command, req.path, _redacted(req.headers), authenticated)
+                LoggedRequest(
+                    req.command, req.path, _redacted(req.headers), authenticated, req.hello
+                )
             )
         if path == "/login":
             self._login(
@@ -485,8 +526,10 @@ class FakeClaude:
             and parts[0] == "organizations"
             and parts[2] in ("usage", "overage_spend_limit", "subscription_details")
         )
-        if scenario == "cloudflare":
+        if scenario == "cloudflare" or (scenario == "chrome-tls" and _challenges_tls(req)):
             req.send_challenge()
+        elif scenario == "region-redirect" and len(parts) == 3:
+            req.send(302, b"", "text/plain", [("Location", REGION_PAGE)])
         elif not known:
             req.send_error_json(404, "not_found_error", "Not found")
         elif not authenticated or scenario == "expired":
@@ -516,6 +559,7 @@ class FakeClaude:
             self._usage(req, org, scenario, rotate=True)
 
     def _oauth(self, req: _Handler, path: str, authenticated: bool, scenario: str) -> None:
+        agent = req.headers.get("User-Agent") or ""
         if path not in ("/api/oauth/usage", "/api/oauth/profile"):
             req.send_error_json(404, "not_found_error", "Not found")
         elif not authenticated or scenario == "expired":
@@ -528,15 +572,22 @@ class FakeClaude:
             )
         elif path == "/api/oauth/profile":
             req.send_json(sc.profile_json(scenario))
+        elif scenario == "ua-bucket" and not agent.startswith("claude-code/"):
+            req.send_error_json(429, "rate_limit_error", "Rate limited", [("Retry-After", "0")])
         else:
             self._usage(req, sc.oauth_org(scenario), scenario, rotate=False)
 
     def _usage(self, req: _Handler, org: sc.Org, scenario: str, *, rotate: bool) -> None:
         if scenario == "rate-limited":
-            req.send_error_json(429, "rate_limit_error", "Rate limited", [("Retry-After", "120")])
+            req.send_error_json(
+                429, "rate_limit_error", "Rate limited", [("Retry-After", self._retry_after)]
+            )
             return
         if scenario == "malformed":
             self._send_malformed(req)
+            return
+        if scenario == "spa-shell" and rotate:  # the web route only: a page where data was
+            req.send(200, _SPA_SHELL.encode(), "text/html; charset=utf-8")
             return
         if scenario == "flaky" and self._faults == "soak" and org.usable:
             with self._lock:

@@ -67,6 +67,7 @@ from claude_meter.qt.popover import Insights, Popover
 from claude_meter.qt.preferences import Preferences
 from claude_meter.qt.single_instance import SingleInstance
 from claude_meter.qt.surface import REPEAT_SECONDS, context_surface, popover_kind
+from claude_meter.qt.tray_host import TrayHost
 from claude_meter.qt.worker import Fetch, FetchWorker
 from claude_meter.sources import keyring_store
 
@@ -76,8 +77,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("claude_meter.tray")
 
 NO_TRAY = (
-    "No system tray was found, so ClaudeMeter shows this window instead. On GNOME, install "
-    "the AppIndicator extension to get the tray icon."
+    "No system tray was found, so ClaudeMeter shows this window instead; closing it quits "
+    "ClaudeMeter. When a tray appears, the icon takes over and this window closes. On GNOME, "
+    "install the AppIndicator extension to get the tray icon."
 )
 #: How long to wait for a tray at start (autostart can run before the panel exists).
 TRAY_WAIT_SECONDS = 10.0
@@ -122,17 +124,18 @@ class TrayApp(QObject):
         self._trimmed = False
         self._closed_at = 0.0
         self._activated_at = 0.0
-        self._tray_deadline = 0.0
-        self._tray_wait = tray_wait
+        self._alert: str | None = None  # a notification no daemon showed, for the popover
+        self._alert_seen = False
         self.window_mode = False
         self.settings = Settings()  # what the icon and popover draw with; see apply_settings
         self.interval_fixed = False  # the demo's (or a test's) interval beats the settings'
 
-        self.tray = QSystemTrayIcon(self)
-        self.tray.activated.connect(self._on_activated)
         self.menu = self._build_menu()
-        self.tray.setContextMenu(self.menu)
-        self.notifier = notifier or pick(self.tray)
+        self.tray_host = TrayHost(self.menu, wait=tray_wait, parent=self)
+        self.tray_host.activated.connect(self._on_activated)
+        self.tray_host.found.connect(self._use_tray)
+        self.tray_host.missing.connect(self._use_window)
+        self.notifier = notifier or pick(self.tray_host, self._show_alert)
         self.popover = self._make_popover(as_window=False)
 
         self.worker_thread = QThread()
@@ -150,10 +153,12 @@ class TrayApp(QObject):
         self._ui_timer = QTimer(self)  # stale transitions happen with time alone
         self._ui_timer.setInterval(30_000)
         self._ui_timer.timeout.connect(self._refresh_indicator)
-        self._tray_retry = QTimer(self)
-        self._tray_retry.setInterval(500)
-        self._tray_retry.timeout.connect(self._try_tray)
         self._stopped = False
+
+    @property
+    def tray(self) -> QSystemTrayIcon:
+        """The current icon (rebuilt when a different kind of tray appears; see tray_host)."""
+        return self.tray_host.icon
 
     # -- start and stop ---------------------------------------------------------------------
 
@@ -161,8 +166,7 @@ class TrayApp(QObject):
         self._refresh_indicator()
         self.worker_thread.start()
         self._ui_timer.start()
-        self._tray_deadline = time.monotonic() + self._tray_wait
-        self._try_tray()
+        self.tray_host.start()
 
     def stop(self) -> None:
         """Bounded shutdown: stop the worker in its thread, then quit and wait at most 2 s."""
@@ -170,7 +174,6 @@ class TrayApp(QObject):
             return
         self._stopped = True
         self._ui_timer.stop()
-        self._tray_retry.stop()
         if self.worker_thread.isRunning():
             QMetaObject.invokeMethod(
                 self.worker, "stop", Qt.ConnectionType.BlockingQueuedConnection
@@ -178,29 +181,39 @@ class TrayApp(QObject):
             self.worker_thread.quit()
             if not self.worker_thread.wait(2000):
                 log.warning("worker thread did not stop in time")
-        self.tray.hide()
+        self.tray_host.stop()
         self.popover.hide()
 
-    def _try_tray(self) -> None:
-        if QSystemTrayIcon.isSystemTrayAvailable():
-            self._tray_retry.stop()
-            self.tray.show()
-            self.tray.setToolTip(self._tooltip())  # again after show(): Windows 11 drops it
-            log.info("tray icon shown")
+    def _use_window(self) -> None:
+        """No tray (yet): the popover as a normal window that says why."""
+        if self.window_mode:
             return
-        if time.monotonic() < self._tray_deadline:
-            if not self._tray_retry.isActive():
-                self._tray_retry.start()
-            return
-        self._tray_retry.stop()
         log.warning("no system tray; showing a window instead")
         self.window_mode = True
-        self.popover.hide()
-        self.popover.deleteLater()
-        self.popover = self._make_popover(as_window=True)
+        self._replace_popover(as_window=True)
         self.popover.set_notice(NO_TRAY)
         self.popover.show_state(self.state)
         self.popover.show()
+
+    def _use_tray(self) -> None:
+        """A tray appeared after the fallback: the window closes, the icon takes over."""
+        if not self.window_mode:
+            return
+        log.info("a tray appeared: back to the icon; the window closes")
+        self.window_mode = False
+        self._replace_popover(as_window=False)
+
+    def _replace_popover(self, *, as_window: bool) -> None:
+        old = self.popover
+        self.popover = self._make_popover(as_window=as_window)
+        old.hide()
+        old.deleteLater()
+
+    def _show_alert(self, title: str, body: str) -> None:
+        """A notification no daemon could show: a banner in the popover until it is seen."""
+        self._alert = f"{title}: {body}"
+        self._alert_seen = False
+        self.popover.set_alert(self._alert)
 
     # -- results ----------------------------------------------------------------------------
 
@@ -322,7 +335,7 @@ class TrayApp(QObject):
         menu = QMenu()
         for text, slot in (
             ("Show ClaudeMeter", self.open_popover),
-            ("Refresh now", self.refresh),
+            ("Refresh now", self.refresh_pressed),
             ("Open usage page", self.open_usage_page),
         ):
             action = QAction(text, menu)
@@ -343,15 +356,21 @@ class TrayApp(QObject):
     def _make_popover(self, *, as_window: bool) -> Popover:
         kind = popover_kind(QGuiApplication.platformName(), as_window=as_window)
         popover = Popover(interval=self._interval, clock=self._clock, kind=kind)
-        popover.refresh_clicked.connect(self.refresh)
+        popover.refresh_clicked.connect(self.refresh_pressed)
         popover.open_usage_clicked.connect(self.open_usage_page)
         popover.quit_clicked.connect(QApplication.quit)
         popover.settings_clicked.connect(self.settings_requested)
         popover.hidden_windows = frozenset(self.settings.popover_hidden)
         popover.show_remaining = self.settings.percent_shown == "remaining"
+        popover.window_closed.connect(self._on_window_closed)
+        popover.set_alert(self._alert)
         popover.installEventFilter(self)
         popover.destroyed.connect(lambda: None)
         return popover
+
+    def _on_window_closed(self) -> None:
+        log.info("the window was closed; quitting (there is no tray icon to go on in)")
+        QApplication.quit()
 
     def eventFilter(self, watched: QObject, event: object) -> bool:
         from PySide6.QtCore import QEvent
@@ -363,6 +382,9 @@ class TrayApp(QObject):
             and not self.popover.dismissed
         ):
             self._closed_at = time.monotonic()
+            if self._alert_seen:  # the banner was read: it goes with the closing popover
+                self._alert, self._alert_seen = None, False
+                self.popover.set_alert(None)
         return False
 
     def apply_settings(self, settings: Settings) -> None:
@@ -386,6 +408,11 @@ class TrayApp(QObject):
 
     def refresh(self) -> None:
         self.worker.refresh_requested.emit()
+
+    def refresh_pressed(self) -> None:
+        """The person's own "Refresh now": it may also pass a rate-limit hold, once."""
+        self.worker.override_requested.emit()
+        self.refresh()
 
     def open_usage_page(self) -> None:
         QDesktopServices.openUrl(QUrl(USAGE_PAGE_URL))
@@ -421,6 +448,14 @@ class TrayApp(QObject):
         self.open_popover()
 
     def open_popover(self) -> None:
+        self._alert_seen = self._alert is not None
+        if self.window_mode:  # a second launch: bring the window back, wherever it is
+            self.popover.show_state(self.state, self.insights())
+            self.popover.showNormal()
+            self.popover.raise_()
+            self.popover.activateWindow()
+            log.info("window shown with %d rows", len(self.popover.rows))
+            return
         self.popover.show_state(self.state, self.insights())
         self.popover.adjustSize()
         screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
@@ -432,6 +467,8 @@ class TrayApp(QObject):
         self.popover.raise_()
         self.popover.activateWindow()
         log.info("popover opened with %d rows (%s)", len(self.popover.rows), self.popover.kind)
+        if self._alert is not None:
+            log.info("popover shows a notification: %s", self._alert.split("\n", 1)[0])
         if popover_wants_fetch(self.state.last_success, self._clock()):
             self.refresh()
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QHideEvent, QKeyEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -23,16 +23,19 @@ from PySide6.QtWidgets import (
 )
 
 from claude_meter.core.display import (
+    fallback_note,
     format_age,
     format_countdown,
     format_duration,
     format_extra_usage,
     format_percent,
+    format_spend,
     plan_label,
+    route_label,
     spoken_reset,
 )
 from claude_meter.core.forecast import Forecast
-from claude_meter.core.grades import grade_for
+from claude_meter.core.grades import SERVER_WARNING, row_grade
 from claude_meter.core.meter import MeterState
 from claude_meter.core.models import FetchError, Snapshot, UsageWindow
 from claude_meter.core.presentation import percent_label
@@ -64,6 +67,11 @@ def banner_text(state: MeterState, now: datetime, interval: timedelta) -> str | 
     if state.has_numbers:
         text += " Showing the last numbers read."
     return text
+
+
+def routes_text(state: MeterState) -> str:
+    """``via claude.ai``: the route(s) the numbers shown came from; empty before any."""
+    return " · ".join(dict.fromkeys(route_label(s.source) for s in state.snapshots))
 
 
 def forecast_line(forecast: Forecast, resets_at: datetime | None) -> str | None:
@@ -110,7 +118,10 @@ class WindowRow(QWidget):
         self.bar.setFixedHeight(8)
         value = 0 if window.percent is None else round(min(100.0, max(0.0, window.percent)))
         self.bar.setValue(value)
-        colour = grade_for(window.percent).rgb
+        colour = row_grade(window.percent, window.severity).rgb
+        if window.severity == SERVER_WARNING:
+            self.label.setText(f"{window.label} ⚠")
+            self.label.setToolTip("Claude's servers flag this limit as close to its end")
         self.bar.setStyleSheet(
             "QProgressBar { border: none; border-radius: 4px; background: rgba(128,128,128,60); }"
             f"QProgressBar::chunk {{ border-radius: 4px; background: {colour}; }}"
@@ -118,6 +129,8 @@ class WindowRow(QWidget):
         percent_words = (
             "unknown percent" if window.percent is None else f"{int(window.percent)} percent"
         )
+        if window.severity == SERVER_WARNING:
+            percent_words += ", flagged by the server"
         self.bar.setAccessibleName(
             f"{window.label}, {percent_words}, {spoken_reset(window.resets_at)}"
         )
@@ -164,12 +177,17 @@ class WindowRow(QWidget):
 
 class Popover(QFrame):
     """The popup next to the tray icon, a compositor-placed panel on Wayland, or a normal
-    window when there is no tray (see qt/surface.py)."""
+    window when there is no tray (see qt/surface.py).
+
+    As a window, Esc closes it like the window's close button, and closing it emits
+    ``window_closed`` (the app quits): with no tray icon it must not run on unseen.
+    """
 
     refresh_clicked = Signal()
     open_usage_clicked = Signal()
     settings_clicked = Signal()
     quit_clicked = Signal()
+    window_closed = Signal()
 
     def __init__(
         self,
@@ -182,6 +200,7 @@ class Popover(QFrame):
         #: popup, panel (Wayland) or window (no tray): see qt/surface.py
         self.kind: PopoverKind = kind or ("window" if as_window else "popup")
         super().__init__(None, window_flags(self.kind))
+        self.as_window = self.kind == "window"
         self.setObjectName("popover")
         self.setWindowTitle("ClaudeMeter")
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -215,15 +234,30 @@ class Popover(QFrame):
             " border-radius: 6px; padding: 6px;"
         )
         outer.addWidget(self.banner)
+        self.alert = QLabel()  # a notification that no notification daemon showed
+        self.alert.setObjectName("alert")
+        self.alert.setWordWrap(True)
+        self.alert.setVisible(False)
+        self.alert.setStyleSheet(
+            "background: rgba(232,160,32,45); border: 1px solid rgba(232,160,32,140);"
+            " border-radius: 6px; padding: 6px;"
+        )
+        outer.addWidget(self.alert)
         self.body = QVBoxLayout()
         self.body.setSpacing(6)
         outer.addLayout(self.body)
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         outer.addWidget(line)
+        footer = QHBoxLayout()
         self.updated = QLabel()
-        self.updated.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
-        outer.addWidget(self.updated)
+        self.route = QLabel()  # which route the numbers came from
+        self.route.setObjectName("route")
+        for label in (self.updated, self.route):
+            label.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
+            footer.addWidget(label)
+        self.route.setAlignment(Qt.AlignmentFlag.AlignRight)
+        outer.addLayout(footer)
         buttons = QHBoxLayout()
         for text, signal, tip in (
             ("Refresh", self.refresh_clicked, "Fetch the numbers now"),
@@ -251,6 +285,12 @@ class Popover(QFrame):
         """A standing notice (e.g. "no system tray found"), above any error banner."""
         self.notice.setText(text or "")
         self.notice.setVisible(bool(text))
+
+    def set_alert(self, text: str | None) -> None:
+        """A notification shown here because no notification daemon took it."""
+        self.alert.setText(text or "")
+        self.alert.setVisible(bool(text))
+        self.adjustSize()
 
     def show_state(self, state: MeterState, insights: Insights | None = None) -> None:
         """Rebuild the content; ``insights`` add sparklines and forecasts where known."""
@@ -298,6 +338,14 @@ class Popover(QFrame):
         if snapshot.extra_usage is not None:
             extra = QLabel(f"Extra usage: {format_extra_usage(snapshot.extra_usage)}")
             layout.addWidget(extra)
+        if snapshot.spend is not None:
+            layout.addWidget(QLabel(f"Spend: {format_spend(snapshot.spend)}"))
+        if snapshot.fallback_from is not None:
+            note = QLabel(fallback_note(snapshot).capitalize() + ".")
+            note.setObjectName("fallback_note")
+            note.setWordWrap(True)
+            note.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
+            layout.addWidget(note)
         if not snapshot.windows and snapshot.extra_usage is None and snapshot.error is None:
             layout.addWidget(QLabel("No usage windows on this plan."))
         return box
@@ -312,6 +360,7 @@ class Popover(QFrame):
         for row in self.rows:
             row.tick(now)
         self.updated.setText(format_age(self._state.last_success, now))
+        self.route.setText(routes_text(self._state))
         text = banner_text(self._state, now, self._interval)
         self.banner.setText(text or "")
         self.banner.setVisible(text is not None)
@@ -351,13 +400,21 @@ class Popover(QFrame):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
-            self.dismiss()
+            if self.as_window:
+                self.close()
+            else:
+                self.dismiss()
             return
         super().keyPressEvent(event)
 
     def dismiss(self) -> None:
         self.dismissed = True
         self.hide()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        super().closeEvent(event)
+        if self.as_window and event.isAccepted():
+            self.window_closed.emit()
 
     @property
     def ticking(self) -> bool:

@@ -57,7 +57,7 @@ def fetch_for(settings: Settings, env: Mapping[str, str]) -> FetchResult:
             fetched_at=datetime.now(UTC),
             error=FetchError(kind="not_signed_in", message=WAITING_FOR_EXTENSION),
         )
-    return fetch_once("auto", env)
+    return fetch_once("auto", env, fallback=settings.challenge_fallback)
 
 
 WAITING_FOR_EXTENSION = (

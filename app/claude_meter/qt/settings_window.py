@@ -159,6 +159,15 @@ class SettingsWindow(QDialog):
         form.addRow("", self.test_result)
         self.source_hint = _hint("")
         form.addRow("", self.source_hint)
+        self.fallback = QCheckBox(
+            "When claude.ai asks for a browser check, read through Claude Code's sign-in"
+        )
+        self.fallback.setToolTip(
+            "Only with Automatic, and only when Claude Code is signed in here. The popover "
+            "then says the numbers came via Claude Code's sign-in."
+        )
+        self.fallback.setChecked(settings.challenge_fallback)
+        form.addRow("", self.fallback)
         return box
 
     def _updates_box(self, settings: Settings) -> QGroupBox:
@@ -272,6 +281,7 @@ class SettingsWindow(QDialog):
         self.profile.setVisible(browser)
         self.profile_label.setVisible(browser)
         self.paste.setVisible(source == "pasted")
+        self.fallback.setVisible(source == "auto")
         self.source_hint.setText(self._SOURCE_HINTS.get(source, ""))
         self.test_result.setVisible(False)
         self._fit()
@@ -304,6 +314,7 @@ class SettingsWindow(QDialog):
             percent_shown=self.percent_shown.currentData(),
             bridge_enabled=self.bridge.isChecked(),
             bridge_port=self.port.value(),
+            challenge_fallback=self.fallback.isChecked(),
         )
 
     def _checked(self) -> Settings | None:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal, Slot
 
 from claude_meter.core.models import FetchError, FetchResult
+from claude_meter.core.oauth_hold import HoldStore
 from claude_meter.core.policy import (
     MIN_INTERVAL,
     PollOutcome,
@@ -111,6 +112,7 @@ class FetchWorker(QObject):
     deadline_changed = Signal(object)  # datetime | None: persist as the backoff deadline
     _result_ready = Signal(object)
     refresh_requested = Signal()
+    override_requested = Signal()  # "Refresh now" pressed: may pass a rate-limit hold once
     interval_requested = Signal(object)  # timedelta: the settings changed the base interval
 
     def __init__(
@@ -124,9 +126,12 @@ class FetchWorker(QObject):
         clock: Callable[[], datetime] = _now,
         monotonic: Callable[[], float] = time.monotonic,
         heartbeat_ms: int | None = None,
+        allow_once: Callable[[], bool] | None = None,
     ) -> None:
         super().__init__()
         self._fetch = fetch
+        self._allow_once = allow_once or HoldStore().allow_once
+        self._override_next = False
         self._interval = interval
         self._route: Route = route
         self._floor = floor
@@ -146,6 +151,7 @@ class FetchWorker(QObject):
         self._runner: _FetchThread | None = None
         self._result_ready.connect(self._on_result, Qt.ConnectionType.QueuedConnection)
         self.refresh_requested.connect(self.refresh_now, Qt.ConnectionType.QueuedConnection)
+        self.override_requested.connect(self._override, Qt.ConnectionType.QueuedConnection)
         self.interval_requested.connect(self.set_interval, Qt.ConnectionType.QueuedConnection)
 
     # -- lifecycle (called in the worker thread) -------------------------------------------
@@ -187,7 +193,14 @@ class FetchWorker(QObject):
         """ "Refresh now" and popover-open: at once, unless the server set a deadline."""
         if self._inflight or self._stopped.is_set():
             return
-        self._schedule(self._manual_delay())
+        self._schedule(timedelta(0) if self._override_next else self._manual_delay())
+
+    @Slot()
+    def _override(self) -> None:
+        """ "Refresh now" on the Claude Code route during its rate-limit hold: the one request
+        the hold allows (see :mod:`claude_meter.core.oauth_hold`); the next refresh fetches."""
+        if self._route == "claude-code" and not self._inflight and self._allow_once():
+            self._override_next = True
 
     def _manual_delay(self) -> timedelta:
         """The wait before a manual poll: the deadline on whichever clock ends it sooner."""
@@ -218,6 +231,7 @@ class FetchWorker(QObject):
         if self._inflight or self._stopped.is_set() or self._runner is None:
             return
         self._inflight = True
+        self._override_next = False
         self.fetching.emit()
         self._runner.submit(functools.partial(_run_fetch, weakref.ref(self)))
 
@@ -227,8 +241,8 @@ class FetchWorker(QObject):
         woke, self._woke_in_flight = self._woke_in_flight, False
         if self._stopped.is_set():
             return
-        if result.source == "claude-code":
-            self._route = "claude-code"
+        if result.source in ("web", "claude-code"):
+            self._route = result.source  # the fallback can switch between them
         outcome = outcome_of(result, self._last)
         if outcome.ok:
             self._last = _fingerprint(result)

@@ -1,0 +1,170 @@
+"""Which transport carries a claude.ai request: httpx, or the browser-like one.
+
+The rule (``auto``, the default): httpx first, as for every other request. When claude.ai
+answers a Cloudflare challenge (``403``/``503`` that :attr:`Answer.is_challenge` recognises),
+the same request is sent again at once through :class:`BrowserTransport`, and this network is
+remembered as one that challenges: later requests on it go straight to the browser-like
+transport, for 24 hours in a polling app (the tray), for the rest of the run in the CLI. A
+"network" is the local address the system picks to reach claude.ai: moving to another Wi-Fi
+or switching a VPN on or off changes it, and httpx is tried again there.
+
+Why not always: the browser-like transport costs about 7 MB of memory and a 41 MB library load
+(docs/benchmarks.md), and most networks never challenge. Only a challenged network pays.
+
+``CLAUDE_METER_TRANSPORT`` overrides the rule: ``browser`` always uses the browser-like
+transport (when it loads), ``httpx`` never does. Where curl_cffi does not load, everything goes
+through httpx and the log says so once.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Mapping
+from typing import Final, Literal
+from urllib.parse import urlsplit
+
+import httpx
+
+from claude_meter.clients import impersonate
+from claude_meter.clients.http import (
+    DEFAULT_TIMEOUTS,
+    Answer,
+    ClientPool,
+    Timeouts,
+    guarded_get,
+)
+from claude_meter.core.errors import ConfigurationError
+
+log = logging.getLogger(__name__)
+
+TransportMode = Literal["auto", "browser", "httpx"]
+TRANSPORT_ENV: Final = "CLAUDE_METER_TRANSPORT"
+MODES: Final[tuple[TransportMode, ...]] = ("auto", "browser", "httpx")
+#: How long a polling app remembers that a network challenges httpx (seconds).
+CHALLENGED_TTL: Final = 24 * 3600.0
+_ANY_CHALLENGE: Final = "challenged|any"
+
+
+def transport_mode(env: Mapping[str, str]) -> TransportMode:
+    """``CLAUDE_METER_TRANSPORT`` as a mode; ``auto`` when unset."""
+    value = env.get(TRANSPORT_ENV, "").strip().lower() or "auto"
+    for mode in MODES:
+        if value == mode:
+            return mode
+    raise ConfigurationError(
+        f"{TRANSPORT_ENV}={value!r} is not one of {', '.join(MODES)}; unset it for auto."
+    )
+
+
+def network_of(base_url: str) -> str:
+    """The local address this machine uses toward ``base_url``'s host ('' if unknown).
+
+    A UDP ``connect`` only picks a route: no packet is sent. The host's address comes from the
+    system resolver, which the request itself is about to ask anyway.
+    """
+    parts = urlsplit(base_url)
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            parts.hostname or "", parts.port or 443, type=socket.SOCK_DGRAM
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.connect(address)
+            return str(probe.getsockname()[0])
+    except (OSError, IndexError, UnicodeError):
+        return ""
+
+
+class WebTransport:
+    """claude.ai's requests for one :class:`~claude_meter.clients.web.WebClient`."""
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        base_url: str,
+        *,
+        mode: TransportMode = "auto",
+        pool: ClientPool | None = None,
+    ) -> None:
+        self._http = http
+        self._base_url = base_url.rstrip("/")
+        self._mode: TransportMode = mode
+        self._pool = pool
+        self._browser: impersonate.BrowserTransport | None = None
+        self._owns_browser = False
+        self._challenged_here = False  # without a pool: remembered for this client's life
+        self._network: str | None = None
+
+    def close(self) -> None:
+        if self._owns_browser and self._browser is not None:
+            self._browser.close()
+
+    @property
+    def used_browser(self) -> bool:
+        """Whether any request went through the browser-like transport."""
+        return self._browser is not None
+
+    def get(self, path: str, headers: Mapping[str, str], *, total_timeout: float) -> Answer:
+        if self._mode == "browser" or (self._mode == "auto" and self._known_challenged()):
+            browser = self._browser_transport()
+            if browser is not None:
+                return browser.get(path, headers, "web", total_timeout=total_timeout)
+        answer = guarded_get(self._http, path, headers, "web", total_timeout=total_timeout)
+        self._http.cookies.clear()  # our cookies travel in the header we build, nowhere else
+        if self._mode != "auto" or answer.status not in (403, 503) or not answer.is_challenge:
+            return answer
+        browser = self._browser_transport()
+        if browser is None:
+            return answer
+        self._remember_challenge()
+        return browser.get(path, headers, "web", total_timeout=total_timeout)
+
+    # -- memory -------------------------------------------------------------------------------
+
+    def _key(self) -> str:
+        if self._network is None:
+            self._network = network_of(self._base_url)
+        return f"challenged|{self._base_url}|{self._network}"
+
+    def _known_challenged(self) -> bool:
+        if self._challenged_here:
+            return True
+        if self._pool is None or self._pool.recall(_ANY_CHALLENGE) is None:
+            return False  # nothing challenged lately in this process: no address look-up
+        return self._pool.recall(self._key()) is not None
+
+    def _remember_challenge(self) -> None:
+        self._challenged_here = True
+        if self._pool is not None:
+            self._pool.remember(self._key(), True, CHALLENGED_TTL)
+            self._pool.remember(_ANY_CHALLENGE, True, CHALLENGED_TTL)
+        log.info(
+            "claude.ai challenged Python's TLS on this network; its requests now go through "
+            "the browser-like transport (%s)",
+            impersonate.IMPERSONATE,
+        )
+
+    def _browser_transport(self) -> impersonate.BrowserTransport | None:
+        if self._browser is not None:
+            return self._browser
+        if not impersonate.available():
+            return None
+        timeouts = _timeouts_of(self._http)
+        if self._pool is not None:
+            self._browser = self._pool.shared(
+                f"browser|{self._base_url}",
+                lambda: impersonate.BrowserTransport(self._base_url, timeouts=timeouts),
+            )
+        else:
+            self._browser = impersonate.BrowserTransport(self._base_url, timeouts=timeouts)
+            self._owns_browser = True
+        return self._browser
+
+
+def _timeouts_of(http: httpx.Client) -> Timeouts:
+    """The httpx client's per-operation limits, for the browser-like transport beside it."""
+    timeout = http.timeout
+    return Timeouts(
+        connect=timeout.connect or DEFAULT_TIMEOUTS.connect,
+        read=timeout.read or DEFAULT_TIMEOUTS.read,
+    )

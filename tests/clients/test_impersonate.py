@@ -1,0 +1,251 @@
+"""The browser-like transport for claude.ai, over real sockets and real TLS.
+
+The fake server's ``chrome-tls`` scenario reads each TLS ClientHello before the handshake and
+challenges any client whose JA4 is not Chrome's: plain httpx is challenged, the browser-like
+transport passes, and ``auto`` switches after the first challenge. The transport keeps every
+guarantee of the httpx path (deadline, decoded-size cap, no redirects, typed errors, no secret
+in a log), and both trust ``SSL_CERT_FILE`` for a loopback HTTPS override only.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+
+import certifi
+import pytest
+
+from claude_meter.clients import impersonate
+from claude_meter.clients.http import BROWSER_USER_AGENT, ClientPool, install_pool
+from claude_meter.clients.impersonate import BrowserTransport
+from claude_meter.clients.trust import ca_file
+from claude_meter.clients.web import WebClient
+from claude_meter.clients.web_transport import TransportMode, network_of, transport_mode
+from claude_meter.core.errors import ConfigurationError, NetworkError, UnexpectedResponse
+from claude_meter.fake import FakeClaude
+from claude_meter.fake.server import CHROME_JA4
+from claude_meter.sources.cookies import SessionCookies
+from tests.clients.conftest import CannedServer
+from tests.conftest import NOW, TEST_SESSION_KEY
+
+COOKIE = {"Cookie": f"sessionKey={TEST_SESSION_KEY}"}
+
+
+def clock() -> datetime:
+    return NOW
+
+
+def web_client(server: FakeClaude, transport: TransportMode) -> WebClient:
+    cookies = SessionCookies.parse(f"sessionKey={TEST_SESSION_KEY}")
+    return WebClient(cookies, server.base_url, transport=transport, clock=clock)
+
+
+@pytest.fixture
+def chrome_tls(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClaude]:
+    """The fake over HTTPS, challenging non-Chrome TLS; its certificate is SSL_CERT_FILE."""
+    with FakeClaude("chrome-tls", session_key=TEST_SESSION_KEY, tls=True) as server:
+        assert server.cert_path is not None
+        monkeypatch.setenv("SSL_CERT_FILE", server.cert_path)
+        yield server
+
+
+def test_plain_httpx_is_challenged(chrome_tls: FakeClaude) -> None:
+    with web_client(chrome_tls, "httpx") as client:
+        result = client.fetch().result
+    assert result.error is not None
+    assert result.error.kind == "cloudflare"
+    seen = chrome_tls.request_log
+    assert [r.path for r in seen] == ["/api/organizations"]
+    assert seen[0].ja4 is not None
+    assert seen[0].ja4_core not in CHROME_JA4
+
+
+def test_the_browser_transport_passes_with_chromes_fingerprint(chrome_tls: FakeClaude) -> None:
+    with web_client(chrome_tls, "browser") as client:
+        result = client.fetch().result
+    assert result.error is None
+    assert result.snapshots[0].windows[0].percent == 37.0
+    for request in chrome_tls.request_log:
+        assert request.ja4_core in CHROME_JA4
+        assert request.headers["user-agent"] == BROWSER_USER_AGENT
+        assert request.headers["sec-fetch-mode"] == "cors"
+        assert "sec-fetch-user" not in request.headers
+
+
+def test_auto_switches_after_the_first_challenge_and_remembers(chrome_tls: FakeClaude) -> None:
+    with web_client(chrome_tls, "auto") as client:
+        assert client.fetch().result.error is None
+        assert client.fetch().result.error is None
+    log = chrome_tls.request_log
+    assert log[0].path == log[1].path == "/api/organizations"
+    assert log[0].ja4_core not in CHROME_JA4  # httpx, challenged
+    assert all(r.ja4_core in CHROME_JA4 for r in log[1:])  # then never httpx again
+
+
+def test_a_polling_app_remembers_the_network_across_clients(chrome_tls: FakeClaude) -> None:
+    pool = ClientPool()
+    install_pool(pool)
+    try:
+        for _ in range(3):
+            with web_client(chrome_tls, "auto") as client:
+                assert client.fetch().result.error is None
+    finally:
+        install_pool(None)
+        pool.close()
+    challenged = [r for r in chrome_tls.request_log if r.ja4_core not in CHROME_JA4]
+    assert len(challenged) == 1
+
+
+def test_an_unchallenged_network_never_loads_the_browser_transport(
+    chrome_tls: FakeClaude,
+) -> None:
+    chrome_tls.scenario = "normal"
+    with web_client(chrome_tls, "auto") as client:
+        assert client.fetch().result.error is None
+        assert not client._wire.used_browser
+    assert all(r.ja4_core not in CHROME_JA4 for r in chrome_tls.request_log)
+
+
+def test_without_curl_cffi_it_stays_on_httpx_and_says_so(
+    chrome_tls: FakeClaude, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setitem(sys.modules, "curl_cffi", None)  # as on a platform without a wheel
+    monkeypatch.setattr(impersonate, "_checked", False)
+    monkeypatch.setattr(impersonate, "_library", None)
+    caplog.set_level(logging.INFO)
+    with web_client(chrome_tls, "auto") as client:
+        result = client.fetch().result
+    assert result.error is not None
+    assert result.error.kind == "cloudflare"
+    assert "browser-like transport is not available" in caplog.text
+    assert len(chrome_tls.request_log) == 1
+
+
+def test_curls_own_user_agent_is_the_one_we_send(chrome_tls: FakeClaude) -> None:
+    """The impersonated Chrome and BROWSER_USER_AGENT name the same version."""
+    transport = BrowserTransport(chrome_tls.base_url)
+    try:
+        answer = transport.get("/api/organizations", COOKIE, "web")
+    finally:
+        transport.close()
+    assert answer.status == 200
+    assert chrome_tls.request_log[0].headers["user-agent"] == BROWSER_USER_AGENT
+
+
+def test_no_secret_in_logs_or_errors(
+    chrome_tls: FakeClaude, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with web_client(chrome_tls, "auto") as client:
+        good = client.fetch().result
+    chrome_tls.scenario = "cloudflare"
+    with web_client(chrome_tls, "browser") as client:
+        bad = client.fetch().result
+    assert bad.error is not None
+    text = caplog.text + good.model_dump_json() + bad.model_dump_json()
+    text += repr(chrome_tls.request_log)
+    assert TEST_SESSION_KEY not in text
+    assert "TESTSECRET" not in text
+
+
+# -- the httpx path's guarantees, on the browser-like transport ------------------------------
+
+
+def test_without_the_certificate_tls_fails_as_a_network_error(
+    chrome_tls: FakeClaude, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SSL_CERT_FILE")
+    transport = BrowserTransport(chrome_tls.base_url)
+    try:
+        with pytest.raises(NetworkError, match="secure connection"):
+            transport.get("/api/organizations", COOKIE, "web")
+    finally:
+        transport.close()
+
+
+def test_total_deadline_bounds_a_dripping_answer(dripping_server: str) -> None:
+    transport = BrowserTransport(dripping_server)
+    try:
+        with pytest.raises(NetworkError, match="in time"):
+            transport.get("/api/organizations", {}, "web", total_timeout=0.3)
+    finally:
+        transport.close()
+
+
+def test_the_size_cap_counts_decoded_bytes(canned: type[CannedServer]) -> None:
+    bomb = gzip.compress(b"0" * (3 * 1024 * 1024))
+    server = canned(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+        + f"Content-Length: {len(bomb)}\r\n\r\n".encode()
+        + bomb
+    )
+    assert len(bomb) < 64 * 1024
+    transport = BrowserTransport(server.base_url)
+    try:
+        with pytest.raises(UnexpectedResponse, match="larger than 2048 KiB"):
+            transport.get("/api/organizations", {}, "web")
+    finally:
+        transport.close()
+
+
+def test_redirects_are_not_followed(canned: type[CannedServer]) -> None:
+    server = canned(
+        b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/elsewhere\r\nContent-Length: 0\r\n\r\n"
+    )
+    transport = BrowserTransport(server.base_url)
+    try:
+        answer = transport.get("/api/organizations", COOKIE, "web")
+    finally:
+        transport.close()
+    assert answer.status == 302
+    assert answer.headers["location"] == "http://127.0.0.1:1/elsewhere"
+    assert len(server.requests) == 1
+
+
+def test_a_dead_port_is_a_network_error() -> None:
+    transport = BrowserTransport("http://127.0.0.1:1")
+    try:
+        with pytest.raises(NetworkError, match="refused"):
+            transport.get("/api/organizations", COOKIE, "web")
+    finally:
+        transport.close()
+
+
+# -- choices ------------------------------------------------------------------------------
+
+
+def test_ssl_cert_file_is_trusted_for_a_loopback_override_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env = {"SSL_CERT_FILE": "/tmp/test-ca.pem"}
+    assert ca_file("https://127.0.0.1:8443", env) == "/tmp/test-ca.pem"
+    assert ca_file("https://localhost:8443", env) == "/tmp/test-ca.pem"
+    assert ca_file("https://claude.ai", env) == certifi.where()
+    assert ca_file("https://api.anthropic.com", env) == certifi.where()
+    assert ca_file("https://127.0.0.1:8443", {}) == certifi.where()
+
+
+def test_a_missing_ssl_cert_file_is_a_clear_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from claude_meter.clients.http import make_http_client
+
+    monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent/ca.pem")
+    with pytest.raises(ConfigurationError, match=r"SSL_CERT_FILE names /nonexistent/ca\.pem"):
+        make_http_client("https://127.0.0.1:8443")
+
+
+def test_transport_mode_from_the_environment() -> None:
+    assert transport_mode({}) == "auto"
+    assert transport_mode({"CLAUDE_METER_TRANSPORT": "Browser"}) == "browser"
+    with pytest.raises(ConfigurationError, match="one of auto, browser, httpx"):
+        transport_mode({"CLAUDE_METER_TRANSPORT": "chrome"})
+
+
+def test_the_network_is_the_local_address_toward_the_server() -> None:
+    assert network_of("https://127.0.0.1:8443") == "127.0.0.1"
+    assert network_of("https://[::1]:8443") == "::1"
+    assert network_of("https://no-such-host.invalid") == ""

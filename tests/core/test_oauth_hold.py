@@ -1,0 +1,103 @@
+"""The Claude Code route's per-token hold after a 429: the ladder, the override, the file."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from claude_meter.core.oauth_hold import (
+    LADDER,
+    Hold,
+    HoldStore,
+    hold_after_429,
+    token_key,
+    verdict,
+)
+from tests.conftest import NOW, TEST_OAUTH_TOKEN
+
+MIN = timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("strikes_before", "expected"),
+    [
+        (0, timedelta(seconds=75)),
+        (1, 3 * MIN),
+        (2, 5 * MIN),
+        (3, 10 * MIN),
+        (4, 20 * MIN),
+        (5, 30 * MIN),
+        (6, 30 * MIN),
+        (40, 30 * MIN),
+    ],
+)
+def test_retry_after_zero_climbs_the_ladder(strikes_before: int, expected: timedelta) -> None:
+    previous = (
+        None
+        if strikes_before == 0
+        else Hold(not_before=NOW, set_at=NOW - MIN, strikes=strikes_before)
+    )
+    for retry_at in (None, NOW, NOW + timedelta(seconds=0.2), NOW - MIN):  # "0", a date past
+        hold = hold_after_429(previous, retry_at, NOW, overriding=False)
+        assert hold.not_before - NOW == expected
+        assert hold.strikes == strikes_before + 1
+
+
+def test_a_retry_after_ahead_wins_up_to_six_hours() -> None:
+    hold = hold_after_429(None, NOW + timedelta(seconds=7), NOW, overriding=False)
+    assert hold.not_before == NOW + timedelta(seconds=7)  # shorter than the ladder: obeyed
+    hold = hold_after_429(None, NOW + timedelta(days=3), NOW, overriding=False)
+    assert hold.not_before == NOW + timedelta(hours=6)
+    assert LADDER[0] == timedelta(seconds=75)
+
+
+def test_verdicts() -> None:
+    hold = Hold(not_before=NOW + MIN, set_at=NOW)
+    assert verdict(None, NOW) == "send"
+    assert verdict(hold, NOW) == "wait"
+    assert verdict(hold, NOW + MIN) == "send"  # it ran out
+    wanted = hold.model_copy(update={"override_wanted": True})
+    assert verdict(wanted, NOW) == "override"
+    spent = wanted.model_copy(update={"overridden": True})
+    assert verdict(spent, NOW) == "wait"
+    # written under a clock that was since set back an hour: ignored, not a day of silence
+    assert verdict(hold, NOW - timedelta(hours=1)) == "send"
+
+
+def test_store_keeps_holds_per_token_across_instances(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "holds.json"
+    key = token_key(TEST_OAUTH_TOKEN)
+    assert TEST_OAUTH_TOKEN not in key
+    assert len(key) == 16
+    first = HoldStore(path)
+    hold = Hold(not_before=NOW + MIN, set_at=NOW)
+    first.put(key, hold)
+    first.put("other", hold.model_copy(update={"strikes": 4}))
+    assert HoldStore(path).get(key) == hold  # a restart reads it back
+    assert TEST_OAUTH_TOKEN not in path.read_text()
+    HoldStore(path).clear(key)
+    assert HoldStore(path).get(key) is None
+    assert HoldStore(path).get("other") is not None
+
+
+def test_override_is_granted_once_per_hold(tmp_path: Path) -> None:
+    store = HoldStore(tmp_path / "holds.json")
+    assert store.allow_once() is False  # no hold: nothing to pass
+    store.put("k", Hold(not_before=NOW + MIN, set_at=NOW))
+    assert store.allow_once() is True
+    hold = store.get("k")
+    assert hold is not None
+    assert verdict(hold, NOW) == "override"
+    store.put("k", hold.model_copy(update={"overridden": True, "override_wanted": False}))
+    assert store.allow_once() is False  # spent until the hold runs out or numbers come
+
+
+def test_a_damaged_file_holds_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "holds.json"
+    path.write_text("{not json")
+    store = HoldStore(path)
+    assert store.get("k") is None
+    store.put("k", Hold(not_before=NOW + MIN, set_at=NOW))
+    assert store.get("k") is not None

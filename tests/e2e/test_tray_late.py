@@ -1,0 +1,194 @@
+"""A tray that appears after the app, on X11: the icon goes onto it within 5 s (issue 14).
+
+Real programs on a private Xvfb and session bus: the installed ``claude-meter --demo``,
+trayer (XEmbed), dunst, and ``sni_watcher.py`` (a StatusNotifierWatcher and host speaking the
+real D-Bus protocol, as Plasma, waybar or GNOME's AppIndicator extension do). Also: the
+window that stands in for a missing tray quits the app when closed and comes back on a second
+launch; without a notification daemon a notification falls back and the log says where.
+Screenshots are kept in ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+
+from claude_meter.core.grades import GRADES
+from tests.e2e.desktop import Desktop, private_desktop, start_demo_tray, wait_for
+
+pytestmark = pytest.mark.e2e
+
+#: The issue's bound: a tray that appears is used within this many seconds.
+FOUND_WITHIN = 5.0
+GRADE_COLOURS = {g.rgb.lower() for g in GRADES}
+
+
+def logged(path: Path, text: str) -> bool:
+    return text in path.read_text(errors="replace")
+
+
+def stop(app: subprocess.Popen[bytes], log_path: Path) -> None:
+    app.send_signal(signal.SIGTERM)
+    try:
+        code = app.wait(10)
+    except subprocess.TimeoutExpired:
+        app.kill()
+        app.wait(5)
+        raise
+    text = log_path.read_text(errors="replace")
+    assert code == 0, text
+    assert "Traceback" not in text
+
+
+def visible_window(desktop: Desktop) -> str:
+    """The id of a visible top-level window titled ClaudeMeter, or ''."""
+    return desktop.run(
+        "xdotool", "search", "--onlyvisible", "--name", "^ClaudeMeter$"
+    ).stdout.strip()
+
+
+def demo_env(desktop: Desktop, **extra: str) -> dict[str, str]:
+    return {**desktop.env, "CLAUDE_METER_POLL_SECONDS": "1", **extra}
+
+
+def test_sni_watcher_started_after_the_app(tmp_path: Path) -> None:
+    """X11, no tray at start: Qt builds an XEmbed icon; the watcher that comes 4 s later gets
+    an SNI item within 5 s; its Activate opens the popover; a watcher restart brings it back."""
+    with private_desktop(tray=False) as desktop:
+        log_path = tmp_path / "tray.log"
+        began = time.monotonic()
+        app = start_demo_tray(demo_env(desktop), log_path)
+        try:
+            wait_for("the app running", lambda: logged(log_path, "snapshot drawn"))
+            assert not logged(log_path, "tray icon shown")
+            time.sleep(max(0.0, 4.0 - (time.monotonic() - began)))  # the scenario: 4 s late
+            watcher = desktop.start_sni_watcher()
+            appeared = time.monotonic()
+            item = watcher.expect("registered", timeout=FOUND_WITHIN)
+            assert time.monotonic() - appeared < FOUND_WITHIN
+            assert item.startswith(":")  # Qt registers its own connection's unique name
+            wait_for("the log", lambda: logged(log_path, "tray icon shown (StatusNotifierItem)"))
+            assert logged(log_path, "tray icon rebuilt: StatusNotifierItem instead of XEmbed")
+            assert not logged(log_path, "showing a window instead")
+
+            watcher.send(icon=True)  # what a panel draws: the item's IconPixmap
+            icon = watcher.expect("icon")
+            assert icon["width"] >= 16
+            assert set(icon["colours"]) & GRADE_COLOURS, icon
+
+            watcher.send(activate=[900, 10])
+            wait_for("the popover", lambda: logged(log_path, "popover opened with 5 rows"))
+            shot = QImage(str(desktop.screenshot("sni-x11-popover.png")))
+            # at the pointer (Xvfb starts it mid-screen): the SNI item has no geometry
+            assert shot.pixelColor(desktop.width // 2, 120).name() != "#000000"
+
+            watcher.stop()  # the panel restarts
+            wait_for("the loss noticed", lambda: logged(log_path, "tray went away"))
+            again = desktop.start_sni_watcher()
+            restarted = time.monotonic()
+            again.expect("registered", timeout=FOUND_WITHIN)
+            assert time.monotonic() - restarted < FOUND_WITHIN
+        finally:
+            stop(app, log_path)
+
+
+def test_sni_watcher_after_the_window_fallback(tmp_path: Path) -> None:
+    """The wait ran out, the window is up; a watcher then appears: back to the icon."""
+    with private_desktop(tray=False) as desktop:
+        log_path = tmp_path / "tray.log"
+        app = start_demo_tray(demo_env(desktop, CLAUDE_METER_TRAY_WAIT="1"), log_path)
+        try:
+            wait_for("the window", lambda: visible_window(desktop))
+            desktop.screenshot("sni-x11-window-before.png")
+            watcher = desktop.start_sni_watcher()
+            watcher.expect("registered", timeout=FOUND_WITHIN)
+            wait_for("the window gone", lambda: not visible_window(desktop), timeout=FOUND_WITHIN)
+            assert logged(log_path, "a tray appeared: back to the icon")
+            desktop.screenshot("sni-x11-window-after.png")
+            watcher.send(activate=[900, 10])
+            wait_for("the popover", lambda: logged(log_path, "popover opened with 5 rows"))
+        finally:
+            stop(app, log_path)
+
+
+def test_trayer_after_the_window_fallback(tmp_path: Path) -> None:
+    """An XEmbed tray that starts after the fallback: the icon docks, the window closes."""
+    with private_desktop(tray=False) as desktop:
+        log_path = tmp_path / "tray.log"
+        app = start_demo_tray(demo_env(desktop, CLAUDE_METER_TRAY_WAIT="1"), log_path)
+        try:
+            wait_for("the window", lambda: visible_window(desktop))
+            desktop.start_trayer()
+            appeared = time.monotonic()
+            box = wait_for("the icon docked in trayer", desktop.tray_icon, timeout=FOUND_WITHIN)
+            assert time.monotonic() - appeared < FOUND_WITHIN
+            wait_for("the window gone", lambda: not visible_window(desktop), timeout=FOUND_WITHIN)
+            assert logged(log_path, "tray icon shown (XEmbed)")
+            desktop.screenshot("trayer-late.png")
+            x, y, w, h = box
+            desktop.run("xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "1")
+            wait_for("the popover", lambda: logged(log_path, "popover opened with 5 rows"))
+        finally:
+            stop(app, log_path)
+
+
+def test_the_window_comes_back_on_a_second_launch_and_escape_quits(tmp_path: Path) -> None:
+    """Window mode never leaves the app unseen: a second launch raises the window; closing
+    it (Esc) quits."""
+    with private_desktop(tray=False) as desktop:
+        log_path = tmp_path / "tray.log"
+        env = demo_env(desktop, CLAUDE_METER_TRAY_WAIT="1")
+        app = start_demo_tray(env, log_path)
+        try:
+            window = wait_for("the window", lambda: visible_window(desktop))
+            second = start_demo_tray(env, tmp_path / "second.log")
+            assert second.wait(15) == 0
+            wait_for("the window shown again", lambda: logged(log_path, "window shown with"))
+            assert visible_window(desktop) == window
+            desktop.screenshot("window-mode-second-launch.png")
+            desktop.run("xdotool", "windowfocus", "--sync", window)
+            desktop.run("xdotool", "key", "--window", window, "Escape")
+            assert app.wait(10) == 0
+        finally:
+            if app.poll() is None:
+                stop(app, log_path)
+        text = log_path.read_text(errors="replace")
+        assert "the window was closed; quitting" in text
+        assert "Traceback" not in text
+
+
+@pytest.mark.parametrize("tray", ["xembed", "sni"])
+def test_without_a_notification_daemon_the_fallback_is_used_and_logged(
+    tmp_path: Path, tray: str
+) -> None:
+    """No daemon: an XEmbed icon shows its own balloon; an SNI item (whose message would be
+    a D-Bus notification too) leaves a banner in the popover. Never "shown" when it was not."""
+    with private_desktop(tray=tray == "xembed", notifications=False) as desktop:
+        watcher = desktop.start_sni_watcher() if tray == "sni" else None
+        log_path = tmp_path / "tray.log"
+        env = demo_env(desktop, CLAUDE_METER_DEMO_SPEED="15")  # 80 % after ~4 s
+        app = start_demo_tray(env, log_path)
+        try:
+            wait_for(
+                "the 80 % notification",
+                lambda: logged(log_path, "notification shown by"),
+                timeout=60,
+            )
+            assert logged(log_path, "no notification daemon accepted it")
+            if watcher is None:
+                assert logged(log_path, "shown by the tray icon's message balloon: Session (5h)")
+                desktop.screenshot("no-daemon-balloon.png")
+            else:
+                assert logged(log_path, "shown by a banner in the popover: Session (5h)")
+                watcher.expect("registered")
+                watcher.send(activate=[900, 10])
+                wait_for("the popover", lambda: logged(log_path, "popover opened with"))
+                assert logged(log_path, "popover shows a notification: Session (5h)")
+                desktop.screenshot("no-daemon-popover-banner.png")
+        finally:
+            stop(app, log_path)
