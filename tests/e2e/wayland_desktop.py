@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ from tests.support.tools import require_tool
 USER = "claude-meter-sway"
 WIDTH, HEIGHT = 1024, 700
 BAR_HEIGHT = 30
+#: More than GTK's double-click time (400 ms), which waybar uses.
+CLICK_GAP = 0.5
 Bar = Literal["swaybar", "waybar"]
 
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -85,6 +88,7 @@ class WaylandDesktop:
     env: dict[str, str]
     bar: Bar
     pointer: VirtualPointer | None = None
+    _last_click: float = 0.0
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def run(self, *argv: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
@@ -153,9 +157,18 @@ class WaylandDesktop:
             return None
         return min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1
 
-    def click(self, x: int, y: int, button: str = "left") -> None:
+    def click(self, x: int, y: int, button: str = "left") -> float:
+        """A person's click: at least ``CLICK_GAP`` after the previous one, since two presses
+        closer together are a double click (waybar then sends ``Activate`` twice). Returns
+        when it was sent (``time.monotonic()``)."""
         assert self.pointer is not None
+        wait = self._last_click + CLICK_GAP - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)  # pacing a simulated person, not waiting for a condition
+        sent = time.monotonic()
         self.pointer.click(x, y, button)
+        self._last_click = time.monotonic()
+        return sent
 
     @contextmanager
     def other_window(self) -> Iterator[None]:

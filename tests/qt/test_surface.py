@@ -4,10 +4,11 @@ Wayland panel closes (the real compositor runs in tests/e2e/test_tray_wayland.py
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from unittest.mock import patch
 
 import pytest
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
@@ -52,6 +53,8 @@ def test_window_flags() -> None:
         ("xcb", False, "menu"),  # an SNI host on X11 that sends ContextMenu
         ("wayland", False, "popover"),  # swaybar: a parentless menu cannot map there
         ("wayland", True, "nothing"),
+        ("cocoa", False, "nothing"),  # macOS and Windows show their menu themselves
+        ("windows", False, "nothing"),
     ],
 )
 def test_context_surface(platform: str, menu_visible: bool, shown: str) -> None:
@@ -88,12 +91,13 @@ def test_esc_dismisses(qtbot: QtBot) -> None:
 
 
 def test_context_activation_and_reopen_after_esc(qtbot: QtBot) -> None:
-    """Offscreen is not Wayland: a context activation pops the menu up at the pointer. A
-    click right after Esc opens the popover again (only a click elsewhere is guarded)."""
+    """On X11 a context activation pops the menu up at the pointer. A click right after Esc
+    opens the popover again (only a click elsewhere is guarded)."""
     idle = FetchResult(source="web", fetched_at=datetime.now(UTC))
     app = TrayApp(lambda: idle, notifier=Recorder(), tray_wait=30.0)
     try:
-        app._on_activated(QSystemTrayIcon.ActivationReason.Context)
+        with patch.object(QGuiApplication, "platformName", return_value="xcb"):
+            app._on_activated(QSystemTrayIcon.ActivationReason.Context)
         assert app.menu.isVisible()
         app.menu.hide()
         app._on_activated(QSystemTrayIcon.ActivationReason.Trigger)

@@ -51,7 +51,10 @@ def context_surface(platform_name: str, *, menu_visible: bool) -> Shown:
     """What a context activation (a right click the host reports with ``ContextMenu``)
     shows: nothing more when Qt has already popped up the menu (XEmbed trays do), the
     popover on Wayland (which has Refresh, Settings and Quit; a parentless menu cannot map
-    there), else the menu at the pointer."""
+    there), the menu at the pointer on X11. macOS and Windows show the menu themselves and
+    keep doing so (nothing more)."""
     if menu_visible:
         return "nothing"
-    return "popover" if is_wayland(platform_name) else "menu"
+    if is_wayland(platform_name):
+        return "popover"
+    return "menu" if platform_name == "xcb" else "nothing"
