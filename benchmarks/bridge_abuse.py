@@ -2,7 +2,7 @@
 
 Method. The "tray" is its own process (this script with ``--serve``): a QApplication on the
 offscreen platform, the real ``TrayApp`` with a stub own-fetch (a Cloudflare failure, so the
-extension's numbers are what it shows) and the bridge attached the app's way
+extension's numbers are what it shows) and the bridge connected the app's way
 (``BridgeLink``: accepted posts cross to the GUI thread by a queued signal and go through
 ``TrayApp.on_result``). A 10 ms precise QTimer on its GUI thread measures the event loop's
 latency (how late each tick fires; the worst counts), and the tray notes when it applied each
@@ -93,6 +93,7 @@ def serve(grace: float | None) -> int:
     from claude_meter.core.models import FetchResult
     from claude_meter.qt.app import TrayApp
     from claude_meter.qt.bridge_link import BridgeLink
+    from claude_meter.qt.compose import connect_bridge
 
     class Commands(QObject):
         line = Signal(str)
@@ -101,12 +102,11 @@ def serve(grace: float | None) -> int:
     link = BridgeLink(Pairing(clock=lambda: datetime.now(UTC)), port=0)
     with tempfile.TemporaryDirectory() as folder:
         meter = TrayApp(
-            link.guard(OwnFetch()),
+            OwnFetch(),
             state_path=Path(folder) / "state.json",
             notifier=Recorder(),
             tray_wait=3600.0,
         )
-        link.attach(meter)
         shown: dict[str, float] = {}
         on_result = meter.on_result
 
@@ -116,7 +116,8 @@ def serve(grace: float | None) -> int:
             on_result(result)
 
         meter.on_result = applied  # type: ignore[method-assign]
-        link.after_pairing = lambda origin: link.pairing.close_window()
+        connect_bridge(meter, link)
+        link.paired.connect(lambda origin: link.pairing.close_window())
         late = {"worst": 0.0, "ticks": 0, "last": time.monotonic()}
 
         def tick() -> None:

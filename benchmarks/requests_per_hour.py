@@ -1,7 +1,7 @@
 """How many requests the polling app sends per hour and organization.
 
 Method. The app's own pieces on a simulated clock: the fake claude.ai in this process (its
-``now`` and its scenario clock are the simulated ones), the same ``fetch_once`` and shared
+``now`` and its scenario clock are the simulated ones), the same ``Fetcher`` and shared
 client pool the tray app uses (the pool's memory of the organization list and plan extras
 runs on the simulated clock too), and the worker's schedule, :func:`next_poll` with the
 default 60 s interval, no jitter. Each poll's result decides the next delay exactly as in the
@@ -32,10 +32,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.results import Row, record
-from claude_meter.cli.status import fetch_once
-from claude_meter.clients.http import ClientPool, install_pool
+from claude_meter.clients.http import ClientPool
 from claude_meter.core.policy import DEFAULT_INTERVAL, PollState, Route, next_poll
 from claude_meter.fake import DEFAULT_OAUTH_TOKEN, DEFAULT_SESSION_KEY, FakeClaude
+from claude_meter.poll.fetcher import Fetcher
 from claude_meter.qt.worker import _fingerprint, outcome_of
 
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -93,7 +93,6 @@ def measure(case: Case, hours: float) -> Measured:
     clock = SimulatedClock()
     server = FakeClaude(case.scenario, now=clock.now, clock=clock.monotonic).start()
     pool = ClientPool(clock=clock.monotonic)
-    install_pool(pool)
     env = {
         "CLAUDE_METER_BASE_URL": server.base_url,
         "CLAUDE_METER_OAUTH_BASE_URL": server.base_url,
@@ -104,10 +103,11 @@ def measure(case: Case, hours: float) -> Measured:
     else:
         env["CLAUDE_CODE_OAUTH_TOKEN"] = DEFAULT_OAUTH_TOKEN
         source = "claude-code"
+    fetcher = Fetcher(env, pool=pool)
     state, last, polls, organizations = PollState(), None, 0, 0
     try:
         while clock.seconds < hours * 3600:
-            result = fetch_once(source, env)
+            result = fetcher.fetch(source)
             polls += 1
             organizations = max(organizations, len(result.snapshots))
             outcome = outcome_of(result, last)
@@ -119,7 +119,6 @@ def measure(case: Case, hours: float) -> Measured:
             clock.seconds += delay.total_seconds()
         requests = Counter(_kind(r.path) for r in server.request_log)
     finally:
-        install_pool(None)
         pool.close()
         server.stop()
     return Measured(case, polls, max(1, organizations), requests, hours)

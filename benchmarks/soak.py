@@ -8,7 +8,7 @@ Cloudflare challenge pages, and sessions that expire for a few requests and come
 ``claude_meter.fake.scenarios.SOAK_MIX``). The app is the tray app's own objects (``TrayApp``:
 the worker on its QThread, the fetch thread, the icon, the popover, the history store, the
 state file, the shared HTTP client pool) in this process, on the offscreen Qt platform unless
-``QT_QPA_PLATFORM`` says otherwise, fetching through the same ``fetch_once`` the app uses with
+``QT_QPA_PLATFORM`` says otherwise, fetching through the same ``Fetcher`` the app uses with
 the loopback-only overrides, polling every ``--interval-ms`` with client timeouts of
 ``--timeout`` seconds (so a held answer costs a fraction of a second, not ten).
 
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import os
 import re
 import sys
@@ -52,14 +51,14 @@ from tests.e2e.processes import fake_claude_process
 from tests.support.notifier import Recorder
 
 from benchmarks.results import Row, record
-from claude_meter.cli.status import fetch_once
-from claude_meter.clients.http import ClientPool, Timeouts, install_pool
+from claude_meter.clients.http import ClientPool, Timeouts
 from claude_meter.core.display import format_percent
 from claude_meter.core.meter import STALE_AFTER_INTERVALS, icon_text
 from claude_meter.core.models import FetchResult
 from claude_meter.core.presentation import percent_label
 from claude_meter.fake import DEFAULT_SESSION_KEY
 from claude_meter.history import HistoryStore
+from claude_meter.poll.fetcher import Fetcher
 from claude_meter.qt.app import TrayApp
 
 BIN = Path(sys.executable).with_name("claude-meter")
@@ -280,13 +279,11 @@ def run_soak(
             "CLAUDE_METER_COOKIE": f"sessionKey={DEFAULT_SESSION_KEY}",
         }
         pool = ClientPool(timeouts=Timeouts(connect=timeout, read=timeout))
-        install_pool(pool)
         stack.callback(pool.close)
-        stack.callback(install_pool, None)
         history = stack.enter_context(HistoryStore.open(home / "history.sqlite3"))
         notifier = Recorder()
         meter = TrayApp(
-            functools.partial(fetch_once, "auto", env),
+            Fetcher(env, pool=pool),
             interval=timedelta(milliseconds=interval_ms),
             floor=timedelta(milliseconds=10),
             state_path=home / "state.json",

@@ -33,6 +33,7 @@ from claude_meter.bridge import server as server_module
 from claude_meter.core.models import FetchResult
 from claude_meter.qt.app import TrayApp
 from claude_meter.qt.bridge_link import BridgeLink
+from claude_meter.qt.compose import connect_bridge
 from tests.bridge.support import (
     ABUSE_OUTCOMES,
     EXTENSION,
@@ -303,12 +304,11 @@ def test_the_tray_stays_responsive_under_abuse(
     link = BridgeLink(Pairing(clock=lambda: datetime.now(UTC)), port=0)
     own = OwnFetch()
     meter = TrayApp(
-        link.guard(own),
+        own,
         state_path=tmp_path / "state.json",
         notifier=Recorder(),
         tray_wait=30.0,
     )
-    link.attach(meter)  # the app's own path: the bridge's results cross by a queued signal
     shown: dict[str, float] = {}  # org name of each good post -> when the tray applied it
     on_result = meter.on_result
 
@@ -319,6 +319,7 @@ def test_the_tray_stays_responsive_under_abuse(
         on_result(result)
 
     monkeypatch.setattr(meter, "on_result", applied)
+    connect_bridge(meter, link)  # the app's own path: the bridge's results cross by a queued signal
     meter.start()
     try:
         qtbot.waitUntil(lambda: own.calls >= 1, timeout=5000)
@@ -359,4 +360,3 @@ def test_the_tray_stays_responsive_under_abuse(
     finally:
         meter.stop()
         link.stop()
-        link.meter = None

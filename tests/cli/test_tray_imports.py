@@ -71,7 +71,7 @@ import json, sys
 from claude_meter.cli import build_parser
 parser = build_parser()
 port = parser.parse_args(["bridge"]).port
-import claude_meter.qt.app
+import claude_meter.qt.compose
 loaded = sorted(m for m in sys.modules if m in (
     "http.server", "socketserver", "claude_meter.bridge.server", "claude_meter.qt.settings_window",
     "claude_meter.qt.first_run", "keyring", "secretstorage", "cryptography"))

@@ -19,7 +19,7 @@ import certifi
 import pytest
 
 from claude_meter.clients import impersonate
-from claude_meter.clients.http import BROWSER_USER_AGENT, ClientPool, install_pool
+from claude_meter.clients.http import BROWSER_USER_AGENT, ClientPool
 from claude_meter.clients.impersonate import BrowserTransport
 from claude_meter.clients.trust import ca_file
 from claude_meter.clients.web import WebClient
@@ -38,9 +38,11 @@ def clock() -> datetime:
     return NOW
 
 
-def web_client(server: FakeClaude, transport: TransportMode) -> WebClient:
+def web_client(
+    server: FakeClaude, transport: TransportMode, *, pool: ClientPool | None = None
+) -> WebClient:
     cookies = SessionCookies.parse(f"sessionKey={TEST_SESSION_KEY}")
-    return WebClient(cookies, server.base_url, transport=transport, clock=clock)
+    return WebClient(cookies, server.base_url, transport=transport, pool=pool, clock=clock)
 
 
 @pytest.fixture
@@ -87,13 +89,11 @@ def test_auto_switches_after_the_first_challenge_and_remembers(chrome_tls: FakeC
 
 def test_a_polling_app_remembers_the_network_across_clients(chrome_tls: FakeClaude) -> None:
     pool = ClientPool()
-    install_pool(pool)
     try:
         for _ in range(3):
-            with web_client(chrome_tls, "auto") as client:
+            with web_client(chrome_tls, "auto", pool=pool) as client:
                 assert client.fetch().result.error is None
     finally:
-        install_pool(None)
         pool.close()
     challenged = [r for r in chrome_tls.request_log if r.ja4_core not in CHROME_JA4]
     assert len(challenged) == 1

@@ -93,19 +93,17 @@ def test_wrong_token_is_expired_sign_in(server: FakeClaude) -> None:
 
 def test_a_polling_app_asks_for_the_profile_only_every_half_hour(server: FakeClaude) -> None:
     """The OAuth usage endpoint's budget is small: each poll is one request, not two."""
-    from claude_meter.clients.http import ClientPool, install_pool
+    from claude_meter.clients.http import ClientPool
 
     now = [0.0]
     pool = ClientPool(clock=lambda: now[0])
-    install_pool(pool)
     try:
         emails = []
         for minute in (0, 3, 6, 29, 31):
             now[0] = minute * 60.0
-            with ClaudeCodeClient(creds(), server.base_url, clock=clock) as client:
+            with ClaudeCodeClient(creds(), server.base_url, pool=pool, clock=clock) as client:
                 emails.append(client.fetch().snapshots[0].account_email)
     finally:
-        install_pool(None)
         pool.close()
     paths = [r.path for r in server.request_log]
     assert paths.count("/api/oauth/usage") == 5

@@ -11,7 +11,13 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from claude_meter.clients.http import Timeouts, guarded_get, make_http_client, parse_retry_after
+from claude_meter.clients.http import (
+    ClientPool,
+    Timeouts,
+    guarded_get,
+    make_http_client,
+    parse_retry_after,
+)
 from claude_meter.clients.web import WebClient
 from claude_meter.core.errors import NetworkError
 from claude_meter.fake import FakeClaude
@@ -23,12 +29,14 @@ def clock() -> datetime:
     return NOW
 
 
-def client_for(server: FakeClaude, cookie: str | None = None) -> WebClient:
+def client_for(
+    server: FakeClaude, cookie: str | None = None, *, pool: ClientPool | None = None
+) -> WebClient:
     cookies = SessionCookies.parse(cookie or f"sessionKey={TEST_SESSION_KEY}")
     verify: bool | ssl.SSLContext = (
         ssl.create_default_context(cafile=server.cert_path) if server.cert_path else True
     )
-    return WebClient(cookies, server.base_url, verify=verify, clock=clock)
+    return WebClient(cookies, server.base_url, verify=verify, pool=pool, clock=clock)
 
 
 @pytest.fixture
@@ -277,13 +285,10 @@ def test_retry_after(value: str | None, expected: datetime | None) -> None:
 def test_a_polling_app_asks_for_the_org_list_and_extras_only_now_and_then(
     server: FakeClaude,
 ) -> None:
-    from claude_meter.clients.http import ClientPool, install_pool
-
     pool = ClientPool()
-    install_pool(pool)
     try:
         for _ in range(3):
-            with client_for(server) as client:
+            with client_for(server, pool=pool) as client:
                 assert client.fetch().result.error is None
         paths = [r.path for r in server.request_log]
         assert paths.count("/api/organizations") == 1
@@ -291,15 +296,14 @@ def test_a_polling_app_asks_for_the_org_list_and_extras_only_now_and_then(
         assert sum(p.endswith("/overage_spend_limit") for p in paths) == 1
         assert sum(p.endswith("/usage") for p in paths) == 3
         server.scenario = "expired"
-        with client_for(server) as client:
+        with client_for(server, pool=pool) as client:
             expired = client.fetch().result  # the cached list: the org's usage says expired
         assert [s.error.kind for s in expired.snapshots if s.error] == ["session_expired"]
         server.scenario = "normal"
-        with client_for(server) as client:  # after an error the list is asked for again
+        with client_for(server, pool=pool) as client:  # after an error the list is asked for again
             assert client.fetch().result.error is None
         assert [r.path for r in server.request_log].count("/api/organizations") == 2
     finally:
-        install_pool(None)
         pool.close()
 
 

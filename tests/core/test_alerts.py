@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from claude_meter.core.alerts import (
     AlertMemory,
-    crossing_text,
     crossings,
     session_expired_alert,
 )
 from claude_meter.core.models import FetchError, Snapshot, UsageWindow
+from claude_meter.core.presentation import crossing_text
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 RESET = datetime(2026, 11, 25, 13, 0, 0, 412233, tzinfo=UTC)

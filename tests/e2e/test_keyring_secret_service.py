@@ -113,15 +113,16 @@ def test_without_dbus_no_keyring_is_used_and_nothing_is_written(tmp_path: Path) 
     assert not (Path(env["HOME"]) / ".config/claude-meter/sources.json").exists()
 
 
-#: The tray app's polling, without its window: the keyring set up as ``run_tray`` does, then
+#: The tray app's polling, without its window: the keyring opened as ``run_tray`` does, then
 #: one poll per line read, each answered with what it got and which libraries are loaded.
 TRAY_POLLS = """
 import json, os, sys
-from claude_meter.cli.status import fetch_once
-from claude_meter.qt.app import install_keyring
-child = install_keyring()
+from claude_meter.poll.fetcher import Fetcher
+from claude_meter.qt.compose import open_keyring
+keyring, child = open_keyring()
+fetcher = Fetcher(os.environ, keyring=keyring)
 for _ in sys.stdin:
-    result = fetch_once("auto", os.environ)
+    result = fetcher.fetch("auto")
     print(json.dumps({
         "error": result.error.kind if result.error else None,
         "organizations": len(result.snapshots),

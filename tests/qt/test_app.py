@@ -167,7 +167,7 @@ def test_no_desktop_is_a_clear_message_not_a_qt_abort() -> None:
     import subprocess
     import sys
 
-    from claude_meter.qt.app import NO_DESKTOP, no_desktop_reason
+    from claude_meter.qt.startup import NO_DESKTOP, no_desktop_reason
 
     assert no_desktop_reason({}, "linux") == NO_DESKTOP
     assert no_desktop_reason({"DISPLAY": ":0"}, "linux") is None

@@ -12,9 +12,13 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from claude_meter.bridge import Pairing
+from claude_meter.core.models import FetchError, FetchResult, Snapshot, UsageWindow
+from claude_meter.fake import scenarios as sc
 from claude_meter.qt.app import TrayApp
 from claude_meter.qt.bridge_link import PAIR_ACTION, BridgeLink
+from claude_meter.qt.compose import connect_bridge
 from tests.bridge.support import EXTENSION, Bridge, Clock, OwnFetch, good_post
+from tests.conftest import NOW
 from tests.support.notifier import Recorder
 
 
@@ -29,14 +33,14 @@ def make(qtbot: QtBot, tmp_path: Path, port: int = 0) -> tuple[TrayApp, BridgeLi
     link = BridgeLink(Pairing(clock=lambda: datetime.now(UTC)), port=port)
     own = OwnFetch()
     meter = TrayApp(
-        link.guard(own),
+        own,
         interval=timedelta(milliseconds=50),
         floor=timedelta(milliseconds=10),
         state_path=tmp_path / "state.json",
         notifier=Recorder(),
         tray_wait=30.0,
     )
-    link.attach(meter)
+    connect_bridge(meter, link)
     meter.start()
     return meter, link, own
 
@@ -72,7 +76,6 @@ def test_extension_numbers_win_and_the_own_fetch_pauses_until_refresh_now(
     finally:
         meter.stop()
         link.stop()
-        link.meter = None
 
 
 def test_the_menu_opens_the_pairing_window(qtbot: QtBot, tmp_path: Path) -> None:
@@ -88,7 +91,6 @@ def test_the_menu_opens_the_pairing_window(qtbot: QtBot, tmp_path: Path) -> None
     finally:
         meter.stop()
         link.stop()
-        link.meter = None
 
 
 def test_a_taken_port_is_shown_not_fatal(qtbot: QtBot, tmp_path: Path) -> None:
@@ -105,4 +107,96 @@ def test_a_taken_port_is_shown_not_fatal(qtbot: QtBot, tmp_path: Path) -> None:
         finally:
             meter.stop()
             link.stop()
-            link.meter = None
+
+
+RESET = NOW + timedelta(hours=3)
+
+
+class TwoOrgs:
+    """The app's own route: org A (Personal) behind a Cloudflare check, org B (Team) fine."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.calls = 0
+
+    def __call__(self) -> FetchResult:
+        self.calls += 1
+        now = self.clock()
+        check = FetchError(kind="cloudflare", message="browser check")
+        window = UsageWindow(key="five_hour", label="Session (5h)", percent=12.0, resets_at=RESET)
+        return FetchResult(
+            source="web",
+            fetched_at=now,
+            snapshots=(
+                Snapshot(source="web", org_uuid=sc.PERSONAL.uuid, fetched_at=now, error=check),
+                Snapshot(
+                    source="web",
+                    org_uuid=sc.TEAM.uuid,
+                    org_name="Team",
+                    fetched_at=now,
+                    windows=(window,),
+                ),
+            ),
+        )
+
+
+def test_an_org_only_the_extension_reads_gets_history_sparklines_and_forecasts(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Issue 13's reproduction: the extension's posts reach the history like any reading."""
+    from claude_meter.history import HistoryStore
+
+    clock = Clock(NOW)
+    with HistoryStore.open(tmp_path / "history.sqlite3") as history:
+        link = BridgeLink(Pairing(clock=lambda: datetime.now(UTC)), port=0, clock=clock)
+        own = TwoOrgs(clock)
+        meter = TrayApp(
+            own,
+            interval=timedelta(milliseconds=50),
+            floor=timedelta(milliseconds=10),
+            state_path=tmp_path / "state.json",
+            notifier=Recorder(),
+            tray_wait=30.0,
+            clock=clock,
+            history=history,
+        )
+        connect_bridge(meter, link)
+        meter.start()
+        try:
+            qtbot.waitUntil(lambda: own.calls >= 2, timeout=5000)
+            client = Bridge(link.server, link.pairing, Clock())
+            link.open_pairing()
+            token = client.pair(EXTENSION)
+
+            def shown_a(percent: float) -> bool:
+                a = [s for s in meter.state.snapshots if s.org_uuid == sc.PERSONAL.uuid]
+                return bool(a) and a[0].source == "extension" and a[0].windows[0].percent == percent
+
+            assert client.post(good_post(percent=30.0), token).status == 200
+            qtbot.waitUntil(lambda: shown_a(30.0), timeout=5000)
+            clock.advance(timedelta(minutes=40))
+            assert client.post(good_post(percent=37.0), token).status == 200
+            qtbot.waitUntil(lambda: shown_a(37.0), timeout=5000)
+            assert meter.current_indicator().text == "64"  # A's weekly window, from the extension
+            polls = own.calls
+            qtbot.waitUntil(lambda: own.calls >= polls + 5, timeout=5000)  # five more polls
+
+            since = NOW - timedelta(hours=5)
+            rows = [s.percent for s in history.samples(sc.PERSONAL.uuid, "five_hour", since)]
+            assert rows == [30.0, 37.0]
+            assert history.samples(sc.TEAM.uuid, "five_hour", since)  # B, from the own route
+            insight = meter.insights()[(sc.PERSONAL.uuid, "five_hour")]
+            assert [s.percent for s in insight.samples] == [30.0, 37.0]
+            assert insight.forecast.enough_data
+
+            meter.open_popover()
+            row = next(
+                r
+                for r in meter.popover.rows
+                if r.usage_window.key == "five_hour" and r.usage_window.percent == 37.0
+            )
+            assert row.sparkline.has_data
+            assert row.forecast.text()
+        finally:
+            meter.stop()
+            link.stop()

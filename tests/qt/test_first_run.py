@@ -11,9 +11,12 @@ from pytestqt.qtbot import QtBot
 from claude_meter.core.models import FetchError, FetchResult, Snapshot, UsageWindow
 from claude_meter.core.settings import Loaded, Settings, load_settings
 from claude_meter.platform.autostart.linux import XdgAutostart
+from claude_meter.poll.fetcher import Fetcher
 from claude_meter.qt.app import TrayApp
+from claude_meter.qt.compose import connect_preferences
 from claude_meter.qt.first_run import WAYS, FirstRunWindow
 from claude_meter.qt.preferences import Preferences, describe_result
+from claude_meter.sources.keyring_store import Keyring
 from tests.support.notifier import Recorder
 
 
@@ -53,7 +56,13 @@ def test_every_way_has_a_button(qtbot: QtBot) -> None:
     assert made.detail.text() == "looked in Chrome and Firefox"
 
 
-def tray(qtbot: QtBot, tmp_path: Path, prefs: Preferences, fetch: object) -> TrayApp:
+def tray(
+    qtbot: QtBot,
+    tmp_path: Path,
+    prefs: Preferences,
+    fetch: object,
+    fetcher: Fetcher | None = None,
+) -> TrayApp:
     app = TrayApp(
         fetch,  # type: ignore[arg-type]
         interval=timedelta(milliseconds=50),
@@ -63,24 +72,28 @@ def tray(qtbot: QtBot, tmp_path: Path, prefs: Preferences, fetch: object) -> Tra
         tray_wait=30.0,
     )
     app.interval_fixed = True
-    prefs.attach(app)
+    connect_preferences(app, prefs, fetcher or Fetcher({}))
     app.start()
     return app
 
 
-def prefs_for(tmp_path: Path, loaded: Loaded | None = None) -> Preferences:
+def prefs_for(
+    tmp_path: Path, loaded: Loaded | None = None, keyring: Keyring | None = None
+) -> Preferences:
     return Preferences(
         loaded or Loaded(Settings()),
         {},
         autostart=XdgAutostart(tmp_path / "autostart"),
         settings_path=tmp_path / "settings.json",
         profiles=lambda env: [],
+        keyring=keyring,
     )
 
 
 def test_no_source_shows_the_first_run_window_then_the_demo(qtbot: QtBot, tmp_path: Path) -> None:
     prefs = prefs_for(tmp_path)
-    app = tray(qtbot, tmp_path, prefs, lambda: prefs.fetch() if prefs.demo else no_source())
+    fetcher = Fetcher({})
+    app = tray(qtbot, tmp_path, prefs, lambda: fetcher() if fetcher.demo else no_source(), fetcher)
     opened: list[bool] = []
     app.open_popover = lambda: opened.append(True)  # type: ignore[method-assign]
     try:
@@ -169,9 +182,10 @@ def test_describe_result(result: FetchResult, ok: bool, text: str) -> None:
 
 def test_extension_source_never_polls_claude_ai_itself() -> None:
     from claude_meter.core.settings import Settings
-    from claude_meter.qt.preferences import WAITING_FOR_EXTENSION, fetch_for
+    from claude_meter.poll.fetcher import WAITING_FOR_EXTENSION
 
-    result = fetch_for(Settings(source="extension"), {"CLAUDE_METER_COOKIE": "sessionKey=x"})
+    fetcher = Fetcher({"CLAUDE_METER_COOKIE": "sessionKey=x"})
+    result = fetcher.poll_with(Settings(source="extension"))
     assert result.snapshots == ()
     assert result.error is not None
     assert result.error.message == WAITING_FOR_EXTENSION

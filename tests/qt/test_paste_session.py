@@ -15,11 +15,12 @@ from pytestqt.qtbot import QtBot
 
 from claude_meter.core.settings import Settings
 from claude_meter.fake import FakeClaude
+from claude_meter.poll.fetcher import Fetcher
 from claude_meter.qt.app import TrayApp
+from claude_meter.qt.compose import connect_preferences
 from claude_meter.qt.preferences import Preferences
-from claude_meter.sources import keyring_store
 from claude_meter.sources.cookies import COOKIE_ENV
-from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, SessionCache
+from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, Keyring, SessionCache
 from tests.conftest import TEST_SESSION_KEY
 from tests.qt.test_first_run import no_source, prefs_for
 from tests.sources.memory_keyring import MemoryKeyring
@@ -57,16 +58,19 @@ class SlowKeyring(MemoryKeyring):
 @pytest.fixture
 def keyring(tmp_path: Path) -> Iterator[SlowKeyring]:
     backend = SlowKeyring()
-    keyring_store.install(backend, SessionCache(tmp_path / "stamp"))
     yield backend
     backend.release.set()
-    keyring_store.install(None, None)
+
+
+def prefs_with(tmp_path: Path, backend: SlowKeyring) -> Preferences:
+    """The settings with the keyring the tray passes them (its cache in ``tmp_path``)."""
+    return prefs_for(tmp_path, keyring=Keyring(backend, SessionCache(tmp_path / "stamp")))
 
 
 def test_the_paste_is_stored_off_the_gui_thread(
     qtbot: QtBot, tmp_path: Path, answer: list[tuple[str, bool]], keyring: SlowKeyring
 ) -> None:
-    prefs = prefs_for(tmp_path)
+    prefs = prefs_with(tmp_path, keyring)
     answer.append((f"  {PASTED}  ", True))
     assert prefs.paste_session()  # returns while the keyring is still writing
     assert keyring.writing.wait(10)
@@ -91,7 +95,7 @@ def test_without_a_keyring_it_is_kept_for_this_run_and_said(
         notifier=Recorder(),
         tray_wait=30.0,
     )
-    prefs.attach(meter)
+    connect_preferences(meter, prefs, Fetcher({}))
     answer.append((PASTED, True))
     with qtbot.waitSignal(prefs.pasted, timeout=10_000) as stored:
         assert prefs.paste_session()
@@ -109,7 +113,7 @@ def test_without_a_keyring_it_is_kept_for_this_run_and_said(
 def test_a_paste_that_is_not_a_session_changes_nothing(
     qtbot: QtBot, tmp_path: Path, answer: list[tuple[str, bool]], keyring: SlowKeyring
 ) -> None:
-    prefs = prefs_for(tmp_path)
+    prefs = prefs_with(tmp_path, keyring)
     answer.extend([("hello; world", True), ("", False)])
     with qtbot.assertNotEmitted(prefs.pasted, wait=100):
         assert not prefs.paste_session()

@@ -97,18 +97,18 @@ def test_context_activation_and_reopen_after_esc(qtbot: QtBot) -> None:
     app = TrayApp(lambda: idle, notifier=Recorder(), tray_wait=30.0)
     try:
         with patch.object(QGuiApplication, "platformName", return_value="xcb"):
-            app._on_activated(QSystemTrayIcon.ActivationReason.Context)
+            app.tray_icon._on_activated(QSystemTrayIcon.ActivationReason.Context)
         assert app.menu.isVisible()
         app.menu.hide()
-        app._on_activated(QSystemTrayIcon.ActivationReason.Trigger)
+        app.tray_icon._on_activated(QSystemTrayIcon.ActivationReason.Trigger)
         assert app.popover.isVisible()
         app.popover.dismiss()
         qtbot.wait(PAUSE)
-        app._on_activated(QSystemTrayIcon.ActivationReason.Trigger)
+        app.tray_icon._on_activated(QSystemTrayIcon.ActivationReason.Trigger)
         assert app.popover.isVisible()
         app.popover.hide()  # as Qt does on a click outside the popup
         qtbot.wait(PAUSE)
-        app._on_activated(QSystemTrayIcon.ActivationReason.Trigger)
+        app.tray_icon._on_activated(QSystemTrayIcon.ActivationReason.Trigger)
         assert not app.popover.isVisible()  # that click was the one on the icon
         show = next(a for a in app.menu.actions() if a.text() == "Show ClaudeMeter")
         show.trigger()
@@ -123,11 +123,11 @@ def test_one_click_reported_twice_toggles_once(qtbot: QtBot) -> None:
     app = TrayApp(lambda: idle, notifier=Recorder(), tray_wait=30.0)
     try:
         trigger = QSystemTrayIcon.ActivationReason.Trigger
-        app._on_activated(trigger)
+        app.tray_icon._on_activated(trigger)
         assert app.popover.isVisible()
         qtbot.wait(PAUSE)  # a person's second click
-        app._on_activated(trigger)
-        app._on_activated(trigger)  # the same click again
+        app.tray_icon._on_activated(trigger)
+        app.tray_icon._on_activated(trigger)  # the same click again
         assert not app.popover.isVisible()
     finally:
         app.stop()

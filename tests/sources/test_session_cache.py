@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from claude_meter.cli.status import fetch_once
 from claude_meter.fake import FakeClaude
+from claude_meter.poll.fetcher import Fetcher
 from claude_meter.sources import keyring_store
 from claude_meter.sources.cookies import SessionCookies
 from claude_meter.sources.keyring_store import (
@@ -18,6 +17,7 @@ from claude_meter.sources.keyring_store import (
     RETRY_AFTER_FAILURE_SECONDS,
     SERVICE,
     SESSION_ENTRY,
+    Keyring,
     SessionCache,
     SessionStore,
     stamp_path,
@@ -50,12 +50,9 @@ def backend() -> CountingKeyring:
 
 
 @pytest.fixture
-def tray(backend: CountingKeyring, clock: Clock) -> Iterator[SessionCache]:
-    """What the tray app installs for its run; undone afterwards."""
-    cache = SessionCache(clock=clock)
-    keyring_store.install(backend, cache)
-    yield cache
-    keyring_store.install(None, None)
+def tray(clock: Clock) -> SessionCache:
+    """The cache the tray app passes to every store it opens for its run."""
+    return SessionCache(clock=clock)
 
 
 def another_process(backend: CountingKeyring) -> SessionStore:
@@ -66,7 +63,7 @@ def another_process(backend: CountingKeyring) -> SessionStore:
 
 
 def test_polls_read_the_keyring_once(tray: SessionCache, backend: CountingKeyring) -> None:
-    assert [SessionStore().load() for _ in range(5)] == [COOKIES] * 5
+    assert [SessionStore(backend, cache=tray).load() for _ in range(5)] == [COOKIES] * 5
     assert backend.reads == 1
     assert tray.reads == 1
 
@@ -74,12 +71,12 @@ def test_polls_read_the_keyring_once(tray: SessionCache, backend: CountingKeyrin
 def test_a_login_or_logout_in_another_process_is_seen_at_the_next_poll(
     tray: SessionCache, backend: CountingKeyring
 ) -> None:
-    assert SessionStore().load() == COOKIES
+    assert SessionStore(backend, cache=tray).load() == COOKIES
     assert another_process(backend).save(OTHER).persisted
-    assert SessionStore().load() == OTHER
-    assert SessionStore().load() == OTHER
+    assert SessionStore(backend, cache=tray).load() == OTHER
+    assert SessionStore(backend, cache=tray).load() == OTHER
     assert another_process(backend).delete()
-    assert SessionStore().load() is None
+    assert SessionStore(backend, cache=tray).load() is None
     assert backend.reads == 4  # the first poll, after the login, in delete, after the logout
     assert tray.reads == 3
 
@@ -89,9 +86,11 @@ def test_what_this_process_saves_is_read_back_once_not_taken_on_trust(
 ) -> None:
     """Another process may have written between our write and our stamp; the keyring holds
     whichever came last, so the next poll reads it (once)."""
-    assert SessionStore().load() == COOKIES
-    assert SessionStore().save(OTHER).persisted  # a rotated sessionKey, a pasted session
-    assert [SessionStore().load() for _ in range(3)] == [OTHER] * 3
+    assert SessionStore(backend, cache=tray).load() == COOKIES
+    assert (
+        SessionStore(backend, cache=tray).save(OTHER).persisted
+    )  # a rotated sessionKey, a pasted session
+    assert [SessionStore(backend, cache=tray).load() for _ in range(3)] == [OTHER] * 3
     assert tray.reads == 2
 
 
@@ -107,36 +106,36 @@ def test_a_logout_while_this_process_was_writing_is_what_the_next_poll_sees(
     racing.items = backend.items
     store = SessionStore(racing, cache=tray)
     assert store.save(OTHER).persisted
-    assert SessionStore().load() is None
+    assert SessionStore(backend, cache=tray).load() is None
 
 
 def test_a_quiet_copy_is_read_again_after_six_hours(
     tray: SessionCache, backend: CountingKeyring, clock: Clock
 ) -> None:
-    SessionStore().load()
+    SessionStore(backend, cache=tray).load()
     clock.now += MAX_AGE_SECONDS - 1
-    SessionStore().load()
+    SessionStore(backend, cache=tray).load()
     assert tray.reads == 1
     clock.now += 1
-    SessionStore().load()
+    SessionStore(backend, cache=tray).load()
     assert tray.reads == 2
 
 
 def test_a_logout_when_the_entry_is_already_gone_still_reaches_the_tray(
     tray: SessionCache, backend: CountingKeyring
 ) -> None:
-    assert SessionStore().load() == COOKIES
+    assert SessionStore(backend, cache=tray).load() == COOKIES
     backend.items.clear()  # removed with another tool
     assert another_process(backend).delete() is False  # nothing was there to remove
-    assert SessionStore().load() is None
+    assert SessionStore(backend, cache=tray).load() is None
 
 
 def test_the_stamp_holds_no_secret_and_changes_with_every_save(
     tray: SessionCache, backend: CountingKeyring
 ) -> None:
-    SessionStore().save(OTHER)
+    SessionStore(backend, cache=tray).save(OTHER)
     first = stamp_path().read_text()
-    SessionStore().save(OTHER)
+    SessionStore(backend, cache=tray).save(OTHER)
     second = stamp_path().read_text()
     assert first != second
     for text in (first, second):
@@ -149,17 +148,17 @@ def test_the_stamp_holds_no_secret_and_changes_with_every_save(
 def test_a_refused_session_is_read_again_at_most_every_half_hour(
     tray: SessionCache, backend: CountingKeyring, clock: Clock
 ) -> None:
-    SessionStore().load()
-    SessionStore().refused()
-    SessionStore().load()
+    SessionStore(backend, cache=tray).load()
+    SessionStore(backend, cache=tray).refused()
+    SessionStore(backend, cache=tray).load()
     assert tray.reads == 1  # just read: a new read would give the same refused session
     clock.now += REREAD_AFTER_REFUSAL_SECONDS
-    store = SessionStore()
+    store = SessionStore(backend, cache=tray)
     store.refused()
     assert store.load() == COOKIES
     assert tray.reads == 2
-    SessionStore().refused()
-    SessionStore().load()
+    SessionStore(backend, cache=tray).refused()
+    SessionStore(backend, cache=tray).load()
     assert tray.reads == 2
 
 
@@ -167,18 +166,15 @@ def test_a_keyring_that_could_not_be_read_is_asked_again_later_not_every_poll(
     clock: Clock,
 ) -> None:
     cache = SessionCache(clock=clock)
-    keyring_store.install(LockedKeyring(), cache)
-    try:
-        store = SessionStore()
-        assert store.load() is None
-        assert store.problem == "the keyring is locked"
-        assert SessionStore().load() is None
-        assert cache.reads == 1
-        clock.now += RETRY_AFTER_FAILURE_SECONDS
-        assert SessionStore().load() is None
-        assert cache.reads == 2
-    finally:
-        keyring_store.install(None, None)
+    keyring = Keyring(LockedKeyring(), cache)
+    store = keyring.store()
+    assert store.load() is None
+    assert store.problem == "the keyring is locked"
+    assert keyring.store().load() is None
+    assert cache.reads == 1
+    clock.now += RETRY_AFTER_FAILURE_SECONDS
+    assert keyring.store().load() is None
+    assert cache.reads == 2
 
 
 def test_a_missing_or_unwritable_stamp_still_works(
@@ -193,7 +189,7 @@ def test_a_missing_or_unwritable_stamp_still_works(
 
 
 def test_the_command_line_reads_the_keyring_every_time(backend: CountingKeyring) -> None:
-    assert keyring_store._installed is None
+    assert not hasattr(keyring_store, "_installed")  # nothing process-wide to install
     for _ in range(3):
         assert SessionStore(backend).load() == COOKIES
     assert backend.reads == 3
@@ -204,7 +200,8 @@ def test_tray_polls_against_claude_ai_read_the_keyring_once(
 ) -> None:
     with FakeClaude("normal", session_key=TEST_SESSION_KEY).start() as server:
         env = {"CLAUDE_METER_BASE_URL": server.base_url}
-        results = [fetch_once("web", env) for _ in range(3)]
+        poll = Fetcher(env, keyring=Keyring(backend, tray)).fetch
+        results = [poll("web") for _ in range(3)]
     assert [r.error for r in results] == [None, None, None]
     assert all(r.snapshots for r in results)
     assert tray.reads == 1
@@ -218,18 +215,19 @@ def test_a_stored_session_the_server_refused_is_not_sent_or_read_again_for_half_
     refused again read again (someone may have stored a new one with another tool)."""
     with FakeClaude("normal", session_key="sk-ant-sid02-SOMEONE-ELSE").start() as server:
         env = {"CLAUDE_METER_BASE_URL": server.base_url}
+        poll = Fetcher(env, keyring=Keyring(backend, tray)).fetch
         requests = []
         errors = []
         for _ in range(3):
-            errors.append(fetch_once("web", env).error)
+            errors.append(poll("web").error)
             requests.append(len(server.request_log))
         assert requests[0] > 0
         assert requests[1] == requests[2] == requests[0]  # no request for a known refusal
         assert tray.reads == 1
         clock.now += REREAD_AFTER_REFUSAL_SECONDS
-        errors.append(fetch_once("web", env).error)  # tried, refused: read again next time
+        errors.append(poll("web").error)  # tried, refused: read again next time
         assert len(server.request_log) > requests[-1]
-        errors.append(fetch_once("web", env).error)
+        errors.append(poll("web").error)
         assert tray.reads == 2
     assert [e.kind if e else None for e in errors] == ["session_expired"] * 5
     assert errors[1] is not None

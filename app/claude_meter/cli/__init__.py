@@ -319,7 +319,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         )
     if args.command is None:
         forget_pyside_source_reads()
-        from claude_meter.qt.app import run_tray
+        from claude_meter.qt.compose import run_tray
 
         return run_tray(demo=args.tray_demo, debug=args.debug)
     parser.print_help(out)

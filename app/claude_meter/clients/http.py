@@ -102,8 +102,9 @@ class ClientPool:
     """Long-lived clients, one per base URL, for a process that polls (the tray app).
 
     Reusing a client keeps its connections alive between polls, which saves a TCP and TLS
-    handshake and the CA bundle load on every poll. The CLI, which fetches once, does not
-    install a pool and gets a fresh client per call.
+    handshake and the CA bundle load on every poll. The tray's fetcher passes its pool to
+    every client it makes (``pool=``); the CLI, which fetches once, passes none and gets a
+    fresh client per call.
     """
 
     def __init__(
@@ -159,24 +160,6 @@ class ClientPool:
             others, self._others = list(self._others.values()), {}
         for client in [*clients, *others]:
             client.close()
-
-
-_pool: ClientPool | None = None
-
-
-def install_pool(pool: ClientPool | None) -> None:
-    """Make clients created without an explicit ``http`` share ``pool`` (None: stop)."""
-    global _pool
-    _pool = pool
-
-
-def installed_pool() -> ClientPool | None:
-    return _pool
-
-
-def pooled_client(base_url: str, verify: bool | ssl.SSLContext) -> httpx.Client | None:
-    """The installed pool's client for ``base_url``, or None when no pool is installed."""
-    return _pool.get(base_url, verify) if _pool is not None else None
 
 
 @dataclass(frozen=True)

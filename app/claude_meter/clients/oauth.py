@@ -25,10 +25,9 @@ from claude_meter.clients.http import (
     EXPIRED_OAUTH,
     MISSING_SCOPE,
     TOTAL_TIMEOUT,
+    ClientPool,
     guarded_get,
-    installed_pool,
     make_http_client,
-    pooled_client,
     raise_for_answer,
 )
 from claude_meter.clients.web import DISCOVERY_TTL, error_of
@@ -54,20 +53,21 @@ class ClaudeCodeClient:
         *,
         verify: bool | ssl.SSLContext = True,
         http: httpx.Client | None = None,
+        pool: ClientPool | None = None,
         clock: Callable[[], datetime],
         holds: HoldStore | None = None,
         env: Mapping[str, str] | None = None,
         home: Path | None = None,
     ) -> None:
         self._credentials = credentials
-        self._pool = installed_pool() if http is None else None
+        self._pool = pool if http is None else None
         self._holds = holds or HoldStore()
         self._user_agent = claude_code_user_agent(
             os.environ if env is None else env, home or default_home()
         )
         self._hold_key = token_key(credentials.access_token.reveal())
         self._profile_key = f"oauth|{base_url.rstrip('/')}|{self._hold_key}|profile"
-        shared = http or pooled_client(base_url.rstrip("/"), verify)
+        shared = http or (pool.get(base_url.rstrip("/"), verify) if pool is not None else None)
         self._http = shared or make_http_client(base_url.rstrip("/"), verify=verify)
         self._owns_http = shared is None
         self._clock = clock

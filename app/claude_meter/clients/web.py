@@ -23,9 +23,8 @@ from claude_meter.clients.http import (
     BROWSER_USER_AGENT,
     TOTAL_TIMEOUT,
     Answer,
-    installed_pool,
+    ClientPool,
     make_http_client,
-    pooled_client,
     raise_for_answer,
 )
 from claude_meter.clients.web_transport import TransportMode, WebTransport
@@ -87,16 +86,17 @@ class WebClient:
         source: Source = "web",
         verify: bool | ssl.SSLContext = True,
         http: httpx.Client | None = None,
+        pool: ClientPool | None = None,
         transport: TransportMode = "auto",
         clock: Callable[[], datetime],
     ) -> None:
         self._cookies = cookies
         self._base_url = base_url.rstrip("/")
         self._source: Source = source
-        self._pool = installed_pool() if http is None else None
+        self._pool = pool if http is None else None
         digest = hashlib.sha256(cookies.session_key.reveal().encode()).hexdigest()[:16]
         self._memo_key = f"web|{self._base_url}|{digest}|"
-        shared = http or pooled_client(self._base_url, verify)
+        shared = http or (pool.get(self._base_url, verify) if pool is not None else None)
         self._http = shared or make_http_client(self._base_url, verify=verify)
         self._owns_http = shared is None
         self._wire = WebTransport(self._http, self._base_url, mode=transport, pool=self._pool)

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from claude_meter.core.display import format_percent, format_reset
 from claude_meter.core.forecast import RESET_MOVE
 from claude_meter.core.models import FetchError, FetchResult, Snapshot, UsageWindow
 
@@ -147,13 +146,3 @@ def session_expired_alert(previous: FetchError | None, current: FetchError | Non
     expired = {"session_expired"}
     was = previous is not None and previous.kind in expired
     return current is not None and current.kind in expired and not was
-
-
-def crossing_text(crossing: Crossing, now: datetime) -> tuple[str, str]:
-    """Title and body of a crossing notification."""
-    window = crossing.window
-    title = f"{window.label} at {format_percent(window.percent)}"
-    where = f" ({crossing.org_name})" if crossing.org_name else ""
-    reset = format_reset(window.resets_at, now)
-    body = f"Claude usage{where} passed {crossing.threshold:g} %; {reset}."
-    return title, body

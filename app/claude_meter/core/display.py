@@ -22,6 +22,13 @@ def format_percent(percent: float | None) -> str:
     return f"{math.floor(percent + 1e-9):d}%"
 
 
+def remaining(percent: float | None) -> float | None:
+    """What is left of a window, never below 0 (a window can pass 100 % at the wall)."""
+    if percent is None:
+        return None
+    return max(0.0, 100.0 - percent)
+
+
 def format_duration(delta: timedelta) -> str:
     """Compact, two units at most: ``2d 4h``, ``3h 59m``, ``4m``, ``now``. Never negative."""
     seconds = max(0, int(delta.total_seconds()))

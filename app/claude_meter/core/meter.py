@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
+from claude_meter.core.display import remaining
 from claude_meter.core.grades import UNKNOWN, Grade, grade_for
 from claude_meter.core.models import FetchError, FetchResult, Snapshot
 from claude_meter.core.usage import worst_of
@@ -96,14 +97,21 @@ class Indicator:
     percent: float | None = None
 
 
-def indicator(state: MeterState, now: datetime, interval: timedelta) -> Indicator:
-    """The icon for a state. Order: no sign-in, first fetch, numbers (maybe stale), error."""
+def indicator(
+    state: MeterState, now: datetime, interval: timedelta, *, show_remaining: bool = False
+) -> Indicator:
+    """The icon for a state. Order: no sign-in, first fetch, numbers (maybe stale), error.
+
+    With ``show_remaining`` the text is what is left (``100 - percent``); the grade and
+    ``percent`` stay those of the percent used.
+    """
+    figure = remaining if show_remaining else _used
     worst = worst_of(state.snapshots)
     stale = state.is_stale(now, interval) or any(s.stale for s in state.snapshots)
     if worst is not None:
         percent = worst[1].percent
         return Indicator(
-            "stale" if stale else "number", icon_text(percent), grade_for(percent), percent
+            "stale" if stale else "number", icon_text(figure(percent)), grade_for(percent), percent
         )
     if not state.signed_in:
         return Indicator("not_signed_in", "–", UNKNOWN)
@@ -116,9 +124,13 @@ def indicator(state: MeterState, now: datetime, interval: timedelta) -> Indicato
     if known:  # credit-based plans have no windows, only extra usage
         percent = max(known)
         return Indicator(
-            "stale" if stale else "number", icon_text(percent), grade_for(percent), percent
+            "stale" if stale else "number", icon_text(figure(percent)), grade_for(percent), percent
         )
     return Indicator("number", "–", UNKNOWN)
+
+
+def _used(percent: float | None) -> float | None:
+    return percent
 
 
 def icon_text(percent: float | None) -> str:

@@ -1,4 +1,9 @@
-"""What the person chose to see, applied to the meter's state: pure, so tested as tables.
+"""Every text the person reads about a window, and what they chose to see: one place.
+
+The tooltip, the icon's figure, the popover's rows, the notifications and the command line
+all build their words here, so "used" or "remaining" (``Settings.percent_shown``) holds
+everywhere. Pure functions of the meter's state, the clock and :class:`Choice`, tested as
+tables in ``tests/core/test_presentation.py``.
 
 Hidden windows are left out before anything is computed (a hidden window never becomes the
 icon's "worst"), and "remaining" turns the figure into ``100 - percent`` while the colour
@@ -8,10 +13,48 @@ keeps following the *used* percent: red still means "nearly out".
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
-from claude_meter.core.display import format_percent
-from claude_meter.core.meter import Indicator, MeterState, icon_text
+from claude_meter.core.display import format_percent, format_reset, remaining
+from claude_meter.core.meter import Indicator, MeterState, indicator
+
+if TYPE_CHECKING:
+    from claude_meter.core.alerts import Crossing
+    from claude_meter.core.models import UsageWindow
+    from claude_meter.core.settings import Settings
+
+__all__ = [
+    "Choice",
+    "crossing_text",
+    "icon_indicator",
+    "percent_label",
+    "remaining",
+    "tooltip",
+    "window_line",
+    "without_windows",
+]
+
+APP_NAME = "ClaudeMeter"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the person chose to see: windows hidden from the icon and from the popover, and
+    whether figures are the percent used or the percent remaining."""
+
+    icon_hidden: frozenset[str] = frozenset()
+    popover_hidden: frozenset[str] = frozenset()
+    show_remaining: bool = False
+
+    @classmethod
+    def of(cls, settings: Settings) -> Choice:
+        return cls(
+            frozenset(settings.icon_hidden),
+            frozenset(settings.popover_hidden),
+            settings.percent_shown == "remaining",
+        )
 
 
 def without_windows(state: MeterState, hidden: Collection[str]) -> MeterState:
@@ -25,23 +68,62 @@ def without_windows(state: MeterState, hidden: Collection[str]) -> MeterState:
     return replace(state, snapshots=snapshots)
 
 
-def remaining(percent: float | None) -> float | None:
-    """What is left of a window, never below 0 (a window can pass 100 % at the wall)."""
-    if percent is None:
-        return None
-    return max(0.0, 100.0 - percent)
-
-
-def shown_indicator(shown: Indicator, *, show_remaining: bool) -> Indicator:
-    """The icon's figure as used or remaining percent; the grade stays that of the used one."""
-    if not show_remaining or shown.percent is None or shown.kind not in ("number", "stale"):
-        return shown
-    return replace(shown, text=icon_text(remaining(shown.percent)))
+def icon_indicator(
+    state: MeterState, now: datetime, interval: timedelta, choice: Choice
+) -> Indicator:
+    """The icon's figure, built once: hidden windows left out, used or remaining as chosen."""
+    visible = without_windows(state, choice.icon_hidden)
+    return indicator(visible, now, interval, show_remaining=choice.show_remaining)
 
 
 def percent_label(percent: float | None, *, show_remaining: bool) -> str:
-    """A row's figure: ``37%`` used, or ``63% left``."""
+    """A window's figure: ``37%`` used, or ``63% left``."""
     if not show_remaining:
         return format_percent(percent)
     left = remaining(percent)
     return format_percent(left) if left is None else f"{format_percent(left)} left"
+
+
+def window_line(
+    window: UsageWindow, *, show_remaining: bool, prefix: str = "", tz: tzinfo | None = None
+) -> str:
+    """One window in a line: ``Session (5h): 85% · resets Tue 13:00`` (or ``15% left``)."""
+    when = (
+        window.resets_at.astimezone(tz).strftime("resets %a %H:%M")
+        if window.resets_at
+        else "not started"
+    )
+    figure = percent_label(window.percent, show_remaining=show_remaining)
+    return f"{prefix}{window.label}: {figure} · {when}"
+
+
+def tooltip(state: MeterState, choice: Choice, *, tz: tzinfo | None = None) -> str:
+    """The tray icon's tooltip: the icon's windows, one a line, as the icon shows them."""
+    lines = [APP_NAME]
+    shown = without_windows(state, choice.icon_hidden)
+    several = len(state.snapshots) > 1
+    for snapshot in shown.snapshots:
+        prefix = f"{snapshot.org_name}: " if several and snapshot.org_name else ""
+        lines.extend(
+            window_line(w, show_remaining=choice.show_remaining, prefix=prefix, tz=tz)
+            for w in snapshot.windows
+        )
+    if len(lines) == 1:
+        lines.append("Fetching…" if state.error is None else state.error.message)
+    return "\n".join(lines)
+
+
+def crossing_text(
+    crossing: Crossing, now: datetime, *, show_remaining: bool = False, tz: tzinfo | None = None
+) -> tuple[str, str]:
+    """Title and body of a threshold notification: ``Session (5h) at 85%`` used, or
+    ``Session (5h): 15% left``; the threshold crossed is always a percent used."""
+    window = crossing.window
+    if show_remaining:
+        title = f"{window.label}: {percent_label(window.percent, show_remaining=True)}"
+    else:
+        title = f"{window.label} at {format_percent(window.percent)}"
+    where = f" ({crossing.org_name})" if crossing.org_name else ""
+    reset = format_reset(window.resets_at, now, tz)
+    body = f"Claude usage{where} passed {crossing.threshold:g} %; {reset}."
+    return title, body

@@ -341,7 +341,8 @@ class Popover(QFrame):
         if snapshot.spend is not None:
             layout.addWidget(QLabel(f"Spend: {format_spend(snapshot.spend)}"))
         if snapshot.fallback_from is not None:
-            note = QLabel(fallback_note(snapshot).capitalize() + ".")
+            text = fallback_note(snapshot)
+            note = QLabel(f"{text[0].upper()}{text[1:]}.")
             note.setObjectName("fallback_note")
             note.setWordWrap(True)
             note.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")

@@ -1,10 +1,11 @@
 """The settings in a running tray: the file, the settings and first-run windows, the source.
 
-:class:`Preferences` owns the current :class:`Settings` and everything that follows from them
-but is not drawing: which credentials a poll uses (:meth:`Preferences.fetch`, called on the
-fetch thread), saving, the autostart switch, pasting a session, the connection test, the
-demo, and the first-run window when the first poll finds no source at all. The tray
-(:class:`~claude_meter.qt.app.TrayApp`) only receives the settings it draws with.
+:class:`Preferences` owns the current :class:`Settings` and the windows that change them:
+saving, the autostart switch, pasting a session, the connection test, the demo, and the
+first-run window when the first poll finds no source at all. It knows nothing of the tray:
+it emits :attr:`Preferences.settings_changed` (and asks for a refresh, the popover, a
+notification or the demo by signals), and the composition (``qt/compose.py``) hands the
+settings to the fetcher, the live meter and the tray.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ import logging
 import sys
 import threading
 import weakref
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,47 +23,22 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QInputDialog, QLineEdit
 
 from claude_meter.core import paths
-from claude_meter.core.models import FetchError, FetchResult
+from claude_meter.core.models import FetchResult, Snapshot
 from claude_meter.core.settings import Loaded, Settings, save_settings
 from claude_meter.core.usage import KNOWN_WINDOWS
 from claude_meter.platform.autostart import Autostart, launch_command
+from claude_meter.poll.fetcher import Fetcher
 
 if TYPE_CHECKING:  # the windows are imported when first shown: most runs never show them
-    from claude_meter.qt.app import TrayApp
+    from claude_meter.poll.demo import Demo
     from claude_meter.qt.first_run import FirstRunWindow
     from claude_meter.qt.settings_window import ProfileChoice, SettingsWindow
+    from claude_meter.sources.keyring_store import Keyring
 
 log = logging.getLogger("claude_meter.preferences")
 
 SIGN_IN_URL = "https://claude.ai/login"
 DEFAULT_WINDOWS = ("five_hour", "seven_day", "seven_day_sonnet", "seven_day_opus")
-
-
-def fetch_for(settings: Settings, env: Mapping[str, str]) -> FetchResult:
-    """One poll with the credentials the settings name (see ``sources/selection.py``)."""
-    from claude_meter.cli.status import fetch_once
-
-    if settings.source == "browser" and settings.browser:
-        return fetch_once("web", env, browser=settings.browser, profile=settings.profile)
-    if settings.source == "claude-code":
-        return fetch_once("claude-code", env)
-    if settings.source == "pasted":
-        return fetch_once("web", env)
-    if settings.source == "extension":
-        # Only the browser extension's posts count; this poll never reaches claude.ai itself
-        # (the bridge link skips it while the extension covers every organization).
-        return FetchResult(
-            source="extension",
-            fetched_at=datetime.now(UTC),
-            error=FetchError(kind="not_signed_in", message=WAITING_FOR_EXTENSION),
-        )
-    return fetch_once("auto", env, fallback=settings.challenge_fallback)
-
-
-WAITING_FOR_EXTENSION = (
-    "Waiting for the ClaudeMeter browser extension. Install it (see the README), sign in to "
-    "claude.ai in that browser, then choose Pair browser extension in the ClaudeMeter menu."
-)
 
 
 def describe_result(result: FetchResult) -> tuple[bool, str]:
@@ -102,6 +77,12 @@ class Preferences(QObject):
     _pasted = Signal(object, bool, str)  # from the paste thread: the session, stored, why not
     pasted = Signal(bool)  # a pasted session was taken (True: into the keyring)
     pair_requested = Signal()  # the bridge, when there is one, opens its pairing window
+    settings_changed = Signal(object)  # Settings: applied from now on (saved or not)
+    environment_changed = Signal(object)  # Mapping[str, str]: this run's polls use it
+    demo_started = Signal(object)  # Mapping[str, str]: the demo's environment
+    refresh_requested = Signal()
+    popover_requested = Signal()
+    notify_requested = Signal(str, str)  # title, body
 
     def __init__(
         self,
@@ -112,6 +93,7 @@ class Preferences(QObject):
         settings_path: Path | None = None,
         demo: bool = False,
         profiles: Callable[[Mapping[str, str]], list[ProfileChoice]] = profile_choices,
+        keyring: Keyring | None = None,
     ) -> None:
         super().__init__()
         self.settings = loaded.settings
@@ -121,9 +103,11 @@ class Preferences(QObject):
         self._path = settings_path
         self._profiles = profiles
         self.demo = demo
-        self._demo_env: dict[str, str] | None = None
-        self._demo_stop: Callable[[], None] | None = None
-        self.meter: TrayApp | None = None
+        self._demo: Demo | None = None
+        self._keyring = keyring
+        #: The organizations the meter shows (set by the composition): their windows are
+        #: the ones the settings window lists.
+        self.snapshots: Callable[[], Sequence[Snapshot]] = tuple
         self.settings_window: SettingsWindow | None = None
         self.first_run: FirstRunWindow | None = None
         self._first_poll_seen = False
@@ -131,25 +115,11 @@ class Preferences(QObject):
         self._tested.connect(self._on_tested, Qt.ConnectionType.QueuedConnection)
         self._pasted.connect(self._on_pasted, Qt.ConnectionType.QueuedConnection)
 
-    # -- the tray ---------------------------------------------------------------------------
+    # -- the first poll -----------------------------------------------------------------------
 
-    def attach(self, meter: TrayApp) -> None:
-        self.meter = meter
-        meter.apply_settings(self.settings)
-        meter.settings_requested.connect(self.open_settings)
-        meter.worker.fetched.connect(self._on_first_result, Qt.ConnectionType.QueuedConnection)
-        if self.notice:
-            meter.popover.set_notice(self.notice)
-            meter.notifier.notify("ClaudeMeter settings were reset", self.notice)
-
-    def fetch(self) -> FetchResult:
-        """One poll with the current settings; runs on the fetch thread."""
-        demo_env = self._demo_env
-        if demo_env is not None:
-            from claude_meter.cli.status import fetch_once
-
-            return fetch_once("auto", demo_env, demo=True)
-        return fetch_for(self.settings, self._env)
+    def first_result(self, result: FetchResult) -> None:
+        """Every poll's result (the composition connects it); only the first one counts."""
+        self._on_first_result(result)
 
     def _on_first_result(self, result: FetchResult) -> None:
         if self._first_poll_seen:
@@ -201,8 +171,7 @@ class Preferences(QObject):
         elif way == "demo":
             self.start_demo()
             self._close_first_run()
-            if self.meter is not None:
-                self.meter.open_popover()
+            self.popover_requested.emit()
 
     def _close_first_run(self) -> None:
         if self.first_run is not None:
@@ -210,27 +179,22 @@ class Preferences(QObject):
 
     def start_demo(self) -> None:
         """Numbers from the built-in fake claude.ai for the rest of this run (not saved)."""
-        if self._demo_env is not None:
+        if self._demo is not None:
             return
-        from claude_meter.fake import DEFAULT_SESSION_KEY, FakeClaude
+        from claude_meter.poll.demo import start_demo
 
-        server = FakeClaude("rising").start()
-        self._demo_stop = server.stop
-        self._demo_env = {
-            "CLAUDE_METER_BASE_URL": server.base_url,
-            "CLAUDE_METER_OAUTH_BASE_URL": server.base_url,
-            "CLAUDE_METER_COOKIE": f"sessionKey={DEFAULT_SESSION_KEY}",
-        }
+        self._demo = start_demo()
         self.demo = True
+        self.demo_started.emit(self._demo.env)
         self._refresh()
 
     def close(self) -> None:
         for window in (self.settings_window, self.first_run):
             if window is not None:
                 window.close()
-        if self._demo_stop is not None:
-            self._demo_stop()
-            self._demo_stop = None
+        if self._demo is not None:
+            self._demo.stop()
+            self._demo = None
 
     # -- the settings window ----------------------------------------------------------------
 
@@ -261,10 +225,9 @@ class Preferences(QObject):
         """The windows the account has, then any the person hid; the common ones before any
         poll."""
         found: dict[str, str] = {}
-        if self.meter is not None:
-            for snapshot in self.meter.state.snapshots:
-                for window in snapshot.windows:
-                    found.setdefault(window.key, window.label)
+        for snapshot in self.snapshots():
+            for window in snapshot.windows:
+                found.setdefault(window.key, window.label)
         if not found:
             found = {key: KNOWN_WINDOWS[key] for key in DEFAULT_WINDOWS}
         for key in (*self.settings.icon_hidden, *self.settings.popover_hidden):
@@ -304,8 +267,7 @@ class Preferences(QObject):
             self.settings.profile,
         )
         self.settings = settings
-        if self.meter is not None:
-            self.meter.apply_settings(settings)
+        self.settings_changed.emit(settings)
         if source_changed:
             self._refresh()
         try:
@@ -317,15 +279,14 @@ class Preferences(QObject):
         return True
 
     def _refresh(self) -> None:
-        if self.meter is not None:
-            self.meter.refresh()
+        self.refresh_requested.emit()
 
     # -- connecting -------------------------------------------------------------------------
 
     def paste_session(self) -> bool:
         """Ask for a pasted session, keep it in the keyring (or this run's memory)."""
         from claude_meter.sources.cookies import InvalidCookie, SessionCookies
-        from claude_meter.sources.keyring_store import NO_KEYRING, Saved, SessionStore
+        from claude_meter.sources.keyring_store import NO_KEYRING, Keyring, Saved
 
         parent = self.settings_window if self.settings_window is not None else self.first_run
         text, ok = QInputDialog.getText(
@@ -344,9 +305,11 @@ class Preferences(QObject):
         # The keyring write may take a helper process, or wait for the person at an unlock
         # prompt: off the GUI thread. The rest follows on the GUI thread (``_on_pasted``).
 
+        keyring = self._keyring or Keyring()
+
         def store() -> tuple[object, ...]:
             try:
-                saved = SessionStore().save(cookies)
+                saved = keyring.store().save(cookies)
             except Exception as exc:  # noqa: BLE001 - said to the person, the app goes on
                 log.error("storing the pasted session failed: %s", type(exc).__name__)
                 saved = Saved(persisted=False, message=NO_KEYRING.format(why="it failed"))
@@ -361,10 +324,11 @@ class Preferences(QObject):
         if not persisted and isinstance(cookies, SessionCookies):
             # No keyring: this run only, in memory. Never a file.
             self._env[COOKIE_ENV] = cookies.header().reveal()
+            self.environment_changed.emit(dict(self._env))
         self.change(self.settings.model_copy(update={"source": "pasted"}))
         text = "Session stored in the keyring." if persisted else message
-        if not self._tell(True, text) and not persisted and self.meter is not None:
-            self.meter.notifier.notify("Your claude.ai session is kept for this run only", text)
+        if not self._tell(True, text) and not persisted:
+            self.notify_requested.emit("Your claude.ai session is kept for this run only", text)
         self.pasted.emit(persisted)
 
     def _tell(self, ok: bool, text: str | None) -> bool:
@@ -379,11 +343,11 @@ class Preferences(QObject):
 
     def test_connection(self, settings: Settings) -> None:
         """Poll once with ``settings`` on a short-lived thread; the answer comes back queued."""
-        env = dict(self._env)
+        fetcher = Fetcher(self._env, settings=settings, keyring=self._keyring)
 
         def poll() -> tuple[object, ...]:
             try:
-                return describe_result(fetch_for(settings, env))
+                return describe_result(fetcher())
             except Exception as exc:
                 log.exception("connection test failed")
                 return False, f"The test failed unexpectedly ({type(exc).__name__})."

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from pydantic import ValidationError
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -160,7 +160,7 @@ class SettingsWindow(QDialog):
         self.source_hint = _hint("")
         form.addRow("", self.source_hint)
         self.fallback = QCheckBox(
-            "When claude.ai asks for a browser check, read through Claude Code's sign-in"
+            "When claude.ai asks for a browser check,\nread through Claude Code's sign-in"
         )
         self.fallback.setToolTip(
             "Only with Automatic, and only when Claude Code is signed in here. The popover "
@@ -334,6 +334,12 @@ class SettingsWindow(QDialog):
         self.problem.setText(text or "")
         self.problem.setVisible(bool(text))
         self._fit()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Once laid out at its real width, grow to fit the wrapped hints (Qt sizes a
+        word-wrapped label for another width before the first show, which clipped them)."""
+        super().showEvent(event)
+        QTimer.singleShot(0, self._fit)
 
     def _fit(self) -> None:
         """Grow with lines that appear (a test result, a problem) so nothing is clipped."""

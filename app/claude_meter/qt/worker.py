@@ -6,7 +6,10 @@ long-lived daemon thread and report back through a queued signal, so neither the
 worker's event loop ever waits on the network, and quitting stays bounded (well under 2 s)
 even in the middle of a slow request: a daemon thread does not hold up the exit.
 
-It talks to the GUI only through signals carrying immutable :class:`FetchResult` objects.
+It talks to the GUI only through signals carrying immutable :class:`FetchResult` objects:
+:attr:`FetchWorker.polled` leaves the fetch thread with each result and reaches the GUI in
+one queued hop; the same result reaches this worker's thread for the schedule
+(``_result_ready``), which then emits :attr:`FetchWorker.fetched`.
 """
 
 from __future__ import annotations
@@ -107,7 +110,8 @@ class _FetchThread:
 class FetchWorker(QObject):
     """Polls on the schedule of :mod:`claude_meter.core.policy` and emits every result."""
 
-    fetched = Signal(object)  # FetchResult
+    fetched = Signal(object)  # FetchResult, once the schedule has taken it (worker thread)
+    polled = Signal(object)  # FetchResult, emitted on the fetch thread: the GUI's one hop
     fetching = Signal()
     deadline_changed = Signal(object)  # datetime | None: persist as the backoff deadline
     _result_ready = Signal(object)
@@ -314,4 +318,5 @@ def _run_fetch(worker_ref: weakref.ref[FetchWorker]) -> None:
         return
     worker = worker_ref()
     if worker is not None:
+        worker.polled.emit(result)
         worker._result_ready.emit(result)

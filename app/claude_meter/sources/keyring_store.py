@@ -9,9 +9,10 @@ this run only: it never falls back to a plain file.
 
 The tray app polls every minute, and a keyring read is not free (with the Secret Service: a new
 D-Bus connection and a key exchange, ~15 ms of CPU; the libraries ~10 MB resident, for good).
-So the tray installs, for its whole run (:func:`install`), a :class:`SessionCache` and, on
+So the tray passes, for its whole run, a :class:`Keyring` (a :class:`SessionCache` and, on
 Linux, a backend that runs each call in a short-lived child process
-(:class:`~claude_meter.sources.keyring_child.KeyringInChild`). The stored session is read once
+(:class:`~claude_meter.sources.keyring_child.KeyringInChild`)) to whatever opens a store.
+The stored session is read once
 and then again only when it may have changed:
 
 - ClaudeMeter changed it, in any of its processes: every save or delete rewrites a small stamp
@@ -26,7 +27,7 @@ and then again only when it may have changed:
 A process that writes the entry itself reads it back at its next use rather than trusting its
 own copy: another process may have written between its write and its stamp.
 
-The command line installs nothing: each command reads the keyring itself, once.
+The command line passes none: each command reads the keyring itself, once.
 """
 
 from __future__ import annotations
@@ -192,22 +193,6 @@ class SessionCache:
 
 
 @dataclass(frozen=True)
-class _Installed:
-    backend: Any
-    cache: SessionCache | None
-
-
-_installed: _Installed | None = None
-
-
-def install(backend: Any, cache: SessionCache | None) -> None:
-    """Make every :class:`SessionStore` of this process use ``backend`` (None: ``keyring``'s
-    own, in this process) and ``cache``; ``install(None, None)`` undoes it."""
-    global _installed
-    _installed = None if backend is None and cache is None else _Installed(backend, cache)
-
-
-@dataclass(frozen=True)
 class Saved:
     """How a save went: ``persisted`` False means memory only, and ``message`` says why."""
 
@@ -223,10 +208,6 @@ class SessionStore:
     """
 
     def __init__(self, backend: Any = None, *, cache: SessionCache | None = None) -> None:
-        installed = _installed
-        if installed is not None:
-            backend = backend if backend is not None else installed.backend
-            cache = cache if cache is not None else installed.cache
         self._backend = backend
         self._cache = cache
         self._memory: SessionCookies | None = None
@@ -400,3 +381,16 @@ def describe_failure(exc: BaseException) -> str:
     if "DBUS" in str(exc) or "D-Bus" in str(exc) or "dbus" in type(exc).__module__:
         return "there is no D-Bus session to reach the keyring"
     return f"the keyring refused: {name}"
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """The keyring a long-running process reaches: a backend (None: ``keyring``'s own, in
+    this process) and the :class:`SessionCache` its stores share. Passed to what opens a
+    store (the fetcher, the settings, the bridge's pairing), never installed globally."""
+
+    backend: Any = None
+    cache: SessionCache | None = None
+
+    def store(self) -> SessionStore:
+        return SessionStore(self.backend, cache=self.cache)

@@ -1,0 +1,331 @@
+"""One poll of claude.ai (or Claude Code's endpoint), with every collaborator passed in.
+
+:class:`Fetcher` is what ``claude-meter status`` and the tray both call. It holds no global
+state, and imports the HTTP stack only when it polls (on the tray's fetch thread). The HTTP
+pool (``clients/http.py``), the keyring with its session cache (``sources/keyring_store.py``),
+the environment and the settings are given to it, and each poll chooses its credentials
+afresh (see ``sources/selection.py``):
+
+- :meth:`Fetcher.fetch` reads with an explicit source (``auto``, ``web``, ``claude-code``,
+  a browser profile), as the command line asks;
+- calling the fetcher (``fetcher()``) reads with the source the settings name, as the tray
+  asks on every scheduled poll (on its fetch thread).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TextIO
+
+from claude_meter.core.endpoints import oauth_base_url, web_base_url
+from claude_meter.core.errors import MeterError, NotSignedIn, SessionExpired
+from claude_meter.core.models import FetchError, FetchResult, Source
+from claude_meter.sources.claude_code import default_home, find_claude_code_credentials
+from claude_meter.sources.cookies import SessionCookies, cookies_from_env
+
+if TYPE_CHECKING:
+    from claude_meter.clients.http import ClientPool
+    from claude_meter.clients.web import WebFetch
+    from claude_meter.core.settings import Settings
+    from claude_meter.sources.keyring_store import Keyring
+    from claude_meter.sources.selection import Selection, WebCandidate
+
+log = logging.getLogger("claude_meter.poll")
+
+NO_SOURCE = (
+    "Or sign in to Claude Code with `claude`. "
+    "To look around without an account: claude-meter status --demo"
+)
+NO_COOKIE = "No claude.ai session given, stored or found in a browser."
+NO_WEB_HOWTO = (
+    "Sign in to claude.ai in your browser, or run `claude-meter login --paste` with the Cookie "
+    "header (or just the sessionKey value) copied from the browser's developer tools, or set "
+    "CLAUDE_METER_COOKIE to it."
+)
+NO_CLAUDE_CODE = (
+    "Claude Code's sign-in was not found (~/.claude/.credentials.json, $CLAUDE_CONFIG_DIR, "
+    "the macOS Keychain or $CLAUDE_CODE_OAUTH_TOKEN). Run `claude` and sign in first."
+)
+WAITING_FOR_EXTENSION = (
+    "Waiting for the ClaudeMeter browser extension. Install it (see the README), sign in to "
+    "claude.ai in that browser, then choose Pair browser extension in the ClaudeMeter menu."
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Fetcher:
+    """Polls once per call with the collaborators it was given.
+
+    ``env`` is the process environment (or the demo's, see :mod:`claude_meter.poll.demo`);
+    ``pool`` keeps HTTP connections and rarely-changing answers between polls (None: a fresh
+    client per poll); ``keyring`` is where the stored session is read (None: ``keyring``'s
+    own backend, read on each poll). ``settings`` and ``env`` may be replaced while the
+    fetcher is in use (:meth:`configure`): a poll reads each once, at its start.
+    """
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        *,
+        settings: Settings | None = None,
+        pool: ClientPool | None = None,
+        keyring: Keyring | None = None,
+        demo: bool = False,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.env: Mapping[str, str] = dict(env)
+        self.settings = settings  # None: the defaults (``auto``), made at the first poll
+        self.demo = demo
+        self._pool = pool
+        self._keyring = keyring
+        self._clock = clock
+
+    def configure(
+        self,
+        *,
+        settings: Settings | None = None,
+        env: Mapping[str, str] | None = None,
+        demo: bool | None = None,
+    ) -> None:
+        """Use these from the next poll on (each is replaced whole, never edited in place)."""
+        if settings is not None:
+            self.settings = settings
+        if env is not None:
+            self.env = dict(env)
+        if demo is not None:
+            self.demo = demo
+
+    # -- the tray's poll: the source the settings name ---------------------------------------
+
+    def __call__(self) -> FetchResult:
+        """One poll with the credentials the settings name; runs on the tray's fetch thread."""
+        settings = self.settings
+        if settings is None:
+            from claude_meter.core.settings import Settings
+
+            settings = Settings()
+        return self.poll_with(settings)
+
+    def poll_with(self, settings: Settings) -> FetchResult:
+        """One poll with the credentials ``settings`` name (also the "Test connection")."""
+        if self.demo:
+            return self.fetch("auto")
+        if settings.source == "browser" and settings.browser:
+            return self.fetch("web", browser=settings.browser, profile=settings.profile)
+        if settings.source == "claude-code":
+            return self.fetch("claude-code")
+        if settings.source == "pasted":
+            return self.fetch("web")
+        if settings.source == "extension":
+            # Only the browser extension's posts count; this poll never reaches claude.ai
+            # (the live meter skips it while the extension covers every organization).
+            return FetchResult(
+                source="extension",
+                fetched_at=self._clock(),
+                error=FetchError(kind="not_signed_in", message=WAITING_FOR_EXTENSION),
+            )
+        return self.fetch("auto", fallback=settings.challenge_fallback)
+
+    # -- one poll with an explicit source ---------------------------------------------------
+
+    def fetch(
+        self,
+        source: str = "auto",
+        *,
+        browser: str | None = None,
+        profile: str | None = None,
+        err: TextIO | None = None,
+        fallback: bool = False,
+    ) -> FetchResult:
+        """Choose the credentials (see :mod:`claude_meter.sources.selection`), then poll once.
+
+        Notes about the choice (a settings file reset, say) go to ``err`` when given.
+        ``fallback`` (the person's ``challenge_fallback`` setting, ``auto`` only): when
+        claude.ai answers with a browser check, read this poll through Claude Code's route
+        instead, if its sign-in exists and answers; the snapshots then say so
+        (``fallback_from``).
+        """
+        env, now = self.env, self._clock()
+        if self.demo:
+            cookies = cookies_from_env(env)
+            assert cookies is not None
+            return self._fetch_web(cookies, env, source="demo").result
+        if browser is not None:
+            source = "web"
+        if source in ("auto", "web"):
+            from claude_meter.sources.selection import Selection
+
+            store = self._keyring.store() if self._keyring is not None else None
+            selection = Selection.create(
+                env, now=now, browser=browser, profile=profile, store=store
+            )
+            try:
+                result = self._fetch_first_web(selection)
+            except NotSignedIn as exc:
+                result = _failed("web", exc, now)
+            for note in selection.notes:
+                if err is not None:
+                    print(f"claude-meter: {note}", file=err)
+            if result is not None and fallback and source == "auto" and _challenged(result):
+                return self._claude_code_instead(result, env, now)
+            if result is not None:
+                return result
+            if source == "web" or browser is not None:
+                return _failed("web", NotSignedIn(_no_web(selection)), now)
+            if not _claude_code_present(env):
+                return _failed("web", NotSignedIn(f"{_no_web(selection)} {NO_SOURCE}"), now)
+        try:
+            credentials = find_claude_code_credentials(env, default_home(), platform=sys.platform)
+        except MeterError as exc:
+            return _failed("claude-code", exc, now)
+        if credentials is None:
+            return _failed("claude-code", NotSignedIn(NO_CLAUDE_CODE), now)
+        if credentials.is_expired(now):
+            from claude_meter.clients.http import EXPIRED_OAUTH
+
+            return _failed("claude-code", SessionExpired(EXPIRED_OAUTH), now)
+        from claude_meter.clients.oauth import ClaudeCodeClient
+
+        with ClaudeCodeClient(
+            credentials, oauth_base_url(env), pool=self._pool, clock=self._clock
+        ) as client:
+            return client.fetch()
+
+    def _claude_code_instead(
+        self, challenged: FetchResult, env: Mapping[str, str], now: datetime
+    ) -> FetchResult:
+        """The chosen fallback: Claude Code's numbers, marked; the challenge when they fail."""
+        try:
+            credentials = find_claude_code_credentials(env, default_home(), platform=sys.platform)
+        except MeterError:
+            return challenged
+        if credentials is None or credentials.is_expired(now):
+            return challenged
+        from claude_meter.clients.oauth import ClaudeCodeClient
+
+        with ClaudeCodeClient(
+            credentials, oauth_base_url(env), pool=self._pool, clock=self._clock
+        ) as client:
+            result = client.fetch()
+        if result.error is not None or not result.snapshots:
+            kind = result.error and result.error.kind
+            log.info("the Claude Code fallback did not answer: %s", kind)
+            return challenged
+        marked = tuple(s.model_copy(update={"fallback_from": "web"}) for s in result.snapshots)
+        return result.model_copy(update={"snapshots": marked})
+
+    def _fetch_first_web(self, selection: Selection) -> FetchResult | None:
+        """Poll with each web candidate in order until one answers; None when there was none.
+
+        A stored or browser session the server calls expired gives way to the next candidate;
+        the environment variable never does (an explicit choice is reported as it is).
+        """
+        first_expired: FetchResult | None = None
+        for candidate in selection.web_candidates():
+            fetched = self._fetch_web(candidate.cookies, selection.env, source="web")
+            _keep(selection, candidate, fetched)
+            error = fetched.result.error
+            if candidate.origin != "environment" and error and error.kind == "session_expired":
+                if candidate.origin == "stored":
+                    selection.store.refused()
+                first_expired = first_expired or fetched.result
+                continue
+            return fetched.result
+        if first_expired is None and selection.stored_refused:
+            from claude_meter.clients.http import EXPIRED_WEB
+
+            return _failed("web", SessionExpired(EXPIRED_WEB), selection.now)
+        return first_expired
+
+    def _fetch_web(
+        self, cookies: SessionCookies, env: Mapping[str, str], *, source: Source
+    ) -> WebFetch:
+        from claude_meter.clients.web import WebClient
+        from claude_meter.clients.web_transport import transport_mode
+
+        with WebClient(
+            cookies,
+            web_base_url(env),
+            source=source,
+            pool=self._pool,
+            transport=transport_mode(env),
+            clock=self._clock,
+        ) as client:
+            return client.fetch()
+
+
+def _challenged(result: FetchResult) -> bool:
+    """claude.ai answered this poll with a browser check: as a whole, or for every org."""
+    if result.error is not None:
+        return result.error.kind == "cloudflare"
+    errors = [s.error for s in result.snapshots]
+    return bool(errors) and all(e is not None and e.kind == "cloudflare" for e in errors)
+
+
+def _claude_code_present(env: Mapping[str, str]) -> bool:
+    try:
+        found = find_claude_code_credentials(env, default_home(), platform=sys.platform)
+    except MeterError:
+        return True  # present but unreadable: let the Claude Code path explain
+    return found is not None
+
+
+def _no_web(selection: Selection) -> str:
+    if selection.failures or selection.looked_at:
+        return f"{selection.no_web_session_message()} {NO_WEB_HOWTO}"
+    return f"{NO_COOKIE} {NO_WEB_HOWTO}"
+
+
+def _keep(selection: Selection, candidate: WebCandidate, fetched: WebFetch) -> None:
+    """Store what must survive: a rotated sessionKey, a fresher copy of an imported session.
+
+    The environment variable is never copied into the keyring.
+    """
+    if candidate.origin == "environment":
+        return
+    store = selection.store
+    fresher = fetched.rotated
+    if (
+        fresher is None
+        and candidate.profile is not None
+        and selection.choice.stored_from == candidate.profile.label
+        and fetched.result.error is None
+        and selection.stored != candidate.cookies
+    ):
+        fresher = candidate.cookies
+    if fresher is not None:
+        saved = store.save(fresher)
+        if not saved.persisted:
+            log.info("a rotated claude.ai session could not be stored: %s", saved.message)
+    _remember_email(selection, candidate, fetched.result)
+
+
+def _remember_email(selection: Selection, candidate: WebCandidate, result: FetchResult) -> None:
+    """Record the account's email next to the remembered choice it belongs to (not secret)."""
+    from claude_meter.sources.choice import save_choice
+
+    choice = selection.choice
+    emails = [s.account_email for s in result.snapshots if s.account_email]
+    belongs = (candidate.origin == "stored" and choice.stored_from) or (
+        candidate.profile is not None
+        and choice.browser == candidate.profile.browser.key
+        and (choice.profile is None or candidate.profile.matches(choice.profile))
+    )
+    if emails and belongs and choice.account_email != emails[0]:
+        try:
+            save_choice(replace(choice, account_email=emails[0]))
+        except OSError as exc:
+            log.info("could not remember the account email: %s", type(exc).__name__)
+
+
+def _failed(source: Source, exc: MeterError, now: datetime) -> FetchResult:
+    from claude_meter.clients.web import error_of
+
+    return FetchResult(source=source, fetched_at=now, error=error_of(exc))

@@ -1,0 +1,272 @@
+"""The live meter: the one place every reading enters, whatever its source.
+
+:meth:`LiveMeter.accept` takes a :class:`FetchResult` (the app's own poll, a post from the
+browser extension, and later the statusline and other accounts) and decides everything that
+follows from it, in this order:
+
+1. the sources are merged per organization (``core/bridge_rules.py``): the extension's fresh
+   numbers are not marked stale by a failure of the app's own route, and neither source
+   wipes the other's organizations;
+2. the state is reduced once (``core/meter.py apply_result``): last good numbers kept, marked
+   stale, on any failure;
+3. the history records the result's own snapshots, each reading once, *for every source*;
+4. notifications: thresholds crossed and an expired session, with a forecast when the
+   history has one; what already notified is saved (``core/state.py``), so a restart does
+   not repeat it;
+5. what the front ends show (:class:`Shown`): the icon's figure and the tooltip, built by
+   ``core/presentation.py`` with the person's :class:`~claude_meter.core.presentation.Choice`.
+
+It has no Qt in it. The tray calls it on the GUI thread; the only thing another thread
+asks of it is whether the app's own poll may be skipped (:meth:`own_poll_skipped`, on the
+fetch thread), which reads under a lock only what :meth:`accept` publishes.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from claude_meter.core.alerts import DEFAULT_THRESHOLDS, AlertMemory, crossings, session_alert
+from claude_meter.core.bridge_rules import (
+    covered_orgs,
+    good_bridge_orgs,
+    merge_bridge_result,
+    merge_own_result,
+    own_fetch_needed,
+)
+from claude_meter.core.meter import Indicator, MeterState, apply_result
+from claude_meter.core.models import FetchResult, Snapshot
+from claude_meter.core.policy import DEFAULT_INTERVAL
+from claude_meter.core.presentation import Choice, crossing_text, icon_indicator, tooltip
+from claude_meter.core.state import SavedState, load_state, save_state
+
+if TYPE_CHECKING:
+    from claude_meter.history import HistoryStore, WindowInsight
+
+log = logging.getLogger("claude_meter.live")
+
+#: Sparklines and forecasts per (organization uuid, window key), from the history.
+Insights = Mapping[tuple[str | None, str], "WindowInsight"]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What every front end shows right now: the state, the icon's figure, the tooltip."""
+
+    state: MeterState
+    indicator: Indicator
+    tooltip: str
+
+
+@dataclass(frozen=True)
+class Notification:
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What one reading changed: what to show, and what to tell the person."""
+
+    shown: Shown
+    notifications: tuple[Notification, ...] = ()
+
+
+class LiveMeter:
+    """The meter's state and every decision about it; see the module's docstring."""
+
+    def __init__(
+        self,
+        *,
+        history: HistoryStore | None = None,
+        state_path: Path | None = None,
+        interval: timedelta = DEFAULT_INTERVAL,
+        thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS,
+        choice: Choice | None = None,
+    ) -> None:
+        self.history = history
+        self.interval = interval
+        self.thresholds = tuple(thresholds)
+        self.choice = choice or Choice()
+        self.state = MeterState()
+        self._state_path = state_path
+        self._saved = load_state(state_path)
+        self._memory = AlertMemory(dict(self._saved.notified))
+        self._recorded: dict[str | None, Snapshot] = {}  # org -> last reading recorded
+        # What the fetch thread reads (own_poll_skipped), published under the lock:
+        self._lock = threading.Lock()
+        self._seen: dict[str, datetime] = {}  # org -> last good extension snapshot's time
+        self._latest: dict[str, Snapshot] = {}  # org -> that snapshot
+        self._known: tuple[str | None, ...] = ()
+        self._forced = False
+
+    @property
+    def saved(self) -> SavedState:
+        """What survives a restart (the poll's backoff deadline, what already notified)."""
+        return self._saved
+
+    def configure(
+        self,
+        *,
+        interval: timedelta | None = None,
+        thresholds: tuple[float, ...] | None = None,
+        choice: Choice | None = None,
+    ) -> None:
+        if interval is not None:
+            self.interval = interval
+        if thresholds is not None:
+            self.thresholds = tuple(thresholds)
+        if choice is not None:
+            self.choice = choice
+
+    # -- the one entry ------------------------------------------------------------------------
+
+    def accept(self, result: FetchResult, now: datetime) -> Accepted:
+        """Take one reading from any source; returns what to show and what to notify."""
+        merged = self._merged(result, now)
+        if merged is None:  # the extension's whole-poll failure, while there are numbers
+            return Accepted(self.shown(now))
+        self.state = apply_result(self.state, merged)
+        with self._lock:
+            self._known = tuple(s.org_uuid for s in self.state.snapshots)
+        self._record(result)
+        notes = self._notifications(merged, now)
+        return Accepted(self.shown(now), notes)
+
+    def _merged(self, result: FetchResult, now: datetime) -> FetchResult | None:
+        if result.source == "extension":
+            good = good_bridge_orgs(result)
+            with self._lock:
+                self._seen.update(good)
+                self._latest.update({s.org_uuid: s for s in result.snapshots if s.org_uuid in good})
+            return merge_bridge_result(self.state.snapshots, result)
+        with self._lock:
+            covered = covered_orgs(self._seen, now)
+        return merge_own_result(self.state.snapshots, result, covered)
+
+    def _record(self, result: FetchResult) -> None:
+        """The result's own snapshots into the history, each reading once (a skipped poll
+        hands the extension's last snapshots back: they are not recorded twice)."""
+        if self.history is None:
+            return
+        from claude_meter.history import HistoryUnavailable
+
+        for snapshot in result.snapshots:
+            if self._recorded.get(snapshot.org_uuid) == snapshot:
+                continue  # this very reading, handed back again
+            try:
+                self.history.record(snapshot)
+            except (HistoryUnavailable, sqlite3.Error) as exc:
+                log.warning("could not record history: %s", exc)
+                continue
+            self._recorded[snapshot.org_uuid] = snapshot
+
+    def _notifications(self, merged: FetchResult, now: datetime) -> tuple[Notification, ...]:
+        notes: list[Notification] = []
+        due, self._memory = crossings(self.state.snapshots, self._memory, self.thresholds)
+        insights: Insights | None = self.insights(now) if due else None
+        for crossing in due:
+            title, body = crossing_text(crossing, now, show_remaining=self.choice.show_remaining)
+            forecast = _forecast_text(insights or {}, crossing.org_uuid, crossing.window.key)
+            notes.append(Notification(title, f"{body}\n{forecast}" if forecast else body))
+        expired, self._memory = session_alert(self._memory, merged)  # once, until signed in
+        if expired is not None:
+            notes.append(Notification("Claude session expired", expired.message))
+        if due or self._memory.notified != self._saved.notified:
+            self._save(notified=dict(self._memory.notified))
+        return tuple(notes)
+
+    # -- what the front ends ask --------------------------------------------------------------
+
+    def shown(self, now: datetime) -> Shown:
+        """The icon's figure and the tooltip for the state as it is at ``now``."""
+        return Shown(
+            self.state,
+            icon_indicator(self.state, now, self.interval, self.choice),
+            tooltip(self.state, self.choice),
+        )
+
+    def mark_fetching(self) -> None:
+        """A poll started: after a sleep the numbers dim now, not when it returns."""
+        if not self.state.fetching:
+            self.state = replace(self.state, fetching=True)
+
+    def insights(self, now: datetime) -> dict[tuple[str | None, str], WindowInsight]:
+        """Sparklines and forecasts from the history; empty when there is none."""
+        if self.history is None:
+            return {}
+        from claude_meter.history import HistoryUnavailable, insights_for
+
+        found: dict[tuple[str | None, str], WindowInsight] = {}
+        try:
+            for snapshot in self.state.snapshots:
+                for key, insight in insights_for(self.history, snapshot, now).items():
+                    found[(snapshot.org_uuid, key)] = insight
+        except (HistoryUnavailable, sqlite3.Error) as exc:
+            log.warning("history unreadable: %s", exc)
+        return found
+
+    # -- the app's own poll -------------------------------------------------------------------
+
+    def force_own_poll(self) -> None:
+        """The next own poll reads claude.ai even if the extension covers everything."""
+        with self._lock:
+            self._forced = True
+
+    def own_poll_skipped(self, now: datetime) -> FetchResult | None:
+        """On the fetch thread: None when the app must read claude.ai itself; otherwise the
+        extension's fresh snapshots, which stand in for the poll (see ``bridge_rules``)."""
+        with self._lock:
+            covered = covered_orgs(self._seen, now)
+            forced, self._forced = self._forced, False
+            known = self._known
+            latest = tuple(s for org, s in self._latest.items() if org in covered)
+        if own_fetch_needed(known, covered, forced):
+            return None
+        log.debug("own fetch skipped: the extension covers %d organization(s)", len(covered))
+        return FetchResult(source="extension", fetched_at=now, snapshots=latest)
+
+    def remember_deadline(self, route: str, deadline: datetime | None) -> None:
+        """The server's backoff deadline for ``route``, kept across a restart."""
+        not_before = dict(self._saved.not_before)
+        if deadline is None:
+            not_before.pop(route, None)
+        else:
+            not_before[route] = deadline
+        self._save(not_before=not_before)
+
+    def _save(self, **changes: object) -> None:
+        self._saved = self._saved.model_copy(update=changes)
+        save_state(self._saved, self._state_path)
+
+
+class OwnPoll:
+    """The tray's scheduled poll, on its fetch thread: ``fetch`` unless the extension covers
+    every organization the meter knows (the skip rule is the meter's)."""
+
+    def __init__(
+        self,
+        fetch: Callable[[], FetchResult],
+        meter: LiveMeter,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._fetch = fetch
+        self._meter = meter
+        self._clock = clock
+
+    def __call__(self) -> FetchResult:
+        skipped = self._meter.own_poll_skipped(self._clock())
+        return skipped if skipped is not None else self._fetch()
+
+
+def _forecast_text(insights: Insights, org_uuid: str | None, key: str) -> str | None:
+    insight = insights.get((org_uuid, key))
+    if insight is None or not insight.forecast.enough_data:
+        return None
+    return insight.forecast.summary[0].upper() + insight.forecast.summary[1:] + "."

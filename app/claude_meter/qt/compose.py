@@ -1,0 +1,238 @@
+"""The composition: the one function that builds the tray's parts and connects them.
+
+Nothing else in ``qt/`` knows another part: the tray (``app.py``) draws what the live meter
+decides, the bridge link (``bridge_link.py``) emits what the extension posts, the settings
+(``preferences.py``) emit what the person chose. Here the process's collaborators are made
+once and passed in (the HTTP pool, the keyring with its session cache, the history, the
+demo); nothing is installed process-wide.
+
+The path of a reading (see ``docs/architecture.md``): the worker's fetch thread runs
+:class:`~claude_meter.poll.live.OwnPoll` (the :class:`~claude_meter.poll.fetcher.Fetcher`,
+unless the extension covers every organization) and emits ``FetchWorker.polled``; a bridge
+connection thread emits ``BridgeLink.received``. Each crosses to the GUI thread in one queued
+hop into :meth:`TrayApp.on_result`, the one entry of the live meter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication
+
+from claude_meter.clients.http import ClientPool
+from claude_meter.core.logs import setup_logging
+from claude_meter.core.policy import MIN_INTERVAL, Route
+from claude_meter.core.settings import load_settings
+from claude_meter.history import HistoryStore, HistoryUnavailable
+from claude_meter.platform.autostart import pick as autostart_backend
+from claude_meter.poll.fetcher import Fetcher
+from claude_meter.qt.app import TRAY_WAIT_SECONDS, TrayApp
+from claude_meter.qt.bridge_link import BridgeLink
+from claude_meter.qt.crash import CrashReporter
+from claude_meter.qt.preferences import Preferences
+from claude_meter.qt.single_instance import SingleInstance
+from claude_meter.qt.startup import (
+    SignalWakeup,
+    limit_malloc_arenas,
+    no_desktop_reason,
+    points_at_loopback,
+    qt_message,
+)
+
+if TYPE_CHECKING:
+    from claude_meter.sources.keyring_child import KeyringInChild
+    from claude_meter.sources.keyring_store import Keyring
+
+log = logging.getLogger("claude_meter.tray")
+
+
+def connect_preferences(meter: TrayApp, prefs: Preferences, fetcher: Fetcher) -> None:
+    """The settings reach the fetcher, the live meter and the tray; the settings' requests
+    (refresh, popover, notifications, the demo) reach the tray."""
+
+    def settings_changed(settings: object) -> None:
+        from claude_meter.core.settings import Settings
+
+        assert isinstance(settings, Settings)
+        fetcher.configure(settings=settings)
+        meter.apply_settings(settings)
+
+    fetcher.configure(settings=prefs.settings)
+    meter.apply_settings(prefs.settings)
+    prefs.settings_changed.connect(settings_changed)
+    prefs.environment_changed.connect(lambda env: fetcher.configure(env=env))
+    prefs.demo_started.connect(lambda env: fetcher.configure(env=env, demo=True))
+    prefs.refresh_requested.connect(meter.refresh)
+    prefs.popover_requested.connect(meter.open_popover)
+    prefs.notify_requested.connect(meter.notifier.notify)
+    prefs.snapshots = lambda: meter.state.snapshots
+    meter.settings_requested.connect(prefs.open_settings)
+    meter.worker.fetched.connect(prefs.first_result, Qt.ConnectionType.QueuedConnection)
+    if prefs.notice:
+        meter.set_notice(prefs.notice)
+        meter.notifier.notify("ClaudeMeter settings were reset", prefs.notice)
+
+
+def connect_bridge(meter: TrayApp, link: BridgeLink, *, start: bool = True) -> None:
+    """The extension's posts into the tray's one entry, in one queued hop; its menu entry,
+    its notifications, its problems in the popover."""
+    queued = Qt.ConnectionType.QueuedConnection
+    link.received.connect(meter.on_result, queued)
+    link.problem_found.connect(meter.set_notice)  # start() and open_pairing(): GUI thread
+    link.pairing_opened.connect(
+        lambda minutes: meter.notifier.notify(
+            "Pair the ClaudeMeter browser extension",
+            f"Pairing is open for {minutes} minutes: the extension pairs itself within "
+            "seconds (or press Pair in its popup).",
+        )
+    )
+
+    def paired(origin: str) -> None:
+        log.info("paired %s", origin)
+        meter.notifier.notify("Browser extension paired", "ClaudeMeter now receives its numbers.")
+
+    link.paired.connect(paired, queued)
+    meter.tray_icon.pair_requested.connect(link.open_pairing)
+    meter.tray_icon.offer_pairing()
+    if start:
+        link.start()
+
+
+def open_keyring() -> tuple[Keyring, KeyringInChild | None]:
+    """The stored session read once and kept (see ``sources/keyring_store.py``); on Linux the
+    keyring reached through a child process, so its libraries never load into the tray."""
+    from claude_meter.sources.keyring_child import KeyringInChild, wanted
+    from claude_meter.sources.keyring_store import Keyring, SessionCache
+
+    child = KeyringInChild() if wanted() else None
+    return Keyring(child, SessionCache()), child
+
+
+def bridge_link(port: int, keyring: Keyring) -> BridgeLink:
+    """The browser extension's bridge, its tokens in the keyring (see ``bridge/``); nothing
+    of it is loaded until it is started or paired."""
+
+    from claude_meter.bridge.pairing import Pairing  # light: the server is not imported
+
+    return BridgeLink(lambda: Pairing(keyring.store()), port=port)
+
+
+def _open_history() -> HistoryStore | None:
+    """The person's history; without one the meter still works (no sparklines, forecasts).
+
+    The integrity check is skipped at start to keep the first icon fast; corruption found
+    later, while reading or writing, is set aside by the store itself.
+    """
+    try:
+        return HistoryStore.open(quick_check=False)
+    except HistoryUnavailable as exc:
+        log.warning("history unavailable, running without it: %s", exc)
+        return None
+
+
+def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> int:
+    """Start the tray app; returns the process exit status."""
+    problem = no_desktop_reason(os.environ, sys.platform)
+    if problem is not None:
+        print(f"claude-meter: {problem}", file=sys.stderr)  # noqa: T201 - before any logging
+        return 1
+    limit_malloc_arenas()
+    log_file = setup_logging(debug=debug)
+    qInstallMessageHandler(qt_message)
+    # X11 takes the window class's instance from argv[0], Wayland's app_id from the desktop
+    # file name: both name the installed claude-meter.desktop, however the app was started.
+    app = QApplication(["claude-meter", *list(argv or sys.argv[:1])[1:]])
+    app.setApplicationName("ClaudeMeter")
+    app.setDesktopFileName("claude-meter")
+    app.setQuitOnLastWindowClosed(False)
+    instance = SingleInstance()
+    if not instance.claim():
+        return 0  # the running one opens its popover instead
+    crash = CrashReporter(log_file, app)
+    crash.install()
+    SignalWakeup(app)
+    with contextlib.ExitStack() as stack:
+        stack.callback(instance.release)
+        stack.callback(crash.uninstall)
+        return _run(app, instance, stack, demo=demo)
+
+
+def _run(
+    app: QApplication, instance: SingleInstance, stack: contextlib.ExitStack, *, demo: bool
+) -> int:
+    env: Mapping[str, str] = os.environ
+    pool = ClientPool()
+    stack.callback(pool.close)
+    keyring: Keyring | None = None
+    if not demo:
+        keyring, child = open_keyring()
+        if child is not None:
+            stack.callback(child.close)
+    prefs = Preferences(
+        load_settings(), env, autostart=autostart_backend(), demo=demo, keyring=keyring
+    )
+    app.aboutToQuit.connect(prefs.close)
+    interval, floor = prefs.settings.interval, MIN_INTERVAL
+    route: Route = "web"
+    history: HistoryStore | None
+    if demo:
+        from claude_meter.poll.demo import seed_history, start_demo
+
+        running = start_demo(
+            env.get("CLAUDE_METER_DEMO_SCENARIO", "rising"),
+            speed=float(env.get("CLAUDE_METER_DEMO_SPEED", "1") or 1),
+        )
+        stack.callback(running.stop)
+        fetcher = Fetcher(running.env, pool=pool, demo=True)
+        history = running.open_history()
+        first = fetcher()  # the demo's history gets a plausible past, so forecasts show at once
+        seed_history(history, first, first.fetched_at)
+        interval = timedelta(seconds=float(env.get("CLAUDE_METER_POLL_SECONDS", "5") or 5))
+        floor, route = timedelta(seconds=1), "demo"
+    else:
+        history = _open_history()
+        if history is not None:
+            stack.callback(history.close)
+        fetcher = Fetcher(env, settings=prefs.settings, pool=pool, keyring=keyring)
+        if points_at_loopback(env) and env.get("CLAUDE_METER_POLL_SECONDS"):
+            # Benchmarks and soak tests against a local fake server may poll fast; the real
+            # claude.ai is never polled faster than the policy allows.
+            interval = timedelta(seconds=float(env["CLAUDE_METER_POLL_SECONDS"]))
+            floor = timedelta(milliseconds=10)
+    meter = TrayApp(
+        fetcher,
+        interval=interval,
+        route=route,
+        floor=floor,
+        tray_wait=float(env.get("CLAUDE_METER_TRAY_WAIT", TRAY_WAIT_SECONDS)),
+        history=history,
+        thresholds=prefs.settings.thresholds,
+    )
+    meter.interval_fixed = interval != prefs.settings.interval  # the demo's, or a test's
+    connect_preferences(meter, prefs, fetcher)
+    if keyring is not None:
+        link = bridge_link(prefs.settings.bridge_port, keyring)
+        connect_bridge(meter, link, start=prefs.settings.bridge_enabled)
+        prefs.pair_requested.connect(link.open_pairing)
+        prefs.pairing_available = True
+        link.paired.connect(
+            lambda _origin: _keep_bridge_on(prefs), Qt.ConnectionType.QueuedConnection
+        )
+        app.aboutToQuit.connect(link.stop)
+    instance.activated.connect(meter.open_popover)
+    app.aboutToQuit.connect(meter.stop)
+    meter.start()
+    return app.exec()
+
+
+def _keep_bridge_on(prefs: Preferences) -> None:
+    """A paired extension keeps posting after a restart: the bridge must start again."""
+    if not prefs.settings.bridge_enabled:
+        prefs.change(prefs.settings.model_copy(update={"bridge_enabled": True}))

@@ -1,0 +1,77 @@
+"""One poll with its collaborators passed in: the pool, the keyring, the settings, the demo.
+Against the fake claude.ai over real sockets; nothing is installed process-wide."""
+
+from __future__ import annotations
+
+from claude_meter.clients.http import ClientPool
+from claude_meter.core.settings import Settings
+from claude_meter.fake import FakeClaude
+from claude_meter.poll.demo import start_demo
+from claude_meter.poll.fetcher import WAITING_FOR_EXTENSION, Fetcher
+from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, Keyring, SessionCache
+from tests.conftest import TEST_OAUTH_TOKEN, TEST_SESSION_KEY
+from tests.sources.memory_keyring import CountingKeyring
+
+COOKIE = f"sessionKey={TEST_SESSION_KEY}"
+
+
+def paths(server: FakeClaude) -> list[str]:
+    return [r.path for r in server.request_log]
+
+
+def test_a_pool_keeps_the_organization_list_between_polls(fake_server: FakeClaude) -> None:
+    env = {"CLAUDE_METER_BASE_URL": fake_server.base_url, "CLAUDE_METER_COOKIE": COOKIE}
+    pool = ClientPool()
+    try:
+        fetcher = Fetcher(env, pool=pool)
+        assert all(fetcher().error is None for _ in range(3))
+    finally:
+        pool.close()
+    assert paths(fake_server).count("/api/organizations") == 1
+    fresh = Fetcher(env)  # no pool (the command line): the list is asked for every time
+    assert fresh().error is None
+    assert fresh().error is None
+    assert paths(fake_server).count("/api/organizations") == 3
+
+
+def test_the_stored_session_comes_from_the_keyring_it_was_given(fake_server: FakeClaude) -> None:
+    backend = CountingKeyring()
+    backend.items[(SERVICE, SESSION_ENTRY)] = COOKIE
+    keyring = Keyring(backend, SessionCache())
+    fetcher = Fetcher({"CLAUDE_METER_BASE_URL": fake_server.base_url}, keyring=keyring)
+    results = [fetcher.fetch("web") for _ in range(3)]
+    assert [r.error for r in results] == [None, None, None]
+    assert backend.reads == 1  # the cache it was given: read once
+    alone = Fetcher({"CLAUDE_METER_BASE_URL": fake_server.base_url})  # the tests' "fail" one
+    assert alone.fetch("web").error is not None
+
+
+def test_the_settings_name_the_source_and_take_effect_at_the_next_poll(
+    fake_server: FakeClaude,
+) -> None:
+    env = {
+        "CLAUDE_METER_BASE_URL": fake_server.base_url,
+        "CLAUDE_METER_OAUTH_BASE_URL": fake_server.base_url,
+        "CLAUDE_METER_COOKIE": COOKIE,
+        "CLAUDE_CODE_OAUTH_TOKEN": TEST_OAUTH_TOKEN,
+    }
+    fetcher = Fetcher(env, settings=Settings(source="claude-code"))
+    assert fetcher().source == "claude-code"
+    fetcher.configure(settings=Settings(source="pasted"))
+    assert fetcher().source == "web"
+    before = len(fake_server.request_log)
+    fetcher.configure(settings=Settings(source="extension"))
+    waiting = fetcher()
+    assert (waiting.source, waiting.snapshots) == ("extension", ())
+    assert waiting.error is not None
+    assert waiting.error.message == WAITING_FOR_EXTENSION
+    assert len(fake_server.request_log) == before  # claude.ai is never asked
+
+
+def test_the_demo_environment_is_one_fake_server_for_both_routes() -> None:
+    with start_demo("normal") as demo:
+        assert demo.env["CLAUDE_METER_BASE_URL"] == demo.env["CLAUDE_METER_OAUTH_BASE_URL"]
+        result = Fetcher(demo.env, demo=True)()
+        assert result.source == "demo"
+        assert result.error is None
+        assert result.snapshots
