@@ -253,3 +253,23 @@ def test_version_and_help() -> None:
 
 def _json_of(done: subprocess.CompletedProcess[str]) -> Any:
     return json.loads(done.stdout)
+
+
+def test_the_text_says_remaining_when_the_settings_do(
+    fake_server: FakeClaude, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The tray's "used"/"remaining" choice holds in the terminal too; --json stays raw."""
+    from claude_meter.core.settings import Settings, save_settings
+
+    point_at(monkeypatch, fake_server)
+    status, used, _ = run(["status"], capsys)
+    assert status == 0
+    assert " 37%  " in used
+    assert "left" not in used
+    save_settings(Settings(percent_shown="remaining"))
+    status, left, _ = run(["status"], capsys)
+    assert status == 0
+    assert " 63% left  " in left
+    assert " 36% left  " in left  # the weekly window, 64 % used
+    status, out, _ = run(["status", "--json"], capsys)
+    assert json.loads(out)["organizations"][0]["windows"][0]["percent"] == 37.0

@@ -13,6 +13,7 @@ import gzip
 import logging
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import datetime
 
 import certifi
@@ -126,11 +127,8 @@ def test_without_curl_cffi_it_stays_on_httpx_and_says_so(
 
 def test_curls_own_user_agent_is_the_one_we_send(chrome_tls: FakeClaude) -> None:
     """The impersonated Chrome and BROWSER_USER_AGENT name the same version."""
-    transport = BrowserTransport(chrome_tls.base_url)
-    try:
+    with closing(BrowserTransport(chrome_tls.base_url)) as transport:
         answer = transport.get("/api/organizations", COOKIE, "web")
-    finally:
-        transport.close()
     assert answer.status == 200
     assert chrome_tls.request_log[0].headers["user-agent"] == BROWSER_USER_AGENT
 
@@ -158,21 +156,19 @@ def test_without_the_certificate_tls_fails_as_a_network_error(
     chrome_tls: FakeClaude, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("SSL_CERT_FILE")
-    transport = BrowserTransport(chrome_tls.base_url)
-    try:
-        with pytest.raises(NetworkError, match="secure connection"):
-            transport.get("/api/organizations", COOKIE, "web")
-    finally:
-        transport.close()
+    with (
+        closing(BrowserTransport(chrome_tls.base_url)) as transport,
+        pytest.raises(NetworkError, match="secure connection"),
+    ):
+        transport.get("/api/organizations", COOKIE, "web")
 
 
 def test_total_deadline_bounds_a_dripping_answer(dripping_server: str) -> None:
-    transport = BrowserTransport(dripping_server)
-    try:
-        with pytest.raises(NetworkError, match="in time"):
-            transport.get("/api/organizations", {}, "web", total_timeout=0.3)
-    finally:
-        transport.close()
+    with (
+        closing(BrowserTransport(dripping_server)) as transport,
+        pytest.raises(NetworkError, match="in time"),
+    ):
+        transport.get("/api/organizations", {}, "web", total_timeout=0.3)
 
 
 def test_the_size_cap_counts_decoded_bytes(canned: type[CannedServer]) -> None:
@@ -183,35 +179,30 @@ def test_the_size_cap_counts_decoded_bytes(canned: type[CannedServer]) -> None:
         + bomb
     )
     assert len(bomb) < 64 * 1024
-    transport = BrowserTransport(server.base_url)
-    try:
-        with pytest.raises(UnexpectedResponse, match="larger than 2048 KiB"):
-            transport.get("/api/organizations", {}, "web")
-    finally:
-        transport.close()
+    with (
+        closing(BrowserTransport(server.base_url)) as transport,
+        pytest.raises(UnexpectedResponse, match="larger than 2048 KiB"),
+    ):
+        transport.get("/api/organizations", {}, "web")
 
 
 def test_redirects_are_not_followed(canned: type[CannedServer]) -> None:
     server = canned(
         b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/elsewhere\r\nContent-Length: 0\r\n\r\n"
     )
-    transport = BrowserTransport(server.base_url)
-    try:
+    with closing(BrowserTransport(server.base_url)) as transport:
         answer = transport.get("/api/organizations", COOKIE, "web")
-    finally:
-        transport.close()
     assert answer.status == 302
     assert answer.headers["location"] == "http://127.0.0.1:1/elsewhere"
     assert len(server.requests) == 1
 
 
 def test_a_dead_port_is_a_network_error() -> None:
-    transport = BrowserTransport("http://127.0.0.1:1")
-    try:
-        with pytest.raises(NetworkError, match="refused"):
-            transport.get("/api/organizations", COOKIE, "web")
-    finally:
-        transport.close()
+    with (
+        closing(BrowserTransport("http://127.0.0.1:1")) as transport,
+        pytest.raises(NetworkError, match="refused"),
+    ):
+        transport.get("/api/organizations", COOKIE, "web")
 
 
 # -- choices ------------------------------------------------------------------------------

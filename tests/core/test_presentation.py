@@ -15,6 +15,7 @@ from claude_meter.core.presentation import (
     icon_indicator,
     percent_label,
     remaining,
+    spoken_percent,
     tooltip,
     window_line,
     without_windows,
@@ -167,3 +168,16 @@ def test_without_windows_leaves_the_state_alone_when_nothing_is_hidden() -> None
 )
 def test_the_choice_comes_from_the_settings(settings: Settings, choice: Choice) -> None:
     assert Choice.of(settings) == choice
+
+
+@pytest.mark.parametrize(
+    ("percent", "show_remaining", "words"),
+    [
+        (40.0, False, "40 percent"),
+        (40.0, True, "60 percent left"),
+        (112.0, True, "0 percent left"),
+        (None, True, "unknown percent"),
+    ],
+)
+def test_spoken_percent(percent: float | None, show_remaining: bool, words: str) -> None:
+    assert spoken_percent(percent, show_remaining=show_remaining) == words

@@ -208,3 +208,12 @@ def test_sparkline_and_forecast_from_history(qtbot: QtBot) -> None:
         image.pixelColor(x, y).name() for x in range(image.width()) for y in range(image.height())
     }
     assert "#d93a30" in painted  # the fast-burn mark
+
+
+def test_remaining_is_what_the_rows_show_and_say(qtbot: QtBot) -> None:
+    popover = make(qtbot, Clock())
+    popover.show_remaining = True
+    popover.show_state(state_with("personal"))
+    row = popover.rows[1]
+    assert row.percent.text() == "36% left"
+    assert row.bar.accessibleName().startswith("Weekly · all models, 36 percent left, ")

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from claude_meter.core.display import (
     fallback_note,
     format_extra_usage,
-    format_percent,
     format_reset,
     format_spend,
     plan_label,
@@ -30,6 +29,7 @@ from claude_meter.core.models import (
     Spend,
     UsageWindow,
 )
+from claude_meter.core.presentation import percent_label
 from claude_meter.core.usage import worst_of, worst_window
 
 if TYPE_CHECKING:
@@ -157,9 +157,18 @@ def render_json(result: FetchResult, forecasts: Forecasts | None = None) -> str:
 
 
 def render_human(
-    result: FetchResult, now: datetime, *, color: bool = False, forecasts: Forecasts | None = None
+    result: FetchResult,
+    now: datetime,
+    *,
+    color: bool = False,
+    forecasts: Forecasts | None = None,
+    show_remaining: bool = False,
 ) -> str:
-    """One block per organization, one line per window (and its forecast, when there is one)."""
+    """One block per organization, one line per window (and its forecast, when there is one).
+
+    ``show_remaining`` (the settings' "remaining"): each figure is what is left, as in the
+    tray (``core/presentation.py``); the bar and its colour still show the percent used.
+    """
     lines: list[str] = []
     for snapshot in result.snapshots:
         if lines:
@@ -173,7 +182,8 @@ def render_human(
         if not snapshot.windows and snapshot.extra_usage is None and snapshot.spend is None:
             lines.append("  (no usage windows on this plan)")
         for window in snapshot.windows:
-            percent = format_percent(window.percent).rjust(4)
+            figure = percent_label(window.percent, show_remaining=show_remaining)
+            percent = figure.rjust(9 if show_remaining else 4)
             bar = text_bar(window.percent)
             if color:
                 code = row_grade(window.percent, window.severity).ansi

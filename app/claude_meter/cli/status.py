@@ -32,7 +32,8 @@ def run_status(
     """Fetch once, print, and return the exit status (see :mod:`claude_meter.cli`)."""
     from claude_meter.core.settings import peek_settings
 
-    fallback = source == "auto" and not demo and peek_settings().challenge_fallback
+    settings = peek_settings()
+    fallback = source == "auto" and not demo and settings.challenge_fallback
     try:
         if demo:
             with start_demo(scenario) as running:
@@ -52,7 +53,9 @@ def run_status(
         print(render_json(result, forecasts), file=out)
     else:
         color = _wants_color(out, env)
-        print(render_human(result, now, color=color, forecasts=forecasts), file=out, end="")
+        remaining = settings.percent_shown == "remaining"  # as the tray shows it
+        text = render_human(result, now, color=color, forecasts=forecasts, show_remaining=remaining)
+        print(text, file=out, end="")
         if result.error is not None:
             print(f"claude-meter: {result.error.message}", file=err)
         if history_problem is not None:

@@ -29,6 +29,7 @@ from typing import Final
 import httpx
 
 from claude_meter.clients.http import (
+    _HOST,
     DEFAULT_TIMEOUTS,
     MAX_BODY,
     TOTAL_TIMEOUT,
@@ -59,7 +60,6 @@ _FETCH_HEADERS: Final = {
 }
 _TIMEOUT, _RESOLVE, _CONNECT, _WRITE = 28, 6, 7, 23
 _TLS_CODES: Final = frozenset((35, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91, 98))
-_WHERE: Final[dict[Route, str]] = {"web": "claude.ai", "oauth": "Anthropic's API"}
 
 _library: ModuleType | None = None
 _checked = False
@@ -136,7 +136,7 @@ class BrowserTransport:
     ) -> Answer:
         """GET ``path``: the whole answer within ``total_timeout``, or a typed error."""
         total_timeout = min(total_timeout, 2 * self._timeouts.read)
-        where = _WHERE[route]
+        where = _HOST[route]
         body = bytearray()
         lines: list[bytes] = []
 

@@ -31,6 +31,7 @@ __all__ = [
     "icon_indicator",
     "percent_label",
     "remaining",
+    "spoken_percent",
     "tooltip",
     "window_line",
     "without_windows",
@@ -82,6 +83,15 @@ def percent_label(percent: float | None, *, show_remaining: bool) -> str:
         return format_percent(percent)
     left = remaining(percent)
     return format_percent(left) if left is None else f"{format_percent(left)} left"
+
+
+def spoken_percent(percent: float | None, *, show_remaining: bool) -> str:
+    """A window's figure for a screen reader: ``40 percent`` used, or ``60 percent left``."""
+    if percent is None:
+        return "unknown percent"
+    if not show_remaining:
+        return f"{int(percent)} percent"
+    return f"{int(remaining(percent) or 0.0)} percent left"
 
 
 def window_line(

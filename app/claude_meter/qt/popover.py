@@ -38,7 +38,7 @@ from claude_meter.core.forecast import Forecast
 from claude_meter.core.grades import SERVER_WARNING, row_grade
 from claude_meter.core.meter import MeterState
 from claude_meter.core.models import FetchError, Snapshot, UsageWindow
-from claude_meter.core.presentation import percent_label
+from claude_meter.core.presentation import percent_label, spoken_percent
 from claude_meter.qt.sparkline import Sparkline
 from claude_meter.qt.surface import PopoverKind, window_flags
 
@@ -126,9 +126,7 @@ class WindowRow(QWidget):
             "QProgressBar { border: none; border-radius: 4px; background: rgba(128,128,128,60); }"
             f"QProgressBar::chunk {{ border-radius: 4px; background: {colour}; }}"
         )
-        percent_words = (
-            "unknown percent" if window.percent is None else f"{int(window.percent)} percent"
-        )
+        percent_words = spoken_percent(window.percent, show_remaining=show_remaining)
         if window.severity == SERVER_WARNING:
             percent_words += ", flagged by the server"
         self.bar.setAccessibleName(
