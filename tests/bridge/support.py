@@ -13,11 +13,15 @@ from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from claude_meter.bridge import BridgeServer, Pairing
 from claude_meter.core.models import FetchError, FetchResult, Snapshot
 from claude_meter.fake import scenarios as sc
 from tests.conftest import NOW
+
+if TYPE_CHECKING:
+    from claude_meter.qt.bridge_link import BridgeLink
 
 EXTENSION = "chrome-extension://" + "abcdefghijklmnop" * 2
 OTHER_EXTENSION = "chrome-extension://" + "ponmlkjihgfedcba" * 2
@@ -122,6 +126,14 @@ class Bridge:
             token=token,
             **kwargs,  # type: ignore[arg-type]
         )
+
+
+def paired_client(link: BridgeLink) -> tuple[Bridge, str]:
+    """An extension paired with the tray's bridge the person's way: the menu opens the
+    pairing window, the extension pairs within it. Its client and token."""
+    client = Bridge(link.server, link.pairing, Clock())
+    link.open_pairing()
+    return client, client.pair(EXTENSION)
 
 
 def raw_exchange(port: int, data: bytes, timeout: float = 10.0) -> bytes:

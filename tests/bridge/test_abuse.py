@@ -41,10 +41,10 @@ from tests.bridge.support import (
     Abuse,
     AbuseReport,
     Bridge,
-    Clock,
     GoodPosts,
     OwnFetch,
     good_post,
+    paired_client,
     raw_exchange,
 )
 from tests.e2e.processes import wait_until
@@ -323,9 +323,7 @@ def test_the_tray_stays_responsive_under_abuse(
     meter.start()
     try:
         qtbot.waitUntil(lambda: own.calls >= 1, timeout=5000)
-        client = Bridge(link.server, link.pairing, Clock())
-        link.open_pairing()
-        token = client.pair(EXTENSION)
+        client, token = paired_client(link)
         link.pairing.close_window()
         abuse = Abuse(link.server.port, token, PLAN, concurrency=CONCURRENCY)
         stop = threading.Event()

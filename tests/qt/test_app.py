@@ -160,34 +160,3 @@ def test_polls_are_recorded_and_feed_the_popover(qtbot: QtBot, tmp_path: Path) -
         assert stored[:3] == [10, 20, 30]
         insight = app.insights()[("o", "five_hour")]
         assert [s.percent for s in insight.samples][:3] == [10, 20, 30]
-
-
-def test_no_desktop_is_a_clear_message_not_a_qt_abort() -> None:
-    import os
-    import subprocess
-    import sys
-
-    from claude_meter.qt.startup import NO_DESKTOP, no_desktop_reason
-
-    assert no_desktop_reason({}, "linux") == NO_DESKTOP
-    assert no_desktop_reason({"DISPLAY": ":0"}, "linux") is None
-    assert no_desktop_reason({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
-    assert no_desktop_reason({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
-    assert no_desktop_reason({}, "darwin") is None
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "claude_meter", "--demo"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 1
-    assert "needs a graphical desktop" in done.stderr
-    assert "claude-meter status" in done.stderr
-    assert "Traceback" not in done.stderr

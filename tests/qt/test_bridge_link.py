@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import gc
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -17,7 +18,7 @@ from claude_meter.fake import scenarios as sc
 from claude_meter.qt.app import TrayApp
 from claude_meter.qt.bridge_link import PAIR_ACTION, BridgeLink
 from claude_meter.qt.compose import connect_bridge
-from tests.bridge.support import EXTENSION, Bridge, Clock, OwnFetch, good_post
+from tests.bridge.support import Clock, OwnFetch, good_post, paired_client
 from tests.conftest import NOW
 from tests.support.notifier import Recorder
 
@@ -29,9 +30,18 @@ def _collect_on_the_gui_thread() -> Iterator[None]:
     gc.collect()
 
 
-def make(qtbot: QtBot, tmp_path: Path, port: int = 0) -> tuple[TrayApp, BridgeLink, OwnFetch]:
-    link = BridgeLink(Pairing(clock=lambda: datetime.now(UTC)), port=port)
-    own = OwnFetch()
+def make(
+    qtbot: QtBot,
+    tmp_path: Path,
+    port: int = 0,
+    own: Callable[[], FetchResult] | None = None,
+    **kwargs: Any,
+) -> tuple[TrayApp, BridgeLink, Any]:
+    """A started tray with its bridge connected the app's way; ``kwargs`` for the tray (its
+    clock is the bridge's too)."""
+    clock = kwargs.get("clock", lambda: datetime.now(UTC))
+    link = BridgeLink(Pairing(clock=lambda: datetime.now(UTC)), port=port, clock=clock)
+    own = own or OwnFetch()
     meter = TrayApp(
         own,
         interval=timedelta(milliseconds=50),
@@ -39,6 +49,7 @@ def make(qtbot: QtBot, tmp_path: Path, port: int = 0) -> tuple[TrayApp, BridgeLi
         state_path=tmp_path / "state.json",
         notifier=Recorder(),
         tray_wait=30.0,
+        **kwargs,
     )
     connect_bridge(meter, link)
     meter.start()
@@ -52,9 +63,7 @@ def test_extension_numbers_win_and_the_own_fetch_pauses_until_refresh_now(
     try:
         qtbot.waitUntil(lambda: own.calls >= 2, timeout=5000)
         assert meter.state.snapshots[0].error is not None  # the Cloudflare check, nothing else
-        client = Bridge(link.server, link.pairing, Clock())
-        link.open_pairing()
-        token = client.pair(EXTENSION)
+        client, token = paired_client(link)
         assert client.post(good_post(), token).status == 200
         qtbot.waitUntil(
             lambda: bool(meter.state.snapshots) and meter.state.snapshots[0].source == "extension",
@@ -148,25 +157,11 @@ def test_an_org_only_the_extension_reads_gets_history_sparklines_and_forecasts(
 
     clock = Clock(NOW)
     with HistoryStore.open(tmp_path / "history.sqlite3") as history:
-        link = BridgeLink(Pairing(clock=lambda: datetime.now(UTC)), port=0, clock=clock)
         own = TwoOrgs(clock)
-        meter = TrayApp(
-            own,
-            interval=timedelta(milliseconds=50),
-            floor=timedelta(milliseconds=10),
-            state_path=tmp_path / "state.json",
-            notifier=Recorder(),
-            tray_wait=30.0,
-            clock=clock,
-            history=history,
-        )
-        connect_bridge(meter, link)
-        meter.start()
+        meter, link, _ = make(qtbot, tmp_path, own=own, clock=clock, history=history)
         try:
             qtbot.waitUntil(lambda: own.calls >= 2, timeout=5000)
-            client = Bridge(link.server, link.pairing, Clock())
-            link.open_pairing()
-            token = client.pair(EXTENSION)
+            client, token = paired_client(link)
 
             def shown_a(percent: float) -> bool:
                 a = [s for s in meter.state.snapshots if s.org_uuid == sc.PERSONAL.uuid]

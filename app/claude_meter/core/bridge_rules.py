@@ -3,7 +3,7 @@
 The extension reads claude.ai inside the browser (its cookies, its fingerprint: no Cloudflare
 check, no cookie decryption), so while it reports an organization the app need not read that
 organization itself. These rules are pure functions of snapshots, times and a flag, so the
-tray only has to call them:
+live meter (``poll/live.py``) only has to call them:
 
 - :func:`covered_orgs`: the organizations the extension read *successfully* less than
   :data:`BRIDGE_FRESH` ago. An error from the extension covers nothing: the app's own route

@@ -1,0 +1,97 @@
+"""The composition is the only place that knows the tray's parts: the parts import neither
+each other in a circle nor the command line, and the settings reach every part."""
+
+from __future__ import annotations
+
+import ast
+from datetime import timedelta
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+import claude_meter.qt
+from claude_meter.core.settings import Loaded, Settings
+from claude_meter.platform.autostart.linux import XdgAutostart
+from claude_meter.poll.fetcher import Fetcher
+from claude_meter.qt.app import TrayApp
+from claude_meter.qt.compose import connect_preferences
+from claude_meter.qt.preferences import Preferences
+from tests.qt.test_first_run import numbers
+from tests.support.notifier import Recorder
+
+QT = Path(claude_meter.qt.__file__).parent
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every ``claude_meter`` module a file imports, under TYPE_CHECKING and in functions too."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.startswith("claude_meter.")}
+
+
+def test_no_import_circle_in_qt_and_no_qt_module_imports_the_cli() -> None:
+    graph = {
+        f"claude_meter.qt.{path.stem}": {
+            name for name in imports_of(path) if name.startswith("claude_meter.qt.")
+        }
+        for path in QT.glob("*.py")
+    }
+    for path in QT.glob("*.py"):
+        cli = [
+            n
+            for n in imports_of(path)
+            if n == "claude_meter.cli" or n.startswith("claude_meter.cli.")
+        ]
+        assert cli == [], path
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for name in graph.get(start, ()):
+            if name == goal or (name not in seen and reaches(name, goal, seen | {name})):
+                return True
+        return False
+
+    circles = [module for module in graph if reaches(module, module, set())]
+    assert circles == []
+    for part in ("app", "bridge_link", "preferences", "tray_icon"):  # only compose knows them
+        assert "claude_meter.qt.compose" not in graph[f"claude_meter.qt.{part}"]
+
+
+def test_the_settings_reach_the_fetcher_the_meter_and_the_tray(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    prefs = Preferences(
+        Loaded(Settings()),
+        {},
+        autostart=XdgAutostart(tmp_path / "autostart"),
+        settings_path=tmp_path / "settings.json",
+        profiles=lambda env: [],
+    )
+    fetcher = Fetcher({})
+    app = TrayApp(
+        numbers,
+        interval=timedelta(milliseconds=50),
+        floor=timedelta(milliseconds=10),
+        state_path=tmp_path / "state.json",
+        notifier=Recorder(),
+        tray_wait=30.0,
+    )
+    app.interval_fixed = True  # the test's interval, not the settings' minute
+    connect_preferences(app, prefs, fetcher)
+    app.start()
+    try:
+        qtbot.waitUntil(lambda: app.state.has_numbers)
+        chosen = Settings(percent_shown="remaining", thresholds=(50,), source="claude-code")
+        prefs.change(chosen)
+        assert fetcher.settings == chosen
+        assert app.meter.thresholds == (50,)
+        assert app.meter.choice.show_remaining
+        assert "left" in app.tray.toolTip()
+        prefs.notify_requested.emit("title", "body")
+        assert ("title", "body") in app.notifier.sent  # type: ignore[attr-defined]
+    finally:
+        app.stop()
+        prefs.close()
