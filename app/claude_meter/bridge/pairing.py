@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final, Literal
 
+from claude_meter.core import json_input
 from claude_meter.core.secret import Secret
 from claude_meter.sources.keyring_store import BRIDGE_ENTRY, SessionStore, read_stamp, stamp_path
 
@@ -185,7 +186,7 @@ class Pairing:
         if not text:
             return []
         try:
-            items = json.loads(text)
+            items = json_input.loads(text)
             return [
                 PairedBrowser(
                     Secret(str(item["token"])),

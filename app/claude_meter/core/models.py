@@ -2,7 +2,9 @@
 
 Raw server answers are turned into these by :mod:`claude_meter.core.usage` and the clients;
 everything downstream (CLI, tray, history) reads only these types. Percentages are always
-on the 0-100 scale here (they may exceed 100 at the wall); ``None`` means unknown.
+on the 0-100 scale here (they may exceed 100 at the wall); ``None`` means unknown. Times
+that came from outside are :data:`~claude_meter.core.server_time.OutsideTime`: a date beyond
+the accepted range becomes unknown on construction, whichever path built the model.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from claude_meter.core.server_time import OutsideTime
 
 Source = Literal["web", "claude-code", "extension", "demo"]
 
@@ -25,7 +29,7 @@ class UsageWindow(_Frozen):
     key: str = Field(description="Server key, e.g. 'five_hour' or 'seven_day_opus'.")
     label: str = Field(description="Human label, e.g. 'Session (5h)'.")
     percent: float | None = Field(description="0-100, may exceed 100; None when unknown.")
-    resets_at: datetime | None = None
+    resets_at: OutsideTime = None
     #: The server's own judgement from ``limits[]`` (``normal``, ``warning``, or newer words);
     #: None when the report had no ``limits[]`` entry for this window.
     severity: str | None = None
@@ -100,7 +104,7 @@ class OverageSpendLimit(_Frozen):
     currency: str | None = None
     out_of_credits: bool | None = None
     disabled_reason: str | None = None
-    disabled_until: datetime | None = None
+    disabled_until: OutsideTime = None
 
 
 class SubscriptionDetails(_Frozen):
@@ -126,7 +130,7 @@ class FetchError(_Frozen):
 
     kind: str
     message: str
-    retry_at: datetime | None = None
+    retry_at: OutsideTime = None
 
 
 class Snapshot(_Frozen):

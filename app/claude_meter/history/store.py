@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
 from claude_meter.core.forecast import WALL, Sample, starts_new_period
+from claude_meter.core.server_time import from_epoch
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -496,4 +497,5 @@ def _time(seconds: int) -> datetime:
 
 
 def _time_or_none(seconds: int | None) -> datetime | None:
-    return None if seconds is None else _time(seconds)
+    """A stored ``resets_at``: guarded like any outside time (a file may hold anything)."""
+    return from_epoch(seconds)
