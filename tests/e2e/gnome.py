@@ -113,6 +113,12 @@ class Gnome:
         self._pointer = (REMOTE, session, f"{REMOTE}.Session")
         self.call(*self._pointer, "Start")
 
+    def key(self, keysym: int) -> None:
+        """Press and release one key (an X keysym) on mutter's virtual keyboard."""
+        assert self._pointer is not None, "start_pointer() first"
+        for pressed in (True, False):
+            self.call(*self._pointer, "NotifyKeyboardKeysym", "ub", (keysym, pressed))
+
     def click(self, x: int, y: int, *, count: int = 1) -> None:
         """``count`` left clicks at (x, y), with mutter's virtual pointer."""
         assert self._pointer is not None, "start_pointer() first"

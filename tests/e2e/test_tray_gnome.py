@@ -4,7 +4,8 @@ The real ``claude-meter --demo`` on ``QT_QPA_PLATFORM=wayland``. GNOME shows no 
 extension runs: the app falls back to its window; turning the extension on (as a person would
 after installing it) puts the icon in the top bar within 5 s and closes the window. A left
 click there opens the extension's menu (the item's exported menu), a double click sends
-``Activate``, which opens the popover. Screenshots in ``test-artifacts/gnome-*.png``.
+``Activate``, which opens the popover: a window Mutter places, found in the screenshot by its
+light panel. Screenshots in ``test-artifacts/gnome-*.png``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.e2e
 
 FOUND_WITHIN = 5.0
 PANEL_HEIGHT = 30
+ESCAPE = 0xFF1B  # the X keysym
 
 
 GRADE_RGB = [QColor(g.rgb) for g in GRADES]
@@ -61,6 +63,22 @@ def icon_box(shot: Path) -> tuple[int, int, int, int] | None:
     run = max(icons, key=lambda r: sum(len(columns[x]) for x in r))
     ys = [y for x in run for y in columns[x]]
     return run[0], min(ys), run[-1] - run[0] + 1, max(ys) - min(ys) + 1
+
+
+def light_pixels(shot: Path) -> int:
+    """How many pixels are near white: the popover's panel (GNOME's own surfaces here are
+    dark, the desktop blue), sampled every other pixel."""
+    image = QImage(str(shot))
+    return 4 * sum(
+        min(
+            image.pixelColor(x, y).red(),
+            image.pixelColor(x, y).green(),
+            image.pixelColor(x, y).blue(),
+        )
+        > 225
+        for x in range(0, image.width(), 2)
+        for y in range(0, image.height(), 2)
+    )
 
 
 def settled_icon(gnome: Gnome) -> tuple[int, int, int, int] | None:
@@ -123,8 +141,12 @@ def test_gnome_shell_appindicator(tmp_path: Path) -> None:
             assert not logged(log_path, "popover opened")  # a single click is the menu's
 
             gnome.click(x - 400, 500)  # away: the menu closes
+            gnome.key(ESCAPE)  # out of the overview GNOME starts in, to the desktop
             gnome.click(x + w // 2, y + h // 2, count=2)  # a double click: Activate
             wait_for("the popover", lambda: logged(log_path, "popover opened with 5 rows"))
-            gnome.screenshot("gnome-popover.png")
+            wait_for(
+                "the popover on the screen",
+                lambda: light_pixels(gnome.screenshot("gnome-popover.png")) > 50_000,
+            )
         finally:
             stop_demo_tray(app, log_path)
