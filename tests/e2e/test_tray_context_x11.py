@@ -82,8 +82,7 @@ def test_xembed_right_click_shows_qts_menu_once(tmp_path: Path) -> None:
             wait_for("the context activation", lambda: logged(log, "context activation: nothing"))
             wait_for(
                 "Qt's menu at the icon",
-                lambda: changed(before, desktop.screenshot("x11-context-xembed.png"), cx, cy)
-                > 0.1,
+                lambda: changed(before, desktop.screenshot("x11-context-xembed.png"), cx, cy) > 0.1,
             )
             quit_from_the_menu(desktop, app, log)
         finally:
