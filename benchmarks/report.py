@@ -32,6 +32,7 @@ NOTES = ROOT / "benchmarks" / "notes"
 #: (script, section title) in the report's order.
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("tray_bench", "The tray app: start, memory, CPU"),
+    ("tray_host_bench", "A tray found late: latency and the cost of looking"),
     ("soak", "Soak: 10,000 faulty polls"),
     ("status_latency", "`claude-meter status --json` latency"),
     ("transport_bench", "claude.ai's transports: httpx and the browser-like one"),
@@ -39,6 +40,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("bundle_bench", "The Linux bundles: size and start"),
     ("bridge_abuse", "The bridge under abuse"),
     ("history_bench", "Usage history"),
+    ("wayland_popover", "The popover on Wayland"),
 )
 
 
