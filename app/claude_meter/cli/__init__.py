@@ -9,10 +9,13 @@ not understood.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import io
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn, TextIO
+from typing import Final, NoReturn, TextIO
 
 from claude_meter import __version__
 
@@ -78,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fake.add_argument("--scenario", default="normal", metavar="NAME", help=_scenario_help())
     fake.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
-    fake.add_argument("--port", type=int, default=0, help="port (default: any free port)")
+    fake.add_argument("--port", type=_port_or_any, default=0, help="port (default: any free port)")
     fake.add_argument("--tls", action="store_true", help="serve HTTPS with a fresh certificate")
     fake.add_argument(
         "--faults",
@@ -189,6 +192,14 @@ def _add_bridge_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
 
 
+def _port_or_any(text: str) -> int:
+    if text.strip() == "0":
+        return 0
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535, or 0 for any)")
+    return int(text)
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
@@ -263,9 +274,51 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         from claude_meter.sources.keyring_child import serve
 
         return serve(sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
+    _replace_unencodable()
     out = stdout or sys.stdout
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        status = _run(parser, args, out)
+        out.flush()  # here, not at exit, where a failure would print a traceback
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS:
+            raise
+        return _output_failed(exc, out)
+    return status
+
+
+#: Write failures that mean the output has nowhere to go: a closed pipe, a full disk.
+_OUTPUT_ERRNOS: Final = frozenset(
+    {errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+)
+
+
+def _replace_unencodable() -> None:
+    """A character the terminal's encoding lacks (``PYTHONIOENCODING=ascii``) becomes ``?``."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="replace")
+
+
+def _output_failed(exc: OSError, out: TextIO) -> int:
+    """End quietly when the output cannot be written: one line (none for a closed pipe)."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        # What is still buffered goes nowhere, so the exit's own flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)
+    if exc.errno != errno.EPIPE:
+        with contextlib.suppress(OSError, ValueError):
+            print(
+                f"claude-meter: could not write the output ({os.strerror(exc.errno or 0)}).",
+                file=sys.stderr,
+            )
+    return USAGE_ERROR
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO) -> int:
     if args.command == "status":
         from claude_meter.cli.status import run_status
 
