@@ -26,6 +26,7 @@ def test_the_menu_emits_and_pairing_shows_only_when_offered(qtbot: QtBot) -> Non
     icon = TrayIcon(wait=30.0)
     actions = {a.text(): a for a in icon.menu.actions() if a.text()}
     assert list(actions) == [
+        "Show ClaudeMeter",  # the popover, for hosts that draw the menu (issue 14)
         "Refresh now",
         "Open usage page",
         PAIR_ACTION,
@@ -37,6 +38,7 @@ def test_the_menu_emits_and_pairing_shows_only_when_offered(qtbot: QtBot) -> Non
     icon.offer_pairing()
     assert icon.pair_action.isVisible()
     for text, signal in (
+        ("Show ClaudeMeter", icon.show_requested),
         ("Refresh now", icon.refresh_requested),
         ("Open usage page", icon.usage_page_requested),
         (PAIR_ACTION, icon.pair_requested),

@@ -35,6 +35,7 @@ from claude_meter.qt.notifier import Notifier, pick
 from claude_meter.qt.placement import popover_position
 from claude_meter.qt.popover import Popover
 from claude_meter.qt.startup import release_free_memory
+from claude_meter.qt.surface import context_surface, popover_kind
 from claude_meter.qt.tray_icon import TrayIcon
 from claude_meter.qt.worker import Fetch, FetchWorker
 
@@ -94,6 +95,8 @@ class TrayApp(QObject):
         self.tray_host = self.tray_icon.host
         self.menu = self.tray_icon.menu
         self.tray_icon.clicked.connect(self.toggle_popover)
+        self.tray_icon.show_requested.connect(self.open_popover)
+        self.tray_icon.context_requested.connect(self._on_context)
         self.tray_icon.refresh_requested.connect(self.refresh_pressed)
         self.tray_icon.usage_page_requested.connect(self.open_usage_page)
         self.tray_icon.settings_requested.connect(self.settings_requested)
@@ -243,7 +246,8 @@ class TrayApp(QObject):
     # -- interaction ------------------------------------------------------------------------
 
     def _make_popover(self, *, as_window: bool) -> Popover:
-        popover = Popover(interval=self.meter.interval, clock=self._clock, as_window=as_window)
+        kind = popover_kind(QGuiApplication.platformName(), as_window=as_window)
+        popover = Popover(interval=self.meter.interval, clock=self._clock, kind=kind)
         popover.refresh_clicked.connect(self.refresh_pressed)
         popover.open_usage_clicked.connect(self.open_usage_page)
         popover.quit_clicked.connect(QApplication.quit)
@@ -265,7 +269,8 @@ class TrayApp(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is getattr(self, "popover", None) and event.type() == QEvent.Type.Hide:
-            self._closed_at = time.monotonic()
+            if not self.popover.dismissed:  # a click elsewhere, maybe on the icon
+                self._closed_at = time.monotonic()
             if self._alert_seen:  # the banner was read: it goes with the closing popover
                 self._alert, self._alert_seen = None, False
                 self.popover.set_alert(None)
@@ -306,11 +311,20 @@ class TrayApp(QObject):
 
     def toggle_popover(self) -> None:
         if self.popover.isVisible():
-            self.popover.hide()
+            self.popover.dismiss()
             return
         if time.monotonic() - self._closed_at < REOPEN_GUARD_SECONDS:
             return  # the click on the icon that closed the popup must not reopen it
         self.open_popover()
+
+    def _on_context(self) -> None:
+        """A right click the host reported (swaybar sends ``ContextMenu``): see surface.py."""
+        shown = context_surface(QGuiApplication.platformName(), menu_visible=self.menu.isVisible())
+        if shown == "menu":
+            self.menu.popup(QCursor.pos())
+        elif shown == "popover" and not self.popover.isVisible():
+            self.open_popover()
+        log.info("context activation: %s", shown)
 
     def open_popover(self) -> None:
         self._alert_seen = self._alert is not None
@@ -331,7 +345,7 @@ class TrayApp(QObject):
         self.popover.show()
         self.popover.raise_()
         self.popover.activateWindow()
-        log.info("popover opened with %d rows", len(self.popover.rows))
+        log.info("popover opened with %d rows (%s)", len(self.popover.rows), self.popover.kind)
         if self._alert is not None:
             log.info("popover shows a notification: %s", self._alert.split("\n", 1)[0])
         if popover_wants_fetch(self.state.last_success, self._clock()):

@@ -146,8 +146,11 @@ def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> i
     limit_malloc_arenas()
     log_file = setup_logging(debug=debug)
     qInstallMessageHandler(qt_message)
-    app = QApplication(list(argv or sys.argv[:1]))
+    # X11 takes the window class's instance from argv[0], Wayland's app_id from the desktop
+    # file name: both name the installed claude-meter.desktop, however the app was started.
+    app = QApplication(["claude-meter", *list(argv or sys.argv[:1])[1:]])
     app.setApplicationName("ClaudeMeter")
+    app.setDesktopFileName("claude-meter")
     app.setQuitOnLastWindowClosed(False)
     instance = SingleInstance()
     if not instance.claim():
