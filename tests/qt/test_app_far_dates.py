@@ -74,8 +74,9 @@ def test_a_fast_polling_tray_fed_one_far_future_reset_keeps_polling(
             after = usage_polls(server)
             qtbot.waitUntil(lambda: usage_polls(server) >= after + 5, timeout=20_000)
             qtbot.waitUntil(
-                lambda: bool(app.state.snapshots)
-                and app.state.snapshots[0].windows[0].percent == 41.0,
+                lambda: (
+                    bool(app.state.snapshots) and app.state.snapshots[0].windows[0].percent == 41.0
+                ),
                 timeout=10_000,
             )
             assert app.insights()  # the popover's forecasts read the history with both dates
