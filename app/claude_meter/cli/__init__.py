@@ -151,6 +151,11 @@ def _add_history_command(commands: argparse._SubParsersAction[_Parser]) -> None:
         metavar="DURATION",
         help=f"how far back: 90m, 24h, 7d (default: {DEFAULT_SINCE})",
     )
+    history.add_argument(
+        "--walls",
+        action="store_true",
+        help="list when each window reached 100%%, for how long and how early (see README)",
+    )
     form = history.add_mutually_exclusive_group()
     form.add_argument("--csv", action="store_const", dest="form", const="csv", help="CSV")
     form.add_argument("--json", action="store_const", dest="form", const="json", help="JSON")
@@ -333,6 +338,18 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
 
         from claude_meter.cli.history import run_history
 
+        if args.walls:
+            from claude_meter.cli.walls import run_walls
+
+            return run_walls(
+                org=args.org,
+                window=args.window,
+                since=args.since,
+                output=args.form or "text",
+                now=datetime.now(UTC),
+                out=out,
+                err=sys.stderr,
+            )
         return run_history(
             org=args.org,
             window=args.window,
