@@ -26,6 +26,7 @@ import httpx
 from claude_meter.clients import deadline, decoding
 from claude_meter.clients.trust import ssl_context
 from claude_meter.core import json_input
+from claude_meter.core.endpoints import is_loopback_url
 from claude_meter.core.errors import (
     CloudflareChallenge,
     MeterError,
@@ -88,7 +89,7 @@ def make_http_client(
     Redirects are refused so that a cookie or token never follows a ``Location`` to another
     host. Proxy settings from the environment are honoured, except for loopback test servers.
     """
-    loopback = "://127." in base_url or "://localhost" in base_url or "://[::1]" in base_url
+    loopback = is_loopback_url(base_url)
     if base_url.startswith("http://"):
         verify = False  # no TLS on this connection: skip loading the CA bundle (~20 ms)
     elif verify is True:
