@@ -10,8 +10,6 @@ Screenshots are kept in ``test-artifacts/``.
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -19,30 +17,20 @@ import pytest
 from PySide6.QtGui import QImage
 
 from claude_meter.core.grades import GRADES
-from tests.e2e.desktop import Desktop, private_desktop, start_demo_tray, wait_for
+from tests.e2e.desktop import (
+    Desktop,
+    logged,
+    private_desktop,
+    start_demo_tray,
+    wait_for,
+)
+from tests.e2e.desktop import stop_demo_tray as stop
 
 pytestmark = pytest.mark.e2e
 
 #: The issue's bound: a tray that appears is used within this many seconds.
 FOUND_WITHIN = 5.0
 GRADE_COLOURS = {g.rgb.lower() for g in GRADES}
-
-
-def logged(path: Path, text: str) -> bool:
-    return text in path.read_text(errors="replace")
-
-
-def stop(app: subprocess.Popen[bytes], log_path: Path) -> None:
-    app.send_signal(signal.SIGTERM)
-    try:
-        code = app.wait(10)
-    except subprocess.TimeoutExpired:
-        app.kill()
-        app.wait(5)
-        raise
-    text = log_path.read_text(errors="replace")
-    assert code == 0, text
-    assert "Traceback" not in text
 
 
 def visible_window(desktop: Desktop) -> str:
