@@ -110,6 +110,18 @@ def walls_since(
     return sorted(found, key=lambda w: (w.hit_at, w.org_uuid, w.window_key))
 
 
+def latest_reading(store: HistoryStore, org: str, key: str) -> Sample | None:
+    """The window's newest reading (the current period's reset comes with it)."""
+    rows = store.query(
+        "latest reading",
+        "SELECT s.at, s.percent_centi, s.resets_at FROM sample s "
+        "WHERE s.window_id = (SELECT id FROM window WHERE org_uuid = ? AND key = ?) "
+        "ORDER BY s.at DESC LIMIT 1",
+        (org, key),
+    )
+    return _sample(*rows[0]) if rows else None
+
+
 def chart_columns(
     store: HistoryStore, org: str, key: str, start: datetime, end: datetime, columns: int
 ) -> list[Column]:

@@ -30,7 +30,8 @@ def _reading(
 ) -> UsageWindow:
     """The window as it read at ``at``: its period's percent and its period's reset."""
     resets_now = window.resets_at or now
-    back = (resets_now - at) // length  # 0: the current period
+    # 0: the current period; a reading exactly at a reset belongs to the period it starts
+    back = (resets_now - at - timedelta(microseconds=1)) // length
     resets_at = resets_now - back * length
     elapsed = 1 - (resets_at - at) / length
     if back == 0:
@@ -46,10 +47,15 @@ def _reading(
 
 
 def past_snapshots(
-    snapshot: Snapshot, now: datetime, *, days: float = 30, step: timedelta
+    snapshot: Snapshot,
+    now: datetime,
+    *,
+    days: float = 30,
+    step: timedelta,
+    until: datetime | None = None,
 ) -> Iterator[Snapshot]:
-    """Readings of ``snapshot``'s windows every ``step`` over the last ``days`` before ``now``,
-    oldest first, as snapshots the store records like any other."""
+    """Readings of ``snapshot``'s windows every ``step`` from ``days`` before ``now`` to
+    ``until`` (default: ``now``), oldest first, as snapshots the store records like any other."""
     windows = [
         (w, timedelta(hours=hours))
         for w in snapshot.windows
@@ -60,8 +66,8 @@ def past_snapshots(
     if not windows:
         return
     paces: dict[str, dict[int, float]] = {w.key: {} for w, _ in windows}
-    at = now - timedelta(days=days)
-    while at < now:
+    at, end = now - timedelta(days=days), min(until or now, now)
+    while at < end:
         past = tuple(_reading(w, length, at, paces[w.key], now) for w, length in windows)
         yield snapshot.model_copy(update={"fetched_at": at, "windows": past})
         at += step
