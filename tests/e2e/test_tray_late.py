@@ -25,6 +25,7 @@ from tests.e2e.desktop import (
     wait_for,
 )
 from tests.e2e.desktop import stop_demo_tray as stop
+from tests.e2e.test_tray_context_x11 import changed, quit_from_the_menu
 
 pytestmark = pytest.mark.e2e
 
@@ -100,8 +101,47 @@ def test_sni_watcher_after_the_window_fallback(tmp_path: Path) -> None:
             desktop.screenshot("sni-x11-window-after.png")
             watcher.send(activate=[900, 10])
             wait_for("the popover", lambda: logged(log_path, "popover opened with 5 rows"))
+
+            watcher.stop()  # the panel goes for good: after the wait, the window again
+            wait_for(
+                "the window back",
+                lambda: log_path.read_text().count("showing a window instead") == 2,
+                timeout=FOUND_WITHIN,
+            )
+            wait_for("the window shown", lambda: visible_window(desktop))
+            desktop.screenshot("sni-x11-window-again.png")
         finally:
             stop(app, log_path)
+
+
+def test_an_sni_panel_gone_with_an_xembed_tray_there(tmp_path: Path) -> None:
+    """The SNI watcher leaves while trayer runs: the icon is built again as XEmbed and docks;
+    its right click gives Qt's menu (the same menu the SNI item had exported), whose Quit
+    works."""
+    with private_desktop() as desktop:
+        watcher = desktop.start_sni_watcher()
+        log_path = tmp_path / "tray.log"
+        app = start_demo_tray(demo_env(desktop), log_path)
+        try:
+            watcher.expect("registered")
+            wait_for("the numbers", lambda: logged(log_path, "snapshot drawn"))
+            assert logged(log_path, "tray icon shown (StatusNotifierItem)")
+            watcher.stop()
+            x, y, w, h = wait_for("the icon in trayer", desktop.tray_icon, timeout=FOUND_WITHIN)
+            assert logged(log_path, "tray icon rebuilt: XEmbed instead of StatusNotifierItem")
+            before = desktop.screenshot("sni-gone-xembed-before.png")
+            cx, cy = x + w // 2, y + h // 2
+            desktop.run("xdotool", "mousemove", str(cx), str(cy), "click", "3")
+            wait_for(
+                "Qt's menu at the icon",
+                lambda: (
+                    changed(before, desktop.screenshot("sni-gone-xembed-menu.png"), cx, cy) > 0.1
+                ),
+            )
+            quit_from_the_menu(desktop, app, log_path)
+        finally:
+            if app.poll() is None:
+                stop(app, log_path)
 
 
 def test_trayer_after_the_window_fallback(tmp_path: Path) -> None:
