@@ -184,6 +184,7 @@ class Popover(QFrame):
     refresh_clicked = Signal()
     open_usage_clicked = Signal()
     settings_clicked = Signal()
+    history_clicked = Signal()
     quit_clicked = Signal()
     window_closed = Signal()
 
@@ -260,6 +261,7 @@ class Popover(QFrame):
         for text, signal, tip in (
             ("Refresh", self.refresh_clicked, "Fetch the numbers now"),
             ("Usage page", self.open_usage_clicked, "Open claude.ai/settings/usage"),
+            ("History", self.history_clicked, "Open the History window: charts and walls"),
             ("Settings", self.settings_clicked, "Open ClaudeMeter's settings"),
             ("Quit", self.quit_clicked, "Quit ClaudeMeter"),
         ):
