@@ -61,6 +61,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_browser_arguments(status)
     _add_demo_arguments(status)
+    from claude_meter.cli.cached import add_cached_arguments
+
+    add_cached_arguments(status)
+    statusline = commands.add_parser(
+        "statusline",
+        help="Claude Code's status line: reads its JSON on stdin, no request",
+        description="For Claude Code's statusLine setting: the session and weekly figures "
+        "Claude Code sends, with what ClaudeMeter read recently. Never fails Claude Code.",
+    )
+    statusline.add_argument("--format", metavar="TEMPLATE", help="what to show (see README)")
+    statusline.add_argument(
+        "--install", action="store_true", help="add it to Claude Code's settings.json"
+    )
+    statusline.add_argument(
+        "--uninstall", action="store_true", help="take it out again, restoring what was there"
+    )
     _add_history_command(commands)
     _add_credential_commands(commands)
     autostart = commands.add_parser(
@@ -238,6 +254,14 @@ def _credentials(parser: argparse.ArgumentParser, args: argparse.Namespace, out:
     return run_login(browser=args.browser, profile=args.profile, paste=args.paste, term=term)
 
 
+def _cached(argv: Sequence[str], out: TextIO) -> int:
+    from claude_meter.cli.cached import quick_parser, run_cached
+
+    args = quick_parser().parse_args(argv)
+    form = args.format or ("json" if args.json else "text")
+    return run_cached(form=form, max_age=args.max_age, env=os.environ, out=out, err=sys.stderr)
+
+
 def forget_pyside_source_reads() -> None:
     """Import PySide6 so that it no longer keeps a copy of every module's source (~8 MB).
 
@@ -276,6 +300,12 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         return serve(sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
     _replace_unencodable()
     out = stdout or sys.stdout
+    if given[:1] == ["statusline"]:  # Claude Code's status line: quick, never fails
+        from claude_meter.cli.statusline import main_quick
+
+        return main_quick(given[1:], out)
+    if given[:1] == ["status"] and "--cached" in given:  # for status bars: quick
+        return _cached(given[1:], out)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -321,6 +351,9 @@ def _output_failed(exc: OSError, out: TextIO) -> int:
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO) -> int:
     if args.command == "status":
         from claude_meter.cli.status import run_status
+
+        if args.format or args.max_age:
+            parser.error("--format and --max-age go with --cached")
 
         return run_status(
             json_output=args.json,

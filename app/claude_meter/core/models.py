@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from claude_meter.core.server_time import OutsideTime
 
-Source = Literal["web", "claude-code", "extension", "demo"]
+Source = Literal["web", "claude-code", "extension", "demo", "claude-code-statusline"]
 
 
 class _Frozen(BaseModel):
