@@ -145,13 +145,14 @@ def test_an_sni_panel_gone_with_an_xembed_tray_there(tmp_path: Path) -> None:
 
 
 def test_trayer_after_the_window_fallback(tmp_path: Path) -> None:
-    """An XEmbed tray that starts after the fallback: the icon docks, the window closes."""
+    """An XEmbed tray that starts after the fallback: the icon docks, the window closes; the
+    tray restarts: the icon docks again (Qt does that itself)."""
     with private_desktop(tray=False) as desktop:
         log_path = tmp_path / "tray.log"
         app = start_demo_tray(demo_env(desktop, CLAUDE_METER_TRAY_WAIT="1"), log_path)
         try:
             wait_for("the window", lambda: visible_window(desktop))
-            desktop.start_trayer()
+            trayer = desktop.start_trayer()
             appeared = time.monotonic()
             box = wait_for("the icon docked in trayer", desktop.tray_icon, timeout=FOUND_WITHIN)
             assert time.monotonic() - appeared < FOUND_WITHIN
@@ -161,6 +162,15 @@ def test_trayer_after_the_window_fallback(tmp_path: Path) -> None:
             x, y, w, h = box
             desktop.run("xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "1")
             wait_for("the popover", lambda: logged(log_path, "popover opened with 5 rows"))
+
+            trayer.terminate()  # the panel restarts
+            trayer.wait(5)
+            wait_for("trayer gone", lambda: desktop.tray_icon() is None)
+            desktop.start_trayer()
+            restarted = time.monotonic()
+            wait_for("the icon docked again", desktop.tray_icon, timeout=FOUND_WITHIN)
+            assert time.monotonic() - restarted < FOUND_WITHIN
+            desktop.screenshot("trayer-restarted.png")
         finally:
             stop(app, log_path)
 

@@ -57,9 +57,27 @@ def test_walls_from_the_store_match_walls_from_every_reading(tmp_path: Path) -> 
 def test_a_span_that_begins_mid_wall_does_not_invent_a_hit(tmp_path: Path) -> None:
     with HistoryStore.open(tmp_path / "h.sqlite3") as store:
         seed(store)
-        few = wall_samples(store, ORG, "five_hour", T + 4 * H)
-        assert few[0].at < T + 4 * H
-        assert few[0].percent == 100.0
+        assert wall_samples(store, ORG, "five_hour", T + 4 * H) == []
+
+
+def test_a_restart_of_the_app_at_100_percent_is_one_wall(tmp_path: Path) -> None:
+    """Closed and reopened while full: one wall; reopened in the next period, full again:
+    a second one (the store's limit-hit events and the arithmetic agree)."""
+    path = tmp_path / "h.sqlite3"
+    reset, next_reset = T + 4 * H, T + 9 * H
+    with HistoryStore.open(path) as store:
+        store.record(snapshot(T, 90.0, session_reset=reset))
+        store.record(snapshot(T + H, 100.0, session_reset=reset))
+    with HistoryStore.open(path) as store:  # the app started again, the window still full
+        store.record(snapshot(T + 3 * H, 100.0, session_reset=reset))
+    with HistoryStore.open(path) as store:  # and again after the reset, full again at once
+        store.record(snapshot(T + 5 * H, 100.0, session_reset=next_reset))
+        store.record(snapshot(T + 10 * H, 4.0, session_reset=next_reset + 5 * H))
+        walls = walls_since(store, T - H, T + 20 * H)
+    assert [(w.hit_at, w.until, w.walled_seconds) for w in walls] == [
+        (T + H, reset, 3 * 3600),
+        (T + 5 * H, next_reset, 4 * 3600),
+    ]
 
 
 def test_chart_columns_fold_readings_per_column(tmp_path: Path) -> None:

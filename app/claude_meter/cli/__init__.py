@@ -172,6 +172,11 @@ def _add_history_command(commands: argparse._SubParsersAction[_Parser]) -> None:
         action="store_true",
         help="list when each window reached 100%%, for how long and how early (see README)",
     )
+    history.add_argument(
+        "--open",
+        action="store_true",
+        help="open the History window: charts of every window, the walls, the year",
+    )
     form = history.add_mutually_exclusive_group()
     form.add_argument("--csv", action="store_const", dest="form", const="csv", help="CSV")
     form.add_argument("--json", action="store_const", dest="form", const="json", help="JSON")
@@ -371,6 +376,10 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
 
         from claude_meter.cli.history import run_history
 
+        if args.open:
+            from claude_meter.cli.history_window import run_history_window
+
+            return run_history_window(err=sys.stderr)
         if args.walls:
             from claude_meter.cli.walls import run_walls
 

@@ -12,24 +12,11 @@ import json
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, TextIO
 
-from claude_meter.history.walls import (
-    WALL_FIELDS,
-    latest,
-    period_start,
-    spoken_hours,
-    spoken_total,
-    totals,
-    wall_record,
-)
+from claude_meter.history.wall_text import summaries, wall_line
+from claude_meter.history.walls import WALL_FIELDS, wall_record
 
 if TYPE_CHECKING:
-    from claude_meter.history.walls import Grouping, Wall
-
-
-def window_name(key: str) -> str:
-    from claude_meter.core.usage import KNOWN_WINDOWS
-
-    return KNOWN_WINDOWS.get(key, key)
+    from claude_meter.history.walls import Wall
 
 
 def run_walls(
@@ -71,32 +58,7 @@ def write_text(walls: list[Wall], now: datetime, out: TextIO, tz: tzinfo | None 
         print("No window reached 100% in this period.", file=out)
         return
     for wall in walls:
-        hit = wall.hit_at.astimezone(tz).strftime("%a %d %b %H:%M")
-        org = wall.org_uuid[:8] or "-"
-        held = spoken_hours(wall.walled_seconds)
-        held = f"walled {held} so far" if wall.ongoing else f"walled {held}"
-        early = ""
-        if wall.before_reset_seconds is not None:
-            early = f", {spoken_hours(wall.before_reset_seconds)} before the reset"
-        print(f"{hit}  {org:<8}  {window_name(wall.window_key):<26} {held}{early}", file=out)
+        print(wall_line(wall, tz), file=out)
     print(file=out)
     for summary in summaries(walls, now, tz):
         print(summary, file=out)
-
-
-def summaries(walls: list[Wall], now: datetime, tz: tzinfo | None = None) -> list[str]:
-    """This month's and this week's totals per window, one sentence each."""
-    lines = []
-    keys = list(dict.fromkeys(w.window_key for w in walls))
-    groupings: tuple[tuple[Grouping, str], ...] = (("month", "this month"), ("week", "this week"))
-    for grouping, this in groupings:
-        current = totals(walls, grouping, tz)
-        starts = period_start(now, grouping, tz)
-        parts = [
-            spoken_total(window_name(key), total, this)
-            for key in keys
-            if (total := latest(current, key, starts)) is not None
-        ]
-        if parts:
-            lines.append("; ".join(parts) + ".")
-    return lines

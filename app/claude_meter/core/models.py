@@ -41,6 +41,11 @@ class UsageWindow(_Frozen):
     severity: str | None = None
     #: ``limits[].scope.surface`` (e.g. ``cowork``): the product surface the limit applies to.
     surface: str | None = None
+    #: Set only on a window carried into a newer reading of another route (Claude Code's
+    #: status line knows two windows; the others stay as claude.ai last read them): the route
+    #: and the time of the reading it came from (``core/statusline_rules.py``).
+    read_via: Source | None = None
+    read_at: datetime | None = None
 
 
 class ExtraUsage(_Frozen):

@@ -3,8 +3,7 @@
 90 days of one reading a minute for four windows is about 500,000 rows; none of these reads
 hands Python more than a few thousand of them:
 
-- :func:`wall_samples` fetches only the readings at 100 %, the reading after each (where a
-  wall ends) and the one before the span (to tell whether the first is a new wall).
+- :func:`wall_samples` fetches only the recorded limit hits and the reading that ends each.
 - :func:`chart_columns` folds the readings into one row per pixel column (lowest, highest,
   first and last time), so a 90-day chart is drawn from at most as many rows as it is wide.
 - :func:`hourly_peaks` gives the highest reading per hour; the heatmap turns hours into local
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from claude_meter.core.forecast import WALL, Sample
+from claude_meter.core.forecast import RESET_MOVE, WALL, Sample
 from claude_meter.core.server_time import from_epoch
 from claude_meter.history.walls import Wall, walls_of
 
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
     from claude_meter.history.store import HistoryStore
 
 _WALL_CENTI = round(WALL * 100)
+_RESET_MOVE_SECONDS = int(RESET_MOVE.total_seconds())
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,23 +59,36 @@ def windows(store: HistoryStore) -> list[tuple[str, str]]:
 
 
 def wall_samples(store: HistoryStore, org: str, key: str, since: datetime) -> list[Sample]:
-    """The readings :func:`~claude_meter.history.walls.walls_of` needs, oldest first."""
+    """The readings :func:`~claude_meter.history.walls.walls_of` needs, oldest first: each
+    limit hit the store recorded from ``since`` (it records them by the same rule) and the
+    first later reading that ends it (below 100 %, or a reset announced more than
+    :data:`~claude_meter.core.forecast.RESET_MOVE` later). A few rows per wall, however many
+    readings the span holds."""
     rows = store.query(
         "wall readings",
-        "WITH w AS (SELECT id FROM window WHERE org_uuid = ? AND key = ?), "
-        "span AS (SELECT s.at, s.percent_centi, s.resets_at, "
-        "  LAG(s.percent_centi) OVER (ORDER BY s.at) AS before "
-        "  FROM sample s WHERE s.window_id = (SELECT id FROM w) AND s.at >= "
-        "  coalesce((SELECT max(at) FROM sample WHERE window_id = (SELECT id FROM w) "
-        "            AND at < ?), ?)) "
-        "SELECT at, percent_centi, resets_at FROM span "
-        "WHERE percent_centi >= ? OR before >= ? OR before IS NULL ORDER BY at",
-        (org, key, _epoch(since), _epoch(since), _WALL_CENTI, _WALL_CENTI),
+        "WITH hits AS (SELECT e.window_id, e.at, e.percent_centi, e.resets_at, "
+        "  (SELECT s.at FROM sample s WHERE s.window_id = e.window_id AND s.at > e.at "
+        "   AND (s.percent_centi < ? OR s.resets_at > e.resets_at + ?) "
+        "   ORDER BY s.at LIMIT 1) AS end_at "
+        "  FROM event e WHERE e.kind = 'limit_hit' AND e.at >= ? "
+        "  AND e.window_id = (SELECT id FROM window WHERE org_uuid = ? AND key = ?)) "
+        "SELECT h.at, h.percent_centi, h.resets_at, s.at, s.percent_centi, s.resets_at "
+        "FROM hits h LEFT JOIN sample s ON s.at = h.end_at AND s.window_id = h.window_id "
+        "ORDER BY h.at",
+        (_WALL_CENTI, _RESET_MOVE_SECONDS, _epoch(since), org, key),
     )
-    return [
-        Sample(_time(at), int(str(centi)) / 100, from_epoch(_int_or_none(resets)))
-        for at, centi, resets in rows
-    ]
+    found: dict[datetime, Sample] = {}
+    for hit_at, hit_centi, hit_resets, end_at, end_centi, end_resets in rows:
+        hit = _sample(hit_at, hit_centi, hit_resets)
+        found[hit.at] = hit
+        if end_at is not None:
+            end = _sample(end_at, end_centi, end_resets)
+            found.setdefault(end.at, end)
+    return sorted(found.values(), key=lambda s: s.at)
+
+
+def _sample(at: object, centi: object, resets: object) -> Sample:
+    return Sample(_time(at), int(str(centi)) / 100, from_epoch(_int_or_none(resets)))
 
 
 def walls_since(
@@ -95,6 +108,18 @@ def walls_since(
         walls = walls_of(samples, now, org_uuid=org_uuid, window_key=key)
         found.extend(w for w in walls if w.hit_at >= since)
     return sorted(found, key=lambda w: (w.hit_at, w.org_uuid, w.window_key))
+
+
+def latest_reading(store: HistoryStore, org: str, key: str) -> Sample | None:
+    """The window's newest reading (the current period's reset comes with it)."""
+    rows = store.query(
+        "latest reading",
+        "SELECT s.at, s.percent_centi, s.resets_at FROM sample s "
+        "WHERE s.window_id = (SELECT id FROM window WHERE org_uuid = ? AND key = ?) "
+        "ORDER BY s.at DESC LIMIT 1",
+        (org, key),
+    )
+    return _sample(*rows[0]) if rows else None
 
 
 def chart_columns(
