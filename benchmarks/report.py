@@ -40,6 +40,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("bundle_bench", "The Linux bundles: size and start"),
     ("bridge_abuse", "The bridge under abuse"),
     ("history_bench", "Usage history"),
+    ("history_window_bench", "The History window with 90 days of readings"),
     ("wayland_popover", "The popover on Wayland"),
 )
 
