@@ -110,3 +110,52 @@ def test_i3blocks_shows_the_cached_figures(reading: dict[str, str], tmp_path: Pa
     finally:
         bar.terminate()
         bar.communicate(timeout=10)  # reaps it and closes its pipes
+
+
+def test_waybar_shows_the_cached_module(
+    reading: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtGui import QImage
+
+    from tests.e2e.wayland_desktop import BAR_HEIGHT, sway_desktop
+
+    state = tmp_path / "state"
+    path = state / "claude-meter" / "last-readings.json"
+    now = datetime.now(UTC)
+    windows = [
+        {"key": "five_hour", "label": "Session (5h)", "percent": 37.0},
+        {"key": "seven_day", "label": "Weekly · all models", "percent": 82.0},
+    ]
+    record([{"source": "web", "org_uuid": "a", "read_at": iso(now), "windows": windows}], now, path)
+    monkeypatch.setenv("PATH", reading["PATH"])  # the bar finds this claude-meter
+    module = json.loads("{" + snippet("waybar") + "}")
+    modules = {**module, "modules-center": list(module)}
+    with sway_desktop(
+        "waybar",
+        tmp_path,
+        waybar_modules=modules,
+        waybar_css=snippet("waybar-css"),
+        bar_env={"XDG_STATE_HOME": str(state), "LANG": "C.UTF-8"},
+        waybar_as_app_user=True,
+    ) as desktop:
+        orange = (232, 112, 42)  # the "high" class's colour from the snippet's CSS
+
+        def drawn() -> Path | None:
+            shot = desktop.screenshot("waybar-status-cached.png")
+            image = QImage(str(shot))
+            hits = 0
+            for y in range(BAR_HEIGHT):
+                for x in range(image.width() // 4, image.width() * 3 // 4):
+                    c = image.pixelColor(x, y)
+                    if (
+                        sum(
+                            abs(a - b)
+                            for a, b in zip((c.red(), c.green(), c.blue()), orange, strict=True)
+                        )
+                        < 40
+                    ):
+                        hits += 1
+            return shot if hits > 30 else None
+
+        shot = wait_for("waybar drawing the module's text in its class colour", drawn)
+        assert shot.exists()
