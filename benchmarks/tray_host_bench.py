@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for the tests' desktop
-from tests.e2e.desktop import Desktop, private_desktop, start_demo_tray, wait_for
+from tests.e2e.desktop import Desktop, logged, private_desktop, start_demo_tray, wait_for
 
 from benchmarks.results import Row, measure_as_installed, record
 
@@ -65,10 +65,6 @@ for _ in range(200):
     host.check()
 print(json.dumps((time.process_time() - began) / 200))
 """
-
-
-def logged(path: Path, text: str) -> bool:
-    return text in path.read_text(errors="replace")
 
 
 def own_home(env: dict[str, str], folder: Path) -> dict[str, str]:

@@ -1,7 +1,10 @@
-"""Hostile answers to the guarded GET: timing, content codings, nesting (issue 16, 2 3 5).
+"""Hostile answers to both transports: timing, content codings, nesting (issue 16, 2 3 5).
 
 Every answer comes from a real server on loopback (:mod:`tests.support.hostile`) that sends
-raw bytes on a script, so the client meets exactly what the wire carries.
+raw bytes on a script, so the client meets exactly what the wire carries. The deadline and
+the size cap are checked on both transports: httpx (:func:`guarded_get`, whose deadline and
+capped decoding are ours) and curl_cffi (:class:`BrowserTransport`, libcurl's own total
+timeout and streaming decoders, the cap counted on decoded bytes).
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claude_meter.clients import decoding
+from claude_meter.clients import decoding, impersonate
 from claude_meter.clients.http import Timeouts, guarded_get, make_http_client
-from claude_meter.core.errors import NetworkError, UnexpectedResponse
+from claude_meter.core.errors import MeterError, NetworkError, UnexpectedResponse
 from tests.support.fuzzing import budget
 from tests.support.hostile import HostileServer, answer, dripped, hostile_server
 
@@ -34,7 +37,27 @@ def hostile() -> Iterator[HostileServer]:
         yield server
 
 
-def get(server: HostileServer, *, total: float = 20.0, max_body: int = 2 * 1024 * 1024) -> bytes:
+@pytest.fixture(scope="module", params=["httpx", "curl"])
+def transport(request: pytest.FixtureRequest) -> str:
+    name = str(request.param)
+    if name == "curl":
+        assert impersonate.available(), "curl_cffi is a dependency on this platform"
+    return name
+
+
+def get(
+    server: HostileServer,
+    *,
+    total: float = 20.0,
+    max_body: int = 2 * 1024 * 1024,
+    transport: str = "httpx",
+) -> bytes:
+    if transport == "curl":
+        browser = impersonate.BrowserTransport(server.base_url)
+        try:
+            return browser.get("/x", {}, "web", total_timeout=total, max_body=max_body).body
+        finally:
+            browser.close()
     with make_http_client(server.base_url) as http:
         return guarded_get(http, "/x", {}, "web", total_timeout=total, max_body=max_body).body
 
@@ -42,13 +65,15 @@ def get(server: HostileServer, *, total: float = 20.0, max_body: int = 2 * 1024 
 # -- finding 2: one deadline from the connect to the last byte -----------------------------
 
 
-def test_headers_dripped_byte_by_byte_meet_the_total_deadline(hostile: HostileServer) -> None:
+def test_headers_dripped_byte_by_byte_meet_the_total_deadline(
+    hostile: HostileServer, transport: str
+) -> None:
     """Each byte of the status line and headers comes well within the read timeout."""
     head, _, body = answer(GOOD).partition(b"\r\n\r\n")
     hostile.script = [*dripped(head + b"\r\n\r\n", 0.05), (0.0, body)]  # ~5 s in all
     started = time.monotonic()
     with pytest.raises(NetworkError, match="in time"):
-        get(hostile, total=0.5)
+        get(hostile, total=0.5, transport=transport)
     assert time.monotonic() - started < 2.0
 
 
@@ -61,6 +86,7 @@ def test_headers_dripped_byte_by_byte_meet_the_total_deadline(hostile: HostileSe
 @settings(max_examples=budget(ci=12, share=0.001), suppress_health_check=[HealthCheck.too_slow])
 def test_any_timing_ends_within_the_deadline(
     hostile: HostileServer,
+    transport: str,
     header_pause: float,
     body_pause: float,
     first_pause: float,
@@ -78,7 +104,7 @@ def test_any_timing_ends_within_the_deadline(
     started = time.monotonic()
     outcome: bytes | str
     try:
-        outcome = get(hostile, total=total)
+        outcome = get(hostile, total=total, transport=transport)
     except NetworkError as exc:
         outcome = exc.message
     assert outcome == body or "in time" in str(outcome)
@@ -99,7 +125,9 @@ def test_a_short_read_timeout_still_bounds_dripped_headers(hostile: HostileServe
 # -- finding 3: a decoded-size cap whatever the codings ------------------------------------
 
 
-def test_a_stacked_gzip_bomb_is_refused_without_inflating_it(hostile: HostileServer) -> None:
+def test_a_stacked_gzip_bomb_is_refused_without_inflating_it(
+    hostile: HostileServer, transport: str
+) -> None:
     """``gzip, gzip``: a few KB on the wire, 64 MiB inflated; memory stays near the cap."""
     bomb = gzip.compress(gzip.compress(b"[" + b" " * (64 * 1024 * 1024) + b"]"))
     assert len(bomb) < 200_000
@@ -107,7 +135,7 @@ def test_a_stacked_gzip_bomb_is_refused_without_inflating_it(hostile: HostileSer
     tracemalloc.start()
     try:
         with pytest.raises(UnexpectedResponse, match="larger than"):
-            get(hostile)
+            get(hostile, transport=transport)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -180,6 +208,34 @@ def test_any_combination_of_codings_is_decoded_capped_or_refused(
     assert not unknown
 
 
+@given(
+    chain=st.lists(st.sampled_from(CODINGS), max_size=5),
+    size=st.sampled_from([0, 100, 3 * 1024 * 1024, 40 * 1024 * 1024]),
+)
+@settings(max_examples=budget(ci=25, share=0.002), suppress_health_check=[HealthCheck.too_slow])
+def test_any_combination_of_codings_through_curl_is_capped(
+    hostile: HostileServer, chain: list[str], size: int
+) -> None:
+    """libcurl decodes what it knows as it streams; the cap counts decoded bytes."""
+    assert impersonate.available()
+    body = b"[" + b" " * size + b"0]"
+    wire = body
+    for name in chain:
+        wire = _encode(wire, name)
+    labels = ["deflate" if name == "raw-deflate" else name for name in chain]
+    headers = [("Content-Encoding", ", ".join(labels))] if labels else []
+    hostile.script = [(0.0, answer(wire, headers=headers))]
+    cap = 2 * 1024 * 1024
+    try:
+        got = get(hostile, max_body=cap, transport="curl")
+    except MeterError:
+        return  # refused as too large, undecodable or broken: typed, never a crash
+    assert len(got) <= cap
+    plain = all(name in ("gzip", "x-gzip", "deflate", "identity") for name in chain)
+    if plain and len(body) <= cap:
+        assert got == body
+
+
 # -- finding 5: any nesting depth is the documented error ---------------------------------
 
 
@@ -209,3 +265,28 @@ def test_any_nesting_depth_is_a_value_or_the_changed_answer_error(
         assert depth < 100_000
     assert isinstance(got.error_type(), str)
     assert isinstance(got.error_message(), str)
+
+
+@pytest.mark.parametrize("where", ["organizations", "usage", "error body"])
+def test_a_deeply_nested_answer_anywhere_is_the_changed_answer_error(where: str) -> None:
+    """400 KB of ``[`` in the org list, the usage or a 403's error body: exit 4, no traceback."""
+    import io
+
+    from claude_meter.cli import main
+
+    org = "5e1f0c2a-0000-4000-8000-000000000003"
+    orgs = json.dumps([{"uuid": org, "name": "Org", "capabilities": ["chat"]}]).encode()
+    bomb = b"[" * 400_000
+    with hostile_server() as server, pytest.MonkeyPatch.context() as env:
+        server.script = [(0.0, answer(b"{}", status="404 Not Found"))]
+        server.routes["/api/organizations"] = [
+            (0.0, answer(bomb if where == "organizations" else orgs))
+        ]
+        status = "403 Forbidden" if where == "error body" else "200 OK"
+        server.routes[f"/api/organizations/{org}/usage"] = [(0.0, answer(bomb, status=status))]
+        env.setenv("CLAUDE_METER_BASE_URL", server.base_url)
+        env.setenv("CLAUDE_METER_COOKIE", "sessionKey=sk-ant-sid02-TESTSECRET-nested")
+        out = io.StringIO()
+        code = main(["status", "--source", "web", "--json"], stdout=out)
+    assert code == (2 if where == "error body" else 4)
+    json.loads(out.getvalue())

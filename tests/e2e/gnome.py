@@ -31,7 +31,7 @@ from typing import Any
 from jeepney import DBusAddress, Message, message_bus, new_method_call
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 
-from tests.e2e.desktop import ARTIFACTS, NO_ACTIVATION_BUS, wait_for
+from tests.e2e.desktop import ARTIFACTS, NO_ACTIVATION_BUS, stop_all, wait_for
 from tests.support.tools import require_tool
 
 EXTENSION = "ubuntu-appindicators@ubuntu.com"
@@ -112,6 +112,12 @@ class Gnome:
         (session,) = self.call(REMOTE, "/org/gnome/Mutter/RemoteDesktop", REMOTE, "CreateSession")
         self._pointer = (REMOTE, session, f"{REMOTE}.Session")
         self.call(*self._pointer, "Start")
+
+    def key(self, keysym: int) -> None:
+        """Press and release one key (an X keysym) on mutter's virtual keyboard."""
+        assert self._pointer is not None, "start_pointer() first"
+        for pressed in (True, False):
+            self.call(*self._pointer, "NotifyKeyboardKeysym", "ub", (keysym, pressed))
 
     def click(self, x: int, y: int, *, count: int = 1) -> None:
         """``count`` left clicks at (x, y), with mutter's virtual pointer."""
@@ -209,11 +215,4 @@ def gnome_shell(folder: Path, *, extension: bool, log: Path) -> Iterator[Gnome]:
     finally:
         if gnome._bus is not None:
             gnome._bus.close()
-        for process in reversed(gnome.processes):
-            process.terminate()
-        for process in reversed(gnome.processes):
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+        stop_all(gnome.processes, timeout=10)

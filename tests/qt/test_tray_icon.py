@@ -29,6 +29,7 @@ def test_the_menu_emits_and_pairing_shows_only_when_offered(qtbot: QtBot) -> Non
         "Show ClaudeMeter",  # the popover, for hosts that draw the menu (issue 14)
         "Refresh now",
         "Open usage page",
+        "History…",  # issue 20: the History window
         PAIR_ACTION,
         "Settings…",
         "Open log folder",
@@ -41,6 +42,7 @@ def test_the_menu_emits_and_pairing_shows_only_when_offered(qtbot: QtBot) -> Non
         ("Show ClaudeMeter", icon.show_requested),
         ("Refresh now", icon.refresh_requested),
         ("Open usage page", icon.usage_page_requested),
+        ("History…", icon.history_requested),
         (PAIR_ACTION, icon.pair_requested),
         ("Settings…", icon.settings_requested),
         ("Open log folder", icon.log_folder_requested),

@@ -38,6 +38,7 @@ class HostileServer:
         self.routes: dict[str, Script] = {}
         self.requests = 0
         self.last_request = b""
+        self.paths: list[str] = []
         self._stop = threading.Event()
         self._listener = socket.socket()
         self._listener.bind(("127.0.0.1", 0))
@@ -60,8 +61,13 @@ class HostileServer:
             thread.start()
             self._threads.append(thread)
 
+    def requests_for(self, path: str) -> int:
+        """How many requests asked for exactly ``path``."""
+        return self.paths.count(path)
+
     def _script_for(self, request: bytes) -> Script:
         path = request.split(b" ", 2)[1].decode("latin-1") if request.count(b" ") >= 2 else ""
+        self.paths.append(path)
         for prefix, script in sorted(self.routes.items(), key=lambda r: -len(r[0])):
             if path.startswith(prefix):
                 return script

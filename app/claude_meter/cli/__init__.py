@@ -61,6 +61,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_browser_arguments(status)
     _add_demo_arguments(status)
+    from claude_meter.cli.cached import add_cached_arguments
+
+    add_cached_arguments(status)
+    statusline = commands.add_parser(
+        "statusline",
+        help="Claude Code's status line: reads its JSON on stdin, no request",
+        description="For Claude Code's statusLine setting: the session and weekly figures "
+        "Claude Code sends, with what ClaudeMeter read recently. Never fails Claude Code.",
+    )
+    statusline.add_argument("--format", metavar="TEMPLATE", help="what to show (see README)")
+    statusline.add_argument(
+        "--install", action="store_true", help="add it to Claude Code's settings.json"
+    )
+    statusline.add_argument(
+        "--uninstall", action="store_true", help="take it out again, restoring what was there"
+    )
     _add_history_command(commands)
     _add_credential_commands(commands)
     autostart = commands.add_parser(
@@ -151,6 +167,16 @@ def _add_history_command(commands: argparse._SubParsersAction[_Parser]) -> None:
         metavar="DURATION",
         help=f"how far back: 90m, 24h, 7d (default: {DEFAULT_SINCE})",
     )
+    history.add_argument(
+        "--walls",
+        action="store_true",
+        help="list when each window reached 100%%, for how long and how early (see README)",
+    )
+    history.add_argument(
+        "--open",
+        action="store_true",
+        help="open the History window: charts of every window, the walls, the year",
+    )
     form = history.add_mutually_exclusive_group()
     form.add_argument("--csv", action="store_const", dest="form", const="csv", help="CSV")
     form.add_argument("--json", action="store_const", dest="form", const="json", help="JSON")
@@ -233,6 +259,14 @@ def _credentials(parser: argparse.ArgumentParser, args: argparse.Namespace, out:
     return run_login(browser=args.browser, profile=args.profile, paste=args.paste, term=term)
 
 
+def _cached(argv: Sequence[str], out: TextIO) -> int:
+    from claude_meter.cli.cached import quick_parser, run_cached
+
+    args = quick_parser().parse_args(argv)
+    form = args.format or ("json" if args.json else "text")
+    return run_cached(form=form, max_age=args.max_age, env=os.environ, out=out, err=sys.stderr)
+
+
 def forget_pyside_source_reads() -> None:
     """Import PySide6 so that it no longer keeps a copy of every module's source (~8 MB).
 
@@ -271,6 +305,12 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         return serve(sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
     _replace_unencodable()
     out = stdout or sys.stdout
+    if given[:1] == ["statusline"]:  # Claude Code's status line: quick, never fails
+        from claude_meter.cli.statusline import main_quick
+
+        return main_quick(given[1:], out)
+    if given[:1] == ["status"] and "--cached" in given:  # for status bars: quick
+        return _cached(given[1:], out)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -317,6 +357,9 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
     if args.command == "status":
         from claude_meter.cli.status import run_status
 
+        if args.format or args.max_age:
+            parser.error("--format and --max-age go with --cached")
+
         return run_status(
             json_output=args.json,
             source=args.source,
@@ -333,6 +376,22 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
 
         from claude_meter.cli.history import run_history
 
+        if args.open:
+            from claude_meter.cli.history_window import run_history_window
+
+            return run_history_window(err=sys.stderr)
+        if args.walls:
+            from claude_meter.cli.walls import run_walls
+
+            return run_walls(
+                org=args.org,
+                window=args.window,
+                since=args.since,
+                output=args.form or "text",
+                now=datetime.now(UTC),
+                out=out,
+                err=sys.stderr,
+            )
         return run_history(
             org=args.org,
             window=args.window,

@@ -64,6 +64,7 @@ def run_bridge(
     from claude_meter.cli.render import render_json
     from claude_meter.core.logs import printable
     from claude_meter.core.models import FetchResult
+    from claude_meter.readings.convert import remember
     from claude_meter.sources.keyring_store import SessionStore
 
     pairing = Pairing(SessionStore(), clock=clock)
@@ -76,6 +77,7 @@ def run_bridge(
     def accepted(result: FetchResult) -> None:
         with lock:
             forecasts, problem = record_and_forecast(result, clock())
+            remember(result, clock())
             print(render_json(result, forecasts), file=out, flush=True)
             if problem is not None:
                 print(f"claude-meter: {problem}", file=err, flush=True)

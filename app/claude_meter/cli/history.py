@@ -14,13 +14,15 @@ import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final, TextIO
 
+from claude_meter.core.export import EXPORT_COLUMNS
+
 if TYPE_CHECKING:
     from claude_meter.cli.render import Forecasts
     from claude_meter.core.forecast import Forecast
     from claude_meter.core.models import FetchResult
     from claude_meter.history.store import Reading
 
-COLUMNS: Final = ("time", "org", "window", "percent", "resets_at", "event")
+COLUMNS: Final = EXPORT_COLUMNS
 DEFAULT_SINCE: Final = "7d"
 _DURATION: Final = re.compile(r"\s*([0-9]+)\s*([mhd])\s*")
 _UNITS: Final = {"m": "minutes", "h": "hours", "d": "days"}

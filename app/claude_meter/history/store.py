@@ -313,6 +313,13 @@ class HistoryStore:
             ]
         return []
 
+    def query(self, what: str, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        """Rows of a read-only ``sql`` (for the views in :mod:`claude_meter.history.reads`);
+        an error is logged as for every other read and gives no rows."""
+        with self._guard(what) as db:
+            return db.execute(sql, params).fetchall()
+        return []
+
     # -- failure handling ------------------------------------------------------------------
 
     @contextlib.contextmanager

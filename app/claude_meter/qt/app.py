@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QMetaObject, QObject, QRect, Qt, QThread, QTimer, QUrl, Signal
 from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication
@@ -38,6 +39,9 @@ from claude_meter.qt.startup import release_free_memory
 from claude_meter.qt.surface import context_surface, popover_kind
 from claude_meter.qt.tray_icon import TrayIcon
 from claude_meter.qt.worker import Fetch, FetchWorker
+
+if TYPE_CHECKING:
+    from claude_meter.qt.history_window import HistoryWindow
 
 log = logging.getLogger("claude_meter.tray")
 
@@ -73,10 +77,12 @@ class TrayApp(QObject):
         notifier: Notifier | None = None,
         clock: Callable[[], datetime] = _now,
         history: HistoryStore | None = None,
+        remember: Callable[[FetchResult, datetime], None] | None = None,
     ) -> None:
         super().__init__()
         self._clock = clock
         self.meter = LiveMeter(
+            remember=remember,
             history=history,
             state_path=state_path,
             interval=interval,
@@ -100,6 +106,8 @@ class TrayApp(QObject):
         self.tray_icon.refresh_requested.connect(self.refresh_pressed)
         self.tray_icon.usage_page_requested.connect(self.open_usage_page)
         self.tray_icon.settings_requested.connect(self.settings_requested)
+        self.tray_icon.history_requested.connect(self.open_history)
+        self.history_window: HistoryWindow | None = None  # made when opened, gone when closed
         self.tray_icon.log_folder_requested.connect(self.open_log_folder)
         self.tray_icon.quit_requested.connect(QApplication.quit)
         self.tray_host.found.connect(self._use_tray)
@@ -252,12 +260,35 @@ class TrayApp(QObject):
         popover.open_usage_clicked.connect(self.open_usage_page)
         popover.quit_clicked.connect(QApplication.quit)
         popover.settings_clicked.connect(self.settings_requested)
+        popover.history_clicked.connect(self.open_history)
         popover.hidden_windows = frozenset(self.settings.popover_hidden)
         popover.show_remaining = self.settings.percent_shown == "remaining"
         popover.window_closed.connect(self._on_window_closed)
         popover.set_alert(self._alert)
         popover.installEventFilter(self)
         return popover
+
+    def open_history(self) -> None:
+        """The History window, made on demand (it costs nothing until then, and is deleted
+        when closed); without a history there is nothing to show but why."""
+        self.popover.hide()
+        if self.meter.history is None:
+            self.popover.set_notice("The usage history is unavailable, so there is no History.")
+            return
+        if self.history_window is None:
+            from claude_meter.qt.history_window import HistoryWindow
+
+            window = HistoryWindow(
+                self.meter.history, thresholds=self.settings.thresholds, clock=self._clock
+            )
+            window.destroyed.connect(self._history_closed)
+            self.history_window = window
+        self.history_window.show()
+        self.history_window.raise_()
+        self.history_window.activateWindow()
+
+    def _history_closed(self) -> None:
+        self.history_window = None
 
     def _on_window_closed(self) -> None:
         log.info("the window was closed; quitting (there is no tray icon to go on in)")

@@ -36,6 +36,7 @@ class TrayIcon(QObject):
     usage_page_requested = Signal()
     pair_requested = Signal()
     settings_requested = Signal()
+    history_requested = Signal()  # "History…": charts, walls, the year (qt/history_window.py)
     log_folder_requested = Signal()
     quit_requested = Signal()
 
@@ -50,6 +51,7 @@ class TrayIcon(QObject):
             ("Show ClaudeMeter", self.show_requested),
             ("Refresh now", self.refresh_requested),
             ("Open usage page", self.usage_page_requested),
+            ("History…", self.history_requested),
             (None, self.pair_requested),
             ("Settings…", self.settings_requested),
             ("Open log folder", self.log_folder_requested),
