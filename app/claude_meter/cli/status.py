@@ -9,7 +9,6 @@ from typing import TextIO
 from claude_meter.cli.render import render_human, render_json
 from claude_meter.core.errors import EXIT_STATUS, ConfigurationError, worst_exit_status
 from claude_meter.core.models import FetchResult
-from claude_meter.poll.demo import start_demo
 from claude_meter.poll.fetcher import Fetcher
 
 
@@ -36,6 +35,8 @@ def run_status(
     fallback = source == "auto" and not demo and settings.challenge_fallback
     try:
         if demo:
+            from claude_meter.poll.demo import start_demo
+
             with start_demo(scenario) as running:
                 result = Fetcher(running.env, demo=True).fetch(source)
         else:
