@@ -9,10 +9,15 @@ import pytest
 from keyring.errors import KeyringLocked
 
 from claude_meter.bridge import Pairing
-from claude_meter.bridge.pairing import MAX_PAIRED, RETRY_AFTER_FAILURE
+from claude_meter.bridge.pairing import (
+    MAX_PAIRED,
+    PAIR_REFUSALS,
+    PAIRINGS_PER_WINDOW,
+    RETRY_AFTER_FAILURE,
+)
 from claude_meter.core.secret import Secret
 from claude_meter.sources.keyring_store import BRIDGE_ENTRY, SERVICE, SessionStore
-from tests.bridge.support import EXTENSION, FIREFOX, Clock
+from tests.bridge.support import EXTENSION, FIREFOX, OTHER_EXTENSION, Bridge, Clock, good_post
 from tests.sources.memory_keyring import CountingKeyring, MemoryKeyring
 
 
@@ -138,16 +143,47 @@ def test_the_window_lasts_two_minutes() -> None:
     assert not pairing.window_open()
 
 
-def test_the_oldest_pairing_gives_way_past_the_cap() -> None:
+def test_a_full_set_refuses_a_new_pairing_and_keeps_every_token() -> None:
+    """Issue 16, finding 6 (this replaces "the oldest pairing gives way past the cap"): the
+    cap refuses instead of evicting, so a working token is never pushed out silently."""
+    pairing = Pairing(clock=Clock())
+    tokens: list[Secret] = []
+    while len(tokens) < MAX_PAIRED:
+        pairing.open_window()
+        for _ in range(PAIRINGS_PER_WINDOW):
+            token = pairing.pair(EXTENSION)
+            assert token is not None
+            tokens.append(token)
+    pairing.open_window()
+    assert pairing.try_pair(EXTENSION) == "full"
+    assert "forget" in PAIR_REFUSALS["full"]
+    assert all(pairing.check(t.reveal(), EXTENSION) == "ok" for t in tokens)
+    pairing.forget()
+    assert pairing.pair(EXTENSION) is not None
+
+
+def test_one_window_admits_a_few_pairings_and_a_new_window_more() -> None:
     pairing = Pairing(clock=Clock())
     pairing.open_window()
-    tokens = [pairing.pair(EXTENSION) for _ in range(MAX_PAIRED + 1)]
-    assert len(pairing.paired()) == MAX_PAIRED
-    first, last = tokens[0], tokens[-1]
-    assert first is not None
-    assert last is not None
-    assert pairing.check(first.reveal(), EXTENSION) == "unknown"
-    assert pairing.check(last.reveal(), EXTENSION) == "ok"
+    for _ in range(PAIRINGS_PER_WINDOW):
+        assert pairing.pair(OTHER_EXTENSION) is not None
+    assert pairing.try_pair(OTHER_EXTENSION) == "window_used"
+    pairing.open_window()
+    assert pairing.pair(OTHER_EXTENSION) is not None
+
+
+def test_forged_origins_in_the_window_never_evict_the_real_extension(bridge: Bridge) -> None:
+    """Any local process may pair during the window with any forged extension origin: the real
+    extension's token keeps working, and the flood gets a few tokens, then refusals."""
+    bridge.pairing.open_window()
+    real = bridge.pair(EXTENSION)
+    statuses = []
+    for i in range(MAX_PAIRED):
+        forged = "chrome-extension://" + "abcdefghijklmnop"[i] * 32
+        statuses.append(bridge.request("/pair", origin=forged).status)
+    assert statuses.count(200) == PAIRINGS_PER_WINDOW - 1
+    assert set(statuses[PAIRINGS_PER_WINDOW - 1 :]) == {403}
+    assert bridge.post(good_post(), real).status == 200
 
 
 def test_an_unreadable_keyring_entry_is_ignored() -> None:

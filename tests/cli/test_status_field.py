@@ -117,6 +117,22 @@ def test_the_challenge_fallback_is_opt_in_and_says_so(
     assert status == 3  # only `auto` falls back
 
 
+def test_a_fallback_that_fails_too_is_said(
+    server: FakeClaude, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.scenario = "cloudflare"
+    point_at(monkeypatch, server)
+    monkeypatch.setenv("CLAUDE_CODE_OAUTH_TOKEN", "sk-ant-oat01-not-the-one-the-server-knows")
+    save_settings(Settings(challenge_fallback=True))
+    status, out, _ = run(["status", "--json"], capsys)
+    assert status == 3  # still the challenge, never the fallback's "sign in" (exit 2)
+    error = json.loads(out)["error"]
+    assert error["kind"] == "cloudflare"
+    assert "The fallback through Claude Code's sign-in failed too:" in error["message"]
+    assert "run `claude`" in error["message"]
+    assert usage_requests(server) == 1
+
+
 def test_a_damaged_settings_file_is_left_for_the_tray(
     server: FakeClaude, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import logging
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import datetime
@@ -19,12 +20,13 @@ from datetime import datetime
 import certifi
 import pytest
 
-from claude_meter.clients import impersonate
+from claude_meter.clients import challenged, impersonate, web_transport
 from claude_meter.clients.http import BROWSER_USER_AGENT, ClientPool
 from claude_meter.clients.impersonate import BrowserTransport
 from claude_meter.clients.trust import ca_file
 from claude_meter.clients.web import WebClient
 from claude_meter.clients.web_transport import TransportMode, network_of, transport_mode
+from claude_meter.core import paths
 from claude_meter.core.errors import ConfigurationError, NetworkError, UnexpectedResponse
 from claude_meter.fake import FakeClaude
 from claude_meter.fake.server import CHROME_JA4
@@ -98,6 +100,47 @@ def test_a_polling_app_remembers_the_network_across_clients(chrome_tls: FakeClau
         pool.close()
     challenged = [r for r in chrome_tls.request_log if r.ja4_core not in CHROME_JA4]
     assert len(challenged) == 1
+
+
+def plain_requests(server: FakeClaude) -> int:
+    """How many requests came with a TLS fingerprint that is not Chrome's (httpx's)."""
+    return sum(r.ja4_core not in CHROME_JA4 for r in server.request_log)
+
+
+def test_the_next_run_goes_straight_to_the_browser_transport(chrome_tls: FakeClaude) -> None:
+    with web_client(chrome_tls, "auto") as client:  # a CLI run: no pool
+        assert client.fetch().result.error is None
+    with web_client(chrome_tls, "auto") as client:  # the next run, or the tray after a restart
+        assert client.fetch().result.error is None
+    assert plain_requests(chrome_tls) == 1
+    record = (paths.state_dir() / challenged.FILE_NAME).read_text()
+    assert "127.0.0.1" not in record  # networks are kept as hashes
+
+
+def test_another_network_or_a_day_later_tries_httpx_again(
+    chrome_tls: FakeClaude, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with web_client(chrome_tls, "auto") as client:
+        assert client.fetch().result.error is None
+    with monkeypatch.context() as patch, web_client(chrome_tls, "auto") as client:
+        patch.setattr(web_transport, "network_of", lambda _: "192.0.2.7")  # another Wi-Fi
+        assert client.fetch().result.error is None
+    assert plain_requests(chrome_tls) == 2
+    (paths.state_dir() / challenged.FILE_NAME).unlink()
+    challenged.remember(chrome_tls.base_url, "127.0.0.1", time.time() - challenged.TTL - 1)
+    with web_client(chrome_tls, "auto") as client:
+        assert client.fetch().result.error is None
+    assert plain_requests(chrome_tls) == 3
+
+
+def test_a_damaged_record_counts_as_empty(chrome_tls: FakeClaude) -> None:
+    record = paths.state_dir() / challenged.FILE_NAME
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text('{"abc": "tomorrow", "def": [1]')
+    with web_client(chrome_tls, "auto") as client:
+        assert client.fetch().result.error is None
+    assert plain_requests(chrome_tls) == 1
+    assert len(challenged.load(time.time())) == 1
 
 
 def test_an_unchallenged_network_never_loads_the_browser_transport(

@@ -54,3 +54,19 @@ def test_non_loopback_override_is_refused_clearly(name: str) -> None:
     env = {name: "https://attacker.example"}
     with pytest.raises(ConfigurationError, match=f"{name} may only point at this computer"):
         web_base_url(env) if "OAUTH" not in name else oauth_base_url(env)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost.:8080",  # the root's dot: an absolute name, asked of DNS
+        "http://LOCALHOST.:8080",
+        "http://api.localhost:8080",
+        "http://localhost..:8080",
+    ],
+)
+def test_names_a_resolver_may_send_to_dns_are_not_loopback(url: str) -> None:
+    """Issue 16, finding 8: only IP literals and ``localhost`` itself never leave the machine."""
+    assert not is_loopback_url(url)
+    with pytest.raises(ConfigurationError):
+        web_base_url({"CLAUDE_METER_BASE_URL": url})

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -263,17 +264,22 @@ def private_desktop(
             desktop.start_trayer()
         yield desktop
     finally:
-        for process in reversed(desktop.processes):
-            process.terminate()
-        for process in reversed(desktop.processes):
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
-            for stream in (process.stdin, process.stdout):
-                if stream is not None:
-                    stream.close()
+        stop_all(desktop.processes)
+
+
+def stop_all(processes: list[subprocess.Popen[bytes]], timeout: float = 5) -> None:
+    """Terminate, last started first; kill what is still there after ``timeout`` s."""
+    for process in reversed(processes):
+        process.terminate()
+    for process in reversed(processes):
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
 
 
 _GEOMETRY = re.compile(r"(\d+)x(\d+)\+-?\d+\+-?\d+\s+\+(-?\d+)\+(-?\d+)")
@@ -302,6 +308,26 @@ def claude_meter() -> str:
     script = Path(sys.executable).with_name("claude-meter")
     assert script.exists(), "install the package (pip install -e .) so the entry point exists"
     return str(script)
+
+
+def logged(log_path: Path, text: str) -> bool:
+    """True once the app's log has ``text``."""
+    return text in log_path.read_text(errors="replace")
+
+
+def stop_demo_tray(app: subprocess.Popen[bytes], log_path: Path) -> str:
+    """SIGTERM, then the app must end within 10 s, with status 0 and no traceback; its log."""
+    app.send_signal(signal.SIGTERM)
+    try:
+        code = app.wait(10)
+    except subprocess.TimeoutExpired:
+        app.kill()
+        app.wait(5)
+        raise
+    text = log_path.read_text(errors="replace")
+    assert code == 0, text
+    assert "Traceback" not in text
+    return text
 
 
 def start_demo_tray(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:

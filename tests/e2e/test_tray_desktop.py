@@ -20,6 +20,7 @@ from tests.e2e.desktop import (
     Desktop,
     private_desktop,
     start_demo_tray,
+    stop_demo_tray,
     wait_for,
 )
 
@@ -78,16 +79,7 @@ def test_demo_tray_end_to_end(tmp_path: Path) -> None:
             assert any(s.startswith("Session (5h) at ") for s in summaries)
             desktop.screenshot("after-notification.png")
         finally:
-            app.send_signal(signal.SIGTERM)
-            try:
-                code = app.wait(10)
-            except subprocess.TimeoutExpired:
-                app.kill()
-                app.wait(5)
-                raise
-        log_text = log_path.read_text(errors="replace")
-        assert code == 0, log_text
-        assert "Traceback" not in log_text
+            log_text = stop_demo_tray(app, log_path)  # status 0, no traceback
         assert "tray icon shown" in log_text
 
 

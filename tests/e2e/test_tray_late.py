@@ -10,8 +10,6 @@ Screenshots are kept in ``test-artifacts/``.
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -19,30 +17,21 @@ import pytest
 from PySide6.QtGui import QImage
 
 from claude_meter.core.grades import GRADES
-from tests.e2e.desktop import Desktop, private_desktop, start_demo_tray, wait_for
+from tests.e2e.desktop import (
+    Desktop,
+    logged,
+    private_desktop,
+    start_demo_tray,
+    wait_for,
+)
+from tests.e2e.desktop import stop_demo_tray as stop
+from tests.e2e.test_tray_context_x11 import changed, quit_from_the_menu
 
 pytestmark = pytest.mark.e2e
 
 #: The issue's bound: a tray that appears is used within this many seconds.
 FOUND_WITHIN = 5.0
 GRADE_COLOURS = {g.rgb.lower() for g in GRADES}
-
-
-def logged(path: Path, text: str) -> bool:
-    return text in path.read_text(errors="replace")
-
-
-def stop(app: subprocess.Popen[bytes], log_path: Path) -> None:
-    app.send_signal(signal.SIGTERM)
-    try:
-        code = app.wait(10)
-    except subprocess.TimeoutExpired:
-        app.kill()
-        app.wait(5)
-        raise
-    text = log_path.read_text(errors="replace")
-    assert code == 0, text
-    assert "Traceback" not in text
 
 
 def visible_window(desktop: Desktop) -> str:
@@ -112,18 +101,58 @@ def test_sni_watcher_after_the_window_fallback(tmp_path: Path) -> None:
             desktop.screenshot("sni-x11-window-after.png")
             watcher.send(activate=[900, 10])
             wait_for("the popover", lambda: logged(log_path, "popover opened with 5 rows"))
+
+            watcher.stop()  # the panel goes for good: after the wait, the window again
+            wait_for(
+                "the window back",
+                lambda: log_path.read_text().count("showing a window instead") == 2,
+                timeout=FOUND_WITHIN,
+            )
+            wait_for("the window shown", lambda: visible_window(desktop))
+            desktop.screenshot("sni-x11-window-again.png")
         finally:
             stop(app, log_path)
 
 
+def test_an_sni_panel_gone_with_an_xembed_tray_there(tmp_path: Path) -> None:
+    """The SNI watcher leaves while trayer runs: the icon is built again as XEmbed and docks;
+    its right click gives Qt's menu (the same menu the SNI item had exported), whose Quit
+    works."""
+    with private_desktop() as desktop:
+        watcher = desktop.start_sni_watcher()
+        log_path = tmp_path / "tray.log"
+        app = start_demo_tray(demo_env(desktop), log_path)
+        try:
+            watcher.expect("registered")
+            wait_for("the numbers", lambda: logged(log_path, "snapshot drawn"))
+            assert logged(log_path, "tray icon shown (StatusNotifierItem)")
+            watcher.stop()
+            x, y, w, h = wait_for("the icon in trayer", desktop.tray_icon, timeout=FOUND_WITHIN)
+            assert logged(log_path, "tray icon rebuilt: XEmbed instead of StatusNotifierItem")
+            before = desktop.screenshot("sni-gone-xembed-before.png")
+            cx, cy = x + w // 2, y + h // 2
+            desktop.run("xdotool", "mousemove", str(cx), str(cy), "click", "3")
+            wait_for(
+                "Qt's menu at the icon",
+                lambda: (
+                    changed(before, desktop.screenshot("sni-gone-xembed-menu.png"), cx, cy) > 0.1
+                ),
+            )
+            quit_from_the_menu(desktop, app, log_path)
+        finally:
+            if app.poll() is None:
+                stop(app, log_path)
+
+
 def test_trayer_after_the_window_fallback(tmp_path: Path) -> None:
-    """An XEmbed tray that starts after the fallback: the icon docks, the window closes."""
+    """An XEmbed tray that starts after the fallback: the icon docks, the window closes; the
+    tray restarts: the icon docks again (Qt does that itself)."""
     with private_desktop(tray=False) as desktop:
         log_path = tmp_path / "tray.log"
         app = start_demo_tray(demo_env(desktop, CLAUDE_METER_TRAY_WAIT="1"), log_path)
         try:
             wait_for("the window", lambda: visible_window(desktop))
-            desktop.start_trayer()
+            trayer = desktop.start_trayer()
             appeared = time.monotonic()
             box = wait_for("the icon docked in trayer", desktop.tray_icon, timeout=FOUND_WITHIN)
             assert time.monotonic() - appeared < FOUND_WITHIN
@@ -133,6 +162,15 @@ def test_trayer_after_the_window_fallback(tmp_path: Path) -> None:
             x, y, w, h = box
             desktop.run("xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "1")
             wait_for("the popover", lambda: logged(log_path, "popover opened with 5 rows"))
+
+            trayer.terminate()  # the panel restarts
+            trayer.wait(5)
+            wait_for("trayer gone", lambda: desktop.tray_icon() is None)
+            desktop.start_trayer()
+            restarted = time.monotonic()
+            wait_for("the icon docked again", desktop.tray_icon, timeout=FOUND_WITHIN)
+            assert time.monotonic() - restarted < FOUND_WITHIN
+            desktop.screenshot("trayer-restarted.png")
         finally:
             stop(app, log_path)
 

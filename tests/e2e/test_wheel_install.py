@@ -1,5 +1,6 @@
 """``pip install .`` (and so ``pipx install .``): the wheel carries the icons, the Linux
-launcher and the browser extension, and the installed ``claude-meter`` finds them.
+launcher and the browser extension, and the installed ``claude-meter`` finds them; its
+dependencies bring the browser-like transport for claude.ai (curl_cffi), which loads.
 
 Builds the wheel from this checkout, installs it into a fresh virtual environment (its
 dependencies from the package index) and runs the installed program from a folder outside
@@ -76,3 +77,8 @@ def test_wheel_ships_resources_and_extension(tmp_path: Path) -> None:
                 "extension_dir; print(resource_path('icons', 'claude-meter.svg')); "
                 "print(extension_dir())", cwd=elsewhere, env=env).split()  # fmt: skip
     assert found == [str(package / "_resources/icons/claude-meter.svg"), str(extension)]
+
+    # The wheel brings the browser-like transport for claude.ai (curl_cffi, where a wheel of it
+    # exists, as here), and it loads.
+    loads = "from claude_meter.clients import impersonate; print(impersonate.available())"
+    assert run(bin_dir / "python", "-c", loads, cwd=elsewhere, env=env).strip() == "True"

@@ -161,9 +161,11 @@ def test_buttons_emit(qtbot: QtBot) -> None:
     from PySide6.QtWidgets import QPushButton
 
     buttons = {b.text(): b for b in popover.findChildren(QPushButton)}
-    assert set(buttons) == {"Refresh", "Usage page", "Settings", "Quit"}
+    assert set(buttons) == {"Refresh", "Usage page", "History", "Settings", "Quit"}  # + issue 20
     with qtbot.waitSignal(popover.refresh_clicked, timeout=1000):
         qtbot.mouseClick(buttons["Refresh"], Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(popover.history_clicked, timeout=1000):
+        qtbot.mouseClick(buttons["History"], Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(popover.quit_clicked, timeout=1000):
         qtbot.mouseClick(buttons["Quit"], Qt.MouseButton.LeftButton)
 

@@ -26,8 +26,10 @@ def test_the_menu_emits_and_pairing_shows_only_when_offered(qtbot: QtBot) -> Non
     icon = TrayIcon(wait=30.0)
     actions = {a.text(): a for a in icon.menu.actions() if a.text()}
     assert list(actions) == [
+        "Show ClaudeMeter",  # the popover, for hosts that draw the menu (issue 14)
         "Refresh now",
         "Open usage page",
+        "History…",  # issue 20: the History window
         PAIR_ACTION,
         "Settings…",
         "Open log folder",
@@ -37,8 +39,10 @@ def test_the_menu_emits_and_pairing_shows_only_when_offered(qtbot: QtBot) -> Non
     icon.offer_pairing()
     assert icon.pair_action.isVisible()
     for text, signal in (
+        ("Show ClaudeMeter", icon.show_requested),
         ("Refresh now", icon.refresh_requested),
         ("Open usage page", icon.usage_page_requested),
+        ("History…", icon.history_requested),
         (PAIR_ACTION, icon.pair_requested),
         ("Settings…", icon.settings_requested),
         ("Open log folder", icon.log_folder_requested),

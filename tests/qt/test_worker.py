@@ -147,3 +147,56 @@ def test_outcome_of() -> None:
     same = outcome_of(result(40), _fingerprint(result(40)))
     assert not same.changed
     assert not outcome_of(result(40, error="network"), None).ok
+
+
+def far_reset() -> FetchResult:
+    """A result whose window resets at 9999-12-31, built as any path may build it."""
+    window = UsageWindow.model_construct(
+        key="five_hour",
+        label="Session (5h)",
+        percent=40.0,
+        resets_at=datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC),
+    )
+    snapshot = Snapshot.model_construct(
+        source="web", org_uuid="o", fetched_at=NOW, windows=(window,), error=None, stale=False
+    )
+    return FetchResult(source="web", fetched_at=NOW, snapshots=(snapshot,))
+
+
+def test_a_far_future_reset_never_stops_the_polling(qtbot: QtBot) -> None:
+    """Finding 1: "time plus 30 s" out of range in the result's handling skipped the next poll."""
+    harness = Harness(far_reset, qtbot, interval=timedelta(milliseconds=20))
+    harness.thread.start()
+    try:
+        harness.wait_results(3)
+        assert harness.calls >= 3
+    finally:
+        harness.stop()
+
+
+def test_any_exception_in_result_handling_still_schedules_and_shows_it(
+    qtbot: QtBot, monkeypatch: Any
+) -> None:
+    """Whatever raises while a result is folded in, the next poll comes and the error shows."""
+    from claude_meter.core.policy import next_poll as real
+
+    raised: list[int] = []
+
+    def next_poll_failing_once(*args: Any, **kwargs: Any) -> Any:
+        if not raised:
+            raised.append(1)
+            raise ZeroDivisionError("a bug in the schedule")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("claude_meter.qt.worker.next_poll", next_poll_failing_once)
+    harness = Harness(lambda: result(42), qtbot, interval=timedelta(milliseconds=20))
+    harness.thread.start()
+    try:
+        first = harness.next_result()
+        assert first.error is not None
+        assert first.error.kind == "unexpected"
+        assert "a bug" not in first.error.message
+        second = harness.wait_results(2)
+        assert second.snapshots[0].windows[0].percent == 42
+    finally:
+        harness.stop()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from claude_meter.core.secret import Secret
 from claude_meter.sources.cookies import InvalidCookie, SessionCookies, cookies_from_env
@@ -83,3 +85,21 @@ def test_from_env() -> None:
     assert env_cookies.session_key.reveal() == KEY
     with pytest.raises(InvalidCookie):
         cookies_from_env({"CLAUDE_METER_COOKIE": "a=b"})
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['sessionKey="abc\n"', 'sessionKey="abc\r"', "sessionKey=abc\x00def", "sessionKey=ab\x1bc"],
+)
+def test_control_characters_are_refused_even_at_the_end(text: str) -> None:
+    """Issue 16, finding 8: ``$`` let a quoted trailing newline through, and every request
+    then failed as a network error."""
+    with pytest.raises(InvalidCookie):
+        SessionCookies.parse(text)
+
+
+@given(value=st.text(max_size=20), control=st.characters(max_codepoint=0x1F) | st.just("\x7f"))
+def test_a_value_with_any_control_character_is_refused(value: str, control: str) -> None:
+    for placed in (value + control, control + value, value[:3] + control + value[3:]):
+        with pytest.raises(InvalidCookie):
+            SessionCookies({"sessionKey": "k" + placed})

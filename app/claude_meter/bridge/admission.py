@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Final, Protocol
 
 from claude_meter.bridge.pairing import TokenCheck
+from claude_meter.core.logs import printable
 
 MAX_BODY: Final = 256 * 1024
 MAX_PAIR_BODY: Final = 1024
@@ -72,6 +73,13 @@ class Refusal:
     path: str
     reason: str
     origin: str | None
+
+    def line(self) -> str:
+        """The refusal as one line for a log or a terminal: every outside value escaped."""
+        origin = printable(self.origin, 100) if self.origin is not None else "none"
+        return (
+            f"{printable(self.path, 64)} ({self.status}): {printable(self.reason)}; origin {origin}"
+        )
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,11 @@ from datetime import datetime
 from typing import Protocol
 
 from claude_meter.bridge.admission import Admitted, Refusal
-from claude_meter.bridge.pairing import Pairing
+from claude_meter.bridge.pairing import PAIR_REFUSALS, Pairing
 from claude_meter.bridge.request import Request
 from claude_meter.bridge.wire import RejectedPost, parse_post
 from claude_meter.core.models import FetchResult
+from claude_meter.core.secret import Secret
 
 log = logging.getLogger("claude_meter.bridge")
 
@@ -63,9 +64,9 @@ class Handlers:
             self._snapshots(req, body, admitted.origin)
 
     def _pair(self, req: Request, origin: str) -> None:
-        token = self._pairing.pair(origin)
-        if token is None:  # the window closed while the body arrived
-            self._desk.refuse(req, Refusal(403, "/pair", "pairing is closed", origin))
+        token = self._pairing.try_pair(origin)
+        if not isinstance(token, Secret):  # closed while the body arrived, or no room left
+            self._desk.refuse(req, Refusal(403, "/pair", PAIR_REFUSALS[token], origin))
             return
         self._desk.count("paired")
         log.info("bridge paired an extension: %s", origin)

@@ -9,6 +9,13 @@ extension then simply pairs again next time.
 
 Tokens are :class:`~claude_meter.core.secret.Secret` everywhere but on the wire and in the
 keyring, and are compared with :func:`hmac.compare_digest` against every stored token.
+
+A working token is never pushed out. Any local process can ask to pair during the window and
+forge any extension's ``Origin``, so: each window the person opens admits at most
+:data:`PAIRINGS_PER_WINDOW` pairings, and once :data:`MAX_PAIRED` extensions are paired a new
+pairing is refused, with a reason, until the person forgets them (``claude-meter bridge
+--forget``). A pairing is always a new token, even for an origin already paired: replacing
+that origin's token would let a forged ``Origin`` evict the real extension as well.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final, Literal
 
+from claude_meter.core import json_input
 from claude_meter.core.secret import Secret
 from claude_meter.sources.keyring_store import BRIDGE_ENTRY, SessionStore, read_stamp, stamp_path
 
@@ -31,8 +39,23 @@ log = logging.getLogger("claude_meter.bridge.pairing")
 
 PAIRING_WINDOW: Final = timedelta(minutes=2)
 TOKEN_BYTES: Final = 32  # 256 bits
-#: At most this many browsers stay paired; pairing one more forgets the oldest.
+#: At most this many tokens are kept; past it a pairing is refused, none is forgotten.
 MAX_PAIRED: Final = 16
+#: Pairings one opened window admits (a person pairs one or two browsers at a time).
+PAIRINGS_PER_WINDOW: Final = 4
+
+#: Why a pairing was refused, for the bridge's answer and log.
+PAIR_REFUSALS: Final = {
+    "closed": "pairing is closed",
+    "window_used": (
+        f"this pairing window already paired {PAIRINGS_PER_WINDOW} extensions; "
+        "open it again to pair more"
+    ),
+    "full": (
+        f"{MAX_PAIRED} extensions are paired already; forget them first "
+        "(claude-meter bridge --forget, or Forget paired browsers in the settings)"
+    ),
+}
 
 TokenCheck = Literal["ok", "unknown", "other_origin"]
 _NOT_READ: Final = object()
@@ -71,6 +94,7 @@ class Pairing:
         self._window = window
         self._lock = threading.Lock()
         self._open_until: datetime | None = None
+        self._paired_in_window = 0
         self._stamp_path = stamp_path(BRIDGE_ENTRY) if store is not None else None
         # The tokens are read on first use, not here: the app builds this on its GUI thread,
         # and a keyring read may wait for an unlock prompt. ``_keyring`` orders the reads and
@@ -87,6 +111,7 @@ class Pairing:
         """Open (or extend) the pairing window; returns when it closes."""
         with self._lock:
             self._open_until = self._clock() + self._window
+            self._paired_in_window = 0
             return self._open_until
 
     def close_window(self) -> None:
@@ -103,15 +128,24 @@ class Pairing:
     # -- tokens -------------------------------------------------------------------------
 
     def pair(self, origin: str) -> Secret | None:
-        """A fresh token for ``origin`` while the window is open; None when it is closed."""
+        """A fresh token for ``origin``; None when refused (see :meth:`try_pair`)."""
+        got = self.try_pair(origin)
+        return got if isinstance(got, Secret) else None
+
+    def try_pair(self, origin: str) -> Secret | str:
+        """A fresh token for ``origin``, or the key in :data:`PAIR_REFUSALS` saying why not."""
         with self._keyring:
             self._read_if_changed()
             with self._lock:
                 if not self._is_open():
-                    return None
+                    return "closed"
+                if self._paired_in_window >= PAIRINGS_PER_WINDOW:
+                    return "window_used"
+                if len(self._paired) >= MAX_PAIRED:
+                    return "full"
                 token = Secret(secrets.token_urlsafe(TOKEN_BYTES))
                 self._paired.append(PairedBrowser(token, origin, self._clock()))
-                del self._paired[:-MAX_PAIRED]
+                self._paired_in_window += 1
                 paired = list(self._paired)
             self._save(paired)  # outside ``_lock``: checks and the window go on meanwhile
             return token
@@ -185,7 +219,7 @@ class Pairing:
         if not text:
             return []
         try:
-            items = json.loads(text)
+            items = json_input.loads(text)
             return [
                 PairedBrowser(
                     Secret(str(item["token"])),

@@ -215,13 +215,7 @@ class BridgeServer:
         if skipped:
             log.info("bridge refused %d more requests that were not logged one by one", skipped)
         if log_this:
-            log.info(
-                "bridge refused %s (%d): %s; origin %s",
-                refusal.path[:64],
-                refusal.status,
-                refusal.reason,
-                (refusal.origin or "none")[:100],
-            )
+            log.info("bridge refused %s", refusal.line())
         if self._on_refusal is not None:
             self._on_refusal(refusal)
         with contextlib.suppress(OSError):

@@ -9,10 +9,13 @@ not understood.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import io
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn, TextIO
+from typing import Final, NoReturn, TextIO
 
 from claude_meter import __version__
 
@@ -58,6 +61,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_browser_arguments(status)
     _add_demo_arguments(status)
+    from claude_meter.cli.cached import add_cached_arguments
+
+    add_cached_arguments(status)
+    statusline = commands.add_parser(
+        "statusline",
+        help="Claude Code's status line: reads its JSON on stdin, no request",
+        description="For Claude Code's statusLine setting: the session and weekly figures "
+        "Claude Code sends, with what ClaudeMeter read recently. Never fails Claude Code.",
+    )
+    statusline.add_argument("--format", metavar="TEMPLATE", help="what to show (see README)")
+    statusline.add_argument(
+        "--install", action="store_true", help="add it to Claude Code's settings.json"
+    )
+    statusline.add_argument(
+        "--uninstall", action="store_true", help="take it out again, restoring what was there"
+    )
     _add_history_command(commands)
     _add_credential_commands(commands)
     autostart = commands.add_parser(
@@ -78,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fake.add_argument("--scenario", default="normal", metavar="NAME", help=_scenario_help())
     fake.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
-    fake.add_argument("--port", type=int, default=0, help="port (default: any free port)")
+    fake.add_argument("--port", type=_port_or_any, default=0, help="port (default: any free port)")
     fake.add_argument("--tls", action="store_true", help="serve HTTPS with a fresh certificate")
     fake.add_argument(
         "--faults",
@@ -148,6 +167,16 @@ def _add_history_command(commands: argparse._SubParsersAction[_Parser]) -> None:
         metavar="DURATION",
         help=f"how far back: 90m, 24h, 7d (default: {DEFAULT_SINCE})",
     )
+    history.add_argument(
+        "--walls",
+        action="store_true",
+        help="list when each window reached 100%%, for how long and how early (see README)",
+    )
+    history.add_argument(
+        "--open",
+        action="store_true",
+        help="open the History window: charts of every window, the walls, the year",
+    )
     form = history.add_mutually_exclusive_group()
     form.add_argument("--csv", action="store_const", dest="form", const="csv", help="CSV")
     form.add_argument("--json", action="store_const", dest="form", const="json", help="JSON")
@@ -182,6 +211,14 @@ def _add_bridge_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
         description="Print the browser extension's folder, for chrome://extensions, "
         "Developer mode, Load unpacked.",
     )
+
+
+def _port_or_any(text: str) -> int:
+    if text.strip() == "0":
+        return 0
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535, or 0 for any)")
+    return int(text)
 
 
 def _port(text: str) -> int:
@@ -222,6 +259,14 @@ def _credentials(parser: argparse.ArgumentParser, args: argparse.Namespace, out:
     return run_login(browser=args.browser, profile=args.profile, paste=args.paste, term=term)
 
 
+def _cached(argv: Sequence[str], out: TextIO) -> int:
+    from claude_meter.cli.cached import quick_parser, run_cached
+
+    args = quick_parser().parse_args(argv)
+    form = args.format or ("json" if args.json else "text")
+    return run_cached(form=form, max_age=args.max_age, env=os.environ, out=out, err=sys.stderr)
+
+
 def forget_pyside_source_reads() -> None:
     """Import PySide6 so that it no longer keeps a copy of every module's source (~8 MB).
 
@@ -258,11 +303,62 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         from claude_meter.sources.keyring_child import serve
 
         return serve(sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
+    _replace_unencodable()
     out = stdout or sys.stdout
+    if given[:1] == ["statusline"]:  # Claude Code's status line: quick, never fails
+        from claude_meter.cli.statusline import main_quick
+
+        return main_quick(given[1:], out)
+    if given[:1] == ["status"] and "--cached" in given:  # for status bars: quick
+        return _cached(given[1:], out)
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        status = _run(parser, args, out)
+        out.flush()  # here, not at exit, where a failure would print a traceback
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS:
+            raise
+        return _output_failed(exc, out)
+    return status
+
+
+#: Write failures that mean the output has nowhere to go: a closed pipe, a full disk.
+_OUTPUT_ERRNOS: Final = frozenset(
+    {errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+)
+
+
+def _replace_unencodable() -> None:
+    """A character the terminal's encoding lacks (``PYTHONIOENCODING=ascii``) becomes ``?``."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="replace")
+
+
+def _output_failed(exc: OSError, out: TextIO) -> int:
+    """End quietly when the output cannot be written: one line (none for a closed pipe)."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        # What is still buffered goes nowhere, so the exit's own flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)
+    if exc.errno != errno.EPIPE:
+        with contextlib.suppress(OSError, ValueError):
+            print(
+                f"claude-meter: could not write the output ({os.strerror(exc.errno or 0)}).",
+                file=sys.stderr,
+            )
+    return USAGE_ERROR
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO) -> int:
     if args.command == "status":
         from claude_meter.cli.status import run_status
+
+        if args.format or args.max_age:
+            parser.error("--format and --max-age go with --cached")
 
         return run_status(
             json_output=args.json,
@@ -280,6 +376,22 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
 
         from claude_meter.cli.history import run_history
 
+        if args.open:
+            from claude_meter.cli.history_window import run_history_window
+
+            return run_history_window(err=sys.stderr)
+        if args.walls:
+            from claude_meter.cli.walls import run_walls
+
+            return run_walls(
+                org=args.org,
+                window=args.window,
+                since=args.since,
+                output=args.form or "text",
+                now=datetime.now(UTC),
+                out=out,
+                err=sys.stderr,
+            )
         return run_history(
             org=args.org,
             window=args.window,

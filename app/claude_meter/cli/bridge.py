@@ -62,7 +62,9 @@ def run_bridge(
     from claude_meter.bridge import BridgeServer, Pairing, PortInUse, Refusal
     from claude_meter.cli.history import record_and_forecast
     from claude_meter.cli.render import render_json
+    from claude_meter.core.logs import printable
     from claude_meter.core.models import FetchResult
+    from claude_meter.readings.convert import remember
     from claude_meter.sources.keyring_store import SessionStore
 
     pairing = Pairing(SessionStore(), clock=clock)
@@ -75,22 +77,18 @@ def run_bridge(
     def accepted(result: FetchResult) -> None:
         with lock:
             forecasts, problem = record_and_forecast(result, clock())
+            remember(result, clock())
             print(render_json(result, forecasts), file=out, flush=True)
             if problem is not None:
                 print(f"claude-meter: {problem}", file=err, flush=True)
 
     def refused(refusal: Refusal) -> None:
         with lock:
-            print(
-                f"claude-meter: refused {refusal.path[:64]} ({refusal.status}): {refusal.reason}; "
-                f"origin {(refusal.origin or 'none')[:100]}",
-                file=err,
-                flush=True,
-            )
+            print(f"claude-meter: refused {refusal.line()}", file=err, flush=True)
 
     def paired(origin: str) -> None:
         with lock:
-            print(f"claude-meter: paired {origin}", file=err, flush=True)
+            print(f"claude-meter: paired {printable(origin, 100)}", file=err, flush=True)
 
     server = BridgeServer(
         pairing, accepted, port=port, on_refusal=refused, on_pair=paired, clock=clock

@@ -14,26 +14,36 @@ import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final, TextIO
 
+from claude_meter.core.export import EXPORT_COLUMNS
+
 if TYPE_CHECKING:
     from claude_meter.cli.render import Forecasts
     from claude_meter.core.forecast import Forecast
     from claude_meter.core.models import FetchResult
     from claude_meter.history.store import Reading
 
-COLUMNS: Final = ("time", "org", "window", "percent", "resets_at", "event")
+COLUMNS: Final = EXPORT_COLUMNS
 DEFAULT_SINCE: Final = "7d"
-_DURATION: Final = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")
+_DURATION: Final = re.compile(r"\s*([0-9]+)\s*([mhd])\s*")
 _UNITS: Final = {"m": "minutes", "h": "hours", "d": "days"}
+#: 100 years in each unit: ``now - since`` stays far from the start of the calendar.
+_MOST: Final = {"m": 100 * 366 * 24 * 60, "h": 100 * 366 * 24, "d": 100 * 366}
 
 
 def parse_duration(text: str) -> timedelta:
     """``90m``, ``24h``, ``7d`` -> a timedelta; anything else is a usage error."""
-    match = _DURATION.match(text)
-    if match is None or int(match.group(1)) == 0:
+    match = _DURATION.fullmatch(text)
+    if match is None or not match.group(1).strip("0"):
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a duration; use minutes, hours or days: 90m, 24h, 7d"
         )
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    digits, unit = match.groups()
+    count = int(digits) if len(digits) <= 12 else _MOST[unit] + 1
+    if count > _MOST[unit]:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} reaches back more than 100 years; the history is not that old"
+        )
+    return timedelta(**{_UNITS[unit]: count})
 
 
 def run_history(

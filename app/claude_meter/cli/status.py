@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TextIO
 
+from claude_meter.cli.cached import wants_color
 from claude_meter.cli.render import render_human, render_json
 from claude_meter.core.errors import EXIT_STATUS, ConfigurationError, worst_exit_status
 from claude_meter.core.models import FetchResult
@@ -50,10 +51,13 @@ def run_status(
     from claude_meter.cli.history import record_and_forecast
 
     forecasts, history_problem = record_and_forecast(result, now)
+    from claude_meter.readings.convert import remember
+
+    remember(result, now)  # for `status --cached` and the status line (demo readings are not)
     if json_output:
         print(render_json(result, forecasts), file=out)
     else:
-        color = _wants_color(out, env)
+        color = wants_color(out, env)
         remaining = settings.percent_shown == "remaining"  # as the tray shows it
         text = render_human(result, now, color=color, forecasts=forecasts, show_remaining=remaining)
         print(text, file=out, end="")
@@ -69,10 +73,3 @@ def exit_status(result: FetchResult) -> int:
     kinds = [result.error.kind] if result.error else []
     kinds += [s.error.kind for s in result.snapshots if s.error]
     return worst_exit_status([EXIT_STATUS.get(k, 4) for k in kinds])
-
-
-def _wants_color(out: TextIO, env: Mapping[str, str]) -> bool:
-    if env.get("NO_COLOR") or env.get("TERM") == "dumb":
-        return False
-    isatty = getattr(out, "isatty", None)
-    return bool(isatty and isatty())

@@ -1,28 +1,32 @@
 """One guarded GET shared by both clients: bounded in time and size, errors made typed.
 
 httpx's timeouts apply per network operation, so a server that drips a byte every few
-seconds could hold a request forever; :func:`guarded_get` also enforces a total deadline
-and a size cap while it reads the body. Transport failures become :class:`NetworkError`
-and HTTP failures the typed errors of :mod:`claude_meter.core.errors`, with messages a
-person can act on. No message ever carries a header value.
+seconds could hold a request forever; :func:`guarded_get` enforces one total deadline from
+the connect to the last byte (:mod:`claude_meter.clients.deadline`: every socket operation,
+headers included, gets only what is left) and a size cap on the raw body and on every stage
+of its decoding (:mod:`claude_meter.clients.decoding`). Transport failures become
+:class:`NetworkError` and HTTP failures the typed errors of :mod:`claude_meter.core.errors`,
+with messages a person can act on. No message ever carries a header value.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import ssl
 import threading
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from typing import Final, Literal, Protocol, TypeVar
 
 import httpx
 
+from claude_meter.clients import deadline, decoding
 from claude_meter.clients.trust import ssl_context
+from claude_meter.core import json_input
+from claude_meter.core.endpoints import is_loopback_url
 from claude_meter.core.errors import (
     CloudflareChallenge,
     MeterError,
@@ -34,6 +38,7 @@ from claude_meter.core.errors import (
     SessionExpired,
     UnexpectedResponse,
 )
+from claude_meter.core.server_time import parse_http_date
 
 Route = Literal["web", "oauth"]
 
@@ -84,18 +89,23 @@ def make_http_client(
     Redirects are refused so that a cookie or token never follows a ``Location`` to another
     host. Proxy settings from the environment are honoured, except for loopback test servers.
     """
-    loopback = "://127." in base_url or "://localhost" in base_url or "://[::1]" in base_url
+    loopback = is_loopback_url(base_url)
     if base_url.startswith("http://"):
         verify = False  # no TLS on this connection: skip loading the CA bundle (~20 ms)
     elif verify is True:
         verify = ssl_context(base_url)  # certifi's roots; SSL_CERT_FILE for loopback only
-    return httpx.Client(
+    client = httpx.Client(
         base_url=base_url,
         timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
         follow_redirects=False,
         trust_env=not loopback,
         verify=verify,
     )
+    # The client's own transport and those it made for proxies from the environment.
+    for transport in (client._transport, *client._mounts.values()):
+        if isinstance(transport, httpx.HTTPTransport):
+            deadline.install(transport)
+    return client
 
 
 class ClientPool:
@@ -201,15 +211,15 @@ class Answer:
     def json(self, route: Route) -> object:
         """The body as JSON, or :class:`UnexpectedResponse`."""
         try:
-            return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError):
+            return json_input.loads(self.body)
+        except json_input.NotJson:
             raise UnexpectedResponse(_changed(route)) from None
 
     def error_type(self) -> str:
         """``error.type`` of an Anthropic JSON error body, or ''."""
         try:
-            data = json.loads(self.body)
-        except (ValueError, UnicodeDecodeError):
+            data = json_input.loads(self.body)
+        except json_input.NotJson:
             return ""
         error = data.get("error") if isinstance(data, dict) else None
         kind = error.get("type") if isinstance(error, dict) else None
@@ -217,8 +227,8 @@ class Answer:
 
     def error_message(self) -> str:
         try:
-            data = json.loads(self.body)
-        except (ValueError, UnicodeDecodeError):
+            data = json_input.loads(self.body)
+        except json_input.NotJson:
             return ""
         error = data.get("error") if isinstance(data, dict) else None
         message = error.get("message") if isinstance(error, dict) else None
@@ -242,27 +252,36 @@ def guarded_get(
     read = client.timeout.read
     if read is not None:
         total_timeout = min(total_timeout, 2 * read)
-    deadline = time.monotonic() + total_timeout
     where = _HOST[route]
+    sent = {k: v for k, v in headers.items() if k.lower() != "accept-encoding"}
+    sent["Accept-Encoding"] = decoding.ACCEPT_ENCODING  # only what we decode with a cap
+    too_large = f"{where} sent an answer larger than {max_body // 1024} KiB; ignored it."
     try:
-        with client.stream("GET", path, headers=dict(headers)) as response:
+        with (
+            deadline.total_deadline(total_timeout),
+            client.stream("GET", path, headers=sent) as response,
+        ):
             chunks: list[bytes] = []
             size = 0
-            for chunk in response.iter_bytes():
+            for chunk in response.iter_raw():
                 size += len(chunk)
                 if size > max_body:
-                    raise UnexpectedResponse(
-                        f"{where} sent an answer larger than {max_body // 1024} KiB; ignored it."
-                    )
-                if time.monotonic() > deadline:
-                    raise NetworkError(_timeout_message(where))
+                    raise UnexpectedResponse(too_large)
                 chunks.append(chunk)
-            return Answer(response.status_code, response.headers, b"".join(chunks))
+            applied = decoding.codings(response.headers.get_list("content-encoding"))
+            body = decoding.decode(b"".join(chunks), applied, max_body)
+            return Answer(response.status_code, response.headers, body)
+    except decoding.TooLarge:
+        raise UnexpectedResponse(too_large) from None
+    except decoding.UnknownCoding:
+        raise UnexpectedResponse(
+            f"{where} sent an answer in an encoding ClaudeMeter did not ask for; ignored it."
+        ) from None
     except httpx.TimeoutException:
         raise NetworkError(_timeout_message(where)) from None
     except httpx.ConnectError as exc:
         raise NetworkError(_connect_message(where, exc)) from None
-    except (httpx.TransportError, httpx.DecodingError) as exc:
+    except (httpx.TransportError, httpx.DecodingError, zlib.error) as exc:
         raise NetworkError(
             f"The connection to {where} broke off ({type(exc).__name__}). "
             "The last numbers are kept; ClaudeMeter will try again."
@@ -299,19 +318,16 @@ def _changed(route: Route) -> str:
 
 
 def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
-    """``Retry-After`` as a time: seconds (``0`` included) or an HTTP date; None if absent/bad."""
+    """``Retry-After`` as a time: seconds (``0`` included) or an HTTP date; None if absent/bad.
+
+    A date out of :mod:`~claude_meter.core.server_time`'s range is unknown (None).
+    """
     if value is None or not value.strip():
         return None
     value = value.strip()
     if value.isdigit():
         return now + timedelta(seconds=min(int(value), 7 * 86400))
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when
+    return parse_http_date(value)
 
 
 EXPIRED_WEB: Final = (

@@ -3,10 +3,11 @@
 The rule (``auto``, the default): httpx first, as for every other request. When claude.ai
 answers a Cloudflare challenge (``403``/``503`` that :attr:`Answer.is_challenge` recognises),
 the same request is sent again at once through :class:`BrowserTransport`, and this network is
-remembered as one that challenges: later requests on it go straight to the browser-like
-transport, for 24 hours in a polling app (the tray), for the rest of the run in the CLI. A
-"network" is the local address the system picks to reach claude.ai: moving to another Wi-Fi
-or switching a VPN on or off changes it, and httpx is tried again there.
+remembered as one that challenges (:mod:`claude_meter.clients.challenged`, a file in the state
+folder, so the tray's later polls, its restarts and every CLI run share it): for 24 hours,
+requests on it go straight to the browser-like transport. A "network" is the local address
+the system picks to reach claude.ai: moving to another Wi-Fi or switching a VPN on or off
+changes it, and httpx is tried again there.
 
 Why not always: the browser-like transport costs about 7 MB of memory and a 41 MB library load
 (docs/benchmarks.md), and most networks never challenge. Only a challenged network pays.
@@ -20,13 +21,14 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Final, Literal
 from urllib.parse import urlsplit
 
 import httpx
 
-from claude_meter.clients import impersonate
+from claude_meter.clients import challenged, impersonate
 from claude_meter.clients.http import (
     DEFAULT_TIMEOUTS,
     Answer,
@@ -41,9 +43,6 @@ log = logging.getLogger(__name__)
 TransportMode = Literal["auto", "browser", "httpx"]
 TRANSPORT_ENV: Final = "CLAUDE_METER_TRANSPORT"
 MODES: Final[tuple[TransportMode, ...]] = ("auto", "browser", "httpx")
-#: How long a polling app remembers that a network challenges httpx (seconds).
-CHALLENGED_TTL: Final = 24 * 3600.0
-_ANY_CHALLENGE: Final = "challenged|any"
 
 
 def transport_mode(env: Mapping[str, str]) -> TransportMode:
@@ -85,6 +84,7 @@ class WebTransport:
         *,
         mode: TransportMode = "auto",
         pool: ClientPool | None = None,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self._http = http
         self._base_url = base_url.rstrip("/")
@@ -92,8 +92,10 @@ class WebTransport:
         self._pool = pool
         self._browser: impersonate.BrowserTransport | None = None
         self._owns_browser = False
-        self._challenged_here = False  # without a pool: remembered for this client's life
+        self._challenged_here = False
+        self._remembered: dict[str, float] | None = None  # read once per client (per poll)
         self._network: str | None = None
+        self._wall = wall
 
     def close(self) -> None:
         if self._owns_browser and self._browser is not None:
@@ -121,28 +123,29 @@ class WebTransport:
 
     # -- memory -------------------------------------------------------------------------------
 
-    def _key(self) -> str:
-        if self._network is None:
-            self._network = network_of(self._base_url)
-        return f"challenged|{self._base_url}|{self._network}"
-
     def _known_challenged(self) -> bool:
+        """Whether this network is remembered as challenging (this run, or a recent one)."""
         if self._challenged_here:
             return True
-        if self._pool is None or self._pool.recall(_ANY_CHALLENGE) is None:
-            return False  # nothing challenged lately in this process: no address look-up
-        return self._pool.recall(self._key()) is not None
+        if self._remembered is None:
+            self._remembered = challenged.load(self._wall())
+        if not self._remembered:
+            return False  # nothing challenged lately: no address look-up
+        return challenged.is_challenged(self._remembered, self._base_url, self._network_now())
 
     def _remember_challenge(self) -> None:
         self._challenged_here = True
-        if self._pool is not None:
-            self._pool.remember(self._key(), True, CHALLENGED_TTL)
-            self._pool.remember(_ANY_CHALLENGE, True, CHALLENGED_TTL)
+        challenged.remember(self._base_url, self._network_now(), self._wall())
         log.info(
             "claude.ai challenged Python's TLS on this network; its requests now go through "
             "the browser-like transport (%s)",
             impersonate.IMPERSONATE,
         )
+
+    def _network_now(self) -> str:
+        if self._network is None:
+            self._network = network_of(self._base_url)
+        return self._network
 
     def _browser_transport(self) -> impersonate.BrowserTransport | None:
         if self._browser is not None:

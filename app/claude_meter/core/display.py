@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta, tzinfo
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from claude_meter.core.models import ExtraUsage, Money, Snapshot, Source, Spend
+if TYPE_CHECKING:  # annotations only: the cached reads and the statusline load no pydantic
+    from claude_meter.core.models import ExtraUsage, Money, Snapshot, Source, Spend
 
 _SYMBOLS: Final = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
@@ -112,6 +113,7 @@ ROUTE_LABELS: Final[dict[str, str]] = {
     "web": "claude.ai",
     "claude-code": "Claude Code's sign-in",
     "extension": "the browser extension",
+    "claude-code-statusline": "Claude Code's status line",
     "demo": "the demo server",
 }
 

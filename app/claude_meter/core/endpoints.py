@@ -27,7 +27,12 @@ OAUTH_BASE_ENV: Final = "CLAUDE_METER_OAUTH_BASE_URL"
 
 
 def is_loopback_url(url: str) -> bool:
-    """True for an http(s) URL whose host is localhost or a loopback IP, with nothing else."""
+    """True for an http(s) URL whose host is a loopback IP or ``localhost``, nothing else.
+
+    Only names that never leave the machine: an IP literal, or ``localhost`` itself, which
+    resolvers answer from the hosts file. ``localhost.`` (with the root's dot) and
+    ``foo.localhost`` may be sent to a DNS server, whose answer could point anywhere.
+    """
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a malformed port
@@ -35,8 +40,8 @@ def is_loopback_url(url: str) -> bool:
         return False
     if parts.scheme not in ("http", "https") or parts.username or parts.password:
         return False
-    host = (parts.hostname or "").rstrip(".")
-    if host == "localhost":
+    host = parts.hostname or ""
+    if host == "localhost":  # exactly: "localhost." is an absolute DNS name, asked of DNS
         return True
     try:
         return ipaddress.ip_address(host).is_loopback

@@ -5,6 +5,12 @@ The file is what a person attaches to a bug report, so it is written at INFO eve
 is a :class:`logging.Filter` on the *handlers*, not on loggers: a handler filter sees every
 record that reaches it, whichever logger (ours, httpx, Qt's messages) produced it. It also
 redacts the formatted traceback, since an exception's text can quote a header.
+
+Values from outside (a refused request's ``Origin`` and path, a server's text) reach the log
+and the terminal only through :func:`printable`: control characters (escape sequences, CR
+and LF that would forge a line, bidi overrides) are written as ``\\xNN`` / ``\\uNNNN``. The
+handler filter applies it to every message as well, so no record writes a raw control
+character whichever logger made it.
 """
 
 from __future__ import annotations
@@ -34,6 +40,25 @@ _PATTERNS: Final = (
 )
 
 
+#: C0 and C1 controls, DEL, lone surrogates, and the invisible format characters that
+#: reorder or hide text on a terminal (bidi embeddings and isolates, zero-width marks).
+_UNPRINTABLE: Final = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str, limit: int | None = None) -> str:
+    """``text`` safe for one log or terminal line: cut to ``limit``, controls escaped."""
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    return _UNPRINTABLE.sub(_escape, text)
+
+
 def redact(text: str) -> str:
     """``text`` with anything that looks like a cookie, a session key or a token replaced."""
     for pattern, replacement in _PATTERNS:
@@ -54,7 +79,7 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - bad %-args: the formatter reports them, not us
             return True
-        clean = redact(message)
+        clean = printable(redact(message))
         if clean != message or record.args:
             record.msg, record.args = clean, None
         if record.exc_info and not record.exc_text:

@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Final, Literal
 
 from claude_meter.core.display import remaining
 from claude_meter.core.grades import UNKNOWN, Grade, grade_for
 from claude_meter.core.models import FetchError, FetchResult, Snapshot
+from claude_meter.core.statusline_rules import STATUSLINE
 from claude_meter.core.usage import worst_of
 
 #: Numbers older than this many poll intervals are drawn dimmed as stale.
@@ -47,6 +48,10 @@ class MeterState:
 
 _SIGN_IN_KINDS = frozenset({"session_expired", "not_signed_in"})
 
+#: Sources that report only the organizations they read (the browser extension, Claude
+#: Code's status line): the others stay as they are.
+PARTIAL_SOURCES: Final = frozenset({"extension", STATUSLINE})
+
 
 def apply_result(
     state: MeterState, result: FetchResult, covered: frozenset[str] = frozenset()
@@ -58,16 +63,18 @@ def apply_result(
     whole marks every known organization that way. The sources share the state per
     organization (see ``core/bridge_rules.py`` for why):
 
-    - the browser extension (``source="extension"``) reports only what it read: the other
-      organizations stay as they are, and its whole-poll failure is shown only while there
-      are no numbers at all (otherwise the state is returned unchanged);
+    - the browser extension and Claude Code's status line (:data:`PARTIAL_SOURCES`) report
+      only what they read: the other organizations stay as they are, and a whole-poll
+      failure is shown only while there are no numbers at all (otherwise the state is
+      returned unchanged);
     - the app's own poll never replaces the numbers of a ``covered`` organization (read well
       by the extension moments ago) with a failure, keeps a covered organization it did not
       list, and its whole-poll failure marks only the uncovered ones.
     """
-    if result.source == "extension" and result.error is not None and state.has_numbers:
+    partial = result.source in PARTIAL_SOURCES
+    if partial and result.error is not None and state.has_numbers:
         return state
-    if result.error is not None and not (covered and result.source != "extension"):
+    if result.error is not None and not (covered and not partial):
         kept = tuple(
             s.model_copy(update={"stale": True, "error": result.error}) for s in state.snapshots
         )
@@ -107,7 +114,7 @@ def _reported(
     current: Sequence[Snapshot], result: FetchResult, covered: frozenset[str]
 ) -> list[Snapshot]:
     """Each organization's snapshot from this reading, in order, before the last-good rule."""
-    if result.source == "extension":
+    if result.source in PARTIAL_SOURCES:
         reported = {s.org_uuid: s for s in result.snapshots}
         shown = [reported.pop(s.org_uuid, s) for s in current]
         return shown + [s for s in result.snapshots if s.org_uuid in reported]

@@ -2,17 +2,27 @@
 
 Raw server answers are turned into these by :mod:`claude_meter.core.usage` and the clients;
 everything downstream (CLI, tray, history) reads only these types. Percentages are always
-on the 0-100 scale here (they may exceed 100 at the wall); ``None`` means unknown.
+on the 0-100 scale here (they may exceed 100 at the wall); ``None`` means unknown. Times
+that came from outside are :data:`~claude_meter.core.server_time.OutsideTime`: a date beyond
+the accepted range becomes unknown on construction, whichever path built the model.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-Source = Literal["web", "claude-code", "extension", "demo"]
+from claude_meter.core import server_time
+
+Source = Literal["web", "claude-code", "extension", "demo", "claude-code-statusline"]
+
+#: A time from outside (an answer, a post, a file): guarded on every construction, so a date
+#: beyond :mod:`~claude_meter.core.server_time`'s range is unknown whichever path built it.
+OutsideTime = Annotated[datetime | None, BeforeValidator(server_time.coerce)]
+#: A required time read from a file: out of range, the record is invalid (and ignored).
+StoredTime = Annotated[datetime, AfterValidator(server_time.required)]
 
 
 class _Frozen(BaseModel):
@@ -25,12 +35,17 @@ class UsageWindow(_Frozen):
     key: str = Field(description="Server key, e.g. 'five_hour' or 'seven_day_opus'.")
     label: str = Field(description="Human label, e.g. 'Session (5h)'.")
     percent: float | None = Field(description="0-100, may exceed 100; None when unknown.")
-    resets_at: datetime | None = None
+    resets_at: OutsideTime = None
     #: The server's own judgement from ``limits[]`` (``normal``, ``warning``, or newer words);
     #: None when the report had no ``limits[]`` entry for this window.
     severity: str | None = None
     #: ``limits[].scope.surface`` (e.g. ``cowork``): the product surface the limit applies to.
     surface: str | None = None
+    #: Set only on a window carried into a newer reading of another route (Claude Code's
+    #: status line knows two windows; the others stay as claude.ai last read them): the route
+    #: and the time of the reading it came from (``core/statusline_rules.py``).
+    read_via: Source | None = None
+    read_at: datetime | None = None
 
 
 class ExtraUsage(_Frozen):
@@ -100,7 +115,7 @@ class OverageSpendLimit(_Frozen):
     currency: str | None = None
     out_of_credits: bool | None = None
     disabled_reason: str | None = None
-    disabled_until: datetime | None = None
+    disabled_until: OutsideTime = None
 
 
 class SubscriptionDetails(_Frozen):
@@ -126,7 +141,7 @@ class FetchError(_Frozen):
 
     kind: str
     message: str
-    retry_at: datetime | None = None
+    retry_at: OutsideTime = None
 
 
 class Snapshot(_Frozen):

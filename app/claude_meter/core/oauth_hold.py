@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from claude_meter.core import paths
 from claude_meter.core.files import write_atomically
+from claude_meter.core.models import StoredTime
 from claude_meter.core.policy import DEADLINE_CAP
 
 log = logging.getLogger("claude_meter.oauth_hold")
@@ -48,8 +49,8 @@ class Hold(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    not_before: datetime
-    set_at: datetime
+    not_before: StoredTime
+    set_at: StoredTime
     strikes: int = 1
     override_wanted: bool = False  # "Refresh now" asked for one request during this hold
     overridden: bool = False  # that one request was sent; no more until the hold runs out

@@ -33,7 +33,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from claude_meter.core import paths
+from claude_meter.core import json_input, paths
 from claude_meter.core.endpoints import DEFAULT_BRIDGE_PORT
 from claude_meter.core.files import write_atomically
 
@@ -213,11 +213,9 @@ def _parse(raw: bytes) -> Settings:
     except UnicodeDecodeError:
         raise _Unusable("not text") from None
     try:
-        data = json.loads(text)
-    except RecursionError:  # [[[[... deeper than the parser's recursion limit
-        raise _Unusable("not valid JSON (nested too deeply)") from None
-    except ValueError:  # JSONDecodeError, or an integer of more than 4,300 digits
-        raise _Unusable("not valid JSON") from None
+        data = json_input.loads(text)
+    except json_input.NotJson as exc:  # malformed, [[[[... too deep, 4,300-digit integers
+        raise _Unusable(f"not valid JSON ({exc})") from None
     if not isinstance(data, dict):
         raise _Unusable("not a JSON object")
     try:

@@ -24,7 +24,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final, Literal
 
 from claude_meter.core.errors import UnexpectedResponse
@@ -36,6 +36,7 @@ from claude_meter.core.models import (
     UsageReport,
     UsageWindow,
 )
+from claude_meter.core.server_time import parse_iso
 
 Scale = Literal["percent", "fraction"]
 
@@ -72,16 +73,11 @@ def _number(value: object) -> float | None:
 
 
 def parse_timestamp(value: object) -> datetime | None:
-    """An ISO-8601 time (``+00:00`` or ``Z``, with or without microseconds) as aware UTC."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("z", "Z"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    """An ISO-8601 time as aware UTC; None when absent, malformed or out of range.
+
+    See :mod:`claude_meter.core.server_time` for the range and why beyond it means unknown.
+    """
+    return parse_iso(value)
 
 
 def label_for_key(key: str) -> str:

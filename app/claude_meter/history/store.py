@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
 from claude_meter.core.forecast import WALL, Sample, starts_new_period
+from claude_meter.core.server_time import from_epoch
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -312,6 +313,13 @@ class HistoryStore:
             ]
         return []
 
+    def query(self, what: str, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        """Rows of a read-only ``sql`` (for the views in :mod:`claude_meter.history.reads`);
+        an error is logged as for every other read and gives no rows."""
+        with self._guard(what) as db:
+            return db.execute(sql, params).fetchall()
+        return []
+
     # -- failure handling ------------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -496,4 +504,5 @@ def _time(seconds: int) -> datetime:
 
 
 def _time_or_none(seconds: int | None) -> datetime | None:
-    return None if seconds is None else _time(seconds)
+    """A stored ``resets_at``: guarded like any outside time (a file may hold anything)."""
+    return from_epoch(seconds)

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from claude_meter.core.errors import ConfigurationError
-from claude_meter.core.forecast import window_hours
 from claude_meter.sources.cookies import COOKIE_ENV
 
 if TYPE_CHECKING:
@@ -94,18 +93,22 @@ def start_demo(scenario: str = DEFAULT_SCENARIO, *, speed: float = 1.0) -> Demo:
     return Demo(server, env)
 
 
-def seed_history(history: HistoryStore, result: FetchResult, now: datetime) -> None:
-    """Give the demo's throwaway history a plausible past, so forecasts show at once.
+#: The demo's made-up past: 90 days (the history's retention), a reading an hour, and the last
+#: 8 days every 10 minutes (about 3,100 readings, under a second to store).
+SEED_DAYS = 90
+SEED_STEP = timedelta(hours=1)
+RECENT_DAYS = 8
+RECENT_STEP = timedelta(minutes=10)
 
-    Each window climbs steadily from 0 % at the start of its period to its first reading.
-    """
+
+def seed_history(history: HistoryStore, result: FetchResult, now: datetime) -> None:
+    """Give the demo's throwaway history a plausible past, so forecasts, the History window's
+    resets and walls, and the year's calendar show at once (see ``poll/demo_history.py``)."""
+    from claude_meter.poll.demo_history import past_snapshots
+
+    recent = now - timedelta(days=RECENT_DAYS)
     for snapshot in result.snapshots:
-        for window in snapshot.windows:
-            hours = window_hours(window.key)
-            if window.percent is None or window.resets_at is None or hours is None:
-                continue
-            start = window.resets_at - timedelta(hours=hours)
-            for step in range(1, 13):
-                past = window.model_copy(update={"percent": window.percent * step / 13})
-                at = start + (now - start) * step / 13
-                history.record(snapshot.model_copy(update={"fetched_at": at, "windows": (past,)}))
+        for past in past_snapshots(snapshot, now, days=SEED_DAYS, step=SEED_STEP, until=recent):
+            history.record(past)
+        for past in past_snapshots(snapshot, now, days=RECENT_DAYS, step=RECENT_STEP):
+            history.record(past)

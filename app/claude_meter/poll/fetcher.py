@@ -217,7 +217,10 @@ class Fetcher:
         if result.error is not None or not result.snapshots:
             kind = result.error and result.error.kind
             log.info("the Claude Code fallback did not answer: %s", kind)
-            return challenged
+            why = result.error.message if result.error else "it had no numbers."
+            return _noted(
+                challenged, f" The fallback through Claude Code's sign-in failed too: {why}"
+            )
         marked = tuple(s.model_copy(update={"fallback_from": "web"}) for s in result.snapshots)
         return result.model_copy(update={"snapshots": marked})
 
@@ -267,6 +270,16 @@ def _challenged(result: FetchResult) -> bool:
         return result.error.kind == "cloudflare"
     errors = [s.error for s in result.snapshots]
     return bool(errors) and all(e is not None and e.kind == "cloudflare" for e in errors)
+
+
+def _noted(result: FetchResult, note: str) -> FetchResult:
+    """The challenge as it was, its messages saying why the chosen fallback did not help."""
+
+    def more(error: FetchError | None) -> FetchError | None:
+        return None if error is None else error.model_copy(update={"message": error.message + note})
+
+    snapshots = tuple(s.model_copy(update={"error": more(s.error)}) for s in result.snapshots)
+    return result.model_copy(update={"error": more(result.error), "snapshots": snapshots})
 
 
 def _claude_code_present(env: Mapping[str, str]) -> bool:

@@ -33,11 +33,12 @@ from typing import TYPE_CHECKING
 
 from claude_meter.core.alerts import DEFAULT_THRESHOLDS, AlertMemory, crossings, session_alert
 from claude_meter.core.bridge_rules import covered_orgs, good_bridge_orgs, own_fetch_needed
-from claude_meter.core.meter import Indicator, MeterState, apply_result
+from claude_meter.core.meter import PARTIAL_SOURCES, Indicator, MeterState, apply_result
 from claude_meter.core.models import FetchResult, Snapshot
 from claude_meter.core.policy import DEFAULT_INTERVAL
 from claude_meter.core.presentation import Choice, crossing_text, icon_indicator, tooltip
 from claude_meter.core.state import SavedState, load_state, save_state
+from claude_meter.core.statusline_rules import STATUSLINE, overlay
 
 if TYPE_CHECKING:
     from claude_meter.history import HistoryStore, WindowInsight
@@ -82,8 +83,10 @@ class LiveMeter:
         interval: timedelta = DEFAULT_INTERVAL,
         thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS,
         choice: Choice | None = None,
+        remember: Callable[[FetchResult, datetime], None] | None = None,
     ) -> None:
         self.history = history
+        self._remember = remember  # the shared last-readings file (readings/), or None
         self.interval = interval
         self.thresholds = tuple(thresholds)
         self.choice = choice or Choice()
@@ -94,7 +97,7 @@ class LiveMeter:
         self._recorded: dict[str | None, Snapshot] = {}  # org -> last reading recorded
         # What the fetch thread reads (own_poll_skipped), published under the lock:
         self._lock = threading.Lock()
-        self._seen: dict[str, datetime] = {}  # org -> last good extension snapshot's time
+        self._seen: dict[str, datetime] = {}  # org -> last good extension/statusline time
         self._latest: dict[str, Snapshot] = {}  # org -> that snapshot
         self._known: tuple[str | None, ...] = ()
         self._forced = False
@@ -122,19 +125,26 @@ class LiveMeter:
 
     def accept(self, result: FetchResult, now: datetime) -> Accepted:
         """Take one reading from any source; returns what to show and what to notify."""
+        reading = result
+        if result.source == STATUSLINE:  # its two windows laid over what the meter holds
+            reading = overlay(self.state.snapshots, result)
         with self._lock:
-            if result.source == "extension":
-                good = good_bridge_orgs(result)
+            if reading.source in PARTIAL_SOURCES:  # fresh ones cover their organizations
+                good = good_bridge_orgs(reading)
                 self._seen.update(good)
-                self._latest.update({s.org_uuid: s for s in result.snapshots if s.org_uuid in good})
+                self._latest.update(
+                    {s.org_uuid: s for s in reading.snapshots if s.org_uuid in good}
+                )
             covered = covered_orgs(self._seen, now)
         before = self.state
-        self.state = apply_result(before, result, covered)  # the one merge
+        self.state = apply_result(before, reading, covered)  # the one merge
         if self.state is before:  # the extension's whole-poll failure, while there are numbers
             return Accepted(self.shown(now))
         with self._lock:
             self._known = tuple(s.org_uuid for s in self.state.snapshots)
         self._record(result)
+        if self._remember is not None and result.source != STATUSLINE:  # it wrote its own
+            self._remember(result, now)
         return Accepted(self.shown(now), self._notifications(result, now))
 
     def _record(self, result: FetchResult) -> None:
@@ -220,7 +230,7 @@ class LiveMeter:
             latest = tuple(s for org, s in self._latest.items() if org in covered)
         if own_fetch_needed(known, covered, forced):
             return None
-        log.debug("own fetch skipped: the extension covers %d organization(s)", len(covered))
+        log.debug("own fetch skipped: fresh readings cover %d organization(s)", len(covered))
         return FetchResult(source="extension", fetched_at=now, snapshots=latest)
 
     def remember_deadline(self, route: str, deadline: datetime | None) -> None:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QMetaObject, QObject, QRect, Qt, QThread, QTimer, QUrl, Signal
 from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication
@@ -35,8 +36,12 @@ from claude_meter.qt.notifier import Notifier, pick
 from claude_meter.qt.placement import popover_position
 from claude_meter.qt.popover import Popover
 from claude_meter.qt.startup import release_free_memory
+from claude_meter.qt.surface import context_surface, popover_kind
 from claude_meter.qt.tray_icon import TrayIcon
 from claude_meter.qt.worker import Fetch, FetchWorker
+
+if TYPE_CHECKING:
+    from claude_meter.qt.history_window import HistoryWindow
 
 log = logging.getLogger("claude_meter.tray")
 
@@ -72,10 +77,12 @@ class TrayApp(QObject):
         notifier: Notifier | None = None,
         clock: Callable[[], datetime] = _now,
         history: HistoryStore | None = None,
+        remember: Callable[[FetchResult, datetime], None] | None = None,
     ) -> None:
         super().__init__()
         self._clock = clock
         self.meter = LiveMeter(
+            remember=remember,
             history=history,
             state_path=state_path,
             interval=interval,
@@ -94,9 +101,13 @@ class TrayApp(QObject):
         self.tray_host = self.tray_icon.host
         self.menu = self.tray_icon.menu
         self.tray_icon.clicked.connect(self.toggle_popover)
+        self.tray_icon.show_requested.connect(self.open_popover)
+        self.tray_icon.context_requested.connect(self._on_context)
         self.tray_icon.refresh_requested.connect(self.refresh_pressed)
         self.tray_icon.usage_page_requested.connect(self.open_usage_page)
         self.tray_icon.settings_requested.connect(self.settings_requested)
+        self.tray_icon.history_requested.connect(self.open_history)
+        self.history_window: HistoryWindow | None = None  # made when opened, gone when closed
         self.tray_icon.log_folder_requested.connect(self.open_log_folder)
         self.tray_icon.quit_requested.connect(QApplication.quit)
         self.tray_host.found.connect(self._use_tray)
@@ -177,6 +188,9 @@ class TrayApp(QObject):
     def _replace_popover(self, *, as_window: bool) -> None:
         old = self.popover
         self.popover = self._make_popover(as_window=as_window)
+        # Only the person closing the window quits: on GNOME's Wayland the replaced window
+        # also got a close event (tests/e2e/test_tray_gnome.py saw the app quit).
+        old.window_closed.disconnect(self._on_window_closed)
         old.hide()
         old.deleteLater()
 
@@ -240,17 +254,41 @@ class TrayApp(QObject):
     # -- interaction ------------------------------------------------------------------------
 
     def _make_popover(self, *, as_window: bool) -> Popover:
-        popover = Popover(interval=self.meter.interval, clock=self._clock, as_window=as_window)
+        kind = popover_kind(QGuiApplication.platformName(), as_window=as_window)
+        popover = Popover(interval=self.meter.interval, clock=self._clock, kind=kind)
         popover.refresh_clicked.connect(self.refresh_pressed)
         popover.open_usage_clicked.connect(self.open_usage_page)
         popover.quit_clicked.connect(QApplication.quit)
         popover.settings_clicked.connect(self.settings_requested)
+        popover.history_clicked.connect(self.open_history)
         popover.hidden_windows = frozenset(self.settings.popover_hidden)
         popover.show_remaining = self.settings.percent_shown == "remaining"
         popover.window_closed.connect(self._on_window_closed)
         popover.set_alert(self._alert)
         popover.installEventFilter(self)
         return popover
+
+    def open_history(self) -> None:
+        """The History window, made on demand (it costs nothing until then, and is deleted
+        when closed); without a history there is nothing to show but why."""
+        self.popover.hide()
+        if self.meter.history is None:
+            self.popover.set_notice("The usage history is unavailable, so there is no History.")
+            return
+        if self.history_window is None:
+            from claude_meter.qt.history_window import HistoryWindow
+
+            window = HistoryWindow(
+                self.meter.history, thresholds=self.settings.thresholds, clock=self._clock
+            )
+            window.destroyed.connect(self._history_closed)
+            self.history_window = window
+        self.history_window.show()
+        self.history_window.raise_()
+        self.history_window.activateWindow()
+
+    def _history_closed(self) -> None:
+        self.history_window = None
 
     def _on_window_closed(self) -> None:
         log.info("the window was closed; quitting (there is no tray icon to go on in)")
@@ -262,7 +300,8 @@ class TrayApp(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is getattr(self, "popover", None) and event.type() == QEvent.Type.Hide:
-            self._closed_at = time.monotonic()
+            if not self.popover.dismissed:  # a click elsewhere, maybe on the icon
+                self._closed_at = time.monotonic()
             if self._alert_seen:  # the banner was read: it goes with the closing popover
                 self._alert, self._alert_seen = None, False
                 self.popover.set_alert(None)
@@ -303,11 +342,20 @@ class TrayApp(QObject):
 
     def toggle_popover(self) -> None:
         if self.popover.isVisible():
-            self.popover.hide()
+            self.popover.dismiss()
             return
         if time.monotonic() - self._closed_at < REOPEN_GUARD_SECONDS:
             return  # the click on the icon that closed the popup must not reopen it
         self.open_popover()
+
+    def _on_context(self) -> None:
+        """A right click the host reported (swaybar sends ``ContextMenu``): see surface.py."""
+        shown = context_surface(QGuiApplication.platformName(), menu_visible=self.menu.isVisible())
+        if shown == "menu":
+            self.menu.popup(QCursor.pos())
+        elif shown == "popover" and not self.popover.isVisible():
+            self.open_popover()
+        log.info("context activation: %s", shown)
 
     def open_popover(self) -> None:
         self._alert_seen = self._alert is not None
@@ -328,7 +376,7 @@ class TrayApp(QObject):
         self.popover.show()
         self.popover.raise_()
         self.popover.activateWindow()
-        log.info("popover opened with %d rows", len(self.popover.rows))
+        log.info("popover opened with %d rows (%s)", len(self.popover.rows), self.popover.kind)
         if self._alert is not None:
             log.info("popover shows a notification: %s", self._alert.split("\n", 1)[0])
         if popover_wants_fetch(self.state.last_success, self._clock()):

@@ -20,7 +20,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, qInstallMessageHandler
@@ -45,6 +45,8 @@ from claude_meter.qt.startup import (
     points_at_loopback,
     qt_message,
 )
+from claude_meter.qt.statusline_link import StatuslineLink
+from claude_meter.readings.convert import remember
 
 if TYPE_CHECKING:
     from claude_meter.sources.keyring_child import KeyringInChild
@@ -105,6 +107,12 @@ def connect_bridge(meter: TrayApp, link: BridgeLink, *, start: bool = True) -> N
         link.start()
 
 
+def connect_statusline(meter: TrayApp, link: StatuslineLink) -> None:
+    """Claude Code's status line readings into the tray's one entry (both on the GUI thread)."""
+    link.received.connect(meter.on_result)
+    link.start(datetime.now(UTC))
+
+
 def open_keyring() -> tuple[Keyring, KeyringInChild | None]:
     """The stored session read once and kept (see ``sources/keyring_store.py``); on Linux the
     keyring reached through a child process, so its libraries never load into the tray."""
@@ -146,8 +154,11 @@ def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> i
     limit_malloc_arenas()
     log_file = setup_logging(debug=debug)
     qInstallMessageHandler(qt_message)
-    app = QApplication(list(argv or sys.argv[:1]))
+    # X11 takes the window class's instance from argv[0], Wayland's app_id from the desktop
+    # file name: both name the installed claude-meter.desktop, however the app was started.
+    app = QApplication(["claude-meter", *list(argv or sys.argv[:1])[1:]])
     app.setApplicationName("ClaudeMeter")
+    app.setDesktopFileName("claude-meter")
     app.setQuitOnLastWindowClosed(False)
     instance = SingleInstance()
     if not instance.claim():
@@ -211,6 +222,7 @@ def _run(
         tray_wait=float(env.get("CLAUDE_METER_TRAY_WAIT", TRAY_WAIT_SECONDS)),
         history=history,
         thresholds=prefs.settings.thresholds,
+        remember=None if demo else remember,
     )
     meter.interval_fixed = interval != prefs.settings.interval  # the demo's, or a test's
     connect_preferences(meter, prefs, fetcher)
@@ -223,6 +235,8 @@ def _run(
             lambda _origin: _keep_bridge_on(prefs), Qt.ConnectionType.QueuedConnection
         )
         app.aboutToQuit.connect(link.stop)
+    if not demo:
+        connect_statusline(meter, StatuslineLink(parent=meter))
     instance.activated.connect(meter.open_popover)
     app.aboutToQuit.connect(meter.stop)
     meter.start()

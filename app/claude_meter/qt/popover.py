@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -39,7 +39,10 @@ from claude_meter.core.grades import SERVER_WARNING, row_grade
 from claude_meter.core.meter import MeterState
 from claude_meter.core.models import FetchError, Snapshot, UsageWindow
 from claude_meter.core.presentation import percent_label, spoken_percent
+from claude_meter.core.statusline_rules import STATUSLINE
 from claude_meter.qt.sparkline import Sparkline
+from claude_meter.qt.surface import PopoverKind, window_flags
+from claude_meter.readings.view import provenance
 
 if TYPE_CHECKING:
     from claude_meter.history import WindowInsight
@@ -135,16 +138,29 @@ class WindowRow(QWidget):
         self.countdown = QLabel()
         self.countdown.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
         layout.addWidget(self.countdown)
+        self.origin = QLabel()  # where the figure came from and how old, when routes mix
+        self.origin.setObjectName("row_origin")
+        self.origin.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
+        self.origin.setVisible(False)
+        self._origin: tuple[str, datetime] | None = None
+        layout.addWidget(self.origin)
         self.forecast = QLabel()
         self.forecast.setStyleSheet("font-size: 11px;")
         self.forecast.setVisible(False)
         self._has_forecast = False
         layout.addWidget(self.forecast)
 
+    def set_origin(self, source: str, read_at: datetime) -> None:
+        """Say under the row which route read it and when (see ``core/statusline_rules``)."""
+        self._origin = (source, read_at)
+        self.origin.setVisible(True)
+
     def tick(self, now: datetime) -> None:
         """Recomputed from the clock each second: a clock jump cannot make it drift."""
         resets_at = self.usage_window.resets_at
         self.countdown.setText(format_countdown(resets_at, now))
+        if self._origin is not None:
+            self.origin.setText("from " + provenance(*self._origin, now))
         passed = resets_at is not None and resets_at <= now
         self.forecast.setVisible(self._has_forecast and not passed)  # it was for that period
 
@@ -173,7 +189,8 @@ class WindowRow(QWidget):
 
 
 class Popover(QFrame):
-    """The popup next to the tray icon (or a normal window when there is no tray).
+    """The popup next to the tray icon, a compositor-placed panel on Wayland, or a normal
+    window when there is no tray (see qt/surface.py).
 
     As a window, Esc closes it like the window's close button, and closing it emits
     ``window_closed`` (the app quits): with no tray icon it must not run on unseen.
@@ -182,6 +199,7 @@ class Popover(QFrame):
     refresh_clicked = Signal()
     open_usage_clicked = Signal()
     settings_clicked = Signal()
+    history_clicked = Signal()
     quit_clicked = Signal()
     window_closed = Signal()
 
@@ -191,14 +209,12 @@ class Popover(QFrame):
         interval: timedelta,
         clock: Callable[[], datetime] = _now,
         as_window: bool = False,
+        kind: PopoverKind | None = None,
     ) -> None:
-        flags = (
-            Qt.WindowType.Window
-            if as_window
-            else Qt.WindowType.Popup | Qt.WindowType.FramelessWindowHint
-        )
-        super().__init__(None, flags)
-        self.as_window = as_window
+        #: popup, panel (Wayland) or window (no tray): see qt/surface.py
+        self.kind: PopoverKind = kind or ("window" if as_window else "popup")
+        super().__init__(None, window_flags(self.kind))
+        self.as_window = self.kind == "window"
         self.setObjectName("popover")
         self.setWindowTitle("ClaudeMeter")
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -210,6 +226,9 @@ class Popover(QFrame):
         self.hidden_windows: frozenset[str] = frozenset()
         self.show_remaining = False
         self.rows: list[WindowRow] = []
+        #: Esc or the icon closed it, not a click elsewhere (which may be on the icon: the
+        #: app must not reopen it for that same click)
+        self.dismissed = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 10, 12, 10)
         outer.setSpacing(6)
@@ -257,6 +276,7 @@ class Popover(QFrame):
         for text, signal, tip in (
             ("Refresh", self.refresh_clicked, "Fetch the numbers now"),
             ("Usage page", self.open_usage_clicked, "Open claude.ai/settings/usage"),
+            ("History", self.history_clicked, "Open the History window: charts and walls"),
             ("Settings", self.settings_clicked, "Open ClaudeMeter's settings"),
             ("Quit", self.quit_clicked, "Quit ClaudeMeter"),
         ):
@@ -326,6 +346,10 @@ class Popover(QFrame):
                 continue
             row = WindowRow(window, show_remaining=self.show_remaining)
             row.org_uuid = snapshot.org_uuid
+            if snapshot.source == STATUSLINE or window.read_via is not None:
+                row.set_origin(
+                    window.read_via or snapshot.source, window.read_at or snapshot.fetched_at
+                )
             if snapshot.stale:
                 row.setEnabled(False)
             self.rows.append(row)
@@ -364,6 +388,7 @@ class Popover(QFrame):
     # -- behaviour --------------------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:
+        self.dismissed = False
         self.tick()
         self._ticker.start()
         super().showEvent(event)
@@ -371,15 +396,40 @@ class Popover(QFrame):
     def hideEvent(self, event: QHideEvent) -> None:
         self._ticker.stop()
         super().hideEvent(event)
+        if self.kind == "panel":
+            # Qt on Wayland keeps a hidden window's surface state, and it stays "active" for
+            # Qt after it is hidden, so the next loss of focus would go unnoticed: the next
+            # show gets a fresh surface.
+            QTimer.singleShot(0, self._drop_surface)
+
+    def _drop_surface(self) -> None:
+        if not self.isVisible():
+            self.destroy()
+
+    def changeEvent(self, event: QEvent) -> None:
+        # A Wayland panel closes when it loses the focus, as the X11 popup closes on a click
+        # elsewhere.
+        if (
+            self.kind == "panel"
+            and event.type() == QEvent.Type.ActivationChange
+            and self.isVisible()
+            and not self.isActiveWindow()
+        ):
+            self.hide()
+        super().changeEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
             if self.as_window:
                 self.close()
             else:
-                self.hide()
+                self.dismiss()
             return
         super().keyPressEvent(event)
+
+    def dismiss(self) -> None:
+        self.dismissed = True
+        self.hide()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         super().closeEvent(event)

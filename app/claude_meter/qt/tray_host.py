@@ -174,6 +174,7 @@ class TrayHost(QObject):
             self.icon = self._build()
             old.hide()
             old.deleteLater()
+            self._present = False  # the new icon is shown below
             log.info("tray icon rebuilt: %s instead of %s", KIND_NAMES[self.kind], KIND_NAMES[was])
         if available:
             self._poll.stop()

@@ -8,6 +8,9 @@ lives on whatever tray there is, found at any time (:class:`~claude_meter.qt.tra
 
 from __future__ import annotations
 
+import logging
+import time
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
@@ -15,7 +18,10 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from claude_meter.core.meter import Indicator
 from claude_meter.core.settings import IconColour, IconStyle
 from claude_meter.qt.icon import render_icon
+from claude_meter.qt.surface import REPEAT_SECONDS
 from claude_meter.qt.tray_host import TrayHost
+
+log = logging.getLogger("claude_meter.tray")
 
 PAIR_ACTION = "Pair browser extension"
 
@@ -24,22 +30,28 @@ class TrayIcon(QObject):
     """The icon in the system tray (through its :attr:`host`) and its menu."""
 
     clicked = Signal()  # a click or double click on the icon: the popover
+    context_requested = Signal()  # a right click the host reports (swaybar): see surface.py
+    show_requested = Signal()  # the menu's "Show ClaudeMeter"
     refresh_requested = Signal()
     usage_page_requested = Signal()
     pair_requested = Signal()
     settings_requested = Signal()
+    history_requested = Signal()  # "History…": charts, walls, the year (qt/history_window.py)
     log_folder_requested = Signal()
     quit_requested = Signal()
 
     def __init__(self, *, wait: float, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._shown: tuple[Indicator, str, str] | None = None
+        self._clicked_at = 0.0
         self.menu = QMenu()
         self.pair_action = QAction(PAIR_ACTION, self.menu)
         self.pair_action.setVisible(False)  # until a bridge is wired (``offer_pairing``)
         for text, signal in (
+            ("Show ClaudeMeter", self.show_requested),
             ("Refresh now", self.refresh_requested),
             ("Open usage page", self.usage_page_requested),
+            ("History…", self.history_requested),
             (None, self.pair_requested),
             ("Settings…", self.settings_requested),
             ("Open log folder", self.log_folder_requested),
@@ -86,8 +98,14 @@ class TrayIcon(QObject):
         return True
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        log.debug("tray activated: %s", reason.name)
         if reason in (
             QSystemTrayIcon.ActivationReason.Trigger,
             QSystemTrayIcon.ActivationReason.DoubleClick,
         ):
+            if time.monotonic() - self._clicked_at < REPEAT_SECONDS:
+                return  # the same click, reported twice (queued while the first was handled)
             self.clicked.emit()
+            self._clicked_at = time.monotonic()
+        elif reason == QSystemTrayIcon.ActivationReason.Context:
+            self.context_requested.emit()

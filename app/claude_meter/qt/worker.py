@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal, Slot
 
-from claude_meter.core.models import FetchError, FetchResult
+from claude_meter.core.models import FetchError, FetchResult, Source
 from claude_meter.core.oauth_hold import HoldStore
 from claude_meter.core.policy import (
     MIN_INTERVAL,
@@ -245,6 +245,17 @@ class FetchWorker(QObject):
         woke, self._woke_in_flight = self._woke_in_flight, False
         if self._stopped.is_set():
             return
+        try:
+            delay = self._fold(result, woke)
+        except Exception:  # whatever went wrong with this result, the next poll still comes
+            log.exception("handling a poll's result failed; polling goes on")
+            delay = clamp_interval(self._interval, self._route, floor=self._floor)
+            result = _internal_error(result.source, result.fetched_at)
+        self._schedule(delay)
+        self.fetched.emit(result)
+
+    def _fold(self, result: FetchResult, woke: bool) -> timedelta:
+        """Fold one result into the schedule; the wait before the next poll."""
         if result.source in ("web", "claude-code"):
             self._route = result.source  # the fallback can switch between them
         outcome = outcome_of(result, self._last)
@@ -267,8 +278,7 @@ class FetchWorker(QObject):
             self.deadline_changed.emit(self._state.not_before)
         if woke:  # this fetch may have started before the sleep: fetch again
             delay = min(delay, self._manual_delay())
-        self._schedule(delay)
-        self.fetched.emit(result)
+        return delay
 
     @Slot()
     def _check_sleep(self) -> None:
@@ -306,17 +316,22 @@ def _run_fetch(worker_ref: weakref.ref[FetchWorker]) -> None:
         if stopped.is_set():
             return  # abandoned at shutdown: its HTTP client may already be closed
         log.exception("fetch failed unexpectedly")
-        result = FetchResult(
-            source="web" if route == "demo" else route,
-            fetched_at=clock(),
-            error=FetchError(
-                kind="unexpected",
-                message="ClaudeMeter hit an internal error while fetching; it will retry.",
-            ),
-        )
+        result = _internal_error("web" if route == "demo" else route, clock())
     if stopped.is_set():
         return
     worker = worker_ref()
     if worker is not None:
         worker.polled.emit(result)
         worker._result_ready.emit(result)
+
+
+def _internal_error(source: Source, at: datetime) -> FetchResult:
+    """The result shown when a poll or its handling failed on a bug: the meter goes on."""
+    return FetchResult(
+        source=source,
+        fetched_at=at,
+        error=FetchError(
+            kind="unexpected",
+            message="ClaudeMeter hit an internal error while fetching; it will retry.",
+        ),
+    )

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import configparser
 import contextlib
-import json
 import logging
 import os
 import re
@@ -32,7 +31,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from claude_meter.core import json_input
 from claude_meter.core.errors import NotSignedIn
+from claude_meter.core.server_time import from_epoch
 from claude_meter.sources.cookies import SESSION_COOKIE, InvalidCookie, SessionCookies
 
 log = logging.getLogger("claude_meter.sources.browsers")
@@ -293,7 +294,7 @@ def _chromium_profiles(browser: Browser, root: Path) -> list[BrowserProfile]:
 def _chromium_profile_names(root: Path) -> dict[str, str]:
     """Folder name to the name the person gave the profile, from ``Local State``."""
     try:
-        state = json.loads((root / "Local State").read_text(encoding="utf-8"))
+        state = json_input.loads((root / "Local State").read_text(encoding="utf-8"))
         cache = state["profile"]["info_cache"]
         return {k: v["name"] for k, v in cache.items() if isinstance(v.get("name"), str)}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -382,7 +383,7 @@ def read_profile(
     session = next((c for c in jar if c.domain in CLAUDE_HOSTS and c.name == SESSION_COOKIE), None)
     if session is None or not session.value:
         raise NoBrowserSession(f"{profile.label} is not signed in to claude.ai.")
-    expires_at = datetime.fromtimestamp(session.expires, tz=UTC) if session.expires else None
+    expires_at = from_epoch(session.expires, clamp=True) if session.expires else None
     if expires_at is not None and expires_at <= now:
         raise NoBrowserSession(
             f"The claude.ai session in {profile.label} expired on {expires_at:%Y-%m-%d}. "

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Final
 
+from claude_meter.core import json_input
 from claude_meter.core.files import write_atomically
 from claude_meter.core.paths import config_dir
 
@@ -47,8 +48,8 @@ def load_choice(path: Path | None = None) -> tuple[RememberedChoice, str | None]
     except (OSError, UnicodeDecodeError) as exc:
         return RememberedChoice(), _ignored(path, type(exc).__name__)
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = json_input.loads(text)
+    except json_input.NotJson:
         return RememberedChoice(), _ignored(path, "not JSON")
     if not isinstance(data, dict):
         return RememberedChoice(), _ignored(path, "not a JSON object")

@@ -12,18 +12,19 @@ Where Claude Code keeps it, in the order we look:
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Final
 
+from claude_meter.core import json_input
 from claude_meter.core.errors import NotSignedIn
 from claude_meter.core.secret import Secret
+from claude_meter.core.server_time import from_epoch
 
 TOKEN_ENV: Final = "CLAUDE_CODE_OAUTH_TOKEN"  # noqa: S105 - a variable name, not a token
 CONFIG_DIR_ENV: Final = "CLAUDE_CONFIG_DIR"
@@ -110,8 +111,8 @@ def find_claude_code_credentials(
 def parse_credentials(text: str, *, origin: str) -> ClaudeCodeCredentials:
     """The ``claudeAiOauth`` entry of a credentials document; :class:`NotSignedIn` if unusable."""
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = json_input.loads(text)
+    except json_input.NotJson:
         raise NotSignedIn(_unreadable(origin)) from None
     oauth = data.get("claudeAiOauth") if isinstance(data, dict) else None
     token = oauth.get("accessToken") if isinstance(oauth, dict) else None
@@ -123,10 +124,7 @@ def parse_credentials(text: str, *, origin: str) -> ClaudeCodeCredentials:
     expires = oauth.get("expiresAt")
     expires_at = None
     if isinstance(expires, int | float) and not isinstance(expires, bool) and expires > 0:
-        try:
-            expires_at = datetime.fromtimestamp(expires / 1000, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            expires_at = None
+        expires_at = from_epoch(expires, per_second=1000, clamp=True)
     scopes = oauth.get("scopes")
     return ClaudeCodeCredentials(
         access_token=Secret(token.strip()),

@@ -22,7 +22,6 @@ about once an hour and notices an update of Claude Code without a restart.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -31,6 +30,8 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
+
+from claude_meter.core import json_input
 
 #: A recent Claude Code release, sent when the installed one cannot be learned.
 KNOWN_VERSION: Final = "2.1.96"
@@ -70,8 +71,8 @@ def _package_version(path: Path) -> str | None:
     try:
         if path.stat().st_size > 65536:
             return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json_input.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # json_input.NotJson is a ValueError
         return None
     version = data.get("version") if isinstance(data, dict) else None
     return version if isinstance(version, str) and _VERSION.match(version) else None

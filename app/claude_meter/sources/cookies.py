@@ -18,9 +18,15 @@ SESSION_COOKIE: Final = "sessionKey"
 ORG_HINT_COOKIE: Final = "lastActiveOrg"
 COOKIE_ENV: Final = "CLAUDE_METER_COOKIE"
 
-# RFC 6265 cookie-octets, plus space and comma which browsers accept in values.
-_VALUE_OK: Final = re.compile(r"^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e ,]*$")
-_NAME_OK: Final = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+# RFC 6265 cookie-octets, plus space and comma which browsers accept in values. Matched
+# with fullmatch: ``$`` would let a trailing newline through (``"abc\n"`` quoted in a paste).
+_VALUE_OK: Final = re.compile(r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e ,]*")
+_NAME_OK: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def _sendable(name: str, value: str) -> bool:
+    """Whether a cookie can travel in a ``Cookie`` header as it is (no control characters)."""
+    return bool(_NAME_OK.fullmatch(name) and _VALUE_OK.fullmatch(value))
 
 
 class InvalidCookie(ValueError):
@@ -37,9 +43,9 @@ class SessionCookies:
         if not cookies.get(SESSION_COOKIE, "").strip():
             raise InvalidCookie("no sessionKey cookie was given")
         for name, value in cookies.items():
-            if not _NAME_OK.match(name) or not _VALUE_OK.match(value):
+            if not _sendable(name, value):
                 raise InvalidCookie(
-                    f"the cookie {name if _NAME_OK.match(name) else '(unnamed)'} holds "
+                    f"the cookie {name if _NAME_OK.fullmatch(name) else '(unnamed)'} holds "
                     "characters that cannot be sent in a Cookie header"
                 )
         self._cookies = dict(cookies)
@@ -74,7 +80,9 @@ class SessionCookies:
         make the whole session unusable. :class:`InvalidCookie` when no usable sessionKey.
         """
         cookies = {
-            name: value for name, value in pairs if _NAME_OK.match(name) and _VALUE_OK.match(value)
+            name: value
+            for name, value in pairs
+            if _NAME_OK.fullmatch(name) and _VALUE_OK.fullmatch(value)
         }
         return cls(cookies)
 
@@ -100,7 +108,7 @@ class SessionCookies:
         """A copy with cookies the server set (rotation); empty values are ignored."""
         cookies = dict(self._cookies)
         for name, value in pairs:
-            if value and _NAME_OK.match(name) and _VALUE_OK.match(value):
+            if value and _sendable(name, value):
                 cookies[name] = value
         return SessionCookies(cookies)
 

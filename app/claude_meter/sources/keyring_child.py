@@ -28,6 +28,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO, Final, NamedTuple, TextIO
 
+from claude_meter.core import json_input
+
 log = logging.getLogger("claude_meter.sources.keyring")
 
 CHILD_ARGUMENT: Final = "__keyring-child"
@@ -177,8 +179,8 @@ def _answer(out: bytes, status: int) -> _Answer:
     """The child's answer, checked; :class:`KeyringChildError` when there is none."""
     failed = KeyringChildError(f"the keyring helper process failed (exit status {status})")
     try:
-        data = json.loads(out)
-    except ValueError:
+        data = json_input.loads(out)
+    except json_input.NotJson:
         raise failed from None
     if not isinstance(data, dict):
         raise failed
@@ -212,8 +214,8 @@ def serve(stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> int:
         print(INTERNAL_ONLY, file=stderr)
         return 1
     try:
-        request = json.loads(stdin.read(MAX_MESSAGE))
-    except ValueError:
+        request = json_input.loads(stdin.read(MAX_MESSAGE))
+    except json_input.NotJson:
         request = None
     call = request.get("call") if isinstance(request, dict) else None
     args = request.get("args") if isinstance(request, dict) else None

@@ -1,0 +1,254 @@
+"""``claude-meter status --cached``: the last readings of every route, for bars and prompts.
+
+It reads only the shared last-readings file (``readings/store.py``): no network, no keyring,
+no browser database, no pydantic, so a status bar can run it every few seconds. Forms:
+
+- ``text``: every account, one line per window, with where each figure came from and when;
+- ``json``: one object (a stable interface, ``docs/last-readings.md``);
+- ``waybar``: one JSON object with ``text``, ``tooltip``, ``class`` (the grade: ``ok``,
+  ``warn``, ``high``, ``critical``, ``unknown``; plus ``stale``) and ``percentage``;
+- ``i3blocks``: full text, short text and colour, one per line;
+- ``polybar``: the text with ``%{F#rrggbb}`` colours; ``tmux``: with ``#[fg=#rrggbb]``.
+
+Exit status: 0 fresh figures; 3 the figures are older than ``--max-age`` (still printed,
+marked stale) or none are stored (the advice goes to standard error); 1 the file is unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Final, TextIO
+
+from claude_meter.core.display import format_money, format_percent, format_reset
+from claude_meter.core.grades import UNKNOWN, Grade, grade_for
+from claude_meter.readings.store import StoreUnreadable, iso, load
+from claude_meter.readings.view import (
+    HEADLINE,
+    AccountView,
+    Row,
+    accounts,
+    provenance,
+    short_age,
+    short_label,
+)
+
+FORMATS: Final = ("text", "json", "waybar", "i3blocks", "polybar", "tmux")
+STALE_EXIT: Final = 3
+NO_READING: Final = (
+    "no reading stored yet: start the tray (run `claude-meter`), run `claude-meter status` "
+    "once, or use `claude-meter statusline` in Claude Code"
+)
+
+
+def add_cached_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``status --cached`` (on the full parser and on the quick one)."""
+    from claude_meter.cli.history import parse_duration
+
+    parser.add_argument(
+        "--cached",
+        action="store_true",
+        help="print the last stored readings without any request (for status bars)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="with --cached: text (default), json, waybar, i3blocks, polybar or tmux",
+    )
+    parser.add_argument(
+        "--max-age",
+        type=parse_duration,
+        default=None,
+        metavar="DURATION",
+        help="with --cached: figures older than this (90m, 24h) are stale: exit status 3",
+    )
+
+
+def quick_parser() -> argparse.ArgumentParser:
+    """``status --cached`` parsed without building the whole command line (which imports
+    the fake server's scenarios, and pydantic with them)."""
+    from claude_meter.cli import _Parser
+
+    parser = _Parser(prog="claude-meter status", description="The last stored readings.")
+    parser.add_argument("--json", action="store_true", help="same as --format json")
+    add_cached_arguments(parser)
+    return parser
+
+
+def run_cached(
+    *,
+    form: str,
+    max_age: timedelta | None,
+    env: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    now: datetime | None = None,
+) -> int:
+    """Print the stored readings in ``form``; returns the exit status (see the docstring)."""
+    now = now or datetime.now(UTC)
+    try:
+        views = accounts(load())
+    except StoreUnreadable as exc:
+        print(f"claude-meter: the last readings cannot be read: {exc}", file=err)
+        return 1
+    if not views:
+        print(_render(form, [], now, stale=True, color=False), file=out)
+        print(f"claude-meter: {NO_READING}", file=err)
+        return STALE_EXIT
+    stale = max_age is not None and now - views[0].read_at > max_age
+    color = form == "text" and wants_color(out, env)
+    print(_render(form, views, now, stale=stale, color=color), file=out)
+    return STALE_EXIT if stale else 0
+
+
+def _render(
+    form: str, views: Sequence[AccountView], now: datetime, *, stale: bool, color: bool
+) -> str:
+    if form == "json":
+        return json.dumps(to_json_object(views, now, stale=stale), ensure_ascii=False)
+    if form == "text":
+        return text_form(views, now, stale=stale, color=color) if views else NO_READING
+    figures = headline(views[0]) if views else ()
+    grade = worst_grade(figures)
+    age = f" ({short_age(views[0].read_at, now)} old)" if stale and views else ""
+    if form == "waybar":
+        return json.dumps(
+            {
+                "text": (_plain(figures) or "–") + age,
+                "tooltip": text_form(views, now, stale=stale, color=False) if views else NO_READING,
+                "class": [grade.name, "stale"] if stale else grade.name,
+                "percentage": _whole(max_percent(figures)),
+            },
+            ensure_ascii=False,
+        )
+    if form == "i3blocks":
+        full = (_plain(figures) or "–") + age
+        short = format_percent(max_percent(figures)) if figures else "–"
+        return f"{full}\n{short}\n{grade.rgb}"
+    if form == "polybar":
+        return _coloured(figures, "%{{F{rgb}}}{text}%{{F-}}") + age
+    if form == "tmux":
+        return _coloured(figures, "#[fg={rgb}]{text}#[fg=default]") + age
+    raise ValueError(form)
+
+
+def headline(view: AccountView) -> tuple[Row, ...]:
+    """The figures a one-line meter shows: the session and the week, else the first two."""
+    chosen = tuple(r for r in view.rows if r.key in HEADLINE)
+    return chosen or view.rows[:2]
+
+
+def max_percent(rows: Sequence[Row]) -> float | None:
+    known = [r.percent for r in rows if r.percent is not None]
+    return max(known) if known else None
+
+
+def worst_grade(rows: Sequence[Row]) -> Grade:
+    return grade_for(max_percent(rows)) if rows else UNKNOWN
+
+
+def _whole(percent: float | None) -> int | None:
+    return None if percent is None else int(percent + 1e-9)
+
+
+def _plain(rows: Sequence[Row]) -> str:
+    return " · ".join(f"{short_label(r)} {format_percent(r.percent)}" for r in rows)
+
+
+def _coloured(rows: Sequence[Row], template: str) -> str:
+    parts = [
+        template.format(
+            rgb=grade_for(r.percent).rgb, text=f"{short_label(r)} {format_percent(r.percent)}"
+        )
+        for r in rows
+    ]
+    return " · ".join(parts) or "–"
+
+
+def text_form(views: Sequence[AccountView], now: datetime, *, stale: bool, color: bool) -> str:
+    """Every account, one line per window, each with its route and age."""
+    lines: list[str] = []
+    for view in views:
+        head = view.name + (" (stale)" if stale and view is views[0] else "")
+        lines.append(head)
+        for row in view.rows:
+            percent = format_percent(row.percent)
+            if color:
+                percent = f"\x1b[{grade_for(row.percent).ansi}m{percent}\x1b[0m"
+            lines.append(
+                f"  {row.label:<28} {percent:>4}  {format_reset(row.resets_at, now)}"
+                f"  · {provenance(row.source, row.read_at, now)}"
+            )
+        if view.extra is not None:
+            extra = view.extra
+            amount = ""
+            if extra.used_credits is not None:
+                amount = format_money(extra.used_credits, extra.currency, extra.decimal_places)
+                if extra.monthly_limit is not None:
+                    limit = format_money(extra.monthly_limit, extra.currency, extra.decimal_places)
+                    amount += f" of {limit}"
+            figure = (
+                f"{amount} ({format_percent(extra.percent)})"
+                if amount
+                else format_percent(extra.percent)
+            )
+            lines.append(
+                f"  {'Extra usage':<28} {figure}  · {provenance(extra.source, extra.read_at, now)}"
+            )
+        if view.error:
+            lines.append(f"  last attempt failed: {view.error}")
+    return "\n".join(lines)
+
+
+def to_json_object(
+    views: Sequence[AccountView], now: datetime, *, stale: bool
+) -> dict[str, object]:
+    """The ``--format json`` object: keys are only ever added (``docs/last-readings.md``)."""
+    return {
+        "version": 1,
+        "now": iso(now),
+        "stale": stale,
+        "accounts": [
+            {
+                "name": v.name,
+                "org_uuid": v.org_uuid,
+                "read_at": iso(v.read_at),
+                "age_seconds": int((now - v.read_at).total_seconds()),
+                "error": v.error,
+                "windows": [
+                    {
+                        "key": r.key,
+                        "label": r.label,
+                        "percent": r.percent,
+                        "resets_at": iso(r.resets_at) if r.resets_at else None,
+                        "grade": grade_for(r.percent).name,
+                        "source": r.source,
+                        "read_at": iso(r.read_at),
+                    }
+                    for r in v.rows
+                ],
+                "extra_usage": None
+                if v.extra is None
+                else {
+                    "percent": v.extra.percent,
+                    "used_credits": v.extra.used_credits,
+                    "monthly_limit": v.extra.monthly_limit,
+                    "currency": v.extra.currency,
+                    "source": v.extra.source,
+                    "read_at": iso(v.extra.read_at),
+                },
+            }
+            for v in views
+        ],
+    }
+
+
+def wants_color(out: TextIO, env: Mapping[str, str]) -> bool:
+    """ANSI colours on a terminal, unless ``NO_COLOR`` is set or the terminal is dumb."""
+    if env.get("NO_COLOR") or env.get("TERM") == "dumb":
+        return False
+    isatty = getattr(out, "isatty", None)
+    return bool(isatty and isatty())

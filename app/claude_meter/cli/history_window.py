@@ -1,0 +1,28 @@
+"""``claude-meter history --open``: the History window on its own, without the tray."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+
+def run_history_window(*, err: TextIO) -> int:
+    """Open the History window on the person's history; returns when it is closed."""
+    from claude_meter.history.store import HistoryStore, HistoryUnavailable
+
+    try:
+        store = HistoryStore.open(quick_check=False)
+    except HistoryUnavailable as exc:
+        print(f"claude-meter: the usage history cannot be read: {exc}", file=err)
+        return 1
+    with store:
+        from PySide6.QtWidgets import QApplication
+
+        from claude_meter.core.settings import load_settings
+        from claude_meter.qt.history_window import HistoryWindow
+
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        app.setApplicationName("ClaudeMeter")
+        window = HistoryWindow(store, thresholds=load_settings().settings.thresholds)
+        window.show()
+        return app.exec()

@@ -1,0 +1,6 @@
+"""The columns of an exported reading, shared by ``history --csv/--json`` and the History
+window's "Save CSV": ``time,org,window,percent,resets_at,event`` (see the README)."""
+
+from typing import Final
+
+EXPORT_COLUMNS: Final = ("time", "org", "window", "percent", "resets_at", "event")

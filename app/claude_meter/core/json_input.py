@@ -1,0 +1,26 @@
+"""JSON from outside (answers, posts, files, a helper process): any parser failure is one error.
+
+``json.loads`` raises more than ``ValueError``: 400 KB of ``[`` is a ``RecursionError``, a
+huge document can be a ``MemoryError``. Every reader of outside JSON calls :func:`loads` and
+handles :class:`NotJson`, so each turns any such failure into its own documented message
+(an answer "in a shape ClaudeMeter does not understand", a damaged file ignored with a
+message) instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+class NotJson(ValueError):
+    """The text is not JSON ClaudeMeter can read: malformed, nested too deeply or too big."""
+
+
+def loads(data: str | bytes | bytearray) -> Any:
+    """The JSON value of ``data``, or :class:`NotJson` whatever went wrong in the parser."""
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError, MemoryError, TypeError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else type(exc).__name__
+        raise NotJson(reason) from None

@@ -1,0 +1,349 @@
+"""The History window: a chart per organization, window and span, the walls, and the year.
+
+It exists only while open (made on demand, deleted when closed: nothing runs while it is
+closed). Every read of the store runs on a pool thread and comes back through a queued signal,
+so the window stays responsive while a 90-day span is read; each read is shaped in SQL
+(:mod:`claude_meter.history.reads`), so none hands over more rows than the chart has pixel
+columns. A newer request makes an older answer void (the generation counter).
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import (
+    QCloseEvent,
+    QFontDatabase,
+    QKeySequence,
+    QResizeEvent,
+    QShortcut,
+    QShowEvent,
+)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from claude_meter.core.export import EXPORT_COLUMNS
+from claude_meter.history.calendar import COLOURING_WINDOW, Day, calendar_days
+from claude_meter.history.chart_data import SPANS, ChartData, Span, load_chart
+from claude_meter.history.reads import hourly_peaks, walls_since, windows
+from claude_meter.history.store import RETENTION, HistoryStore
+from claude_meter.history.wall_text import summaries, wall_line, window_name
+from claude_meter.history.walls import Wall
+from claude_meter.qt.chart import UsageChart
+from claude_meter.qt.heatmap import CalendarHeatmap
+
+log = logging.getLogger("claude_meter.history")
+
+_REFRESH_MS = 60_000
+_YEAR = timedelta(weeks=52)
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What does not depend on the chosen window and span: the windows, walls and calendar."""
+
+    windows: tuple[tuple[str, str], ...]
+    walls: tuple[Wall, ...]
+    days: tuple[Day, ...]
+
+
+class _Answers(QObject):
+    chart = Signal(int, object)
+    overview = Signal(int, object)
+
+
+class _Read(QRunnable):
+    def __init__(self, work: Callable[[], None]) -> None:
+        super().__init__()
+        self._work = work
+
+    def run(self) -> None:
+        try:
+            self._work()
+        except Exception:  # a pool thread must not die silently; the window keeps the last
+            log.exception("reading the history for the History window failed")
+
+
+def read_overview(store: HistoryStore, now: datetime, tz: tzinfo | None) -> Overview:
+    walls = walls_since(store, now - RETENTION, now)
+    peaks = hourly_peaks(store, (COLOURING_WINDOW,), now - _YEAR)
+    days = calendar_days(peaks, walls, now.astimezone(tz).date(), tz)
+    return Overview(tuple(windows(store)), tuple(walls), tuple(days))
+
+
+class HistoryWindow(QWidget):
+    """See the module docstring. ``clock`` and ``tz`` are passed in so tests pin them."""
+
+    chart_loaded = Signal()  # a chart was read and drawn (tests and the benchmark wait on it)
+    overview_loaded = Signal()
+
+    def __init__(
+        self,
+        store: HistoryStore,
+        *,
+        thresholds: Sequence[float] = (),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        tz: tzinfo | None = None,
+        pool: QThreadPool | None = None,
+    ) -> None:
+        super().__init__(None, Qt.WindowType.Window)
+        self.setWindowTitle("ClaudeMeter · History")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._store, self._thresholds, self._clock, self._tz = store, thresholds, clock, tz
+        self._pool = pool or QThreadPool.globalInstance()
+        self._answers = _Answers()  # no parent: pool threads may emit after the window went
+        self._answers.chart.connect(self._on_chart, Qt.ConnectionType.QueuedConnection)
+        self._answers.overview.connect(self._on_overview, Qt.ConnectionType.QueuedConnection)
+        self._generation = 0
+        self._wanted: tuple[str, str] | None = None
+        self.span: Span = "period"
+        self.overview: Overview | None = None
+
+        self.org_box = QComboBox()
+        self.org_box.setAccessibleName("Organization")
+        self.window_box = QComboBox()
+        self.window_box.setAccessibleName("Usage window")
+        self.window_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.spans = QButtonGroup(self)
+        top = QHBoxLayout()
+        top.addWidget(self.org_box)
+        top.addWidget(self.window_box)
+        for index, (span, label) in enumerate(SPANS.items()):
+            button = QPushButton(label)
+            button.setCheckable(True)
+            button.setChecked(span == self.span)
+            button.setAccessibleName(f"Show {label.lower()}")
+            button.clicked.connect(lambda _checked=False, s=span: self.show_span(s))
+            self.spans.addButton(button, index)
+            top.addWidget(button)
+        top.addStretch(1)
+        self.png_button = QPushButton("Save PNG…")
+        self.png_button.setToolTip("Save the chart shown as a PNG picture")
+        self.csv_button = QPushButton("Save CSV…")
+        self.csv_button.setToolTip("Save the readings of the chart shown as CSV")
+        self.png_button.clicked.connect(self._ask_png)
+        self.csv_button.clicked.connect(self._ask_csv)
+        top.addWidget(self.png_button)
+        top.addWidget(self.csv_button)
+
+        self.chart = UsageChart(tz=tz)
+        self.point = QLabel(" ")
+        self.point.setAccessibleName("Point")
+        self.chart.point_described.connect(self.point.setText)
+        self.legend = QLabel(
+            "Dotted lines: resets · red bands: walled (at 100%) · dashed: your notification "
+            "thresholds and the forecast to the reset"
+        )
+        self.legend.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
+        self.totals = QLabel()
+        self.totals.setWordWrap(True)
+        self.wall_list = QListWidget()
+        self.wall_list.setAccessibleName("Walls")
+        self.wall_list.setMaximumHeight(110)
+        self.wall_list.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.heatmap = CalendarHeatmap()
+        calendar_note = QLabel(
+            f"Last 52 weeks: each day coloured by its highest {window_name(COLOURING_WINDOW)} "
+            "reading; a dot marks a day the session hit 100%."
+        )
+        calendar_note.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.chart, 1)
+        layout.addWidget(self.point)
+        layout.addWidget(self.legend)
+        walls_title = QLabel("<b>Walls</b> (the last 90 days)")
+        layout.addWidget(walls_title)
+        layout.addWidget(self.totals)
+        layout.addWidget(self.wall_list)
+        layout.addWidget(QLabel("<b>The year</b>"))
+        layout.addWidget(self.heatmap)
+        layout.addWidget(calendar_note)
+        self.resize(820, 640)
+
+        self.org_box.currentIndexChanged.connect(self._on_org)
+        self.window_box.currentIndexChanged.connect(lambda _i: self.reload_chart())
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
+        QShortcut(QKeySequence("Esc"), self, self.close)
+        self._resized = QTimer(self, singleShot=True, interval=150)
+        self._resized.timeout.connect(self.reload_chart)
+        self._refresh = QTimer(self, interval=_REFRESH_MS)  # only while shown
+        self._refresh.timeout.connect(self.reload)
+
+    # -- what is shown ----------------------------------------------------------------------
+
+    @property
+    def selection(self) -> tuple[str, str] | None:
+        org, key = self.org_box.currentData(), self.window_box.currentData()
+        return (org, key) if isinstance(org, str) and isinstance(key, str) else None
+
+    def show_span(self, span: Span) -> None:
+        self.span = span
+        self.spans.button(list(SPANS).index(span)).setChecked(True)
+        self.reload_chart()
+
+    def select(self, org: str, key: str) -> None:
+        """Show one organization's window (the popover opens the window on the one it shows)."""
+        self._wanted = (org, key)
+        if self.overview is not None:
+            self._apply_wanted()
+
+    def reload(self) -> None:
+        """Read the overview (windows, walls, calendar), then the chart."""
+        self._generation += 1
+        generation, store, now, tz = self._generation, self._store, self._clock(), self._tz
+        answers = self._answers
+        self._pool.start(
+            _Read(lambda: answers.overview.emit(generation, read_overview(store, now, tz)))
+        )
+
+    def reload_chart(self) -> None:
+        chosen = self.selection
+        if chosen is None:
+            self.chart.set_data(None, self._thresholds)
+            return
+        self._generation += 1
+        generation, store, now = self._generation, self._store, self._clock()
+        org, key, span, width = *chosen, self.span, self.chart.plot_width()
+        answers = self._answers
+        self._pool.start(
+            _Read(
+                lambda: answers.chart.emit(
+                    generation, load_chart(store, org, key, span, now, width)
+                )
+            )
+        )
+
+    def _on_overview(self, generation: int, overview: Overview) -> None:
+        self.overview = overview
+        orgs = list(dict.fromkeys(org for org, _ in overview.windows))
+        current = self.selection
+        self.org_box.blockSignals(True)
+        self.org_box.clear()
+        for org in orgs:
+            self.org_box.addItem(org[:8] or "(no organization)", org)
+        self.org_box.setVisible(len(orgs) > 1)
+        self.org_box.blockSignals(False)
+        self._fill_windows(current)
+        self.heatmap.set_days(overview.days)
+        self._show_walls()
+        self.overview_loaded.emit()
+        if generation == self._generation:
+            self.reload_chart()
+
+    def _fill_windows(self, current: tuple[str, str] | None) -> None:
+        wanted = self._wanted or current
+        if wanted is not None and self.org_box.findData(wanted[0]) >= 0:
+            self.org_box.blockSignals(True)
+            self.org_box.setCurrentIndex(self.org_box.findData(wanted[0]))
+            self.org_box.blockSignals(False)
+        org = self.org_box.currentData()
+        self.window_box.blockSignals(True)
+        self.window_box.clear()
+        for window_org, key in self.overview.windows if self.overview else ():
+            if window_org == org:
+                self.window_box.addItem(window_name(key), key)
+        if wanted is not None and self.window_box.findData(wanted[1]) >= 0:
+            self.window_box.setCurrentIndex(self.window_box.findData(wanted[1]))
+        self.window_box.blockSignals(False)
+
+    def _apply_wanted(self) -> None:
+        self._fill_windows(self.selection)
+        self._show_walls()
+        self.reload_chart()
+
+    def _on_org(self, _index: int) -> None:
+        self._fill_windows(None)
+        self._show_walls()
+        self.reload_chart()
+
+    def _show_walls(self) -> None:
+        org = self.org_box.currentData()
+        walls = [w for w in (self.overview.walls if self.overview else ()) if w.org_uuid == org]
+        lines = summaries(walls, self._clock(), self._tz)
+        self.totals.setText(" ".join(lines) or "No window reached 100% in the last 90 days.")
+        self.wall_list.clear()
+        for wall in reversed(walls):
+            self.wall_list.addItem(wall_line(wall, self._tz, with_org=False))
+
+    def _on_chart(self, generation: int, data: ChartData) -> None:
+        if generation != self._generation:
+            return  # a newer request is on its way
+        self.chart.set_data(data, self._thresholds)
+        self.point.setText(" ")
+        self.chart_loaded.emit()
+
+    # -- export -----------------------------------------------------------------------------
+
+    def export_png(self, path: Path) -> bool:
+        """The chart as shown, as a PNG file."""
+        return self.chart.grab().save(str(path), "PNG")
+
+    def export_csv(self, path: Path) -> int:
+        """The readings of the chart shown (organization, window, span) as CSV; how many."""
+        data = self.chart.data
+        if data is None:
+            return 0
+        rows = self._store.export(data.start, org_uuid=data.org_uuid, window_key=data.window_key)
+        with path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(EXPORT_COLUMNS)
+            writer.writerows(rows)
+        return len(rows)
+
+    def _ask_png(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save chart", "claude-meter-history.png", "PNG (*.png)"
+        )
+        if name and not self.export_png(Path(name)):
+            self.point.setText(f"Could not save {name}: check that the folder is writable.")
+
+    def _ask_csv(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save readings", "claude-meter-history.csv", "CSV (*.csv)"
+        )
+        if not name:
+            return
+        try:
+            count = self.export_csv(Path(name))
+        except OSError as exc:
+            self.point.setText(f"Could not save {name}: {exc.strerror or exc}.")
+            return
+        self.point.setText(f"Saved {count} readings to {name}.")
+
+    # -- life -------------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.overview is None:
+            self.reload()
+        self._refresh.start()
+
+    def hideEvent(self, event: object) -> None:
+        self._refresh.stop()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.overview is not None:
+            self._resized.start()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._refresh.stop()
+        self._generation += 1  # answers still on their way find nothing to update
+        super().closeEvent(event)

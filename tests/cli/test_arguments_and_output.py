@@ -1,0 +1,110 @@
+"""Arguments are usage errors (exit 1, one message), never tracebacks; output that cannot be
+written ends quietly (issue 16, finding 8)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from claude_meter.cli import main
+from claude_meter.cli.history import parse_duration
+from tests.support.fuzzing import budget
+
+pytestmark = pytest.mark.fuzz
+
+
+def run_cli(*args: str, stdout: int | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "claude_meter", *args],
+        stdout=stdout if stdout is not None else subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["history", "--since", "999999999d"],
+        ["history", "--since", "99999999999999999999d"],
+        ["history", "--since", "0d"],
+        ["fake-server", "--port", "99999"],
+        ["fake-server", "--port", "-1"],
+    ],
+)
+def test_out_of_range_arguments_are_usage_errors(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 1
+    assert "error: argument" in capsys.readouterr().err
+
+
+@given(st.text(max_size=30) | st.from_regex(r"\s*[0-9]{1,25}\s*[mhdx]\s*", fullmatch=True))
+def test_any_duration_text_is_a_duration_or_a_usage_error(text: str) -> None:
+    import argparse
+    from datetime import UTC, datetime
+
+    try:
+        since = parse_duration(text)
+    except argparse.ArgumentTypeError:
+        return
+    assert datetime.now(UTC) - since > datetime(1900, 1, 1, tzinfo=UTC)
+
+
+def test_a_full_disk_ends_with_one_line_and_no_traceback() -> None:
+    with Path("/dev/full").open("w") as full:
+        done = run_cli("status", "--demo", stdout=full.fileno())
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert (
+        done.stderr.strip() == "claude-meter: could not write the output (No space left on device)."
+    )
+
+
+@pytest.mark.parametrize("form", [[], ["--json"]])
+def test_an_ascii_terminal_gets_the_output_with_replacements(form: list[str]) -> None:
+    done = run_cli("status", "--demo", *form, PYTHONIOENCODING="ascii")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "Personal" in done.stdout
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "claude_meter", "status", "--demo"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    proc.stdout.close()  # the reader went away before a byte was read
+    _, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err
+    assert b"Exception ignored" not in err
+
+
+@given(port=st.integers(-(10**6), 10**6) | st.text(max_size=8).map(lambda t: t or "x"))
+@settings(max_examples=budget(ci=40, share=0.01), suppress_health_check=[HealthCheck.too_slow])
+def test_any_port_argument_is_a_port_or_a_usage_error(port: int | str) -> None:
+    from claude_meter.cli import build_parser
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(["fake-server", "--port", str(port)])
+    except SystemExit as exit_:
+        code = exit_.code
+    else:
+        code = 0
+        assert 0 <= args.port <= 65535
+    assert code in (0, 1)

@@ -1,0 +1,169 @@
+"""``status --cached``: every form, stale figures, no reading, and what it never loads."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from claude_meter.cli import main
+from claude_meter.readings.store import default_path, iso, record
+
+
+def _store(percent_5h: float = 37.0, percent_7d: float = 82.0, minutes_ago: float = 0) -> None:
+    now = datetime.now(UTC)
+    read_at = iso(now - timedelta(minutes=minutes_ago))
+    record(
+        [
+            {
+                "source": "claude-code-statusline",
+                "org_uuid": "org-a",
+                "read_at": read_at,
+                "windows": [
+                    {"key": "five_hour", "label": "Session (5h)", "percent": percent_5h},
+                    {"key": "seven_day", "label": "Weekly · all models", "percent": percent_7d},
+                ],
+            },
+            {
+                "source": "web",
+                "org_uuid": "org-a",
+                "org_name": "Acme",
+                "read_at": iso(now - timedelta(hours=2)),
+                "windows": [{"key": "seven_day_opus", "label": "Weekly · Opus", "percent": 12}],
+            },
+        ],
+        now,
+    )
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    old = sys.stderr
+    sys.stderr = err
+    try:
+        status = main(["status", "--cached", *args], stdout=out)
+    finally:
+        sys.stderr = old
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("form", "expected"),
+    [
+        ("i3blocks", "5h 37% · 7d 82%\n82%\n#e8702a\n"),
+        ("polybar", "%{F#2e9d4f}5h 37%%{F-} · %{F#e8702a}7d 82%%{F-}\n"),
+        ("tmux", "#[fg=#2e9d4f]5h 37%#[fg=default] · #[fg=#e8702a]7d 82%#[fg=default]\n"),
+    ],
+)
+def test_bar_forms(form: str, expected: str) -> None:
+    _store()
+    assert _run("--format", form) == (0, expected, "")
+
+
+def test_waybar_object() -> None:
+    _store(percent_7d=96)
+    status, out, _ = _run("--format", "waybar")
+    shown = json.loads(out)
+    assert status == 0
+    assert shown["text"] == "5h 37% · 7d 96%"
+    assert shown["class"] == "critical"
+    assert shown["percentage"] == 96
+    assert "Weekly · Opus" in shown["tooltip"]
+    assert "claude.ai, 2h ago" in shown["tooltip"]
+
+
+def test_text_says_where_each_row_came_from() -> None:
+    _store()
+    status, out, _ = _run()
+    assert status == 0
+    assert out.splitlines()[0] == "Acme"
+    assert re.search(r"Claude Code's status line, \d+s ago$", out.splitlines()[1])
+    assert "\x1b[" not in out  # not a terminal
+    assert "claude.ai, 2h ago" in out.splitlines()[3]
+
+
+def test_json_form() -> None:
+    _store()
+    status, out, _ = _run("--json")
+    (account,) = json.loads(out)["accounts"]
+    assert status == 0
+    assert [(w["key"], w["source"]) for w in account["windows"]] == [
+        ("five_hour", "claude-code-statusline"),
+        ("seven_day", "claude-code-statusline"),
+        ("seven_day_opus", "web"),
+    ]
+
+
+def test_too_old_is_printed_marked_stale_exit_3() -> None:
+    _store(minutes_ago=30)
+    status, out, _ = _run("--format", "waybar", "--max-age", "10m")
+    shown = json.loads(out)
+    assert status == 3
+    assert shown["class"] == ["high", "stale"]
+    assert shown["text"] == "5h 37% · 7d 82% (30m old)"
+    assert _run("--format", "waybar", "--max-age", "1h")[0] == 0
+
+
+def test_no_reading_says_how_to_get_one() -> None:
+    status, out, err = _run("--format", "waybar")
+    assert status == 3
+    assert json.loads(out)["text"] == "–"
+    assert "run `claude-meter status`" in err
+    assert "start the tray" in err
+
+
+def test_a_broken_file_is_a_message_not_a_traceback() -> None:
+    path = default_path()
+    path.parent.mkdir(parents=True)
+    path.write_text("{broken")
+    status, _, err = _run()
+    assert status == 1
+    assert err.startswith("claude-meter: the last readings cannot be read:")
+    assert "not JSON" in err
+
+
+@pytest.mark.parametrize("args", [["--max-age", "soon"], ["--format", "html"], ["--source", "web"]])
+def test_bad_arguments_are_usage_errors(args: list[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        _run(*args)
+    assert exited.value.code == 1
+
+
+def test_format_without_cached_is_refused() -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["status", "--format", "waybar"], stdout=io.StringIO())
+    assert exited.value.code == 1
+
+
+def test_the_quick_commands_load_no_pydantic_httpx_keyring_or_qt(tmp_path: Path) -> None:
+    _store()
+    probe = (
+        "import sys, io\n"
+        "from claude_meter.cli import main\n"
+        'payload = b\'{"rate_limits": {"five_hour": {"used_percentage": 5}}}\'\n'
+        "sys.stdin = io.TextIOWrapper(io.BytesIO(payload))\n"
+        "for argv in (['status', '--cached', '--format', 'waybar'], ['statusline']):\n"
+        "    main(argv, stdout=io.StringIO())\n"
+        "heavy = ('pydantic', 'httpx', 'keyring', 'PySide6', 'sqlite3', 'platformdirs')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=os.environ, check=True
+    )
+    assert done.stdout.strip() == "[]"
+    assert (
+        "5h"
+        in subprocess.run(  # the statusline's reading went into the store
+            [sys.executable, "-m", "claude_meter", "status", "--cached", "--format", "i3blocks"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+    )

@@ -1,0 +1,163 @@
+"""``claude-meter statusline``: the payloads Claude Code sends, the template, install."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from claude_meter.cli.statusline import FALLBACK, run_statusline
+from claude_meter.cli.statusline_install import install, is_ours, our_command, uninstall
+from claude_meter.readings.store import load
+
+RESET_5H = int(time.time()) + 2 * 3600 + 600
+RESET_7D = int(time.time()) + 3 * 86400 + 4 * 3600 + 600
+SEVEN_DAY = {"used_percentage": 82, "resets_at": RESET_7D}
+BOTH: dict[str, object] = {
+    "model": {"display_name": "Opus"},
+    "rate_limits": {
+        "five_hour": {"used_percentage": 37.4, "resets_at": RESET_5H},
+        "seven_day": SEVEN_DAY,
+    },
+}
+
+
+def _line(payload: bytes, template: str | None = None, **env: str) -> tuple[int, str]:
+    out = io.StringIO()
+    status = run_statusline(template=template, stdin=io.BytesIO(payload), out=out, env=env)
+    return status, out.getvalue()
+
+
+def _json(data: object) -> bytes:
+    return json.dumps(data).encode()
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        (_json(BOTH), "5h 37% 2h 9m · 7d 82% 3d 4h\n"),
+        (
+            _json({"rate_limits": {"seven_day": SEVEN_DAY}}),
+            "7d 82% 3d 4h\n",
+        ),
+        (_json({"model": {"display_name": "Opus"}}), FALLBACK + "\n"),  # before the first answer
+        (_json({"rate_limits": None}), FALLBACK + "\n"),
+        (
+            _json({"rate_limits": {"five_hour": {"used_percentage": "x", "resets_at": 1e300}}}),
+            "5h ?\n",
+        ),
+        (b"\x00garbage{", FALLBACK + "\n"),
+        (b"", FALLBACK + "\n"),
+        (b"[" * 100_000, FALLBACK + "\n"),
+    ],
+)
+def test_payloads_claude_code_sends(payload: bytes, expected: str) -> None:
+    assert _line(payload, NO_COLOR="1") == (0, expected)
+
+
+def test_colours_by_grade_unless_no_color() -> None:
+    _, line = _line(_json(BOTH))
+    assert "\x1b[32m37%\x1b[0m" in line
+    assert "\x1b[38;5;208m82%\x1b[0m" in line
+
+
+def test_without_rate_limits_the_last_statusline_figures_show_with_their_age() -> None:
+    _line(_json(BOTH))
+    status, line = _line(_json({"model": {}}), NO_COLOR="1")
+    assert (status, line) == (0, "5h 37% 2h 9m · 7d 82% 3d 4h\n")  # just now: no age yet
+
+
+def test_the_reading_goes_into_the_store_with_claude_codes_account(tmp_path: Path) -> None:
+    (tmp_path / ".claude.json").write_text(
+        json.dumps({"oauthAccount": {"organizationUuid": "org-a", "emailAddress": "a@b.c"}})
+    )
+    _line(_json(BOTH), CLAUDE_CONFIG_DIR=str(tmp_path))
+    (entry,) = load()
+    assert entry["source"] == "claude-code-statusline"
+    assert entry["org_uuid"] == "org-a"
+    assert entry["account_email"] == "a@b.c"
+    assert [w["percent"] for w in entry["windows"]] == [37.4, 82]
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("{model}: {session} ({session.age}) {weekly.resets}", "Opus: 37% (0s) 3d 4h"),
+        ("{{literal}} {five_hour}", "{literal} 37%"),
+        ("{nope} · {weekly}", "82%"),
+        ("{session", "ClaudeMeter: a lone '{' in --format; write {{ for a brace"),
+    ],
+)
+def test_template(template: str, expected: str) -> None:
+    assert _line(_json(BOTH), template, NO_COLOR="1") == (0, expected + "\n")
+
+
+def test_the_process_exits_0_and_prints_only_the_line(tmp_path: Path) -> None:
+    env = {**os.environ, "NO_COLOR": "1", "HOME": str(tmp_path), "XDG_STATE_HOME": "/proc/nope"}
+    done = subprocess.run(
+        [sys.executable, "-m", "claude_meter", "statusline", "--bogus"],
+        input=_json(BOTH),
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0,
+        b"5h 37% 2h 9m \xc2\xb7 7d 82% 3d 4h\n",
+        b"",
+    )
+
+
+def test_install_backs_up_chains_and_uninstall_restores(tmp_path: Path) -> None:
+    settings = tmp_path / "settings.json"
+    before = {"model": "opus", "statusLine": {"type": "command", "command": "echo mine"}}
+    settings.write_text(json.dumps(before))
+    remembered = tmp_path / "state" / "previous.json"
+    said = install(settings, remembered)
+    assert "echo mine" in said
+    after = json.loads(settings.read_text())
+    assert after["model"] == "opus"
+    assert after["statusLine"]["command"] == our_command("echo mine")
+    assert is_ours(after["statusLine"])
+    assert json.loads((tmp_path / "settings.json.claude-meter-backup").read_text()) == before
+    assert "already" in install(settings, remembered)
+    uninstall(settings, remembered)
+    assert json.loads(settings.read_text()) == before
+
+
+def test_install_into_no_settings_and_uninstall_removes_the_key(tmp_path: Path) -> None:
+    settings = tmp_path / "settings.json"
+    install(settings, tmp_path / "previous.json")
+    assert json.loads(settings.read_text())["statusLine"]["command"] == our_command()
+    uninstall(settings, tmp_path / "previous.json")
+    assert json.loads(settings.read_text()) == {}
+
+
+def test_broken_settings_are_never_touched(tmp_path: Path) -> None:
+    from claude_meter.cli.statusline_install import InstallError
+
+    settings = tmp_path / "settings.json"
+    settings.write_text("{ not json")
+    with pytest.raises(InstallError, match="not valid JSON"):
+        install(settings, tmp_path / "previous.json")
+    assert settings.read_text() == "{ not json"
+
+
+def test_chained_command_gets_the_same_payload(tmp_path: Path) -> None:
+    out = io.StringIO()
+    script = "import sys, json; print(json.load(sys.stdin)['model']['display_name'])"
+    command = f'{sys.executable} -c "{script}"'
+    run_statusline(
+        template="{session}",
+        stdin=io.BytesIO(_json(BOTH)),
+        out=out,
+        env={"NO_COLOR": "1"},
+        then=command,
+    )
+    assert out.getvalue() == "37% │ Opus\n"

@@ -1,0 +1,51 @@
+"""The History window on a real X server with 90 days of made-up history, every span kept as
+a screenshot in ``test-artifacts/``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+
+from claude_meter.history.chart_data import SPANS
+from tests.e2e.desktop import private_desktop, wait_for
+from tests.e2e.test_window_screenshots import distinct_colours, visible_window
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_span_drawn_and_kept_as_a_screenshot(tmp_path: Path) -> None:
+    with private_desktop(1024, 760, tray=False, notifications=False) as desktop:
+        shown = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.show_history", str(tmp_path)],
+            env={**desktop.env, "PYTHONPATH": f"{ROOT}:{ROOT / 'app'}"},
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert shown.stdin is not None
+        assert shown.stdout is not None
+        try:
+            for span in SPANS:
+                line = shown.stdout.readline().decode().strip()
+                assert line == f"shown {span}"
+                wait_for(
+                    "the History window", lambda: visible_window(desktop, "ClaudeMeter · History")
+                )
+                image = QImage(str(desktop.screenshot(f"history-{span}.png")))
+                assert not image.isNull()
+                assert distinct_colours(image) > 30  # a chart, labels, a calendar
+                shown.stdin.write(b"\n")
+                shown.stdin.flush()
+            code = shown.wait(20)
+        finally:
+            if shown.poll() is None:
+                shown.terminate()
+            _, err = shown.communicate(timeout=10)
+        assert b"Traceback" not in err, err.decode()
+        assert code == 0, err.decode()

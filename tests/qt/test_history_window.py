@@ -1,0 +1,149 @@
+"""The History window offscreen: it reads on a pool thread, switches spans, says a point's time
+and value on hover and keyboard focus, exports PNG and CSV, and is gone once closed."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from claude_meter.history import HistoryStore
+from claude_meter.history.chart_data import SPANS
+from claude_meter.qt.history_window import HistoryWindow
+from tests.history.support import ORG, OTHER_ORG, snapshot
+
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+H = timedelta(hours=1)
+RESET = NOW + 2 * H
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[HistoryStore]:
+    """Two session periods, a reading every 10 minutes; the first walled from 07:20 to its
+    reset at 09:00."""
+    with HistoryStore.open(tmp_path / "history.sqlite3") as opened:
+        for minute in range(0, 480, 10):
+            at = NOW - 8 * H + timedelta(minutes=minute)
+            first = at < RESET - 5 * H
+            five = min(100.0, minute / 2) if first else (minute - 180) / 6
+            reset = RESET - 5 * H if first else RESET
+            opened.record(snapshot(at, five, 30.0 + minute / 100, session_reset=reset))
+        opened.record(snapshot(NOW - H, 20.0, 5.0, org=OTHER_ORG))
+        yield opened
+
+
+@pytest.fixture
+def window(qtbot: QtBot, store: HistoryStore) -> HistoryWindow:
+    shown = HistoryWindow(store, thresholds=(80.0,), clock=lambda: NOW, tz=UTC)
+    qtbot.addWidget(shown)
+    shown.resize(900, 640)
+    with qtbot.waitSignal(shown.chart_loaded, timeout=10_000):
+        shown.show()
+    return shown
+
+
+def test_it_opens_on_the_current_period_with_walls_and_the_year(window: HistoryWindow) -> None:
+    data = window.chart.data
+    assert data is not None
+    assert (data.org_uuid, data.window_key, data.span) == (ORG, "five_hour", "period")
+    assert (data.start, data.end) == (RESET - 5 * H, RESET)
+    assert data.forecast[-1][0] == RESET  # dashed to the reset
+    assert len(data.columns) > 10
+    assert window.org_box.count() == 2
+    assert window.wall_list.count() == 1
+    assert "walled 1 h 40 min, 1 h 40 min before the reset" in window.wall_list.item(0).text()
+    assert "Session (5h): walled once this month" in window.totals.text()
+    assert window.overview is not None
+    assert window.overview.days[-1].day == NOW.date()
+    assert window.overview.days[-1].peak is not None
+
+
+def test_every_span_is_read_and_drawn(qtbot: QtBot, window: HistoryWindow) -> None:
+    for span in SPANS:
+        with qtbot.waitSignal(window.chart_loaded, timeout=10_000):
+            window.show_span(span)
+        data = window.chart.data
+        assert data is not None
+        assert data.span == span
+        assert len(data.columns) <= window.chart.plot_width()
+        if span != "period":
+            assert data.start == NOW - {"24h": 24 * H, "7d": 168 * H, "30d": 720 * H}.get(
+                span, 2160 * H
+            )
+    with qtbot.waitSignal(window.chart_loaded, timeout=10_000):
+        window.show_span("24h")
+    data = window.chart.data
+    assert data is not None
+    assert data.resets == (RESET - 5 * H,)
+    assert [w.hit_at for w in data.walls] == [NOW - 8 * H + timedelta(minutes=200)]
+
+
+def test_hover_and_keyboard_focus_say_time_and_value(qtbot: QtBot, window: HistoryWindow) -> None:
+    chart = window.chart
+    with qtbot.waitSignal(chart.point_described) as said:
+        QTest.mouseMove(chart, chart.rect().center())
+    assert " · " in str(said.args[0])
+    assert window.point.text() == said.args[0]
+    chart.setFocus()
+    QTest.keyClick(chart, Qt.Key.Key_End)
+    last = chart.focused_text()
+    assert last is not None
+    assert last.startswith("Sun 06 Dec 11:50 · ")
+    QTest.keyClick(chart, Qt.Key.Key_Left)
+    assert chart.focused_text() != last
+    assert chart.accessibleDescription() == chart.focused_text()
+    QTest.keyClick(chart, Qt.Key.Key_Home)
+    assert chart.focused_text() == "Sun 06 Dec 09:00 · 20%"  # the period began at 09:00
+
+
+def test_export_png_and_csv(window: HistoryWindow, tmp_path: Path) -> None:
+    png = tmp_path / "chart.png"
+    assert window.export_png(png)
+    image = QImage(str(png))
+    assert (image.width(), image.height()) == (window.chart.width(), window.chart.height())
+    rows = window.export_csv(tmp_path / "rows.csv")
+    with (tmp_path / "rows.csv").open() as read:
+        table = list(csv.reader(read))
+    assert table[0] == ["time", "org", "window", "percent", "resets_at", "event"]
+    assert len(table) - 1 == rows > 10
+    assert {(r[1], r[2]) for r in table[1:]} == {(ORG, "five_hour")}
+
+
+def test_another_organization_shows_its_own_windows(qtbot: QtBot, window: HistoryWindow) -> None:
+    with qtbot.waitSignal(window.chart_loaded, timeout=10_000):
+        window.org_box.setCurrentIndex(window.org_box.findData(OTHER_ORG))
+    data = window.chart.data
+    assert data is not None
+    assert data.org_uuid == OTHER_ORG
+    assert window.wall_list.count() == 0
+    assert window.totals.text() == "No window reached 100% in the last 90 days."
+
+
+def test_closed_it_is_gone(qtbot: QtBot, store: HistoryStore) -> None:
+    """Deleted on close: nothing of it runs (no timers, no reads) until it is opened again."""
+    shown = HistoryWindow(store, clock=lambda: NOW, tz=UTC)
+    gone: list[bool] = []
+    shown.destroyed.connect(lambda: gone.append(True))
+    with qtbot.waitSignal(shown.chart_loaded, timeout=10_000):
+        shown.show()
+    shown.close()
+    qtbot.waitUntil(lambda: bool(gone), timeout=5_000)
+
+
+def test_the_chart_says_so_when_a_span_is_empty(qtbot: QtBot, window: HistoryWindow) -> None:
+    QTest.mouseMove(window.chart, QPointF(5, 5).toPoint())
+    with qtbot.waitSignal(window.chart_loaded, timeout=10_000):
+        window.select(OTHER_ORG, "seven_day")
+    with qtbot.waitSignal(window.chart_loaded, timeout=10_000):
+        window.show_span("period")
+    data = window.chart.data
+    assert data is not None
+    assert data.window_key == "seven_day"
+    assert window.chart.grab().toImage().width() > 0
