@@ -279,8 +279,9 @@ class UsageChart(QWidget):
     ) -> None:
         painter.setPen(text)
         total = data.end - data.start
-        form = "%H:%M" if total <= timedelta(days=1) else "%d %b"
-        if timedelta(days=1) < total <= timedelta(days=8):
+        # the 24 h span may run on to a reset a few hours ahead: still hours
+        form = "%H:%M" if total <= timedelta(hours=36) else "%d %b"
+        if timedelta(hours=36) < total <= timedelta(days=10):
             form = "%a %d"
         for step in range(5):
             at = data.start + total * step / 4

@@ -271,12 +271,21 @@ class Popover(QFrame):
             label.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
             footer.addWidget(label)
         self.route.setAlignment(Qt.AlignmentFlag.AlignRight)
+        # A flat "History" in the footer: a fifth button in the row below squeezed the others.
+        history = QPushButton("History")
+        history.setFlat(True)
+        history.setToolTip("Open the History window: charts, walls and the year")
+        history.setAccessibleName(history.toolTip())
+        history.setStyleSheet(
+            "font-size: 11px; padding: 0 6px; color: palette(link); text-decoration: underline;"
+        )
+        history.clicked.connect(self.history_clicked.emit)
+        footer.insertWidget(1, history)
         outer.addLayout(footer)
         buttons = QHBoxLayout()
         for text, signal, tip in (
             ("Refresh", self.refresh_clicked, "Fetch the numbers now"),
             ("Usage page", self.open_usage_clicked, "Open claude.ai/settings/usage"),
-            ("History", self.history_clicked, "Open the History window: charts and walls"),
             ("Settings", self.settings_clicked, "Open ClaudeMeter's settings"),
             ("Quit", self.quit_clicked, "Quit ClaudeMeter"),
         ):
