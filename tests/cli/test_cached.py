@@ -167,3 +167,20 @@ def test_the_quick_commands_load_no_pydantic_httpx_keyring_or_qt(tmp_path: Path)
             check=False,
         ).stdout
     )
+
+
+def test_waybar_text_is_markup_safe() -> None:
+    from claude_meter.readings.store import iso, record
+
+    now = datetime.now(UTC)
+    entry = {
+        "source": "web",
+        "org_uuid": "o",
+        "org_name": "R&D <lab>",
+        "read_at": iso(now),
+        "windows": [{"key": "five_hour", "label": "Session (5h)", "percent": 5}],
+    }
+    record([entry], now)
+    status, out, _ = _run("--format", "waybar")
+    assert status == 0
+    assert json.loads(out)["tooltip"].startswith("R&amp;D &lt;lab&gt;\n")
