@@ -1,6 +1,7 @@
 """The README's status bar snippets, run by the real tools: tmux (its status line, seen with
 ``capture-pane`` from an outer tmux), i3blocks (its i3bar output), waybar (in headless sway)
-and polybar (on Xvfb), the last two by the grade colours in a screenshot. Each snippet is read from the README, so what people copy is what ran."""
+and polybar (on Xvfb), the last two by the grade colours in a screenshot. Each snippet is
+read from the README, so what people copy is what ran."""
 
 from __future__ import annotations
 
