@@ -153,7 +153,7 @@ def test_the_quick_commands_load_no_pydantic_httpx_keyring_or_qt(tmp_path: Path)
         "sys.stdin = io.TextIOWrapper(io.BytesIO(payload))\n"
         "for argv in (['status', '--cached', '--format', 'waybar'], ['statusline']):\n"
         "    main(argv, stdout=io.StringIO())\n"
-        "heavy = ('pydantic', 'httpx', 'keyring', 'PySide6', 'sqlite3', 'platformdirs')\n"
+        "heavy = ('pydantic', 'httpx', 'keyring', 'PySide6', 'sqlite3', 'platformdirs', 'email')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
     done = subprocess.run(

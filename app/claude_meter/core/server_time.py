@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Final
 
 EARLIEST: Final = datetime(2000, 1, 1, tzinfo=UTC)
@@ -58,6 +57,10 @@ def parse_iso(value: object) -> datetime | None:
 
 def parse_http_date(value: str) -> datetime | None:
     """An HTTP date (``Sun, 06 Nov 1994 08:49:37 GMT``), or None."""
+    # Here, not at the top: email.utils (with socket and calendar) is a sixth of the
+    # quick commands' start (statusline, status --cached), which never read an HTTP date.
+    from email.utils import parsedate_to_datetime
+
     try:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
