@@ -1,6 +1,7 @@
 """The README's status bar snippets, run by the real tools: tmux (its status line, seen with
-``capture-pane`` from an outer tmux), i3blocks (its i3bar output) and waybar (in headless
-sway, screenshot). Each snippet is read from the README, so what people copy is what ran."""
+``capture-pane`` from an outer tmux), i3blocks (its i3bar output), waybar (in headless sway)
+and polybar (on Xvfb), the last two by the grade colours in a screenshot. Each snippet is
+read from the README, so what people copy is what ran."""
 
 from __future__ import annotations
 
@@ -159,3 +160,50 @@ def test_waybar_shows_the_cached_module(
 
         shot = wait_for("waybar drawing the module's text in its class colour", drawn)
         assert shot.exists()
+
+
+def _colour_pixels(shot: Path, rgb: tuple[int, int, int], rows: int) -> int:
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(shot))
+    hits = 0
+    for y in range(rows):
+        for x in range(image.width()):
+            c = image.pixelColor(x, y)
+            if abs(c.red() - rgb[0]) + abs(c.green() - rgb[1]) + abs(c.blue() - rgb[2]) < 40:
+                hits += 1
+    return hits
+
+
+def test_polybar_shows_the_cached_figures_in_their_colours(reading: dict[str, str]) -> None:
+    from tests.e2e.desktop import private_desktop, stop_all
+
+    require_tool("polybar", "polybar")
+    with private_desktop(800, 200, tray=False, notifications=False) as desktop:
+        conf = Path(desktop.env.get("XDG_RUNTIME_DIR") or "/tmp") / f"polybar-{os.getpid()}.ini"
+        conf.write_text(
+            "[bar/test]\nwidth = 100%\nheight = 30\nbackground = #202020\n"
+            "font-0 = DejaVu Sans:size=11;2\nmodules-center = claude-meter\n\n" + snippet("polybar")
+        )
+        bar = subprocess.Popen(
+            ["polybar", "-c", str(conf), "test"],
+            env={**desktop.env, "PATH": reading["PATH"]},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            shot = wait_for(
+                "polybar drawing 37 % green and 82 % orange",
+                lambda: (
+                    lambda s: (
+                        s
+                        if _colour_pixels(s, (46, 157, 79), 30) > 20
+                        and _colour_pixels(s, (232, 112, 42), 30) > 20
+                        else None
+                    )
+                )(desktop.screenshot("polybar-status-cached.png")),
+            )
+            assert shot.exists()
+        finally:
+            stop_all([bar])
+            conf.unlink(missing_ok=True)
