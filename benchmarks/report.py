@@ -1,7 +1,8 @@
 """Write ``docs/benchmarks.md`` from the figures the benchmark scripts recorded.
 
 Each script (``tray_bench``, ``soak``, ``status_latency``, ``requests_per_hour``,
-``bundle_bench``, ``bridge_abuse``, ``history_bench``, ``transport_bench``) records its figures in
+``bundle_bench``, ``bridge_abuse``, ``history_bench``, ``transport_bench``,
+``cached_latency``) records its figures in
 ``benchmarks/results/<name>.json`` when it runs. This script renders them, with each
 script's method (its docstring) and any notes in ``benchmarks/notes/<name>.md`` (what a
 rerun must not erase: a before/after comparison), into one report. It measures nothing
@@ -35,11 +36,13 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("tray_host_bench", "A tray found late: latency and the cost of looking"),
     ("soak", "Soak: 10,000 faulty polls"),
     ("status_latency", "`claude-meter status --json` latency"),
+    ("cached_latency", "Zero-request reads: `statusline` and `status --cached`"),
     ("transport_bench", "claude.ai's transports: httpx and the browser-like one"),
     ("requests_per_hour", "Requests per hour per organization"),
     ("bundle_bench", "The Linux bundles: size and start"),
     ("bridge_abuse", "The bridge under abuse"),
     ("history_bench", "Usage history"),
+    ("history_window_bench", "The History window with 90 days of readings"),
     ("wayland_popover", "The popover on Wayland"),
 )
 

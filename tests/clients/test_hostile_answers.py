@@ -265,3 +265,28 @@ def test_any_nesting_depth_is_a_value_or_the_changed_answer_error(
         assert depth < 100_000
     assert isinstance(got.error_type(), str)
     assert isinstance(got.error_message(), str)
+
+
+@pytest.mark.parametrize("where", ["organizations", "usage", "error body"])
+def test_a_deeply_nested_answer_anywhere_is_the_changed_answer_error(where: str) -> None:
+    """400 KB of ``[`` in the org list, the usage or a 403's error body: exit 4, no traceback."""
+    import io
+
+    from claude_meter.cli import main
+
+    org = "5e1f0c2a-0000-4000-8000-000000000003"
+    orgs = json.dumps([{"uuid": org, "name": "Org", "capabilities": ["chat"]}]).encode()
+    bomb = b"[" * 400_000
+    with hostile_server() as server, pytest.MonkeyPatch.context() as env:
+        server.script = [(0.0, answer(b"{}", status="404 Not Found"))]
+        server.routes["/api/organizations"] = [
+            (0.0, answer(bomb if where == "organizations" else orgs))
+        ]
+        status = "403 Forbidden" if where == "error body" else "200 OK"
+        server.routes[f"/api/organizations/{org}/usage"] = [(0.0, answer(bomb, status=status))]
+        env.setenv("CLAUDE_METER_BASE_URL", server.base_url)
+        env.setenv("CLAUDE_METER_COOKIE", "sessionKey=sk-ant-sid02-TESTSECRET-nested")
+        out = io.StringIO()
+        code = main(["status", "--source", "web", "--json"], stdout=out)
+    assert code == (2 if where == "error body" else 4)
+    json.loads(out.getvalue())

@@ -81,3 +81,21 @@ def test_fields_of_the_wrong_type_are_dropped_one_by_one(tmp_path: Path) -> None
         json.dumps({"version": 1, "browser": "firefox", "profile": 7, "stored_from": "", "x": 1})
     )
     assert load_choice(path) == (RememberedChoice(browser="firefox"), None)
+
+
+@pytest.mark.parametrize("argv", [["sources", "--json"], ["status", "--demo", "--json"]])
+def test_a_deeply_nested_file_is_ignored_and_the_command_goes_on(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 16, finding 5: 400 KB of ``[`` in ``sources.json`` was a RecursionError."""
+    import io
+
+    from claude_meter.cli import main
+
+    choice_path().parent.mkdir(parents=True, exist_ok=True)
+    choice_path().write_bytes(b"[" * 400_000)
+    out = io.StringIO()
+    assert main(argv, stdout=out) == 0
+    json.loads(out.getvalue())
+    assert "Traceback" not in capsys.readouterr().err
+    assert load_choice()[1] is not None  # said so, with what to do

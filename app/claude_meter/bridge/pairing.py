@@ -33,6 +33,7 @@ from typing import Final, Literal
 
 from claude_meter.core import json_input
 from claude_meter.core.secret import Secret
+from claude_meter.core.server_time import EARLIEST, parse_iso
 from claude_meter.sources.keyring_store import BRIDGE_ENTRY, SessionStore, read_stamp, stamp_path
 
 log = logging.getLogger("claude_meter.bridge.pairing")
@@ -224,7 +225,7 @@ class Pairing:
                 PairedBrowser(
                     Secret(str(item["token"])),
                     str(item["origin"]),
-                    datetime.fromisoformat(str(item["paired_at"])),
+                    parse_iso(str(item["paired_at"])) or EARLIEST,  # guarded like any stored time
                 )
                 for item in items
             ][-MAX_PAIRED:]

@@ -20,7 +20,6 @@ model name. A part between `` · `` whose fields all come out empty is dropped.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -28,6 +27,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Final, TextIO
+
+from claude_meter.core import json_input
 
 DEFAULT_FORMAT: Final = (
     "5h {session} {session.resets} · 7d {weekly} {weekly.resets} · {others} · {extra}"
@@ -113,8 +114,8 @@ def statusline(
 
 def _payload(raw: bytes) -> Any:
     try:
-        return json.loads(raw) if raw.strip() else None
-    except (ValueError, RecursionError):
+        return json_input.loads(raw) if raw.strip() else None
+    except json_input.NotJson:
         return None
 
 
@@ -181,8 +182,8 @@ def claude_code_account(env: Mapping[str, str]) -> dict[str, str]:
     try:
         if path.stat().st_size > MAX_CLAUDE_JSON:
             return {}
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError):
+        data = json_input.loads(path.read_bytes())
+    except (OSError, json_input.NotJson):
         return {}
     account = data.get("oauthAccount") if isinstance(data, dict) else None
     if not isinstance(account, dict):

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final, TextIO
 
+from claude_meter.core import json_input
 from claude_meter.core.files import write_atomically
 
 BACKUP_SUFFIX: Final = ".claude-meter-backup"
@@ -76,8 +77,8 @@ def _read(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InstallError(f"cannot read {path}: {exc}; nothing was changed") from None
     try:
-        data = json.loads(text) if text.strip() else {}
-    except ValueError as exc:
+        data = json_input.loads(text) if text.strip() else {}
+    except json_input.NotJson as exc:
         raise InstallError(
             f"{path} is not valid JSON ({exc}); fix it in an editor, nothing was changed"
         ) from None
@@ -116,7 +117,7 @@ def uninstall(path: Path, remembered: Path) -> str:
     if not is_ours(settings.get("statusLine")):
         return f"{path} has no ClaudeMeter status line; nothing was changed"
     try:
-        previous = json.loads(remembered.read_text(encoding="utf-8")).get("statusLine")
+        previous = json_input.loads(remembered.read_text(encoding="utf-8")).get("statusLine")
     except (OSError, ValueError, AttributeError):
         previous = None
     if isinstance(previous, dict):

@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 from typing import Final
 
-from claude_meter.core import paths
+from claude_meter.core import json_input, paths
 from claude_meter.core.files import write_atomically
 
 log = logging.getLogger(__name__)
@@ -37,8 +37,8 @@ def _name(base_url: str, network: str) -> str:
 def load(now: float) -> dict[str, float]:
     """The networks still remembered at ``now`` (hashed name: until when)."""
     try:
-        data = json.loads(_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json_input.loads(_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # json_input.NotJson is a ValueError
         return {}
     if not isinstance(data, dict):
         return {}

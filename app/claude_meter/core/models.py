@@ -10,13 +10,19 @@ the accepted range becomes unknown on construction, whichever path built the mod
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from claude_meter.core.server_time import OutsideTime
+from claude_meter.core import server_time
 
 Source = Literal["web", "claude-code", "extension", "demo", "claude-code-statusline"]
+
+#: A time from outside (an answer, a post, a file): guarded on every construction, so a date
+#: beyond :mod:`~claude_meter.core.server_time`'s range is unknown whichever path built it.
+OutsideTime = Annotated[datetime | None, BeforeValidator(server_time.coerce)]
+#: A required time read from a file: out of range, the record is invalid (and ignored).
+StoredTime = Annotated[datetime, AfterValidator(server_time.required)]
 
 
 class _Frozen(BaseModel):
@@ -35,6 +41,11 @@ class UsageWindow(_Frozen):
     severity: str | None = None
     #: ``limits[].scope.surface`` (e.g. ``cowork``): the product surface the limit applies to.
     surface: str | None = None
+    #: Set only on a window carried into a newer reading of another route (Claude Code's
+    #: status line knows two windows; the others stay as claude.ai last read them): the route
+    #: and the time of the reading it came from (``core/statusline_rules.py``).
+    read_via: Source | None = None
+    read_at: datetime | None = None
 
 
 class ExtraUsage(_Frozen):

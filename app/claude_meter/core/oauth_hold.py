@@ -31,8 +31,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from claude_meter.core import paths
 from claude_meter.core.files import write_atomically
+from claude_meter.core.models import StoredTime
 from claude_meter.core.policy import DEADLINE_CAP
-from claude_meter.core.server_time import StoredTime
 
 log = logging.getLogger("claude_meter.oauth_hold")
 

@@ -21,9 +21,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Annotated, Final
-
-from pydantic import AfterValidator, BeforeValidator
+from typing import Final
 
 EARLIEST: Final = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST: Final = datetime(2200, 1, 1, tzinfo=UTC)
@@ -89,22 +87,16 @@ def from_epoch(count: float | None, *, per_second: int = 1, clamp: bool = False)
     return within_range(moment)
 
 
-def _coerce(value: object) -> object:
-    if value is None or isinstance(value, datetime | str):
+def coerce(value: object) -> datetime | None:
+    """Any value a model's outside-time field is given: a guarded time, or None."""
+    if isinstance(value, datetime | str):
         return parse_iso(value)
-    return None  # numbers, lists, ...: not a time we accept
+    return None  # None, numbers, lists, ...: not a time we accept
 
 
-#: A model field holding a time from outside: guarded on every construction.
-OutsideTime = Annotated[datetime | None, BeforeValidator(_coerce)]
-
-
-def _required(moment: datetime) -> datetime:
+def required(moment: datetime) -> datetime:
+    """``moment`` guarded, or ``ValueError``: for a record that is invalid without it."""
     kept = within_range(moment)
     if kept is None:
         raise ValueError("a time out of the accepted range")
     return kept
-
-
-#: A required time read from a file: out of range, the record is invalid (and ignored).
-StoredTime = Annotated[datetime, AfterValidator(_required)]

@@ -45,6 +45,7 @@ from claude_meter.core.models import FetchResult, Snapshot
 from claude_meter.core.policy import DEFAULT_INTERVAL
 from claude_meter.core.presentation import Choice, crossing_text, icon_indicator, tooltip
 from claude_meter.core.state import SavedState, load_state, save_state
+from claude_meter.core.statusline_rules import STATUSLINE, overlay
 
 if TYPE_CHECKING:
     from claude_meter.history import HistoryStore, WindowInsight
@@ -89,8 +90,10 @@ class LiveMeter:
         interval: timedelta = DEFAULT_INTERVAL,
         thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS,
         choice: Choice | None = None,
+        remember: Callable[[FetchResult, datetime], None] | None = None,
     ) -> None:
         self.history = history
+        self._remember = remember  # the shared last-readings file (readings/), or None
         self.interval = interval
         self.thresholds = tuple(thresholds)
         self.choice = choice or Choice()
@@ -101,7 +104,7 @@ class LiveMeter:
         self._recorded: dict[str | None, Snapshot] = {}  # org -> last reading recorded
         # What the fetch thread reads (own_poll_skipped), published under the lock:
         self._lock = threading.Lock()
-        self._seen: dict[str, datetime] = {}  # org -> last good extension snapshot's time
+        self._seen: dict[str, datetime] = {}  # org -> last good extension/statusline time
         self._latest: dict[str, Snapshot] = {}  # org -> that snapshot
         self._known: tuple[str | None, ...] = ()
         self._forced = False
@@ -136,11 +139,15 @@ class LiveMeter:
         with self._lock:
             self._known = tuple(s.org_uuid for s in self.state.snapshots)
         self._record(result)
+        if self._remember is not None and result.source != STATUSLINE:  # it wrote its own
+            self._remember(result, now)
         notes = self._notifications(merged, now)
         return Accepted(self.shown(now), notes)
 
     def _merged(self, result: FetchResult, now: datetime) -> FetchResult | None:
-        if result.source == "extension":
+        if result.source == STATUSLINE:  # laid over the other routes, then like the extension
+            result = overlay(self.state.snapshots, result)
+        if result.source in ("extension", STATUSLINE):
             good = good_bridge_orgs(result)
             with self._lock:
                 self._seen.update(good)
@@ -229,7 +236,7 @@ class LiveMeter:
             latest = tuple(s for org, s in self._latest.items() if org in covered)
         if own_fetch_needed(known, covered, forced):
             return None
-        log.debug("own fetch skipped: the extension covers %d organization(s)", len(covered))
+        log.debug("own fetch skipped: fresh readings cover %d organization(s)", len(covered))
         return FetchResult(source="extension", fetched_at=now, snapshots=latest)
 
     def remember_deadline(self, route: str, deadline: datetime | None) -> None:

@@ -77,10 +77,12 @@ class TrayApp(QObject):
         notifier: Notifier | None = None,
         clock: Callable[[], datetime] = _now,
         history: HistoryStore | None = None,
+        remember: Callable[[FetchResult, datetime], None] | None = None,
     ) -> None:
         super().__init__()
         self._clock = clock
         self.meter = LiveMeter(
+            remember=remember,
             history=history,
             state_path=state_path,
             interval=interval,

@@ -20,7 +20,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, qInstallMessageHandler
@@ -45,6 +45,8 @@ from claude_meter.qt.startup import (
     points_at_loopback,
     qt_message,
 )
+from claude_meter.qt.statusline_link import StatuslineLink
+from claude_meter.readings.convert import remember
 
 if TYPE_CHECKING:
     from claude_meter.sources.keyring_child import KeyringInChild
@@ -103,6 +105,12 @@ def connect_bridge(meter: TrayApp, link: BridgeLink, *, start: bool = True) -> N
     meter.tray_icon.offer_pairing()
     if start:
         link.start()
+
+
+def connect_statusline(meter: TrayApp, link: StatuslineLink) -> None:
+    """Claude Code's status line readings into the tray's one entry (both on the GUI thread)."""
+    link.received.connect(meter.on_result)
+    link.start(datetime.now(UTC))
 
 
 def open_keyring() -> tuple[Keyring, KeyringInChild | None]:
@@ -214,6 +222,7 @@ def _run(
         tray_wait=float(env.get("CLAUDE_METER_TRAY_WAIT", TRAY_WAIT_SECONDS)),
         history=history,
         thresholds=prefs.settings.thresholds,
+        remember=None if demo else remember,
     )
     meter.interval_fixed = interval != prefs.settings.interval  # the demo's, or a test's
     connect_preferences(meter, prefs, fetcher)
@@ -226,6 +235,8 @@ def _run(
             lambda _origin: _keep_bridge_on(prefs), Qt.ConnectionType.QueuedConnection
         )
         app.aboutToQuit.connect(link.stop)
+    if not demo:
+        connect_statusline(meter, StatuslineLink(parent=meter))
     instance.activated.connect(meter.open_popover)
     app.aboutToQuit.connect(meter.stop)
     meter.start()

@@ -39,8 +39,10 @@ from claude_meter.core.grades import SERVER_WARNING, row_grade
 from claude_meter.core.meter import MeterState
 from claude_meter.core.models import FetchError, Snapshot, UsageWindow
 from claude_meter.core.presentation import percent_label, spoken_percent
+from claude_meter.core.statusline_rules import STATUSLINE
 from claude_meter.qt.sparkline import Sparkline
 from claude_meter.qt.surface import PopoverKind, window_flags
+from claude_meter.readings.view import provenance
 
 if TYPE_CHECKING:
     from claude_meter.history import WindowInsight
@@ -136,16 +138,29 @@ class WindowRow(QWidget):
         self.countdown = QLabel()
         self.countdown.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
         layout.addWidget(self.countdown)
+        self.origin = QLabel()  # where the figure came from and how old, when routes mix
+        self.origin.setObjectName("row_origin")
+        self.origin.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
+        self.origin.setVisible(False)
+        self._origin: tuple[str, datetime] | None = None
+        layout.addWidget(self.origin)
         self.forecast = QLabel()
         self.forecast.setStyleSheet("font-size: 11px;")
         self.forecast.setVisible(False)
         self._has_forecast = False
         layout.addWidget(self.forecast)
 
+    def set_origin(self, source: str, read_at: datetime) -> None:
+        """Say under the row which route read it and when (see ``core/statusline_rules``)."""
+        self._origin = (source, read_at)
+        self.origin.setVisible(True)
+
     def tick(self, now: datetime) -> None:
         """Recomputed from the clock each second: a clock jump cannot make it drift."""
         resets_at = self.usage_window.resets_at
         self.countdown.setText(format_countdown(resets_at, now))
+        if self._origin is not None:
+            self.origin.setText("from " + provenance(*self._origin, now))
         passed = resets_at is not None and resets_at <= now
         self.forecast.setVisible(self._has_forecast and not passed)  # it was for that period
 
@@ -256,12 +271,21 @@ class Popover(QFrame):
             label.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
             footer.addWidget(label)
         self.route.setAlignment(Qt.AlignmentFlag.AlignRight)
+        # A flat "History" in the footer: a fifth button in the row below squeezed the others.
+        history = QPushButton("History")
+        history.setFlat(True)
+        history.setToolTip("Open the History window: charts, walls and the year")
+        history.setAccessibleName(history.toolTip())
+        history.setStyleSheet(
+            "font-size: 11px; padding: 0 6px; color: palette(link); text-decoration: underline;"
+        )
+        history.clicked.connect(self.history_clicked.emit)
+        footer.insertWidget(1, history)
         outer.addLayout(footer)
         buttons = QHBoxLayout()
         for text, signal, tip in (
             ("Refresh", self.refresh_clicked, "Fetch the numbers now"),
             ("Usage page", self.open_usage_clicked, "Open claude.ai/settings/usage"),
-            ("History", self.history_clicked, "Open the History window: charts and walls"),
             ("Settings", self.settings_clicked, "Open ClaudeMeter's settings"),
             ("Quit", self.quit_clicked, "Quit ClaudeMeter"),
         ):
@@ -331,6 +355,10 @@ class Popover(QFrame):
                 continue
             row = WindowRow(window, show_remaining=self.show_remaining)
             row.org_uuid = snapshot.org_uuid
+            if snapshot.source == STATUSLINE or window.read_via is not None:
+                row.set_origin(
+                    window.read_via or snapshot.source, window.read_at or snapshot.fetched_at
+                )
             if snapshot.stale:
                 row.setEnabled(False)
             self.rows.append(row)

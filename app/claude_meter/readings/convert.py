@@ -17,8 +17,9 @@ from claude_meter.readings.store import Entry, StoreUnreadable, iso, parse_time,
 
 log = logging.getLogger("claude_meter.readings")
 
-#: Readings of these routes are not the person's: never stored.
-_NOT_STORED = frozenset({"demo"})
+#: Not stored by :func:`remember`: the demo's readings are not the person's, and the status
+#: line writes its own (a snapshot the meter laid over other routes is not one reading).
+_NOT_STORED = frozenset({"demo", "claude-code-statusline"})
 
 
 def entry_of(snapshot: Snapshot) -> Entry:

@@ -22,6 +22,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
+from claude_meter.core import json_input
+from claude_meter.core.server_time import within_range
+
 FORMAT: Final = "claude-meter-last-readings"
 VERSION: Final = 1
 FILE_NAME: Final = "last-readings.json"
@@ -68,7 +71,7 @@ def parse_time(text: object) -> datetime | None:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else None
+    return within_range(moment) if moment.tzinfo is not None else None
 
 
 def entry_key(entry: Entry) -> str:
@@ -97,8 +100,8 @@ def _entries(data: bytes, path: Path) -> list[Entry]:
     if len(data) > MAX_BYTES:
         raise StoreUnreadable(f"{path} is larger than {MAX_BYTES // 1024} KiB")
     try:
-        document = json.loads(data)
-    except (ValueError, RecursionError):
+        document = json_input.loads(data)
+    except json_input.NotJson:
         raise StoreUnreadable(f"{path} is not JSON") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise StoreUnreadable(f"{path} is not a ClaudeMeter last-readings file")

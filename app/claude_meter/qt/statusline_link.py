@@ -1,0 +1,75 @@
+"""Claude Code's status line readings, from the shared last-readings file into the tray.
+
+``claude-meter statusline`` runs in Claude Code, not in the tray: it writes its reading into
+the last-readings file (``readings/store.py``). This watches that file's folder (inotify and
+its kin, through ``QFileSystemWatcher``: no polling) and emits each new status line reading
+as a :class:`FetchResult` (source ``claude-code-statusline``), which ``qt/compose.py``
+connects to ``TrayApp.on_result``, the live meter's one entry, like any reading.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QFileSystemWatcher, QObject, Signal
+
+from claude_meter.core.bridge_rules import BRIDGE_FRESH
+from claude_meter.core.models import FetchResult
+from claude_meter.core.statusline_rules import STATUSLINE
+from claude_meter.readings.convert import snapshot_of
+from claude_meter.readings.store import StoreUnreadable, default_path, entry_key, load, parse_time
+
+log = logging.getLogger("claude_meter.tray")
+
+
+class StatuslineLink(QObject):
+    """Emits ``received(FetchResult)`` for each status line reading not handed on before."""
+
+    received = Signal(object)
+
+    def __init__(self, path: Path | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._path = path or default_path()
+        self._seen: dict[str, object] = {}  # entry key -> the read_at already handed on
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.directoryChanged.connect(lambda _folder: self.check())
+
+    def start(self, now: datetime) -> None:
+        """Watch the folder; a reading already there is handed on only while it is fresh."""
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            log.warning("cannot watch the status line's readings: %s", exc)
+            return
+        self._watcher.addPath(str(self._path.parent))
+        for entry in self._entries():
+            read_at = parse_time(entry.get("read_at"))
+            if read_at is None or now - read_at >= BRIDGE_FRESH:
+                self._seen[entry_key(entry)] = entry.get("read_at")
+        self.check()
+
+    def check(self) -> None:
+        for entry in self._entries():
+            key, read_at = entry_key(entry), entry.get("read_at")
+            if self._seen.get(key) == read_at:
+                continue
+            self._seen[key] = read_at
+            snapshot = snapshot_of(entry)
+            if snapshot is None:
+                continue
+            log.debug("status line reading of %s", snapshot.fetched_at.isoformat())
+            self.received.emit(
+                FetchResult(
+                    source=STATUSLINE, fetched_at=snapshot.fetched_at, snapshots=(snapshot,)
+                )
+            )
+
+    def _entries(self) -> list[dict[str, object]]:
+        try:
+            found = load(self._path)
+        except (OSError, StoreUnreadable) as exc:
+            log.debug("last readings unreadable: %s", exc)
+            return []
+        return [e for e in found if e.get("source") == STATUSLINE]

@@ -1,0 +1,42 @@
+"""Outside JSON: any parser failure is :class:`NotJson` (issue 16, finding 5)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from claude_meter.core.json_input import NotJson, loads
+
+pytestmark = pytest.mark.fuzz
+
+
+@given(
+    depth=st.integers(1, 300_000),
+    opener=st.sampled_from(["[", '{"a":']),
+    closed=st.booleans(),
+)
+def test_any_nesting_depth_is_a_value_or_not_json(depth: int, opener: str, closed: bool) -> None:
+    closer = "]" if opener == "[" else "}"
+    text = opener * depth + ("0" + closer * depth if closed else "")
+    try:
+        value = loads(text)
+    except NotJson:
+        return
+    assert closed
+    assert value is not None
+
+
+@given(st.binary(max_size=200) | st.text(max_size=200))
+def test_any_bytes_or_text_is_a_value_or_not_json(data: bytes | str) -> None:
+    with contextlib.suppress(NotJson):
+        loads(data)
+
+
+def test_the_reason_says_nested_too_deeply() -> None:
+    with pytest.raises(NotJson, match="nested too deeply"):
+        loads("[" * 200_000 + "]" * 200_000)
+    assert loads(json.dumps([[1]])) == [[1]]

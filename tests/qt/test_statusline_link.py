@@ -1,0 +1,57 @@
+"""The tray's watch on the last-readings file: each new status line reading handed on once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from claude_meter.core.models import FetchResult
+from claude_meter.qt.statusline_link import StatuslineLink
+from claude_meter.readings.store import Entry, iso, record
+
+
+def _entry(org: str, percent: float, at: datetime, source: str = "claude-code-statusline") -> Entry:
+    return {
+        "source": source,
+        "org_uuid": org,
+        "read_at": iso(at),
+        "windows": [{"key": "five_hour", "label": "Session (5h)", "percent": percent}],
+    }
+
+
+def test_new_statusline_readings_are_handed_on_once(qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "state" / "last-readings.json"
+    now = datetime.now(UTC)
+    record(
+        [
+            _entry("old", 10, now - timedelta(hours=1)),
+            _entry("fresh", 20, now - timedelta(seconds=30)),
+            _entry("web-org", 30, now, source="web"),
+        ],
+        now,
+        path,
+    )
+    link = StatuslineLink(path)
+    got: list[FetchResult] = []
+    link.received.connect(got.append)
+    link.start(now)
+    assert [(r.source, r.snapshots[0].org_uuid) for r in got] == [
+        ("claude-code-statusline", "fresh")
+    ]
+    record([_entry("old", 11, now + timedelta(seconds=1))], now, path)
+    qtbot.waitUntil(lambda: len(got) == 2, timeout=2000)
+    assert got[1].snapshots[0].windows[0].percent == 11
+    link.check()  # nothing new
+    assert len(got) == 2
+
+
+def test_an_unreadable_file_hands_on_nothing(qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "last-readings.json"
+    path.write_text("{garbage")
+    link = StatuslineLink(path)
+    got: list[FetchResult] = []
+    link.received.connect(got.append)
+    link.start(datetime.now(UTC))
+    assert got == []
