@@ -72,9 +72,15 @@ def test_sni_watcher_started_after_the_app(tmp_path: Path) -> None:
 
             watcher.send(activate=[900, 10])
             wait_for("the popover", lambda: logged(log_path, "popover opened with 5 rows"))
-            shot = QImage(str(desktop.screenshot("sni-x11-popover.png")))
-            # at the pointer (Xvfb starts it mid-screen): the SNI item has no geometry
-            assert shot.pixelColor(desktop.width // 2, 120).name() != "#000000"
+            wait_for(  # at the pointer (Xvfb starts it mid-screen): an SNI item has no geometry
+                "the popover drawn",
+                lambda: (
+                    QImage(str(desktop.screenshot("sni-x11-popover.png")))
+                    .pixelColor(desktop.width // 2, 120)
+                    .name()
+                    != "#000000"
+                ),
+            )
 
             watcher.stop()  # the panel restarts
             wait_for("the loss noticed", lambda: logged(log_path, "tray went away"))
