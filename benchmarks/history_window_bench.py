@@ -15,6 +15,8 @@ about 500,000 rows, with walls and resets to find. Then, in one process with the
 - **switch**: from ``show_span(span)`` to that chart read and painted, for each span, N runs;
 - **stall**: while each span loads, a 5 ms timer on the GUI thread notes the longest gap
   between its ticks (how long the window could not answer a click);
+- **hover**: on the 90-day chart, moving the focused point one column (arrow key) and
+  repainting, median of 100 (the chart is cached; only the point is drawn again);
 - **closed**: after the last window is closed, the process's CPU time over 10 s of event loop,
   and whether any HistoryWindow, QTimer of it or pool thread is still busy.
 
@@ -34,7 +36,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from PySide6.QtCore import QElapsedTimer, QEventLoop, QThreadPool, QTimer
+from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QThreadPool, QTimer
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from benchmarks.results import Row, record
@@ -174,6 +177,19 @@ def main() -> int:
                     f"worst {max(switches[span]):.3f} s; longest GUI stall "
                     f"{stalls[span] * 1000:.0f} ms; {columns[span]} columns drawn"
                 )
+            window.show_span("90d")
+            wait(window.chart_loaded)
+            window.chart.setFocus()
+            hovers = []
+            for _ in range(100):
+                began = time.perf_counter()
+                QTest.keyClick(window.chart, Qt.Key.Key_Left)
+                window.chart.repaint()
+                hovers.append(time.perf_counter() - began)
+            hover = statistics.median(hovers)
+            say(
+                f"hover on 90 days: median {hover * 1000:.1f} ms, worst {max(hovers) * 1000:.1f} ms"
+            )
             window.close()
             QApplication.processEvents()
             QThreadPool.globalInstance().waitForDone(5000)
@@ -206,6 +222,12 @@ def main() -> int:
                 "< 0.5 s",
                 f"worst {worst_switch:.2f} s; longest GUI stall {worst_stall * 1000:.0f} ms",
                 worst_switch < OPEN_TARGET,
+            ),
+            Row(
+                "History window: moving the focused point, 90 days",
+                "",
+                f"median {hover * 1000:.1f} ms",
+                None,
             ),
             Row(
                 "History window closed",

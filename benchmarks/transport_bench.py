@@ -15,6 +15,9 @@ Method. The fake claude.ai runs as its own process over HTTPS (``rising``, its c
    to first drawn snapshot, median of 5 after a warm-up start; then polling every 50 ms, RSS
    after 200 polls and after ``--polls`` more, and CPU per poll.
 
+The runs of 2 and the starts of 3 alternate between the two transports, so a moment when the
+shared machine is busy costs both alike; the medians are still noisy to about 0.1 s.
+
 Run: ``.venv/bin/python benchmarks/transport_bench.py``. No targets of its own: the tray's are
 ``tray_bench.py``'s (start <= 1.0 s, RSS <= 90 MB, CPU per poll <= 20 ms).
 """
@@ -77,15 +80,37 @@ def import_cost(runs: int = 7) -> tuple[float, float]:
     return statistics.median(seconds), statistics.median(megabytes)
 
 
-def status_latency(env: dict[str, str], runs: int) -> float:
-    argv = [str(BIN), "status", "--json", "--source", "web"]
-    subprocess.run(argv, env=env, capture_output=True, check=True)  # warm-up
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(argv, env=env, capture_output=True, check=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+def cli_env(base_url: str, home: str, extra: dict[str, str]) -> dict[str, str]:
+    return {
+        **os.environ,
+        **extra,
+        "HOME": home,
+        "XDG_DATA_HOME": f"{home}/data",
+        "XDG_CONFIG_HOME": f"{home}/config",
+        "XDG_STATE_HOME": f"{home}/state",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "CLAUDE_METER_BASE_URL": base_url,
+        "CLAUDE_METER_COOKIE": f"sessionKey={DEFAULT_SESSION_KEY}",
+    }
+
+
+def status_seconds(env: dict[str, str]) -> float:
+    """One ``claude-meter status --json --source web``, whole process."""
+    started = time.perf_counter()
+    subprocess.run(
+        [str(BIN), "status", "--json", "--source", "web"], env=env, capture_output=True, check=True
+    )
+    return time.perf_counter() - started
+
+
+def tray_start(
+    base_url: str, desktop_env: dict[str, str], home: str, extra: dict[str, str]
+) -> float:
+    """Spawn to the first drawn snapshot of one tray start."""
+    app = App(base_url, None, desktop_env, home, extra_env=extra)
+    app.wait_for(lambda: app.drawn_at is not None, 30)
+    app.stop()
+    return app.drawn_at - app.started  # type: ignore[operator]
 
 
 def main() -> int:
@@ -102,34 +127,31 @@ def main() -> int:
     found = re.search(r"at (https://\S+) (\S+)", server.stdout.readline())
     assert found, "the fake server did not say where it listens"
     base_url, cert = found.group(1), found.group(2)
-    figures: dict[str, dict[str, float]] = {}
+    figures: dict[str, dict[str, float]] = {t: {} for t in TRANSPORTS}
     try:
         desktop = stack.enter_context(private_desktop())
+        extra = {t: {"CLAUDE_METER_TRANSPORT": t, "SSL_CERT_FILE": cert} for t in TRANSPORTS}
+        homes = {t: stack.enter_context(tempfile.TemporaryDirectory()) for t in TRANSPORTS}
+        cli_envs = {t: cli_env(base_url, homes[t], extra[t]) for t in TRANSPORTS}
+        latencies: dict[str, list[float]] = {t: [] for t in TRANSPORTS}
+        starts: dict[str, list[float]] = {t: [] for t in TRANSPORTS}
+        for transport in TRANSPORTS:  # warm-up runs fill the bytecode caches
+            status_seconds(cli_envs[transport])
+        for _ in range(args.runs):  # interleaved, so a busy moment costs both alike
+            for transport in TRANSPORTS:
+                latencies[transport].append(status_seconds(cli_envs[transport]))
+        for _ in range(6):
+            for transport in TRANSPORTS:
+                starts[transport].append(
+                    tray_start(base_url, desktop.env, homes[transport], extra[transport])
+                )
         for transport in TRANSPORTS:
-            extra = {"CLAUDE_METER_TRANSPORT": transport, "SSL_CERT_FILE": cert}
-            home = stack.enter_context(tempfile.TemporaryDirectory())
-            cli_env = {
-                **os.environ,
-                **extra,
-                "HOME": home,
-                "XDG_DATA_HOME": f"{home}/data",
-                "XDG_CONFIG_HOME": f"{home}/config",
-                "XDG_STATE_HOME": f"{home}/state",
-                "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-                "CLAUDE_METER_BASE_URL": base_url,
-                "CLAUDE_METER_COOKIE": f"sessionKey={DEFAULT_SESSION_KEY}",
-            }
-            latency = status_latency(cli_env, args.runs)
-            starts = []
-            for _ in range(6):
-                app = App(base_url, None, desktop.env, home, extra_env=extra)
-                app.wait_for(lambda app=app: app.drawn_at is not None, 30)
-                starts.append(app.drawn_at - app.started)  # type: ignore[operator]
-                app.stop()
-            run = memory_run(base_url, desktop.env, home, args.polls, extra_env=extra)
+            run = memory_run(
+                base_url, desktop.env, homes[transport], args.polls, extra_env=extra[transport]
+            )
             figures[transport] = {
-                "latency": latency,
-                "start": statistics.median(starts[1:]),
+                "latency": statistics.median(latencies[transport]),
+                "start": statistics.median(starts[transport][1:]),
                 "rss0": run.rss0,
                 "rss1": run.rss1,
                 "per_poll_ms": run.per_poll_ms,

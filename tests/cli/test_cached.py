@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from claude_meter.cli import main
+from claude_meter.fake import FakeClaude
 from claude_meter.readings.store import default_path, iso, record
+from tests.conftest import TEST_SESSION_KEY
 
 
 def _store(percent_5h: float = 37.0, percent_7d: float = 82.0, minutes_ago: float = 0) -> None:
@@ -167,3 +169,69 @@ def test_the_quick_commands_load_no_pydantic_httpx_keyring_or_qt(tmp_path: Path)
             check=False,
         ).stdout
     )
+
+
+def test_waybar_text_is_markup_safe() -> None:
+    from claude_meter.readings.store import iso, record
+
+    now = datetime.now(UTC)
+    entry = {
+        "source": "web",
+        "org_uuid": "o",
+        "org_name": "R&D <lab>",
+        "read_at": iso(now),
+        "windows": [{"key": "five_hour", "label": "Session (5h)", "percent": 5}],
+    }
+    record([entry], now)
+    status, out, _ = _run("--format", "waybar")
+    assert status == 0
+    assert json.loads(out)["tooltip"].startswith("R&amp;D &lt;lab&gt;\n")
+
+
+def test_status_stores_what_it_read_and_cached_shows_it_without_a_request(
+    monkeypatch: pytest.MonkeyPatch, fake_server: FakeClaude
+) -> None:
+    monkeypatch.setenv("CLAUDE_METER_BASE_URL", fake_server.base_url)
+    monkeypatch.setenv("CLAUDE_METER_COOKIE", f"sessionKey={TEST_SESSION_KEY}")
+    assert main(["status", "--json", "--source", "web"], stdout=io.StringIO()) == 0
+    stored = default_path().read_text()
+    assert TEST_SESSION_KEY not in stored
+    assert "sessionKey" not in stored
+    asked = len(fake_server.request_log)
+    status, out, _ = _run("--json")
+    assert status == 0
+    assert {w["source"] for a in json.loads(out)["accounts"] for w in a["windows"]} == {"web"}
+    assert len(fake_server.request_log) == asked
+
+
+def test_after_a_global_option_the_commands_still_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    _store()
+    out = io.StringIO()
+    assert main(["--debug", "status", "--cached", "--format", "i3blocks"], stdout=out) == 0
+    assert out.getvalue().startswith("5h 37% · 7d 82%\n")
+    monkey_stdin = io.TextIOWrapper(io.BytesIO(b"{}"))
+    old, sys.stdin = sys.stdin, monkey_stdin
+    try:
+        line = io.StringIO()
+        assert main(["--debug", "statusline", "--format", "{weekly}"], stdout=line) == 0
+    finally:
+        sys.stdin = old
+    assert line.getvalue() == "82%\n"
+
+
+def test_a_closed_output_is_one_quiet_exit() -> None:
+    _store()
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the bar is gone before the first byte
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "claude_meter", "status", "--cached", "--format", "waybar"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (1, "")

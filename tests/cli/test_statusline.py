@@ -161,3 +161,22 @@ def test_chained_command_gets_the_same_payload(tmp_path: Path) -> None:
         then=command,
     )
     assert out.getvalue() == "37% │ Opus\n"
+
+
+def test_install_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from claude_meter.cli import main
+
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path))
+    settings = tmp_path / "settings.json"
+    settings.write_text('{"theme": "dark"}')
+    out = io.StringIO()
+    assert main(["statusline", "--install"], stdout=out) == 0
+    assert "ClaudeMeter's status line is in" in out.getvalue()
+    assert is_ours(json.loads(settings.read_text())["statusLine"])
+    assert main(["statusline", "--uninstall"], stdout=out) == 0
+    assert json.loads(settings.read_text()) == {"theme": "dark"}
+    settings.write_text("{broken")
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    assert main(["statusline", "--install"], stdout=out) == 1
+    assert "not valid JSON" in err.getvalue()

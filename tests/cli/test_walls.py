@@ -14,7 +14,6 @@ from claude_meter.history import HistoryStore
 from claude_meter.history.walls import WALL_FIELDS
 from tests.history.support import ORG, snapshot
 
-NOW = datetime.now(UTC).replace(microsecond=0)
 H = timedelta(hours=1)
 
 
@@ -29,42 +28,47 @@ def iso(moment: datetime) -> str:
 
 
 @pytest.fixture
-def seeded() -> None:
-    """The session ran out 40 days ago and 10 hours ago (reset seen), and again 1 h ago."""
-    old_reset = NOW - timedelta(days=40) + 2 * H
-    recent_reset = NOW - 8 * H
-    live_reset = NOW + 2 * H
+def seeded() -> datetime:
+    """The session ran out 40 days ago and 10 hours ago (reset seen), and again 1 h ago: an
+    hour before the returned time, taken when the test starts (the ongoing wall counts to the
+    command's own clock, so a fixed time at import would drift in a long test run)."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    old_reset = now - timedelta(days=40) + 2 * H
+    recent_reset = now - 8 * H
+    live_reset = now + 2 * H
     with HistoryStore.open() as store:
         for at, five, reset in (
-            (NOW - timedelta(days=40), 100.0, old_reset),
-            (NOW - timedelta(days=39), 3.0, old_reset + timedelta(days=1)),
-            (NOW - 12 * H, 60.0, recent_reset),
-            (NOW - 10 * H, 100.0, recent_reset),
-            (NOW - 7 * H, 1.0, live_reset - 5 * H),
-            (NOW - 2 * H, 90.0, live_reset),
-            (NOW - H, 100.0, live_reset),
+            (now - timedelta(days=40), 100.0, old_reset),
+            (now - timedelta(days=39), 3.0, old_reset + timedelta(days=1)),
+            (now - 12 * H, 60.0, recent_reset),
+            (now - 10 * H, 100.0, recent_reset),
+            (now - 7 * H, 1.0, live_reset - 5 * H),
+            (now - 2 * H, 90.0, live_reset),
+            (now - H, 100.0, live_reset),
         ):
             store.record(snapshot(at, five, 20.0, session_reset=reset))
+    return now
 
 
-EXPECTED = [
-    {
-        "org": ORG,
-        "window": "five_hour",
-        "hit_at": iso(NOW - 10 * H),
-        "until": iso(NOW - 8 * H),
-        "walled_seconds": 7200,
-        "before_reset_seconds": 7200,
-    },
-    {
-        "org": ORG,
-        "window": "five_hour",
-        "hit_at": iso(NOW - H),
-        "until": None,
-        "walled_seconds": 3600,
-        "before_reset_seconds": 3 * 3600,
-    },
-]
+def expected(now: datetime) -> list[dict[str, object]]:
+    return [
+        {
+            "org": ORG,
+            "window": "five_hour",
+            "hit_at": iso(now - 10 * H),
+            "until": iso(now - 8 * H),
+            "walled_seconds": 7200,
+            "before_reset_seconds": 7200,
+        },
+        {
+            "org": ORG,
+            "window": "five_hour",
+            "hit_at": iso(now - H),
+            "until": None,
+            "walled_seconds": 3600,
+            "before_reset_seconds": 3 * 3600,
+        },
+    ]
 
 
 def approx_now(records: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -77,23 +81,22 @@ def approx_now(records: list[dict[str, object]]) -> list[dict[str, object]]:
     return records
 
 
-@pytest.mark.usefixtures("seeded")
-def test_json_is_one_object_per_wall(capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_is_one_object_per_wall(seeded: datetime, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(["history", "--walls", "--json"], capsys)
     assert (status, err) == (0, "")
-    assert approx_now(json.loads(out)) == EXPECTED
+    assert approx_now(json.loads(out)) == expected(seeded)
     status, out, _ = run(["history", "--walls", "--since", "60d", "--json"], capsys)
     assert len(json.loads(out)) == 3
 
 
-@pytest.mark.usefixtures("seeded")
-def test_csv_has_the_same_fields(capsys: pytest.CaptureFixture[str]) -> None:
+def test_csv_has_the_same_fields(seeded: datetime, capsys: pytest.CaptureFixture[str]) -> None:
+    now = seeded
     status, out, _ = run(["history", "--walls", "--csv"], capsys)
     assert status == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert tuple(rows[0]) == WALL_FIELDS
-    assert [r["hit_at"] for r in rows] == [iso(NOW - 10 * H), iso(NOW - H)]
-    assert rows[0]["until"] == iso(NOW - 8 * H)
+    assert [r["hit_at"] for r in rows] == [iso(now - 10 * H), iso(now - H)]
+    assert rows[0]["until"] == iso(now - 8 * H)
     assert rows[1]["until"] == ""
 
 
@@ -109,8 +112,9 @@ def test_text_lists_walls_and_totals(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_no_walls_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    now = datetime.now(UTC)
     with HistoryStore.open() as store:
-        store.record(snapshot(NOW - H, 10.0, 20.0))
+        store.record(snapshot(now - H, 10.0, 20.0))
     status, out, _ = run(["history", "--walls"], capsys)
     assert (status, out) == (0, "No window reached 100% in this period.\n")
     status, out, _ = run(["history", "--walls", "--json"], capsys)

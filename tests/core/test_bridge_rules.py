@@ -10,10 +10,9 @@ from claude_meter.core.bridge_rules import (
     BRIDGE_FRESH,
     covered_orgs,
     good_bridge_orgs,
-    merge_bridge_result,
-    merge_own_result,
     own_fetch_needed,
 )
+from claude_meter.core.meter import MeterState, apply_result
 from claude_meter.core.models import FetchError, FetchResult, Snapshot, Source, UsageWindow
 from tests.conftest import NOW
 
@@ -77,12 +76,21 @@ def test_own_fetch_needed(
     assert own_fetch_needed(known, covered, forced) is needed
 
 
+def merged(
+    current: list[Snapshot], incoming: FetchResult, covered: frozenset[str] = frozenset()
+) -> MeterState:
+    """The meter showing ``current``, after the one merge of ``incoming``."""
+    return apply_result(MeterState(snapshots=tuple(current)), incoming, covered)
+
+
 def test_a_bridge_result_replaces_its_orgs_and_keeps_the_others() -> None:
     current = [snap("a", 1), snap("b", 2)]
-    incoming = result(snap("b", 50, source="extension"), snap("c", 3, source="extension"))
-    merged = merge_bridge_result(current, incoming)
-    assert merged is not None
-    assert [(s.org_uuid, s.windows[0].percent) for s in merged.snapshots] == [
+    incoming = result(
+        snap("b", 50, source="extension"), snap("c", 3, source="extension"), source="extension"
+    )
+    shown = merged(current, incoming)
+    assert shown.error is None
+    assert [(s.org_uuid, s.windows[0].percent) for s in shown.snapshots] == [
         ("a", 1),
         ("b", 50),
         ("c", 3),
@@ -91,36 +99,39 @@ def test_a_bridge_result_replaces_its_orgs_and_keeps_the_others() -> None:
 
 def test_a_failed_bridge_poll_does_not_touch_numbers_but_shows_when_there_are_none() -> None:
     failed = result(source="extension", error=True)
-    assert merge_bridge_result([snap("a")], failed) is None
-    assert merge_bridge_result([], failed) == failed
+    with_numbers = MeterState(snapshots=(snap("a"),))
+    assert apply_result(with_numbers, failed) is with_numbers
+    assert merged([], failed).error == failed.error
 
 
-def test_own_result_without_coverage_is_unchanged() -> None:
+def test_own_result_without_coverage_is_applied_as_it_is() -> None:
     incoming = result(snap("a", error=True))
-    assert merge_own_result([snap("a")], incoming, frozenset()) is incoming
+    shown = merged([snap("a")], incoming, frozenset())
+    assert shown.snapshots[0].error == ERROR  # the failure reaches a: its numbers go stale
+    assert shown.snapshots[0].stale
 
 
 def test_own_failures_never_replace_fresh_bridge_numbers() -> None:
     bridge_a = snap("a", 40, source="extension")
     current = [bridge_a, snap("b", 2)]
     incoming = result(snap("a", error=True), snap("b", 3))
-    merged = merge_own_result(current, incoming, frozenset({"a"}))
-    assert merged.snapshots == (bridge_a, snap("b", 3))
+    shown = merged(current, incoming, frozenset({"a"}))
+    assert shown.snapshots == (bridge_a, snap("b", 3))
 
 
 def test_own_successes_replace_bridge_numbers_and_unlisted_bridge_orgs_stay() -> None:
     bridge_a, bridge_z = snap("a", 40, source="extension"), snap("z", 9, source="extension")
     incoming = result(snap("a", 41))
-    merged = merge_own_result([bridge_a, bridge_z], incoming, frozenset({"a", "z"}))
-    assert merged.snapshots == (snap("a", 41), bridge_z)
+    shown = merged([bridge_a, bridge_z], incoming, frozenset({"a", "z"}))
+    assert shown.snapshots == (snap("a", 41), bridge_z)
 
 
 def test_a_whole_own_failure_marks_only_uncovered_orgs() -> None:
     bridge_a = snap("a", 40, source="extension")
-    merged = merge_own_result([bridge_a, snap("b", 2)], result(error=True), frozenset({"a"}))
-    assert merged.error is None
-    assert merged.snapshots[0] == bridge_a
-    assert merged.snapshots[1].org_uuid == "b"
-    assert merged.snapshots[1].error == ERROR
-    only_covered = merge_own_result([bridge_a], result(error=True), frozenset({"a"}))
+    shown = merged([bridge_a, snap("b", 2)], result(error=True), frozenset({"a"}))
+    assert shown.error is None
+    assert shown.snapshots[0] == bridge_a
+    assert shown.snapshots[1].org_uuid == "b"
+    assert shown.snapshots[1].error == ERROR
+    only_covered = merged([bridge_a], result(error=True), frozenset({"a"}))
     assert (only_covered.snapshots, only_covered.error) == ((bridge_a,), None)

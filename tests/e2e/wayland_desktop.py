@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,8 +223,21 @@ def _start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[
 
 
 @contextmanager
-def sway_desktop(bar: Bar, logs: Path) -> Iterator[WaylandDesktop]:
-    """Headless sway with ``bar`` as the tray host, on a private session bus; torn down after."""
+def sway_desktop(
+    bar: Bar,
+    logs: Path,
+    *,
+    waybar_modules: Mapping[str, Any] | None = None,
+    waybar_css: str = "",
+    bar_env: Mapping[str, str] | None = None,
+    waybar_as_app_user: bool = False,
+) -> Iterator[WaylandDesktop]:
+    """Headless sway with ``bar`` as the tray host, on a private session bus; torn down after.
+
+    ``waybar_modules`` are added to waybar's configuration (a status bar snippet under test),
+    ``waybar_css`` to its style, ``bar_env`` to its environment. ``waybar_as_app_user`` runs
+    waybar as the app's user, not sway's, so its modules can run this checkout's
+    ``claude-meter`` (whose interpreter sway's user may not reach)."""
     for tool, package in (
         ("sway", "sway"),
         ("swaymsg", "sway"),
@@ -310,16 +323,24 @@ def sway_desktop(bar: Bar, logs: Path) -> Iterator[WaylandDesktop]:
             "sway's output", lambda: desktop.run("swaymsg", "-t", "get_outputs").returncode == 0
         )
         if bar == "waybar":
-            (base / "waybar.json").write_text(json.dumps(WAYBAR_CONFIG))
+            (base / "waybar.json").write_text(
+                json.dumps({**WAYBAR_CONFIG, **(waybar_modules or {})})
+            )
             (base / "waybar.css").write_text(
                 "* { font-family: sans-serif; font-size: 13px; }"
-                " window#waybar { background: #202020; color: #ffffff; }"
+                " window#waybar { background: #202020; color: #ffffff; }\n" + waybar_css
             )
             desktop.processes.append(
                 _start(
-                    [*_as_user(user), "waybar", "-c", str(base / "waybar.json"),
+                    [*_as_user(None if waybar_as_app_user else user), "waybar",
+                     "-c", str(base / "waybar.json"),
                      "-s", str(base / "waybar.css")],
-                    {**sway_env, "WAYLAND_DISPLAY": display.name, "SWAYSOCK": str(ipc)},
+                    {
+                        **sway_env,
+                        "WAYLAND_DISPLAY": display.name,
+                        "SWAYSOCK": str(ipc),
+                        **(bar_env or {}),
+                    },
                     logs / "waybar.log",
                 )
             )  # fmt: skip

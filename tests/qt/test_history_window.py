@@ -147,3 +147,18 @@ def test_the_chart_says_so_when_a_span_is_empty(qtbot: QtBot, window: HistoryWin
     assert data is not None
     assert data.window_key == "seven_day"
     assert window.chart.grab().toImage().width() > 0
+
+
+def test_moving_the_focus_repaints_only_the_overlay(window: HistoryWindow) -> None:
+    """90 days of readings are drawn once per chart and size, not at every pointer move."""
+    chart = window.chart
+    chart.repaint()
+    drawn = chart._cache  # the cache is what this test is about
+    assert drawn is not None
+    chart.setFocus()
+    QTest.keyClick(chart, Qt.Key.Key_Left)
+    chart.repaint()
+    assert chart._cache is drawn
+    chart.resize(chart.width() - 10, chart.height())
+    chart.repaint()
+    assert chart._cache is not drawn

@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     statusline.add_argument(
         "--uninstall", action="store_true", help="take it out again, restoring what was there"
     )
+    statusline.add_argument(
+        "--then", metavar="COMMAND", help="a previous status line command to run after it"
+    )
     _add_history_command(commands)
     _add_credential_commands(commands)
     autostart = commands.add_parser(
@@ -309,12 +312,14 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         from claude_meter.cli.statusline import main_quick
 
         return main_quick(given[1:], out)
-    if given[:1] == ["status"] and "--cached" in given:  # for status bars: quick
-        return _cached(given[1:], out)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    quick_cached = given[:1] == ["status"] and "--cached" in given  # for status bars
+    parser = None if quick_cached else build_parser()
+    args = None if parser is None else parser.parse_args(argv)
     try:
-        status = _run(parser, args, out)
+        if parser is None or args is None:
+            status = _cached(given[1:], out)
+        else:
+            status = _run(parser, args, out)
         out.flush()  # here, not at exit, where a failure would print a traceback
     except OSError as exc:
         if exc.errno not in _OUTPUT_ERRNOS:
@@ -354,6 +359,18 @@ def _output_failed(exc: OSError, out: TextIO) -> int:
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO) -> int:
+    if args.command == "status" and args.cached:  # after a global option such as --debug
+        from claude_meter.cli.cached import run_cached
+
+        form = args.format or ("json" if args.json else "text")
+        return run_cached(form=form, max_age=args.max_age, env=os.environ, out=out, err=sys.stderr)
+    if args.command == "statusline":
+        from claude_meter.cli.statusline import main_quick
+
+        rest = ["--format", args.format] if args.format else []
+        rest += ["--then", args.then] if args.then else []
+        rest += [f"--{a}" for a in ("install", "uninstall") if getattr(args, a)]
+        return main_quick(rest, out)
     if args.command == "status":
         from claude_meter.cli.status import run_status
 

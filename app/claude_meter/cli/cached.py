@@ -117,8 +117,10 @@ def _render(
     if form == "waybar":
         return json.dumps(
             {
-                "text": (_plain(figures) or "–") + age,
-                "tooltip": text_form(views, now, stale=stale, color=False) if views else NO_READING,
+                "text": _markup((_plain(figures) or "–") + age),
+                "tooltip": _markup(
+                    text_form(views, now, stale=stale, color=False) if views else NO_READING
+                ),
                 "class": [grade.name, "stale"] if stale else grade.name,
                 "percentage": _whole(max_percent(figures)),
             },
@@ -133,6 +135,12 @@ def _render(
     if form == "tmux":
         return _coloured(figures, "#[fg={rgb}]{text}#[fg=default]") + age
     raise ValueError(form)
+
+
+def _markup(text: str) -> str:
+    """waybar reads ``text`` and ``tooltip`` as Pango markup: an organization called
+    "R&D" must not blank the module."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def headline(view: AccountView) -> tuple[Row, ...]:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from claude_meter.cli.render import Forecasts
     from claude_meter.core.forecast import Forecast
     from claude_meter.core.models import FetchResult
-    from claude_meter.history.store import Reading
+    from claude_meter.history.store import HistoryStore, Reading
 
 COLUMNS: Final = EXPORT_COLUMNS
 DEFAULT_SINCE: Final = "7d"
@@ -46,6 +46,19 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[unit]: count})
 
 
+def open_history(err: TextIO) -> HistoryStore | None:
+    """The person's history for a one-shot command, or None after saying on ``err`` why it
+    cannot be read. No integrity check on each call: it reads the whole file (see
+    ``HistoryStore.open``)."""
+    from claude_meter.history.store import HistoryStore, HistoryUnavailable
+
+    try:
+        return HistoryStore.open(quick_check=False)
+    except HistoryUnavailable as exc:
+        print(f"claude-meter: the usage history cannot be read: {exc}", file=err)
+        return None
+
+
 def run_history(
     *,
     org: str | None,
@@ -57,18 +70,14 @@ def run_history(
     err: TextIO,
 ) -> int:
     """Print the stored readings; ``output`` is ``text``, ``csv`` or ``json``."""
-    from claude_meter.history.store import HistoryStore, HistoryUnavailable
-
-    try:
-        # No integrity check on each call: it reads the whole file (see HistoryStore.open).
-        with HistoryStore.open(quick_check=False) as store:
-            if output == "text":
-                _write_text(store.readings(now - since, org_uuid=org, window_key=window), out)
-                return 0
-            rows = store.export(now - since, org_uuid=org, window_key=window)
-    except HistoryUnavailable as exc:
-        print(f"claude-meter: the usage history cannot be read: {exc}", file=err)
+    store = open_history(err)
+    if store is None:
         return 1
+    with store:
+        if output == "text":
+            _write_text(store.readings(now - since, org_uuid=org, window_key=window), out)
+            return 0
+        rows = store.export(now - since, org_uuid=org, window_key=window)
     if output == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(COLUMNS)

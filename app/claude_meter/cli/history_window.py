@@ -8,12 +8,10 @@ from typing import TextIO
 
 def run_history_window(*, err: TextIO) -> int:
     """Open the History window on the person's history; returns when it is closed."""
-    from claude_meter.history.store import HistoryStore, HistoryUnavailable
+    from claude_meter.cli.history import open_history
 
-    try:
-        store = HistoryStore.open(quick_check=False)
-    except HistoryUnavailable as exc:
-        print(f"claude-meter: the usage history cannot be read: {exc}", file=err)
+    store = open_history(err)
+    if store is None:
         return 1
     with store:
         from PySide6.QtWidgets import QApplication

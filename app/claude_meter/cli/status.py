@@ -10,7 +10,6 @@ from claude_meter.cli.cached import wants_color
 from claude_meter.cli.render import render_human, render_json
 from claude_meter.core.errors import EXIT_STATUS, ConfigurationError, worst_exit_status
 from claude_meter.core.models import FetchResult
-from claude_meter.poll.demo import start_demo
 from claude_meter.poll.fetcher import Fetcher
 
 
@@ -37,6 +36,8 @@ def run_status(
     fallback = source == "auto" and not demo and settings.challenge_fallback
     try:
         if demo:
+            from claude_meter.poll.demo import start_demo
+
             with start_demo(scenario) as running:
                 result = Fetcher(running.env, demo=True).fetch(source)
         else:

@@ -31,15 +31,14 @@ def run_walls(
     tz: tzinfo | None = None,
 ) -> int:
     """Print the walls that began in the last ``since``; ``output`` is text, csv or json."""
+    from claude_meter.cli.history import open_history
     from claude_meter.history.reads import walls_since
-    from claude_meter.history.store import HistoryStore, HistoryUnavailable
 
-    try:
-        with HistoryStore.open(quick_check=False) as store:
-            walls = walls_since(store, now - since, now, org=org, window=window)
-    except HistoryUnavailable as exc:
-        print(f"claude-meter: the usage history cannot be read: {exc}", file=err)
+    store = open_history(err)
+    if store is None:
         return 1
+    with store:
+        walls = walls_since(store, now - since, now, org=org, window=window)
     records = [wall_record(w) for w in walls]
     if output == "json":
         json.dump(records, out)

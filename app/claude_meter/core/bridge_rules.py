@@ -10,19 +10,19 @@ live meter (``poll/live.py``) only has to call them:
   (another session, Claude Code) may still work for that organization.
 - :func:`own_fetch_needed`: the app skips its own poll when the extension covers every
   organization it knows, except when the person asked for it ("Refresh now").
-- :func:`merge_bridge_result` / :func:`merge_own_result`: each source reports only what it
-  read, and :func:`claude_meter.core.meter.apply_result` replaces the whole list, so a result
-  is first completed with the other source's organizations. A failure of one route never
-  marks the other route's fresh numbers stale.
+- and the merge itself, :func:`claude_meter.core.meter.apply_result` with the covered
+  organizations: each source reports only what it read, so neither wipes the other's
+  organizations, and a failure of one route never marks the other route's fresh numbers
+  stale.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Final
 
-from claude_meter.core.models import FetchResult, Snapshot
+from claude_meter.core.models import FetchResult
 
 #: A bridge snapshot younger than this covers its organization.
 BRIDGE_FRESH: Final = timedelta(minutes=2)
@@ -62,50 +62,3 @@ def own_fetch_needed(
     if forced or not covered:
         return True
     return any(org is None or org not in covered for org in known_orgs)
-
-
-def merge_bridge_result(current: Sequence[Snapshot], incoming: FetchResult) -> FetchResult | None:
-    """The extension's result completed with the organizations it did not report.
-
-    A whole-poll failure of the extension (signed out in that browser) is shown only when the
-    meter has no numbers at all; otherwise it is dropped (None) rather than marking the app's
-    own good numbers stale.
-    """
-    if incoming.error is not None:
-        has_numbers = any(s.windows or s.extra_usage for s in current)
-        return None if has_numbers else incoming
-    reported = {s.org_uuid: s for s in incoming.snapshots}
-    merged = [reported.pop(s.org_uuid, s) for s in current]
-    merged.extend(s for s in incoming.snapshots if s.org_uuid in reported)
-    return incoming.model_copy(update={"snapshots": tuple(merged)})
-
-
-def merge_own_result(
-    current: Sequence[Snapshot], incoming: FetchResult, covered: frozenset[str]
-) -> FetchResult:
-    """The app's own result, where the extension's fresh snapshots win over failures.
-
-    For a covered organization the app's snapshot replaces the extension's only when it
-    succeeded; a covered organization the app did not list (another account in the browser)
-    stays. A whole-poll failure marks only the uncovered organizations.
-    """
-    if not covered:
-        return incoming
-    kept = {s.org_uuid: s for s in current if s.org_uuid in covered}
-    if incoming.error is not None:
-        uncovered = [
-            s.model_copy(update={"error": incoming.error})
-            for s in current
-            if s.org_uuid not in covered
-        ]
-        if not uncovered:
-            return incoming.model_copy(update={"snapshots": tuple(kept.values()), "error": None})
-        return incoming.model_copy(
-            update={"snapshots": (*kept.values(), *uncovered), "error": None}
-        )
-    merged: list[Snapshot] = []
-    for snapshot in incoming.snapshots:
-        bridge = kept.pop(snapshot.org_uuid, None) if snapshot.org_uuid in kept else None
-        merged.append(bridge if bridge is not None and snapshot.error is not None else snapshot)
-    merged.extend(kept.values())
-    return incoming.model_copy(update={"snapshots": tuple(merged)})

@@ -1,20 +1,23 @@
 """What the meter shows, as a pure reduction of fetch results over time.
 
-:func:`apply_result` merges one :class:`FetchResult` into the :class:`MeterState`. It never
-loses what the person already saw: an organization whose fetch failed keeps its last good
-windows, marked stale and carrying the error; a poll that failed as a whole marks every known
-organization that way. :func:`indicator` turns the state into what the tray icon draws.
+:func:`apply_result` merges one :class:`FetchResult`, from any source, into the
+:class:`MeterState`, in one pass. It never loses what the person already saw: an
+organization whose fetch failed keeps its last good windows, marked stale and carrying the
+error; a poll that failed as a whole marks every known organization that way.
+:func:`indicator` turns the state into what the tray icon draws.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Final, Literal
 
 from claude_meter.core.display import remaining
 from claude_meter.core.grades import UNKNOWN, Grade, grade_for
 from claude_meter.core.models import FetchError, FetchResult, Snapshot
+from claude_meter.core.statusline_rules import STATUSLINE
 from claude_meter.core.usage import worst_of
 
 #: Numbers older than this many poll intervals are drawn dimmed as stale.
@@ -45,11 +48,33 @@ class MeterState:
 
 _SIGN_IN_KINDS = frozenset({"session_expired", "not_signed_in"})
 
+#: Sources that report only the organizations they read (the browser extension, Claude
+#: Code's status line): the others stay as they are.
+PARTIAL_SOURCES: Final = frozenset({"extension", STATUSLINE})
 
-def apply_result(state: MeterState, result: FetchResult) -> MeterState:
-    """Merge one poll into the state, keeping last good numbers where this poll failed."""
-    previous = {s.org_uuid: s for s in state.snapshots}
-    if result.error is not None:
+
+def apply_result(
+    state: MeterState, result: FetchResult, covered: frozenset[str] = frozenset()
+) -> MeterState:
+    """Fold one reading, from any source, into the state: the one merge.
+
+    It never loses what the person already saw: an organization whose reading failed keeps
+    its last good windows, marked stale and carrying the error; a poll that failed as a
+    whole marks every known organization that way. The sources share the state per
+    organization (see ``core/bridge_rules.py`` for why):
+
+    - the browser extension and Claude Code's status line (:data:`PARTIAL_SOURCES`) report
+      only what they read: the other organizations stay as they are, and a whole-poll
+      failure is shown only while there are no numbers at all (otherwise the state is
+      returned unchanged);
+    - the app's own poll never replaces the numbers of a ``covered`` organization (read well
+      by the extension moments ago) with a failure, keeps a covered organization it did not
+      list, and its whole-poll failure marks only the uncovered ones.
+    """
+    partial = result.source in PARTIAL_SOURCES
+    if partial and result.error is not None and state.has_numbers:
+        return state
+    if result.error is not None and not (covered and not partial):
         kept = tuple(
             s.model_copy(update={"stale": True, "error": result.error}) for s in state.snapshots
         )
@@ -61,9 +86,10 @@ def apply_result(state: MeterState, result: FetchResult) -> MeterState:
             fetching=False,
             signed_in=result.error.kind not in _SIGN_IN_KINDS,
         )
+    previous = {s.org_uuid: s for s in state.snapshots}
     merged: list[Snapshot] = []
     any_good = False
-    for snapshot in result.snapshots:
+    for snapshot in _reported(state.snapshots, result, covered):
         old = previous.get(snapshot.org_uuid)
         if snapshot.error is not None and old is not None and (old.windows or old.extra_usage):
             merged.append(
@@ -82,6 +108,28 @@ def apply_result(state: MeterState, result: FetchResult) -> MeterState:
         signed_in=not merged
         or not all(s.error is not None and s.error.kind in _SIGN_IN_KINDS for s in merged),
     )
+
+
+def _reported(
+    current: Sequence[Snapshot], result: FetchResult, covered: frozenset[str]
+) -> list[Snapshot]:
+    """Each organization's snapshot from this reading, in order, before the last-good rule."""
+    if result.source in PARTIAL_SOURCES:
+        reported = {s.org_uuid: s for s in result.snapshots}
+        shown = [reported.pop(s.org_uuid, s) for s in current]
+        return shown + [s for s in result.snapshots if s.org_uuid in reported]
+    if not covered:
+        return list(result.snapshots)
+    kept: dict[str | None, Snapshot] = {s.org_uuid: s for s in current if s.org_uuid in covered}
+    if result.error is not None:  # a whole failure reaches only the uncovered organizations
+        failed = [s.model_copy(update={"error": result.error}) for s in current]
+        return [*kept.values(), *(s for s in failed if s.org_uuid not in covered)]
+    own: list[Snapshot] = []
+    for snapshot in result.snapshots:
+        extension = kept.pop(snapshot.org_uuid, None)
+        broken = snapshot.error is not None
+        own.append(extension if extension is not None and broken else snapshot)
+    return own + list(kept.values())
 
 
 IndicatorKind = Literal["number", "not_signed_in", "loading", "error", "stale"]

@@ -4,16 +4,15 @@
 browser extension, and later the statusline and other accounts) and decides everything that
 follows from it, in this order:
 
-1. the sources are merged per organization (``core/bridge_rules.py``): the extension's fresh
-   numbers are not marked stale by a failure of the app's own route, and neither source
-   wipes the other's organizations;
-2. the state is reduced once (``core/meter.py apply_result``): last good numbers kept, marked
-   stale, on any failure;
-3. the history records the result's own snapshots, each reading once, *for every source*;
-4. notifications: thresholds crossed and an expired session, with a forecast when the
+1. the reading is merged into the state once (``core/meter.py apply_result``, with the
+   organizations the extension covers, ``core/bridge_rules.py``): last good numbers kept,
+   marked stale, on any failure; the extension's fresh numbers are not marked stale by a
+   failure of the app's own route, and neither source wipes the other's organizations;
+2. the history records the result's own snapshots, each reading once, *for every source*;
+3. notifications: thresholds crossed and an expired session, with a forecast when the
    history has one; what already notified is saved (``core/state.py``), so a restart does
    not repeat it;
-5. what the front ends show (:class:`Shown`): the icon's figure and the tooltip, built by
+4. what the front ends show (:class:`Shown`): the icon's figure and the tooltip, built by
    ``core/presentation.py`` with the person's :class:`~claude_meter.core.presentation.Choice`.
 
 It has no Qt in it. The tray calls it on the GUI thread; the only thing another thread
@@ -33,14 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from claude_meter.core.alerts import DEFAULT_THRESHOLDS, AlertMemory, crossings, session_alert
-from claude_meter.core.bridge_rules import (
-    covered_orgs,
-    good_bridge_orgs,
-    merge_bridge_result,
-    merge_own_result,
-    own_fetch_needed,
-)
-from claude_meter.core.meter import Indicator, MeterState, apply_result
+from claude_meter.core.bridge_rules import covered_orgs, good_bridge_orgs, own_fetch_needed
+from claude_meter.core.meter import PARTIAL_SOURCES, Indicator, MeterState, apply_result
 from claude_meter.core.models import FetchResult, Snapshot
 from claude_meter.core.policy import DEFAULT_INTERVAL
 from claude_meter.core.presentation import Choice, crossing_text, icon_indicator, tooltip
@@ -132,30 +125,27 @@ class LiveMeter:
 
     def accept(self, result: FetchResult, now: datetime) -> Accepted:
         """Take one reading from any source; returns what to show and what to notify."""
-        merged = self._merged(result, now)
-        if merged is None:  # the extension's whole-poll failure, while there are numbers
+        reading = result
+        if result.source == STATUSLINE:  # its two windows laid over what the meter holds
+            reading = overlay(self.state.snapshots, result)
+        with self._lock:
+            if reading.source in PARTIAL_SOURCES:  # fresh ones cover their organizations
+                good = good_bridge_orgs(reading)
+                self._seen.update(good)
+                self._latest.update(
+                    {s.org_uuid: s for s in reading.snapshots if s.org_uuid in good}
+                )
+            covered = covered_orgs(self._seen, now)
+        before = self.state
+        self.state = apply_result(before, reading, covered)  # the one merge
+        if self.state is before:  # the extension's whole-poll failure, while there are numbers
             return Accepted(self.shown(now))
-        self.state = apply_result(self.state, merged)
         with self._lock:
             self._known = tuple(s.org_uuid for s in self.state.snapshots)
         self._record(result)
         if self._remember is not None and result.source != STATUSLINE:  # it wrote its own
             self._remember(result, now)
-        notes = self._notifications(merged, now)
-        return Accepted(self.shown(now), notes)
-
-    def _merged(self, result: FetchResult, now: datetime) -> FetchResult | None:
-        if result.source == STATUSLINE:  # laid over the other routes, then like the extension
-            result = overlay(self.state.snapshots, result)
-        if result.source in ("extension", STATUSLINE):
-            good = good_bridge_orgs(result)
-            with self._lock:
-                self._seen.update(good)
-                self._latest.update({s.org_uuid: s for s in result.snapshots if s.org_uuid in good})
-            return merge_bridge_result(self.state.snapshots, result)
-        with self._lock:
-            covered = covered_orgs(self._seen, now)
-        return merge_own_result(self.state.snapshots, result, covered)
+        return Accepted(self.shown(now), self._notifications(result, now))
 
     def _record(self, result: FetchResult) -> None:
         """The result's own snapshots into the history, each reading once (a skipped poll
@@ -174,7 +164,7 @@ class LiveMeter:
                 continue
             self._recorded[snapshot.org_uuid] = snapshot
 
-    def _notifications(self, merged: FetchResult, now: datetime) -> tuple[Notification, ...]:
+    def _notifications(self, result: FetchResult, now: datetime) -> tuple[Notification, ...]:
         notes: list[Notification] = []
         due, self._memory = crossings(self.state.snapshots, self._memory, self.thresholds)
         insights: Insights | None = self.insights(now) if due else None
@@ -182,7 +172,11 @@ class LiveMeter:
             title, body = crossing_text(crossing, now, show_remaining=self.choice.show_remaining)
             forecast = _forecast_text(insights or {}, crossing.org_uuid, crossing.window.key)
             notes.append(Notification(title, f"{body}\n{forecast}" if forecast else body))
-        expired, self._memory = session_alert(self._memory, merged)  # once, until signed in
+        # Once, until signed in; judged on what the meter now shows for this source.
+        shown = result.model_copy(
+            update={"snapshots": self.state.snapshots, "error": self.state.error}
+        )
+        expired, self._memory = session_alert(self._memory, shown)
         if expired is not None:
             notes.append(Notification("Claude session expired", expired.message))
         if due or self._memory.notified != self._saved.notified:

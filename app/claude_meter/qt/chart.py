@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Final
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFocusEvent,
@@ -27,6 +27,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
     QPen,
+    QPixmap,
     QPolygonF,
 )
 from PySide6.QtWidgets import QWidget
@@ -57,6 +58,8 @@ class UsageChart(QWidget):
         self._thresholds: tuple[float, ...] = ()
         self._focus: int | None = None
         self._tz = tz
+        self._cache: QPixmap | None = None  # everything but the focused point
+        self._cache_key: tuple[QSize, float] | None = None
 
     def sizeHint(self) -> QSize:
         return QSize(760, 280)
@@ -69,6 +72,7 @@ class UsageChart(QWidget):
         self._data = data
         self._thresholds = tuple(thresholds)
         self._focus = None
+        self._cache = None
         self.update()
 
     @property
@@ -123,7 +127,7 @@ class UsageChart(QWidget):
         )
         self._pick(nearest)
 
-    def leaveEvent(self, event: object) -> None:
+    def leaveEvent(self, event: QEvent) -> None:
         if not self.hasFocus():
             self._focus = None
             self.update()
@@ -158,12 +162,36 @@ class UsageChart(QWidget):
     # -- drawing ----------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        """The chart from a cached picture, the focused point over it: moving the pointer
+        repaints only the overlay, not 90 days of readings."""
+        ratio = self.devicePixelRatioF()
+        key = (self.size(), ratio)
+        if self._cache is None or self._cache_key != key:
+            self._cache = QPixmap(self.size() * ratio)
+            self._cache.setDevicePixelRatio(ratio)
+            self._cache.fill(Qt.GlobalColor.transparent)
+            cached = QPainter(self._cache)
+            try:
+                cached.setRenderHint(QPainter.RenderHint.Antialiasing)
+                self._draw(cached)
+            finally:
+                cached.end()
+            self._cache_key = key
         painter = QPainter(self)
         try:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            self._draw(painter)
+            painter.drawPixmap(0, 0, self._cache)
+            data = self._data
+            if data is not None:
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                text = self.palette().color(QPalette.ColorRole.WindowText)
+                self._draw_focus(painter, self._plot(), data, text)
         finally:
             painter.end()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._cache = None
+        super().changeEvent(event)
 
     def _draw(self, painter: QPainter) -> None:
         plot = self._plot()
@@ -189,7 +217,6 @@ class UsageChart(QWidget):
                 QPointF(self._x(data.now), plot.top()), QPointF(self._x(data.now), plot.bottom())
             )
         self._draw_time_labels(painter, plot, data, text)
-        self._draw_focus(painter, plot, data, text)
 
     def _draw_grid(self, painter: QPainter, plot: QRectF, text: QColor, faint: QColor) -> None:
         for percent in (0, 25, 50, 75, 100):

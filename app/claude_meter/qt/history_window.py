@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QFontDatabase,
+    QHideEvent,
     QKeySequence,
     QResizeEvent,
     QShortcut,
@@ -335,7 +336,8 @@ class HistoryWindow(QWidget):
             self.reload()
         self._refresh.start()
 
-    def hideEvent(self, event: object) -> None:
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
         self._refresh.stop()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
