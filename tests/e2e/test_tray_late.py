@@ -72,9 +72,15 @@ def test_sni_watcher_started_after_the_app(tmp_path: Path) -> None:
 
             watcher.send(activate=[900, 10])
             wait_for("the popover", lambda: logged(log_path, "popover opened with 5 rows"))
-            shot = QImage(str(desktop.screenshot("sni-x11-popover.png")))
-            # at the pointer (Xvfb starts it mid-screen): the SNI item has no geometry
-            assert shot.pixelColor(desktop.width // 2, 120).name() != "#000000"
+            wait_for(  # at the pointer (Xvfb starts it mid-screen): an SNI item has no geometry
+                "the popover drawn",
+                lambda: (
+                    QImage(str(desktop.screenshot("sni-x11-popover.png")))
+                    .pixelColor(desktop.width // 2, 120)
+                    .name()
+                    != "#000000"
+                ),
+            )
 
             watcher.stop()  # the panel restarts
             wait_for("the loss noticed", lambda: logged(log_path, "tray went away"))
@@ -146,7 +152,8 @@ def test_an_sni_panel_gone_with_an_xembed_tray_there(tmp_path: Path) -> None:
 
 def test_trayer_after_the_window_fallback(tmp_path: Path) -> None:
     """An XEmbed tray that starts after the fallback: the icon docks, the window closes; the
-    tray restarts: the icon docks again (Qt does that itself)."""
+    tray restarts: the icon docks again (Qt does that itself); it goes for good: the window
+    comes back after the wait."""
     with private_desktop(tray=False) as desktop:
         log_path = tmp_path / "tray.log"
         app = start_demo_tray(demo_env(desktop, CLAUDE_METER_TRAY_WAIT="1"), log_path)
@@ -163,14 +170,29 @@ def test_trayer_after_the_window_fallback(tmp_path: Path) -> None:
             desktop.run("xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "1")
             wait_for("the popover", lambda: logged(log_path, "popover opened with 5 rows"))
 
+            shown = log_path.read_text().count("tray icon shown (XEmbed)")
             trayer.terminate()  # the panel restarts
             trayer.wait(5)
             wait_for("trayer gone", lambda: desktop.tray_icon() is None)
-            desktop.start_trayer()
+            again = desktop.start_trayer()
             restarted = time.monotonic()
             wait_for("the icon docked again", desktop.tray_icon, timeout=FOUND_WITHIN)
             assert time.monotonic() - restarted < FOUND_WITHIN
             desktop.screenshot("trayer-restarted.png")
+
+            wait_for(  # the app saw it come back (Qt docks the icon by itself, before)
+                "the tray noticed again",
+                lambda: log_path.read_text().count("tray icon shown (XEmbed)") > shown,
+            )
+            windows = log_path.read_text().count("showing a window instead")
+            again.terminate()  # now the tray goes for good: the window comes back
+            again.wait(5)
+            wait_for(
+                "the window back",
+                lambda: log_path.read_text().count("showing a window instead") > windows,
+                timeout=FOUND_WITHIN,
+            )
+            wait_for("the window shown", lambda: visible_window(desktop))
         finally:
             stop(app, log_path)
 

@@ -188,8 +188,8 @@ class TrayApp(QObject):
     def _replace_popover(self, *, as_window: bool) -> None:
         old = self.popover
         self.popover = self._make_popover(as_window=as_window)
-        # Only the person closing the window quits: on GNOME's Wayland the replaced window
-        # also got a close event (tests/e2e/test_tray_gnome.py saw the app quit).
+        # A replaced window must not quit the app: Qt 6 sends a close event to every window
+        # still there when the app quits, deleteLater's included.
         old.window_closed.disconnect(self._on_window_closed)
         old.hide()
         old.deleteLater()

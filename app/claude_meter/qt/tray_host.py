@@ -12,9 +12,10 @@ Qt decides what a ``QSystemTrayIcon`` is when it is built, and never again:
 
 So this module keeps the icon and rebuilds it (same picture, tooltip and menu) when the kind Qt
 would choose now differs from the kind it has and the one it has is on no tray. It looks again
-when the watcher's name changes owner (a D-Bus signal, no polling) and, only while there is no
-tray, once every 0.5 s (1 s after :attr:`missing`): an XEmbed tray announces itself through an X
-selection Qt does not expose. With a tray present nothing is polled.
+when the watcher's name changes owner (a D-Bus signal, no polling), when Qt hides the docked
+XEmbed icon's window (its tray went away), and, only while there is no tray, once every 0.5 s
+(1 s after :attr:`missing`): an XEmbed tray announces itself through an X selection Qt does
+not expose. With a tray present nothing is polled.
 
 ``found`` fires when the icon is on a tray (at start, after a fallback to a window, after a
 panel came back); ``missing`` when no tray turned up within the wait, or a tray was lost and did
@@ -28,9 +29,9 @@ import sys
 import time
 from typing import Literal
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 log = logging.getLogger("claude_meter.tray")
 
@@ -38,6 +39,8 @@ WATCHER = "org.kde.StatusNotifierWatcher"
 #: How often to look for a tray while there is none: during the wait, then after it.
 WAITING_POLL_MS = 500
 MISSING_POLL_MS = 1000
+#: The object name of the little window Qt docks into an XEmbed tray.
+XEMBED_WINDOW = "QSystemTrayIconSys"
 
 Kind = Literal["sni", "xembed", "native"]
 KIND_NAMES: dict[Kind, str] = {
@@ -66,6 +69,7 @@ class TrayHost(QObject):
         self._missing = False
         self._stopped = False
         self._bus_watcher: QObject | None = None
+        self._xembed_windows: list[QObject] = []
         self.kind: Kind = "native"
         self.icon = self._build()
         self._poll = QTimer(self)
@@ -184,6 +188,7 @@ class TrayHost(QObject):
                 self.icon.show()
                 self.icon.setToolTip(self.icon.toolTip())  # again after show(): Windows 11
                 log.info("tray icon shown (%s)", KIND_NAMES[self.kind])
+                self._watch_xembed_window()
                 self.found.emit()
             return
         if self._present:
@@ -196,6 +201,22 @@ class TrayHost(QObject):
             self.missing.emit()
         if not self._poll.isActive():
             self._poll.start()
+
+    def _watch_xembed_window(self) -> None:
+        """Hear an XEmbed tray go away without polling: Qt hides the icon's own little window
+        (``QSystemTrayIconSys``) when the tray's selection loses its owner."""
+        if self.kind != "xembed":
+            return
+        for widget in QApplication.topLevelWidgets():
+            if widget.objectName() == XEMBED_WINDOW and widget not in self._xembed_windows:
+                self._xembed_windows.append(widget)
+                widget.installEventFilter(self)
+                widget.destroyed.connect(lambda *_, w=widget: self._xembed_windows.remove(w))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Hide and watched in self._xembed_windows:
+            QTimer.singleShot(0, self.check)  # after Qt has finished with the old tray
+        return False
 
     # -- the icon's face --------------------------------------------------------------------
 
