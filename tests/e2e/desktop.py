@@ -14,6 +14,7 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -76,28 +77,21 @@ class Desktop:
 
     def start_trayer(self) -> subprocess.Popen[bytes]:
         """trayer at the top right (an XEmbed tray), once its panel window exists."""
-        trayer = _start(
-            [
-                "trayer",
-                "--edge",
-                "top",
-                "--align",
-                "right",
-                "--widthtype",
-                "request",
-                "--height",
-                "28",
-                "--SetDockType",
-                "true",
-                "--transparent",
-                "false",
-            ],
-            self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.processes.append(trayer)
-        wait_for("the trayer panel", lambda: '"panel": ("panel" "trayer")' in self.window_tree())
+        argv = ["trayer", "--edge", "top", "--align", "right", "--widthtype", "request",
+                "--height", "28", "--SetDockType", "true", "--transparent", "false"]  # fmt: skip
+        with tempfile.TemporaryFile() as said:  # trayer's messages, shown if no panel comes
+            trayer = _start(argv, self.env, stdout=subprocess.DEVNULL, stderr=said)
+            self.processes.append(trayer)
+            try:
+                wait_for(
+                    "the trayer panel",
+                    lambda: '"panel": ("panel" "trayer")' in self.window_tree(),
+                )
+            except AssertionError as timeout:
+                said.seek(0)
+                raise AssertionError(
+                    f"{timeout}; trayer {trayer.poll()}: {said.read()!r}"
+                ) from None
         return trayer
 
     def start_sni_watcher(self) -> SniWatcher:
