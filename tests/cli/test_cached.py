@@ -121,6 +121,13 @@ def test_no_reading_says_how_to_get_one() -> None:
     assert "start the tray" in err
 
 
+def test_no_reading_in_a_terminal_is_said_once() -> None:
+    status, out, err = _run()
+    assert status == 3
+    assert "start the tray" in out
+    assert err == ""
+
+
 def test_a_broken_file_is_a_message_not_a_traceback() -> None:
     path = default_path()
     path.parent.mkdir(parents=True)

@@ -96,7 +96,8 @@ def run_cached(
         return 1
     if not views:
         print(_render(form, [], now, stale=True, color=False), file=out)
-        print(f"claude-meter: {NO_READING}", file=err)
+        if form != "text":  # the text form already said it, on standard output
+            print(f"claude-meter: {NO_READING}", file=err)
         return STALE_EXIT
     stale = max_age is not None and now - views[0].read_at > max_age
     color = form == "text" and wants_color(out, env)
