@@ -397,19 +397,11 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
             from claude_meter.cli.history_window import run_history_window
 
             return run_history_window(err=sys.stderr)
+        run = run_history
         if args.walls:
-            from claude_meter.cli.walls import run_walls
+            from claude_meter.cli.walls import run_walls as run
 
-            return run_walls(
-                org=args.org,
-                window=args.window,
-                since=args.since,
-                output=args.form or "text",
-                now=datetime.now(UTC),
-                out=out,
-                err=sys.stderr,
-            )
-        return run_history(
+        return run(
             org=args.org,
             window=args.window,
             since=args.since,
