@@ -71,9 +71,9 @@ def add_cached_arguments(parser: argparse.ArgumentParser) -> None:
 def quick_parser() -> argparse.ArgumentParser:
     """``status --cached`` parsed without building the whole command line (which imports
     the fake server's scenarios, and pydantic with them)."""
-    from claude_meter.cli import _Parser
+    from claude_meter.cli.arguments import Parser
 
-    parser = _Parser(prog="claude-meter status", description="The last stored readings.")
+    parser = Parser(prog="claude-meter status", description="The last stored readings.")
     parser.add_argument("--json", action="store_true", help="same as --format json")
     add_cached_arguments(parser)
     return parser
