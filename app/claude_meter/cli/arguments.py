@@ -1,0 +1,241 @@
+"""The ``claude-meter`` command line's arguments: the parser of every command and its help.
+
+What each command does lives in its own module; :func:`claude_meter.cli.main` runs them. Building
+the parser imports only what its defaults and choices need (durations, the bridge's port, the fake
+server's scenarios), never a command's work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn
+
+from claude_meter import __version__
+
+USAGE_ERROR = 1
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse exits 2 on bad usage, which is our "sign in" status; use 1 instead."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="claude-meter",
+        description="The server's own numbers for Claude's plan limits.",
+    )
+    parser.add_argument("--version", action="version", version=f"claude-meter {__version__}")
+    parser.add_argument(
+        "--demo",
+        dest="tray_demo",
+        action="store_true",
+        help="start the tray app against the embedded fake claude.ai (no account needed)",
+    )
+    parser.add_argument("--debug", action="store_true", help="log more, to standard error")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    status = commands.add_parser(
+        "status",
+        help="print the usage windows of every organization once",
+        description="Read the usage report once and print it.",
+    )
+    status.add_argument("--json", action="store_true", help="one JSON object (a stable interface)")
+    status.add_argument(
+        "--source",
+        choices=("auto", "web", "claude-code"),
+        default="auto",
+        help="where credentials come from (default: auto: the claude.ai sessions, then Claude "
+        "Code's sign-in; with the setting challenge_fallback, auto also reads through Claude "
+        "Code's sign-in when claude.ai answers with a browser check, and says so)",
+    )
+    _add_browser_arguments(status)
+    _add_demo_arguments(status)
+    from claude_meter.cli.cached import add_cached_arguments
+
+    add_cached_arguments(status)
+    statusline = commands.add_parser(
+        "statusline",
+        help="Claude Code's status line: reads its JSON on stdin, no request",
+        description="For Claude Code's statusLine setting: the session and weekly figures "
+        "Claude Code sends, with what ClaudeMeter read recently. Never fails Claude Code.",
+    )
+    statusline.add_argument("--format", metavar="TEMPLATE", help="what to show (see README)")
+    statusline.add_argument(
+        "--install", action="store_true", help="add it to Claude Code's settings.json"
+    )
+    statusline.add_argument(
+        "--uninstall", action="store_true", help="take it out again, restoring what was there"
+    )
+    statusline.add_argument(
+        "--then", metavar="COMMAND", help="a previous status line command to run after it"
+    )
+    _add_history_command(commands)
+    _add_credential_commands(commands)
+    autostart = commands.add_parser(
+        "autostart",
+        help="start ClaudeMeter at login: on, off, or status",
+        description="Add or remove the login item (XDG autostart file, LaunchAgent, or the "
+        "Windows Run value); the settings window's switch does the same.",
+    )
+    autostart.add_argument("action", choices=("on", "off", "status"))
+
+    _add_bridge_commands(commands)
+
+    fake = commands.add_parser(
+        "fake-server",
+        help="run the fake claude.ai server the demo uses",
+        description="Serve a fake claude.ai and api.anthropic.com on this computer, for "
+        "trying ClaudeMeter and for tests.",
+    )
+    fake.add_argument("--scenario", default="normal", metavar="NAME", help=_scenario_help())
+    fake.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
+    fake.add_argument("--port", type=_port_or_any, default=0, help="port (default: any free port)")
+    fake.add_argument("--tls", action="store_true", help="serve HTTPS with a fresh certificate")
+    fake.add_argument(
+        "--faults",
+        choices=("standard", "soak"),
+        default="standard",
+        help="what the flaky scenario injects: standard (5xx, resets, slow answers) or soak "
+        "(also timeouts, slow bodies, malformed JSON, 429 with Retry-After, Cloudflare pages "
+        "and expired sessions that come back)",
+    )
+    fake.add_argument("--seed", type=int, default=None, help="seed of the flaky scenario's dice")
+    return parser
+
+
+def _add_browser_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--browser",
+        metavar="NAME",
+        help="read the session from this browser only (chrome, chromium, brave, edge, vivaldi, "
+        "opera, arc, firefox, librewolf, safari)",
+    )
+    parser.add_argument(
+        "--profile", metavar="NAME", help="with --browser: that profile only (folder or name)"
+    )
+
+
+def _add_credential_commands(commands: argparse._SubParsersAction[Parser]) -> None:
+    login = commands.add_parser(
+        "login",
+        help="store your claude.ai session in the keyring",
+        description="Find your claude.ai session in a browser (or take a pasted one) and store "
+        "it in the OS keyring. With several sign-ins you are asked which one.",
+    )
+    _add_browser_arguments(login)
+    login.add_argument(
+        "--paste",
+        action="store_true",
+        help="read a Cookie header or sessionKey value from standard input (not echoed)",
+    )
+    commands.add_parser(
+        "logout",
+        help="remove the stored session and the remembered choice",
+        description="Remove what ClaudeMeter stored and say what was removed.",
+    )
+    sources = commands.add_parser(
+        "sources",
+        help="list every source of credentials found (never a secret)",
+        description="Every browser profile, stored session and Claude Code sign-in found, in "
+        "the order `--source auto` tries them.",
+    )
+    sources.add_argument("--json", action="store_true", help="one JSON object")
+
+
+def _add_history_command(commands: argparse._SubParsersAction[Parser]) -> None:
+    from claude_meter.cli.history import DEFAULT_SINCE, parse_duration
+
+    history = commands.add_parser(
+        "history",
+        help="print the stored usage readings (CSV or JSON for scripts)",
+        description="The readings ClaudeMeter stored, oldest first, with resets and limit hits.",
+    )
+    history.add_argument("--org", metavar="UUID", help="one organization only")
+    history.add_argument("--window", metavar="KEY", help="one window only, e.g. five_hour")
+    history.add_argument(
+        "--since",
+        type=parse_duration,
+        default=parse_duration(DEFAULT_SINCE),
+        metavar="DURATION",
+        help=f"how far back: 90m, 24h, 7d (default: {DEFAULT_SINCE})",
+    )
+    history.add_argument(
+        "--walls",
+        action="store_true",
+        help="list when each window reached 100%%, for how long and how early (see README)",
+    )
+    history.add_argument(
+        "--open",
+        action="store_true",
+        help="open the History window: charts of every window, the walls, the year",
+    )
+    form = history.add_mutually_exclusive_group()
+    form.add_argument("--csv", action="store_const", dest="form", const="csv", help="CSV")
+    form.add_argument("--json", action="store_const", dest="form", const="json", help="JSON")
+
+
+def _add_bridge_commands(commands: argparse._SubParsersAction[Parser]) -> None:
+    # Not from bridge.server or core.settings: every command would import them (and pydantic).
+    from claude_meter.core.endpoints import DEFAULT_BRIDGE_PORT as DEFAULT_PORT
+
+    bridge = commands.add_parser(
+        "bridge",
+        help="run the browser extension's bridge without the tray; one JSON line per snapshot",
+        description="Listen on 127.0.0.1 for the paired browser extension and print each "
+        "accepted snapshot as one line of JSON in the `status --json` format.",
+    )
+    bridge.add_argument(
+        "--pair", action="store_true", help="open the 2-minute window to pair an extension"
+    )
+    bridge.add_argument(
+        "--forget", action="store_true", help="forget every paired extension, then exit"
+    )
+    bridge.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        metavar="N",
+        help=f"port on 127.0.0.1 (default: {DEFAULT_PORT})",
+    )
+    commands.add_parser(
+        "extension-path",
+        help='print the folder to load with "Load unpacked" in the browser',
+        description="Print the browser extension's folder, for chrome://extensions, "
+        "Developer mode, Load unpacked.",
+    )
+
+
+def _port_or_any(text: str) -> int:
+    if text.strip() == "0":
+        return 0
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535, or 0 for any)")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
+    return int(text)
+
+
+def _add_demo_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="read from the embedded fake claude.ai instead of your account",
+    )
+    parser.add_argument(
+        "--scenario", default="normal", metavar="NAME", help="demo scenario; " + _scenario_help()
+    )
+
+
+def _scenario_help() -> str:
+    from claude_meter.fake.scenarios import SCENARIOS
+
+    return "one of: " + ", ".join(SCENARIOS)
