@@ -242,3 +242,44 @@ def test_a_closed_output_is_one_quiet_exit() -> None:
     finally:
         os.close(write_end)
     assert (done.returncode, done.stderr) == (1, "")
+
+
+def _choose_remaining() -> None:
+    """What Settings saves for "Show percent: Remaining" (through the real settings model)."""
+    from claude_meter.core.settings import Settings, save_settings
+
+    save_settings(Settings(percent_shown="remaining"))
+
+
+@pytest.mark.parametrize(
+    ("form", "expected"),
+    [
+        ("i3blocks", "5h 63% left · 7d 18% left\n18% left\n#e8702a\n"),
+        ("tmux", "#[fg=#2e9d4f]5h 63% left#[fg=default] · #[fg=#e8702a]7d 18% left#[fg=default]\n"),
+    ],
+)
+def test_remaining_as_chosen_in_settings_with_the_colour_of_what_is_used(
+    form: str, expected: str
+) -> None:
+    _store()
+    _choose_remaining()
+    assert _run("--format", form) == (0, expected, "")
+    status, out, _ = _run("--json")  # the stable interface stays raw: the percent used
+    assert status == 0
+    assert [w["percent"] for w in json.loads(out)["accounts"][0]["windows"]][:2] == [37.0, 82.0]
+
+
+def test_a_damaged_settings_file_means_used() -> None:
+    from claude_meter.readings.preference import settings_file
+
+    _store()
+    settings_file().parent.mkdir(parents=True, exist_ok=True)
+    settings_file().write_text("[" * 100_000)
+    assert _run("--format", "i3blocks") == (0, "5h 37% · 7d 82%\n82%\n#e8702a\n", "")
+
+
+def test_the_fast_reader_finds_the_file_the_settings_write() -> None:
+    from claude_meter.core.settings import settings_path
+    from claude_meter.readings.preference import settings_file
+
+    assert settings_file() == settings_path()

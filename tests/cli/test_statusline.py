@@ -192,3 +192,13 @@ def test_install_from_the_command_line(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(sys, "stderr", err)
     assert main(["statusline", "--install"], stdout=out) == 1
     assert "not valid JSON" in err.getvalue()
+
+
+def test_remaining_as_chosen_in_settings_with_the_colour_of_what_is_used() -> None:
+    from claude_meter.core.settings import Settings, save_settings
+
+    save_settings(Settings(percent_shown="remaining"))
+    assert _line(_json(both()), NO_COLOR="1") == (0, "5h 62% left 2h 9m · 7d 18% left 3d 4h\n")
+    _, coloured = _line(_json(both()))
+    assert "\x1b[32m62% left\x1b[0m" in coloured  # green: 37.4 % used
+    assert "\x1b[38;5;208m18% left\x1b[0m" in coloured  # orange: 82 % used

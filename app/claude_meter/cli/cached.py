@@ -22,8 +22,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final, TextIO
 
-from claude_meter.core.display import format_money, format_percent, format_reset
+from claude_meter.core.display import format_money, format_percent, format_reset, percent_label
 from claude_meter.core.grades import UNKNOWN, Grade, grade_for
+from claude_meter.readings.preference import shows_remaining
 from claude_meter.readings.store import StoreUnreadable, iso, load
 from claude_meter.readings.view import (
     HEADLINE,
@@ -95,32 +96,35 @@ def run_cached(
         print(f"claude-meter: the last readings cannot be read: {exc}", file=err)
         return 1
     if not views:
-        print(_render(form, [], now, stale=True, color=False), file=out)
+        print(_render(form, [], now, stale=True, color=False, left=False), file=out)
         if form != "text":  # the text form already said it, on standard output
             print(f"claude-meter: {NO_READING}", file=err)
         return STALE_EXIT
     stale = max_age is not None and now - views[0].read_at > max_age
     color = form == "text" and wants_color(out, env)
-    print(_render(form, views, now, stale=stale, color=color), file=out)
+    left = shows_remaining()  # "used" or "remaining", as chosen in Settings (not in json)
+    print(_render(form, views, now, stale=stale, color=color, left=left), file=out)
     return STALE_EXIT if stale else 0
 
 
 def _render(
-    form: str, views: Sequence[AccountView], now: datetime, *, stale: bool, color: bool
+    form: str, views: Sequence[AccountView], now: datetime, *, stale: bool, color: bool, left: bool
 ) -> str:
     if form == "json":
         return json.dumps(to_json_object(views, now, stale=stale), ensure_ascii=False)
     if form == "text":
-        return text_form(views, now, stale=stale, color=color) if views else NO_READING
+        return text_form(views, now, stale=stale, color=color, left=left) if views else NO_READING
     figures = headline(views[0]) if views else ()
     grade = worst_grade(figures)
     age = f" ({short_age(views[0].read_at, now)} old)" if stale and views else ""
     if form == "waybar":
         return json.dumps(
             {
-                "text": _markup((_plain(figures) or "–") + age),
+                "text": _markup((_plain(figures, left) or "–") + age),
                 "tooltip": _markup(
-                    text_form(views, now, stale=stale, color=False) if views else NO_READING
+                    text_form(views, now, stale=stale, color=False, left=left)
+                    if views
+                    else NO_READING
                 ),
                 "class": [grade.name, "stale"] if stale else grade.name,
                 "percentage": _whole(max_percent(figures)),
@@ -128,13 +132,13 @@ def _render(
             ensure_ascii=False,
         )
     if form == "i3blocks":
-        full = (_plain(figures) or "–") + age
-        short = format_percent(max_percent(figures)) if figures else "–"
+        full = (_plain(figures, left) or "–") + age
+        short = percent_label(max_percent(figures), show_remaining=left) if figures else "–"
         return f"{full}\n{short}\n{grade.rgb}"
     if form == "polybar":
-        return _coloured(figures, "%{{F{rgb}}}{text}%{{F-}}") + age
+        return _coloured(figures, "%{{F{rgb}}}{text}%{{F-}}", left) + age
     if form == "tmux":
-        return _coloured(figures, "#[fg={rgb}]{text}#[fg=default]") + age
+        return _coloured(figures, "#[fg={rgb}]{text}#[fg=default]", left) + age
     raise ValueError(form)
 
 
@@ -163,28 +167,30 @@ def _whole(percent: float | None) -> int | None:
     return None if percent is None else int(percent + 1e-9)
 
 
-def _plain(rows: Sequence[Row]) -> str:
-    return " · ".join(f"{short_label(r)} {format_percent(r.percent)}" for r in rows)
+def _figure(row: Row, left: bool) -> str:
+    return f"{short_label(row)} {percent_label(row.percent, show_remaining=left)}"
 
 
-def _coloured(rows: Sequence[Row], template: str) -> str:
-    parts = [
-        template.format(
-            rgb=grade_for(r.percent).rgb, text=f"{short_label(r)} {format_percent(r.percent)}"
-        )
-        for r in rows
-    ]
+def _plain(rows: Sequence[Row], left: bool) -> str:
+    return " · ".join(_figure(r, left) for r in rows)
+
+
+def _coloured(rows: Sequence[Row], template: str, left: bool) -> str:
+    """Each figure in its grade's colour; the colour follows the percent *used* either way."""
+    parts = [template.format(rgb=grade_for(r.percent).rgb, text=_figure(r, left)) for r in rows]
     return " · ".join(parts) or "–"
 
 
-def text_form(views: Sequence[AccountView], now: datetime, *, stale: bool, color: bool) -> str:
+def text_form(
+    views: Sequence[AccountView], now: datetime, *, stale: bool, color: bool, left: bool = False
+) -> str:
     """Every account, one line per window, each with its route and age."""
     lines: list[str] = []
     for view in views:
         head = view.name + (" (stale)" if stale and view is views[0] else "")
         lines.append(head)
         for row in view.rows:
-            percent = format_percent(row.percent)
+            percent = percent_label(row.percent, show_remaining=left)
             if color:
                 percent = f"\x1b[{grade_for(row.percent).ansi}m{percent}\x1b[0m"
             lines.append(

@@ -222,15 +222,17 @@ def _parse_template(template: str) -> list[Part]:
 
 
 def _render(parts: list[Part], view: Any, now: datetime, *, color: bool, model: object) -> str:
-    from claude_meter.core.display import format_duration, format_percent
+    from claude_meter.core.display import format_duration, percent_label
     from claude_meter.core.grades import grade_for
+    from claude_meter.readings.preference import shows_remaining
     from claude_meter.readings.view import HEADLINE, OLD, short_age, short_label
 
     rows = {r.key: r for r in view.rows}
+    left = shows_remaining()  # "used" or "remaining", as chosen in Settings
 
-    def figure(row: Any) -> str:
-        text = format_percent(row.percent)
-        if color:
+    def figure(row: Any, *, windowed: bool = True) -> str:
+        text = percent_label(row.percent, show_remaining=left and windowed)
+        if color:  # the colour follows the percent used either way
             text = f"\x1b[{grade_for(row.percent).ansi}m{text}\x1b[0m"
         if now - row.read_at > OLD:
             text += f" ({short_age(row.read_at, now)} ago)"
@@ -247,7 +249,8 @@ def _render(parts: list[Part], view: Any, now: datetime, *, color: bool, model: 
             if extra is None or extra.percent is None:
                 return ""
             row = rows.get("five_hour") or view.rows[0]
-            return f"extra {figure(row._replace(percent=extra.percent, read_at=extra.read_at))}"
+            spent = row._replace(percent=extra.percent, read_at=extra.read_at)
+            return f"extra {figure(spent, windowed=False)}"  # money spent: never "left"
         row = rows.get(_ALIASES.get(name, name))
         if row is None:
             return ""

@@ -30,6 +30,15 @@ def remaining(percent: float | None) -> float | None:
     return max(0.0, 100.0 - percent)
 
 
+def percent_label(percent: float | None, *, show_remaining: bool) -> str:
+    """A window's figure: ``37%`` used, or ``63% left`` (``core/presentation.py`` and the fast
+    commands both show it this way)."""
+    if not show_remaining:
+        return format_percent(percent)
+    left = remaining(percent)
+    return format_percent(left) if left is None else f"{format_percent(left)} left"
+
+
 def format_duration(delta: timedelta) -> str:
     """Compact, two units at most: ``2d 4h``, ``3h 59m``, ``4m``, ``now``. Never negative."""
     seconds = max(0, int(delta.total_seconds()))

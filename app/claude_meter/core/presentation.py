@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from claude_meter.core.display import format_percent, format_reset, remaining
+from claude_meter.core.display import format_percent, format_reset, percent_label, remaining
 from claude_meter.core.meter import Indicator, MeterState, indicator
 
 if TYPE_CHECKING:
@@ -75,14 +75,6 @@ def icon_indicator(
     """The icon's figure, built once: hidden windows left out, used or remaining as chosen."""
     visible = without_windows(state, choice.icon_hidden)
     return indicator(visible, now, interval, show_remaining=choice.show_remaining)
-
-
-def percent_label(percent: float | None, *, show_remaining: bool) -> str:
-    """A window's figure: ``37%`` used, or ``63% left``."""
-    if not show_remaining:
-        return format_percent(percent)
-    left = remaining(percent)
-    return format_percent(left) if left is None else f"{format_percent(left)} left"
 
 
 def spoken_percent(percent: float | None, *, show_remaining: bool) -> str:
