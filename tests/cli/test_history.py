@@ -198,3 +198,30 @@ def test_status_without_history_still_prints_the_numbers(
 def test_demo_readings_are_not_recorded(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["status", "--demo", "--json"], capsys)[0] == 0
     assert not (data_dir() / "history.sqlite3").exists()
+
+
+def test_status_takes_the_status_lines_waiting_readings_before_its_own() -> None:
+    from claude_meter.cli.history import record_and_forecast
+    from claude_meter.core.models import FetchResult
+    from claude_meter.history import HistoryStore
+    from claude_meter.readings.convert import snapshot_of
+    from claude_meter.readings.journal import append, journal_path
+    from claude_meter.readings.store import iso
+
+    def entry(minutes_ago: int, percent: float, source: str) -> dict[str, object]:
+        return {
+            "source": source,
+            "org_uuid": "org-journal",
+            "read_at": iso(NOW - timedelta(minutes=minutes_ago)),
+            "windows": [{"key": "five_hour", "label": "Session (5h)", "percent": percent}],
+        }
+
+    append(entry(20, 10, "claude-code-statusline"))
+    append(entry(10, 20, "claude-code-statusline"))
+    own = snapshot_of(entry(0, 30, "web"))
+    assert own is not None
+    record_and_forecast(FetchResult(source="web", fetched_at=NOW, snapshots=(own,)), NOW)
+    with HistoryStore.open(quick_check=False) as store:
+        rows = store.readings(NOW - timedelta(hours=1), org_uuid="org-journal")
+    assert [r.percent for r in rows] == [10, 20, 30]
+    assert not journal_path().exists()

@@ -202,3 +202,14 @@ def test_remaining_as_chosen_in_settings_with_the_colour_of_what_is_used() -> No
     _, coloured = _line(_json(both()))
     assert "\x1b[32m62% left\x1b[0m" in coloured  # green: 37.4 % used
     assert "\x1b[38;5;208m18% left\x1b[0m" in coloured  # orange: 82 % used
+
+
+def test_each_reading_also_waits_in_the_journal_for_the_history() -> None:
+    from claude_meter.readings.journal import journal_path
+
+    _line(_json(both()))
+    _line(_json({"model": {}}))  # no rate_limits: nothing to keep
+    _line(_json(both()))
+    lines = journal_path().read_text().splitlines()
+    assert len(lines) == 2
+    assert all(json.loads(line)["source"] == "claude-code-statusline" for line in lines)

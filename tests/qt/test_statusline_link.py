@@ -55,3 +55,23 @@ def test_an_unreadable_file_hands_on_nothing(qtbot: QtBot, tmp_path: Path) -> No
     link.received.connect(got.append)
     link.start(datetime.now(UTC))
     assert got == []
+
+
+def test_readings_made_while_the_tray_was_not_running_reach_the_history_in_order(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from claude_meter.history import HistoryStore
+    from claude_meter.readings.journal import append, journal_path
+
+    path = tmp_path / "state" / "last-readings.json"
+    now = datetime.now(UTC)
+    for minutes, percent in ((30, 10), (20, 20), (10, 30)):  # Claude Code ran, the tray did not
+        entry = _entry("org-a", percent, now - timedelta(minutes=minutes))
+        record([entry], now, path)
+        append(entry, path)
+    history = HistoryStore.open(tmp_path / "history.sqlite3", quick_check=False)
+    link = StatuslineLink(path, history=history)
+    link.start(now)
+    assert [r.percent for r in history.readings(now - timedelta(hours=1))] == [10, 20, 30]
+    assert not journal_path(path).exists()
+    history.close()

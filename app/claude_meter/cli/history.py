@@ -109,9 +109,11 @@ def record_and_forecast(result: FetchResult, now: datetime) -> tuple[Forecasts, 
     if result.source == "demo" or not result.snapshots:
         return {}, None
     from claude_meter.history import HistoryStore, HistoryUnavailable, forecasts_for
+    from claude_meter.readings.journal import drain
 
     try:
         with HistoryStore.open(quick_check=False) as store:
+            drain(store)  # the status line's readings made since, before this newer one
             forecasts: dict[tuple[str | None, str], Forecast] = {}
             for snapshot in result.snapshots:
                 store.record(snapshot)

@@ -86,6 +86,7 @@ def run_statusline(
 def statusline(
     template: str, payload: bytes, env: Mapping[str, str], now: datetime, store: Path | None
 ) -> str:
+    from claude_meter.readings.journal import append
     from claude_meter.readings.store import StoreUnreadable, load, record
     from claude_meter.readings.view import account_key, accounts
 
@@ -96,6 +97,7 @@ def statusline(
     try:
         if entry is not None:
             record([entry], now, store)
+            append(entry, store)  # for the history, taken by the tray or `status`
         entries = load(store)
     except (OSError, StoreUnreadable):
         entries = [entry] if entry is not None else []

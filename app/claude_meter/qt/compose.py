@@ -236,7 +236,7 @@ def _run(
         )
         app.aboutToQuit.connect(link.stop)
     if not demo:
-        connect_statusline(meter, StatuslineLink(parent=meter))
+        connect_statusline(meter, StatuslineLink(parent=meter, history=history))
     instance.activated.connect(meter.open_popover)
     app.aboutToQuit.connect(meter.stop)
     meter.start()

@@ -4,7 +4,9 @@
 the last-readings file (``readings/store.py``). This watches that file's folder (inotify and
 its kin, through ``QFileSystemWatcher``: no polling) and emits each new status line reading
 as a :class:`FetchResult` (source ``claude-code-statusline``), which ``qt/compose.py``
-connects to ``TrayApp.on_result``, the live meter's one entry, like any reading.
+connects to ``TrayApp.on_result``, the live meter's one entry, like any reading. Before that
+it takes the readings the status line made while the tray was not running into the history
+(``readings/journal.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, Signal
 
@@ -19,7 +22,11 @@ from claude_meter.core.bridge_rules import BRIDGE_FRESH
 from claude_meter.core.models import FetchResult
 from claude_meter.core.statusline_rules import STATUSLINE
 from claude_meter.readings.convert import snapshot_of
+from claude_meter.readings.journal import drain
 from claude_meter.readings.store import StoreUnreadable, default_path, entry_key, load, parse_time
+
+if TYPE_CHECKING:
+    from claude_meter.history import HistoryStore
 
 log = logging.getLogger("claude_meter.tray")
 
@@ -29,9 +36,16 @@ class StatuslineLink(QObject):
 
     received = Signal(object)
 
-    def __init__(self, path: Path | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | None = None,
+        parent: QObject | None = None,
+        *,
+        history: HistoryStore | None = None,
+    ) -> None:
         super().__init__(parent)
         self._path = path or default_path()
+        self._history = history  # takes the readings made while the tray was not running
         self._seen: dict[str, object] = {}  # entry key -> the read_at already handed on
         self._watcher = QFileSystemWatcher(self)
         self._watcher.directoryChanged.connect(lambda _folder: self.check())
@@ -51,6 +65,8 @@ class StatuslineLink(QObject):
         self.check()
 
     def check(self) -> None:
+        if self._history is not None:  # the waiting ones first: the history keeps time order
+            drain(self._history, self._path)
         for entry in self._entries():
             key, read_at = entry_key(entry), entry.get("read_at")
             if self._seen.get(key) == read_at:

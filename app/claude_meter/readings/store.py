@@ -151,7 +151,7 @@ def record(entries: Iterable[Entry], now: datetime, path: Path | None = None) ->
         return
     path = path or default_path()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with _Lock(path.with_suffix(".lock")):
+    with writers_lock(path):
         merged = merge(load(path), incoming, now)
         document = {"format": FORMAT, "version": VERSION, "written_at": iso(now)}
         document["readings"] = merged
@@ -169,6 +169,11 @@ def _replace(path: Path, text: str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def writers_lock(path: Path) -> _Lock:
+    """The writers' exclusive lock of the store at ``path`` (held for one write)."""
+    return _Lock(path.with_suffix(".lock"))
 
 
 class _Lock:
