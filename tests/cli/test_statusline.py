@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from claude_meter.cli.statusline import FALLBACK, run_statusline
-from claude_meter.cli.statusline_install import install, is_ours, our_command, uninstall
 from claude_meter.readings.store import load
 
 
@@ -126,41 +125,6 @@ def test_the_process_exits_0_and_prints_only_the_line(tmp_path: Path) -> None:
     )
 
 
-def test_install_backs_up_chains_and_uninstall_restores(tmp_path: Path) -> None:
-    settings = tmp_path / "settings.json"
-    before = {"model": "opus", "statusLine": {"type": "command", "command": "echo mine"}}
-    settings.write_text(json.dumps(before))
-    remembered = tmp_path / "state" / "previous.json"
-    said = install(settings, remembered)
-    assert "echo mine" in said
-    after = json.loads(settings.read_text())
-    assert after["model"] == "opus"
-    assert after["statusLine"]["command"] == our_command("echo mine")
-    assert is_ours(after["statusLine"])
-    assert json.loads((tmp_path / "settings.json.claude-meter-backup").read_text()) == before
-    assert "already" in install(settings, remembered)
-    uninstall(settings, remembered)
-    assert json.loads(settings.read_text()) == before
-
-
-def test_install_into_no_settings_and_uninstall_removes_the_key(tmp_path: Path) -> None:
-    settings = tmp_path / "settings.json"
-    install(settings, tmp_path / "previous.json")
-    assert json.loads(settings.read_text())["statusLine"]["command"] == our_command()
-    uninstall(settings, tmp_path / "previous.json")
-    assert json.loads(settings.read_text()) == {}
-
-
-def test_broken_settings_are_never_touched(tmp_path: Path) -> None:
-    from claude_meter.cli.statusline_install import InstallError
-
-    settings = tmp_path / "settings.json"
-    settings.write_text("{ not json")
-    with pytest.raises(InstallError, match="not valid JSON"):
-        install(settings, tmp_path / "previous.json")
-    assert settings.read_text() == "{ not json"
-
-
 def test_chained_command_gets_the_same_payload(tmp_path: Path) -> None:
     out = io.StringIO()
     script = "import sys, json; print(json.load(sys.stdin)['model']['display_name'])"
@@ -173,25 +137,6 @@ def test_chained_command_gets_the_same_payload(tmp_path: Path) -> None:
         then=command,
     )
     assert out.getvalue() == "37% │ Opus\n"
-
-
-def test_install_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from claude_meter.cli import main
-
-    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path))
-    settings = tmp_path / "settings.json"
-    settings.write_text('{"theme": "dark"}')
-    out = io.StringIO()
-    assert main(["statusline", "--install"], stdout=out) == 0
-    assert "ClaudeMeter's status line is in" in out.getvalue()
-    assert is_ours(json.loads(settings.read_text())["statusLine"])
-    assert main(["statusline", "--uninstall"], stdout=out) == 0
-    assert json.loads(settings.read_text()) == {"theme": "dark"}
-    settings.write_text("{broken")
-    err = io.StringIO()
-    monkeypatch.setattr(sys, "stderr", err)
-    assert main(["statusline", "--install"], stdout=out) == 1
-    assert "not valid JSON" in err.getvalue()
 
 
 def test_remaining_as_chosen_in_settings_with_the_colour_of_what_is_used() -> None:

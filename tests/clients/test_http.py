@@ -137,24 +137,6 @@ def test_success_passes_and_retry_at_is_set() -> None:
     assert info.value.retry_at == NOW + timedelta(seconds=90)
 
 
-def test_error_kinds_and_exit_statuses() -> None:
-    from claude_meter.core.errors import EXIT_STATUS, worst_exit_status
-
-    assert EXIT_STATUS == {
-        "session_expired": 2,
-        "not_signed_in": 2,
-        "cloudflare": 3,
-        "rate_limited": 3,
-        "server": 3,
-        "network": 3,
-        "unexpected": 4,
-    }
-    assert worst_exit_status([]) == 0
-    assert worst_exit_status([0, 3]) == 3
-    assert worst_exit_status([3, 4]) == 4
-    assert worst_exit_status([4, 2, 3]) == 2
-
-
 def test_a_page_is_a_challenge_only_with_cloudflare_marks() -> None:
     shell = b'<!DOCTYPE html><html><head><title>Claude</title></head><div id="root"></div>'
     assert not answer(200, HTML, shell).has_challenge_marks  # a moved endpoint: unexpected

@@ -17,17 +17,15 @@ from collections.abc import Iterator
 from contextlib import closing
 from datetime import datetime
 
-import certifi
 import pytest
 
 from claude_meter.clients import challenged, impersonate, web_transport
 from claude_meter.clients.http import BROWSER_USER_AGENT, ClientPool
 from claude_meter.clients.impersonate import BrowserTransport
-from claude_meter.clients.trust import ca_file
 from claude_meter.clients.web import WebClient
-from claude_meter.clients.web_transport import TransportMode, network_of, transport_mode
+from claude_meter.clients.web_transport import TransportMode
 from claude_meter.core import paths
-from claude_meter.core.errors import ConfigurationError, NetworkError, UnexpectedResponse
+from claude_meter.core.errors import NetworkError, UnexpectedResponse
 from claude_meter.fake import FakeClaude
 from claude_meter.fake.server import CHROME_JA4
 from claude_meter.sources.cookies import SessionCookies
@@ -246,40 +244,3 @@ def test_a_dead_port_is_a_network_error() -> None:
         pytest.raises(NetworkError, match="refused"),
     ):
         transport.get("/api/organizations", COOKIE, "web")
-
-
-# -- choices ------------------------------------------------------------------------------
-
-
-def test_ssl_cert_file_is_trusted_for_a_loopback_override_only(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    env = {"SSL_CERT_FILE": "/tmp/test-ca.pem"}
-    assert ca_file("https://127.0.0.1:8443", env) == "/tmp/test-ca.pem"
-    assert ca_file("https://localhost:8443", env) == "/tmp/test-ca.pem"
-    assert ca_file("https://claude.ai", env) == certifi.where()
-    assert ca_file("https://api.anthropic.com", env) == certifi.where()
-    assert ca_file("https://127.0.0.1:8443", {}) == certifi.where()
-
-
-def test_a_missing_ssl_cert_file_is_a_clear_configuration_error(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from claude_meter.clients.http import make_http_client
-
-    monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent/ca.pem")
-    with pytest.raises(ConfigurationError, match=r"SSL_CERT_FILE names /nonexistent/ca\.pem"):
-        make_http_client("https://127.0.0.1:8443")
-
-
-def test_transport_mode_from_the_environment() -> None:
-    assert transport_mode({}) == "auto"
-    assert transport_mode({"CLAUDE_METER_TRANSPORT": "Browser"}) == "browser"
-    with pytest.raises(ConfigurationError, match="one of auto, browser, httpx"):
-        transport_mode({"CLAUDE_METER_TRANSPORT": "chrome"})
-
-
-def test_the_network_is_the_local_address_toward_the_server() -> None:
-    assert network_of("https://127.0.0.1:8443") == "127.0.0.1"
-    assert network_of("https://[::1]:8443") == "::1"
-    assert network_of("https://no-such-host.invalid") == ""
