@@ -19,7 +19,7 @@ from claude_meter.clients.web import WebClient
 from claude_meter.core.models import FetchResult
 from claude_meter.core.oauth_hold import HoldStore
 from claude_meter.core.secret import Secret
-from claude_meter.core.usage import worst_window
+from claude_meter.core.worst import worst_window
 from claude_meter.fake import FakeClaude
 from claude_meter.sources.claude_code import ClaudeCodeCredentials
 from claude_meter.sources.claude_code_version import KNOWN_VERSION

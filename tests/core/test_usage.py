@@ -14,9 +14,8 @@ from claude_meter.core.usage import (
     label_for_key,
     parse_timestamp,
     parse_usage_report,
-    worst_of,
-    worst_window,
 )
+from claude_meter.core.worst import worst_of, worst_window
 
 RESET = "2026-11-25T13:00:00.412233+00:00"
 

@@ -18,7 +18,8 @@ from claude_meter.core.errors import UnexpectedResponse
 from claude_meter.core.grades import grade_for
 from claude_meter.core.meter import icon_text
 from claude_meter.core.models import Snapshot
-from claude_meter.core.usage import parse_timestamp, parse_usage_report, worst_of, worst_window
+from claude_meter.core.usage import parse_timestamp, parse_usage_report
+from claude_meter.core.worst import worst_of, worst_window
 from tests.conftest import NOW
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"

@@ -30,7 +30,7 @@ from claude_meter.core.models import (
     UsageWindow,
 )
 from claude_meter.core.presentation import percent_label
-from claude_meter.core.usage import worst_of, worst_window
+from claude_meter.core.worst import worst_of, worst_window
 
 if TYPE_CHECKING:
     from claude_meter.core.forecast import Forecast

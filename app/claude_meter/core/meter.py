@@ -18,7 +18,7 @@ from claude_meter.core.display import remaining
 from claude_meter.core.grades import UNKNOWN, Grade, grade_for
 from claude_meter.core.models import FetchError, FetchResult, Snapshot
 from claude_meter.core.statusline_rules import STATUSLINE
-from claude_meter.core.usage import worst_of
+from claude_meter.core.worst import worst_of
 
 #: Numbers older than this many poll intervals are drawn dimmed as stale.
 STALE_AFTER_INTERVALS = 3

@@ -1,4 +1,4 @@
-"""Turn any ``/usage`` answer into a :class:`UsageReport`, and pick the worst window.
+"""Turn any ``/usage`` answer into a :class:`UsageReport` (the worst window: ``core/worst.py``).
 
 The endpoint is private and changes without notice, so parsing is *total*: any JSON value
 either yields a report or raises :class:`UnexpectedResponse`, never anything else.
@@ -16,6 +16,10 @@ into 100 %, so the scale is decided once per *report*:
 3. Otherwise, any utilization with a fractional part (0.42) means fractions.
 4. Otherwise (every value is 0 or 1, or there are none) it is percents: a lone ``1.0`` is
    1 %, never 100 %.
+
+Why it is a little over 400 lines: one job, reading one answer, and a total reader of a
+private, shifting format has to look at each field's every odd shape (named windows,
+``limits[]``, extra usage, spend, money) rather than trust a schema.
 """
 
 from __future__ import annotations
@@ -31,7 +35,6 @@ from claude_meter.core.errors import UnexpectedResponse
 from claude_meter.core.models import (
     ExtraUsage,
     Money,
-    Snapshot,
     Spend,
     UsageReport,
     UsageWindow,
@@ -412,30 +415,3 @@ def _display_order(windows: list[UsageWindow]) -> list[UsageWindow]:
         return len(order) + 1, window.key
 
     return sorted(windows, key=rank)
-
-
-def worst_window(windows: Iterable[UsageWindow]) -> UsageWindow | None:
-    """The window closest to its wall: the highest known percent.
-
-    Ties go to the earlier window in display order (the session before the week);
-    unknown percents never win; with no known percent there is no worst window.
-    """
-    best: UsageWindow | None = None
-    for window in windows:
-        if window.percent is None:
-            continue
-        if best is None or best.percent is None or window.percent > best.percent:
-            best = window
-    return best
-
-
-def worst_of(snapshots: Iterable[Snapshot]) -> tuple[Snapshot, UsageWindow] | None:
-    """The worst window across organizations; ties go to the earlier organization."""
-    result: tuple[Snapshot, UsageWindow] | None = None
-    for snapshot in snapshots:
-        window = worst_window(snapshot.windows)
-        if window is None or window.percent is None:
-            continue
-        if result is None or (result[1].percent or 0) < window.percent:
-            result = (snapshot, window)
-    return result

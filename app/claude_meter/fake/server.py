@@ -3,21 +3,22 @@
 A real server on loopback (stdlib ``ThreadingHTTPServer`` in a daemon thread), so clients are
 tested through real sockets, real TLS and real connection resets rather than mocked transports.
 Both routes (claude.ai web with the ``sessionKey`` cookie, api.anthropic.com OAuth with a Bearer
-token) are served by the same server. What the answers contain lives in ``scenarios.py``.
+token) are served by the same server. What the answers contain lives in ``scenarios.py``; the
+sockets, TLS and the ways of sending or dropping an answer in ``transport.py``.
+
+Why it is longer than 400 lines: it is one job, :class:`FakeClaude` deciding each answer, and
+that job is as wide as the real endpoints it plays (claude.ai's web routes, the OAuth routes,
+sign-in, cookie rotation) times the failures a client must survive (every scenario and the
+``flaky`` and ``soak`` fault mixes). Split further, each piece would need the server's state
+(lock, clock, dice, session keys) passed around.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import json
 import random
 import shutil
-import socket
-import socketserver
 import ssl
-import struct
-import sys
 import tempfile
 import threading
 import time
@@ -26,14 +27,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
 from . import scenarios as sc
-from .hello import ClientHello, peek_client_hello
+from .hello import ClientHello
+from .transport import FakeHTTPServer, Handler
 
 #: What the ``chrome-tls`` scenario lets through: Chrome's ClientHello as JA4, in the form an
 #: IP-address connection gives (``ClientHello.ja4_core``). Recorded from Debian's
@@ -50,13 +51,6 @@ _STOP_GRACE = 1.0
 #: What the ``flaky`` scenario injects: ``standard`` (5xx, resets, slow answers) or ``soak``
 #: (every fault a long-running meter meets: see ``scenarios.SOAK_MIX``).
 FAULT_MIXES: tuple[str, ...] = ("standard", "soak")
-_MAX_BODY = 1 << 16
-_CF_PAGE = (
-    b'<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title></head>'
-    b"<body><noscript>Enable JavaScript and cookies to continue</noscript>"
-    b'<div id="challenge-body">Checking if the site connection is secure</div></body></html>'
-)
-_PAGE = "<!DOCTYPE html><html><head><title>{title}</title></head><body>{body}</body></html>"
 #: The web app's shell, which a moved endpoint answers with ``200``: no Cloudflare marks.
 _SPA_SHELL = (
     '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Claude</title>'
@@ -92,10 +86,6 @@ class LoggedRequest:
         return self.hello.ja4_core if self.hello else None
 
 
-def _error_body(kind: str, message: str) -> bytes:
-    return json.dumps({"type": "error", "error": {"type": kind, "message": message}}).encode()
-
-
 def _cookies(values: Iterable[str]) -> dict[str, str]:
     """Parse ``Cookie`` headers leniently, as browsers send them (first occurrence wins).
 
@@ -118,7 +108,7 @@ def _redacted(headers: Message) -> dict[str, str]:
     }
 
 
-def _challenges_tls(req: _Handler) -> bool:
+def _challenges_tls(req: Handler) -> bool:
     """The ``chrome-tls`` rule: a TLS connection whose ClientHello is not Chrome's (GREASE and
     a JA4 in :data:`CHROME_JA4`). Plain HTTP has no ClientHello to judge and passes."""
     if not isinstance(req.connection, ssl.SSLSocket):
@@ -131,163 +121,6 @@ def _check_scenario(name: str) -> str:
     if name not in sc.SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}; valid: {', '.join(sc.SCENARIOS)}")
     return name
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Answers one connection; all state lives on the ``FakeClaude`` behind ``server.fake``."""
-
-    server: _HTTPServer
-    protocol_version = "HTTP/1.1"
-    timeout = 10.0
-    disable_nagle_algorithm = True  # headers and body go out in two writes
-    trickle = 0.0  # seconds over which a soak fault spreads the body
-    hello: ClientHello | None = None  # the TLS ClientHello, read before the handshake
-
-    def setup(self) -> None:
-        # The TLS handshake happens here, in the connection's thread, so a client that
-        # connects and never speaks cannot stall the accept loop.
-        super().setup()
-        if isinstance(self.connection, ssl.SSLSocket):
-            self.hello = peek_client_hello(self.connection, self.timeout)
-            self.connection.settimeout(self.timeout)
-            self.connection.do_handshake()
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Silent: ``request_log`` is the record, and stderr noise would bury test output."""
-
-    def do_GET(self) -> None:
-        self.server.fake._answer(self)
-
-    def do_POST(self) -> None:
-        declared = self.headers.get("Content-Length", "0")
-        length = int(declared) if declared.isdigit() else 0
-        self.rfile.read(min(length, _MAX_BODY))
-        self.close_connection = self.close_connection or length > _MAX_BODY
-        self.server.fake._answer(self)
-
-    def send(
-        self,
-        status: int,
-        body: bytes,
-        content_type: str = "application/json",
-        headers: Iterable[tuple[str, str]] = (),
-    ) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if self.trickle <= 0:
-            self.wfile.write(body)
-            return
-        pieces = 4  # a slow body: the whole answer, in pieces spread over ``trickle`` seconds
-        step = max(1, -(-len(body) // pieces))
-        for start in range(0, len(body), step):
-            self.wfile.write(body[start : start + step])
-            self.wfile.flush()
-            if self.server.fake._stopping.wait(self.trickle / pieces):
-                return
-
-    def send_json(self, payload: object, headers: Iterable[tuple[str, str]] = ()) -> None:
-        self.send(200, json.dumps(payload).encode(), headers=headers)
-
-    def send_error_json(
-        self,
-        status: int,
-        kind: str,
-        message: str,
-        headers: Iterable[tuple[str, str]] = (),
-    ) -> None:
-        self.send(status, _error_body(kind, message), headers=headers)
-
-    def send_page(
-        self, title: str, body: str, headers: Iterable[tuple[str, str]] = (), status: int = 200
-    ) -> None:
-        page = _PAGE.format(title=title, body=body).encode()
-        self.send(status, page, "text/html; charset=utf-8", headers)
-
-    def send_challenge(self) -> None:
-        """Cloudflare's challenge page, as claude.ai sends it when the browser check fails."""
-        self.send(
-            403,
-            _CF_PAGE,
-            "text/html; charset=UTF-8",
-            [("cf-mitigated", "challenge"), ("Cache-Control", "no-store")],
-        )
-
-    def drop(self, *, reset: bool) -> None:
-        """Close without answering; with ``reset`` the peer gets a TCP RST, not a clean EOF."""
-        if reset:
-            with contextlib.suppress(OSError):
-                self.connection.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                )
-        self.close_connection = True
-        self.connection.close()
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    """Tracks each connection's thread and socket so ``stop()`` can cut them off and join."""
-
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self, fake: FakeClaude, host: str, port: int, tls: ssl.SSLContext | None):
-        self.fake = fake
-        self.tls = tls
-        self.lock = threading.Lock()
-        self.connections: dict[threading.Thread, socket.socket] = {}
-        if ":" in host:
-            self.address_family = socket.AF_INET6
-        super().__init__((host, port), _Handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind resolves the host's FQDN, which can stall on odd DNS setups.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = str(self.server_address[0]), self.server_address[1]
-
-    def get_request(self) -> tuple[socket.socket, object]:
-        sock, address = super().get_request()
-        if self.tls is not None:
-            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
-        return sock, address
-
-    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
-        thread = threading.Thread(
-            target=self._serve,
-            args=(request, client_address),
-            daemon=True,
-            name="fake-claude-connection",
-        )
-        with self.lock:
-            self.connections[thread] = request
-        thread.start()
-
-    def _serve(self, request: socket.socket, client_address: object) -> None:
-        try:
-            self.process_request_thread(request, client_address)
-        finally:
-            with self.lock:
-                self.connections.pop(threading.current_thread(), None)
-
-    def handle_error(
-        self, request: socket.socket | tuple[bytes, socket.socket], client_address: object
-    ) -> None:
-        """Resets, timeouts and failed handshakes are the client's business; bugs still print."""
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)
-
-    def cut_connections(self, grace: float) -> None:
-        """Wake every connection thread (blocked reads return at once) and join them."""
-        with self.lock:
-            connections = list(self.connections.items())
-        for _, sock in connections:
-            with contextlib.suppress(OSError):
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
-        deadline = time.monotonic() + grace
-        for thread, _ in connections:
-            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 class FakeClaude:
@@ -333,7 +166,7 @@ class FakeClaude:
         self._origin = self._clock()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._httpd: _HTTPServer | None = None
+        self._httpd: FakeHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._tmpdir: str | None = None
         self._cert_pem: bytes | None = None
@@ -348,7 +181,7 @@ class FakeClaude:
         context = self._tls_context() if self._tls else None
         self._stopping.clear()
         self._origin = self._clock()
-        self._httpd = _HTTPServer(self, self._host, self._requested_port, context)
+        self._httpd = FakeHTTPServer(self, self._host, self._requested_port, context)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -436,7 +269,7 @@ class FakeClaude:
 
     # -- answering -----------------------------------------------------------------------
 
-    def _answer(self, req: _Handler) -> None:
+    def _answer(self, req: Handler) -> None:
         url = urlsplit(req.path)
         path, scenario = url.path.rstrip("/") or "/", self._scenario
         oauth = path.startswith("/api/oauth/")
@@ -470,7 +303,7 @@ class FakeClaude:
         scheme, _, token = (header or "").partition(" ")
         return scheme.lower() == "bearer" and token.strip() == self._oauth_token
 
-    def _survive_flakiness(self, req: _Handler) -> bool:
+    def _survive_flakiness(self, req: Handler) -> bool:
         """Apply one flaky outcome; False when the request has been answered or dropped."""
         with self._lock:
             if self._expired_left > 0:  # an expired session, until it comes back
@@ -498,12 +331,12 @@ class FakeClaude:
             return True
         return False
 
-    def _send_malformed(self, req: _Handler) -> None:
+    def _send_malformed(self, req: Handler) -> None:
         """The next of the malformed bodies, in turn, as a 200 application/json answer."""
         bodies = sc.MALFORMED_BODIES
         req.send(200, bodies[next(self._malformed_turn) % len(bodies)])
 
-    def _soak_fault(self, req: _Handler, outcome: sc.FlakyOutcome) -> bool:
+    def _soak_fault(self, req: Handler, outcome: sc.FlakyOutcome) -> bool:
         """The soak mix's extra faults; True when the request goes on to a (slow) answer."""
         if outcome.kind == "timeout":
             self._stopping.wait(outcome.delay)  # longer than a soak client waits
@@ -519,7 +352,7 @@ class FakeClaude:
             req.send_challenge()
         return False
 
-    def _web(self, req: _Handler, path: str, authenticated: bool, scenario: str) -> None:
+    def _web(self, req: Handler, path: str, authenticated: bool, scenario: str) -> None:
         parts = path.split("/")[2:]  # after "/api/"
         known = parts in (["organizations"], ["account"]) or (
             len(parts) == 3
@@ -541,7 +374,7 @@ class FakeClaude:
         else:
             self._org_call(req, parts[1], parts[2], scenario)
 
-    def _org_call(self, req: _Handler, uuid: str, what: str, scenario: str) -> None:
+    def _org_call(self, req: Handler, uuid: str, what: str, scenario: str) -> None:
         org = next((o for o in sc.orgs_for(scenario) if o.uuid == uuid), None)
         if org is None and any(o.uuid == uuid for o in sc.ALL_ORGS):
             req.send_error_json(403, "permission_error", "Invalid authorization for organization")
@@ -558,7 +391,7 @@ class FakeClaude:
         else:
             self._usage(req, org, scenario, rotate=True)
 
-    def _oauth(self, req: _Handler, path: str, authenticated: bool, scenario: str) -> None:
+    def _oauth(self, req: Handler, path: str, authenticated: bool, scenario: str) -> None:
         agent = req.headers.get("User-Agent") or ""
         if path not in ("/api/oauth/usage", "/api/oauth/profile"):
             req.send_error_json(404, "not_found_error", "Not found")
@@ -577,7 +410,7 @@ class FakeClaude:
         else:
             self._usage(req, sc.oauth_org(scenario), scenario, rotate=False)
 
-    def _usage(self, req: _Handler, org: sc.Org, scenario: str, *, rotate: bool) -> None:
+    def _usage(self, req: Handler, org: sc.Org, scenario: str, *, rotate: bool) -> None:
         if scenario == "rate-limited":
             req.send_error_json(
                 429, "rate_limit_error", "Rate limited", [("Retry-After", self._retry_after)]
@@ -611,7 +444,7 @@ class FakeClaude:
         attrs += ["SameSite=Lax", "Max-Age=2592000"]
         return "Set-Cookie", "; ".join([f"{name}={value}", *filter(None, attrs)])
 
-    def _login(self, req: _Handler, *, signed_in: bool) -> None:
+    def _login(self, req: Handler, *, signed_in: bool) -> None:
         """A sign-in page for browser tests: the cookie arrives the way claude.ai sets it."""
         if not signed_in:
             req.send_page(

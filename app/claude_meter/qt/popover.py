@@ -12,37 +12,21 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent, QShowEvent
-from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QProgressBar,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from claude_meter.core.display import (
     fallback_note,
     format_age,
-    format_countdown,
-    format_duration,
     format_extra_usage,
-    format_percent,
     format_spend,
     plan_label,
     route_label,
-    spoken_reset,
 )
-from claude_meter.core.forecast import Forecast
-from claude_meter.core.grades import SERVER_WARNING, row_grade
 from claude_meter.core.meter import MeterState
-from claude_meter.core.models import FetchError, Snapshot, UsageWindow
-from claude_meter.core.presentation import percent_label, spoken_percent
+from claude_meter.core.models import FetchError, Snapshot
 from claude_meter.core.statusline_rules import STATUSLINE
-from claude_meter.qt.sparkline import Sparkline
 from claude_meter.qt.surface import PopoverKind, window_flags
-from claude_meter.readings.view import provenance
+from claude_meter.qt.window_row import WindowRow
 
 if TYPE_CHECKING:
     from claude_meter.history import WindowInsight
@@ -74,118 +58,6 @@ def banner_text(state: MeterState, now: datetime, interval: timedelta) -> str | 
 def routes_text(state: MeterState) -> str:
     """``via claude.ai``: the route(s) the numbers shown came from; empty before any."""
     return " · ".join(dict.fromkeys(route_label(s.source) for s in state.snapshots))
-
-
-def forecast_line(forecast: Forecast, resets_at: datetime | None) -> str | None:
-    """One short line under a row (the full sentence is its tooltip); None: nothing to say."""
-    if not forecast.enough_data or resets_at is None:
-        return None
-    mark = "Fast burn · " if forecast.fast_burn else ""
-    if forecast.wall_at is not None:
-        before = format_duration(resets_at - forecast.wall_at)
-        when = forecast.wall_at.astimezone().strftime("%a %H:%M")
-        return f"{mark}100% by {when}, {before} before reset"
-    if forecast.percent_at_reset is None:
-        return None
-    return f"{mark}on pace for {format_percent(forecast.percent_at_reset)} at reset"
-
-
-class WindowRow(QWidget):
-    """Label, percent, a graded bar and the countdown of one window."""
-
-    def __init__(
-        self, window: UsageWindow, parent: QWidget | None = None, *, show_remaining: bool = False
-    ) -> None:
-        super().__init__(parent)
-        self.usage_window = window
-        self.org_uuid: str | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 2, 0, 2)
-        layout.setSpacing(2)
-        top = QHBoxLayout()
-        self.label = QLabel(window.label)
-        self.percent = QLabel(percent_label(window.percent, show_remaining=show_remaining))
-        self.percent.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.percent.setStyleSheet("font-weight: 600;")
-        top.addWidget(self.label, 1)
-        self.sparkline = Sparkline()
-        self.sparkline.setFixedWidth(84)
-        self.sparkline.setVisible(False)
-        top.addWidget(self.sparkline)
-        top.addWidget(self.percent)
-        layout.addLayout(top)
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 100)
-        self.bar.setTextVisible(False)
-        self.bar.setFixedHeight(8)
-        value = 0 if window.percent is None else round(min(100.0, max(0.0, window.percent)))
-        self.bar.setValue(value)
-        colour = row_grade(window.percent, window.severity).rgb
-        if window.severity == SERVER_WARNING:
-            self.label.setText(f"{window.label} ⚠")
-            self.label.setToolTip("Claude's servers flag this limit as close to its end")
-        self.bar.setStyleSheet(
-            "QProgressBar { border: none; border-radius: 4px; background: rgba(128,128,128,60); }"
-            f"QProgressBar::chunk {{ border-radius: 4px; background: {colour}; }}"
-        )
-        percent_words = spoken_percent(window.percent, show_remaining=show_remaining)
-        if window.severity == SERVER_WARNING:
-            percent_words += ", flagged by the server"
-        self.bar.setAccessibleName(
-            f"{window.label}, {percent_words}, {spoken_reset(window.resets_at)}"
-        )
-        layout.addWidget(self.bar)
-        self.countdown = QLabel()
-        self.countdown.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
-        layout.addWidget(self.countdown)
-        self.origin = QLabel()  # where the figure came from and how old, when routes mix
-        self.origin.setObjectName("row_origin")
-        self.origin.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
-        self.origin.setVisible(False)
-        self._origin: tuple[str, datetime] | None = None
-        layout.addWidget(self.origin)
-        self.forecast = QLabel()
-        self.forecast.setStyleSheet("font-size: 11px;")
-        self.forecast.setVisible(False)
-        self._has_forecast = False
-        layout.addWidget(self.forecast)
-
-    def set_origin(self, source: str, read_at: datetime) -> None:
-        """Say under the row which route read it and when (see ``core/statusline_rules``)."""
-        self._origin = (source, read_at)
-        self.origin.setVisible(True)
-
-    def tick(self, now: datetime) -> None:
-        """Recomputed from the clock each second: a clock jump cannot make it drift."""
-        resets_at = self.usage_window.resets_at
-        self.countdown.setText(format_countdown(resets_at, now))
-        if self._origin is not None:
-            self.origin.setText("from " + provenance(*self._origin, now))
-        passed = resets_at is not None and resets_at <= now
-        self.forecast.setVisible(self._has_forecast and not passed)  # it was for that period
-
-    def set_insight(self, insight: WindowInsight | None, now: datetime) -> None:
-        """The sparkline of this period and the forecast sentence, when history has them."""
-        if insight is None:
-            self.sparkline.setVisible(False)
-            self.forecast.setVisible(False)
-            self._has_forecast = False
-            return
-        window = self.usage_window
-        self.sparkline.set_data(
-            window.key, insight.samples, insight.forecast, window.resets_at, now
-        )
-        self.sparkline.setVisible(self.sparkline.has_data)
-        forecast = insight.forecast
-        text = forecast_line(forecast, window.resets_at)
-        self._has_forecast = text is not None
-        self.forecast.setVisible(text is not None)
-        if text is not None:
-            self.forecast.setText(text)
-            self.forecast.setToolTip(forecast.summary)
-            self.forecast.setAccessibleName(forecast.summary)
-            colour = "#d93a30" if forecast.fast_burn else "palette(placeholder-text)"
-            self.forecast.setStyleSheet(f"font-size: 11px; color: {colour};")
 
 
 class Popover(QFrame):
