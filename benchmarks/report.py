@@ -35,6 +35,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("tray_bench", "The tray app: start, memory, CPU"),
     ("tray_host_bench", "A tray found late: latency and the cost of looking"),
     ("soak", "Soak: 10,000 faulty polls"),
+    ("demo_start", "The demo's start"),
     ("status_latency", "`claude-meter status --json` latency"),
     ("cached_latency", "Zero-request reads: `statusline` and `status --cached`"),
     ("transport_bench", "claude.ai's transports: httpx and the browser-like one"),

@@ -52,3 +52,24 @@ def test_the_past_has_resets_and_walls_and_ends_at_the_reading_now(tmp_path: Pat
     assert current[-1].percent <= 42.0
     assert current[-1].resets_at == NOW + timedelta(hours=2)
     assert all(a.percent <= b.percent for a, b in itertools.pairwise(current))
+
+
+def test_recording_the_past_at_once_stores_what_one_at_a_time_does(tmp_path: Path) -> None:
+    """``record_many`` (the demo's seeding) writes the same rows and events, in one commit."""
+    past = list(past_snapshots(first(), NOW, days=30, step=timedelta(minutes=40)))
+    one_by_one = HistoryStore.open(tmp_path / "one.sqlite3")
+    at_once = HistoryStore.open(tmp_path / "many.sqlite3")
+    commits: list[str] = []
+    at_once._db.set_trace_callback(
+        lambda sql: commits.append(sql) if sql.strip().upper() == "COMMIT" else None
+    )
+    try:
+        written = [one_by_one.record(s) for s in past]
+        assert at_once.record_many(iter(past)) == sum(written)
+        assert len(commits) == 1
+        since = NOW - timedelta(days=31)
+        assert at_once.readings(since) == one_by_one.readings(since)
+        assert len(at_once.readings(since)) > 100
+    finally:
+        one_by_one.close()
+        at_once.close()

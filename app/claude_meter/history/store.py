@@ -32,7 +32,7 @@ import logging
 import math
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -183,32 +183,35 @@ class HistoryStore:
         Snapshots with an error or marked stale carry no fresh numbers and are ignored, as
         are windows whose percent is unknown.
         """
-        if snapshot.error is not None or snapshot.stale:
-            return False
+        return self.record_many((snapshot,)) == 1
+
+    def record_many(self, snapshots: Iterable[Snapshot]) -> int:
+        """:meth:`record` each snapshot in turn, in one transaction (one commit instead of one
+        each: the demo's seeded past is thousands); returns how many wrote a row."""
         if self._closed:  # a poll that was in flight when the app quit: nothing to keep
-            return False
-        at = _epoch(snapshot.fetched_at)
-        readings = [
-            (w.key, round(w.percent * 100), _epoch_or_none(w.resets_at))
-            for w in snapshot.windows
-            if w.percent is not None and math.isfinite(w.percent)
-        ]
-        if not readings:
-            return False
-        org = snapshot.org_uuid or ""
-        now = snapshot.fetched_at
-        prune = self._pruned_at is None or now - self._pruned_at >= _PRUNE_EVERY
+            return 0
+        batch = [(s, r) for s in snapshots if (r := _readings(s))]
+        if not batch:
+            return 0
         with self._guard("record") as db:
-            written = False
+            written, pruned_at = 0, self._pruned_at
             with _write(db):
-                for key, centi, resets_at in readings:
-                    written |= _record_window(db, org, key, at, centi, resets_at)
-                if prune:
-                    _prune(db, now)
-            if prune:
-                self._pruned_at = now
+                for snapshot, readings in batch:
+                    at, org, now = (
+                        _epoch(snapshot.fetched_at),
+                        snapshot.org_uuid or "",
+                        snapshot.fetched_at,
+                    )
+                    wrote = False
+                    for key, centi, resets_at in readings:
+                        wrote |= _record_window(db, org, key, at, centi, resets_at)
+                    if pruned_at is None or now - pruned_at >= _PRUNE_EVERY:
+                        _prune(db, now)
+                        pruned_at = now
+                    written += wrote
+            self._pruned_at = pruned_at
             return written
-        return False
+        return 0
 
     def prune(self, now: datetime) -> int:
         """Delete readings and events older than :data:`RETENTION`; returns how many."""
@@ -401,6 +404,18 @@ def _prune(db: sqlite3.Connection, now: datetime) -> int:
     removed = db.execute("DELETE FROM sample WHERE at < ?", (cutoff,)).rowcount
     removed += db.execute("DELETE FROM event WHERE at < ?", (cutoff,)).rowcount
     return max(0, removed)
+
+
+def _readings(snapshot: Snapshot) -> list[tuple[str, int, int | None]]:
+    """The windows of ``snapshot`` worth storing: none from an error or a stale snapshot,
+    none whose percent is unknown."""
+    if snapshot.error is not None or snapshot.stale:
+        return []
+    return [
+        (w.key, round(w.percent * 100), _epoch_or_none(w.resets_at))
+        for w in snapshot.windows
+        if w.percent is not None and math.isfinite(w.percent)
+    ]
 
 
 @contextlib.contextmanager
