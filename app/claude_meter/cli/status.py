@@ -41,7 +41,10 @@ def run_status(
             with start_demo(scenario) as running:
                 result = Fetcher(running.env, demo=True).fetch(source)
         else:
-            result = Fetcher(env).fetch(
+            from claude_meter.clients.remembered import RememberedAnswers
+
+            # the organization list, account and extras for 30 minutes, as the tray keeps them
+            result = Fetcher(env, remembered=RememberedAnswers()).fetch(
                 source, browser=browser, profile=profile, err=err, fallback=fallback
             )
     except ConfigurationError as exc:

@@ -17,7 +17,7 @@ import ssl
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import httpx
 
@@ -36,6 +36,9 @@ from claude_meter.core.oauth_hold import HoldStore, hold_after_429, token_key, v
 from claude_meter.core.usage import parse_usage_report
 from claude_meter.sources.claude_code import ClaudeCodeCredentials, default_home
 from claude_meter.sources.claude_code_version import claude_code_user_agent
+
+if TYPE_CHECKING:
+    from claude_meter.clients.remembered import RememberedAnswers
 
 OAUTH_BETA: Final = "oauth-2025-04-20"
 PROFILE_TIMEOUT: Final = 5.0
@@ -56,8 +59,10 @@ class ClaudeCodeClient:
         holds: HoldStore | None = None,
         env: Mapping[str, str] | None = None,
         home: Path | None = None,
+        remembered: RememberedAnswers | None = None,
     ) -> None:
         self._credentials = credentials
+        self._remembered = remembered
         self._pool = pool if http is None else None
         self._holds = holds or HoldStore()
         self._user_agent = claude_code_user_agent(
@@ -133,16 +138,27 @@ class ClaudeCodeClient:
 
     def _profile(self) -> object:
         """Who and which org, best-effort; a polling app asks only every 30 minutes, as for
-        the web route's organization list: this endpoint's budget is small (protocol.md)."""
-        cached = self._pool.recall(self._profile_key) if self._pool else None
-        if cached is not None:
-            return cached
+        the web route's organization list: this endpoint's budget is small (protocol.md). The
+        command line keeps it as long in a file (``remembered``)."""
+        for memo in (self._pool, self._remembered):
+            cached = memo.recall(self._profile_key) if memo is not None else None
+            if cached is not None:
+                return cached
         try:
             profile = self._get_json("/api/oauth/profile", PROFILE_TIMEOUT)
         except MeterError:
             return None
         if self._pool is not None:
             self._pool.remember(self._profile_key, profile, DISCOVERY_TTL)
+        if self._remembered is not None:  # only what is read from it, into the file
+            kept = {
+                "account": {"email": _section(profile, "account").get("email")},
+                "organization": {
+                    k: _section(profile, "organization").get(k)
+                    for k in ("uuid", "name", "rate_limit_tier")
+                },
+            }
+            self._remembered.remember(self._profile_key, kept, DISCOVERY_TTL)
         return profile
 
     def _get_json(self, path: str, total_timeout: float) -> object:

@@ -15,9 +15,10 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 import httpx
+import pydantic
 
 from claude_meter.clients.http import (
     BROWSER_USER_AGENT,
@@ -48,6 +49,9 @@ from claude_meter.core.models import (
 )
 from claude_meter.core.usage import parse_usage_report
 from claude_meter.sources.cookies import SESSION_COOKIE, SessionCookies
+
+if TYPE_CHECKING:
+    from claude_meter.clients.remembered import RememberedAnswers
 
 T = TypeVar("T")
 
@@ -89,8 +93,10 @@ class WebClient:
         pool: ClientPool | None = None,
         transport: TransportMode = "auto",
         clock: Callable[[], datetime],
+        remembered: RememberedAnswers | None = None,
     ) -> None:
         self._cookies = cookies
+        self._remembered = remembered
         self._base_url = base_url.rstrip("/")
         self._source: Source = source
         self._pool = pool if http is None else None
@@ -134,20 +140,46 @@ class WebClient:
         """Organizations and account, remembered between a polling app's polls.
 
         They rarely change, and every request counts against the person's rate limits, so a
-        polling app asks again only every :data:`DISCOVERY_TTL` seconds, or after an error.
+        polling app asks again only every :data:`DISCOVERY_TTL` seconds, or after an error;
+        the command line keeps them as long in a file (``remembered``).
         """
         key = self._memo_key + "discover"
         cached = self._pool.recall(key) if self._pool else None
         if isinstance(cached, tuple):
             return cached  # what was remembered is exactly what was found
+        kept = self._recall_file(key, _discovery_from)
+        if kept is not None:
+            return kept
         found = self._discover()
         if self._pool is not None:
             self._pool.remember(key, found, DISCOVERY_TTL)
+        if self._remembered is not None:
+            organizations, account = found
+            self._remembered.remember(
+                key,
+                {
+                    "organizations": [o.model_dump(mode="json") for o in organizations],
+                    "account": account and account.model_dump(mode="json"),
+                },
+                DISCOVERY_TTL,
+            )
         return found
+
+    def _recall_file(self, key: str, read: Callable[[object], T]) -> T | None:
+        """What the file remembers under ``key``, as models; None when absent or unreadable."""
+        value = self._remembered.recall(key) if self._remembered is not None else None
+        if value is None:
+            return None
+        try:
+            return read(value)
+        except (pydantic.ValidationError, KeyError, TypeError, ValueError):
+            return None  # written by another version, or damaged: ask the server
 
     def _forget(self) -> None:
         if self._pool is not None:
             self._pool.forget(self._memo_key)
+        if self._remembered is not None:
+            self._remembered.forget(self._memo_key)
 
     def _discover(self) -> tuple[list[Organization], Account | None]:
         listed = self._organizations()
@@ -199,6 +231,9 @@ class WebClient:
         cached = self._pool.recall(key) if self._pool else None
         if isinstance(cached, tuple):
             return cached  # what was remembered is exactly what was found
+        kept = self._recall_file(key, _extras_from)
+        if kept is not None:
+            return kept
         found = (
             self._best_effort(lambda: self._model(OverageSpendLimit, org, "overage_spend_limit")),
             self._best_effort(
@@ -207,6 +242,16 @@ class WebClient:
         )
         if self._pool is not None:
             self._pool.remember(key, found, DISCOVERY_TTL)
+        if self._remembered is not None:
+            overage, subscription = found
+            self._remembered.remember(
+                key,
+                {
+                    "overage": overage and overage.model_dump(mode="json"),
+                    "subscription": subscription and subscription.model_dump(mode="json"),
+                },
+                DISCOVERY_TTL,
+            )
         return found
 
     def _model(self, model: type[Extra], org: Organization, name: str) -> Extra | None:
@@ -262,6 +307,28 @@ class WebClient:
     def cookies(self) -> SessionCookies:
         """The cookies as they are now, rotations included."""
         return self._cookies
+
+
+def _discovery_from(value: object) -> tuple[list[Organization], Account | None]:
+    """The file's form of :meth:`WebClient._discovered`'s answer, as models."""
+    if not isinstance(value, dict):
+        raise TypeError("not an object")
+    organizations = [Organization.model_validate(o) for o in value["organizations"]]
+    if not organizations:
+        raise ValueError("no organization")
+    account = value["account"]
+    return organizations, None if account is None else Account.model_validate(account)
+
+
+def _extras_from(value: object) -> tuple[OverageSpendLimit | None, SubscriptionDetails | None]:
+    """The file's form of :meth:`WebClient._extras`' answer, as models."""
+    if not isinstance(value, dict):
+        raise TypeError("not an object")
+    overage, subscription = value["overage"], value["subscription"]
+    return (
+        None if overage is None else OverageSpendLimit.model_validate(overage),
+        None if subscription is None else SubscriptionDetails.model_validate(subscription),
+    )
 
 
 _HTML_200: Final = (

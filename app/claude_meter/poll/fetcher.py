@@ -29,6 +29,7 @@ from claude_meter.sources.cookies import SessionCookies, cookies_from_env
 
 if TYPE_CHECKING:
     from claude_meter.clients.http import ClientPool
+    from claude_meter.clients.remembered import RememberedAnswers
     from claude_meter.clients.web import WebFetch
     from claude_meter.core.settings import Settings
     from claude_meter.sources.keyring_store import Keyring
@@ -66,8 +67,10 @@ class Fetcher:
     ``env`` is the process environment (or the demo's, see :mod:`claude_meter.poll.demo`);
     ``pool`` keeps HTTP connections and rarely-changing answers between polls (None: a fresh
     client per poll); ``keyring`` is where the stored session is read (None: ``keyring``'s
-    own backend, read on each poll). ``settings`` and ``env`` may be replaced while the
-    fetcher is in use (:meth:`configure`): a poll reads each once, at its start.
+    own backend, read on each poll); ``remembered`` keeps the organization list, the account
+    and the extras between processes (the command line's; None: only ``pool`` keeps them).
+    ``settings`` and ``env`` may be replaced while the fetcher is in use (:meth:`configure`):
+    a poll reads each once, at its start.
     """
 
     def __init__(
@@ -79,6 +82,7 @@ class Fetcher:
         keyring: Keyring | None = None,
         demo: bool = False,
         clock: Callable[[], datetime] = _now,
+        remembered: RememberedAnswers | None = None,
     ) -> None:
         self.env: Mapping[str, str] = dict(env)
         self.settings = settings  # None: the defaults (``auto``), made at the first poll
@@ -86,6 +90,7 @@ class Fetcher:
         self._pool = pool
         self._keyring = keyring
         self._clock = clock
+        self._remembered = remembered
 
     def configure(
         self,
@@ -194,7 +199,11 @@ class Fetcher:
         from claude_meter.clients.oauth import ClaudeCodeClient
 
         with ClaudeCodeClient(
-            credentials, oauth_base_url(env), pool=self._pool, clock=self._clock
+            credentials,
+            oauth_base_url(env),
+            pool=self._pool,
+            clock=self._clock,
+            remembered=self._remembered,
         ) as client:
             return client.fetch()
 
@@ -211,7 +220,11 @@ class Fetcher:
         from claude_meter.clients.oauth import ClaudeCodeClient
 
         with ClaudeCodeClient(
-            credentials, oauth_base_url(env), pool=self._pool, clock=self._clock
+            credentials,
+            oauth_base_url(env),
+            pool=self._pool,
+            clock=self._clock,
+            remembered=self._remembered,
         ) as client:
             result = client.fetch()
         if result.error is not None or not result.snapshots:
@@ -260,6 +273,7 @@ class Fetcher:
             pool=self._pool,
             transport=transport_mode(env),
             clock=self._clock,
+            remembered=None if source == "demo" else self._remembered,
         ) as client:
             return client.fetch()
 
