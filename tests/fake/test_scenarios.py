@@ -1,282 +1,117 @@
-"""The fake claude.ai's scenarios and injected faults, over real sockets (see test_server.py)."""
+"""What the fake claude.ai says per scenario (:mod:`claude_meter.fake.scenarios`): its pure
+rules, read directly; ``tests/fake/test_server.py`` reads the same data over HTTP."""
 
 from __future__ import annotations
 
+import itertools
 import random
-import threading
-import time
+from collections.abc import Callable
 
-import httpx
 import pytest
 
-from claude_meter.fake import FakeClaude
+from claude_meter.core.usage import parse_usage_report
 from claude_meter.fake import scenarios as sc
-from tests.fake.support import (
-    AUTH_ERROR,
-    SESSION_COOKIE,
-    ManualClock,
-    get_usage,
-    oauth,
-    percents,
-    usage_url,
-    web,
+from tests.conftest import NOW
+
+
+class Dice(random.Random):
+    """A random source that rolls the numbers given, in order."""
+
+    def __init__(self, *rolls: float) -> None:
+        super().__init__(0)
+        self._rolls = list(rolls)
+
+    def random(self) -> float:
+        return self._rolls.pop(0)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "orgs", "active"),
+    [
+        ("normal", (sc.CONSOLE, sc.PERSONAL), sc.PERSONAL),
+        ("multi-org", (sc.CONSOLE, sc.PERSONAL, sc.TEAM), sc.TEAM),  # not the first usable
+        ("enterprise", (sc.CONSOLE, sc.ENTERPRISE), sc.ENTERPRISE),
+    ],
 )
-
-pytestmark = pytest.mark.usefixtures("no_leftover_threads")
-
-
-# -- scenarios ----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("fake", ["rising"], indirect=True)
-def test_rising_climbs_with_the_clock_and_caps_at_100(fake: FakeClaude, clock: ManualClock) -> None:
-    seen = []
-    for elapsed in (0, 30, 60, 90, 150, 180, 600, 3000):
-        clock.value = 1000.0 + elapsed
-        report = get_usage(fake)
-        five = report["five_hour"]["utilization"]
-        week = report["seven_day"]["utilization"]
-        assert percents(report)[:2] == [
-            ("session", round(five), None),
-            ("weekly_all", round(week), None),
-        ]
-        seen.append((elapsed, five, week))
-    assert seen[:4] == [(0, 70.0, 55.0), (30, 75.0, 56.5), (60, 80.0, 58.0), (90, 85.0, 59.5)]
-    assert [five for _, five, _ in seen[4:]] == [95.0, 100.0, 100.0, 100.0]
-    assert [week for _, _, week in seen[4:]] == [62.5, 64.0, 85.0, 100.0]
-    with oauth(fake) as client:
-        assert client.get("/api/oauth/usage").json()["five_hour"]["utilization"] == 100.0
+def test_the_console_comes_first_and_the_active_org(
+    scenario: str, orgs: tuple[sc.Org, ...], active: sc.Org
+) -> None:
+    assert sc.orgs_for(scenario) == orgs
+    assert sc.last_active_org(scenario) is active
+    assert not sc.CONSOLE.usable
 
 
-@pytest.mark.parametrize("fake", ["rising"], indirect=True)
-def test_setting_the_scenario_restarts_the_rise(fake: FakeClaude, clock: ManualClock) -> None:
-    clock.value += 120
-    fake.scenario = "rising"
-    assert get_usage(fake)["five_hour"]["utilization"] == 70.0
+@pytest.mark.parametrize(
+    ("elapsed", "percents"),
+    [(0, (70.0, 55.0)), (60, (80.0, 58.0)), (180, (100.0, 64.0)), (10_000, (100.0, 100.0))],
+)
+def test_rising(elapsed: float, percents: tuple[float, float]) -> None:
+    assert sc.rising_percents(elapsed) == percents
 
 
-@pytest.mark.parametrize("fake", ["fraction-scale"], indirect=True)
-def test_fraction_scale_report(fake: FakeClaude) -> None:
-    report = get_usage(fake)
-    assert "limits" not in report
-    assert report["five_hour"]["utilization"] == 0.42
-    assert report["seven_day"]["utilization"] == 0.64
-    assert report["seven_day_opus"]["utilization"] == 0.01
-    windows = [v for v in report.values() if isinstance(v, dict) and "utilization" in v]
-    assert all(0 <= w["utilization"] <= 1 for w in windows)
+@pytest.mark.parametrize("scenario", sc.SCENARIOS)
+def test_every_report_is_pure_and_understood_by_the_app(scenario: str) -> None:
+    for org in sc.orgs_for(scenario):
+        report = sc.usage_json(scenario, org, NOW, 30.0)
+        assert report == sc.usage_json(scenario, org, NOW, 30.0)
+        parsed = parse_usage_report(report)
+        if not org.usable:
+            assert parsed.windows == ()
 
 
-@pytest.mark.parametrize("fake", ["limits-only"], indirect=True)
-def test_limits_only_report(fake: FakeClaude) -> None:
-    report = get_usage(fake)
-    assert report["seven_day"] is None
-    assert report["five_hour"]["utilization"] == 37.0
-    assert percents(report) == [
-        ("session", 37, None),
-        ("weekly_all", 64, None),
-        ("weekly_scoped", 33, "Opus"),
-        ("weekly_scoped", 12, "Sonnet"),
-    ]
+def test_the_team_org_reads_other_numbers_than_the_personal_one() -> None:
+    personal = parse_usage_report(sc.usage_json("multi-org", sc.PERSONAL, NOW, 0))
+    team = parse_usage_report(sc.usage_json("multi-org", sc.TEAM, NOW, 0))
+    assert [w.percent for w in personal.windows][:2] == [37.0, 64.0]
+    assert [w.percent for w in team.windows][:2] == [81.0, 47.0]
 
 
-@pytest.mark.parametrize("fake", ["enterprise"], indirect=True)
-def test_enterprise_report_has_only_extra_usage(fake: FakeClaude) -> None:
-    with web(fake) as client:
-        orgs = [o for o in client.get("/api/organizations").json() if o["capabilities"] != ["api"]]
-        org = sc.ENTERPRISE
-        overage = client.get(f"/api/organizations/{org.uuid}/overage_spend_limit").json()
-    assert [o["uuid"] for o in orgs] == [org.uuid]
-    report = get_usage(fake, org)
-    windows = {k: v for k, v in report.items() if k not in ("extra_usage", "limits")}
-    assert set(windows.values()) == {None}
-    assert report["extra_usage"] == {
-        "is_enabled": True,
-        "monthly_limit": 100000,
-        "used_credits": 43210,
-        "utilization": 43.21,
-        "currency": "EUR",
-        "decimal_places": 2,
-    }
-    assert overage["currency"] == "EUR"
+@pytest.mark.parametrize(
+    ("rolls", "outcome"),
+    [
+        ((0.0, 0.0), sc.FlakyOutcome("error", status=500)),
+        ((0.29, 0.2), sc.FlakyOutcome("error", status=500, html=True)),
+        ((0.1, 0.99), sc.FlakyOutcome("error", status=503, html=True)),
+        ((0.30, 0.5), sc.FlakyOutcome("reset")),
+        ((0.45, 0.5), sc.FlakyOutcome("slow", delay=2.5)),
+        ((0.50, 0.5), sc.FlakyOutcome("ok")),
+        ((0.99, 0.5), sc.FlakyOutcome("ok")),
+    ],
+)
+def test_flaky_outcomes(rolls: tuple[float, float], outcome: sc.FlakyOutcome) -> None:
+    assert sc.flaky_outcome(Dice(*rolls)) == outcome
 
 
-@pytest.mark.parametrize("fake", ["multi-org"], indirect=True)
-def test_multi_org(fake: FakeClaude) -> None:
-    with web(fake) as client:
-        orgs = client.get("/api/organizations").json()
-        members = client.get("/api/account").json()["memberships"]
-        login = client.get("/login", params={"session": "1"})
-    usable = [o for o in orgs if o["capabilities"] != ["api"]]
-    assert [(o["name"], o["capabilities"]) for o in usable] == [
-        ("Personal", ["chat", "claude_max"]),
-        ("Acme Team", ["chat", "raven"]),
-    ]
-    assert len(members) == 3
-    personal, team = get_usage(fake, sc.PERSONAL), get_usage(fake, sc.TEAM)
-    assert personal["five_hour"] != team["five_hour"]
-    assert login.cookies["lastActiveOrg"] == sc.TEAM.uuid
+@pytest.mark.parametrize(
+    ("rolls", "outcome"),
+    [
+        ((0.0, 0.5), sc.FlakyOutcome("error", status=502, html=True)),
+        ((0.12, 0.5), sc.FlakyOutcome("reset")),
+        ((0.17, 0.5), sc.FlakyOutcome("timeout", delay=sc.SOAK_HOLD_SECONDS)),
+        ((0.20, 0.5), sc.FlakyOutcome("slow-body", delay=0.06)),
+        ((0.25, 0.5), sc.FlakyOutcome("malformed")),
+        ((0.30, 0.5), sc.FlakyOutcome("rate-limited", status=429)),
+        ((0.31, 0.5), sc.FlakyOutcome("cloudflare")),
+        ((0.34, 0.99), sc.FlakyOutcome("expire", status=401, count=7)),
+        ((0.36, 0.5), sc.FlakyOutcome("ok")),  # about two in three answer well
+        ((0.99, 0.5), sc.FlakyOutcome("ok")),
+    ],
+)
+def test_soak_outcomes(rolls: tuple[float, float], outcome: sc.FlakyOutcome) -> None:
+    assert sc.soak_outcome(Dice(*rolls)) == outcome
 
 
-@pytest.mark.parametrize("fake", ["expired"], indirect=True)
-def test_expired_session_and_its_return(fake: FakeClaude) -> None:
-    with web(fake) as client, oauth(fake) as api:
-        assert client.get("/api/organizations").json() == AUTH_ERROR
-        assert client.get(usage_url(sc.PERSONAL)).status_code == 401
-        assert api.get("/api/oauth/usage").status_code == 401
-        assert all(entry.authenticated for entry in fake.request_log)
-        fake.scenario = "normal"
-        assert client.get(usage_url(sc.PERSONAL)).status_code == 200
-        assert api.get("/api/oauth/usage").status_code == 200
+@pytest.mark.parametrize("draw", [sc.flaky_outcome, sc.soak_outcome])
+def test_exactly_two_draws_per_request(draw: Callable[[random.Random], sc.FlakyOutcome]) -> None:
+    """A replayed seed knows what comes next."""
+    first, second = random.Random(7), random.Random(7)
+    draw(first)
+    second.random(), second.random()
+    assert first.random() == second.random()
 
 
-@pytest.mark.parametrize("fake", ["cloudflare"], indirect=True)
-def test_cloudflare_challenges_the_web_route_only(fake: FakeClaude) -> None:
-    with web(fake) as client, oauth(fake) as api:
-        for path in ("/api/organizations", usage_url(sc.PERSONAL)):
-            challenge = client.get(path)
-            assert challenge.status_code == 403
-            assert challenge.headers["cf-mitigated"] == "challenge"
-            assert challenge.headers["content-type"].startswith("text/html")
-            assert "<title>Just a moment...</title>" in challenge.text
-        assert api.get("/api/oauth/usage").status_code == 200
-
-
-@pytest.mark.parametrize("fake", ["rate-limited"], indirect=True)
-def test_rate_limited_usage_calls(fake: FakeClaude) -> None:
-    with web(fake) as client, oauth(fake) as api:
-        assert client.get("/api/organizations").status_code == 200
-        for response in (client.get(usage_url(sc.PERSONAL)), api.get("/api/oauth/usage")):
-            assert response.status_code == 429
-            assert response.headers["retry-after"] == "120"
-            assert response.json()["error"]["type"] == "rate_limit_error"
-
-
-@pytest.mark.parametrize("fake", ["malformed"], indirect=True)
-def test_malformed_usage_rotates_through_wrong_shapes(fake: FakeClaude) -> None:
-    with web(fake) as client, oauth(fake) as api:
-        assert client.get("/api/organizations").status_code == 200
-        answers = [client.get(usage_url(sc.PERSONAL)) for _ in range(4)]
-        answers.append(api.get("/api/oauth/usage"))
-    assert {a.status_code for a in answers} == {200}
-    assert {a.headers["content-type"] for a in answers} == {"application/json"}
-    assert [a.content for a in answers] == [*sc.MALFORMED_BODIES, sc.MALFORMED_BODIES[0]]
-    assert answers[1].json() == [{"five_hour": 37}]
-    with pytest.raises(ValueError, match="Unterminated"):
-        answers[2].json()
-
-
-def flaky_plan(seed: int, count: int) -> list[sc.FlakyOutcome]:
-    rng = random.Random(seed)
-    return [sc.flaky_outcome(rng) for _ in range(count)]
-
-
-def test_flaky_replays_its_seed() -> None:
-    def fits(seed: int) -> bool:
-        kinds = {(o.kind, o.html) for o in flaky_plan(seed, 12)}
-        return ("slow", False) not in kinds and len(kinds) == 4
-
-    seed = next(s for s in range(1000) if fits(s))
-    plan = flaky_plan(seed, 12)
-    with FakeClaude("flaky", seed=seed) as server, web(server) as client:
-        for outcome in plan:
-            if outcome.kind == "reset":
-                with pytest.raises(httpx.TransportError):
-                    client.get(usage_url(sc.PERSONAL))
-                continue
-            response = client.get(usage_url(sc.PERSONAL))
-            assert response.status_code == outcome.status
-            expected = "text/html" if outcome.html else "application/json"
-            assert response.headers["content-type"].startswith(expected)
-
-
-def test_flaky_mix_is_roughly_as_documented() -> None:
-    kinds = [o.kind for o in flaky_plan(3, 4000)]
-    shares = {kind: kinds.count(kind) / len(kinds) for kind in ("error", "reset", "slow")}
-    assert shares == pytest.approx({"error": 0.3, "reset": 0.1, "slow": 0.1}, abs=0.03)
-    assert {o.status for o in flaky_plan(3, 200) if o.kind == "error"} == {500, 502, 503}
-
-
-def test_stop_is_bounded_while_a_slow_answer_is_in_flight() -> None:
-    seed = next(s for s in range(1000) if flaky_plan(s, 1)[0].kind == "slow")
-    errors: list[Exception] = []
-
-    def call(server: FakeClaude) -> None:
-        with web(server) as client:
-            try:
-                client.get(usage_url(sc.PERSONAL))
-            except httpx.TransportError as exc:
-                errors.append(exc)
-
-    server = FakeClaude("flaky", seed=seed).start()
-    caller = threading.Thread(target=call, args=(server,))
-    caller.start()
-    deadline = time.monotonic() + 5
-    while not server.request_log and time.monotonic() < deadline:
-        threading.Event().wait(0.01)
-    assert server.request_log, "the slow request never arrived"
-    started = time.monotonic()
-    server.stop()
-    assert time.monotonic() - started < 2.0
-    caller.join(5)
-    assert not caller.is_alive()
-    assert len(errors) == 1
-
-
-def soak_plan(seed: int, count: int) -> list[sc.FlakyOutcome]:
-    rng = random.Random(seed)
-    return [sc.soak_outcome(rng) for _ in range(count)]
-
-
-def test_soak_mix_has_every_fault_in_its_share() -> None:
-    kinds = [o.kind for o in soak_plan(5, 20_000)]
-    for kind, share in sc.SOAK_MIX:
-        assert abs(kinds.count(kind) / len(kinds) - share) < 0.01, kind
-    assert 0.7 > kinds.count("ok") / len(kinds) > 0.6
-    assert all(2 <= o.count <= 7 for o in soak_plan(5, 2000) if o.kind == "expire")
-
-
-def test_soak_faults_are_served_as_claude_ai_would_fail() -> None:
-    """Each request through the soak mix: the answer matches the planned fault."""
-    seed, count = 1, 120  # a seed whose first 120 requests meet every fault
-    plan = soak_plan(seed, count)
-    with FakeClaude("flaky", seed=seed, faults="soak") as server:
-        client = httpx.Client(
-            base_url=server.base_url, headers={"Cookie": SESSION_COOKIE}, timeout=0.5
-        )
-        with client:
-            expired_left = 0
-            good = 0
-            step = 0
-            seen: set[str] = set()
-            while step < count:
-                outcome = plan[step]
-                if expired_left:  # no draw while a session is expired
-                    expired_left -= 1
-                    assert client.get(usage_url(sc.PERSONAL)).status_code == 401
-                    continue
-                step += 1
-                seen.add(outcome.kind)
-                if outcome.kind in ("reset", "timeout", "slow"):
-                    with pytest.raises(httpx.TransportError):
-                        client.get(usage_url(sc.PERSONAL))
-                    continue
-                answer = client.get(usage_url(sc.PERSONAL))
-                if outcome.kind == "ok" or outcome.kind == "slow-body":
-                    good += 1
-                    assert answer.status_code == 200
-                    five = answer.json()["five_hour"]["utilization"]
-                    assert five == sc.soak_percents(good)[0]  # new numbers every answer
-                elif outcome.kind == "error":
-                    assert answer.status_code == outcome.status
-                elif outcome.kind == "malformed":
-                    assert answer.status_code == 200
-                elif outcome.kind == "rate-limited":
-                    assert (answer.status_code, answer.headers["retry-after"]) == (429, "1")
-                elif outcome.kind == "cloudflare":
-                    assert answer.status_code == 403
-                    assert answer.headers["cf-mitigated"] == "challenge"
-                else:
-                    assert outcome.kind == "expire"
-                    assert answer.status_code == 401
-                    expired_left = outcome.count - 1
-    assert seen >= {kind for kind, _ in sc.SOAK_MIX} | {"ok"}
+def test_soak_percents_move_every_answer_and_stay_below_the_high_grade() -> None:
+    seen = [sc.soak_percents(n) for n in range(200)]
+    assert all(a != b for a, b in itertools.pairwise(seen))
+    assert all(five < 80 and week < 80 for five, week in seen)
+    assert parse_usage_report(sc.soak_usage_json(NOW, 3)).windows[0].percent == seen[3][0]

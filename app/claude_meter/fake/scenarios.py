@@ -19,9 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-# Re-exported: the fake server's tests read them from here.
+# Re-exported, all of them: the fake's tests read them as ``scenarios.X``.
 from .faults import MALFORMED_BODIES as MALFORMED_BODIES
+from .faults import SOAK_HOLD_SECONDS as SOAK_HOLD_SECONDS
 from .faults import SOAK_MIX as SOAK_MIX
+from .faults import FlakyKind as FlakyKind
 from .faults import FlakyOutcome as FlakyOutcome
 from .faults import flaky_outcome as flaky_outcome
 from .faults import soak_outcome as soak_outcome
