@@ -5,7 +5,7 @@ flaky --faults soak``): about two answers in three are good, and each good usage
 new numbers; the rest are 5xx (JSON and HTML), connection resets, answers held past the
 client's timeout, bodies that trickle out slowly, malformed JSON, 429 with ``Retry-After: 1``,
 Cloudflare challenge pages, and sessions that expire for a few requests and come back (see
-``claude_meter.fake.scenarios.SOAK_MIX``). The app is the tray app's own objects (``TrayApp``:
+``claude_meter.fake.faults.SOAK_MIX``). The app is the tray app's own objects (``TrayApp``:
 the worker on its QThread, the fetch thread, the icon, the popover, the history store, the
 state file, the shared HTTP client pool) in this process, on the offscreen Qt platform unless
 ``QT_QPA_PLATFORM`` says otherwise, fetching through the same ``Fetcher`` the app uses with

@@ -193,7 +193,7 @@ def test_any_retry_after_date_in_any_zone(
 
     import httpx
 
-    from claude_meter.clients.http import Answer, raise_for_answer
+    from claude_meter.clients.http_errors import Answer, raise_for_answer
     from claude_meter.core.errors import RateLimited
 
     in_zone(zone)

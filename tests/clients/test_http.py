@@ -8,7 +8,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from claude_meter.clients.http import Answer, Route, raise_for_answer
+from claude_meter.clients.http_errors import Answer, Route, raise_for_answer
 from claude_meter.core.errors import (
     CloudflareChallenge,
     MeterError,

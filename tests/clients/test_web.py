@@ -16,8 +16,8 @@ from claude_meter.clients.http import (
     Timeouts,
     guarded_get,
     make_http_client,
-    parse_retry_after,
 )
+from claude_meter.clients.http_errors import parse_retry_after
 from claude_meter.clients.web import WebClient
 from claude_meter.core.errors import NetworkError
 from claude_meter.fake import FakeClaude

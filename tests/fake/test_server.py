@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import random
-import re
 import ssl
 import threading
-import time
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -24,78 +19,20 @@ from claude_meter.fake import (
     run_forever,
 )
 from claude_meter.fake import scenarios as sc
+from tests.fake.support import (
+    AUTH_ERROR,
+    ISO_MICRO,
+    ISO_Z,
+    NOW,
+    SESSION_COOKIE,
+    get_usage,
+    oauth,
+    percents,
+    usage_url,
+    web,
+)
 
-NOW = datetime(2026, 11, 25, 10, 30, 15, 412233, tzinfo=UTC)
-ISO_MICRO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
-ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
-SESSION_COOKIE = f"sessionKey={DEFAULT_SESSION_KEY}"
-OAUTH_HEADERS = {
-    "Authorization": f"Bearer {DEFAULT_OAUTH_TOKEN}",
-    "anthropic-beta": "oauth-2025-04-20",
-}
-AUTH_ERROR = {
-    "type": "error",
-    "error": {"type": "authentication_error", "message": "Invalid authorization"},
-}
-
-
-class ManualClock:
-    """A monotonic clock the test moves by hand, so ``rising`` needs no sleeping."""
-
-    def __init__(self) -> None:
-        self.value = 1000.0
-
-    def __call__(self) -> float:
-        return self.value
-
-
-@pytest.fixture(autouse=True)
-def _no_leftover_threads() -> Iterator[None]:
-    yield
-    alive = [t.name for t in threading.enumerate() if t.name.startswith("fake-claude")]
-    assert alive == []
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def fake(request: pytest.FixtureRequest, clock: ManualClock) -> Iterator[FakeClaude]:
-    scenario = getattr(request, "param", "normal")
-    with FakeClaude(scenario, clock=clock, now=lambda: NOW, seed=7) as server:
-        yield server
-
-
-def web(fake: FakeClaude, cookie: str | None = SESSION_COOKIE) -> httpx.Client:
-    headers = {} if cookie is None else {"Cookie": cookie}
-    return httpx.Client(base_url=fake.base_url, headers=headers, timeout=10)
-
-
-def oauth(fake: FakeClaude, **headers: str) -> httpx.Client:
-    return httpx.Client(base_url=fake.base_url, headers=OAUTH_HEADERS | headers, timeout=10)
-
-
-def usage_url(org: sc.Org) -> str:
-    return f"/api/organizations/{org.uuid}/usage"
-
-
-def get_usage(fake: FakeClaude, org: sc.Org = sc.PERSONAL) -> dict[str, Any]:
-    with web(fake) as client:
-        response = client.get(usage_url(org))
-    assert response.status_code == 200
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def percents(report: dict[str, Any]) -> list[tuple[str, int, str | None]]:
-    rows = report["limits"]
-    assert isinstance(rows, list)
-    return [
-        (row["kind"], row["percent"], row["scope"] and row["scope"]["model"]["display_name"])
-        for row in rows
-    ]
+pytestmark = pytest.mark.usefixtures("no_leftover_threads")
 
 
 # -- lifecycle ------------------------------------------------------------------------------
@@ -333,203 +270,6 @@ def test_oauth_auth_and_beta_header(fake: FakeClaude) -> None:
     assert no_beta.headers["content-type"] == "application/json"
 
 
-# -- scenarios ----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("fake", ["rising"], indirect=True)
-def test_rising_climbs_with_the_clock_and_caps_at_100(fake: FakeClaude, clock: ManualClock) -> None:
-    seen = []
-    for elapsed in (0, 30, 60, 90, 150, 180, 600, 3000):
-        clock.value = 1000.0 + elapsed
-        report = get_usage(fake)
-        five = report["five_hour"]["utilization"]
-        week = report["seven_day"]["utilization"]
-        assert percents(report)[:2] == [
-            ("session", round(five), None),
-            ("weekly_all", round(week), None),
-        ]
-        seen.append((elapsed, five, week))
-    assert seen[:4] == [(0, 70.0, 55.0), (30, 75.0, 56.5), (60, 80.0, 58.0), (90, 85.0, 59.5)]
-    assert [five for _, five, _ in seen[4:]] == [95.0, 100.0, 100.0, 100.0]
-    assert [week for _, _, week in seen[4:]] == [62.5, 64.0, 85.0, 100.0]
-    with oauth(fake) as client:
-        assert client.get("/api/oauth/usage").json()["five_hour"]["utilization"] == 100.0
-
-
-@pytest.mark.parametrize("fake", ["rising"], indirect=True)
-def test_setting_the_scenario_restarts_the_rise(fake: FakeClaude, clock: ManualClock) -> None:
-    clock.value += 120
-    fake.scenario = "rising"
-    assert get_usage(fake)["five_hour"]["utilization"] == 70.0
-
-
-@pytest.mark.parametrize("fake", ["fraction-scale"], indirect=True)
-def test_fraction_scale_report(fake: FakeClaude) -> None:
-    report = get_usage(fake)
-    assert "limits" not in report
-    assert report["five_hour"]["utilization"] == 0.42
-    assert report["seven_day"]["utilization"] == 0.64
-    assert report["seven_day_opus"]["utilization"] == 0.01
-    windows = [v for v in report.values() if isinstance(v, dict) and "utilization" in v]
-    assert all(0 <= w["utilization"] <= 1 for w in windows)
-
-
-@pytest.mark.parametrize("fake", ["limits-only"], indirect=True)
-def test_limits_only_report(fake: FakeClaude) -> None:
-    report = get_usage(fake)
-    assert report["seven_day"] is None
-    assert report["five_hour"]["utilization"] == 37.0
-    assert percents(report) == [
-        ("session", 37, None),
-        ("weekly_all", 64, None),
-        ("weekly_scoped", 33, "Opus"),
-        ("weekly_scoped", 12, "Sonnet"),
-    ]
-
-
-@pytest.mark.parametrize("fake", ["enterprise"], indirect=True)
-def test_enterprise_report_has_only_extra_usage(fake: FakeClaude) -> None:
-    with web(fake) as client:
-        orgs = [o for o in client.get("/api/organizations").json() if o["capabilities"] != ["api"]]
-        org = sc.ENTERPRISE
-        overage = client.get(f"/api/organizations/{org.uuid}/overage_spend_limit").json()
-    assert [o["uuid"] for o in orgs] == [org.uuid]
-    report = get_usage(fake, org)
-    windows = {k: v for k, v in report.items() if k not in ("extra_usage", "limits")}
-    assert set(windows.values()) == {None}
-    assert report["extra_usage"] == {
-        "is_enabled": True,
-        "monthly_limit": 100000,
-        "used_credits": 43210,
-        "utilization": 43.21,
-        "currency": "EUR",
-        "decimal_places": 2,
-    }
-    assert overage["currency"] == "EUR"
-
-
-@pytest.mark.parametrize("fake", ["multi-org"], indirect=True)
-def test_multi_org(fake: FakeClaude) -> None:
-    with web(fake) as client:
-        orgs = client.get("/api/organizations").json()
-        members = client.get("/api/account").json()["memberships"]
-        login = client.get("/login", params={"session": "1"})
-    usable = [o for o in orgs if o["capabilities"] != ["api"]]
-    assert [(o["name"], o["capabilities"]) for o in usable] == [
-        ("Personal", ["chat", "claude_max"]),
-        ("Acme Team", ["chat", "raven"]),
-    ]
-    assert len(members) == 3
-    personal, team = get_usage(fake, sc.PERSONAL), get_usage(fake, sc.TEAM)
-    assert personal["five_hour"] != team["five_hour"]
-    assert login.cookies["lastActiveOrg"] == sc.TEAM.uuid
-
-
-@pytest.mark.parametrize("fake", ["expired"], indirect=True)
-def test_expired_session_and_its_return(fake: FakeClaude) -> None:
-    with web(fake) as client, oauth(fake) as api:
-        assert client.get("/api/organizations").json() == AUTH_ERROR
-        assert client.get(usage_url(sc.PERSONAL)).status_code == 401
-        assert api.get("/api/oauth/usage").status_code == 401
-        assert all(entry.authenticated for entry in fake.request_log)
-        fake.scenario = "normal"
-        assert client.get(usage_url(sc.PERSONAL)).status_code == 200
-        assert api.get("/api/oauth/usage").status_code == 200
-
-
-@pytest.mark.parametrize("fake", ["cloudflare"], indirect=True)
-def test_cloudflare_challenges_the_web_route_only(fake: FakeClaude) -> None:
-    with web(fake) as client, oauth(fake) as api:
-        for path in ("/api/organizations", usage_url(sc.PERSONAL)):
-            challenge = client.get(path)
-            assert challenge.status_code == 403
-            assert challenge.headers["cf-mitigated"] == "challenge"
-            assert challenge.headers["content-type"].startswith("text/html")
-            assert "<title>Just a moment...</title>" in challenge.text
-        assert api.get("/api/oauth/usage").status_code == 200
-
-
-@pytest.mark.parametrize("fake", ["rate-limited"], indirect=True)
-def test_rate_limited_usage_calls(fake: FakeClaude) -> None:
-    with web(fake) as client, oauth(fake) as api:
-        assert client.get("/api/organizations").status_code == 200
-        for response in (client.get(usage_url(sc.PERSONAL)), api.get("/api/oauth/usage")):
-            assert response.status_code == 429
-            assert response.headers["retry-after"] == "120"
-            assert response.json()["error"]["type"] == "rate_limit_error"
-
-
-@pytest.mark.parametrize("fake", ["malformed"], indirect=True)
-def test_malformed_usage_rotates_through_wrong_shapes(fake: FakeClaude) -> None:
-    with web(fake) as client, oauth(fake) as api:
-        assert client.get("/api/organizations").status_code == 200
-        answers = [client.get(usage_url(sc.PERSONAL)) for _ in range(4)]
-        answers.append(api.get("/api/oauth/usage"))
-    assert {a.status_code for a in answers} == {200}
-    assert {a.headers["content-type"] for a in answers} == {"application/json"}
-    assert [a.content for a in answers] == [*sc.MALFORMED_BODIES, sc.MALFORMED_BODIES[0]]
-    assert answers[1].json() == [{"five_hour": 37}]
-    with pytest.raises(ValueError, match="Unterminated"):
-        answers[2].json()
-
-
-def flaky_plan(seed: int, count: int) -> list[sc.FlakyOutcome]:
-    rng = random.Random(seed)
-    return [sc.flaky_outcome(rng) for _ in range(count)]
-
-
-def test_flaky_replays_its_seed() -> None:
-    def fits(seed: int) -> bool:
-        kinds = {(o.kind, o.html) for o in flaky_plan(seed, 12)}
-        return ("slow", False) not in kinds and len(kinds) == 4
-
-    seed = next(s for s in range(1000) if fits(s))
-    plan = flaky_plan(seed, 12)
-    with FakeClaude("flaky", seed=seed) as server, web(server) as client:
-        for outcome in plan:
-            if outcome.kind == "reset":
-                with pytest.raises(httpx.TransportError):
-                    client.get(usage_url(sc.PERSONAL))
-                continue
-            response = client.get(usage_url(sc.PERSONAL))
-            assert response.status_code == outcome.status
-            expected = "text/html" if outcome.html else "application/json"
-            assert response.headers["content-type"].startswith(expected)
-
-
-def test_flaky_mix_is_roughly_as_documented() -> None:
-    kinds = [o.kind for o in flaky_plan(3, 4000)]
-    shares = {kind: kinds.count(kind) / len(kinds) for kind in ("error", "reset", "slow")}
-    assert shares == pytest.approx({"error": 0.3, "reset": 0.1, "slow": 0.1}, abs=0.03)
-    assert {o.status for o in flaky_plan(3, 200) if o.kind == "error"} == {500, 502, 503}
-
-
-def test_stop_is_bounded_while_a_slow_answer_is_in_flight() -> None:
-    seed = next(s for s in range(1000) if flaky_plan(s, 1)[0].kind == "slow")
-    errors: list[Exception] = []
-
-    def call(server: FakeClaude) -> None:
-        with web(server) as client:
-            try:
-                client.get(usage_url(sc.PERSONAL))
-            except httpx.TransportError as exc:
-                errors.append(exc)
-
-    server = FakeClaude("flaky", seed=seed).start()
-    caller = threading.Thread(target=call, args=(server,))
-    caller.start()
-    deadline = time.monotonic() + 5
-    while not server.request_log and time.monotonic() < deadline:
-        threading.Event().wait(0.01)
-    assert server.request_log, "the slow request never arrived"
-    started = time.monotonic()
-    server.stop()
-    assert time.monotonic() - started < 2.0
-    caller.join(5)
-    assert not caller.is_alive()
-    assert len(errors) == 1
-
-
 # -- login, rotation, TLS, the log -------------------------------------------------------------
 
 
@@ -607,63 +347,3 @@ def test_request_log_redacts_secrets(fake: FakeClaude) -> None:
     log = repr(fake.request_log)
     assert DEFAULT_SESSION_KEY not in log
     assert DEFAULT_OAUTH_TOKEN not in log
-
-
-def soak_plan(seed: int, count: int) -> list[sc.FlakyOutcome]:
-    rng = random.Random(seed)
-    return [sc.soak_outcome(rng) for _ in range(count)]
-
-
-def test_soak_mix_has_every_fault_in_its_share() -> None:
-    kinds = [o.kind for o in soak_plan(5, 20_000)]
-    for kind, share in sc.SOAK_MIX:
-        assert abs(kinds.count(kind) / len(kinds) - share) < 0.01, kind
-    assert 0.7 > kinds.count("ok") / len(kinds) > 0.6
-    assert all(2 <= o.count <= 7 for o in soak_plan(5, 2000) if o.kind == "expire")
-
-
-def test_soak_faults_are_served_as_claude_ai_would_fail() -> None:
-    """Each request through the soak mix: the answer matches the planned fault."""
-    seed, count = 1, 120  # a seed whose first 120 requests meet every fault
-    plan = soak_plan(seed, count)
-    with FakeClaude("flaky", seed=seed, faults="soak") as server:
-        client = httpx.Client(
-            base_url=server.base_url, headers={"Cookie": SESSION_COOKIE}, timeout=0.5
-        )
-        with client:
-            expired_left = 0
-            good = 0
-            step = 0
-            seen: set[str] = set()
-            while step < count:
-                outcome = plan[step]
-                if expired_left:  # no draw while a session is expired
-                    expired_left -= 1
-                    assert client.get(usage_url(sc.PERSONAL)).status_code == 401
-                    continue
-                step += 1
-                seen.add(outcome.kind)
-                if outcome.kind in ("reset", "timeout", "slow"):
-                    with pytest.raises(httpx.TransportError):
-                        client.get(usage_url(sc.PERSONAL))
-                    continue
-                answer = client.get(usage_url(sc.PERSONAL))
-                if outcome.kind == "ok" or outcome.kind == "slow-body":
-                    good += 1
-                    assert answer.status_code == 200
-                    five = answer.json()["five_hour"]["utilization"]
-                    assert five == sc.soak_percents(good)[0]  # new numbers every answer
-                elif outcome.kind == "error":
-                    assert answer.status_code == outcome.status
-                elif outcome.kind == "malformed":
-                    assert answer.status_code == 200
-                elif outcome.kind == "rate-limited":
-                    assert (answer.status_code, answer.headers["retry-after"]) == (429, "1")
-                elif outcome.kind == "cloudflare":
-                    assert answer.status_code == 403
-                    assert answer.headers["cf-mitigated"] == "challenge"
-                else:
-                    assert outcome.kind == "expire"
-                    assert answer.status_code == 401
-                    expired_left = outcome.count - 1
-    assert seen >= {kind for kind, _ in sc.SOAK_MIX} | {"ok"}

@@ -16,8 +16,9 @@ import pytest
 
 from claude_meter.core.paths import data_dir
 from claude_meter.history import HistoryStore, HistoryUnavailable
-from claude_meter.history import store as store_module
-from claude_meter.history.store import KEEPALIVE, MIGRATIONS, RETENTION
+from claude_meter.history import database as database_module
+from claude_meter.history.database import MIGRATIONS
+from claude_meter.history.store import KEEPALIVE, RETENTION
 from tests.history.support import ORG, OTHER_ORG, SESSION_RESET, T0, snapshot
 
 REPO = Path(__file__).resolve().parents[2]
@@ -198,7 +199,7 @@ def test_migrations_run_in_order_and_keep_the_data(
         ("ALTER TABLE window ADD COLUMN label TEXT",),
         ("UPDATE window SET label = 'v3 ran after v2'",),
     )
-    monkeypatch.setattr(store_module, "MIGRATIONS", later)
+    monkeypatch.setattr(database_module, "MIGRATIONS", later)
     with HistoryStore.open(path) as store:
         assert percents(store) == [10.0]
         assert store.record(snapshot(T0 + MIN, 11.0))
@@ -215,10 +216,10 @@ def test_a_failing_migration_changes_nothing(path: Path, monkeypatch: pytest.Mon
     with HistoryStore.open(path) as store:
         store.record(snapshot(T0, 10.0))
     broken = (*MIGRATIONS, ("ALTER TABLE window ADD COLUMN label TEXT", "SELECT * FROM nope"))
-    monkeypatch.setattr(store_module, "MIGRATIONS", broken)
+    monkeypatch.setattr(database_module, "MIGRATIONS", broken)
     with pytest.raises(HistoryUnavailable):
         HistoryStore.open(path)
-    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    monkeypatch.setattr(database_module, "MIGRATIONS", MIGRATIONS)
     assert user_version(path) == len(MIGRATIONS)
     with HistoryStore.open(path) as store:  # the half-run migration was rolled back
         assert percents(store) == [10.0]

@@ -13,14 +13,12 @@ import pytest
 
 from claude_meter.core.errors import NotSignedIn
 from claude_meter.sources import browsers as b
+from claude_meter.sources.browser_profiles import browser_named, discover_profiles, profile_roots
 from claude_meter.sources.browsers import (
     BrowserUnreadable,
     NoBrowserSession,
-    browser_named,
-    discover_profiles,
     distinct_accounts,
     no_session_message,
-    profile_roots,
     read_profile,
     scan_browsers,
 )

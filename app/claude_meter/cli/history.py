@@ -50,7 +50,8 @@ def open_history(err: TextIO) -> HistoryStore | None:
     """The person's history for a one-shot command, or None after saying on ``err`` why it
     cannot be read. No integrity check on each call: it reads the whole file (see
     ``HistoryStore.open``)."""
-    from claude_meter.history.store import HistoryStore, HistoryUnavailable
+    from claude_meter.history.database import HistoryUnavailable
+    from claude_meter.history.store import HistoryStore
 
     try:
         return HistoryStore.open(quick_check=False)

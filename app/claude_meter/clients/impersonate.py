@@ -29,16 +29,14 @@ from typing import Final
 import httpx
 
 from claude_meter.clients.http import (
-    _HOST,
     DEFAULT_TIMEOUTS,
     MAX_BODY,
     TOTAL_TIMEOUT,
-    Answer,
-    Route,
     Timeouts,
     _connect_message,
     _timeout_message,
 )
+from claude_meter.clients.http_errors import HOST, Answer, Route
 from claude_meter.clients.trust import ca_file
 from claude_meter.core.endpoints import is_loopback_url
 from claude_meter.core.errors import NetworkError, UnexpectedResponse
@@ -136,7 +134,7 @@ class BrowserTransport:
     ) -> Answer:
         """GET ``path``: the whole answer within ``total_timeout``, or a typed error."""
         total_timeout = min(total_timeout, 2 * self._timeouts.read)
-        where = _HOST[route]
+        where = HOST[route]
         body = bytearray()
         lines: list[bytes] = []
 

@@ -22,14 +22,12 @@ from typing import TYPE_CHECKING, Final
 import httpx
 
 from claude_meter.clients.http import (
-    EXPIRED_OAUTH,
-    MISSING_SCOPE,
     TOTAL_TIMEOUT,
     ClientPool,
     guarded_get,
     make_http_client,
-    raise_for_answer,
 )
+from claude_meter.clients.http_errors import EXPIRED_OAUTH, MISSING_SCOPE, raise_for_answer
 from claude_meter.clients.web import DISCOVERY_TTL, error_of
 from claude_meter.core.display import format_duration
 from claude_meter.core.errors import MeterError, NotSignedIn, RateLimited, SessionExpired

@@ -31,11 +31,11 @@ import httpx
 from claude_meter.clients import challenged, impersonate
 from claude_meter.clients.http import (
     DEFAULT_TIMEOUTS,
-    Answer,
     ClientPool,
     Timeouts,
     guarded_get,
 )
+from claude_meter.clients.http_errors import Answer
 from claude_meter.core.errors import ConfigurationError
 
 log = logging.getLogger(__name__)

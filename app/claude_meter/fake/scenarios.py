@@ -1,19 +1,32 @@
-"""The data the fake claude.ai serves: organizations, accounts and usage reports per scenario.
+"""The data the fake claude.ai serves: organizations, accounts and usage reports per scenario
+(the faults the ``malformed`` and ``flaky`` scenarios inject: ``faults.py``).
 
 Kept apart from the HTTP plumbing so that what a scenario *says* can be read (and changed) in one
 place. Every function here is pure: time comes in as arguments, so the same inputs give the same
 JSON, which is what lets tests assert exact numbers.
 
 The shapes follow docs/protocol.md sections 1-3. The values are synthetic.
+
+Why it is longer than 400 lines: it is one job, the answers of every scenario, and each of the
+scenarios (sixteen) and organizations (four) needs its own literal JSON (accounts, profiles,
+overage, subscriptions, reports in every shape the real endpoint has sent). Kept as literals in
+one file so a scenario can be read whole next to docs/protocol.md.
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+
+# Re-exported, all of them: the fake's tests read them as ``scenarios.X``.
+from .faults import MALFORMED_BODIES as MALFORMED_BODIES
+from .faults import SOAK_HOLD_SECONDS as SOAK_HOLD_SECONDS
+from .faults import SOAK_MIX as SOAK_MIX
+from .faults import FlakyKind as FlakyKind
+from .faults import FlakyOutcome as FlakyOutcome
+from .faults import flaky_outcome as flaky_outcome
+from .faults import soak_outcome as soak_outcome
 
 Json = dict[str, object]
 
@@ -411,107 +424,6 @@ def usage_json(scenario: str, org: Org, now: datetime, elapsed: float) -> Json:
     if org is TEAM:
         return _standard(now, 81.0, 47.0, 3.0)
     return _standard(now, 37.0, 64.0, 12.0)
-
-
-MALFORMED_BODIES: tuple[bytes, ...] = (
-    b'{"foo": [1, 2, 3]}',
-    b'[{"five_hour": 37}]',
-    b'{"five_hour": {"utilization": 37.0, "resets_at": "2026-11-',
-    b'{"five_hour": "37%", "seven_day": true, "limits": {"kind": 5}}',
-)
-"""What the malformed scenario sends in turn as a 200 application/json usage answer."""
-
-
-FlakyKind = Literal[
-    "ok",
-    "error",
-    "reset",
-    "slow",
-    "timeout",
-    "slow-body",
-    "malformed",
-    "rate-limited",
-    "cloudflare",
-    "expire",
-]
-
-
-@dataclass(frozen=True)
-class FlakyOutcome:
-    """What the flaky scenario does with one request.
-
-    ``delay`` is the wait before the answer is dropped (``slow``) or the whole time a
-    ``slow-body`` answer takes to trickle out; ``expire`` makes this and the next ``count - 1``
-    requests answer 401, after which the same session works again.
-    """
-
-    kind: FlakyKind
-    status: int = 200
-    html: bool = False
-    delay: float = 0.0
-    count: int = 0
-
-
-def flaky_outcome(rng: random.Random) -> FlakyOutcome:
-    """About 30 % 5xx, 10 % connection reset, 10 % a 2-3 s delay, the rest normal.
-
-    Exactly two draws per request, so a test can replay a seed and know what comes next.
-    """
-    roll, detail = rng.random(), rng.random()
-    if roll < 0.30:
-        return FlakyOutcome(
-            "error", status=(500, 502, 503)[int(detail * 3)], html=int(detail * 6) % 2 == 1
-        )
-    if roll < 0.40:
-        return FlakyOutcome("reset")
-    if roll < 0.50:
-        return FlakyOutcome("slow", delay=2.0 + detail)
-    return FlakyOutcome("ok")
-
-
-#: The soak mix (``FakeClaude(..., faults="soak")``, ``fake-server --faults soak``): every
-#: fault a long-running meter meets; about two requests in three get a good answer.
-#: (kind, probability) in the order the roll is matched.
-SOAK_MIX: tuple[tuple[FlakyKind, float], ...] = (
-    ("error", 0.12),
-    ("reset", 0.05),
-    ("timeout", 0.03),
-    ("slow-body", 0.05),
-    ("malformed", 0.05),
-    ("rate-limited", 0.01),
-    ("cloudflare", 0.03),
-    ("expire", 0.01),
-)
-
-#: How long a ``timeout`` answer is held before the connection is dropped; a soak client's
-#: read timeout must be shorter.
-SOAK_HOLD_SECONDS = 2.0
-
-
-def soak_outcome(rng: random.Random) -> FlakyOutcome:
-    """One request's fate in the soak mix; exactly two draws, like :func:`flaky_outcome`."""
-    roll, detail = rng.random(), rng.random()
-    kind: FlakyKind = "ok"
-    for candidate, share in SOAK_MIX:
-        if roll < share:
-            kind = candidate
-            break
-        roll -= share
-    if kind == "ok":
-        return FlakyOutcome("ok")
-    if kind == "error":
-        return FlakyOutcome(
-            "error", status=(500, 502, 503)[int(detail * 3)], html=int(detail * 6) % 2 == 1
-        )
-    if kind == "timeout":
-        return FlakyOutcome("timeout", delay=SOAK_HOLD_SECONDS)
-    if kind == "slow-body":
-        return FlakyOutcome("slow-body", delay=0.02 + detail * 0.08)
-    if kind == "rate-limited":
-        return FlakyOutcome("rate-limited", status=429)
-    if kind == "expire":
-        return FlakyOutcome("expire", status=401, count=2 + int(detail * 6))
-    return FlakyOutcome(kind)
 
 
 def soak_percents(good_answers: int) -> tuple[float, float]:

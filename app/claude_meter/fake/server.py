@@ -33,6 +33,7 @@ from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
 from . import scenarios as sc
+from .faults import MALFORMED_BODIES, FlakyOutcome, flaky_outcome, soak_outcome
 from .hello import ClientHello
 from .transport import FakeHTTPServer, Handler
 
@@ -49,7 +50,7 @@ OAUTH_BETA = "oauth-2025-04-20"
 _SECRET_HEADERS = frozenset({"cookie", "authorization", "x-api-key"})
 _STOP_GRACE = 1.0
 #: What the ``flaky`` scenario injects: ``standard`` (5xx, resets, slow answers) or ``soak``
-#: (every fault a long-running meter meets: see ``scenarios.SOAK_MIX``).
+#: (every fault a long-running meter meets: see ``faults.SOAK_MIX``).
 FAULT_MIXES: tuple[str, ...] = ("standard", "soak")
 #: The web app's shell, which a moved endpoint answers with ``200``: no Cloudflare marks.
 _SPA_SHELL = (
@@ -308,12 +309,12 @@ class FakeClaude:
         with self._lock:
             if self._expired_left > 0:  # an expired session, until it comes back
                 self._expired_left -= 1
-                outcome = sc.FlakyOutcome("expire", status=401)
+                outcome = FlakyOutcome("expire", status=401)
             elif self._faults == "soak":
-                outcome = sc.soak_outcome(self._rng)
+                outcome = soak_outcome(self._rng)
                 self._expired_left = max(0, outcome.count - 1)
             else:
-                outcome = sc.flaky_outcome(self._rng)
+                outcome = flaky_outcome(self._rng)
         if outcome.kind in ("timeout", "slow-body", "malformed", "rate-limited", "cloudflare"):
             return self._soak_fault(req, outcome)
         if outcome.kind == "expire":
@@ -333,10 +334,10 @@ class FakeClaude:
 
     def _send_malformed(self, req: Handler) -> None:
         """The next of the malformed bodies, in turn, as a 200 application/json answer."""
-        bodies = sc.MALFORMED_BODIES
+        bodies = MALFORMED_BODIES
         req.send(200, bodies[next(self._malformed_turn) % len(bodies)])
 
-    def _soak_fault(self, req: Handler, outcome: sc.FlakyOutcome) -> bool:
+    def _soak_fault(self, req: Handler, outcome: FlakyOutcome) -> bool:
         """The soak mix's extra faults; True when the request goes on to a (slow) answer."""
         if outcome.kind == "timeout":
             self._stopping.wait(outcome.delay)  # longer than a soak client waits

@@ -17,12 +17,12 @@ from claude_meter.core.forecast import (
     forecast_window,
     window_hours,
 )
+from claude_meter.history.database import HistoryUnavailable
 from claude_meter.history.store import (
     RETENTION,
     Event,
     EventKind,
     HistoryStore,
-    HistoryUnavailable,
     Reading,
     default_path,
 )

@@ -21,8 +21,9 @@ Why it is shaped this way:
 - **Only changes, plus a keep-alive.** A reading is stored when its percent or ``resets_at``
   changed since the last stored one for that window, or when that one is older than
   :data:`KEEPALIVE`: without it, a flat stretch could not be told from a time nobody watched.
-- **Schema versions.** ``PRAGMA user_version`` is the number of :data:`MIGRATIONS` applied;
-  the missing ones run in order, in one transaction, when the file is opened.
+- **Schema versions.** ``PRAGMA user_version`` is the number of ``MIGRATIONS`` applied;
+  the missing ones run in order, in one transaction, when the file is opened. Opening,
+  checking, migrating and replacing the file live in ``database.py``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,13 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from claude_meter.core.forecast import WALL, Sample, starts_new_period
 from claude_meter.core.server_time import from_epoch
+from claude_meter.history.database import (
+    HistoryUnavailable,
+    is_corrupt,
+    open_or_replace,
+    replace_corrupt,
+    write,
+)
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -53,46 +61,9 @@ RETENTION: Final = timedelta(days=90)
 KEEPALIVE: Final = timedelta(minutes=15)
 #: ``resets_at`` moving by no more than this is server jitter, not a change worth a row.
 RESETS_AT_JITTER: Final = 60
-BUSY_TIMEOUT_SECONDS: Final = 10.0
 _PRUNE_EVERY: Final = timedelta(hours=1)
-_CORRUPT_CODES: Final = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
 
 EventKind = Literal["reset", "limit_hit"]
-
-#: Schema migrations, oldest first; ``PRAGMA user_version`` counts how many have run.
-#: Append only: a released migration is never edited.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
-    (
-        """CREATE TABLE window (
-            id INTEGER PRIMARY KEY,
-            org_uuid TEXT NOT NULL,
-            key TEXT NOT NULL,
-            last_at INTEGER,
-            last_percent_centi INTEGER,
-            last_resets_at INTEGER,
-            UNIQUE (org_uuid, key)
-        )""",
-        """CREATE TABLE sample (
-            at INTEGER NOT NULL,
-            window_id INTEGER NOT NULL REFERENCES window (id),
-            percent_centi INTEGER NOT NULL,
-            resets_at INTEGER,
-            PRIMARY KEY (at, window_id)
-        ) WITHOUT ROWID""",
-        """CREATE TABLE event (
-            at INTEGER NOT NULL,
-            window_id INTEGER NOT NULL REFERENCES window (id),
-            kind TEXT NOT NULL,
-            percent_centi INTEGER NOT NULL,
-            resets_at INTEGER,
-            PRIMARY KEY (at, window_id, kind)
-        ) WITHOUT ROWID""",
-    ),
-)
-
-
-class HistoryUnavailable(Exception):
-    """No history database can be opened (read-only disk, no space, a newer schema)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +124,7 @@ class HistoryStore:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise HistoryUnavailable(f"cannot create {path.parent}: {exc.strerror}") from exc
-        return cls(_open_or_replace(path, quick_check=quick_check), path, quick_check=quick_check)
+        return cls(open_or_replace(path, quick_check=quick_check), path, quick_check=quick_check)
 
     @property
     def path(self) -> Path:
@@ -178,11 +149,7 @@ class HistoryStore:
     # -- writing ---------------------------------------------------------------------------
 
     def record(self, snapshot: Snapshot) -> bool:
-        """Store the windows of ``snapshot`` that changed; True when a row was written.
-
-        Snapshots with an error or marked stale carry no fresh numbers and are ignored, as
-        are windows whose percent is unknown.
-        """
+        """Store the windows of ``snapshot`` that changed; True when a row was written."""
         return self.record_many((snapshot,)) == 1
 
     def record_many(self, snapshots: Iterable[Snapshot]) -> int:
@@ -195,16 +162,16 @@ class HistoryStore:
             return 0
         with self._guard("record") as db:
             written, pruned_at = 0, self._pruned_at
-            with _write(db):
+            with write(db):
                 for snapshot, readings in batch:
-                    at, org, now = (
+                    at, now, org = (
                         _epoch(snapshot.fetched_at),
-                        snapshot.org_uuid or "",
                         snapshot.fetched_at,
+                        snapshot.org_uuid,
                     )
                     wrote = False
                     for key, centi, resets_at in readings:
-                        wrote |= _record_window(db, org, key, at, centi, resets_at)
+                        wrote |= _record_window(db, org or "", key, at, centi, resets_at)
                     if pruned_at is None or now - pruned_at >= _PRUNE_EVERY:
                         _prune(db, now)
                         pruned_at = now
@@ -215,7 +182,7 @@ class HistoryStore:
 
     def prune(self, now: datetime) -> int:
         """Delete readings and events older than :data:`RETENTION`; returns how many."""
-        with self._guard("prune") as db, _write(db):
+        with self._guard("prune") as db, write(db):
             return _prune(db, now)
         return 0
 
@@ -336,13 +303,13 @@ class HistoryStore:
             try:
                 yield self._db
             except sqlite3.DatabaseError as exc:
-                if not _is_corrupt(exc):
+                if not is_corrupt(exc):
                     log.warning("history %s failed: %s", what, exc)
                     return
                 log.warning("history database is corrupt (%s); starting a new one", exc)
                 self._db.close()
                 try:
-                    self._db = _replace(self._path, quick_check=self._quick_check)
+                    self._db = replace_corrupt(self._path, quick_check=self._quick_check)
                 except (HistoryUnavailable, sqlite3.Error, OSError) as again:
                     log.warning("history database could not be recreated: %s", again)
                     self._db = sqlite3.connect(":memory:")  # keeps close() and later calls safe
@@ -399,16 +366,9 @@ def _record_window(
     return True
 
 
-def _prune(db: sqlite3.Connection, now: datetime) -> int:
-    cutoff = _epoch(now - RETENTION)
-    removed = db.execute("DELETE FROM sample WHERE at < ?", (cutoff,)).rowcount
-    removed += db.execute("DELETE FROM event WHERE at < ?", (cutoff,)).rowcount
-    return max(0, removed)
-
-
 def _readings(snapshot: Snapshot) -> list[tuple[str, int, int | None]]:
-    """The windows of ``snapshot`` worth storing: none from an error or a stale snapshot,
-    none whose percent is unknown."""
+    """Its windows to store: none from an error or a stale snapshot (no fresh numbers), none
+    whose percent is unknown."""
     if snapshot.error is not None or snapshot.stale:
         return []
     return [
@@ -418,89 +378,11 @@ def _readings(snapshot: Snapshot) -> list[tuple[str, int, int | None]]:
     ]
 
 
-@contextlib.contextmanager
-def _write(db: sqlite3.Connection) -> Iterator[None]:
-    """One immediate transaction: it takes the write lock up front, so the busy timeout
-    applies (a deferred one that upgrades later can fail at once with "database is locked")."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
-
-
-# -- opening, checking, migrating --------------------------------------------------------
-
-
-def _open_or_replace(path: Path, *, quick_check: bool) -> sqlite3.Connection:
-    try:
-        return _connect(path, quick_check=quick_check)
-    except sqlite3.DatabaseError as exc:
-        if not _is_corrupt(exc):
-            raise HistoryUnavailable(f"cannot open {path}: {exc}") from exc
-        log.warning("history database %s is corrupt (%s); starting a new one", path, exc)
-    return _replace(path, quick_check=quick_check)
-
-
-def _replace(path: Path, *, quick_check: bool) -> sqlite3.Connection:
-    """Move a corrupt file (and its WAL) aside, then create a fresh database."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    for suffix in ("", "-wal", "-shm"):
-        source = path.with_name(path.name + suffix)
-        with contextlib.suppress(FileNotFoundError):
-            source.rename(path.with_name(f"{path.name}.corrupt-{stamp}{suffix}"))
-    try:
-        return _connect(path, quick_check=quick_check)
-    except sqlite3.Error as exc:
-        raise HistoryUnavailable(f"cannot create {path}: {exc}") from exc
-
-
-class _CorruptFile(sqlite3.DatabaseError):
-    """``quick_check`` found damage; carries SQLITE_CORRUPT so it is handled like one."""
-
-    sqlite_errorcode = 11
-
-
-def _is_corrupt(exc: sqlite3.DatabaseError) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)
-    return isinstance(code, int) and (code & 0xFF) in _CORRUPT_CODES
-
-
-def _connect(path: Path, *, quick_check: bool) -> sqlite3.Connection:
-    db = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
-    )
-    try:
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")  # durable across app crashes; WAL-safe
-        if quick_check:
-            result = [row[0] for row in db.execute("PRAGMA quick_check")]
-            if result != ["ok"]:
-                raise _CorruptFile("; ".join(str(r) for r in result[:3]))
-        _migrate(db, MIGRATIONS)
-    except BaseException:
-        db.close()
-        raise
-    return db
-
-
-def _migrate(db: sqlite3.Connection, migrations: Sequence[Sequence[str]]) -> None:
-    """Bring the schema to ``len(migrations)``, all in one transaction (or none of it)."""
-    (version,) = db.execute("PRAGMA user_version").fetchone()
-    if version == len(migrations):
-        return
-    with _write(db):
-        (version,) = db.execute("PRAGMA user_version").fetchone()  # another process may have
-        if version > len(migrations):
-            raise HistoryUnavailable(
-                f"the history database was written by a newer ClaudeMeter (schema {version})"
-            )
-        for statements in migrations[version:]:
-            for statement in statements:
-                db.execute(statement)
-        db.execute(f"PRAGMA user_version = {len(migrations):d}")
+def _prune(db: sqlite3.Connection, now: datetime) -> int:
+    cutoff = _epoch(now - RETENTION)
+    removed = db.execute("DELETE FROM sample WHERE at < ?", (cutoff,)).rowcount
+    removed += db.execute("DELETE FROM event WHERE at < ?", (cutoff,)).rowcount
+    return max(0, removed)
 
 
 # -- time ------------------------------------------------------------------------------

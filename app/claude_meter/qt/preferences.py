@@ -60,7 +60,7 @@ def profile_choices(env: Mapping[str, str]) -> list[ProfileChoice]:
     from claude_meter.qt.settings_window import ProfileChoice
 
     try:
-        from claude_meter.sources.browsers import discover_profiles
+        from claude_meter.sources.browser_profiles import discover_profiles
         from claude_meter.sources.claude_code import default_home
 
         profiles = discover_profiles(sys.platform, default_home(), env)

@@ -8,8 +8,8 @@
    browser, or rotated by the server since): what the person chose, and no browser database
    or Keychain prompt is needed to read it;
 3. the browsers: the remembered profile first, then every other profile of every browser in
-   :data:`~claude_meter.sources.browsers.BROWSERS` order; a stored or browser session the server
-   calls expired falls through to the next one;
+   :data:`~claude_meter.sources.browser_profiles.BROWSERS` order; a stored or browser session
+   the server calls expired falls through to the next one;
 4. Claude Code's token (read-only).
 
 ``--source web`` keeps 1-3, ``--source claude-code`` only 4, and ``--browser NAME [--profile
@@ -31,7 +31,7 @@ from claude_meter.sources.choice import RememberedChoice, load_choice
 from claude_meter.sources.cookies import COOKIE_ENV, InvalidCookie, SessionCookies, cookies_from_env
 
 if TYPE_CHECKING:  # the real imports are lazy (browser-cookie3, keyring)
-    from claude_meter.sources.browsers import BrowserProfile
+    from claude_meter.sources.browser_profiles import BrowserProfile
     from claude_meter.sources.keyring_store import SessionStore
 
 Origin = Literal["environment", "stored", "browser"]
@@ -138,7 +138,7 @@ class Selection:
             yield WebCandidate(session.cookies, "browser", session.profile.label, session.profile)
 
     def all_profiles(self) -> list[BrowserProfile]:
-        from claude_meter.sources.browsers import discover_profiles
+        from claude_meter.sources.browser_profiles import discover_profiles
 
         return discover_profiles(self.platform, self.home, self.env)
 
@@ -157,7 +157,7 @@ class Selection:
 
     def explicit_profiles(self) -> list[BrowserProfile]:
         """The profiles ``--browser NAME [--profile NAME]`` names; a clear error otherwise."""
-        from claude_meter.sources.browsers import (
+        from claude_meter.sources.browser_profiles import (
             BROWSERS,
             browser_named,
             discover_profiles,

@@ -1,0 +1,140 @@
+"""The history's SQLite file: opened in WAL mode, checked, migrated, replaced when corrupt.
+
+:class:`~claude_meter.history.store.HistoryStore` keeps the readings in it; this module only
+gives it a usable connection (see the store's docstring for why the file is shaped this way).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+log = logging.getLogger("claude_meter.history")
+
+BUSY_TIMEOUT_SECONDS: Final = 10.0
+_CORRUPT_CODES: Final = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+#: Schema migrations, oldest first; ``PRAGMA user_version`` counts how many have run.
+#: Append only: a released migration is never edited.
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    (
+        """CREATE TABLE window (
+            id INTEGER PRIMARY KEY,
+            org_uuid TEXT NOT NULL,
+            key TEXT NOT NULL,
+            last_at INTEGER,
+            last_percent_centi INTEGER,
+            last_resets_at INTEGER,
+            UNIQUE (org_uuid, key)
+        )""",
+        """CREATE TABLE sample (
+            at INTEGER NOT NULL,
+            window_id INTEGER NOT NULL REFERENCES window (id),
+            percent_centi INTEGER NOT NULL,
+            resets_at INTEGER,
+            PRIMARY KEY (at, window_id)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE event (
+            at INTEGER NOT NULL,
+            window_id INTEGER NOT NULL REFERENCES window (id),
+            kind TEXT NOT NULL,
+            percent_centi INTEGER NOT NULL,
+            resets_at INTEGER,
+            PRIMARY KEY (at, window_id, kind)
+        ) WITHOUT ROWID""",
+    ),
+)
+
+
+class HistoryUnavailable(Exception):
+    """No history database can be opened (read-only disk, no space, a newer schema)."""
+
+
+@contextlib.contextmanager
+def write(db: sqlite3.Connection) -> Iterator[None]:
+    """One immediate transaction: it takes the write lock up front, so the busy timeout
+    applies (a deferred one that upgrades later can fail at once with "database is locked")."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+# -- opening, checking, migrating --------------------------------------------------------
+
+
+def open_or_replace(path: Path, *, quick_check: bool) -> sqlite3.Connection:
+    try:
+        return connect(path, quick_check=quick_check)
+    except sqlite3.DatabaseError as exc:
+        if not is_corrupt(exc):
+            raise HistoryUnavailable(f"cannot open {path}: {exc}") from exc
+        log.warning("history database %s is corrupt (%s); starting a new one", path, exc)
+    return replace_corrupt(path, quick_check=quick_check)
+
+
+def replace_corrupt(path: Path, *, quick_check: bool) -> sqlite3.Connection:
+    """Move a corrupt file (and its WAL) aside, then create a fresh database."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    for suffix in ("", "-wal", "-shm"):
+        source = path.with_name(path.name + suffix)
+        with contextlib.suppress(FileNotFoundError):
+            source.rename(path.with_name(f"{path.name}.corrupt-{stamp}{suffix}"))
+    try:
+        return connect(path, quick_check=quick_check)
+    except sqlite3.Error as exc:
+        raise HistoryUnavailable(f"cannot create {path}: {exc}") from exc
+
+
+class _CorruptFile(sqlite3.DatabaseError):
+    """``quick_check`` found damage; carries SQLITE_CORRUPT so it is handled like one."""
+
+    sqlite_errorcode = 11
+
+
+def is_corrupt(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and (code & 0xFF) in _CORRUPT_CODES
+
+
+def connect(path: Path, *, quick_check: bool) -> sqlite3.Connection:
+    db = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+    )
+    try:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")  # durable across app crashes; WAL-safe
+        if quick_check:
+            result = [row[0] for row in db.execute("PRAGMA quick_check")]
+            if result != ["ok"]:
+                raise _CorruptFile("; ".join(str(r) for r in result[:3]))
+        migrate(db, MIGRATIONS)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def migrate(db: sqlite3.Connection, migrations: Sequence[Sequence[str]]) -> None:
+    """Bring the schema to ``len(migrations)``, all in one transaction (or none of it)."""
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    if version == len(migrations):
+        return
+    with write(db):
+        (version,) = db.execute("PRAGMA user_version").fetchone()  # another process may have
+        if version > len(migrations):
+            raise HistoryUnavailable(
+                f"the history database was written by a newer ClaudeMeter (schema {version})"
+            )
+        for statements in migrations[version:]:
+            for statement in statements:
+                db.execute(statement)
+        db.execute(f"PRAGMA user_version = {len(migrations):d}")
