@@ -11,7 +11,7 @@ window closes), then runs at the same time:
 
 - the abuse, in a third process (so neither the tray's nor the extension's timings share its
   interpreter): ``--total`` bad connections (default 20,000) from one thread with
-  non-blocking sockets (``tests.bridge.support.Abuse``), at most ``--concurrency`` open at
+  non-blocking sockets (``tests.bridge.abuse.Abuse``), at most ``--concurrency`` open at
   once, in a shuffled order: 75 % fast bad requests in ten equal kinds (malformed request
   lines, 20 KiB of bytes with no line end, Content-Length 100 GB, one 20 KiB header, 150
   headers, no token, a forged token, a web page's Origin, a foreign Host, chunked), 15 %
@@ -57,12 +57,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for the tests' abuse client
 
+from tests.bridge.abuse import ABUSE_OUTCOMES, SLOW_KINDS, Abuse, AbuseReport
 from tests.bridge.support import (
-    ABUSE_OUTCOMES,
     EXTENSION,
-    SLOW_KINDS,
-    Abuse,
-    AbuseReport,
     Bridge,
     Clock,
     GoodPosts,

@@ -2,7 +2,7 @@
 
 Malformed, oversized, unauthenticated, wrong-origin, wrong-host and chunked requests, and a
 few hundred slow ones (slowloris clients dripping header lines, silent ones, slow bodies with
-a good token), all on loopback, from one thread (:class:`tests.bridge.support.Abuse`). Every
+a good token), all on loopback, from one thread (:class:`tests.bridge.abuse.Abuse`). Every
 good post must be accepted within 2 s, no bad one accepted, every bad connection answered or
 closed by the server within its deadline, and threads and connections stay bounded. The
 second test does the same with the bridge inside the tray app and checks the GUI thread stays
@@ -34,12 +34,9 @@ from claude_meter.core.models import FetchResult
 from claude_meter.qt.app import TrayApp
 from claude_meter.qt.bridge_link import BridgeLink
 from claude_meter.qt.compose import connect_bridge
+from tests.bridge.abuse import ABUSE_OUTCOMES, SLOW_KINDS, Abuse, AbuseReport
 from tests.bridge.support import (
-    ABUSE_OUTCOMES,
     EXTENSION,
-    SLOW_KINDS,
-    Abuse,
-    AbuseReport,
     Bridge,
     GoodPosts,
     OwnFetch,

@@ -1,4 +1,5 @@
-"""Servers that misbehave on purpose, for both transports' guarantees."""
+"""Servers that misbehave on purpose, for both transports' guarantees; the fake claude.ai
+that challenges any TLS but Chrome's, and a web client for it."""
 
 from __future__ import annotations
 
@@ -6,8 +7,16 @@ import contextlib
 import socket
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
+
+from claude_meter.clients.http import ClientPool
+from claude_meter.clients.web import WebClient
+from claude_meter.clients.web_transport import TransportMode
+from claude_meter.fake import FakeClaude
+from claude_meter.sources.cookies import SessionCookies
+from tests.conftest import NOW, TEST_SESSION_KEY
 
 
 @pytest.fixture
@@ -86,3 +95,23 @@ def canned() -> Iterator[type[CannedServer]]:
     yield Tracked
     for server in started:
         server.close()
+
+
+def clock() -> datetime:
+    return NOW
+
+
+def web_client(
+    server: FakeClaude, transport: TransportMode, *, pool: ClientPool | None = None
+) -> WebClient:
+    cookies = SessionCookies.parse(f"sessionKey={TEST_SESSION_KEY}")
+    return WebClient(cookies, server.base_url, transport=transport, pool=pool, clock=clock)
+
+
+@pytest.fixture
+def chrome_tls(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClaude]:
+    """The fake over HTTPS, challenging non-Chrome TLS; its certificate is SSL_CERT_FILE."""
+    with FakeClaude("chrome-tls", session_key=TEST_SESSION_KEY, tls=True) as server:
+        assert server.cert_path is not None
+        monkeypatch.setenv("SSL_CERT_FILE", server.cert_path)
+        yield server

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from claude_meter.core.models import FetchError, FetchResult, Snapshot, UsageWindow
@@ -15,7 +14,7 @@ from claude_meter.poll.fetcher import Fetcher
 from claude_meter.qt.app import TrayApp
 from claude_meter.qt.compose import connect_preferences
 from claude_meter.qt.first_run import WAYS, FirstRunWindow
-from claude_meter.qt.preferences import Preferences, describe_result
+from claude_meter.qt.preferences import Preferences
 from claude_meter.sources.keyring_store import Keyring
 from tests.support.notifier import Recorder
 
@@ -151,33 +150,6 @@ def test_a_reset_settings_file_is_told(qtbot: QtBot, tmp_path: Path) -> None:
     assert app.popover.notice.text() == prefs.notice
     assert isinstance(app.notifier, Recorder)
     assert app.notifier.sent[0][0] == "ClaudeMeter settings were reset"
-
-
-def test_saving_turns_autostart_on_and_off(qtbot: QtBot, tmp_path: Path) -> None:
-    prefs = prefs_for(tmp_path)
-    window = prefs.open_settings()
-    window.autostart.setChecked(True)
-    window.save()
-    desktop_file = tmp_path / "autostart" / "claude-meter.desktop"
-    assert desktop_file.exists()
-    assert not window.isVisible()
-    window = prefs.open_settings()
-    assert window.autostart.isChecked()
-    window.autostart.setChecked(False)
-    window.save()
-    assert not desktop_file.exists()
-    prefs.close()
-
-
-@pytest.mark.parametrize(
-    ("result", "ok", "text"),
-    [
-        (numbers(), True, "Connected: Personal · me@example.com."),
-        (no_source(), False, "No claude.ai session was found."),
-    ],
-)
-def test_describe_result(result: FetchResult, ok: bool, text: str) -> None:
-    assert describe_result(result) == (ok, text)
 
 
 def test_extension_source_never_polls_claude_ai_itself() -> None:

@@ -14,21 +14,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from claude_meter.qt.app import NO_TRAY, TrayApp
-from claude_meter.qt.notifier import (
-    BannerNotifier,
-    ChainNotifier,
-    FreedesktopNotifier,
-    TrayMessageNotifier,
-    pick,
-)
+from claude_meter.qt.notifier import pick
 from tests.qt.test_app import Script, result
-
-
-class Refusing:
-    name = "a backend that refuses"
-
-    def notify(self, title: str, body: str) -> bool:
-        return False
 
 
 def make(qtbot: QtBot, tmp_path: Path, *, tray_wait: float) -> TrayApp:
@@ -41,53 +28,6 @@ def make(qtbot: QtBot, tmp_path: Path, *, tray_wait: float) -> TrayApp:
     )
     app.start()
     return app
-
-
-def test_the_chain_logs_which_backend_showed_it(caplog: pytest.LogCaptureFixture) -> None:
-    shown: list[tuple[str, str]] = []
-    chain = ChainNotifier(Refusing(), BannerNotifier(lambda t, b: shown.append((t, b))))
-    with caplog.at_level(logging.INFO, logger="claude_meter.notify"):
-        assert chain.notify("Session (5h) at 85%", "body")
-    assert shown == [("Session (5h) at 85%", "body")]
-    assert "notification shown by a banner in the popover: Session (5h) at 85%" in caplog.text
-
-
-def test_nothing_shown_is_logged_as_such(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="claude_meter.notify"):
-        assert not ChainNotifier(Refusing()).notify("t", "b")
-    assert "shown by" not in caplog.text
-    assert "no notification backend could show: t" in caplog.text
-
-
-@pytest.mark.parametrize(
-    ("platform", "bus", "kinds"),
-    [
-        ("linux", "unix:path=/x", [FreedesktopNotifier, TrayMessageNotifier, BannerNotifier]),
-        ("linux", "", [TrayMessageNotifier, BannerNotifier]),
-        ("darwin", "", [TrayMessageNotifier, BannerNotifier]),
-        ("win32", "", [TrayMessageNotifier, BannerNotifier]),
-    ],
-)
-def test_pick_orders_the_backends(
-    qtbot: QtBot,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    platform: str,
-    bus: str,
-    kinds: list[type],
-) -> None:
-    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus)
-    app = make(qtbot, tmp_path, tray_wait=30.0)
-    chain = pick(app.tray_host, lambda t, b: None, platform)
-    assert [type(b) for b in chain.backends] == kinds
-    app.stop()
-
-
-def test_an_icon_on_no_tray_shows_no_balloon(qtbot: QtBot, tmp_path: Path) -> None:
-    app = make(qtbot, tmp_path, tray_wait=30.0)
-    assert not app.tray_host.present
-    assert not TrayMessageNotifier(app.tray_host).notify("t", "b")
-    app.stop()
 
 
 def test_a_notification_nobody_showed_waits_in_the_popover(qtbot: QtBot, tmp_path: Path) -> None:

@@ -1,0 +1,100 @@
+"""The settings in a running tray (:mod:`claude_meter.qt.preferences`): saving and applying,
+the autostart switch, what "Test connection" says. Pasting a session and testing the
+connection off the GUI thread are in ``tests/qt/test_paste_session.py``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from claude_meter.core.models import FetchError, FetchResult, Snapshot
+from claude_meter.core.settings import Settings, load_settings
+from claude_meter.qt.preferences import describe_result
+from tests.qt.test_first_run import no_source, numbers, prefs_for
+
+
+def test_saving_turns_autostart_on_and_off(qtbot: QtBot, tmp_path: Path) -> None:
+    prefs = prefs_for(tmp_path)
+    window = prefs.open_settings()
+    window.autostart.setChecked(True)
+    window.save()
+    desktop_file = tmp_path / "autostart" / "claude-meter.desktop"
+    assert desktop_file.exists()
+    assert not window.isVisible()
+    window = prefs.open_settings()
+    assert window.autostart.isChecked()
+    window.autostart.setChecked(False)
+    window.save()
+    assert not desktop_file.exists()
+    prefs.close()
+
+
+@pytest.mark.parametrize(
+    ("result", "ok", "text"),
+    [
+        (numbers(), True, "Connected: Personal · me@example.com."),
+        (no_source(), False, "No claude.ai session was found."),
+    ],
+)
+def test_describe_result(result: FetchResult, ok: bool, text: str) -> None:
+    assert describe_result(result) == (ok, text)
+
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("result", "text"),
+    [
+        (FetchResult(source="web", fetched_at=NOW), "claude.ai answered without any organization."),
+        (
+            FetchResult(
+                source="web",
+                fetched_at=NOW,
+                snapshots=(
+                    Snapshot(
+                        source="web",
+                        fetched_at=NOW,
+                        error=FetchError(kind="server", message="claude.ai failed (502)."),
+                    ),
+                ),
+            ),
+            "claude.ai failed (502).",
+        ),
+    ],
+)
+def test_no_organization_with_numbers_is_a_failed_test(result: FetchResult, text: str) -> None:
+    assert describe_result(result) == (False, text)
+
+
+def test_several_organizations_are_named() -> None:
+    team = Snapshot(source="web", org_name="Acme Team", fetched_at=NOW)
+    nameless = Snapshot(source="web", fetched_at=NOW)
+    result = FetchResult(source="web", fetched_at=NOW, snapshots=(team, nameless))
+    assert describe_result(result) == (True, "Connected: Acme Team, your account.")
+
+
+def test_a_change_is_saved_applied_and_a_new_source_polled(qtbot: QtBot, tmp_path: Path) -> None:
+    prefs = prefs_for(tmp_path)
+    refreshes: list[bool] = []
+    prefs.refresh_requested.connect(lambda: refreshes.append(True))
+    with qtbot.waitSignal(prefs.settings_changed) as applied:
+        assert prefs.change(Settings(icon_style="ring"))
+    assert applied.args[0].icon_style == "ring"
+    assert refreshes == []  # same source: nothing to poll again
+    assert load_settings(tmp_path / "settings.json").settings.icon_style == "ring"
+    assert prefs.change(Settings(icon_style="ring", source="claude-code"))
+    assert refreshes == [True]
+    prefs.close()
+
+
+def test_a_change_that_cannot_be_saved_still_applies(qtbot: QtBot, tmp_path: Path) -> None:
+    prefs = prefs_for(tmp_path)
+    (tmp_path / "settings.json").mkdir()  # a folder where the file should go
+    with qtbot.waitSignal(prefs.settings_changed):
+        assert not prefs.change(Settings(icon_style="ring"))
+    assert prefs.settings.icon_style == "ring"
+    prefs.close()
