@@ -80,3 +80,27 @@ print(json.dumps({"loaded": loaded, "port": port == DEFAULT_PORT}))
 """
     )
     assert result == {"loaded": [], "port": True}
+
+
+TRAY_START = """
+import json, sys
+import claude_meter.cli as cli
+import claude_meter.qt.compose as compose
+started = []
+compose.run_tray = lambda **kw: started.append(kw) or 0
+cli.build_parser = lambda: (_ for _ in ()).throw(AssertionError("the whole parser was built"))
+status = cli.main({argv!r})
+print(json.dumps({{"status": status, "started": started,
+    "loaded": [m for m in ("claude_meter.cli.cached", "claude_meter.fake.scenarios")
+               if m in sys.modules]}}))
+"""
+
+
+def test_the_tray_starts_without_the_whole_command_line_parser() -> None:
+    for argv, demo, debug in (([], False, False), (["--demo", "--debug"], True, True)):
+        done = run(TRAY_START.format(argv=argv))
+        assert done == {
+            "status": 0,
+            "started": [{"demo": demo, "debug": debug}],
+            "loaded": [],  # the subcommands' modules, for their help texts
+        }
