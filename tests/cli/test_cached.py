@@ -283,3 +283,15 @@ def test_the_fast_reader_finds_the_file_the_settings_write() -> None:
     from claude_meter.readings.preference import settings_file
 
     assert settings_file() == settings_path()
+
+
+def test_infinite_or_huge_percents_in_the_file_are_unknown_not_a_traceback() -> None:
+    from claude_meter.readings.store import default_path
+
+    _store()
+    path = default_path()
+    text = path.read_text().replace('"percent":37.0', '"percent":Infinity', 1)
+    path.write_text(text.replace('"percent":82.0', '"percent":1' + "0" * 400, 1))
+    status, out, err = _run("--format", "i3blocks")
+    assert (status, err) == (0, "")
+    assert out.splitlines()[0] == "5h ? · 7d ?"

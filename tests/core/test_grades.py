@@ -27,6 +27,8 @@ from claude_meter.core.grades import GRADES, SERVER_WARNING, UNKNOWN, grade_for,
         (95.0, "critical"),
         (100.0, "critical"),
         (250.0, "critical"),
+        (float("inf"), "critical"),  # never raises, whatever a file or a post says
+        (-float("inf"), "ok"),
     ],
 )
 def test_grade_of_a_percent(percent: float | None, name: str) -> None:

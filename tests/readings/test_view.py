@@ -57,3 +57,11 @@ def test_short_forms() -> None:
     assert short_age(NOW - timedelta(seconds=40), NOW) == "40s"
     assert short_age(NOW - timedelta(hours=3, minutes=5), NOW) == "3h"
     assert provenance("web", NOW - timedelta(minutes=12), NOW) == "claude.ai, 12m ago"
+
+
+def test_numbers_no_float_can_hold_are_unknown() -> None:
+    from claude_meter.readings.view import number
+
+    for value in (float("inf"), -float("inf"), float("nan"), 10**400, True, "37", None):
+        assert number(value) is None
+    assert number(37) == 37.0

@@ -32,7 +32,7 @@ def grade_for(percent: float | None) -> Grade:
     """The grade of a percent (on the whole-percent figure shown); unknown is grey."""
     if percent is None or percent != percent:
         return UNKNOWN
-    shown = int(percent + 1e-9) if percent >= 0 else 0
+    shown = int(min(percent, 1e6) + 1e-9) if percent >= 0 else 0  # inf: the top grade
     chosen = GRADES[0]
     for grade in GRADES:
         if shown >= grade.floor:

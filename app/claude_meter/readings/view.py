@@ -9,6 +9,7 @@ functions of entries and a clock, without pydantic (``status --cached`` and ``st
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final, NamedTuple
@@ -126,10 +127,15 @@ def _extra(raw: dict[str, Any], source: str, when: datetime) -> Extra:
 
 
 def number(value: object) -> float | None:
-    """A JSON number as a float; booleans, NaN and anything else are None."""
+    """A JSON number as a float; booleans, NaN, infinities (``Infinity``, ``1e999``), integers
+    too large for a float and anything else are None."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value) if value == value else None
+    try:
+        result = float(value)
+    except OverflowError:
+        return None
+    return result if math.isfinite(result) else None
 
 
 def _text(value: object) -> str | None:
