@@ -1,0 +1,43 @@
+"""The one setting the fast commands read without pydantic: used or remaining."""
+
+from __future__ import annotations
+
+import pytest
+
+from claude_meter.core.settings import Settings, save_settings, settings_path
+from claude_meter.readings.preference import settings_file, shows_remaining
+
+
+def test_the_file_is_the_one_the_settings_write() -> None:
+    assert settings_file() == settings_path()
+
+
+@pytest.mark.parametrize(("shown", "expected"), [("used", False), ("remaining", True)])
+def test_the_choice_saved_in_settings(shown: str, expected: bool) -> None:
+    save_settings(Settings(percent_shown=shown))
+    assert shows_remaining() is expected
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        None,  # no settings yet: the default
+        b"",
+        b"{broken",
+        b"[" * 100_000,
+        b'["remaining"]',
+        b'{"percent_shown": "REMAINING"}',
+        b'{"percent_shown": true}',
+        b"\xff\xfe",
+    ],
+)
+def test_anything_else_means_used(content: bytes | None) -> None:
+    if content is not None:
+        settings_file().parent.mkdir(parents=True, exist_ok=True)
+        settings_file().write_bytes(content)
+    assert shows_remaining() is False
+
+
+def test_an_unreadable_file_means_used() -> None:
+    settings_file().mkdir(parents=True)  # a folder where the file should be
+    assert shows_remaining() is False
