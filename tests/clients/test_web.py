@@ -6,9 +6,8 @@ import socket
 import ssl
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-import httpx
 import pytest
 
 from claude_meter.clients.http import (
@@ -17,7 +16,6 @@ from claude_meter.clients.http import (
     guarded_get,
     make_http_client,
 )
-from claude_meter.clients.http_errors import parse_retry_after
 from claude_meter.clients.web import WebClient
 from claude_meter.core.errors import NetworkError
 from claude_meter.fake import FakeClaude
@@ -254,32 +252,6 @@ def test_size_cap(server: FakeClaude) -> None:
             "web",
             max_body=10,
         )
-
-
-def test_redirects_are_not_followed() -> None:
-    client = make_http_client("http://127.0.0.1:1")
-    try:
-        assert client.follow_redirects is False
-        assert isinstance(client.timeout, httpx.Timeout)
-        assert client.timeout.connect is not None
-    finally:
-        client.close()
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("120", NOW + timedelta(seconds=120)),
-        ("0", NOW),
-        ("Wed, 25 Nov 2026 09:05:00 GMT", datetime(2026, 11, 25, 9, 5, tzinfo=UTC)),
-        ("soon", None),
-        ("", None),
-        (None, None),
-        ("-5", None),
-    ],
-)
-def test_retry_after(value: str | None, expected: datetime | None) -> None:
-    assert parse_retry_after(value, NOW) == expected
 
 
 def test_a_polling_app_asks_for_the_org_list_and_extras_only_now_and_then(
