@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from claude_meter.clients.remembered import RememberedAnswers
     from claude_meter.clients.web import WebFetch
     from claude_meter.core.settings import Settings
+    from claude_meter.sources.claude_code import ClaudeCodeCredentials
     from claude_meter.sources.keyring_store import Keyring
     from claude_meter.sources.selection import Selection, WebCandidate
 
@@ -196,6 +197,11 @@ class Fetcher:
             from claude_meter.clients.http import EXPIRED_OAUTH
 
             return _failed("claude-code", SessionExpired(EXPIRED_OAUTH), now)
+        return self._read_claude_code(credentials, env)
+
+    def _read_claude_code(
+        self, credentials: ClaudeCodeCredentials, env: Mapping[str, str]
+    ) -> FetchResult:
         from claude_meter.clients.oauth import ClaudeCodeClient
 
         with ClaudeCodeClient(
@@ -217,16 +223,7 @@ class Fetcher:
             return challenged
         if credentials is None or credentials.is_expired(now):
             return challenged
-        from claude_meter.clients.oauth import ClaudeCodeClient
-
-        with ClaudeCodeClient(
-            credentials,
-            oauth_base_url(env),
-            pool=self._pool,
-            clock=self._clock,
-            remembered=self._remembered,
-        ) as client:
-            result = client.fetch()
+        result = self._read_claude_code(credentials, env)
         if result.error is not None or not result.snapshots:
             kind = result.error and result.error.kind
             log.info("the Claude Code fallback did not answer: %s", kind)
