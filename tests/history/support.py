@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from claude_meter.core.models import FetchError, Snapshot, UsageWindow
+from claude_meter.history import HistoryStore
 
 ORG = "5c2a7f10-0000-4000-8000-000000000001"
 OTHER_ORG = "7e1b0c22-0000-4000-8000-000000000002"
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 SESSION_RESET = T0 + timedelta(hours=4)
 WEEK_RESET = T0 + timedelta(days=3)
+MIN = timedelta(minutes=1)
 
 
 def snapshot(
@@ -39,3 +41,7 @@ def snapshot(
         error=FetchError(kind="network", message="offline") if error else None,
         stale=stale,
     )
+
+
+def percents(store: HistoryStore, key: str = "five_hour", org: str = ORG) -> list[float]:
+    return [s.percent for s in store.samples(org, key, T0 - timedelta(days=365))]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -15,29 +14,17 @@ from pathlib import Path
 import pytest
 
 from claude_meter.core.paths import data_dir
-from claude_meter.history import HistoryStore, HistoryUnavailable
-from claude_meter.history import database as database_module
-from claude_meter.history.database import MIGRATIONS
+from claude_meter.history import HistoryStore
 from claude_meter.history.store import KEEPALIVE, RETENTION
-from tests.history.support import ORG, OTHER_ORG, SESSION_RESET, T0, snapshot
+from tests.history.support import MIN, ORG, OTHER_ORG, SESSION_RESET, T0, percents, snapshot
 
 REPO = Path(__file__).resolve().parents[2]
-MIN = timedelta(minutes=1)
-
-
-@pytest.fixture
-def path(tmp_path: Path) -> Path:
-    return tmp_path / "history.sqlite3"
 
 
 @pytest.fixture
 def store(path: Path) -> Iterator[HistoryStore]:
     with HistoryStore.open(path) as opened:
         yield opened
-
-
-def percents(store: HistoryStore, key: str = "five_hour", org: str = ORG) -> list[float]:
-    return [s.percent for s in store.samples(org, key, T0 - timedelta(days=365))]
 
 
 # -- what is stored -------------------------------------------------------------------------
@@ -170,135 +157,6 @@ def test_default_path_is_private_in_the_data_dir() -> None:
         assert store.path == data_dir() / "history.sqlite3"
         assert store.record(snapshot(T0))
     assert stat.S_IMODE(data_dir().stat().st_mode) == 0o700
-
-
-def user_version(path: Path) -> int:
-    with sqlite3.connect(path) as db:
-        version: int = db.execute("PRAGMA user_version").fetchone()[0]
-    db.close()
-    return version
-
-
-def test_new_database_is_at_the_latest_schema_in_wal_mode(path: Path) -> None:
-    HistoryStore.open(path).close()
-    assert user_version(path) == len(MIGRATIONS)
-    db = sqlite3.connect(path)
-    try:
-        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    finally:
-        db.close()
-
-
-def test_migrations_run_in_order_and_keep_the_data(
-    path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with HistoryStore.open(path) as store:
-        store.record(snapshot(T0, 10.0))
-    later = (
-        *MIGRATIONS,
-        ("ALTER TABLE window ADD COLUMN label TEXT",),
-        ("UPDATE window SET label = 'v3 ran after v2'",),
-    )
-    monkeypatch.setattr(database_module, "MIGRATIONS", later)
-    with HistoryStore.open(path) as store:
-        assert percents(store) == [10.0]
-        assert store.record(snapshot(T0 + MIN, 11.0))
-    assert user_version(path) == len(later)
-    db = sqlite3.connect(path)
-    try:
-        labels = {row[0] for row in db.execute("SELECT label FROM window")}
-    finally:
-        db.close()
-    assert labels == {"v3 ran after v2"}
-
-
-def test_a_failing_migration_changes_nothing(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with HistoryStore.open(path) as store:
-        store.record(snapshot(T0, 10.0))
-    broken = (*MIGRATIONS, ("ALTER TABLE window ADD COLUMN label TEXT", "SELECT * FROM nope"))
-    monkeypatch.setattr(database_module, "MIGRATIONS", broken)
-    with pytest.raises(HistoryUnavailable):
-        HistoryStore.open(path)
-    monkeypatch.setattr(database_module, "MIGRATIONS", MIGRATIONS)
-    assert user_version(path) == len(MIGRATIONS)
-    with HistoryStore.open(path) as store:  # the half-run migration was rolled back
-        assert percents(store) == [10.0]
-
-
-def test_a_newer_schema_is_left_alone(path: Path) -> None:
-    HistoryStore.open(path).close()
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA user_version = 99")
-    db.close()
-    with pytest.raises(HistoryUnavailable, match="newer ClaudeMeter"):
-        HistoryStore.open(path)
-    assert user_version(path) == 99
-    assert list(path.parent.glob("*.corrupt-*")) == []
-
-
-def test_unopenable_location_raises_history_unavailable(tmp_path: Path) -> None:
-    (tmp_path / "a-file").write_text("not a folder")
-    with pytest.raises(HistoryUnavailable):
-        HistoryStore.open(tmp_path / "a-file" / "history.sqlite3")
-
-
-# -- corruption -----------------------------------------------------------------------------
-
-
-def corrupt_after_first_page(path: Path) -> None:
-    """Keep SQLite's header and schema page, scramble everything after it."""
-    size = path.stat().st_size
-    with path.open("r+b") as f:
-        f.seek(4096)
-        f.write(bytes((i * 37 + 11) % 256 for i in range(size - 4096)))
-
-
-def filled_database(path: Path) -> None:
-    with HistoryStore.open(path) as store:
-        for i in range(300):
-            store.record(snapshot(T0 + i * MIN, i / 10, 40 + i / 10))
-
-
-def assert_moved_aside_and_fresh(
-    path: Path, store: HistoryStore, caplog: pytest.LogCaptureFixture
-) -> None:
-    aside = list(path.parent.glob("history.sqlite3.corrupt-*"))
-    assert [p.name for p in aside if not p.name.endswith(("-wal", "-shm"))], aside
-    assert any(
-        r.name == "claude_meter.history" and r.levelno == logging.WARNING and "corrupt" in r.message
-        for r in caplog.records
-    )
-    assert store.record(snapshot(T0 + timedelta(days=1), 5.0))
-    assert percents(store) == [5.0]
-
-
-def test_a_file_that_is_not_a_database_is_moved_aside(
-    path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    path.write_bytes(b"this is not SQLite\n" * 500)
-    with HistoryStore.open(path) as store:
-        assert_moved_aside_and_fresh(path, store, caplog)
-    aside = next(path.parent.glob("history.sqlite3.corrupt-*"))
-    assert aside.read_bytes().startswith(b"this is not SQLite")
-
-
-def test_a_file_failing_quick_check_is_moved_aside(
-    path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    filled_database(path)
-    corrupt_after_first_page(path)
-    with HistoryStore.open(path) as store:
-        assert_moved_aside_and_fresh(path, store, caplog)
-
-
-def test_corruption_found_during_use_is_handled_too(
-    path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    filled_database(path)
-    corrupt_after_first_page(path)
-    with HistoryStore.open(path, quick_check=False) as store:  # as the CLI opens it
-        assert not store.record(snapshot(T0 + timedelta(hours=12), 1.0))  # lost, not raised
-        assert_moved_aside_and_fresh(path, store, caplog)
 
 
 # -- two processes at once ------------------------------------------------------------------
