@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_meter.clients.remembered import FILE_NAME, RememberedAnswers
+from claude_meter.clients.remembered import FILE_NAME
 from claude_meter.core import paths
 from claude_meter.fake import FakeClaude
 from tests.cli.test_status import point_at, run
@@ -139,18 +139,3 @@ def test_claude_code_route_asks_the_profile_once(
     assert first["organizations"][0]["uuid"] == second["organizations"][0]["uuid"]
     text = remembered_file().read_text(encoding="utf-8")
     assert TEST_OAUTH_TOKEN not in text
-
-
-def test_entries_expire_and_a_clock_set_back_is_not_trusted(tmp_path: Path) -> None:
-    now = [1_000_000.0]
-    memo = RememberedAnswers(tmp_path / FILE_NAME, clock=lambda: now[0])
-    memo.remember("web|a|", {"x": 1}, 1800)
-    assert RememberedAnswers(tmp_path / FILE_NAME, clock=lambda: now[0]).recall("web|a|") == {
-        "x": 1
-    }
-    now[0] += 1801
-    assert RememberedAnswers(tmp_path / FILE_NAME, clock=lambda: now[0]).recall("web|a|") is None
-    now[0] -= 1801 + 7200  # the clock went back two hours: a 30-minute entry is too far ahead
-    assert RememberedAnswers(tmp_path / FILE_NAME, clock=lambda: now[0]).recall("web|a|") is None
-    memo.forget("web|")
-    assert json.loads((tmp_path / FILE_NAME).read_text(encoding="utf-8")) == {}

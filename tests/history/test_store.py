@@ -149,7 +149,7 @@ def test_record_prunes_by_itself(store: HistoryStore) -> None:
     assert percents(store) == [20.0]
 
 
-# -- opening, migrations --------------------------------------------------------------------
+# -- opening (migrations, corruption: test_database.py) ----------------------------------------
 
 
 def test_default_path_is_private_in_the_data_dir() -> None:
