@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -67,3 +68,13 @@ def percents(report: dict[str, Any]) -> list[tuple[str, int, str | None]]:
         (row["kind"], row["percent"], row["scope"] and row["scope"]["model"]["display_name"])
         for row in rows
     ]
+
+
+def flaky_plan(seed: int, count: int) -> list[sc.FlakyOutcome]:
+    rng = random.Random(seed)
+    return [sc.flaky_outcome(rng) for _ in range(count)]
+
+
+def soak_plan(seed: int, count: int) -> list[sc.FlakyOutcome]:
+    rng = random.Random(seed)
+    return [sc.soak_outcome(rng) for _ in range(count)]

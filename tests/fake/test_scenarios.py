@@ -4,25 +4,12 @@ rules, read directly; ``tests/fake/test_server.py`` reads the same data over HTT
 from __future__ import annotations
 
 import itertools
-import random
-from collections.abc import Callable
 
 import pytest
 
 from claude_meter.core.usage import parse_usage_report
 from claude_meter.fake import scenarios as sc
 from tests.conftest import NOW
-
-
-class Dice(random.Random):
-    """A random source that rolls the numbers given, in order."""
-
-    def __init__(self, *rolls: float) -> None:
-        super().__init__(0)
-        self._rolls = list(rolls)
-
-    def random(self) -> float:
-        return self._rolls.pop(0)
 
 
 @pytest.mark.parametrize(
@@ -64,50 +51,6 @@ def test_the_team_org_reads_other_numbers_than_the_personal_one() -> None:
     team = parse_usage_report(sc.usage_json("multi-org", sc.TEAM, NOW, 0))
     assert [w.percent for w in personal.windows][:2] == [37.0, 64.0]
     assert [w.percent for w in team.windows][:2] == [81.0, 47.0]
-
-
-@pytest.mark.parametrize(
-    ("rolls", "outcome"),
-    [
-        ((0.0, 0.0), sc.FlakyOutcome("error", status=500)),
-        ((0.29, 0.2), sc.FlakyOutcome("error", status=500, html=True)),
-        ((0.1, 0.99), sc.FlakyOutcome("error", status=503, html=True)),
-        ((0.30, 0.5), sc.FlakyOutcome("reset")),
-        ((0.45, 0.5), sc.FlakyOutcome("slow", delay=2.5)),
-        ((0.50, 0.5), sc.FlakyOutcome("ok")),
-        ((0.99, 0.5), sc.FlakyOutcome("ok")),
-    ],
-)
-def test_flaky_outcomes(rolls: tuple[float, float], outcome: sc.FlakyOutcome) -> None:
-    assert sc.flaky_outcome(Dice(*rolls)) == outcome
-
-
-@pytest.mark.parametrize(
-    ("rolls", "outcome"),
-    [
-        ((0.0, 0.5), sc.FlakyOutcome("error", status=502, html=True)),
-        ((0.12, 0.5), sc.FlakyOutcome("reset")),
-        ((0.17, 0.5), sc.FlakyOutcome("timeout", delay=sc.SOAK_HOLD_SECONDS)),
-        ((0.20, 0.5), sc.FlakyOutcome("slow-body", delay=0.06)),
-        ((0.25, 0.5), sc.FlakyOutcome("malformed")),
-        ((0.30, 0.5), sc.FlakyOutcome("rate-limited", status=429)),
-        ((0.31, 0.5), sc.FlakyOutcome("cloudflare")),
-        ((0.34, 0.99), sc.FlakyOutcome("expire", status=401, count=7)),
-        ((0.36, 0.5), sc.FlakyOutcome("ok")),  # about two in three answer well
-        ((0.99, 0.5), sc.FlakyOutcome("ok")),
-    ],
-)
-def test_soak_outcomes(rolls: tuple[float, float], outcome: sc.FlakyOutcome) -> None:
-    assert sc.soak_outcome(Dice(*rolls)) == outcome
-
-
-@pytest.mark.parametrize("draw", [sc.flaky_outcome, sc.soak_outcome])
-def test_exactly_two_draws_per_request(draw: Callable[[random.Random], sc.FlakyOutcome]) -> None:
-    """A replayed seed knows what comes next."""
-    first, second = random.Random(7), random.Random(7)
-    draw(first)
-    second.random(), second.random()
-    assert first.random() == second.random()
 
 
 def test_soak_percents_move_every_answer_and_stay_below_the_high_grade() -> None:

@@ -3,7 +3,6 @@ test_scenarios.py reads the same rules directly)."""
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 
@@ -16,9 +15,11 @@ from tests.fake.support import (
     AUTH_ERROR,
     SESSION_COOKIE,
     ManualClock,
+    flaky_plan,
     get_usage,
     oauth,
     percents,
+    soak_plan,
     usage_url,
     web,
 )
@@ -166,11 +167,6 @@ def test_malformed_usage_rotates_through_wrong_shapes(fake: FakeClaude) -> None:
         answers[2].json()
 
 
-def flaky_plan(seed: int, count: int) -> list[sc.FlakyOutcome]:
-    rng = random.Random(seed)
-    return [sc.flaky_outcome(rng) for _ in range(count)]
-
-
 def test_flaky_replays_its_seed() -> None:
     def fits(seed: int) -> bool:
         kinds = {(o.kind, o.html) for o in flaky_plan(seed, 12)}
@@ -188,13 +184,6 @@ def test_flaky_replays_its_seed() -> None:
             assert response.status_code == outcome.status
             expected = "text/html" if outcome.html else "application/json"
             assert response.headers["content-type"].startswith(expected)
-
-
-def test_flaky_mix_is_roughly_as_documented() -> None:
-    kinds = [o.kind for o in flaky_plan(3, 4000)]
-    shares = {kind: kinds.count(kind) / len(kinds) for kind in ("error", "reset", "slow")}
-    assert shares == pytest.approx({"error": 0.3, "reset": 0.1, "slow": 0.1}, abs=0.03)
-    assert {o.status for o in flaky_plan(3, 200) if o.kind == "error"} == {500, 502, 503}
 
 
 def test_stop_is_bounded_while_a_slow_answer_is_in_flight() -> None:
@@ -221,19 +210,6 @@ def test_stop_is_bounded_while_a_slow_answer_is_in_flight() -> None:
     caller.join(5)
     assert not caller.is_alive()
     assert len(errors) == 1
-
-
-def soak_plan(seed: int, count: int) -> list[sc.FlakyOutcome]:
-    rng = random.Random(seed)
-    return [sc.soak_outcome(rng) for _ in range(count)]
-
-
-def test_soak_mix_has_every_fault_in_its_share() -> None:
-    kinds = [o.kind for o in soak_plan(5, 20_000)]
-    for kind, share in sc.SOAK_MIX:
-        assert abs(kinds.count(kind) / len(kinds) - share) < 0.01, kind
-    assert 0.7 > kinds.count("ok") / len(kinds) > 0.6
-    assert all(2 <= o.count <= 7 for o in soak_plan(5, 2000) if o.kind == "expire")
 
 
 def test_soak_faults_are_served_as_claude_ai_would_fail() -> None:
