@@ -1,0 +1,103 @@
+"""One window's row (:mod:`claude_meter.qt.window_row`) on its own: the forecast line, the bar
+kept within 0-100, the server's warning, where the figure came from, and a forecast that
+goes away when its period has passed. The rows inside the popover: test_popover.py."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from claude_meter.core.forecast import Forecast, Sample
+from claude_meter.core.models import UsageWindow
+from claude_meter.history import WindowInsight
+from claude_meter.qt.window_row import WindowRow, forecast_line
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+RESET = NOW + timedelta(hours=4)
+WALL = NOW + timedelta(hours=2)
+
+
+def forecast(
+    *,
+    wall_at: datetime | None = None,
+    at_reset: float | None = None,
+    fast: bool = False,
+    enough: bool = True,
+) -> Forecast:
+    return Forecast(at_reset, wall_at, fast, 10.0, 10.0, enough, "the whole sentence")
+
+
+def row(
+    qtbot: QtBot, percent: float | None, resets_at: datetime, severity: str | None = None
+) -> WindowRow:
+    window = UsageWindow(
+        key="five_hour",
+        label="Session (5h)",
+        percent=percent,
+        resets_at=resets_at,
+        severity=severity,
+    )
+    widget = WindowRow(window)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def test_forecast_line_says_the_wall_or_the_pace_or_nothing() -> None:
+    local = WALL.astimezone().strftime("%a %H:%M")
+    assert forecast_line(forecast(wall_at=WALL), RESET) == f"100% by {local}, 2h 0m before reset"
+    assert forecast_line(forecast(wall_at=WALL, fast=True), RESET) == (
+        f"Fast burn · 100% by {local}, 2h 0m before reset"
+    )
+    assert forecast_line(forecast(at_reset=62.4), RESET) == "on pace for 62% at reset"
+    assert forecast_line(forecast(at_reset=62.4), None) is None  # no reset: no period to judge
+    assert forecast_line(forecast(at_reset=62.4, enough=False), RESET) is None
+    assert forecast_line(forecast(), RESET) is None
+
+
+@pytest.mark.parametrize(("percent", "text", "bar"), [(130.0, "130%", 100), (None, "?", 0)])
+def test_the_bar_stays_within_0_to_100_and_the_text_says_the_truth(
+    qtbot: QtBot, percent: float | None, text: str, bar: int
+) -> None:
+    widget = row(qtbot, percent, RESET)
+    assert widget.percent.text() == text
+    assert widget.bar.value() == bar
+
+
+def test_a_server_warning_is_marked_seen_and_said(qtbot: QtBot) -> None:
+    flagged = row(qtbot, 40.0, RESET, severity="warning")
+    plain = row(qtbot, 40.0, RESET, severity="normal")
+    assert flagged.label.text() == "Session (5h) ⚠"
+    assert flagged.label.toolTip()
+    assert "flagged by the server" in flagged.bar.accessibleName()
+    assert plain.label.text() == "Session (5h)"
+    assert "flagged" not in plain.bar.accessibleName()
+    assert flagged.bar.styleSheet() != plain.bar.styleSheet()  # at least the high grade
+
+
+def test_the_origin_line_ages_with_the_clock(qtbot: QtBot) -> None:
+    widget = row(qtbot, 40.0, RESET)
+    widget.tick(NOW)
+    assert widget.origin.isHidden()
+    widget.set_origin("claude-code", NOW - timedelta(minutes=3))
+    widget.tick(NOW)
+    assert widget.origin.text() == "from Claude Code's sign-in, 3m ago"
+    widget.tick(NOW + timedelta(minutes=2))
+    assert widget.origin.text() == "from Claude Code's sign-in, 5m ago"
+    assert widget.countdown.text().startswith("resets in 3h 58m 00s")
+
+
+def test_a_forecast_is_shown_until_its_period_has_passed(qtbot: QtBot) -> None:
+    widget = row(qtbot, 40.0, RESET)
+    samples = tuple(Sample(NOW - timedelta(minutes=30 * i), 40.0 - 5 * i) for i in range(4, -1, -1))
+    widget.set_insight(WindowInsight(samples, forecast(at_reset=62.4)), NOW)
+    widget.tick(NOW)
+    assert not widget.forecast.isHidden()
+    assert widget.forecast.text() == "on pace for 62% at reset"
+    assert widget.forecast.toolTip() == "the whole sentence"
+    widget.tick(RESET + timedelta(seconds=1))
+    assert widget.forecast.isHidden()  # it was about the period that ended
+    widget.set_insight(None, RESET)
+    assert widget.sparkline.isHidden()
+    assert widget.forecast.isHidden()
