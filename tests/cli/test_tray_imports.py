@@ -104,3 +104,23 @@ def test_the_tray_starts_without_the_whole_command_line_parser() -> None:
             "started": [{"demo": demo, "debug": debug}],
             "loaded": [],  # the subcommands' modules, for their help texts
         }
+
+
+def test_the_tray_imports_its_qt_free_core_before_pyside6() -> None:
+    """PySide6's import hook reads the source of every module imported after it: the tray
+    loads pydantic, httpx and its own Qt-free core first (``cli._TRAY_CORE``)."""
+    done = run(
+        """
+import json, sys
+import claude_meter.cli as cli
+started = []
+sys.modules["claude_meter.qt.compose"] = type(sys)("stub")
+sys.modules["claude_meter.qt.compose"].run_tray = lambda **kw: started.append(kw) or 0
+cli.main([])
+order = list(sys.modules)
+print(json.dumps({m: order.index(m) for m in ("pydantic", "httpx", "claude_meter.poll.live",
+    "claude_meter.clients.web", "PySide6")}))
+"""
+    )
+    pyside = done.pop("PySide6")
+    assert all(position < pyside for position in done.values()), done  # type: ignore[operator]

@@ -226,7 +226,30 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
 _TRAY_FLAGS: Final = frozenset({"--demo", "--debug"})
 
 
+#: The Qt-free modules the tray runs on, imported before PySide6: its import hook reads the
+#: source of every module imported after it (see :func:`forget_pyside_source_reads`), so these
+#: and what they import (pydantic, httpx, sqlite3: some 250 modules) are not read. About 25 ms
+#: of the tray's start (``docs/benchmarks.md``).
+_TRAY_CORE: Final = (
+    "claude_meter.clients.http",
+    "claude_meter.clients.web",  # these three: what the first poll imports
+    "claude_meter.clients.web_transport",
+    "claude_meter.sources.selection",
+    "claude_meter.core.logs",
+    "claude_meter.core.settings",
+    "claude_meter.history",
+    "claude_meter.platform.autostart",
+    "claude_meter.poll.fetcher",
+    "claude_meter.poll.live",
+    "claude_meter.readings.convert",
+)
+
+
 def _tray(*, demo: bool, debug: bool) -> int:
+    import importlib
+
+    for name in _TRAY_CORE:
+        importlib.import_module(name)
     forget_pyside_source_reads()
     from claude_meter.qt.compose import run_tray
 

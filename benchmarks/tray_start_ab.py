@@ -1,0 +1,68 @@
+"""Tray start, two installs side by side: which one reaches its first drawn snapshot sooner.
+
+Method. Wall time from spawning ``claude-meter --debug`` to its log line "snapshot drawn",
+for two installed programs (``--before`` and ``--after``: the ``claude-meter`` of two
+virtual environments, e.g. one made from an older commit), started in turn, one of each per
+round, on one private desktop (Xvfb, session bus, trayer, dunst: the end-to-end tests' own)
+against one fake claude.ai in its own process (``tray_bench.py``'s), each start with a
+fresh home. The first round fills the bytecode caches and is not counted. Alternating is
+what makes the comparison fair on a shared machine: a load that comes and goes hits both.
+
+Run: ``.venv/bin/python benchmarks/tray_start_ab.py --before /tmp/old/.venv/bin/claude-meter``
+(``--after`` defaults to this checkout's ``claude-meter``). Prints the median and every start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for the tests' desktop
+from tests.e2e.desktop import private_desktop
+
+import benchmarks.tray_bench as tray_bench
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", type=Path, required=True)
+    parser.add_argument("--after", type=Path, default=tray_bench.BIN)
+    parser.add_argument("--rounds", type=int, default=12)
+    args = parser.parse_args()
+    programs = {"before": args.before, "after": args.after}
+    starts: dict[str, list[float]] = {name: [] for name in programs}
+    with contextlib.ExitStack() as stack:
+        desktop = stack.enter_context(private_desktop())
+        server = subprocess.Popen(
+            [sys.executable, "-c", tray_bench.FAKE_SERVER, "1000"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        stack.callback(server.wait, 10)
+        stack.callback(server.terminate)
+        assert server.stdout is not None
+        found = re.search(r"at (http://\S+)\.", server.stdout.readline())
+        assert found is not None, "the fake server did not say where it listens"
+        for round_ in range(args.rounds):
+            for name, program in programs.items():
+                tray_bench.BIN = program
+                home = stack.enter_context(tempfile.TemporaryDirectory())
+                app = tray_bench.App(found.group(1), None, desktop.env, home)
+                app.wait_for(lambda app=app: app.drawn_at is not None, 30)
+                if round_:  # the first round fills the bytecode caches
+                    starts[name].append(app.drawn_at - app.started)  # type: ignore[operator]
+                app.stop()
+    for name, times in starts.items():
+        listed = " ".join(f"{t:.3f}" for t in sorted(times))
+        print(f"{name}: median {statistics.median(times):.3f} s of {len(times)} ({listed})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
