@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from claude_meter.core import json_input
+from claude_meter.core.files import write_atomically
 from claude_meter.core.server_time import within_range
 
 FORMAT: Final = "claude-meter-last-readings"
@@ -155,20 +156,7 @@ def record(entries: Iterable[Entry], now: datetime, path: Path | None = None) ->
         merged = merge(load(path), incoming, now)
         document = {"format": FORMAT, "version": VERSION, "written_at": iso(now)}
         document["readings"] = merged
-        _replace(path, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
-
-
-def _replace(path: Path, text: str) -> None:
-    """Write beside ``path`` and rename over it (the lock makes the temporary name ours)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        write_atomically(path, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
 
 
 def writers_lock(path: Path) -> _Lock:
