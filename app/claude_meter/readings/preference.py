@@ -10,28 +10,22 @@ So this reads that one key from ``settings.json`` with the standard library. Any
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 from claude_meter.core import json_input
+from claude_meter.readings.store import quick_folder
 
 FILE_NAME = "settings.json"  # as core/settings.py names it (a test checks they agree)
 
 
 def settings_file() -> Path:
-    """``settings.json`` in ClaudeMeter's config folder (``core/paths.config_dir``).
+    """``settings.json`` in ClaudeMeter's config folder (``core/paths.config_dir``)."""
+    folder = quick_folder("XDG_CONFIG_HOME", ".config")
+    if folder is None:
+        from claude_meter.core.paths import config_dir
 
-    On Linux computed here as platformdirs does (``$XDG_CONFIG_HOME`` or ``~/.config``, then
-    ``claude-meter``), so the fast commands skip importing it.
-    """
-    if sys.platform.startswith("linux"):
-        base = os.environ.get("XDG_CONFIG_HOME", "").strip()
-        root = Path(base) if base else Path.home() / ".config"
-        return root / "claude-meter" / FILE_NAME
-    from claude_meter.core.paths import config_dir
-
-    return config_dir() / FILE_NAME
+        folder = config_dir()
+    return folder / FILE_NAME
 
 
 def shows_remaining() -> bool:

@@ -43,19 +43,24 @@ class StoreUnreadable(Exception):
     """The file exists but is not a last-readings document this version understands."""
 
 
+def quick_folder(variable: str, default: str) -> Path | None:
+    """ClaudeMeter's folder under ``$variable`` (else ``~/default``) on Linux, computed as
+    platformdirs does, so the fast commands skip importing it; None elsewhere (ask
+    ``core/paths``)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    base = os.environ.get(variable, "").strip()
+    return (Path(base) if base else Path.home() / default) / "claude-meter"
+
+
 def default_path() -> Path:
-    """``last-readings.json`` in ClaudeMeter's state folder (``core/paths.state_dir``).
+    """``last-readings.json`` in ClaudeMeter's state folder (``core/paths.state_dir``)."""
+    folder = quick_folder("XDG_STATE_HOME", ".local/state")
+    if folder is None:
+        from claude_meter.core.paths import state_dir
 
-    On Linux the folder is computed here as platformdirs does (``$XDG_STATE_HOME`` or
-    ``~/.local/state``, then ``claude-meter``), so the fast commands skip importing it.
-    """
-    if sys.platform.startswith("linux"):
-        base = os.environ.get("XDG_STATE_HOME", "").strip()
-        root = Path(base) if base else Path.home() / ".local" / "state"
-        return root / "claude-meter" / FILE_NAME
-    from claude_meter.core.paths import state_dir
-
-    return state_dir() / FILE_NAME
+        folder = state_dir()
+    return folder / FILE_NAME
 
 
 def iso(moment: datetime) -> str:
