@@ -47,6 +47,7 @@ class StatuslineLink(QObject):
         self._path = path or default_path()
         self._history = history  # takes the readings made while the tray was not running
         self._seen: dict[str, object] = {}  # entry key -> the read_at already handed on
+        self._stamp: tuple[int, ...] | None = None  # the file as last read: inode, mtime, size
         self._watcher = QFileSystemWatcher(self)
         self._watcher.directoryChanged.connect(lambda _folder: self.check())
 
@@ -67,6 +68,14 @@ class StatuslineLink(QObject):
     def check(self) -> None:
         if self._history is not None:  # the waiting ones first: the history keeps time order
             drain(self._history, self._path)
+        try:
+            found = self._path.stat()
+            stamp: tuple[int, ...] | None = (found.st_ino, found.st_mtime_ns, found.st_size)
+        except OSError:
+            stamp = None
+        if stamp is not None and stamp == self._stamp:
+            return  # the folder changed, not the file (a writer's lock or temporary file)
+        self._stamp = stamp
         for entry in self._entries():
             key, read_at = entry_key(entry), entry.get("read_at")
             if self._seen.get(key) == read_at:

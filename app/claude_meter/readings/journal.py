@@ -68,6 +68,8 @@ def drain(history: HistoryStore, store: Path | None = None) -> int:
 
     store = store or default_path()
     path = journal_path(store)
+    if not path.exists():  # the usual case: nothing waits, so no lock is taken
+        return 0
     try:
         with writers_lock(store):
             data = path.read_bytes()
