@@ -66,8 +66,7 @@ def connect_preferences(meter: TrayApp, prefs: Preferences, fetcher: Fetcher) ->
         fetcher.configure(settings=settings)
         meter.apply_settings(settings)
 
-    fetcher.configure(settings=prefs.settings)
-    meter.apply_settings(prefs.settings)
+    settings_changed(prefs.settings)
     prefs.settings_changed.connect(settings_changed)
     prefs.environment_changed.connect(lambda env: fetcher.configure(env=env))
     prefs.demo_started.connect(lambda env: fetcher.configure(env=env, demo=True))

@@ -191,6 +191,7 @@ class Popover(QFrame):
     def show_state(self, state: MeterState, insights: Insights | None = None) -> None:
         """Rebuild the content; ``insights`` add sparklines and forecasts where known."""
         self._state = state
+        self.route.setText(routes_text(state))  # changes with the state, not with the clock
         while self.body.count():
             item = self.body.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -261,7 +262,6 @@ class Popover(QFrame):
         for row in self.rows:
             row.tick(now)
         self.updated.setText(format_age(self._state.last_success, now))
-        self.route.setText(routes_text(self._state))
         text = banner_text(self._state, now, self._interval)
         self.banner.setText(text or "")
         self.banner.setVisible(text is not None)
