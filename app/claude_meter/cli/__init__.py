@@ -38,9 +38,14 @@ def _credentials(parser: argparse.ArgumentParser, args: argparse.Namespace, out:
 
 
 def _cached(argv: Sequence[str], out: TextIO) -> int:
-    from claude_meter.cli.cached import quick_parser, run_cached
+    from claude_meter.cli.cached import quick_parser
 
-    args = quick_parser().parse_args(argv)
+    return _run_cached(quick_parser().parse_args(argv), out)
+
+
+def _run_cached(args: argparse.Namespace, out: TextIO) -> int:
+    from claude_meter.cli.cached import run_cached
+
     form = args.format or ("json" if args.json else "text")
     return run_cached(form=form, max_age=args.max_age, env=os.environ, out=out, err=sys.stderr)
 
@@ -137,10 +142,7 @@ def _output_failed(exc: OSError, out: TextIO) -> int:
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO) -> int:
     if args.command == "status" and args.cached:  # after a global option such as --debug
-        from claude_meter.cli.cached import run_cached
-
-        form = args.format or ("json" if args.json else "text")
-        return run_cached(form=form, max_age=args.max_age, env=os.environ, out=out, err=sys.stderr)
+        return _run_cached(args, out)
     if args.command == "statusline":
         from claude_meter.cli.statusline import main_quick
 

@@ -79,21 +79,21 @@ def drain(history: HistoryStore, store: Path | None = None) -> int:
     except OSError as exc:
         log.warning("could not read the status line's waiting readings: %s", exc)
         return 0
-    taken = 0
+    snapshots = []
     for line in data.splitlines():
         try:
             entry = json_input.loads(line)
         except json_input.NotJson:
             continue  # a line cut short by a full disk: the others still count
         snapshot = snapshot_of(entry) if isinstance(entry, dict) else None
-        if snapshot is None:
-            continue
-        try:
-            history.record(snapshot)
-        except HistoryUnavailable as exc:
-            log.warning("could not record the status line's readings: %s", exc)
-            return taken
-        taken += 1
+        if snapshot is not None:
+            snapshots.append(snapshot)
+    try:
+        history.record_many(snapshots)  # one transaction: a month of turns can wait here
+    except HistoryUnavailable as exc:
+        log.warning("could not record the status line's readings: %s", exc)
+        return 0
+    taken = len(snapshots)
     if taken:
         log.debug("%d status line reading(s) taken into the history", taken)
     return taken

@@ -79,11 +79,7 @@ class SessionCookies:
         Browsers keep cookies we do not need (analytics, odd encodings); one of them must not
         make the whole session unusable. :class:`InvalidCookie` when no usable sessionKey.
         """
-        cookies = {
-            name: value
-            for name, value in pairs
-            if _NAME_OK.fullmatch(name) and _VALUE_OK.fullmatch(value)
-        }
+        cookies = {name: value for name, value in pairs if _sendable(name, value)}
         return cls(cookies)
 
     @property
