@@ -165,6 +165,7 @@ class Fetcher:
             return self._fetch_web(cookies, env, source="demo").result
         if browser is not None:
             source = "web"
+        selection: Selection | None = None  # what the web route looked at, if it ran
         if source in ("auto", "web"):
             from claude_meter.sources.selection import Selection
 
@@ -185,12 +186,12 @@ class Fetcher:
                 return result
             if source == "web" or browser is not None:
                 return _failed("web", NotSignedIn(_no_web(selection)), now)
-            if not _claude_code_present(env):
-                return _failed("web", NotSignedIn(f"{_no_web(selection)} {NO_SOURCE}"), now)
         try:
             credentials = find_claude_code_credentials(env, default_home(), platform=sys.platform)
-        except MeterError as exc:
+        except MeterError as exc:  # present but unreadable: this says why
             return _failed("claude-code", exc, now)
+        if credentials is None and selection is not None:  # auto: neither route has a sign-in
+            return _failed("web", NotSignedIn(f"{_no_web(selection)} {NO_SOURCE}"), now)
         if credentials is None:
             return _failed("claude-code", NotSignedIn(NO_CLAUDE_CODE), now)
         if credentials.is_expired(now):
@@ -291,14 +292,6 @@ def _noted(result: FetchResult, note: str) -> FetchResult:
 
     snapshots = tuple(s.model_copy(update={"error": more(s.error)}) for s in result.snapshots)
     return result.model_copy(update={"error": more(result.error), "snapshots": snapshots})
-
-
-def _claude_code_present(env: Mapping[str, str]) -> bool:
-    try:
-        found = find_claude_code_credentials(env, default_home(), platform=sys.platform)
-    except MeterError:
-        return True  # present but unreadable: let the Claude Code path explain
-    return found is not None
 
 
 def _no_web(selection: Selection) -> str:
