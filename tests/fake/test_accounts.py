@@ -362,3 +362,16 @@ def test_without_accounts_the_demo_account_is_logged_and_unchanged() -> None:
     assert (foreign.status_code, foreign.json()) == (403, PERMISSION_ERROR)
     assert [e.account for e in fake.request_log] == ["demo"] * 3
     assert [e.path for e in fake.cross_account_requests()] == [usage_url(sc.TEAM)]
+
+
+def test_a_request_carrying_two_accounts_secrets_is_cross_account(fake: FakeClaude) -> None:
+    work_token = {"Authorization": f"Bearer {WORK_ACCOUNT.oauth_token}"}
+    with web(fake, PERSONAL_ACCOUNT) as personal:
+        personal.get("/api/organizations")
+        personal.get("/api/organizations", headers=work_token)
+        personal.get(f"/api/organizations?key={THIRD_ACCOUNT.session_key}")
+    plain, with_token, in_query = fake.request_log
+    assert (plain.secrets_of, plain.cross_account) == (("personal",), False)
+    assert (with_token.secrets_of, with_token.cross_account) == (("personal", "work"), True)
+    assert (in_query.account, in_query.secrets_of) == ("personal", ("personal", "side"))
+    assert fake.cross_account_requests() == [with_token, in_query]

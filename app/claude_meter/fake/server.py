@@ -78,8 +78,11 @@ class LoggedRequest:
     ``authenticated`` says whether the request carried valid credentials for its route (the
     session cookie, or the Bearer token on ``/api/oauth/``), whatever the scenario answered.
     ``account`` names the account those credentials open (never the secret itself; None when
-    absent or unknown); ``cross_account`` says the path names an organization the fake knows
-    but that account does not own, which claude.ai refuses with 403.
+    absent or unknown); ``secrets_of`` names every account whose session key (rotated ones
+    included) or OAuth token appears anywhere in the request's headers or path.
+    ``cross_account`` marks a request that mixed accounts: its path names an organization the
+    fake knows but that account does not own (claude.ai refuses it with 403), or it carried
+    more than one account's secrets.
     """
 
     method: str
@@ -90,6 +93,7 @@ class LoggedRequest:
     hello: ClientHello | None = None
     account: str | None = None
     cross_account: bool = False
+    secrets_of: tuple[str, ...] = ()
 
     @property
     def ja4(self) -> str | None:
@@ -331,7 +335,8 @@ class FakeClaude:
 
     def cross_account_requests(self) -> list[LoggedRequest]:
         """Logged requests that used one account's credentials with an organization that
-        account does not own (empty when every client kept its accounts apart)."""
+        account does not own, or carried several accounts' secrets (empty when every client
+        kept its accounts apart)."""
         with self._lock:
             return [entry for entry in self.request_log if entry.cross_account]
 
@@ -365,8 +370,11 @@ class FakeClaude:
             else self._cookie_account(req.headers.get_all("Cookie") or [])
         )
         account = None if name is None else self._by_name[name]
+        sent = "\n".join([req.path, *req.headers.values()])
         with self._lock:
             scenario = self._scenario if name is None else self._account_scenario[name]
+            secrets = {**self._session_keys, **self._oauth_tokens}
+            secrets_of = tuple(sorted({owner for key, owner in secrets.items() if key in sent}))
             self.request_log.append(
                 LoggedRequest(
                     req.command,
@@ -375,7 +383,8 @@ class FakeClaude:
                     account is not None,
                     req.hello,
                     name,
-                    self._foreign_org(account, scenario, path),
+                    len(secrets_of) > 1 or self._foreign_org(account, scenario, path),
+                    secrets_of,
                 )
             )
         if path == "/login":
