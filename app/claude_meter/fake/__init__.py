@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .scenarios import SCENARIOS
+from .names import SCENARIOS
 
 if TYPE_CHECKING:
     from .server import (
