@@ -8,6 +8,10 @@ against one fake claude.ai in its own process (``tray_bench.py``'s), each start 
 fresh home. The first round fills the bytecode caches and is not counted. Alternating is
 what makes the comparison fair on a shared machine: a load that comes and goes hits both.
 
+``--latency 0.05`` makes the fake server wait that many seconds before each answer, as a
+network round trip to claude.ai would (a loopback answer takes well under a millisecond, so
+without it the figure leaves out the time the first poll waits on the network).
+
 Run: ``.venv/bin/python benchmarks/tray_start_ab.py --before /tmp/old/.venv/bin/claude-meter``
 (``--after`` defaults to this checkout's ``claude-meter``). Prints the median and every start.
 """
@@ -28,19 +32,31 @@ from tests.e2e.desktop import private_desktop
 
 import benchmarks.tray_bench as tray_bench
 
+#: Put before the fake server's script: every request waits ``argv[2]`` seconds first.
+LATENCY = """
+import sys, time
+from claude_meter.fake import transport
+_answer = transport.Handler.do_GET
+def _late(self, _answer=_answer, _wait=float(sys.argv[2])):
+    time.sleep(_wait)  # the network's round trip, stood in for
+    _answer(self)
+transport.Handler.do_GET = _late
+"""
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path, required=True)
     parser.add_argument("--after", type=Path, default=tray_bench.BIN)
     parser.add_argument("--rounds", type=int, default=12)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
     args = parser.parse_args()
     programs = {"before": args.before, "after": args.after}
     starts: dict[str, list[float]] = {name: [] for name in programs}
     with contextlib.ExitStack() as stack:
         desktop = stack.enter_context(private_desktop())
         server = subprocess.Popen(
-            [sys.executable, "-c", tray_bench.FAKE_SERVER, "1000"],
+            [sys.executable, "-c", LATENCY + tray_bench.FAKE_SERVER, "1000", str(args.latency)],
             stdout=subprocess.PIPE,
             text=True,
         )
