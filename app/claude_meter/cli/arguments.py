@@ -110,6 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
         "and expired sessions that come back)",
     )
     fake.add_argument("--seed", type=int, default=None, help="seed of the flaky scenario's dice")
+    fake.add_argument(
+        "--accounts",
+        type=int,
+        choices=(1, 2, 3),
+        default=1,
+        help="serve this many ready-made accounts side by side (personal, work, side), each "
+        "with its own session, organizations and numbers (default: the one demo account)",
+    )
     return parser
 
 

@@ -6,12 +6,22 @@ client path can be exercised without an account and without touching the real se
 
 The server module is loaded on first use, so ``claude-meter --help`` can list the scenario
 names without paying for the HTTP server's imports.
+
+Several accounts side by side: ``FakeClaude(accounts=(PERSONAL_ACCOUNT, WORK_ACCOUNT))``, each
+with its own keys, organizations, numbers and scenario (``accounts.py``, ``server.py``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .accounts import (
+    PERSONAL_ACCOUNT,
+    READY_MADE_ACCOUNTS,
+    THIRD_ACCOUNT,
+    WORK_ACCOUNT,
+    FakeAccount,
+)
 from .scenarios import SCENARIOS
 
 if TYPE_CHECKING:
@@ -39,7 +49,12 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "DEFAULT_OAUTH_TOKEN",
     "DEFAULT_SESSION_KEY",
+    "PERSONAL_ACCOUNT",
+    "READY_MADE_ACCOUNTS",
     "SCENARIOS",
+    "THIRD_ACCOUNT",
+    "WORK_ACCOUNT",
+    "FakeAccount",
     "FakeClaude",
     "LoggedRequest",
     "run_forever",

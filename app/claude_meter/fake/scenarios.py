@@ -318,6 +318,11 @@ def _standard(now: datetime, five: float, week: float, sonnet: float) -> Json:
     )
 
 
+def standard_json(now: datetime, five: float, week: float, sonnet: float) -> Json:
+    """The ``normal`` report with these (five_hour, seven_day, Sonnet) numbers: ``accounts.py``."""
+    return _standard(now, five, week, sonnet)
+
+
 def _empty(now: datetime) -> Json:
     """What a console-only org answers: a well-formed report with nothing in it."""
     return _report(now, five_hour=None, seven_day=None, limits=(), design_started=False)
