@@ -215,7 +215,10 @@ def _browser_profile(browser: str, profile: str | None, term: Terminal) -> str:
         here = [b.key for b in BROWSERS if os_key(sys.platform) in b.roots]
         raise AccountProblem("unknown browser; choose one of: " + ", ".join(here))
     profiles = discover_profiles(sys.platform, default_home(), term.env, [found])
-    names = ", ".join(p.name + (f" ({p.display_name})" if p.display_name else "") for p in profiles)
+    names = ", ".join(
+        p.name + (f" ({p.display_name})" if p.display_name not in (None, p.name) else "")
+        for p in profiles
+    )
     if not profiles:
         raise AccountProblem(f"no {found.label} profile was found on this computer")
     if profile is None:

@@ -7,12 +7,13 @@ then, so the default-only command stays as quick as it was.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
 from claude_meter.cli.cached import wants_color
-from claude_meter.cli.render import render_human, render_json
+from claude_meter.cli.render import render_human
 from claude_meter.core.errors import EXIT_STATUS, ConfigurationError, worst_exit_status
 from claude_meter.core.models import FetchResult
 from claude_meter.poll.fetcher import Fetcher
@@ -68,7 +69,10 @@ def run_status(
 
     remember(result, now)  # for `status --cached` and the status line (demo readings are not)
     if json_output:
-        print(render_json(result, forecasts), file=out)
+        from claude_meter.cli.status_accounts import Read, json_object
+
+        read = Read(None, settings.default_account_name, result, forecasts)
+        print(json.dumps(json_object(settings, [read]), ensure_ascii=False), file=out)
     else:
         color = wants_color(out, env)
         remaining = settings.percent_shown == "remaining"  # as the tray shows it

@@ -145,27 +145,27 @@ def heading(settings: Settings, read: Read) -> str:
 
 def json_object(settings: Settings, reads: Sequence[Read]) -> dict[str, object]:
     """The old top level (of the first account read) with ``accounts`` added."""
+    document = to_json_object(reads[0].result, reads[0].forecasts)
+    document["accounts"] = [account_object(settings, read) for read in reads]
+    return document
+
+
+def account_object(settings: Settings, read: Read) -> dict[str, object]:
+    """One account in ``status --json``'s ``accounts``: its organizations as at the top level."""
     from claude_meter.cli.accounts import default_from
 
-    document = to_json_object(reads[0].result, reads[0].forecasts)
-    listed = []
-    for read in reads:
-        shown = to_json_object(read.result, read.forecasts)
-        account = read.account
-        listed.append(
-            {
-                "id": account.id if account is not None else DEFAULT_ID,
-                "name": read.name,
-                "kind": account.kind if account is not None else settings.source,
-                "from": account.describe() if account is not None else default_from(settings),
-                "source": shown["source"],
-                "email": email_of(read),
-                "fetched_at": shown["fetched_at"],
-                "organizations": shown["organizations"],
-                "worst": shown["worst"],
-                "error": shown["error"],
-                "exit_status": exit_status(read.result),
-            }
-        )
-    document["accounts"] = listed
-    return document
+    shown = to_json_object(read.result, read.forecasts)
+    account = read.account
+    return {
+        "id": account.id if account is not None else DEFAULT_ID,
+        "name": read.name,
+        "kind": account.kind if account is not None else settings.source,
+        "from": account.describe() if account is not None else default_from(settings),
+        "source": shown["source"],
+        "email": email_of(read),
+        "fetched_at": shown["fetched_at"],
+        "organizations": shown["organizations"],
+        "worst": shown["worst"],
+        "error": shown["error"],
+        "exit_status": exit_status(read.result),
+    }
