@@ -22,7 +22,9 @@ from tests.sources.profiles import chromium_profile
 Items = dict[tuple[str, str], str]
 #: Every secret the three fake accounts hold.
 ACCOUNT_SECRETS = tuple(
-    s for a in (PERSONAL_ACCOUNT, WORK_ACCOUNT, THIRD_ACCOUNT) for s in (a.session_key, a.oauth_token)
+    secret
+    for account in (PERSONAL_ACCOUNT, WORK_ACCOUNT, THIRD_ACCOUNT)
+    for secret in (account.session_key, account.oauth_token)
 )
 
 

@@ -107,7 +107,9 @@ def test_add_browser_checks_the_profile(
     browser_profile(home, "Profile 2", THIRD_ACCOUNT.session_key, "y", display="Grace")
     code, _, err = cli(["accounts", "add", "Side", "--browser", "chromium"], capsys)
     assert code == 1
-    assert "Chromium has several profiles; name one with --profile: Default, Profile 2 (Grace)" in err
+    assert "Chromium has several profiles; name one with --profile: Default, Profile 2 (Grace)" in (
+        err
+    )
     code, _, err = cli(["accounts", "add", "Side", "--browser", "chromium", "--profile", "Nope"],
                        capsys)  # fmt: skip
     assert code == 1
@@ -129,9 +131,7 @@ def test_add_browser_checks_the_profile(
     assert {r.account for r in accounts_server.request_log} == {"side"}
 
 
-def test_add_claude_code_folder_and_extension(
-    home: Path, capsys: Capsys, tmp_path: Path
-) -> None:
+def test_add_claude_code_folder_and_extension(home: Path, capsys: Capsys, tmp_path: Path) -> None:
     code, _, err = cli(["accounts", "add", "Code", "--claude-config", str(tmp_path / "nope")],
                        capsys)  # fmt: skip
     assert code == 1

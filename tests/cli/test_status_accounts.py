@@ -202,9 +202,7 @@ def test_default_only_output_is_as_before_with_accounts_added_to_the_json(
     assert data["accounts"][0]["organizations"] == data["organizations"]
 
 
-def test_no_secret_in_any_output(
-    accounts_server: FakeClaude, three: Items, capsys: Capsys
-) -> None:
+def test_no_secret_in_any_output(accounts_server: FakeClaude, three: Items, capsys: Capsys) -> None:
     accounts_server.set_scenario("side", "expired")
     texts = [cli(["status"], capsys), cli(["status", "--json"], capsys)]
     for _, out, err in texts:

