@@ -263,6 +263,17 @@ def test_rising_runs_on_each_accounts_own_clock(fake: FakeClaude, clock: ManualC
         assert five_hour(side.get(usage_url(THIRD_ACCOUNT.orgs[0]))) == 70.0
 
 
+def test_accounts_without_their_own_scenario_start_in_the_servers() -> None:
+    expired = FakeAccount("gone", "g@example.com", "sk-g", "tok-g", (sc.TEAM,), "expired")
+    with FakeClaude("rate-limited", accounts=(PERSONAL_ACCOUNT, expired)) as fake:
+        assert (fake.scenario_of("personal"), fake.scenario_of("gone")) == (
+            "rate-limited",
+            "expired",
+        )
+        with web(fake, PERSONAL_ACCOUNT) as personal:
+            assert personal.get(usage_url(PERSONAL_ACCOUNT.orgs[1])).status_code == 429
+
+
 def test_setting_the_scenario_sets_every_accounts(fake: FakeClaude) -> None:
     fake.set_scenario("work", "rising")
     fake.scenario = "expired"

@@ -299,6 +299,6 @@ def _add_demo_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _scenario_help() -> str:
-    from claude_meter.fake.scenarios import SCENARIOS
+    from claude_meter.fake.names import SCENARIOS
 
     return "one of: " + ", ".join(SCENARIOS)

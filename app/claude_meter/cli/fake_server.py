@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from typing import Literal, TextIO
 
 from claude_meter.core.endpoints import OAUTH_BASE_ENV, WEB_BASE_ENV, is_loopback_url
@@ -48,7 +47,7 @@ def run_fake_server(
             tls=tls,
             faults=faults,
             seed=seed,
-            accounts=[replace(a, scenario=scenario) for a in served],
+            accounts=served,
         ).start()
     except OSError as exc:
         print(f"claude-meter: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)

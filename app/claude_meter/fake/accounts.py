@@ -33,7 +33,8 @@ class FakeAccount:
     (five_hour, seven_day, Sonnet weekly) numbers every usable org of the account reports in
     the ``normal`` scenario, so tests can tell accounts apart by the numbers shown; ``None``
     keeps the scenario's own numbers. Other scenarios report their own numbers, as for the
-    single account.
+    single account. ``scenario`` is the one it starts in; ``None`` (the ready-made accounts)
+    starts in the server's (``FakeClaude("rising", accounts=...)``).
     """
 
     name: str
@@ -41,7 +42,7 @@ class FakeAccount:
     session_key: str
     oauth_token: str
     orgs: tuple[Org, ...] = ()
-    scenario: str = "normal"
+    scenario: str | None = None
     percents: tuple[float, float, float] | None = None
     full_name: str = "Demo User"
     uuid: str | None = None  # None: derived from the name
@@ -49,7 +50,7 @@ class FakeAccount:
     def __post_init__(self) -> None:
         if not self.name or not self.session_key or not self.oauth_token:
             raise ValueError("a fake account needs a name, a session key and an OAuth token")
-        if self.scenario not in sc.SCENARIOS:
+        if self.scenario is not None and self.scenario not in sc.SCENARIOS:
             raise ValueError(
                 f"unknown scenario {self.scenario!r}; valid: {', '.join(sc.SCENARIOS)}"
             )

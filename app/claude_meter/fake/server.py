@@ -3,7 +3,8 @@
 A real server on loopback (stdlib ``ThreadingHTTPServer`` in a daemon thread), so clients are
 tested through real sockets, real TLS and real connection resets rather than mocked transports.
 Both routes (claude.ai web with the ``sessionKey`` cookie, api.anthropic.com OAuth with a Bearer
-token) are served by the same server. What the answers contain lives in ``scenarios.py``; the
+token) are served by the same server. What the answers contain lives in ``scenarios.py`` and
+``accounts.py``; each account's live state (keys, scenario, rotation) in ``sessions.py``; the
 sockets, TLS and the ways of sending or dropping an answer in ``transport.py``.
 
 Several accounts side by side: ``FakeClaude(accounts=(PERSONAL_ACCOUNT, WORK_ACCOUNT))``
@@ -18,7 +19,7 @@ Why it is longer than 400 lines: it is one job, :class:`FakeClaude` deciding eac
 that job is as wide as the real endpoints it plays (claude.ai's web routes, the OAuth routes,
 sign-in, cookie rotation) times the failures a client must survive (every scenario and the
 ``flaky`` and ``soak`` fault mixes), per account. Split further, each piece would need the
-server's state (lock, clock, dice, session keys, each account's scenario) passed around.
+server's state (lock, clock, dice, the accounts' sessions) passed around.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from . import scenarios as sc
 from .accounts import FakeAccount
 from .faults import MALFORMED_BODIES, FlakyOutcome, flaky_outcome, soak_outcome
 from .hello import ClientHello
+from .sessions import Sessions, check_scenario
 from .transport import FakeHTTPServer, Handler
 
 #: What the ``chrome-tls`` scenario lets through: Chrome's ClientHello as JA4, in the form an
@@ -137,12 +139,6 @@ def _challenges_tls(req: Handler) -> bool:
     return hello is None or not hello.grease or hello.ja4_core not in CHROME_JA4
 
 
-def _check_scenario(name: str) -> str:
-    if name not in sc.SCENARIOS:
-        raise ValueError(f"unknown scenario {name!r}; valid: {', '.join(sc.SCENARIOS)}")
-    return name
-
-
 class FakeClaude:
     """A fake claude.ai that answers like the real one in the scenario it is told to play.
 
@@ -150,8 +146,9 @@ class FakeClaude:
     ``start()``/``stop()``. ``scenario`` can be changed while it runs, e.g. to make a session
     expire and come back.
 
-    ``accounts`` serves several accounts side by side (each starts in its own ``scenario``;
-    ``set_scenario(name, ...)`` changes one, setting ``scenario`` changes all); then
+    ``accounts`` serves several accounts side by side (each starts in its own ``scenario``, or
+    in ``scenario`` when it has none; ``set_scenario(name, ...)`` changes one, setting
+    ``scenario`` changes all); then
     ``session_key`` and ``oauth_token`` are the accounts' own, and ``rotate_to`` maps an
     account's name to the key its next usage answer rotates to. ``scenario`` alone then plays
     for requests that carry no account's credentials.
@@ -176,40 +173,30 @@ class FakeClaude:
     ) -> None:
         if faults not in FAULT_MIXES:
             raise ValueError(f"unknown fault mix {faults!r}; choose one of {FAULT_MIXES}")
-        self._scenario = _check_scenario(scenario)
+        self._scenario = check_scenario(scenario)
         self._faults = faults
         self._retry_after = retry_after  # what ``rate-limited`` says (``0`` as in the field)
         if accounts and (session_key, oauth_token) != (DEFAULT_SESSION_KEY, DEFAULT_OAUTH_TOKEN):
             raise ValueError("with accounts, give each FakeAccount its own keys")
         if accounts and isinstance(rotate_to, str):
             raise ValueError("with accounts, rotate_to maps an account's name to its new key")
-        self._accounts = ac.check_accounts(accounts or [ac.demo_account(session_key, oauth_token)])
-        self._by_name = {account.name: account for account in self._accounts}
-        # Per account: its scenario (the single demo account follows ``scenario``), when that
-        # began (``rising``), the soak mix's expired answers left and good answers given.
-        self._account_scenario = {
-            a.name: a.scenario if accounts else self._scenario for a in self._accounts
-        }
-        self._origins = dict.fromkeys(self._by_name, 0.0)
-        self._expired_left = dict.fromkeys(self._by_name, 0)
-        self._good_usage = dict.fromkeys(self._by_name, 0)
-        self._session_keys = {a.session_key: a.name for a in self._accounts}  # rotated ones too
-        self._current_key = {a.name: a.session_key for a in self._accounts}
-        self._oauth_tokens = {a.oauth_token: a.name for a in self._accounts}
-        self._org_uuids = {o.uuid for o in sc.ALL_ORGS} | {
-            o.uuid for a in self._accounts for o in a.orgs
-        }
+        served = ac.check_accounts(accounts or [ac.demo_account(session_key, oauth_token)])
         if isinstance(rotate_to, str):
-            rotate_to = {self._accounts[0].name: rotate_to}
-        self._rotate_to = dict(rotate_to or {})
-        for name in self._rotate_to:
-            self._account(name)
-        self._host, self._requested_port, self._tls = host, port, tls
+            rotate_to = {served[0].name: rotate_to}
         self._clock = clock or time.monotonic
+        self._sessions = Sessions(
+            served,
+            {a.name: a.scenario or scenario for a in served},
+            self._clock,
+            rotate_to or {},
+        )
+        # The soak mix's expired answers left and good answers given, per account.
+        self._expired_left = {a.name: 0 for a in served}
+        self._good_usage = {a.name: 0 for a in served}
+        self._host, self._requested_port, self._tls = host, port, tls
         self._now = now or (lambda: datetime.now(UTC))
         self._rng = random.Random(seed)
         self._malformed_turn = itertools.count()
-        self._restart_clocks()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._httpd: FakeHTTPServer | None = None
@@ -226,7 +213,7 @@ class FakeClaude:
             return self
         context = self._tls_context() if self._tls else None
         self._stopping.clear()
-        self._restart_clocks()
+        self._sessions.restart_clocks()
         self._httpd = FakeHTTPServer(self, self._host, self._requested_port, context)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -301,37 +288,27 @@ class FakeClaude:
     @scenario.setter
     def scenario(self, name: str) -> None:
         """Every account plays ``name`` from now on (the one demo account, by default)."""
-        with self._lock:
-            self._scenario = _check_scenario(name)
-            self._account_scenario = dict.fromkeys(self._account_scenario, name)
-            self._restart_clocks()
+        self._sessions.set_every_scenario(name)
+        self._scenario = name
 
     @property
     def accounts(self) -> tuple[FakeAccount, ...]:
         """The accounts served (the one demo account unless ``accounts`` was given)."""
-        return self._accounts
+        return self._sessions.accounts
 
     def scenario_of(self, account: str) -> str:
         """The scenario ``account`` (a name) plays now."""
-        self._account(account)
-        with self._lock:
-            return self._account_scenario[account]
+        return self._sessions.scenario_of(account)
 
     def set_scenario(self, account: str, scenario: str) -> None:
         """Make one account play ``scenario`` (``"expired"``, ``"cloudflare"``, ...) while the
         others keep theirs; restarts that account's ``rising`` clock. Thread-safe."""
-        self._account(account)
-        _check_scenario(scenario)
-        with self._lock:
-            self._account_scenario[account] = scenario
-            self._origins[account] = self._clock()
+        self._sessions.set_scenario(account, scenario)
 
     def rotate_session_key(self, account: str, new_key: str) -> None:
         """The account's next web usage answer sets ``sessionKey`` to ``new_key`` (both keep
         working afterwards), as claude.ai rotates a session."""
-        self._account(account)
-        with self._lock:
-            self._rotate_to[account] = new_key
+        self._sessions.rotate_later(account, new_key)
 
     def cross_account_requests(self) -> list[LoggedRequest]:
         """Logged requests that used one account's credentials with an organization that
@@ -339,14 +316,6 @@ class FakeClaude:
         kept its accounts apart)."""
         with self._lock:
             return [entry for entry in self.request_log if entry.cross_account]
-
-    def _account(self, name: str) -> FakeAccount:
-        if name not in self._by_name:
-            raise ValueError(f"unknown account {name!r}; served: {', '.join(self._by_name)}")
-        return self._by_name[name]
-
-    def _restart_clocks(self) -> None:
-        self._origins = dict.fromkeys(self._by_name, self._clock())
 
     @property
     def cert_pem(self) -> bytes | None:
@@ -364,17 +333,15 @@ class FakeClaude:
         url = urlsplit(req.path)
         path = url.path.rstrip("/") or "/"
         oauth = path.startswith("/api/oauth/")
-        name = (
-            self._bearer_account(req.headers.get("Authorization"))
-            if oauth
-            else self._cookie_account(req.headers.get_all("Cookie") or [])
+        account = self._sender(req, oauth)
+        name = None if account is None else account.name
+        scenario = self._scenario if name is None else self._sessions.scenario_of(name)
+        secrets_of = self._sessions.secrets_in("\n".join([req.path, *req.headers.values()]))
+        org = path.split("/")[3] if path.startswith("/api/organizations/") else None
+        cross = len(secrets_of) > 1 or (
+            account is not None and org is not None and self._sessions.owns_not(account, org)
         )
-        account = None if name is None else self._by_name[name]
-        sent = "\n".join([req.path, *req.headers.values()])
         with self._lock:
-            scenario = self._scenario if name is None else self._account_scenario[name]
-            secrets = {**self._session_keys, **self._oauth_tokens}
-            secrets_of = tuple(sorted({owner for key, owner in secrets.items() if key in sent}))
             self.request_log.append(
                 LoggedRequest(
                     req.command,
@@ -382,9 +349,9 @@ class FakeClaude:
                     _redacted(req.headers),
                     account is not None,
                     req.hello,
-                    name,
-                    len(secrets_of) > 1 or self._foreign_org(account, scenario, path),
-                    secrets_of,
+                    account=name,
+                    cross_account=cross,
+                    secrets_of=secrets_of,
                 )
             )
         if path == "/login":
@@ -398,24 +365,19 @@ class FakeClaude:
             else:
                 self._web(req, path, account, scenario)
 
-    def _cookie_account(self, headers: list[str]) -> str | None:
-        return self._session_keys.get(_cookies(headers).get("sessionKey", ""))
-
-    def _bearer_account(self, header: str | None) -> str | None:
-        scheme, _, token = (header or "").partition(" ")
-        return self._oauth_tokens.get(token.strip()) if scheme.lower() == "bearer" else None
-
-    def _foreign_org(self, account: FakeAccount | None, scenario: str, path: str) -> bool:
-        """The path names an org the fake knows that ``account`` does not own."""
-        parts = path.split("/")[2:]
-        if account is None or len(parts) < 2 or parts[0] != "organizations":
-            return False
-        own = parts[1] in {org.uuid for org in account.orgs_in(scenario)}
-        return not own and parts[1] in self._org_uuids
+    def _sender(self, req: Handler, oauth: bool) -> FakeAccount | None:
+        """The account the route's credential opens: the Bearer token on ``/api/oauth/``, the
+        ``sessionKey`` cookie elsewhere."""
+        if oauth:
+            scheme, _, token = (req.headers.get("Authorization") or "").partition(" ")
+            return self._sessions.by_token(token.strip() if scheme.lower() == "bearer" else "")
+        return self._sessions.by_session_key(
+            _cookies(req.headers.get_all("Cookie") or []).get("sessionKey")
+        )
 
     def _survive_flakiness(self, req: Handler, account: str | None) -> bool:
         """Apply one flaky outcome; False when the request has been answered or dropped."""
-        key = account or self._accounts[0].name  # no credentials: as with one account
+        key = account or self._sessions.accounts[0].name  # no credentials: as with one
         with self._lock:
             if self._expired_left[key] > 0:  # an expired session, until it comes back
                 self._expired_left[key] -= 1
@@ -489,7 +451,7 @@ class FakeClaude:
         self, req: Handler, account: FakeAccount, uuid: str, what: str, scenario: str
     ) -> None:
         org = next((o for o in account.orgs_in(scenario) if o.uuid == uuid), None)
-        if org is None and uuid in self._org_uuids:  # someone else's: another account's
+        if org is None and uuid in self._sessions.known_orgs:  # someone else's: another account's
             req.send_error_json(403, "permission_error", "Invalid authorization for organization")
         elif org is None:
             req.send_error_json(404, "not_found_error", "Organization not found")
@@ -543,17 +505,11 @@ class FakeClaude:
                 self._good_usage[name] += 1
                 report = sc.soak_usage_json(self._now(), self._good_usage[name])
         else:
-            elapsed = self._clock() - self._origins[name]
+            elapsed = self._sessions.elapsed(name)
             report = ac.usage_json(account, scenario, org, self._now(), elapsed)
         headers: list[tuple[str, str]] = []
-        if rotate:
-            with self._lock:
-                rotated = self._rotate_to.pop(name, None)
-                if rotated is not None:
-                    self._session_keys[rotated] = name
-                    self._current_key[name] = rotated
-            if rotated is not None:
-                headers.append(self._set_cookie("sessionKey", rotated))
+        if rotate and (rotated := self._sessions.rotate_now(name)) is not None:
+            headers.append(self._set_cookie("sessionKey", rotated))
         req.send_json(report, headers)
 
     def _set_cookie(self, name: str, value: str, *, http_only: bool = True) -> tuple[str, str]:
@@ -566,7 +522,8 @@ class FakeClaude:
         """A sign-in page for browser tests: the cookie arrives the way claude.ai sets it.
 
         ``/login?account=work`` signs in as that account; without it, as the first one."""
-        account = self._by_name.get(name or self._accounts[0].name)
+        served = {a.name: a for a in self._sessions.accounts}
+        account = served.get(name or self._sessions.accounts[0].name)
         if account is None:
             req.send_error_json(404, "not_found_error", "No such account")
         elif not signed_in:
@@ -581,8 +538,8 @@ class FakeClaude:
             self._signed_in(req, account)
 
     def _signed_in(self, req: Handler, account: FakeAccount) -> None:
-        with self._lock:
-            key, scenario = self._current_key[account.name], self._account_scenario[account.name]
+        key = self._sessions.current_key(account.name)
+        scenario = self._sessions.scenario_of(account.name)
         cookies = [
             self._set_cookie("sessionKey", key),
             self._set_cookie(
