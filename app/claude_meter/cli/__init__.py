@@ -218,6 +218,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
             out=out,
             faults=args.faults,
             seed=args.seed,
+            accounts=args.accounts,
         )
     if args.command is None:
         return _tray(demo=args.tray_demo, debug=args.debug)

@@ -105,6 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
         "and expired sessions that come back)",
     )
     fake.add_argument("--seed", type=int, default=None, help="seed of the flaky scenario's dice")
+    fake.add_argument(
+        "--accounts",
+        type=int,
+        choices=(1, 2, 3),
+        default=1,
+        help="serve this many ready-made accounts side by side (personal, work, side), each "
+        "with its own session, organizations and numbers (default: the one demo account)",
+    )
     return parser
 
 
@@ -239,6 +247,6 @@ def _add_demo_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _scenario_help() -> str:
-    from claude_meter.fake.scenarios import SCENARIOS
+    from claude_meter.fake.names import SCENARIOS
 
     return "one of: " + ", ".join(SCENARIOS)
