@@ -178,8 +178,9 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
             return run_history_window(err=sys.stderr)
         run = run_history
         if args.walls:
-            from claude_meter.cli.walls import run_walls as run
+            from claude_meter.cli.walls import run_walls
 
+            run = run_walls
         return run(
             org=args.org,
             window=args.window,
@@ -188,6 +189,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
             now=datetime.now(UTC),
             out=out,
             err=sys.stderr,
+            account=args.account,
         )
     if args.command in ("login", "logout", "sources"):
         return _credentials(parser, args, out)

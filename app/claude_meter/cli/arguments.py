@@ -164,6 +164,9 @@ def _add_history_command(commands: argparse._SubParsersAction[Parser]) -> None:
         help="print the stored usage readings (CSV or JSON for scripts)",
         description="The readings ClaudeMeter stored, oldest first, with resets and limit hits.",
     )
+    history.add_argument(
+        "--account", metavar="NAME", help="one account only (its name; default: every account)"
+    )
     history.add_argument("--org", metavar="UUID", help="one organization only")
     history.add_argument("--window", metavar="KEY", help="one window only, e.g. five_hour")
     history.add_argument(
