@@ -113,9 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     fake.add_argument(
         "--accounts",
         type=int,
-        choices=(1, 2, 3),
+        choices=range(1, 9),  # fake.accounts.MAX_ACCOUNTS, not imported: the parser loads no data
         default=1,
-        help="serve this many ready-made accounts side by side (personal, work, side), each "
+        metavar="N",
+        help="serve N accounts side by side, 2 to 8 (personal, work, side, extra4, ...), each "
         "with its own session, organizations and numbers (default: the one demo account)",
     )
     return parser
