@@ -12,7 +12,7 @@ from tests.fake.support import ManualClock
 
 
 def sessions(clock: ManualClock, **rotate_to: str) -> Sessions:
-    scenarios = {a.name: a.scenario for a in READY_MADE_ACCOUNTS}
+    scenarios = {a.name: a.scenario or "normal" for a in READY_MADE_ACCOUNTS}
     return Sessions(READY_MADE_ACCOUNTS, scenarios, clock, rotate_to)
 
 

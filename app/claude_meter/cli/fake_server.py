@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from typing import Literal, TextIO
 
 from claude_meter.core.endpoints import OAUTH_BASE_ENV, WEB_BASE_ENV, is_loopback_url
@@ -20,8 +19,8 @@ def run_fake_server(
     seed: int | None = None,
     accounts: int = 1,
 ) -> int:
-    """Serve until Ctrl+C; ``accounts`` above 1 serves that many ready-made accounts."""
-    from claude_meter.fake import READY_MADE_ACCOUNTS, SCENARIOS, FakeClaude
+    """Serve until Ctrl+C; ``accounts`` above 1 serves that many (``fake_accounts``)."""
+    from claude_meter.fake import MAX_ACCOUNTS, SCENARIOS, FakeClaude, fake_accounts
     from claude_meter.fake.server import run_forever
     from claude_meter.sources.claude_code import TOKEN_ENV
     from claude_meter.sources.cookies import COOKIE_ENV
@@ -36,10 +35,10 @@ def run_fake_server(
     if not is_loopback_url(f"{scheme}://{host if ':' not in host else f'[{host}]'}"):
         print("claude-meter: the fake server listens on loopback addresses only.", file=sys.stderr)
         return 1
-    if not 1 <= accounts <= len(READY_MADE_ACCOUNTS):
-        print(f"claude-meter: --accounts takes 1 to {len(READY_MADE_ACCOUNTS)}.", file=sys.stderr)
+    if not 1 <= accounts <= MAX_ACCOUNTS:
+        print(f"claude-meter: --accounts takes 1 to {MAX_ACCOUNTS}.", file=sys.stderr)
         return 1
-    served = READY_MADE_ACCOUNTS[:accounts] if accounts > 1 else ()
+    served = fake_accounts(accounts) if accounts > 1 else ()
     try:
         server = FakeClaude(
             scenario,
@@ -48,7 +47,7 @@ def run_fake_server(
             tls=tls,
             faults=faults,
             seed=seed,
-            accounts=[replace(a, scenario=scenario) for a in served],
+            accounts=served,
         ).start()
     except OSError as exc:
         print(f"claude-meter: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)

@@ -146,8 +146,9 @@ class FakeClaude:
     ``start()``/``stop()``. ``scenario`` can be changed while it runs, e.g. to make a session
     expire and come back.
 
-    ``accounts`` serves several accounts side by side (each starts in its own ``scenario``;
-    ``set_scenario(name, ...)`` changes one, setting ``scenario`` changes all); then
+    ``accounts`` serves several accounts side by side (each starts in its own ``scenario``, or
+    in ``scenario`` when it has none; ``set_scenario(name, ...)`` changes one, setting
+    ``scenario`` changes all); then
     ``session_key`` and ``oauth_token`` are the accounts' own, and ``rotate_to`` maps an
     account's name to the key its next usage answer rotates to. ``scenario`` alone then plays
     for requests that carry no account's credentials.
@@ -185,7 +186,7 @@ class FakeClaude:
         self._clock = clock or time.monotonic
         self._sessions = Sessions(
             served,
-            {a.name: a.scenario if accounts else scenario for a in served},
+            {a.name: a.scenario or scenario for a in served},
             self._clock,
             rotate_to or {},
         )

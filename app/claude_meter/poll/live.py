@@ -45,8 +45,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("claude_meter.live")
 
-#: Sparklines and forecasts per (organization uuid, window key), from the history.
-Insights = Mapping[tuple[str | None, str], "WindowInsight"]
+#: Sparklines and forecasts per (account, organization uuid, window key), from the history:
+#: two accounts in one organization have their own (the account: a named account's id, None
+#: for the default one).
+InsightKey = tuple[str | None, str | None, str]
+Insights = Mapping[InsightKey, "WindowInsight"]
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,8 @@ class LiveMeter:
         self._state_path = state_path
         self._saved = load_state(state_path)
         self._memory = AlertMemory(dict(self._saved.notified))
-        self._recorded: dict[str | None, Snapshot] = {}  # org -> last reading recorded
+        # (account, org) -> the last reading recorded
+        self._recorded: dict[tuple[str | None, str | None], Snapshot] = {}
         # What the fetch thread reads (own_poll_skipped), published under the lock:
         self._lock = threading.Lock()
         self._seen: dict[str, datetime] = {}  # org -> last good extension/statusline time
@@ -155,14 +159,15 @@ class LiveMeter:
         from claude_meter.history import HistoryUnavailable
 
         for snapshot in result.snapshots:
-            if self._recorded.get(snapshot.org_uuid) == snapshot:
+            whose = (snapshot.account, snapshot.org_uuid)
+            if self._recorded.get(whose) == snapshot:
                 continue  # this very reading, handed back again
             try:
                 self.history.record(snapshot)
             except (HistoryUnavailable, sqlite3.Error) as exc:
                 log.warning("could not record history: %s", exc)
                 continue
-            self._recorded[snapshot.org_uuid] = snapshot
+            self._recorded[whose] = snapshot
 
     def _notifications(self, result: FetchResult, now: datetime) -> tuple[Notification, ...]:
         notes: list[Notification] = []
@@ -170,7 +175,8 @@ class LiveMeter:
         insights: Insights | None = self.insights(now) if due else None
         for crossing in due:
             title, body = crossing_text(crossing, now, show_remaining=self.choice.show_remaining)
-            forecast = _forecast_text(insights or {}, crossing.org_uuid, crossing.window.key)
+            window = (result.account, crossing.org_uuid, crossing.window.key)
+            forecast = _forecast_text(insights or {}, window)
             notes.append(Notification(title, f"{body}\n{forecast}" if forecast else body))
         # Once, until signed in; judged on what the meter now shows for this source.
         shown = result.model_copy(
@@ -198,17 +204,18 @@ class LiveMeter:
         if not self.state.fetching:
             self.state = replace(self.state, fetching=True)
 
-    def insights(self, now: datetime) -> dict[tuple[str | None, str], WindowInsight]:
-        """Sparklines and forecasts from the history; empty when there is none."""
+    def insights(self, now: datetime) -> dict[InsightKey, WindowInsight]:
+        """Sparklines and forecasts from the history, per account, organization and window;
+        empty when there is no history."""
         if self.history is None:
             return {}
         from claude_meter.history import HistoryUnavailable, insights_for
 
-        found: dict[tuple[str | None, str], WindowInsight] = {}
+        found: dict[InsightKey, WindowInsight] = {}
         try:
             for snapshot in self.state.snapshots:
                 for key, insight in insights_for(self.history, snapshot, now).items():
-                    found[(snapshot.org_uuid, key)] = insight
+                    found[(snapshot.account, snapshot.org_uuid, key)] = insight
         except (HistoryUnavailable, sqlite3.Error) as exc:
             log.warning("history unreadable: %s", exc)
         return found
@@ -266,8 +273,8 @@ class OwnPoll:
         return skipped if skipped is not None else self._fetch()
 
 
-def _forecast_text(insights: Insights, org_uuid: str | None, key: str) -> str | None:
-    insight = insights.get((org_uuid, key))
+def _forecast_text(insights: Insights, window: InsightKey) -> str | None:
+    insight = insights.get(window)
     if insight is None or not insight.forecast.enough_data:
         return None
     return insight.forecast.summary[0].upper() + insight.forecast.summary[1:] + "."

@@ -31,8 +31,8 @@ from claude_meter.qt.window_row import WindowRow
 if TYPE_CHECKING:
     from claude_meter.history import WindowInsight
 
-#: Insights per (organization uuid, window key), from the history.
-Insights = Mapping[tuple[str | None, str], "WindowInsight"]
+#: Insights per (account, organization uuid, window key), from the history (poll/live.py).
+Insights = Mapping[tuple[str | None, str | None, str], "WindowInsight"]
 
 WIDTH = 360
 
@@ -227,7 +227,7 @@ class Popover(QFrame):
             if window.key in self.hidden_windows:
                 continue
             row = WindowRow(window, show_remaining=self.show_remaining)
-            row.org_uuid = snapshot.org_uuid
+            row.org_uuid, row.account = snapshot.org_uuid, snapshot.account
             if snapshot.source == STATUSLINE or window.read_via is not None:
                 row.set_origin(
                     window.read_via or snapshot.source, window.read_at or snapshot.fetched_at
@@ -255,7 +255,7 @@ class Popover(QFrame):
     def set_insights(self, insights: Insights) -> None:
         now = self._clock()
         for row in self.rows:
-            row.set_insight(insights.get((row.org_uuid, row.usage_window.key)), now)
+            row.set_insight(insights.get((row.account, row.org_uuid, row.usage_window.key)), now)
 
     def tick(self) -> None:
         now = self._clock()
