@@ -180,7 +180,7 @@ def test_an_org_only_the_extension_reads_gets_history_sparklines_and_forecasts(
             rows = [s.percent for s in history.samples(sc.PERSONAL.uuid, "five_hour", since)]
             assert rows == [30.0, 37.0]
             assert history.samples(sc.TEAM.uuid, "five_hour", since)  # B, from the own route
-            insight = meter.insights()[(sc.PERSONAL.uuid, "five_hour")]
+            insight = meter.insights()[(None, sc.PERSONAL.uuid, "five_hour")]
             assert [s.percent for s in insight.samples] == [30.0, 37.0]
             assert insight.forecast.enough_data
 

@@ -34,6 +34,16 @@ def test_round_trip() -> None:
 
 
 @pytest.mark.parametrize(
+    ("account", "expected"),
+    [("work", "work"), (None, None), ("default", None), ("Not An Id", None), (7, None)],
+)
+def test_an_entry_names_its_account_by_id(account: object, expected: str | None) -> None:
+    back = snapshot_of({**entry_of(SNAPSHOT), "account": account})
+    assert back is not None
+    assert back.account == expected
+
+
+@pytest.mark.parametrize(
     "entry",
     [{}, {"source": "web"}, {"source": "not-a-route", "read_at": "2026-11-25T09:00:00Z"}],
 )

@@ -15,9 +15,12 @@ import io
 import os
 import sys
 from collections.abc import Sequence
-from typing import Final, TextIO
+from typing import TYPE_CHECKING, Final, TextIO
 
 from claude_meter.cli.arguments import USAGE_ERROR, build_parser
+
+if TYPE_CHECKING:
+    from claude_meter.cli.credentials import Terminal
 
 __all__ = ["build_parser", "forget_pyside_source_reads", "main"]
 
@@ -26,6 +29,8 @@ def _credentials(parser: argparse.ArgumentParser, args: argparse.Namespace, out:
     from claude_meter.cli.credentials import Terminal, run_login, run_logout, run_sources
 
     term = Terminal(env=os.environ, stdin=sys.stdin, out=out, err=sys.stderr)
+    if args.command == "accounts":
+        return _accounts(args, term)
     if args.command == "logout":
         return run_logout(term=term)
     if args.command == "sources":
@@ -34,7 +39,32 @@ def _credentials(parser: argparse.ArgumentParser, args: argparse.Namespace, out:
         parser.error("login takes either --paste or --browser, not both")
     if args.profile and not args.browser:
         parser.error("--profile needs --browser")
-    return run_login(browser=args.browser, profile=args.profile, paste=args.paste, term=term)
+    status = run_login(browser=args.browser, profile=args.profile, paste=args.paste, term=term)
+    if status == 0:
+        from claude_meter.cli.accounts import meter_default_again
+
+        meter_default_again(term)
+    return status
+
+
+def _accounts(args: argparse.Namespace, term: Terminal) -> int:
+    from claude_meter.cli import accounts
+
+    if args.action == "add":
+        return accounts.run_add(
+            name=args.name,
+            browser=args.browser,
+            profile=args.profile,
+            paste=args.paste,
+            claude_config=args.claude_config,
+            extension=args.extension,
+            term=term,
+        )
+    if args.action == "remove":
+        return accounts.run_remove(name=args.name, term=term)
+    if args.action == "rename":
+        return accounts.run_rename(old=args.old, new=args.new, term=term)
+    return accounts.run_list(json_output=args.json, term=term)
 
 
 def _cached(argv: Sequence[str], out: TextIO) -> int:
@@ -166,6 +196,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
             err=sys.stderr,
             browser=args.browser,
             profile=args.profile,
+            account=args.account,
         )
     if args.command == "history":
         from datetime import UTC, datetime
@@ -178,8 +209,9 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
             return run_history_window(err=sys.stderr)
         run = run_history
         if args.walls:
-            from claude_meter.cli.walls import run_walls as run
+            from claude_meter.cli.walls import run_walls
 
+            run = run_walls
         return run(
             org=args.org,
             window=args.window,
@@ -188,8 +220,9 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
             now=datetime.now(UTC),
             out=out,
             err=sys.stderr,
+            account=args.account,
         )
-    if args.command in ("login", "logout", "sources"):
+    if args.command in ("login", "logout", "sources", "accounts"):
         return _credentials(parser, args, out)
     if args.command == "bridge":
         from claude_meter.cli.bridge import run_bridge
@@ -216,6 +249,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
             out=out,
             faults=args.faults,
             seed=args.seed,
+            accounts=args.accounts,
         )
     if args.command is None:
         return _tray(demo=args.tray_demo, debug=args.debug)

@@ -1,8 +1,11 @@
 """``claude-meter history``, and the history side of ``status`` (record, then forecast).
 
 Output forms of ``history``: one row per stored reading, oldest first. CSV columns (and JSON
-keys) are ``time,org,window,percent,resets_at,event``: times ISO-8601 UTC, ``percent`` 0-100,
-``event`` empty (JSON ``null``) or ``reset``, ``limit_hit`` (both: ``reset;limit_hit``).
+keys) are ``time,org,window,percent,resets_at,event,account``: times ISO-8601 UTC, ``percent``
+0-100, ``event`` empty (JSON ``null``) or ``reset``, ``limit_hit`` (both: ``reset;limit_hit``),
+``account`` the name of the account the reading belongs to (as ``claude-meter accounts`` lists
+it; the id of an account since removed). ``--account NAME`` keeps one account's; without it
+every account's, and the text form names each when there is more than one.
 """
 
 from __future__ import annotations
@@ -17,10 +20,16 @@ from typing import TYPE_CHECKING, Final, TextIO
 from claude_meter.core.export import EXPORT_COLUMNS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from claude_meter.cli.render import Forecasts
     from claude_meter.core.forecast import Forecast
     from claude_meter.core.models import FetchResult
-    from claude_meter.history.store import HistoryStore, Reading
+    from claude_meter.core.settings import Settings
+    from claude_meter.history.store import AccountFilter, HistoryStore, Reading
+
+    #: An account's name from its id (None: the default account).
+    Names = Callable[[str | None], str]
 
 COLUMNS: Final = EXPORT_COLUMNS
 DEFAULT_SINCE: Final = "7d"
@@ -46,6 +55,54 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[unit]: count})
 
 
+class UnknownAccount(ValueError):
+    """``--account`` named no account of the settings."""
+
+
+def chosen_account(wanted: str | None, settings: Settings) -> AccountFilter:
+    """``--account NAME`` as a history filter: the account's id (None: the default one), or
+    every account when not given. A name (any case) or an id, as ``core/accounts.find``
+    takes them; :class:`UnknownAccount` says which accounts there are."""
+    from claude_meter.core.accounts import DEFAULT_ID, find
+    from claude_meter.history.store import EVERY
+
+    if wanted is None:
+        return EVERY
+    folded = " ".join(wanted.split()).casefold()
+    if folded in (settings.default_account_name.casefold(), DEFAULT_ID):
+        return None
+    found = find(settings.accounts, wanted)
+    if found is None:
+        names = ", ".join([settings.default_account_name, *(a.name for a in settings.accounts)])
+        raise UnknownAccount(f"no account is called {wanted!r}; the accounts are: {names}")
+    return found.id
+
+
+def account_names(settings: Settings) -> Names:
+    """Each account's name as the settings give it; the id of one no longer there."""
+    known = {a.id: a.name for a in settings.accounts}
+
+    def name(account: str | None) -> str:
+        if account is None:
+            return settings.default_account_name
+        return known.get(account, account)
+
+    return name
+
+
+def history_settings(wanted: str | None, err: TextIO) -> tuple[AccountFilter, Names] | None:
+    """The account filter and the accounts' names for ``history``; None after saying on
+    ``err`` that ``--account`` names no account."""
+    from claude_meter.core.settings import load_settings
+
+    settings = load_settings().settings
+    try:
+        return chosen_account(wanted, settings), account_names(settings)
+    except UnknownAccount as exc:
+        print(f"claude-meter: {exc}", file=err)
+        return None
+
+
 def open_history(err: TextIO) -> HistoryStore | None:
     """The person's history for a one-shot command, or None after saying on ``err`` why it
     cannot be read. No integrity check on each call: it reads the whole file (see
@@ -69,35 +126,47 @@ def run_history(
     now: datetime,
     out: TextIO,
     err: TextIO,
+    account: str | None = None,
 ) -> int:
-    """Print the stored readings; ``output`` is ``text``, ``csv`` or ``json``."""
+    """Print the stored readings; ``output`` is ``text``, ``csv`` or ``json``; ``account``
+    the ``--account`` given (a name or an id), None for every account."""
+    chosen = history_settings(account, err)
+    if chosen is None:
+        return 1
+    whose, name = chosen
     store = open_history(err)
     if store is None:
         return 1
     with store:
         if output == "text":
-            _write_text(store.readings(now - since, org_uuid=org, window_key=window), out)
+            readings = store.readings(now - since, org_uuid=org, window_key=window, account=whose)
+            _write_text(readings, out, name)
             return 0
-        rows = store.export(now - since, org_uuid=org, window_key=window)
+        rows = store.export(now - since, org_uuid=org, window_key=window, account=whose)
+    names = {account: name(account) for account in {row[-1] for row in rows}}
+    named = [(*row[:-1], names[row[-1]]) for row in rows]
     if output == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(COLUMNS)
-        writer.writerows(rows)  # csv writes None as an empty field
+        writer.writerows(named)  # csv writes None as an empty field
     else:
-        json.dump([dict(zip(COLUMNS, row, strict=True)) for row in rows], out)
+        json.dump([dict(zip(COLUMNS, row, strict=True)) for row in named], out)
         out.write("\n")
     return 0
 
 
-def _write_text(readings: list[Reading], out: TextIO) -> None:
+def _write_text(readings: list[Reading], out: TextIO, name: Names) -> None:
     if not readings:
         print("No readings stored for this period yet.", file=out)
         return
+    several = len({r.account for r in readings}) > 1
+    width = max(len(name(r.account)) for r in readings) if several else 0
     for r in readings:
         when = r.at.astimezone().strftime("%a %d %b %H:%M")
+        whose = f"{name(r.account):<{width}}  " if several else ""
         org = r.org_uuid[:8] or "-"
         event = f"  {', '.join(r.events)}" if r.events else ""
-        print(f"{when}  {org:<8}  {r.window_key:<22} {r.percent:6.2f}%{event}", file=out)
+        print(f"{when}  {whose}{org:<8}  {r.window_key:<22} {r.percent:6.2f}%{event}", file=out)
 
 
 def record_and_forecast(result: FetchResult, now: datetime) -> tuple[Forecasts, str | None]:

@@ -1,4 +1,4 @@
-"""The usage history: the readings that changed a number, per organization and window, in SQLite.
+"""The usage history: the readings that changed a number, per account, organization and window.
 
 Why it is shaped this way:
 
@@ -21,6 +21,12 @@ Why it is shaped this way:
 - **Only changes, plus a keep-alive.** A reading is stored when its percent or ``resets_at``
   changed since the last stored one for that window, or when that one is older than
   :data:`KEEPALIVE`: without it, a flat stretch could not be told from a time nobody watched.
+- **Per account.** A window is an account's, an organization's and a key's: two members of
+  one Team organization metered side by side are two accounts with the same organization
+  uuid, and their readings must not mix. The default account (``None`` in snapshots, see
+  ``core/accounts.py``) is stored as ``''``, so everything recorded before accounts existed
+  is its. Reads of one window take ``account=`` (the default one unless said); reads over
+  many take an account filter, :data:`EVERY` (the default) or one account.
 - **Schema versions.** ``PRAGMA user_version`` is the number of ``MIGRATIONS`` applied;
   the missing ones run in order, in one transaction, when the file is opened. Opening,
   checking, migrating and replacing the file live in ``database.py``.
@@ -29,6 +35,7 @@ Why it is shaped this way:
 from __future__ import annotations
 
 import contextlib
+import enum
 import logging
 import math
 import sqlite3
@@ -66,6 +73,16 @@ _PRUNE_EVERY: Final = timedelta(hours=1)
 EventKind = Literal["reset", "limit_hit"]
 
 
+class _Every(enum.Enum):
+    ACCOUNT = "every account"
+
+
+#: The account filter that takes every account (the default of the reads over many windows).
+EVERY: Final = _Every.ACCOUNT
+#: Which account a read takes: one (a named account's id, None for the default one), or all.
+AccountFilter = str | None | Literal[_Every.ACCOUNT]
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """A reset (a new period began) or a limit hit (the window reached 100 %)."""
@@ -76,6 +93,7 @@ class Event:
     kind: EventKind
     percent: float
     resets_at: datetime | None
+    account: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +106,12 @@ class Reading:
     percent: float
     resets_at: datetime | None
     events: tuple[str, ...] = ()
+    account: str | None = None  # a named account's id; None: the default account
 
 
-#: One exported reading: time, org, window, percent, resets_at, event (see ``export``).
-ExportRow = tuple[str, str, str, float, str | None, str | None]
+#: One exported reading: time, org, window, percent, resets_at, event, account (see
+#: ``export``; the account is its id, None for the default one).
+ExportRow = tuple[str, str, str, float, str | None, str | None, str | None]
 
 
 def default_path() -> Path:
@@ -164,14 +184,11 @@ class HistoryStore:
             written, pruned_at = 0, self._pruned_at
             with write(db):
                 for snapshot, readings in batch:
-                    at, now, org = (
-                        _epoch(snapshot.fetched_at),
-                        snapshot.fetched_at,
-                        snapshot.org_uuid,
-                    )
+                    at, now = _epoch(snapshot.fetched_at), snapshot.fetched_at
+                    whose = (stored_account(snapshot.account), snapshot.org_uuid or "")
                     wrote = False
                     for key, centi, resets_at in readings:
-                        wrote |= _record_window(db, org or "", key, at, centi, resets_at)
+                        wrote |= _record_window(db, whose, key, at, centi, resets_at)
                     if pruned_at is None or now - pruned_at >= _PRUNE_EVERY:
                         _prune(db, now)
                         pruned_at = now
@@ -189,17 +206,25 @@ class HistoryStore:
     # -- reading ---------------------------------------------------------------------------
 
     def samples(
-        self, org_uuid: str, window_key: str, since: datetime, until: datetime | None = None
+        self,
+        org_uuid: str,
+        window_key: str,
+        since: datetime,
+        until: datetime | None = None,
+        *,
+        account: str | None = None,
     ) -> list[Sample]:
-        """The readings of one window from ``since`` (inclusive), oldest first."""
+        """The readings of one window of ``account`` from ``since`` (inclusive), oldest first."""
         query = (
             "SELECT s.at, s.percent_centi, s.resets_at FROM sample s "
-            "WHERE s.window_id = (SELECT id FROM window WHERE org_uuid = ? AND key = ?) "
+            "WHERE s.window_id = (SELECT id FROM window "
+            "WHERE account = ? AND org_uuid = ? AND key = ?) "
             "AND s.at >= ? AND s.at <= ? ORDER BY s.at"
         )
         end = _epoch(until) if until is not None else 2**62
+        params = (stored_account(account), org_uuid, window_key, _epoch(since), end)
         with self._guard("samples") as db:
-            rows = db.execute(query, (org_uuid, window_key, _epoch(since), end)).fetchall()
+            rows = db.execute(query, params).fetchall()
             return [Sample(_time(at), centi / 100, _time_or_none(r)) for at, centi, r in rows]
         return []
 
@@ -209,18 +234,20 @@ class HistoryStore:
         *,
         org_uuid: str | None = None,
         window_key: str | None = None,
+        account: AccountFilter = EVERY,
     ) -> list[Reading]:
         """Every reading from ``since``, oldest first (same-second readings in the order their
         windows were first stored)."""
         query = (
             "SELECT s.at, w.org_uuid, w.key, s.percent_centi, s.resets_at, "
             "(SELECT group_concat(e.kind, ';') FROM event e "
-            " WHERE e.at = s.at AND e.window_id = s.window_id) "
-            "FROM sample s JOIN window w ON w.id = s.window_id "
-            "WHERE s.at >= ? AND (? IS NULL OR w.org_uuid = ?) AND (? IS NULL OR w.key = ?) "
+            " WHERE e.at = s.at AND e.window_id = s.window_id), w.account "
+            "FROM sample s JOIN window w ON w.id = s.window_id WHERE s.at >= ? "
+            "AND (? IS NULL OR w.account = ?) AND (? IS NULL OR w.org_uuid = ?) "
+            "AND (? IS NULL OR w.key = ?) "
             "ORDER BY s.at, s.window_id"  # the primary key's order: no sort
         )
-        params = (_epoch(since), org_uuid, org_uuid, window_key, window_key)
+        params = (_epoch(since), *_filters(account, org_uuid, window_key))
         with self._guard("readings") as db:
             return [
                 Reading(
@@ -230,8 +257,9 @@ class HistoryStore:
                     centi / 100,
                     _time_or_none(resets_at),
                     tuple(kinds.split(";")) if kinds else (),
+                    who or None,
                 )
-                for at, org, key, centi, resets_at, kinds in db.execute(query, params)
+                for at, org, key, centi, resets_at, kinds, who in db.execute(query, params)
             ]
         return []
 
@@ -241,21 +269,24 @@ class HistoryStore:
         *,
         org_uuid: str | None = None,
         window_key: str | None = None,
+        account: AccountFilter = EVERY,
     ) -> list[ExportRow]:
         """:meth:`readings` as rows of text and numbers for CSV and JSON: ``(time, org,
-        window, percent, resets_at, event)``, times ISO-8601 UTC, ``event`` None or
-        ``reset``, ``limit_hit``, ``reset;limit_hit``. SQLite formats the times, which keeps
-        a week of every-minute readings well under the export's time budget."""
+        window, percent, resets_at, event, account)``, times ISO-8601 UTC, ``event`` None or
+        ``reset``, ``limit_hit``, ``reset;limit_hit``, ``account`` the account's id (None:
+        the default one). SQLite formats the times, which keeps a week of every-minute
+        readings well under the export's time budget."""
         query = (
             "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', s.at, 'unixepoch'), w.org_uuid, w.key, "
             "s.percent_centi / 100.0, strftime('%Y-%m-%dT%H:%M:%SZ', s.resets_at, 'unixepoch'), "
             "(SELECT group_concat(e.kind, ';') FROM event e "
-            " WHERE e.at = s.at AND e.window_id = s.window_id) "
-            "FROM sample s JOIN window w ON w.id = s.window_id "
-            "WHERE s.at >= ? AND (? IS NULL OR w.org_uuid = ?) AND (? IS NULL OR w.key = ?) "
+            " WHERE e.at = s.at AND e.window_id = s.window_id), nullif(w.account, '') "
+            "FROM sample s JOIN window w ON w.id = s.window_id WHERE s.at >= ? "
+            "AND (? IS NULL OR w.account = ?) AND (? IS NULL OR w.org_uuid = ?) "
+            "AND (? IS NULL OR w.key = ?) "
             "ORDER BY s.at, s.window_id"  # the primary key's order: no sort
         )
-        params = (_epoch(since), org_uuid, org_uuid, window_key, window_key)
+        params = (_epoch(since), *_filters(account, org_uuid, window_key))
         with self._guard("export") as db:
             return db.execute(query, params).fetchall()
         return []
@@ -267,19 +298,21 @@ class HistoryStore:
         org_uuid: str | None = None,
         window_key: str | None = None,
         kind: EventKind | None = None,
+        account: AccountFilter = EVERY,
     ) -> list[Event]:
         """Resets and limit hits from ``since``, oldest first."""
         query = (
-            "SELECT e.at, w.org_uuid, w.key, e.kind, e.percent_centi, e.resets_at "
-            "FROM event e JOIN window w ON w.id = e.window_id "
-            "WHERE e.at >= ? AND (? IS NULL OR w.org_uuid = ?) AND (? IS NULL OR w.key = ?) "
-            "AND (? IS NULL OR e.kind = ?) ORDER BY e.at, w.org_uuid, w.key, e.kind"
+            "SELECT e.at, w.org_uuid, w.key, e.kind, e.percent_centi, e.resets_at, w.account "
+            "FROM event e JOIN window w ON w.id = e.window_id WHERE e.at >= ? "
+            "AND (? IS NULL OR w.account = ?) AND (? IS NULL OR w.org_uuid = ?) "
+            "AND (? IS NULL OR w.key = ?) "
+            "AND (? IS NULL OR e.kind = ?) ORDER BY e.at, w.account, w.org_uuid, w.key, e.kind"
         )
-        params = (_epoch(since), org_uuid, org_uuid, window_key, window_key, kind, kind)
+        params = (_epoch(since), *_filters(account, org_uuid, window_key), kind, kind)
         with self._guard("events") as db:
             return [
-                Event(_time(at), org, key, k, centi / 100, _time_or_none(r))
-                for at, org, key, k, centi, r in db.execute(query, params)
+                Event(_time(at), org, key, k, centi / 100, _time_or_none(r), who or None)
+                for at, org, key, k, centi, r, who in db.execute(query, params)
             ]
         return []
 
@@ -315,16 +348,40 @@ class HistoryStore:
                     self._db = sqlite3.connect(":memory:")  # keeps close() and later calls safe
 
 
+def stored_account(account: str | None) -> str:
+    """The account as the ``window`` table keeps it: its id, ``''`` for the default one."""
+    return account or ""
+
+
+def account_filter(account: AccountFilter) -> str | None:
+    """An account filter as a query parameter: None for every account, else its stored key."""
+    return None if account is EVERY else stored_account(account)
+
+
+def _filters(account: AccountFilter, org: str | None, key: str | None) -> tuple[object, ...]:
+    """The parameters of the reads' filters on account, organization and key, in order."""
+    who = account_filter(account)
+    return (who, who, org, org, key, key)
+
+
 def _record_window(
-    db: sqlite3.Connection, org: str, key: str, at: int, centi: int, resets_at: int | None
+    db: sqlite3.Connection,
+    whose: tuple[str, str],
+    key: str,
+    at: int,
+    centi: int,
+    resets_at: int | None,
 ) -> bool:
+    account, org = whose
     row = db.execute(
         "SELECT id, last_at, last_percent_centi, last_resets_at FROM window "
-        "WHERE org_uuid = ? AND key = ?",
-        (org, key),
+        "WHERE account = ? AND org_uuid = ? AND key = ?",
+        (account, org, key),
     ).fetchone()
     if row is None:
-        cursor = db.execute("INSERT INTO window (org_uuid, key) VALUES (?, ?)", (org, key))
+        cursor = db.execute(
+            "INSERT INTO window (account, org_uuid, key) VALUES (?, ?, ?)", (account, org, key)
+        )
         window_id, last_at, last_centi, last_resets_at = cursor.lastrowid, None, None, None
     else:
         window_id, last_at, last_centi, last_resets_at = row

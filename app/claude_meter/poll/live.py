@@ -63,8 +63,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("claude_meter.live")
 
-#: Sparklines and forecasts per (organization uuid, window key), from the history.
-Insights = Mapping[tuple[str | None, str], "WindowInsight"]
+#: Sparklines and forecasts per (account, organization uuid, window key), from the history:
+#: two accounts in one organization have their own (the account: a named account's id, None
+#: for the default one).
+InsightKey = tuple[str | None, str | None, str]
+Insights = Mapping[InsightKey, "WindowInsight"]
 #: A metered account: its reading key (None: the default one) and its name.
 Metered = tuple[str | None, str]
 
@@ -226,15 +229,15 @@ class LiveMeter:
         from claude_meter.history import HistoryUnavailable
 
         for snapshot in result.snapshots:
-            where = (result.account, snapshot.org_uuid)
-            if self._recorded.get(where) == snapshot:
+            whose = (snapshot.account, snapshot.org_uuid)
+            if self._recorded.get(whose) == snapshot:
                 continue  # this very reading, handed back again
             try:
                 self.history.record(snapshot)
             except (HistoryUnavailable, sqlite3.Error) as exc:
                 log.warning("could not record history: %s", exc)
                 continue
-            self._recorded[where] = snapshot
+            self._recorded[whose] = snapshot
 
     def _notifications(
         self, result: FetchResult, state: MeterState, now: datetime
@@ -244,12 +247,13 @@ class LiveMeter:
         prefix = memory_prefix(account)
         name = self._name(account) if self.several else None
         due, self._memory = crossings(state.snapshots, self._memory, self.thresholds, prefix=prefix)
-        insights: Insights | None = self.insights(now, account) if due else None
+        insights: Insights | None = self.insights(now) if due else None
         for crossing in due:
             title, body = crossing_text(
                 crossing, now, show_remaining=self.choice.show_remaining, account_name=name
             )
-            forecast = _forecast_text(insights or {}, crossing.org_uuid, crossing.window.key)
+            window = (result.account, crossing.org_uuid, crossing.window.key)
+            forecast = _forecast_text(insights or {}, window)
             notes.append(
                 Notification(named_title(title, name), f"{body}\n{forecast}" if forecast else body)
             )
@@ -286,22 +290,18 @@ class LiveMeter:
         if not state.fetching and self.metered(account):
             self._states[account] = replace(state, fetching=True)
 
-    def insights(
-        self, now: datetime, account: str | None = None
-    ) -> dict[tuple[str | None, str], WindowInsight]:
-        """Sparklines and forecasts of one account's organizations (the default one's, or
-        the one account's), from the history; empty when there is none."""
+    def insights(self, now: datetime) -> dict[InsightKey, WindowInsight]:
+        """Sparklines and forecasts from the history, per account, organization and window;
+        empty when there is no history."""
         if self.history is None:
             return {}
         from claude_meter.history import HistoryUnavailable, insights_for
 
-        if not self.several:
-            account = self._metered[0][0]
-        found: dict[tuple[str | None, str], WindowInsight] = {}
+        found: dict[InsightKey, WindowInsight] = {}
         try:
-            for snapshot in self._states.get(account, MeterState()).snapshots:
+            for snapshot in self.state.snapshots:  # every account's
                 for key, insight in insights_for(self.history, snapshot, now).items():
-                    found[(snapshot.org_uuid, key)] = insight
+                    found[(snapshot.account, snapshot.org_uuid, key)] = insight
         except (HistoryUnavailable, sqlite3.Error) as exc:
             log.warning("history unreadable: %s", exc)
         return found
@@ -387,8 +387,8 @@ def _together(states: list[MeterState]) -> MeterState:
     )
 
 
-def _forecast_text(insights: Insights, org_uuid: str | None, key: str) -> str | None:
-    insight = insights.get((org_uuid, key))
+def _forecast_text(insights: Insights, window: InsightKey) -> str | None:
+    insight = insights.get(window)
     if insight is None or not insight.forecast.enough_data:
         return None
     return insight.forecast.summary[0].upper() + insight.forecast.summary[1:] + "."

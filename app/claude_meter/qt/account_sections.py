@@ -38,8 +38,8 @@ if TYPE_CHECKING:
     from claude_meter.history import WindowInsight
     from claude_meter.qt.window_row import WindowRow
 
-#: Insights per (organization uuid, window key), from the history.
-Insights = Mapping[tuple[str | None, str], "WindowInsight"]
+#: Insights per (account, organization uuid, window key), from the history.
+Insights = Mapping[tuple[str | None, str | None, str], "WindowInsight"]
 #: The popover's section of one organization, and its window rows.
 MakeSection = Callable[["Snapshot"], tuple[QWidget, list["WindowRow"]]]
 
@@ -121,7 +121,7 @@ class AccountSection(QWidget):
             inner.addWidget(widget)
             self.rows.extend(rows)
         for row in self.rows:
-            row.set_insight(insights.get((row.org_uuid, row.usage_window.key)), now)
+            row.set_insight(insights.get((row.account, row.org_uuid, row.usage_window.key)), now)
         if not state.snapshots and error is None:
             inner.addWidget(QLabel("Fetching the usage…"))
         layout.addWidget(self.body)
@@ -145,7 +145,7 @@ class AccountSections(QScrollArea):
     def __init__(
         self,
         accounts: Sequence[AccountState],
-        insights: Mapping[str | None, Insights],
+        insights: Insights,
         section: MakeSection,
         *,
         collapsed: set[str | None],
@@ -167,7 +167,7 @@ class AccountSections(QScrollArea):
         for account in accounts:
             one = AccountSection(
                 account,
-                insights.get(account.key, {}),
+                insights,
                 section,
                 collapsed=account.key in collapsed,
                 hidden=hidden,

@@ -224,7 +224,7 @@ class TrayApp(QObject):
         for note in accepted.notifications:
             self.notifier.notify(note.title, note.body)
 
-    def insights(self) -> dict[tuple[str | None, str], WindowInsight]:
+    def insights(self) -> dict[tuple[str | None, str | None, str], WindowInsight]:
         """Sparklines and forecasts from the history; empty when there is none."""
         return self.meter.insights(self._clock())
 
@@ -285,7 +285,10 @@ class TrayApp(QObject):
             from claude_meter.qt.history_window import HistoryWindow
 
             window = HistoryWindow(
-                self.meter.history, thresholds=self.settings.thresholds, clock=self._clock
+                self.meter.history,
+                thresholds=self.settings.thresholds,
+                clock=self._clock,
+                account_name=self.settings.account_name,
             )
             window.destroyed.connect(self._history_closed)
             self.history_window = window

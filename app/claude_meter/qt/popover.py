@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from claude_meter.poll.live import LiveMeter
     from claude_meter.qt.account_sections import AccountSections
 
-#: Insights per (organization uuid, window key), from the history.
-Insights = Mapping[tuple[str | None, str], "WindowInsight"]
+#: Insights per (account, organization uuid, window key), from the history (poll/live.py).
+Insights = Mapping[tuple[str | None, str | None, str], "WindowInsight"]
 
 WIDTH = 360
 
@@ -224,18 +224,17 @@ class Popover(QFrame):
 
     def show_meter(self, meter: LiveMeter, now: datetime, *, insights: bool = True) -> None:
         """What the live meter holds: one account's rows, or a section per account."""
-        if not meter.several:
-            self.show_state(meter.state, meter.insights(now) if insights else None)
-            return
-        accounts = meter.accounts()
-        found = {a.key: meter.insights(now, a.key) for a in accounts if insights}
-        self.show_accounts(meter.state, accounts, found)
+        found = meter.insights(now) if insights else None
+        if meter.several:
+            self.show_accounts(meter.state, meter.accounts(), found or {})
+        else:
+            self.show_state(meter.state, found)
 
     def show_accounts(
         self,
         state: MeterState,
         accounts: Sequence[AccountState],
-        insights: Mapping[str | None, Insights],
+        insights: Insights,
     ) -> None:
         """Several accounts: a collapsible section each, scrolling past the screen's room;
         ``state`` is all of them together (the footer's routes and age)."""
@@ -293,7 +292,7 @@ class Popover(QFrame):
             if window.key in self.hidden_windows:
                 continue
             row = WindowRow(window, show_remaining=self.show_remaining)
-            row.org_uuid = snapshot.org_uuid
+            row.org_uuid, row.account = snapshot.org_uuid, snapshot.account
             if snapshot.source == STATUSLINE or window.read_via is not None:
                 row.set_origin(
                     window.read_via or snapshot.source, window.read_at or snapshot.fetched_at
@@ -321,7 +320,7 @@ class Popover(QFrame):
     def set_insights(self, insights: Insights) -> None:
         now = self._clock()
         for row in self.rows:
-            row.set_insight(insights.get((row.org_uuid, row.usage_window.key)), now)
+            row.set_insight(insights.get((row.account, row.org_uuid, row.usage_window.key)), now)
 
     def tick(self) -> None:
         now = self._clock()
