@@ -77,7 +77,14 @@ def _run_cached(args: argparse.Namespace, out: TextIO) -> int:
     from claude_meter.cli.cached import run_cached
 
     form = args.format or ("json" if args.json else "text")
-    return run_cached(form=form, max_age=args.max_age, env=os.environ, out=out, err=sys.stderr)
+    return run_cached(
+        form=form,
+        max_age=args.max_age,
+        env=os.environ,
+        out=out,
+        err=sys.stderr,
+        account=getattr(args, "account", None),  # `status --account` (the full parser's)
+    )
 
 
 def forget_pyside_source_reads() -> None:

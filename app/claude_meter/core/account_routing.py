@@ -78,7 +78,8 @@ class AccountLine:
 
 def profile_label(value: object) -> str | None:
     """A profile label as the extension sends it, checked: trimmed, inner spaces folded, 1 to
-    :data:`MAX_LABEL` characters with no control characters; None for no label (absent,
+    :data:`MAX_LABEL` printable characters (no control, format, private or unassigned
+    ones); None for no label (absent,
     empty) and :class:`ValueError` for one that is not a label."""
     import unicodedata
 
@@ -88,8 +89,8 @@ def profile_label(value: object) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValueError("a profile label is text")
-    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
-        raise ValueError("a profile label cannot hold control characters")
+    if any(unicodedata.category(ch).startswith("C") for ch in value):
+        raise ValueError("a profile label holds printable characters only")
     if SECRET_LIKE.search(value):
         raise ValueError("this looks like a secret, not a profile label")
     label = " ".join(value.split())

@@ -227,6 +227,8 @@ def _run(
     connect_preferences(meter, prefs, fetcher)
     if keyring is not None:
         link = bridge_link(prefs.settings.bridge_port, keyring)
+        link.set_accounts(prefs.settings.accounts)  # each post marked with its account
+        prefs.settings_changed.connect(lambda settings: link.set_accounts(settings.accounts))
         connect_bridge(meter, link, start=prefs.settings.bridge_enabled)
         prefs.pair_requested.connect(link.open_pairing)
         prefs.pairing_available = True

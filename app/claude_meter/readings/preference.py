@@ -48,3 +48,37 @@ def shows_remaining(settings: Mapping[str, Any] | None = None) -> bool:
     :func:`read_settings` gave it, else it is read now)."""
     data = read_settings() if settings is None else settings
     return data.get("percent_shown") == "remaining"
+
+
+#: The default account's name unless the person renamed it (``core/accounts.DEFAULT_NAME``).
+DEFAULT_NAME = "Default"
+
+
+def account_names(settings: Mapping[str, Any]) -> dict[str | None, str]:
+    """Every metered account's name by its id (None: the default one), in the settings'
+    order: what ``status --cached`` calls them. Read the light way, as ``core/settings.py``
+    would: the default one unless the person left it out (``default_account`` false, with
+    named accounts), then each named account."""
+    named: dict[str | None, str] = {}
+    listed = settings.get("accounts")
+    for account in listed if isinstance(listed, list) else ():
+        if isinstance(account, dict):
+            key, name = account.get("id"), account.get("name")
+            if isinstance(key, str) and key and isinstance(name, str) and name.strip():
+                named[key] = " ".join(name.split())
+    default = settings.get("default_account_name")
+    default = " ".join(default.split()) if isinstance(default, str) and default.strip() else None
+    if settings.get("default_account") is False and named:
+        return named
+    return {None: default or DEFAULT_NAME, **named}
+
+
+def find_account(names: Mapping[str | None, str], wanted: str) -> tuple[bool, str | None]:
+    """``--account NAME`` among ``names`` (:func:`account_names`): (found, its id). A name
+    in any case or an id, as ``core/accounts.find`` takes them; ``default`` is the default
+    account's id."""
+    folded = " ".join(wanted.split()).casefold()
+    for key, name in names.items():
+        if name.casefold() == folded or (key or "default") == wanted:
+            return True, key
+    return False, None
