@@ -304,7 +304,7 @@ def test_walls_per_account(capsys: pytest.CaptureFixture[str]) -> None:
 def test_an_unknown_account_is_a_clear_message(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(["history", "--account", "Nobody"], capsys)
     assert (status, out) == (1, "")
-    assert err == ("claude-meter: no account is called 'Nobody'; the accounts are: Default\n")
+    assert err == "claude-meter: there is no account of that name; the accounts: Default.\n"
     status, _, err = run(["history", "--walls", "--account", "Nobody"], capsys)
     assert status == 1
-    assert "no account is called 'Nobody'" in err
+    assert "there is no account of that name" in err

@@ -55,27 +55,21 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[unit]: count})
 
 
-class UnknownAccount(ValueError):
-    """``--account`` named no account of the settings."""
-
-
 def chosen_account(wanted: str | None, settings: Settings) -> AccountFilter:
     """``--account NAME`` as a history filter: the account's id (None: the default one), or
-    every account when not given. A name (any case) or an id, as ``core/accounts.find``
-    takes them; :class:`UnknownAccount` says which accounts there are."""
-    from claude_meter.core.accounts import DEFAULT_ID, find
+    every account when not given. Resolved as ``status --account`` resolves it
+    (``core/account_changes.named``: a name in any case, or an id);
+    :class:`~claude_meter.core.account_changes.AccountProblem` says which accounts there are."""
+    from claude_meter.core.account_changes import named, unknown
+    from claude_meter.core.accounts import AccountRef
     from claude_meter.history.store import EVERY
 
     if wanted is None:
         return EVERY
-    folded = " ".join(wanted.split()).casefold()
-    if folded in (settings.default_account_name.casefold(), DEFAULT_ID):
-        return None
-    found = find(settings.accounts, wanted)
+    found = named(settings, wanted)
     if found is None:
-        names = ", ".join([settings.default_account_name, *(a.name for a in settings.accounts)])
-        raise UnknownAccount(f"no account is called {wanted!r}; the accounts are: {names}")
-    return found.id
+        raise unknown(settings)
+    return found.id if isinstance(found, AccountRef) else None
 
 
 def account_names(settings: Settings) -> Names:
@@ -93,13 +87,14 @@ def account_names(settings: Settings) -> Names:
 def history_settings(wanted: str | None, err: TextIO) -> tuple[AccountFilter, Names] | None:
     """The account filter and the accounts' names for ``history``; None after saying on
     ``err`` that ``--account`` names no account."""
+    from claude_meter.core.account_changes import AccountProblem
     from claude_meter.core.settings import load_settings
 
     settings = load_settings().settings
     try:
         return chosen_account(wanted, settings), account_names(settings)
-    except UnknownAccount as exc:
-        print(f"claude-meter: {exc}", file=err)
+    except AccountProblem as exc:
+        print(f"claude-meter: {exc}.", file=err)
         return None
 
 

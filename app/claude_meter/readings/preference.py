@@ -74,11 +74,18 @@ def account_names(settings: Mapping[str, Any]) -> dict[str | None, str]:
 
 
 def find_account(names: Mapping[str | None, str], wanted: str) -> tuple[bool, str | None]:
-    """``--account NAME`` among ``names`` (:func:`account_names`): (found, its id). A name
-    in any case or an id, as ``core/accounts.find`` takes them; ``default`` is the default
-    account's id."""
+    """``--account NAME`` among ``names`` (:func:`account_names`): (found, its id). As
+    ``core/account_changes.named`` decides for ``status --account``: a named account by its
+    name (any case) or id first, then the default one by its name or ``default``."""
     folded = " ".join(wanted.split()).casefold()
     for key, name in names.items():
-        if name.casefold() == folded or (key or "default") == wanted:
+        if key is not None and (name.casefold() == folded or key == wanted):
             return True, key
+    if None in names and folded in (names[None].casefold(), "default"):
+        return True, None
     return False, None
+
+
+def unknown_account(names: Mapping[str | None, str]) -> str:
+    """What ``--account`` says of a name no account has (as ``status --account`` says it)."""
+    return "there is no account of that name; the accounts: " + ", ".join(names.values())
