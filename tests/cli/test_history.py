@@ -308,3 +308,25 @@ def test_an_unknown_account_is_a_clear_message(capsys: pytest.CaptureFixture[str
     status, _, err = run(["history", "--walls", "--account", "Nobody"], capsys)
     assert status == 1
     assert "there is no account of that name" in err
+
+
+@pytest.mark.usefixtures("two_accounts")
+def test_history_reads_the_accounts_without_pydantic() -> None:
+    """The accounts' names come from settings.json read the light way: pydantic alone would
+    add a tenth of a second to an export that has half a second (docs/benchmarks.md)."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, io\n"
+        "from claude_meter.cli import main\n"
+        "out = io.StringIO()\n"
+        "main(['history', '--csv', '--account', 'Work'], stdout=out)\n"
+        "print(out.getvalue().splitlines()[-1].split(',')[-1])\n"
+        "print('pydantic' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=os.environ, check=True
+    )
+    assert done.stdout.splitlines() == ["Work", "False"]

@@ -54,11 +54,12 @@ def shows_remaining(settings: Mapping[str, Any] | None = None) -> bool:
 DEFAULT_NAME = "Default"
 
 
-def account_names(settings: Mapping[str, Any]) -> dict[str | None, str]:
+def account_names(settings: Mapping[str, Any], *, every: bool = False) -> dict[str | None, str]:
     """Every metered account's name by its id (None: the default one), in the settings'
-    order: what ``status --cached`` calls them. Read the light way, as ``core/settings.py``
-    would: the default one unless the person left it out (``default_account`` false, with
-    named accounts), then each named account."""
+    order: what ``status --cached`` and ``history`` call them. Read the light way, as
+    ``core/settings.py`` would: the default one unless the person left it out
+    (``default_account`` false, with named accounts; ``every``: kept, as its history is),
+    then each named account."""
     named: dict[str | None, str] = {}
     listed = settings.get("accounts")
     for account in listed if isinstance(listed, list) else ():
@@ -68,7 +69,7 @@ def account_names(settings: Mapping[str, Any]) -> dict[str | None, str]:
                 named[key] = " ".join(name.split())
     default = settings.get("default_account_name")
     default = " ".join(default.split()) if isinstance(default, str) and default.strip() else None
-    if settings.get("default_account") is False and named:
+    if settings.get("default_account") is False and named and not every:
         return named
     return {None: default or DEFAULT_NAME, **named}
 
