@@ -34,7 +34,7 @@ def _credentials(parser: argparse.ArgumentParser, args: argparse.Namespace, out:
     if args.command == "logout":
         return run_logout(term=term)
     if args.command == "sources":
-        return run_sources(json_output=args.json, term=term)
+        return run_sources(json_output=args.json, term=term, add=args.add)
     if args.paste and args.browser:
         parser.error("login takes either --paste or --browser, not both")
     if args.profile and not args.browser:

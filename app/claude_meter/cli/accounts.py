@@ -288,6 +288,16 @@ def _first_email(account: AccountRef, term: Terminal) -> str | None:
     return emails[0] if emails else None
 
 
+def load_for_change(term: Terminal, path: Path | None = None) -> Settings:
+    """The settings to change (a damaged file is set aside, and the person told)."""
+    return _load(term, path)
+
+
+def save_changed(settings: Settings, term: Terminal, path: Path | None = None) -> bool:
+    """Write changed settings as the tray does; False (and said) when they could not be."""
+    return _save(settings, term, path)
+
+
 def _load(term: Terminal, path: Path | None) -> Settings:
     loaded = load_settings(path)
     if loaded.notice:

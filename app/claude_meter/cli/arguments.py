@@ -156,9 +156,16 @@ def _add_credential_commands(commands: argparse._SubParsersAction[Parser]) -> No
         "sources",
         help="list every source of credentials found (never a secret)",
         description="Every browser profile, stored session and Claude Code sign-in found, in "
-        "the order `--source auto` tries them.",
+        "the order `--source auto` tries them; then each distinct account found, with the "
+        "command that adds it.",
     )
     sources.add_argument("--json", action="store_true", help="one JSON object")
+    sources.add_argument(
+        "--add",
+        action="store_true",
+        help="ask claude.ai whose each sign-in found is, and add each account not metered yet "
+        "(named by its email; see `claude-meter accounts`)",
+    )
     _add_accounts_command(commands)
 
 

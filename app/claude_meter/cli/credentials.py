@@ -212,21 +212,33 @@ def run_logout(*, term: Terminal, store: SessionStore | None = None) -> int:
 # -- sources -----------------------------------------------------------------------------------
 
 
-def run_sources(*, json_output: bool, term: Terminal, store: SessionStore | None = None) -> int:
-    """Every source found, in ``auto``'s order, with no secret value."""
+def run_sources(
+    *, json_output: bool, term: Terminal, store: SessionStore | None = None, add: bool = False
+) -> int:
+    """Every source found, in ``auto``'s order, with no secret value; then the accounts found
+    (``add``: each one not metered yet is added, see ``cli/discover.py``)."""
+    from claude_meter.cli import discover
+
     selection = _selection(term, store=store)
-    entries = [_env_entry(term.env), _stored_entry(selection), *_browser_entries(selection)]
+    sessions: list[BrowserSession] = []
+    entries = [_env_entry(term.env), _stored_entry(selection)]
+    entries += _browser_entries(selection, sessions)
     entries.append(_claude_code_entry(term.env, selection.now))
+    settings, found = discover.found_accounts(sessions, term.env)
+    if add:
+        return discover.run_add_found(found, term)
     if json_output:
         document = {
             "auto_order": ["environment", "stored", "browser", "claude-code"],
             "sources": entries,
+            "accounts_found": discover.found_json(found, settings),
         }
         print(json.dumps(document, indent=2), file=term.out)
     else:
         print("Sources, in the order `auto` tries them:", file=term.out)
         for entry in entries:
             print(f"  {entry['label']:<40} {entry['summary']}", file=term.out)
+        discover.print_found(found, settings, term)
     return OK
 
 
@@ -269,7 +281,9 @@ def _stored_entry(selection: Selection) -> dict[str, object]:
     }
 
 
-def _browser_entries(selection: Selection) -> list[dict[str, object]]:
+def _browser_entries(
+    selection: Selection, sessions: list[BrowserSession]
+) -> list[dict[str, object]]:
     from claude_meter.sources.browsers import (
         NoBrowserSession,
         account_key,
@@ -325,6 +339,7 @@ def _browser_entries(selection: Selection) -> list[dict[str, object]]:
             entries.append(entry)
             continue
         key = account_key(session.cookies)
+        sessions.append(session)
         entry["state"] = "signed_in"
         entry["org_hint"] = session.cookies.org_hint
         entry["same_account_as"] = first_of.get(key)

@@ -140,7 +140,8 @@ def heading(settings: Settings, read: Read) -> str:
 
     where = read.account.describe() if read.account is not None else default_from(settings)
     email = email_of(read)
-    return " · ".join(part for part in (read.name, where, email) if part)
+    shown = email if email and email.casefold() != read.name.casefold() else None
+    return " · ".join(part for part in (read.name, where, shown) if part)
 
 
 def json_object(settings: Settings, reads: Sequence[Read]) -> dict[str, object]:

@@ -35,9 +35,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Final, NamedTuple, Protocol
 
 #: At most this many characters in a profile label (the extension's popup, the wire, the
 #: settings' ``profile`` holds longer browser profile names but a label is short).
@@ -65,9 +64,9 @@ class Routable(Protocol):
     def config_dir(self) -> str | None: ...
 
 
-@dataclass(frozen=True)
-class AccountLine:
-    """One configured account as the fast commands read it from ``settings.json``."""
+class AccountLine(NamedTuple):
+    """One configured account as the fast commands read it from ``settings.json`` (a
+    NamedTuple: ``dataclasses`` would bring ``inspect`` into the status line's start)."""
 
     id: str
     kind: str
