@@ -208,3 +208,23 @@ def test_no_secret_in_any_output(accounts_server: FakeClaude, three: Items, caps
     for _, out, err in texts:
         for secret in ACCOUNT_SECRETS:
             assert secret not in out + err
+
+
+def test_an_extension_account_is_the_trays_and_never_fails_status(
+    accounts_server: FakeClaude, three: Items, capsys: Capsys
+) -> None:
+    laptop = AccountRef(id="laptop", name="Laptop", kind="extension", profile="Work")
+    save_settings(Settings(accounts=(WORK, laptop)))
+    code, data, _ = status_json(capsys)
+    assert code == 0
+    entry = data["accounts"][2]
+    assert (entry["name"], entry["organizations"], entry["exit_status"]) == ("Laptop", [], 0)
+    code, out, err = cli(["status"], capsys)
+    assert code == 0
+    assert out.split("\n\n")[2] == (
+        "Laptop · browser extension (Work)\n  (its numbers come from the browser extension "
+        "through the tray; `claude-meter status --cached --account 'Laptop'` shows the last "
+        "ones)\n"
+    )
+    assert "Laptop" not in err
+    assert "laptop" not in {r.account for r in accounts_server.request_log}

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from claude_meter.core.account_changes import AccountProblem, added, removed, renamed, with_email
 from claude_meter.core.accounts import DEFAULT_ID, AccountKind, AccountRef, check_name
-from claude_meter.core.settings import SOURCE_LABELS, Settings, load_settings, save_settings
+from claude_meter.core.settings import Settings, load_settings, save_settings
 
 if TYPE_CHECKING:
     from claude_meter.cli.credentials import Terminal
@@ -27,6 +27,7 @@ OK, USAGE_ERROR = 0, 1
 
 def account_rows(settings: Settings) -> list[dict[str, object]]:
     """Every account, the default one first, as ``accounts --json`` lists them (no secret)."""
+    from claude_meter.cli.status import default_from
     from claude_meter.sources.choice import load_choice
 
     choice, _ = load_choice()
@@ -60,13 +61,6 @@ def account_rows(settings: Settings) -> list[dict[str, object]]:
             }
         )
     return rows
-
-
-def default_from(settings: Settings) -> str:
-    """Where the default account's credential comes from, in the person's words."""
-    if settings.source == "browser" and settings.browser:
-        return settings.browser + (f" ({settings.profile})" if settings.profile else "")
-    return SOURCE_LABELS[settings.source].lower()
 
 
 def run_list(*, json_output: bool, term: Terminal, path: Path | None = None) -> int:
