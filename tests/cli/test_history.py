@@ -330,3 +330,20 @@ def test_history_reads_the_accounts_without_pydantic() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, env=os.environ, check=True
     )
     assert done.stdout.splitlines() == ["Work", "False"]
+
+
+@pytest.mark.usefixtures("two_accounts")
+def test_walls_of_several_accounts_name_their_account_with_totals_each(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with HistoryStore.open() as store:  # Personal runs into the wall too, a little later
+        store.record(snapshot(NOW - timedelta(minutes=30), 100.0, None))
+    _, out, _ = run(["history", "--walls", "--window", "five_hour"], capsys)
+    lines = out.splitlines()
+    assert [line.split()[4] for line in lines[:2]] == ["Work", "Personal"]
+    totals = [line for line in lines[3:] if line]
+    assert any(line.startswith("Work: Session (5h): walled once") for line in totals)
+    assert any(line.startswith("Personal: Session (5h): walled once") for line in totals)
+    _, out, _ = run(["history", "--walls", "--account", "Work"], capsys)
+    assert "Personal" not in out
+    assert out.splitlines()[-1].startswith("Session (5h): walled once")
