@@ -361,9 +361,7 @@ def test_an_unknown_account_is_a_clear_message() -> None:
     _two_accounts()
     status, out, err = _run("--account", "Nobody", "--format", "waybar")
     assert (status, out) == (1, "")
-    assert err == (
-        "claude-meter: no account is called 'Nobody'; the accounts are: Personal, Work\n"
-    )
+    assert err == "claude-meter: there is no account of that name; the accounts: Personal, Work.\n"
 
 
 def test_accounts_load_no_pydantic_either() -> None:

@@ -304,7 +304,46 @@ def test_walls_per_account(capsys: pytest.CaptureFixture[str]) -> None:
 def test_an_unknown_account_is_a_clear_message(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(["history", "--account", "Nobody"], capsys)
     assert (status, out) == (1, "")
-    assert err == ("claude-meter: no account is called 'Nobody'; the accounts are: Default\n")
+    assert err == "claude-meter: there is no account of that name; the accounts: Default.\n"
     status, _, err = run(["history", "--walls", "--account", "Nobody"], capsys)
     assert status == 1
-    assert "no account is called 'Nobody'" in err
+    assert "there is no account of that name" in err
+
+
+@pytest.mark.usefixtures("two_accounts")
+def test_history_reads_the_accounts_without_pydantic() -> None:
+    """The accounts' names come from settings.json read the light way: pydantic alone would
+    add a tenth of a second to an export that has half a second (docs/benchmarks.md)."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, io\n"
+        "from claude_meter.cli import main\n"
+        "out = io.StringIO()\n"
+        "main(['history', '--csv', '--account', 'Work'], stdout=out)\n"
+        "print(out.getvalue().splitlines()[-1].split(',')[-1])\n"
+        "print('pydantic' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=os.environ, check=True
+    )
+    assert done.stdout.splitlines() == ["Work", "False"]
+
+
+@pytest.mark.usefixtures("two_accounts")
+def test_walls_of_several_accounts_name_their_account_with_totals_each(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with HistoryStore.open() as store:  # Personal runs into the wall too, a little later
+        store.record(snapshot(NOW - timedelta(minutes=30), 100.0, None))
+    _, out, _ = run(["history", "--walls", "--window", "five_hour"], capsys)
+    lines = out.splitlines()
+    assert [line.split()[4] for line in lines[:2]] == ["Work", "Personal"]
+    totals = [line for line in lines[3:] if line]
+    assert any(line.startswith("Work: Session (5h): walled once") for line in totals)
+    assert any(line.startswith("Personal: Session (5h): walled once") for line in totals)
+    _, out, _ = run(["history", "--walls", "--account", "Work"], capsys)
+    assert "Personal" not in out
+    assert out.splitlines()[-1].startswith("Session (5h): walled once")

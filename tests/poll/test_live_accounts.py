@@ -158,3 +158,21 @@ def test_all_together_the_oldest_success_and_the_first_error(meter: LiveMeter) -
     meter.accept(reading("work", 10, at=later), later)
     assert meter.state.last_success == NOW
     assert meter.state.error is None
+
+
+def test_each_account_has_its_own_forecast_in_one_organization(meter: LiveMeter) -> None:
+    """The popover's sparklines and forecasts are keyed by account, organization and window:
+    two members of one Team organization, one climbing fast and one slowly, keep theirs."""
+    for minutes in (0, 20, 40, 60):
+        at = NOW + timedelta(minutes=minutes)
+        meter.accept(reading(None, 10 + minutes / 2, at=at), at)
+        meter.accept(reading("work", 10 + minutes / 20, at=at), at)
+    insights = meter.insights(NOW + timedelta(minutes=60))
+    mine, work = insights[(None, TEAM, "five_hour")], insights[("work", TEAM, "five_hour")]
+    assert [s.percent for s in mine.samples] == [10, 20, 30, 40]
+    assert [s.percent for s in work.samples] == [10, 11, 12, 13]
+    assert mine.forecast.enough_data
+    assert work.forecast.enough_data
+    assert mine.forecast.percent_at_reset is not None
+    assert work.forecast.percent_at_reset is not None
+    assert mine.forecast.percent_at_reset > 90 > 20 > work.forecast.percent_at_reset

@@ -180,6 +180,7 @@ def test_two_accounts_in_one_organization_each_have_their_charts(
     labels = [shown.org_box.itemText(i) for i in range(shown.org_box.count())]
     assert labels == [f"Personal · {ORG[:8]}", f"Personal · {OTHER_ORG[:8]}", f"Work · {ORG[:8]}"]
     assert shown.wall_list.count() == 1  # Personal's wall
+    assert shown.heatmap.accessibleDescription().endswith("1 days with a session wall")
     with qtbot.waitSignal(shown.chart_loaded, timeout=10_000):
         shown.org_box.setCurrentIndex(shown.org_box.findData(choice_data("work", ORG)))
     data = shown.chart.data
@@ -187,6 +188,7 @@ def test_two_accounts_in_one_organization_each_have_their_charts(
     assert (data.account, data.org_uuid, data.window_key) == ("work", ORG, "five_hour")
     assert max(c.high for c in data.columns) == 27.5  # none of Personal's 100 %
     assert shown.wall_list.count() == 0
+    assert shown.heatmap.accessibleDescription().endswith("0 days with a session wall")  # its year
     shown.export_csv(tmp_path / "work.csv")
     with (tmp_path / "work.csv").open() as read:
         table = list(csv.reader(read))

@@ -8,7 +8,6 @@ not understood.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import errno
 import io
@@ -17,12 +16,22 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final, TextIO
 
-from claude_meter.cli.arguments import USAGE_ERROR, build_parser
-
 if TYPE_CHECKING:
+    import argparse
+
+    from claude_meter.cli.arguments import build_parser
     from claude_meter.cli.credentials import Terminal
 
 __all__ = ["build_parser", "forget_pyside_source_reads", "main"]
+
+
+def __getattr__(name: str) -> object:
+    """``build_parser``, loaded on first use: the status line and the tray need no argparse."""
+    if name == "build_parser":
+        from claude_meter.cli.arguments import build_parser
+
+        return build_parser
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _credentials(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO) -> int:
@@ -132,6 +141,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
     if set(given) <= _TRAY_FLAGS:  # the tray as the launcher and autostart start it
         return _tray(demo="--demo" in given, debug="--debug" in given)
     quick_cached = given[:1] == ["status"] and "--cached" in given  # for status bars
+    from claude_meter.cli.arguments import build_parser  # argparse: not for the status line
+
     parser = None if quick_cached else build_parser()
     args = None if parser is None else parser.parse_args(argv)
     try:
@@ -174,6 +185,8 @@ def _output_failed(exc: OSError, out: TextIO) -> int:
                 f"claude-meter: could not write the output ({os.strerror(exc.errno or 0)}).",
                 file=sys.stderr,
             )
+    from claude_meter.cli.arguments import USAGE_ERROR
+
     return USAGE_ERROR
 
 

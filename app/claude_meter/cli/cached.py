@@ -35,6 +35,7 @@ from claude_meter.readings.preference import (
     find_account,
     read_settings,
     shows_remaining,
+    unknown_account,
 )
 from claude_meter.readings.store import StoreUnreadable, iso, load
 from claude_meter.readings.view import (
@@ -118,9 +119,7 @@ def run_cached(
     if account is not None:
         found, wanted = find_account(names, account)
         if not found:
-            listed = ", ".join(names.values())
-            print(f"claude-meter: no account is called {account!r}; the accounts are: {listed}",
-                  file=err)  # fmt: skip
+            print(f"claude-meter: {unknown_account(names)}.", file=err)
             return 1
         names = {wanted: names[wanted]}
     try:

@@ -20,12 +20,11 @@ from typing import TYPE_CHECKING, Final, TextIO
 from claude_meter.core.export import EXPORT_COLUMNS
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from claude_meter.cli.render import Forecasts
     from claude_meter.core.forecast import Forecast
     from claude_meter.core.models import FetchResult
-    from claude_meter.core.settings import Settings
     from claude_meter.history.store import AccountFilter, HistoryStore, Reading
 
     #: An account's name from its id (None: the default account).
@@ -55,52 +54,37 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[unit]: count})
 
 
-class UnknownAccount(ValueError):
-    """``--account`` named no account of the settings."""
-
-
-def chosen_account(wanted: str | None, settings: Settings) -> AccountFilter:
-    """``--account NAME`` as a history filter: the account's id (None: the default one), or
-    every account when not given. A name (any case) or an id, as ``core/accounts.find``
-    takes them; :class:`UnknownAccount` says which accounts there are."""
-    from claude_meter.core.accounts import DEFAULT_ID, find
+def history_settings(wanted: str | None, err: TextIO) -> tuple[AccountFilter, Names] | None:
+    """The account filter (``--account NAME``: that account's id, None for the default one;
+    else every account) and the accounts' names for ``history``; None after saying on
+    ``err`` that ``--account`` names no account. The settings are read the light way
+    (``readings/preference.py``, as ``status --cached`` reads them): pydantic would add a
+    tenth of a second to every call, and the export has half a second."""
     from claude_meter.history.store import EVERY
+    from claude_meter.readings.preference import (
+        account_names,
+        find_account,
+        read_settings,
+        unknown_account,
+    )
 
-    if wanted is None:
-        return EVERY
-    folded = " ".join(wanted.split()).casefold()
-    if folded in (settings.default_account_name.casefold(), DEFAULT_ID):
-        return None
-    found = find(settings.accounts, wanted)
-    if found is None:
-        names = ", ".join([settings.default_account_name, *(a.name for a in settings.accounts)])
-        raise UnknownAccount(f"no account is called {wanted!r}; the accounts are: {names}")
-    return found.id
+    names = account_names(read_settings(), every=True)
+    whose: AccountFilter = EVERY
+    if wanted is not None:
+        found, whose = find_account(names, wanted)
+        if not found:
+            print(f"claude-meter: {unknown_account(names)}.", file=err)
+            return None
+    return whose, _namer(names)
 
 
-def account_names(settings: Settings) -> Names:
-    """Each account's name as the settings give it; the id of one no longer there."""
-    known = {a.id: a.name for a in settings.accounts}
+def _namer(names: Mapping[str | None, str]) -> Names:
+    """Each account's name; the id of one no longer in the settings."""
 
     def name(account: str | None) -> str:
-        if account is None:
-            return settings.default_account_name
-        return known.get(account, account)
+        return names.get(account) or account or "Default"
 
     return name
-
-
-def history_settings(wanted: str | None, err: TextIO) -> tuple[AccountFilter, Names] | None:
-    """The account filter and the accounts' names for ``history``; None after saying on
-    ``err`` that ``--account`` names no account."""
-    from claude_meter.core.settings import load_settings
-
-    settings = load_settings().settings
-    try:
-        return chosen_account(wanted, settings), account_names(settings)
-    except UnknownAccount as exc:
-        print(f"claude-meter: {exc}", file=err)
-        return None
 
 
 def open_history(err: TextIO) -> HistoryStore | None:

@@ -37,23 +37,35 @@ from __future__ import annotations
 import contextlib
 import enum
 import logging
-import math
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
-from claude_meter.core.forecast import WALL, Sample, starts_new_period
-from claude_meter.core.server_time import from_epoch
+from claude_meter.core.forecast import Sample
 from claude_meter.history.database import (
     HistoryUnavailable,
     is_corrupt,
     open_or_replace,
     replace_corrupt,
     write,
+)
+from claude_meter.history.recording import (
+    KEEPALIVE as KEEPALIVE,  # where the tests and the docs name them
+)
+from claude_meter.history.recording import (
+    RETENTION as RETENTION,
+)
+from claude_meter.history.recording import (
+    epoch,
+    prune_before,
+    record_window,
+    time_of,
+    time_or_none,
+    window_readings,
 )
 
 if TYPE_CHECKING:
@@ -64,10 +76,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("claude_meter.history")
 
 FILE_NAME: Final = "history.sqlite3"
-RETENTION: Final = timedelta(days=90)
-KEEPALIVE: Final = timedelta(minutes=15)
-#: ``resets_at`` moving by no more than this is server jitter, not a change worth a row.
-RESETS_AT_JITTER: Final = 60
 _PRUNE_EVERY: Final = timedelta(hours=1)
 
 EventKind = Literal["reset", "limit_hit"]
@@ -177,20 +185,20 @@ class HistoryStore:
         each: the demo's seeded past is thousands); returns how many wrote a row."""
         if self._closed:  # a poll that was in flight when the app quit: nothing to keep
             return 0
-        batch = [(s, r) for s in snapshots if (r := _readings(s))]
+        batch = [(s, r) for s in snapshots if (r := window_readings(s))]
         if not batch:
             return 0
         with self._guard("record") as db:
             written, pruned_at = 0, self._pruned_at
             with write(db):
                 for snapshot, readings in batch:
-                    at, now = _epoch(snapshot.fetched_at), snapshot.fetched_at
+                    at, now = epoch(snapshot.fetched_at), snapshot.fetched_at
                     whose = (stored_account(snapshot.account), snapshot.org_uuid or "")
                     wrote = False
                     for key, centi, resets_at in readings:
-                        wrote |= _record_window(db, whose, key, at, centi, resets_at)
+                        wrote |= record_window(db, whose, key, at, centi, resets_at)
                     if pruned_at is None or now - pruned_at >= _PRUNE_EVERY:
-                        _prune(db, now)
+                        prune_before(db, now)
                         pruned_at = now
                     written += wrote
             self._pruned_at = pruned_at
@@ -200,7 +208,7 @@ class HistoryStore:
     def prune(self, now: datetime) -> int:
         """Delete readings and events older than :data:`RETENTION`; returns how many."""
         with self._guard("prune") as db, write(db):
-            return _prune(db, now)
+            return prune_before(db, now)
         return 0
 
     # -- reading ---------------------------------------------------------------------------
@@ -221,11 +229,11 @@ class HistoryStore:
             "WHERE account = ? AND org_uuid = ? AND key = ?) "
             "AND s.at >= ? AND s.at <= ? ORDER BY s.at"
         )
-        end = _epoch(until) if until is not None else 2**62
-        params = (stored_account(account), org_uuid, window_key, _epoch(since), end)
+        end = epoch(until) if until is not None else 2**62
+        params = (stored_account(account), org_uuid, window_key, epoch(since), end)
         with self._guard("samples") as db:
             rows = db.execute(query, params).fetchall()
-            return [Sample(_time(at), centi / 100, _time_or_none(r)) for at, centi, r in rows]
+            return [Sample(time_of(at), centi / 100, time_or_none(r)) for at, centi, r in rows]
         return []
 
     def readings(
@@ -247,15 +255,15 @@ class HistoryStore:
             "AND (? IS NULL OR w.key = ?) "
             "ORDER BY s.at, s.window_id"  # the primary key's order: no sort
         )
-        params = (_epoch(since), *_filters(account, org_uuid, window_key))
+        params = (epoch(since), *_filters(account, org_uuid, window_key))
         with self._guard("readings") as db:
             return [
                 Reading(
-                    _time(at),
+                    time_of(at),
                     org,
                     key,
                     centi / 100,
-                    _time_or_none(resets_at),
+                    time_or_none(resets_at),
                     tuple(kinds.split(";")) if kinds else (),
                     who or None,
                 )
@@ -286,7 +294,7 @@ class HistoryStore:
             "AND (? IS NULL OR w.key = ?) "
             "ORDER BY s.at, s.window_id"  # the primary key's order: no sort
         )
-        params = (_epoch(since), *_filters(account, org_uuid, window_key))
+        params = (epoch(since), *_filters(account, org_uuid, window_key))
         with self._guard("export") as db:
             return db.execute(query, params).fetchall()
         return []
@@ -308,10 +316,10 @@ class HistoryStore:
             "AND (? IS NULL OR w.key = ?) "
             "AND (? IS NULL OR e.kind = ?) ORDER BY e.at, w.account, w.org_uuid, w.key, e.kind"
         )
-        params = (_epoch(since), *_filters(account, org_uuid, window_key), kind, kind)
+        params = (epoch(since), *_filters(account, org_uuid, window_key), kind, kind)
         with self._guard("events") as db:
             return [
-                Event(_time(at), org, key, k, centi / 100, _time_or_none(r), who or None)
+                Event(time_of(at), org, key, k, centi / 100, time_or_none(r), who or None)
                 for at, org, key, k, centi, r, who in db.execute(query, params)
             ]
         return []
@@ -362,101 +370,3 @@ def _filters(account: AccountFilter, org: str | None, key: str | None) -> tuple[
     """The parameters of the reads' filters on account, organization and key, in order."""
     who = account_filter(account)
     return (who, who, org, org, key, key)
-
-
-def _record_window(
-    db: sqlite3.Connection,
-    whose: tuple[str, str],
-    key: str,
-    at: int,
-    centi: int,
-    resets_at: int | None,
-) -> bool:
-    account, org = whose
-    row = db.execute(
-        "SELECT id, last_at, last_percent_centi, last_resets_at FROM window "
-        "WHERE account = ? AND org_uuid = ? AND key = ?",
-        (account, org, key),
-    ).fetchone()
-    if row is None:
-        cursor = db.execute(
-            "INSERT INTO window (account, org_uuid, key) VALUES (?, ?, ?)", (account, org, key)
-        )
-        window_id, last_at, last_centi, last_resets_at = cursor.lastrowid, None, None, None
-    else:
-        window_id, last_at, last_centi, last_resets_at = row
-    kinds: list[str] = []
-    if last_at is None or last_centi is None:
-        if centi >= WALL * 100:
-            kinds.append("limit_hit")
-    else:
-        if at < last_at:
-            return False  # older than what another process already stored
-        moved = (resets_at is None) != (last_resets_at is None) or (
-            resets_at is not None
-            and last_resets_at is not None
-            and abs(resets_at - last_resets_at) > RESETS_AT_JITTER
-        )
-        if centi == last_centi and not moved and at - last_at < KEEPALIVE.total_seconds():
-            return False
-        before = Sample(_time(last_at), last_centi / 100, _time_or_none(last_resets_at))
-        now = Sample(_time(at), centi / 100, _time_or_none(resets_at))
-        reset = starts_new_period(before, now)
-        if reset:
-            kinds.append("reset")
-        if centi >= WALL * 100 and (reset or last_centi < WALL * 100):
-            kinds.append("limit_hit")
-    db.execute(
-        "INSERT OR REPLACE INTO sample (at, window_id, percent_centi, resets_at) "
-        "VALUES (?, ?, ?, ?)",
-        (at, window_id, centi, resets_at),
-    )
-    db.executemany(
-        "INSERT OR IGNORE INTO event (at, window_id, kind, percent_centi, resets_at) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [(at, window_id, kind, centi, resets_at) for kind in kinds],
-    )
-    db.execute(
-        "UPDATE window SET last_at = ?, last_percent_centi = ?, last_resets_at = ? WHERE id = ?",
-        (at, centi, resets_at, window_id),
-    )
-    return True
-
-
-def _readings(snapshot: Snapshot) -> list[tuple[str, int, int | None]]:
-    """Its windows to store: none from an error or a stale snapshot (no fresh numbers), none
-    whose percent is unknown."""
-    if snapshot.error is not None or snapshot.stale:
-        return []
-    return [
-        (w.key, round(w.percent * 100), _epoch_or_none(w.resets_at))
-        for w in snapshot.windows
-        if w.percent is not None and math.isfinite(w.percent)
-    ]
-
-
-def _prune(db: sqlite3.Connection, now: datetime) -> int:
-    cutoff = _epoch(now - RETENTION)
-    removed = db.execute("DELETE FROM sample WHERE at < ?", (cutoff,)).rowcount
-    removed += db.execute("DELETE FROM event WHERE at < ?", (cutoff,)).rowcount
-    return max(0, removed)
-
-
-# -- time ------------------------------------------------------------------------------
-
-
-def _epoch(moment: datetime) -> int:
-    return math.floor(moment.timestamp())
-
-
-def _epoch_or_none(moment: datetime | None) -> int | None:
-    return None if moment is None else _epoch(moment)
-
-
-def _time(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
-
-
-def _time_or_none(seconds: int | None) -> datetime | None:
-    """A stored ``resets_at``: guarded like any outside time (a file may hold anything)."""
-    return from_epoch(seconds)

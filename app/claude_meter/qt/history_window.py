@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -57,11 +57,18 @@ _YEAR = timedelta(weeks=52)
 
 @dataclass(frozen=True)
 class Overview:
-    """What does not depend on the chosen window and span: the windows, walls and calendar."""
+    """What does not depend on the chosen window and span: the windows, walls and calendars
+    (one per account: the year of one account is not another's)."""
 
     windows: tuple[WindowId, ...]
     walls: tuple[Wall, ...]
-    days: tuple[Day, ...]
+    calendars: Mapping[str | None, tuple[Day, ...]]
+
+    @property
+    def days(self) -> tuple[Day, ...]:
+        """The calendar of the first account with readings (the only one, usually)."""
+        first = self.windows[0][0] if self.windows else None
+        return self.calendars.get(first, ())
 
 
 class _Answers(QObject):
@@ -83,9 +90,13 @@ class _Read(QRunnable):
 
 def read_overview(store: HistoryStore, now: datetime, tz: tzinfo | None) -> Overview:
     walls = walls_since(store, now - RETENTION, now)
-    peaks = hourly_peaks(store, (COLOURING_WINDOW,), now - _YEAR)
-    days = calendar_days(peaks, walls, now.astimezone(tz).date(), tz)
-    return Overview(tuple(windows(store)), tuple(walls), tuple(days))
+    found = tuple(windows(store))
+    calendars: dict[str | None, tuple[Day, ...]] = {}
+    for account in dict.fromkeys(account for account, _, _ in found) or (None,):
+        peaks = hourly_peaks(store, (COLOURING_WINDOW,), now - _YEAR, account=account)
+        theirs = [w for w in walls if w.account == account]
+        calendars[account] = tuple(calendar_days(peaks, theirs, now.astimezone(tz).date(), tz))
+    return Overview(found, tuple(walls), calendars)
 
 
 class HistoryWindow(QWidget):
@@ -121,6 +132,7 @@ class HistoryWindow(QWidget):
         self.org_box = QComboBox()
         self.org_box.setAccessibleName("Account and organization")
         self.window_box = QComboBox()
+        self.org_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.window_box.setAccessibleName("Usage window")
         self.window_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.spans = QButtonGroup(self)
@@ -254,7 +266,6 @@ class HistoryWindow(QWidget):
         self.org_box.setVisible(len(orgs) > 1)
         self.org_box.blockSignals(False)
         self._fill_windows(current)
-        self.heatmap.set_days(overview.days)
         self._show_walls()
         self.overview_loaded.emit()
         if generation == self._generation:
@@ -287,7 +298,11 @@ class HistoryWindow(QWidget):
         self.reload_chart()
 
     def _show_walls(self) -> None:
+        """The walls and the year of the account and organization chosen."""
         whose = self._whose()
+        if self.overview is not None:
+            account = whose[0] if whose is not None else None
+            self.heatmap.set_days(self.overview.calendars.get(account, self.overview.days))
         walls = [
             w
             for w in (self.overview.walls if self.overview else ())

@@ -32,6 +32,7 @@ from claude_meter.poll.fetcher import Fetcher
 if TYPE_CHECKING:  # the windows are imported when first shown: most runs never show them
     from claude_meter.poll.demo import Demo
     from claude_meter.qt.first_run import FirstRunWindow
+    from claude_meter.qt.found_accounts import FoundAccounts
     from claude_meter.qt.settings_window import ProfileChoice, SettingsWindow
     from claude_meter.sources.keyring_store import Keyring
 
@@ -114,6 +115,7 @@ class Preferences(QObject):
         self.pairing_available = False
         self._tested.connect(self._on_tested, Qt.ConnectionType.QueuedConnection)
         self._pasted.connect(self._on_pasted, Qt.ConnectionType.QueuedConnection)
+        self.found_accounts: FoundAccounts | None = None  # made with the first-run window
 
     # -- the first poll -----------------------------------------------------------------------
 
@@ -143,6 +145,7 @@ class Preferences(QObject):
 
             self.first_run = FirstRunWindow(detail)
             self.first_run.chosen.connect(self._on_way_chosen)
+            self._look_for_accounts()
         else:
             self.first_run.set_detail(detail)
         self.first_run.show()
@@ -157,6 +160,7 @@ class Preferences(QObject):
             return
         if way == "check-again":
             self._refresh()
+            self._look_for_accounts()
         elif way == "paste":
             if self.paste_session():
                 self._close_first_run()
@@ -172,6 +176,24 @@ class Preferences(QObject):
             self.start_demo()
             self._close_first_run()
             self.popover_requested.emit()
+
+    def _look_for_accounts(self) -> None:
+        if self.demo or self.first_run is None:
+            return
+        if self.found_accounts is None:
+            from claude_meter.qt.found_accounts import FoundAccounts
+
+            self.found_accounts = FoundAccounts()
+            self.found_accounts.chosen.connect(self._on_accounts_added)
+        self.found_accounts.look(self.first_run, self._env, self.settings)
+
+    def _on_accounts_added(self, settings: Settings) -> None:
+        """The found accounts the person ticked. The default account found nothing (that is
+        why the window showed), so it is no longer metered; ``claude-meter login`` meters it
+        again."""
+        self.change(settings.model_copy(update={"default_account": False}))
+        self._refresh()
+        self._close_first_run()
 
     def _close_first_run(self) -> None:
         if self.first_run is not None:
