@@ -176,9 +176,9 @@ class Launched:
         lines = [line.strip() for line in self.tail if line.strip()]
         # a message's first line, or a traceback's last
         traceback = any(line.startswith(("Traceback", "File ")) for line in lines)
-        lines = lines[-1:] if traceback else lines[:1] + lines[-1:]
-        said = " … ".join(dict.fromkeys(lines))[-240:]
-        return f"exited with code {self.process.returncode}: {said}"
+        said = (lines[-1:] if traceback else lines[:1]) or ["nothing"]
+        said[0] = said[0][-240:]
+        return f"exited with code {self.process.returncode}: {said[0]}"
 
     def stop(self) -> None:
         with contextlib.suppress(ProcessLookupError):
