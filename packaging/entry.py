@@ -26,6 +26,6 @@ single_file = os.environ.pop("CLAUDE_METER_SINGLE_FILE", "")
 if single_file and os.path.isabs(single_file) and os.path.isfile(single_file):
     sys.executable = single_file
 
-from claude_meter.cli import main  # noqa: E402 - after the console is attached
+from claude_meter.cli.process import run  # noqa: E402 - after the console is attached
 
-sys.exit(main())
+run()

@@ -158,3 +158,106 @@ def test_each_reading_also_waits_in_the_journal_for_the_history() -> None:
     lines = journal_path().read_text().splitlines()
     assert len(lines) == 2
     assert all(json.loads(line)["source"] == "claude-code-statusline" for line in lines)
+
+
+def _settings_with(*accounts: object, **fields: object) -> None:
+    from claude_meter.core.accounts import AccountRef
+    from claude_meter.core.settings import Settings, save_settings
+
+    refs = tuple(a for a in accounts if isinstance(a, AccountRef))
+    save_settings(Settings(accounts=refs, **fields))
+
+
+def test_the_reading_carries_the_account_of_its_claude_config_dir(tmp_path: Path) -> None:
+    from claude_meter.core.accounts import AccountRef
+    from claude_meter.readings.convert import snapshot_of
+    from claude_meter.readings.journal import journal_path
+
+    work_dir, personal_dir = tmp_path / "work-claude", Path.home() / ".claude"
+    work_dir.mkdir()
+    _settings_with(
+        AccountRef(id="personal", name="Personal", kind="claude-code"),
+        AccountRef(id="work", name="Work", kind="claude-code", config_dir=str(work_dir)),
+        AccountRef(id="web", name="Web", kind="browser", browser="chrome"),
+    )
+    runs = {
+        "work": {"CLAUDE_CONFIG_DIR": str(work_dir) + "/"},
+        "personal": {},  # unset: the default ~/.claude
+        "personal-too": {"CLAUDE_CONFIG_DIR": str(personal_dir)},
+        "none": {"CLAUDE_CONFIG_DIR": str(tmp_path / "unknown")},
+    }
+    for env in runs.values():
+        assert _line(_json(both()), "{session}", NO_COLOR="1", **env) == (0, "37%\n")
+    marked = [json.loads(line)["account"] for line in journal_path().read_text().splitlines()]
+    assert marked == ["work", "personal", "personal", None]
+    snapshots = [snapshot_of(json.loads(x)) for x in journal_path().read_text().splitlines()]
+    assert [s.account if s else "?" for s in snapshots] == marked
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        b"{broken",
+        b'{"accounts": "x"}',
+        b'{"accounts": [{"id": "BAD ID", "kind": "claude-code"}]}',
+        b'{"accounts": [{"id": "default", "kind": "claude-code"}]}',
+        b'{"accounts": [{"id": "x", "kind": "extension"}]}',
+    ],
+)
+def test_without_a_sound_claude_code_account_the_reading_is_the_default_accounts(
+    settings: bytes,
+) -> None:
+    from claude_meter.readings.preference import settings_file
+
+    settings_file().parent.mkdir(parents=True, exist_ok=True)
+    settings_file().write_bytes(settings)
+    assert _line(_json(both()), "{session}", NO_COLOR="1") == (0, "37%\n")
+    (entry,) = load()
+    assert entry["account"] is None
+
+
+def test_the_figures_shown_without_rate_limits_are_this_accounts(tmp_path: Path) -> None:
+    from claude_meter.core.accounts import AccountRef
+
+    work_dir = tmp_path / "work-claude"
+    work_dir.mkdir()
+    (work_dir / ".claude.json").write_text(
+        json.dumps({"oauthAccount": {"organizationUuid": "org-work"}})
+    )
+    _settings_with(AccountRef(id="work", name="Work", kind="claude-code", config_dir=str(work_dir)))
+    work = {"CLAUDE_CONFIG_DIR": str(work_dir)}
+    _line(_json(both()), "{session}", NO_COLOR="1", **work)  # the work account's 37 %
+    default = both()
+    default["rate_limits"]["five_hour"]["used_percentage"] = 5  # type: ignore[index]
+    _line(_json(default), "{session}", NO_COLOR="1")  # the default account's 5 %, newer
+    assert _line(_json({"model": {}}), "{session}", NO_COLOR="1", **work) == (0, "37%\n")
+    assert _line(_json({"model": {}}), "{session}", NO_COLOR="1") == (0, "5%\n")
+
+
+def test_a_real_process_finds_its_account_loading_no_pydantic(tmp_path: Path) -> None:
+    """As Claude Code runs it: a process of its own, in the account's CLAUDE_CONFIG_DIR."""
+    from claude_meter.core.accounts import AccountRef
+
+    work_dir = tmp_path / "work-claude"
+    work_dir.mkdir()
+    _settings_with(AccountRef(id="work", name="Work", kind="claude-code", config_dir=str(work_dir)))
+    probe = (
+        "import sys\n"
+        "from claude_meter.cli import main\n"
+        "main(['statusline', '--format', '{session}'])\n"
+        # argparse too: the status line parses its few options itself (cli/__init__.py)
+        "heavy = ('pydantic', 'httpx', 'keyring', 'PySide6', 'sqlite3', 'platformdirs', "
+        "'argparse')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        input=_json(both()),
+        capture_output=True,
+        env={**os.environ, "NO_COLOR": "1", "CLAUDE_CONFIG_DIR": str(work_dir)},
+        check=False,
+        timeout=30,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"37%\n[]\n", b"")
+    (entry,) = load()
+    assert entry["account"] == "work"

@@ -154,7 +154,7 @@ def test_a_reset_settings_file_is_told(qtbot: QtBot, tmp_path: Path) -> None:
 
 def test_extension_source_never_polls_claude_ai_itself() -> None:
     from claude_meter.core.settings import Settings
-    from claude_meter.poll.fetcher import WAITING_FOR_EXTENSION
+    from claude_meter.poll.messages import WAITING_FOR_EXTENSION
 
     fetcher = Fetcher({"CLAUDE_METER_COOKIE": "sessionKey=x"})
     result = fetcher.poll_with(Settings(source="extension"))

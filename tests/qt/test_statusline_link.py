@@ -75,3 +75,25 @@ def test_readings_made_while_the_tray_was_not_running_reach_the_history_in_order
     assert [r.percent for r in history.readings(now - timedelta(hours=1))] == [10, 20, 30]
     assert not journal_path(path).exists()
     history.close()
+
+
+def test_each_reading_is_handed_on_as_its_accounts(qtbot: QtBot, tmp_path: Path) -> None:
+    """The status line marked each reading with the account of its Claude Code folder; the
+    tray gets it as that account's result (``FetchResult.account``), the meter's dispatch."""
+    path = tmp_path / "state" / "last-readings.json"
+    now = datetime.now(UTC)
+    work = {**_entry("org-w", 40, now), "account": "work"}
+    default = {**_entry("org-d", 50, now), "account": None}
+    forged = {**_entry("org-x", 60, now), "account": "NOT AN ID"}
+    record([work, default, forged], now, path)
+    link = StatuslineLink(path)
+    got: list[FetchResult] = []
+    link.received.connect(got.append)
+    link.start(now)
+    by_org = {r.snapshots[0].org_uuid: r for r in got}
+    assert {org: r.account for org, r in by_org.items()} == {
+        "org-w": "work",
+        "org-d": None,
+        "org-x": None,  # not an account id: the default account's, as before accounts
+    }
+    assert all(r.snapshots[0].account == r.account for r in got)

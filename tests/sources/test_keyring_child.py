@@ -136,8 +136,9 @@ def test_a_child_that_never_answers_is_killed_after_the_timeout() -> None:
 
 
 def test_close_kills_a_child_waiting_for_an_unlock_prompt() -> None:
-    # The child reads its request, then waits for a line that never comes: a prompt unanswered.
-    waiting = "import sys; sys.stdin.read(); print('ready', flush=True); sys.stdin.readline()"
+    # The child reads its request, then waits: a prompt unanswered. (Not for a line on stdin:
+    # the request's end closes it, so such a child ended at once by itself, exit status 0.)
+    waiting = "import sys, time; sys.stdin.read(); time.sleep(60)"
     child = KeyringInChild([sys.executable, "-c", waiting])
     failures: list[KeyringChildError] = []
 

@@ -73,3 +73,21 @@ def test_a_corrupt_stored_value_is_ignored() -> None:
     backend = MemoryKeyring()
     backend.set_password(SERVICE, SESSION_ENTRY, "sessionKey=a\x01b")
     assert SessionStore(backend).load() is None
+
+
+def test_each_named_account_has_its_own_entry_and_change_stamp() -> None:
+    from claude_meter.sources.keyring_store import Keyring, SessionCache, stamp_path
+
+    backend = MemoryKeyring()
+    keyring = Keyring(backend, SessionCache())
+    work = keyring.store("work")
+    assert work.save(COOKIES).persisted
+    assert list(backend.items) == [(SERVICE, "claude.ai session (work)")]
+    assert keyring.store().load() is None  # the default account's entry is another
+    assert keyring.store("home").load() is None
+    assert keyring.store("work").load() == COOKIES
+    assert stamp_path(work.entry).name == "keyring-session-work.changed"
+    assert stamp_path(work.entry).exists()  # a running tray sees this account's change
+    assert not stamp_path(SESSION_ENTRY).exists()
+    assert keyring.store("work").delete() is True
+    assert backend.items == {}

@@ -7,6 +7,11 @@ subscribers ``rate_limits.five_hour`` and ``rate_limits.seven_day`` carry the se
 live meter (history included). The line shows them with the per-model and extra-usage
 figures the app read recently through its other routes, each marked by age when old.
 
+The reading carries its account (``account``: a configured account's id, absent or null for
+the default one): the account of kind ``claude-code`` whose folder is this process's
+``CLAUDE_CONFIG_DIR`` (unset: the default ``~/.claude``), read from ``settings.json`` with
+the standard library (``core/account_routing.py``), so the tray meters it as that account's.
+
 It never makes a request, never prompts, writes nothing but the line to standard output,
 and never fails Claude Code: any error prints a short fallback line and exits 0.
 
@@ -87,12 +92,15 @@ def statusline(
     template: str, payload: bytes, env: Mapping[str, str], now: datetime, store: Path | None
 ) -> str:
     from claude_meter.readings.journal import append
+    from claude_meter.readings.preference import read_settings
     from claude_meter.readings.store import StoreUnreadable, load, record
     from claude_meter.readings.view import account_key, accounts
 
     parts = _parse_template(template)
     data = _payload(payload)
-    entry = reading_of(data, env, now)
+    settings = read_settings()
+    metered = statusline_account(env, settings)
+    entry = reading_of(data, env, now, account=metered)
     entries: list[dict[str, Any]]
     try:
         if entry is not None:
@@ -105,13 +113,15 @@ def statusline(
         key = account_key(entry)
         entries = [e for e in entries if account_key(e) == key] or [entry]
     else:  # no rate_limits yet: the newest figures stored for Claude Code's account, if any
-        entries = [e for e in entries if account_key(e) == _account_key_guess(entries)]
+        guess = _account_key_guess(entries, metered)
+        entries = [e for e in entries if account_key(e) == guess]
     views = accounts(entries)
     if not views or not views[0].rows:
         return FALLBACK
     model = data.get("model") if isinstance(data, dict) else None
     name = model.get("display_name") if isinstance(model, dict) else None
-    return _render(parts, views[0], now, color=not env.get("NO_COLOR"), model=name)
+    color = not env.get("NO_COLOR")
+    return _render(parts, views[0], now, color=color, model=name, settings=settings)
 
 
 def _payload(raw: bytes) -> Any:
@@ -121,8 +131,11 @@ def _payload(raw: bytes) -> Any:
         return None
 
 
-def reading_of(data: Any, env: Mapping[str, str], now: datetime) -> dict[str, Any] | None:
-    """The payload's ``rate_limits`` as a last-readings entry; None when it has none."""
+def reading_of(
+    data: Any, env: Mapping[str, str], now: datetime, *, account: str | None = None
+) -> dict[str, Any] | None:
+    """The payload's ``rate_limits`` as a last-readings entry of the metered ``account``
+    (its id; None: the default account); None when the payload has none."""
     limits = data.get("rate_limits") if isinstance(data, dict) else None
     if not isinstance(limits, dict):
         return None
@@ -148,12 +161,13 @@ def reading_of(data: Any, env: Mapping[str, str], now: datetime) -> dict[str, An
         return None
     from claude_meter.readings.store import iso
 
-    account = claude_code_account(env)
+    signed_in = claude_code_account(env)
     return {
         "source": SOURCE,
-        "org_uuid": account.get("organizationUuid"),
-        "org_name": account.get("organizationName"),
-        "account_email": account.get("emailAddress"),
+        "account": account,
+        "org_uuid": signed_in.get("organizationUuid"),
+        "org_name": signed_in.get("organizationName"),
+        "account_email": signed_in.get("emailAddress"),
         "plan": None,
         "read_at": iso(now),
         "windows": windows,
@@ -176,6 +190,16 @@ def _epoch(value: object) -> str | None:
     return iso(datetime.fromtimestamp(seconds, UTC))
 
 
+def statusline_account(env: Mapping[str, str], settings: Mapping[str, Any]) -> str | None:
+    """The configured account this status line reads for: the ``claude-code`` account whose
+    folder is ``CLAUDE_CONFIG_DIR`` (``settings``: ``settings.json`` as parsed); None for
+    the default account."""
+    from claude_meter.core.account_routing import accounts_in
+    from claude_meter.core.account_routing import claude_code_account as by_folder
+
+    return by_folder(accounts_in(settings), env.get("CLAUDE_CONFIG_DIR"))
+
+
 def claude_code_account(env: Mapping[str, str]) -> dict[str, str]:
     """Claude Code's own account (``oauthAccount`` in its ``.claude.json``): which
     organization the status line's numbers are for. Empty when unknown; no secret is read."""
@@ -194,11 +218,12 @@ def claude_code_account(env: Mapping[str, str]) -> dict[str, str]:
     return {k: account[k] for k in keys if isinstance(account.get(k), str)}
 
 
-def _account_key_guess(entries: list[dict[str, Any]]) -> str | None:
+def _account_key_guess(entries: list[dict[str, Any]], account: str | None) -> str | None:
+    """The key of the newest status line reading of this metered ``account``."""
     from claude_meter.readings.view import account_key
 
     for entry in entries:  # newest first
-        if entry.get("source") == SOURCE:
+        if entry.get("source") == SOURCE and entry.get("account") == account:
             return account_key(entry)
     return None
 
@@ -223,14 +248,22 @@ def _parse_template(template: str) -> list[Part]:
     return parts
 
 
-def _render(parts: list[Part], view: Any, now: datetime, *, color: bool, model: object) -> str:
+def _render(
+    parts: list[Part],
+    view: Any,
+    now: datetime,
+    *,
+    color: bool,
+    model: object,
+    settings: Mapping[str, Any] | None = None,
+) -> str:
     from claude_meter.core.display import format_duration, percent_label
     from claude_meter.core.grades import grade_for
     from claude_meter.readings.preference import shows_remaining
     from claude_meter.readings.view import HEADLINE, OLD, short_age, short_label
 
     rows = {r.key: r for r in view.rows}
-    left = shows_remaining()  # "used" or "remaining", as chosen in Settings
+    left = shows_remaining(settings)  # "used" or "remaining", as chosen in Settings
 
     def figure(row: Any, *, windowed: bool = True) -> str:
         text = percent_label(row.percent, show_remaining=left and windowed)

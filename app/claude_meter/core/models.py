@@ -152,6 +152,9 @@ class Snapshot(_Frozen):
     """
 
     source: Source
+    #: The metered account this reading belongs to (``core/accounts.py``): a named
+    #: account's id, None for the default account (and for everything read before accounts).
+    account: str | None = None
     org_uuid: str | None = None
     org_name: str | None = None
     account_email: str | None = None
@@ -176,3 +179,10 @@ class FetchResult(_Frozen):
     fetched_at: datetime
     snapshots: tuple[Snapshot, ...] = ()
     error: FetchError | None = None
+    #: The account polled (as :attr:`Snapshot.account`); every snapshot carries the same.
+    account: str | None = None
+
+    def for_account(self, account: str | None) -> FetchResult:
+        """This result and each of its snapshots marked as ``account``'s."""
+        snapshots = tuple(s.model_copy(update={"account": account}) for s in self.snapshots)
+        return self.model_copy(update={"account": account, "snapshots": snapshots})

@@ -31,9 +31,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from claude_meter.core import json_input, paths
+from claude_meter.core.accounts import (
+    DEFAULT_NAME,
+    SECRET_LIKE,
+    AccountRef,
+    check_accounts,
+    check_name,
+)
 from claude_meter.core.endpoints import DEFAULT_BRIDGE_PORT
 from claude_meter.core.files import write_atomically
 
@@ -60,7 +74,7 @@ SOURCE_LABELS: Final[dict[str, str]] = {
 }
 
 #: Text that must never reach the settings file (a session key, a token, a cookie header).
-_SECRET_LIKE = re.compile(r"sk-ant-|sessionKey|Bearer\s|cookie\s*:", re.IGNORECASE)
+_SECRET_LIKE = SECRET_LIKE
 
 
 class Settings(BaseModel):
@@ -90,6 +104,38 @@ class Settings(BaseModel):
     #: Code's route instead. Off unless chosen: that route's budget is small and shared with
     #: Claude Code itself, and the person should know which route the numbers came from.
     challenge_fallback: bool = False
+    #: Named accounts metered beside the default one (``core/accounts.py``): names and
+    #: references only, each one's secret in its own keyring entry.
+    accounts: tuple[AccountRef, ...] = ()
+    #: The default account (``source`` above; what ``login`` acts on) is metered too; off
+    #: once the person removed it (``claude-meter accounts remove``), ``login`` turns it on.
+    default_account: bool = True
+    default_account_name: str = Field(default=DEFAULT_NAME, max_length=40)
+    #: The account whose worst window the icon shows (an id); None: the worst of them all.
+    icon_account: str | None = Field(default=None, max_length=32)
+
+    @field_validator("accounts")
+    @classmethod
+    def _accounts(cls, value: tuple[AccountRef, ...]) -> tuple[AccountRef, ...]:
+        return check_accounts(value)
+
+    @field_validator("default_account_name")
+    @classmethod
+    def _default_name(cls, value: str) -> str:
+        return check_name(value)
+
+    @property
+    def metered(self) -> tuple[AccountRef | None, ...]:
+        """The accounts polled, in order: None for the default one (when on), then each named."""
+        default: tuple[AccountRef | None, ...] = (None,) if self.default_account else ()
+        return default + self.accounts if (default or self.accounts) else (None,)
+
+    def account_name(self, account_id: str | None) -> str:
+        """The name the person gave the account with this id (None: the default one)."""
+        for account in self.accounts:
+            if account.id == account_id:
+                return account.name
+        return self.default_account_name
 
     @field_validator("thresholds")
     @classmethod
@@ -102,6 +148,19 @@ class Settings(BaseModel):
         if len(unique) > 5:
             raise ValueError("at most five notification thresholds")
         return unique
+
+    @field_validator("icon_account")
+    @classmethod
+    def _icon_account(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,31}", value):
+            raise ValueError("an account id is 1 to 32 lowercase letters, digits or -")
+        return value or None
+
+    @model_validator(mode="after")
+    def _distinct_names(self) -> Settings:
+        if any(a.name.casefold() == self.default_account_name.casefold() for a in self.accounts):
+            raise ValueError("each account needs its own name")
+        return self
 
     @field_validator("browser", "profile")
     @classmethod
@@ -191,6 +250,16 @@ def peek_settings(path: Path | None = None) -> Settings:
         return _parse((path or settings_path()).read_bytes())
     except (OSError, _Unusable):
         return Settings()
+
+
+def reread_settings(path: Path | None = None) -> Settings | None:
+    """The saved settings as they are now, for a running tray that saw the file change
+    (``claude-meter accounts``, an editor); None when the file is gone or unusable: a bad
+    edit is neither applied nor moved aside under the person's editor."""
+    try:
+        return _parse((path or settings_path()).read_bytes())
+    except (OSError, _Unusable):
+        return None
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:

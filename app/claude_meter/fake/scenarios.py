@@ -27,34 +27,9 @@ from .faults import FlakyKind as FlakyKind
 from .faults import FlakyOutcome as FlakyOutcome
 from .faults import flaky_outcome as flaky_outcome
 from .faults import soak_outcome as soak_outcome
+from .names import SCENARIOS as SCENARIOS
 
 Json = dict[str, object]
-
-SCENARIOS: tuple[str, ...] = (
-    "normal",
-    "rising",
-    "fraction-scale",
-    "limits-only",
-    "enterprise",
-    "multi-org",
-    "expired",
-    "cloudflare",
-    "chrome-tls",
-    "rate-limited",
-    "flaky",
-    "malformed",
-    "ua-bucket",
-    "new-shapes",
-    "region-redirect",
-    "spa-shell",
-)
-"""``ua-bucket``: the OAuth usage endpoint answers ``429 Retry-After: 0`` to any client whose
-``User-Agent`` does not start with ``claude-code/``, as the real one's small bucket does.
-``new-shapes``: the answer shapes seen since mid-2026 (a model cap only in ``limits[]``,
-``severity``, ``scope.surface``, ``spend``). ``region-redirect``: claude.ai redirects the
-organization's calls (usage, overage, subscription) to its "unavailable in your region"
-page. ``spa-shell``: the usage endpoint answers ``200`` with the web app's HTML shell, as a
-moved endpoint does (no Cloudflare marks)."""
 
 EMAIL = "demo@example.com"
 ACCOUNT_UUID = "0b7e4c52-9a31-4f0e-8d6a-2c5f1e9b7a40"
@@ -316,6 +291,11 @@ def _standard(now: datetime, five: float, week: float, sonnet: float) -> Json:
             ("weekly_scoped", sonnet, "Sonnet"),
         ),
     )
+
+
+def standard_json(now: datetime, five: float, week: float, sonnet: float) -> Json:
+    """The ``normal`` report with these (five_hour, seven_day, Sonnet) numbers: ``accounts.py``."""
+    return _standard(now, five, week, sonnet)
 
 
 def _empty(now: datetime) -> Json:

@@ -3,14 +3,23 @@
 A real server on loopback (stdlib ``ThreadingHTTPServer`` in a daemon thread), so clients are
 tested through real sockets, real TLS and real connection resets rather than mocked transports.
 Both routes (claude.ai web with the ``sessionKey`` cookie, api.anthropic.com OAuth with a Bearer
-token) are served by the same server. What the answers contain lives in ``scenarios.py``; the
+token) are served by the same server. What the answers contain lives in ``scenarios.py`` and
+``accounts.py``; each account's live state (keys, scenario, rotation) in ``sessions.py``; the
 sockets, TLS and the ways of sending or dropping an answer in ``transport.py``.
+
+Several accounts side by side: ``FakeClaude(accounts=(PERSONAL_ACCOUNT, WORK_ACCOUNT))``
+(``accounts.py``). Each session key and OAuth token opens its own account only: its
+organizations, its email, its numbers, its scenario (``set_scenario("work", "expired")``);
+another account's organization is refused with 403 ``permission_error``, as claude.ai refuses
+it, and the request log names the account each credential belonged to (``account``) and marks
+such requests (``cross_account``, ``cross_account_requests()``). Without ``accounts`` the one
+demo account is served exactly as before.
 
 Why it is longer than 400 lines: it is one job, :class:`FakeClaude` deciding each answer, and
 that job is as wide as the real endpoints it plays (claude.ai's web routes, the OAuth routes,
 sign-in, cookie rotation) times the failures a client must survive (every scenario and the
-``flaky`` and ``soak`` fault mixes). Split further, each piece would need the server's state
-(lock, clock, dice, session keys) passed around.
+``flaky`` and ``soak`` fault mixes), per account. Split further, each piece would need the
+server's state (lock, clock, dice, the accounts' sessions) passed around.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ import ssl
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
@@ -30,11 +39,14 @@ from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
 from typing import Literal
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
+from . import accounts as ac
 from . import scenarios as sc
+from .accounts import FakeAccount
 from .faults import MALFORMED_BODIES, FlakyOutcome, flaky_outcome, soak_outcome
 from .hello import ClientHello
+from .sessions import Sessions, check_scenario
 from .transport import FakeHTTPServer, Handler
 
 #: What the ``chrome-tls`` scenario lets through: Chrome's ClientHello as JA4, in the form an
@@ -67,6 +79,12 @@ class LoggedRequest:
 
     ``authenticated`` says whether the request carried valid credentials for its route (the
     session cookie, or the Bearer token on ``/api/oauth/``), whatever the scenario answered.
+    ``account`` names the account those credentials open (never the secret itself; None when
+    absent or unknown); ``secrets_of`` names every account whose session key (rotated ones
+    included) or OAuth token appears anywhere in the request's headers or path.
+    ``cross_account`` marks a request that mixed accounts: its path names an organization the
+    fake knows but that account does not own (claude.ai refuses it with 403), or it carried
+    more than one account's secrets.
     """
 
     method: str
@@ -75,6 +93,9 @@ class LoggedRequest:
     authenticated: bool
     #: The connection's TLS ClientHello (None over plain HTTP), read before the handshake.
     hello: ClientHello | None = None
+    account: str | None = None
+    cross_account: bool = False
+    secrets_of: tuple[str, ...] = ()
 
     @property
     def ja4(self) -> str | None:
@@ -118,18 +139,19 @@ def _challenges_tls(req: Handler) -> bool:
     return hello is None or not hello.grease or hello.ja4_core not in CHROME_JA4
 
 
-def _check_scenario(name: str) -> str:
-    if name not in sc.SCENARIOS:
-        raise ValueError(f"unknown scenario {name!r}; valid: {', '.join(sc.SCENARIOS)}")
-    return name
-
-
 class FakeClaude:
     """A fake claude.ai that answers like the real one in the scenario it is told to play.
 
     Use as a context manager (``with FakeClaude("rising") as fake: ... fake.base_url``) or with
     ``start()``/``stop()``. ``scenario`` can be changed while it runs, e.g. to make a session
     expire and come back.
+
+    ``accounts`` serves several accounts side by side (each starts in its own ``scenario``, or
+    in ``scenario`` when it has none; ``set_scenario(name, ...)`` changes one, setting
+    ``scenario`` changes all); then
+    ``session_key`` and ``oauth_token`` are the accounts' own, and ``rotate_to`` maps an
+    account's name to the key its next usage answer rotates to. ``scenario`` alone then plays
+    for requests that carry no account's credentials.
     """
 
     def __init__(
@@ -144,27 +166,37 @@ class FakeClaude:
         clock: Callable[[], float] | None = None,
         now: Callable[[], datetime] | None = None,
         seed: int | None = None,
-        rotate_to: str | None = None,
+        rotate_to: str | Mapping[str, str] | None = None,
         faults: Literal["standard", "soak"] = "standard",
         retry_after: str = "120",
+        accounts: Sequence[FakeAccount] = (),
     ) -> None:
         if faults not in FAULT_MIXES:
             raise ValueError(f"unknown fault mix {faults!r}; choose one of {FAULT_MIXES}")
-        self._scenario = _check_scenario(scenario)
+        self._scenario = check_scenario(scenario)
         self._faults = faults
         self._retry_after = retry_after  # what ``rate-limited`` says (``0`` as in the field)
-        self._expired_left = 0
-        self._good_usage = 0
-        self._session_keys = {session_key}
-        self._current_key = session_key
-        self._oauth_token = oauth_token
-        self._rotate_to = rotate_to
-        self._host, self._requested_port, self._tls = host, port, tls
+        if accounts and (session_key, oauth_token) != (DEFAULT_SESSION_KEY, DEFAULT_OAUTH_TOKEN):
+            raise ValueError("with accounts, give each FakeAccount its own keys")
+        if accounts and isinstance(rotate_to, str):
+            raise ValueError("with accounts, rotate_to maps an account's name to its new key")
+        served = ac.check_accounts(accounts or [ac.demo_account(session_key, oauth_token)])
+        if isinstance(rotate_to, str):
+            rotate_to = {served[0].name: rotate_to}
         self._clock = clock or time.monotonic
+        self._sessions = Sessions(
+            served,
+            {a.name: a.scenario or scenario for a in served},
+            self._clock,
+            rotate_to or {},
+        )
+        # The soak mix's expired answers left and good answers given, per account.
+        self._expired_left = {a.name: 0 for a in served}
+        self._good_usage = {a.name: 0 for a in served}
+        self._host, self._requested_port, self._tls = host, port, tls
         self._now = now or (lambda: datetime.now(UTC))
         self._rng = random.Random(seed)
         self._malformed_turn = itertools.count()
-        self._origin = self._clock()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._httpd: FakeHTTPServer | None = None
@@ -181,7 +213,7 @@ class FakeClaude:
             return self
         context = self._tls_context() if self._tls else None
         self._stopping.clear()
-        self._origin = self._clock()
+        self._sessions.restart_clocks()
         self._httpd = FakeHTTPServer(self, self._host, self._requested_port, context)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -255,8 +287,35 @@ class FakeClaude:
 
     @scenario.setter
     def scenario(self, name: str) -> None:
-        self._scenario = _check_scenario(name)
-        self._origin = self._clock()
+        """Every account plays ``name`` from now on (the one demo account, by default)."""
+        self._sessions.set_every_scenario(name)
+        self._scenario = name
+
+    @property
+    def accounts(self) -> tuple[FakeAccount, ...]:
+        """The accounts served (the one demo account unless ``accounts`` was given)."""
+        return self._sessions.accounts
+
+    def scenario_of(self, account: str) -> str:
+        """The scenario ``account`` (a name) plays now."""
+        return self._sessions.scenario_of(account)
+
+    def set_scenario(self, account: str, scenario: str) -> None:
+        """Make one account play ``scenario`` (``"expired"``, ``"cloudflare"``, ...) while the
+        others keep theirs; restarts that account's ``rising`` clock. Thread-safe."""
+        self._sessions.set_scenario(account, scenario)
+
+    def rotate_session_key(self, account: str, new_key: str) -> None:
+        """The account's next web usage answer sets ``sessionKey`` to ``new_key`` (both keep
+        working afterwards), as claude.ai rotates a session."""
+        self._sessions.rotate_later(account, new_key)
+
+    def cross_account_requests(self) -> list[LoggedRequest]:
+        """Logged requests that used one account's credentials with an organization that
+        account does not own, or carried several accounts' secrets (empty when every client
+        kept its accounts apart)."""
+        with self._lock:
+            return [entry for entry in self.request_log if entry.cross_account]
 
     @property
     def cert_pem(self) -> bytes | None:
@@ -272,47 +331,60 @@ class FakeClaude:
 
     def _answer(self, req: Handler) -> None:
         url = urlsplit(req.path)
-        path, scenario = url.path.rstrip("/") or "/", self._scenario
+        path = url.path.rstrip("/") or "/"
         oauth = path.startswith("/api/oauth/")
-        authenticated = (
-            self._bearer_ok(req.headers.get("Authorization"))
-            if oauth
-            else self._cookie_ok(req.headers.get_all("Cookie") or [])
+        account = self._sender(req, oauth)
+        name = None if account is None else account.name
+        scenario = self._scenario if name is None else self._sessions.scenario_of(name)
+        secrets_of = self._sessions.secrets_in("\n".join([req.path, *req.headers.values()]))
+        org = path.split("/")[3] if path.startswith("/api/organizations/") else None
+        cross = len(secrets_of) > 1 or (
+            account is not None and org is not None and self._sessions.owns_not(account, org)
         )
         with self._lock:
             self.request_log.append(
                 LoggedRequest(
-                    req.command, req.path, _redacted(req.headers), authenticated, req.hello
+                    req.command,
+                    req.path,
+                    _redacted(req.headers),
+                    account is not None,
+                    req.hello,
+                    account=name,
+                    cross_account=cross,
+                    secrets_of=secrets_of,
                 )
             )
         if path == "/login":
-            self._login(
-                req, signed_in=req.command == "POST" or parse_qs(url.query).get("session") == ["1"]
-            )
+            signed_in = req.command == "POST" or parse_qs(url.query).get("session") == ["1"]
+            self._login(req, parse_qs(url.query).get("account", [None])[0], signed_in=signed_in)
         elif req.command != "GET" or not path.startswith("/api/"):
             req.send_error_json(404, "not_found_error", "Not found")
-        elif scenario != "flaky" or self._survive_flakiness(req):
+        elif scenario != "flaky" or self._survive_flakiness(req, name):
             if oauth:
-                self._oauth(req, path, authenticated, scenario)
+                self._oauth(req, path, account, scenario)
             else:
-                self._web(req, path, authenticated, scenario)
+                self._web(req, path, account, scenario)
 
-    def _cookie_ok(self, headers: list[str]) -> bool:
-        return _cookies(headers).get("sessionKey") in self._session_keys
+    def _sender(self, req: Handler, oauth: bool) -> FakeAccount | None:
+        """The account the route's credential opens: the Bearer token on ``/api/oauth/``, the
+        ``sessionKey`` cookie elsewhere."""
+        if oauth:
+            scheme, _, token = (req.headers.get("Authorization") or "").partition(" ")
+            return self._sessions.by_token(token.strip() if scheme.lower() == "bearer" else "")
+        return self._sessions.by_session_key(
+            _cookies(req.headers.get_all("Cookie") or []).get("sessionKey")
+        )
 
-    def _bearer_ok(self, header: str | None) -> bool:
-        scheme, _, token = (header or "").partition(" ")
-        return scheme.lower() == "bearer" and token.strip() == self._oauth_token
-
-    def _survive_flakiness(self, req: Handler) -> bool:
+    def _survive_flakiness(self, req: Handler, account: str | None) -> bool:
         """Apply one flaky outcome; False when the request has been answered or dropped."""
+        key = account or self._sessions.accounts[0].name  # no credentials: as with one
         with self._lock:
-            if self._expired_left > 0:  # an expired session, until it comes back
-                self._expired_left -= 1
+            if self._expired_left[key] > 0:  # an expired session, until it comes back
+                self._expired_left[key] -= 1
                 outcome = FlakyOutcome("expire", status=401)
             elif self._faults == "soak":
                 outcome = soak_outcome(self._rng)
-                self._expired_left = max(0, outcome.count - 1)
+                self._expired_left[key] = max(0, outcome.count - 1)
             else:
                 outcome = flaky_outcome(self._rng)
         if outcome.kind in ("timeout", "slow-body", "malformed", "rate-limited", "cloudflare"):
@@ -353,7 +425,7 @@ class FakeClaude:
             req.send_challenge()
         return False
 
-    def _web(self, req: Handler, path: str, authenticated: bool, scenario: str) -> None:
+    def _web(self, req: Handler, path: str, account: FakeAccount | None, scenario: str) -> None:
         parts = path.split("/")[2:]  # after "/api/"
         known = parts in (["organizations"], ["account"]) or (
             len(parts) == 3
@@ -366,18 +438,20 @@ class FakeClaude:
             req.send(302, b"", "text/plain", [("Location", REGION_PAGE)])
         elif not known:
             req.send_error_json(404, "not_found_error", "Not found")
-        elif not authenticated or scenario == "expired":
+        elif account is None or scenario == "expired":
             req.send_error_json(401, "authentication_error", "Invalid authorization")
         elif parts == ["organizations"]:
-            req.send_json([sc.org_json(org) for org in sc.orgs_for(scenario)])
+            req.send_json([sc.org_json(org) for org in account.orgs_in(scenario)])
         elif parts == ["account"]:
-            req.send_json(sc.account_json(scenario))
+            req.send_json(ac.account_json(account, scenario))
         else:
-            self._org_call(req, parts[1], parts[2], scenario)
+            self._org_call(req, account, parts[1], parts[2], scenario)
 
-    def _org_call(self, req: Handler, uuid: str, what: str, scenario: str) -> None:
-        org = next((o for o in sc.orgs_for(scenario) if o.uuid == uuid), None)
-        if org is None and any(o.uuid == uuid for o in sc.ALL_ORGS):
+    def _org_call(
+        self, req: Handler, account: FakeAccount, uuid: str, what: str, scenario: str
+    ) -> None:
+        org = next((o for o in account.orgs_in(scenario) if o.uuid == uuid), None)
+        if org is None and uuid in self._sessions.known_orgs:  # someone else's: another account's
             req.send_error_json(403, "permission_error", "Invalid authorization for organization")
         elif org is None:
             req.send_error_json(404, "not_found_error", "Organization not found")
@@ -390,13 +464,13 @@ class FakeClaude:
         elif what == "subscription_details":
             req.send_json(sc.subscription_json(org, self._now()))
         else:
-            self._usage(req, org, scenario, rotate=True)
+            self._usage(req, account, org, scenario, rotate=True)
 
-    def _oauth(self, req: Handler, path: str, authenticated: bool, scenario: str) -> None:
+    def _oauth(self, req: Handler, path: str, account: FakeAccount | None, scenario: str) -> None:
         agent = req.headers.get("User-Agent") or ""
         if path not in ("/api/oauth/usage", "/api/oauth/profile"):
             req.send_error_json(404, "not_found_error", "Not found")
-        elif not authenticated or scenario == "expired":
+        elif account is None or scenario == "expired":
             req.send_error_json(401, "authentication_error", "Invalid authorization")
         elif OAUTH_BETA not in (req.headers.get("anthropic-beta") or ""):
             req.send_error_json(
@@ -405,13 +479,15 @@ class FakeClaude:
                 f"OAuth requests need the anthropic-beta: {OAUTH_BETA} header",
             )
         elif path == "/api/oauth/profile":
-            req.send_json(sc.profile_json(scenario))
+            req.send_json(ac.profile_json(account, scenario))
         elif scenario == "ua-bucket" and not agent.startswith("claude-code/"):
             req.send_error_json(429, "rate_limit_error", "Rate limited", [("Retry-After", "0")])
         else:
-            self._usage(req, sc.oauth_org(scenario), scenario, rotate=False)
+            self._usage(req, account, account.oauth_org(scenario), scenario, rotate=False)
 
-    def _usage(self, req: Handler, org: sc.Org, scenario: str, *, rotate: bool) -> None:
+    def _usage(
+        self, req: Handler, account: FakeAccount, org: sc.Org, scenario: str, *, rotate: bool
+    ) -> None:
         if scenario == "rate-limited":
             req.send_error_json(
                 429, "rate_limit_error", "Rate limited", [("Retry-After", self._retry_after)]
@@ -423,20 +499,17 @@ class FakeClaude:
         if scenario == "spa-shell" and rotate:  # the web route only: a page where data was
             req.send(200, _SPA_SHELL.encode(), "text/html; charset=utf-8")
             return
+        name = account.name
         if scenario == "flaky" and self._faults == "soak" and org.usable:
             with self._lock:
-                self._good_usage += 1
-                report = sc.soak_usage_json(self._now(), self._good_usage)
+                self._good_usage[name] += 1
+                report = sc.soak_usage_json(self._now(), self._good_usage[name])
         else:
-            report = sc.usage_json(scenario, org, self._now(), self._clock() - self._origin)
+            elapsed = self._sessions.elapsed(name)
+            report = ac.usage_json(account, scenario, org, self._now(), elapsed)
         headers: list[tuple[str, str]] = []
-        if rotate and self._rotate_to is not None:
-            with self._lock:
-                rotated, self._rotate_to = self._rotate_to, None
-            if rotated is not None:
-                self._session_keys.add(rotated)
-                self._current_key = rotated
-                headers.append(self._set_cookie("sessionKey", rotated))
+        if rotate and (rotated := self._sessions.rotate_now(name)) is not None:
+            headers.append(self._set_cookie("sessionKey", rotated))
         req.send_json(report, headers)
 
     def _set_cookie(self, name: str, value: str, *, http_only: bool = True) -> tuple[str, str]:
@@ -445,20 +518,33 @@ class FakeClaude:
         attrs += ["SameSite=Lax", "Max-Age=2592000"]
         return "Set-Cookie", "; ".join([f"{name}={value}", *filter(None, attrs)])
 
-    def _login(self, req: Handler, *, signed_in: bool) -> None:
-        """A sign-in page for browser tests: the cookie arrives the way claude.ai sets it."""
-        if not signed_in:
+    def _login(self, req: Handler, name: str | None, *, signed_in: bool) -> None:
+        """A sign-in page for browser tests: the cookie arrives the way claude.ai sets it.
+
+        ``/login?account=work`` signs in as that account; without it, as the first one."""
+        served = {a.name: a for a in self._sessions.accounts}
+        account = served.get(name or self._sessions.accounts[0].name)
+        if account is None:
+            req.send_error_json(404, "not_found_error", "No such account")
+        elif not signed_in:
+            which = "" if name is None else f"account={quote(name)}"
             req.send_page(
                 "Sign in",
-                '<form method="post" action="/login">'
+                f'<form method="post" action="/login{which and "?" + which}">'
                 '<button type="submit">Sign in to the demo</button></form>'
-                '<p><a href="/login?session=1">Or sign in by link</a></p>',
+                f'<p><a href="/login?{which and which + "&"}session=1">Or sign in by link</a></p>',
             )
-            return
-        last_org = sc.last_active_org(self._scenario).uuid
+        else:
+            self._signed_in(req, account)
+
+    def _signed_in(self, req: Handler, account: FakeAccount) -> None:
+        key = self._sessions.current_key(account.name)
+        scenario = self._sessions.scenario_of(account.name)
         cookies = [
-            self._set_cookie("sessionKey", self._current_key),
-            self._set_cookie("lastActiveOrg", last_org, http_only=False),
+            self._set_cookie("sessionKey", key),
+            self._set_cookie(
+                "lastActiveOrg", account.last_active_org(scenario).uuid, http_only=False
+            ),
         ]
         req.send_page("Signed in", "<p>Signed in</p>", cookies)
 

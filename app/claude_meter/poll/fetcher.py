@@ -17,45 +17,40 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
 from claude_meter.core.endpoints import oauth_base_url, web_base_url
 from claude_meter.core.errors import MeterError, NotSignedIn, SessionExpired
 from claude_meter.core.models import FetchError, FetchResult, Source
-from claude_meter.sources.claude_code import default_home, find_claude_code_credentials
+from claude_meter.poll.keeping import keep
+from claude_meter.poll.messages import (
+    NO_CLAUDE_CODE,
+    NO_SOURCE,
+    WAITING_FOR_EXTENSION,
+    no_account_session,
+    no_claude_code_in,
+    no_web,
+)
+from claude_meter.sources.claude_code import (
+    CONFIG_DIR_ENV,
+    TOKEN_ENV,
+    default_home,
+    find_claude_code_credentials,
+)
 from claude_meter.sources.cookies import SessionCookies, cookies_from_env
 
 if TYPE_CHECKING:
     from claude_meter.clients.http import ClientPool
     from claude_meter.clients.remembered import RememberedAnswers
     from claude_meter.clients.web import WebFetch
+    from claude_meter.core.accounts import AccountRef
     from claude_meter.core.settings import Settings
     from claude_meter.sources.claude_code import ClaudeCodeCredentials
     from claude_meter.sources.keyring_store import Keyring
-    from claude_meter.sources.selection import Selection, WebCandidate
+    from claude_meter.sources.selection import Selection
 
 log = logging.getLogger("claude_meter.poll")
-
-NO_SOURCE = (
-    "Or sign in to Claude Code with `claude`. "
-    "To look around without an account: claude-meter status --demo"
-)
-NO_COOKIE = "No claude.ai session given, stored or found in a browser."
-NO_WEB_HOWTO = (
-    "Sign in to claude.ai in your browser, or run `claude-meter login --paste` with the Cookie "
-    "header (or just the sessionKey value) copied from the browser's developer tools, or set "
-    "CLAUDE_METER_COOKIE to it."
-)
-NO_CLAUDE_CODE = (
-    "Claude Code's sign-in was not found (~/.claude/.credentials.json, $CLAUDE_CONFIG_DIR, "
-    "the macOS Keychain or $CLAUDE_CODE_OAUTH_TOKEN). Run `claude` and sign in first."
-)
-WAITING_FOR_EXTENSION = (
-    "Waiting for the ClaudeMeter browser extension. Install it (see the README), sign in to "
-    "claude.ai in that browser, then choose Pair browser extension in the ClaudeMeter menu."
-)
 
 
 def _now() -> datetime:
@@ -132,12 +127,54 @@ class Fetcher:
         if settings.source == "extension":
             # Only the browser extension's posts count; this poll never reaches claude.ai
             # (the live meter skips it while the extension covers every organization).
-            return FetchResult(
-                source="extension",
-                fetched_at=self._clock(),
-                error=FetchError(kind="not_signed_in", message=WAITING_FOR_EXTENSION),
-            )
+            return _waiting(self._clock())
         return self.fetch("auto", fallback=settings.challenge_fallback)
+
+    # -- one account ---------------------------------------------------------------------------
+
+    def fetch_account(self, account: AccountRef | None) -> FetchResult:
+        """One poll of one metered account (``core/accounts.py``), its readings marked as its.
+
+        None is the default account (the settings' source, as :meth:`__call__`). A named
+        account reads only its own credential: never ``CLAUDE_METER_COOKIE``,
+        ``CLAUDE_CODE_OAUTH_TOKEN``, the default account's keyring entry or remembered
+        profile, so one account's session is never sent for another's organizations.
+        """
+        if account is None:
+            return self().for_account(None)
+        env, now = self.env, self._clock()
+        if account.kind == "claude-code":
+            scoped = {k: v for k, v in env.items() if k not in (TOKEN_ENV, CONFIG_DIR_ENV)}
+            if account.config_dir:
+                scoped[CONFIG_DIR_ENV] = account.config_dir
+            result = self._claude_code_of(scoped, now)
+        elif account.kind == "extension":
+            result = _waiting(now)
+        else:
+            from claude_meter.sources.selection import Selection
+
+            store = self._keyring.store(account.id) if self._keyring is not None else None
+            if store is None:
+                from claude_meter.core.accounts import keyring_entry
+                from claude_meter.sources.keyring_store import SessionStore
+
+                store = SessionStore(entry=keyring_entry(account.id))
+            browser = account.browser if account.kind == "browser" else None
+            selection = Selection.create(
+                env,
+                now=now,
+                browser=browser or None,
+                profile=account.profile if browser else None,
+                store=store,
+                stored_only=account.kind == "pasted",
+                remembered=False,
+            )
+            try:
+                found = self._fetch_first_web(selection)
+            except NotSignedIn as exc:
+                found = _failed("web", exc, now)
+            result = found or _failed("web", NotSignedIn(no_account_session(account)), now)
+        return result.for_account(account.id)
 
     # -- one poll with an explicit source ---------------------------------------------------
 
@@ -185,14 +222,24 @@ class Fetcher:
             if result is not None:
                 return result
             if source == "web" or browser is not None:
-                return _failed("web", NotSignedIn(_no_web(selection)), now)
+                return _failed("web", NotSignedIn(no_web(selection)), now)
+        return self._claude_code_of(env, now, selection)
+
+    def _claude_code_of(
+        self, env: Mapping[str, str], now: datetime, selection: Selection | None = None
+    ) -> FetchResult:
+        """Claude Code's route with the sign-in ``env`` leads to (``selection``: what the web
+        route looked at first, for ``auto``'s message when neither has a sign-in)."""
         try:
             credentials = find_claude_code_credentials(env, default_home(), platform=sys.platform)
         except MeterError as exc:  # present but unreadable: this says why
             return _failed("claude-code", exc, now)
         if credentials is None and selection is not None:  # auto: neither route has a sign-in
-            return _failed("web", NotSignedIn(f"{_no_web(selection)} {NO_SOURCE}"), now)
+            return _failed("web", NotSignedIn(f"{no_web(selection)} {NO_SOURCE}"), now)
         if credentials is None:
+            where = env.get(CONFIG_DIR_ENV)
+            if where:
+                return _failed("claude-code", NotSignedIn(no_claude_code_in(where)), now)
             return _failed("claude-code", NotSignedIn(NO_CLAUDE_CODE), now)
         if credentials.is_expired(now):
             from claude_meter.clients.http import EXPIRED_OAUTH
@@ -244,7 +291,7 @@ class Fetcher:
         first_expired: FetchResult | None = None
         for candidate in selection.web_candidates():
             fetched = self._fetch_web(candidate.cookies, selection.env, source="web")
-            _keep(selection, candidate, fetched)
+            keep(selection, candidate, fetched)
             error = fetched.result.error
             if candidate.origin != "environment" and error and error.kind == "session_expired":
                 if candidate.origin == "stored":
@@ -276,6 +323,16 @@ class Fetcher:
             return client.fetch()
 
 
+def _waiting(now: datetime) -> FetchResult:
+    """An extension-only source's own poll: it never reaches claude.ai (the live meter skips
+    it while the extension's posts cover every organization)."""
+    return FetchResult(
+        source="extension",
+        fetched_at=now,
+        error=FetchError(kind="not_signed_in", message=WAITING_FOR_EXTENSION),
+    )
+
+
 def _challenged(result: FetchResult) -> bool:
     """claude.ai answered this poll with a browser check: as a whole, or for every org."""
     if result.error is not None:
@@ -292,54 +349,6 @@ def _noted(result: FetchResult, note: str) -> FetchResult:
 
     snapshots = tuple(s.model_copy(update={"error": more(s.error)}) for s in result.snapshots)
     return result.model_copy(update={"error": more(result.error), "snapshots": snapshots})
-
-
-def _no_web(selection: Selection) -> str:
-    if selection.failures or selection.looked_at:
-        return f"{selection.no_web_session_message()} {NO_WEB_HOWTO}"
-    return f"{NO_COOKIE} {NO_WEB_HOWTO}"
-
-
-def _keep(selection: Selection, candidate: WebCandidate, fetched: WebFetch) -> None:
-    """Store what must survive: a rotated sessionKey, a fresher copy of an imported session.
-
-    The environment variable is never copied into the keyring.
-    """
-    if candidate.origin == "environment":
-        return
-    store = selection.store
-    fresher = fetched.rotated
-    if (
-        fresher is None
-        and candidate.profile is not None
-        and selection.choice.stored_from == candidate.profile.label
-        and fetched.result.error is None
-        and selection.stored != candidate.cookies
-    ):
-        fresher = candidate.cookies
-    if fresher is not None:
-        saved = store.save(fresher)
-        if not saved.persisted:
-            log.info("a rotated claude.ai session could not be stored: %s", saved.message)
-    _remember_email(selection, candidate, fetched.result)
-
-
-def _remember_email(selection: Selection, candidate: WebCandidate, result: FetchResult) -> None:
-    """Record the account's email next to the remembered choice it belongs to (not secret)."""
-    from claude_meter.sources.choice import save_choice
-
-    choice = selection.choice
-    emails = [s.account_email for s in result.snapshots if s.account_email]
-    belongs = (candidate.origin == "stored" and choice.stored_from) or (
-        candidate.profile is not None
-        and choice.browser == candidate.profile.browser.key
-        and (choice.profile is None or candidate.profile.matches(choice.profile))
-    )
-    if emails and belongs and choice.account_email != emails[0]:
-        try:
-            save_choice(replace(choice, account_email=emails[0]))
-        except OSError as exc:
-            log.info("could not remember the account email: %s", type(exc).__name__)
 
 
 def _failed(source: Source, exc: MeterError, now: datetime) -> FetchResult:

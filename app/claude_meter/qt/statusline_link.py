@@ -85,9 +85,12 @@ class StatuslineLink(QObject):
             if snapshot is None:
                 continue
             log.debug("status line reading of %s", snapshot.fetched_at.isoformat())
-            self.received.emit(
+            self.received.emit(  # the account the status line found for its folder
                 FetchResult(
-                    source=STATUSLINE, fetched_at=snapshot.fetched_at, snapshots=(snapshot,)
+                    source=STATUSLINE,
+                    fetched_at=snapshot.fetched_at,
+                    snapshots=(snapshot,),
+                    account=snapshot.account,
                 )
             )
 

@@ -9,6 +9,7 @@ crash, a failure is one log line. The tray reads the statusline's entries back a
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +21,7 @@ log = logging.getLogger("claude_meter.readings")
 #: Not stored by :func:`remember`: the demo's readings are not the person's, and the status
 #: line writes its own (a snapshot the meter laid over other routes is not one reading).
 _NOT_STORED = frozenset({"demo", "claude-code-statusline"})
+_ACCOUNT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 
 
 def entry_of(snapshot: Snapshot) -> Entry:
@@ -27,6 +29,7 @@ def entry_of(snapshot: Snapshot) -> Entry:
     extra = snapshot.extra_usage
     entry: Entry = {
         "source": snapshot.source,
+        "account": snapshot.account,  # None: the default account (docs/last-readings.md)
         "org_uuid": snapshot.org_uuid,
         "org_name": snapshot.org_name,
         "account_email": snapshot.account_email,
@@ -97,12 +100,20 @@ def snapshot_of(entry: Entry) -> Snapshot | None:
             account_email=_text(entry.get("account_email")),
             plan=_text(entry.get("plan")),
             fetched_at=read_at,
+            account=_account(entry.get("account")),
             windows=tuple(windows),
             extra_usage=ExtraUsage.model_validate(extra) if isinstance(extra, dict) else None,
             error=FetchError.model_validate(error) if isinstance(error, dict) else None,
         )
     except ValueError:  # pydantic's ValidationError: a source or field this app does not know
         return None
+
+
+def _account(value: object) -> str | None:
+    """The metered account an entry names (an account id); anything else is the default."""
+    if isinstance(value, str) and _ACCOUNT_ID.fullmatch(value) and value != "default":
+        return value
+    return None
 
 
 def _text(value: object) -> str | None:

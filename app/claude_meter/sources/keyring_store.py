@@ -37,7 +37,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -72,10 +72,15 @@ STAMP_NAMES: Final = {
 
 
 def stamp_path(entry: str = SESSION_ENTRY) -> Path:
-    """The change stamp of ``entry`` in the state folder."""
+    """The change stamp of ``entry`` in the state folder (an account's session entry,
+    ``claude.ai session (<id>)``, has its own: ``keyring-session-<id>.changed``)."""
     from claude_meter.core.paths import state_dir
 
-    return state_dir() / STAMP_NAMES[entry]
+    name = STAMP_NAMES.get(entry)
+    if name is None:
+        account = entry.removeprefix(SESSION_ENTRY + " (").removesuffix(")")
+        name = f"keyring-session-{account}.changed"
+    return state_dir() / name
 
 
 def read_stamp(path: Path) -> str | None:
@@ -207,9 +212,16 @@ class SessionStore:
     (which honours ``PYTHON_KEYRING_BACKEND`` and ``keyringrc.cfg``). Tests pass their own.
     """
 
-    def __init__(self, backend: Any = None, *, cache: SessionCache | None = None) -> None:
+    def __init__(
+        self,
+        backend: Any = None,
+        *,
+        cache: SessionCache | None = None,
+        entry: str = SESSION_ENTRY,
+    ) -> None:
         self._backend = backend
         self._cache = cache
+        self.entry = entry  # the default account's, or a named account's own
         self._memory: SessionCookies | None = None
         self.problem: str | None = None  # why the keyring is unusable, once known
 
@@ -273,7 +285,7 @@ class SessionStore:
             if hit:
                 return value
             stamp = cache.stamp_now()
-        text = self._call("get_password", SERVICE, SESSION_ENTRY)
+        text = self._call("get_password", SERVICE, self.entry)
         value = None
         if isinstance(text, str) and text.strip():
             try:
@@ -299,7 +311,7 @@ class SessionStore:
     def save(self, cookies: SessionCookies) -> Saved:
         """Store ``cookies``; when no keyring is usable, keep them in memory and say so."""
         if self.usable():
-            ok = self._call("set_password", SERVICE, SESSION_ENTRY, cookies.header().reveal())
+            ok = self._call("set_password", SERVICE, self.entry, cookies.header().reveal())
             if ok is not _FAILED:
                 self._memory = None
                 self._changed()
@@ -312,12 +324,11 @@ class SessionStore:
         had_memory, self._memory = self._memory is not None, None
         if not self.usable():
             return had_memory
-        stored = self._call("get_password", SERVICE, SESSION_ENTRY)
+        stored = self._call("get_password", SERVICE, self.entry)
         if stored is _FAILED:
             return had_memory
         deleted = (
-            stored is not None
-            and self._call("delete_password", SERVICE, SESSION_ENTRY) is not _FAILED
+            stored is not None and self._call("delete_password", SERVICE, self.entry) is not _FAILED
         )
         self._changed()  # also when it was gone already: a running tray may still hold a copy
         return deleted or had_memory
@@ -326,7 +337,7 @@ class SessionStore:
         if self._cache is not None:
             self._cache.changed()
         else:
-            mark_changed(stamp_path(SESSION_ENTRY))
+            mark_changed(stamp_path(self.entry))
 
     # -- other entries (the bridge's pairing tokens) ---------------------------------------
 
@@ -391,6 +402,18 @@ class Keyring:
 
     backend: Any = None
     cache: SessionCache | None = None
+    #: Each named account's cache, made at its first store (only when ``cache`` is given).
+    _accounts: dict[str, SessionCache] = field(default_factory=dict, compare=False, repr=False)
 
-    def store(self) -> SessionStore:
-        return SessionStore(self.backend, cache=self.cache)
+    def store(self, account: str | None = None) -> SessionStore:
+        """The store of the default account's session, or of the named account ``account``
+        (its own keyring entry and, in the tray, its own cache)."""
+        if account is None:
+            return SessionStore(self.backend, cache=self.cache)
+        from claude_meter.core.accounts import keyring_entry
+
+        entry = keyring_entry(account)
+        cache = self._accounts.get(account)
+        if cache is None and self.cache is not None:
+            cache = self._accounts.setdefault(account, SessionCache(stamp_path(entry)))
+        return SessionStore(self.backend, cache=cache, entry=entry)

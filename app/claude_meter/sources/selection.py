@@ -64,6 +64,8 @@ class Selection:
     failures: list[tuple[BrowserProfile, NotSignedIn]] = field(default_factory=list)
     stored: SessionCookies | None = None
     stored_refused: bool = False  # the stored session was skipped: the server just refused it
+    #: A named ``pasted`` account: only its own keyring entry (no environment, no browser).
+    stored_only: bool = False
 
     @classmethod
     def create(
@@ -76,14 +78,18 @@ class Selection:
         store: SessionStore | None = None,
         home: Path | None = None,
         platform: str = sys.platform,
+        stored_only: bool = False,
+        remembered: bool = True,
     ) -> Selection:
+        """``remembered``: use ``claude-meter login``'s remembered profile (the default
+        account's; a named account has its own source and ignores it)."""
         from claude_meter.sources.claude_code import default_home
 
         if store is None:
             from claude_meter.sources.keyring_store import SessionStore
 
             store = SessionStore()
-        choice, warning = load_choice()
+        choice, warning = load_choice() if remembered else (RememberedChoice(), None)
         selection = cls(
             env=env,
             home=home or default_home(),
@@ -93,6 +99,7 @@ class Selection:
             browser=browser,
             profile=profile,
             choice=choice,
+            stored_only=stored_only,
         )
         if warning:
             selection.notes.append(warning)
@@ -105,6 +112,9 @@ class Selection:
         if self.browser is not None:
             yield from self._browser_candidates(self.explicit_profiles())
             return
+        if self.stored_only:
+            yield from self._stored_candidate()
+            return
         try:
             from_env = cookies_from_env(self.env)
         except InvalidCookie as exc:
@@ -112,13 +122,16 @@ class Selection:
         if from_env is not None:
             yield WebCandidate(from_env, "environment", COOKIE_ENV)
             return
+        yield from self._stored_candidate()
+        yield from self._browser_candidates(self.ordered_profiles())
+
+    def _stored_candidate(self) -> Iterator[WebCandidate]:
         self.stored = self.store.load()
         if self.stored is not None:
             if self.store.known_refused():  # no request a minute for a known answer
                 self.stored_refused = True
             else:
                 yield WebCandidate(self.stored, "stored", "the session stored in the keyring")
-        yield from self._browser_candidates(self.ordered_profiles())
 
     def _browser_candidates(self, profiles: list[BrowserProfile]) -> Iterator[WebCandidate]:
         from claude_meter.sources.browsers import iter_sessions

@@ -1,0 +1,177 @@
+"""Accounts: the claude.ai or Claude Code sign-ins the person meters side by side.
+
+An account is a name the person chose ("Personal", "Work") and where its credential comes
+from. The settings hold only these names and references; an account's pasted session lives
+in the keyring under its own entry (:func:`keyring_entry`), never in a file.
+
+There is always the *default account*: the one ``claude-meter login``/``logout`` act on,
+polled with the settings' ``source`` (``auto`` unless chosen), its session in the keyring's
+original entry. Its id is :data:`DEFAULT_ID` and in readings (snapshots, history,
+``last-readings.json``) it is ``None``, so everything recorded before accounts existed
+belongs to it. The person may rename it, or leave it out once named accounts cover what
+they use (``accounts remove``; ``login`` brings it back).
+
+A named account has an id made once from its first name (:func:`make_id`): renaming keeps
+the id, so its keyring entry, history and stored readings follow the new name.
+
+Kinds of named account:
+
+- ``browser``: a browser profile's claude.ai cookies (``browser``, optional ``profile``);
+- ``pasted``: a session pasted once, kept in the account's own keyring entry;
+- ``claude-code``: Claude Code's sign-in in ``config_dir`` (``None``: the default
+  ``~/.claude``; else a ``CLAUDE_CONFIG_DIR``); read-only, never refreshed;
+- ``extension``: what the browser extension posts from one browser profile
+  (``profile``: the extension's profile label; ``None``: any profile not claimed by
+  another extension account).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+#: The default account's id (``None`` in readings).
+DEFAULT_ID: Final = "default"
+DEFAULT_NAME: Final = "Default"
+#: At most this many named accounts (the default one besides).
+MAX_ACCOUNTS: Final = 8
+
+AccountKind = Literal["browser", "pasted", "claude-code", "extension"]
+
+KIND_LABELS: Final[dict[str, str]] = {
+    "browser": "browser profile",
+    "pasted": "pasted session",
+    "claude-code": "Claude Code sign-in",
+    "extension": "browser extension",
+}
+
+#: Text that must never be stored as a name or a reference (a session key, a token, a
+#: cookie header): the settings file refuses it.
+SECRET_LIKE: Final = re.compile(r"sk-ant-|sessionKey|Bearer\s|cookie\s*:", re.IGNORECASE)
+
+_ID: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+
+
+class AccountRef(BaseModel):
+    """One named account as the settings keep it: names and references, never a secret."""
+
+    #: Errors never quote what was given: a bad file or a slip may hold a secret.
+    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
+
+    id: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=40)
+    kind: AccountKind
+    browser: str | None = Field(default=None, max_length=40)
+    profile: str | None = Field(default=None, max_length=200)
+    config_dir: str | None = Field(default=None, max_length=1024)
+    #: The account's email once the server has told it (shown; never used to sign in).
+    email: str | None = Field(default=None, max_length=320)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _ID.fullmatch(value) or value == DEFAULT_ID:
+            raise ValueError("an account id is 1 to 32 lowercase letters, digits or -")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_name(value)
+
+    @field_validator("browser", "profile", "config_dir", "email")
+    @classmethod
+    def _reference(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if SECRET_LIKE.search(value) or _has_control(value):
+            # Not repeated in the message: a bad file may hold anything, even a secret.
+            raise ValueError("this is not a name or a folder; secrets belong in the keyring")
+        return value.strip()
+
+    @property
+    def key(self) -> str:
+        """The id readings carry for this account (see :func:`reading_key`)."""
+        return self.id
+
+    def describe(self) -> str:
+        """Where its credential comes from, in the person's words (no secret)."""
+        if self.kind == "browser":
+            where = self.browser or "a browser"
+            return f"{where} ({self.profile})" if self.profile else where
+        if self.kind == "claude-code":
+            return f"Claude Code in {self.config_dir}" if self.config_dir else "Claude Code"
+        if self.kind == "extension":
+            profile = f" ({self.profile})" if self.profile else ""
+            return f"browser extension{profile}"
+        return "pasted session"
+
+
+def check_name(value: str) -> str:
+    """An account name as typed: trimmed, 1 to 40 printable characters, not a secret.
+
+    :class:`ValueError` says what is wrong, never quoting the text (it may be a secret).
+    """
+    name = " ".join(value.split())
+    if not name:
+        raise ValueError("an account name cannot be empty")
+    if len(name) > 40:
+        raise ValueError("an account name is at most 40 characters")
+    if _has_control(name):
+        raise ValueError("an account name cannot hold control characters")
+    if SECRET_LIKE.search(name):
+        raise ValueError("this looks like a secret, not a name; secrets belong in the keyring")
+    return name
+
+
+def make_id(name: str, taken: Iterable[str]) -> str:
+    """A new account's stable id from its name: ``Work Team`` -> ``work-team``, unique among
+    ``taken`` (``work-team-2`` ...); never :data:`DEFAULT_ID`."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    base = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:24] or "account"
+    used = set(taken) | {DEFAULT_ID}
+    candidate, counter = base, 1
+    while candidate in used:
+        counter += 1
+        candidate = f"{base}-{counter}"
+    return candidate
+
+
+def keyring_entry(account_id: str | None) -> str:
+    """The keyring entry holding an account's pasted session (the default: the original)."""
+    if account_id is None or account_id == DEFAULT_ID:
+        return "claude.ai session"
+    return f"claude.ai session ({account_id})"
+
+
+def reading_key(account_id: str | None) -> str | None:
+    """What readings carry for an account: None for the default one, else its id."""
+    return None if account_id in (None, DEFAULT_ID) else account_id
+
+
+def find(accounts: Sequence[AccountRef], wanted: str) -> AccountRef | None:
+    """The named account called ``wanted`` (its name, case-insensitive, or its id)."""
+    folded = " ".join(wanted.split()).casefold()
+    for account in accounts:
+        if account.name.casefold() == folded or account.id == wanted:
+            return account
+    return None
+
+
+def check_accounts(accounts: Sequence[AccountRef]) -> tuple[AccountRef, ...]:
+    """At most :data:`MAX_ACCOUNTS`, each id and name once (names case-insensitive)."""
+    if len(accounts) > MAX_ACCOUNTS:
+        raise ValueError(f"at most {MAX_ACCOUNTS} accounts")
+    ids = [a.id for a in accounts]
+    names = [a.name.casefold() for a in accounts]
+    if len(set(ids)) != len(ids) or len(set(names)) != len(names):
+        raise ValueError("each account needs its own name")
+    return tuple(accounts)
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text)

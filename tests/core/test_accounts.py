@@ -1,0 +1,92 @@
+"""Accounts as the settings keep them: names and references, never a secret."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from claude_meter.core.accounts import (
+    MAX_ACCOUNTS,
+    AccountRef,
+    check_accounts,
+    check_name,
+    find,
+    keyring_entry,
+    make_id,
+    reading_key,
+)
+from claude_meter.core.settings import Settings, load_settings, save_settings
+
+
+def named(name: str, kind: str = "pasted", **more: str) -> AccountRef:
+    return AccountRef.model_validate({"id": make_id(name, ()), "name": name, "kind": kind, **more})
+
+
+def test_ids_come_from_the_first_name_and_stay_unique() -> None:
+    assert make_id("Work Team", ()) == "work-team"
+    assert make_id("Work Team", ["work-team"]) == "work-team-2"
+    assert make_id("Ünïcödé!", ()) == "unicode"
+    assert make_id("日本", ()) == "account"
+    assert make_id("Default", ()) == "default-2"  # the default account's id is never given
+
+
+def test_names_are_trimmed_and_checked_without_being_quoted() -> None:
+    assert check_name("  Personal   Max ") == "Personal Max"
+    for bad in ("", "   ", "x" * 41, "tab\there\x07", "sk-ant-sid01-abc"):
+        with pytest.raises(ValueError, match=r"account name|secret") as caught:
+            check_name(bad)
+        assert "sk-ant" not in str(caught.value)
+
+
+def test_a_reference_that_looks_like_a_secret_is_refused() -> None:
+    with pytest.raises(ValidationError) as caught:
+        named("Work", "browser", browser="chrome", profile="sessionKey=sk-ant-sid01-x")
+    assert "sk-ant-sid01-x" not in str(caught.value)
+
+
+def test_each_account_has_its_own_name_and_at_most_eight() -> None:
+    work = named("Work")
+    with pytest.raises(ValueError, match="its own name"):
+        check_accounts([work, AccountRef(id="other", name="WORK", kind="pasted")])
+    many = [named(f"Account {i}") for i in range(MAX_ACCOUNTS + 1)]
+    with pytest.raises(ValueError, match="at most"):
+        check_accounts(many)
+    with pytest.raises(ValidationError):
+        Settings(accounts=(named("Default"),))  # the default account's name is taken too
+
+
+def test_find_by_name_or_id_and_the_keys_readings_carry() -> None:
+    accounts = [named("Work Team"), named("Personal", "claude-code", config_dir="/tmp/cc")]
+    assert find(accounts, "work team") is accounts[0]
+    assert find(accounts, "personal") is accounts[1]
+    assert find(accounts, "work-team") is accounts[0]
+    assert find(accounts, "nobody") is None
+    assert keyring_entry(None) == keyring_entry("default") == "claude.ai session"
+    assert keyring_entry("work-team") == "claude.ai session (work-team)"
+    assert reading_key("default") is None
+    assert reading_key("work-team") == "work-team"
+    assert accounts[1].describe() == "Claude Code in /tmp/cc"
+
+
+def test_settings_keep_accounts_through_a_save_and_meter_the_default_first(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    work = named("Work", "browser", browser="chrome", profile="Profile 1")
+    settings = Settings(accounts=(work,), default_account_name="Personal", icon_account="work")
+    path = save_settings(settings, tmp_path / "settings.json")
+    loaded = load_settings(path).settings
+    assert loaded == settings
+    assert loaded.metered == (None, work)
+    assert loaded.account_name(None) == "Personal"
+    assert loaded.account_name("work") == "Work"
+    off = loaded.model_copy(update={"default_account": False})
+    assert off.metered == (work,)
+    assert Settings(default_account=False).metered == (None,)  # never nothing to meter
+
+
+def test_a_settings_file_with_a_broken_account_is_set_aside(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "settings.json"
+    path.write_text('{"accounts": [{"id": "Bad Id", "name": "x", "kind": "pasted"}]}')
+    loaded = load_settings(path)
+    assert loaded.settings == Settings()
+    assert loaded.notice is not None
+    assert loaded.backup is not None
+    assert loaded.backup.exists()

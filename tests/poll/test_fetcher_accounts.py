@@ -1,0 +1,100 @@
+"""One poll of one named account reads that account's credential and nothing else: never the
+environment's cookie or token, the default account's keyring entry or remembered profile.
+Against the fake claude.ai over real sockets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from claude_meter.core.accounts import AccountRef, keyring_entry
+from claude_meter.fake import FakeClaude
+from claude_meter.poll.fetcher import Fetcher
+from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, Keyring, SessionCache
+from tests.conftest import TEST_OAUTH_TOKEN, TEST_SESSION_KEY
+from tests.sources.memory_keyring import CountingKeyring
+
+WRONG = "sessionKey=sk-ant-sid02-NOT-THIS-ONE-000000000000000000000000"
+PASTED = AccountRef(id="work", name="Work", kind="pasted")
+
+
+def env_of(server: FakeClaude, **more: str) -> dict[str, str]:
+    return {
+        "CLAUDE_METER_BASE_URL": server.base_url,
+        "CLAUDE_METER_OAUTH_BASE_URL": server.base_url,
+        **more,
+    }
+
+
+def test_a_pasted_account_reads_its_own_entry_and_marks_its_readings(
+    fake_server: FakeClaude,
+) -> None:
+    backend = CountingKeyring()
+    backend.items[(SERVICE, keyring_entry("work"))] = f"sessionKey={TEST_SESSION_KEY}"
+    backend.items[(SERVICE, SESSION_ENTRY)] = WRONG  # the default account's: not used
+    fetcher = Fetcher(
+        env_of(fake_server, CLAUDE_METER_COOKIE=WRONG), keyring=Keyring(backend, SessionCache())
+    )
+    result = fetcher.fetch_account(PASTED)
+    assert result.error is None
+    assert result.account == "work"
+    assert result.snapshots
+    assert {s.account for s in result.snapshots} == {"work"}
+    fetcher.fetch_account(PASTED)
+    assert backend.reads == 1  # the account's own cache
+    default = fetcher.fetch_account(None)  # the default account: the environment's cookie
+    assert default.account is None
+    assert default.error is not None
+    assert default.error.kind == "session_expired"
+
+
+def test_a_named_account_without_its_credential_asks_nobody(fake_server: FakeClaude) -> None:
+    backend = CountingKeyring()
+    backend.items[(SERVICE, SESSION_ENTRY)] = f"sessionKey={TEST_SESSION_KEY}"
+    fetcher = Fetcher(
+        env_of(
+            fake_server,
+            CLAUDE_METER_COOKIE=f"sessionKey={TEST_SESSION_KEY}",
+            CLAUDE_CODE_OAUTH_TOKEN=TEST_OAUTH_TOKEN,
+        ),
+        keyring=Keyring(backend, SessionCache()),
+    )
+    pasted = fetcher.fetch_account(PASTED)
+    assert pasted.error is not None
+    assert pasted.error.kind == "not_signed_in"
+    assert "accounts add Work --paste" in pasted.error.message
+    code = fetcher.fetch_account(
+        AccountRef(id="cc", name="CC", kind="claude-code", config_dir="/nonexistent/cc")
+    )
+    assert code.error is not None
+    assert "/nonexistent/cc" in code.error.message
+    waiting = fetcher.fetch_account(AccountRef(id="ext", name="Ext", kind="extension"))
+    assert waiting.error is not None
+    assert waiting.account == "ext"
+    assert fake_server.request_log == []
+    for result in (pasted, code, waiting):
+        assert TEST_SESSION_KEY not in result.model_dump_json()
+
+
+def test_a_claude_code_account_reads_its_own_configuration_folder(
+    fake_server: FakeClaude, tmp_path: Path
+) -> None:
+    folder = tmp_path / "work-claude"
+    folder.mkdir()
+    (folder / ".credentials.json").write_text(
+        json.dumps(
+            {
+                "claudeAiOauth": {
+                    "accessToken": TEST_OAUTH_TOKEN,
+                    "expiresAt": 4102444800000,
+                    "scopes": ["user:inference", "user:profile"],
+                }
+            }
+        )
+    )
+    fetcher = Fetcher(env_of(fake_server, CLAUDE_CODE_OAUTH_TOKEN="sk-ant-oat01-not-this-one"))
+    account = AccountRef(id="cc", name="CC", kind="claude-code", config_dir=str(folder))
+    result = fetcher.fetch_account(account)
+    assert result.error is None, result.error
+    assert (result.source, result.account) == ("claude-code", "cc")
+    assert all(s.account == "cc" for s in result.snapshots)
