@@ -94,7 +94,7 @@ def _median(values: Sequence[float]) -> float | None:
 #: (the row's name, how a program's cell is written); ``{n}`` and friends filled in by render.
 ROWS: tuple[tuple[str, Callable[[Measured], str]], ...] = (
     ("tray start, median of {starts}", _start),
-    ("  the same, window shown and first answer sent (lower bound)", _lower_bound),
+    ("start: window shown and first answer sent (a lower bound)", _lower_bound),
     ("resident memory at 60 s", lambda p: _rss(p.rss_60)),
     ("resident memory at 10 min", lambda p: _rss(p.rss_600)),
     ("CPU over {idle} idle", _cpu),
@@ -126,9 +126,7 @@ def render(
             value = cell(p)
             if p.failure is not None and name.startswith("tray start"):
                 value = f"**{p.failure}**"  # why, where the start would be
-            elif p.failure is not None and name.startswith(
-                ("  the same", "resident", "CPU", "req")
-            ):
+            elif p.failure is not None and name.startswith(("start:", "resident", "CPU", "req")):
                 value = "-"
             cells.append(_cell(value))
         lines.append(f"| {title} | " + " | ".join(cells) + " |")

@@ -74,7 +74,7 @@ from benchmarks.peer_run import (
     start_once,
 )
 from benchmarks.peer_setup import with_versions
-from benchmarks.results import Row, measure_as_installed, record
+from benchmarks.results import Row, machine, measure_as_installed, record
 
 measure_as_installed()
 
@@ -119,7 +119,8 @@ def main() -> int:
     )
     print(table)
     print(output)
-    record("peers", rows(programs), output, extra={"markdown": table})
+    host = {**machine(), "load_before": round(load_before, 2)}  # at the start, not the end
+    record("peers", rows(programs), output, extra={"markdown": table, "machine": host})
     return 0
 
 
