@@ -242,6 +242,13 @@ def _run(
     if not demo:  # the demo shows its own fake account, never the person's named ones
         meter.account_fetch = lambda account_id: account_poll(fetcher, account_id)
     connect_preferences(meter, prefs, fetcher)
+    if not demo:  # `claude-meter accounts` and `login` change the settings from outside
+        from claude_meter.core.settings import settings_path
+        from claude_meter.qt.settings_watch import SettingsWatch
+
+        watch = SettingsWatch(settings_path(), parent=meter)
+        watch.read.connect(prefs.adopt)
+        watch.start()
     if keyring is not None:
         link = bridge_link(prefs.settings.bridge_port, keyring)
         link.set_accounts(prefs.settings.accounts)  # each post marked with its account

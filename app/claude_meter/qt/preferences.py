@@ -188,9 +188,8 @@ class Preferences(QObject):
         self.found_accounts.look(self.first_run, self._env, self.settings)
 
     def _on_accounts_added(self, settings: Settings) -> None:
-        """The found accounts the person ticked. The default account found nothing (that is
-        why the window showed), so it is no longer metered; ``claude-meter login`` meters it
-        again."""
+        """The ticked found accounts; the default one found nothing, so it is metered no more
+        (``claude-meter login`` meters it again)."""
         self.change(settings.model_copy(update={"default_account": False}))
         self._refresh()
         self._close_first_run()
@@ -283,11 +282,7 @@ class Preferences(QObject):
 
     def change(self, settings: Settings) -> bool:
         """Save and apply; False when the file could not be written (still applied)."""
-        source_changed = (settings.source, settings.browser, settings.profile) != (
-            self.settings.source,
-            self.settings.browser,
-            self.settings.profile,
-        )
+        source_changed = _default_source(settings) != _default_source(self.settings)
         self.settings = settings
         self.settings_changed.emit(settings)
         if source_changed:
@@ -299,6 +294,16 @@ class Preferences(QObject):
             return False
         log.info("settings saved")
         return True
+
+    def adopt(self, settings: Settings) -> None:
+        """Settings another process saved (``claude-meter accounts``, ``login``, an editor):
+        applied, not saved again; the named accounts come and go with them (the tray)."""
+        if settings != self.settings:
+            log.info("settings changed on disk; applying them")
+            old, self.settings = self.settings, settings
+            self.settings_changed.emit(settings)
+            if _default_source(settings) != _default_source(old):
+                self._refresh()
 
     def _refresh(self) -> None:
         self.refresh_requested.emit()
@@ -396,3 +401,7 @@ class Preferences(QObject):
     def _on_tested(self, ok: bool, text: str) -> None:
         if self.settings_window is not None:
             self.settings_window.show_test_result(ok, text)
+
+
+def _default_source(settings: Settings) -> tuple[object, ...]:
+    return settings.source, settings.browser, settings.profile, settings.default_account
