@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -43,8 +44,8 @@ Insights = Mapping[tuple[str | None, str | None, str], "WindowInsight"]
 #: The popover's section of one organization, and its window rows.
 MakeSection = Callable[["Snapshot"], tuple[QWidget, list["WindowRow"]]]
 
-#: Room the popover's other parts (banners, footer, buttons) and the panel need.
-CHROME = 220
+#: Room the popover's other parts (a banner, the footer, the buttons) and the panel need.
+CHROME = 320
 MIN_SCROLL = 160
 
 
@@ -99,6 +100,9 @@ class AccountSection(QWidget):
         self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.header.setStyleSheet("font-weight: 700; text-align: left;")
         self.header.setAccessibleName(f"{account.name}: show or hide its numbers")
+        # A long email must not widen the popover: the header gives way, its tooltip says all.
+        self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.header.setToolTip(header_text(account))
         top.addWidget(self.header, 1)
         self.worst = QLabel(worst_text(account, hidden, show_remaining=show_remaining))
         self.worst.setStyleSheet("font-weight: 600;")

@@ -385,7 +385,8 @@ class TrayApp(QObject):
         screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
         area = screen.availableGeometry() if screen else QRect(0, 0, 1280, 800)
         icon_rect = self.tray.geometry()
-        position = popover_position(icon_rect, QCursor.pos(), area, self.popover.sizeHint())
+        size = self.popover.sizeHint().expandedTo(self.popover.minimumSize())  # fixed width
+        position = popover_position(icon_rect, QCursor.pos(), area, size)
         self.popover.move(position)
         self.popover.show()
         self.popover.raise_()

@@ -8,6 +8,7 @@ imported only then: :meth:`Popover.show_accounts`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -39,7 +40,11 @@ if TYPE_CHECKING:
 #: Insights per (account, organization uuid, window key), from the history (poll/live.py).
 Insights = Mapping[tuple[str | None, str | None, str], "WindowInsight"]
 
+log = logging.getLogger("claude_meter.tray")
+
 WIDTH = 360
+#: With several accounts: the sections' indent and scrollbar besides.
+SCROLL_ROOM = 32
 
 
 def _now() -> datetime:
@@ -211,6 +216,7 @@ class Popover(QFrame):
     def show_state(self, state: MeterState, insights: Insights | None = None) -> None:
         """Rebuild the content; ``insights`` add sparklines and forecasts where known."""
         self._clear(state, ())
+        self.setFixedWidth(WIDTH)
         for snapshot in state.snapshots:
             self.body.addWidget(self._section(snapshot))
         self.set_insights(insights or {})
@@ -241,6 +247,7 @@ class Popover(QFrame):
         from claude_meter.qt.account_sections import AccountSections
 
         self._clear(state, accounts)
+        self.setFixedWidth(WIDTH + SCROLL_ROOM)  # the rows keep their width beside a scrollbar
         self.sections = AccountSections(
             accounts,
             insights,
@@ -252,6 +259,12 @@ class Popover(QFrame):
         )
         self.sections.resized.connect(self.adjustSize)
         self.body.addWidget(self.sections)
+        log.debug(
+            "accounts shown: %s",
+            "; ".join(
+                f"{s.header.text()} {s.worst.text()}".strip() for s in self.sections.sections
+            ),
+        )
         self.tick()
         self.adjustSize()
 
@@ -332,7 +345,9 @@ class Popover(QFrame):
         else:
             text = banner_text(self._state, now, self._interval)
         self.banner.setText(text or "")
-        self.banner.setVisible(text is not None)
+        if self.banner.isHidden() == (text is not None):  # it comes or goes: fit the popover
+            self.banner.setVisible(text is not None)
+            self.adjustSize()
 
     # -- behaviour --------------------------------------------------------------------------
 
