@@ -228,3 +228,17 @@ def test_an_extension_account_is_the_trays_and_never_fails_status(
     )
     assert "Laptop" not in err
     assert "laptop" not in {r.account for r in accounts_server.request_log}
+
+
+def test_the_accounts_list_shows_the_emails_status_read(
+    accounts_server: FakeClaude, three: Items, capsys: Capsys
+) -> None:
+    code, out, _ = cli(["accounts", "--json"], capsys)
+    assert [a["email"] for a in json.loads(out)["accounts"]] == [None, None, None]
+    assert cli(["status"], capsys)[0] == 0
+    code, out, _ = cli(["accounts", "--json"], capsys)
+    assert [a["email"] for a in json.loads(out)["accounts"]] == [
+        "ada@example.com", "ada.lovelace@initech.example", "grace@example.net",
+    ]  # fmt: skip
+    code, out, _ = cli(["accounts"], capsys)
+    assert out.splitlines()[1] == "Work     pasted session · ada.lovelace@initech.example"

@@ -31,6 +31,7 @@ def account_rows(settings: Settings) -> list[dict[str, object]]:
     from claude_meter.sources.choice import load_choice
 
     choice, _ = load_choice()
+    read = emails_read()
     rows: list[dict[str, object]] = [
         {
             "id": DEFAULT_ID,
@@ -41,7 +42,7 @@ def account_rows(settings: Settings) -> list[dict[str, object]]:
             "browser": settings.browser if settings.source == "browser" else None,
             "profile": settings.profile if settings.source == "browser" else None,
             "config_dir": None,
-            "email": choice.account_email,
+            "email": read.get(None) or choice.account_email,
             "metered": settings.default_account or not settings.accounts,
         }
     ]
@@ -56,11 +57,28 @@ def account_rows(settings: Settings) -> list[dict[str, object]]:
                 "browser": account.browser,
                 "profile": account.profile,
                 "config_dir": account.config_dir,
-                "email": account.email,
+                "email": read.get(account.id) or account.email,
                 "metered": True,
             }
         )
     return rows
+
+
+def emails_read() -> dict[str | None, str]:
+    """Each account's email as its newest stored reading gives it (``last-readings.json``,
+    written by ``status``, the tray and the status line; None: the default account)."""
+    from claude_meter.readings.store import StoreUnreadable, load
+
+    try:
+        entries = load()  # newest first
+    except StoreUnreadable:
+        return {}
+    emails: dict[str | None, str] = {}
+    for entry in entries:
+        account, email = entry.get("account") or None, entry.get("account_email")
+        if isinstance(email, str) and email and (account is None or isinstance(account, str)):
+            emails.setdefault(account, email)
+    return emails
 
 
 def run_list(*, json_output: bool, term: Terminal, path: Path | None = None) -> int:
