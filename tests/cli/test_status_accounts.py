@@ -234,6 +234,7 @@ def test_the_accounts_list_shows_the_emails_status_read(
     accounts_server: FakeClaude, three: Items, capsys: Capsys
 ) -> None:
     code, out, _ = cli(["accounts", "--json"], capsys)
+    assert code == 0
     assert [a["email"] for a in json.loads(out)["accounts"]] == [None, None, None]
     assert cli(["status"], capsys)[0] == 0
     code, out, _ = cli(["accounts", "--json"], capsys)
@@ -241,4 +242,5 @@ def test_the_accounts_list_shows_the_emails_status_read(
         "ada@example.com", "ada.lovelace@initech.example", "grace@example.net",
     ]  # fmt: skip
     code, out, _ = cli(["accounts"], capsys)
+    assert code == 0
     assert out.splitlines()[1] == "Work     pasted session · ada.lovelace@initech.example"
