@@ -14,6 +14,13 @@ import profile is ``PYTHONPROFILEIMPORTTIME=1`` on one run of each: the ten slow
 For the choice of a JSON file over the history database, the same method times a process
 that reads the file (``json``) against one that opens the SQLite history and reads a row.
 
+The status line again with the most accounts the settings allow (8 named accounts, 4 of them
+Claude Code sign-ins with their own folders, ``CLAUDE_CONFIG_DIR`` set to the last one's): it
+reads ``settings.json`` once more to find its account (issue 18), with the standard library.
+Its runs alternate with runs of the plain status line (one of each in turn, N of each), so a
+load that comes and goes on the machine weighs on both alike; the difference of the two
+medians is what the accounts cost.
+
 Run: ``.venv/bin/python benchmarks/cached_latency.py [--runs 50]``. Targets (issue 17):
 statusline median ≤ 50 ms, ``status --cached`` median ≤ 60 ms, on this machine.
 """
@@ -40,7 +47,7 @@ from claude_meter.readings.store import record as store_record
 
 measure_as_installed()
 
-TARGETS = {"statusline": 0.050, "status --cached": 0.060}
+TARGETS = {"statusline": 0.050, "status --cached": 0.060, "statusline, 8 accounts": 0.050}
 QUERY = "select * from r"
 HEAVY = ("pydantic", "httpx", "keyring", "PySide6", "sqlite3", "platformdirs")
 
@@ -75,6 +82,27 @@ def _seed(home: str) -> None:
     claude.write_text(json.dumps({"oauthAccount": {"organizationUuid": "org-a"}}))
 
 
+def _accounts(home: str) -> dict[str, str]:
+    """Settings with eight named accounts; the environment of a status line run in the last
+    Claude Code account's folder."""
+    from claude_meter.core.accounts import AccountRef
+    from claude_meter.core.settings import Settings, save_settings
+
+    accounts = []
+    for i in range(4):
+        folder = Path(home) / f"claude-{i}"
+        folder.mkdir()
+        accounts.append(
+            AccountRef(id=f"code-{i}", name=f"Code {i}", kind="claude-code", config_dir=str(folder))
+        )
+        accounts.append(
+            AccountRef(id=f"ext-{i}", name=f"Ext {i}", kind="extension", profile=str(i))
+        )
+    config = Path(home) / "config-accounts"
+    save_settings(Settings(accounts=tuple(accounts)), config / "claude-meter" / "settings.json")
+    return {"XDG_CONFIG_HOME": str(config), "CLAUDE_CONFIG_DIR": str(Path(home) / "claude-3")}
+
+
 def _times(argv: list[str], env: dict[str, str], runs: int, stdin: bytes = b"") -> list[float]:
     subprocess.run(argv, env=env, input=stdin, capture_output=True, check=True)  # warm-up
     times = []
@@ -83,6 +111,21 @@ def _times(argv: list[str], env: dict[str, str], runs: int, stdin: bytes = b"") 
         subprocess.run(argv, env=env, input=stdin, capture_output=True, check=False)
         times.append(time.perf_counter() - start)
     return times
+
+
+def _alternating(
+    argv: list[str], env_a: dict[str, str], env_b: dict[str, str], runs: int, stdin: bytes
+) -> tuple[list[float], list[float]]:
+    """``argv`` in ``env_a`` and in ``env_b`` in turn, ``runs`` times each (after a warm-up)."""
+    timed: tuple[list[float], list[float]] = ([], [])
+    for env in (env_a, env_b):
+        subprocess.run(argv, env=env, input=stdin, capture_output=True, check=True)
+    for _ in range(runs):
+        for env, times in zip((env_a, env_b), timed, strict=True):
+            start = time.perf_counter()
+            subprocess.run(argv, env=env, input=stdin, capture_output=True, check=False)
+            times.append(time.perf_counter() - start)
+    return timed
 
 
 def _p95(times: list[float]) -> float:
@@ -135,17 +178,40 @@ def main() -> int:
                 None,
             )
         )
+        many = {**env, **_accounts(home)}
         cases = {
-            "statusline": ([*command(), "statusline"], _payload()),
-            "status --cached": ([*command(), "status", "--cached", "--format", "waybar"], b""),
+            "statusline": ([*command(), "statusline"], _payload(), env),
+            "status --cached": ([*command(), "status", "--cached", "--format", "waybar"], b"", env),
+            "statusline, 8 accounts": ([*command(), "statusline"], _payload(), many),
         }
-        for name, (argv, stdin) in cases.items():
-            times = _times(argv, env, args.runs, stdin)
+        plain, with_accounts = _alternating(
+            [*command(), "statusline"], env, many, args.runs, _payload()
+        )
+        for name, (argv, stdin, case_env) in cases.items():
+            if name == "statusline, 8 accounts":
+                times = with_accounts
+                cost = statistics.median(with_accounts) - statistics.median(plain)
+                lines.append(
+                    f"statusline without / with 8 accounts, alternating, {args.runs} runs each: "
+                    f"medians {statistics.median(plain) * 1000:.1f} / "
+                    f"{statistics.median(with_accounts) * 1000:.1f} ms "
+                    f"(the accounts: {cost * 1000:+.1f} ms)"
+                )
+                rows.append(
+                    Row(
+                        "`statusline` with 8 accounts minus without, medians of alternating runs",
+                        "",
+                        f"{cost * 1000:+.1f} ms",
+                        None,
+                    )
+                )
+            else:
+                times = _times(argv, case_env, args.runs, stdin)
             median, p95 = statistics.median(times), _p95(times)
             target = TARGETS[name]
             met = median <= target
             ok = ok and met
-            slowest, heavy = _imports(argv, env, stdin)
+            slowest, heavy = _imports(argv, case_env, stdin)
             lines += [
                 f"claude-meter {name}, {args.runs} runs: median {median * 1000:.1f} ms, "
                 f"p95 {p95 * 1000:.1f} ms (target median {target * 1000:.0f} ms: "

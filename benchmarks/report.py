@@ -2,7 +2,7 @@
 
 Each script (``tray_bench``, ``soak``, ``status_latency``, ``requests_per_hour``,
 ``bundle_bench``, ``bridge_abuse``, ``history_bench``, ``transport_bench``,
-``cached_latency``) records its figures in
+``cached_latency``, ``peers``, ...) records its figures in
 ``benchmarks/results/<name>.json`` when it runs. This script renders them, with each
 script's method (its docstring) and any notes in ``benchmarks/notes/<name>.md`` (what a
 rerun must not erase: a before/after comparison), into one report. It measures nothing
@@ -10,7 +10,7 @@ itself.
 
 Run everything, then the report::
 
-    .venv/bin/python benchmarks/report.py --run      # all scripts, about 40 minutes
+    .venv/bin/python benchmarks/report.py --run      # all scripts, about 55 minutes
     .venv/bin/python benchmarks/report.py            # only re-render from the results
 """
 
@@ -45,6 +45,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("history_bench", "Usage history"),
     ("history_window_bench", "The History window with 90 days of readings"),
     ("wayland_popover", "The popover on Wayland"),
+    ("peers", "Side by side with the peers from PyPI"),
 )
 
 
@@ -93,6 +94,7 @@ def render() -> str:
             f"{machine['python']}, {machine['system']}, load average "
             f"{machine['load_before']} when it started.",
             "",
+            *([str(data["markdown"]), ""] if data.get("markdown") else []),
             "**Method.** " + method_of(script),
             "",
             "**Output.**",

@@ -46,8 +46,17 @@ def machine() -> dict[str, object]:
     }
 
 
-def record(name: str, rows: list[Row], output: str, *, folder: Path = FOLDER) -> Path:
-    """Write the figures of ``benchmarks/<name>.py`` for the report; returns the file."""
+def record(
+    name: str,
+    rows: list[Row],
+    output: str,
+    *,
+    folder: Path = FOLDER,
+    extra: dict[str, object] | None = None,
+) -> Path:
+    """Write the figures of ``benchmarks/<name>.py`` for the report; returns the file.
+
+    ``extra``: more to keep, e.g. ``{"markdown": ...}``, a table the report shows as it is."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.json"
     data = {
@@ -57,6 +66,7 @@ def record(name: str, rows: list[Row], output: str, *, folder: Path = FOLDER) ->
         "machine": machine(),
         "rows": [asdict(row) for row in rows],
         "output": output,
+        **(extra or {}),
     }
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path

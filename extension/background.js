@@ -4,6 +4,7 @@
 import { readClaude } from "./lib/claude.js";
 import { DEFAULT_PORT, syncWithApp, validPort } from "./lib/bridge.js";
 import { badgeFor } from "./lib/badge.js";
+import { withProfile } from "./lib/profile.js";
 
 const api = globalThis.browser ?? globalThis.chrome;
 const POLL = "poll";
@@ -52,7 +53,9 @@ function poll() {
     try {
       const { post, view } = await readClaude(fetch);
       const port = await bridgePort();
-      const { state } = await syncWithApp({ fetchFn: fetch, store, port, payload: post });
+      const { profile } = await api.storage.local.get("profile"); // named in the popup
+      const payload = withProfile(post, profile);
+      const { state } = await syncWithApp({ fetchFn: fetch, store, port, payload });
       const stored = JSON.parse(JSON.stringify(view)); // Dates as ISO text, as storage keeps them
       await api.storage.local.set({ last: { at: Date.now(), view: stored, bridge: state } });
       await draw(view, state);
@@ -85,7 +88,8 @@ api.alarms.onAlarm.addListener((alarm) => {
   else if (alarm.name === PAIR) pairOnly();
 });
 api.storage.onChanged.addListener((changes, area) => {
-  if (area === "local" && changes.port) poll(); // a new port: pair with that app and post
+  // A new port: pair with that app and post. A new profile name: the app hears it at once.
+  if (area === "local" && (changes.port || changes.profile)) poll();
 });
 api.runtime.onMessage.addListener((message, sender, reply) => {
   if (sender.id !== api.runtime.id) return false;

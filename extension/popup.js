@@ -4,6 +4,7 @@
 import { DEFAULT_PORT, BRIDGE_TEXT, validPort } from "./lib/bridge.js";
 import { formatCountdown, formatExtraUsage, planLabel } from "./lib/display.js";
 import { formatPercent, gradeFor } from "./lib/grades.js";
+import { checkLabel } from "./lib/profile.js";
 
 const api = globalThis.browser ?? globalThis.chrome;
 const $ = (id) => document.getElementById(id);
@@ -62,8 +63,9 @@ function render(last) {
 }
 
 async function load() {
-  const { last, port } = await api.storage.local.get(["last", "port"]);
+  const { last, port, profile } = await api.storage.local.get(["last", "port", "profile"]);
   $("port").value = String(validPort(port) ?? DEFAULT_PORT);
+  $("profile").value = profile ?? "";
   render(last);
 }
 
@@ -72,13 +74,35 @@ async function savePort(value) {
   if (port !== null) await api.storage.local.set({ port });
 }
 
-// A link like popup.html#port=63800 sets the app's port (for a second app, or a test).
-const fromLink = new URLSearchParams(location.hash.slice(1)).get("port");
-if (fromLink) await savePort(fromLink);
+/** This profile's name, checked as the app checks it (what to store, or null when refused,
+ * which the popup says); an empty one is no name. */
+function profileChange(value) {
+  const { label, error } = checkLabel(value);
+  $("profile-error").textContent = error ?? "";
+  $("profile-error").hidden = !error;
+  if (error) return null;
+  $("profile").value = label ?? "";
+  return { profile: label ?? "" }; // "": no name (the post then carries none)
+}
+
+async function saveProfile(value) {
+  const change = profileChange(value);
+  if (change) await api.storage.local.set(change);
+}
+
+// A link like popup.html#port=63800&profile=Work sets the app's port (for a second app, or a
+// test) and this profile's name, in one change, so the next post carries both.
+const fromLink = new URLSearchParams(location.hash.slice(1));
+const linked = {
+  ...(validPort(fromLink.get("port")) !== null ? { port: validPort(fromLink.get("port")) } : {}),
+  ...(fromLink.has("profile") ? profileChange(fromLink.get("profile")) : {}),
+};
+if (Object.keys(linked).length) await api.storage.local.set(linked);
 
 $("refresh").addEventListener("click", () => api.runtime.sendMessage({ type: "refresh" }));
 $("pair").addEventListener("click", () => api.runtime.sendMessage({ type: "pair" }));
 $("save-port").addEventListener("click", () => savePort($("port").value));
+$("save-profile").addEventListener("click", () => saveProfile($("profile").value));
 api.storage.onChanged.addListener((changes, area) => {
   if (area === "local" && changes.last) render(changes.last.newValue);
 });

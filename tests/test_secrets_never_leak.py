@@ -100,3 +100,88 @@ def test_json_output_of_a_real_process(fake_server: FakeClaude) -> None:
     assert done.returncode == 2
     assert json.loads(done.stdout)["error"]["kind"] == "session_expired"
     assert_clean(done.stdout + done.stderr)
+
+
+# -- several accounts: no account's secret in another's requests, or anywhere it is not sent --
+
+
+@pytest.mark.parametrize("expired", [None, "work"])
+def test_no_account_secret_goes_astray(
+    expired: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    """Every accounts command and status over three accounts (the default one stored by
+    login, one pasted, one browser profile, one Claude Code folder): each request carries one
+    account's secret and asks only that account's organizations; no secret in any output, log
+    line, settings or state file, and each keyring entry holds its own account's only."""
+    from claude_meter.core.paths import config_dir, data_dir, state_dir
+    from claude_meter.core.settings import Settings, save_settings
+    from claude_meter.fake.accounts import PERSONAL_ACCOUNT, THIRD_ACCOUNT, WORK_ACCOUNT
+    from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY
+    from tests.sources.memory_keyring import SharedMemoryKeyring
+    from tests.sources.profiles import chromium_profile
+
+    accounts = (PERSONAL_ACCOUNT, WORK_ACCOUNT, THIRD_ACCOUNT)
+    secrets = [s for a in accounts for s in (a.session_key, a.oauth_token)]
+    caplog.set_level(logging.DEBUG)
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    SharedMemoryKeyring.shared.clear()
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.sources.memory_keyring.SharedMemoryKeyring")
+    items = SharedMemoryKeyring.shared
+    items[(SERVICE, SESSION_ENTRY)] = f"sessionKey={PERSONAL_ACCOUNT.session_key}"
+    chromium_profile(
+        home / ".config/chromium", "Default", {"sessionKey": THIRD_ACCOUNT.session_key}
+    )
+    agent = home / "agent"
+    agent.mkdir(parents=True)
+    (agent / ".credentials.json").write_text(json.dumps({"claudeAiOauth": {
+        "accessToken": WORK_ACCOUNT.oauth_token, "expiresAt": 4102444800000,
+    }}))  # fmt: skip
+    texts: list[str] = []
+
+    def run(*argv: str, stdin: str = "") -> None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        out = io.StringIO()
+        main(list(argv), stdout=out)
+        captured = capsys.readouterr()
+        texts.extend([out.getvalue(), captured.out, captured.err])
+
+    with FakeClaude("normal", accounts=accounts).start() as server:
+        if expired:
+            server.set_scenario(expired, "expired")
+        monkeypatch.setenv("CLAUDE_METER_BASE_URL", server.base_url)
+        monkeypatch.setenv("CLAUDE_METER_OAUTH_BASE_URL", server.base_url)
+        save_settings(Settings())
+        run("accounts", "add", "Work", "--paste", stdin=f"sessionKey={WORK_ACCOUNT.session_key}")
+        run("accounts", "add", "Side", "--browser", "chromium")
+        run("accounts", "add", "Agent", "--claude-config", str(agent))
+        run("accounts", "add", f"sessionKey={WORK_ACCOUNT.session_key}", "--extension")
+        run("accounts")
+        run("accounts", "--json")
+        for argv in (["status"], ["status", "--json"], ["status", "--account", "Work"]):
+            run(*argv)
+        run("sources")
+        run("sources", "--json")
+        run("sources", "--add")
+        run("accounts", "rename", "Work", "Initech")
+        run("accounts", "remove", "Initech")
+        for request in server.request_log:
+            assert set(request.secrets_of) <= {request.account}, request.path
+        assert server.cross_account_requests() == []
+        assert {r.account for r in server.request_log} >= {"personal", "work", "side"}
+        assert_clean(repr(server.request_log))
+    files = [p for d in (config_dir(), data_dir(), state_dir()) if d.exists() for p in d.rglob("*")]
+    texts += [p.read_bytes().decode("utf-8", "replace") for p in files if p.is_file()]
+    texts += [caplog.text, *(repr(r.__dict__) for r in caplog.records)]
+    for text in texts:
+        for secret in secrets:
+            assert secret not in text
+    assert any("Side" in t for t in texts)  # the commands did run
+    for (_service, entry), value in items.items():
+        owners = [a.name for a in accounts if a.session_key in value]
+        assert len(owners) == 1, entry
+    SharedMemoryKeyring.shared.clear()

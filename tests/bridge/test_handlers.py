@@ -14,6 +14,7 @@ from claude_meter.bridge.admission import Admitted, Refusal
 from claude_meter.bridge.handlers import Handlers
 from claude_meter.bridge.pairing import PAIR_REFUSALS, Pairing
 from claude_meter.bridge.request import Request
+from claude_meter.core.accounts import AccountRef
 from claude_meter.core.models import FetchResult
 from tests.bridge.support import EXTENSION, Clock, good_post
 
@@ -54,6 +55,10 @@ class Bench:
         return int(status_line.split()[1]), json.loads(payload)
 
 
+#: The accounts the person configured, as the settings hold them now (see ``bench``).
+CONFIGURED: list[AccountRef] = []
+
+
 @pytest.fixture
 def bench() -> Iterator[Bench]:
     clock = Clock()
@@ -61,7 +66,10 @@ def bench() -> Iterator[Bench]:
     desk = Desk()
     results: list[FetchResult] = []
     paired: list[str] = []
-    handlers = Handlers(pairing, desk, results.append, paired.append, clock)
+    CONFIGURED.clear()
+    handlers = Handlers(
+        pairing, desk, results.append, paired.append, clock, lambda: tuple(CONFIGURED)
+    )
     client, server = socket.socketpair()
     with client, server:
         yield Bench(handlers, pairing, desk, results, paired, client, server)
@@ -110,3 +118,40 @@ def test_pairing_gives_a_token_only_while_the_window_is_open(bench: Bench) -> No
     assert bench.pairing.check(token, EXTENSION) == "ok"
     assert bench.paired == [EXTENSION]
     assert bench.desk.counted == ["paired"]
+
+
+def test_each_post_is_marked_with_the_account_its_profile_or_email_names(bench: Bench) -> None:
+    from claude_meter.fake import scenarios as sc
+
+    def posted(**extra: object) -> str | None:
+        body = json.dumps({**good_post(), **extra}).encode()
+        assert bench.serve("/snapshots", body)[0] == 200
+        result = bench.results[-1]
+        assert all(s.account == result.account for s in result.snapshots)
+        return result.account
+
+    assert posted(profile="Work") is None  # nothing configured yet: the default account
+    CONFIGURED.extend(
+        [
+            AccountRef(id="work", name="Work", kind="extension", profile="Work"),
+            AccountRef(id="mine", name="Mine", kind="extension", email=sc.EMAIL),
+            AccountRef(id="web", name="Web", kind="browser", profile="Chromey"),
+        ]
+    )  # the settings changed while the bridge runs: the next post sees them
+    assert posted(profile="  work ") == "work"
+    assert posted() == "mine"  # no label: by the claude.ai email
+    other = {"email_address": "x@y.z"}  # another claude.ai account than Mine's
+    assert posted(profile="Chromey", account=other) is None  # a browser account: not routed
+    assert posted(profile="Laptop", account=other) is None
+    assert posted(profile="Laptop", account=None) == "mine"  # unclaimed, no email: the catch-all
+    CONFIGURED.clear()  # removed: its posts go back to the default account
+    assert posted(profile="Work") is None
+
+
+def test_a_label_that_is_not_one_is_refused_before_anything_is_routed(bench: Bench) -> None:
+    CONFIGURED.append(AccountRef(id="work", name="Work", kind="extension", profile="Work"))
+    body = json.dumps({**good_post(), "profile": "Work\u0000"}).encode()
+    status, _ = bench.serve("/snapshots", body)
+    assert status == 400
+    assert bench.results == []
+    assert "profile" in bench.desk.refused[0].reason

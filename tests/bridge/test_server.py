@@ -248,6 +248,9 @@ def test_headers_are_checked_before_the_body_is_read(bridge: Bridge) -> None:
         b'{"version": 1, "organizations": []}',
         b"{" * 100_000,
         b"\xff\xfe{}",
+        b'{"version": 1, "profile": 7, "error": {"kind": "network"}}',
+        b'{"version": 1, "profile": "Work\\u0007", "error": {"kind": "network"}}',
+        b'{"version": 1, "profile": "' + b"w" * 300 + b'", "error": {"kind": "network"}}',
     ],
 )
 def test_bodies_the_models_reject_are_refused(bridge: Bridge, token: str, body: bytes) -> None:

@@ -15,6 +15,7 @@ from claude_meter.bridge.wire import (
     RejectedPost,
     parse_post,
     possible_kinds,
+    read_post,
 )
 from claude_meter.core.usage import parse_usage_report
 from claude_meter.fake import scenarios as sc
@@ -90,11 +91,43 @@ def test_a_newer_extension_may_add_keys() -> None:
         {"version": 1, "error": {"kind": ""}},
         {"version": 1, "error": {"kind": "network", "retry_after": -1}},
         {"version": "1", "error": {"kind": "network"}},
+        # the browser profile's label: text a person could type, short, not a secret
+        {"version": 1, "profile": 7, "error": {"kind": "network"}},
+        {"version": 1, "profile": ["Work"], "error": {"kind": "network"}},
+        {"version": 1, "profile": {"id": "work"}, "error": {"kind": "network"}},
+        {"version": 1, "profile": "x" * 65, "error": {"kind": "network"}},
+        {"version": 1, "profile": "x" * 1000, "error": {"kind": "network"}},
+        {"version": 1, "profile": "Work\u001b[2J", "error": {"kind": "network"}},
+        {"version": 1, "profile": "Work\u202e", "error": {"kind": "network"}},
+        {"version": 1, "profile": "sk-ant-sid01-abc", "error": {"kind": "network"}},
     ],
 )  # fmt: skip
 def test_envelopes_the_models_reject(payload: object) -> None:
-    with pytest.raises(RejectedPost):
+    with pytest.raises(RejectedPost) as refused:
         parse_post(body(payload), NOW)
+    assert "sk-ant" not in str(refused.value)  # a refusal never quotes what was sent
+
+
+@pytest.mark.parametrize(
+    ("profile", "label"),
+    [
+        (None, None),
+        ("", None),
+        ("   ", None),
+        (" Work  laptop ", "Work laptop"),
+        ("x" * 64, "x" * 64),
+    ],
+)
+def test_the_profile_label_comes_out_checked(profile: str | None, label: str | None) -> None:
+    post = read_post(body({**good_post(), "profile": profile}), NOW)
+    assert (post.profile, post.email) == (label, sc.EMAIL)
+    assert post.result.account is None  # the wire names no account; the bridge routes it
+
+
+def test_an_older_extensions_post_has_no_label_and_an_error_post_no_email() -> None:
+    assert read_post(body(good_post()), NOW).profile is None
+    failed = read_post(body({"version": 1, "profile": "Home", "error": {"kind": "network"}}), NOW)
+    assert (failed.profile, failed.email, failed.result.error is not None) == ("Home", None, True)
 
 
 # -- regressions found by the fuzz tests (test_wire_properties.py) -------------------------

@@ -18,7 +18,8 @@ import pytest
 from hypothesis import HealthCheck, currently_in_test_context, event, given, settings
 from hypothesis import strategies as st
 
-from claude_meter.bridge.wire import MAX_ORGANIZATIONS, MESSAGES, RejectedPost, parse_post
+from claude_meter.bridge.wire import MAX_ORGANIZATIONS, MESSAGES, RejectedPost, read_post
+from claude_meter.core.account_routing import MAX_LABEL
 from claude_meter.core.errors import ERROR_KINDS
 from claude_meter.core.models import FetchError, Snapshot
 from claude_meter.fake import scenarios as sc
@@ -50,6 +51,8 @@ good_uuids = pool_uuids | st.text(
 uuids = good_uuids | st.sampled_from(["", " ", "\t", "u" * 129]) | texts | long_texts
 odd = json_scalars | json_values
 names = texts | long_texts | json_scalars
+#: The browser profile's label: typed by a person, or anything at all.
+labels = st.none() | st.sampled_from(["Work", " Home  laptop ", ""]) | texts | long_texts | odd
 
 
 def org_objects(uuid: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
@@ -135,12 +138,20 @@ def _uuids(entries: list[dict[str, Any]]) -> list[str]:
 valid_posts = st.lists(valid_entries, min_size=1, max_size=4).flatmap(
     lambda orgs: st.fixed_dictionaries(
         {"version": st.just(1), "organizations": st.just(orgs)},
-        optional={"account": st.none() | accounts(_uuids(orgs)), "browser": odd},
+        optional={
+            "account": st.none() | accounts(_uuids(orgs)),
+            "browser": odd,
+            "profile": labels,
+        },
     )
 )
 error_posts = st.fixed_dictionaries(
     {"version": st.just(1), "error": valid_errors},
-    optional={"account": st.none() | accounts([]), "organizations": st.just([])},
+    optional={
+        "account": st.none() | accounts([]),
+        "organizations": st.just([]),
+        "profile": labels,
+    },
 )
 wild_posts = st.fixed_dictionaries(
     {"version": st.just(1) | json_scalars},
@@ -149,6 +160,7 @@ wild_posts = st.fixed_dictionaries(
         "organizations": st.lists(entries, max_size=4) | odd,
         "error": wire_errors | odd,
         "browser": odd,  # a newer extension's key
+        "profile": labels,
     },
 )
 
@@ -229,7 +241,7 @@ def _event(what: str) -> None:
 
 def check_post(body: bytes, payload: Any = None) -> None:
     try:
-        result = parse_post(body, NOW)
+        post = read_post(body, NOW)
     except RejectedPost as exc:
         _event("rejected")
         message = str(exc)
@@ -237,7 +249,15 @@ def check_post(body: bytes, payload: Any = None) -> None:
         assert len(message) <= 300  # answered and logged: short, and never the body
         assert SECRET_MARK not in message
         return
+    result = post.result
     _event("accepted: whole-poll error" if result.error else "accepted: snapshots")
+    _event("accepted: with a profile label" if post.profile else "accepted: no label")
+    if post.profile is not None:  # only a label a person could have typed gets through
+        assert 0 < len(post.profile) <= MAX_LABEL
+        assert post.profile == " ".join(post.profile.split())
+        assert post.profile.isprintable()
+        assert SECRET_MARK not in post.profile
+    assert result.account is None  # the wire names no account: the bridge routes it
     assert result.source == "extension"
     assert result.fetched_at == NOW
     if result.error is not None:

@@ -68,7 +68,8 @@ def test_bridge_prints_each_accepted_snapshot_as_one_json_line(tmp_path: Path) -
             proc.stdout.close()
     assert proc.returncode == 0  # SIGTERM is a clean stop
     data = json.loads(line)
-    assert set(data) == {"fetched_at", "source", "organizations", "worst", "error"}
+    assert set(data) == {"fetched_at", "source", "organizations", "worst", "error", "account"}
+    assert data["account"] == {"id": "default", "name": "Default"}
     assert data["source"] == "extension"
     assert data["worst"]["percent"] == 64.0
     assert data["organizations"][0]["windows"][0]["forecast"] == {
@@ -80,6 +81,52 @@ def test_bridge_prints_each_accepted_snapshot_as_one_json_line(tmp_path: Path) -
     assert f"paired {EXTENSION}" in err
     assert "refused /snapshots (401)" in err
     assert token not in line + err
+
+
+def test_each_line_names_the_account_its_browser_profile_is_for(tmp_path: Path) -> None:
+    """The settings' extension accounts, read again when they change while it runs."""
+    from claude_meter.core.accounts import AccountRef
+    from claude_meter.core.settings import Settings, save_settings
+
+    work = AccountRef(id="work", name="Work", kind="extension", profile="Work")
+    save_settings(Settings(accounts=(work,)))
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with (tmp_path / "err").open("wb") as err_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "claude_meter", "bridge", "--pair", "--port", str(port)],
+            stdout=subprocess.PIPE,
+            stderr=err_file,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            text=True,
+        )
+    lines: list[dict[str, object]] = []
+    try:
+        wait_until(lambda: b"pairing is open" in (tmp_path / "err").read_bytes(), 30, "the bridge")
+        client = Bridge(_Server(port), Pairing(), Clock())  # type: ignore[arg-type]
+        token = client.pair(EXTENSION)
+        assert proc.stdout is not None
+        for profile in ("Work", "Laptop", None):
+            post = {**good_post(), "profile": profile, "account": None}
+            assert client.post(post, token).status == 200
+            lines.append(json.loads(proc.stdout.readline()))
+        save_settings(Settings(accounts=(work.model_copy(update={"name": "Job"}),)))
+        assert client.post({**good_post(), "profile": "work"}, token).status == 200
+        lines.append(json.loads(proc.stdout.readline()))
+        assert client.post({**good_post(), "profile": "Work\u0000"}, token).status == 400
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    assert [line["account"] for line in lines] == [
+        {"id": "work", "name": "Work"},
+        {"id": "default", "name": "Default"},  # a label no account has
+        {"id": "default", "name": "Default"},
+        {"id": "work", "name": "Job"},  # renamed while the bridge ran
+    ]
+    assert "refused /snapshots (400)" in (tmp_path / "err").read_text()
 
 
 def test_a_taken_port_exits_1_with_what_to_do() -> None:

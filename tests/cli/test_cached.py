@@ -295,3 +295,87 @@ def test_infinite_or_huge_percents_in_the_file_are_unknown_not_a_traceback() -> 
     status, out, err = _run("--format", "i3blocks")
     assert (status, err) == (0, "")
     assert out.splitlines()[0] == "5h ? · 7d ?"
+
+
+# -- accounts -------------------------------------------------------------------------------
+
+
+def _two_accounts(mine: float = 37.0, theirs: float = 96.0) -> None:
+    """The default account (renamed "Personal") and "Work", members of one Team organization
+    (the same org uuid), each with its own readings; and a removed account's leftover."""
+    from claude_meter.core.accounts import AccountRef
+    from claude_meter.core.settings import Settings, save_settings
+
+    work = AccountRef(id="work", name="Work", kind="claude-code", config_dir="/w")
+    save_settings(Settings(accounts=(work,), default_account_name="Personal"))
+    now = datetime.now(UTC)
+
+    def reading(account: str | None, percent: float, minutes_ago: int) -> dict[str, object]:
+        return {
+            "source": "claude-code-statusline",
+            "account": account,
+            "org_uuid": "org-a",
+            "org_name": "Acme",
+            "read_at": iso(now - timedelta(minutes=minutes_ago)),
+            "windows": [{"key": "five_hour", "label": "Session (5h)", "percent": percent}],
+        }
+
+    record([reading(None, mine, 0), reading("work", theirs, 1), reading("gone", 99, 0)], now)
+
+
+def test_every_account_is_shown_each_by_its_name() -> None:
+    _two_accounts()
+    status, out, _ = _run()
+    assert status == 0
+    heads = [line for line in out.splitlines() if not line.startswith(" ")]
+    assert heads == ["Personal · Acme", "Work · Acme"]  # not the removed account's leftover
+    _, out, _ = _run("--json")
+    assert [(a["account"], a["name"], a["windows"][0]["percent"])
+            for a in json.loads(out)["accounts"]] == [("Personal", "Acme", 37.0),
+                                                      ("Work", "Acme", 96.0)]  # fmt: skip
+
+
+def test_one_account_asked_for_by_name_or_id() -> None:
+    _two_accounts()
+    status, out, _ = _run("--account", "work")
+    assert (status, out.splitlines()[0]) == (0, "Acme")  # one account: no label
+    assert "96%" in out
+    assert "37%" not in out
+    assert _run("--account", "PERSONAL", "--format", "i3blocks")[1].startswith("5h 37%\n")
+    assert _run("--account", "default", "--format", "i3blocks")[1].startswith("5h 37%\n")
+
+
+def test_the_bars_show_the_worst_account_or_the_one_asked() -> None:
+    _two_accounts(mine=37.0, theirs=96.0)
+    shown = json.loads(_run("--format", "waybar")[1])
+    assert (shown["text"], shown["class"], shown["percentage"]) == ("5h 96%", "critical", 96)
+    assert "Personal · Acme" in shown["tooltip"]
+    assert _run("--format", "tmux")[1] == "#[fg=#d93a30]5h 96%#[fg=default]\n"
+    shown = json.loads(_run("--format", "waybar", "--account", "Personal")[1])
+    assert (shown["text"], shown["class"]) == ("5h 37%", "ok")
+    _two_accounts(mine=81.0, theirs=20.0)
+    assert _run("--format", "polybar")[1] == "%{F#e8702a}5h 81%%{F-}\n"
+
+
+def test_an_unknown_account_is_a_clear_message() -> None:
+    _two_accounts()
+    status, out, err = _run("--account", "Nobody", "--format", "waybar")
+    assert (status, out) == (1, "")
+    assert err == "claude-meter: there is no account of that name; the accounts: Personal, Work.\n"
+
+
+def test_accounts_load_no_pydantic_either() -> None:
+    _two_accounts()
+    probe = (
+        "import sys, io\n"
+        "from claude_meter.cli import main\n"
+        "out = io.StringIO()\n"
+        "main(['status', '--cached', '--account', 'Work', '--format', 'i3blocks'], stdout=out)\n"
+        "heavy = ('pydantic', 'httpx', 'keyring', 'PySide6', 'sqlite3', 'platformdirs')\n"
+        "print(out.getvalue().splitlines()[0])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=os.environ, check=True
+    )
+    assert done.stdout.splitlines() == ["5h 96%", "[]"]

@@ -14,8 +14,9 @@ import sys
 import httpx
 import pytest
 
+from claude_meter.cli.arguments import build_parser
 from claude_meter.cli.fake_server import run_fake_server
-from claude_meter.fake import DEFAULT_SESSION_KEY, READY_MADE_ACCOUNTS
+from claude_meter.fake import DEFAULT_SESSION_KEY, MAX_ACCOUNTS, READY_MADE_ACCOUNTS
 from tests.e2e.processes import fake_claude_process, fake_claude_tls_process
 
 
@@ -79,9 +80,19 @@ def test_an_unknown_scenario_names_the_known_ones(capsys: pytest.CaptureFixture[
     assert "unknown scenario 'no-such-scenario'; choose one of: normal," in said
 
 
-@pytest.mark.parametrize("count", [0, 4])
+@pytest.mark.parametrize("count", [0, 9])
 def test_accounts_out_of_range_are_refused(capsys: pytest.CaptureFixture[str], count: int) -> None:
-    assert "--accounts takes 1 to 3." in refusal(capsys, accounts=count)
+    assert "--accounts takes 1 to 8." in refusal(capsys, accounts=count)
+
+
+def test_the_parser_takes_as_many_accounts_as_the_fake_makes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parser = build_parser()
+    assert parser.parse_args(["fake-server", "--accounts", str(MAX_ACCOUNTS)]).accounts == 8
+    with pytest.raises(SystemExit):
+        parser.parse_args(["fake-server", "--accounts", str(MAX_ACCOUNTS + 1)])
+    assert "--accounts: invalid choice: 9" in capsys.readouterr().err
 
 
 ELSEWHERE = ["0.0.0.0", "192.0.2.1", "example.com"]  # noqa: S104 - refused, never bound

@@ -72,9 +72,18 @@ def test_csv(seeded: None, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(["history", "--csv"], capsys)  # default: the last 7 days
     assert (status, err) == (0, "")
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == list(COLUMNS) == ["time", "org", "window", "percent", "resets_at", "event"]
+    assert rows[0] == list(COLUMNS)
+    assert COLUMNS == ("time", "org", "window", "percent", "resets_at", "event", "account")
     assert rows[1:] == [
-        [iso(NOW - timedelta(minutes=m)), org, key, str(p), iso(reset(key)), event or ""]
+        [
+            iso(NOW - timedelta(minutes=m)),
+            org,
+            key,
+            str(p),
+            iso(reset(key)),
+            event or "",
+            "Default",
+        ]
         for m, org, key, p, event in EXPECTED
     ]
 
@@ -94,6 +103,7 @@ def test_json(seeded: None, capsys: pytest.CaptureFixture[str]) -> None:
             "percent": p,
             "resets_at": iso(reset(key)),
             "event": event,
+            "account": "Default",
         }
         for m, org, key, p, event in EXPECTED
     ]
@@ -225,3 +235,115 @@ def test_status_takes_the_status_lines_waiting_readings_before_its_own() -> None
         rows = store.readings(NOW - timedelta(hours=1), org_uuid="org-journal")
     assert [r.percent for r in rows] == [10, 20, 30]
     assert not journal_path().exists()
+
+
+# -- accounts -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_accounts() -> None:
+    """The default account (renamed "Personal") and "Work", both members of one Team
+    organization (the same org uuid), each with its own readings."""
+    from claude_meter.core.accounts import AccountRef
+    from claude_meter.core.settings import Settings, save_settings
+
+    work = AccountRef(id="work", name="Work", kind="browser", browser="firefox")
+    save_settings(Settings(accounts=(work,), default_account_name="Personal"))
+    with HistoryStore.open() as store:
+        for minutes, mine, theirs in ((120, 10.0, 80.0), (60, 20.0, 100.0)):
+            at = NOW - timedelta(minutes=minutes)
+            store.record(snapshot(at, mine, None))
+            store.record(snapshot(at, theirs, None, account="work"))
+
+
+@pytest.mark.usefixtures("two_accounts")
+def test_each_account_has_its_own_history(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["history", "--json", "--account", "work"], capsys)
+    assert (status, err) == (0, "")
+    assert [(r["org"], r["percent"], r["event"], r["account"]) for r in json.loads(out)] == [
+        (ORG, 80.0, None, "Work"),
+        (ORG, 100.0, "limit_hit", "Work"),
+    ]
+    _, out, _ = run(["history", "--csv", "--account", "PERSONAL"], capsys)  # any case
+    assert [(r["percent"], r["account"]) for r in csv.DictReader(io.StringIO(out))] == [
+        ("10.0", "Personal"),
+        ("20.0", "Personal"),
+    ]
+    _, out, _ = run(["history", "--json"], capsys)  # every account, each named
+    assert [(r["account"], r["percent"]) for r in json.loads(out)] == [
+        ("Personal", 10.0),
+        ("Work", 80.0),
+        ("Personal", 20.0),
+        ("Work", 100.0),
+    ]
+
+
+@pytest.mark.usefixtures("two_accounts")
+def test_the_text_names_the_account_when_there_are_several(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(["history"], capsys)
+    lines = out.splitlines()
+    assert [line.split()[4] for line in lines] == ["Personal", "Work", "Personal", "Work"]
+    assert lines[-1].endswith("100.00%  limit_hit")
+    _, out, _ = run(["history", "--account", "Work"], capsys)
+    assert "Work" not in out  # one account: no label
+    assert out.splitlines()[-1].endswith("100.00%  limit_hit")
+
+
+@pytest.mark.usefixtures("two_accounts")
+def test_walls_per_account(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(["history", "--walls", "--json"], capsys)
+    assert [(w["org"], w["account"]) for w in json.loads(out)] == [(ORG, "Work")]
+    _, out, _ = run(["history", "--walls", "--json", "--account", "Personal"], capsys)
+    assert json.loads(out) == []
+    _, out, _ = run(["history", "--walls", "--account", "default"], capsys)  # the id works too
+    assert out == "No window reached 100% in this period.\n"
+
+
+def test_an_unknown_account_is_a_clear_message(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["history", "--account", "Nobody"], capsys)
+    assert (status, out) == (1, "")
+    assert err == "claude-meter: there is no account of that name; the accounts: Default.\n"
+    status, _, err = run(["history", "--walls", "--account", "Nobody"], capsys)
+    assert status == 1
+    assert "there is no account of that name" in err
+
+
+@pytest.mark.usefixtures("two_accounts")
+def test_history_reads_the_accounts_without_pydantic() -> None:
+    """The accounts' names come from settings.json read the light way: pydantic alone would
+    add a tenth of a second to an export that has half a second (docs/benchmarks.md)."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, io\n"
+        "from claude_meter.cli import main\n"
+        "out = io.StringIO()\n"
+        "main(['history', '--csv', '--account', 'Work'], stdout=out)\n"
+        "print(out.getvalue().splitlines()[-1].split(',')[-1])\n"
+        "print('pydantic' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=os.environ, check=True
+    )
+    assert done.stdout.splitlines() == ["Work", "False"]
+
+
+@pytest.mark.usefixtures("two_accounts")
+def test_walls_of_several_accounts_name_their_account_with_totals_each(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with HistoryStore.open() as store:  # Personal runs into the wall too, a little later
+        store.record(snapshot(NOW - timedelta(minutes=30), 100.0, None))
+    _, out, _ = run(["history", "--walls", "--window", "five_hour"], capsys)
+    lines = out.splitlines()
+    assert [line.split()[4] for line in lines[:2]] == ["Work", "Personal"]
+    totals = [line for line in lines[3:] if line]
+    assert any(line.startswith("Work: Session (5h): walled once") for line in totals)
+    assert any(line.startswith("Personal: Session (5h): walled once") for line in totals)
+    _, out, _ = run(["history", "--walls", "--account", "Work"], capsys)
+    assert "Personal" not in out
+    assert out.splitlines()[-1].startswith("Session (5h): walled once")

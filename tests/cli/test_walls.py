@@ -59,6 +59,7 @@ def expected(now: datetime) -> list[dict[str, object]]:
             "until": iso(now - 8 * H),
             "walled_seconds": 7200,
             "before_reset_seconds": 7200,
+            "account": "Default",
         },
         {
             "org": ORG,
@@ -67,6 +68,7 @@ def expected(now: datetime) -> list[dict[str, object]]:
             "until": None,
             "walled_seconds": 3600,
             "before_reset_seconds": 3 * 3600,
+            "account": "Default",
         },
     ]
 

@@ -18,6 +18,9 @@ from claude_meter.core.account_routing import (
 )
 from claude_meter.core.accounts import AccountRef
 
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
+LABELS = json.loads((VECTORS / "profile_labels.json").read_text(encoding="utf-8"))["cases"]
+
 WORK = AccountRef(id="work", name="Work", kind="extension", profile="Work", email="w@corp.com")
 HOME = AccountRef(id="home", name="Home", kind="extension", profile="Home")
 BY_EMAIL = AccountRef(id="me", name="Me", kind="extension", email="Me@Example.com")
@@ -67,6 +70,16 @@ def test_a_catch_all_that_knows_its_email_takes_only_that_email() -> None:
     assert extension_account([known], None, None) == "known"
 
 
+@pytest.mark.parametrize("case", LABELS, ids=lambda c: str(c["name"]))
+def test_profile_labels_as_the_extension_checks_them(case: dict[str, object]) -> None:
+    """The rows the extension's popup is tested with too (extension/test/profile.test.mjs)."""
+    if case["label"] == "refused":
+        with pytest.raises(ValueError, match=r"profile label|secret"):
+            profile_label(case["value"])
+    else:
+        assert profile_label(case["value"]) == case["label"]
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -89,6 +102,8 @@ def test_a_profile_label_is_trimmed(value: str | None, expected: str | None) -> 
         "x" * (MAX_LABEL + 1),
         "Work\x1b[31m",
         "Work\u202eevil",
+        "Work\ue000",  # private use
+        "Work\u200d",  # a joiner (format)
         "a\nb",
         "sk-ant-sid01-abc",
         "sessionKey=abc",

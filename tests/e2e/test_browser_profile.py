@@ -33,16 +33,26 @@ from tests.support.tools import require_tool
 pytestmark = pytest.mark.e2e
 
 
-def chromium_sign_in(chromium: str, home: Path, https: FakeClaude, env: dict[str, str]) -> Path:
-    """Visit the fake sign-in page in a headless Chromium; the profile's cookie file."""
-    user_data = home / ".config" / "chromium"
+def chromium_sign_in(
+    chromium: str,
+    home: Path,
+    https: FakeClaude,
+    env: dict[str, str],
+    *,
+    account: str | None = None,
+    user_data: Path | None = None,
+) -> Path:
+    """Visit the fake sign-in page in a headless Chromium (as ``account`` of a fake serving
+    several); the profile's cookie file. ``user_data``: another browser than ``home``'s."""
+    user_data = user_data or home / ".config" / "chromium"
+    which = f"account={account}&" if account else ""
     args = [
         chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-quic", f"--user-data-dir={user_data}", "--password-store=basic",
         "--ignore-certificate-errors",
         f"--host-resolver-rules=MAP claude.ai 127.0.0.1:{https.port}",
-        "--dump-dom", "https://claude.ai/login?session=1",
+        "--dump-dom", f"https://claude.ai/login?{which}session=1",
     ]  # fmt: skip
     done = subprocess.run(args, capture_output=True, text=True, timeout=90, check=False, env=env)
     assert done.returncode == 0, done.stderr[-2000:]

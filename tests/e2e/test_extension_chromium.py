@@ -12,7 +12,9 @@ The negative, in the same browser and during the same pairing window: a web page
 bridge refuses each one and accepts nothing from it.
 
 The extension is told the bridge's port by opening its popup as ``popup.html#port=N`` (the
-test picks a free port instead of 63762).
+test picks a free port instead of 63762), and this browser profile's name with
+``&profile=...``, as the person types it in the popup: the settings have an extension account
+for that name, so the bridge marks the printed line with that account.
 
 The fingerprint, on the same HTTPS fake server: every TLS ClientHello Chromium sent it is
 recorded (read before the handshake, ``fake/hello.py``), then the app's browser-like transport
@@ -38,6 +40,8 @@ from pathlib import Path
 import pytest
 
 from claude_meter.clients.impersonate import BrowserTransport
+from claude_meter.core.accounts import AccountRef
+from claude_meter.core.settings import Settings, save_settings
 from claude_meter.fake import FakeClaude
 from claude_meter.fake.hello import ClientHello
 from claude_meter.fake.server import CHROME_JA4
@@ -228,6 +232,8 @@ def test_extension_pairs_and_posts_the_fake_numbers_and_a_web_page_is_refused(
     )
     folder = Path(found.stdout.strip())
     assert (folder / "manifest.json").is_file()
+    work = AccountRef(id="work", name="Work", kind="extension", profile="Work laptop")
+    save_settings(Settings(accounts=(work,)), home / ".config" / "claude-meter" / "settings.json")
     ext_id = extension_id(folder)
     port = free_port()
     user_data = home / ".config" / "chromium"  # where chromium_sign_in signed in
@@ -282,7 +288,8 @@ def test_extension_pairs_and_posts_the_fake_numbers_and_a_web_page_is_refused(
                 handoff = subprocess.run(
                     [
                         chromium, "--no-sandbox", f"--user-data-dir={user_data}",
-                        f"chrome-extension://{ext_id}/popup.html#port={port}",
+                        f"chrome-extension://{ext_id}/popup.html#port={port}"
+                        "&profile=%20work%20%20Laptop",
                     ],
                     env={**env, "DISPLAY": display}, capture_output=True, timeout=30, check=False,
                 )  # fmt: skip
@@ -290,7 +297,9 @@ def test_extension_pairs_and_posts_the_fake_numbers_and_a_web_page_is_refused(
                 try:
                     line = wait_for(
                         "the bridge to print the fake server's numbers",
-                        lambda: next((x for x in out.lines if '"five_hour"' in x), None),
+                        lambda: next(
+                            (x for x in out.lines if '"five_hour"' in x and '"work"' in x), None
+                        ),
                         90,
                     )
                 except AssertionError as exc:
@@ -325,6 +334,7 @@ def test_extension_pairs_and_posts_the_fake_numbers_and_a_web_page_is_refused(
     assert (org["windows"][0]["key"], org["windows"][0]["percent"]) == ("five_hour", 37.0)
     assert org["worst"] == {"key": "seven_day", "percent": 64.0}
     assert org["email"] == "demo@example.com"
+    assert data["account"] == {"id": "work", "name": "Work"}  # the popup's name for it
     assert elapsed < 90
     print(f"first snapshot printed {elapsed:.1f} s after Chromium started")  # noqa: T201
 

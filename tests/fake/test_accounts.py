@@ -12,12 +12,14 @@ import pytest
 from claude_meter.core.usage import parse_usage_report
 from claude_meter.fake import (
     DEFAULT_SESSION_KEY,
+    MAX_ACCOUNTS,
     PERSONAL_ACCOUNT,
     READY_MADE_ACCOUNTS,
     THIRD_ACCOUNT,
     WORK_ACCOUNT,
     FakeAccount,
     FakeClaude,
+    fake_accounts,
 )
 from claude_meter.fake import accounts as ac
 from claude_meter.fake import scenarios as sc
@@ -386,3 +388,29 @@ def test_a_request_carrying_two_accounts_secrets_is_cross_account(fake: FakeClau
     assert (with_token.secrets_of, with_token.cross_account) == (("personal", "work"), True)
     assert (in_query.account, in_query.secrets_of) == ("personal", ("personal", "side"))
     assert fake.cross_account_requests() == [with_token, in_query]
+
+
+def test_up_to_eight_accounts_each_opening_its_own_organization() -> None:
+    accounts = fake_accounts(MAX_ACCOUNTS)
+    assert accounts[:3] == READY_MADE_ACCOUNTS
+    assert [a.name for a in accounts[3:]] == ["extra4", "extra5", "extra6", "extra7", "extra8"]
+    assert fake_accounts(2) == READY_MADE_ACCOUNTS[:2]
+    assert fake_accounts(MAX_ACCOUNTS) == accounts  # the same every time
+    for field in ("email", "session_key", "oauth_token", "account_uuid"):
+        assert len({getattr(a, field) for a in accounts}) == MAX_ACCOUNTS, field
+    fives = [a.percents[0] for a in accounts if a.percents]
+    every_number = [p for a in accounts for p in a.percents or ()]
+    assert len(set(every_number)) == len(every_number) == 3 * MAX_ACCOUNTS
+    for count in (0, MAX_ACCOUNTS + 1):
+        with pytest.raises(ValueError, match="1 to 8 accounts"):
+            fake_accounts(count)
+    with FakeClaude(accounts=accounts, now=lambda: NOW) as fake:
+        seen = []
+        for account in accounts:
+            with web(fake, account) as client:
+                orgs = client.get("/api/organizations").json()
+                seen.append(five_hour(client.get(f"/api/organizations/{orgs[-1]['uuid']}/usage")))
+        with web(fake, accounts[7]) as client:
+            assert client.get(usage_url(accounts[6].orgs[0])).status_code == 403
+    assert seen == fives
+    assert [e.account for e in fake.cross_account_requests()] == ["extra8"]

@@ -9,6 +9,8 @@ from claude_meter.history import HistoryStore
 
 ORG = "5c2a7f10-0000-4000-8000-000000000001"
 OTHER_ORG = "7e1b0c22-0000-4000-8000-000000000002"
+#: A named account metered beside the default one, a member of the same Team organization.
+WORK = "work"
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 SESSION_RESET = T0 + timedelta(hours=4)
 WEEK_RESET = T0 + timedelta(days=3)
@@ -21,6 +23,7 @@ def snapshot(
     week: float | None = 40.0,
     *,
     org: str | None = ORG,
+    account: str | None = None,
     session_reset: datetime | None = SESSION_RESET,
     week_reset: datetime | None = WEEK_RESET,
     error: bool = False,
@@ -28,6 +31,7 @@ def snapshot(
 ) -> Snapshot:
     return Snapshot(
         source="web",
+        account=account,
         org_uuid=org,
         fetched_at=at,
         windows=(
@@ -43,5 +47,8 @@ def snapshot(
     )
 
 
-def percents(store: HistoryStore, key: str = "five_hour", org: str = ORG) -> list[float]:
-    return [s.percent for s in store.samples(org, key, T0 - timedelta(days=365))]
+def percents(
+    store: HistoryStore, key: str = "five_hour", org: str = ORG, *, account: str | None = None
+) -> list[float]:
+    since = T0 - timedelta(days=365)
+    return [s.percent for s in store.samples(org, key, since, account=account)]

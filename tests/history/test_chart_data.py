@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from claude_meter.core.forecast import Sample
-from claude_meter.history import HistoryStore
+from claude_meter.history import HistoryStore, insights_for
 from claude_meter.history.chart_data import Span, axis, load_chart, point_text
-from tests.history.support import ORG, snapshot
+from tests.history.support import ORG, WORK, snapshot
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -61,3 +61,30 @@ def test_the_forecast_runs_to_the_reset_or_the_wall(tmp_path: Path) -> None:
     assert data.forecast[-1][1] == pytest.approx(100.0)
     assert not data.empty
     assert data.column_count == 300
+
+
+def test_each_account_in_one_organization_has_its_own_chart_and_forecast(
+    tmp_path: Path,
+) -> None:
+    """Two members of one Team organization: the same org uuid, their own charts and forecasts
+    (the popover's, through ``insights_for``, and the chart's)."""
+    reset = NOW + 2 * H
+    with HistoryStore.open(tmp_path / "h.sqlite3") as store:
+        for minutes, five in ((180, 0.0), (120, 20.0), (60, 40.0), (0, 60.0)):
+            at = NOW - timedelta(minutes=minutes)
+            store.record(snapshot(at, five, session_reset=reset))
+            store.record(snapshot(at, five / 10, account=WORK, session_reset=reset))
+        mine = load_chart(store, ORG, "five_hour", "period", NOW, 300)
+        work = load_chart(store, ORG, "five_hour", "period", NOW, 300, account=WORK)
+        latest = snapshot(NOW, 6.0, account=WORK, session_reset=reset)
+        insight = insights_for(store, latest, NOW)["five_hour"]
+    assert (mine.account, work.account) == (None, WORK)
+    assert mine.latest is not None
+    assert mine.latest.percent == 60.0
+    assert work.latest is not None
+    assert work.latest.percent == 6.0
+    assert max(c.high for c in work.columns) == 6.0
+    assert work.forecast[-1][0] == reset
+    assert work.forecast[-1][1] == pytest.approx(10.0)  # 2 points an hour
+    assert [s.percent for s in insight.samples] == [0.0, 2.0, 4.0, 6.0]
+    assert insight.forecast.percent_at_reset == pytest.approx(10.0)

@@ -13,7 +13,7 @@ import pytest
 from claude_meter.history import HistoryStore, HistoryUnavailable
 from claude_meter.history import database as database_module
 from claude_meter.history.database import MIGRATIONS
-from tests.history.support import MIN, T0, percents, snapshot
+from tests.history.support import MIN, ORG, OTHER_ORG, T0, percents, snapshot
 
 
 def user_version(path: Path) -> int:
@@ -143,3 +143,59 @@ def test_corruption_found_during_use_is_handled_too(
     with HistoryStore.open(path, quick_check=False) as store:  # as the CLI opens it
         assert not store.record(snapshot(T0 + timedelta(hours=12), 1.0))  # lost, not raised
         assert_moved_aside_and_fresh(path, store, caplog)
+
+
+# -- schema 2: windows per account -----------------------------------------------------------
+
+
+def version_one_database(path: Path) -> None:
+    """A history as ClaudeMeter wrote it before accounts (schema 1), by that schema's SQL:
+    two organizations, a reset and a limit hit."""
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        database_module.migrate(db, MIGRATIONS[:1])
+        at = int(T0.timestamp())
+        for window_id, org, key, rows in (
+            (1, ORG, "five_hour", [(at, 9500), (at + 60, 10000), (at + 120, 200)]),
+            (2, OTHER_ORG, "seven_day", [(at, 4000)]),
+        ):
+            last_at, last = rows[-1]
+            db.execute(
+                "INSERT INTO window (id, org_uuid, key, last_at, last_percent_centi, "
+                "last_resets_at) VALUES (?, ?, ?, ?, ?, NULL)",
+                (window_id, org, key, last_at, last),
+            )
+            db.executemany(
+                "INSERT INTO sample (at, window_id, percent_centi, resets_at) "
+                "VALUES (?, ?, ?, NULL)",
+                [(t, window_id, centi) for t, centi in rows],
+            )
+        db.executemany(
+            "INSERT INTO event (at, window_id, kind, percent_centi, resets_at) "
+            "VALUES (?, 1, ?, ?, NULL)",
+            [(at + 60, "limit_hit", 10000), (at + 120, "reset", 200)],
+        )
+    finally:
+        db.close()
+
+
+def test_a_history_from_before_accounts_is_kept_as_the_default_accounts(path: Path) -> None:
+    version_one_database(path)
+    assert user_version(path) == 1
+    with HistoryStore.open(path) as store:
+        assert user_version(path) == len(MIGRATIONS)
+        assert percents(store) == [95.0, 100.0, 2.0]
+        assert [s.percent for s in store.samples(OTHER_ORG, "seven_day", T0)] == [40.0]
+        assert store.samples(ORG, "five_hour", T0, account="work") == []
+        assert [(e.kind, e.account) for e in store.events(T0)] == [
+            ("limit_hit", None),
+            ("reset", None),
+        ]
+        assert {r.account for r in store.readings(T0)} == {None}
+        # the default account goes on where it stopped: the last reading is remembered
+        assert not store.record(snapshot(T0 + 2 * MIN, 2.0, None, session_reset=None))
+        assert store.record(snapshot(T0 + 3 * MIN, 3.0, None, session_reset=None))
+        # and a named account in the same organization starts its own window beside it
+        assert store.record(snapshot(T0 + 3 * MIN, 50.0, None, account="work", session_reset=None))
+        assert percents(store) == [95.0, 100.0, 2.0, 3.0]
+        assert percents(store, account="work") == [50.0]

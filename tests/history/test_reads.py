@@ -15,7 +15,7 @@ from claude_meter.history.reads import (
     windows,
 )
 from claude_meter.history.walls import walls_of
-from tests.history.support import ORG, OTHER_ORG, snapshot
+from tests.history.support import ORG, OTHER_ORG, WORK, snapshot
 
 T = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -93,8 +93,8 @@ def test_chart_columns_fold_readings_per_column(tmp_path: Path) -> None:
         assert {c.index: c for c in columns}[50].low <= 1.0  # the second period starts at 0 again
         assert chart_columns(store, ORG, "five_hour", T, T, 100) == []
         assert resets_between(store, ORG, "five_hour", T, T + 10 * H) == [T + 5 * H]
-        assert ("", "five_hour") not in windows(store)
-        assert windows(store)[:2] == [(ORG, "five_hour"), (ORG, "seven_day")]
+        assert (None, "", "five_hour") not in windows(store)
+        assert windows(store)[:2] == [(None, ORG, "five_hour"), (None, ORG, "seven_day")]
 
 
 def test_hourly_peaks(tmp_path: Path) -> None:
@@ -107,3 +107,27 @@ def test_hourly_peaks(tmp_path: Path) -> None:
         both = dict(hourly_peaks(store, ("seven_day",), T - H, org=OTHER_ORG))
         assert both == {T: 10.0}
         assert hourly_peaks(store, (), T) == []
+
+
+def test_two_accounts_in_one_organization_have_their_own_walls_charts_and_peaks(
+    tmp_path: Path,
+) -> None:
+    """A second member of the same Team organization, metered as a named account, stays low
+    while the default account runs into the wall: nothing of one shows in the other's."""
+    with HistoryStore.open(tmp_path / "h.sqlite3") as store:
+        seed(store)
+        for minute in range(0, 300, 10):
+            at = T + timedelta(minutes=minute)
+            store.record(snapshot(at, minute / 30, 70.0, account=WORK, session_reset=T + 5 * H))
+        now = T + 20 * H
+        assert windows(store)[-2:] == [(WORK, ORG, "five_hour"), (WORK, ORG, "seven_day")]
+        assert [w.account for w in walls_since(store, T - H, now)] == [None]
+        assert walls_since(store, T - H, now, account=WORK) == []
+        assert wall_samples(store, ORG, "five_hour", T - H, account=WORK) == []
+        work = chart_columns(store, ORG, "five_hour", T, T + 5 * H, 10, account=WORK)
+        assert max(c.high for c in work) < 10  # the default account's 100 % is not in it
+        assert max(c.high for c in chart_columns(store, ORG, "five_hour", T, T + 5 * H, 10)) == 100
+        assert resets_between(store, ORG, "five_hour", T, T + 10 * H, account=WORK) == []
+        assert set(dict(hourly_peaks(store, ("seven_day",), T, account=WORK)).values()) == {70.0}
+        assert set(dict(hourly_peaks(store, ("seven_day",), T, account=None)).values()) == {20.0}
+        assert max(dict(hourly_peaks(store, ("seven_day",), T)).values()) == 70.0  # every one

@@ -16,7 +16,16 @@ import pytest
 from claude_meter.core.paths import data_dir
 from claude_meter.history import HistoryStore
 from claude_meter.history.store import KEEPALIVE, RETENTION
-from tests.history.support import MIN, ORG, OTHER_ORG, SESSION_RESET, T0, percents, snapshot
+from tests.history.support import (
+    MIN,
+    ORG,
+    OTHER_ORG,
+    SESSION_RESET,
+    T0,
+    WORK,
+    percents,
+    snapshot,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -234,3 +243,44 @@ def test_a_poll_that_lands_after_close_is_dropped_quietly(
     with caplog.at_level(logging.DEBUG, logger="claude_meter"):
         assert not store.record(snapshot(T0, 10.0, 40.0))
     assert caplog.records == []
+
+
+# -- accounts -------------------------------------------------------------------------------
+
+
+def test_two_accounts_in_one_organization_are_kept_apart(store: HistoryStore) -> None:
+    """Two members of one Team organization: same org uuid, two accounts, two histories."""
+    store.record(snapshot(T0, 10.0, 40.0))  # the default account
+    store.record(snapshot(T0, 90.0, 40.0, account=WORK))
+    store.record(snapshot(T0 + MIN, 100.0, 40.0, account=WORK))
+    assert not store.record(snapshot(T0 + MIN, 10.0, 40.0))  # the default one did not move
+    assert percents(store) == [10.0]
+    assert percents(store, account=WORK) == [90.0, 100.0]
+    assert percents(store, "seven_day", account=WORK) == [40.0]
+    assert [e.account for e in store.events(T0)] == [WORK]  # the limit hit is WORK's only
+    assert store.events(T0, account=None) == []
+    assert {(r.account, r.percent) for r in store.readings(T0, window_key="five_hour")} == {
+        (None, 10.0),
+        (WORK, 90.0),
+        (WORK, 100.0),
+    }
+    assert [r.percent for r in store.readings(T0, account=None)] == [10.0, 40.0]
+    exported = store.export(T0, account=WORK, window_key="five_hour")
+    assert [(row[3], row[5], row[6]) for row in exported] == [
+        (90.0, None, WORK),
+        (100.0, "limit_hit", WORK),
+    ]
+    assert {row[6] for row in store.export(T0)} == {None, WORK}
+
+
+def test_record_many_is_idempotent_per_account(store: HistoryStore) -> None:
+    """The status line's journal may be drained twice (the tray and `status`): each reading
+    of each account is stored once."""
+    batch = [
+        snapshot(T0 + i * MIN, float(i), 40.0, account=who)
+        for i in range(5)
+        for who in (None, WORK)
+    ]
+    assert store.record_many(batch) == 10
+    assert store.record_many(batch) == 0
+    assert percents(store) == percents(store, account=WORK) == [0.0, 1.0, 2.0, 3.0, 4.0]

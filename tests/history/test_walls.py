@@ -9,6 +9,7 @@ import pytest
 
 from claude_meter.core.forecast import Sample
 from claude_meter.history.walls import (
+    WALL_FIELDS,
     Wall,
     period_start,
     spoken_hours,
@@ -174,16 +175,18 @@ def test_totals_group_by_the_local_calendar_across_a_daylight_saving_change() ->
 
 def test_the_stable_json_shape() -> None:
     ongoing = Wall("org", "five_hour", T, None, R, 900, 4 * 3600)
-    assert wall_record(ongoing) == {
+    assert wall_record(ongoing, "Work") == {
         "org": "org",
         "window": "five_hour",
         "hit_at": "2026-11-02T09:00:00Z",
         "until": None,
         "walled_seconds": 900,
         "before_reset_seconds": 4 * 3600,
+        "account": "Work",
     }
+    assert list(wall_record(ongoing, "Work")) == list(WALL_FIELDS)  # added at the end
     berlin = datetime(2026, 11, 2, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
-    assert wall_record(wall(berlin, 60, None))["hit_at"] == "2026-11-02T09:00:00Z"
+    assert wall_record(wall(berlin, 60, None), "Default")["hit_at"] == "2026-11-02T09:00:00Z"
 
 
 @pytest.mark.parametrize(

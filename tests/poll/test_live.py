@@ -54,7 +54,7 @@ def test_every_source_is_recorded_each_reading_once(history: HistoryStore, tmp_p
     meter.accept(result(snap(A, 37, later, "extension"), source="extension", at=later), later)
     assert rows(history, A) == [30, 37]
     assert rows(history, B) == [10]
-    insight = meter.insights(later)[(A, "five_hour")]
+    insight = meter.insights(later)[(None, A, "five_hour")]
     assert insight.forecast.enough_data
 
 

@@ -158,5 +158,5 @@ def test_polls_are_recorded_and_feed_the_popover(qtbot: QtBot, tmp_path: Path) -
         since = datetime.now(UTC) - timedelta(hours=1)
         stored = [s.percent for s in history.samples("o", "five_hour", since)]
         assert stored[:3] == [10, 20, 30]
-        insight = app.insights()[("o", "five_hour")]
+        insight = app.insights()[(None, "o", "five_hour")]
         assert [s.percent for s in insight.samples][:3] == [10, 20, 30]

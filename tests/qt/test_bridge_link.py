@@ -180,7 +180,7 @@ def test_an_org_only_the_extension_reads_gets_history_sparklines_and_forecasts(
             rows = [s.percent for s in history.samples(sc.PERSONAL.uuid, "five_hour", since)]
             assert rows == [30.0, 37.0]
             assert history.samples(sc.TEAM.uuid, "five_hour", since)  # B, from the own route
-            insight = meter.insights()[(sc.PERSONAL.uuid, "five_hour")]
+            insight = meter.insights()[(None, sc.PERSONAL.uuid, "five_hour")]
             assert [s.percent for s in insight.samples] == [30.0, 37.0]
             assert insight.forecast.enough_data
 
@@ -195,3 +195,24 @@ def test_an_org_only_the_extension_reads_gets_history_sparklines_and_forecasts(
         finally:
             meter.stop()
             link.stop()
+
+
+def test_posts_leave_the_link_marked_with_the_account_the_settings_give(qtbot: QtBot) -> None:
+    from claude_meter.core.accounts import AccountRef
+
+    link = BridgeLink(Pairing(clock=lambda: datetime.now(UTC)), port=0)
+    link.set_accounts([AccountRef(id="work", name="Work", kind="extension", profile="Work")])
+    got: list[FetchResult] = []
+    link.received.connect(got.append)  # direct: emitted on the connection thread
+    try:
+        assert link.start()
+        client, token = paired_client(link)
+        for profile in ("Work", "Home"):
+            assert client.post({**good_post(), "profile": profile}, token).status == 200
+        link.set_accounts([])  # the account removed in the settings
+        assert client.post({**good_post(), "profile": "Work"}, token).status == 200
+        qtbot.waitUntil(lambda: len(got) == 3, timeout=5000)
+        assert [r.account for r in got] == ["work", None, None]
+        assert [s.account for r in got for s in r.snapshots] == ["work", None, None]
+    finally:
+        link.stop()

@@ -302,7 +302,8 @@ def test_the_forecast_line_goes_when_its_reset_passes(qtbot: QtBot) -> None:
     forecast = Forecast(95.0, None, False, 10.0, 10.0, True, "at this pace: 95% at the reset")
     samples = (Sample(clock.now - H, 85.0), Sample(clock.now, 94.8))
     popover.show_state(
-        popover_state(resets_at, clock.now), {("o", "five_hour"): WindowInsight(samples, forecast)}
+        popover_state(resets_at, clock.now),
+        {(None, "o", "five_hour"): WindowInsight(samples, forecast)},
     )
     row = popover.rows[0]
     assert row.forecast.isVisibleTo(popover)

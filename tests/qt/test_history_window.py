@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from claude_meter.history import HistoryStore
 from claude_meter.history.chart_data import SPANS
-from claude_meter.qt.history_window import HistoryWindow
+from claude_meter.qt.history_window import HistoryWindow, choice_data
 from tests.history.support import ORG, OTHER_ORG, snapshot
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -111,14 +111,14 @@ def test_export_png_and_csv(window: HistoryWindow, tmp_path: Path) -> None:
     rows = window.export_csv(tmp_path / "rows.csv")
     with (tmp_path / "rows.csv").open() as read:
         table = list(csv.reader(read))
-    assert table[0] == ["time", "org", "window", "percent", "resets_at", "event"]
+    assert table[0] == ["time", "org", "window", "percent", "resets_at", "event", "account"]
     assert len(table) - 1 == rows > 10
-    assert {(r[1], r[2]) for r in table[1:]} == {(ORG, "five_hour")}
+    assert {(r[1], r[2], r[6]) for r in table[1:]} == {(ORG, "five_hour", "Default")}
 
 
 def test_another_organization_shows_its_own_windows(qtbot: QtBot, window: HistoryWindow) -> None:
     with qtbot.waitSignal(window.chart_loaded, timeout=10_000):
-        window.org_box.setCurrentIndex(window.org_box.findData(OTHER_ORG))
+        window.org_box.setCurrentIndex(window.org_box.findData(choice_data(None, OTHER_ORG)))
     data = window.chart.data
     assert data is not None
     assert data.org_uuid == OTHER_ORG
@@ -162,3 +162,35 @@ def test_moving_the_focus_repaints_only_the_overlay(window: HistoryWindow) -> No
     chart.resize(chart.width() - 10, chart.height())
     chart.repaint()
     assert chart._cache is not drawn
+
+
+def test_two_accounts_in_one_organization_each_have_their_charts(
+    qtbot: QtBot, store: HistoryStore, tmp_path: Path
+) -> None:
+    """A second member of the same Team organization: the box names the accounts, and each
+    one's chart, walls and saved readings are its own."""
+    for minute in range(0, 120, 10):
+        at = NOW - 2 * H + timedelta(minutes=minute)
+        store.record(snapshot(at, minute / 4, 60.0, account="work", session_reset=RESET))
+    names = {None: "Personal", "work": "Work"}
+    shown = HistoryWindow(store, clock=lambda: NOW, tz=UTC, account_name=names.__getitem__)
+    qtbot.addWidget(shown)
+    with qtbot.waitSignal(shown.chart_loaded, timeout=10_000):
+        shown.show()
+    labels = [shown.org_box.itemText(i) for i in range(shown.org_box.count())]
+    assert labels == [f"Personal · {ORG[:8]}", f"Personal · {OTHER_ORG[:8]}", f"Work · {ORG[:8]}"]
+    assert shown.wall_list.count() == 1  # Personal's wall
+    assert shown.heatmap.accessibleDescription().endswith("1 days with a session wall")
+    with qtbot.waitSignal(shown.chart_loaded, timeout=10_000):
+        shown.org_box.setCurrentIndex(shown.org_box.findData(choice_data("work", ORG)))
+    data = shown.chart.data
+    assert data is not None
+    assert (data.account, data.org_uuid, data.window_key) == ("work", ORG, "five_hour")
+    assert max(c.high for c in data.columns) == 27.5  # none of Personal's 100 %
+    assert shown.wall_list.count() == 0
+    assert shown.heatmap.accessibleDescription().endswith("0 days with a session wall")  # its year
+    shown.export_csv(tmp_path / "work.csv")
+    with (tmp_path / "work.csv").open() as read:
+        table = list(csv.reader(read))
+    assert {(r[1], r[6]) for r in table[1:]} == {(ORG, "Work")}
+    assert len(table) - 1 == 12

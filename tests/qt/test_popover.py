@@ -189,9 +189,9 @@ def test_sparkline_and_forecast_from_history(qtbot: QtBot) -> None:
     )
     samples = tuple(Sample(NOW - timedelta(minutes=30 * i), 37.0 - 5 * i) for i in range(4, -1, -1))
     unknown = Forecast(None, None, False, None, None, False, "not enough data yet")
-    insights: dict[tuple[str | None, str], WindowInsight] = {
-        ("personal", "five_hour"): WindowInsight(samples, rising),
-        ("personal", "seven_day"): WindowInsight(samples[-1:], unknown),
+    insights: dict[tuple[str | None, str | None, str], WindowInsight] = {
+        (None, "personal", "five_hour"): WindowInsight(samples, rising),
+        (None, "personal", "seven_day"): WindowInsight(samples[-1:], unknown),
     }
     popover.show_state(state, insights)
     session, weekly = popover.rows

@@ -102,3 +102,23 @@ def test_port_follows_the_bridge_switch(qtbot: QtBot) -> None:
     made.bridge.setChecked(True)
     assert made.port.isEnabled()
     assert not made.pair.isEnabled()  # no bridge to pair with in this window
+
+
+def test_the_accounts_are_kept_and_the_icon_account_chosen(qtbot: QtBot) -> None:
+    from claude_meter.core.accounts import AccountRef
+
+    work = AccountRef(id="work", name="Work", kind="pasted")
+    settings = Settings(accounts=(work,), default_account_name="Personal", icon_account="work")
+    made = window(qtbot, settings)
+    assert made.values() == settings  # saving never loses what this window does not edit
+    assert [made.icon_account.itemText(i) for i in range(made.icon_account.count())] == [
+        "The worst of all accounts",
+        "Personal",
+        "Work",
+    ]
+    assert made.icon_account.currentText() == "Work"
+    made.icon_account.setCurrentIndex(1)
+    assert made.values().icon_account == "default"
+    made.icon_account.setCurrentIndex(0)
+    assert made.values().icon_account is None
+    assert window(qtbot, Settings()).icon_account.isHidden()  # one account: nothing to choose

@@ -75,3 +75,17 @@ def test_remember_logs_and_never_raises(tmp_path: Path, caplog: pytest.LogCaptur
             blocked / "r.json",
         )
     assert "could not store the last readings" in caplog.text
+
+
+def test_every_writer_stores_the_account_of_its_reading(tmp_path: Path) -> None:
+    """The tray, `status` and `bridge` write through remember(): two accounts of one Team
+    organization are two entries, each read back as its account's."""
+    path = tmp_path / "last-readings.json"
+    work = SNAPSHOT.model_copy(update={"account": "work", "windows": ()})
+    assert entry_of(SNAPSHOT)["account"] is None
+    assert entry_of(work)["account"] == "work"
+    remember(FetchResult(source="web", fetched_at=NOW, snapshots=(SNAPSHOT,)), NOW, path)
+    remember(FetchResult(source="web", fetched_at=NOW, snapshots=(work,)).for_account("work"),
+             NOW, path)  # fmt: skip
+    backs = [snapshot_of(e) for e in load(path)]
+    assert sorted((b.account or "", len(b.windows)) for b in backs if b) == [("", 1), ("work", 0)]

@@ -96,3 +96,15 @@ def test_an_unreadable_journal_is_a_log_line_not_a_crash(
     journal.journal_path(store).mkdir(parents=True)  # a folder where the file should be
     assert journal.drain(history, store) == 0
     assert "could not read the status line's waiting readings" in caplog.text
+
+
+def test_each_waiting_reading_keeps_its_account(tmp_path: Path, history: HistoryStore) -> None:
+    """Two Claude Code folders signed in to two members of one Team organization: their
+    status line readings wait in one journal and reach the history as two accounts'."""
+    store = tmp_path / "last-readings.json"
+    for minutes, percent, account in ((0, 10, None), (1, 80, "work"), (2, 11, None)):
+        journal.append({**_entry(minutes, percent), "account": account}, store)
+    assert journal.drain(history, store) == 3
+    since = START - timedelta(days=1)
+    assert [s.percent for s in history.samples("org-a", "five_hour", since)] == [10, 11]
+    assert [s.percent for s in history.samples("org-a", "five_hour", since, account="work")] == [80]

@@ -41,3 +41,24 @@ def test_anything_else_means_used(content: bytes | None) -> None:
 def test_an_unreadable_file_means_used() -> None:
     settings_file().mkdir(parents=True)  # a folder where the file should be
     assert shows_remaining() is False
+
+
+def test_the_accounts_names_as_the_settings_give_them() -> None:
+    from claude_meter.core.accounts import AccountRef
+    from claude_meter.readings.preference import account_names, find_account, read_settings
+
+    work = AccountRef(id="work", name="Work Team", kind="pasted")
+    save_settings(Settings(accounts=(work,), default_account_name="Personal"))
+    names = account_names(read_settings())
+    assert names == {None: "Personal", "work": "Work Team"}
+    assert find_account(names, "work  team") == (True, "work")  # a name in any case
+    assert find_account(names, "work") == (True, "work")  # or an id
+    assert find_account(names, "personal") == (True, None)
+    assert find_account(names, "default") == (True, None)  # the default account's id
+    assert find_account(names, "Nobody") == (False, None)
+    save_settings(Settings(accounts=(work,), default_account=False))
+    assert account_names(read_settings()) == {"work": "Work Team"}  # left out
+    assert account_names({}) == {None: "Default"}
+    assert account_names({"accounts": [{"id": 3}, "x", {"id": "a", "name": " "}]}) == {
+        None: "Default"
+    }

@@ -125,3 +125,41 @@ def test_default_place_is_the_state_folder(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     assert store.default_path() == state_dir() / "last-readings.json"
     assert store.default_path().is_relative_to(tmp_path)
+
+
+# -- accounts -------------------------------------------------------------------------------
+
+
+def test_two_accounts_in_one_organization_are_two_entries() -> None:
+    """Two members of one Team organization, metered side by side: the same route and org
+    uuid, two entries; each account's newer reading replaces only its own."""
+    mine, work = entry(minutes_ago=5), entry(minutes_ago=5, account="work")
+    newer_work = entry(account="work", windows=[{"key": "five_hour", "percent": 90.0}])
+    merged = merge([mine, work], [newer_work], NOW)
+    assert len(merged) == 2
+    assert {(e.get("account"), e["windows"][0]["percent"]) for e in merged} == {
+        (None, 10.0),
+        ("work", 90.0),
+    }
+    assert store.entry_key(mine) == store.entry_key(entry(account=None)) == "web:org-a"
+    assert store.entry_key(work) != store.entry_key(mine)
+
+
+def test_a_file_from_before_accounts_is_read_as_the_default_accounts(tmp_path: Path) -> None:
+    """Version 1 as written before accounts (no ``account`` key): still read, its entries the
+    default account's, replaced by the default account's newer readings, and kept beside a
+    named account's of the same organization."""
+    path = tmp_path / "last-readings.json"
+    old = {"format": store.FORMAT, "version": 1, "written_at": store.iso(NOW)}
+    old["readings"] = [entry(minutes_ago=10)]
+    path.write_text(json.dumps(old))
+    (read,) = load(path)
+    assert "account" not in read
+    record([entry(account=None, windows=[{"key": "five_hour", "percent": 30.0}])], NOW, path)
+    record([entry(account="work", windows=[{"key": "five_hour", "percent": 70.0}])], NOW, path)
+    document = json.loads(path.read_text())
+    assert document["version"] == 1  # extended, not bumped: older readers still read it
+    assert sorted((e.get("account") or "", e["windows"][0]["percent"]) for e in load(path)) == [
+        ("", 30.0),
+        ("work", 70.0),
+    ]

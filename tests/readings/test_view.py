@@ -65,3 +65,15 @@ def test_numbers_no_float_can_hold_are_unknown() -> None:
     for value in (float("inf"), -float("inf"), float("nan"), 10**400, True, "37", None):
         assert number(value) is None
     assert number(37) == 37.0
+
+
+def test_two_accounts_in_one_organization_are_two_views() -> None:
+    """The same org uuid, two metered accounts: never one line of mixed figures."""
+    mine = _entry("claude-code-statusline", 0, {"five_hour": 37})
+    work = _entry("web", 5, {"five_hour": 90, "seven_day_opus": 3}, account="work")
+    old_default = _entry("web", 30, {"seven_day_opus": 12}, account=None)
+    views = accounts([mine, work, old_default])
+    assert [(v.account, [(r.key, r.percent) for r in v.rows]) for v in views] == [
+        (None, [("five_hour", 37), ("seven_day_opus", 12)]),
+        ("work", [("five_hour", 90), ("seven_day_opus", 3)]),
+    ]

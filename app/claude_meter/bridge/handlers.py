@@ -4,20 +4,26 @@ the extension (``/pair``) or hand its snapshots to the app (``/snapshots``).
 A body is read only after :mod:`claude_meter.bridge.admission` let its head through, and is
 parsed by the app's own models (:mod:`claude_meter.bridge.wire`; 400 when they reject it).
 No answer carries ``Access-Control-Allow-Origin``.
+
+Every accepted post leaves marked with its account (``FetchResult.for_account``): the
+configured extension account its profile label or claude.ai email names
+(``core/account_routing.py``), asked of ``accounts`` (the settings' accounts as they are
+now) at each post; else the default account (None).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
 from claude_meter.bridge.admission import Admitted, Refusal
 from claude_meter.bridge.pairing import PAIR_REFUSALS, Pairing
 from claude_meter.bridge.request import Request
-from claude_meter.bridge.wire import RejectedPost, parse_post
+from claude_meter.bridge.wire import RejectedPost, read_post
+from claude_meter.core.account_routing import Routable, extension_account
 from claude_meter.core.models import FetchResult
 from claude_meter.core.secret import Secret
 
@@ -42,12 +48,14 @@ class Handlers:
         on_result: Callable[[FetchResult], None],
         on_pair: Callable[[str], None] | None,
         clock: Callable[[], datetime],
+        accounts: Callable[[], Sequence[Routable]] = tuple,
     ) -> None:
         self._pairing = pairing
         self._desk = desk
         self._on_result = on_result
         self._on_pair = on_pair
         self._clock = clock
+        self._accounts = accounts
 
     def serve(self, req: Request, admitted: Admitted) -> None:
         body = req.read_body(admitted.length)
@@ -77,10 +85,12 @@ class Handlers:
 
     def _snapshots(self, req: Request, body: bytes, origin: str) -> None:
         try:
-            result = parse_post(body, self._clock())
+            post = read_post(body, self._clock())
         except RejectedPost as exc:
             self._desk.refuse(req, Refusal(400, "/snapshots", str(exc), origin))
             return
+        account = extension_account(self._accounts(), post.profile, post.email)
+        result = post.result.for_account(account)
         self._desk.count("accepted")
         try:
             self._on_result(result)

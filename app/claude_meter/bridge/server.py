@@ -20,7 +20,7 @@ import errno
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Final
@@ -30,6 +30,7 @@ from claude_meter.bridge.handlers import Handlers
 from claude_meter.bridge.pairing import Pairing
 from claude_meter.bridge.request import Request
 from claude_meter.bridge.transport import HOST, Listener, Load
+from claude_meter.core.account_routing import Routable
 from claude_meter.core.endpoints import DEFAULT_BRIDGE_PORT
 from claude_meter.core.models import FetchResult
 
@@ -100,6 +101,9 @@ class BridgeServer:
     ``on_result`` runs on a worker thread: the tray hands it to the GUI thread through a
     queued signal, the CLI prints under a lock. ``on_refusal`` (optional) hears every
     refused request, on the listener thread (or a worker's): it must return quickly.
+    ``accounts`` gives the configured accounts at each post (on a worker thread), so each
+    result is marked with its own (see ``handlers.py``); none: every post is the default
+    account's.
     """
 
     def __init__(
@@ -111,10 +115,11 @@ class BridgeServer:
         on_refusal: Callable[[Refusal], None] | None = None,
         on_pair: Callable[[str], None] | None = None,
         clock: Callable[[], datetime] = _now,
+        accounts: Callable[[], Sequence[Routable]] = tuple,
     ) -> None:
         self.pairing = pairing
         self._on_refusal = on_refusal
-        self._handlers = Handlers(pairing, self, on_result, on_pair, clock)
+        self._handlers = Handlers(pairing, self, on_result, on_pair, clock, accounts)
         self._requested_port = port
         self._listener: Listener | None = None
         self._thread: threading.Thread | None = None

@@ -9,6 +9,7 @@ the scale and worst-window rules only draws its badge.
 Version 1::
 
     {"version": 1,
+     "profile": "Work" | null,                                   # optional, see below
      "account": {... /api/account as sent, optional ...},
      "organizations": [
         {"organization": {"uuid": "...", "name": "...", ...},   # the /api/organizations entry
@@ -21,6 +22,15 @@ The envelope is strict (a post the models reject is answered 400 and nothing is 
 server's own pieces are read as leniently as the app reads them itself, so a changed
 endpoint shows as that organization's "unexpected" error, exactly as in the app's own fetch.
 Messages shown to the person are the app's, chosen by ``kind``; the extension sends none.
+
+``profile`` is the label the person gave this browser profile in the extension's popup (an
+MV3 extension cannot learn its profile's name, and its id is the same in every Chromium
+profile). With the claude.ai email of ``account`` it says which configured account the post
+belongs to (``core/account_routing.py``, applied by ``bridge/handlers.py``): it is only ever
+matched against the accounts the person configured, never taken as an account. It is checked
+like the rest of the envelope (text, at most 64 characters once trimmed, no control or format
+characters, nothing that looks like a secret; else 400), and optional, so an older extension's
+posts still come in (the default account's, or the email's).
 
 A failure's ``kind`` is the extension's reading of an answer the app does not see, so the app
 takes it as a claim and checks it against the answer's HTTP ``status``, which the extension
@@ -35,11 +45,13 @@ taken for a signed-out session, which would ask the person to sign in for nothin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from claude_meter.core.account_routing import MAX_LABEL, profile_label
 from claude_meter.core.answers import read_account, read_extra, read_organization, snapshot_of
 from claude_meter.core.errors import ERROR_KINDS, UnexpectedResponse
 from claude_meter.core.models import (
@@ -124,9 +136,16 @@ class WireOrganization(_Envelope):
 
 class WirePost(_Envelope):
     version: int = Field(ge=1, le=1)  # strict: a JSON true is not 1
+    #: Room for spaces the label loses when trimmed; :func:`profile_label` bounds the rest.
+    profile: str | None = Field(default=None, max_length=4 * MAX_LABEL)
     account: dict[str, Any] | None = None
     organizations: list[WireOrganization] = Field(default=[], max_length=MAX_ORGANIZATIONS)
     error: WireError | None = None
+
+    @field_validator("profile")
+    @classmethod
+    def _label(cls, value: str | None) -> str | None:
+        return profile_label(value)
 
     @model_validator(mode="after")
     def _error_or_organizations(self) -> WirePost:
@@ -139,12 +158,28 @@ class RejectedPost(ValueError):
     """The post is not a version-1 snapshot post; the message names what is wrong."""
 
 
+@dataclass(frozen=True)
+class Post:
+    """An accepted post: its reading, and what says whose it is (for the account routing)."""
+
+    result: FetchResult
+    #: The browser profile's label, checked (None: the person gave none).
+    profile: str | None
+    #: The claude.ai account's email, as ``/api/account`` gave it (None: not sent).
+    email: str | None
+
+
 def parse_post(body: bytes, received_at: datetime) -> FetchResult:
     """The post as a :class:`FetchResult` with ``source="extension"``, or :class:`RejectedPost`.
 
     ``received_at`` stamps every snapshot: the app's clock decides freshness, not the
     browser's.
     """
+    return read_post(body, received_at).result
+
+
+def read_post(body: bytes, received_at: datetime) -> Post:
+    """The post (:func:`parse_post`) with its profile label and email; :class:`RejectedPost`."""
     try:
         post = WirePost.model_validate_json(body)
     except ValidationError as exc:
@@ -152,13 +187,16 @@ def parse_post(body: bytes, received_at: datetime) -> FetchResult:
         where = ".".join(str(p) for p in first[0]["loc"]) if first else ""
         what = first[0]["msg"] if first else "invalid"
         raise RejectedPost(f"not a snapshot post ({where or 'body'}: {what})") from None
+    account = read_account(post.account)
+    email = account.email if account is not None else None
     if post.error is not None:
-        return FetchResult(
+        failed = FetchResult(
             source="extension", fetched_at=received_at, error=_error(post.error, received_at)
         )
-    account = read_account(post.account)
+        return Post(failed, post.profile, email)
     snapshots = tuple(_snapshot(entry, account, received_at) for entry in post.organizations)
-    return FetchResult(source="extension", fetched_at=received_at, snapshots=snapshots)
+    result = FetchResult(source="extension", fetched_at=received_at, snapshots=snapshots)
+    return Post(result, post.profile, email)
 
 
 def possible_kinds(status: int | None) -> frozenset[str]:

@@ -8,33 +8,72 @@ not understood.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import errno
 import io
 import os
 import sys
 from collections.abc import Sequence
-from typing import Final, TextIO
+from typing import TYPE_CHECKING, Final, TextIO
 
-from claude_meter.cli.arguments import USAGE_ERROR, build_parser
+if TYPE_CHECKING:
+    import argparse
+
+    from claude_meter.cli.arguments import build_parser
+    from claude_meter.cli.credentials import Terminal
 
 __all__ = ["build_parser", "forget_pyside_source_reads", "main"]
+
+
+def __getattr__(name: str) -> object:
+    """``build_parser``, loaded on first use: the status line and the tray need no argparse."""
+    if name == "build_parser":
+        from claude_meter.cli.arguments import build_parser
+
+        return build_parser
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _credentials(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO) -> int:
     from claude_meter.cli.credentials import Terminal, run_login, run_logout, run_sources
 
     term = Terminal(env=os.environ, stdin=sys.stdin, out=out, err=sys.stderr)
+    if args.command == "accounts":
+        return _accounts(args, term)
     if args.command == "logout":
         return run_logout(term=term)
     if args.command == "sources":
-        return run_sources(json_output=args.json, term=term)
+        return run_sources(json_output=args.json, term=term, add=args.add)
     if args.paste and args.browser:
         parser.error("login takes either --paste or --browser, not both")
     if args.profile and not args.browser:
         parser.error("--profile needs --browser")
-    return run_login(browser=args.browser, profile=args.profile, paste=args.paste, term=term)
+    status = run_login(browser=args.browser, profile=args.profile, paste=args.paste, term=term)
+    if status == 0:
+        from claude_meter.cli.accounts import meter_default_again
+
+        meter_default_again(term)
+    return status
+
+
+def _accounts(args: argparse.Namespace, term: Terminal) -> int:
+    from claude_meter.cli import accounts
+
+    if args.action == "add":
+        return accounts.run_add(
+            name=args.name,
+            browser=args.browser,
+            profile=args.profile,
+            paste=args.paste,
+            claude_config=args.claude_config,
+            extension=args.extension,
+            term=term,
+        )
+    if args.action == "remove":
+        return accounts.run_remove(name=args.name, term=term)
+    if args.action == "rename":
+        return accounts.run_rename(old=args.old, new=args.new, term=term)
+    return accounts.run_list(json_output=args.json, term=term)
 
 
 def _cached(argv: Sequence[str], out: TextIO) -> int:
@@ -47,7 +86,14 @@ def _run_cached(args: argparse.Namespace, out: TextIO) -> int:
     from claude_meter.cli.cached import run_cached
 
     form = args.format or ("json" if args.json else "text")
-    return run_cached(form=form, max_age=args.max_age, env=os.environ, out=out, err=sys.stderr)
+    return run_cached(
+        form=form,
+        max_age=args.max_age,
+        env=os.environ,
+        out=out,
+        err=sys.stderr,
+        account=getattr(args, "account", None),  # `status --account` (the full parser's)
+    )
 
 
 def forget_pyside_source_reads() -> None:
@@ -95,6 +141,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
     if set(given) <= _TRAY_FLAGS:  # the tray as the launcher and autostart start it
         return _tray(demo="--demo" in given, debug="--debug" in given)
     quick_cached = given[:1] == ["status"] and "--cached" in given  # for status bars
+    from claude_meter.cli.arguments import build_parser  # argparse: not for the status line
+
     parser = None if quick_cached else build_parser()
     args = None if parser is None else parser.parse_args(argv)
     try:
@@ -137,6 +185,8 @@ def _output_failed(exc: OSError, out: TextIO) -> int:
                 f"claude-meter: could not write the output ({os.strerror(exc.errno or 0)}).",
                 file=sys.stderr,
             )
+    from claude_meter.cli.arguments import USAGE_ERROR
+
     return USAGE_ERROR
 
 
@@ -166,6 +216,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
             err=sys.stderr,
             browser=args.browser,
             profile=args.profile,
+            account=args.account,
         )
     if args.command == "history":
         from datetime import UTC, datetime
@@ -178,8 +229,9 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
             return run_history_window(err=sys.stderr)
         run = run_history
         if args.walls:
-            from claude_meter.cli.walls import run_walls as run
+            from claude_meter.cli.walls import run_walls
 
+            run = run_walls
         return run(
             org=args.org,
             window=args.window,
@@ -188,8 +240,9 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
             now=datetime.now(UTC),
             out=out,
             err=sys.stderr,
+            account=args.account,
         )
-    if args.command in ("login", "logout", "sources"):
+    if args.command in ("login", "logout", "sources", "accounts"):
         return _credentials(parser, args, out)
     if args.command == "bridge":
         from claude_meter.cli.bridge import run_bridge

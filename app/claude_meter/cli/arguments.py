@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
         "Code's sign-in when claude.ai answers with a browser check, and says so)",
     )
     _add_browser_arguments(status)
+    status.add_argument(
+        "--account",
+        metavar="NAME",
+        help="one account only (see `claude-meter accounts`); default: every metered account",
+    )
     _add_demo_arguments(status)
     from claude_meter.cli.cached import add_cached_arguments
 
@@ -108,9 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     fake.add_argument(
         "--accounts",
         type=int,
-        choices=(1, 2, 3),
+        choices=range(1, 9),  # fake.accounts.MAX_ACCOUNTS, not imported: the parser loads no data
         default=1,
-        help="serve this many ready-made accounts side by side (personal, work, side), each "
+        metavar="N",
+        help="serve N accounts side by side, 2 to 8 (personal, work, side, extra4, ...), each "
         "with its own session, organizations and numbers (default: the one demo account)",
     )
     return parser
@@ -150,9 +156,66 @@ def _add_credential_commands(commands: argparse._SubParsersAction[Parser]) -> No
         "sources",
         help="list every source of credentials found (never a secret)",
         description="Every browser profile, stored session and Claude Code sign-in found, in "
-        "the order `--source auto` tries them.",
+        "the order `--source auto` tries them; then each distinct account found, with the "
+        "command that adds it.",
     )
     sources.add_argument("--json", action="store_true", help="one JSON object")
+    sources.add_argument(
+        "--add",
+        action="store_true",
+        help="ask claude.ai whose each sign-in found is, and add each account not metered yet "
+        "(named by its email; see `claude-meter accounts`)",
+    )
+    _add_accounts_command(commands)
+
+
+def _add_accounts_command(commands: argparse._SubParsersAction[Parser]) -> None:
+    accounts = commands.add_parser(
+        "accounts",
+        help="list, add, remove or rename the accounts metered side by side",
+        description="The accounts ClaudeMeter meters: the default one (what login and logout "
+        "act on) and up to 8 named ones, each with its own source. Without an action, list them.",
+    )
+    accounts.add_argument("--json", action="store_true", help="list as one JSON object")
+    actions = accounts.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
+    add = actions.add_parser(
+        "add",
+        help="add a named account with its own source",
+        description="Add an account. Its source is one of: a browser profile, a pasted session "
+        "(kept in its own keyring entry), a Claude Code configuration folder, or the browser "
+        "extension in a browser profile.",
+    )
+    add.add_argument("name", metavar="NAME", help='what to call it, e.g. "Work"')
+    source = add.add_mutually_exclusive_group(required=True)
+    source.add_argument("--browser", metavar="NAME", help="a browser's claude.ai sign-in")
+    source.add_argument(
+        "--paste",
+        action="store_true",
+        help="read a Cookie header or sessionKey value from standard input (not echoed)",
+    )
+    source.add_argument(
+        "--claude-config", metavar="DIR", help="Claude Code's sign-in in this CLAUDE_CONFIG_DIR"
+    )
+    source.add_argument("--extension", action="store_true", help="what the browser extension posts")
+    add.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="with --browser: the profile (folder or name); with --extension: its profile label",
+    )
+    remove = actions.add_parser(
+        "remove",
+        help="stop metering an account (a pasted one's session leaves the keyring)",
+        description="Remove a named account, and its session from the keyring. Removing the "
+        "default account only stops metering it; `claude-meter login` meters it again.",
+    )
+    remove.add_argument("name", metavar="NAME")
+    rename = actions.add_parser(
+        "rename",
+        help="give an account another name (its history and session stay with it)",
+        description="Rename an account; it keeps its id, history and stored session.",
+    )
+    rename.add_argument("old", metavar="OLD")
+    rename.add_argument("new", metavar="NEW")
 
 
 def _add_history_command(commands: argparse._SubParsersAction[Parser]) -> None:
@@ -162,6 +225,9 @@ def _add_history_command(commands: argparse._SubParsersAction[Parser]) -> None:
         "history",
         help="print the stored usage readings (CSV or JSON for scripts)",
         description="The readings ClaudeMeter stored, oldest first, with resets and limit hits.",
+    )
+    history.add_argument(
+        "--account", metavar="NAME", help="one account only (its name; default: every account)"
     )
     history.add_argument("--org", metavar="UUID", help="one organization only")
     history.add_argument("--window", metavar="KEY", help="one window only, e.g. five_hour")

@@ -1,13 +1,16 @@
 """``claude-meter bridge`` and ``claude-meter extension-path``.
 
 ``bridge`` runs the extension's bridge without the tray and prints each accepted snapshot as
-one line of JSON in the ``status --json`` format, for scripts and status bars. Standard
-output carries only those lines; what happens to the bridge (listening, pairing, refusals)
-goes to standard error.
+one line of JSON in the ``status --json`` format, for scripts and status bars, with the
+account the post belongs to (``"account": {"id", "name"}``: the configured account its
+browser profile's label or claude.ai email names, else the default one; the settings are read
+again when they change). Standard output carries only those lines; what happens to the
+bridge (listening, pairing, refusals) goes to standard error.
 """
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 import threading
@@ -15,9 +18,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import claude_meter
+
+if TYPE_CHECKING:
+    from claude_meter.core.accounts import AccountRef
+    from claude_meter.core.settings import Settings
 
 EXTENSION_MISSING = (
     "The browser extension's folder is not part of this installation. Get the source "
@@ -48,6 +55,37 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class ConfiguredAccounts:
+    """The settings as saved, read again only when the file changed (the bridge runs for
+    hours while accounts are added); safe to call from the bridge's worker threads."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        from claude_meter.core.settings import Settings, settings_path
+
+        self._path = path or settings_path()
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, ...] | None = None
+        self._settings = Settings()
+        self._read = False
+
+    @property
+    def settings(self) -> Settings:
+        from claude_meter.core.settings import peek_settings
+
+        try:
+            found = self._path.stat()
+            stamp: tuple[int, ...] | None = (found.st_ino, found.st_mtime_ns, found.st_size)
+        except OSError:
+            stamp = None
+        with self._lock:
+            if not self._read or stamp != self._stamp:
+                self._settings, self._stamp, self._read = peek_settings(self._path), stamp, True
+            return self._settings
+
+    def __call__(self) -> tuple[AccountRef, ...]:
+        return self.settings.accounts
+
+
 def run_bridge(
     *,
     pair: bool,
@@ -61,7 +99,8 @@ def run_bridge(
     """Serve until interrupted (or ``stop`` is set); the exit status."""
     from claude_meter.bridge import BridgeServer, Pairing, PortInUse, Refusal
     from claude_meter.cli.history import record_and_forecast
-    from claude_meter.cli.render import render_json
+    from claude_meter.cli.render import to_json_object
+    from claude_meter.core.accounts import DEFAULT_ID
     from claude_meter.core.logs import printable
     from claude_meter.core.models import FetchResult
     from claude_meter.readings.convert import remember
@@ -73,12 +112,16 @@ def run_bridge(
         print(f"Forgot {count} paired browser extension{'s' if count != 1 else ''}.", file=err)
         return 0
     lock = threading.Lock()
+    accounts = ConfiguredAccounts()
 
     def accepted(result: FetchResult) -> None:
         with lock:
             forecasts, problem = record_and_forecast(result, clock())
             remember(result, clock())
-            print(render_json(result, forecasts), file=out, flush=True)
+            line = to_json_object(result, forecasts)
+            name = accounts.settings.account_name(result.account)
+            line["account"] = {"id": result.account or DEFAULT_ID, "name": name}
+            print(json.dumps(line, ensure_ascii=False), file=out, flush=True)
             if problem is not None:
                 print(f"claude-meter: {problem}", file=err, flush=True)
 
@@ -91,7 +134,13 @@ def run_bridge(
             print(f"claude-meter: paired {printable(origin, 100)}", file=err, flush=True)
 
     server = BridgeServer(
-        pairing, accepted, port=port, on_refusal=refused, on_pair=paired, clock=clock
+        pairing,
+        accepted,
+        port=port,
+        on_refusal=refused,
+        on_pair=paired,
+        clock=clock,
+        accounts=accounts,
     )
     try:
         server.start()

@@ -10,6 +10,12 @@ no browser database, no pydantic, so a status bar can run it every few seconds. 
 - ``i3blocks``: full text, short text and colour, one per line;
 - ``polybar``: the text with ``%{F#rrggbb}`` colours; ``tmux``: with ``#[fg=#rrggbb]``.
 
+Several accounts: every metered account's readings (``--account NAME``: one account's), the
+text naming each account when there are several; the one-line forms show the worst account's
+figures (each account's newest organization, then the highest percent across them), as the
+tray's icon does. The accounts' names come from ``settings.json`` read the light way
+(``readings/preference.py``); readings of an account no longer in the settings are left out.
+
 Exit status: 0 fresh figures; 3 the figures are older than ``--max-age`` (still printed,
 marked stale) or none are stored (the advice goes to standard error); 1 the file is unusable.
 """
@@ -24,7 +30,13 @@ from typing import Final, TextIO
 
 from claude_meter.core.display import format_money, format_percent, format_reset, percent_label
 from claude_meter.core.grades import UNKNOWN, Grade, grade_for
-from claude_meter.readings.preference import shows_remaining
+from claude_meter.readings.preference import (
+    account_names,
+    find_account,
+    read_settings,
+    shows_remaining,
+    unknown_account,
+)
 from claude_meter.readings.store import StoreUnreadable, iso, load
 from claude_meter.readings.view import (
     HEADLINE,
@@ -68,6 +80,15 @@ def add_cached_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_account_argument(parser: argparse.ArgumentParser) -> None:
+    """``--account NAME``: one account only (the quick parser's; ``status`` has its own)."""
+    parser.add_argument(
+        "--account",
+        metavar="NAME",
+        help="one account only (see `claude-meter accounts`); default: every metered account",
+    )
+
+
 def quick_parser() -> argparse.ArgumentParser:
     """``status --cached`` parsed without building the whole command line (which imports
     the fake server's scenarios, and pydantic with them)."""
@@ -75,6 +96,7 @@ def quick_parser() -> argparse.ArgumentParser:
 
     parser = Parser(prog="claude-meter status", description="The last stored readings.")
     parser.add_argument("--json", action="store_true", help="same as --format json")
+    add_account_argument(parser)
     add_cached_arguments(parser)
     return parser
 
@@ -87,11 +109,21 @@ def run_cached(
     out: TextIO,
     err: TextIO,
     now: datetime | None = None,
+    account: str | None = None,
 ) -> int:
-    """Print the stored readings in ``form``; returns the exit status (see the docstring)."""
+    """Print the stored readings in ``form``; returns the exit status (see the docstring).
+    ``account``: ``--account``, a name or an id; None for every metered account."""
     now = now or datetime.now(UTC)
+    settings = read_settings()
+    names = account_names(settings)
+    if account is not None:
+        found, wanted = find_account(names, account)
+        if not found:
+            print(f"claude-meter: {unknown_account(names)}.", file=err)
+            return 1
+        names = {wanted: names[wanted]}
     try:
-        views = accounts(load())
+        views = [v for v in accounts(load()) if v.account in names]
     except StoreUnreadable as exc:
         print(f"claude-meter: the last readings cannot be read: {exc}", file=err)
         return 1
@@ -100,29 +132,54 @@ def run_cached(
         if form != "text":  # the text form already said it, on standard output
             print(f"claude-meter: {NO_READING}", file=err)
         return STALE_EXIT
-    stale = max_age is not None and now - views[0].read_at > max_age
+    lead = worst_view(views)
+    stale = max_age is not None and now - lead.read_at > max_age
     color = form == "text" and wants_color(out, env)
-    left = shows_remaining()  # "used" or "remaining", as chosen in Settings (not in json)
-    print(_render(form, views, now, stale=stale, color=color, left=left), file=out)
+    left = shows_remaining(settings)  # "used" or "remaining", as chosen (not in json)
+    shown = _render(form, views, now, stale=stale, color=color, left=left, names=names)
+    print(shown, file=out)
     return STALE_EXIT if stale else 0
 
 
+def worst_view(views: Sequence[AccountView]) -> AccountView:
+    """What a one-line meter shows: each account's newest organization (``views`` are newest
+    first), and of those the one whose figures are the highest (the newer on a tie)."""
+    newest: dict[str | None, AccountView] = {}
+    for view in views:
+        newest.setdefault(view.account, view)
+    return max(newest.values(), key=lambda v: _height(max_percent(headline(v))))
+
+
+def _height(percent: float | None) -> float:
+    return -1.0 if percent is None else percent
+
+
 def _render(
-    form: str, views: Sequence[AccountView], now: datetime, *, stale: bool, color: bool, left: bool
+    form: str,
+    views: Sequence[AccountView],
+    now: datetime,
+    *,
+    stale: bool,
+    color: bool,
+    left: bool,
+    names: Mapping[str | None, str] | None = None,
 ) -> str:
     if form == "json":
-        return json.dumps(to_json_object(views, now, stale=stale), ensure_ascii=False)
+        return json.dumps(to_json_object(views, now, stale=stale, names=names), ensure_ascii=False)
     if form == "text":
-        return text_form(views, now, stale=stale, color=color, left=left) if views else NO_READING
-    figures = headline(views[0]) if views else ()
+        if not views:
+            return NO_READING
+        return text_form(views, now, stale=stale, color=color, left=left, names=names)
+    lead = worst_view(views) if views else None
+    figures = headline(lead) if lead else ()
     grade = worst_grade(figures)
-    age = f" ({short_age(views[0].read_at, now)} old)" if stale and views else ""
+    age = f" ({short_age(lead.read_at, now)} old)" if stale and lead else ""
     if form == "waybar":
         return json.dumps(
             {
                 "text": _markup((_plain(figures, left) or "–") + age),
                 "tooltip": _markup(
-                    text_form(views, now, stale=stale, color=False, left=left)
+                    text_form(views, now, stale=stale, color=False, left=left, names=names)
                     if views
                     else NO_READING
                 ),
@@ -182,13 +239,22 @@ def _coloured(rows: Sequence[Row], template: str, left: bool) -> str:
 
 
 def text_form(
-    views: Sequence[AccountView], now: datetime, *, stale: bool, color: bool, left: bool = False
+    views: Sequence[AccountView],
+    now: datetime,
+    *,
+    stale: bool,
+    color: bool,
+    left: bool = False,
+    names: Mapping[str | None, str] | None = None,
 ) -> str:
-    """Every account, one line per window, each with its route and age."""
+    """Every account, one line per window, each with its route and age; with several
+    metered accounts, each heading starts with the account's name."""
     lines: list[str] = []
+    lead = worst_view(views) if views else None
+    several = len({v.account for v in views}) > 1
     for view in views:
-        head = view.name + (" (stale)" if stale and view is views[0] else "")
-        lines.append(head)
+        head = f"{_name(names, view.account)} · {view.name}" if several else view.name
+        lines.append(head + (" (stale)" if stale and view is lead else ""))
         for row in view.rows:
             percent = percent_label(row.percent, show_remaining=left)
             if color:
@@ -218,10 +284,22 @@ def text_form(
     return "\n".join(lines)
 
 
+def _name(names: Mapping[str | None, str] | None, account: str | None) -> str:
+    """An account's name (its id when the settings no longer name it)."""
+    found = (names or {}).get(account)
+    return found or account or "Default"
+
+
 def to_json_object(
-    views: Sequence[AccountView], now: datetime, *, stale: bool
+    views: Sequence[AccountView],
+    now: datetime,
+    *,
+    stale: bool,
+    names: Mapping[str | None, str] | None = None,
 ) -> dict[str, object]:
-    """The ``--format json`` object: keys are only ever added (``docs/last-readings.md``)."""
+    """The ``--format json`` object: keys are only ever added (``docs/last-readings.md``).
+    ``accounts`` holds one object per account and organization (the name says so since
+    before metered accounts); ``account`` is the metered account's name."""
     return {
         "version": 1,
         "now": iso(now),
@@ -229,6 +307,7 @@ def to_json_object(
         "accounts": [
             {
                 "name": v.name,
+                "account": _name(names, v.account),
                 "org_uuid": v.org_uuid,
                 "read_at": iso(v.read_at),
                 "age_seconds": int((now - v.read_at).total_seconds()),

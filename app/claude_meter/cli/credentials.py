@@ -7,7 +7,6 @@ Nothing printed here ever contains a cookie or token value.
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from collections.abc import Mapping
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from claude_meter.core.errors import ConfigurationError, MeterError, NotSignedIn
 from claude_meter.sources.choice import RememberedChoice, forget_choice, load_choice, save_choice
-from claude_meter.sources.cookies import COOKIE_ENV, InvalidCookie, SessionCookies, cookies_from_env
+from claude_meter.sources.cookies import COOKIE_ENV, InvalidCookie, cookies_from_env
 
 if TYPE_CHECKING:
     from claude_meter.sources.browsers import BrowserSession
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
     from claude_meter.sources.selection import Selection
 
 OK, USAGE_ERROR, SIGN_IN = 0, 1, 2
-PASTE_PROMPT = "Paste the claude.ai Cookie header or sessionKey value (it is not shown): "
 
 
 @dataclass(frozen=True)
@@ -84,23 +82,11 @@ def run_login(
         return SIGN_IN
 
 
-def _read_pasted(term: Terminal) -> str:
-    """The pasted text: without echo on a terminal, else the whole of standard input."""
-    isatty = getattr(term.stdin, "isatty", None)
-    if isatty is not None and isatty():
-        return getpass.getpass(PASTE_PROMPT, stream=term.err)
-    return term.stdin.read()
-
-
 def _login_paste(selection: Selection, term: Terminal) -> int:
-    try:
-        cookies = SessionCookies.parse(_read_pasted(term))
-    except InvalidCookie as exc:
-        print(
-            f"claude-meter: that is not a claude.ai session: {exc}. Copy the Cookie header of a "
-            "request to claude.ai (developer tools, Network tab), or the sessionKey value.",
-            file=term.err,
-        )
+    from claude_meter.cli.paste import read_session
+
+    cookies = read_session(term.stdin, term.err)
+    if cookies is None:
         return USAGE_ERROR
     saved = selection.store.save(cookies)
     if not saved.persisted:
@@ -226,21 +212,33 @@ def run_logout(*, term: Terminal, store: SessionStore | None = None) -> int:
 # -- sources -----------------------------------------------------------------------------------
 
 
-def run_sources(*, json_output: bool, term: Terminal, store: SessionStore | None = None) -> int:
-    """Every source found, in ``auto``'s order, with no secret value."""
+def run_sources(
+    *, json_output: bool, term: Terminal, store: SessionStore | None = None, add: bool = False
+) -> int:
+    """Every source found, in ``auto``'s order, with no secret value; then the accounts found
+    (``add``: each one not metered yet is added, see ``cli/discover.py``)."""
+    from claude_meter.cli import discover
+
     selection = _selection(term, store=store)
-    entries = [_env_entry(term.env), _stored_entry(selection), *_browser_entries(selection)]
+    sessions: list[BrowserSession] = []
+    entries = [_env_entry(term.env), _stored_entry(selection)]
+    entries += _browser_entries(selection, sessions)
     entries.append(_claude_code_entry(term.env, selection.now))
+    settings, found = discover.found_accounts(sessions, term.env)
+    if add:
+        return discover.run_add_found(found, term)
     if json_output:
         document = {
             "auto_order": ["environment", "stored", "browser", "claude-code"],
             "sources": entries,
+            "accounts_found": discover.found_json(found, settings),
         }
         print(json.dumps(document, indent=2), file=term.out)
     else:
         print("Sources, in the order `auto` tries them:", file=term.out)
         for entry in entries:
             print(f"  {entry['label']:<40} {entry['summary']}", file=term.out)
+        discover.print_found(found, settings, term)
     return OK
 
 
@@ -283,7 +281,9 @@ def _stored_entry(selection: Selection) -> dict[str, object]:
     }
 
 
-def _browser_entries(selection: Selection) -> list[dict[str, object]]:
+def _browser_entries(
+    selection: Selection, sessions: list[BrowserSession]
+) -> list[dict[str, object]]:
     from claude_meter.sources.browsers import (
         NoBrowserSession,
         account_key,
@@ -339,6 +339,7 @@ def _browser_entries(selection: Selection) -> list[dict[str, object]]:
             entries.append(entry)
             continue
         key = account_key(session.cookies)
+        sessions.append(session)
         entry["state"] = "signed_in"
         entry["org_hint"] = session.cookies.org_hint
         entry["same_account_as"] = first_of.get(key)

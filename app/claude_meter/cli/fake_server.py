@@ -19,8 +19,8 @@ def run_fake_server(
     seed: int | None = None,
     accounts: int = 1,
 ) -> int:
-    """Serve until Ctrl+C; ``accounts`` above 1 serves that many ready-made accounts."""
-    from claude_meter.fake import READY_MADE_ACCOUNTS, SCENARIOS, FakeClaude
+    """Serve until Ctrl+C; ``accounts`` above 1 serves that many (``fake_accounts``)."""
+    from claude_meter.fake import MAX_ACCOUNTS, SCENARIOS, FakeClaude, fake_accounts
     from claude_meter.fake.server import run_forever
     from claude_meter.sources.claude_code import TOKEN_ENV
     from claude_meter.sources.cookies import COOKIE_ENV
@@ -35,10 +35,10 @@ def run_fake_server(
     if not is_loopback_url(f"{scheme}://{host if ':' not in host else f'[{host}]'}"):
         print("claude-meter: the fake server listens on loopback addresses only.", file=sys.stderr)
         return 1
-    if not 1 <= accounts <= len(READY_MADE_ACCOUNTS):
-        print(f"claude-meter: --accounts takes 1 to {len(READY_MADE_ACCOUNTS)}.", file=sys.stderr)
+    if not 1 <= accounts <= MAX_ACCOUNTS:
+        print(f"claude-meter: --accounts takes 1 to {MAX_ACCOUNTS}.", file=sys.stderr)
         return 1
-    served = READY_MADE_ACCOUNTS[:accounts] if accounts > 1 else ()
+    served = fake_accounts(accounts) if accounts > 1 else ()
     try:
         server = FakeClaude(
             scenario,

@@ -1,8 +1,11 @@
 """``claude-meter history``, and the history side of ``status`` (record, then forecast).
 
 Output forms of ``history``: one row per stored reading, oldest first. CSV columns (and JSON
-keys) are ``time,org,window,percent,resets_at,event``: times ISO-8601 UTC, ``percent`` 0-100,
-``event`` empty (JSON ``null``) or ``reset``, ``limit_hit`` (both: ``reset;limit_hit``).
+keys) are ``time,org,window,percent,resets_at,event,account``: times ISO-8601 UTC, ``percent``
+0-100, ``event`` empty (JSON ``null``) or ``reset``, ``limit_hit`` (both: ``reset;limit_hit``),
+``account`` the name of the account the reading belongs to (as ``claude-meter accounts`` lists
+it; the id of an account since removed). ``--account NAME`` keeps one account's; without it
+every account's, and the text form names each when there is more than one.
 """
 
 from __future__ import annotations
@@ -17,10 +20,15 @@ from typing import TYPE_CHECKING, Final, TextIO
 from claude_meter.core.export import EXPORT_COLUMNS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     from claude_meter.cli.render import Forecasts
     from claude_meter.core.forecast import Forecast
     from claude_meter.core.models import FetchResult
-    from claude_meter.history.store import HistoryStore, Reading
+    from claude_meter.history.store import AccountFilter, HistoryStore, Reading
+
+    #: An account's name from its id (None: the default account).
+    Names = Callable[[str | None], str]
 
 COLUMNS: Final = EXPORT_COLUMNS
 DEFAULT_SINCE: Final = "7d"
@@ -46,6 +54,39 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[unit]: count})
 
 
+def history_settings(wanted: str | None, err: TextIO) -> tuple[AccountFilter, Names] | None:
+    """The account filter (``--account NAME``: that account's id, None for the default one;
+    else every account) and the accounts' names for ``history``; None after saying on
+    ``err`` that ``--account`` names no account. The settings are read the light way
+    (``readings/preference.py``, as ``status --cached`` reads them): pydantic would add a
+    tenth of a second to every call, and the export has half a second."""
+    from claude_meter.history.store import EVERY
+    from claude_meter.readings.preference import (
+        account_names,
+        find_account,
+        read_settings,
+        unknown_account,
+    )
+
+    names = account_names(read_settings(), every=True)
+    whose: AccountFilter = EVERY
+    if wanted is not None:
+        found, whose = find_account(names, wanted)
+        if not found:
+            print(f"claude-meter: {unknown_account(names)}.", file=err)
+            return None
+    return whose, _namer(names)
+
+
+def _namer(names: Mapping[str | None, str]) -> Names:
+    """Each account's name; the id of one no longer in the settings."""
+
+    def name(account: str | None) -> str:
+        return names.get(account) or account or "Default"
+
+    return name
+
+
 def open_history(err: TextIO) -> HistoryStore | None:
     """The person's history for a one-shot command, or None after saying on ``err`` why it
     cannot be read. No integrity check on each call: it reads the whole file (see
@@ -69,35 +110,47 @@ def run_history(
     now: datetime,
     out: TextIO,
     err: TextIO,
+    account: str | None = None,
 ) -> int:
-    """Print the stored readings; ``output`` is ``text``, ``csv`` or ``json``."""
+    """Print the stored readings; ``output`` is ``text``, ``csv`` or ``json``; ``account``
+    the ``--account`` given (a name or an id), None for every account."""
+    chosen = history_settings(account, err)
+    if chosen is None:
+        return 1
+    whose, name = chosen
     store = open_history(err)
     if store is None:
         return 1
     with store:
         if output == "text":
-            _write_text(store.readings(now - since, org_uuid=org, window_key=window), out)
+            readings = store.readings(now - since, org_uuid=org, window_key=window, account=whose)
+            _write_text(readings, out, name)
             return 0
-        rows = store.export(now - since, org_uuid=org, window_key=window)
+        rows = store.export(now - since, org_uuid=org, window_key=window, account=whose)
+    names = {account: name(account) for account in {row[-1] for row in rows}}
+    named = [(*row[:-1], names[row[-1]]) for row in rows]
     if output == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(COLUMNS)
-        writer.writerows(rows)  # csv writes None as an empty field
+        writer.writerows(named)  # csv writes None as an empty field
     else:
-        json.dump([dict(zip(COLUMNS, row, strict=True)) for row in rows], out)
+        json.dump([dict(zip(COLUMNS, row, strict=True)) for row in named], out)
         out.write("\n")
     return 0
 
 
-def _write_text(readings: list[Reading], out: TextIO) -> None:
+def _write_text(readings: list[Reading], out: TextIO, name: Names) -> None:
     if not readings:
         print("No readings stored for this period yet.", file=out)
         return
+    several = len({r.account for r in readings}) > 1
+    width = max(len(name(r.account)) for r in readings) if several else 0
     for r in readings:
         when = r.at.astimezone().strftime("%a %d %b %H:%M")
+        whose = f"{name(r.account):<{width}}  " if several else ""
         org = r.org_uuid[:8] or "-"
         event = f"  {', '.join(r.events)}" if r.events else ""
-        print(f"{when}  {org:<8}  {r.window_key:<22} {r.percent:6.2f}%{event}", file=out)
+        print(f"{when}  {whose}{org:<8}  {r.window_key:<22} {r.percent:6.2f}%{event}", file=out)
 
 
 def record_and_forecast(result: FetchResult, now: datetime) -> tuple[Forecasts, str | None]:

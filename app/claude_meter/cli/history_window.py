@@ -21,6 +21,9 @@ def run_history_window(*, err: TextIO) -> int:
 
         app = QApplication.instance() or QApplication(sys.argv[:1])
         app.setApplicationName("ClaudeMeter")
-        window = HistoryWindow(store, thresholds=load_settings().settings.thresholds)
+        settings = load_settings().settings
+        window = HistoryWindow(
+            store, thresholds=settings.thresholds, account_name=settings.account_name
+        )
         window.show()
         return app.exec()

@@ -2,7 +2,8 @@
 
 ``--json`` prints a list with one object per wall, ``--csv`` the same fields as columns
 (:data:`~claude_meter.history.walls.WALL_FIELDS`; a stable interface, see the README). The
-text form lists the walls in local time, then the totals of this week and this month.
+text form lists the walls in local time, then the totals of this week and this month; with
+walls of several accounts, each line names its account and the totals are per account.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from claude_meter.history.wall_text import summaries, wall_line
 from claude_meter.history.walls import WALL_FIELDS, wall_record
 
 if TYPE_CHECKING:
+    from claude_meter.cli.history import Names
     from claude_meter.history.walls import Wall
 
 
@@ -28,18 +30,24 @@ def run_walls(
     now: datetime,
     out: TextIO,
     err: TextIO,
+    account: str | None = None,
     tz: tzinfo | None = None,
 ) -> int:
-    """Print the walls that began in the last ``since``; ``output`` is text, csv or json."""
-    from claude_meter.cli.history import open_history
+    """Print the walls that began in the last ``since``; ``output`` is text, csv or json;
+    ``account`` the ``--account`` given, None for every account."""
+    from claude_meter.cli.history import history_settings, open_history
     from claude_meter.history.reads import walls_since
 
+    chosen = history_settings(account, err)
+    if chosen is None:
+        return 1
+    whose, name = chosen
     store = open_history(err)
     if store is None:
         return 1
     with store:
-        walls = walls_since(store, now - since, now, org=org, window=window)
-    records = [wall_record(w) for w in walls]
+        walls = walls_since(store, now - since, now, org=org, window=window, account=whose)
+    records = [wall_record(w, name(w.account)) for w in walls]
     if output == "json":
         json.dump(records, out)
         out.write("\n")
@@ -48,16 +56,26 @@ def run_walls(
         writer.writeheader()
         writer.writerows(records)
     else:
-        write_text(walls, now, out, tz)
+        write_text(walls, now, out, tz, name)
     return 0
 
 
-def write_text(walls: list[Wall], now: datetime, out: TextIO, tz: tzinfo | None = None) -> None:
+def write_text(
+    walls: list[Wall],
+    now: datetime,
+    out: TextIO,
+    tz: tzinfo | None = None,
+    name: Names | None = None,
+) -> None:
     if not walls:
         print("No window reached 100% in this period.", file=out)
         return
+    accounts = list(dict.fromkeys(w.account for w in walls))
+    several = len(accounts) > 1 and name is not None
     for wall in walls:
-        print(wall_line(wall, tz), file=out)
+        print(wall_line(wall, tz, account=name(wall.account) if several and name else ""), file=out)
     print(file=out)
-    for summary in summaries(walls, now, tz):
-        print(summary, file=out)
+    for account in accounts if several else [None]:
+        theirs = [w for w in walls if w.account == account] if several else walls
+        for summary in summaries(theirs, now, tz):
+            print(f"{name(account)}: {summary}" if several and name else summary, file=out)

@@ -35,9 +35,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Final, NamedTuple, Protocol
 
 #: At most this many characters in a profile label (the extension's popup, the wire, the
 #: settings' ``profile`` holds longer browser profile names but a label is short).
@@ -65,9 +64,9 @@ class Routable(Protocol):
     def config_dir(self) -> str | None: ...
 
 
-@dataclass(frozen=True)
-class AccountLine:
-    """One configured account as the fast commands read it from ``settings.json``."""
+class AccountLine(NamedTuple):
+    """One configured account as the fast commands read it from ``settings.json`` (a
+    NamedTuple: ``dataclasses`` would bring ``inspect`` into the status line's start)."""
 
     id: str
     kind: str
@@ -78,7 +77,8 @@ class AccountLine:
 
 def profile_label(value: object) -> str | None:
     """A profile label as the extension sends it, checked: trimmed, inner spaces folded, 1 to
-    :data:`MAX_LABEL` characters with no control characters; None for no label (absent,
+    :data:`MAX_LABEL` printable characters (no control, format, private or unassigned
+    ones); None for no label (absent,
     empty) and :class:`ValueError` for one that is not a label."""
     import unicodedata
 
@@ -88,8 +88,8 @@ def profile_label(value: object) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValueError("a profile label is text")
-    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
-        raise ValueError("a profile label cannot hold control characters")
+    if any(unicodedata.category(ch).startswith("C") for ch in value):
+        raise ValueError("a profile label holds printable characters only")
     if SECRET_LIKE.search(value):
         raise ValueError("this looks like a secret, not a profile label")
     label = " ".join(value.split())

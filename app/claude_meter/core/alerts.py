@@ -81,11 +81,14 @@ def crossings(
     snapshots: Iterable[Snapshot],
     memory: AlertMemory,
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+    *,
+    prefix: str = "",
 ) -> tuple[list[Crossing], AlertMemory]:
     """The notifications due for these snapshots, and the updated memory.
 
     Stale snapshots and snapshots with an error neither notify nor re-arm: their numbers
-    are old.
+    are old. ``prefix`` keeps one account's memory apart from another's (two accounts may
+    be members of one organization); see ``core/account_view.py memory_prefix``.
     """
     notified = dict(memory.notified)
     due: list[Crossing] = []
@@ -99,7 +102,7 @@ def crossings(
             period = period_of(window)
             newly: list[float] = []
             for threshold in ordered:
-                key = _key(snapshot.org_uuid, window.key, threshold)
+                key = prefix + _key(snapshot.org_uuid, window.key, threshold)
                 seen = notified.get(key)
                 if seen is not None and (
                     not same_period(seen, period) or window.percent < threshold - HYSTERESIS
@@ -115,7 +118,7 @@ def crossings(
 
 
 def session_alert(
-    memory: AlertMemory, result: FetchResult
+    memory: AlertMemory, result: FetchResult, *, prefix: str = ""
 ) -> tuple[FetchError | None, AlertMemory]:
     """The expired-session error to notify about (None: nothing), and the updated memory.
 
@@ -124,8 +127,9 @@ def session_alert(
     for the whole poll, at least one organization read by that source itself, none expired)
     re-arms it; failed polls in between (offline, a server error, a rate limit) change
     nothing, and neither do the browser extension's numbers merged into the app's result.
+    ``prefix``: one account's memory apart from another's, as for :func:`crossings`.
     """
-    key = _SESSION + result.source
+    key = prefix + _SESSION + result.source
     errors = [result.error] if result.error is not None else []
     errors += [s.error for s in result.snapshots if s.error is not None]
     expired = next((e for e in errors if e.kind == "session_expired"), None)

@@ -1,6 +1,7 @@
 """The columns of an exported reading, shared by ``history --csv/--json`` and the History
-window's "Save CSV": ``time,org,window,percent,resets_at,event`` (see the README)."""
+window's "Save CSV": ``time,org,window,percent,resets_at,event,account`` (see the README).
+``account`` came last, with accounts: a column is only ever added at the end."""
 
 from typing import Final
 
-EXPORT_COLUMNS: Final = ("time", "org", "window", "percent", "resets_at", "event")
+EXPORT_COLUMNS: Final = ("time", "org", "window", "percent", "resets_at", "event", "account")

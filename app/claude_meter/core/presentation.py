@@ -116,16 +116,23 @@ def tooltip(state: MeterState, choice: Choice, *, tz: tzinfo | None = None) -> s
 
 
 def crossing_text(
-    crossing: Crossing, now: datetime, *, show_remaining: bool = False, tz: tzinfo | None = None
+    crossing: Crossing,
+    now: datetime,
+    *,
+    show_remaining: bool = False,
+    tz: tzinfo | None = None,
+    account_name: str | None = None,
 ) -> tuple[str, str]:
     """Title and body of a threshold notification: ``Session (5h) at 85%`` used, or
-    ``Session (5h): 15% left``; the threshold crossed is always a percent used."""
+    ``Session (5h): 15% left``; the threshold crossed is always a percent used. With several
+    accounts metered, the body names the account (``account_name``) before the org."""
     window = crossing.window
     if show_remaining:
         title = f"{window.label}: {percent_label(window.percent, show_remaining=True)}"
     else:
         title = f"{window.label} at {format_percent(window.percent)}"
-    where = f" ({crossing.org_name})" if crossing.org_name else ""
+    named = [n for n in (account_name, crossing.org_name) if n]
+    where = f" ({' · '.join(named)})" if named else ""
     reset = format_reset(window.resets_at, now, tz)
     body = f"Claude usage{where} passed {crossing.threshold:g} %; {reset}."
     return title, body

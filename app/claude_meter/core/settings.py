@@ -252,6 +252,16 @@ def peek_settings(path: Path | None = None) -> Settings:
         return Settings()
 
 
+def reread_settings(path: Path | None = None) -> Settings | None:
+    """The saved settings as they are now, for a running tray that saw the file change
+    (``claude-meter accounts``, an editor); None when the file is gone or unusable: a bad
+    edit is neither applied nor moved aside under the person's editor."""
+    try:
+        return _parse((path or settings_path()).read_bytes())
+    except (OSError, _Unusable):
+        return None
+
+
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write atomically (a temporary file, then rename); :class:`OSError` when it cannot."""
     path = path or settings_path()

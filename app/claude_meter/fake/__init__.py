@@ -19,11 +19,13 @@ from .names import SCENARIOS
 
 if TYPE_CHECKING:
     from .accounts import (
+        MAX_ACCOUNTS,
         PERSONAL_ACCOUNT,
         READY_MADE_ACCOUNTS,
         THIRD_ACCOUNT,
         WORK_ACCOUNT,
         FakeAccount,
+        fake_accounts,
     )
     from .server import (
         DEFAULT_OAUTH_TOKEN,
@@ -39,7 +41,15 @@ _LAZY = frozenset(
 
 
 _ACCOUNTS = frozenset(
-    {"PERSONAL_ACCOUNT", "READY_MADE_ACCOUNTS", "THIRD_ACCOUNT", "WORK_ACCOUNT", "FakeAccount"}
+    {
+        "MAX_ACCOUNTS",
+        "PERSONAL_ACCOUNT",
+        "READY_MADE_ACCOUNTS",
+        "THIRD_ACCOUNT",
+        "WORK_ACCOUNT",
+        "FakeAccount",
+        "fake_accounts",
+    }
 )
 
 
@@ -58,6 +68,7 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "DEFAULT_OAUTH_TOKEN",
     "DEFAULT_SESSION_KEY",
+    "MAX_ACCOUNTS",
     "PERSONAL_ACCOUNT",
     "READY_MADE_ACCOUNTS",
     "SCENARIOS",
@@ -66,5 +77,6 @@ __all__ = [
     "FakeAccount",
     "FakeClaude",
     "LoggedRequest",
+    "fake_accounts",
     "run_forever",
 ]

@@ -154,8 +154,51 @@ THIRD_ACCOUNT = FakeAccount(
     full_name="Grace Hopper",
     uuid="1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a03",
 )
-#: ``fake-server --accounts N`` serves the first N of these.
 READY_MADE_ACCOUNTS: tuple[FakeAccount, ...] = (PERSONAL_ACCOUNT, WORK_ACCOUNT, THIRD_ACCOUNT)
+
+#: The most accounts ClaudeMeter shows side by side (issue 18), so the most the fake makes up.
+MAX_ACCOUNTS = 8
+# The numbers of the made-up accounts after the three: none equals another account's.
+_EXTRA_PERCENTS: tuple[tuple[float, float, float], ...] = (
+    (12.0, 27.0, 7.0),
+    (45.0, 19.0, 23.0),
+    (67.0, 88.0, 2.0),
+    (95.0, 61.0, 38.0),
+    (33.0, 52.0, 71.0),
+)
+
+
+def fake_accounts(count: int) -> tuple[FakeAccount, ...]:
+    """``count`` distinct accounts (1 to :data:`MAX_ACCOUNTS`): the ready-made ones first, then
+    made-up ``extra4``, ``extra5``, ... each with one Pro org; what ``fake-server --accounts``
+    serves and what tests of many accounts use."""
+    if not 1 <= count <= MAX_ACCOUNTS:
+        raise ValueError(f"the fake serves 1 to {MAX_ACCOUNTS} accounts, not {count}")
+    extra = []
+    for number in range(len(READY_MADE_ACCOUNTS) + 1, count + 1):
+        name = f"extra{number}"
+        tag = uuidlib.uuid5(_ACCOUNT_NAMESPACE, name).hex
+        org = Org(
+            str(uuidlib.uuid5(_ACCOUNT_NAMESPACE, f"{name}/org")),
+            f"Extra {number}'s Pro",
+            ("chat", "claude_pro"),
+            "default_claude_ai",
+            "stripe_subscription",
+            "claude_pro",
+            has_overage=False,
+        )
+        extra.append(
+            FakeAccount(
+                name,
+                f"user{number}@example.org",
+                f"sk-ant-sid01-fake-{name}-{tag}",
+                f"sk-ant-oat01-fake-{name}-{tag[::-1]}",
+                orgs=(org,),
+                percents=_EXTRA_PERCENTS[number - len(READY_MADE_ACCOUNTS) - 1],
+                full_name=f"User {number}",
+            )
+        )
+    return (READY_MADE_ACCOUNTS + tuple(extra))[:count]
 
 
 def check_accounts(accounts: Iterable[FakeAccount]) -> tuple[FakeAccount, ...]:

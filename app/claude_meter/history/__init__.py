@@ -19,7 +19,9 @@ from claude_meter.core.forecast import (
 )
 from claude_meter.history.database import HistoryUnavailable
 from claude_meter.history.store import (
+    EVERY,
     RETENTION,
+    AccountFilter,
     Event,
     EventKind,
     HistoryStore,
@@ -31,7 +33,9 @@ if TYPE_CHECKING:
     from claude_meter.core.models import Snapshot
 
 __all__ = [
+    "EVERY",
     "RETENTION",
+    "AccountFilter",
     "Event",
     "EventKind",
     "HistoryStore",
@@ -58,15 +62,15 @@ class WindowInsight:
 def insights_for(
     store: HistoryStore, snapshot: Snapshot, now: datetime, *, tz: tzinfo | None = None
 ) -> dict[str, WindowInsight]:
-    """Per window of ``snapshot`` (keyed by window key): the current period's readings, with
-    the snapshot's own reading added last when the store skipped it as unchanged, and the
-    forecast drawn from them."""
+    """Per window of ``snapshot`` (keyed by window key): the current period's readings of its
+    account and organization, with the snapshot's own reading added last when the store
+    skipped it as unchanged, and the forecast drawn from them."""
     insights: dict[str, WindowInsight] = {}
     org = snapshot.org_uuid or ""
     for window in snapshot.windows:
         hours = window_hours(window.key)
         lookback = timedelta(hours=hours) if hours is not None else _UNKNOWN_WINDOW_LOOKBACK
-        samples = store.samples(org, window.key, now - lookback)
+        samples = store.samples(org, window.key, now - lookback, account=snapshot.account)
         if window.percent is not None and snapshot.error is None and not snapshot.stale:
             live = Sample(snapshot.fetched_at, window.percent, window.resets_at)
             if not samples or samples[-1].at < live.at.replace(microsecond=0):

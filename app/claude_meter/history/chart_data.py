@@ -1,4 +1,4 @@
-"""What the History window draws for one organization, window and span, decided without Qt.
+"""What the History window draws for one account's organization, window and span, without Qt.
 
 The chart's time axis runs from ``start`` to ``end``:
 
@@ -66,6 +66,7 @@ class ChartData:
     #: The forecast as a polyline: the last reading, then the wall or the reset.
     forecast: tuple[tuple[datetime, float], ...]
     latest: Sample | None
+    account: str | None = None  # a named account's id; None: the default one
 
     @property
     def empty(self) -> bool:
@@ -88,13 +89,20 @@ def axis(span: Span, latest: Sample | None, key: str, now: datetime) -> tuple[da
 
 
 def load_chart(
-    store: HistoryStore, org: str, key: str, span: Span, now: datetime, columns: int
+    store: HistoryStore,
+    org: str,
+    key: str,
+    span: Span,
+    now: datetime,
+    columns: int,
+    *,
+    account: str | None = None,
 ) -> ChartData:
     """Read what one chart needs: at most ``columns`` rows of readings, however long the span."""
-    latest = latest_reading(store, org, key)
+    latest = latest_reading(store, org, key, account=account)
     start, end = axis(span, latest, key, now)
-    folded = chart_columns(store, org, key, start, min(end, now), columns)
-    walls = walls_since(store, start - timedelta(days=8), now, org=org, window=key)
+    folded = chart_columns(store, org, key, start, min(end, now), columns, account=account)
+    walls = walls_since(store, start - timedelta(days=8), now, org=org, window=key, account=account)
     shown = tuple(w for w in walls if (w.until or now) >= start and w.hit_at <= end)
     return ChartData(
         org,
@@ -105,16 +113,21 @@ def load_chart(
         now,
         tuple(folded),
         columns,
-        tuple(resets_between(store, org, key, start, end)),
+        tuple(resets_between(store, org, key, start, end, account=account)),
         shown,
-        _forecast_line(store, org, key, latest, now),
+        _forecast_line(store, (account, org, key), latest, now),
         latest,
+        account,
     )
 
 
 def _forecast_line(
-    store: HistoryStore, org: str, key: str, latest: Sample | None, now: datetime
+    store: HistoryStore,
+    window: tuple[str | None, str, str],
+    latest: Sample | None,
+    now: datetime,
 ) -> tuple[tuple[datetime, float], ...]:
+    account, org, key = window
     if latest is None or latest.resets_at is None or latest.resets_at <= now:
         return ()
     hours = window_hours(key)
@@ -122,7 +135,10 @@ def _forecast_line(
         latest.resets_at - timedelta(hours=hours) if hours is not None else now - _UNKNOWN_PERIOD
     )
     forecast = forecast_window(
-        store.samples(org, key, since), latest.resets_at, now, window_hours=hours
+        store.samples(org, key, since, account=account),
+        latest.resets_at,
+        now,
+        window_hours=hours,
     )
     if not forecast.enough_data or forecast.percent_at_reset is None:
         return ()

@@ -48,6 +48,27 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             PRIMARY KEY (at, window_id, kind)
         ) WITHOUT ROWID""",
     ),
+    # 2: windows per account as well (issue 18): two accounts in one Team organization are
+    # two windows each. Every existing row belongs to the default account (''); the ids are
+    # kept, so samples and events still point at their window. SQLite cannot change a
+    # UNIQUE constraint in place: the table is rebuilt, as its documentation describes.
+    (
+        """CREATE TABLE window_by_account (
+            id INTEGER PRIMARY KEY,
+            account TEXT NOT NULL DEFAULT '',
+            org_uuid TEXT NOT NULL,
+            key TEXT NOT NULL,
+            last_at INTEGER,
+            last_percent_centi INTEGER,
+            last_resets_at INTEGER,
+            UNIQUE (account, org_uuid, key)
+        )""",
+        """INSERT INTO window_by_account
+            (id, org_uuid, key, last_at, last_percent_centi, last_resets_at)
+            SELECT id, org_uuid, key, last_at, last_percent_centi, last_resets_at FROM window""",
+        "DROP TABLE window",
+        "ALTER TABLE window_by_account RENAME TO window",
+    ),
 )
 
 

@@ -8,6 +8,9 @@ hands Python more than a few thousand of them:
   first and last time), so a 90-day chart is drawn from at most as many rows as it is wide.
 - :func:`hourly_peaks` gives the highest reading per hour; the heatmap turns hours into local
   days in Python, which keeps daylight-saving changes right.
+
+A window is one account's (``account``: a named account's id, None for the default one), one
+organization's and one key's (:data:`WindowId`): two accounts in one organization never mix.
 """
 
 from __future__ import annotations
@@ -20,10 +23,19 @@ from typing import TYPE_CHECKING
 
 from claude_meter.core.forecast import RESET_MOVE, WALL, Sample
 from claude_meter.core.server_time import from_epoch
+from claude_meter.history.store import (
+    EVERY,
+    AccountFilter,
+    account_filter,
+    stored_account,
+)
 from claude_meter.history.walls import Wall, walls_of
 
 if TYPE_CHECKING:
     from claude_meter.history.store import HistoryStore
+
+#: One window of the history: (account, organization uuid, window key).
+WindowId = tuple[str | None, str, str]
 
 _WALL_CENTI = round(WALL * 100)
 _RESET_MOVE_SECONDS = int(RESET_MOVE.total_seconds())
@@ -48,17 +60,19 @@ def _time(seconds: object) -> datetime:
     return datetime.fromtimestamp(int(str(seconds)), UTC)
 
 
-def windows(store: HistoryStore) -> list[tuple[str, str]]:
-    """Every (organization, window key) with readings, in the order first stored."""
+def windows(store: HistoryStore) -> list[WindowId]:
+    """Every (account, organization, window key) with readings, in the order first stored."""
     rows = store.query(
         "windows",
-        "SELECT w.org_uuid, w.key FROM window w "
+        "SELECT w.account, w.org_uuid, w.key FROM window w "
         "WHERE EXISTS (SELECT 1 FROM sample s WHERE s.window_id = w.id) ORDER BY w.id",
     )
-    return [(str(org), str(key)) for org, key in rows]
+    return [(str(who) or None, str(org), str(key)) for who, org, key in rows]
 
 
-def wall_samples(store: HistoryStore, org: str, key: str, since: datetime) -> list[Sample]:
+def wall_samples(
+    store: HistoryStore, org: str, key: str, since: datetime, *, account: str | None = None
+) -> list[Sample]:
     """The readings :func:`~claude_meter.history.walls.walls_of` needs, oldest first: each
     limit hit the store recorded from ``since`` (it records them by the same rule) and the
     first later reading that ends it (below 100 %, or a reset announced more than
@@ -71,11 +85,12 @@ def wall_samples(store: HistoryStore, org: str, key: str, since: datetime) -> li
         "   AND (s.percent_centi < ? OR s.resets_at > e.resets_at + ?) "
         "   ORDER BY s.at LIMIT 1) AS end_at "
         "  FROM event e WHERE e.kind = 'limit_hit' AND e.at >= ? "
-        "  AND e.window_id = (SELECT id FROM window WHERE org_uuid = ? AND key = ?)) "
+        "  AND e.window_id = (SELECT id FROM window WHERE account = ? AND org_uuid = ? "
+        "  AND key = ?)) "
         "SELECT h.at, h.percent_centi, h.resets_at, s.at, s.percent_centi, s.resets_at "
         "FROM hits h LEFT JOIN sample s ON s.at = h.end_at AND s.window_id = h.window_id "
         "ORDER BY h.at",
-        (_WALL_CENTI, _RESET_MOVE_SECONDS, _epoch(since), org, key),
+        (_WALL_CENTI, _RESET_MOVE_SECONDS, _epoch(since), stored_account(account), org, key),
     )
     found: dict[datetime, Sample] = {}
     for hit_at, hit_centi, hit_resets, end_at, end_centi, end_resets in rows:
@@ -98,32 +113,47 @@ def walls_since(
     *,
     org: str | None = None,
     window: str | None = None,
+    account: AccountFilter = EVERY,
 ) -> list[Wall]:
     """Every wall that began at or after ``since``, oldest first."""
     found: list[Wall] = []
-    for org_uuid, key in windows(store):
-        if (org is not None and org_uuid != org) or (window is not None and key != window):
+    for who, org_uuid, key in windows(store):
+        if (
+            (org is not None and org_uuid != org)
+            or (window is not None and key != window)
+            or (account is not EVERY and who != account)
+        ):
             continue
-        samples = wall_samples(store, org_uuid, key, since)
-        walls = walls_of(samples, now, org_uuid=org_uuid, window_key=key)
+        samples = wall_samples(store, org_uuid, key, since, account=who)
+        walls = walls_of(samples, now, org_uuid=org_uuid, window_key=key, account=who)
         found.extend(w for w in walls if w.hit_at >= since)
-    return sorted(found, key=lambda w: (w.hit_at, w.org_uuid, w.window_key))
+    return sorted(found, key=lambda w: (w.hit_at, w.account or "", w.org_uuid, w.window_key))
 
 
-def latest_reading(store: HistoryStore, org: str, key: str) -> Sample | None:
+def latest_reading(
+    store: HistoryStore, org: str, key: str, *, account: str | None = None
+) -> Sample | None:
     """The window's newest reading (the current period's reset comes with it)."""
     rows = store.query(
         "latest reading",
         "SELECT s.at, s.percent_centi, s.resets_at FROM sample s "
-        "WHERE s.window_id = (SELECT id FROM window WHERE org_uuid = ? AND key = ?) "
+        "WHERE s.window_id = (SELECT id FROM window "
+        "WHERE account = ? AND org_uuid = ? AND key = ?) "
         "ORDER BY s.at DESC LIMIT 1",
-        (org, key),
+        (stored_account(account), org, key),
     )
     return _sample(*rows[0]) if rows else None
 
 
 def chart_columns(
-    store: HistoryStore, org: str, key: str, start: datetime, end: datetime, columns: int
+    store: HistoryStore,
+    org: str,
+    key: str,
+    start: datetime,
+    end: datetime,
+    columns: int,
+    *,
+    account: str | None = None,
 ) -> list[Column]:
     """The readings from ``start`` to ``end`` folded into ``columns`` equal slices of time."""
     first, last = _epoch(start), _epoch(end)
@@ -133,9 +163,10 @@ def chart_columns(
         "chart",
         "SELECT (s.at - ?) * ? / ? AS col, min(s.at), max(s.at), "
         "min(s.percent_centi), max(s.percent_centi) FROM sample s "
-        "WHERE s.window_id = (SELECT id FROM window WHERE org_uuid = ? AND key = ?) "
+        "WHERE s.window_id = (SELECT id FROM window "
+        "WHERE account = ? AND org_uuid = ? AND key = ?) "
         "AND s.at >= ? AND s.at <= ? GROUP BY col ORDER BY col",
-        (first, columns, last - first + 1, org, key, first, last),
+        (first, columns, last - first + 1, stored_account(account), org, key, first, last),
     )
     return [
         Column(
@@ -150,32 +181,45 @@ def chart_columns(
 
 
 def resets_between(
-    store: HistoryStore, org: str, key: str, start: datetime, end: datetime
+    store: HistoryStore,
+    org: str,
+    key: str,
+    start: datetime,
+    end: datetime,
+    *,
+    account: str | None = None,
 ) -> list[datetime]:
     """When the window's periods began (its reset events) between ``start`` and ``end``."""
     rows = store.query(
         "resets",
-        "SELECT e.at FROM event e JOIN window w ON w.id = e.window_id "
-        "WHERE w.org_uuid = ? AND w.key = ? AND e.kind = 'reset' AND e.at >= ? AND e.at <= ? "
-        "ORDER BY e.at",
-        (org, key, _epoch(start), _epoch(end)),
+        "SELECT e.at FROM event e "
+        "WHERE e.window_id = (SELECT id FROM window "
+        "WHERE account = ? AND org_uuid = ? AND key = ?) "
+        "AND e.kind = 'reset' AND e.at >= ? AND e.at <= ? ORDER BY e.at",
+        (stored_account(account), org, key, _epoch(start), _epoch(end)),
     )
     return [_time(at) for (at,) in rows]
 
 
 def hourly_peaks(
-    store: HistoryStore, keys: tuple[str, ...], since: datetime, *, org: str | None = None
+    store: HistoryStore,
+    keys: tuple[str, ...],
+    since: datetime,
+    *,
+    org: str | None = None,
+    account: AccountFilter = EVERY,
 ) -> list[tuple[datetime, float]]:
     """The highest reading of any window in ``keys`` per UTC hour from ``since``."""
     if not keys:
         return []
+    who = account_filter(account)
     rows = store.query(
         "hourly peaks",
         "SELECT s.at / 3600 AS hour, max(s.percent_centi) FROM sample s "
         "WHERE s.window_id IN (SELECT id FROM window WHERE key IN "
-        "(SELECT value FROM json_each(?)) "
+        "(SELECT value FROM json_each(?)) AND (? IS NULL OR account = ?) "
         "AND (? IS NULL OR org_uuid = ?)) AND s.at >= ? GROUP BY hour ORDER BY hour",
-        (json.dumps(keys), org, org, _epoch(since)),
+        (json.dumps(keys), who, who, org, org, _epoch(since)),
     )
     return [(_time(int(str(hour)) * 3600), int(str(peak)) / 100) for hour, peak in rows]
 

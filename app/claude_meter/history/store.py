@@ -1,4 +1,4 @@
-"""The usage history: the readings that changed a number, per organization and window, in SQLite.
+"""The usage history: the readings that changed a number, per account, organization and window.
 
 Why it is shaped this way:
 
@@ -21,6 +21,12 @@ Why it is shaped this way:
 - **Only changes, plus a keep-alive.** A reading is stored when its percent or ``resets_at``
   changed since the last stored one for that window, or when that one is older than
   :data:`KEEPALIVE`: without it, a flat stretch could not be told from a time nobody watched.
+- **Per account.** A window is an account's, an organization's and a key's: two members of
+  one Team organization metered side by side are two accounts with the same organization
+  uuid, and their readings must not mix. The default account (``None`` in snapshots, see
+  ``core/accounts.py``) is stored as ``''``, so everything recorded before accounts existed
+  is its. Reads of one window take ``account=`` (the default one unless said); reads over
+  many take an account filter, :data:`EVERY` (the default) or one account.
 - **Schema versions.** ``PRAGMA user_version`` is the number of ``MIGRATIONS`` applied;
   the missing ones run in order, in one transaction, when the file is opened. Opening,
   checking, migrating and replacing the file live in ``database.py``.
@@ -29,24 +35,37 @@ Why it is shaped this way:
 from __future__ import annotations
 
 import contextlib
+import enum
 import logging
-import math
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
-from claude_meter.core.forecast import WALL, Sample, starts_new_period
-from claude_meter.core.server_time import from_epoch
+from claude_meter.core.forecast import Sample
 from claude_meter.history.database import (
     HistoryUnavailable,
     is_corrupt,
     open_or_replace,
     replace_corrupt,
     write,
+)
+from claude_meter.history.recording import (
+    KEEPALIVE as KEEPALIVE,  # where the tests and the docs name them
+)
+from claude_meter.history.recording import (
+    RETENTION as RETENTION,
+)
+from claude_meter.history.recording import (
+    epoch,
+    prune_before,
+    record_window,
+    time_of,
+    time_or_none,
+    window_readings,
 )
 
 if TYPE_CHECKING:
@@ -57,13 +76,19 @@ if TYPE_CHECKING:
 log = logging.getLogger("claude_meter.history")
 
 FILE_NAME: Final = "history.sqlite3"
-RETENTION: Final = timedelta(days=90)
-KEEPALIVE: Final = timedelta(minutes=15)
-#: ``resets_at`` moving by no more than this is server jitter, not a change worth a row.
-RESETS_AT_JITTER: Final = 60
 _PRUNE_EVERY: Final = timedelta(hours=1)
 
 EventKind = Literal["reset", "limit_hit"]
+
+
+class _Every(enum.Enum):
+    ACCOUNT = "every account"
+
+
+#: The account filter that takes every account (the default of the reads over many windows).
+EVERY: Final = _Every.ACCOUNT
+#: Which account a read takes: one (a named account's id, None for the default one), or all.
+AccountFilter = str | None | Literal[_Every.ACCOUNT]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +101,7 @@ class Event:
     kind: EventKind
     percent: float
     resets_at: datetime | None
+    account: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +114,12 @@ class Reading:
     percent: float
     resets_at: datetime | None
     events: tuple[str, ...] = ()
+    account: str | None = None  # a named account's id; None: the default account
 
 
-#: One exported reading: time, org, window, percent, resets_at, event (see ``export``).
-ExportRow = tuple[str, str, str, float, str | None, str | None]
+#: One exported reading: time, org, window, percent, resets_at, event, account (see
+#: ``export``; the account is its id, None for the default one).
+ExportRow = tuple[str, str, str, float, str | None, str | None, str | None]
 
 
 def default_path() -> Path:
@@ -157,23 +185,20 @@ class HistoryStore:
         each: the demo's seeded past is thousands); returns how many wrote a row."""
         if self._closed:  # a poll that was in flight when the app quit: nothing to keep
             return 0
-        batch = [(s, r) for s in snapshots if (r := _readings(s))]
+        batch = [(s, r) for s in snapshots if (r := window_readings(s))]
         if not batch:
             return 0
         with self._guard("record") as db:
             written, pruned_at = 0, self._pruned_at
             with write(db):
                 for snapshot, readings in batch:
-                    at, now, org = (
-                        _epoch(snapshot.fetched_at),
-                        snapshot.fetched_at,
-                        snapshot.org_uuid,
-                    )
+                    at, now = epoch(snapshot.fetched_at), snapshot.fetched_at
+                    whose = (stored_account(snapshot.account), snapshot.org_uuid or "")
                     wrote = False
                     for key, centi, resets_at in readings:
-                        wrote |= _record_window(db, org or "", key, at, centi, resets_at)
+                        wrote |= record_window(db, whose, key, at, centi, resets_at)
                     if pruned_at is None or now - pruned_at >= _PRUNE_EVERY:
-                        _prune(db, now)
+                        prune_before(db, now)
                         pruned_at = now
                     written += wrote
             self._pruned_at = pruned_at
@@ -183,24 +208,32 @@ class HistoryStore:
     def prune(self, now: datetime) -> int:
         """Delete readings and events older than :data:`RETENTION`; returns how many."""
         with self._guard("prune") as db, write(db):
-            return _prune(db, now)
+            return prune_before(db, now)
         return 0
 
     # -- reading ---------------------------------------------------------------------------
 
     def samples(
-        self, org_uuid: str, window_key: str, since: datetime, until: datetime | None = None
+        self,
+        org_uuid: str,
+        window_key: str,
+        since: datetime,
+        until: datetime | None = None,
+        *,
+        account: str | None = None,
     ) -> list[Sample]:
-        """The readings of one window from ``since`` (inclusive), oldest first."""
+        """The readings of one window of ``account`` from ``since`` (inclusive), oldest first."""
         query = (
             "SELECT s.at, s.percent_centi, s.resets_at FROM sample s "
-            "WHERE s.window_id = (SELECT id FROM window WHERE org_uuid = ? AND key = ?) "
+            "WHERE s.window_id = (SELECT id FROM window "
+            "WHERE account = ? AND org_uuid = ? AND key = ?) "
             "AND s.at >= ? AND s.at <= ? ORDER BY s.at"
         )
-        end = _epoch(until) if until is not None else 2**62
+        end = epoch(until) if until is not None else 2**62
+        params = (stored_account(account), org_uuid, window_key, epoch(since), end)
         with self._guard("samples") as db:
-            rows = db.execute(query, (org_uuid, window_key, _epoch(since), end)).fetchall()
-            return [Sample(_time(at), centi / 100, _time_or_none(r)) for at, centi, r in rows]
+            rows = db.execute(query, params).fetchall()
+            return [Sample(time_of(at), centi / 100, time_or_none(r)) for at, centi, r in rows]
         return []
 
     def readings(
@@ -209,29 +242,32 @@ class HistoryStore:
         *,
         org_uuid: str | None = None,
         window_key: str | None = None,
+        account: AccountFilter = EVERY,
     ) -> list[Reading]:
         """Every reading from ``since``, oldest first (same-second readings in the order their
         windows were first stored)."""
         query = (
             "SELECT s.at, w.org_uuid, w.key, s.percent_centi, s.resets_at, "
             "(SELECT group_concat(e.kind, ';') FROM event e "
-            " WHERE e.at = s.at AND e.window_id = s.window_id) "
-            "FROM sample s JOIN window w ON w.id = s.window_id "
-            "WHERE s.at >= ? AND (? IS NULL OR w.org_uuid = ?) AND (? IS NULL OR w.key = ?) "
+            " WHERE e.at = s.at AND e.window_id = s.window_id), w.account "
+            "FROM sample s JOIN window w ON w.id = s.window_id WHERE s.at >= ? "
+            "AND (? IS NULL OR w.account = ?) AND (? IS NULL OR w.org_uuid = ?) "
+            "AND (? IS NULL OR w.key = ?) "
             "ORDER BY s.at, s.window_id"  # the primary key's order: no sort
         )
-        params = (_epoch(since), org_uuid, org_uuid, window_key, window_key)
+        params = (epoch(since), *_filters(account, org_uuid, window_key))
         with self._guard("readings") as db:
             return [
                 Reading(
-                    _time(at),
+                    time_of(at),
                     org,
                     key,
                     centi / 100,
-                    _time_or_none(resets_at),
+                    time_or_none(resets_at),
                     tuple(kinds.split(";")) if kinds else (),
+                    who or None,
                 )
-                for at, org, key, centi, resets_at, kinds in db.execute(query, params)
+                for at, org, key, centi, resets_at, kinds, who in db.execute(query, params)
             ]
         return []
 
@@ -241,21 +277,24 @@ class HistoryStore:
         *,
         org_uuid: str | None = None,
         window_key: str | None = None,
+        account: AccountFilter = EVERY,
     ) -> list[ExportRow]:
         """:meth:`readings` as rows of text and numbers for CSV and JSON: ``(time, org,
-        window, percent, resets_at, event)``, times ISO-8601 UTC, ``event`` None or
-        ``reset``, ``limit_hit``, ``reset;limit_hit``. SQLite formats the times, which keeps
-        a week of every-minute readings well under the export's time budget."""
+        window, percent, resets_at, event, account)``, times ISO-8601 UTC, ``event`` None or
+        ``reset``, ``limit_hit``, ``reset;limit_hit``, ``account`` the account's id (None:
+        the default one). SQLite formats the times, which keeps a week of every-minute
+        readings well under the export's time budget."""
         query = (
             "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', s.at, 'unixepoch'), w.org_uuid, w.key, "
             "s.percent_centi / 100.0, strftime('%Y-%m-%dT%H:%M:%SZ', s.resets_at, 'unixepoch'), "
             "(SELECT group_concat(e.kind, ';') FROM event e "
-            " WHERE e.at = s.at AND e.window_id = s.window_id) "
-            "FROM sample s JOIN window w ON w.id = s.window_id "
-            "WHERE s.at >= ? AND (? IS NULL OR w.org_uuid = ?) AND (? IS NULL OR w.key = ?) "
+            " WHERE e.at = s.at AND e.window_id = s.window_id), nullif(w.account, '') "
+            "FROM sample s JOIN window w ON w.id = s.window_id WHERE s.at >= ? "
+            "AND (? IS NULL OR w.account = ?) AND (? IS NULL OR w.org_uuid = ?) "
+            "AND (? IS NULL OR w.key = ?) "
             "ORDER BY s.at, s.window_id"  # the primary key's order: no sort
         )
-        params = (_epoch(since), org_uuid, org_uuid, window_key, window_key)
+        params = (epoch(since), *_filters(account, org_uuid, window_key))
         with self._guard("export") as db:
             return db.execute(query, params).fetchall()
         return []
@@ -267,19 +306,21 @@ class HistoryStore:
         org_uuid: str | None = None,
         window_key: str | None = None,
         kind: EventKind | None = None,
+        account: AccountFilter = EVERY,
     ) -> list[Event]:
         """Resets and limit hits from ``since``, oldest first."""
         query = (
-            "SELECT e.at, w.org_uuid, w.key, e.kind, e.percent_centi, e.resets_at "
-            "FROM event e JOIN window w ON w.id = e.window_id "
-            "WHERE e.at >= ? AND (? IS NULL OR w.org_uuid = ?) AND (? IS NULL OR w.key = ?) "
-            "AND (? IS NULL OR e.kind = ?) ORDER BY e.at, w.org_uuid, w.key, e.kind"
+            "SELECT e.at, w.org_uuid, w.key, e.kind, e.percent_centi, e.resets_at, w.account "
+            "FROM event e JOIN window w ON w.id = e.window_id WHERE e.at >= ? "
+            "AND (? IS NULL OR w.account = ?) AND (? IS NULL OR w.org_uuid = ?) "
+            "AND (? IS NULL OR w.key = ?) "
+            "AND (? IS NULL OR e.kind = ?) ORDER BY e.at, w.account, w.org_uuid, w.key, e.kind"
         )
-        params = (_epoch(since), org_uuid, org_uuid, window_key, window_key, kind, kind)
+        params = (epoch(since), *_filters(account, org_uuid, window_key), kind, kind)
         with self._guard("events") as db:
             return [
-                Event(_time(at), org, key, k, centi / 100, _time_or_none(r))
-                for at, org, key, k, centi, r in db.execute(query, params)
+                Event(time_of(at), org, key, k, centi / 100, time_or_none(r), who or None)
+                for at, org, key, k, centi, r, who in db.execute(query, params)
             ]
         return []
 
@@ -315,91 +356,17 @@ class HistoryStore:
                     self._db = sqlite3.connect(":memory:")  # keeps close() and later calls safe
 
 
-def _record_window(
-    db: sqlite3.Connection, org: str, key: str, at: int, centi: int, resets_at: int | None
-) -> bool:
-    row = db.execute(
-        "SELECT id, last_at, last_percent_centi, last_resets_at FROM window "
-        "WHERE org_uuid = ? AND key = ?",
-        (org, key),
-    ).fetchone()
-    if row is None:
-        cursor = db.execute("INSERT INTO window (org_uuid, key) VALUES (?, ?)", (org, key))
-        window_id, last_at, last_centi, last_resets_at = cursor.lastrowid, None, None, None
-    else:
-        window_id, last_at, last_centi, last_resets_at = row
-    kinds: list[str] = []
-    if last_at is None or last_centi is None:
-        if centi >= WALL * 100:
-            kinds.append("limit_hit")
-    else:
-        if at < last_at:
-            return False  # older than what another process already stored
-        moved = (resets_at is None) != (last_resets_at is None) or (
-            resets_at is not None
-            and last_resets_at is not None
-            and abs(resets_at - last_resets_at) > RESETS_AT_JITTER
-        )
-        if centi == last_centi and not moved and at - last_at < KEEPALIVE.total_seconds():
-            return False
-        before = Sample(_time(last_at), last_centi / 100, _time_or_none(last_resets_at))
-        now = Sample(_time(at), centi / 100, _time_or_none(resets_at))
-        reset = starts_new_period(before, now)
-        if reset:
-            kinds.append("reset")
-        if centi >= WALL * 100 and (reset or last_centi < WALL * 100):
-            kinds.append("limit_hit")
-    db.execute(
-        "INSERT OR REPLACE INTO sample (at, window_id, percent_centi, resets_at) "
-        "VALUES (?, ?, ?, ?)",
-        (at, window_id, centi, resets_at),
-    )
-    db.executemany(
-        "INSERT OR IGNORE INTO event (at, window_id, kind, percent_centi, resets_at) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [(at, window_id, kind, centi, resets_at) for kind in kinds],
-    )
-    db.execute(
-        "UPDATE window SET last_at = ?, last_percent_centi = ?, last_resets_at = ? WHERE id = ?",
-        (at, centi, resets_at, window_id),
-    )
-    return True
+def stored_account(account: str | None) -> str:
+    """The account as the ``window`` table keeps it: its id, ``''`` for the default one."""
+    return account or ""
 
 
-def _readings(snapshot: Snapshot) -> list[tuple[str, int, int | None]]:
-    """Its windows to store: none from an error or a stale snapshot (no fresh numbers), none
-    whose percent is unknown."""
-    if snapshot.error is not None or snapshot.stale:
-        return []
-    return [
-        (w.key, round(w.percent * 100), _epoch_or_none(w.resets_at))
-        for w in snapshot.windows
-        if w.percent is not None and math.isfinite(w.percent)
-    ]
+def account_filter(account: AccountFilter) -> str | None:
+    """An account filter as a query parameter: None for every account, else its stored key."""
+    return None if account is EVERY else stored_account(account)
 
 
-def _prune(db: sqlite3.Connection, now: datetime) -> int:
-    cutoff = _epoch(now - RETENTION)
-    removed = db.execute("DELETE FROM sample WHERE at < ?", (cutoff,)).rowcount
-    removed += db.execute("DELETE FROM event WHERE at < ?", (cutoff,)).rowcount
-    return max(0, removed)
-
-
-# -- time ------------------------------------------------------------------------------
-
-
-def _epoch(moment: datetime) -> int:
-    return math.floor(moment.timestamp())
-
-
-def _epoch_or_none(moment: datetime | None) -> int | None:
-    return None if moment is None else _epoch(moment)
-
-
-def _time(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
-
-
-def _time_or_none(seconds: int | None) -> datetime | None:
-    """A stored ``resets_at``: guarded like any outside time (a file may hold anything)."""
-    return from_epoch(seconds)
+def _filters(account: AccountFilter, org: str | None, key: str | None) -> tuple[object, ...]:
+    """The parameters of the reads' filters on account, organization and key, in order."""
+    who = account_filter(account)
+    return (who, who, org, org, key, key)

@@ -18,8 +18,11 @@ def window_name(key: str) -> str:
     return KNOWN_WINDOWS.get(key, key)
 
 
-def wall_line(wall: Wall, tz: tzinfo | None = None, *, with_org: bool = True) -> str:
-    """``Thu 03 Dec 14:20  5c2a7f10  Session (5h)  walled 1 h 40 min, 2 h before the reset``."""
+def wall_line(
+    wall: Wall, tz: tzinfo | None = None, *, with_org: bool = True, account: str = ""
+) -> str:
+    """``Thu 03 Dec 14:20  5c2a7f10  Session (5h)  walled 1 h 40 min, 2 h before the reset``;
+    ``account``, when given, the account's name before the organization (with several)."""
     hit = wall.hit_at.astimezone(tz).strftime("%a %d %b %H:%M")
     held = spoken_hours(wall.walled_seconds)
     held = f"walled {held} so far" if wall.ongoing else f"walled {held}"
@@ -27,7 +30,8 @@ def wall_line(wall: Wall, tz: tzinfo | None = None, *, with_org: bool = True) ->
     if wall.before_reset_seconds is not None:
         early = f", {spoken_hours(wall.before_reset_seconds)} before the reset"
     org = f"{wall.org_uuid[:8] or '-':<8}  " if with_org else ""
-    return f"{hit}  {org}{window_name(wall.window_key):<26} {held}{early}"
+    whose = f"{account}  " if account else ""
+    return f"{hit}  {whose}{org}{window_name(wall.window_key):<26} {held}{early}"
 
 
 def summaries(walls: list[Wall], now: datetime, tz: tzinfo | None = None) -> list[str]:

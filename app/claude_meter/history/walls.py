@@ -28,7 +28,7 @@ shape is a stable interface):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Final, Literal
 
@@ -37,7 +37,15 @@ from claude_meter.core.forecast import WALL, Sample, starts_new_period, window_h
 Grouping = Literal["week", "month"]
 
 #: The JSON/CSV fields of one wall, in order: a stable interface (see the README).
-WALL_FIELDS: Final = ("org", "window", "hit_at", "until", "walled_seconds", "before_reset_seconds")
+WALL_FIELDS: Final = (
+    "org",
+    "window",
+    "hit_at",
+    "until",
+    "walled_seconds",
+    "before_reset_seconds",
+    "account",  # added with accounts: the account's name (fields are only added at the end)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +59,8 @@ class Wall:
     resets_at: datetime | None
     walled_seconds: int
     before_reset_seconds: int | None
+    #: The account whose window it is (a named account's id; None: the default one).
+    account: str | None = None
 
     @property
     def ongoing(self) -> bool:
@@ -75,6 +85,7 @@ def walls_of(
     *,
     org_uuid: str = "",
     window_key: str,
+    account: str | None = None,
 ) -> list[Wall]:
     """The walls in one window's readings, oldest first.
 
@@ -100,7 +111,7 @@ def walls_of(
         previous = sample
     if start is not None:
         walls.append(_wall(org_uuid, window_key, start, resets_at, None, hours, now))
-    return walls
+    return [replace(w, account=account) for w in walls] if account is not None else walls
 
 
 def _wall(
@@ -158,8 +169,9 @@ def totals(walls: Iterable[Wall], grouping: Grouping, tz: tzinfo | None = None) 
     return sorted(result, key=lambda t: (t.starts, t.window_key))
 
 
-def wall_record(wall: Wall) -> dict[str, str | int | None]:
-    """One wall in the stable JSON shape (:data:`WALL_FIELDS`), times ISO-8601 UTC."""
+def wall_record(wall: Wall, account_name: str) -> dict[str, str | int | None]:
+    """One wall in the stable JSON shape (:data:`WALL_FIELDS`), times ISO-8601 UTC;
+    ``account_name`` the name of the account whose window it is."""
     return {
         "org": wall.org_uuid,
         "window": wall.window_key,
@@ -167,6 +179,7 @@ def wall_record(wall: Wall) -> dict[str, str | int | None]:
         "until": None if wall.until is None else iso_utc(wall.until),
         "walled_seconds": wall.walled_seconds,
         "before_reset_seconds": wall.before_reset_seconds,
+        "account": account_name,
     }
 
 

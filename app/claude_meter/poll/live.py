@@ -15,6 +15,15 @@ follows from it, in this order:
 4. what the front ends show (:class:`Shown`): the icon's figure and the tooltip, built by
    ``core/presentation.py`` with the person's :class:`~claude_meter.core.presentation.Choice`.
 
+Several accounts (``core/accounts.py``): every reading carries its account
+(``result.account``, None for the default one), and the meter keeps one state per metered
+account: the merge, the history's "each reading once", the organizations the extension
+covers and the notification memory are each account's own, so two accounts that are members
+of one organization never mix. :attr:`LiveMeter.state` is the one account's state (all of
+them put together when there are several), :meth:`LiveMeter.accounts` each one's;
+``core/account_view.py`` decides which the icon shows and what the tooltip says. A reading
+for an account no longer metered is dropped.
+
 It has no Qt in it. The tray calls it on the GUI thread; the only thing another thread
 asks of it is whether the app's own poll may be skipped (:meth:`own_poll_skipped`, on the
 fetch thread), which reads under a lock only what :meth:`accept` publishes.
@@ -31,6 +40,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from claude_meter.core.account_view import (
+    AccountState,
+    accounts_tooltip,
+    expired_title,
+    icon_account,
+    memory_prefix,
+    named_title,
+)
+from claude_meter.core.accounts import DEFAULT_NAME
 from claude_meter.core.alerts import DEFAULT_THRESHOLDS, AlertMemory, crossings, session_alert
 from claude_meter.core.bridge_rules import covered_orgs, good_bridge_orgs, own_fetch_needed
 from claude_meter.core.meter import PARTIAL_SOURCES, Indicator, MeterState, apply_result
@@ -45,8 +63,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("claude_meter.live")
 
-#: Sparklines and forecasts per (organization uuid, window key), from the history.
-Insights = Mapping[tuple[str | None, str], "WindowInsight"]
+#: Sparklines and forecasts per (account, organization uuid, window key), from the history:
+#: two accounts in one organization have their own (the account: a named account's id, None
+#: for the default one).
+InsightKey = tuple[str | None, str | None, str]
+Insights = Mapping[InsightKey, "WindowInsight"]
+#: A metered account: its reading key (None: the default one) and its name.
+Metered = tuple[str | None, str]
 
 
 @dataclass(frozen=True)
@@ -90,17 +113,21 @@ class LiveMeter:
         self.interval = interval
         self.thresholds = tuple(thresholds)
         self.choice = choice or Choice()
-        self.state = MeterState()
+        self.icon_account: str | None = None  # Settings.icon_account: None, the worst
+        self._metered: tuple[Metered, ...] = ((None, DEFAULT_NAME),)
+        self._states: dict[str | None, MeterState] = {}  # account -> its state
         self._state_path = state_path
         self._saved = load_state(state_path)
         self._memory = AlertMemory(dict(self._saved.notified))
-        self._recorded: dict[str | None, Snapshot] = {}  # org -> last reading recorded
-        # What the fetch thread reads (own_poll_skipped), published under the lock:
+        # (account, org) -> last reading recorded
+        self._recorded: dict[tuple[str | None, str | None], Snapshot] = {}
+        # What the fetch threads read (own_poll_skipped), published under the lock; each
+        # keyed by (account, org), or by account:
         self._lock = threading.Lock()
-        self._seen: dict[str, datetime] = {}  # org -> last good extension/statusline time
-        self._latest: dict[str, Snapshot] = {}  # org -> that snapshot
-        self._known: tuple[str | None, ...] = ()
-        self._forced = False
+        self._seen: dict[tuple[str | None, str], datetime] = {}  # last good partial reading
+        self._latest: dict[tuple[str | None, str], Snapshot] = {}  # that snapshot
+        self._known: dict[str | None, tuple[str | None, ...]] = {}
+        self._forced: set[str | None] = set()
 
     @property
     def saved(self) -> SavedState:
@@ -121,31 +148,78 @@ class LiveMeter:
         if choice is not None:
             self.choice = choice
 
+    def set_accounts(self, metered: tuple[Metered, ...], icon_account: str | None = None) -> None:
+        """The accounts metered, in order, with their names; the icon's chosen account.
+
+        An account no longer metered is forgotten (its numbers leave the popover); one added
+        starts empty, as at start-up.
+        """
+        assert metered, "at least one account is always metered"
+        self._metered = tuple(metered)
+        self.icon_account = icon_account
+        keys = {key for key, _ in metered}
+        self._states = {key: st for key, st in self._states.items() if key in keys}
+        with self._lock:
+            self._known = {key: orgs for key, orgs in self._known.items() if key in keys}
+
+    @property
+    def several(self) -> bool:
+        """More than one account is metered: texts name their account."""
+        return len(self._metered) > 1
+
+    def metered(self, account: str | None) -> bool:
+        return any(key == account for key, _ in self._metered)
+
+    def accounts(self) -> tuple[AccountState, ...]:
+        """Each metered account's state, in order."""
+        return tuple(
+            AccountState(key, name, self._states.get(key, MeterState()))
+            for key, name in self._metered
+        )
+
+    @property
+    def state(self) -> MeterState:
+        """The one account's state; with several, all of them put together (their
+        organizations in the accounts' order), for what does not care whose they are."""
+        if not self.several:
+            return self._states.get(self._metered[0][0], MeterState())
+        return _together([a.state for a in self.accounts()])
+
     # -- the one entry ------------------------------------------------------------------------
 
     def accept(self, result: FetchResult, now: datetime) -> Accepted:
         """Take one reading from any source; returns what to show and what to notify."""
+        account = result.account
+        if not self.metered(account):
+            log.debug("a reading for an account no longer metered is dropped")
+            return Accepted(self.shown(now))
+        before = self._states.get(account, MeterState())
         reading = result
         if result.source == STATUSLINE:  # its two windows laid over what the meter holds
-            reading = overlay(self.state.snapshots, result)
+            reading = overlay(before.snapshots, result)
         with self._lock:
             if reading.source in PARTIAL_SOURCES:  # fresh ones cover their organizations
                 good = good_bridge_orgs(reading)
-                self._seen.update(good)
+                self._seen.update({(account, org): at for org, at in good.items()})
                 self._latest.update(
-                    {s.org_uuid: s for s in reading.snapshots if s.org_uuid in good}
+                    {(account, s.org_uuid): s for s in reading.snapshots if s.org_uuid in good}
                 )
-            covered = covered_orgs(self._seen, now)
-        before = self.state
-        self.state = apply_result(before, reading, covered)  # the one merge
-        if self.state is before:  # the extension's whole-poll failure, while there are numbers
+            covered = self._covered(account, now)
+        after = apply_result(before, reading, covered)  # the one merge
+        if after is before:  # the extension's whole-poll failure, while there are numbers
             return Accepted(self.shown(now))
+        self._states[account] = after
         with self._lock:
-            self._known = tuple(s.org_uuid for s in self.state.snapshots)
+            self._known[account] = tuple(s.org_uuid for s in after.snapshots)
         self._record(result)
         if self._remember is not None and result.source != STATUSLINE:  # it wrote its own
             self._remember(result, now)
-        return Accepted(self.shown(now), self._notifications(result, now))
+        return Accepted(self.shown(now), self._notifications(result, after, now))
+
+    def _covered(self, account: str | None, now: datetime) -> frozenset[str]:
+        """Under the lock: the organizations of ``account`` a fresh partial reading covers."""
+        seen = {org: at for (key, org), at in self._seen.items() if key == account}
+        return covered_orgs(seen, now)
 
     def _record(self, result: FetchResult) -> None:
         """The result's own snapshots into the history, each reading once (a skipped poll
@@ -155,60 +229,79 @@ class LiveMeter:
         from claude_meter.history import HistoryUnavailable
 
         for snapshot in result.snapshots:
-            if self._recorded.get(snapshot.org_uuid) == snapshot:
+            whose = (snapshot.account, snapshot.org_uuid)
+            if self._recorded.get(whose) == snapshot:
                 continue  # this very reading, handed back again
             try:
                 self.history.record(snapshot)
             except (HistoryUnavailable, sqlite3.Error) as exc:
                 log.warning("could not record history: %s", exc)
                 continue
-            self._recorded[snapshot.org_uuid] = snapshot
+            self._recorded[whose] = snapshot
 
-    def _notifications(self, result: FetchResult, now: datetime) -> tuple[Notification, ...]:
+    def _notifications(
+        self, result: FetchResult, state: MeterState, now: datetime
+    ) -> tuple[Notification, ...]:
         notes: list[Notification] = []
-        due, self._memory = crossings(self.state.snapshots, self._memory, self.thresholds)
+        account = result.account
+        prefix = memory_prefix(account)
+        name = self._name(account) if self.several else None
+        due, self._memory = crossings(state.snapshots, self._memory, self.thresholds, prefix=prefix)
         insights: Insights | None = self.insights(now) if due else None
         for crossing in due:
-            title, body = crossing_text(crossing, now, show_remaining=self.choice.show_remaining)
-            forecast = _forecast_text(insights or {}, crossing.org_uuid, crossing.window.key)
-            notes.append(Notification(title, f"{body}\n{forecast}" if forecast else body))
+            title, body = crossing_text(
+                crossing, now, show_remaining=self.choice.show_remaining, account_name=name
+            )
+            window = (result.account, crossing.org_uuid, crossing.window.key)
+            forecast = _forecast_text(insights or {}, window)
+            notes.append(
+                Notification(named_title(title, name), f"{body}\n{forecast}" if forecast else body)
+            )
         # Once, until signed in; judged on what the meter now shows for this source.
-        shown = result.model_copy(
-            update={"snapshots": self.state.snapshots, "error": self.state.error}
-        )
-        expired, self._memory = session_alert(self._memory, shown)
+        shown = result.model_copy(update={"snapshots": state.snapshots, "error": state.error})
+        expired, self._memory = session_alert(self._memory, shown, prefix=prefix)
         if expired is not None:
-            notes.append(Notification("Claude session expired", expired.message))
+            notes.append(Notification(expired_title(name), expired.message))
         if due or self._memory.notified != self._saved.notified:
             self._save(notified=dict(self._memory.notified))
         return tuple(notes)
+
+    def _name(self, account: str | None) -> str:
+        return next((name for key, name in self._metered if key == account), DEFAULT_NAME)
 
     # -- what the front ends ask --------------------------------------------------------------
 
     def shown(self, now: datetime) -> Shown:
         """The icon's figure and the tooltip for the state as it is at ``now``."""
-        return Shown(
-            self.state,
-            icon_indicator(self.state, now, self.interval, self.choice),
-            tooltip(self.state, self.choice),
-        )
+        if not self.several:
+            state = self.state
+            return Shown(
+                state,
+                icon_indicator(state, now, self.interval, self.choice),
+                tooltip(state, self.choice),
+            )
+        accounts = self.accounts()
+        account, figure = icon_account(accounts, self.icon_account, now, self.interval, self.choice)
+        return Shown(self.state, figure, accounts_tooltip(accounts, account, self.choice))
 
-    def mark_fetching(self) -> None:
+    def mark_fetching(self, account: str | None = None) -> None:
         """A poll started: after a sleep the numbers dim now, not when it returns."""
-        if not self.state.fetching:
-            self.state = replace(self.state, fetching=True)
+        state = self._states.get(account, MeterState())
+        if not state.fetching and self.metered(account):
+            self._states[account] = replace(state, fetching=True)
 
-    def insights(self, now: datetime) -> dict[tuple[str | None, str], WindowInsight]:
-        """Sparklines and forecasts from the history; empty when there is none."""
+    def insights(self, now: datetime) -> dict[InsightKey, WindowInsight]:
+        """Sparklines and forecasts from the history, per account, organization and window;
+        empty when there is no history."""
         if self.history is None:
             return {}
         from claude_meter.history import HistoryUnavailable, insights_for
 
-        found: dict[tuple[str | None, str], WindowInsight] = {}
+        found: dict[InsightKey, WindowInsight] = {}
         try:
-            for snapshot in self.state.snapshots:
+            for snapshot in self.state.snapshots:  # every account's
                 for key, insight in insights_for(self.history, snapshot, now).items():
-                    found[(snapshot.org_uuid, key)] = insight
+                    found[(snapshot.account, snapshot.org_uuid, key)] = insight
         except (HistoryUnavailable, sqlite3.Error) as exc:
             log.warning("history unreadable: %s", exc)
         return found
@@ -216,22 +309,29 @@ class LiveMeter:
     # -- the app's own poll -------------------------------------------------------------------
 
     def force_own_poll(self) -> None:
-        """The next own poll reads claude.ai even if the extension covers everything."""
+        """The next own poll of every account reads claude.ai even if the extension covers
+        everything."""
         with self._lock:
-            self._forced = True
+            self._forced = {key for key, _ in self._metered}
 
-    def own_poll_skipped(self, now: datetime) -> FetchResult | None:
-        """On the fetch thread: None when the app must read claude.ai itself; otherwise the
-        extension's fresh snapshots, which stand in for the poll (see ``bridge_rules``)."""
+    def own_poll_skipped(self, now: datetime, account: str | None = None) -> FetchResult | None:
+        """On a fetch thread: None when the app must read claude.ai itself for ``account``;
+        otherwise the extension's fresh snapshots, which stand in for the poll (see
+        ``bridge_rules``)."""
         with self._lock:
-            covered = covered_orgs(self._seen, now)
-            forced, self._forced = self._forced, False
-            known = self._known
-            latest = tuple(s for org, s in self._latest.items() if org in covered)
+            covered = self._covered(account, now)
+            forced = account in self._forced
+            self._forced.discard(account)
+            known = self._known.get(account, ())
+            latest = tuple(
+                s for (key, org), s in self._latest.items() if key == account and org in covered
+            )
         if own_fetch_needed(known, covered, forced):
             return None
         log.debug("own fetch skipped: fresh readings cover %d organization(s)", len(covered))
-        return FetchResult(source="extension", fetched_at=now, snapshots=latest)
+        return FetchResult(source="extension", fetched_at=now, snapshots=latest).for_account(
+            account
+        )
 
     def remember_deadline(self, route: str, deadline: datetime | None) -> None:
         """The server's backoff deadline for ``route``, kept across a restart."""
@@ -248,26 +348,47 @@ class LiveMeter:
 
 
 class OwnPoll:
-    """The tray's scheduled poll, on its fetch thread: ``fetch`` unless the extension covers
-    every organization the meter knows (the skip rule is the meter's)."""
+    """The tray's scheduled poll of one account, on its fetch thread: ``fetch`` unless the
+    extension covers every organization the meter knows for it (the skip rule is the
+    meter's)."""
 
     def __init__(
         self,
         fetch: Callable[[], FetchResult],
         meter: LiveMeter,
         clock: Callable[[], datetime],
+        account: str | None = None,
     ) -> None:
         self._fetch = fetch
         self._meter = meter
         self._clock = clock
+        self.account = account
 
     def __call__(self) -> FetchResult:
-        skipped = self._meter.own_poll_skipped(self._clock())
+        now = self._clock()
+        if not self._meter.metered(self.account):  # the default account, turned off
+            return FetchResult(source="web", fetched_at=now, account=self.account)
+        skipped = self._meter.own_poll_skipped(now, self.account)
         return skipped if skipped is not None else self._fetch()
 
 
-def _forecast_text(insights: Insights, org_uuid: str | None, key: str) -> str | None:
-    insight = insights.get((org_uuid, key))
+def _together(states: list[MeterState]) -> MeterState:
+    """Several accounts' states as one: every organization, the first whole-poll error of
+    an account that has no numbers, the oldest success (None until each had one)."""
+    successes = [s.last_success for s in states]
+    attempts = [s.last_attempt for s in states if s.last_attempt is not None]
+    return MeterState(
+        snapshots=tuple(snapshot for state in states for snapshot in state.snapshots),
+        error=next((s.error for s in states if s.error is not None and not s.snapshots), None),
+        last_success=None if None in successes else min(s for s in successes if s),
+        last_attempt=max(attempts) if attempts else None,
+        fetching=any(s.fetching for s in states),
+        signed_in=all(s.signed_in for s in states),
+    )
+
+
+def _forecast_text(insights: Insights, window: InsightKey) -> str | None:
+    insight = insights.get(window)
     if insight is None or not insight.forecast.enough_data:
         return None
     return insight.forecast.summary[0].upper() + insight.forecast.summary[1:] + "."

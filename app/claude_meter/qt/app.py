@@ -23,6 +23,7 @@ from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from claude_meter.core import paths
+from claude_meter.core.account_view import metered_names
 from claude_meter.core.alerts import DEFAULT_THRESHOLDS
 from claude_meter.core.endpoints import USAGE_PAGE_URL
 from claude_meter.core.meter import Indicator, MeterState
@@ -41,6 +42,7 @@ from claude_meter.qt.tray_icon import TrayIcon
 from claude_meter.qt.worker import Fetch, FetchWorker
 
 if TYPE_CHECKING:
+    from claude_meter.qt.account_polls import AccountPolls, MakeFetch
     from claude_meter.qt.history_window import HistoryWindow
 
 log = logging.getLogger("claude_meter.tray")
@@ -131,6 +133,8 @@ class TrayApp(QObject):
         self.worker.polled.connect(self.on_result, queued)  # the one hop from the fetch thread
         self.worker.fetching.connect(self._on_fetching, queued)
         self.worker.deadline_changed.connect(self._on_deadline, queued)
+        self.account_polls: AccountPolls | None = None  # named accounts' workers, once any
+        self.account_fetch: MakeFetch | None = None
 
         self._ui_timer = QTimer(self)  # stale transitions happen with time alone
         self._ui_timer.setInterval(30_000)
@@ -157,6 +161,8 @@ class TrayApp(QObject):
         self._stopped = True
         self._ui_timer.stop()
         if self.worker_thread.isRunning():
+            if self.account_polls is not None:
+                self.account_polls.stop()
             QMetaObject.invokeMethod(
                 self.worker, "stop", Qt.ConnectionType.BlockingQueuedConnection
             )
@@ -174,7 +180,7 @@ class TrayApp(QObject):
         self.window_mode = True
         self._replace_popover(as_window=True)
         self.popover.set_notice(NO_TRAY)
-        self.popover.show_state(self.state)
+        self.popover.show_meter(self.meter, self._clock(), insights=False)
         self.popover.show()
 
     def _use_tray(self) -> None:
@@ -214,11 +220,11 @@ class TrayApp(QObject):
         """Draw what the meter decided and send its notifications."""
         self._draw(accepted.shown)
         if self.popover.isVisible():  # a closed popover is rebuilt when it opens, not per poll
-            self.popover.show_state(self.state, self.insights())
+            self.popover.show_meter(self.meter, self._clock())
         for note in accepted.notifications:
             self.notifier.notify(note.title, note.body)
 
-    def insights(self) -> dict[tuple[str | None, str], WindowInsight]:
+    def insights(self) -> dict[tuple[str | None, str | None, str], WindowInsight]:
         """Sparklines and forecasts from the history; empty when there is none."""
         return self.meter.insights(self._clock())
 
@@ -231,7 +237,7 @@ class TrayApp(QObject):
         self._redraw()  # after a sleep the numbers dim now, not when the poll returns
 
     def _on_deadline(self, deadline: datetime | None) -> None:
-        self.meter.remember_deadline(self.worker.route, deadline)
+        self.meter.remember_deadline(self.worker.deadline_key, deadline)
 
     def _redraw(self) -> None:
         self._draw(self.meter.shown(self._clock()))
@@ -279,7 +285,10 @@ class TrayApp(QObject):
             from claude_meter.qt.history_window import HistoryWindow
 
             window = HistoryWindow(
-                self.meter.history, thresholds=self.settings.thresholds, clock=self._clock
+                self.meter.history,
+                thresholds=self.settings.thresholds,
+                clock=self._clock,
+                account_name=self.settings.account_name,
             )
             window.destroyed.connect(self._history_closed)
             self.history_window = window
@@ -314,12 +323,18 @@ class TrayApp(QObject):
         self.meter.configure(
             interval=interval, thresholds=settings.thresholds, choice=Choice.of(settings)
         )
+        if self.account_fetch is not None:  # several accounts: see qt/account_polls.py
+            self.meter.set_accounts(metered_names(settings), settings.icon_account)
+            if settings.accounts or self.account_polls is not None:
+                from claude_meter.qt.account_polls import sync_accounts
+
+                sync_accounts(self, settings, interval)
         if interval is not None:
             self.worker.interval_requested.emit(interval)
             self.popover.set_interval(interval)
         self.popover.hidden_windows = frozenset(settings.popover_hidden)
         self.popover.show_remaining = settings.percent_shown == "remaining"
-        self.popover.show_state(self.state, self.insights() if self.popover.isVisible() else None)
+        self.popover.show_meter(self.meter, self._clock(), insights=self.popover.isVisible())
         self._redraw()
 
     def open_log_folder(self) -> None:
@@ -330,7 +345,7 @@ class TrayApp(QObject):
     def refresh(self) -> None:
         """ "Refresh now": the app reads claude.ai itself, even where the extension covers."""
         self.meter.force_own_poll()
-        self.worker.refresh_requested.emit()
+        self.worker.refresh_requested.emit()  # and every named account's (account_polls)
 
     def refresh_pressed(self) -> None:
         """The person's own "Refresh now": it may also pass a rate-limit hold, once."""
@@ -359,19 +374,19 @@ class TrayApp(QObject):
 
     def open_popover(self) -> None:
         self._alert_seen = self._alert is not None
+        self.popover.show_meter(self.meter, self._clock())
         if self.window_mode:  # a second launch: bring the window back, wherever it is
-            self.popover.show_state(self.state, self.insights())
             self.popover.showNormal()
             self.popover.raise_()
             self.popover.activateWindow()
             log.info("window shown with %d rows", len(self.popover.rows))
             return
-        self.popover.show_state(self.state, self.insights())
         self.popover.adjustSize()
         screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
         area = screen.availableGeometry() if screen else QRect(0, 0, 1280, 800)
         icon_rect = self.tray.geometry()
-        position = popover_position(icon_rect, QCursor.pos(), area, self.popover.sizeHint())
+        size = self.popover.sizeHint().expandedTo(self.popover.minimumSize())  # fixed width
+        position = popover_position(icon_rect, QCursor.pos(), area, size)
         self.popover.move(position)
         self.popover.show()
         self.popover.raise_()

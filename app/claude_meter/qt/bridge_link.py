@@ -1,7 +1,8 @@
 """The browser extension's bridge inside the tray: it runs the server and emits what arrives.
 
 Accepted posts arrive on a connection thread and leave as :attr:`BridgeLink.received`
-(a :class:`FetchResult`, ``source="extension"``); the composition (``qt/compose.py``)
+(a :class:`FetchResult`, ``source="extension"``, marked with its account by the bridge from
+the accounts :meth:`BridgeLink.set_accounts` was last given); the composition (``qt/compose.py``)
 connects it, queued, to the tray's one entry, where the live meter
 (``poll/live.py``) merges it with the app's own polls, records it and draws it like any
 reading. This module decides nothing about the numbers.
@@ -10,7 +11,7 @@ reading. This module decides nothing about the numbers.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from claude_meter.qt.tray_icon import PAIR_ACTION
 
 if TYPE_CHECKING:
     from claude_meter.bridge import BridgeServer, Pairing
+    from claude_meter.core.account_routing import Routable
 
 log = logging.getLogger("claude_meter.tray.bridge")
 
@@ -52,7 +54,16 @@ class BridgeLink(QObject):
         self._server: BridgeServer | None = None
         self._port = port
         self._clock = clock
+        # The configured accounts, replaced whole (one assignment: read by connection threads)
+        self._accounts: tuple[Routable, ...] = ()
         self.problem: str | None = None  # why the bridge is not running, in the person's words
+
+    def set_accounts(self, accounts: Sequence[Routable]) -> None:
+        """The accounts the settings configure now: each post is marked with its own."""
+        self._accounts = tuple(accounts)
+
+    def _configured(self) -> tuple[Routable, ...]:
+        return self._accounts
 
     # -- the server, made on first use -----------------------------------------------------
     # A bridge that is off costs nothing at start: no HTTP server, wire models or keyring
@@ -83,6 +94,7 @@ class BridgeLink(QObject):
                 port=self._port,
                 on_pair=self.paired.emit,
                 clock=self._clock,
+                accounts=self._configured,
             )
         return self._server
 

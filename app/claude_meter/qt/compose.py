@@ -19,7 +19,7 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QApplication
 
 from claude_meter.clients.http import ClientPool
 from claude_meter.core.logs import setup_logging
+from claude_meter.core.models import FetchResult
 from claude_meter.core.policy import MIN_INTERVAL, Route
 from claude_meter.core.settings import load_settings
 from claude_meter.core.state import load_state
@@ -82,6 +83,20 @@ def connect_preferences(meter: TrayApp, prefs: Preferences, fetcher: Fetcher) ->
     if prefs.notice:
         meter.set_notice(prefs.notice)
         meter.notifier.notify("ClaudeMeter settings were reset", prefs.notice)
+
+
+def account_poll(fetcher: Fetcher, account_id: str) -> Callable[[], FetchResult]:
+    """One named account's scheduled poll: the account as the settings hold it at each poll
+    (a rename keeps the id), its own credential only (``Fetcher.fetch_account``)."""
+
+    def poll() -> FetchResult:
+        named = fetcher.settings.accounts if fetcher.settings is not None else ()
+        account = next((a for a in named if a.id == account_id), None)
+        if account is None:  # removed meanwhile: the meter drops it
+            return FetchResult(source="web", fetched_at=datetime.now(UTC), account=account_id)
+        return fetcher.fetch_account(account)
+
+    return poll
 
 
 def connect_bridge(meter: TrayApp, link: BridgeLink, *, start: bool = True) -> None:
@@ -229,9 +244,20 @@ def _run(
         remember=None if demo else remember,
     )
     meter.interval_fixed = interval != prefs.settings.interval  # the demo's, or a test's
+    if not demo:  # the demo shows its own fake account, never the person's named ones
+        meter.account_fetch = lambda account_id: account_poll(fetcher, account_id)
     connect_preferences(meter, prefs, fetcher)
+    if not demo:  # `claude-meter accounts` and `login` change the settings from outside
+        from claude_meter.core.settings import settings_path
+        from claude_meter.qt.settings_watch import SettingsWatch
+
+        watch = SettingsWatch(settings_path(), parent=meter)
+        watch.read.connect(prefs.adopt)
+        watch.start()
     if keyring is not None:
         link = bridge_link(prefs.settings.bridge_port, keyring)
+        link.set_accounts(prefs.settings.accounts)  # each post marked with its account
+        prefs.settings_changed.connect(lambda settings: link.set_accounts(settings.accounts))
         connect_bridge(meter, link, start=prefs.settings.bridge_enabled)
         prefs.pair_requested.connect(link.open_pairing)
         prefs.pairing_available = True

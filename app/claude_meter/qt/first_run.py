@@ -1,14 +1,17 @@
 """The first-run window: shown when no source of credentials was found.
 
 It explains the four ways to connect, each with one button that starts it, and offers the
-demo for a look around without an account. It only emits signals; the tray decides what each
-does (open claude.ai, paste into the keyring, switch the source, start the demo).
+demo for a look around without an account. When accounts were found on this computer (browser
+sign-ins, Claude Code's; ``sources/discovery.py``), it lists them, each ticked, with one button
+that adds the ticked ones as accounts. It only emits signals; the tray decides what each does
+(open claude.ai, paste into the keyring, switch the source, start the demo, add accounts).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QFrame,
     QGridLayout,
@@ -71,6 +74,8 @@ class FirstRunWindow(QDialog):
     check-again or demo."""
 
     chosen = Signal(str)
+    #: The indexes (in :meth:`set_found`'s order) of the found accounts ticked to add.
+    add_found = Signal(list)
 
     def __init__(self, detail: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,6 +117,26 @@ class FirstRunWindow(QDialog):
         grid.setColumnStretch(0, 1)
         outer.addLayout(grid)
 
+        self.found_box = QFrame()
+        self.found_box.setObjectName("found")
+        found_layout = QVBoxLayout(self.found_box)
+        found_layout.setContentsMargins(0, 0, 0, 0)
+        found_layout.setSpacing(4)
+        found_title = QLabel("<b>Accounts found on this computer</b>")
+        found_title.setTextFormat(Qt.TextFormat.RichText)
+        found_layout.addWidget(found_title)
+        self._found_rows = QVBoxLayout()
+        found_layout.addLayout(self._found_rows)
+        add_row = QHBoxLayout()
+        add_row.addStretch(1)
+        self.add_button = QPushButton("Add the ticked accounts")
+        self.add_button.clicked.connect(self._add_ticked)
+        add_row.addWidget(self.add_button)
+        found_layout.addLayout(add_row)
+        self.found_box.setVisible(False)
+        self.found: list[QCheckBox] = []
+        outer.addWidget(self.found_box)
+
         self.detail = QLabel(first_sentence(detail))
         self.detail.setWordWrap(True)
         self.detail.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
@@ -141,3 +166,31 @@ class FirstRunWindow(QDialog):
         message repeats the ways above, in command-line words)."""
         self.detail.setText(first_sentence(text))
         self.detail.setVisible(bool(text))
+
+    def set_found(self, labels: list[str]) -> None:
+        """The accounts found, one ticked box each ("Chromium (Profile 2) · me@example.com");
+        none hides the list."""
+        for box in self.found:
+            self._found_rows.removeWidget(box)
+            box.deleteLater()
+        self.found = []
+        for label in labels:
+            box = QCheckBox(label)
+            box.setChecked(True)
+            box.toggled.connect(self._ticked_changed)
+            self._found_rows.addWidget(box)
+            self.found.append(box)
+        self.found_box.setVisible(bool(labels))
+        self.add_button.setText(
+            "Add this account" if len(labels) == 1 else "Add the ticked accounts"
+        )
+        self._ticked_changed()
+        # The list may come after the window was shown: make room for it. Not adjustSize(),
+        # which stops a window at 2/3 of the screen's height and would clip the words.
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
+
+    def _ticked_changed(self) -> None:
+        self.add_button.setEnabled(any(box.isChecked() for box in self.found))
+
+    def _add_ticked(self) -> None:
+        self.add_found.emit([n for n, box in enumerate(self.found) if box.isChecked()])

@@ -1,4 +1,4 @@
-"""The History window: a chart per organization, window and span, the walls, and the year.
+"""The History window: a chart per account's organization, window and span, the walls, the year.
 
 It exists only while open (made on demand, deleted when closed: nothing runs while it is
 closed). Every read of the store runs on a pool thread and comes back through a queued signal,
@@ -10,8 +10,9 @@ columns. A newer request makes an older answer void (the generation counter).
 from __future__ import annotations
 
 import csv
+import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -41,7 +42,7 @@ from PySide6.QtWidgets import (
 from claude_meter.core.export import EXPORT_COLUMNS
 from claude_meter.history.calendar import COLOURING_WINDOW, Day, calendar_days
 from claude_meter.history.chart_data import SPANS, ChartData, Span, load_chart
-from claude_meter.history.reads import hourly_peaks, walls_since, windows
+from claude_meter.history.reads import WindowId, hourly_peaks, walls_since, windows
 from claude_meter.history.store import RETENTION, HistoryStore
 from claude_meter.history.wall_text import summaries, wall_line, window_name
 from claude_meter.history.walls import Wall
@@ -56,11 +57,18 @@ _YEAR = timedelta(weeks=52)
 
 @dataclass(frozen=True)
 class Overview:
-    """What does not depend on the chosen window and span: the windows, walls and calendar."""
+    """What does not depend on the chosen window and span: the windows, walls and calendars
+    (one per account: the year of one account is not another's)."""
 
-    windows: tuple[tuple[str, str], ...]
+    windows: tuple[WindowId, ...]
     walls: tuple[Wall, ...]
-    days: tuple[Day, ...]
+    calendars: Mapping[str | None, tuple[Day, ...]]
+
+    @property
+    def days(self) -> tuple[Day, ...]:
+        """The calendar of the first account with readings (the only one, usually)."""
+        first = self.windows[0][0] if self.windows else None
+        return self.calendars.get(first, ())
 
 
 class _Answers(QObject):
@@ -82,9 +90,13 @@ class _Read(QRunnable):
 
 def read_overview(store: HistoryStore, now: datetime, tz: tzinfo | None) -> Overview:
     walls = walls_since(store, now - RETENTION, now)
-    peaks = hourly_peaks(store, (COLOURING_WINDOW,), now - _YEAR)
-    days = calendar_days(peaks, walls, now.astimezone(tz).date(), tz)
-    return Overview(tuple(windows(store)), tuple(walls), tuple(days))
+    found = tuple(windows(store))
+    calendars: dict[str | None, tuple[Day, ...]] = {}
+    for account in dict.fromkeys(account for account, _, _ in found) or (None,):
+        peaks = hourly_peaks(store, (COLOURING_WINDOW,), now - _YEAR, account=account)
+        theirs = [w for w in walls if w.account == account]
+        calendars[account] = tuple(calendar_days(peaks, theirs, now.astimezone(tz).date(), tz))
+    return Overview(found, tuple(walls), calendars)
 
 
 class HistoryWindow(QWidget):
@@ -101,23 +113,26 @@ class HistoryWindow(QWidget):
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         tz: tzinfo | None = None,
         pool: QThreadPool | None = None,
+        account_name: Callable[[str | None], str] = lambda account: account or "Default",
     ) -> None:
         super().__init__(None, Qt.WindowType.Window)
         self.setWindowTitle("ClaudeMeter · History")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._store, self._thresholds, self._clock, self._tz = store, thresholds, clock, tz
+        self._account_name = account_name
         self._pool = pool or QThreadPool.globalInstance()
         self._answers = _Answers()  # no parent: pool threads may emit after the window went
         self._answers.chart.connect(self._on_chart, Qt.ConnectionType.QueuedConnection)
         self._answers.overview.connect(self._on_overview, Qt.ConnectionType.QueuedConnection)
         self._generation = 0
-        self._wanted: tuple[str, str] | None = None
+        self._wanted: WindowId | None = None
         self.span: Span = "period"
         self.overview: Overview | None = None
 
         self.org_box = QComboBox()
-        self.org_box.setAccessibleName("Organization")
+        self.org_box.setAccessibleName("Account and organization")
         self.window_box = QComboBox()
+        self.org_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.window_box.setAccessibleName("Usage window")
         self.window_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.spans = QButtonGroup(self)
@@ -190,18 +205,23 @@ class HistoryWindow(QWidget):
     # -- what is shown ----------------------------------------------------------------------
 
     @property
-    def selection(self) -> tuple[str, str] | None:
-        org, key = self.org_box.currentData(), self.window_box.currentData()
-        return (org, key) if isinstance(org, str) and isinstance(key, str) else None
+    def selection(self) -> WindowId | None:
+        whose, key = self._whose(), self.window_box.currentData()
+        return (*whose, key) if whose is not None and isinstance(key, str) else None
+
+    def _whose(self) -> tuple[str | None, str] | None:
+        """The (account, organization) chosen: the box holds it as text (Qt compares that)."""
+        data = self.org_box.currentData()
+        return choice_of(data) if isinstance(data, str) else None
 
     def show_span(self, span: Span) -> None:
         self.span = span
         self.spans.button(list(SPANS).index(span)).setChecked(True)
         self.reload_chart()
 
-    def select(self, org: str, key: str) -> None:
-        """Show one organization's window (the popover opens the window on the one it shows)."""
-        self._wanted = (org, key)
+    def select(self, org: str, key: str, account: str | None = None) -> None:
+        """Show one account's organization's window (the popover opens the window on it)."""
+        self._wanted = (account, org, key)
         if self.overview is not None:
             self._apply_wanted()
 
@@ -221,47 +241,50 @@ class HistoryWindow(QWidget):
             return
         self._generation += 1
         generation, store, now = self._generation, self._store, self._clock()
-        org, key, span, width = *chosen, self.span, self.chart.plot_width()
+        (account, org, key), span, width = chosen, self.span, self.chart.plot_width()
         answers = self._answers
         self._pool.start(
             _Read(
                 lambda: answers.chart.emit(
-                    generation, load_chart(store, org, key, span, now, width)
+                    generation, load_chart(store, org, key, span, now, width, account=account)
                 )
             )
         )
 
     def _on_overview(self, generation: int, overview: Overview) -> None:
         self.overview = overview
-        orgs = list(dict.fromkeys(org for org, _ in overview.windows))
+        orgs = list(dict.fromkeys((account, org) for account, org, _ in overview.windows))
+        several = len({account for account, _ in orgs}) > 1
         current = self.selection
         self.org_box.blockSignals(True)
         self.org_box.clear()
-        for org in orgs:
-            self.org_box.addItem(org[:8] or "(no organization)", org)
+        for account, org in orgs:
+            label = org[:8] or "(no organization)"
+            if several:  # two members of one Team organization: the account tells them apart
+                label = f"{self._account_name(account)} · {label}"
+            self.org_box.addItem(label, choice_data(account, org))
         self.org_box.setVisible(len(orgs) > 1)
         self.org_box.blockSignals(False)
         self._fill_windows(current)
-        self.heatmap.set_days(overview.days)
         self._show_walls()
         self.overview_loaded.emit()
         if generation == self._generation:
             self.reload_chart()
 
-    def _fill_windows(self, current: tuple[str, str] | None) -> None:
+    def _fill_windows(self, current: WindowId | None) -> None:
         wanted = self._wanted or current
-        if wanted is not None and self.org_box.findData(wanted[0]) >= 0:
+        if wanted is not None and self.org_box.findData(choice_data(*wanted[:2])) >= 0:
             self.org_box.blockSignals(True)
-            self.org_box.setCurrentIndex(self.org_box.findData(wanted[0]))
+            self.org_box.setCurrentIndex(self.org_box.findData(choice_data(*wanted[:2])))
             self.org_box.blockSignals(False)
-        org = self.org_box.currentData()
+        whose = self._whose()
         self.window_box.blockSignals(True)
         self.window_box.clear()
-        for window_org, key in self.overview.windows if self.overview else ():
-            if window_org == org:
+        for account, org, key in self.overview.windows if self.overview else ():
+            if (account, org) == whose:
                 self.window_box.addItem(window_name(key), key)
-        if wanted is not None and self.window_box.findData(wanted[1]) >= 0:
-            self.window_box.setCurrentIndex(self.window_box.findData(wanted[1]))
+        if wanted is not None and self.window_box.findData(wanted[2]) >= 0:
+            self.window_box.setCurrentIndex(self.window_box.findData(wanted[2]))
         self.window_box.blockSignals(False)
 
     def _apply_wanted(self) -> None:
@@ -275,8 +298,16 @@ class HistoryWindow(QWidget):
         self.reload_chart()
 
     def _show_walls(self) -> None:
-        org = self.org_box.currentData()
-        walls = [w for w in (self.overview.walls if self.overview else ()) if w.org_uuid == org]
+        """The walls and the year of the account and organization chosen."""
+        whose = self._whose()
+        if self.overview is not None:
+            account = whose[0] if whose is not None else None
+            self.heatmap.set_days(self.overview.calendars.get(account, self.overview.days))
+        walls = [
+            w
+            for w in (self.overview.walls if self.overview else ())
+            if (w.account, w.org_uuid) == whose
+        ]
         lines = summaries(walls, self._clock(), self._tz)
         self.totals.setText(" ".join(lines) or "No window reached 100% in the last 90 days.")
         self.wall_list.clear()
@@ -297,15 +328,18 @@ class HistoryWindow(QWidget):
         return self.chart.grab().save(str(path), "PNG")
 
     def export_csv(self, path: Path) -> int:
-        """The readings of the chart shown (organization, window, span) as CSV; how many."""
+        """The readings of the chart shown (account, organization, window, span) as CSV; how
+        many."""
         data = self.chart.data
         if data is None:
             return 0
-        rows = self._store.export(data.start, org_uuid=data.org_uuid, window_key=data.window_key)
+        rows = self._store.export(
+            data.start, org_uuid=data.org_uuid, window_key=data.window_key, account=data.account
+        )
         with path.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(EXPORT_COLUMNS)
-            writer.writerows(rows)
+            writer.writerows((*row[:-1], self._account_name(row[-1])) for row in rows)
         return len(rows)
 
     def _ask_png(self) -> None:
@@ -349,3 +383,13 @@ class HistoryWindow(QWidget):
         self._refresh.stop()
         self._generation += 1  # answers still on their way find nothing to update
         super().closeEvent(event)
+
+
+def choice_data(account: str | None, org: str) -> str:
+    """What the account-and-organization box holds for one choice."""
+    return json.dumps([account, org])
+
+
+def choice_of(data: str) -> tuple[str | None, str]:
+    account, org = json.loads(data)
+    return account, org

@@ -1,12 +1,15 @@
 """The popover: one section per organization, one row per window, live countdowns.
 
 It renders a :class:`MeterState` and nothing else. The countdown timer runs only while the
-popover is visible, so a closed popover costs nothing.
+popover is visible, so a closed popover costs nothing. With several accounts metered, the
+body is a collapsible section per account instead, scrolling (``qt/account_sections.py``,
+imported only then: :meth:`Popover.show_accounts`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -29,12 +32,19 @@ from claude_meter.qt.surface import PopoverKind, window_flags
 from claude_meter.qt.window_row import WindowRow
 
 if TYPE_CHECKING:
+    from claude_meter.core.account_view import AccountState
     from claude_meter.history import WindowInsight
+    from claude_meter.poll.live import LiveMeter
+    from claude_meter.qt.account_sections import AccountSections
 
-#: Insights per (organization uuid, window key), from the history.
-Insights = Mapping[tuple[str | None, str], "WindowInsight"]
+#: Insights per (account, organization uuid, window key), from the history (poll/live.py).
+Insights = Mapping[tuple[str | None, str | None, str], "WindowInsight"]
+
+log = logging.getLogger("claude_meter.tray")
 
 WIDTH = 360
+#: With several accounts: the sections' indent and scrollbar besides.
+SCROLL_ROOM = 32
 
 
 def _now() -> datetime:
@@ -53,6 +63,17 @@ def banner_text(state: MeterState, now: datetime, interval: timedelta) -> str | 
     if state.has_numbers:
         text += " Showing the last numbers read."
     return text
+
+
+def accounts_banner(
+    accounts: Sequence[AccountState], now: datetime, interval: timedelta
+) -> str | None:
+    """With several accounts, the top message names the first account with a problem."""
+    for account in accounts:
+        text = banner_text(account.state, now, interval)
+        if text is not None:
+            return f"{account.name}: {text}"
+    return None
 
 
 def routes_text(state: MeterState) -> str:
@@ -98,6 +119,10 @@ class Popover(QFrame):
         self.hidden_windows: frozenset[str] = frozenset()
         self.show_remaining = False
         self.rows: list[WindowRow] = []
+        self._accounts: Sequence[AccountState] = ()  # several accounts: their sections
+        self.sections: AccountSections | None = None
+        #: The accounts whose section is collapsed (by reading key), for the session.
+        self.collapsed: set[str | None] = set()
         #: Esc or the icon closed it, not a click elsewhere (which may be on the icon: the
         #: app must not reopen it for that same click)
         self.dismissed = False
@@ -190,14 +215,8 @@ class Popover(QFrame):
 
     def show_state(self, state: MeterState, insights: Insights | None = None) -> None:
         """Rebuild the content; ``insights`` add sparklines and forecasts where known."""
-        self._state = state
-        self.route.setText(routes_text(state))  # changes with the state, not with the clock
-        while self.body.count():
-            item = self.body.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
-        self.rows = []
+        self._clear(state, ())
+        self.setFixedWidth(WIDTH)
         for snapshot in state.snapshots:
             self.body.addWidget(self._section(snapshot))
         self.set_insights(insights or {})
@@ -209,16 +228,75 @@ class Popover(QFrame):
         self.tick()
         self.adjustSize()
 
-    def _section(self, snapshot: Snapshot) -> QWidget:
+    def show_meter(self, meter: LiveMeter, now: datetime, *, insights: bool = True) -> None:
+        """What the live meter holds: one account's rows, or a section per account."""
+        found = meter.insights(now) if insights else None
+        if meter.several:
+            self.show_accounts(meter.state, meter.accounts(), found or {})
+        else:
+            self.show_state(meter.state, found)
+
+    def show_accounts(
+        self,
+        state: MeterState,
+        accounts: Sequence[AccountState],
+        insights: Insights,
+    ) -> None:
+        """Several accounts: a collapsible section each, scrolling past the screen's room;
+        ``state`` is all of them together (the footer's routes and age)."""
+        from claude_meter.qt.account_sections import AccountSections
+
+        self._clear(state, accounts)
+        self.setFixedWidth(WIDTH + SCROLL_ROOM)  # the rows keep their width beside a scrollbar
+        self.sections = AccountSections(
+            accounts,
+            insights,
+            self._section_rows,
+            collapsed=self.collapsed,
+            hidden=self.hidden_windows,
+            show_remaining=self.show_remaining,
+            now=self._clock(),
+        )
+        self.sections.resized.connect(self.adjustSize)
+        self.body.addWidget(self.sections)
+        log.debug(
+            "accounts shown: %s",
+            "; ".join(
+                f"{s.header.text()} {s.worst.text()}".strip() for s in self.sections.sections
+            ),
+        )
+        self.tick()
+        self.adjustSize()
+
+    def _clear(self, state: MeterState, accounts: Sequence[AccountState]) -> None:
+        self._state = state
+        self._accounts = accounts
+        self.sections = None
+        self.route.setText(routes_text(state))  # changes with the state, not with the clock
+        while self.body.count():
+            item = self.body.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self.rows = []
+
+    def _section_rows(self, snapshot: Snapshot) -> tuple[QWidget, list[WindowRow]]:
+        """An organization's section in an account's, and its rows (the account's header
+        names the email and plan)."""
+        before = len(self.rows)
+        section = self._section(snapshot, with_account=False)
+        return section, self.rows[before:]
+
+    def _section(self, snapshot: Snapshot, *, with_account: bool = True) -> QWidget:
         box = QWidget()
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         parts = [snapshot.org_name or "Claude"]
-        if snapshot.account_email:
+        if snapshot.account_email and with_account:
             parts.append(snapshot.account_email)
         plan = plan_label(snapshot.plan)
-        if plan:
+        if plan and with_account:
             parts.append(plan)
         title = QLabel(" · ".join(parts))
         title.setStyleSheet("font-weight: 600;" + (" color: gray;" if snapshot.stale else ""))
@@ -227,7 +305,7 @@ class Popover(QFrame):
             if window.key in self.hidden_windows:
                 continue
             row = WindowRow(window, show_remaining=self.show_remaining)
-            row.org_uuid = snapshot.org_uuid
+            row.org_uuid, row.account = snapshot.org_uuid, snapshot.account
             if snapshot.source == STATUSLINE or window.read_via is not None:
                 row.set_origin(
                     window.read_via or snapshot.source, window.read_at or snapshot.fetched_at
@@ -255,16 +333,21 @@ class Popover(QFrame):
     def set_insights(self, insights: Insights) -> None:
         now = self._clock()
         for row in self.rows:
-            row.set_insight(insights.get((row.org_uuid, row.usage_window.key)), now)
+            row.set_insight(insights.get((row.account, row.org_uuid, row.usage_window.key)), now)
 
     def tick(self) -> None:
         now = self._clock()
         for row in self.rows:
             row.tick(now)
         self.updated.setText(format_age(self._state.last_success, now))
-        text = banner_text(self._state, now, self._interval)
+        if self._accounts:
+            text = accounts_banner(self._accounts, now, self._interval)
+        else:
+            text = banner_text(self._state, now, self._interval)
         self.banner.setText(text or "")
-        self.banner.setVisible(text is not None)
+        if self.banner.isHidden() == (text is not None):  # it comes or goes: fit the popover
+            self.banner.setVisible(text is not None)
+            self.adjustSize()
 
     # -- behaviour --------------------------------------------------------------------------
 

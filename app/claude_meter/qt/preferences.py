@@ -32,6 +32,7 @@ from claude_meter.poll.fetcher import Fetcher
 if TYPE_CHECKING:  # the windows are imported when first shown: most runs never show them
     from claude_meter.poll.demo import Demo
     from claude_meter.qt.first_run import FirstRunWindow
+    from claude_meter.qt.found_accounts import FoundAccounts
     from claude_meter.qt.settings_window import ProfileChoice, SettingsWindow
     from claude_meter.sources.keyring_store import Keyring
 
@@ -114,6 +115,7 @@ class Preferences(QObject):
         self.pairing_available = False
         self._tested.connect(self._on_tested, Qt.ConnectionType.QueuedConnection)
         self._pasted.connect(self._on_pasted, Qt.ConnectionType.QueuedConnection)
+        self.found_accounts: FoundAccounts | None = None  # made with the first-run window
 
     # -- the first poll -----------------------------------------------------------------------
 
@@ -143,6 +145,7 @@ class Preferences(QObject):
 
             self.first_run = FirstRunWindow(detail)
             self.first_run.chosen.connect(self._on_way_chosen)
+            self._look_for_accounts()
         else:
             self.first_run.set_detail(detail)
         self.first_run.show()
@@ -157,6 +160,7 @@ class Preferences(QObject):
             return
         if way == "check-again":
             self._refresh()
+            self._look_for_accounts()
         elif way == "paste":
             if self.paste_session():
                 self._close_first_run()
@@ -172,6 +176,23 @@ class Preferences(QObject):
             self.start_demo()
             self._close_first_run()
             self.popover_requested.emit()
+
+    def _look_for_accounts(self) -> None:
+        if self.demo or self.first_run is None:
+            return
+        if self.found_accounts is None:
+            from claude_meter.qt.found_accounts import FoundAccounts
+
+            self.found_accounts = FoundAccounts()
+            self.found_accounts.chosen.connect(self._on_accounts_added)
+        self.found_accounts.look(self.first_run, self._env, self.settings)
+
+    def _on_accounts_added(self, settings: Settings) -> None:
+        """The ticked found accounts; the default one found nothing, so it is metered no more
+        (``claude-meter login`` meters it again)."""
+        self.change(settings.model_copy(update={"default_account": False}))
+        self._refresh()
+        self._close_first_run()
 
     def _close_first_run(self) -> None:
         if self.first_run is not None:
@@ -261,11 +282,7 @@ class Preferences(QObject):
 
     def change(self, settings: Settings) -> bool:
         """Save and apply; False when the file could not be written (still applied)."""
-        source_changed = (settings.source, settings.browser, settings.profile) != (
-            self.settings.source,
-            self.settings.browser,
-            self.settings.profile,
-        )
+        source_changed = _default_source(settings) != _default_source(self.settings)
         self.settings = settings
         self.settings_changed.emit(settings)
         if source_changed:
@@ -277,6 +294,16 @@ class Preferences(QObject):
             return False
         log.info("settings saved")
         return True
+
+    def adopt(self, settings: Settings) -> None:
+        """Settings another process saved (``claude-meter accounts``, ``login``, an editor):
+        applied, not saved again; the named accounts come and go with them (the tray)."""
+        if settings != self.settings:
+            log.info("settings changed on disk; applying them")
+            old, self.settings = self.settings, settings
+            self.settings_changed.emit(settings)
+            if _default_source(settings) != _default_source(old):
+                self._refresh()
 
     def _refresh(self) -> None:
         self.refresh_requested.emit()
@@ -374,3 +401,7 @@ class Preferences(QObject):
     def _on_tested(self, ok: bool, text: str) -> None:
         if self.settings_window is not None:
             self.settings_window.show_test_result(ok, text)
+
+
+def _default_source(settings: Settings) -> tuple[object, ...]:
+    return settings.source, settings.browser, settings.profile, settings.default_account

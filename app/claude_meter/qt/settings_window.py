@@ -32,6 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from claude_meter.core.account_view import metered_names
+from claude_meter.core.accounts import DEFAULT_ID
 from claude_meter.core.settings import (
     MAX_POLL_SECONDS,
     MIN_POLL_SECONDS,
@@ -207,6 +209,16 @@ class SettingsWindow(QDialog):
         self.percent_shown.addItem("Remaining", "remaining")
         self.percent_shown.setCurrentIndex(self.percent_shown.findData(settings.percent_shown))
         form.addRow("Show percent", _left(self.percent_shown))
+        self.icon_account = QComboBox()  # with several accounts: whose window the icon shows
+        self.icon_account.addItem("The worst of all accounts", None)
+        for key, name in metered_names(settings):
+            self.icon_account.addItem(name, key or DEFAULT_ID)
+        self.icon_account.setCurrentIndex(max(0, self.icon_account.findData(settings.icon_account)))
+        self.icon_account.setAccessibleName("The account the tray icon shows")
+        if len(settings.metered) > 1:
+            form.addRow("Icon shows", _left(self.icon_account))
+        else:
+            self.icon_account.setVisible(False)
 
         table = QWidget()
         grid = QGridLayout(table)
@@ -297,7 +309,13 @@ class SettingsWindow(QDialog):
             if data is None:
                 raise ValueError("No browser profile was found to read; sign in to claude.ai")
             browser, _, profile = str(data).partition("\n")
-        return Settings(
+        # What this window does not edit (the accounts, their names) is kept as it was.
+        kept = self._settings.model_dump(exclude={"version"})
+        return Settings.model_validate(kept | self._edited(browser, profile))
+
+    def _edited(self, browser: str | None, profile: str | None) -> dict[str, object]:
+        return dict(
+            icon_account=self.icon_account.currentData(),
             source=self.source.currentData(),
             browser=browser,
             profile=profile or None,

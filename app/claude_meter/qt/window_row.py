@@ -49,6 +49,7 @@ class WindowRow(QWidget):
         super().__init__(parent)
         self.usage_window = window
         self.org_uuid: str | None = None
+        self.account: str | None = None  # whose window: a named account's id, None the default
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 2)
         layout.setSpacing(2)

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal, Slot
 
+from claude_meter.core.account_view import deadline_key
 from claude_meter.core.models import FetchError, FetchResult, Source
 from claude_meter.core.oauth_hold import HoldStore
 from claude_meter.core.policy import (
@@ -91,9 +92,9 @@ class _FetchThread:
     middle of a slow request; one thread for the app's life keeps the thread count flat.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "claude-meter-fetch") -> None:
         self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._loop, name="claude-meter-fetch", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
 
     def _loop(self) -> None:
@@ -131,8 +132,12 @@ class FetchWorker(QObject):
         monotonic: Callable[[], float] = time.monotonic,
         heartbeat_ms: int | None = None,
         allow_once: Callable[[], bool] | None = None,
+        account: str | None = None,
     ) -> None:
         super().__init__()
+        #: The account polled (None: the default one): each has its own worker, schedule,
+        #: backoff and fetch thread, so one account's 429 or slow answer never delays another.
+        self.account = account
         self._fetch = fetch
         self._allow_once = allow_once or HoldStore().allow_once
         self._override_next = False
@@ -141,7 +146,7 @@ class FetchWorker(QObject):
         self._floor = floor
         self._clock = clock
         self._monotonic = monotonic
-        self._state = PollState(not_before=saved.not_before.get(route))
+        self._state = PollState(not_before=saved.not_before.get(deadline_key(route, account)))
         self._deadline_mono: float | None = None  # not_before on the monotonic clock
         self._last: tuple[object, ...] | None = None
         self._inflight = False
@@ -170,7 +175,8 @@ class FetchWorker(QObject):
         self._heartbeat.setInterval(self._heartbeat_ms)
         self._heartbeat.timeout.connect(self._check_sleep)
         self._heartbeat.start()
-        self._runner = _FetchThread()
+        suffix = "" if self.account is None else f"-{self.account}"
+        self._runner = _FetchThread(f"claude-meter-fetch{suffix}")
         self._beat = (self._clock(), self._monotonic())
         delay = initial_delay(self._state, self._beat[0])
         if self._state.not_before is not None:
@@ -295,6 +301,11 @@ class FetchWorker(QObject):
     @property
     def route(self) -> Route:
         return self._route
+
+    @property
+    def deadline_key(self) -> str:
+        """Where this worker's backoff deadline is kept across a restart."""
+        return deadline_key(self._route, self.account)
 
 
 def _run_fetch(worker_ref: weakref.ref[FetchWorker]) -> None:

@@ -29,6 +29,7 @@ def entry_of(snapshot: Snapshot) -> Entry:
     extra = snapshot.extra_usage
     entry: Entry = {
         "source": snapshot.source,
+        "account": snapshot.account,  # None: the default account (docs/last-readings.md)
         "org_uuid": snapshot.org_uuid,
         "org_name": snapshot.org_name,
         "account_email": snapshot.account_email,

@@ -48,3 +48,45 @@ def shows_remaining(settings: Mapping[str, Any] | None = None) -> bool:
     :func:`read_settings` gave it, else it is read now)."""
     data = read_settings() if settings is None else settings
     return data.get("percent_shown") == "remaining"
+
+
+#: The default account's name unless the person renamed it (``core/accounts.DEFAULT_NAME``).
+DEFAULT_NAME = "Default"
+
+
+def account_names(settings: Mapping[str, Any], *, every: bool = False) -> dict[str | None, str]:
+    """Every metered account's name by its id (None: the default one), in the settings'
+    order: what ``status --cached`` and ``history`` call them. Read the light way, as
+    ``core/settings.py`` would: the default one unless the person left it out
+    (``default_account`` false, with named accounts; ``every``: kept, as its history is),
+    then each named account."""
+    named: dict[str | None, str] = {}
+    listed = settings.get("accounts")
+    for account in listed if isinstance(listed, list) else ():
+        if isinstance(account, dict):
+            key, name = account.get("id"), account.get("name")
+            if isinstance(key, str) and key and isinstance(name, str) and name.strip():
+                named[key] = " ".join(name.split())
+    default = settings.get("default_account_name")
+    default = " ".join(default.split()) if isinstance(default, str) and default.strip() else None
+    if settings.get("default_account") is False and named and not every:
+        return named
+    return {None: default or DEFAULT_NAME, **named}
+
+
+def find_account(names: Mapping[str | None, str], wanted: str) -> tuple[bool, str | None]:
+    """``--account NAME`` among ``names`` (:func:`account_names`): (found, its id). As
+    ``core/account_changes.named`` decides for ``status --account``: a named account by its
+    name (any case) or id first, then the default one by its name or ``default``."""
+    folded = " ".join(wanted.split()).casefold()
+    for key, name in names.items():
+        if key is not None and (name.casefold() == folded or key == wanted):
+            return True, key
+    if None in names and folded in (names[None].casefold(), "default"):
+        return True, None
+    return False, None
+
+
+def unknown_account(names: Mapping[str | None, str]) -> str:
+    """What ``--account`` says of a name no account has (as ``status --account`` says it)."""
+    return "there is no account of that name; the accounts: " + ", ".join(names.values())

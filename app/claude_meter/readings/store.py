@@ -1,10 +1,11 @@
 """The last-readings file: one small JSON document, atomically replaced, many writers.
 
-``last-readings.json`` in the state folder holds, per route and account (the *key*: source
-and organization, else e-mail), the newest reading: its windows, extra usage and last error,
-never a secret. Writers take an exclusive lock on ``last-readings.lock`` beside it for the
-whole read-merge-replace, so twenty writers at once lose nothing; readers take no lock: the
-file is only ever replaced whole (``os.replace``), so a reader sees the old or the new one.
+``last-readings.json`` in the state folder holds, per route and account (the *key*: source,
+the metered account, and organization, else e-mail), the newest reading: its windows, extra
+usage and last error, never a secret. Writers take an exclusive lock on ``last-readings.lock``
+beside it for the whole read-merge-replace, so twenty writers at once lose nothing; readers
+take no lock: the file is only ever replaced whole (``os.replace``), so a reader sees the old
+or the new one.
 A reading older than the one stored for its key never replaces it (a slow writer cannot
 bring back old numbers), and entries unseen for :data:`KEEP` are dropped.
 
@@ -81,8 +82,14 @@ def parse_time(text: object) -> datetime | None:
 
 
 def entry_key(entry: Entry) -> str:
-    """Which stored entry a reading replaces: its route and its account."""
+    """Which stored entry a reading replaces: its route, its metered account and its
+    organization (else e-mail). Two accounts in one Team organization are two entries; the
+    default account's key is what it was before accounts, so an older file's entries are
+    replaced by the newer readings of the same route."""
     who = entry.get("org_uuid") or entry.get("account_email") or "-"
+    account = entry.get("account")
+    if isinstance(account, str) and account:
+        return f"{entry.get('source')}:{who}@{account}"
     return f"{entry.get('source')}:{who}"
 
 

@@ -5,6 +5,10 @@ browser extension or ``status``) also knows the per-model windows and extra usag
 account, each window is shown from the newest entry that has it, with its route and time, so
 a fresh statusline reading and a claude.ai reading from an hour ago make one line. Pure
 functions of entries and a clock, without pydantic (``status --cached`` and ``statusline``).
+
+"Account" here is what one sign-in sees of one organization: the metered account
+(``account``: a named account's id, None for the default one) and the organization (else
+the e-mail). Two metered accounts in one Team organization are two views, never one.
 """
 
 from __future__ import annotations
@@ -53,14 +57,26 @@ class AccountView(NamedTuple):
     extra: Extra | None
     read_at: datetime  # the newest reading of any route
     error: str | None  # the newest route's error, when it failed
+    #: The metered account (a named account's id; None: the default one).
+    account: str | None = None
+
+
+def entry_account(entry: Entry) -> str | None:
+    """The metered account an entry names; absent, null or not text: the default one."""
+    account = entry.get("account")
+    return account if isinstance(account, str) and account else None
 
 
 def account_key(entry: Entry) -> str:
-    return str(entry.get("org_uuid") or entry.get("account_email") or "-")
+    """Which view an entry belongs to: its metered account and organization (else e-mail)."""
+    who = str(entry.get("org_uuid") or entry.get("account_email") or "-")
+    account = entry_account(entry)
+    return f"{who}@{account}" if account else who
 
 
 def accounts(entries: Iterable[Entry]) -> list[AccountView]:
-    """Per account (organization, else e-mail), newest first; entries newest first."""
+    """Per metered account and organization (else e-mail), newest first; entries newest
+    first."""
     grouped: dict[str, list[Entry]] = {}
     for entry in entries:
         grouped.setdefault(account_key(entry), []).append(entry)
@@ -97,6 +113,7 @@ def _account(group: Sequence[Entry]) -> AccountView | None:
         extra=extra,
         read_at=read_at,
         error=message if isinstance(message, str) else None,
+        account=entry_account(newest),
     )
 
 

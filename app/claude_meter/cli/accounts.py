@@ -1,0 +1,328 @@
+"""``claude-meter accounts``: list, add, remove and rename the accounts metered side by side.
+
+The settings keep names and references only (``core/accounts.py``); a pasted session goes to
+the account's own keyring entry and nowhere else. Every change is written the way the tray
+writes its settings (``save_settings``: a temporary file, then rename). The rules (how many,
+which names) are ``core/account_changes.py``'s; this module asks, checks what is on this
+computer (a browser profile, a Claude Code folder) and says what it did.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from claude_meter.core.account_changes import AccountProblem, added, removed, renamed, with_email
+from claude_meter.core.accounts import DEFAULT_ID, AccountKind, AccountRef, check_name
+from claude_meter.core.settings import Settings, load_settings, save_settings
+
+if TYPE_CHECKING:
+    from claude_meter.cli.credentials import Terminal
+    from claude_meter.sources.keyring_store import SessionStore
+
+OK, USAGE_ERROR = 0, 1
+
+
+def account_rows(settings: Settings) -> list[dict[str, object]]:
+    """Every account, the default one first, as ``accounts --json`` lists them (no secret)."""
+    from claude_meter.cli.status import default_from
+    from claude_meter.sources.choice import load_choice
+
+    choice, _ = load_choice()
+    read = emails_read()
+    rows: list[dict[str, object]] = [
+        {
+            "id": DEFAULT_ID,
+            "name": settings.default_account_name,
+            "default": True,
+            "kind": settings.source,
+            "from": default_from(settings),
+            "browser": settings.browser if settings.source == "browser" else None,
+            "profile": settings.profile if settings.source == "browser" else None,
+            "config_dir": None,
+            "email": read.get(None) or choice.account_email,
+            "metered": settings.default_account or not settings.accounts,
+        }
+    ]
+    for account in settings.accounts:
+        rows.append(
+            {
+                "id": account.id,
+                "name": account.name,
+                "default": False,
+                "kind": account.kind,
+                "from": account.describe(),
+                "browser": account.browser,
+                "profile": account.profile,
+                "config_dir": account.config_dir,
+                "email": read.get(account.id) or account.email,
+                "metered": True,
+            }
+        )
+    return rows
+
+
+def emails_read() -> dict[str | None, str]:
+    """Each account's email as its newest stored reading gives it (``last-readings.json``,
+    written by ``status``, the tray and the status line; None: the default account)."""
+    from claude_meter.readings.store import StoreUnreadable, load
+
+    try:
+        entries = load()  # newest first
+    except StoreUnreadable:
+        return {}
+    emails: dict[str | None, str] = {}
+    for entry in entries:
+        account, email = entry.get("account") or None, entry.get("account_email")
+        if isinstance(email, str) and email and (account is None or isinstance(account, str)):
+            emails.setdefault(account, email)
+    return emails
+
+
+def run_list(*, json_output: bool, term: Terminal, path: Path | None = None) -> int:
+    settings = _load(term, path)
+    rows = account_rows(settings)
+    if json_output:
+        print(json.dumps({"accounts": rows}, indent=2, ensure_ascii=False), file=term.out)
+        return OK
+    width = max(len(str(r["name"])) for r in rows) + 2
+    for row in rows:
+        parts = [str(row["from"])]
+        if row["email"]:
+            parts.append(str(row["email"]))
+        if row["default"]:
+            parts.append("default (login/logout)")
+        if not row["metered"]:
+            parts.append("not metered: `claude-meter login` meters it again")
+        print(f"{row['name']!s:<{width}}{' · '.join(parts)}", file=term.out)
+    return OK
+
+
+def run_add(
+    *,
+    name: str,
+    browser: str | None,
+    profile: str | None,
+    paste: bool,
+    claude_config: str | None,
+    extension: bool,
+    term: Terminal,
+    path: Path | None = None,
+    store: SessionStore | None = None,
+) -> int:
+    """Add a named account; a pasted one's session goes to its own keyring entry."""
+    settings = _load(term, path)
+    try:
+        kind, refs = _source(browser, profile, paste, claude_config, extension, term)
+        changed, account = added(settings, name, kind, **refs)
+    except AccountProblem as exc:
+        print(f"claude-meter: {exc}.", file=term.err)
+        return USAGE_ERROR
+    if paste and not _store_pasted(account, term, store):
+        return USAGE_ERROR
+    if not _save(changed, term, path):
+        if paste:
+            _store_of(account.id, store).delete()  # nothing half-added
+        return USAGE_ERROR
+    email = _first_email(account, term) if kind in ("browser", "pasted") else None
+    if email is not None:
+        with_it = with_email(changed, account.id, email)
+        if with_it is not changed and _save(with_it, term, path, quiet=True):
+            account = next(a for a in with_it.accounts if a.id == account.id)
+    said = f" ({account.email})" if account.email else ""
+    print(f"Added {account.name}: {account.describe()}{said}.", file=term.out)
+    if kind == "extension":
+        print(
+            "Its numbers come from the browser extension"
+            + (f" in the profile labelled {account.profile!r}" if account.profile else "")
+            + ": pair it from the tray's menu or with `claude-meter bridge --pair`.",
+            file=term.out,
+        )
+    return OK
+
+
+def run_remove(*, name: str, term: Terminal, path: Path | None = None,
+               store: SessionStore | None = None) -> int:  # fmt: skip
+    settings = _load(term, path)
+    try:
+        changed, account = removed(settings, name)
+    except AccountProblem as exc:
+        print(f"claude-meter: {exc}.", file=term.err)
+        return USAGE_ERROR
+    if not _save(changed, term, path):
+        return USAGE_ERROR
+    if account is None:
+        print(
+            f"{settings.default_account_name} is no longer metered; its stored session and "
+            "choice are kept (`claude-meter login` meters it again).",
+            file=term.out,
+        )
+        return OK
+    kept = _store_of(account.id, store).delete()
+    what = " and its session in the keyring" if kept else ""
+    print(f"Removed {account.name}{what}.", file=term.out)
+    return OK
+
+
+def run_rename(*, old: str, new: str, term: Terminal, path: Path | None = None) -> int:
+    settings = _load(term, path)
+    try:
+        changed = renamed(settings, old, new)
+    except AccountProblem as exc:
+        print(f"claude-meter: {exc}.", file=term.err)
+        return USAGE_ERROR
+    if not _save(changed, term, path):
+        return USAGE_ERROR
+    new_name = check_name(new)
+    print(f"Renamed to {new_name}; its history and stored session stay with it.", file=term.out)
+    return OK
+
+
+def meter_default_again(term: Terminal, path: Path | None = None) -> None:
+    """After ``login``: the default account is metered again, if it had been removed."""
+    settings = _load(term, path)
+    if settings.default_account:
+        return
+    if _save(settings.model_copy(update={"default_account": True}), term, path):
+        print(f"{settings.default_account_name} is metered again.", file=term.out)
+
+
+# -- the parts ---------------------------------------------------------------------------------
+
+
+def _source(
+    browser: str | None,
+    profile: str | None,
+    paste: bool,
+    claude_config: str | None,
+    extension: bool,
+    term: Terminal,
+) -> tuple[AccountKind, dict[str, str | None]]:
+    """The account's kind and references, checked against this computer."""
+    if browser is not None:
+        return "browser", {"browser": browser, "profile": _browser_profile(browser, profile, term)}
+    if profile is not None and not extension:
+        raise AccountProblem("--profile goes with --browser or --extension")
+    if paste:
+        return "pasted", {}
+    if claude_config is not None:
+        return "claude-code", {"config_dir": _config_dir(claude_config, term)}
+    return "extension", {"profile": profile}
+
+
+def _browser_profile(browser: str, profile: str | None, term: Terminal) -> str:
+    """The profile's folder name: it must exist; with several, ``--profile`` must say which."""
+    from claude_meter.sources.browser_profiles import (
+        BROWSERS,
+        browser_named,
+        discover_profiles,
+        os_key,
+    )
+    from claude_meter.sources.claude_code import default_home
+
+    found = browser_named(browser)
+    if found is None or os_key(sys.platform) not in found.roots:
+        here = [b.key for b in BROWSERS if os_key(sys.platform) in b.roots]
+        raise AccountProblem("unknown browser; choose one of: " + ", ".join(here))
+    profiles = discover_profiles(sys.platform, default_home(), term.env, [found])
+    names = ", ".join(
+        p.name + (f" ({p.display_name})" if p.display_name not in (None, p.name) else "")
+        for p in profiles
+    )
+    if not profiles:
+        raise AccountProblem(f"no {found.label} profile was found on this computer")
+    if profile is None:
+        if len(profiles) > 1:
+            raise AccountProblem(
+                f"{found.label} has several profiles; name one with --profile: {names}"
+            )
+        return profiles[0].name
+    chosen = [p for p in profiles if p.matches(profile)]
+    if not chosen:
+        raise AccountProblem(f"{found.label} has no profile of that name; its profiles: {names}")
+    return chosen[0].name
+
+
+def _config_dir(given: str, term: Terminal) -> str:
+    """The Claude Code configuration folder as an absolute path; it must exist."""
+    folder = Path(given).expanduser()
+    if not folder.is_dir():
+        raise AccountProblem("that Claude Code configuration folder does not exist")
+    folder = folder.resolve()
+    if not (folder / ".credentials.json").is_file() and sys.platform != "darwin":
+        print(
+            f"claude-meter: note: no Claude Code sign-in in {folder} yet; run "
+            f"`CLAUDE_CONFIG_DIR={folder} claude` once to sign in.",
+            file=term.err,
+        )
+    return str(folder)
+
+
+def _store_of(account_id: str, store: SessionStore | None) -> SessionStore:
+    if store is not None:
+        return store
+    from claude_meter.core.accounts import keyring_entry
+    from claude_meter.sources.keyring_store import SessionStore
+
+    return SessionStore(entry=keyring_entry(account_id))
+
+
+def _store_pasted(account: AccountRef, term: Terminal, store: SessionStore | None) -> bool:
+    """Read the pasted session (never echoed) into the account's own keyring entry."""
+    from claude_meter.cli.paste import read_session
+
+    cookies = read_session(term.stdin, term.err)
+    if cookies is None:
+        return False
+    target = _store_of(account.id, store)
+    saved = target.save(cookies)
+    if not saved.persisted:
+        print(f"claude-meter: {saved.message} The account was not added.", file=term.err)
+        return False
+    return True
+
+
+def _first_email(account: AccountRef, term: Terminal) -> str | None:
+    """Poll the new account once: its email, or a note that it cannot be read yet."""
+    from claude_meter.clients.remembered import RememberedAnswers
+    from claude_meter.poll.fetcher import Fetcher
+
+    try:
+        result = Fetcher(term.env, remembered=RememberedAnswers()).fetch_account(account)
+    except Exception as exc:  # noqa: BLE001 - the account is added; reading it is a bonus
+        print(f"claude-meter: it could not be read yet ({type(exc).__name__}).", file=term.err)
+        return None
+    emails = [s.account_email for s in result.snapshots if s.account_email]
+    if result.error is not None:
+        print(f"claude-meter: it could not be read yet: {result.error.message}", file=term.err)
+    return emails[0] if emails else None
+
+
+def load_for_change(term: Terminal, path: Path | None = None) -> Settings:
+    """The settings to change (a damaged file is set aside, and the person told)."""
+    return _load(term, path)
+
+
+def save_changed(settings: Settings, term: Terminal, path: Path | None = None) -> bool:
+    """Write changed settings as the tray does; False (and said) when they could not be."""
+    return _save(settings, term, path)
+
+
+def _load(term: Terminal, path: Path | None) -> Settings:
+    loaded = load_settings(path)
+    if loaded.notice:
+        print(f"claude-meter: {loaded.notice}", file=term.err)
+    return loaded.settings
+
+
+def _save(settings: Settings, term: Terminal, path: Path | None, *, quiet: bool = False) -> bool:
+    try:
+        save_settings(settings, path)
+    except (OSError, ValueError) as exc:
+        if not quiet:
+            why = getattr(exc, "strerror", None) or "refused"
+            print(f"claude-meter: the settings could not be saved ({why}).", file=term.err)
+        return False
+    return True

@@ -1,0 +1,217 @@
+"""The popover's body with several accounts: one collapsible section per account, scrolling.
+
+Imported only when more than one account is metered (one account's popover is exactly the
+one it always was, in ``popover.py``). Each section's header names the account, its email
+and plan and, on the right, its worst figure (so a collapsed account still says how close
+it is); under it, each organization of the account as the popover always drew one (its
+windows, extra usage, notes), and the account's own problem (an expired session) in red.
+A click on the header collapses or opens it; the popover remembers which are collapsed for
+the session (``Popover.collapsed``, by account). The sections scroll once they would be
+taller than the screen leaves room for (eight accounts), so the popover never grows off it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from claude_meter.core.display import plan_label
+from claude_meter.core.presentation import percent_label
+from claude_meter.core.worst import worst_of
+
+if TYPE_CHECKING:
+    from claude_meter.core.account_view import AccountState
+    from claude_meter.core.models import Snapshot
+    from claude_meter.history import WindowInsight
+    from claude_meter.qt.window_row import WindowRow
+
+#: Insights per (account, organization uuid, window key), from the history.
+Insights = Mapping[tuple[str | None, str | None, str], "WindowInsight"]
+#: The popover's section of one organization, and its window rows.
+MakeSection = Callable[["Snapshot"], tuple[QWidget, list["WindowRow"]]]
+
+#: Room the popover's other parts (a banner, the footer, the buttons) and the panel need.
+CHROME = 320
+MIN_SCROLL = 160
+
+
+def header_text(account: AccountState) -> str:
+    """``Work · ana@example.com · Max``: the account's name, email and plan."""
+    parts = [account.name]
+    if account.email:
+        parts.append(account.email)
+    plan = plan_label(account.plan)
+    if plan:
+        parts.append(plan)
+    return " · ".join(parts)
+
+
+def worst_text(account: AccountState, hidden: frozenset[str], *, show_remaining: bool) -> str:
+    """The account's worst visible window as the header's right-hand figure, or nothing."""
+    snapshots = [
+        s.model_copy(update={"windows": tuple(w for w in s.windows if w.key not in hidden)})
+        for s in account.state.snapshots
+    ]
+    worst = worst_of(snapshots)
+    return "" if worst is None else percent_label(worst[1].percent, show_remaining=show_remaining)
+
+
+class AccountSection(QWidget):
+    """One account: a header button that collapses it, then its organizations."""
+
+    def __init__(
+        self,
+        account: AccountState,
+        insights: Insights,
+        section: MakeSection,
+        *,
+        collapsed: bool,
+        hidden: frozenset[str],
+        show_remaining: bool,
+        now: datetime,
+    ) -> None:
+        super().__init__()
+        self.key = account.key
+        self.rows: list[WindowRow] = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 4)
+        layout.setSpacing(4)
+        top = QHBoxLayout()
+        self.header = QToolButton()
+        self.header.setObjectName("account_header")
+        self.header.setText(header_text(account))
+        self.header.setCheckable(True)
+        self.header.setChecked(not collapsed)
+        self.header.setAutoRaise(True)
+        self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.header.setStyleSheet("font-weight: 700; text-align: left;")
+        self.header.setAccessibleName(f"{account.name}: show or hide its numbers")
+        # A long email must not widen the popover: the header gives way, its tooltip says all.
+        self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.header.setToolTip(header_text(account))
+        top.addWidget(self.header, 1)
+        self.worst = QLabel(worst_text(account, hidden, show_remaining=show_remaining))
+        self.worst.setStyleSheet("font-weight: 600;")
+        top.addWidget(self.worst)
+        layout.addLayout(top)
+        self.body = QWidget()
+        inner = QVBoxLayout(self.body)
+        inner.setContentsMargins(10, 0, 0, 0)
+        inner.setSpacing(6)
+        state = account.state
+        error = state.error or next((s.error for s in state.snapshots if s.error), None)
+        if error is not None:
+            problem = QLabel(error.message)
+            problem.setObjectName("account_problem")
+            problem.setWordWrap(True)
+            problem.setStyleSheet("color: #d93a30; font-size: 11px;")
+            inner.addWidget(problem)
+        for snapshot in state.snapshots:
+            widget, rows = section(snapshot)
+            inner.addWidget(widget)
+            self.rows.extend(rows)
+        for row in self.rows:
+            row.set_insight(insights.get((row.account, row.org_uuid, row.usage_window.key)), now)
+        if not state.snapshots and error is None:
+            inner.addWidget(QLabel("Fetching the usage…"))
+        layout.addWidget(self.body)
+        self._set_open(not collapsed)
+        self.header.toggled.connect(self._set_open)
+
+    def _set_open(self, shown: bool) -> None:
+        self.header.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.body.setVisible(shown)
+
+
+class AccountSections(QScrollArea):
+    """Every account's section, scrolling when taller than the screen leaves room for.
+
+    ``collapsed`` (the popover's, by account) is updated as the person opens and closes
+    sections; ``resized`` says the popover should fit its new height.
+    """
+
+    resized = Signal()
+
+    def __init__(
+        self,
+        accounts: Sequence[AccountState],
+        insights: Insights,
+        section: MakeSection,
+        *,
+        collapsed: set[str | None],
+        hidden: frozenset[str],
+        show_remaining: bool,
+        now: datetime,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("accounts")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._collapsed = collapsed
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        self.sections: list[AccountSection] = []
+        for account in accounts:
+            one = AccountSection(
+                account,
+                insights,
+                section,
+                collapsed=account.key in collapsed,
+                hidden=hidden,
+                show_remaining=show_remaining,
+                now=now,
+            )
+            one.header.toggled.connect(lambda shown, key=account.key: self._toggled(key, shown))
+            self.sections.append(one)
+            layout.addWidget(one)
+        layout.addStretch(1)
+        self.setWidget(content)
+        self.fit()
+
+    def _toggled(self, key: str | None, shown: bool) -> None:
+        if shown:
+            self._collapsed.discard(key)
+        else:
+            self._collapsed.add(key)
+        self.fit()
+        self.resized.emit()
+
+    def limit(self) -> int:
+        """The tallest the sections may be: the screen's height less the popover's rest."""
+        screen = QGuiApplication.primaryScreen()
+        height = screen.availableGeometry().height() if screen is not None else 800
+        return max(MIN_SCROLL, height - CHROME)
+
+    def fit(self) -> None:
+        """As tall as the sections, up to :meth:`limit`; beyond it, they scroll."""
+        content = self.widget()
+        assert content is not None
+        content.adjustSize()
+        wanted = content.sizeHint().height()
+        self.setFixedHeight(min(wanted, self.limit()))
+
+    @property
+    def rows(self) -> list[WindowRow]:
+        return [row for one in self.sections for row in one.rows]
+
+    @property
+    def scrolls(self) -> bool:
+        content = self.widget()
+        return content is not None and content.sizeHint().height() > self.height()

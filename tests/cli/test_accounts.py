@@ -1,0 +1,279 @@
+"""``claude-meter accounts``: list, add, remove, rename, over the real command line, a real
+settings file, a keyring in memory and the multi-account fake claude.ai on a real socket."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from claude_meter.core.accounts import keyring_entry
+from claude_meter.fake import FakeClaude
+from claude_meter.fake.accounts import PERSONAL_ACCOUNT, THIRD_ACCOUNT, WORK_ACCOUNT
+from claude_meter.sources.keyring_store import SERVICE
+from tests.cli.accounts_support import (
+    ACCOUNT_SECRETS,
+    Items,
+    accounts_server,
+    browser_profile,
+    claude_config,
+    cli,
+    default_session,
+    home,
+    keyring_items,
+    settings_data,
+    settings_text,
+)
+
+__all__ = ["accounts_server", "home", "keyring_items"]  # fixtures
+
+Capsys = pytest.CaptureFixture[str]
+
+
+def test_with_nothing_added_the_default_account_is_listed(home: Path, capsys: Capsys) -> None:
+    code, out, err = cli(["accounts"], capsys)
+    assert code == 0, err
+    assert out.startswith("Default")
+    assert "automatic (first that works)" in out
+    code, out, _ = cli(["accounts", "--json"], capsys)
+    assert json.loads(out) == {
+        "accounts": [
+            {
+                "id": "default", "name": "Default", "default": True, "kind": "auto",
+                "from": "automatic (first that works)", "browser": None, "profile": None,
+                "config_dir": None, "email": None, "metered": True,
+            }
+        ]
+    }  # fmt: skip
+
+
+def test_add_pasted_stores_the_session_in_its_own_entry_and_reads_the_email(
+    accounts_server: FakeClaude,
+    keyring_items: Items,
+    home: Path,
+    capsys: Capsys,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pasted = f"Cookie: sessionKey={WORK_ACCOUNT.session_key}\n"
+    code, out, err = cli(["accounts", "add", "Work", "--paste"], capsys, pasted, monkeypatch)
+    assert code == 0, err
+    assert out == "Added Work: pasted session (ada.lovelace@initech.example).\n"
+    assert keyring_items == {
+        (SERVICE, keyring_entry("work")): f"sessionKey={WORK_ACCOUNT.session_key}"
+    }
+    saved = settings_data()
+    assert saved["accounts"] == [{
+        "id": "work", "name": "Work", "kind": "pasted", "browser": None, "profile": None,
+        "config_dir": None, "email": "ada.lovelace@initech.example",
+    }]  # fmt: skip
+    # the one poll sent the work session only, and for the work account's own org
+    assert {r.account for r in accounts_server.request_log} == {"work"}
+    assert accounts_server.cross_account_requests() == []
+    for secret in ACCOUNT_SECRETS:
+        assert secret not in out + err + settings_text()
+
+
+def test_add_pasted_refuses_what_is_not_a_session_and_adds_nothing(
+    keyring_items: Items, home: Path, capsys: Capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = cli(["accounts", "add", "Work", "--paste"], capsys, "hello there", monkeypatch)
+    assert code == 1
+    assert "that is not a claude.ai session" in err
+    assert "hello there" not in out + err
+    assert keyring_items == {}
+    assert settings_text() == ""
+
+
+def test_add_pasted_without_a_keyring_adds_nothing(
+    home: Path, capsys: Capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pasted = f"sessionKey={WORK_ACCOUNT.session_key}"
+    code, out, err = cli(["accounts", "add", "Work", "--paste"], capsys, pasted, monkeypatch)
+    assert code == 1
+    assert "No usable keyring was found" in err
+    assert "The account was not added." in err
+    assert settings_text() == ""
+    assert WORK_ACCOUNT.session_key not in out + err
+
+
+def test_add_browser_checks_the_profile(
+    accounts_server: FakeClaude, keyring_items: Items, home: Path, capsys: Capsys
+) -> None:
+    code, _, err = cli(["accounts", "add", "Side", "--browser", "chromium"], capsys)
+    assert code == 1
+    assert "no Chromium profile was found" in err
+    browser_profile(home, "Default", PERSONAL_ACCOUNT.session_key, "x")
+    browser_profile(home, "Profile 2", THIRD_ACCOUNT.session_key, "y", display="Grace")
+    code, _, err = cli(["accounts", "add", "Side", "--browser", "chromium"], capsys)
+    assert code == 1
+    assert "Chromium has several profiles; name one with --profile: Default, Profile 2 (Grace)" in (
+        err
+    )
+    code, _, err = cli(["accounts", "add", "Side", "--browser", "chromium", "--profile", "Nope"],
+                       capsys)  # fmt: skip
+    assert code == 1
+    assert "Chromium has no profile of that name; its profiles: Default, Profile 2 (Grace)" in err
+    code, _, err = cli(["accounts", "add", "Side", "--browser", "netscape"], capsys)
+    assert code == 1
+    assert "unknown browser; choose one of: chrome, chromium" in err
+    assert "Traceback" not in err
+    # by the name the browser shows; stored by its folder name
+    code, out, err = cli(
+        ["accounts", "add", "Side", "--browser", "chromium", "--profile", "grace"], capsys
+    )
+    assert code == 0, err
+    assert out == "Added Side: chromium (Profile 2) (grace@example.net).\n"
+    account = settings_data()["accounts"][0]
+    assert (account["kind"], account["browser"], account["profile"]) == (
+        "browser", "chromium", "Profile 2"
+    )  # fmt: skip
+    assert {r.account for r in accounts_server.request_log} == {"side"}
+
+
+def test_add_claude_code_folder_and_extension(home: Path, capsys: Capsys, tmp_path: Path) -> None:
+    code, _, err = cli(["accounts", "add", "Code", "--claude-config", str(tmp_path / "nope")],
+                       capsys)  # fmt: skip
+    assert code == 1
+    assert "that Claude Code configuration folder does not exist" in err
+    folder = claude_config(tmp_path / "work-claude", WORK_ACCOUNT.oauth_token)
+    code, out, err = cli(["accounts", "add", "Code", "--claude-config", str(folder)], capsys)
+    assert code == 0, err
+    assert out == f"Added Code: Claude Code in {folder}.\n"
+    code, out, err = cli(["accounts", "add", "Ext", "--extension", "--profile", "Work"], capsys)
+    assert code == 0, err
+    assert out.startswith("Added Ext: browser extension (Work).\n")
+    code, out, _ = cli(["accounts", "--json"], capsys)
+    listed = json.loads(out)["accounts"]
+    assert [(a["name"], a["kind"], a["metered"]) for a in listed] == [
+        ("Default", "auto", True), ("Code", "claude-code", True), ("Ext", "extension", True),
+    ]  # fmt: skip
+    assert listed[1]["config_dir"] == str(folder)
+    for secret in ACCOUNT_SECRETS:
+        assert secret not in out + err + settings_text()
+
+
+def test_names_are_checked(home: Path, capsys: Capsys, tmp_path: Path) -> None:
+    folder = claude_config(tmp_path / "c", WORK_ACCOUNT.oauth_token)
+    add = ["accounts", "add"]
+    assert cli([*add, "Work", "--claude-config", str(folder)], capsys)[0] == 0
+    code, _, err = cli([*add, "work", "--claude-config", str(folder)], capsys)
+    assert (code, err) == (1, "claude-meter: there is already an account called 'work'.\n")
+    code, _, err = cli([*add, "default", "--claude-config", str(folder)], capsys)
+    assert (code, err) == (1, "claude-meter: there is already an account called 'default'.\n")
+    secret = f"sessionKey={WORK_ACCOUNT.session_key}"
+    code, out, err = cli([*add, secret, "--claude-config", str(folder)], capsys)
+    assert (code, err) == (1, "claude-meter: an account name is at most 40 characters.\n")
+    code, out, err = cli([*add, "sk-ant-sid01-abc", "--claude-config", str(folder)], capsys)
+    assert code == 1
+    assert "this looks like a secret, not a name" in err
+    assert "sk-ant-sid01-abc" not in out + err + settings_text()
+    assert WORK_ACCOUNT.session_key not in out + err + settings_text()
+    code, _, err = cli([*add, "   ", "--claude-config", str(folder)], capsys)
+    assert (code, err) == (1, "claude-meter: an account name cannot be empty.\n")
+    for number in range(2, 9):
+        assert cli([*add, f"Acct {number}", "--claude-config", str(folder)], capsys)[0] == 0
+    code, _, err = cli([*add, "Ninth", "--claude-config", str(folder)], capsys)
+    assert code == 1
+    assert "at most 8 accounts besides the default one" in err
+    assert len(settings_data()["accounts"]) == 8
+    with pytest.raises(SystemExit) as exited:
+        cli(["accounts", "add", "X"], capsys)
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert "one of the arguments --browser --paste --claude-config --extension is required" in err
+
+
+def test_remove_deletes_a_pasted_accounts_session(
+    accounts_server: FakeClaude,
+    keyring_items: Items,
+    home: Path,
+    capsys: Capsys,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    default_session(keyring_items, PERSONAL_ACCOUNT.session_key)
+    pasted = f"sessionKey={WORK_ACCOUNT.session_key}"
+    assert cli(["accounts", "add", "Work", "--paste"], capsys, pasted, monkeypatch)[0] == 0
+    code, out, err = cli(["accounts", "remove", "nobody"], capsys)
+    assert code == 1
+    assert err == "claude-meter: there is no account of that name; the accounts: Default, Work.\n"
+    code, out, err = cli(["accounts", "remove", "WORK"], capsys)
+    assert code == 0, err
+    assert out == "Removed Work and its session in the keyring.\n"
+    assert (SERVICE, keyring_entry("work")) not in keyring_items
+    assert (SERVICE, "claude.ai session") in keyring_items  # the default one's stays
+    assert settings_data()["accounts"] == []
+
+
+def test_removing_the_default_turns_it_off_and_login_on_again(
+    accounts_server: FakeClaude,
+    keyring_items: Items,
+    home: Path,
+    capsys: Capsys,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    code, _, err = cli(["accounts", "remove", "Default"], capsys)
+    assert (code, err) == (
+        1, "claude-meter: 'Default' is the only account; add another first "
+        "(`claude-meter accounts add NAME ...`).\n",
+    )  # fmt: skip
+    folder = claude_config(tmp_path / "c", WORK_ACCOUNT.oauth_token)
+    assert cli(["accounts", "add", "Work", "--claude-config", str(folder)], capsys)[0] == 0
+    code, out, err = cli(["accounts", "remove", "default"], capsys)
+    assert code == 0, err
+    assert "Default is no longer metered" in out
+    assert "`claude-meter login` meters it again" in out
+    assert settings_data()["default_account"] is False
+    code, out, _ = cli(["accounts"], capsys)
+    assert "not metered: `claude-meter login` meters it again" in out.splitlines()[0]
+    code, _, err = cli(["accounts", "remove", "default"], capsys)
+    assert code == 1
+    assert "is not metered already" in err
+    pasted = f"sessionKey={PERSONAL_ACCOUNT.session_key}"
+    code, out, err = cli(["login", "--paste"], capsys, pasted, monkeypatch)
+    assert code == 0, err
+    assert "Default is metered again." in out
+    assert settings_data()["default_account"] is True
+
+
+def test_rename_keeps_the_id_and_the_keyring_entry(
+    accounts_server: FakeClaude,
+    keyring_items: Items,
+    home: Path,
+    capsys: Capsys,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pasted = f"sessionKey={WORK_ACCOUNT.session_key}"
+    assert cli(["accounts", "add", "Work", "--paste"], capsys, pasted, monkeypatch)[0] == 0
+    code, out, err = cli(["accounts", "rename", "work", "Initech"], capsys)
+    assert code == 0, err
+    assert out == "Renamed to Initech; its history and stored session stay with it.\n"
+    account = settings_data()["accounts"][0]
+    assert (account["id"], account["name"]) == ("work", "Initech")
+    assert (SERVICE, keyring_entry("work")) in keyring_items
+    code, _, err = cli(["accounts", "rename", "Initech", "default"], capsys)
+    assert (code, err) == (1, "claude-meter: there is already an account called 'default'.\n")
+    code, out, err = cli(["accounts", "rename", "Default", "Personal"], capsys)
+    assert code == 0, err
+    assert settings_data()["default_account_name"] == "Personal"
+    code, _, err = cli(["accounts", "rename", "initech", "INITECH"], capsys)  # its own name
+    assert code == 0, err
+    code, _, err = cli(["accounts", "rename", "ghost", "X"], capsys)
+    assert code == 1
+    assert "there is no account of that name; the accounts: Personal, INITECH" in err
+
+
+def test_a_damaged_settings_file_is_set_aside_and_said(
+    home: Path, capsys: Capsys, tmp_path: Path
+) -> None:
+    from claude_meter.core.paths import config_dir
+
+    config_dir().mkdir(parents=True)
+    (config_dir() / "settings.json").write_text("{not json")
+    folder = claude_config(tmp_path / "c", WORK_ACCOUNT.oauth_token)
+    code, _, err = cli(["accounts", "add", "Work", "--claude-config", str(folder)], capsys)
+    assert code == 0
+    assert "Your settings could not be read" in err
+    assert list(config_dir().glob("settings.json.bad-*"))
+    assert settings_data()["accounts"][0]["name"] == "Work"

@@ -1,0 +1,90 @@
+"""The rules of adding, removing and renaming accounts, as pure functions of the settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from claude_meter.core.account_changes import (
+    AccountProblem,
+    added,
+    named,
+    removed,
+    renamed,
+    with_email,
+)
+from claude_meter.core.accounts import AccountRef
+from claude_meter.core.settings import Settings
+
+WORK = AccountRef(id="work", name="Work", kind="pasted")
+
+
+def test_added_makes_an_id_from_the_name_and_validates() -> None:
+    settings, account = added(Settings(), "  Work   Team ", "browser", browser="chromium")
+    assert (account.id, account.name, account.browser) == ("work-team", "Work Team", "chromium")
+    assert settings.accounts == (account,)
+    settings, again = added(settings, "work-team!", "pasted")
+    assert again.id == "work-team-2"
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("work", "there is already an account called 'work'"),
+        ("DEFAULT", "there is already an account called 'DEFAULT'"),
+        ("", "an account name cannot be empty"),
+        ("sk-ant-sid01-x", "this looks like a secret, not a name; secrets belong in the keyring"),
+        ("a\x00b", "an account name cannot hold control characters"),
+    ],
+)
+def test_added_refuses(name: str, why: str) -> None:
+    with pytest.raises(AccountProblem) as refused:
+        added(Settings(accounts=(WORK,)), name, "pasted")
+    assert str(refused.value) == why
+
+
+def test_a_reference_that_looks_like_a_secret_is_refused_unquoted() -> None:
+    with pytest.raises(AccountProblem) as refused:
+        added(Settings(), "X", "browser", browser="chromium", profile="sessionKey=sk-ant-1")
+    assert "sk-ant" not in str(refused.value)
+    assert "secrets belong in the keyring" in str(refused.value)
+
+
+def test_at_most_eight() -> None:
+    settings = Settings()
+    for number in range(8):
+        settings, _ = added(settings, f"A{number}", "pasted")
+    with pytest.raises(AccountProblem, match="at most 8 accounts"):
+        added(settings, "Ninth", "pasted")
+
+
+def test_removed() -> None:
+    settings = Settings(accounts=(WORK,), icon_account="work")
+    after, gone = removed(settings, "WORK")
+    assert (after.accounts, gone, after.icon_account) == ((), WORK, None)
+    after, gone = removed(settings, "Default")
+    assert (after.default_account, gone, after.accounts) == (False, None, (WORK,))
+    with pytest.raises(AccountProblem, match="is not metered already"):
+        removed(after, "default")
+    with pytest.raises(AccountProblem, match="is the only account"):
+        removed(Settings(), "Default")
+    with pytest.raises(AccountProblem, match="no account of that name; the accounts: Default, W"):
+        removed(settings, "Home")
+
+
+def test_renamed_keeps_the_id() -> None:
+    settings = renamed(Settings(accounts=(WORK,)), "work", "Initech")
+    assert settings.accounts[0].model_dump() == {**WORK.model_dump(), "name": "Initech"}
+    assert renamed(settings, "default", "Mine").default_account_name == "Mine"
+    assert renamed(settings, "initech", "INITECH").accounts[0].name == "INITECH"
+    with pytest.raises(AccountProblem, match="already an account called 'Default'"):
+        renamed(settings, "Initech", "Default")
+
+
+def test_named_and_with_email() -> None:
+    settings = Settings(accounts=(WORK,), default_account_name="Home")
+    assert named(settings, "home") == "default"
+    assert named(settings, "default") == "default"
+    assert named(settings, "work") == WORK
+    assert named(settings, "nobody") is None
+    assert with_email(settings, "work", "w@example.com").accounts[0].email == "w@example.com"
+    assert with_email(settings, "work", "sessionKey=x") is settings  # refused, not kept

@@ -1,0 +1,141 @@
+"""Several accounts in one tray, as tables: the icon's account, the tooltip, the titles."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from claude_meter.core.account_view import (
+    AccountState,
+    accounts_tooltip,
+    deadline_key,
+    expired_title,
+    icon_account,
+    memory_prefix,
+    metered_names,
+    named_title,
+)
+from claude_meter.core.accounts import AccountRef
+from claude_meter.core.meter import MeterState, apply_result
+from claude_meter.core.models import FetchError, FetchResult, Snapshot, UsageWindow
+from claude_meter.core.presentation import Choice
+from claude_meter.core.settings import Settings
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+INTERVAL = timedelta(seconds=60)
+
+
+def window(key: str, percent: float) -> UsageWindow:
+    return UsageWindow(key=key, label=key.title(), percent=percent, resets_at=None)
+
+
+def account(key: str | None, name: str, *orgs: tuple[str, tuple[UsageWindow, ...]]) -> AccountState:
+    snapshots = tuple(
+        Snapshot(
+            source="web",
+            account=key,
+            org_uuid=org,
+            org_name=org,
+            account_email=f"{name.lower()}@example.com",
+            plan="claude_max",
+            fetched_at=NOW,
+            windows=windows,
+        )
+        for org, windows in orgs
+    )
+    result = FetchResult(source="web", fetched_at=NOW, snapshots=snapshots, account=key)
+    return AccountState(key, name, apply_result(MeterState(), result))
+
+
+def expired(key: str, name: str) -> AccountState:
+    error = FetchError(kind="session_expired", message="Your claude.ai session expired.")
+    result = FetchResult(source="web", fetched_at=NOW, error=error, account=key)
+    return AccountState(key, name, apply_result(MeterState(), result))
+
+
+PERSONAL = account(None, "Personal", ("p-org", (window("five_hour", 40), window("seven_day", 20))))
+WORK = account("work", "Work", ("w-org", (window("five_hour", 85),)))
+
+
+@pytest.mark.parametrize(
+    ("accounts", "chosen", "hidden", "shows", "figure"),
+    [
+        ((PERSONAL, WORK), None, (), "Work", "85"),  # the worst of them all
+        ((WORK, PERSONAL), None, (), "Work", "85"),
+        ((PERSONAL, WORK), "default", (), "Personal", "40"),  # chosen: the default one
+        ((PERSONAL, WORK), "work", (), "Work", "85"),
+        ((PERSONAL, WORK), "gone", (), "Work", "85"),  # chosen but no longer metered
+        ((PERSONAL, WORK), None, ("five_hour",), "Personal", "20"),  # hidden windows left out
+        ((expired("work", "Work"), PERSONAL), None, (), "Personal", "40"),  # no numbers: never
+        ((expired("work", "Work"),), None, (), "Work", "–"),  # nobody has numbers: the first
+    ],
+)
+def test_the_icon_shows_the_worst_account_or_the_chosen_one(
+    accounts: tuple[AccountState, ...],
+    chosen: str | None,
+    hidden: tuple[str, ...],
+    shows: str,
+    figure: str,
+) -> None:
+    choice = Choice(icon_hidden=frozenset(hidden))
+    shown, indicator = icon_account(accounts, chosen, NOW, INTERVAL, choice)
+    assert shown.name == shows
+    assert indicator.text == figure
+
+
+def test_a_tie_goes_to_the_earlier_account() -> None:
+    twin = account("twin", "Twin", ("t-org", (window("five_hour", 40),)))
+    assert icon_account((PERSONAL, twin), None, NOW, INTERVAL, Choice())[0].name == "Personal"
+    assert icon_account((twin, PERSONAL), None, NOW, INTERVAL, Choice())[0].name == "Twin"
+
+
+def test_the_tooltip_names_the_icons_account_and_every_line_its_account() -> None:
+    both = account(
+        "both", "Both", ("a", (window("five_hour", 10),)), ("b", (window("five_hour", 5),))
+    )
+    accounts = (PERSONAL, WORK, both, expired("old", "Old"))
+    text = accounts_tooltip(accounts, WORK, Choice(), tz=UTC)
+    assert text.splitlines() == [
+        "ClaudeMeter · the icon shows Work",
+        "Personal: Five_Hour: 40% · not started",
+        "Personal: Seven_Day: 20% · not started",
+        "Work: Five_Hour: 85% · not started",
+        "Both · a: Five_Hour: 10% · not started",
+        "Both · b: Five_Hour: 5% · not started",
+        "Old: Your claude.ai session expired.",
+    ]
+    fetching = AccountState("new", "New", MeterState())
+    assert accounts_tooltip((fetching,), fetching, Choice()).endswith("New: Fetching…")
+    left = accounts_tooltip((WORK,), WORK, Choice(show_remaining=True), tz=UTC)
+    assert "Work: Five_Hour: 15% left" in left
+
+
+def test_titles_name_the_account_only_when_several_are_metered() -> None:
+    assert named_title("Session (5h) at 85%", None) == "Session (5h) at 85%"
+    assert named_title("Session (5h) at 85%", "Work") == "Work: Session (5h) at 85%"
+    assert expired_title(None) == "Claude session expired"
+    assert expired_title("Work") == "Claude session expired (Work)"
+
+
+def test_the_default_account_keeps_the_keys_of_the_time_before_accounts() -> None:
+    assert deadline_key("web", None) == "web"
+    assert deadline_key("claude-code", "work") == "claude-code@work"
+    assert memory_prefix(None) == ""
+    assert memory_prefix("work") == "work/"
+
+
+def test_metered_names_follow_the_settings() -> None:
+    work = AccountRef(id="work", name="Work", kind="pasted")
+    assert metered_names(Settings()) == ((None, "Default"),)
+    settings = Settings(accounts=(work,), default_account_name="Personal")
+    assert metered_names(settings) == ((None, "Personal"), ("work", "Work"))
+    assert metered_names(settings.model_copy(update={"default_account": False})) == (
+        ("work", "Work"),
+    )
+
+
+def test_an_accounts_email_and_plan_come_from_its_readings() -> None:
+    assert WORK.email == "work@example.com"
+    assert WORK.plan == "claude_max"
+    assert AccountState(None, "Empty", MeterState()).email is None
