@@ -202,7 +202,8 @@ def _source(
 ) -> tuple[AccountKind, dict[str, str | None]]:
     """The account's kind and references, checked against this computer."""
     if browser is not None:
-        return "browser", {"browser": browser, "profile": _browser_profile(browser, profile, term)}
+        key, folder = _browser_profile(browser, profile, term)
+        return "browser", {"browser": key, "profile": folder}
     if profile is not None and not extension:
         raise AccountProblem("--profile goes with --browser or --extension")
     if paste:
@@ -212,8 +213,9 @@ def _source(
     return "extension", {"profile": profile}
 
 
-def _browser_profile(browser: str, profile: str | None, term: Terminal) -> str:
-    """The profile's folder name: it must exist; with several, ``--profile`` must say which."""
+def _browser_profile(browser: str, profile: str | None, term: Terminal) -> tuple[str, str]:
+    """The browser's key and the profile's folder name: it must exist; with several,
+    ``--profile`` must say which."""
     from claude_meter.sources.browser_profiles import (
         BROWSERS,
         browser_named,
@@ -238,11 +240,11 @@ def _browser_profile(browser: str, profile: str | None, term: Terminal) -> str:
             raise AccountProblem(
                 f"{found.label} has several profiles; name one with --profile: {names}"
             )
-        return profiles[0].name
+        return found.key, profiles[0].name
     chosen = [p for p in profiles if p.matches(profile)]
     if not chosen:
         raise AccountProblem(f"{found.label} has no profile of that name; its profiles: {names}")
-    return chosen[0].name
+    return found.key, chosen[0].name
 
 
 def _config_dir(given: str, term: Terminal) -> str:
