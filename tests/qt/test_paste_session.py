@@ -71,6 +71,7 @@ def test_the_paste_is_stored_off_the_gui_thread(
     qtbot: QtBot, tmp_path: Path, answer: list[tuple[str, bool]], keyring: SlowKeyring
 ) -> None:
     prefs = prefs_with(tmp_path, keyring)
+    prefs.settings = prefs.settings.model_copy(update={"default_account": False})
     answer.append((f"  {PASTED}  ", True))
     assert prefs.paste_session()  # returns while the keyring is still writing
     assert keyring.writing.wait(10)
@@ -80,6 +81,7 @@ def test_the_paste_is_stored_off_the_gui_thread(
     assert stored.args == [True]
     assert keyring.items == {(SERVICE, SESSION_ENTRY): PASTED}
     assert source(prefs) == "pasted"
+    assert prefs.settings.default_account  # metered again, as `claude-meter login` does
     assert COOKIE_ENV not in prefs._env
     assert TEST_SESSION_KEY not in (tmp_path / "settings.json").read_text()
 

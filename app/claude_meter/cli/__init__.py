@@ -296,6 +296,7 @@ _TRAY_CORE: Final = (
     "claude_meter.history",
     "claude_meter.platform.autostart",
     "claude_meter.poll.fetcher",
+    "claude_meter.poll.first",
     "claude_meter.poll.live",
     "claude_meter.readings.convert",
 )
