@@ -1,5 +1,7 @@
 """Two accounts in the real tray on X11 (trayer on Xvfb, dunst), against the fake claude.ai
-serving both over real sockets: the popover has a section per account with its own numbers;
+serving both over real sockets: Work, added on the command line while the tray runs (its
+session pasted into its own gnome-keyring entry), starts polling at once; the popover has a
+section per account with its own numbers;
 when one account's session expires, it says so (a notification naming it) and the other
 keeps updating. Screenshots are kept in ``test-artifacts/``."""
 
@@ -44,10 +46,11 @@ def test_two_accounts_side_by_side_and_one_expires(tmp_path: Path) -> None:
         env = two_accounts_env(tmp_path, server, desktop.env)
         keyring = gnome_keyring(env["DBUS_SESSION_BUS_ADDRESS"], env)
         keyring.__enter__()
-        add_work(env)
         app = start_tray(env, log_path)
         try:
             wait_for("the icon embedded in trayer", desktop.tray_icon)
+            wait_for("Personal read", lambda: requests_of(server, "personal") >= 2 or None)
+            add_work(env)  # on the command line, while the tray runs: no restart
             wait_for("both accounts read", lambda: requests_of(server, "work") >= 2 or None)
 
             def click() -> None:
