@@ -244,3 +244,21 @@ def test_the_accounts_list_shows_the_emails_status_read(
     code, out, _ = cli(["accounts"], capsys)
     assert code == 0
     assert out.splitlines()[1] == "Work     pasted session · ada.lovelace@initech.example"
+
+
+def test_two_accounts_reading_the_same_account_are_said(
+    accounts_server: FakeClaude, keyring_items: Items, home: Path, capsys: Capsys
+) -> None:
+    """Nothing stored for the default account: `auto` finds the browser sign-in that Work is."""
+    browser_profile(home, "Default", WORK_ACCOUNT.session_key, WORK_TEAM.uuid)
+    work = AccountRef(id="work", name="Work", kind="browser", browser="chromium")
+    save_settings(Settings(accounts=(work,)))
+    code, out, err = cli(["status"], capsys)
+    assert code == 0
+    assert out.count("Initech Team") == 2  # shown twice, hence the note
+    assert err == (
+        "claude-meter: Default and Work read the same account (ada.lovelace@initech.example); "
+        "remove one (`claude-meter accounts remove NAME`), or give the default account its own "
+        "sign-in with `claude-meter login`.\n"
+    )
+    assert accounts_server.cross_account_requests() == []

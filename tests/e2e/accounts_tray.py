@@ -15,12 +15,13 @@ from tests.e2e.desktop import claude_meter
 def two_accounts_env(tmp_path: Path, server: FakeClaude, env: dict[str, str]) -> dict[str, str]:
     """Personal is the default account (its session in ``CLAUDE_METER_COOKIE``, as ``auto``
     reads it first); the caller adds Work, a pasted session in its own keyring entry
-    (:func:`add_work`), with gnome-keyring running on the desktop's bus."""
-    (tmp_path / "run").mkdir(mode=0o700, exist_ok=True)
+    (:func:`add_work`, while the tray runs), with gnome-keyring on the desktop's bus."""
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700, exist_ok=True)
     return {
+        "XDG_RUNTIME_DIR": str(runtime),  # unless the desktop has its own
         **{k: v for k, v in env.items() if k != "PYTHON_KEYRING_BACKEND"},  # the real one
         "HOME": str(tmp_path / "home"),
-        "XDG_RUNTIME_DIR": str(tmp_path / "run"),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "XDG_STATE_HOME": str(tmp_path / "state"),
         "XDG_DATA_HOME": str(tmp_path / "data"),

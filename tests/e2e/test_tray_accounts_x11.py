@@ -1,10 +1,13 @@
 """Two accounts in the real tray on X11 (trayer on Xvfb, dunst), against the fake claude.ai
-serving both over real sockets: the popover has a section per account with its own numbers;
+serving both over real sockets: Work, added on the command line while the tray runs (its
+session pasted into its own gnome-keyring entry), starts polling at once; the popover has a
+section per account with its own numbers;
 when one account's session expires, it says so (a notification naming it) and the other
 keeps updating. Screenshots are kept in ``test-artifacts/``."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -18,10 +21,23 @@ from tests.e2e.accounts_tray import (
     two_account_server,
     two_accounts_env,
 )
-from tests.e2e.desktop import private_desktop, stop_demo_tray, wait_for
+from tests.e2e.desktop import Desktop, private_desktop, stop_demo_tray, wait_for
 from tests.e2e.processes import gnome_keyring
 
 pytestmark = pytest.mark.e2e
+GEOMETRY = re.compile(r"(\d+)x(\d+)\+-?\d+\+-?\d+\s+\+(-?\d+)\+(-?\d+)")
+
+
+def popover_fits(desktop: Desktop) -> bool:
+    """The popover is shown and lies wholly within the screen (it scrolls instead)."""
+    heights = []
+    for line in desktop.window_tree().splitlines():
+        match = GEOMETRY.search(line)
+        if "claude-meter" in line and match:
+            _w, h, _x, y = (int(v) for v in match.groups())
+            heights.append((h, y))
+    tallest = max(heights, default=(0, 0))
+    return tallest[0] > 200 and tallest[1] >= 0 and sum(tallest) <= desktop.height
 
 
 def test_two_accounts_side_by_side_and_one_expires(tmp_path: Path) -> None:
@@ -30,10 +46,11 @@ def test_two_accounts_side_by_side_and_one_expires(tmp_path: Path) -> None:
         env = two_accounts_env(tmp_path, server, desktop.env)
         keyring = gnome_keyring(env["DBUS_SESSION_BUS_ADDRESS"], env)
         keyring.__enter__()
-        add_work(env)
         app = start_tray(env, log_path)
         try:
             wait_for("the icon embedded in trayer", desktop.tray_icon)
+            wait_for("Personal read", lambda: requests_of(server, "personal") >= 2 or None)
+            add_work(env)  # on the command line, while the tray runs: no restart
             wait_for("both accounts read", lambda: requests_of(server, "work") >= 2 or None)
 
             def click() -> None:
@@ -53,6 +70,7 @@ def test_two_accounts_side_by_side_and_one_expires(tmp_path: Path) -> None:
             assert "; Work · ada.lovelace@initech.example" in shown, shown
             assert shown.endswith("58%"), shown  # Work's worst window, its own number
             assert " 34%; " in shown, shown  # Personal's worst window
+            wait_for("the popover within the screen", lambda: popover_fits(desktop))
             desktop.screenshot("accounts-popover-x11.png")
             desktop.run("xdotool", "key", "Escape")
 
@@ -77,6 +95,7 @@ def test_two_accounts_side_by_side_and_one_expires(tmp_path: Path) -> None:
             )
             click()
             wait_for("the popover again", lambda: both("Team 58%"))
+            wait_for("the popover within the screen", lambda: popover_fits(desktop))
             desktop.screenshot("accounts-popover-expired-x11.png")
         finally:
             text = stop_demo_tray(app, log_path)

@@ -96,7 +96,28 @@ def run_accounts_status(
                     print(f"  ! {read.result.error.message}", file=out)
                 who = f"{read.name}: " if blocks else ""
                 print(f"claude-meter: {who}{read.result.error.message}", file=err)
+    for note in same_account_notes(reads):
+        print(f"claude-meter: {note}", file=err)
     return worst_exit_status([account_status(r) for r in reads])
+
+
+def same_account_notes(reads: Sequence[Read]) -> list[str]:
+    """Two accounts that read the same claude.ai account (the default one's ``auto`` found a
+    named account's sign-in, say): each pair once, with what to do."""
+    first: dict[str, str] = {}
+    notes = []
+    for read in reads:
+        email = next((s.account_email for s in read.result.snapshots if s.account_email), None)
+        if email is None:
+            continue
+        other = first.setdefault(email.casefold(), read.name)
+        if other != read.name:
+            notes.append(
+                f"{other} and {read.name} read the same account ({email}); remove one "
+                "(`claude-meter accounts remove NAME`), or give the default account its own "
+                "sign-in with `claude-meter login`."
+            )
+    return notes
 
 
 def _by_the_tray(read: Read) -> bool:
