@@ -37,6 +37,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("soak", "Soak: 10,000 faulty polls"),
     ("demo_start", "The demo's start"),
     ("status_latency", "`claude-meter status --json` latency"),
+    ("status_accounts_bench", "`claude-meter status --json` with several accounts"),
     ("cached_latency", "Zero-request reads: `statusline` and `status --cached`"),
     ("transport_bench", "claude.ai's transports: httpx and the browser-like one"),
     ("requests_per_hour", "Requests per hour per organization"),

@@ -8,6 +8,15 @@ against one fake claude.ai in its own process (``tray_bench.py``'s), each start 
 fresh home. The first round fills the bytecode caches and is not counted. Alternating is
 what makes the comparison fair on a shared machine: a load that comes and goes hits both.
 
+``--rss-at 10`` also reads each app's resident memory that many seconds after its spawn
+(``/proc/<pid>/status``: VmRSS, split into anonymous and file-backed pages), for a memory
+comparison on the same terms; the idle tray's memory is flat from its first seconds on (the
+one-off release of freed start-up memory comes 5 s after the first draw).
+
+``--latency 0.05`` makes the fake server wait that many seconds before each answer, as a
+network round trip to claude.ai would (a loopback answer takes well under a millisecond, so
+without it the figure leaves out the time the first poll waits on the network).
+
 Run: ``.venv/bin/python benchmarks/tray_start_ab.py --before /tmp/old/.venv/bin/claude-meter``
 (``--after`` defaults to this checkout's ``claude-meter``). Prints the median and every start.
 """
@@ -21,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for the tests' desktop
@@ -28,19 +38,33 @@ from tests.e2e.desktop import private_desktop
 
 import benchmarks.tray_bench as tray_bench
 
+#: Put before the fake server's script: every request waits ``argv[2]`` seconds first.
+LATENCY = """
+import sys, time
+from claude_meter.fake import transport
+_answer = transport.Handler.do_GET
+def _late(self, _answer=_answer, _wait=float(sys.argv[2])):
+    time.sleep(_wait)  # the network's round trip, stood in for
+    _answer(self)
+transport.Handler.do_GET = _late
+"""
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path, required=True)
     parser.add_argument("--after", type=Path, default=tray_bench.BIN)
     parser.add_argument("--rounds", type=int, default=12)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
+    parser.add_argument("--rss-at", type=float, default=None, help="seconds after the spawn")
     args = parser.parse_args()
     programs = {"before": args.before, "after": args.after}
     starts: dict[str, list[float]] = {name: [] for name in programs}
+    memory: dict[str, list[tuple[float, float, float]]] = {name: [] for name in programs}
     with contextlib.ExitStack() as stack:
         desktop = stack.enter_context(private_desktop())
         server = subprocess.Popen(
-            [sys.executable, "-c", tray_bench.FAKE_SERVER, "1000"],
+            [sys.executable, "-c", LATENCY + tray_bench.FAKE_SERVER, "1000", str(args.latency)],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -55,12 +79,25 @@ def main() -> int:
                 home = stack.enter_context(tempfile.TemporaryDirectory())
                 app = tray_bench.App(found.group(1), None, desktop.env, home)
                 app.wait_for(lambda app=app: app.drawn_at is not None, 30)
+                if args.rss_at is not None:
+                    time.sleep(max(0.0, app.started + args.rss_at - time.perf_counter()))
+                    pid = app.process.pid
+                    rss = tuple(tray_bench.rss_mb(pid, f) for f in ("VmRSS", "RssAnon", "RssFile"))
                 if round_:  # the first round fills the bytecode caches
                     starts[name].append(app.drawn_at - app.started)  # type: ignore[operator]
+                    if args.rss_at is not None:
+                        memory[name].append(rss)  # type: ignore[arg-type]
                 app.stop()
     for name, times in starts.items():
         listed = " ".join(f"{t:.3f}" for t in sorted(times))
         print(f"{name}: median {statistics.median(times):.3f} s of {len(times)} ({listed})")
+        if memory[name]:
+            median = [statistics.median(m[i] for m in memory[name]) for i in range(3)]
+            listed = " ".join(f"{m[0]:.1f}" for m in memory[name])
+            print(
+                f"{name}: RSS at {args.rss_at:.0f} s, median {median[0]:.1f} MB (anon "
+                f"{median[1]:.1f} + file {median[2]:.1f}) of {len(memory[name])} ({listed})"
+            )
     return 0
 
 

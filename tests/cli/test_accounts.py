@@ -120,7 +120,7 @@ def test_add_browser_checks_the_profile(
     assert "Traceback" not in err
     # by the name the browser shows; stored by its folder name
     code, out, err = cli(
-        ["accounts", "add", "Side", "--browser", "chromium", "--profile", "grace"], capsys
+        ["accounts", "add", "Side", "--browser", "Chromium", "--profile", "grace"], capsys
     )
     assert code == 0, err
     assert out == "Added Side: chromium (Profile 2) (grace@example.net).\n"

@@ -208,3 +208,57 @@ def test_no_secret_in_any_output(accounts_server: FakeClaude, three: Items, caps
     for _, out, err in texts:
         for secret in ACCOUNT_SECRETS:
             assert secret not in out + err
+
+
+def test_an_extension_account_is_the_trays_and_never_fails_status(
+    accounts_server: FakeClaude, three: Items, capsys: Capsys
+) -> None:
+    laptop = AccountRef(id="laptop", name="Laptop", kind="extension", profile="Work")
+    save_settings(Settings(accounts=(WORK, laptop)))
+    code, data, _ = status_json(capsys)
+    assert code == 0
+    entry = data["accounts"][2]
+    assert (entry["name"], entry["organizations"], entry["exit_status"]) == ("Laptop", [], 0)
+    code, out, err = cli(["status"], capsys)
+    assert code == 0
+    assert out.split("\n\n")[2] == (
+        "Laptop · browser extension (Work)\n  (its numbers come from the browser extension "
+        "through the tray; `claude-meter status --cached --account 'Laptop'` shows the last "
+        "ones)\n"
+    )
+    assert "Laptop" not in err
+    assert "laptop" not in {r.account for r in accounts_server.request_log}
+
+
+def test_the_accounts_list_shows_the_emails_status_read(
+    accounts_server: FakeClaude, three: Items, capsys: Capsys
+) -> None:
+    code, out, _ = cli(["accounts", "--json"], capsys)
+    assert code == 0
+    assert [a["email"] for a in json.loads(out)["accounts"]] == [None, None, None]
+    assert cli(["status"], capsys)[0] == 0
+    code, out, _ = cli(["accounts", "--json"], capsys)
+    assert [a["email"] for a in json.loads(out)["accounts"]] == [
+        "ada@example.com", "ada.lovelace@initech.example", "grace@example.net",
+    ]  # fmt: skip
+    code, out, _ = cli(["accounts"], capsys)
+    assert code == 0
+    assert out.splitlines()[1] == "Work     pasted session · ada.lovelace@initech.example"
+
+
+def test_two_accounts_reading_the_same_account_are_said(
+    accounts_server: FakeClaude, keyring_items: Items, home: Path, capsys: Capsys
+) -> None:
+    """Nothing stored for the default account: `auto` finds the browser sign-in that Work is."""
+    browser_profile(home, "Default", WORK_ACCOUNT.session_key, WORK_TEAM.uuid)
+    work = AccountRef(id="work", name="Work", kind="browser", browser="chromium")
+    save_settings(Settings(accounts=(work,)))
+    code, out, err = cli(["status"], capsys)
+    assert code == 0
+    assert out.count("Initech Team") == 2  # shown twice, hence the note
+    assert err == (
+        "claude-meter: Default and Work read the same account (ada.lovelace@initech.example); "
+        "remove one (`claude-meter accounts remove NAME`), or give the default account its own "
+        "sign-in with `claude-meter login`.\n"
+    )
+    assert accounts_server.cross_account_requests() == []

@@ -20,7 +20,8 @@ from claude_meter.qt.app import TrayApp
 from claude_meter.qt.compose import connect_preferences
 from claude_meter.qt.preferences import Preferences
 from claude_meter.sources.cookies import COOKIE_ENV
-from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, Keyring, SessionCache
+from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, Keyring
+from claude_meter.sources.session_cache import SessionCache
 from tests.conftest import TEST_SESSION_KEY
 from tests.qt.test_first_run import no_source, prefs_for
 from tests.sources.memory_keyring import MemoryKeyring
@@ -71,6 +72,7 @@ def test_the_paste_is_stored_off_the_gui_thread(
     qtbot: QtBot, tmp_path: Path, answer: list[tuple[str, bool]], keyring: SlowKeyring
 ) -> None:
     prefs = prefs_with(tmp_path, keyring)
+    prefs.settings = prefs.settings.model_copy(update={"default_account": False})
     answer.append((f"  {PASTED}  ", True))
     assert prefs.paste_session()  # returns while the keyring is still writing
     assert keyring.writing.wait(10)
@@ -80,6 +82,7 @@ def test_the_paste_is_stored_off_the_gui_thread(
     assert stored.args == [True]
     assert keyring.items == {(SERVICE, SESSION_ENTRY): PASTED}
     assert source(prefs) == "pasted"
+    assert prefs.settings.default_account  # metered again, as `claude-meter login` does
     assert COOKIE_ENV not in prefs._env
     assert TEST_SESSION_KEY not in (tmp_path / "settings.json").read_text()
 

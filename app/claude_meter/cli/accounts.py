@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from claude_meter.core.account_changes import AccountProblem, added, removed, renamed, with_email
 from claude_meter.core.accounts import DEFAULT_ID, AccountKind, AccountRef, check_name
-from claude_meter.core.settings import SOURCE_LABELS, Settings, load_settings, save_settings
+from claude_meter.core.settings import Settings, load_settings, save_settings
 
 if TYPE_CHECKING:
     from claude_meter.cli.credentials import Terminal
@@ -27,9 +27,11 @@ OK, USAGE_ERROR = 0, 1
 
 def account_rows(settings: Settings) -> list[dict[str, object]]:
     """Every account, the default one first, as ``accounts --json`` lists them (no secret)."""
+    from claude_meter.cli.status import default_from
     from claude_meter.sources.choice import load_choice
 
     choice, _ = load_choice()
+    read = emails_read()
     rows: list[dict[str, object]] = [
         {
             "id": DEFAULT_ID,
@@ -40,7 +42,7 @@ def account_rows(settings: Settings) -> list[dict[str, object]]:
             "browser": settings.browser if settings.source == "browser" else None,
             "profile": settings.profile if settings.source == "browser" else None,
             "config_dir": None,
-            "email": choice.account_email,
+            "email": read.get(None) or choice.account_email,
             "metered": settings.default_account or not settings.accounts,
         }
     ]
@@ -55,18 +57,28 @@ def account_rows(settings: Settings) -> list[dict[str, object]]:
                 "browser": account.browser,
                 "profile": account.profile,
                 "config_dir": account.config_dir,
-                "email": account.email,
+                "email": read.get(account.id) or account.email,
                 "metered": True,
             }
         )
     return rows
 
 
-def default_from(settings: Settings) -> str:
-    """Where the default account's credential comes from, in the person's words."""
-    if settings.source == "browser" and settings.browser:
-        return settings.browser + (f" ({settings.profile})" if settings.profile else "")
-    return SOURCE_LABELS[settings.source].lower()
+def emails_read() -> dict[str | None, str]:
+    """Each account's email as its newest stored reading gives it (``last-readings.json``,
+    written by ``status``, the tray and the status line; None: the default account)."""
+    from claude_meter.readings.store import StoreUnreadable, load
+
+    try:
+        entries = load()  # newest first
+    except StoreUnreadable:
+        return {}
+    emails: dict[str | None, str] = {}
+    for entry in entries:
+        account, email = entry.get("account") or None, entry.get("account_email")
+        if isinstance(email, str) and email and (account is None or isinstance(account, str)):
+            emails.setdefault(account, email)
+    return emails
 
 
 def run_list(*, json_output: bool, term: Terminal, path: Path | None = None) -> int:
@@ -190,7 +202,8 @@ def _source(
 ) -> tuple[AccountKind, dict[str, str | None]]:
     """The account's kind and references, checked against this computer."""
     if browser is not None:
-        return "browser", {"browser": browser, "profile": _browser_profile(browser, profile, term)}
+        key, folder = _browser_profile(browser, profile, term)
+        return "browser", {"browser": key, "profile": folder}
     if profile is not None and not extension:
         raise AccountProblem("--profile goes with --browser or --extension")
     if paste:
@@ -200,8 +213,9 @@ def _source(
     return "extension", {"profile": profile}
 
 
-def _browser_profile(browser: str, profile: str | None, term: Terminal) -> str:
-    """The profile's folder name: it must exist; with several, ``--profile`` must say which."""
+def _browser_profile(browser: str, profile: str | None, term: Terminal) -> tuple[str, str]:
+    """The browser's key and the profile's folder name: it must exist; with several,
+    ``--profile`` must say which."""
     from claude_meter.sources.browser_profiles import (
         BROWSERS,
         browser_named,
@@ -226,11 +240,11 @@ def _browser_profile(browser: str, profile: str | None, term: Terminal) -> str:
             raise AccountProblem(
                 f"{found.label} has several profiles; name one with --profile: {names}"
             )
-        return profiles[0].name
+        return found.key, profiles[0].name
     chosen = [p for p in profiles if p.matches(profile)]
     if not chosen:
         raise AccountProblem(f"{found.label} has no profile of that name; its profiles: {names}")
-    return chosen[0].name
+    return found.key, chosen[0].name
 
 
 def _config_dir(given: str, term: Terminal) -> str:

@@ -13,12 +13,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
 from claude_meter.cli.cached import wants_color
-from claude_meter.cli.render import render_human
+from claude_meter.cli.render import render_human, to_json_object
+from claude_meter.core.accounts import DEFAULT_ID
 from claude_meter.core.errors import EXIT_STATUS, ConfigurationError, worst_exit_status
 from claude_meter.core.models import FetchResult
 from claude_meter.poll.fetcher import Fetcher
 
 if TYPE_CHECKING:
+    from claude_meter.core.accounts import AccountRef
     from claude_meter.core.settings import Settings
 
 
@@ -69,10 +71,10 @@ def run_status(
 
     remember(result, now)  # for `status --cached` and the status line (demo readings are not)
     if json_output:
-        from claude_meter.cli.status_accounts import Read, json_object
-
-        read = Read(None, settings.default_account_name, result, forecasts)
-        print(json.dumps(json_object(settings, [read]), ensure_ascii=False), file=out)
+        document = to_json_object(result, forecasts)
+        name = settings.default_account_name
+        document["accounts"] = [account_entry(settings, None, name, result, document)]
+        print(json.dumps(document, ensure_ascii=False), file=out)
     else:
         color = wants_color(out, env)
         remaining = settings.percent_shown == "remaining"  # as the tray shows it
@@ -117,3 +119,48 @@ def exit_status(result: FetchResult) -> int:
     kinds = [result.error.kind] if result.error else []
     kinds += [s.error.kind for s in result.snapshots if s.error]
     return worst_exit_status([EXIT_STATUS.get(k, 4) for k in kinds])
+
+
+def account_entry(
+    settings: Settings,
+    account: AccountRef | None,
+    name: str,
+    result: FetchResult,
+    shown: Mapping[str, object],
+) -> dict[str, object]:
+    """One account in ``status --json``'s ``accounts`` (README); ``shown`` is the result's
+    own JSON object, whose organizations it carries in exactly the top level's shape."""
+    return {
+        "id": account.id if account is not None else DEFAULT_ID,
+        "name": name,
+        "kind": account.kind if account is not None else settings.source,
+        "from": account.describe() if account is not None else default_from(settings),
+        "source": shown["source"],
+        "email": email_of(account, result),
+        "fetched_at": shown["fetched_at"],
+        "organizations": shown["organizations"],
+        "worst": shown["worst"],
+        "error": shown["error"],
+        "exit_status": exit_status(result),
+    }
+
+
+def default_from(settings: Settings) -> str:
+    """Where the default account's credential comes from, in the person's words."""
+    from claude_meter.core.settings import SOURCE_LABELS
+
+    if settings.source == "browser" and settings.browser:
+        return settings.browser + (f" ({settings.profile})" if settings.profile else "")
+    return SOURCE_LABELS[settings.source].lower()
+
+
+def email_of(account: AccountRef | None, result: FetchResult) -> str | None:
+    """The account's email: as the server said it in this read, else as last known."""
+    for snapshot in result.snapshots:
+        if snapshot.account_email:
+            return snapshot.account_email
+    if account is not None:
+        return account.email
+    from claude_meter.sources.choice import load_choice
+
+    return load_choice()[0].account_email

@@ -23,9 +23,15 @@ from typing import TYPE_CHECKING, TextIO
 
 from claude_meter.cli.cached import wants_color
 from claude_meter.cli.render import Forecasts, render_human, to_json_object
-from claude_meter.cli.status import exit_status, poll_default
+from claude_meter.cli.status import (
+    account_entry,
+    default_from,
+    email_of,
+    exit_status,
+    poll_default,
+)
 from claude_meter.core.account_changes import named, unknown
-from claude_meter.core.accounts import DEFAULT_ID, AccountRef
+from claude_meter.core.accounts import AccountRef
 from claude_meter.core.errors import ConfigurationError, worst_exit_status
 from claude_meter.core.models import FetchResult
 
@@ -83,12 +89,52 @@ def run_accounts_status(
                 text = "".join(f"  {line}" if line.strip() else line
                                for line in text.splitlines(keepends=True))  # fmt: skip
             print(text, file=out, end="")
-            if read.result.error is not None:
+            if _by_the_tray(read):
+                print(f"  ({tray_note(read.name)})", file=out)
+            elif read.result.error is not None:
                 if blocks:
                     print(f"  ! {read.result.error.message}", file=out)
                 who = f"{read.name}: " if blocks else ""
                 print(f"claude-meter: {who}{read.result.error.message}", file=err)
-    return worst_exit_status([exit_status(r.result) for r in reads])
+    for note in same_account_notes(reads):
+        print(f"claude-meter: {note}", file=err)
+    return worst_exit_status([account_status(r) for r in reads])
+
+
+def same_account_notes(reads: Sequence[Read]) -> list[str]:
+    """Two accounts that read the same claude.ai account (the default one's ``auto`` found a
+    named account's sign-in, say): each pair once, with what to do."""
+    first: dict[str, str] = {}
+    notes = []
+    for read in reads:
+        email = next((s.account_email for s in read.result.snapshots if s.account_email), None)
+        if email is None:
+            continue
+        other = first.setdefault(email.casefold(), read.name)
+        if other != read.name:
+            notes.append(
+                f"{other} and {read.name} read the same account ({email}); remove one "
+                "(`claude-meter accounts remove NAME`), or give the default account its own "
+                "sign-in with `claude-meter login`."
+            )
+    return notes
+
+
+def _by_the_tray(read: Read) -> bool:
+    """An extension account: its numbers reach the tray from the browser, never ``status``."""
+    return read.account is not None and read.account.kind == "extension"
+
+
+def tray_note(name: str) -> str:
+    return (
+        "its numbers come from the browser extension through the tray; "
+        f"`claude-meter status --cached --account '{name}'` shows the last ones"
+    )
+
+
+def account_status(read: Read) -> int:
+    """The account's own exit status; an extension account never fails ``status``."""
+    return 0 if _by_the_tray(read) else exit_status(read.result)
 
 
 def _read_all(
@@ -122,24 +168,10 @@ def _read_all(
     return reads
 
 
-def email_of(read: Read) -> str | None:
-    """The account's email: as the server said it in this read, else as last known."""
-    for snapshot in read.result.snapshots:
-        if snapshot.account_email:
-            return snapshot.account_email
-    if read.account is not None:
-        return read.account.email
-    from claude_meter.sources.choice import load_choice
-
-    return load_choice()[0].account_email
-
-
 def heading(settings: Settings, read: Read) -> str:
     """``Work · chromium (Profile 2) · work@example.com``"""
-    from claude_meter.cli.accounts import default_from
-
     where = read.account.describe() if read.account is not None else default_from(settings)
-    email = email_of(read)
+    email = email_of(read.account, read.result)
     shown = email if email and email.casefold() != read.name.casefold() else None
     return " · ".join(part for part in (read.name, where, shown) if part)
 
@@ -147,26 +179,11 @@ def heading(settings: Settings, read: Read) -> str:
 def json_object(settings: Settings, reads: Sequence[Read]) -> dict[str, object]:
     """The old top level (of the first account read) with ``accounts`` added."""
     document = to_json_object(reads[0].result, reads[0].forecasts)
-    document["accounts"] = [account_object(settings, read) for read in reads]
+    listed = []
+    for read in reads:
+        shown = to_json_object(read.result, read.forecasts)
+        entry = account_entry(settings, read.account, read.name, read.result, shown)
+        entry["exit_status"] = account_status(read)
+        listed.append(entry)
+    document["accounts"] = listed
     return document
-
-
-def account_object(settings: Settings, read: Read) -> dict[str, object]:
-    """One account in ``status --json``'s ``accounts``: its organizations as at the top level."""
-    from claude_meter.cli.accounts import default_from
-
-    shown = to_json_object(read.result, read.forecasts)
-    account = read.account
-    return {
-        "id": account.id if account is not None else DEFAULT_ID,
-        "name": read.name,
-        "kind": account.kind if account is not None else settings.source,
-        "from": account.describe() if account is not None else default_from(settings),
-        "source": shown["source"],
-        "email": email_of(read),
-        "fetched_at": shown["fetched_at"],
-        "organizations": shown["organizations"],
-        "worst": shown["worst"],
-        "error": shown["error"],
-        "exit_status": exit_status(read.result),
-    }

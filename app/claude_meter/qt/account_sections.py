@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -43,8 +44,9 @@ Insights = Mapping[tuple[str | None, str | None, str], "WindowInsight"]
 #: The popover's section of one organization, and its window rows.
 MakeSection = Callable[["Snapshot"], tuple[QWidget, list["WindowRow"]]]
 
-#: Room the popover's other parts (banners, footer, buttons) and the panel need.
-CHROME = 220
+#: Room the popover's other parts (a banner, the footer, the buttons) need, before they
+#: are measured.
+CHROME = 320
 MIN_SCROLL = 160
 
 
@@ -99,6 +101,9 @@ class AccountSection(QWidget):
         self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.header.setStyleSheet("font-weight: 700; text-align: left;")
         self.header.setAccessibleName(f"{account.name}: show or hide its numbers")
+        # A long email must not widen the popover: the header gives way, its tooltip says all.
+        self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.header.setToolTip(header_text(account))
         top.addWidget(self.header, 1)
         self.worst = QLabel(worst_text(account, hidden, show_remaining=show_remaining))
         self.worst.setStyleSheet("font-weight: 600;")
@@ -189,19 +194,16 @@ class AccountSections(QScrollArea):
         self.fit()
         self.resized.emit()
 
-    def limit(self) -> int:
-        """The tallest the sections may be: the screen's height less the popover's rest."""
-        screen = QGuiApplication.primaryScreen()
-        height = screen.availableGeometry().height() if screen is not None else 800
-        return max(MIN_SCROLL, height - CHROME)
-
-    def fit(self) -> None:
-        """As tall as the sections, up to :meth:`limit`; beyond it, they scroll."""
+    def fit(self, room: int | None = None) -> None:
+        """As tall as the sections, up to ``room`` (what the screen leaves beside the
+        popover's other parts; unknown: the screen less :data:`CHROME`); beyond, they scroll."""
+        if room is None:
+            screen = QGuiApplication.primaryScreen()
+            room = (screen.availableGeometry().height() if screen else 800) - CHROME
         content = self.widget()
         assert content is not None
         content.adjustSize()
-        wanted = content.sizeHint().height()
-        self.setFixedHeight(min(wanted, self.limit()))
+        self.setFixedHeight(min(content.sizeHint().height(), max(MIN_SCROLL, room)))
 
     @property
     def rows(self) -> list[WindowRow]:

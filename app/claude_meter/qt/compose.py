@@ -31,9 +31,11 @@ from claude_meter.core.logs import setup_logging
 from claude_meter.core.models import FetchResult
 from claude_meter.core.policy import MIN_INTERVAL, Route
 from claude_meter.core.settings import load_settings
+from claude_meter.core.state import load_state
 from claude_meter.history import HistoryStore, HistoryUnavailable
 from claude_meter.platform.autostart import pick as autostart_backend
 from claude_meter.poll.fetcher import Fetcher
+from claude_meter.poll.first import FirstPoll
 from claude_meter.qt.app import TRAY_WAIT_SECONDS, TrayApp
 from claude_meter.qt.bridge_link import BridgeLink
 from claude_meter.qt.crash import CrashReporter
@@ -47,6 +49,7 @@ from claude_meter.qt.startup import (
     qt_message,
 )
 from claude_meter.qt.statusline_link import StatuslineLink
+from claude_meter.qt.worker import Fetch
 from claude_meter.readings.convert import remember
 
 if TYPE_CHECKING:
@@ -131,7 +134,8 @@ def open_keyring() -> tuple[Keyring, KeyringInChild | None]:
     """The stored session read once and kept (see ``sources/keyring_store.py``); on Linux the
     keyring reached through a child process, so its libraries never load into the tray."""
     from claude_meter.sources.keyring_child import KeyringInChild, wanted
-    from claude_meter.sources.keyring_store import Keyring, SessionCache
+    from claude_meter.sources.keyring_store import Keyring
+    from claude_meter.sources.session_cache import SessionCache
 
     child = KeyringInChild() if wanted() else None
     return Keyring(child, SessionCache()), child
@@ -197,13 +201,16 @@ def _run(
         keyring, child = open_keyring()
         if child is not None:
             stack.callback(child.close)
-    prefs = Preferences(
-        load_settings(), env, autostart=autostart_backend(), demo=demo, keyring=keyring
-    )
-    app.aboutToQuit.connect(prefs.close)
-    interval, floor = prefs.settings.interval, MIN_INTERVAL
+    loaded = load_settings()
+    interval, floor = loaded.settings.interval, MIN_INTERVAL
     route: Route = "web"
+    fetcher = Fetcher(env, settings=loaded.settings, pool=pool, keyring=keyring)
+    fetch: Fetch = fetcher
+    if not demo:  # the first poll runs while the rest is built (poll/first.py)
+        fetch = FirstPoll.unless_held(fetcher, load_state(), route, datetime.now(UTC))
     history: HistoryStore | None
+    prefs = Preferences(loaded, env, autostart=autostart_backend(), demo=demo, keyring=keyring)
+    app.aboutToQuit.connect(prefs.close)
     if demo:
         from claude_meter.poll.demo import seed_history, start_demo
 
@@ -212,7 +219,7 @@ def _run(
             speed=float(env.get("CLAUDE_METER_DEMO_SPEED", "1") or 1),
         )
         stack.callback(running.stop)
-        fetcher = Fetcher(running.env, pool=pool, demo=True)
+        fetcher.configure(env=running.env, demo=True)
         history = running.open_history()
         first = fetcher()  # the demo's history gets a plausible past, so forecasts show at once
         seed_history(history, first, first.fetched_at)
@@ -222,14 +229,13 @@ def _run(
         history = _open_history()
         if history is not None:
             stack.callback(history.close)
-        fetcher = Fetcher(env, settings=prefs.settings, pool=pool, keyring=keyring)
         if points_at_loopback(env) and env.get("CLAUDE_METER_POLL_SECONDS"):
             # Benchmarks and soak tests against a local fake server may poll fast; the real
             # claude.ai is never polled faster than the policy allows.
             interval = timedelta(seconds=float(env["CLAUDE_METER_POLL_SECONDS"]))
             floor = timedelta(milliseconds=10)
     meter = TrayApp(
-        fetcher,
+        fetch,
         interval=interval,
         route=route,
         floor=floor,

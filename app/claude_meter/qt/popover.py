@@ -8,6 +8,7 @@ imported only then: :meth:`Popover.show_accounts`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ from claude_meter.core.display import (
 from claude_meter.core.meter import MeterState
 from claude_meter.core.models import FetchError, Snapshot
 from claude_meter.core.statusline_rules import STATUSLINE
+from claude_meter.qt.placement import MARGIN
 from claude_meter.qt.surface import PopoverKind, window_flags
 from claude_meter.qt.window_row import WindowRow
 
@@ -39,7 +41,14 @@ if TYPE_CHECKING:
 #: Insights per (account, organization uuid, window key), from the history (poll/live.py).
 Insights = Mapping[tuple[str | None, str | None, str], "WindowInsight"]
 
+log = logging.getLogger("claude_meter.tray")
+
 WIDTH = 360
+#: With several accounts: the sections' indent and scrollbar besides.
+SCROLL_ROOM = 32
+#: Height left free for the icon it opens from (a panel without a strut, or an icon within
+#: the available area): the popover opens beside it, not over it.
+ICON_ROOM = 48
 
 
 def _now() -> datetime:
@@ -211,6 +220,7 @@ class Popover(QFrame):
     def show_state(self, state: MeterState, insights: Insights | None = None) -> None:
         """Rebuild the content; ``insights`` add sparklines and forecasts where known."""
         self._clear(state, ())
+        self.setFixedWidth(WIDTH)
         for snapshot in state.snapshots:
             self.body.addWidget(self._section(snapshot))
         self.set_insights(insights or {})
@@ -241,6 +251,7 @@ class Popover(QFrame):
         from claude_meter.qt.account_sections import AccountSections
 
         self._clear(state, accounts)
+        self.setFixedWidth(WIDTH + SCROLL_ROOM)  # the rows keep their width beside a scrollbar
         self.sections = AccountSections(
             accounts,
             insights,
@@ -252,8 +263,36 @@ class Popover(QFrame):
         )
         self.sections.resized.connect(self.adjustSize)
         self.body.addWidget(self.sections)
+        self.sections.show()  # now, not queued: measured at once even in an open popover
+        log.debug(
+            "accounts shown: %s",
+            "; ".join(
+                f"{s.header.text()} {s.worst.text()}".strip() for s in self.sections.sections
+            ),
+        )
         self.tick()
         self.adjustSize()
+
+    def adjustSize(self) -> None:
+        """With several accounts the sections take the height the screen leaves beside the
+        popover's other parts, and scroll beyond it; the popover then takes its whole height
+        (Qt's own adjustSize caps a window at two thirds of the screen)."""
+        if self.sections is None:
+            super().adjustSize()
+            return
+        screen = self.screen().availableGeometry().height()
+        rest = self._wanted_height() - self.sections.height()
+        self.sections.fit(screen - rest - 2 * MARGIN - ICON_ROOM)
+        self.resize(self.width(), self._wanted_height())
+
+    def _wanted_height(self) -> int:
+        """The height the content wants at the popover's (fixed) width: wrapped banners."""
+        layout = self.layout()
+        if layout is not None:
+            layout.invalidate()  # a section collapsed, a banner came: measured again
+            layout.activate()
+        height = self.heightForWidth(self.width())
+        return height if height > 0 else self.sizeHint().height()
 
     def _clear(self, state: MeterState, accounts: Sequence[AccountState]) -> None:
         self._state = state
@@ -332,7 +371,9 @@ class Popover(QFrame):
         else:
             text = banner_text(self._state, now, self._interval)
         self.banner.setText(text or "")
-        self.banner.setVisible(text is not None)
+        if self.banner.isHidden() == (text is not None):  # it comes or goes: fit the popover
+            self.banner.setVisible(text is not None)
+            self.adjustSize()
 
     # -- behaviour --------------------------------------------------------------------------
 

@@ -352,7 +352,8 @@ class Preferences(QObject):
             # No keyring: this run only, in memory. Never a file.
             self._env[COOKIE_ENV] = cookies.header().reveal()
             self.environment_changed.emit(dict(self._env))
-        self.change(self.settings.model_copy(update={"source": "pasted"}))
+        # pasted for the default account, which `login` would meter again: so does this
+        self.change(self.settings.model_copy(update={"source": "pasted", "default_account": True}))
         text = "Session stored in the keyring." if persisted else message
         if not self._tell(True, text) and not persisted:
             self.notify_requested.emit("Your claude.ai session is kept for this run only", text)

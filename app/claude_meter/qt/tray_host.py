@@ -31,7 +31,7 @@ from typing import Literal
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 log = logging.getLogger("claude_meter.tray")
 
@@ -39,8 +39,11 @@ WATCHER = "org.kde.StatusNotifierWatcher"
 #: How often to look for a tray while there is none: during the wait, then after it.
 WAITING_POLL_MS = 500
 MISSING_POLL_MS = 1000
-#: The object name of the little window Qt docks into an XEmbed tray.
-XEMBED_WINDOW = "QSystemTrayIconSys"
+#: The object name of the little window Qt docks into an XEmbed tray: the ``QWindow`` of its
+#: ``QSystemTrayIconSys`` widget. Watched as a ``QWindow``: reaching the widget itself
+#: (``QApplication.topLevelWidgets()``) makes PySide6 create some 150 widget classes to find
+#: the Python type of that private one (about 1 MB and 8-30 ms at start).
+XEMBED_WINDOW = "QSystemTrayIconSysWindow"
 
 Kind = Literal["sni", "xembed", "native"]
 KIND_NAMES: dict[Kind, str] = {
@@ -204,14 +207,14 @@ class TrayHost(QObject):
 
     def _watch_xembed_window(self) -> None:
         """Hear an XEmbed tray go away without polling: Qt hides the icon's own little window
-        (``QSystemTrayIconSys``) when the tray's selection loses its owner."""
+        (:data:`XEMBED_WINDOW`) when the tray's selection loses its owner."""
         if self.kind != "xembed":
             return
-        for widget in QApplication.topLevelWidgets():
-            if widget.objectName() == XEMBED_WINDOW and widget not in self._xembed_windows:
-                self._xembed_windows.append(widget)
-                widget.installEventFilter(self)
-                widget.destroyed.connect(lambda *_, w=widget: self._xembed_windows.remove(w))
+        for window in QGuiApplication.allWindows():
+            if window.objectName() == XEMBED_WINDOW and window not in self._xembed_windows:
+                self._xembed_windows.append(window)
+                window.installEventFilter(self)
+                window.destroyed.connect(lambda *_, w=window: self._xembed_windows.remove(w))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Hide and watched in self._xembed_windows:
