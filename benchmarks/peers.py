@@ -44,11 +44,11 @@ A peer that cannot be installed or started is reported with the reason, not drop
 average is recorded at the start and at the end: wall times on a shared 2-core machine follow
 it, which is why the programs alternate.
 
-Run: ``.venv/bin/python benchmarks/peers.py`` (about 15 minutes; the first run also installs the
-peers, about a minute), ``--quick`` to try it (about 3 minutes: 3 starts, 30 s idle, no 10-min
-point), ``--peer NAME==VERSION`` to measure another version of a peer. Targets (issue 19): tray
-start median <= 0.40 s and below claude-usage-widget's, resident memory at 60 s <= 80 MB and
-<= claude-usage-widget's, ``status --json`` median <= 0.20 s.
+Run: ``.venv/bin/python benchmarks/peers.py`` (about 13 minutes; the first run also installs the
+peers, about a minute), ``--quick`` to try it (under 2 minutes: 3 starts, 30 s idle, no 10-min
+point; prints, records nothing), ``--peer NAME==VERSION`` to measure another version of a peer.
+Targets (issue 19): tray start median <= 0.40 s and below claude-usage-widget's, resident memory
+at 60 s <= 80 MB and <= claude-usage-widget's, ``status --json`` median <= 0.20 s.
 """
 
 from __future__ import annotations
@@ -120,6 +120,9 @@ def main() -> int:
     print(table)
     print(output)
     host = {**machine(), "load_before": round(load_before, 2)}  # at the start, not the end
+    if args.quick:
+        print("(--quick: nothing recorded; the report keeps the last full run)")
+        return 0
     record("peers", rows(programs), output, extra={"markdown": table, "machine": host})
     return 0
 
