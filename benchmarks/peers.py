@@ -27,13 +27,15 @@ Bytecode caches are warm: the first start of each program is not counted.
    20 ms). That is a lower bound: the repaint that follows the answer is not seen (for
    ClaudeMeter the same lower bound is given next to its drawn time). A peer that asks nothing
    at start is timed at its window alone, and marked "no request".
-2. Resident memory at 60 s and 10 min (``--long``, on by default): every program started once
+2. Resident memory at 60 s and 10 min (``--no-long``: no 10-min point): every program started once
    more with a fresh home, all running side by side, idle (popover or menu closed, each with
    its own default poll interval); VmRSS of its process from /proc at 60 s and 600 s after its
    spawn, with the anonymous part (its own objects, comparable across machines) and the
    file-backed part (mapped libraries, which depends on the page cache).
 3. Idle CPU: utime + stime of the same processes from 60 s to 60 s + --idle-seconds (300 s).
-   Counted in 10 ms ticks. The requests each made in the whole window are also counted.
+   Counted in 10 ms ticks. The requests each made in those minutes are counted too. A
+   screenshot of the desktop with all of them running is left in ``test-artifacts/`` for a
+   person to check that each shows the server's numbers.
 4. CLI latency: each program's one-shot status command as a whole process (ClaudeMeter:
    ``claude-meter status --json``), median of --cli-runs runs, in turn as above, each program
    in a home kept across its runs after one warm-up call (what the warm-up cost, on a new
