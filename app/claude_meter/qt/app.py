@@ -36,7 +36,6 @@ from claude_meter.history import HistoryStore, WindowInsight
 from claude_meter.poll.live import Accepted, LiveMeter, OwnPoll, Shown
 from claude_meter.qt.notifier import Notifier, pick
 from claude_meter.qt.placement import popover_position
-from claude_meter.qt.popover import Popover
 from claude_meter.qt.startup import release_free_memory
 from claude_meter.qt.surface import context_surface, popover_kind
 from claude_meter.qt.tray_icon import TrayIcon
@@ -45,6 +44,7 @@ from claude_meter.qt.worker import Fetch, FetchWorker
 if TYPE_CHECKING:
     from claude_meter.qt.account_polls import AccountPolls, MakeFetch
     from claude_meter.qt.history_window import HistoryWindow
+    from claude_meter.qt.popover import Popover
 
 log = logging.getLogger("claude_meter.tray")
 
@@ -274,6 +274,8 @@ class TrayApp(QObject):
     # -- interaction ------------------------------------------------------------------------
 
     def _make_popover(self, *, as_window: bool) -> Popover:
+        from claude_meter.qt.popover import Popover  # its widgets' classes: made when needed
+
         kind = popover_kind(QGuiApplication.platformName(), as_window=as_window)
         popover = Popover(interval=self.meter.interval, clock=self._clock, kind=kind)
         popover.refresh_clicked.connect(self.refresh_pressed)
