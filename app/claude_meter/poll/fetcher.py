@@ -360,6 +360,4 @@ def _noted(result: FetchResult, note: str) -> FetchResult:
 
 
 def _failed(source: Source, exc: MeterError, now: datetime) -> FetchResult:
-    from claude_meter.clients.web import error_of
-
-    return FetchResult(source=source, fetched_at=now, error=error_of(exc))
+    return FetchResult(source=source, fetched_at=now, error=FetchError.of(exc))
