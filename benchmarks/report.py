@@ -33,6 +33,7 @@ NOTES = ROOT / "benchmarks" / "notes"
 #: (script, section title) in the report's order.
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("tray_bench", "The tray app: start, memory, CPU"),
+    ("accounts_bench", "The tray with 1, 2 and 4 accounts"),
     ("tray_host_bench", "A tray found late: latency and the cost of looking"),
     ("soak", "Soak: 10,000 faulty polls"),
     ("demo_start", "The demo's start"),
