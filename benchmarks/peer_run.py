@@ -288,6 +288,8 @@ def idle_phase(
                 program.starts.pop()  # not a start of the start rounds
                 program.lower_bounds.pop()
                 program.start_parts.pop()
+        # what every program shows, all running: for a person to look at (not a figure)
+        print(f"screenshot: {desktop.screenshot('peers-side-by-side.png')}", flush=True)
         cpu_at: dict[str, float] = {}
         events = [(60.0, "rss60"), (60.0 + idle, "cpu")] + ([(600.0, "rss600")] if long else [])
         events.sort()

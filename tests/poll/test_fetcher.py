@@ -9,7 +9,8 @@ from claude_meter.fake import FakeClaude
 from claude_meter.poll.demo import start_demo
 from claude_meter.poll.fetcher import Fetcher
 from claude_meter.poll.messages import WAITING_FOR_EXTENSION
-from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, Keyring, SessionCache
+from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, Keyring
+from claude_meter.sources.session_cache import SessionCache
 from tests.conftest import TEST_OAUTH_TOKEN, TEST_SESSION_KEY
 from tests.sources.memory_keyring import CountingKeyring
 

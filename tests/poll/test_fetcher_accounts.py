@@ -10,7 +10,8 @@ from pathlib import Path
 from claude_meter.core.accounts import AccountRef, keyring_entry
 from claude_meter.fake import FakeClaude
 from claude_meter.poll.fetcher import Fetcher
-from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, Keyring, SessionCache
+from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, Keyring
+from claude_meter.sources.session_cache import SessionCache
 from tests.conftest import TEST_OAUTH_TOKEN, TEST_SESSION_KEY
 from tests.sources.memory_keyring import CountingKeyring
 

@@ -160,3 +160,32 @@ def test_polls_are_recorded_and_feed_the_popover(qtbot: QtBot, tmp_path: Path) -
         assert stored[:3] == [10, 20, 30]
         insight = app.insights()[(None, "o", "five_hour")]
         assert [s.percent for s in insight.samples][:3] == [10, 20, 30]
+
+
+def test_the_popover_is_made_when_first_needed_with_what_it_must_show(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """A meter never opened keeps no popover (its widgets cost ~2 MB); made later, it shows
+    the standing notice, the settings and the rows it would have had all along."""
+    from PySide6.QtWidgets import QApplication
+
+    from claude_meter.core.settings import Settings
+
+    def popovers() -> list[str]:
+        return [w.objectName() for w in QApplication.topLevelWidgets() if w.isWindow()]
+
+    made_before = popovers().count("popover")
+    script = Script(result(42))
+    app = start(qtbot, script, tmp_path / "s.json", Recorder())
+    qtbot.waitUntil(lambda: bool(app.state.snapshots), timeout=5000)
+    app.set_notice("ClaudeMeter settings were reset")
+    app.apply_settings(Settings(percent_shown="remaining", interval=timedelta(minutes=2)))
+    assert popovers().count("popover") == made_before  # polled, drawn, configured: not made
+
+    popover = app.popover
+    assert popovers().count("popover") == made_before + 1
+    assert popover.notice.text() == "ClaudeMeter settings were reset"
+    assert popover.show_remaining
+    assert len(popover.rows) == 1
+    assert app.popover is popover  # made once
+    app.stop()

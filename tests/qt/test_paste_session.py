@@ -20,7 +20,8 @@ from claude_meter.qt.app import TrayApp
 from claude_meter.qt.compose import connect_preferences
 from claude_meter.qt.preferences import Preferences
 from claude_meter.sources.cookies import COOKIE_ENV
-from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, Keyring, SessionCache
+from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, Keyring
+from claude_meter.sources.session_cache import SessionCache
 from tests.conftest import TEST_SESSION_KEY
 from tests.qt.test_first_run import no_source, prefs_for
 from tests.sources.memory_keyring import MemoryKeyring

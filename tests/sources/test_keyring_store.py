@@ -76,7 +76,8 @@ def test_a_corrupt_stored_value_is_ignored() -> None:
 
 
 def test_each_named_account_has_its_own_entry_and_change_stamp() -> None:
-    from claude_meter.sources.keyring_store import Keyring, SessionCache, stamp_path
+    from claude_meter.sources.keyring_store import Keyring
+    from claude_meter.sources.session_cache import SessionCache, stamp_path
 
     backend = MemoryKeyring()
     keyring = Keyring(backend, SessionCache())

@@ -11,8 +11,9 @@ import pytest
 from claude_meter.core.errors import ConfigurationError, NotSignedIn
 from claude_meter.sources.choice import RememberedChoice
 from claude_meter.sources.cookies import COOKIE_ENV, SessionCookies
-from claude_meter.sources.keyring_store import SessionCache, SessionStore
+from claude_meter.sources.keyring_store import SessionStore
 from claude_meter.sources.selection import Selection
+from claude_meter.sources.session_cache import SessionCache
 from tests.conftest import NOW
 from tests.sources.memory_keyring import CountingKeyring
 from tests.sources.profiles import chromium_profile, write_firefox_cookies

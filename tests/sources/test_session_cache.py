@@ -11,15 +11,12 @@ from claude_meter.fake import FakeClaude
 from claude_meter.poll.fetcher import Fetcher
 from claude_meter.sources import keyring_store
 from claude_meter.sources.cookies import SessionCookies
-from claude_meter.sources.keyring_store import (
+from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, Keyring, SessionStore
+from claude_meter.sources.session_cache import (
     MAX_AGE_SECONDS,
     REREAD_AFTER_REFUSAL_SECONDS,
     RETRY_AFTER_FAILURE_SECONDS,
-    SERVICE,
-    SESSION_ENTRY,
-    Keyring,
     SessionCache,
-    SessionStore,
     stamp_path,
 )
 from tests.conftest import TEST_SESSION_KEY

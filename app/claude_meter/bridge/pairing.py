@@ -34,7 +34,8 @@ from typing import Final, Literal
 from claude_meter.core import json_input
 from claude_meter.core.secret import Secret
 from claude_meter.core.server_time import EARLIEST, parse_iso
-from claude_meter.sources.keyring_store import BRIDGE_ENTRY, SessionStore, read_stamp, stamp_path
+from claude_meter.sources.keyring_store import BRIDGE_ENTRY, SessionStore
+from claude_meter.sources.session_cache import read_stamp, stamp_path
 
 log = logging.getLogger("claude_meter.bridge.pairing")
 

@@ -35,7 +35,7 @@ def __getattr__(name: str) -> object:
 
 
 def _credentials(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO) -> int:
-    from claude_meter.cli.credentials import Terminal, run_login, run_logout, run_sources
+    from claude_meter.cli.credentials import Terminal, run_login, run_logout
 
     term = Terminal(env=os.environ, stdin=sys.stdin, out=out, err=sys.stderr)
     if args.command == "accounts":
@@ -43,6 +43,8 @@ def _credentials(parser: argparse.ArgumentParser, args: argparse.Namespace, out:
     if args.command == "logout":
         return run_logout(term=term)
     if args.command == "sources":
+        from claude_meter.cli.sources import run_sources
+
         return run_sources(json_output=args.json, term=term, add=args.add)
     if args.paste and args.browser:
         parser.error("login takes either --paste or --browser, not both")

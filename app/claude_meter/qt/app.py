@@ -6,7 +6,8 @@
 thread (``FetchWorker.polled``), the browser extension's posts in one queued hop from the
 bridge's connection thread (``BridgeLink.received``, connected in ``qt/compose.py``). What the
 meter returns is drawn as it is: the icon's indicator and tooltip (:class:`TrayIcon`), the
-popover's rows, the notifications.
+popover's rows, the notifications. (A little past 400 lines: the popover, made only when
+first needed, is kept beside everything it shows.)
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from claude_meter.history import HistoryStore, WindowInsight
 from claude_meter.poll.live import Accepted, LiveMeter, OwnPoll, Shown
 from claude_meter.qt.notifier import Notifier, pick
 from claude_meter.qt.placement import popover_position
-from claude_meter.qt.popover import Popover
 from claude_meter.qt.startup import release_free_memory
 from claude_meter.qt.surface import context_surface, popover_kind
 from claude_meter.qt.tray_icon import TrayIcon
@@ -44,6 +44,7 @@ from claude_meter.qt.worker import Fetch, FetchWorker
 if TYPE_CHECKING:
     from claude_meter.qt.account_polls import AccountPolls, MakeFetch
     from claude_meter.qt.history_window import HistoryWindow
+    from claude_meter.qt.popover import Popover
 
 log = logging.getLogger("claude_meter.tray")
 
@@ -115,7 +116,8 @@ class TrayApp(QObject):
         self.tray_host.found.connect(self._use_tray)
         self.tray_host.missing.connect(self._use_window)
         self.notifier = notifier or pick(self.tray_host, self._show_alert)
-        self.popover = self._make_popover(as_window=False)
+        self._notice: str | None = None  # the standing notice, for the popover when it is made
+        self._popover: Popover | None = None  # made when first needed: see popover
 
         self.worker_thread = QThread()
         self.worker_thread.setObjectName("claude-meter-worker")
@@ -140,6 +142,15 @@ class TrayApp(QObject):
         self._ui_timer.setInterval(30_000)
         self._ui_timer.timeout.connect(self._redraw)
         self._stopped = False
+
+    @property
+    def popover(self) -> Popover:
+        """Made the first time it is needed (opened, the no-tray window), with what it shows:
+        a meter never opened keeps none of its widgets (~2 MB, ``docs/benchmarks.md``)."""
+        if self._popover is None:
+            self._popover = self._make_popover(as_window=self.window_mode)
+            self._popover.show_meter(self.meter, self._clock(), insights=False)
+        return self._popover
 
     @property
     def tray(self) -> QSystemTrayIcon:
@@ -170,7 +181,8 @@ class TrayApp(QObject):
             if not self.worker_thread.wait(2000):
                 log.warning("worker thread did not stop in time")
         self.tray_host.stop()
-        self.popover.hide()
+        if self._visible():
+            self.popover.hide()
 
     def _use_window(self) -> None:
         """No tray (yet): the popover as a normal window that says why."""
@@ -192,8 +204,9 @@ class TrayApp(QObject):
         self._replace_popover(as_window=False)
 
     def _replace_popover(self, *, as_window: bool) -> None:
-        old = self.popover
-        self.popover = self._make_popover(as_window=as_window)
+        old, self._popover = self._popover, self._make_popover(as_window=as_window)
+        if old is None:
+            return
         # A replaced window must not quit the app: Qt 6 sends a close event to every window
         # still there when the app quits, deleteLater's included.
         old.window_closed.disconnect(self._on_window_closed)
@@ -204,7 +217,8 @@ class TrayApp(QObject):
         """A notification no daemon could show: a banner in the popover until it is seen."""
         self._alert = f"{title}: {body}"
         self._alert_seen = False
-        self.popover.set_alert(self._alert)
+        if self._popover is not None:
+            self._popover.set_alert(self._alert)
 
     # -- readings ---------------------------------------------------------------------------
 
@@ -219,7 +233,7 @@ class TrayApp(QObject):
     def show(self, accepted: Accepted) -> None:
         """Draw what the meter decided and send its notifications."""
         self._draw(accepted.shown)
-        if self.popover.isVisible():  # a closed popover is rebuilt when it opens, not per poll
+        if self._visible():  # a closed popover is rebuilt when it opens, not per poll
             self.popover.show_meter(self.meter, self._clock())
         for note in accepted.notifications:
             self.notifier.notify(note.title, note.body)
@@ -260,6 +274,8 @@ class TrayApp(QObject):
     # -- interaction ------------------------------------------------------------------------
 
     def _make_popover(self, *, as_window: bool) -> Popover:
+        from claude_meter.qt.popover import Popover  # its widgets' classes: made when needed
+
         kind = popover_kind(QGuiApplication.platformName(), as_window=as_window)
         popover = Popover(interval=self.meter.interval, clock=self._clock, kind=kind)
         popover.refresh_clicked.connect(self.refresh_pressed)
@@ -271,15 +287,20 @@ class TrayApp(QObject):
         popover.show_remaining = self.settings.percent_shown == "remaining"
         popover.window_closed.connect(self._on_window_closed)
         popover.set_alert(self._alert)
+        popover.set_notice(self._notice)
         popover.installEventFilter(self)
         return popover
+
+    def _visible(self) -> bool:
+        return self._popover is not None and self._popover.isVisible()
 
     def open_history(self) -> None:
         """The History window, made on demand (it costs nothing until then, and is deleted
         when closed); without a history there is nothing to show but why."""
-        self.popover.hide()
+        if self._visible():
+            self.popover.hide()
         if self.meter.history is None:
-            self.popover.set_notice("The usage history is unavailable, so there is no History.")
+            self.set_notice("The usage history is unavailable, so there is no History.")
             return
         if self.history_window is None:
             from claude_meter.qt.history_window import HistoryWindow
@@ -305,10 +326,12 @@ class TrayApp(QObject):
 
     def set_notice(self, text: str | None) -> None:
         """A standing notice in the popover (settings reset, the bridge's port taken)."""
-        self.popover.set_notice(text)
+        self._notice = text
+        if self._popover is not None:
+            self._popover.set_notice(text)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is getattr(self, "popover", None) and event.type() == QEvent.Type.Hide:
+        if watched is getattr(self, "_popover", None) and event.type() == QEvent.Type.Hide:
             if not self.popover.dismissed:  # a click elsewhere, maybe on the icon
                 self._closed_at = time.monotonic()
             if self._alert_seen:  # the banner was read: it goes with the closing popover
@@ -331,10 +354,13 @@ class TrayApp(QObject):
                 sync_accounts(self, settings, interval)
         if interval is not None:
             self.worker.interval_requested.emit(interval)
-            self.popover.set_interval(interval)
-        self.popover.hidden_windows = frozenset(settings.popover_hidden)
-        self.popover.show_remaining = settings.percent_shown == "remaining"
-        self.popover.show_meter(self.meter, self._clock(), insights=self.popover.isVisible())
+        popover = self._popover  # not made yet: it is made with these settings
+        if popover is not None:
+            if interval is not None:
+                popover.set_interval(interval)
+            popover.hidden_windows = frozenset(settings.popover_hidden)
+            popover.show_remaining = settings.percent_shown == "remaining"
+            popover.show_meter(self.meter, self._clock(), insights=popover.isVisible())
         self._redraw()
 
     def open_log_folder(self) -> None:
@@ -356,7 +382,7 @@ class TrayApp(QObject):
         QDesktopServices.openUrl(QUrl(USAGE_PAGE_URL))
 
     def toggle_popover(self) -> None:
-        if self.popover.isVisible():
+        if self._visible():
             self.popover.dismiss()
             return
         if time.monotonic() - self._closed_at < REOPEN_GUARD_SECONDS:
@@ -368,7 +394,7 @@ class TrayApp(QObject):
         shown = context_surface(QGuiApplication.platformName(), menu_visible=self.menu.isVisible())
         if shown == "menu":
             self.menu.popup(QCursor.pos())
-        elif shown == "popover" and not self.popover.isVisible():
+        elif shown == "popover" and not self._visible():
             self.open_popover()
         log.info("context activation: %s", shown)
 

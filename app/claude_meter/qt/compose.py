@@ -134,7 +134,8 @@ def open_keyring() -> tuple[Keyring, KeyringInChild | None]:
     """The stored session read once and kept (see ``sources/keyring_store.py``); on Linux the
     keyring reached through a child process, so its libraries never load into the tray."""
     from claude_meter.sources.keyring_child import KeyringInChild, wanted
-    from claude_meter.sources.keyring_store import Keyring, SessionCache
+    from claude_meter.sources.keyring_store import Keyring
+    from claude_meter.sources.session_cache import SessionCache
 
     child = KeyringInChild() if wanted() else None
     return Keyring(child, SessionCache()), child

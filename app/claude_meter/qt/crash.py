@@ -17,13 +17,16 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from claude_meter import __version__
 from claude_meter.core.logs import redact
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 log = logging.getLogger("claude_meter.crash")
 
@@ -118,6 +121,8 @@ class CrashReporter(QObject):
         self.box.raise_()
 
     def _make_box(self, parent: QWidget | None = None) -> QMessageBox:
+        from PySide6.QtWidgets import QMessageBox  # made only after a crash
+
         box = QMessageBox(parent)
         box.setWindowTitle("ClaudeMeter")
         box.setIcon(QMessageBox.Icon.Warning)

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QInputDialog, QLineEdit
 
 from claude_meter.core import paths
 from claude_meter.core.models import FetchResult, Snapshot
@@ -312,6 +311,8 @@ class Preferences(QObject):
 
     def paste_session(self) -> bool:
         """Ask for a pasted session, keep it in the keyring (or this run's memory)."""
+        from PySide6.QtWidgets import QInputDialog, QLineEdit  # made only when asked for
+
         from claude_meter.sources.cookies import InvalidCookie, SessionCookies
         from claude_meter.sources.keyring_store import NO_KEYRING, Keyring, Saved
 

@@ -29,7 +29,7 @@ import sys
 import time
 from typing import Literal
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
@@ -213,13 +213,14 @@ class TrayHost(QObject):
         for window in QGuiApplication.allWindows():
             if window.objectName() == XEMBED_WINDOW and window not in self._xembed_windows:
                 self._xembed_windows.append(window)
-                window.installEventFilter(self)
+                window.visibleChanged.connect(self._xembed_visible)
                 window.destroyed.connect(lambda *_, w=window: self._xembed_windows.remove(w))
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Hide and watched in self._xembed_windows:
+    def _xembed_visible(self, visible: bool) -> None:
+        """A signal, not an event filter: none of the window's events reaches Python (each
+        would, and the first makes PySide6 create some 40 event classes to type it)."""
+        if not visible:
             QTimer.singleShot(0, self.check)  # after Qt has finished with the old tray
-        return False
 
     # -- the icon's face --------------------------------------------------------------------
 
