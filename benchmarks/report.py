@@ -94,7 +94,8 @@ def render() -> str:
         sections += [
             f"`{data['command']}`, {data['date']}; {machine['cpus']} CPUs, Python "
             f"{machine['python']}, {machine['system']}, load average "
-            f"{machine['load_before']} when it started.",
+            f"{machine['load_before']} when it started"
+            + (f", {machine['load_after']} at its end." if "load_after" in machine else "."),
             "",
             *([str(data["markdown"]), ""] if data.get("markdown") else []),
             "**Method.** " + method_of(script),
