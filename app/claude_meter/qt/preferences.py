@@ -132,6 +132,7 @@ class Preferences(QObject):
             and result.error.kind == "not_signed_in"
             and not self.demo
             and not waiting
+            and not self.settings.accounts  # named accounts: a way in exists already
         ):
             log.info("no source of credentials found; showing the first-run window")
             self.show_first_run(result.error.message)
