@@ -135,9 +135,11 @@ class Selection:
                 yield WebCandidate(self.stored, "stored", "the session stored in the keyring")
 
     def _browser_candidates(self, profiles: list[BrowserProfile]) -> Iterator[WebCandidate]:
+        self.looked_at = list(profiles)
+        if not profiles:  # no browser here: nothing to read, no reader to import
+            return
         from claude_meter.sources.browsers import iter_sessions
 
-        self.looked_at = list(profiles)
         seen: set[SessionCookies] = {self.stored} if self.stored is not None else set()
         for session in iter_sessions(
             profiles,
