@@ -163,7 +163,7 @@ def main() -> int:
             Row(
                 f"`status --json` on the Claude Code route over TLS, median of {args.runs}",
                 f"≤ {ISSUE_19_TARGET} s",
-                f"{code_median:.2f} s, {', '.join(map(str, sorted(code_requests)))} request(s)",
+                f"{code_median:.2f} s, {', '.join(map(str, sorted(code_requests)))} request a call",
                 code_median <= ISSUE_19_TARGET,
             ),
             Row(
