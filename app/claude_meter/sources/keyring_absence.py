@@ -1,7 +1,8 @@
 """The command line's note that the keyring holds no session, so ``auto`` need not ask it.
 
-``claude-meter status`` (and ``statusline`` when it polls) is a new process each time, so it
-has no :class:`~claude_meter.sources.session_cache.SessionCache`: each call would import
+``claude-meter status`` (and every other command that reads the usage through
+:class:`~claude_meter.poll.fetcher.Fetcher` without a keyring of its own) is a new process each
+time, so it has no :class:`~claude_meter.sources.session_cache.SessionCache`: each call would import
 ``keyring``, choose its backend and ask it for the stored session (about 9 ms of CPU with no
 keyring at all, more with the Secret Service over D-Bus) before it reaches Claude Code's
 sign-in, even when nothing was ever stored. After a read that found nothing, the command line
