@@ -39,10 +39,13 @@ def test_two_accounts_on_sway(bar: Bar, tmp_path: Path) -> None:
                 x, y, w, h = wait_for("the icon in the bar", desktop.icon)
                 wait_for("both accounts read", lambda: requests_of(server, "work") >= 2 or None)
                 desktop.click(x + w // 2, y + h // 2)
-                assert_shown(desktop, f"wayland-{bar}-accounts-popover.png")
-                shown = accounts_shown(log_path) or ""
+                shown = wait_for(  # the popover may open before Work's answer has arrived
+                    "a section per account, each with its own numbers",
+                    lambda: _both_shown(log_path),
+                )
                 assert "Personal · ada@example.com · Max 20x 34%" in shown, shown
                 assert "Work · ada.lovelace@initech.example · Team 58%" in shown, shown
+                assert_shown(desktop, f"wayland-{bar}-accounts-popover.png")
                 escape(desktop)
 
                 server.set_scenario("work", "expired")
@@ -61,6 +64,11 @@ def test_two_accounts_on_sway(bar: Bar, tmp_path: Path) -> None:
             finally:
                 stop_demo_tray(app, log_path)
         secrets_kept_out(server, log_path)
+
+
+def _both_shown(log_path: Path) -> str | None:
+    shown = accounts_shown(log_path) or ""
+    return shown if "Personal · ada@" in shown and "Work · ada.lovelace@" in shown else None
 
 
 def _expired_logged(log_path: Path) -> bool:

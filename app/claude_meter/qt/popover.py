@@ -283,7 +283,16 @@ class Popover(QFrame):
         screen = self.screen().availableGeometry().height()
         rest = self._wanted_height() - self.sections.height()
         self.sections.fit(screen - rest - 2 * MARGIN - ICON_ROOM)
-        self.resize(self.width(), self._wanted_height())
+        height = self._wanted_height()
+        grew = self.kind == "panel" and self.isVisible() and height > self.height()
+        self.resize(self.width(), height)
+        if grew:
+            # A Wayland compositor places a surface when it maps it and ignores move(): a
+            # panel that grows while open (an account's numbers arrived) would run off the
+            # screen's bottom from where it was put. A new surface is placed again.
+            self.hide()
+            self.destroy()
+            self.show()
 
     def _wanted_height(self) -> int:
         """The height the content wants at the popover's (fixed) width: wrapped banners."""
