@@ -34,6 +34,7 @@ from claude_meter.core.meter import Indicator, MeterState
 from claude_meter.core.presentation import (
     APP_NAME,
     Choice,
+    banner_text,
     icon_indicator,
     window_line,
     without_windows,
@@ -147,3 +148,14 @@ def expired_title(account_name: str | None) -> str:
     """The expired-session notification's title, naming the account when several are."""
     base = "Claude session expired"
     return base if account_name is None else f"{base} ({account_name})"
+
+
+def accounts_banner(
+    accounts: Sequence[AccountState], now: datetime, interval: timedelta
+) -> str | None:
+    """With several accounts, the top message names the first account with a problem."""
+    for account in accounts:
+        text = banner_text(account.state, now, interval)
+        if text is not None:
+            return f"{account.name}: {text}"
+    return None
