@@ -27,13 +27,15 @@ Bytecode caches are warm: the first start of each program is not counted.
    20 ms). That is a lower bound: the repaint that follows the answer is not seen (for
    ClaudeMeter the same lower bound is given next to its drawn time). A peer that asks nothing
    at start is timed at its window alone, and marked "no request".
-2. Resident memory at 60 s and 10 min (``--long``, on by default): every program started once
+2. Resident memory at 60 s and 10 min (``--no-long``: no 10-min point): every program started once
    more with a fresh home, all running side by side, idle (popover or menu closed, each with
    its own default poll interval); VmRSS of its process from /proc at 60 s and 600 s after its
    spawn, with the anonymous part (its own objects, comparable across machines) and the
    file-backed part (mapped libraries, which depends on the page cache).
 3. Idle CPU: utime + stime of the same processes from 60 s to 60 s + --idle-seconds (300 s).
-   Counted in 10 ms ticks. The requests each made in the whole window are also counted.
+   Counted in 10 ms ticks. The requests each made in those minutes are counted too. A
+   screenshot of the desktop with all of them running is left in ``test-artifacts/`` for a
+   person to check that each shows the server's numbers.
 4. CLI latency: each program's one-shot status command as a whole process (ClaudeMeter:
    ``claude-meter status --json``), median of --cli-runs runs, in turn as above, each program
    in a home kept across its runs after one warm-up call (what the warm-up cost, on a new
@@ -44,11 +46,11 @@ A peer that cannot be installed or started is reported with the reason, not drop
 average is recorded at the start and at the end: wall times on a shared 2-core machine follow
 it, which is why the programs alternate.
 
-Run: ``.venv/bin/python benchmarks/peers.py`` (about 15 minutes; the first run also installs the
-peers, about a minute), ``--quick`` to try it (about 3 minutes: 3 starts, 30 s idle, no 10-min
-point), ``--peer NAME==VERSION`` to measure another version of a peer. Targets (issue 19): tray
-start median <= 0.40 s and below claude-usage-widget's, resident memory at 60 s <= 80 MB and
-<= claude-usage-widget's, ``status --json`` median <= 0.20 s.
+Run: ``.venv/bin/python benchmarks/peers.py`` (about 13 minutes; the first run also installs the
+peers, about a minute), ``--quick`` to try it (under 2 minutes: 3 starts, 30 s idle, no 10-min
+point; prints, records nothing), ``--peer NAME==VERSION`` to measure another version of a peer.
+Targets (issue 19): tray start median <= 0.40 s and below claude-usage-widget's, resident memory
+at 60 s <= 80 MB and <= claude-usage-widget's, ``status --json`` median <= 0.20 s.
 """
 
 from __future__ import annotations
@@ -120,6 +122,9 @@ def main() -> int:
     print(table)
     print(output)
     host = {**machine(), "load_before": round(load_before, 2)}  # at the start, not the end
+    if args.quick:
+        print("(--quick: nothing recorded; the report keeps the last full run)")
+        return 0
     record("peers", rows(programs), output, extra={"markdown": table, "machine": host})
     return 0
 

@@ -33,6 +33,7 @@ NOTES = ROOT / "benchmarks" / "notes"
 #: (script, section title) in the report's order.
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("tray_bench", "The tray app: start, memory, CPU"),
+    ("accounts_bench", "The tray with 1, 2 and 4 accounts"),
     ("tray_host_bench", "A tray found late: latency and the cost of looking"),
     ("soak", "Soak: 10,000 faulty polls"),
     ("demo_start", "The demo's start"),
@@ -93,7 +94,8 @@ def render() -> str:
         sections += [
             f"`{data['command']}`, {data['date']}; {machine['cpus']} CPUs, Python "
             f"{machine['python']}, {machine['system']}, load average "
-            f"{machine['load_before']} when it started.",
+            f"{machine['load_before']} when it started"
+            + (f", {machine['load_after']} at its end." if "load_after" in machine else "."),
             "",
             *([str(data["markdown"]), ""] if data.get("markdown") else []),
             "**Method.** " + method_of(script),

@@ -18,6 +18,16 @@ from pathlib import Path
 FOLDER = Path(__file__).resolve().parent / "results"
 
 
+def _load_average() -> float:
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else 0.0
+
+
+#: The load average when the benchmark started: every script imports this module before it
+#: measures anything. (It was read in :func:`record`, at the end of the run, and reported as
+#: the load "when it started".)
+LOAD_AT_START = _load_average()
+
+
 @dataclass(frozen=True)
 class Row:
     """One figure: what, the target from the issues ("" when none), what was measured, and
@@ -37,12 +47,12 @@ def measure_as_installed() -> None:
 
 
 def machine() -> dict[str, object]:
-    load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
     return {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "system": f"{platform.system()} {platform.release()}",
-        "load_before": round(load[0], 2),
+        "load_before": LOAD_AT_START,
+        "load_after": _load_average(),
     }
 
 

@@ -55,9 +55,10 @@ function poll() {
       const port = await bridgePort();
       const { profile } = await api.storage.local.get("profile"); // named in the popup
       const payload = withProfile(post, profile);
-      const { state } = await syncWithApp({ fetchFn: fetch, store, port, payload });
+      const { state, account } = await syncWithApp({ fetchFn: fetch, store, port, payload });
       const stored = JSON.parse(JSON.stringify(view)); // Dates as ISO text, as storage keeps them
-      await api.storage.local.set({ last: { at: Date.now(), view: stored, bridge: state } });
+      // account: the app's account these numbers went to (null: its default one)
+      await api.storage.local.set({ last: { at: Date.now(), view: stored, bridge: state, account } });
       await draw(view, state);
       await keepPairing(state);
     } finally {

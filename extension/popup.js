@@ -1,7 +1,7 @@
 // The popup: the same bars and countdowns as the app's popover. Every server string goes in
 // with textContent, never innerHTML.
 
-import { DEFAULT_PORT, BRIDGE_TEXT, validPort } from "./lib/bridge.js";
+import { DEFAULT_PORT, BRIDGE_TEXT, validPort, whereShown } from "./lib/bridge.js";
 import { formatCountdown, formatExtraUsage, planLabel } from "./lib/display.js";
 import { formatPercent, gradeFor } from "./lib/grades.js";
 import { checkLabel } from "./lib/profile.js";
@@ -55,7 +55,10 @@ function render(last) {
       orgs.append(section);
     }
     $("updated").textContent = `updated ${new Date(last.at).toLocaleTimeString()}`;
-    $("bridge").textContent = BRIDGE_TEXT[last.bridge] ?? "";
+    const connected = last.bridge === "connected";
+    $("bridge").textContent = [BRIDGE_TEXT[last.bridge] ?? "", connected ? whereShown(last.account) : ""]
+      .filter(Boolean)
+      .join(" ");
   }
   banner.textContent = messages.join(" ");
   banner.hidden = messages.length === 0;

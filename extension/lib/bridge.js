@@ -31,9 +31,18 @@ async function request(fetchFn, url, init) {
   }
 }
 
+/** Where the app shows this browser's numbers, from its answer to a post; nothing for its
+ * default account (one account, or no account named for this profile: as before accounts). */
+export function whereShown(account) {
+  return typeof account === "string" && account
+    ? `The app shows these numbers under the account “${account}”.`
+    : "";
+}
+
 /**
  * Pair if needed, then post `payload`. `store` is {getToken(port), setToken(port, token|null)}.
- * Returns {state, pairedNow}.
+ * Returns {state, pairedNow, account}: `account` is the name of the app's account the post
+ * was filed under (null: its default account), known once a post was accepted.
  */
 export async function syncWithApp({ fetchFn, store, port, payload }) {
   const base = `http://127.0.0.1:${port}`;
@@ -56,7 +65,11 @@ export async function syncWithApp({ fetchFn, store, port, payload }) {
       body: JSON.stringify(payload),
     });
     if (answer === null) return { state: "app_not_running", pairedNow };
-    if (answer.status === 200) return { state: "connected", pairedNow };
+    if (answer.status === 200) {
+      const data = await answer.json().catch(() => null);
+      const account = data && typeof data.account === "string" ? data.account.slice(0, 40) : null;
+      return { state: "connected", pairedNow, account };
+    }
     if (answer.status !== 401) return { state: "refused", pairedNow };
     token = null; // the app no longer knows this token: pair again (the window may be open)
     await store.setToken(port, null);

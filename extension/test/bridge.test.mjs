@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { syncWithApp, validPort } from "../lib/bridge.js";
+import { syncWithApp, validPort, whereShown } from "../lib/bridge.js";
 import { badgeFor } from "../lib/badge.js";
 
 function memoryStore(initial = {}) {
@@ -31,7 +31,7 @@ test("pairs when it has no token, then posts with it", async () => {
   const store = memoryStore();
   const { fetchFn, calls } = app([{ status: 200, body: { token: "t-1" } }, { status: 200 }]);
   const result = await syncWithApp({ fetchFn, store, port: 63762, payload: PAYLOAD });
-  assert.deepEqual(result, { state: "connected", pairedNow: true });
+  assert.deepEqual(result, { state: "connected", pairedNow: true, account: null });
   assert.deepEqual(calls.map((c) => [c.path, c.init.method]), [["/pair", "POST"], ["/snapshots", "POST"]]);
   assert.equal(calls[1].init.headers.Authorization, "Bearer t-1");
   assert.equal(calls[1].init.headers["Content-Type"], "application/json");
@@ -90,4 +90,18 @@ test("badge: ! with the reason on error, and a hint when not paired", () => {
   assert.equal(badge.text, "!");
   assert.match(badge.title, /Sign in to claude.ai\./);
   assert.match(badge.title, /Pair browser extension/);
+});
+
+test("the app says which of its accounts a post went to", async () => {
+  const store = memoryStore({ 63762: "t" });
+  let { fetchFn } = app([{ status: 200, body: { accepted: 1, account: "Work" } }]);
+  let result = await syncWithApp({ fetchFn, store, port: 63762, payload: PAYLOAD });
+  assert.deepEqual(result, { state: "connected", pairedNow: false, account: "Work" });
+  assert.equal(whereShown(result.account), "The app shows these numbers under the account \u201cWork\u201d.");
+  for (const body of [{ accepted: 1, account: null }, { accepted: 1 }, { account: 7 }, []]) {
+    ({ fetchFn } = app([{ status: 200, body }])); // an older app says nothing: the default
+    result = await syncWithApp({ fetchFn, store, port: 63762, payload: PAYLOAD });
+    assert.equal(result.account, null);
+    assert.equal(whereShown(result.account), ""); // the default account: nothing to say
+  }
 });

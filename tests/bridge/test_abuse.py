@@ -349,7 +349,9 @@ def test_the_tray_stays_responsive_under_abuse(
         assert_abuse_was_bounded(abuse.report, link.server)
         assert_good_posts_got_through(good, link.server.counts.get("accepted", 0))
         assert lateness.ticks >= 100
-        assert lateness.worst < 0.2
+        # Not a timing target (docs/benchmarks.md has the figures): a GUI thread that handled
+        # the abuse itself would be late by seconds; 0.2 s failed under a loaded CI machine.
+        assert lateness.worst < 1.0
         assert max(delivery) < GOOD_POST_LIMIT  # posted, accepted and shown by the tray
         assert meter.state.snapshots[0].source == "extension"
     finally:

@@ -77,7 +77,7 @@ def bench() -> Iterator[Bench]:
 
 def test_snapshots_reach_the_app_and_are_counted(bench: Bench) -> None:
     body = json.dumps(good_post(percent=41.0)).encode()
-    assert bench.serve("/snapshots", body, with_head=10) == (200, {"accepted": 1})
+    assert bench.serve("/snapshots", body, with_head=10) == (200, {"accepted": 1, "account": None})
     [result] = bench.results
     assert result.source == "extension"
     assert result.snapshots[0].windows[0].percent == 41.0
@@ -125,9 +125,12 @@ def test_each_post_is_marked_with_the_account_its_profile_or_email_names(bench: 
 
     def posted(**extra: object) -> str | None:
         body = json.dumps({**good_post(), **extra}).encode()
-        assert bench.serve("/snapshots", body)[0] == 200
+        status, answer = bench.serve("/snapshots", body)
+        assert status == 200
         result = bench.results[-1]
         assert all(s.account == result.account for s in result.snapshots)
+        names = {a.id: a.name for a in CONFIGURED}
+        assert answer == {"accepted": 1, "account": names.get(result.account or "")}
         return result.account
 
     assert posted(profile="Work") is None  # nothing configured yet: the default account

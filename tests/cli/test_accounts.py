@@ -184,6 +184,21 @@ def test_names_are_checked(home: Path, capsys: Capsys, tmp_path: Path) -> None:
     assert "one of the arguments --browser --paste --claude-config --extension is required" in err
 
 
+def test_an_extension_accounts_profile_is_a_label_the_extension_can_send(
+    home: Path, capsys: Capsys
+) -> None:
+    """The popup and the bridge take a label by one rule (core/account_routing.py): a
+    profile that fails it could never be matched, so it is refused here too."""
+    add = ["accounts", "add"]
+    code, _, err = cli([*add, "Long", "--extension", "--profile", "x" * 65], capsys)
+    assert (code, err) == (1, "claude-meter: a profile label is at most 64 characters.\n")
+    code, _, err = cli([*add, "Odd", "--extension", "--profile", "Work\u200b"], capsys)
+    assert (code, err) == (1, "claude-meter: a profile label holds printable characters only.\n")
+    code, _, err = cli([*add, "Ok", "--extension", "--profile", "  Work   laptop "], capsys)
+    assert code == 0, err
+    assert settings_data()["accounts"][0]["profile"] == "Work laptop"
+
+
 def test_remove_deletes_a_pasted_accounts_session(
     accounts_server: FakeClaude,
     keyring_items: Items,

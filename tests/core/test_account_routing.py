@@ -173,7 +173,7 @@ def test_settings_accounts_are_read_as_far_as_they_are_sound() -> None:
         )
     )
     assert accounts_in(data) == (
-        AccountLine("work", "claude-code", config_dir="/w"),
+        AccountLine("work", "claude-code", config_dir="/w", name="Work"),
         AccountLine("ext", "extension", profile="Home"),
     )
     broken: object

@@ -84,6 +84,24 @@ def test_the_icon_shows_the_worst_account_or_the_chosen_one(
     assert indicator.text == figure
 
 
+def expired_after_numbers(state: AccountState, later: datetime) -> AccountState:
+    error = FetchError(kind="session_expired", message="Your claude.ai session expired.")
+    result = FetchResult(source="web", fetched_at=later, error=error, account=state.key)
+    return AccountState(state.key, state.name, apply_result(state.state, result))
+
+
+def test_an_account_signed_out_gives_the_icon_to_one_whose_numbers_still_move() -> None:
+    later = NOW + timedelta(minutes=5)
+    work = expired_after_numbers(WORK, later)  # 85, kept dimmed, but it will not move
+    assert not work.state.signed_in
+    shown, indicator = icon_account((PERSONAL, work), None, later, INTERVAL, Choice())
+    assert (shown.name, indicator.text) == ("Personal", "40")
+    alone, dimmed = icon_account((work,), None, later, INTERVAL, Choice())
+    assert (alone.name, dimmed.text, dimmed.kind) == ("Work", "85", "stale")
+    late = AccountState(WORK.key, WORK.name, WORK.state)  # only late (no answer yet): competes
+    assert icon_account((PERSONAL, late), None, later, INTERVAL, Choice())[0].name == "Work"
+
+
 def test_a_tie_goes_to_the_earlier_account() -> None:
     twin = account("twin", "Twin", ("t-org", (window("five_hour", 40),)))
     assert icon_account((PERSONAL, twin), None, NOW, INTERVAL, Choice())[0].name == "Personal"

@@ -102,6 +102,49 @@ def test_session_survives_a_restart_and_logout_removes_it(secret_service: dict[s
         assert json.loads(done.stdout)["error"]["kind"] == "not_signed_in"
 
 
+def store_with_secret_tool(env: dict[str, str], value: str) -> None:
+    """A session put there by another tool than ClaudeMeter (no change stamp written)."""
+    secret_tool = require_tool("secret-tool", "libsecret-tools")
+    subprocess.run(
+        [secret_tool, "store", "--label=claude.ai session",
+         "service", "claude-meter", "username", "claude.ai session"],
+        input=value, capture_output=True, text=True, timeout=30, check=True, env=env,
+    )  # fmt: skip
+
+
+def test_the_command_line_notes_an_empty_keyring_for_30_minutes_at_most(
+    secret_service: dict[str, str],
+) -> None:
+    """sources/keyring_absence.py against the real Secret Service: nothing stored is noted;
+    a session another tool stores is read once the note is 30 minutes old; one ClaudeMeter
+    stores, at once; a stored session is read on every call."""
+    note = Path(secret_service["HOME"], ".local/state/claude-meter/keyring-session.absent")
+    with FakeClaude(session_key=TEST_SESSION_KEY) as server:
+        env = {**secret_service, "CLAUDE_METER_BASE_URL": server.base_url}
+        done = cli(env, "status", "--json", "--source", "web")
+        assert done.returncode == 2, done.stderr
+        assert note.exists()
+        store_with_secret_tool(env, f"sessionKey={TEST_SESSION_KEY}")
+        assert cli(env, "status", "--json", "--source", "web").returncode == 2  # noted
+        assert not server.request_log
+        noted = json.loads(note.read_text())
+        note.write_text(json.dumps({**noted, "at": noted["at"] - 30 * 60}))
+        done = cli(env, "status", "--json", "--source", "web")
+        assert done.returncode == 0, done.stderr
+        assert not note.exists()  # a session is there: asked on every call
+        done = cli(env, "status", "--json", "--source", "web")
+        assert done.returncode == 0, done.stderr
+
+        assert cli(env, "logout").returncode == 0
+        assert cli(env, "status", "--json", "--source", "web").returncode == 2
+        assert note.exists()
+        done = cli(env, "login", "--paste", stdin=f"sessionKey={TEST_SESSION_KEY}\n")
+        assert done.returncode == 0, done.stderr
+        done = cli(env, "status", "--json", "--source", "web")  # the stamp changed: read now
+        assert done.returncode == 0, done.stderr
+    assert TEST_SESSION_KEY not in note.parent.joinpath("keyring-session.changed").read_text()
+
+
 def test_without_dbus_no_keyring_is_used_and_nothing_is_written(tmp_path: Path) -> None:
     env = _base_env(tmp_path)
     done = cli(env, "login", "--paste", stdin=f"sessionKey={TEST_SESSION_KEY}")

@@ -1,8 +1,8 @@
-"""Two accounts in the real tray on Wayland (headless sway, swaybar's StatusNotifierItem tray,
-``QT_QPA_PLATFORM=wayland``) against the fake claude.ai serving both over real sockets: the
-popover has a section per account with its own numbers, whole on the output (it scrolls);
-when Work's session expires Personal keeps updating. Screenshots (grim) are kept in
-``test-artifacts/`` (``wayland-accounts-*.png``)."""
+"""Two accounts in the real tray on Wayland (headless sway, with swaybar's and with waybar's
+StatusNotifierItem tray, ``QT_QPA_PLATFORM=wayland``) against the fake claude.ai serving both
+over real sockets: the popover has a section per account with its own numbers, whole on the
+output (it scrolls); when Work's session expires Personal keeps updating. Screenshots (grim)
+are kept in ``test-artifacts/`` (``wayland-<bar>-accounts-*.png``)."""
 
 from __future__ import annotations
 
@@ -22,13 +22,14 @@ from tests.e2e.accounts_tray import (
 from tests.e2e.desktop import stop_demo_tray, wait_for
 from tests.e2e.processes import gnome_keyring
 from tests.e2e.test_tray_wayland import assert_shown, escape
-from tests.e2e.wayland_desktop import sway_desktop
+from tests.e2e.wayland_desktop import Bar, sway_desktop
 
 pytestmark = pytest.mark.e2e
 
 
-def test_two_accounts_on_sway(tmp_path: Path) -> None:
-    with two_account_server() as server, sway_desktop("swaybar", tmp_path) as desktop:
+@pytest.mark.parametrize("bar", ["swaybar", "waybar"])
+def test_two_accounts_on_sway(bar: Bar, tmp_path: Path) -> None:
+    with two_account_server() as server, sway_desktop(bar, tmp_path) as desktop:
         log_path = tmp_path / "tray.log"
         env = two_accounts_env(tmp_path, server, desktop.env)
         with gnome_keyring(env["DBUS_SESSION_BUS_ADDRESS"], env):
@@ -38,10 +39,13 @@ def test_two_accounts_on_sway(tmp_path: Path) -> None:
                 x, y, w, h = wait_for("the icon in the bar", desktop.icon)
                 wait_for("both accounts read", lambda: requests_of(server, "work") >= 2 or None)
                 desktop.click(x + w // 2, y + h // 2)
-                assert_shown(desktop, "wayland-accounts-popover.png")
-                shown = accounts_shown(log_path) or ""
+                shown = wait_for(  # the popover may open before Work's answer has arrived
+                    "a section per account, each with its own numbers",
+                    lambda: _both_shown(log_path),
+                )
                 assert "Personal · ada@example.com · Max 20x 34%" in shown, shown
                 assert "Work · ada.lovelace@initech.example · Team 58%" in shown, shown
+                assert_shown(desktop, f"wayland-{bar}-accounts-popover.png")
                 escape(desktop)
 
                 server.set_scenario("work", "expired")
@@ -56,10 +60,15 @@ def test_two_accounts_on_sway(tmp_path: Path) -> None:
                     lambda: requests_of(server, "personal") >= before + 4 or None,
                 )
                 desktop.click(x + w // 2, y + h // 2)
-                assert_shown(desktop, "wayland-accounts-popover-expired.png")
+                assert_shown(desktop, f"wayland-{bar}-accounts-popover-expired.png")
             finally:
                 stop_demo_tray(app, log_path)
         secrets_kept_out(server, log_path)
+
+
+def _both_shown(log_path: Path) -> str | None:
+    shown = accounts_shown(log_path) or ""
+    return shown if "Personal · ada@" in shown and "Work · ada.lovelace@" in shown else None
 
 
 def _expired_logged(log_path: Path) -> bool:

@@ -21,7 +21,7 @@ from tests.e2e.accounts_tray import (
     two_account_server,
     two_accounts_env,
 )
-from tests.e2e.desktop import Desktop, private_desktop, stop_demo_tray, wait_for
+from tests.e2e.desktop import Desktop, private_desktop, start_demo_tray, stop_demo_tray, wait_for
 from tests.e2e.processes import gnome_keyring
 
 pytestmark = pytest.mark.e2e
@@ -102,3 +102,32 @@ def test_two_accounts_side_by_side_and_one_expires(tmp_path: Path) -> None:
             keyring.__exit__(None, None, None)
         secrets_kept_out(server, log_path)
         assert "polling account work" in text
+
+
+def test_the_demo_shows_two_accounts(tmp_path: Path) -> None:
+    """``CLAUDE_METER_DEMO_ACCOUNTS=2 claude-meter --demo``: the feature without an account,
+    and nothing of the demo's accounts in the person's settings."""
+    with private_desktop() as desktop:
+        log_path = tmp_path / "tray.log"
+        config = tmp_path / "config"
+        env = {
+            **desktop.env,
+            "XDG_CONFIG_HOME": str(config),
+            "CLAUDE_METER_DEMO_ACCOUNTS": "2",
+            "CLAUDE_METER_POLL_SECONDS": "1",
+        }
+        app = start_demo_tray(env, log_path)
+        try:
+            x, y, w, h = wait_for("the icon embedded in trayer", desktop.tray_icon)
+
+            def both() -> str | None:
+                shown = accounts_shown(log_path) or ""
+                return shown if "Personal · ada@" in shown and "Work · ada." in shown else None
+
+            desktop.run("xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "1")
+            wait_for("the demo's two accounts in the popover", both)
+            wait_for("the popover within the screen", lambda: popover_fits(desktop))
+            desktop.screenshot("accounts-demo-x11.png")
+        finally:
+            stop_demo_tray(app, log_path)
+        assert not (config / "claude-meter" / "settings.json").exists()

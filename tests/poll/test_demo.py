@@ -33,3 +33,28 @@ def test_the_throwaway_history_gets_a_past_and_is_removed_at_stop() -> None:
     assert past == sorted(past, key=lambda s: s.at)
     demo.stop()
     assert not folder.exists()
+
+
+def test_the_demo_serves_several_accounts_each_polled_with_its_own_session() -> None:
+    from claude_meter.core.settings import Settings
+    from claude_meter.poll.demo import demo_settings
+
+    with start_demo("normal", accounts=3) as demo:
+        assert [(key, name) for key, name, _ in demo.named] == [("work", "Work"), ("side", "Side")]
+        emails = {Fetcher(demo.env, demo=True)().snapshots[0].account_email}
+        for _key, _name, env in demo.named:
+            emails |= {s.account_email for s in Fetcher(env, demo=True)().snapshots}
+        assert emails == {"ada@example.com", "ada.lovelace@initech.example", "grace@example.net"}
+        assert demo.server.cross_account_requests() == []
+        shown = demo_settings(Settings(icon_style="ring"), demo)
+        assert shown.icon_style == "ring"  # the person's display choices stay
+        assert [a.name for a in shown.accounts] == ["Work", "Side"]
+        assert shown.default_account_name == "Personal"
+    with start_demo("normal") as one:
+        assert one.named == ()
+
+
+@pytest.mark.parametrize("count", [0, 9])
+def test_the_demo_says_how_many_accounts_it_shows(count: int) -> None:
+    with pytest.raises(ConfigurationError, match="1 to 8 accounts"):
+        start_demo("normal", accounts=count)

@@ -3,16 +3,19 @@ Against the fake claude.ai over real sockets; nothing is installed process-wide.
 
 from __future__ import annotations
 
+import pytest
+
 from claude_meter.clients.http import ClientPool
 from claude_meter.core.settings import Settings
 from claude_meter.fake import FakeClaude
 from claude_meter.poll.demo import start_demo
 from claude_meter.poll.fetcher import Fetcher
 from claude_meter.poll.messages import WAITING_FOR_EXTENSION
+from claude_meter.sources.cookies import SessionCookies
 from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, Keyring
 from claude_meter.sources.session_cache import SessionCache
 from tests.conftest import TEST_OAUTH_TOKEN, TEST_SESSION_KEY
-from tests.sources.memory_keyring import CountingKeyring
+from tests.sources.memory_keyring import CountingKeyring, SharedMemoryKeyring
 
 COOKIE = f"sessionKey={TEST_SESSION_KEY}"
 
@@ -46,6 +49,30 @@ def test_the_stored_session_comes_from_the_keyring_it_was_given(fake_server: Fak
     assert backend.reads == 1  # the cache it was given: read once
     alone = Fetcher({"CLAUDE_METER_BASE_URL": fake_server.base_url})  # the tests' "fail" one
     assert alone.fetch("web").error is not None
+
+
+def test_the_command_line_s_own_keyring_is_read_while_it_holds_a_session(
+    fake_server: FakeClaude, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a keyring given (the command line), an empty keyring is noted and not asked
+    again (sources/keyring_absence.py); one that holds a session is read on every poll."""
+    from claude_meter.sources.keyring_absence import note_path
+    from claude_meter.sources.keyring_store import SessionStore
+    from claude_meter.sources.session_cache import stamp_path
+
+    SharedMemoryKeyring.shared.clear()
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.sources.memory_keyring.SharedMemoryKeyring")
+    env = {"CLAUDE_METER_BASE_URL": fake_server.base_url}
+    try:
+        assert Fetcher(env).fetch("web").error is not None  # nothing stored: noted
+        assert note_path(stamp_path()).exists()
+        SessionStore().save(SessionCookies.parse(COOKIE))  # `claude-meter login`
+        for _ in range(2):
+            result = Fetcher(env).fetch("web")
+            assert (result.source, result.error) == ("web", None)
+        assert not note_path(stamp_path()).exists()
+    finally:
+        SharedMemoryKeyring.shared.clear()
 
 
 def test_the_settings_name_the_source_and_take_effect_at_the_next_poll(

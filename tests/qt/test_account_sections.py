@@ -10,13 +10,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
-from claude_meter.core.account_view import AccountState
+from claude_meter.core.account_view import AccountState, accounts_banner
 from claude_meter.core.meter import MeterState, apply_result
 from claude_meter.core.models import FetchError, FetchResult, Snapshot, UsageWindow
 from claude_meter.history import HistoryStore
 from claude_meter.poll.live import LiveMeter
 from claude_meter.qt.account_sections import AccountSections, header_text, worst_text
-from claude_meter.qt.popover import Popover, accounts_banner
+from claude_meter.qt.popover import Popover
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 INTERVAL = timedelta(seconds=60)

@@ -216,3 +216,59 @@ def test_posts_leave_the_link_marked_with_the_account_the_settings_give(qtbot: Q
         assert [s.account for r in got for s in r.snapshots] == ["work", None, None]
     finally:
         link.stop()
+
+
+def test_each_profiles_posts_reach_their_own_accounts_section(qtbot: QtBot, tmp_path: Path) -> None:
+    """Two accounts in the tray: the default one (its own poll) and Work, an extension account
+    for the browser profile named Work. Work's posts land in Work's section and stand in for
+    Work's own poll only; a post from an unnamed profile is the default account's."""
+    from claude_meter.core.accounts import AccountRef
+    from claude_meter.core.settings import Settings
+
+    work = AccountRef(id="work", name="Work", kind="extension", profile="Work")
+    settings = Settings(accounts=(work,))
+    calls: dict[str | None, int] = {None: 0, "work": 0}
+
+    def fetch(account: str | None) -> Callable[[], FetchResult]:
+        def poll() -> FetchResult:
+            calls[account] += 1
+            return OwnFetch()().for_account(account)  # the Cloudflare check, nothing else
+
+        return poll
+
+    link = BridgeLink(Pairing(clock=lambda: datetime.now(UTC)), port=0)
+    link.set_accounts(settings.accounts)
+    meter = TrayApp(
+        fetch(None),
+        interval=timedelta(milliseconds=40),
+        floor=timedelta(milliseconds=10),
+        state_path=tmp_path / "state.json",
+        notifier=Recorder(),
+        tray_wait=30.0,
+    )
+    meter.account_fetch = fetch
+    meter.interval_fixed = True
+    meter.apply_settings(settings)
+    connect_bridge(meter, link)
+    meter.start()
+
+    def percent(account: str | None) -> float | None:
+        state = next(a.state for a in meter.meter.accounts() if a.key == account)
+        good = [s for s in state.snapshots if s.windows]
+        return good[0].windows[0].percent if good else None
+
+    try:
+        qtbot.waitUntil(lambda: min(calls.values()) >= 2, timeout=10_000)
+        client, token = paired_client(link)
+        assert client.post({**good_post(percent=41.0), "profile": "Work"}, token).status == 200
+        qtbot.waitUntil(lambda: percent("work") == 41.0, timeout=5000)
+        assert percent(None) is None  # the default account's own poll still fails alone
+        work_calls, default_calls = calls["work"], calls[None]
+        qtbot.waitUntil(lambda: calls[None] >= default_calls + 5, timeout=10_000)
+        assert calls["work"] <= work_calls + 1  # Work's fresh post stands in for its poll
+        assert client.post(good_post(percent=12.0), token).status == 200  # no profile name
+        qtbot.waitUntil(lambda: percent(None) == 12.0, timeout=5000)
+        assert percent("work") == 41.0
+    finally:
+        meter.stop()
+        link.stop()

@@ -114,6 +114,10 @@ def test_numbers_at_first_poll_show_no_first_run(qtbot: QtBot, tmp_path: Path) -
     qtbot.waitUntil(lambda: app.state.has_numbers)
     app.stop()
     assert prefs.first_run is None
+    alone = prefs_for(tmp_path)
+    alone.first_result(no_source())  # nothing at all: the first-run window, as before
+    assert alone.first_run is not None
+    qtbot.addWidget(alone.first_run)
 
 
 def test_display_settings_reach_icon_and_popover(qtbot: QtBot, tmp_path: Path) -> None:
@@ -162,3 +166,16 @@ def test_extension_source_never_polls_claude_ai_itself() -> None:
     assert result.error is not None
     assert result.error.message == WAITING_FOR_EXTENSION
     assert result.source == "extension"
+
+
+def test_named_accounts_show_no_first_run_for_the_default_one(qtbot: QtBot, tmp_path: Path) -> None:
+    from claude_meter.core.accounts import AccountRef
+
+    work = AccountRef(id="work", name="Work", kind="pasted")
+    prefs = prefs_for(tmp_path, Loaded(Settings(accounts=(work,))))
+    prefs.first_result(no_source())  # the default account has nothing; Work is the way in
+    assert prefs.first_run is None
+    alone = prefs_for(tmp_path)
+    alone.first_result(no_source())  # nothing at all: the first-run window, as before
+    assert alone.first_run is not None
+    qtbot.addWidget(alone.first_run)

@@ -10,9 +10,10 @@ from pytestqt.qtbot import QtBot
 from claude_meter.clients.web import WebClient
 from claude_meter.core.grades import GRADES, grade_for
 from claude_meter.core.meter import MeterState, apply_result
+from claude_meter.core.presentation import routes_text
 from claude_meter.core.settings import Settings
 from claude_meter.fake import FakeClaude
-from claude_meter.qt.popover import Popover, routes_text
+from claude_meter.qt.popover import Popover
 from claude_meter.qt.settings_window import SettingsWindow
 from claude_meter.sources.cookies import SessionCookies
 from tests.conftest import TEST_SESSION_KEY

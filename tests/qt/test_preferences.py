@@ -11,8 +11,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from claude_meter.core.models import FetchError, FetchResult, Snapshot
+from claude_meter.core.presentation import connection_text
 from claude_meter.core.settings import Settings, load_settings
-from claude_meter.qt.preferences import describe_result
 from tests.qt.test_first_run import no_source, numbers, prefs_for
 
 
@@ -39,8 +39,8 @@ def test_saving_turns_autostart_on_and_off(qtbot: QtBot, tmp_path: Path) -> None
         (no_source(), False, "No claude.ai session was found."),
     ],
 )
-def test_describe_result(result: FetchResult, ok: bool, text: str) -> None:
-    assert describe_result(result) == (ok, text)
+def test_connection_text(result: FetchResult, ok: bool, text: str) -> None:
+    assert connection_text(result) == (ok, text)
 
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -67,14 +67,14 @@ NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
     ],
 )
 def test_no_organization_with_numbers_is_a_failed_test(result: FetchResult, text: str) -> None:
-    assert describe_result(result) == (False, text)
+    assert connection_text(result) == (False, text)
 
 
 def test_several_organizations_are_named() -> None:
     team = Snapshot(source="web", org_name="Acme Team", fetched_at=NOW)
     nameless = Snapshot(source="web", fetched_at=NOW)
     result = FetchResult(source="web", fetched_at=NOW, snapshots=(team, nameless))
-    assert describe_result(result) == (True, "Connected: Acme Team, your account.")
+    assert connection_text(result) == (True, "Connected: Acme Team, your account.")
 
 
 def test_a_change_is_saved_applied_and_a_new_source_polled(qtbot: QtBot, tmp_path: Path) -> None:

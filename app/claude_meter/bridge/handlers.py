@@ -8,7 +8,8 @@ No answer carries ``Access-Control-Allow-Origin``.
 Every accepted post leaves marked with its account (``FetchResult.for_account``): the
 configured extension account its profile label or claude.ai email names
 (``core/account_routing.py``), asked of ``accounts`` (the settings' accounts as they are
-now) at each post; else the default account (None).
+now) at each post; else the default account (None). The answer tells the extension that
+account's name (``null``: the default account), so its popup can say where its numbers go.
 """
 
 from __future__ import annotations
@@ -89,11 +90,13 @@ class Handlers:
         except RejectedPost as exc:
             self._desk.refuse(req, Refusal(400, "/snapshots", str(exc), origin))
             return
-        account = extension_account(self._accounts(), post.profile, post.email)
+        configured = tuple(self._accounts())
+        account = extension_account(configured, post.profile, post.email)
         result = post.result.for_account(account)
+        name = next((a.name for a in configured if a.id == account), None)
         self._desk.count("accepted")
         try:
             self._on_result(result)
         finally:
             with contextlib.suppress(OSError):
-                req.answer(200, {"accepted": len(result.snapshots)})
+                req.answer(200, {"accepted": len(result.snapshots), "account": name})

@@ -210,7 +210,13 @@ def _source(
         return "pasted", {}
     if claude_config is not None:
         return "claude-code", {"config_dir": _config_dir(claude_config, term)}
-    return "extension", {"profile": profile}
+    from claude_meter.core.account_routing import profile_label
+
+    try:  # the extension's popup and the bridge take a label by this rule: one that fails
+        label = profile_label(profile)  # it here could never be matched
+    except ValueError as exc:
+        raise AccountProblem(str(exc)) from None
+    return "extension", {"profile": label}
 
 
 def _browser_profile(browser: str, profile: str | None, term: Terminal) -> tuple[str, str]:

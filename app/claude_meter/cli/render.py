@@ -29,7 +29,6 @@ from claude_meter.core.models import (
     Spend,
     UsageWindow,
 )
-from claude_meter.core.presentation import percent_label
 from claude_meter.core.worst import worst_of, worst_window
 
 if TYPE_CHECKING:
@@ -169,6 +168,8 @@ def render_human(
     ``show_remaining`` (the settings' "remaining"): each figure is what is left, as in the
     tray (``core/presentation.py``); the bar and its colour still show the percent used.
     """
+    from claude_meter.core.presentation import percent_label  # the text only, not the JSON
+
     lines: list[str] = []
     for snapshot in result.snapshots:
         if lines:

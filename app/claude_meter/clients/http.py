@@ -47,6 +47,8 @@ CONNECT_TIMEOUT: Final = 5.0
 READ_TIMEOUT: Final = 10.0
 TOTAL_TIMEOUT: Final = 20.0
 MAX_BODY: Final = 2 * 1024 * 1024
+#: How long a polling app trusts its organization list, extras and account (seconds).
+DISCOVERY_TTL: Final = 30 * 60.0
 
 
 @dataclass(frozen=True)

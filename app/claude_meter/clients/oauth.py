@@ -22,16 +22,16 @@ from typing import TYPE_CHECKING, Final
 import httpx
 
 from claude_meter.clients.http import (
+    DISCOVERY_TTL,
     TOTAL_TIMEOUT,
     ClientPool,
     guarded_get,
     make_http_client,
 )
 from claude_meter.clients.http_errors import EXPIRED_OAUTH, MISSING_SCOPE, raise_for_answer
-from claude_meter.clients.web import DISCOVERY_TTL, error_of
 from claude_meter.core.display import format_duration
 from claude_meter.core.errors import MeterError, NotSignedIn, RateLimited, SessionExpired
-from claude_meter.core.models import FetchResult, Snapshot
+from claude_meter.core.models import FetchError, FetchResult, Snapshot
 from claude_meter.core.oauth_hold import HoldStore, hold_after_429, token_key, verdict
 from claude_meter.core.usage import parse_usage_report
 from claude_meter.sources.claude_code import ClaudeCodeCredentials, default_home
@@ -95,7 +95,7 @@ class ClaudeCodeClient:
                 raise NotSignedIn(MISSING_SCOPE)
             report = parse_usage_report(self._held_usage(now))
         except MeterError as exc:
-            return FetchResult(source="claude-code", fetched_at=now, error=error_of(exc))
+            return FetchResult(source="claude-code", fetched_at=now, error=FetchError.of(exc))
         profile = self._profile()
         account = _section(profile, "account")
         org = _section(profile, "organization")

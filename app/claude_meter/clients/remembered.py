@@ -1,7 +1,7 @@
 """Answers that rarely change, remembered between runs of the command line.
 
 The tray keeps the organization list, the account and the extras (overage, subscription)
-for :data:`~claude_meter.clients.web.DISCOVERY_TTL` (30 minutes) in memory, in its
+for :data:`~claude_meter.clients.http.DISCOVERY_TTL` (30 minutes) in memory, in its
 :class:`~claude_meter.clients.http.ClientPool`. ``claude-meter status`` is a new process
 each time, so it keeps them under the same rule in one small file in the state folder,
 ``remembered-answers.json``: then a call asks claude.ai only for each organization's

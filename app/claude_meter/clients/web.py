@@ -22,6 +22,7 @@ import pydantic
 
 from claude_meter.clients.http import (
     BROWSER_USER_AGENT,
+    DISCOVERY_TTL,
     TOTAL_TIMEOUT,
     Answer,
     ClientPool,
@@ -56,8 +57,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 BEST_EFFORT_TIMEOUT: Final = 5.0
-#: How long a polling app trusts its organization list and extras (seconds).
-DISCOVERY_TTL: Final = 30 * 60.0
 
 NO_PLAN_ORG: Final = (
     "This claude.ai account belongs to no organization with a Claude plan (only API console "
@@ -75,8 +74,8 @@ class WebFetch:
 
 
 def error_of(exc: MeterError) -> FetchError:
-    """The model form of a typed error, for snapshots and JSON."""
-    return FetchError(kind=exc.kind, message=exc.message, retry_at=exc.retry_at)
+    """The model form of a typed error, for snapshots and JSON (:meth:`FetchError.of`)."""
+    return FetchError.of(exc)
 
 
 class WebClient:

@@ -63,6 +63,9 @@ class Routable(Protocol):
     @property
     def config_dir(self) -> str | None: ...
 
+    @property
+    def name(self) -> str | None: ...
+
 
 class AccountLine(NamedTuple):
     """One configured account as the fast commands read it from ``settings.json`` (a
@@ -73,6 +76,7 @@ class AccountLine(NamedTuple):
     profile: str | None = None
     email: str | None = None
     config_dir: str | None = None
+    name: str | None = None
 
 
 def profile_label(value: object) -> str | None:
@@ -157,6 +161,7 @@ def accounts_in(data: object) -> tuple[AccountLine, ...]:
                 profile=_text(item.get("profile")),
                 email=_text(item.get("email")),
                 config_dir=_text(item.get("config_dir")),
+                name=_text(item.get("name")),
             )
         )
     return tuple(found)

@@ -6,7 +6,12 @@ notifications are those of ``core/presentation.py``. With several:
 
 - the icon shows the account holding the worst window of them all (hidden windows left
   out, as for one account), or the account the person chose (``Settings.icon_account``)
-  while it is metered; ties go to the earlier account, as ties between organizations do;
+  while it is metered; ties go to the earlier account, as ties between organizations do.
+  An account whose sign-in the server refused (expired, signed out) competes only when no
+  other account has numbers: its last numbers stay in the popover, dimmed, but they will not
+  change until the person signs in again, and the icon would otherwise freeze on them while
+  a signed-in account's real figure rises unseen (the expiry is told by a notification and
+  the tooltip). A reading that is only late (a network blip) still competes;
 - the tooltip names the account the icon shows, then lists every account's windows, each
   line starting with the account's name (and its organization's, when it has several);
 - a notification's title and body name the account (``Work: Session (5h) at 85%``,
@@ -29,6 +34,7 @@ from claude_meter.core.meter import Indicator, MeterState
 from claude_meter.core.presentation import (
     APP_NAME,
     Choice,
+    banner_text,
     icon_indicator,
     window_line,
     without_windows,
@@ -92,7 +98,8 @@ def icon_account(
         shown = icon_indicator(account.state, now, interval, choice)
         if shown.percent is None:
             continue
-        if best is None or (best[1].percent or 0.0) < shown.percent:
+        rank = (account.state.signed_in, shown.percent)
+        if best is None or (best[0].state.signed_in, best[1].percent or 0.0) < rank:
             best = (account, shown)
     if best is not None:
         return best
@@ -141,3 +148,14 @@ def expired_title(account_name: str | None) -> str:
     """The expired-session notification's title, naming the account when several are."""
     base = "Claude session expired"
     return base if account_name is None else f"{base} ({account_name})"
+
+
+def accounts_banner(
+    accounts: Sequence[AccountState], now: datetime, interval: timedelta
+) -> str | None:
+    """With several accounts, the top message names the first account with a problem."""
+    for account in accounts:
+        text = banner_text(account.state, now, interval)
+        if text is not None:
+            return f"{account.name}: {text}"
+    return None

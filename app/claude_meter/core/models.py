@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from claude_meter.core import server_time
+from claude_meter.core.errors import MeterError
 
 Source = Literal["web", "claude-code", "extension", "demo", "claude-code-statusline"]
 
@@ -142,6 +143,11 @@ class FetchError(_Frozen):
     kind: str
     message: str
     retry_at: OutsideTime = None
+
+    @classmethod
+    def of(cls, exc: MeterError) -> FetchError:
+        """The model form of a typed error, for snapshots and JSON."""
+        return cls(kind=exc.kind, message=exc.message, retry_at=exc.retry_at)
 
 
 class Snapshot(_Frozen):

@@ -17,12 +17,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from claude_meter.core.display import format_percent, format_reset, percent_label, remaining
+from claude_meter.core.display import (
+    format_percent,
+    format_reset,
+    percent_label,
+    remaining,
+    route_label,
+)
 from claude_meter.core.meter import Indicator, MeterState, indicator
 
 if TYPE_CHECKING:
     from claude_meter.core.alerts import Crossing
-    from claude_meter.core.models import UsageWindow
+    from claude_meter.core.models import FetchError, FetchResult, UsageWindow
     from claude_meter.core.settings import Settings
 
 __all__ = [
@@ -136,3 +142,36 @@ def crossing_text(
     reset = format_reset(window.resets_at, now, tz)
     body = f"Claude usage{where} passed {crossing.threshold:g} %; {reset}."
     return title, body
+
+
+def banner_text(state: MeterState, now: datetime, interval: timedelta) -> str | None:
+    """The one message at the top of the popover, or None when all is well."""
+    errors: list[FetchError] = [state.error] if state.error else []
+    errors += [s.error for s in state.snapshots if s.error and s.error not in errors]
+    if not errors:
+        if state.is_stale(now, interval):
+            return "These numbers are out of date: ClaudeMeter has not reached claude.ai lately."
+        return None
+    text = errors[0].message
+    if state.has_numbers:
+        text += " Showing the last numbers read."
+    return text
+
+
+def routes_text(state: MeterState) -> str:
+    """``via claude.ai``: the route(s) the numbers shown came from; empty before any."""
+    return " · ".join(dict.fromkeys(route_label(s.source) for s in state.snapshots))
+
+
+def connection_text(result: FetchResult) -> tuple[bool, str]:
+    """What "Test connection" says: the account reached, or the error in the person's words."""
+    if result.error is not None:
+        return False, result.error.message
+    good = [s for s in result.snapshots if s.error is None]
+    if not good:
+        errors = [s.error.message for s in result.snapshots if s.error]
+        return False, errors[0] if errors else "claude.ai answered without any organization."
+    names = ", ".join(
+        " · ".join(p for p in (s.org_name, s.account_email) if p) or "your account" for s in good
+    )
+    return True, f"Connected: {names}."

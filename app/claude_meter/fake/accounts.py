@@ -225,46 +225,16 @@ def check_accounts(accounts: Iterable[FakeAccount]) -> tuple[FakeAccount, ...]:
 
 def account_json(account: FakeAccount, scenario: str) -> Json:
     """``GET /api/account``: the account's email and every membership, the console included."""
-    memberships: list[object] = [
-        {
-            "organization": {
-                "uuid": org.uuid,
-                "name": org.name,
-                "rate_limit_tier": org.rate_limit_tier,
-                "billing_type": org.billing_type,
-            },
-            "role": "admin",
-        }
-        for org in account.orgs_in(scenario)
-    ]
-    return {
-        "uuid": account.account_uuid,
-        "email_address": account.email,
-        "full_name": account.full_name,
-        "memberships": memberships,
-    }
+    return sc.account_document(
+        account.account_uuid, account.email, account.full_name, account.orgs_in(scenario)
+    )
 
 
 def profile_json(account: FakeAccount, scenario: str) -> Json:
     """``GET /api/oauth/profile``: the account and the org its OAuth token belongs to."""
-    org = account.oauth_org(scenario)
-    return {
-        "account": {
-            "uuid": account.account_uuid,
-            "email": account.email,
-            "display_name": account.full_name,
-            "has_claude_max": "claude_max" in org.capabilities,
-            "has_claude_pro": "claude_pro" in org.capabilities,
-        },
-        "organization": {
-            "uuid": org.uuid,
-            "name": org.name,
-            "organization_type": org.organization_type,
-            "billing_type": org.billing_type,
-            "rate_limit_tier": org.rate_limit_tier,
-            "subscription_status": "active",
-        },
-    }
+    return sc.profile_document(
+        account.account_uuid, account.email, account.full_name, account.oauth_org(scenario)
+    )
 
 
 def usage_json(

@@ -15,7 +15,7 @@ one file so a scenario can be read whole next to docs/protocol.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -141,6 +141,12 @@ def org_json(org: Org) -> Json:
 
 def account_json(scenario: str) -> Json:
     """``GET /api/account``: every membership, the console org included."""
+    return account_document(ACCOUNT_UUID, EMAIL, "Demo User", orgs_for(scenario))
+
+
+def account_document(uuid: str, email: str, full_name: str, orgs: Iterable[Org]) -> Json:
+    """``/api/account`` for a person with these organizations (the demo's, or an account's
+    of ``fake/accounts.py``)."""
     memberships: list[object] = [
         {
             "organization": {
@@ -151,24 +157,28 @@ def account_json(scenario: str) -> Json:
             },
             "role": "admin",
         }
-        for org in orgs_for(scenario)
+        for org in orgs
     ]
     return {
-        "uuid": ACCOUNT_UUID,
-        "email_address": EMAIL,
-        "full_name": "Demo User",
+        "uuid": uuid,
+        "email_address": email,
+        "full_name": full_name,
         "memberships": memberships,
     }
 
 
 def profile_json(scenario: str) -> Json:
     """``GET /api/oauth/profile`` for the org the OAuth token belongs to."""
-    org = oauth_org(scenario)
+    return profile_document(ACCOUNT_UUID, EMAIL, "Demo User", oauth_org(scenario))
+
+
+def profile_document(uuid: str, email: str, display_name: str, org: Org) -> Json:
+    """``/api/oauth/profile`` for a person whose OAuth token belongs to ``org``."""
     return {
         "account": {
-            "uuid": ACCOUNT_UUID,
-            "email": EMAIL,
-            "display_name": "Demo User",
+            "uuid": uuid,
+            "email": email,
+            "display_name": display_name,
             "has_claude_max": "claude_max" in org.capabilities,
             "has_claude_pro": "claude_pro" in org.capabilities,
         },

@@ -1,6 +1,13 @@
 """The demo, set up in one place: a fake claude.ai on loopback and the environment that
 points both routes at it (``status --demo``, the tray's ``--demo``, and "Try the demo" in the
-first-run window all start it here), plus a plausible past for a throwaway history."""
+first-run window all start it here), plus a plausible past for a throwaway history.
+
+With ``accounts`` (the tray's ``CLAUDE_METER_DEMO_ACCOUNTS=2`` to ``8``) the fake serves that
+many accounts side by side (``fake_accounts``): the first is the default one, the others the
+demo's named accounts (:attr:`Demo.named`), each polled with its own session, so the tray's
+accounts can be seen without any account. They live in the demo's settings only
+(:func:`demo_settings`), which the tray keeps in the demo's throwaway folder: nothing of them
+reaches the person's settings, keyring or history."""
 
 from __future__ import annotations
 
@@ -19,6 +26,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from claude_meter.core.models import FetchResult, Snapshot
+    from claude_meter.core.settings import Settings
     from claude_meter.fake.server import FakeClaude
     from claude_meter.history import HistoryStore
 
@@ -37,15 +45,21 @@ class Demo:
     env: Mapping[str, str]
     history: HistoryStore | None = None
     _folder: tempfile.TemporaryDirectory[str] | None = None
+    #: The demo's named accounts: (id, name, the environment with its own session).
+    named: tuple[tuple[str, str, Mapping[str, str]], ...] = ()
+
+    def folder(self) -> Path:
+        """The demo's throwaway folder (its history, its settings), removed at :meth:`stop`."""
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="claude-meter-demo-")
+        return Path(self._folder.name)
 
     def open_history(self) -> HistoryStore:
         """A history in a temporary folder, removed at :meth:`stop`."""
         from claude_meter.history import HistoryStore
 
         if self.history is None:
-            self._folder = tempfile.TemporaryDirectory(prefix="claude-meter-demo-")
-            path = Path(self._folder.name) / "history.sqlite3"
-            self.history = HistoryStore.open(path, quick_check=False)
+            self.history = HistoryStore.open(self.folder() / "history.sqlite3", quick_check=False)
         return self.history
 
     def stop(self) -> None:
@@ -67,30 +81,53 @@ class Demo:
         self.stop()
 
 
-def start_demo(scenario: str = DEFAULT_SCENARIO, *, speed: float = 1.0) -> Demo:
-    """Start the fake claude.ai in ``scenario``; its clock runs ``speed`` times as fast.
+def start_demo(scenario: str = DEFAULT_SCENARIO, *, speed: float = 1.0, accounts: int = 1) -> Demo:
+    """Start the fake claude.ai in ``scenario``; its clock runs ``speed`` times as fast;
+    ``accounts`` side by side (see the module's docstring).
 
-    An unknown scenario is a :class:`ConfigurationError` naming the ones there are.
+    An unknown scenario, or a number of accounts outside 1 to 8, is a
+    :class:`ConfigurationError` saying what is allowed.
     """
     from claude_meter.fake import DEFAULT_SESSION_KEY, SCENARIOS, FakeClaude
+    from claude_meter.fake.accounts import MAX_ACCOUNTS, fake_accounts
 
     if scenario not in SCENARIOS:
         raise ConfigurationError(
             f"unknown demo scenario {scenario!r}; choose one of: {', '.join(SCENARIOS)}"
         )
-    if speed == 1.0:
-        server = FakeClaude(scenario).start()
-    else:
+    if not 1 <= accounts <= MAX_ACCOUNTS:
+        raise ConfigurationError(f"the demo shows 1 to {MAX_ACCOUNTS} accounts, not {accounts}")
+    served = fake_accounts(accounts) if accounts > 1 else ()
+    clock = None
+    if speed != 1.0:
         started = time.monotonic()
-        server = FakeClaude(
-            scenario, clock=lambda: started + (time.monotonic() - started) * speed
-        ).start()
+        clock = lambda: started + (time.monotonic() - started) * speed  # noqa: E731
+    server = FakeClaude(scenario, clock=clock, accounts=served).start()
     env = {
         "CLAUDE_METER_BASE_URL": server.base_url,
         "CLAUDE_METER_OAUTH_BASE_URL": server.base_url,
-        COOKIE_ENV: f"sessionKey={DEFAULT_SESSION_KEY}",
+        COOKIE_ENV: f"sessionKey={served[0].session_key if served else DEFAULT_SESSION_KEY}",
     }
-    return Demo(server, env)
+    named = tuple(
+        (a.name, a.name.title(), {**env, COOKIE_ENV: f"sessionKey={a.session_key}"})
+        for a in served[1:]
+    )
+    return Demo(server, env, named=named)
+
+
+def demo_settings(settings: Settings, demo: Demo) -> Settings:
+    """The person's display choices with the demo's accounts (``Personal`` the default)."""
+    from claude_meter.core.accounts import AccountRef
+
+    refs = tuple(AccountRef(id=key, name=name, kind="pasted") for key, name, _ in demo.named)
+    return settings.model_copy(
+        update={
+            "accounts": refs,
+            "default_account": True,
+            "default_account_name": "Personal",
+            "icon_account": None,
+        }
+    )
 
 
 #: The demo's made-up past: 90 days (the history's retention), a reading an hour, and the last

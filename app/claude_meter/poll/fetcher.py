@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from claude_meter.core.accounts import AccountRef
     from claude_meter.core.settings import Settings
     from claude_meter.sources.claude_code import ClaudeCodeCredentials
-    from claude_meter.sources.keyring_store import Keyring
+    from claude_meter.sources.keyring_store import Keyring, SessionStore
     from claude_meter.sources.selection import Selection
 
 log = logging.getLogger("claude_meter.poll")
@@ -153,12 +153,7 @@ class Fetcher:
         else:
             from claude_meter.sources.selection import Selection
 
-            store = self._keyring.store(account.id) if self._keyring is not None else None
-            if store is None:
-                from claude_meter.core.accounts import keyring_entry
-                from claude_meter.sources.keyring_store import SessionStore
-
-                store = SessionStore(entry=keyring_entry(account.id))
+            store = self._store(account.id)
             browser = account.browser if account.kind == "browser" else None
             selection = Selection.create(
                 env,
@@ -206,9 +201,8 @@ class Fetcher:
         if source in ("auto", "web"):
             from claude_meter.sources.selection import Selection
 
-            store = self._keyring.store() if self._keyring is not None else None
             selection = Selection.create(
-                env, now=now, browser=browser, profile=profile, store=store
+                env, now=now, browser=browser, profile=profile, store=self._store()
             )
             try:
                 result = self._fetch_first_web(selection)
@@ -224,6 +218,20 @@ class Fetcher:
             if source == "web" or browser is not None:
                 return _failed("web", NotSignedIn(no_web(selection)), now)
         return self._claude_code_of(env, now, selection)
+
+    def _store(self, account: str | None = None) -> SessionStore:
+        """Where the session of the default account (or of ``account``) is read: the given
+        keyring's, else the process's own keyring, asked only when a recent read did not find
+        it empty (one-shot commands: :mod:`claude_meter.sources.keyring_absence`)."""
+        if self._keyring is not None:
+            return self._keyring.store(account)
+        from claude_meter.sources.keyring_store import SessionStore
+
+        if account is None:
+            return SessionStore(remember_absence=True)
+        from claude_meter.core.accounts import keyring_entry
+
+        return SessionStore(entry=keyring_entry(account), remember_absence=True)
 
     def _claude_code_of(
         self, env: Mapping[str, str], now: datetime, selection: Selection | None = None
@@ -352,6 +360,4 @@ def _noted(result: FetchResult, note: str) -> FetchResult:
 
 
 def _failed(source: Source, exc: MeterError, now: datetime) -> FetchResult:
-    from claude_meter.clients.web import error_of
-
-    return FetchResult(source=source, fetched_at=now, error=error_of(exc))
+    return FetchResult(source=source, fetched_at=now, error=FetchError.of(exc))

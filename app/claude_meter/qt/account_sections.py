@@ -99,7 +99,7 @@ class AccountSection(QWidget):
         self.header.setChecked(not collapsed)
         self.header.setAutoRaise(True)
         self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.header.setStyleSheet("font-weight: 700; text-align: left;")
+        self.header.setStyleSheet("QToolButton { font-weight: 700; border: none; }")
         self.header.setAccessibleName(f"{account.name}: show or hide its numbers")
         # A long email must not widen the popover: the header gives way, its tooltip says all.
         self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)

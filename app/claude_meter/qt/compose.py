@@ -27,10 +27,11 @@ from PySide6.QtCore import Qt, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from claude_meter.clients.http import ClientPool
+from claude_meter.core.errors import ConfigurationError
 from claude_meter.core.logs import setup_logging
 from claude_meter.core.models import FetchResult
 from claude_meter.core.policy import MIN_INTERVAL, Route
-from claude_meter.core.settings import load_settings
+from claude_meter.core.settings import Loaded, load_settings
 from claude_meter.core.state import load_state
 from claude_meter.history import HistoryStore, HistoryUnavailable
 from claude_meter.platform.autostart import pick as autostart_backend
@@ -53,6 +54,9 @@ from claude_meter.qt.worker import Fetch
 from claude_meter.readings.convert import remember
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from claude_meter.poll.demo import Demo
     from claude_meter.sources.keyring_child import KeyringInChild
     from claude_meter.sources.keyring_store import Keyring
 
@@ -187,7 +191,11 @@ def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> i
     with contextlib.ExitStack() as stack:
         stack.callback(instance.release)
         stack.callback(crash.uninstall)
-        return _run(app, instance, stack, demo=demo)
+        try:
+            return _run(app, instance, stack, demo=demo)
+        except ConfigurationError as exc:  # a demo scenario or number of accounts unknown
+            print(f"claude-meter: {exc}", file=sys.stderr)  # noqa: T201 - said, no traceback
+            return 1
 
 
 def _run(
@@ -209,16 +217,20 @@ def _run(
     if not demo:  # the first poll runs while the rest is built (poll/first.py)
         fetch = FirstPoll.unless_held(fetcher, load_state(), route, datetime.now(UTC))
     history: HistoryStore | None
-    prefs = Preferences(loaded, env, autostart=autostart_backend(), demo=demo, keyring=keyring)
-    app.aboutToQuit.connect(prefs.close)
+    demo_path: Path | None = None  # the demo's own settings, with its accounts
     if demo:
-        from claude_meter.poll.demo import seed_history, start_demo
+        from claude_meter.poll.demo import demo_settings, seed_history, start_demo
 
-        running = start_demo(
-            env.get("CLAUDE_METER_DEMO_SCENARIO", "rising"),
+        accounts = _demo_accounts(env)
+        running = start_demo(  # several accounts: `normal`, where each has its own numbers
+            env.get("CLAUDE_METER_DEMO_SCENARIO", "rising" if accounts == 1 else "normal"),
             speed=float(env.get("CLAUDE_METER_DEMO_SPEED", "1") or 1),
+            accounts=accounts,
         )
         stack.callback(running.stop)
+        if running.named:  # never the person's settings file: nothing of them is saved there
+            loaded = Loaded(demo_settings(loaded.settings, running))
+            demo_path = running.folder() / "settings.json"
         fetcher.configure(env=running.env, demo=True)
         history = running.open_history()
         first = fetcher()  # the demo's history gets a plausible past, so forecasts show at once
@@ -234,6 +246,15 @@ def _run(
             # claude.ai is never polled faster than the policy allows.
             interval = timedelta(seconds=float(env["CLAUDE_METER_POLL_SECONDS"]))
             floor = timedelta(milliseconds=10)
+    prefs = Preferences(
+        loaded,
+        env,
+        autostart=autostart_backend(),
+        demo=demo,
+        keyring=keyring,
+        settings_path=demo_path,
+    )
+    app.aboutToQuit.connect(prefs.close)
     meter = TrayApp(
         fetch,
         interval=interval,
@@ -245,8 +266,10 @@ def _run(
         remember=None if demo else remember,
     )
     meter.interval_fixed = interval != prefs.settings.interval  # the demo's, or a test's
-    if not demo:  # the demo shows its own fake account, never the person's named ones
+    if not demo:  # the demo shows its own fake accounts, never the person's named ones
         meter.account_fetch = lambda account_id: account_poll(fetcher, account_id)
+    elif running.named:
+        meter.account_fetch = lambda account_id: _demo_poll(running, pool, account_id)
     connect_preferences(meter, prefs, fetcher)
     if not demo:  # `claude-meter accounts` and `login` change the settings from outside
         from claude_meter.core.settings import settings_path
@@ -272,6 +295,21 @@ def _run(
     app.aboutToQuit.connect(meter.stop)
     meter.start()
     return app.exec()
+
+
+def _demo_accounts(env: Mapping[str, str]) -> int:
+    """``CLAUDE_METER_DEMO_ACCOUNTS``: how many accounts the demo shows (1 to 8)."""
+    text = env.get("CLAUDE_METER_DEMO_ACCOUNTS", "1") or "1"
+    if not text.isdigit():
+        raise ConfigurationError("CLAUDE_METER_DEMO_ACCOUNTS is a number of accounts, 1 to 8")
+    return int(text)
+
+
+def _demo_poll(running: Demo, pool: ClientPool, account_id: str) -> Callable[[], FetchResult]:
+    """One of the demo's named accounts, polled with its own session at the demo's fake."""
+    account_env = next(env for key, _name, env in running.named if key == account_id)
+    demo_fetcher = Fetcher(account_env, pool=pool, demo=True)
+    return lambda: demo_fetcher().for_account(account_id)
 
 
 def _keep_bridge_on(prefs: Preferences) -> None:

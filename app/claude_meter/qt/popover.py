@@ -4,6 +4,11 @@ It renders a :class:`MeterState` and nothing else. The countdown timer runs only
 popover is visible, so a closed popover costs nothing. With several accounts metered, the
 body is a collapsible section per account instead, scrolling (``qt/account_sections.py``,
 imported only then: :meth:`Popover.show_accounts`).
+
+A little past 400 lines: one widget and its behaviour on three kinds of surface (an X11
+popup, a Wayland panel that the compositor places, a window); its texts are in
+``core/presentation.py``, its rows in ``window_row.py``, the accounts' sections in
+``account_sections.py``.
 """
 
 from __future__ import annotations
@@ -23,10 +28,10 @@ from claude_meter.core.display import (
     format_extra_usage,
     format_spend,
     plan_label,
-    route_label,
 )
 from claude_meter.core.meter import MeterState
-from claude_meter.core.models import FetchError, Snapshot
+from claude_meter.core.models import Snapshot
+from claude_meter.core.presentation import banner_text, routes_text
 from claude_meter.core.statusline_rules import STATUSLINE
 from claude_meter.qt.placement import MARGIN
 from claude_meter.qt.surface import PopoverKind, window_flags
@@ -53,36 +58,6 @@ ICON_ROOM = 48
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def banner_text(state: MeterState, now: datetime, interval: timedelta) -> str | None:
-    """The one message at the top of the popover, or None when all is well."""
-    errors: list[FetchError] = [state.error] if state.error else []
-    errors += [s.error for s in state.snapshots if s.error and s.error not in errors]
-    if not errors:
-        if state.is_stale(now, interval):
-            return "These numbers are out of date: ClaudeMeter has not reached claude.ai lately."
-        return None
-    text = errors[0].message
-    if state.has_numbers:
-        text += " Showing the last numbers read."
-    return text
-
-
-def accounts_banner(
-    accounts: Sequence[AccountState], now: datetime, interval: timedelta
-) -> str | None:
-    """With several accounts, the top message names the first account with a problem."""
-    for account in accounts:
-        text = banner_text(account.state, now, interval)
-        if text is not None:
-            return f"{account.name}: {text}"
-    return None
-
-
-def routes_text(state: MeterState) -> str:
-    """``via claude.ai``: the route(s) the numbers shown came from; empty before any."""
-    return " · ".join(dict.fromkeys(route_label(s.source) for s in state.snapshots))
 
 
 class Popover(QFrame):
@@ -283,7 +258,16 @@ class Popover(QFrame):
         screen = self.screen().availableGeometry().height()
         rest = self._wanted_height() - self.sections.height()
         self.sections.fit(screen - rest - 2 * MARGIN - ICON_ROOM)
-        self.resize(self.width(), self._wanted_height())
+        height = self._wanted_height()
+        grew = self.kind == "panel" and self.isVisible() and height > self.height()
+        self.resize(self.width(), height)
+        if grew:
+            # A Wayland compositor places a surface when it maps it and ignores move(): a
+            # panel that grows while open (an account's numbers arrived) would run off the
+            # screen's bottom from where it was put. A new surface is placed again.
+            self.hide()
+            self.destroy()
+            self.show()
 
     def _wanted_height(self) -> int:
         """The height the content wants at the popover's (fixed) width: wrapped banners."""
@@ -367,6 +351,8 @@ class Popover(QFrame):
             row.tick(now)
         self.updated.setText(format_age(self._state.last_success, now))
         if self._accounts:
+            from claude_meter.core.account_view import accounts_banner
+
             text = accounts_banner(self._accounts, now, self._interval)
         else:
             text = banner_text(self._state, now, self._interval)

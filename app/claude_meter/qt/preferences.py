@@ -23,6 +23,7 @@ from PySide6.QtGui import QDesktopServices
 
 from claude_meter.core import paths
 from claude_meter.core.models import FetchResult, Snapshot
+from claude_meter.core.presentation import connection_text
 from claude_meter.core.settings import Loaded, Settings, save_settings
 from claude_meter.core.usage import KNOWN_WINDOWS
 from claude_meter.platform.autostart import Autostart, launch_command
@@ -39,20 +40,6 @@ log = logging.getLogger("claude_meter.preferences")
 
 SIGN_IN_URL = "https://claude.ai/login"
 DEFAULT_WINDOWS = ("five_hour", "seven_day", "seven_day_sonnet", "seven_day_opus")
-
-
-def describe_result(result: FetchResult) -> tuple[bool, str]:
-    """What "Test connection" says: the account reached, or the error in the person's words."""
-    if result.error is not None:
-        return False, result.error.message
-    good = [s for s in result.snapshots if s.error is None]
-    if not good:
-        errors = [s.error.message for s in result.snapshots if s.error]
-        return False, errors[0] if errors else "claude.ai answered without any organization."
-    names = ", ".join(
-        " · ".join(p for p in (s.org_name, s.account_email) if p) or "your account" for s in good
-    )
-    return True, f"Connected: {names}."
 
 
 def profile_choices(env: Mapping[str, str]) -> list[ProfileChoice]:
@@ -132,6 +119,7 @@ class Preferences(QObject):
             and result.error.kind == "not_signed_in"
             and not self.demo
             and not waiting
+            and not self.settings.accounts  # named accounts: a way in exists already
         ):
             log.info("no source of credentials found; showing the first-run window")
             self.show_first_run(result.error.message)
@@ -376,7 +364,7 @@ class Preferences(QObject):
 
         def poll() -> tuple[object, ...]:
             try:
-                return describe_result(fetcher())
+                return connection_text(fetcher())
             except Exception as exc:
                 log.exception("connection test failed")
                 return False, f"The test failed unexpectedly ({type(exc).__name__})."

@@ -13,8 +13,6 @@ Where Claude Code keeps it, in the order we look:
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,7 +59,13 @@ def credentials_path(env: Mapping[str, str], home: Path) -> Path:
 
 
 def read_macos_keychain(service: str) -> str | None:
-    """The Keychain generic password for ``service``, or None (``security`` may prompt once)."""
+    """The Keychain generic password for ``service``, or None (``security`` may prompt once).
+
+    macOS only: ``subprocess`` is imported here, not with the module (the other systems never
+    run a program to read Claude Code's sign-in)."""
+    import shutil
+    import subprocess
+
     security = shutil.which("security")
     if security is None:
         return None

@@ -9,12 +9,14 @@ this run only: it never falls back to a plain file.
 
 The tray app keeps a copy of the stored session between polls: see
 :mod:`claude_meter.sources.session_cache` for when it reads the keyring again. The command
-line passes none: each command reads the keyring itself, once.
+line passes none: each command reads the keyring itself, once, unless a recent read found
+nothing there (``remember_absence``: see :mod:`claude_meter.sources.keyring_absence`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -24,6 +26,7 @@ from claude_meter.sources.session_cache import (
     SESSION_ENTRY,
     SessionCache,
     mark_changed,
+    read_stamp,
     stamp_path,
 )
 
@@ -55,6 +58,8 @@ class SessionStore:
 
     ``backend`` is a ``keyring`` backend object; by default the one ``keyring`` chooses
     (which honours ``PYTHON_KEYRING_BACKEND`` and ``keyringrc.cfg``). Tests pass their own.
+    ``remember_absence`` (the command line's polls, which have no ``cache``): trust a recent
+    "nothing stored" instead of asking the keyring (:mod:`~claude_meter.sources.keyring_absence`).
     """
 
     def __init__(
@@ -63,9 +68,11 @@ class SessionStore:
         *,
         cache: SessionCache | None = None,
         entry: str = SESSION_ENTRY,
+        remember_absence: bool = False,
     ) -> None:
         self._backend = backend
         self._cache = cache
+        self._remember_absence = remember_absence and cache is None
         self.entry = entry  # the default account's, or a named account's own
         self._memory: SessionCookies | None = None
         self.problem: str | None = None  # why the keyring is unusable, once known
@@ -124,12 +131,19 @@ class SessionStore:
         """The stored session, the in-memory one, or None. Never raises."""
         if self._memory is not None:
             return self._memory
+        from claude_meter.sources import keyring_absence
+
         cache, stamp = self._cache, None
+        stamp_file = cache.stamp if cache is not None else stamp_path(self.entry)
         if cache is not None:
             hit, value = cache.get()
             if hit:
                 return value
             stamp = cache.stamp_now()
+        elif self._remember_absence:
+            stamp = read_stamp(stamp_file)
+            if keyring_absence.known_absent(stamp_file, stamp, os.environ):
+                return None
         text = self._call("get_password", SERVICE, self.entry)
         value = None
         if isinstance(text, str) and text.strip():
@@ -142,6 +156,10 @@ class SessionStore:
                 cache.failed(stamp)
             else:
                 cache.put(value, stamp)
+        if isinstance(text, str) and text.strip():
+            keyring_absence.forget_absent(stamp_file)  # something is there: ask every time
+        elif self._remember_absence and (text is not _FAILED or not self.usable()):
+            keyring_absence.note_absent(stamp_file, stamp, os.environ)
         return value
 
     def refused(self) -> None:

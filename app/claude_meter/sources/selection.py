@@ -6,7 +6,8 @@
    expired one is reported as such (it never falls through to another account);
 2. the session stored in the keyring by ``claude-meter login`` (pasted, imported from a
    browser, or rotated by the server since): what the person chose, and no browser database
-   or Keychain prompt is needed to read it;
+   or Keychain prompt is needed to read it (a one-shot command skips the keyring for up to 30
+   minutes after it found nothing there: :mod:`claude_meter.sources.keyring_absence`);
 3. the browsers: the remembered profile first, then every other profile of every browser in
    :data:`~claude_meter.sources.browser_profiles.BROWSERS` order; a stored or browser session
    the server calls expired falls through to the next one;
@@ -134,9 +135,11 @@ class Selection:
                 yield WebCandidate(self.stored, "stored", "the session stored in the keyring")
 
     def _browser_candidates(self, profiles: list[BrowserProfile]) -> Iterator[WebCandidate]:
+        self.looked_at = list(profiles)
+        if not profiles:  # no browser here: nothing to read, no reader to import
+            return
         from claude_meter.sources.browsers import iter_sessions
 
-        self.looked_at = list(profiles)
         seen: set[SessionCookies] = {self.stored} if self.stored is not None else set()
         for session in iter_sessions(
             profiles,
