@@ -20,7 +20,10 @@ without it the figure leaves out the time the first poll waits on the network).
 ``--claude-code`` starts each app as ``peers.py`` does: no ``CLAUDE_METER_COOKIE``, Claude
 Code's sign-in in the fresh home's ``~/.claude/.credentials.json``, the keyring backend turned
 off (``PYTHON_KEYRING_BACKEND`` names the ``fail`` one), so ``auto`` asks the keyring first and
-then reads the sign-in (over HTTP here, not TLS).
+then reads the sign-in (over HTTP here, not TLS). ``--keyring`` does the same with
+gnome-keyring's Secret Service on the desktop's bus instead of the ``fail`` backend (nothing
+stored in it: the keyring's helper process answers "nothing", then the sign-in is read), the
+set-up of someone signed in to Claude Code on a GNOME or KDE desktop.
 
 Run: ``.venv/bin/python benchmarks/tray_start_ab.py --before /tmp/old/.venv/bin/claude-meter``
 (``--after`` defaults to this checkout's ``claude-meter``). Prints the median and every start.
@@ -40,6 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for the tests' desktop
 from tests.e2e.desktop import private_desktop
+from tests.e2e.processes import gnome_keyring
 
 import benchmarks.tray_bench as tray_bench
 
@@ -63,6 +67,7 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
     parser.add_argument("--rss-at", type=float, default=None, help="seconds after the spawn")
     parser.add_argument("--claude-code", action="store_true", help="peers.py's sign-in")
+    parser.add_argument("--keyring", action="store_true", help="--claude-code, a real keyring")
     args = parser.parse_args()
     programs = {"before": args.before, "after": args.after}
     starts: dict[str, list[float]] = {name: [] for name in programs}
@@ -77,14 +82,23 @@ def main() -> int:
         stack.callback(server.wait, 10)
         stack.callback(server.terminate)
         assert server.stdout is not None
+        if args.keyring:
+            keyring_home = stack.enter_context(tempfile.TemporaryDirectory())
+            bus = desktop.env["DBUS_SESSION_BUS_ADDRESS"]
+            stack.enter_context(gnome_keyring(bus, {**desktop.env, "HOME": keyring_home}))
         found = re.search(r"at (http://\S+)\.", server.stdout.readline())
         assert found is not None, "the fake server did not say where it listens"
         for round_ in range(args.rounds):
             for name, program in programs.items():
                 tray_bench.BIN = program
                 home = stack.enter_context(tempfile.TemporaryDirectory())
-                extra = claude_code_sign_in(home, found.group(1)) if args.claude_code else None
-                app = tray_bench.App(found.group(1), None, desktop.env, home, extra_env=extra)
+                extra = None
+                if args.claude_code or args.keyring:
+                    extra = claude_code_sign_in(home, found.group(1))
+                    Path(home, "run").mkdir(mode=0o700)
+                app = tray_bench.App(
+                    found.group(1), None, desktop.env, home, keyring=args.keyring, extra_env=extra
+                )
                 app.wait_for(lambda app=app: app.drawn_at is not None, 30)
                 if args.rss_at is not None:
                     time.sleep(max(0.0, app.started + args.rss_at - time.perf_counter()))

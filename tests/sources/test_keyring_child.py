@@ -26,6 +26,7 @@ from claude_meter.sources.keyring_child import (
     wanted,
 )
 from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, SessionStore
+from claude_meter.sources.session_cache import SessionCache, stamp_path
 from tests.conftest import TEST_SESSION_KEY
 from tests.support.logs import captured
 
@@ -280,3 +281,37 @@ def test_nothing_secret_reaches_a_log_or_a_message(child: KeyringInChild) -> Non
     text = "".join(r.getMessage() for r in records) + str(store.problem) + str(broken.problem)
     assert "keyring" in text
     assert TEST_SESSION_KEY not in text
+
+
+def test_an_early_read_is_the_first_reads_answer(child: KeyringInChild, tmp_path: Path) -> None:
+    assert SessionStore(child).save(COOKIES).persisted
+    early = KeyringInChild(env=child._env)
+    early.start_early(SERVICE, SESSION_ENTRY, stamp_path(SESSION_ENTRY))
+    assert early.calls == 1
+    assert early.describe()[1] == "FileKeyring"  # another call: a child of its own
+    assert early.calls == 2
+    assert SessionStore(early, cache=SessionCache()).load() == COOKIES  # the early answer
+    assert early.calls == 2
+    assert early.get_password(SERVICE, SESSION_ENTRY) == COOKIES.header().reveal()
+    assert early.calls == 3  # taken once only
+
+
+def test_an_early_read_is_not_taken_once_the_entry_changed(
+    child: KeyringInChild, keyring_file: Path
+) -> None:
+    """What ClaudeMeter stored while the early child read is what the first read gives."""
+    early = KeyringInChild(env=child._env)
+    early.start_early(SERVICE, SESSION_ENTRY, stamp_path(SESSION_ENTRY))
+    assert SessionStore(child).save(COOKIES).persisted  # stamps the entry as changed
+    assert SessionStore(early, cache=SessionCache()).load() == COOKIES
+    assert early.calls == 2
+    assert not early._running
+
+
+def test_close_kills_an_early_read_never_taken(child: KeyringInChild) -> None:
+    waiting = "import sys, time; sys.stdin.read(); time.sleep(60)"
+    early = KeyringInChild([sys.executable, "-c", waiting])
+    early.start_early(SERVICE, SESSION_ENTRY, stamp_path(SESSION_ENTRY))
+    (process,) = early._running
+    early.close()
+    assert process.wait(10) == -9

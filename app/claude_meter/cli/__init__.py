@@ -306,10 +306,16 @@ _TRAY_CORE: Final = (
 
 def _tray(*, demo: bool, debug: bool) -> int:
     import importlib
+    import os
 
+    early = None
+    if not demo:  # the keyring's helper reads while the rest loads (sources/keyring_early.py)
+        from claude_meter.sources.keyring_early import early_session_read
+
+        early = early_session_read(os.environ)
     for name in _TRAY_CORE:
         importlib.import_module(name)
     forget_pyside_source_reads()
     from claude_meter.qt.compose import run_tray
 
-    return run_tray(demo=demo, debug=debug)
+    return run_tray(demo=demo, debug=debug, keyring_child=early)

@@ -39,6 +39,11 @@ def log_dir() -> Path:
     return _dirs().user_log_path
 
 
+#: The tray's single-instance lock in :func:`runtime_dir` (Qt's ``QLockFile``: the owner's PID
+#: on its first line; ``qt/single_instance.py``).
+INSTANCE_LOCK: Final = "instance.lock"
+
+
 def runtime_dir() -> Path:
     """Per-user runtime folder (locks, local sockets).
 

@@ -134,14 +134,15 @@ def connect_statusline(meter: TrayApp, link: StatuslineLink) -> None:
     link.start(datetime.now(UTC))
 
 
-def open_keyring() -> tuple[Keyring, KeyringInChild | None]:
+def open_keyring(early: KeyringInChild | None = None) -> tuple[Keyring, KeyringInChild | None]:
     """The stored session read once and kept (see ``sources/keyring_store.py``); on Linux the
-    keyring reached through a child process, so its libraries never load into the tray."""
+    keyring reached through a child process, so its libraries never load into the tray
+    (``early``: the one already reading the session, started with the process)."""
     from claude_meter.sources.keyring_child import KeyringInChild, wanted
     from claude_meter.sources.keyring_store import Keyring
     from claude_meter.sources.session_cache import SessionCache
 
-    child = KeyringInChild() if wanted() else None
+    child = early or (KeyringInChild() if wanted() else None)
     return Keyring(child, SessionCache()), child
 
 
@@ -167,8 +168,25 @@ def _open_history() -> HistoryStore | None:
         return None
 
 
-def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> int:
-    """Start the tray app; returns the process exit status."""
+def run_tray(
+    *,
+    demo: bool,
+    debug: bool,
+    argv: Sequence[str] | None = None,
+    keyring_child: KeyringInChild | None = None,
+) -> int:
+    """Start the tray app; returns the process exit status. ``keyring_child``: the keyring's
+    helper already reading the stored session (``sources/keyring_early.py``)."""
+    try:
+        return _start(demo=demo, debug=debug, argv=argv, keyring_child=keyring_child)
+    finally:
+        if keyring_child is not None:  # a second launch, or no desktop: not waited for
+            keyring_child.close()
+
+
+def _start(
+    *, demo: bool, debug: bool, argv: Sequence[str] | None, keyring_child: KeyringInChild | None
+) -> int:
     problem = no_desktop_reason(os.environ, sys.platform)
     if problem is not None:
         print(f"claude-meter: {problem}", file=sys.stderr)  # noqa: T201 - before any logging
@@ -192,21 +210,26 @@ def run_tray(*, demo: bool, debug: bool, argv: Sequence[str] | None = None) -> i
         stack.callback(instance.release)
         stack.callback(crash.uninstall)
         try:
-            return _run(app, instance, stack, demo=demo)
+            return _run(app, instance, stack, demo=demo, early=keyring_child)
         except ConfigurationError as exc:  # a demo scenario or number of accounts unknown
             print(f"claude-meter: {exc}", file=sys.stderr)  # noqa: T201 - said, no traceback
             return 1
 
 
 def _run(
-    app: QApplication, instance: SingleInstance, stack: contextlib.ExitStack, *, demo: bool
+    app: QApplication,
+    instance: SingleInstance,
+    stack: contextlib.ExitStack,
+    *,
+    demo: bool,
+    early: KeyringInChild | None = None,
 ) -> int:
     env: Mapping[str, str] = os.environ
     pool = ClientPool()
     stack.callback(pool.close)
     keyring: Keyring | None = None
     if not demo:
-        keyring, child = open_keyring()
+        keyring, child = open_keyring(early)
         if child is not None:
             stack.callback(child.close)
     loaded = load_settings()

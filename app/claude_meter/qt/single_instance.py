@@ -40,7 +40,7 @@ POLL_FALLBACK_MS: Final = 1000
 
 
 def lock_path(runtime: Path | None = None) -> Path:
-    return (runtime or paths.runtime_dir()) / "instance.lock"
+    return (runtime or paths.runtime_dir()) / paths.INSTANCE_LOCK
 
 
 def requests_dir(runtime: Path | None = None) -> Path:

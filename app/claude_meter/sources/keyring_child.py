@@ -20,10 +20,15 @@ No child is started while the configuration names a backend that can hold nothin
 and the helper would cost some 75 ms of a second core at each read (the tray's first poll
 waited on it). The configuration is read again at each call, so an edited ``keyringrc.cfg`` is
 seen at the next read, as the child would see it.
+
+The tray's first read may be started with the process (:meth:`KeyringInChild.start_early`,
+decided in :mod:`claude_meter.sources.keyring_early`); the first read of that entry takes its
+answer only while the entry's change stamp reads as it did before the child started.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -36,6 +41,7 @@ from pathlib import Path
 from typing import BinaryIO, Final, NamedTuple, TextIO
 
 from claude_meter.core import json_input
+from claude_meter.sources.session_cache import read_stamp
 
 log = logging.getLogger("claude_meter.sources.keyring")
 
@@ -144,6 +150,10 @@ class KeyringInChild:
         self._running: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
         self._closed = False
+        #: The read started by :meth:`start_early`: its call, the stamp file and how it read
+        #: before the child started, the child.
+        self._early: tuple[tuple[str, ...], Path, str | None, subprocess.Popen[bytes]] | None
+        self._early = None
         self.calls = 0  # children started (for tests and benchmarks)
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -175,33 +185,38 @@ class KeyringInChild:
         with self._lock:
             self._closed = True
             running = list(self._running)
+            early, self._early = self._early, None
         for process in running:
             process.kill()
+        if early is not None:  # nobody waits for it: its pipe is closed and it is reaped here
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                early[3].communicate(timeout=5)
+
+    def start_early(self, service: str, username: str, stamp: Path) -> None:
+        """Start reading ``(service, username)`` now, in a child that runs while this process
+        goes on; the first :meth:`get_password` of that entry takes its answer if ``stamp``
+        (the entry's change stamp) still reads as it did before the child started, else it
+        asks again. Nothing is started when the answer is known (:func:`holds_nothing`)."""
+        env = self._env if self._env is not None else os.environ
+        if self._ours and holds_nothing(env) is not None:
+            return
+        before = read_stamp(stamp)
+        call = ("get_password", service, username)
+        process = self._start(call, early=True)
+        with self._lock:
+            self._early = (call, stamp, before, process)
+        log.debug("keyring %s started early", call[0])
 
     def _ask(self, call: str, *args: str) -> object:
         env = self._env if self._env is not None else os.environ
         known = holds_nothing(env) if self._ours else None
         if known is not None:  # the child would load keyring only to say this
             return self._known(call, *known)
-        request = json.dumps({"call": call, "args": list(args)}).encode("utf-8")
-        with self._lock:
-            if self._closed:
-                raise KeyringChildError("ClaudeMeter is quitting")
-            try:
-                process = subprocess.Popen(  # noqa: S603 - our own program, fixed arguments
-                    self._command,
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                    env=self._env,
-                    close_fds=True,
-                )
-            except OSError as exc:
-                raise KeyringChildError(
-                    f"the keyring helper could not be started ({type(exc).__name__})"
-                ) from None
-            self._running.add(process)
-            self.calls += 1
+        process = self._take_early((call, *args))
+        request: bytes | None = None
+        if process is None:
+            request = _request((call, *args))
+            process = self._start((call, *args))
         log.debug("keyring %s through the helper %s", call, self._command[0])
         try:
             out, _ = process.communicate(request, timeout=self._timeout)
@@ -220,6 +235,58 @@ class KeyringInChild:
             raise KeyringChildError(answer.error)
         return answer.value
 
+    def _start(self, call: tuple[str, ...], *, early: bool = False) -> subprocess.Popen[bytes]:
+        """A child started on ``call``; ``early``: its request already in its stdin (a pipe
+        written and closed here), so it works while nobody waits for it."""
+        stdin: int = subprocess.PIPE
+        if early:
+            stdin, write_end = os.pipe()
+            try:
+                os.write(write_end, _request(call))  # a few bytes: the pipe holds them
+            finally:
+                os.close(write_end)
+        try:
+            with self._lock:
+                if self._closed:
+                    raise KeyringChildError("ClaudeMeter is quitting")
+                try:
+                    process = subprocess.Popen(  # noqa: S603 - our own program, fixed arguments
+                        self._command,
+                        stdin=stdin,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.DEVNULL,
+                        env=self._env,
+                        close_fds=True,
+                    )
+                except OSError as exc:
+                    raise KeyringChildError(
+                        f"the keyring helper could not be started ({type(exc).__name__})"
+                    ) from None
+                self._running.add(process)
+                self.calls += 1
+        finally:
+            if early:
+                os.close(stdin)
+        return process
+
+    def _take_early(self, call: tuple[str, ...]) -> subprocess.Popen[bytes] | None:
+        """The early child of ``call``, if its entry did not change since it started."""
+        with self._lock:
+            early = self._early
+            if early is None or early[0] != call:
+                return None
+            self._early = None
+        _, stamp, before, process = early
+        if read_stamp(stamp) == before:
+            return process
+        log.debug("keyring entry changed during the early read; reading it again")
+        process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.communicate(timeout=5)
+        with self._lock:
+            self._running.discard(process)
+        return None
+
     def _known(self, call: str, identity: Identity, error: str | None) -> object:
         """The child's answer, known from the configuration (:func:`holds_nothing`)."""
         with self._lock:
@@ -230,6 +297,10 @@ class KeyringInChild:
         if error is not None and call != "describe":
             raise KeyringChildError(error)
         return None
+
+
+def _request(call: tuple[str, ...]) -> bytes:
+    return json.dumps({"call": call[0], "args": list(call[1:])}).encode("utf-8")
 
 
 class _Answer(NamedTuple):
