@@ -17,6 +17,11 @@ one-off release of freed start-up memory comes 5 s after the first draw).
 network round trip to claude.ai would (a loopback answer takes well under a millisecond, so
 without it the figure leaves out the time the first poll waits on the network).
 
+``--claude-code`` starts each app as ``peers.py`` does: no ``CLAUDE_METER_COOKIE``, Claude
+Code's sign-in in the fresh home's ``~/.claude/.credentials.json``, the keyring backend turned
+off (``PYTHON_KEYRING_BACKEND`` names the ``fail`` one), so ``auto`` asks the keyring first and
+then reads the sign-in (over HTTP here, not TLS).
+
 Run: ``.venv/bin/python benchmarks/tray_start_ab.py --before /tmp/old/.venv/bin/claude-meter``
 (``--after`` defaults to this checkout's ``claude-meter``). Prints the median and every start.
 """
@@ -57,6 +62,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
     parser.add_argument("--rss-at", type=float, default=None, help="seconds after the spawn")
+    parser.add_argument("--claude-code", action="store_true", help="peers.py's sign-in")
     args = parser.parse_args()
     programs = {"before": args.before, "after": args.after}
     starts: dict[str, list[float]] = {name: [] for name in programs}
@@ -77,7 +83,8 @@ def main() -> int:
             for name, program in programs.items():
                 tray_bench.BIN = program
                 home = stack.enter_context(tempfile.TemporaryDirectory())
-                app = tray_bench.App(found.group(1), None, desktop.env, home)
+                extra = claude_code_sign_in(home, found.group(1)) if args.claude_code else None
+                app = tray_bench.App(found.group(1), None, desktop.env, home, extra_env=extra)
                 app.wait_for(lambda app=app: app.drawn_at is not None, 30)
                 if args.rss_at is not None:
                     time.sleep(max(0.0, app.started + args.rss_at - time.perf_counter()))
@@ -99,6 +106,18 @@ def main() -> int:
                 f"{median[1]:.1f} + file {median[2]:.1f}) of {len(memory[name])} ({listed})"
             )
     return 0
+
+
+def claude_code_sign_in(home: str, base_url: str) -> dict[str, str]:
+    """Claude Code's sign-in in ``home``, and the variables that make ``auto`` use it."""
+    from benchmarks.peer_setup import credentials_json
+    from claude_meter.fake.server import DEFAULT_OAUTH_TOKEN
+
+    path = Path(home, ".claude", ".credentials.json")
+    path.parent.mkdir()
+    path.write_text(credentials_json(DEFAULT_OAUTH_TOKEN), encoding="utf-8")
+    path.chmod(0o600)
+    return {"CLAUDE_METER_COOKIE": "", "CLAUDE_METER_OAUTH_BASE_URL": base_url}
 
 
 if __name__ == "__main__":

@@ -55,6 +55,12 @@ class LockedKeyring(KeyringBackend):
         raise KeyringLocked("the collection is locked")
 
 
+class UnavailableKeyring(MemoryKeyring):
+    """A backend that says it cannot be used here (a Secret Service not started yet)."""
+
+    priority = 0
+
+
 class SharedMemoryKeyring(MemoryKeyring):
     """Every instance shares one dict, so a test can name it in ``PYTHON_KEYRING_BACKEND``."""
 

@@ -21,6 +21,8 @@ from claude_meter.sources.keyring_child import (
     KeyringChildError,
     KeyringInChild,
     child_command,
+    configured_backend,
+    holds_nothing,
     wanted,
 )
 from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, SessionStore
@@ -78,9 +80,9 @@ def test_child_is_the_program_itself(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_an_unusable_answer_is_asked_again_after_a_while(monkeypatch: pytest.MonkeyPatch) -> None:
     """The tray may start before the Secret Service does: "no keyring" is not for good."""
-    child = KeyringInChild(env=child_env("keyring.backends.fail.Keyring"))
-    assert child.describe()[0] == "keyring.backends.fail"
-    assert child.describe()[0] == "keyring.backends.fail"
+    child = KeyringInChild(env=child_env("tests.sources.memory_keyring.UnavailableKeyring"))
+    assert child.describe()[2] == 0
+    assert child.describe()[2] == 0
     assert child.calls == 1
     now = time.monotonic()
     monkeypatch.setattr(time, "monotonic", lambda: now + ASK_AGAIN_SECONDS + 1)
@@ -105,6 +107,61 @@ def test_an_unusable_keyring_in_the_child_is_said_as_in_process(backend: str, wh
     assert why in saved.message
     assert TEST_SESSION_KEY not in saved.message
     assert SessionStore(child).load() is None
+
+
+@pytest.mark.parametrize(
+    "backend", ["keyring.backends.fail.Keyring", "keyring.backends.null.Keyring"]
+)
+@pytest.mark.parametrize("where", ["environment", "keyringrc"])
+def test_a_backend_that_holds_nothing_is_answered_without_a_child(
+    backend: str, where: str, tmp_path: Path
+) -> None:
+    """The answer is the one the child itself gives (asked here of a real child), and no
+    child is started for it."""
+    env = {**child_env(backend), "XDG_CONFIG_HOME": str(tmp_path)}
+    if where == "keyringrc":
+        del env["PYTHON_KEYRING_BACKEND"]
+        (tmp_path / "python_keyring").mkdir()
+        rc = f"[backend]\nDefault-Keyring = {backend} \n"
+        (tmp_path / "python_keyring" / "keyringrc.cfg").write_text(rc, encoding="utf-8")
+    asked = json.dumps({"call": "get_password", "args": [SERVICE, SESSION_ENTRY]}).encode()
+    real = json.loads(run_child(asked, env=env).stdout)
+    child = KeyringInChild(env=env)
+    assert list(child.describe()) == real["identity"]
+    if "error" in real:
+        with pytest.raises(KeyringChildError) as raised:
+            child.get_password(SERVICE, SESSION_ENTRY)
+        assert raised.value.why == real["error"]
+    else:
+        assert child.get_password(SERVICE, SESSION_ENTRY) == real["value"] is None
+    store = SessionStore(child)
+    assert store.load() is None
+    assert not store.usable()
+    assert not store.save(COOKIES).persisted
+    assert child.calls == 0
+
+
+def test_the_configuration_is_read_as_keyring_reads_it(tmp_path: Path) -> None:
+    rc = tmp_path / "python_keyring" / "keyringrc.cfg"
+    env = {"HOME": str(tmp_path / "home"), "XDG_CONFIG_HOME": str(tmp_path)}
+    assert configured_backend(env) is None  # no file: keyring chooses, the child says
+    rc.parent.mkdir()
+    rc.write_text("[backend]\ndefault-keyring=keyring.backends.fail.Keyring\n", encoding="utf-8")
+    assert holds_nothing(env) is not None
+    # the environment comes first, as it is (keyring does not strip it)
+    assert configured_backend({**env, "PYTHON_KEYRING_BACKEND": "x.Y"}) == "x.Y"
+    assert (
+        holds_nothing({**env, "PYTHON_KEYRING_BACKEND": " keyring.backends.fail.Keyring"}) is None
+    )
+    for text in ("not a config", "[backend]\nkeyring-path = /x\n", "[other]\na = b\n", "\udcff"):
+        rc.write_text(text, encoding="utf-8", errors="surrogateescape")
+        assert holds_nothing(env) is None, text
+    rc.write_text("[backend]\ndefault-keyring = keyring.backends.null.Keyring\n", encoding="utf-8")
+    assert holds_nothing({"HOME": str(tmp_path)}) is None  # ~/.config without XDG_CONFIG_HOME
+    assert holds_nothing({"HOME": str(tmp_path / "h"), "XDG_CONFIG_HOME": ""}) is None
+    (tmp_path / "h").mkdir()
+    (tmp_path / "h" / ".config").symlink_to(tmp_path)
+    assert holds_nothing({"HOME": str(tmp_path / "h"), "XDG_CONFIG_HOME": ""}) is not None
 
 
 @pytest.mark.parametrize(
@@ -161,13 +218,13 @@ def test_close_kills_a_child_waiting_for_an_unlock_prompt() -> None:
 
 
 def run_child(stdin: bytes, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+    kwargs.setdefault("env", child_env("keyring.backends.fail.Keyring"))
     return subprocess.run(  # type: ignore[call-overload, no-any-return]
         [sys.executable, "-m", "claude_meter", CHILD_ARGUMENT],
         input=stdin,
         capture_output="stdout" not in kwargs,
         timeout=60,
         check=False,
-        env=child_env("keyring.backends.fail.Keyring"),
         **kwargs,
     )
 

@@ -13,6 +13,13 @@ from stdin, makes the call on the backend ``keyring`` chooses (the same choice a
 ``PYTHON_KEYRING_BACKEND``, ``keyringrc.cfg``, then the best available), writes one JSON answer
 to stdout and exits. A secret crosses only that pipe: never an argument, an environment
 variable, a file or a log line. The child refuses to run with its stdout on a terminal.
+
+No child is started while the configuration names a backend that can hold nothing
+(``keyring.backends.fail`` or ``.null``, in ``PYTHON_KEYRING_BACKEND`` or else in
+``keyringrc.cfg``, read as ``keyring`` reads them: :func:`holds_nothing`): its answer is known,
+and the helper would cost some 75 ms of a second core at each read (the tray's first poll
+waited on it). The configuration is read again at each call, so an edited ``keyringrc.cfg`` is
+seen at the next read, as the child would see it.
 """
 
 from __future__ import annotations
@@ -43,6 +50,16 @@ ASK_AGAIN_SECONDS: Final = 60.0
 
 Identity = tuple[str, str, float, str | None]
 
+#: What the child answers, with each of these backends configured: its identity, and the
+#: error of a read (the ``fail`` backend raises ``NoKeyringError``; ``null`` finds nothing).
+HOLDING_NOTHING: Final[Mapping[str, tuple[Identity, str | None]]] = {
+    "keyring.backends.fail.Keyring": (
+        ("keyring.backends.fail", "Keyring", 0.0, None),
+        "the keyring refused: NoKeyringError",
+    ),
+    "keyring.backends.null.Keyring": (("keyring.backends.null", "Keyring", -1.0, None), None),
+}
+
 
 class KeyringChildError(Exception):
     """A call that did not succeed; ``why`` is said to the person (never a secret)."""
@@ -55,6 +72,36 @@ class KeyringChildError(Exception):
 def wanted(platform: str = sys.platform) -> bool:
     """Whether the tray should reach the keyring through a child (Linux and other Unixes)."""
     return platform not in ("darwin", "win32")
+
+
+def configured_backend(env: Mapping[str, str]) -> str | None:
+    """The backend the configuration names, as ``keyring`` reads it on Linux and other Unixes:
+    ``PYTHON_KEYRING_BACKEND`` as it is, else ``default-keyring`` of the ``[backend]`` section of
+    ``$XDG_CONFIG_HOME/python_keyring/keyringrc.cfg`` (``~/.config`` without it), stripped.
+    None: nothing named, or a file ``keyring`` would not read either (the child then says)."""
+    named = env.get("PYTHON_KEYRING_BACKEND")
+    if named is not None:
+        return named
+    home = env.get("HOME") or str(Path.home())
+    config = Path(env.get("XDG_CONFIG_HOME") or Path(home, ".config"), "python_keyring")
+    path = config / "keyringrc.cfg"
+    if not path.is_file():
+        return None
+    import configparser
+
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+        return parser.get("backend", "default-keyring").strip()
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return None
+
+
+def holds_nothing(env: Mapping[str, str]) -> tuple[Identity, str | None] | None:
+    """The child's answer when the configured backend can hold nothing (:data:`HOLDING_NOTHING`):
+    its identity and a read's error; None when only the child can tell."""
+    named = configured_backend(env)
+    return HOLDING_NOTHING.get(named) if named is not None else None
 
 
 def child_command() -> list[str]:
@@ -89,6 +136,7 @@ class KeyringInChild:
         timeout: float = CHILD_TIMEOUT_SECONDS,
     ) -> None:
         self._command = list(command or child_command())
+        self._ours = command is None  # our own child: its answer may be known beforehand
         self._env = dict(env) if env is not None else None
         self._timeout = timeout
         self._identity: Identity | None = None
@@ -131,6 +179,10 @@ class KeyringInChild:
             process.kill()
 
     def _ask(self, call: str, *args: str) -> object:
+        env = self._env if self._env is not None else os.environ
+        known = holds_nothing(env) if self._ours else None
+        if known is not None:  # the child would load keyring only to say this
+            return self._known(call, *known)
         request = json.dumps({"call": call, "args": list(args)}).encode("utf-8")
         with self._lock:
             if self._closed:
@@ -167,6 +219,17 @@ class KeyringInChild:
         if answer.error is not None:
             raise KeyringChildError(answer.error)
         return answer.value
+
+    def _known(self, call: str, identity: Identity, error: str | None) -> object:
+        """The child's answer, known from the configuration (:func:`holds_nothing`)."""
+        with self._lock:
+            if self._closed:
+                raise KeyringChildError("ClaudeMeter is quitting")
+            self._identity, self._identity_at = identity, time.monotonic()
+        log.debug("keyring %s: the configured %s holds nothing", call, identity[0])
+        if error is not None and call != "describe":
+            raise KeyringChildError(error)
+        return None
 
 
 class _Answer(NamedTuple):
