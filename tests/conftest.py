@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -45,6 +46,20 @@ def _clean_environment(
     # (and falls back to /tmp/runtime-<uid>, shared by every test run on the machine).
     (home / "run").mkdir(mode=0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(home / "run"))
+
+
+@pytest.fixture(autouse=True)
+def _collect_qt_objects_on_the_gui_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test that made Qt objects, collect its garbage here, on the GUI thread.
+
+    A tray's objects form reference cycles (signals, links back to the app), so they are
+    freed by Python's cyclic collector, which runs on whichever thread allocates next: left
+    to it, a later test's worker or fetch thread may destroy Qt objects that belong to the
+    GUI thread, and Qt crashes (seen in CI: a segfault in the test after the tray tests).
+    """
+    yield
+    if "qtbot" in request.fixturenames or "qapp" in request.fixturenames:
+        gc.collect()
 
 
 @pytest.fixture

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from claude_meter.bridge import Pairing
@@ -21,13 +19,6 @@ from claude_meter.qt.compose import connect_bridge
 from tests.bridge.support import Clock, OwnFetch, good_post, paired_client
 from tests.conftest import NOW
 from tests.support.notifier import Recorder
-
-
-@pytest.fixture(autouse=True)
-def _collect_on_the_gui_thread() -> Iterator[None]:
-    """Collect this test's Qt objects here: collected later on a fetch thread, Qt can crash."""
-    yield
-    gc.collect()
 
 
 def make(
