@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from claude_meter.core.display import (
@@ -105,6 +105,7 @@ class Popover(QFrame):
         #: Esc or the icon closed it, not a click elsewhere (which may be on the icon: the
         #: app must not reopen it for that same click)
         self.dismissed = False
+        self._placed_height = 0  # a Wayland panel's height when the compositor placed it
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 10, 12, 10)
         outer.setSpacing(6)
@@ -258,16 +259,7 @@ class Popover(QFrame):
         screen = self.screen().availableGeometry().height()
         rest = self._wanted_height() - self.sections.height()
         self.sections.fit(screen - rest - 2 * MARGIN - ICON_ROOM)
-        height = self._wanted_height()
-        grew = self.kind == "panel" and self.isVisible() and height > self.height()
-        self.resize(self.width(), height)
-        if grew:
-            # A Wayland compositor places a surface when it maps it and ignores move(): a
-            # panel that grows while open (an account's numbers arrived) would run off the
-            # screen's bottom from where it was put. A new surface is placed again.
-            self.hide()
-            self.destroy()
-            self.show()
+        self.resize(self.width(), self._wanted_height())
 
     def _wanted_height(self) -> int:
         """The height the content wants at the popover's (fixed) width: wrapped banners."""
@@ -365,9 +357,26 @@ class Popover(QFrame):
 
     def showEvent(self, event: QShowEvent) -> None:
         self.dismissed = False
+        self._placed_height = self.height()
         self.tick()
         self._ticker.start()
         super().showEvent(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # A Wayland compositor places a surface when it maps it and ignores move(): a panel
+        # that grows while open (an account's numbers arrived, by adjustSize or by its
+        # layout) would run off the screen's bottom from where it was put. Mapped again on a
+        # new surface, it is placed again.
+        if self.kind == "panel" and self.isVisible() and self.height() > self._placed_height:
+            self._placed_height = self.height()
+            QTimer.singleShot(0, self._place_again)
+
+    def _place_again(self) -> None:
+        if self.isVisible():
+            self.hide()
+            self.destroy()
+            self.show()
 
     def hideEvent(self, event: QHideEvent) -> None:
         self._ticker.stop()
