@@ -40,7 +40,16 @@ def test_the_tray_starts_its_first_read_early(early_env: dict[str, str]) -> None
 
 @pytest.mark.parametrize(
     "case",
-    ["cookie", "fail backend", "claude-code", "extension", "browser named", "macos", "running"],
+    [
+        "cookie",
+        "fail backend",
+        "claude-code",
+        "extension",
+        "browser named",
+        "named accounts only",
+        "macos",
+        "running",
+    ],
 )
 def test_no_early_read_when_the_first_poll_will_not_read_the_keyring(
     early_env: dict[str, str], case: str, monkeypatch: pytest.MonkeyPatch
@@ -50,6 +59,7 @@ def test_no_early_read_when_the_first_poll_will_not_read_the_keyring(
         "claude-code": {"source": "claude-code"},
         "extension": {"source": "extension"},
         "browser named": {"source": "browser", "browser": "firefox"},
+        "named accounts only": {"source": "auto", "default_account": False},
     }.get(case)
     if settings is not None:
         paths.config_dir().mkdir(parents=True, exist_ok=True)

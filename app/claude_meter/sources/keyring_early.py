@@ -10,7 +10,8 @@ entry's change stamp reads as it did before the child started, so the tray's
 :class:`~claude_meter.sources.session_cache.SessionCache` keeps what it would have read itself.
 
 It is not started when the first poll will not read the stored session
-(``CLAUDE_METER_COOKIE`` set; the saved settings name Claude Code, the extension or a browser;
+(``CLAUDE_METER_COOKIE`` set; the saved settings name Claude Code, the extension or a browser,
+or meter only named accounts;
 the configured backend holds nothing; macOS and Windows, which read in-process), nor when
 another tray runs (its instance lock names a live process: this launch only asks it to open its
 popover). A launch that turns out to be the second anyway kills it (``qt/compose.py``).
@@ -57,7 +58,8 @@ def early_session_read(
 
 def _reads_stored_session(settings: Path) -> bool:
     """Whether the saved settings' source reads the stored session at the first poll
-    (``auto``, ``pasted``, a ``browser`` without a browser named; unreadable: the defaults)."""
+    (``auto``, ``pasted``, a ``browser`` without a browser named, with the default account
+    metered; unreadable: the defaults)."""
     try:
         saved = json_input.loads(settings.read_bytes())
     except (OSError, json_input.NotJson):
@@ -65,6 +67,8 @@ def _reads_stored_session(settings: Path) -> bool:
     if not isinstance(saved, dict):
         return True
     source = saved.get("source", "auto")
+    if saved.get("default_account") is False:  # only named accounts, each its own entry
+        return False
     return source not in ("claude-code", "extension") and not (
         source == "browser" and saved.get("browser")
     )
