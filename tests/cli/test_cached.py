@@ -300,7 +300,7 @@ def test_infinite_or_huge_percents_in_the_file_are_unknown_not_a_traceback() -> 
 # -- accounts -------------------------------------------------------------------------------
 
 
-def _two_accounts(mine: float = 37.0, theirs: float = 96.0) -> None:
+def _two_accounts(mine: float = 37.0, theirs: float = 96.0, *, work_newer: bool = False) -> None:
     """The default account (renamed "Personal") and "Work", members of one Team organization
     (the same org uuid), each with its own readings; and a removed account's leftover."""
     from claude_meter.core.accounts import AccountRef
@@ -320,7 +320,11 @@ def _two_accounts(mine: float = 37.0, theirs: float = 96.0) -> None:
             "windows": [{"key": "five_hour", "label": "Session (5h)", "percent": percent}],
         }
 
-    record([reading(None, mine, 0), reading("work", theirs, 1), reading("gone", 99, 0)], now)
+    ages = (2, 0) if work_newer else (0, 1)
+    record(
+        [reading(None, mine, ages[0]), reading("work", theirs, ages[1]), reading("gone", 99, 0)],
+        now,
+    )
 
 
 def test_every_account_is_shown_each_by_its_name() -> None:
@@ -333,6 +337,15 @@ def test_every_account_is_shown_each_by_its_name() -> None:
     assert [(a["account"], a["name"], a["windows"][0]["percent"])
             for a in json.loads(out)["accounts"]] == [("Personal", "Acme", 37.0),
                                                       ("Work", "Acme", 96.0)]  # fmt: skip
+
+
+def test_accounts_are_listed_in_the_settings_order_whichever_was_read_last() -> None:
+    _two_accounts(work_newer=True)
+    _, out, _ = _run()
+    heads = [line for line in out.splitlines() if not line.startswith(" ")]
+    assert heads == ["Personal · Acme", "Work · Acme"]
+    _, out, _ = _run("--format", "i3blocks")
+    assert out.splitlines()[0].startswith("5h 96")  # the worst account still leads the bars
 
 
 def test_one_account_asked_for_by_name_or_id() -> None:

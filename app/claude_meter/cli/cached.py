@@ -150,6 +150,15 @@ def worst_view(views: Sequence[AccountView]) -> AccountView:
     return max(newest.values(), key=lambda v: _height(max_percent(headline(v))))
 
 
+def _in_account_order(
+    views: Sequence[AccountView], names: Mapping[str | None, str] | None
+) -> list[AccountView]:
+    """The accounts in the settings' order (the default one first), as ``status`` and the
+    tray list them; each account's organizations stay newest first."""
+    order = {key: position for position, key in enumerate(names or {})}
+    return sorted(views, key=lambda v: order.get(v.account, len(order)))
+
+
 def _height(percent: float | None) -> float:
     return -1.0 if percent is None else percent
 
@@ -164,13 +173,14 @@ def _render(
     left: bool,
     names: Mapping[str | None, str] | None = None,
 ) -> str:
+    lead = worst_view(views) if views else None
+    views = _in_account_order(views, names)  # newest first within each account still
     if form == "json":
         return json.dumps(to_json_object(views, now, stale=stale, names=names), ensure_ascii=False)
     if form == "text":
         if not views:
             return NO_READING
         return text_form(views, now, stale=stale, color=color, left=left, names=names)
-    lead = worst_view(views) if views else None
     figures = headline(lead) if lead else ()
     grade = worst_grade(figures)
     age = f" ({short_age(lead.read_at, now)} old)" if stale and lead else ""
