@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +12,8 @@ import pytest
 
 from claude_meter.cli import main
 from claude_meter.core.paths import config_dir
-from claude_meter.fake import FakeClaude
 from claude_meter.fake.accounts import PERSONAL_ACCOUNT, THIRD_ACCOUNT, WORK_ACCOUNT
 from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY
-from tests.sources.memory_keyring import SharedMemoryKeyring
 from tests.sources.profiles import chromium_profile
 
 Items = dict[tuple[str, str], str]
@@ -26,30 +23,6 @@ ACCOUNT_SECRETS = tuple(
     for account in (PERSONAL_ACCOUNT, WORK_ACCOUNT, THIRD_ACCOUNT)
     for secret in (account.session_key, account.oauth_token)
 )
-
-
-@pytest.fixture
-def keyring_items(monkeypatch: pytest.MonkeyPatch) -> Iterator[Items]:
-    SharedMemoryKeyring.shared.clear()
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.sources.memory_keyring.SharedMemoryKeyring")
-    yield SharedMemoryKeyring.shared
-    SharedMemoryKeyring.shared.clear()
-
-
-@pytest.fixture
-def home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setenv("HOME", str(tmp_path))
-    return tmp_path
-
-
-@pytest.fixture
-def accounts_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClaude]:
-    """The fake claude.ai serving three accounts, each with its own key, orgs and numbers."""
-    served = (PERSONAL_ACCOUNT, WORK_ACCOUNT, THIRD_ACCOUNT)
-    with FakeClaude("normal", accounts=served).start() as fake:
-        monkeypatch.setenv("CLAUDE_METER_BASE_URL", fake.base_url)
-        monkeypatch.setenv("CLAUDE_METER_OAUTH_BASE_URL", fake.base_url)
-        yield fake
 
 
 def default_session(items: Items, key: str) -> None:

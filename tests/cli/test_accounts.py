@@ -15,18 +15,13 @@ from claude_meter.sources.keyring_store import SERVICE
 from tests.cli.accounts_support import (
     ACCOUNT_SECRETS,
     Items,
-    accounts_server,
     browser_profile,
     claude_config,
     cli,
     default_session,
-    home,
-    keyring_items,
     settings_data,
     settings_text,
 )
-
-__all__ = ["accounts_server", "home", "keyring_items"]  # fixtures
 
 Capsys = pytest.CaptureFixture[str]
 

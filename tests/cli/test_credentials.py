@@ -29,20 +29,6 @@ SECRETS = (TEST_SESSION_KEY, TEST_OAUTH_TOKEN, ROTATED, STALE, "SECRET")
 
 
 @pytest.fixture
-def keyring_items(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[tuple[str, str], str]]:
-    SharedMemoryKeyring.shared.clear()
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.sources.memory_keyring.SharedMemoryKeyring")
-    yield SharedMemoryKeyring.shared
-    SharedMemoryKeyring.shared.clear()
-
-
-@pytest.fixture
-def home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setenv("HOME", str(tmp_path))
-    return tmp_path
-
-
-@pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClaude]:
     with FakeClaude("normal", session_key=TEST_SESSION_KEY, oauth_token=TEST_OAUTH_TOKEN) as fake:
         monkeypatch.setenv("CLAUDE_METER_BASE_URL", fake.base_url)

@@ -12,21 +12,17 @@ import pytest
 from claude_meter.cli import main
 from claude_meter.cli.sources import run_sources
 from claude_meter.core.paths import config_dir
-from tests.cli.test_credentials import (  # the fixtures and helpers login's tests use too
+from tests.cli.test_credentials import (  # helpers login's tests use too
     LONG_AGO,
     STALE,
     Items,
     assert_clean,
     browser_profile,
-    home,
-    keyring_items,
     store,
     term,
     texts,
 )
 from tests.conftest import TEST_OAUTH_TOKEN, TEST_SESSION_KEY
-
-__all__ = ["home", "keyring_items"]  # fixtures, used by name
 
 
 def test_sources_json_lists_everything_and_no_secret(

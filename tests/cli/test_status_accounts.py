@@ -25,15 +25,10 @@ from claude_meter.sources.keyring_store import SERVICE
 from tests.cli.accounts_support import (
     ACCOUNT_SECRETS,
     Items,
-    accounts_server,
     browser_profile,
     cli,
     default_session,
-    home,
-    keyring_items,
 )
-
-__all__ = ["accounts_server", "home", "keyring_items"]  # fixtures
 
 Capsys = pytest.CaptureFixture[str]
 
