@@ -12,6 +12,7 @@ from claude_meter.core.display import (
     format_money,
     format_percent,
     format_reset,
+    heading,
     plan_label,
     text_bar,
 )
@@ -121,3 +122,12 @@ def test_grades(percent: float | None, grade: str) -> None:
 )
 def test_plan_label(tier: str | None, label: str | None) -> None:
     assert plan_label(tier) == label
+
+
+def test_a_heading_names_then_adds_the_email_and_plan_where_known() -> None:
+    assert heading("Acme", "ana@example.com", "default_claude_max_20x") == (
+        "Acme · ana@example.com · Max 20x"
+    )
+    assert heading("Work", None, "default_claude_max_20x") == "Work · Max 20x"
+    assert heading("Acme", "ana@example.com", None) == "Acme · ana@example.com"
+    assert heading("Acme", None, "") == "Acme"

@@ -16,7 +16,7 @@ from claude_meter.core.display import (
     format_extra_usage,
     format_reset,
     format_spend,
-    plan_label,
+    heading,
     text_bar,
 )
 from claude_meter.core.grades import SERVER_WARNING, row_grade
@@ -206,10 +206,5 @@ def render_human(
 
 
 def _heading(snapshot: Snapshot) -> str:
-    parts = [snapshot.org_name or snapshot.org_uuid or "Claude"]
-    if snapshot.account_email:
-        parts.append(snapshot.account_email)
-    plan = plan_label(snapshot.plan)
-    if plan:
-        parts.append(plan)
-    return " · ".join(parts)
+    name = snapshot.org_name or snapshot.org_uuid or "Claude"
+    return heading(name, snapshot.account_email, snapshot.plan)

@@ -170,6 +170,13 @@ def plan_label(tier: str | None) -> str | None:
     return tier
 
 
+def heading(name: str, email: str | None, tier: str | None) -> str:
+    """``Acme · ana@example.com · Max 20x``: an organization's or an account's name, then
+    the email and the plan where known (the CLI's, the popover's and an account section's)."""
+    plan = plan_label(tier)
+    return " · ".join(part for part in (name, email, plan) if part)
+
+
 def format_countdown(resets_at: datetime | None, now: datetime, tz: tzinfo | None = None) -> str:
     """The popover's live countdown: ``resets in 2d 4h 13m · Fri 09:00``.
 

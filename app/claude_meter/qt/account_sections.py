@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from claude_meter.core.display import plan_label
+from claude_meter.core.display import heading
 from claude_meter.core.presentation import percent_label
 from claude_meter.core.worst import worst_of
 
@@ -52,13 +52,7 @@ MIN_SCROLL = 160
 
 def header_text(account: AccountState) -> str:
     """``Work · ana@example.com · Max``: the account's name, email and plan."""
-    parts = [account.name]
-    if account.email:
-        parts.append(account.email)
-    plan = plan_label(account.plan)
-    if plan:
-        parts.append(plan)
-    return " · ".join(parts)
+    return heading(account.name, account.email, account.plan)
 
 
 def worst_text(account: AccountState, hidden: frozenset[str], *, show_remaining: bool) -> str:

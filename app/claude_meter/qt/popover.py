@@ -27,7 +27,7 @@ from claude_meter.core.display import (
     format_age,
     format_extra_usage,
     format_spend,
-    plan_label,
+    heading,
 )
 from claude_meter.core.meter import MeterState
 from claude_meter.core.models import Snapshot
@@ -294,13 +294,11 @@ class Popover(QFrame):
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        parts = [snapshot.org_name or "Claude"]
-        if snapshot.account_email and with_account:
-            parts.append(snapshot.account_email)
-        plan = plan_label(snapshot.plan)
-        if plan and with_account:
-            parts.append(plan)
-        title = QLabel(" · ".join(parts))
+        name = snapshot.org_name or "Claude"
+        if with_account:
+            title = QLabel(heading(name, snapshot.account_email, snapshot.plan))
+        else:  # the account's section already says whose and which plan
+            title = QLabel(name)
         title.setStyleSheet("font-weight: 600;" + (" color: gray;" if snapshot.stale else ""))
         layout.addWidget(title)
         for window in snapshot.windows:
