@@ -87,6 +87,20 @@ def _namer(names: Mapping[str | None, str]) -> Names:
     return name
 
 
+def history_for(
+    account: str | None, err: TextIO
+) -> tuple[AccountFilter, Names, HistoryStore] | None:
+    """What ``history`` and ``history --walls`` read: the ``--account`` filter, the accounts'
+    names and the opened history; None after saying on ``err`` why not."""
+    chosen = history_settings(account, err)
+    if chosen is None:
+        return None
+    store = open_history(err)
+    if store is None:
+        return None
+    return (*chosen, store)
+
+
 def open_history(err: TextIO) -> HistoryStore | None:
     """The person's history for a one-shot command, or None after saying on ``err`` why it
     cannot be read. No integrity check on each call: it reads the whole file (see
@@ -114,13 +128,10 @@ def run_history(
 ) -> int:
     """Print the stored readings; ``output`` is ``text``, ``csv`` or ``json``; ``account``
     the ``--account`` given (a name or an id), None for every account."""
-    chosen = history_settings(account, err)
-    if chosen is None:
+    found = history_for(account, err)
+    if found is None:
         return 1
-    whose, name = chosen
-    store = open_history(err)
-    if store is None:
-        return 1
+    whose, name, store = found
     with store:
         if output == "text":
             readings = store.readings(now - since, org_uuid=org, window_key=window, account=whose)

@@ -35,16 +35,13 @@ def run_walls(
 ) -> int:
     """Print the walls that began in the last ``since``; ``output`` is text, csv or json;
     ``account`` the ``--account`` given, None for every account."""
-    from claude_meter.cli.history import history_settings, open_history
+    from claude_meter.cli.history import history_for
     from claude_meter.history.reads import walls_since
 
-    chosen = history_settings(account, err)
-    if chosen is None:
+    found = history_for(account, err)
+    if found is None:
         return 1
-    whose, name = chosen
-    store = open_history(err)
-    if store is None:
-        return 1
+    whose, name, store = found
     with store:
         walls = walls_since(store, now - since, now, org=org, window=window, account=whose)
     records = [wall_record(w, name(w.account)) for w in walls]
