@@ -90,3 +90,14 @@ def test_a_snapshot_round_trips_through_json() -> None:
         stale=True,
     )
     assert Snapshot.model_validate_json(snapshot.model_dump_json()) == snapshot
+
+
+def test_a_result_marked_as_an_accounts_marks_each_snapshot_and_copies_only_then() -> None:
+    snapshots = (Snapshot(source="web", org_uuid="a", fetched_at=NOW),)
+    result = FetchResult(source="web", fetched_at=NOW, snapshots=snapshots)
+    assert result.for_account(None) is result  # the default account's: already so
+    work = result.for_account("work")
+    assert (work.account, [s.account for s in work.snapshots]) == ("work", ["work"])
+    assert work.for_account("work") is work
+    back = work.for_account(None)
+    assert (back.account, [s.account for s in back.snapshots]) == (None, [None])

@@ -189,6 +189,9 @@ class FetchResult(_Frozen):
     account: str | None = None
 
     def for_account(self, account: str | None) -> FetchResult:
-        """This result and each of its snapshots marked as ``account``'s."""
+        """This result and each of its snapshots marked as ``account``'s (itself when they
+        already are: the default account's own polls, every poll, need no copy)."""
+        if self.account == account and all(s.account == account for s in self.snapshots):
+            return self
         snapshots = tuple(s.model_copy(update={"account": account}) for s in self.snapshots)
         return self.model_copy(update={"account": account, "snapshots": snapshots})
