@@ -308,6 +308,10 @@ def _tray(*, demo: bool, debug: bool) -> int:
     import importlib
     import os
 
+    # pydantic's documented switch, as for the one-shot commands (``cli/process.py``): no scan
+    # of every installed package's entry points for plugins at the first model (ClaudeMeter
+    # uses none; about 3.5 ms of the start). A value the person set is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     early = None
     if not demo:  # the keyring's helper reads while the rest loads (sources/keyring_early.py)
         from claude_meter.sources.keyring_early import early_session_read
