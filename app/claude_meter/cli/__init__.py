@@ -294,6 +294,7 @@ _TRAY_CORE: Final = (
     "claude_meter.clients.web_transport",
     "claude_meter.sources.selection",
     "claude_meter.core.logs",
+    "claude_meter.core.oauth_hold",  # the worker's (qt/worker.py): a model built at import
     "claude_meter.core.settings",
     "claude_meter.history",
     "claude_meter.platform.autostart",
@@ -301,6 +302,7 @@ _TRAY_CORE: Final = (
     "claude_meter.poll.first",
     "claude_meter.poll.live",
     "claude_meter.readings.convert",
+    "claude_meter.readings.journal",  # the status line's readings (qt/statusline_link.py)
 )
 
 

@@ -11,6 +11,12 @@ The path of a reading (see ``docs/architecture.md``): the worker's fetch thread 
 unless the extension covers every organization) and emits ``FetchWorker.polled``; a bridge
 connection thread emits ``BridgeLink.received``. Each crosses to the GUI thread in one queued
 hop into :meth:`TrayApp.on_result`, the one entry of the live meter.
+
+The start (``docs/benchmarks.md``, the tray's start): the first poll runs while the rest is
+built (``poll/first.py``); what the first drawn numbers do not need waits for
+:attr:`TrayApp.settled` (just after that draw, or a second after the start without one): the
+settings watch, and the bridge when the settings turn it on (some 20 ms of imports and a
+listening socket). The bridge's pairing and the start-at-login backend are made when first used.
 """
 
 from __future__ import annotations

@@ -46,6 +46,7 @@ class SettingsWatch(QObject):
         self._watch_file()
         self._watcher.directoryChanged.connect(self._check)
         self._watcher.fileChanged.connect(self._check)
+        log.debug("settings watch: started on %s", self.path.parent)
         if late and (settings := reread_settings(self.path)) is not None:
             self.read.emit(settings)
 
