@@ -113,9 +113,8 @@ def test_the_first_draw_loads_only_what_it_needs_and_the_settings_watch_starts_a
         )
         facts_path, log_path = tmp_path / "at-first-draw.json", tmp_path / "tray.log"
         with tray(env, log_path, sys.executable, "-c", AT_FIRST_DRAW, str(facts_path)):
-            facts = json.loads(
-                wait_for("the first numbers drawn", facts_path.exists) and facts_path.read_text()
-            )
+            wait_for("the first numbers drawn", facts_path.exists)
+            facts = json.loads(facts_path.read_text())
             loaded = set(facts["modules"])
             assert {"claude_meter.qt.app", "claude_meter.clients.oauth", "pydantic"} <= loaded
             assert loaded.isdisjoint(NOT_BEFORE_THE_FIRST_DRAW), loaded & set(
