@@ -138,5 +138,5 @@ def test_the_history_shows_the_names_of_now_and_says_removed() -> None:
     assert names == {None: "Home", "work": "Work"}  # the default's history keeps its name
     assert shown_name(names, "work") == "Work"
     assert shown_name(names, None) == "Home"
-    assert shown_name(names, "side") == "removed account (side)"
+    assert shown_name(names, "side") == "Removed account (side)"
     assert shown_name({}, None) == "Default"

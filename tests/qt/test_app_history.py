@@ -61,7 +61,7 @@ def test_the_open_history_window_shows_the_accounts_as_they_are_now(
 ) -> None:
     """Opened with Work, then Work renamed Initech and Side removed (``accounts`` on the
     command line, reaching the tray as settings): the open window shows the new name, and
-    the removed account's history as "removed account (side)", without being reopened."""
+    the removed account's history as "Removed account (side)", without being reopened."""
     from claude_meter.core.accounts import AccountRef
     from claude_meter.core.settings import Settings
     from tests.history.support import ORG, snapshot
@@ -93,7 +93,7 @@ def test_the_open_history_window_shows_the_accounts_as_they_are_now(
         renamed = AccountRef(id="work", name="Initech", kind="pasted")
         app.apply_settings(Settings(accounts=(renamed,), default_account_name="Personal"))
         assert labels() == [
-            f"Personal · {ORG[:8]}", f"Initech · {ORG[:8]}", f"removed account (side) · {ORG[:8]}"
+            f"Personal · {ORG[:8]}", f"Initech · {ORG[:8]}", f"Removed account (side) · {ORG[:8]}"
         ]  # fmt: skip
         window.close()
         qtbot.waitUntil(lambda: app.history_window is None, timeout=5000)

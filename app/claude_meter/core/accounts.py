@@ -164,13 +164,13 @@ def reading_key(account_id: str | None) -> str | None:
 def shown_name(names: Mapping[str | None, str], account: str | None) -> str:
     """What a reading's account is called where its history is shown: its name as the
     settings say it now (``names``: by reading key, None the default account), so a rename
-    shows at once; an account since removed keeps its id, said as such ("removed account
+    shows at once; an account since removed keeps its id, said as such ("Removed account
     (work)": the id was made from its first name, and the history stays 90 days)."""
     if account in names:
         return names[account]
     if account is None:
         return DEFAULT_NAME
-    return f"removed account ({account})"
+    return f"Removed account ({account})"
 
 
 def find(accounts: Sequence[AccountRef], wanted: str) -> AccountRef | None:

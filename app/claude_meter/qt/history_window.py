@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -137,10 +138,16 @@ class HistoryWindow(QWidget):
         self.org_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.window_box.setAccessibleName("Usage window")
         self.window_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        for box in (self.org_box, self.window_box):  # a name is never cut short
+            box.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.spans = QButtonGroup(self)
+        # The boxes and the files on one row, the spans on the next: on one row they did not
+        # fit the window's width, and the account's name was cut to a few letters.
         top = QHBoxLayout()
         top.addWidget(self.org_box)
         top.addWidget(self.window_box)
+        top.addStretch(1)
+        span_row = QHBoxLayout()
         for index, (span, label) in enumerate(SPANS.items()):
             button = QPushButton(label)
             button.setCheckable(True)
@@ -148,8 +155,8 @@ class HistoryWindow(QWidget):
             button.setAccessibleName(f"Show {label.lower()}")
             button.clicked.connect(lambda _checked=False, s=span: self.show_span(s))
             self.spans.addButton(button, index)
-            top.addWidget(button)
-        top.addStretch(1)
+            span_row.addWidget(button)
+        span_row.addStretch(1)
         self.png_button = QPushButton("Save PNG…")
         self.png_button.setToolTip("Save the chart shown as a PNG picture")
         self.csv_button = QPushButton("Save CSV…")
@@ -183,6 +190,7 @@ class HistoryWindow(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addLayout(span_row)
         layout.addWidget(self.chart, 1)
         layout.addWidget(self.point)
         layout.addWidget(self.legend)
