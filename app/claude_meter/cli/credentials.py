@@ -194,12 +194,19 @@ def run_logout(*, term: Terminal, store: SessionStore | None = None) -> int:
         if choice.browser:
             what += f" ({choice.browser}{f', profile {choice.profile}' if choice.profile else ''})"
         removed.append(what)
+    unusable = not store.usable()
     if removed:
         print("Removed " + " and ".join(removed) + ".", file=term.out)
+    elif store.problem and not unusable:  # locked, unreachable: a session may still be there
+        print("Nothing was removed.", file=term.out)
     else:
         print("Nothing was stored: there was nothing to remove.", file=term.out)
-    if store.problem and not store.usable():
-        print(f"claude-meter: the keyring could not be checked: {store.problem}.", file=term.err)
+    if store.problem:
+        again = "" if unusable else "; unlock it and run `claude-meter logout` again"
+        print(
+            f"claude-meter: the keyring could not be checked: {store.problem}{again}.",
+            file=term.err,
+        )
     notes = []
     if term.env.get(COOKIE_ENV, "").strip():
         notes.append(f"{COOKIE_ENV} is still set and still used")
