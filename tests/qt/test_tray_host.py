@@ -11,10 +11,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
 from claude_meter.qt.app import NO_TRAY, TrayApp
 from claude_meter.qt.notifier import pick
+from claude_meter.qt.tray_host import TrayHost
 from tests.qt.test_app import Script, result
 
 
@@ -70,3 +72,36 @@ def test_window_then_tray_then_close(
         app.popover.close()  # the window's close button (or Esc): nothing left unseen
     assert "the window was closed; quitting" in caplog.text
     app.stop()
+
+
+TIP = "ClaudeMeter\nWeekly · Claude Code & apps: 8% · resets Wed 09:00\n<b>not bold</b>"
+ESCAPED = (
+    "ClaudeMeter\nWeekly · Claude Code &amp; apps: 8% · resets Wed 09:00\n"
+    "&lt;b&gt;not bold&lt;/b&gt;"
+)
+
+
+def test_an_sni_item_s_tooltip_is_escaped_and_a_plain_icon_s_is_not(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An SNI host reads the tooltip as markup (waybar: Pango, where a bare ``&`` makes the
+    text invalid and nothing shows); Qt draws an XEmbed icon's, and the OS a native one's,
+    as plain text."""
+    menu = QMenu()
+    sni = TrayHost(menu, wait=1.0, platform="linux")  # offscreen: not X11, so an SNI item
+    assert sni.kind == "sni"
+    sni.set_tooltip(TIP)
+    assert sni.icon.toolTip() == ESCAPED
+    assert sni.tooltip == TIP
+
+    native = TrayHost(menu, wait=1.0, platform="darwin")
+    native.set_tooltip(TIP)
+    assert native.icon.toolTip() == TIP
+
+    # Rebuilt as another kind (an SNI panel went away on X11), the text fits the new kind.
+    monkeypatch.setattr(sni, "_wanted_kind", lambda: "xembed")
+    old, sni.icon = sni.icon, sni._build()
+    old.deleteLater()
+    rebuilt: str = sni.kind
+    assert rebuilt == "xembed"
+    assert sni.icon.toolTip() == TIP
