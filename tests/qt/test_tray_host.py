@@ -105,3 +105,26 @@ def test_an_sni_item_s_tooltip_is_escaped_and_a_plain_icon_s_is_not(
     rebuilt: str = sni.kind
     assert rebuilt == "xembed"
     assert sni.icon.toolTip() == TIP
+
+
+def test_an_expired_session_is_said_once_in_the_popover(qtbot: QtBot, tmp_path: Path) -> None:
+    """No daemon, no balloon: the expired session is the popover's red banner, which stays
+    while it holds and goes when a poll reads numbers again; its notification adds no second
+    copy of the same words (the orange alert is for what the popover does not say itself)."""
+    script = Script(result(10), result(0, error="session_expired"))
+    app = TrayApp(
+        script,
+        interval=timedelta(milliseconds=50),
+        floor=timedelta(milliseconds=10),
+        state_path=tmp_path / "state.json",
+        tray_wait=30.0,
+    )
+    app.notifier = pick(app.tray_host, app._show_alert, "darwin")
+    app.start()
+    qtbot.waitUntil(lambda: script.calls >= 3, timeout=5000)
+    app.open_popover()
+    assert app.popover.banner.isVisible()
+    assert app.popover.banner.text().startswith("session_expired!")
+    assert not app.popover.alert.isVisibleTo(app.popover)
+    assert app.popover.alert.text() == ""
+    app.stop()
