@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from claude_meter.core.settings import Settings
@@ -122,3 +123,28 @@ def test_the_accounts_are_kept_and_the_icon_account_chosen(qtbot: QtBot) -> None
     made.icon_account.setCurrentIndex(0)
     assert made.values().icon_account is None
     assert window(qtbot, Settings()).icon_account.isHidden()  # one account: nothing to choose
+
+
+def test_every_window_row_stays_whole_when_the_window_is_shorter_than_it_asks(
+    qtbot: QtBot,
+) -> None:
+    """A tiling compositor (sway) or a small screen gives the window less height than its
+    size hint: the rows may come closer together, but none is cut off."""
+    windows = [
+        ("five_hour", "Session (5h)"),
+        ("seven_day", "Weekly · all models"),
+        ("seven_day_sonnet", "Weekly · Sonnet"),
+        ("seven_day_cowork", "Weekly · Claude Code & apps"),
+        ("seven_day_design", "Weekly · Claude Design"),
+    ]
+    made = SettingsWindow(Settings(), autostart=False, windows=windows)
+    qtbot.addWidget(made)
+    made.show()
+    qtbot.waitExposed(made)
+    for width in (made.minimumSizeHint().width(), 1024):
+        made.resize(width, made.minimumSizeHint().height())
+        QApplication.processEvents()
+        for key, (in_icon, in_popover) in made.window_boxes.items():
+            for box in (in_icon, in_popover):
+                shown = box.visibleRegion().boundingRect()
+                assert shown.height() == box.height(), (width, key)

@@ -240,7 +240,6 @@ class SettingsWindow(QDialog):
             grid.addWidget(in_popover, row, 2, Qt.AlignmentFlag.AlignHCenter)
             self.window_boxes[key] = (in_icon, in_popover)
         grid.setColumnStretch(0, 1)
-        table.setMinimumHeight(grid.sizeHint().height())
         form.addRow("Windows", table)
         return box
 
