@@ -18,6 +18,7 @@ from claude_meter.core.accounts import (
     keyring_entry,
     make_id,
     reading_key,
+    shown_name,
 )
 from claude_meter.core.settings import Settings, load_settings, save_settings
 
@@ -128,3 +129,14 @@ def test_a_named_claude_code_account_owns_its_folder(tmp_path: Path) -> None:
     assert claude_code_owner((agent,), home / ".claude", home) is None
     assert claude_code_owner((agent, plain), home / ".claude", home) == plain
     assert claude_code_owner((named("Web", "pasted"),), home / ".claude", home) is None
+
+
+def test_the_history_shows_the_names_of_now_and_says_removed() -> None:
+    settings = Settings(accounts=(named("Work"),), default_account_name="Home",
+                        default_account=False)  # fmt: skip
+    names = settings.names()
+    assert names == {None: "Home", "work": "Work"}  # the default's history keeps its name
+    assert shown_name(names, "work") == "Work"
+    assert shown_name(names, None) == "Home"
+    assert shown_name(names, "side") == "Removed account (side)"
+    assert shown_name({}, None) == "Default"

@@ -130,6 +130,11 @@ class Settings(BaseModel):
         default: tuple[AccountRef | None, ...] = (None,) if self.default_account else ()
         return default + self.accounts if (default or self.accounts) else (None,)
 
+    def names(self) -> dict[str | None, str]:
+        """Every account's name by the key its readings carry (None: the default one, metered
+        or not, as its history is kept): what the history shows them as."""
+        return {None: self.default_account_name, **{a.id: a.name for a in self.accounts}}
+
     def account_name(self, account_id: str | None) -> str:
         """The name the person gave the account with this id (None: the default one)."""
         for account in self.accounts:
