@@ -170,8 +170,8 @@ def test_without_dbus_no_keyring_is_used_and_nothing_is_written(tmp_path: Path) 
     env = _base_env(tmp_path)
     done = cli(env, "login", "--paste", stdin=f"sessionKey={TEST_SESSION_KEY}")
     assert done.returncode == 1
-    assert "No usable keyring was found" in done.stderr
-    assert "in memory for this run only" in done.stderr
+    assert "the session was not stored: no usable keyring was found" in done.stderr
+    assert "never writes a session to a file" in done.stderr
     written = [p for p in Path(env["HOME"]).rglob("*") if p.is_file()]
     assert not any(TEST_SESSION_KEY in p.read_text(errors="replace") for p in written)
     assert not (Path(env["HOME"]) / ".config/claude-meter/sources.json").exists()
