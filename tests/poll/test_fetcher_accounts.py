@@ -127,13 +127,22 @@ def test_the_trays_default_poll_leaves_the_named_accounts_sign_ins_alone(
     chromium_profile(chromium, "Default", {"sessionKey": WORK_ACCOUNT.session_key,
                                            "lastActiveOrg": WORK_TEAM.uuid})  # fmt: skip
     save_choice(RememberedChoice(browser="chromium", profile="Default"))
+    work = AccountRef(id="work", name="Work", kind="browser", browser="chromium",
+                      profile="Default")  # fmt: skip
+    with FakeClaude("normal", accounts=(WORK_ACCOUNT,)).start() as server:
+        only = Fetcher(env_of(server), settings=Settings(accounts=(work,)))()
+        assert only.error is not None
+        assert only.error.message == (  # no Claude Code here either: said once, no demo advice
+            "No sign-in of its own: Chromium (Default) is Work's. Give it one with "
+            "`claude-meter login`, or stop metering it with `claude-meter accounts remove` and "
+            "its name."
+        )
+        assert server.request_log == []
     claude = home / ".claude"
     claude.mkdir(parents=True)
     (claude / ".credentials.json").write_text(json.dumps({"claudeAiOauth": {
         "accessToken": THIRD_ACCOUNT.oauth_token, "expiresAt": 4102444800000,
     }}))  # fmt: skip
-    work = AccountRef(id="work", name="Work", kind="browser", browser="chromium",
-                      profile="Default")  # fmt: skip
     agent = AccountRef(id="agent", name="Agent", kind="claude-code", config_dir=str(claude))
     served = (PERSONAL_ACCOUNT, WORK_ACCOUNT, THIRD_ACCOUNT)
     with FakeClaude("normal", accounts=served).start() as server:

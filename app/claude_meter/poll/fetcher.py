@@ -255,16 +255,13 @@ class Fetcher:
         owner = _folder_owner(env, others)
         if owner is not None and selection is not None:
             selection.left_to.append(f"Claude Code's sign-in is {owner.name}'s")
-            message = no_web(selection)
-            if not selection.only_others():
-                message += f" {NO_SOURCE}"
-            return _failed("web", NotSignedIn(message), now)
+            return _failed("web", NotSignedIn(_nothing_found(selection)), now)
         try:
             credentials = find_claude_code_credentials(env, default_home(), platform=sys.platform)
         except MeterError as exc:  # present but unreadable: this says why
             return _failed("claude-code", exc, now)
         if credentials is None and selection is not None:  # auto: neither route has a sign-in
-            return _failed("web", NotSignedIn(f"{no_web(selection)} {NO_SOURCE}"), now)
+            return _failed("web", NotSignedIn(_nothing_found(selection)), now)
         if credentials is None:
             where = env.get(CONFIG_DIR_ENV)
             if where:
@@ -367,6 +364,14 @@ def _waiting(now: datetime) -> FetchResult:
         fetched_at=now,
         error=FetchError(kind="not_signed_in", message=WAITING_FOR_EXTENSION),
     )
+
+
+def _nothing_found(selection: Selection) -> str:
+    """``auto`` found no sign-in on either route: what to do (when it found only the named
+    accounts' sign-ins, that says it all: the demo is no advice to someone with accounts)."""
+    if selection.only_others():
+        return no_web(selection)
+    return f"{no_web(selection)} {NO_SOURCE}"
 
 
 def _folder_owner(env: Mapping[str, str], others: Sequence[AccountRef]) -> AccountRef | None:

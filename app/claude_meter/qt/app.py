@@ -236,7 +236,7 @@ class TrayApp(QObject):
         if self._visible():  # a closed popover is rebuilt when it opens, not per poll
             self.popover.show_meter(self.meter, self._clock())
         for note in accepted.notifications:
-            self.notifier.notify(note.title, note.body)
+            self.notifier.notify(note.title, note.body, in_popover=note.in_popover)
 
     def insights(self) -> dict[tuple[str | None, str | None, str], WindowInsight]:
         """Sparklines and forecasts from the history; empty when there is none."""
