@@ -186,6 +186,7 @@ class Popover(QFrame):
         """A standing notice (e.g. "no system tray found"), above any error banner."""
         self.notice.setText(text or "")
         self.notice.setVisible(bool(text))
+        self.adjustSize()
 
     def set_alert(self, text: str | None) -> None:
         """A notification shown here because no notification daemon took it."""
@@ -252,9 +253,14 @@ class Popover(QFrame):
     def adjustSize(self) -> None:
         """With several accounts the sections take the height the screen leaves beside the
         popover's other parts, and scroll beyond it; the popover then takes its whole height
-        (Qt's own adjustSize caps a window at two thirds of the screen)."""
+        (Qt's own adjustSize caps a window at two thirds of the screen). With one account,
+        Qt's own, grown to the height the wrapped labels need at the popover's fixed width:
+        the size hint fell short of it and cut the long "no tray" notice off in the window."""
         if self.sections is None:
             super().adjustSize()
+            wanted = self._wanted_height()
+            if wanted > self.height():
+                self.resize(self.width(), wanted)
             return
         screen = self.screen().availableGeometry().height()
         rest = self._wanted_height() - self.sections.height()
