@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from claude_meter.history import HistoryStore
 from claude_meter.history.chart_data import SPANS
-from claude_meter.qt.history_window import HistoryWindow, choice_data
+from claude_meter.qt.history_window import NO_HISTORY, HistoryWindow, choice_data
 from tests.history.support import ORG, OTHER_ORG, snapshot
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -236,3 +236,29 @@ def test_the_account_box_is_never_cut_short(qtbot: QtBot, store: HistoryStore) -
     shown.set_names({None: "Ada Lovelace's personal Max plan"})
     qtbot.waitUntil(lambda: box.width() >= box.sizeHint().width() > 200)
     assert box.fontMetrics().horizontalAdvance(box.itemText(0)) < box.width()
+
+
+def test_an_empty_history_says_why_and_offers_nothing_to_save(qtbot: QtBot, tmp_path: Path) -> None:
+    """A first run: the chart explains the empty history instead of a blank plot beside an
+    empty box, and there is nothing to save."""
+    with HistoryStore.open(tmp_path / "empty.sqlite3") as empty:
+        shown = HistoryWindow(empty, thresholds=(80.0,), clock=lambda: NOW, tz=UTC)
+        qtbot.addWidget(shown)
+        shown.resize(900, 640)
+        with qtbot.waitSignal(shown.overview_loaded, timeout=10_000):
+            shown.show()
+        assert shown.chart.empty_text == NO_HISTORY
+        assert "`claude-meter status`" in NO_HISTORY
+        assert not shown.png_button.isEnabled()
+        assert not shown.csv_button.isEnabled()
+        assert not shown.window_box.isEnabled()
+        said = shown.chart.grab().toImage()
+        shown.chart.empty_text = ""
+        shown.chart.set_data(None)
+        assert said != shown.chart.grab().toImage()  # the words are drawn in the plot
+
+
+def test_a_history_with_readings_has_no_empty_text(window: HistoryWindow) -> None:
+    assert window.chart.empty_text == ""
+    assert window.png_button.isEnabled()
+    assert window.csv_button.isEnabled()

@@ -240,3 +240,51 @@ def test_the_window_s_long_notice_and_banner_are_shown_whole(qtbot: QtBot) -> No
     for label in (popover.notice, popover.banner):
         assert label.isVisible()
         assert label.height() >= label.heightForWidth(label.width()), label.objectName()
+
+
+NOT_SIGNED_IN = FetchError(
+    kind="not_signed_in",
+    message="No claude.ai session given, stored or found in a browser. Sign in to claude.ai in "
+    "your browser, or run `claude-meter login --paste` with the Cookie header (or just the "
+    "sessionKey value) copied from the browser's developer tools, or set CLAUDE_METER_COOKIE "
+    "to it. Or sign in to Claude Code with `claude`.",
+)
+
+
+def _banner_whole(popover: Popover) -> bool:
+    banner = popover.banner
+    return banner.height() >= banner.heightForWidth(banner.width())
+
+
+def test_a_long_banner_is_whole_whether_it_came_before_or_after_the_popover_opened(
+    qtbot: QtBot,
+) -> None:
+    """Seen with no account on X11: the first and last lines of the advice were cut off,
+    because the popover took the height for its size hint's width, not its own."""
+    state = apply_result(
+        MeterState(), FetchResult(source="web", fetched_at=NOW, error=NOT_SIGNED_IN)
+    )
+    before = make(qtbot, Clock())
+    before.show_state(state)
+    before.show()
+    qtbot.waitExposed(before)
+    assert _banner_whole(before)
+
+    after = make(qtbot, Clock())
+    after.show_state(MeterState())  # "Fetching your usage…"
+    after.show()
+    qtbot.waitExposed(after)
+    after.show_state(state)  # the answer comes while it is open
+    assert _banner_whole(after)
+
+
+def test_a_banner_that_grows_while_open_is_fitted_again(qtbot: QtBot) -> None:
+    popover = make(qtbot, Clock())
+    short = FetchError(kind="not_signed_in", message="Not signed in.")
+    popover.show_state(state_with("personal", error=short))
+    popover.show()
+    qtbot.waitExposed(popover)
+    popover.banner.setText("x")  # as the clock changes the text: the same banner, longer
+    popover._state = state_with("personal", error=NOT_SIGNED_IN)
+    popover.tick()
+    assert _banner_whole(popover)

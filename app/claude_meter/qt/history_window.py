@@ -55,6 +55,10 @@ log = logging.getLogger("claude_meter.history")
 
 _REFRESH_MS = 60_000
 _YEAR = timedelta(weeks=52)
+NO_HISTORY = (
+    "No readings stored yet.\nClaudeMeter keeps one each time it reads your usage (the tray, "
+    "`claude-meter status`), for 90 days."
+)
 
 
 @dataclass(frozen=True)
@@ -272,6 +276,9 @@ class HistoryWindow(QWidget):
             self.org_box.addItem(self._choice_label(account, org), choice_data(account, org))
         self.org_box.setVisible(len(orgs) > 1)
         self.org_box.blockSignals(False)
+        self.chart.empty_text = "" if orgs else NO_HISTORY  # a first run: say why it is empty
+        for shown in (self.window_box, self.png_button, self.csv_button):
+            shown.setEnabled(bool(orgs))
         self._fill_windows(current)
         self._show_walls()
         self.overview_loaded.emit()

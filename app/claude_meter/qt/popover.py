@@ -206,6 +206,10 @@ class Popover(QFrame):
                 "Fetching your usage…" if state.error is None else "No numbers to show yet."
             )
             self.body.addWidget(empty)
+        for index in range(self.body.count()):  # now, not queued: measured at once when open
+            shown = self.body.itemAt(index)
+            if shown is not None and (widget := shown.widget()) is not None:
+                widget.show()
         self.tick()
         self.adjustSize()
 
@@ -253,14 +257,10 @@ class Popover(QFrame):
     def adjustSize(self) -> None:
         """With several accounts the sections take the height the screen leaves beside the
         popover's other parts, and scroll beyond it; the popover then takes its whole height
-        (Qt's own adjustSize caps a window at two thirds of the screen). With one account,
-        Qt's own, grown to the height the wrapped labels need at the popover's fixed width:
-        the size hint fell short of it and cut the long "no tray" notice off in the window."""
+        (Qt's own adjustSize caps a window at two thirds of the screen)."""
         if self.sections is None:
-            super().adjustSize()
-            wanted = self._wanted_height()
-            if wanted > self.height():
-                self.resize(self.width(), wanted)
+            super().adjustSize()  # its height is for the width of the size hint, not WIDTH:
+            self.resize(self.width(), self._wanted_height())  # a long banner was cut off
             return
         screen = self.screen().availableGeometry().height()
         rest = self._wanted_height() - self.sections.height()
@@ -356,6 +356,10 @@ class Popover(QFrame):
         if self.banner.isHidden() == (text is not None):  # it comes or goes: fit the popover
             self.banner.setVisible(text is not None)
             self.adjustSize()
+        elif self.banner.isVisible() and self.banner.height() < self.banner.heightForWidth(
+            self.banner.width()
+        ):
+            self.adjustSize()  # a longer message than the one shown: its last lines were cut
 
     # -- behaviour --------------------------------------------------------------------------
 
