@@ -126,7 +126,9 @@ def test_add_browser_checks_the_profile(
     assert {r.account for r in accounts_server.request_log} == {"side"}
 
 
-def test_add_claude_code_folder_and_extension(home: Path, capsys: Capsys, tmp_path: Path) -> None:
+def test_add_claude_code_folder_and_extension(
+    accounts_server: FakeClaude, home: Path, capsys: Capsys, tmp_path: Path
+) -> None:
     code, _, err = cli(["accounts", "add", "Code", "--claude-config", str(tmp_path / "nope")],
                        capsys)  # fmt: skip
     assert code == 1
@@ -134,7 +136,8 @@ def test_add_claude_code_folder_and_extension(home: Path, capsys: Capsys, tmp_pa
     folder = claude_config(tmp_path / "work-claude", WORK_ACCOUNT.oauth_token)
     code, out, err = cli(["accounts", "add", "Code", "--claude-config", str(folder)], capsys)
     assert code == 0, err
-    assert out == f"Added Code: Claude Code in {folder}.\n"
+    assert out == f"Added Code: Claude Code in {folder} (ada.lovelace@initech.example).\n"
+    assert {r.account for r in accounts_server.request_log} == {"work"}  # read once, its own
     code, out, err = cli(["accounts", "add", "Ext", "--extension", "--profile", "Work"], capsys)
     assert code == 0, err
     assert out.startswith("Added Ext: browser extension (Work).\n")
@@ -148,7 +151,41 @@ def test_add_claude_code_folder_and_extension(home: Path, capsys: Capsys, tmp_pa
         assert secret not in out + err + settings_text()
 
 
-def test_names_are_checked(home: Path, capsys: Capsys, tmp_path: Path) -> None:
+def test_add_claude_code_reads_it_once_and_says_what_is_wrong(
+    accounts_server: FakeClaude, home: Path, capsys: Capsys, tmp_path: Path
+) -> None:
+    """A Claude Code folder is read once on ``add``, like a browser or pasted account: its
+    email is kept (``accounts`` lists it before any poll) and a sign-in the server refuses is
+    said at once; a folder with no sign-in yet is not asked (the note says what to do)."""
+    folder = claude_config(tmp_path / "agent", WORK_ACCOUNT.oauth_token)
+    code, out, err = cli(["accounts", "add", "Agent", "--claude-config", str(folder)], capsys)
+    assert code == 0, err
+    assert "(ada.lovelace@initech.example)" in out
+    assert settings_data()["accounts"][0]["email"] == "ada.lovelace@initech.example"
+    code, out, _ = cli(["accounts"], capsys)
+    assert "Agent" in out
+    assert "ada.lovelace@initech.example" in out
+    accounts_server.set_scenario("side", "expired")
+    other = claude_config(tmp_path / "other", THIRD_ACCOUNT.oauth_token)
+    code, out, err = cli(["accounts", "add", "Other", "--claude-config", str(other)], capsys)
+    assert code == 0  # added all the same: the person may sign in again afterwards
+    assert out == f"Added Other: Claude Code in {other}.\n"
+    assert err.startswith("claude-meter: it could not be read yet: ")
+    before = len(accounts_server.request_log)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out, err = cli(["accounts", "add", "Later", "--claude-config", str(empty)], capsys)
+    assert code == 0, err
+    assert "no Claude Code sign-in in" in err
+    assert "could not be read" not in err
+    assert len(accounts_server.request_log) == before
+    for secret in ACCOUNT_SECRETS:
+        assert secret not in out + err + settings_text()
+
+
+def test_names_are_checked(
+    accounts_server: FakeClaude, home: Path, capsys: Capsys, tmp_path: Path
+) -> None:
     folder = claude_config(tmp_path / "c", WORK_ACCOUNT.oauth_token)
     add = ["accounts", "add"]
     assert cli([*add, "Work", "--claude-config", str(folder)], capsys)[0] == 0
@@ -275,7 +312,7 @@ def test_rename_keeps_the_id_and_the_keyring_entry(
 
 
 def test_a_damaged_settings_file_is_set_aside_and_said(
-    home: Path, capsys: Capsys, tmp_path: Path
+    accounts_server: FakeClaude, home: Path, capsys: Capsys, tmp_path: Path
 ) -> None:
     from claude_meter.core.paths import config_dir
 

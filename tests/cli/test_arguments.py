@@ -109,3 +109,25 @@ def test_building_the_parser_loads_no_command_s_work() -> None:
     heavy |= {"claude_meter.fake.server", "claude_meter.fake.scenarios"}  # only their names
     assert loaded & heavy == set()
     assert not any(m.startswith(("claude_meter.clients", "claude_meter.qt")) for m in loaded)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["login", "--profile", "Work"], "--profile needs --browser"),
+        (["login", "--paste", "--browser", "firefox"], "either --paste or --browser"),
+        (["status", "--profile", "Work"], "--profile needs --browser"),
+        (["status", "--max-age", "5m"], "--format and --max-age go with --cached"),
+    ],
+)
+def test_a_mistake_found_after_parsing_comes_with_its_commands_usage(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not the top-level usage (``claude-meter [-h] ... COMMAND ...``), which says nothing
+    about the option that was wrong; and ``status --profile`` alone is refused, not ignored."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == USAGE_ERROR
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: claude-meter {argv[0]} ")
+    assert f"claude-meter {argv[0]}: error: {message}" in err

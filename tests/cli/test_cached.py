@@ -136,6 +136,7 @@ def test_a_broken_file_is_a_message_not_a_traceback() -> None:
     assert status == 1
     assert err.startswith("claude-meter: the last readings cannot be read:")
     assert "not JSON" in err
+    assert "remove it, and the next reading" in err  # what to do, not only what is wrong
 
 
 @pytest.mark.parametrize("args", [["--max-age", "soon"], ["--format", "html"], ["--source", "web"]])

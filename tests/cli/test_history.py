@@ -68,6 +68,12 @@ def test_parse_duration_refuses(text: str) -> None:
         parse_duration(text)
 
 
+@pytest.mark.parametrize("text", ["0m", "0h", "000d"])
+def test_a_zero_duration_is_called_zero_not_no_duration(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="no time at all; give one longer"):
+        parse_duration(text)
+
+
 def test_csv(seeded: None, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(["history", "--csv"], capsys)  # default: the last 7 days
     assert (status, err) == (0, "")

@@ -46,10 +46,12 @@ def _credentials(parser: argparse.ArgumentParser, args: argparse.Namespace, out:
         from claude_meter.cli.sources import run_sources
 
         return run_sources(json_output=args.json, term=term, add=args.add)
+    from claude_meter.cli.arguments import command_parser
+
     if args.paste and args.browser:
-        parser.error("login takes either --paste or --browser, not both")
+        command_parser(parser, "login").error("either --paste or --browser, not both")
     if args.profile and not args.browser:
-        parser.error("--profile needs --browser")
+        command_parser(parser, "login").error("--profile needs --browser")
     status = run_login(browser=args.browser, profile=args.profile, paste=args.paste, term=term)
     if status == 0:
         from claude_meter.cli.accounts import meter_default_again
@@ -203,10 +205,13 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
         rest += [f"--{a}" for a in ("install", "uninstall") if getattr(args, a)]
         return main_quick(rest, out)
     if args.command == "status":
+        from claude_meter.cli.arguments import command_parser
         from claude_meter.cli.status import run_status
 
         if args.format or args.max_age:
-            parser.error("--format and --max-age go with --cached")
+            command_parser(parser, "status").error("--format and --max-age go with --cached")
+        if args.profile and not args.browser:  # else the profile would be silently ignored
+            command_parser(parser, "status").error("--profile needs --browser")
 
         return run_status(
             json_output=args.json,

@@ -126,7 +126,7 @@ def run_add(
         if paste:
             _store_of(account.id, store).delete()  # nothing half-added
         return USAGE_ERROR
-    email = _first_email(account, term) if kind in ("browser", "pasted") else None
+    email = _first_email(account, term) if _read_once(account) else None
     if email is not None:
         with_it = with_email(changed, account.id, email)
         if with_it is not changed and _save(with_it, term, path, quiet=True):
@@ -266,6 +266,19 @@ def _config_dir(given: str, term: Terminal) -> str:
             file=term.err,
         )
     return str(folder)
+
+
+def _read_once(account: AccountRef) -> bool:
+    """Whether ``add`` reads the new account once, to check it and learn its email: every
+    kind but the extension's (its numbers come from the browser). A Claude Code folder with
+    no sign-in yet is not asked (``_config_dir`` said what to do); one read of its route,
+    in Claude Code's own request bucket, is well within that route's budget, and its 429
+    hold is kept as every poll keeps it."""
+    if account.kind == "extension":
+        return False
+    if account.kind == "claude-code" and account.config_dir and sys.platform != "darwin":
+        return (Path(account.config_dir) / ".credentials.json").is_file()
+    return True
 
 
 def _store_of(account_id: str, store: SessionStore | None) -> SessionStore:

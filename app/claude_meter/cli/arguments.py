@@ -24,6 +24,17 @@ class Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
 
 
+def command_parser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    """The parser of the command ``name``, so that an error found after parsing comes with
+    that command's usage line, as argparse's own errors do; ``parser`` when there is none."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found = action.choices.get(name)
+            if isinstance(found, argparse.ArgumentParser):
+                return found
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="claude-meter",
@@ -63,13 +74,24 @@ def build_parser() -> argparse.ArgumentParser:
     from claude_meter.cli.cached_options import add_cached_arguments
 
     add_cached_arguments(status)
+    from claude_meter.cli.statusline import DEFAULT_FORMAT
+
     statusline = commands.add_parser(
         "statusline",
         help="Claude Code's status line: reads its JSON on stdin, no request",
-        description="For Claude Code's statusLine setting: the session and weekly figures "
-        "Claude Code sends, with what ClaudeMeter read recently. Never fails Claude Code.",
+        description="For Claude Code's statusLine setting: reads the JSON Claude Code sends on "
+        "standard input and prints one line with its session and weekly figures and what "
+        "ClaudeMeter read recently. It makes no request, and whatever goes wrong it prints a "
+        "short line and exits 0, so it never breaks Claude Code.",
+        epilog="TEMPLATE fields: {session}, {weekly} or any window key ({seven_day_opus}) give "
+        "the percent, {session.resets} the countdown, {session.age} how old the figure is, "
+        "{others} every other window, {extra} extra usage, {model} Claude Code's model; {{ and "
+        "}} are braces. NO_COLOR=1 turns the colours off. Default: "
+        f"'{DEFAULT_FORMAT}'.",
     )
-    statusline.add_argument("--format", metavar="TEMPLATE", help="what to show (see README)")
+    statusline.add_argument(
+        "--format", metavar="TEMPLATE", help="what the line shows (fields below)"
+    )
     statusline.add_argument(
         "--install", action="store_true", help="add it to Claude Code's settings.json"
     )

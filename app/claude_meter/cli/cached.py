@@ -78,7 +78,12 @@ def run_cached(
     try:
         views = [v for v in accounts(load()) if v.account in names]
     except StoreUnreadable as exc:
-        print(f"claude-meter: the last readings cannot be read: {exc}", file=err)
+        print(
+            f"claude-meter: the last readings cannot be read: {exc}. ClaudeMeter leaves such a "
+            "file as it is (it may be another version's): remove it, and the next reading (the "
+            "tray, `claude-meter status`) writes a new one.",
+            file=err,
+        )
         return 1
     if not views:
         print(_render(form, [], now, stale=True, color=False, left=False), file=out)

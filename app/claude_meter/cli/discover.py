@@ -127,7 +127,9 @@ def _default_reads(
     from claude_meter.poll.identify import email_in
 
     fallback = settings.challenge_fallback
-    result = Fetcher(term.env, remembered=remembered).fetch("auto", fallback=fallback)
+    result = Fetcher(term.env, remembered=remembered).fetch(
+        "auto", fallback=fallback, others=settings.accounts
+    )
     return email_in(result), (result.source if result.snapshots else None)
 
 

@@ -41,9 +41,13 @@ _MOST: Final = {"m": 100 * 366 * 24 * 60, "h": 100 * 366 * 24, "d": 100 * 366}
 def parse_duration(text: str) -> timedelta:
     """``90m``, ``24h``, ``7d`` -> a timedelta; anything else is a usage error."""
     match = _DURATION.fullmatch(text)
-    if match is None or not match.group(1).strip("0"):
+    if match is None:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a duration; use minutes, hours or days: 90m, 24h, 7d"
+        )
+    if not match.group(1).strip("0"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is no time at all; give one longer than zero: 90m, 24h, 7d"
         )
     digits, unit = match.groups()
     count = int(digits) if len(digits) <= 12 else _MOST[unit] + 1

@@ -8,7 +8,7 @@ then, so the default-only command stays as quick as it was.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
@@ -98,9 +98,11 @@ def poll_default(
     err: TextIO,
     browser: str | None = None,
     profile: str | None = None,
+    others: Sequence[AccountRef] = (),
 ) -> FetchResult:
     """The default account's poll as ``status`` has always made it (``--source``, not the
-    settings' source); :class:`ConfigurationError` for a bad ``--browser``."""
+    settings' source); :class:`ConfigurationError` for a bad ``--browser``. ``others``: the
+    named accounts, whose browser profiles and Claude Code folder its search leaves alone."""
     fallback = source == "auto" and not demo and settings.challenge_fallback
     if demo:
         from claude_meter.poll.demo import start_demo
@@ -111,7 +113,7 @@ def poll_default(
 
     # the organization list, account and extras for 30 minutes, as the tray keeps them
     return Fetcher(env, remembered=RememberedAnswers()).fetch(
-        source, browser=browser, profile=profile, err=err, fallback=fallback
+        source, browser=browser, profile=profile, err=err, fallback=fallback, others=others
     )
 
 

@@ -130,6 +130,11 @@ class Settings(BaseModel):
         default: tuple[AccountRef | None, ...] = (None,) if self.default_account else ()
         return default + self.accounts if (default or self.accounts) else (None,)
 
+    def names(self) -> dict[str | None, str]:
+        """Every account's name by the key its readings carry (None: the default one, metered
+        or not, as its history is kept): what the history shows them as."""
+        return {None: self.default_account_name, **{a.id: a.name for a in self.accounts}}
+
     def account_name(self, account_id: str | None) -> str:
         """The name the person gave the account with this id (None: the default one)."""
         for account in self.accounts:
@@ -245,11 +250,24 @@ def load_settings(path: Path | None = None, *, now: datetime | None = None) -> L
 
 def peek_settings(path: Path | None = None) -> Settings:
     """The saved settings, or the defaults, touching nothing: for ``claude-meter status``,
-    which must not move a damaged file aside under the running tray (the tray says so)."""
+    which must not move a damaged file aside under the running tray (the tray says so). A
+    damaged file is said on the log (standard error for a command): without it, the accounts
+    it names went missing from ``status`` with no word why."""
+    path = path or settings_path()
     try:
-        return _parse((path or settings_path()).read_bytes())
-    except (OSError, _Unusable):
+        return _parse(path.read_bytes())
+    except FileNotFoundError:
         return Settings()
+    except OSError as exc:
+        log.warning("cannot read %s: %s; using the defaults", path, exc.strerror or exc)
+    except _Unusable as exc:
+        log.warning(
+            "settings file %s is unusable (%s); using the defaults, and the accounts it names "
+            "are left out, until it is fixed",
+            path,
+            exc,
+        )
+    return Settings()
 
 
 def reread_settings(path: Path | None = None) -> Settings | None:

@@ -31,6 +31,8 @@ WAITING_FOR_EXTENSION = (
 
 
 def no_web(selection: Selection) -> str:
+    if selection.only_others():
+        return selection.only_others_message()
     if selection.failures or selection.looked_at:
         return f"{selection.no_web_session_message()} {NO_WEB_HOWTO}"
     return f"{NO_COOKIE} {NO_WEB_HOWTO}"

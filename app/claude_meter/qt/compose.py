@@ -242,7 +242,12 @@ def _run(
     history: HistoryStore | None
     demo_path: Path | None = None  # the demo's own settings, with its accounts
     if demo:
-        from claude_meter.poll.demo import demo_settings, seed_history, start_demo
+        from claude_meter.poll.demo import (
+            demo_settings,
+            seed_history,
+            seed_named_histories,
+            start_demo,
+        )
 
         accounts = _demo_accounts(env)
         running = start_demo(  # several accounts: `normal`, where each has its own numbers
@@ -258,6 +263,7 @@ def _run(
         history = running.open_history()
         first = fetcher()  # the demo's history gets a plausible past, so forecasts show at once
         seed_history(history, first, first.fetched_at)
+        seed_named_histories(history, running, pool)  # the demo's other accounts: theirs
         interval = timedelta(seconds=float(env.get("CLAUDE_METER_POLL_SECONDS", "5") or 5))
         floor, route = timedelta(seconds=1), "demo"
     else:
