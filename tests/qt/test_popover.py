@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from claude_meter.core.meter import MeterState, apply_result
 from claude_meter.core.models import ExtraUsage, FetchError, FetchResult, Snapshot, UsageWindow
+from claude_meter.qt.app import NO_TRAY
 from claude_meter.qt.popover import Popover
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # a Wednesday
@@ -219,6 +220,26 @@ def test_remaining_is_what_the_rows_show_and_say(qtbot: QtBot) -> None:
     row = popover.rows[1]
     assert row.percent.text() == "36% left"
     assert row.bar.accessibleName().startswith("Weekly · all models, 36 percent left, ")
+
+
+def test_the_window_s_long_notice_and_banner_are_shown_whole(qtbot: QtBot) -> None:
+    """The window that stands in for a missing tray: its notice (six lines at the fixed
+    width) and the error banner each get the height their wrapped text needs; Qt's size
+    hint alone gave the notice four and cut the rest off."""
+    popover = Popover(interval=timedelta(seconds=60), as_window=True)
+    qtbot.addWidget(popover)
+    popover.set_notice(NO_TRAY)
+    message = (
+        "Your claude.ai session has expired or was signed out. Sign in to claude.ai in your"
+        " browser again (or paste a new session), then refresh."
+    )
+    expired = FetchError(kind="session_expired", message=message)
+    popover.show_state(MeterState(error=expired))
+    popover.show()
+    qtbot.waitExposed(popover)
+    for label in (popover.notice, popover.banner):
+        assert label.isVisible()
+        assert label.height() >= label.heightForWidth(label.width()), label.objectName()
 
 
 NOT_SIGNED_IN = FetchError(

@@ -81,7 +81,7 @@ def _accounts(args: argparse.Namespace, term: Terminal) -> int:
 
 
 def _cached(argv: Sequence[str], out: TextIO) -> int:
-    from claude_meter.cli.cached import quick_parser
+    from claude_meter.cli.cached_options import quick_parser
 
     return _run_cached(quick_parser().parse_args(argv), out)
 

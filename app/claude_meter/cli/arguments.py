@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="one account only (see `claude-meter accounts`); default: every metered account",
     )
     _add_demo_arguments(status)
-    from claude_meter.cli.cached import add_cached_arguments
+    from claude_meter.cli.cached_options import add_cached_arguments
 
     add_cached_arguments(status)
     from claude_meter.cli.statusline import DEFAULT_FORMAT

@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
-from claude_meter.cli.cached import wants_color
 from claude_meter.cli.render import render_human, to_json_object
 from claude_meter.core.accounts import DEFAULT_ID
 from claude_meter.core.errors import EXIT_STATUS, ConfigurationError, worst_exit_status
@@ -76,6 +75,8 @@ def run_status(
         document["accounts"] = [account_entry(settings, None, name, result, document)]
         print(json.dumps(document, ensure_ascii=False), file=out)
     else:
+        from claude_meter.cli.cached import wants_color
+
         color = wants_color(out, env)
         remaining = settings.percent_shown == "remaining"  # as the tray shows it
         text = render_human(result, now, color=color, forecasts=forecasts, show_remaining=remaining)

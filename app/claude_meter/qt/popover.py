@@ -186,6 +186,7 @@ class Popover(QFrame):
         """A standing notice (e.g. "no system tray found"), above any error banner."""
         self.notice.setText(text or "")
         self.notice.setVisible(bool(text))
+        self.adjustSize()
 
     def set_alert(self, text: str | None) -> None:
         """A notification shown here because no notification daemon took it."""
