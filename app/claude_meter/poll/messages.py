@@ -4,6 +4,7 @@ to do next (the texts only; :mod:`claude_meter.poll.fetcher` decides when)."""
 from __future__ import annotations
 
 import shlex
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,10 +21,18 @@ NO_WEB_HOWTO = (
     "header (or just the sessionKey value) copied from the browser's developer tools, or set "
     "CLAUDE_METER_COOKIE to it."
 )
-NO_CLAUDE_CODE = (
-    "Claude Code's sign-in was not found (~/.claude/.credentials.json, $CLAUDE_CONFIG_DIR, "
-    "the macOS Keychain or $CLAUDE_CODE_OAUTH_TOKEN). Run `claude` and sign in first."
-)
+
+
+def no_claude_code(platform: str = sys.platform) -> str:
+    """Where Claude Code's sign-in was looked for, as on this computer (the Keychain: macOS)."""
+    places = ["$CLAUDE_CODE_OAUTH_TOKEN", "$CLAUDE_CONFIG_DIR", "~/.claude/.credentials.json"]
+    if platform == "darwin":
+        places.append("the macOS Keychain")
+    looked = f"{', '.join(places[:-1])} or {places[-1]}"
+    return f"Claude Code's sign-in was not found ({looked}). Run `claude` and sign in first."
+
+
+NO_CLAUDE_CODE = no_claude_code()
 WAITING_FOR_EXTENSION = (
     "Waiting for the ClaudeMeter browser extension. Install it (see the README), sign in to "
     "claude.ai in that browser, then choose Pair browser extension in the ClaudeMeter menu."
