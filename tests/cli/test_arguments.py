@@ -118,6 +118,7 @@ def test_building_the_parser_loads_no_command_s_work() -> None:
         (["login", "--paste", "--browser", "firefox"], "either --paste or --browser"),
         (["status", "--profile", "Work"], "--profile needs --browser"),
         (["status", "--max-age", "5m"], "--format and --max-age go with --cached"),
+        (["bridge", "--pair", "--forget"], "either --pair or --forget, not both"),
     ],
 )
 def test_a_mistake_found_after_parsing_comes_with_its_commands_usage(

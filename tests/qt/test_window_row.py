@@ -101,3 +101,23 @@ def test_a_forecast_is_shown_until_its_period_has_passed(qtbot: QtBot) -> None:
     widget.set_insight(None, RESET)
     assert widget.sparkline.isHidden()
     assert widget.forecast.isHidden()
+
+
+def test_the_sparklines_of_rows_line_up_whatever_their_percents(qtbot: QtBot) -> None:
+    """Seen in the popover: the sparkline beside "8%" started further right than the one
+    beside "55%", since the percent took only its own text's width."""
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    rows = [row(qtbot, percent, RESET) for percent in (8.0, 55.0, 100.0, None)]
+    samples = tuple(Sample(NOW - timedelta(minutes=30 * i), 8.0) for i in range(4, -1, -1))
+    for made in rows:
+        layout.addWidget(made)
+        made.set_insight(WindowInsight(samples, forecast(at_reset=20.0)), NOW)
+    qtbot.addWidget(box)
+    box.resize(360, 400)
+    box.show()
+    qtbot.waitExposed(box)
+    lefts = {made.sparkline.mapTo(box, made.sparkline.rect().topLeft()).x() for made in rows}
+    assert len(lefts) == 1, lefts

@@ -255,7 +255,11 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
     if args.command in ("login", "logout", "sources", "accounts"):
         return _credentials(parser, args, out)
     if args.command == "bridge":
+        from claude_meter.cli.arguments import command_parser
         from claude_meter.cli.bridge import run_bridge
+
+        if args.pair and args.forget:  # else --forget won and --pair was silently dropped
+            command_parser(parser, "bridge").error("either --pair or --forget, not both")
 
         return run_bridge(
             pair=args.pair, forget=args.forget, port=args.port, out=out, err=sys.stderr

@@ -58,6 +58,13 @@ class WindowRow(QWidget):
         self.percent = QLabel(percent_label(window.percent, show_remaining=show_remaining))
         self.percent.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.percent.setStyleSheet("font-weight: 600;")
+        self.percent.ensurePolished()  # its bold font from the style sheet, to measure with
+        widest = (percent_label(p, show_remaining=show_remaining) for p in (0.0, 100.0))
+        # As wide as any percent, so the sparklines of all rows line up (they shifted with
+        # the width of "8%" beside "55%").
+        metrics, flags = self.percent.fontMetrics(), int(Qt.AlignmentFlag.AlignRight)
+        measured = (metrics.boundingRect(0, 0, 400, 100, flags, t).width() for t in widest)
+        self.percent.setMinimumWidth(max(measured) + 2 * self.percent.margin())
         top.addWidget(self.label, 1)
         self.sparkline = Sparkline()
         self.sparkline.setFixedWidth(84)
