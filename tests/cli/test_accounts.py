@@ -4,11 +4,13 @@ settings file, a keyring in memory and the multi-account fake claude.ai on a rea
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from claude_meter.core.accounts import keyring_entry
+from claude_meter.core.paths import config_dir
 from claude_meter.fake import FakeClaude
 from claude_meter.fake.accounts import PERSONAL_ACCOUNT, THIRD_ACCOUNT, WORK_ACCOUNT
 from claude_meter.sources.keyring_store import SERVICE
@@ -250,6 +252,34 @@ def test_remove_deletes_a_pasted_accounts_session(
     assert (SERVICE, keyring_entry("work")) not in keyring_items
     assert (SERVICE, "claude.ai session") in keyring_items  # the default one's stays
     assert settings_data()["accounts"] == []
+
+
+def test_work_removed_and_added_again_starts_a_history_of_its_own(
+    accounts_server: FakeClaude, home: Path, capsys: Capsys, tmp_path: Path
+) -> None:
+    from claude_meter.history import HistoryStore
+    from tests.history.support import snapshot
+
+    folder = claude_config(tmp_path / "work-claude", WORK_ACCOUNT.oauth_token)
+    add = ["accounts", "add", "Work", "--claude-config", str(folder)]
+    assert cli(add, capsys)[0] == 0
+    with HistoryStore.open() as store:  # the first Work's past
+        store.record(snapshot(datetime.now(UTC) - timedelta(hours=1), 42.0, None, account="work"))
+    assert cli(["accounts", "remove", "Work"], capsys)[0] == 0
+    code, out, err = cli(add, capsys)
+    assert code == 0, err
+    assert out == (
+        f"Added Work: Claude Code in {folder} (ada.lovelace@initech.example).\n"
+        "It starts a history of its own: the removed account's stays apart, shown as "
+        "'Removed account (work)' until it is 90 days old.\n"
+    )
+    assert [a["id"] for a in settings_data()["accounts"]] == ["work-2"]
+    # removed by hand in the file, with no record of it: the history still says "taken"
+    data = settings_data()
+    data.update(accounts=[], retired_account_ids=[])
+    (config_dir() / "settings.json").write_text(json.dumps(data))
+    assert cli(add, capsys)[1].endswith("'Removed account (work)' until it is 90 days old.\n")
+    assert [a["id"] for a in settings_data()["accounts"]] == ["work-2"]
 
 
 def test_removing_the_default_turns_it_off_and_login_on_again(

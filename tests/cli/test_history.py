@@ -353,3 +353,27 @@ def test_walls_of_several_accounts_name_their_account_with_totals_each(
     _, out, _ = run(["history", "--walls", "--account", "Work"], capsys)
     assert "Personal" not in out
     assert out.splitlines()[-1].startswith("Session (5h): walled once")
+
+
+@pytest.mark.usefixtures("two_accounts")
+def test_a_removed_account_is_called_so_in_the_text_and_by_its_id_for_scripts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The text forms say what the History window says ("Removed account (work)"), not a
+    bare id that reads like a name; --csv and --json keep the id a script matched before."""
+    from claude_meter.core.settings import Settings, save_settings
+
+    save_settings(Settings(default_account_name="Personal"))  # Work removed
+    _, out, _ = run(["history"], capsys)
+    lines = out.splitlines()
+    whose = [line[len("Sun 06 Dec 08:35  ") :].split("  ")[0].strip() for line in lines]
+    assert whose == ["Personal", "Removed account (work)"] * 2
+    with HistoryStore.open() as store:  # Personal walled too: the walls name their account
+        store.record(snapshot(NOW - timedelta(minutes=30), 100.0, None))
+    _, out, _ = run(["history", "--walls", "--window", "five_hour"], capsys)
+    assert "Removed account (work)" in out.splitlines()[0]
+    assert "Removed account (work): Session (5h): walled once" in out
+    _, out, _ = run(["history", "--csv"], capsys)
+    assert [r["account"] for r in csv.DictReader(io.StringIO(out))][:4] == ["Personal", "work"] * 2
+    _, out, _ = run(["history", "--walls", "--json"], capsys)
+    assert [w["account"] for w in json.loads(out)] == ["work", "Personal"]

@@ -14,7 +14,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from claude_meter.core.account_changes import AccountProblem, added, removed, renamed, with_email
+from claude_meter.core.account_changes import (
+    AccountProblem,
+    added,
+    earlier_id,
+    removed,
+    renamed,
+    with_email,
+)
 from claude_meter.core.accounts import DEFAULT_ID, AccountKind, AccountRef, check_name
 from claude_meter.core.settings import Settings, load_settings, save_settings
 
@@ -114,9 +121,10 @@ def run_add(
 ) -> int:
     """Add a named account; a pasted one's session goes to its own keyring entry."""
     settings = _load(term, path)
+    history = recorded_ids()
     try:
         kind, refs = _source(browser, profile, paste, claude_config, extension, term)
-        changed, account = added(settings, name, kind, **refs)
+        changed, account = added(settings, name, kind, history, **refs)
     except AccountProblem as exc:
         print(f"claude-meter: {exc}.", file=term.err)
         return USAGE_ERROR
@@ -133,6 +141,13 @@ def run_add(
             account = next(a for a in with_it.accounts if a.id == account.id)
     said = f" ({account.email})" if account.email else ""
     print(f"Added {account.name}: {account.describe()}{said}.", file=term.out)
+    earlier = earlier_id(changed, account, history)
+    if earlier is not None:
+        print(
+            f"It starts a history of its own: the removed account's stays apart, shown as "
+            f"'Removed account ({earlier})' until it is 90 days old.",
+            file=term.out,
+        )
     if kind == "extension":
         print(
             "Its numbers come from the browser extension"
@@ -141,6 +156,23 @@ def run_add(
             file=term.out,
         )
     return OK
+
+
+def recorded_ids() -> tuple[str, ...]:
+    """The named accounts' ids the usage history holds readings of (removed ones included),
+    so a new account is not given one and does not inherit its readings; none when there is
+    no history yet (it is not created for this) or it cannot be read."""
+    from claude_meter.history.database import HistoryUnavailable
+    from claude_meter.history.reads import windows
+    from claude_meter.history.store import HistoryStore, default_path
+
+    if not default_path().exists():
+        return ()
+    try:
+        with HistoryStore.open(quick_check=False) as store:
+            return tuple(dict.fromkeys(who for who, _, _ in windows(store) if who))
+    except HistoryUnavailable:
+        return ()
 
 
 def run_remove(*, name: str, term: Terminal, path: Path | None = None,

@@ -4,8 +4,10 @@ Output forms of ``history``: one row per stored reading, oldest first. CSV colum
 keys) are ``time,org,window,percent,resets_at,event,account``: times ISO-8601 UTC, ``percent``
 0-100, ``event`` empty (JSON ``null``) or ``reset``, ``limit_hit`` (both: ``reset;limit_hit``),
 ``account`` the name of the account the reading belongs to (as ``claude-meter accounts`` lists
-it; the id of an account since removed). ``--account NAME`` keeps one account's; without it
-every account's, and the text form names each when there is more than one.
+it; the id of an account since removed, which a script keeps matching). ``--account NAME``
+keeps one account's; without it every account's, and the text form names each when there is
+more than one, a removed one as the History window does: ``Removed account (<id>)``
+(``core/account_names.py``).
 """
 
 from __future__ import annotations
@@ -14,21 +16,22 @@ import argparse
 import csv
 import json
 import re
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final, TextIO
 
+from claude_meter.core.account_names import script_name, shown_name
 from claude_meter.core.export import EXPORT_COLUMNS
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
-
     from claude_meter.cli.render import Forecasts
     from claude_meter.core.forecast import Forecast
     from claude_meter.core.models import FetchResult
     from claude_meter.history.store import AccountFilter, HistoryStore, Reading
 
-    #: An account's name from its id (None: the default account).
-    Names = Callable[[str | None], str]
+
+#: An account's name from its id (None: the default account).
+Names = Callable[[str | None], str]
 
 COLUMNS: Final = EXPORT_COLUMNS
 DEFAULT_SINCE: Final = "7d"
@@ -58,9 +61,11 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[unit]: count})
 
 
-def history_settings(wanted: str | None, err: TextIO) -> tuple[AccountFilter, Names] | None:
+def history_settings(
+    wanted: str | None, err: TextIO
+) -> tuple[AccountFilter, Mapping[str | None, str]] | None:
     """The account filter (``--account NAME``: that account's id, None for the default one;
-    else every account) and the accounts' names for ``history``; None after saying on
+    else every account) and the accounts' names by id for ``history``; None after saying on
     ``err`` that ``--account`` names no account. The settings are read the light way
     (``readings/preference.py``, as ``status --cached`` reads them): pydantic would add a
     tenth of a second to every call, and the export has half a second."""
@@ -79,21 +84,22 @@ def history_settings(wanted: str | None, err: TextIO) -> tuple[AccountFilter, Na
         if not found:
             print(f"claude-meter: {unknown_account(names)}.", file=err)
             return None
-    return whose, _namer(names)
+    return whose, names
 
 
-def _namer(names: Mapping[str | None, str]) -> Names:
-    """Each account's name; the id of one no longer in the settings."""
+def for_person(names: Mapping[str | None, str]) -> Names:
+    """Each account's name for the text forms; ``Removed account (<id>)`` for one gone."""
+    return lambda account: shown_name(names, account)
 
-    def name(account: str | None) -> str:
-        return names.get(account) or account or "Default"
 
-    return name
+def for_script(names: Mapping[str | None, str]) -> Names:
+    """Each account's name for ``--csv`` and ``--json``; the bare id of one gone."""
+    return lambda account: script_name(names, account)
 
 
 def history_for(
     account: str | None, err: TextIO
-) -> tuple[AccountFilter, Names, HistoryStore] | None:
+) -> tuple[AccountFilter, Mapping[str | None, str], HistoryStore] | None:
     """What ``history`` and ``history --walls`` read: the ``--account`` filter, the accounts'
     names and the opened history; None after saying on ``err`` why not."""
     chosen = history_settings(account, err)
@@ -135,15 +141,16 @@ def run_history(
     found = history_for(account, err)
     if found is None:
         return 1
-    whose, name, store = found
+    whose, names, store = found
     with store:
         if output == "text":
             readings = store.readings(now - since, org_uuid=org, window_key=window, account=whose)
-            _write_text(readings, out, name)
+            _write_text(readings, out, for_person(names))
             return 0
         rows = store.export(now - since, org_uuid=org, window_key=window, account=whose)
-    names = {account: name(account) for account in {row[-1] for row in rows}}
-    named = [(*row[:-1], names[row[-1]]) for row in rows]
+    name = for_script(names)
+    called = {account: name(account) for account in {row[-1] for row in rows}}
+    named = [(*row[:-1], called[row[-1]]) for row in rows]
     if output == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(COLUMNS)

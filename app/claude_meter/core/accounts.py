@@ -36,15 +36,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# Re-exported: the default account's name and what its history is called live in the light
+# module that `claude-meter history` can load without pydantic.
+from claude_meter.core.account_names import DEFAULT_NAME as DEFAULT_NAME
+from claude_meter.core.account_names import shown_name as shown_name
+
 #: The default account's id (``None`` in readings).
 DEFAULT_ID: Final = "default"
-DEFAULT_NAME: Final = "Default"
 #: At most this many named accounts (the default one besides).
 MAX_ACCOUNTS: Final = 8
 
@@ -159,18 +163,6 @@ def keyring_entry(account_id: str | None) -> str:
 def reading_key(account_id: str | None) -> str | None:
     """What readings carry for an account: None for the default one, else its id."""
     return None if account_id in (None, DEFAULT_ID) else account_id
-
-
-def shown_name(names: Mapping[str | None, str], account: str | None) -> str:
-    """What a reading's account is called where its history is shown: its name as the
-    settings say it now (``names``: by reading key, None the default account), so a rename
-    shows at once; an account since removed keeps its id, said as such ("Removed account
-    (work)": the id was made from its first name, and the history stays 90 days)."""
-    if account in names:
-        return names[account]
-    if account is None:
-        return DEFAULT_NAME
-    return f"Removed account ({account})"
 
 
 def find(accounts: Sequence[AccountRef], wanted: str) -> AccountRef | None:

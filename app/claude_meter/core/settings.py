@@ -113,6 +113,10 @@ class Settings(BaseModel):
     default_account_name: str = Field(default=DEFAULT_NAME, max_length=40)
     #: The account whose worst window the icon shows (an id); None: the worst of them all.
     icon_account: str | None = Field(default=None, max_length=32)
+    #: The ids of named accounts removed: never given to a new account, so an account added
+    #: again under a removed one's name starts afresh (``core/account_changes.py``) instead of
+    #: inheriting its history, notification memory and backoff deadline (all kept by id).
+    retired_account_ids: tuple[str, ...] = ()
 
     @field_validator("accounts")
     @classmethod
