@@ -135,6 +135,11 @@ def test_text(seeded: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert len(lines) == len(EXPECTED)
     assert lines[-2].endswith("100.00%  limit_hit")
     assert ORG[:8] in lines[-1]
+    # The windows as `status` names them, not the server's keys (seven_day_omelette...):
+    assert "Session (5h)" in out
+    assert "Weekly · all models" in out
+    assert "five_hour" not in out
+    assert "seven_day" not in out
 
 
 def test_empty_history(capsys: pytest.CaptureFixture[str]) -> None:

@@ -165,14 +165,19 @@ def _write_text(readings: list[Reading], out: TextIO, name: Names) -> None:
     if not readings:
         print("No readings stored for this period yet.", file=out)
         return
+    from claude_meter.history.wall_text import window_name
+
     several = len({r.account for r in readings}) > 1
     width = max(len(name(r.account)) for r in readings) if several else 0
+    labels = {r.window_key: window_name(r.window_key) for r in readings}  # as status says them
+    room = max(len(label) for label in labels.values())
     for r in readings:
         when = r.at.astimezone().strftime("%a %d %b %H:%M")
         whose = f"{name(r.account):<{width}}  " if several else ""
         org = r.org_uuid[:8] or "-"
         event = f"  {', '.join(r.events)}" if r.events else ""
-        print(f"{when}  {whose}{org:<8}  {r.window_key:<22} {r.percent:6.2f}%{event}", file=out)
+        label = labels[r.window_key]
+        print(f"{when}  {whose}{org:<8}  {label:<{room}} {r.percent:6.2f}%{event}", file=out)
 
 
 def record_and_forecast(result: FetchResult, now: datetime) -> tuple[Forecasts, str | None]:
