@@ -85,6 +85,9 @@ def test_settings_window_screenshot(tmp_path: Path) -> None:
         try:
             assert shown.stdout is not None
             assert shown.stdout.readline().strip() == b"shown"
+            # 1024 x 700 holds the whole window, with its test result: nothing scrolls (the
+            # result shown as it opened once left the last row under a scroll bar)
+            assert shown.stdout.readline().strip() == b"scroll bar: no"
             window = wait_for(
                 "the settings window", lambda: visible_window(desktop, "ClaudeMeter Settings")
             )

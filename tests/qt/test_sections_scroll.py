@@ -91,3 +91,21 @@ def test_a_window_grown_past_the_bottom_of_the_screen_moves_up(qtbot: QtBot) -> 
     fit_to_screen(window)
     assert window.frameGeometry().bottom() <= free.bottom()
     assert window.frameGeometry().top() >= free.top()
+
+
+def test_a_line_shown_later_is_asked_for_again(qtbot: QtBot) -> None:
+    """Seen in the settings window: a test result shown as it opened made the window grow by
+    the sections' first measure, and the new line pushed the last row under a scroll bar."""
+    from claude_meter.core.settings import Settings
+    from claude_meter.qt.settings_window import SettingsWindow
+
+    made = SettingsWindow(Settings(), autostart=False, windows=[("five_hour", "Session (5h)")])
+    qtbot.addWidget(made)
+    made.show()
+    made.show_test_result(True, "Connected: Personal · you@example.com.")
+    qtbot.waitExposed(made)
+    QApplication.processEvents()
+    screen = made.screen()
+    assert screen is not None
+    assert made.height() < screen.availableGeometry().height()  # room enough: no scrolling
+    assert not made.sections.verticalScrollBar().isVisible()

@@ -11,7 +11,7 @@ window to what it asks, never past the screen's free area.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
 
@@ -24,8 +24,16 @@ class SectionsScroll(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidgetResizable(True)
+        self._sections = sections  # before setWidget: QScrollArea filters its events too
         self.setWidget(sections)
-        self._sections = sections
+        sections.installEventFilter(self)  # a line that comes or goes changes what it asks
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The sections laid out again (a test result shown): ask the window's layout for
+        room again, which otherwise kept the size the sections had when first measured."""
+        if watched is self._sections and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
 
     def sizeHint(self) -> QSize:
         """The sections' whole size at the width they have (wrapped lines included)."""
