@@ -147,7 +147,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
     quick_cached = given[:1] == ["status"] and "--cached" in given  # for status bars
     from claude_meter.cli.arguments import build_parser  # argparse: not for the status line
 
-    parser = None if quick_cached else build_parser()
+    # only this command's options: the program's own options take no value, so the command
+    # is the first word that is not an option (none: the whole parser, for --help)
+    command = next((word for word in given if not word.startswith("-")), None)
+    parser = None if quick_cached else build_parser(command)
     args = None if parser is None else parser.parse_args(argv)
     try:
         if parser is None or args is None:
