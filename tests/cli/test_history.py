@@ -135,6 +135,11 @@ def test_text(seeded: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert len(lines) == len(EXPECTED)
     assert lines[-2].endswith("100.00%  limit_hit")
     assert ORG[:8] in lines[-1]
+    # The windows as `status` names them, not the server's keys (seven_day_omelette...):
+    assert "Session (5h)" in out
+    assert "Weekly · all models" in out
+    assert "five_hour" not in out
+    assert "seven_day" not in out
 
 
 def test_empty_history(capsys: pytest.CaptureFixture[str]) -> None:
@@ -377,3 +382,19 @@ def test_a_removed_account_is_called_so_in_the_text_and_by_its_id_for_scripts(
     assert [r["account"] for r in csv.DictReader(io.StringIO(out))][:4] == ["Personal", "work"] * 2
     _, out, _ = run(["history", "--walls", "--json"], capsys)
     assert [w["account"] for w in json.loads(out)] == ["work", "Personal"]
+
+
+def test_a_window_or_organization_the_history_never_held_is_said(
+    seeded: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typo read as "no readings for this period" before: now the history says what it
+    holds, and the output itself stays what a script expects (nothing)."""
+    status, out, err = run(["history", "--window", "five_hours"], capsys)
+    assert status == 0
+    assert out == "No readings stored for this period yet.\n"
+    assert "the history holds no window 'five_hours'; it holds: five_hour (Session (5h))" in err
+    status, out, err = run(["history", "--json", "--org", "nope"], capsys)
+    assert (status, out) == (0, "[]\n")
+    assert f"the history holds no organization 'nope'; it holds: {ORG}" in err
+    _, _, err = run(["history", "--window", "five_hour", "--since", "1m"], capsys)
+    assert err == ""  # a window it holds, only not in this span: nothing to add

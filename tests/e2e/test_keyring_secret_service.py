@@ -166,6 +166,37 @@ def test_a_backend_chosen_in_keyringrc_cfg_is_used_at_once(
         assert not note.exists()
 
 
+def default_alias(env: dict[str, str]) -> str:
+    """The Secret Service's ``default`` collection ("/" when there is none)."""
+    done = subprocess.run(
+        ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.secrets",
+         "/org/freedesktop/secrets", "org.freedesktop.Secret.Service.ReadAlias",
+         "string:default"],
+        capture_output=True, text=True, timeout=10, check=True, env=env,
+    )  # fmt: skip
+    return done.stdout.split('"')[-2]
+
+
+def test_a_secret_service_with_no_keyring_is_read_without_making_one(tmp_path: Path) -> None:
+    """Seen at a first start on a desktop that never made a login keyring: reading the
+    session made ``keyring`` create the default collection, and gnome-keyring asked for a new
+    keyring's password before anything else showed. A read now finds nothing there, and
+    makes nothing; only storing a session makes a keyring."""
+    require_tool("dbus-send", "dbus")
+    env = _base_env(tmp_path)
+    with private_dbus(tmp_path / "bus") as address:
+        env["DBUS_SESSION_BUS_ADDRESS"] = address
+        with gnome_keyring(address, env, unlock=False):
+            assert default_alias(env) == "/"
+            done = cli(env, "status", "--json", "--source", "web")
+            assert done.returncode == 2, done.stderr
+            assert json.loads(done.stdout)["error"]["kind"] == "not_signed_in"
+            assert "keyring" not in done.stderr
+            done = cli(env, "logout")
+            assert "Nothing was stored" in done.stdout, done.stdout + done.stderr
+            assert default_alias(env) == "/"  # no keyring was made for a read
+
+
 def test_without_dbus_no_keyring_is_used_and_nothing_is_written(tmp_path: Path) -> None:
     env = _base_env(tmp_path)
     done = cli(env, "login", "--paste", stdin=f"sessionKey={TEST_SESSION_KEY}")

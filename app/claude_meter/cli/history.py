@@ -145,9 +145,13 @@ def run_history(
     with store:
         if output == "text":
             readings = store.readings(now - since, org_uuid=org, window_key=window, account=whose)
+            if not readings:
+                _say_unknown(store, org, window, err)
             _write_text(readings, out, for_person(names))
             return 0
         rows = store.export(now - since, org_uuid=org, window_key=window, account=whose)
+        if not rows:
+            _say_unknown(store, org, window, err)
     name = for_script(names)
     called = {account: name(account) for account in {row[-1] for row in rows}}
     named = [(*row[:-1], called[row[-1]]) for row in rows]
@@ -161,18 +165,40 @@ def run_history(
     return 0
 
 
+def _say_unknown(store: HistoryStore, org: str | None, window: str | None, err: TextIO) -> None:
+    """When ``--org`` or ``--window`` names nothing the history has ever held, say which it
+    holds (a typo otherwise read as "no readings for this period")."""
+    from claude_meter.history.reads import windows
+    from claude_meter.history.wall_text import window_name
+
+    held = windows(store)
+    keys = list(dict.fromkeys(key for _, _, key in held))
+    if window is not None and keys and window not in keys:
+        known = ", ".join(f"{key} ({window_name(key)})" for key in keys)
+        print(f"claude-meter: the history holds no window {window!r}; it holds: {known}.", file=err)
+    orgs = list(dict.fromkeys(uuid for _, uuid, _ in held))
+    if org is not None and orgs and org not in orgs:
+        print(f"claude-meter: the history holds no organization {org!r}; it holds: "
+              f"{', '.join(orgs)}.", file=err)  # fmt: skip
+
+
 def _write_text(readings: list[Reading], out: TextIO, name: Names) -> None:
     if not readings:
         print("No readings stored for this period yet.", file=out)
         return
+    from claude_meter.history.wall_text import window_name
+
     several = len({r.account for r in readings}) > 1
     width = max(len(name(r.account)) for r in readings) if several else 0
+    labels = {r.window_key: window_name(r.window_key) for r in readings}  # as status says them
+    room = max(len(label) for label in labels.values())
     for r in readings:
         when = r.at.astimezone().strftime("%a %d %b %H:%M")
         whose = f"{name(r.account):<{width}}  " if several else ""
         org = r.org_uuid[:8] or "-"
         event = f"  {', '.join(r.events)}" if r.events else ""
-        print(f"{when}  {whose}{org:<8}  {r.window_key:<22} {r.percent:6.2f}%{event}", file=out)
+        label = labels[r.window_key]
+        print(f"{when}  {whose}{org:<8}  {label:<{room}} {r.percent:6.2f}%{event}", file=out)
 
 
 def record_and_forecast(result: FetchResult, now: datetime) -> tuple[Forecasts, str | None]:

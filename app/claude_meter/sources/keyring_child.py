@@ -340,14 +340,21 @@ def serve(stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> int:
     ):
         print("claude-meter: the keyring helper got a request it does not understand", file=stderr)
         return 1
-    from claude_meter.sources.keyring_store import SessionStore, describe_failure
+    from claude_meter.sources.keyring_store import (
+        SessionStore,
+        describe_failure,
+        holds_no_collection,
+    )
 
     store = SessionStore()
     module, name, priority = store.identity()
     answer: dict[str, object] = {"identity": [module, name, priority, store.problem]}
     if call != "describe":
         try:
-            answer["value"] = getattr(store.backend(), call)(*args)
+            if call == "get_password" and holds_no_collection(store.backend()):
+                answer["value"] = None  # nothing there, and no "new keyring" prompt for it
+            else:
+                answer["value"] = getattr(store.backend(), call)(*args)
         except Exception as exc:  # noqa: BLE001 - backends raise their own exception types
             answer["error"] = describe_failure(exc)
     stdout.write(json.dumps(answer).encode("utf-8"))
