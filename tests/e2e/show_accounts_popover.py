@@ -2,11 +2,13 @@
 account signed out (no numbers), Work read 12 s ago, Side's session expired over its last
 numbers (one collapsed, with ``--collapsed``).
 
-Run as ``python -m tests.e2e.show_accounts_popover``; prints ``shown`` once it is mapped.
+Run as ``python -m tests.e2e.show_accounts_popover``; prints ``shown`` once it is mapped, then
+what it shows as one JSON line (the top banner, each account's problem, the footer's age).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import UTC, datetime, timedelta
 
@@ -60,8 +62,20 @@ def main() -> int:
         popover.collapsed = {"side"}
     popover.show_meter(meter, NOW)
     popover.show()
-    QTimer.singleShot(300, lambda: print("shown", flush=True))  # noqa: T201 - the driver reads it
+    QTimer.singleShot(300, lambda: report(popover))
     return app.exec()
+
+
+def report(popover: Popover) -> None:
+    assert popover.sections is not None
+    said = {
+        "banner": popover.banner.isVisible(),
+        "problems": [
+            s.problem.text() if s.problem.isVisible() else None for s in popover.sections.sections
+        ],
+        "updated": popover.updated.text(),
+    }
+    print("shown", json.dumps(said), sep="\n", flush=True)  # noqa: T201 - the driver reads it
 
 
 if __name__ == "__main__":
