@@ -265,7 +265,10 @@ def test_work_removed_and_added_again_starts_a_history_of_its_own(
     assert cli(add, capsys)[0] == 0
     with HistoryStore.open() as store:  # the first Work's past
         store.record(snapshot(datetime.now(UTC) - timedelta(hours=1), 42.0, None, account="work"))
-    assert cli(["accounts", "remove", "Work"], capsys)[0] == 0
+    code, out, _ = cli(["accounts", "remove", "Work"], capsys)
+    assert (code, out) == (0, "Removed Work.\nIts history stays until it is 90 days old, shown as "
+                              "'Removed account (work)'; an account added under this name again "
+                              "starts its own.\n")  # fmt: skip
     code, out, err = cli(add, capsys)
     assert code == 0, err
     assert out == (

@@ -243,12 +243,14 @@ def test_real_process_imports_no_qt(fake_server: FakeClaude) -> None:
 
 #: What ``status --json`` on the Claude Code route never needs: the cached reader with its
 #: view and light settings reader (``status --cached``), the status line (whose template
-#: fields only its own help lists: ``build_parser``), the Firefox profiles' ini parser
+#: fields only its own help lists: ``build_parser``), the tray's poll schedule (a 429's hold
+#: alone reads its cap), the Firefox profiles' ini parser
 #: (no Firefox here), claude.ai's client and the browsers' cookie readers; and, once a call
 #: found the keyring empty, the keyring (``sources/keyring_absence.py``).
 NOT_FOR_STATUS_JSON = (
     "claude_meter.cli.cached",
     "claude_meter.cli.statusline",
+    "claude_meter.core.policy",
     "claude_meter.readings.preference",
     "claude_meter.readings.view",
     "configparser",

@@ -195,6 +195,12 @@ def run_remove(*, name: str, term: Terminal, path: Path | None = None,
     kept = _store_of(account.id, store).delete()
     what = " and its session in the keyring" if kept else ""
     print(f"Removed {account.name}{what}.", file=term.out)
+    if account.id in recorded_ids():
+        print(
+            f"Its history stays until it is 90 days old, shown as 'Removed account "
+            f"({account.id})'; an account added under this name again starts its own.",
+            file=term.out,
+        )
     return OK
 
 

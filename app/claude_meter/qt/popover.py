@@ -241,6 +241,7 @@ class Popover(QFrame):
             hidden=self.hidden_windows,
             show_remaining=self.show_remaining,
             now=self._clock(),
+            interval=self._interval,
         )
         self.sections.resized.connect(self.adjustSize)
         self.body.addWidget(self.sections)
@@ -345,12 +346,15 @@ class Popover(QFrame):
         now = self._clock()
         for row in self.rows:
             row.tick(now)
-        self.updated.setText(format_age(self._state.last_success, now))
-        if self._accounts:
-            from claude_meter.core.account_view import accounts_banner
+        if self._accounts:  # each account's problem in its own section, said once
+            from claude_meter.core.account_view import newest_success
 
-            text = accounts_banner(self._accounts, now, self._interval)
+            self.updated.setText(format_age(newest_success(self._accounts), now))
+            text = None
+            if self.sections is not None:
+                self.sections.tick(now, self._interval)
         else:
+            self.updated.setText(format_age(self._state.last_success, now))
             text = banner_text(self._state, now, self._interval)
         self.banner.setText(text or "")
         if self.banner.isHidden() == (text is not None):  # it comes or goes: fit the popover
