@@ -32,7 +32,7 @@ from claude_meter.core.grades import UNKNOWN, Grade, grade_for
 from claude_meter.readings.preference import (
     account_names,
     find_account,
-    read_settings,
+    read_settings_or_problem,
     shows_remaining,
     unknown_account,
 )
@@ -67,12 +67,15 @@ def run_cached(
     """Print the stored readings in ``form``; returns the exit status (see the docstring).
     ``account``: ``--account``, a name or an id; None for every metered account."""
     now = now or datetime.now(UTC)
-    settings = read_settings()
+    settings, problem = read_settings_or_problem()
+    if problem is not None:  # the named accounts' readings are left out: say why
+        print(f"claude-meter: {problem}.", file=err)
     names = account_names(settings)
     if account is not None:
         found, wanted = find_account(names, account)
         if not found:
-            print(f"claude-meter: {unknown_account(names)}.", file=err)
+            if problem is None:  # else the file, not the name, is what to fix
+                print(f"claude-meter: {unknown_account(names)}.", file=err)
             return 1
         names = {wanted: names[wanted]}
     try:
