@@ -48,12 +48,8 @@ def make_selection(
 ) -> Selection:
     from claude_meter.sources.selection import Selection
 
-    selection = Selection.create(
-        term.env, now=_now(), browser=browser, profile=profile, store=store
-    )
-    for note in selection.notes:
-        print(f"claude-meter: {note}", file=term.err)
-    return selection
+    # a damaged sources.json is said once, by the command's log (core/command_log.py)
+    return Selection.create(term.env, now=_now(), browser=browser, profile=profile, store=store)
 
 
 # -- login -------------------------------------------------------------------------------------
