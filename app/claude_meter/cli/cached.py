@@ -67,15 +67,14 @@ def run_cached(
     """Print the stored readings in ``form``; returns the exit status (see the docstring).
     ``account``: ``--account``, a name or an id; None for every metered account."""
     now = now or datetime.now(UTC)
+    # a status bar runs this every few seconds: a damaged file is said (the tray and `status`
+    # say it) only when it is why --account finds nothing, not on every call
     settings, problem = read_settings_or_problem()
-    if problem is not None:  # the named accounts' readings are left out: say why
-        print(f"claude-meter: {problem}.", file=err)
     names = account_names(settings)
     if account is not None:
         found, wanted = find_account(names, account)
         if not found:
-            if problem is None:  # else the file, not the name, is what to fix
-                print(f"claude-meter: {unknown_account(names)}.", file=err)
+            print(f"claude-meter: {problem or unknown_account(names)}.", file=err)
             return 1
         names = {wanted: names[wanted]}
     try:
