@@ -38,9 +38,10 @@ The projection
 ``percent_at_reset = current + pace * hours until resets_at``. The wall is
 ``now + (100 - current) / pace``, reported only when it comes before the reset (or when the
 reset is unknown). ``fast_burn`` is set when the last hour's pace would reach 100 % before the
-reset; ``fast_wall_at`` is then that moment (else ``None``). A window already at 100 % reports when it got there (``wall_at`` in the past), its current
-percent as ``percent_at_reset`` (when there is enough data) and is not "fast burning" any
-more. A ``resets_at`` that is already past means the window is resetting: no forecast.
+reset; ``fast_wall_at`` is then that moment (else ``None``). A window already at 100 %
+reports when it got there (``wall_at`` in the past), its current percent as
+``percent_at_reset`` (when there is enough data) and is not "fast burning" any more. A
+``resets_at`` that is already past means the window is resetting: no forecast.
 
 Which pace a short line speaks of
 ---------------------------------
