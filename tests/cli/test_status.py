@@ -330,3 +330,24 @@ def test_the_text_says_remaining_when_the_settings_do(
     assert " 36% left  " in left  # the weekly window, 64 % used
     status, out, _ = run(["status", "--json"], capsys)
     assert json.loads(out)["organizations"][0]["windows"][0]["percent"] == 37.0
+
+
+def test_a_refusal_for_now_says_when_to_run_the_command_again(
+    fake_server: FakeClaude, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command ends at once: not the tray's "ClaudeMeter will try again"; same kinds."""
+    fake_server.scenario = "rate-limited"
+    point_at(monkeypatch, fake_server)
+    got, out, err = run(["status"], capsys)
+    assert got == 3
+    assert "claude.ai is rate-limiting requests; it asks to wait until " in out
+    assert ": try again then." in out
+    monkeypatch.setenv("CLAUDE_METER_BASE_URL", "http://127.0.0.1:1")  # nothing listens
+    got, out, err = run(["status", "--json"], capsys)
+    assert got == 3
+    error = json.loads(out)["error"]
+    assert error["kind"] == "network"
+    assert error["message"] == (
+        "Can't reach claude.ai: the connection was refused. Try again in a minute."
+    )
+    assert "ClaudeMeter will" not in out + err

@@ -144,6 +144,13 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         return main_quick(given[1:], out)
     if set(given) <= _TRAY_FLAGS:  # the tray as the launcher and autostart start it
         return _tray(demo="--demo" in given, debug="--debug" in given)
+    from claude_meter.core.retry_words import one_shot
+
+    with one_shot():  # a command's messages say to try again, not that the tray will
+        return _command(given, argv, out)
+
+
+def _command(given: list[str], argv: Sequence[str] | None, out: TextIO) -> int:
     quick_cached = given[:1] == ["status"] and "--cached" in given  # for status bars
     from claude_meter.cli.arguments import build_parser  # argparse: not for the status line
 
@@ -328,6 +335,8 @@ def _tray(*, demo: bool, debug: bool) -> int:
     for name in _TRAY_CORE:
         importlib.import_module(name)
     forget_pyside_source_reads()
+    from claude_meter.core.retry_words import speaking_to
     from claude_meter.qt.compose import run_tray
 
-    return run_tray(demo=demo, debug=debug, keyring_child=early)
+    with speaking_to("tray"):  # `claude-meter --debug` comes here through a command's parser
+        return run_tray(demo=demo, debug=debug, keyring_child=early)
