@@ -25,11 +25,13 @@ from claude_meter.core.errors import MeterError, NotSignedIn, SessionExpired
 from claude_meter.core.models import FetchError, FetchResult, Source
 from claude_meter.poll.keeping import keep
 from claude_meter.poll.messages import (
+    CLI_ADVICE,
     NO_CLAUDE_CODE,
-    NO_SOURCE,
     WAITING_FOR_EXTENSION,
+    Advice,
     no_account_session,
     no_claude_code_in,
+    no_source,
     no_web,
 )
 from claude_meter.sources.claude_code import (
@@ -79,8 +81,12 @@ class Fetcher:
         demo: bool = False,
         clock: Callable[[], datetime] = _now,
         remembered: RememberedAnswers | None = None,
+        advice: Advice = CLI_ADVICE,
     ) -> None:
         self.env: Mapping[str, str] = dict(env)
+        #: What its "not signed in" messages tell the person to do: the command line's
+        #: commands, or the tray's windows (``poll/messages.py``).
+        self.advice = advice
         self.settings = settings  # None: the defaults (``auto``), made at the first poll
         self.demo = demo
         self._pool = pool
@@ -169,7 +175,9 @@ class Fetcher:
                 found = self._fetch_first_web(selection)
             except NotSignedIn as exc:
                 found = _failed("web", exc, now)
-            result = found or _failed("web", NotSignedIn(no_account_session(account)), now)
+            result = found or _failed(
+                "web", NotSignedIn(no_account_session(account, self.advice)), now
+            )
         return result.for_account(account.id)
 
     # -- one poll with an explicit source ---------------------------------------------------
@@ -220,7 +228,7 @@ class Fetcher:
             if result is not None:
                 return result
             if source == "web" or browser is not None:
-                return _failed("web", NotSignedIn(no_web(selection)), now)
+                return _failed("web", NotSignedIn(no_web(selection, self.advice)), now)
         return self._claude_code_of(env, now, selection, others)
 
     def _store(self, account: str | None = None) -> SessionStore:
@@ -250,13 +258,13 @@ class Fetcher:
         owner = _folder_owner(env, others)
         if owner is not None and selection is not None:
             selection.left_to.append(f"Claude Code's sign-in is {owner.name}'s")
-            return _failed("web", NotSignedIn(_nothing_found(selection)), now)
+            return _failed("web", NotSignedIn(_nothing_found(selection, self.advice)), now)
         try:
             credentials = find_claude_code_credentials(env, default_home(), platform=sys.platform)
         except MeterError as exc:  # present but unreadable: this says why
             return _failed("claude-code", exc, now)
         if credentials is None and selection is not None:  # auto: neither route has a sign-in
-            return _failed("web", NotSignedIn(_nothing_found(selection)), now)
+            return _failed("web", NotSignedIn(_nothing_found(selection, self.advice)), now)
         if credentials is None:
             where = env.get(CONFIG_DIR_ENV)
             if where:
@@ -361,12 +369,12 @@ def _waiting(now: datetime) -> FetchResult:
     )
 
 
-def _nothing_found(selection: Selection) -> str:
+def _nothing_found(selection: Selection, advice: Advice) -> str:
     """``auto`` found no sign-in on either route: what to do (when it found only the named
     accounts' sign-ins, that says it all: the demo is no advice to someone with accounts)."""
     if selection.only_others():
-        return no_web(selection)
-    return f"{no_web(selection)} {NO_SOURCE}"
+        return no_web(selection, advice)
+    return f"{no_web(selection, advice)} {no_source(advice)}"
 
 
 def _folder_owner(env: Mapping[str, str], others: Sequence[AccountRef]) -> AccountRef | None:

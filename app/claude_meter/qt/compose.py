@@ -37,6 +37,7 @@ from claude_meter.history import HistoryStore, HistoryUnavailable
 from claude_meter.platform.autostart import pick as autostart_backend
 from claude_meter.poll.fetcher import Fetcher
 from claude_meter.poll.first import FirstPoll
+from claude_meter.poll.messages import TRAY_ADVICE
 from claude_meter.qt.app import TRAY_WAIT_SECONDS, TrayApp
 from claude_meter.qt.bridge_link import BridgeLink
 from claude_meter.qt.crash import CrashReporter
@@ -235,7 +236,7 @@ def _run(
     loaded = load_settings()
     interval, floor = loaded.settings.interval, MIN_INTERVAL
     route: Route = "web"
-    fetcher = Fetcher(env, settings=loaded.settings, pool=pool, keyring=keyring)
+    fetcher = Fetcher(env, settings=loaded.settings, pool=pool, keyring=keyring, advice=TRAY_ADVICE)
     fetch: Fetch = fetcher
     if not demo:  # the first poll runs while the rest is built (poll/first.py)
         fetch = FirstPoll.unless_held(fetcher, load_state(), route, datetime.now(UTC))
