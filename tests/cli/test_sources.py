@@ -80,6 +80,13 @@ def test_sources_without_anything(home: Path) -> None:
         ("browser", "missing"),
         ("claude-code", "missing"),
     ]
+    t = term()
+    assert run_sources(json_output=False, term=t) == 0
+    lines = texts(t)[0].splitlines()
+    browsers = next(line for line in lines if line.lstrip().startswith("Browsers"))
+    assert browsers.split(None, 1)[1].startswith("no browser profile found (looked for Chrome")
+    summaries = [line[43:] for line in lines[1:5]]  # each as a state, none a sentence
+    assert all(s[0].islower() and not s.endswith(".") for s in summaries), summaries
 
 
 def test_a_corrupt_choice_file_is_ignored_with_a_message(
