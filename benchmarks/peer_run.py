@@ -7,6 +7,7 @@ import collections
 import contextlib
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -73,6 +74,7 @@ class Program:
     idle_cpu: float | None = None
     idle_requests: int | None = None
     cli_times: list[float] = field(default_factory=list)
+    cli_cpus: list[float] = field(default_factory=list)  # user + system of each timed run
     cli_requests: set[int] = field(default_factory=set)
     first_cli: tuple[float, int] | None = None
     refused_hosts: set[str] = field(default_factory=set)
@@ -333,12 +335,14 @@ def cli_rounds(programs: list[Program], scratch: Path, runs: int) -> None:
             if program.cli_failure is not None or program.cli is None:
                 continue
             program.fake.clear()
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             done = subprocess.run(
                 program.cli, env=envs[program.name], capture_output=True, text=True,
                 timeout=120, check=False,
             )  # fmt: skip
             took, asked = time.perf_counter() - started, len(program.fake.request_log)
+            cpu = _cpu_of_children() - (before.ru_utime + before.ru_stime)
             shows = SERVER_NUMBER in done.stdout or not program.requests
             if done.returncode != 0 or not shows:
                 said = (done.stderr or done.stdout).strip().splitlines()[-2:]
@@ -347,4 +351,12 @@ def cli_rounds(programs: list[Program], scratch: Path, runs: int) -> None:
                 program.first_cli = (took, asked)
             else:
                 program.cli_times.append(took)
+                program.cli_cpus.append(cpu)
                 program.cli_requests.add(asked)
+
+
+def _cpu_of_children() -> float:
+    """User + system time of the waited-for children so far (``wait4``): a run's own CPU,
+    which the machine's load hardly changes, where its wall time waits for the cores too."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime

@@ -26,6 +26,7 @@ class Measured(Protocol):
     idle_cpu: float | None
     idle_requests: int | None
     cli_times: list[float]
+    cli_cpus: list[float]
     cli_requests: set[int]
     first_cli: tuple[float, int] | None
     refused_hosts: set[str]
@@ -60,6 +61,12 @@ def _cli(p: Measured) -> str:
     if not p.cli_times:
         return "-"
     return f"{statistics.median(p.cli_times):.2f} s, {requests_text(p.cli_requests)}"
+
+
+def _cli_cpu(p: Measured) -> str:
+    if p.cli is None or p.cli_failure or not p.cli_cpus:
+        return "-"
+    return f"{statistics.median(p.cli_cpus):.2f} s"
 
 
 def _first_cli(p: Measured) -> str:
@@ -103,6 +110,7 @@ ROWS: tuple[tuple[str, Callable[[Measured], str]], ...] = (
         lambda p: "-" if p.idle_requests is None else str(p.idle_requests),
     ),
     ("status CLI, median of {cli_runs}", _cli),
+    ("status CLI, its CPU (user + system), median", _cli_cpu),
     ("status CLI, first call in a new home", _first_cli),
     ("start detected by", lambda p: p.shows),
     ("other hosts it tried (refused)", lambda p: ", ".join(sorted(p.refused_hosts)) or "none"),
@@ -156,7 +164,8 @@ def plain(programs: Sequence[Measured]) -> str:
         lines.append(f"{p.label}: " + (f"FAILED {p.failure}; " if p.failure else ""))
         lines[-1] += (
             f"starts [{starts}]; rss60 {_rss(p.rss_60)}; rss600 {_rss(p.rss_600)}; "
-            f"idle cpu {_cpu(p)}, {p.idle_requests} requests; cli {_cli(p)}; "
+            f"idle cpu {_cpu(p)}, {p.idle_requests} requests; cli {_cli(p)} "
+            f"(CPU {_cli_cpu(p)}); "
             f"first cli {_first_cli(p)}"
         )
     return "\n".join(lines)

@@ -40,7 +40,10 @@ Bytecode caches are warm: the first start of each program is not counted.
    ``claude-meter status --json``), median of --cli-runs runs, in turn as above, each program
    in a home kept across its runs after one warm-up call (what the warm-up cost, on a new
    home, is given too); the requests per call from the fake server's log. The output must
-   contain the server's 37 % (checked), else the run counts as a failure.
+   contain the server's 37 % (checked), else the run counts as a failure. Each run's CPU time
+   (user + system, from ``wait4``) is given next to the wall time: it hardly follows the load,
+   so a wall time well above it means the run waited for a core (another job on the machine),
+   not that the program did more work.
 
 A peer that cannot be installed or started is reported with the reason, not dropped. The load
 average is recorded at the start and at the end: wall times on a shared 2-core machine follow

@@ -101,6 +101,7 @@ class Measured:
     idle_cpu: float | None = None
     idle_requests: int | None = None
     cli_times: list[float] = field(default_factory=list)
+    cli_cpus: list[float] = field(default_factory=list)
     cli_requests: set[int] = field(default_factory=set)
     first_cli: tuple[float, int] | None = None
     refused_hosts: set[str] = field(default_factory=set)
@@ -112,7 +113,7 @@ class Measured:
 
 def test_the_table_shows_every_program_a_failure_with_its_reason_and_the_ratios() -> None:
     ours = Measured("ClaudeMeter", starts=[0.3, 0.4, 0.5], rss_60=(80.0, 30.0, 50.0),
-                    cli_times=[0.2], cli_requests={1})  # fmt: skip
+                    cli_times=[0.2], cli_cpus=[0.15], cli_requests={1})  # fmt: skip
     peer = Measured("peer", starts=[0.2, 0.2, 0.9], rss_60=(40.0, 20.0, 20.0), cli_times=[0.1],
                     cli_requests={0}, refused_hosts={"api.github.com"})  # fmt: skip
     broken = Measured("broken", failure="did not start: needs python3-cairo", cli=None)
@@ -125,6 +126,8 @@ def test_the_table_shows_every_program_a_failure_with_its_reason_and_the_ratios(
     )
     assert "| resident memory at 60 s | 80.0 MB (anon 30.0) | 40.0 MB (anon 20.0) | - |" in lines
     assert "| status CLI, median of 1 | 0.20 s, 1 request | 0.10 s, no request | no CLI |" in lines
+    # the process's own CPU beside its wall time: a wall time far above it waited for the cores
+    assert "| status CLI, its CPU (user + system), median | 0.15 s | - | - |" in lines
     assert "| other hosts it tried (refused) | none | api.github.com | none |" in lines
     assert not any(line.startswith("| resident memory at 10 min") for line in lines)
     assert "| tray start | 2.00 | - |" in lines

@@ -4,11 +4,13 @@ settings file, a keyring in memory and the multi-account fake claude.ai on a rea
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from claude_meter.core.accounts import keyring_entry
+from claude_meter.core.paths import config_dir
 from claude_meter.fake import FakeClaude
 from claude_meter.fake.accounts import PERSONAL_ACCOUNT, THIRD_ACCOUNT, WORK_ACCOUNT
 from claude_meter.sources.keyring_store import SERVICE
@@ -86,8 +88,15 @@ def test_add_pasted_without_a_keyring_adds_nothing(
     pasted = f"sessionKey={WORK_ACCOUNT.session_key}"
     code, out, err = cli(["accounts", "add", "Work", "--paste"], capsys, pasted, monkeypatch)
     assert code == 1
-    assert "No usable keyring was found" in err
-    assert "The account was not added." in err
+    assert err.startswith(
+        "claude-meter: Work was not added: the session was not stored: no usable keyring was "
+        "found ("
+    )
+    assert err.endswith(
+        ", and ClaudeMeter never writes a session to a file. Install or unlock a keyring (GNOME "
+        "Keyring, KWallet, KeePassXC; on macOS and Windows the system one), then add it again.\n"
+    )
+    assert "kept in memory" not in err  # the tray's words: a command ends at once
     assert settings_text() == ""
     assert WORK_ACCOUNT.session_key not in out + err
 
@@ -126,7 +135,29 @@ def test_add_browser_checks_the_profile(
     assert {r.account for r in accounts_server.request_log} == {"side"}
 
 
-def test_add_claude_code_folder_and_extension(home: Path, capsys: Capsys, tmp_path: Path) -> None:
+def test_a_taken_name_is_refused_before_any_note_about_the_folder(
+    home: Path, capsys: Capsys, tmp_path: Path
+) -> None:
+    empty = tmp_path / "not-signed-in"
+    empty.mkdir()
+    code, out, err = cli(["accounts", "add", "default", "--claude-config", str(empty)], capsys)
+    assert (code, out, err) == (
+        1,
+        "",
+        "claude-meter: there is already an account called 'default'.\n",
+    )
+    code, out, err = cli(["accounts", "add", "Code", "--claude-config", str(empty)], capsys)
+    assert code == 0, err
+    assert err == (
+        f"claude-meter: note: no Claude Code sign-in in {empty.resolve()} yet; run "
+        f"`CLAUDE_CONFIG_DIR={empty.resolve()} claude` once to sign in.\n"
+    )
+    assert out == f"Added Code: Claude Code in {empty.resolve()}.\n"
+
+
+def test_add_claude_code_folder_and_extension(
+    accounts_server: FakeClaude, home: Path, capsys: Capsys, tmp_path: Path
+) -> None:
     code, _, err = cli(["accounts", "add", "Code", "--claude-config", str(tmp_path / "nope")],
                        capsys)  # fmt: skip
     assert code == 1
@@ -134,7 +165,8 @@ def test_add_claude_code_folder_and_extension(home: Path, capsys: Capsys, tmp_pa
     folder = claude_config(tmp_path / "work-claude", WORK_ACCOUNT.oauth_token)
     code, out, err = cli(["accounts", "add", "Code", "--claude-config", str(folder)], capsys)
     assert code == 0, err
-    assert out == f"Added Code: Claude Code in {folder}.\n"
+    assert out == f"Added Code: Claude Code in {folder} (ada.lovelace@initech.example).\n"
+    assert {r.account for r in accounts_server.request_log} == {"work"}  # read once, its own
     code, out, err = cli(["accounts", "add", "Ext", "--extension", "--profile", "Work"], capsys)
     assert code == 0, err
     assert out.startswith("Added Ext: browser extension (Work).\n")
@@ -148,7 +180,41 @@ def test_add_claude_code_folder_and_extension(home: Path, capsys: Capsys, tmp_pa
         assert secret not in out + err + settings_text()
 
 
-def test_names_are_checked(home: Path, capsys: Capsys, tmp_path: Path) -> None:
+def test_add_claude_code_reads_it_once_and_says_what_is_wrong(
+    accounts_server: FakeClaude, home: Path, capsys: Capsys, tmp_path: Path
+) -> None:
+    """A Claude Code folder is read once on ``add``, like a browser or pasted account: its
+    email is kept (``accounts`` lists it before any poll) and a sign-in the server refuses is
+    said at once; a folder with no sign-in yet is not asked (the note says what to do)."""
+    folder = claude_config(tmp_path / "agent", WORK_ACCOUNT.oauth_token)
+    code, out, err = cli(["accounts", "add", "Agent", "--claude-config", str(folder)], capsys)
+    assert code == 0, err
+    assert "(ada.lovelace@initech.example)" in out
+    assert settings_data()["accounts"][0]["email"] == "ada.lovelace@initech.example"
+    code, out, _ = cli(["accounts"], capsys)
+    assert "Agent" in out
+    assert "ada.lovelace@initech.example" in out
+    accounts_server.set_scenario("side", "expired")
+    other = claude_config(tmp_path / "other", THIRD_ACCOUNT.oauth_token)
+    code, out, err = cli(["accounts", "add", "Other", "--claude-config", str(other)], capsys)
+    assert code == 0  # added all the same: the person may sign in again afterwards
+    assert out == f"Added Other: Claude Code in {other}.\n"
+    assert err.startswith("claude-meter: it could not be read yet: ")
+    before = len(accounts_server.request_log)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out, err = cli(["accounts", "add", "Later", "--claude-config", str(empty)], capsys)
+    assert code == 0, err
+    assert "no Claude Code sign-in in" in err
+    assert "could not be read" not in err
+    assert len(accounts_server.request_log) == before
+    for secret in ACCOUNT_SECRETS:
+        assert secret not in out + err + settings_text()
+
+
+def test_names_are_checked(
+    accounts_server: FakeClaude, home: Path, capsys: Capsys, tmp_path: Path
+) -> None:
     folder = claude_config(tmp_path / "c", WORK_ACCOUNT.oauth_token)
     add = ["accounts", "add"]
     assert cli([*add, "Work", "--claude-config", str(folder)], capsys)[0] == 0
@@ -215,6 +281,37 @@ def test_remove_deletes_a_pasted_accounts_session(
     assert settings_data()["accounts"] == []
 
 
+def test_work_removed_and_added_again_starts_a_history_of_its_own(
+    accounts_server: FakeClaude, home: Path, capsys: Capsys, tmp_path: Path
+) -> None:
+    from claude_meter.history import HistoryStore
+    from tests.history.support import snapshot
+
+    folder = claude_config(tmp_path / "work-claude", WORK_ACCOUNT.oauth_token)
+    add = ["accounts", "add", "Work", "--claude-config", str(folder)]
+    assert cli(add, capsys)[0] == 0
+    with HistoryStore.open() as store:  # the first Work's past
+        store.record(snapshot(datetime.now(UTC) - timedelta(hours=1), 42.0, None, account="work"))
+    code, out, _ = cli(["accounts", "remove", "Work"], capsys)
+    assert (code, out) == (0, "Removed Work.\nIts history stays until it is 90 days old, shown as "
+                              "'Removed account (work)'; an account added under this name again "
+                              "starts its own.\n")  # fmt: skip
+    code, out, err = cli(add, capsys)
+    assert code == 0, err
+    assert out == (
+        f"Added Work: Claude Code in {folder} (ada.lovelace@initech.example).\n"
+        "It starts a history of its own: the removed account's stays apart, shown as "
+        "'Removed account (work)' until it is 90 days old.\n"
+    )
+    assert [a["id"] for a in settings_data()["accounts"]] == ["work-2"]
+    # removed by hand in the file, with no record of it: the history still says "taken"
+    data = settings_data()
+    data.update(accounts=[], retired_account_ids=[])
+    (config_dir() / "settings.json").write_text(json.dumps(data))
+    assert cli(add, capsys)[1].endswith("'Removed account (work)' until it is 90 days old.\n")
+    assert [a["id"] for a in settings_data()["accounts"]] == ["work-2"]
+
+
 def test_removing_the_default_turns_it_off_and_login_on_again(
     accounts_server: FakeClaude,
     keyring_items: Items,
@@ -275,7 +372,7 @@ def test_rename_keeps_the_id_and_the_keyring_entry(
 
 
 def test_a_damaged_settings_file_is_set_aside_and_said(
-    home: Path, capsys: Capsys, tmp_path: Path
+    accounts_server: FakeClaude, home: Path, capsys: Capsys, tmp_path: Path
 ) -> None:
     from claude_meter.core.paths import config_dir
 

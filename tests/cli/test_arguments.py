@@ -109,3 +109,60 @@ def test_building_the_parser_loads_no_command_s_work() -> None:
     heavy |= {"claude_meter.fake.server", "claude_meter.fake.scenarios"}  # only their names
     assert loaded & heavy == set()
     assert not any(m.startswith(("claude_meter.clients", "claude_meter.qt")) for m in loaded)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["login", "--profile", "Work"], "--profile needs --browser"),
+        (["login", "--paste", "--browser", "firefox"], "either --paste or --browser"),
+        (["status", "--profile", "Work"], "--profile needs --browser"),
+        (["status", "--max-age", "5m"], "--format and --max-age go with --cached"),
+        (["bridge", "--pair", "--forget"], "either --pair or --forget, not both"),
+    ],
+)
+def test_a_mistake_found_after_parsing_comes_with_its_commands_usage(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not the top-level usage (``claude-meter [-h] ... COMMAND ...``), which says nothing
+    about the option that was wrong; and ``status --profile`` alone is refused, not ignored."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == USAGE_ERROR
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: claude-meter {argv[0]} ")
+    assert f"claude-meter {argv[0]}: error: {message}" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["status", "--json", "--source", "claude-code"],
+        ["--debug", "status", "--cached", "--format", "waybar", "--max-age", "90m"],
+        ["statusline", "--format", "{session}"],
+        ["history", "--since", "2h", "--csv", "--account", "Work"],
+        ["login", "--browser", "chrome", "--profile", "Work"],
+        ["logout"],
+        ["sources", "--json"],
+        ["accounts", "add", "Work", "--claude-config", "/tmp/work"],
+        ["accounts", "rename", "Work", "Job"],
+        ["autostart", "on"],
+        ["bridge", "--port", "9000"],
+        ["extension-path"],
+        ["fake-server", "--tls", "--accounts", "3"],
+    ],
+)
+def test_a_parser_built_for_its_command_reads_it_as_the_whole_parser_does(
+    argv: list[str],
+) -> None:
+    command = next(word for word in argv if not word.startswith("-"))
+    assert vars(build_parser(command).parse_args(argv)) == vars(build_parser().parse_args(argv))
+
+
+def test_a_parser_built_for_one_command_still_lists_and_refuses_the_same() -> None:
+    whole, for_status = build_parser(), build_parser("status")
+    assert for_status.format_help() == whole.format_help()
+    for parser in (whole, for_status):
+        with pytest.raises(SystemExit) as exit_:
+            parser.parse_args(["stauts"])
+        assert exit_.value.code == USAGE_ERROR

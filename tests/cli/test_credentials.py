@@ -225,8 +225,8 @@ def test_login_paste_without_a_keyring(home: Path) -> None:
     t = term(f"sessionKey={TEST_SESSION_KEY}")
     assert run_login(browser=None, profile=None, paste=True, term=t) == 1
     out, err = texts(t)
-    assert "No usable keyring was found" in err
-    assert "in memory for this run only" in err
+    assert "the session was not stored: no usable keyring was found" in err
+    assert "in memory for this run" not in err  # the command ends: there is no run to keep it
     assert not (config_dir() / "sources.json").exists()
     assert_clean(out, err)
 
@@ -282,6 +282,19 @@ def test_logout_removes_and_says_what(keyring_items: Items, home: Path) -> None:
     t = term()
     assert run_logout(term=t) == 0
     assert "Nothing was stored" in texts(t)[0]
+
+
+def test_logout_with_a_locked_keyring_does_not_claim_nothing_was_stored(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.sources.memory_keyring.LockedKeyring")
+    t = term()
+    assert run_logout(term=t) == 0
+    out, err = texts(t)
+    assert "Nothing was removed." in out
+    assert "Nothing was stored" not in out  # the session may well be in there, locked
+    assert "the keyring could not be checked: the keyring is locked" in err
+    assert "run `claude-meter logout` again" in err
 
 
 def test_the_store_used_by_default_is_the_configured_keyring(keyring_items: Items) -> None:

@@ -68,6 +68,12 @@ def test_parse_duration_refuses(text: str) -> None:
         parse_duration(text)
 
 
+@pytest.mark.parametrize("text", ["0m", "0h", "000d"])
+def test_a_zero_duration_is_called_zero_not_no_duration(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="no time at all; give one longer"):
+        parse_duration(text)
+
+
 def test_csv(seeded: None, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(["history", "--csv"], capsys)  # default: the last 7 days
     assert (status, err) == (0, "")
@@ -129,6 +135,11 @@ def test_text(seeded: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert len(lines) == len(EXPECTED)
     assert lines[-2].endswith("100.00%  limit_hit")
     assert ORG[:8] in lines[-1]
+    # The windows as `status` names them, not the server's keys (seven_day_omelette...):
+    assert "Session (5h)" in out
+    assert "Weekly · all models" in out
+    assert "five_hour" not in out
+    assert "seven_day" not in out
 
 
 def test_empty_history(capsys: pytest.CaptureFixture[str]) -> None:
@@ -347,3 +358,43 @@ def test_walls_of_several_accounts_name_their_account_with_totals_each(
     _, out, _ = run(["history", "--walls", "--account", "Work"], capsys)
     assert "Personal" not in out
     assert out.splitlines()[-1].startswith("Session (5h): walled once")
+
+
+@pytest.mark.usefixtures("two_accounts")
+def test_a_removed_account_is_called_so_in_the_text_and_by_its_id_for_scripts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The text forms say what the History window says ("Removed account (work)"), not a
+    bare id that reads like a name; --csv and --json keep the id a script matched before."""
+    from claude_meter.core.settings import Settings, save_settings
+
+    save_settings(Settings(default_account_name="Personal"))  # Work removed
+    _, out, _ = run(["history"], capsys)
+    lines = out.splitlines()
+    whose = [line[len("Sun 06 Dec 08:35  ") :].split("  ")[0].strip() for line in lines]
+    assert whose == ["Personal", "Removed account (work)"] * 2
+    with HistoryStore.open() as store:  # Personal walled too: the walls name their account
+        store.record(snapshot(NOW - timedelta(minutes=30), 100.0, None))
+    _, out, _ = run(["history", "--walls", "--window", "five_hour"], capsys)
+    assert "Removed account (work)" in out.splitlines()[0]
+    assert "Removed account (work): Session (5h): walled once" in out
+    _, out, _ = run(["history", "--csv"], capsys)
+    assert [r["account"] for r in csv.DictReader(io.StringIO(out))][:4] == ["Personal", "work"] * 2
+    _, out, _ = run(["history", "--walls", "--json"], capsys)
+    assert [w["account"] for w in json.loads(out)] == ["work", "Personal"]
+
+
+def test_a_window_or_organization_the_history_never_held_is_said(
+    seeded: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typo read as "no readings for this period" before: now the history says what it
+    holds, and the output itself stays what a script expects (nothing)."""
+    status, out, err = run(["history", "--window", "five_hours"], capsys)
+    assert status == 0
+    assert out == "No readings stored for this period yet.\n"
+    assert "the history holds no window 'five_hours'; it holds: five_hour (Session (5h))" in err
+    status, out, err = run(["history", "--json", "--org", "nope"], capsys)
+    assert (status, out) == (0, "[]\n")
+    assert f"the history holds no organization 'nope'; it holds: {ORG}" in err
+    _, _, err = run(["history", "--window", "five_hour", "--since", "1m"], capsys)
+    assert err == ""  # a window it holds, only not in this span: nothing to add

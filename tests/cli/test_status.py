@@ -241,6 +241,63 @@ def test_real_process_imports_no_qt(fake_server: FakeClaude) -> None:
     assert json.loads(done.stdout)["organizations"]
 
 
+#: What ``status --json`` on the Claude Code route never needs: the cached reader with its
+#: view and light settings reader (``status --cached``), the status line (whose template
+#: fields only its own help lists: ``build_parser``), the tray's poll schedule (a 429's hold
+#: alone reads its cap), the Firefox profiles' ini parser
+#: (no Firefox here), claude.ai's client and the browsers' cookie readers; and, once a call
+#: found the keyring empty, the keyring (``sources/keyring_absence.py``).
+NOT_FOR_STATUS_JSON = (
+    "claude_meter.cli.cached",
+    "claude_meter.cli.statusline",
+    "claude_meter.core.policy",
+    "claude_meter.readings.preference",
+    "claude_meter.readings.view",
+    "configparser",
+    "claude_meter.clients.web",
+    "claude_meter.sources.browsers",
+    "browser_cookie3",
+    "keyring",
+)
+
+
+def test_status_json_on_the_claude_code_route_loads_only_what_it_answers_with(
+    tmp_path: Path,
+) -> None:
+    """As ``benchmarks/peers.py`` runs it: Claude Code's sign-in, the fake over TLS, the
+    keyring's ``fail`` backend; the second call in the same home is the one measured."""
+    (tmp_path / ".claude").mkdir()
+    (tmp_path / ".claude" / ".credentials.json").write_text(
+        json.dumps({"claudeAiOauth": {"accessToken": TEST_OAUTH_TOKEN, "expiresAt": 4102444800000}})
+    )
+    code = (
+        "import sys, runpy; sys.argv=['claude-meter','status','--json'];\n"
+        "try:\n    runpy.run_module('claude_meter', run_name='__main__')\n"
+        "except SystemExit as e:\n    status = e.code\n"
+        f"loaded = sorted(m for m in {NOT_FOR_STATUS_JSON!r} if m in sys.modules)\n"
+        "print('LOADED', loaded, status, file=sys.stderr)\n"
+    )
+    with FakeClaude("normal", oauth_token=TEST_OAUTH_TOKEN, tls=True).start() as server:
+        env = {
+            **{k: v for k, v in os.environ.items() if k != "CLAUDE_METER_COOKIE"},
+            "HOME": str(tmp_path),
+            "CLAUDE_METER_OAUTH_BASE_URL": server.base_url,
+            "CLAUDE_METER_BASE_URL": server.base_url,
+            "SSL_CERT_FILE": str(server.cert_path),
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        }
+        argv = [sys.executable, "-c", code]
+        calls = [
+            subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False, env=env)
+            for _ in range(2)
+        ]
+    assert "'keyring'" in calls[0].stderr, calls[0].stderr  # the first call looked, once
+    assert "LOADED [] 0" in calls[1].stderr, calls[1].stderr
+    for done in calls:
+        assert json.loads(done.stdout)["source"] == "claude-code"
+        assert TEST_OAUTH_TOKEN not in done.stdout + done.stderr
+
+
 def test_version_and_help() -> None:
     done = _cli("--version")
     assert done.returncode == 0
@@ -273,3 +330,24 @@ def test_the_text_says_remaining_when_the_settings_do(
     assert " 36% left  " in left  # the weekly window, 64 % used
     status, out, _ = run(["status", "--json"], capsys)
     assert json.loads(out)["organizations"][0]["windows"][0]["percent"] == 37.0
+
+
+def test_a_refusal_for_now_says_when_to_run_the_command_again(
+    fake_server: FakeClaude, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command ends at once: not the tray's "ClaudeMeter will try again"; same kinds."""
+    fake_server.scenario = "rate-limited"
+    point_at(monkeypatch, fake_server)
+    got, out, err = run(["status"], capsys)
+    assert got == 3
+    assert "claude.ai is rate-limiting requests; it asks to wait until " in out
+    assert ": try again then." in out
+    monkeypatch.setenv("CLAUDE_METER_BASE_URL", "http://127.0.0.1:1")  # nothing listens
+    got, out, err = run(["status", "--json"], capsys)
+    assert got == 3
+    error = json.loads(out)["error"]
+    assert error["kind"] == "network"
+    assert error["message"] == (
+        "Can't reach claude.ai: the connection was refused. Try again in a minute."
+    )
+    assert "ClaudeMeter will" not in out + err

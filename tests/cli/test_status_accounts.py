@@ -26,6 +26,7 @@ from tests.cli.accounts_support import (
     ACCOUNT_SECRETS,
     Items,
     browser_profile,
+    claude_config,
     cli,
     default_session,
 )
@@ -241,10 +242,62 @@ def test_the_accounts_list_shows_the_emails_status_read(
     assert out.splitlines()[1] == "Work     pasted session · ada.lovelace@initech.example"
 
 
+def test_the_default_account_leaves_a_named_accounts_browser_profile_alone(
+    accounts_server: FakeClaude, keyring_items: Items, home: Path, capsys: Capsys
+) -> None:
+    """Nothing stored for the default account: its `auto` skips the profile Work owns and
+    reads the next one, so Work's numbers are shown once, under Work only."""
+    browser_profile(home, "Default", WORK_ACCOUNT.session_key, WORK_TEAM.uuid)
+    browser_profile(home, "Profile 2", PERSONAL_ACCOUNT.session_key, PERSONAL_MAX.uuid)
+    work = AccountRef(id="work", name="Work", kind="browser", browser="chromium",
+                      profile="Default")  # fmt: skip
+    save_settings(Settings(accounts=(work,)))
+    code, out, err = cli(["status"], capsys)
+    assert (code, err) == (0, "")
+    assert out.count("Initech Team") == 1
+    assert out.startswith("Default · automatic (first that works) · ada@example.com\n")
+    assert (
+        usage_requests(accounts_server).count(
+            ("work", f"/api/organizations/{WORK_TEAM.uuid}/usage")
+        )
+        == 1
+    )
+    assert accounts_server.cross_account_requests() == []
+
+
+def test_with_every_sign_in_owned_the_default_account_says_so(
+    accounts_server: FakeClaude, keyring_items: Items, home: Path, capsys: Capsys
+) -> None:
+    """Work owns the only browser profile and Agent Claude Code's folder: the default account
+    reads neither, and says what it left to whom and what to do."""
+    browser_profile(home, "Default", WORK_ACCOUNT.session_key, WORK_TEAM.uuid)
+    claude_config(home / ".claude", THIRD_ACCOUNT.oauth_token)
+    work = AccountRef(id="work", name="Work", kind="browser", browser="chromium")
+    agent = AccountRef(id="agent", name="Agent", kind="claude-code")
+    save_settings(Settings(accounts=(work, agent)))
+    code, out, err = cli(["status"], capsys)
+    assert code == 2  # the default account has no sign-in of its own
+    assert out.count("Initech Team") == 1
+    assert out.count("Grace's Pro") == 1
+    assert out.split("\n", 2)[1] == (
+        "  ! No sign-in of its own: Chromium (Default) is Work's; Claude Code's sign-in is "
+        "Agent's. Give it one with `claude-meter login`, or stop metering it with "
+        "`claude-meter accounts remove` and its name."
+    )
+    assert "read the same account" not in err
+    assert [r.account for r in accounts_server.request_log if "usage" in r.path] == [
+        "work", "side"
+    ]  # fmt: skip
+    code, data, _ = status_json(capsys)
+    assert [a["error"] is not None for a in data["accounts"]] == [True, False, False]
+
+
 def test_two_accounts_reading_the_same_account_are_said(
     accounts_server: FakeClaude, keyring_items: Items, home: Path, capsys: Capsys
 ) -> None:
-    """Nothing stored for the default account: `auto` finds the browser sign-in that Work is."""
+    """The default account's own stored session is the one Work's profile holds: both are
+    read (each its own credential), and the note says how to part them."""
+    default_session(keyring_items, WORK_ACCOUNT.session_key)
     browser_profile(home, "Default", WORK_ACCOUNT.session_key, WORK_TEAM.uuid)
     work = AccountRef(id="work", name="Work", kind="browser", browser="chromium")
     save_settings(Settings(accounts=(work,)))

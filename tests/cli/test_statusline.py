@@ -261,3 +261,17 @@ def test_a_real_process_finds_its_account_loading_no_pydantic(tmp_path: Path) ->
     assert (done.returncode, done.stdout, done.stderr) == (0, b"37%\n[]\n", b"")
     (entry,) = load()
     assert entry["account"] == "work"
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_is_the_commands_usage_and_options_not_the_modules_docstring(flag: str) -> None:
+    from claude_meter.cli import main
+
+    out = io.StringIO()
+    assert main(["statusline", flag], stdout=out) == 0
+    said = out.getvalue()
+    assert said.startswith("usage: claude-meter statusline")
+    for option in ("--format TEMPLATE", "--install", "--uninstall", "--then COMMAND"):
+        assert option in said
+    assert "{session.resets}" in said  # the template's fields, for a person writing one
+    assert "``" not in said  # no reStructuredText from the developers' docstring

@@ -65,3 +65,18 @@ def test_install_from_the_command_line(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(sys, "stderr", err)
     assert main(["statusline", "--install"], stdout=out) == 1
     assert "not valid JSON" in err.getvalue()
+
+
+def test_install_and_uninstall_together_change_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from claude_meter.cli import main
+
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path))
+    settings = tmp_path / "settings.json"
+    settings.write_text('{"theme": "dark"}')
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    assert main(["statusline", "--install", "--uninstall"], stdout=io.StringIO()) == 1
+    assert "choose --install or --uninstall, not both" in err.getvalue()
+    assert settings.read_text() == '{"theme": "dark"}'

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from claude_meter.clients.http_errors import Answer, Route, parse_retry_after, raise_for_answer
+from claude_meter.core import retry_words
 from claude_meter.core.errors import (
     CloudflareChallenge,
     MeterError,
@@ -135,6 +136,29 @@ def test_success_passes_and_retry_at_is_set() -> None:
     with pytest.raises(RateLimited) as info:
         raise_for_answer(answer(429, {"retry-after": "90"}, b""), "oauth", NOW)
     assert info.value.retry_at == NOW + timedelta(seconds=90)
+
+
+def test_a_command_that_ends_at_once_says_what_to_do_the_tray_that_it_will_retry() -> None:
+    """The same table, two endings (``core/retry_words.py``); kinds do not change."""
+    later = NOW + timedelta(minutes=20)
+    retry = {"retry-after": "1200"}
+    local = later.astimezone().strftime("%H:%M")
+    for audience, limited, failed in (
+        (
+            "tray",
+            f"ClaudeMeter will try again at {local}.",
+            "The last numbers are kept; ClaudeMeter will try again.",
+        ),
+        ("command", f"it asks to wait until {local}: try again then.", "Try again in a minute."),
+    ):
+        with retry_words.speaking_to(audience), pytest.raises(RateLimited) as limit:  # type: ignore[arg-type]
+            raise_for_answer(answer(429, retry, b""), "web", NOW)
+        with retry_words.speaking_to(audience), pytest.raises(ServerError) as server:  # type: ignore[arg-type]
+            raise_for_answer(answer(502, JSON, b"{}"), "oauth", NOW)
+        assert limit.value.message == f"claude.ai is rate-limiting requests; {limited}"
+        assert limit.value.kind == "rate_limited"
+        assert server.value.message == f"Anthropic's API had a server error (HTTP 502). {failed}"
+        assert server.value.kind == "server"
 
 
 def test_a_page_is_a_challenge_only_with_cloudflare_marks() -> None:

@@ -7,6 +7,7 @@ import pytest
 from claude_meter.core.account_changes import (
     AccountProblem,
     added,
+    earlier_id,
     named,
     removed,
     renamed,
@@ -69,6 +70,33 @@ def test_removed() -> None:
         removed(Settings(), "Default")
     with pytest.raises(AccountProblem, match="no account of that name; the accounts: Default, W"):
         removed(settings, "Home")
+
+
+def test_an_account_added_again_under_a_removed_ones_name_gets_a_fresh_id() -> None:
+    """Its history, notification memory and backoff deadline are kept by id: reusing ``work``
+    would show the removed account's past as the new one's."""
+    settings, _ = removed(Settings(accounts=(WORK,)), "Work")
+    assert settings.retired_account_ids == ("work",)
+    settings, again = added(settings, "Work", "pasted")
+    assert (again.id, again.name) == ("work-2", "Work")
+    assert earlier_id(settings, again) == "work"
+    settings, _ = removed(settings, "Work")
+    settings, third = added(settings, "work", "pasted")
+    assert third.id == "work-3"
+    assert settings.retired_account_ids == ("work", "work-2")
+    assert Settings.model_validate_json(settings.model_dump_json()) == settings  # kept on disk
+
+
+def test_the_historys_ids_are_not_given_either() -> None:
+    """An account removed by an editor (or before ids were retired) left readings only."""
+    settings, account = added(Settings(), "Work", "pasted", ("work",))
+    assert account.id == "work-2"
+    assert earlier_id(settings, account, ("work",)) == "work"
+    settings, fresh = added(Settings(), "Side", "pasted", ("work",))
+    assert (fresh.id, earlier_id(settings, fresh, ("work",))) == ("side", None)
+    renamed_to = renamed(Settings(accounts=(WORK,)), "Work", "Initech")
+    settings, other = added(renamed_to, "Work", "pasted")  # the id is in use, not removed
+    assert (other.id, earlier_id(settings, other)) == ("work-2", None)
 
 
 def test_renamed_keeps_the_id() -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from claude_meter.core.account_view import (
     AccountState,
+    account_problem,
     accounts_tooltip,
     deadline_key,
     expired_title,
@@ -15,6 +17,7 @@ from claude_meter.core.account_view import (
     memory_prefix,
     metered_names,
     named_title,
+    newest_success,
 )
 from claude_meter.core.accounts import AccountRef
 from claude_meter.core.meter import MeterState, apply_result
@@ -157,3 +160,23 @@ def test_an_accounts_email_and_plan_come_from_its_readings() -> None:
     assert WORK.email == "work@example.com"
     assert WORK.plan == "claude_max"
     assert AccountState(None, "Empty", MeterState()).email is None
+
+
+def test_the_footers_age_is_the_newest_reading_and_each_problem_its_accounts() -> None:
+    fresh = account("work", "Work", ("w", (window("five_hour", 40),)))
+    later = AccountState(
+        "side", "Side", replace(fresh.state, last_success=NOW + timedelta(minutes=3))
+    )
+    empty = AccountState(None, "Default", MeterState())
+    assert newest_success((empty, fresh, later)) == NOW + timedelta(minutes=3)
+    assert newest_success((empty,)) is None
+    assert account_problem(fresh, NOW, INTERVAL) is None
+    assert account_problem(fresh, NOW + timedelta(minutes=4), INTERVAL) == (
+        "These numbers are out of date: ClaudeMeter has not reached claude.ai lately."
+    )
+    error = FetchError(kind="session_expired", message="Your session expired.")
+    gone = AccountState("work", "Work", apply_result(fresh.state, FetchResult(
+        source="web", fetched_at=NOW, error=error, account="work")))  # fmt: skip
+    assert account_problem(gone, NOW, INTERVAL) == (
+        "Your session expired. Showing the last numbers read."
+    )

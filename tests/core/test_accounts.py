@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
 from claude_meter.core.accounts import (
     MAX_ACCOUNTS,
     AccountRef,
+    browser_owner,
     check_accounts,
     check_name,
+    claude_code_owner,
     find,
     keyring_entry,
     make_id,
     reading_key,
+    shown_name,
 )
 from claude_meter.core.settings import Settings, load_settings, save_settings
 
@@ -90,3 +95,48 @@ def test_a_settings_file_with_a_broken_account_is_set_aside(tmp_path) -> None:  
     assert loaded.notice is not None
     assert loaded.backup is not None
     assert loaded.backup.exists()
+
+
+@pytest.mark.parametrize(
+    ("browser", "names", "owner"),
+    [
+        ("chromium", ("Profile 2", "Work"), "Work"),  # by its folder
+        ("chromium", ("Profile 7", "work"), None),  # a display name is not Work's folder
+        ("Chromium", ("profile 2", None), "Work"),  # names as typed, any case
+        ("firefox", ("abc.default", None), "Fox"),  # no profile: every profile of it
+        ("chrome", ("Profile 2", None), None),  # another browser's profile of that name
+    ],
+)
+def test_a_named_browser_account_owns_its_profile(
+    browser: str, names: tuple[str | None, ...], owner: str | None
+) -> None:
+    accounts = (
+        named("Side", "pasted"),
+        named("Work", "browser", browser="chromium", profile="Profile 2"),
+        named("Fox", "browser", browser="firefox"),
+    )
+    found = browser_owner(accounts, browser, names)
+    assert (found.name if found else None) == owner
+
+
+def test_a_named_claude_code_account_owns_its_folder(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / ".claude").mkdir(parents=True)
+    agent = named("Agent", "claude-code", config_dir=str(tmp_path / "agent"))
+    plain = named("Plain", "claude-code")  # ~/.claude
+    assert claude_code_owner((agent,), tmp_path / "agent", home) == agent
+    assert claude_code_owner((agent,), tmp_path / "x" / ".." / "agent", home) == agent
+    assert claude_code_owner((agent,), home / ".claude", home) is None
+    assert claude_code_owner((agent, plain), home / ".claude", home) == plain
+    assert claude_code_owner((named("Web", "pasted"),), home / ".claude", home) is None
+
+
+def test_the_history_shows_the_names_of_now_and_says_removed() -> None:
+    settings = Settings(accounts=(named("Work"),), default_account_name="Home",
+                        default_account=False)  # fmt: skip
+    names = settings.names()
+    assert names == {None: "Home", "work": "Work"}  # the default's history keeps its name
+    assert shown_name(names, "work") == "Work"
+    assert shown_name(names, None) == "Home"
+    assert shown_name(names, "side") == "Removed account (side)"
+    assert shown_name({}, None) == "Default"

@@ -100,5 +100,5 @@ def test_text() -> None:
     title, body = crossing_text(due[0], NOW)
     assert title == "Session (5h) at 83%"
     assert "Personal" in body
-    assert "80 %" in body
+    assert "passed 80%" in body
     assert "resets in 4h 0m" in body

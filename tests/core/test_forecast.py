@@ -145,6 +145,7 @@ def test_flat_series_has_no_wall() -> None:
     assert f.percent_at_reset == 30.0
     assert f.wall_at is None
     assert not f.fast_burn
+    assert f.fast_wall_at is None
     assert f.summary == "at this pace: 30% at the reset (Thu 14:00)"
 
 
@@ -280,6 +281,8 @@ def test_fast_burn_only_from_the_last_hour() -> None:
     assert f.fast_burn
     assert f.percent_at_reset is not None
     assert f.percent_at_reset < 100
+    # the wall the flag is about: 68 % left (12 + 20) at 20 %/h
+    assert f.fast_wall_at == pytest.approx(NOW + timedelta(hours=3.4), abs=timedelta(minutes=10))
 
 
 @pytest.mark.parametrize(

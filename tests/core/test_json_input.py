@@ -40,3 +40,19 @@ def test_the_reason_says_nested_too_deeply() -> None:
     with pytest.raises(NotJson, match="nested too deeply"):
         loads("[" * 200_000 + "]" * 200_000)
     assert loads(json.dumps([[1]])) == [[1]]
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('{"theme": "dark",\n "poll_seconds" 60}', "line 2, column 17: expecting ':' delimiter"),
+        ('{"cookie": "sk-ant-sid01-SECRET', "line 1, column 12: unterminated string starting"),
+    ],
+)
+def test_the_reason_says_where_and_never_what(text: str, said: str) -> None:
+    """Where the file breaks, for a person fixing it in an editor (not ``JSONDecodeError``),
+    and never a piece of it: a settings file may hold a pasted secret."""
+    with pytest.raises(NotJson) as raised:
+        loads(text)
+    assert str(raised.value) == said
+    assert "SECRET" not in str(raised.value)

@@ -174,3 +174,20 @@ def test_popover_open_fetches_old_data(last: datetime | None, wants: bool) -> No
 )
 def test_sleep_detection(wall: timedelta, mono: float, slept: bool) -> None:
     assert woke_from_sleep(NOW, 1000.0, NOW + wall, 1000.0 + mono) is slept
+
+
+@pytest.mark.parametrize(
+    ("outcome", "holds"),
+    [
+        (PollOutcome(ok=False, signed_out=True), False),  # the person signs in, then Refresh
+        (PollOutcome(ok=False), True),  # a server or network error: its backoff holds
+        (PollOutcome(ok=False, signed_out=True, retry_at=NOW + 10 * M), True),  # a 429
+    ],
+)
+def test_a_sign_in_errors_backoff_never_holds_a_manual_refresh(
+    outcome: PollOutcome, holds: bool
+) -> None:
+    state, delay = next_poll(PollState(), outcome, NOW, base=60 * S, route="web")
+    assert state.not_before == NOW + delay  # the scheduled poll still backs off
+    assert manual_delay(state, NOW) == (delay if holds else timedelta(0))
+    assert manual_delay(state, NOW, monotonic_left=delay) == (delay if holds else timedelta(0))

@@ -142,7 +142,7 @@ def test_window_line_with_a_prefix() -> None:
 def test_crossing_text(show_remaining: bool, title: str) -> None:
     crossing = Crossing("o", "Personal", WEEK, 80.0)
     got = crossing_text(crossing, NOW, show_remaining=show_remaining)
-    assert got == (title, "Claude usage (Personal) passed 80 %; not started.")
+    assert got == (title, "Claude usage (Personal) passed 80%; not started.")
 
 
 def test_without_windows_leaves_the_state_alone_when_nothing_is_hidden() -> None:

@@ -17,6 +17,7 @@ from claude_meter.core.settings import (
     format_thresholds,
     load_settings,
     parse_thresholds,
+    peek_settings,
     save_settings,
     settings_path,
 )
@@ -252,3 +253,23 @@ def test_a_huge_number_is_not_valid_json_and_says_so_plainly(tmp_path: Path) -> 
     assert loaded.notice is not None
     assert "not valid JSON" in loaded.notice
     assert "set_int_max_str_digits" not in loaded.notice
+
+
+def test_peek_says_a_damaged_file_on_the_log_and_leaves_it_as_it_is(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``status`` reads with peek: a damaged file used to drop its accounts without a word."""
+    path = tmp_path / "settings.json"
+    path.write_text('{"accounts",: []}')
+    assert peek_settings(path) == Settings()
+    assert "is unusable (not valid JSON" in caplog.text
+    assert "accounts it names are left out" in caplog.text
+    assert path.read_text() == '{"accounts",: []}'  # never moved aside under a running tray
+    caplog.clear()
+    path.write_text(json.dumps({"icon_hidden": [TEST_SESSION_KEY]}))
+    assert peek_settings(path) == Settings()
+    assert "icon_hidden" in caplog.text
+    assert TEST_SESSION_KEY not in caplog.text
+    caplog.clear()
+    assert peek_settings(tmp_path / "none.json") == Settings()  # a first run: nothing said
+    assert caplog.text == ""

@@ -47,11 +47,12 @@ def private_dbus(runtime: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def gnome_keyring(address: str, env: dict[str, str]) -> Iterator[None]:
-    """gnome-keyring's Secret Service on ``address``, its login collection unlocked."""
+def gnome_keyring(address: str, env: dict[str, str], *, unlock: bool = True) -> Iterator[None]:
+    """gnome-keyring's Secret Service on ``address``, its login collection unlocked; with
+    ``unlock=False`` it has no collection at all, as on a desktop that never made one."""
     daemon = require_tool("gnome-keyring-daemon", "gnome-keyring")
     proc = subprocess.Popen(
-        [daemon, "--unlock", "--components=secrets", "--foreground"],
+        [daemon, *(["--unlock"] if unlock else []), "--components=secrets", "--foreground"],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -59,7 +60,8 @@ def gnome_keyring(address: str, env: dict[str, str]) -> Iterator[None]:
     )
     try:
         assert proc.stdin is not None
-        proc.stdin.write(b"unlock-the-test-keyring")
+        if unlock:
+            proc.stdin.write(b"unlock-the-test-keyring")
         proc.stdin.close()
         wait_until(lambda: _owns_secrets(address, env), 20, "gnome-keyring on the private bus")
         yield

@@ -32,7 +32,12 @@ def main() -> int:
     )
     window.show()
     window.show_test_result(True, "Connected: Personal · you@example.com.")
-    QTimer.singleShot(200, lambda: print("shown", flush=True))  # noqa: T201 - the test reads it
+
+    def shown() -> None:
+        scrolls = window.sections.verticalScrollBar().isVisible()
+        print(f"shown\nscroll bar: {'yes' if scrolls else 'no'}", flush=True)  # noqa: T201 - read by the test
+
+    QTimer.singleShot(200, shown)
     return app.exec()
 
 

@@ -145,12 +145,64 @@ def test_the_command_line_notes_an_empty_keyring_for_30_minutes_at_most(
     assert TEST_SESSION_KEY not in note.parent.joinpath("keyring-session.changed").read_text()
 
 
+def test_a_backend_chosen_in_keyringrc_cfg_is_used_at_once(
+    secret_service: dict[str, str],
+) -> None:
+    """The note that the keyring holds nothing was made under keyringrc.cfg's ``null``
+    backend; once the file names the Secret Service, the next call reads the session stored
+    there (it waited out the note's 30 minutes)."""
+    rc = Path(secret_service["HOME"], ".config/python_keyring/keyringrc.cfg")
+    rc.parent.mkdir(parents=True, exist_ok=True)
+    rc.write_text("[backend]\ndefault-keyring = keyring.backends.null.Keyring\n")
+    note = Path(secret_service["HOME"], ".local/state/claude-meter/keyring-session.absent")
+    with FakeClaude(session_key=TEST_SESSION_KEY) as server:
+        env = {**secret_service, "CLAUDE_METER_BASE_URL": server.base_url}
+        store_with_secret_tool(env, f"sessionKey={TEST_SESSION_KEY}")
+        assert cli(env, "status", "--json", "--source", "web").returncode == 2
+        assert note.exists()
+        rc.write_text("[backend]\ndefault-keyring = keyring.backends.SecretService.Keyring\n")
+        done = cli(env, "status", "--json", "--source", "web")
+        assert done.returncode == 0, done.stderr
+        assert not note.exists()
+
+
+def default_alias(env: dict[str, str]) -> str:
+    """The Secret Service's ``default`` collection ("/" when there is none)."""
+    done = subprocess.run(
+        ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.secrets",
+         "/org/freedesktop/secrets", "org.freedesktop.Secret.Service.ReadAlias",
+         "string:default"],
+        capture_output=True, text=True, timeout=10, check=True, env=env,
+    )  # fmt: skip
+    return done.stdout.split('"')[-2]
+
+
+def test_a_secret_service_with_no_keyring_is_read_without_making_one(tmp_path: Path) -> None:
+    """Seen at a first start on a desktop that never made a login keyring: reading the
+    session made ``keyring`` create the default collection, and gnome-keyring asked for a new
+    keyring's password before anything else showed. A read now finds nothing there, and
+    makes nothing; only storing a session makes a keyring."""
+    require_tool("dbus-send", "dbus")
+    env = _base_env(tmp_path)
+    with private_dbus(tmp_path / "bus") as address:
+        env["DBUS_SESSION_BUS_ADDRESS"] = address
+        with gnome_keyring(address, env, unlock=False):
+            assert default_alias(env) == "/"
+            done = cli(env, "status", "--json", "--source", "web")
+            assert done.returncode == 2, done.stderr
+            assert json.loads(done.stdout)["error"]["kind"] == "not_signed_in"
+            assert "keyring" not in done.stderr
+            done = cli(env, "logout")
+            assert "Nothing was stored" in done.stdout, done.stdout + done.stderr
+            assert default_alias(env) == "/"  # no keyring was made for a read
+
+
 def test_without_dbus_no_keyring_is_used_and_nothing_is_written(tmp_path: Path) -> None:
     env = _base_env(tmp_path)
     done = cli(env, "login", "--paste", stdin=f"sessionKey={TEST_SESSION_KEY}")
     assert done.returncode == 1
-    assert "No usable keyring was found" in done.stderr
-    assert "in memory for this run only" in done.stderr
+    assert "the session was not stored: no usable keyring was found" in done.stderr
+    assert "never writes a session to a file" in done.stderr
     written = [p for p in Path(env["HOME"]).rglob("*") if p.is_file()]
     assert not any(TEST_SESSION_KEY in p.read_text(errors="replace") for p in written)
     assert not (Path(env["HOME"]) / ".config/claude-meter/sources.json").exists()

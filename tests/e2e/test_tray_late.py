@@ -252,3 +252,36 @@ def test_without_a_notification_daemon_the_fallback_is_used_and_logged(
                 desktop.screenshot("no-daemon-popover-banner.png")
         finally:
             stop(app, log_path)
+
+
+def test_without_a_notification_daemon_an_expired_session_is_said_once(tmp_path: Path) -> None:
+    """An SNI item, no daemon, a session that expired: the popover says so once, in its red
+    banner (which goes when a poll reads numbers again), not also in the orange banner kept
+    for notifications nobody showed."""
+    with private_desktop(tray=False, notifications=False) as desktop:
+        watcher = desktop.start_sni_watcher()
+        log_path = tmp_path / "tray.log"
+        env = demo_env(desktop, CLAUDE_METER_DEMO_SCENARIO="expired")
+        app = start_demo_tray(env, log_path)
+        try:
+            wait_for(
+                "the expired session's notification",
+                lambda: logged(log_path, "notification shown by"),
+            )
+            assert logged(log_path, "left to the popover, which says it by itself")
+            watcher.expect("registered")
+            watcher.send(activate=[900, 10])
+            wait_for("the popover", lambda: logged(log_path, "popover opened with"))
+            shot = desktop.screenshot("no-daemon-expired-popover.png")
+        finally:
+            text = stop(app, log_path)
+        assert "popover shows a notification" not in text
+        # The red banner is drawn (its fill over the popover's grey), no orange one beside it.
+        image = QImage(str(shot))
+        fills = [
+            image.pixelColor(x, y).name()
+            for y in range(0, image.height(), 2)
+            for x in range(0, image.width(), 2)
+        ]
+        assert fills.count("#ebd4d2") > 500, "no red banner"
+        assert fills.count("#eee1cb") == 0, "an orange banner too"

@@ -10,6 +10,7 @@ ends the app. Screenshots are kept in ``test-artifacts/`` (``wayland-<bar>-*.png
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -18,7 +19,15 @@ import pytest
 from PySide6.QtGui import QImage
 
 from tests.e2e.desktop import claude_meter, start_demo_tray, wait_for
-from tests.e2e.wayland_desktop import HEIGHT, WIDTH, Bar, Node, WaylandDesktop, sway_desktop
+from tests.e2e.wayland_desktop import (
+    BAR_HEIGHT,
+    HEIGHT,
+    WIDTH,
+    Bar,
+    Node,
+    WaylandDesktop,
+    sway_desktop,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -143,3 +152,74 @@ def test_tray_on_sway(bar: Bar, tmp_path: Path) -> None:
         assert "Traceback" not in text
         assert "Failed to create grabbing popup" not in text
         assert "popover opened with 5 rows (panel)" in text
+
+
+def sni_tooltip(desktop: WaylandDesktop) -> str | None:
+    """The ToolTip property's strings of the one registered item, as the host reads them."""
+    listed = desktop.run(
+        "dbus-send", "--session", "--print-reply", "--dest=org.kde.StatusNotifierWatcher",
+        "/StatusNotifierWatcher", "org.freedesktop.DBus.Properties.Get",
+        "string:org.kde.StatusNotifierWatcher", "string:RegisteredStatusNotifierItems",
+    ).stdout  # fmt: skip
+    items = re.findall(r'string "([^"]+)"', listed)
+    if not items:
+        return None
+    service, _, path = items[0].partition("/")
+    answer = desktop.run(
+        "dbus-send", "--session", "--print-reply", f"--dest={service}", f"/{path}",
+        "org.freedesktop.DBus.Properties.Get", "string:org.kde.StatusNotifierItem",
+        "string:ToolTip",
+    )  # fmt: skip
+    return answer.stdout if answer.returncode == 0 else None
+
+
+def tooltip_box(desktop: WaylandDesktop, shot: str) -> tuple[int, int, int, int] | None:
+    """The box of waybar's tooltip under the bar: GTK draws it near-black, over the grey
+    desktop, with light text in it; None while there is none, or only an empty box."""
+    image = QImage(str(desktop.screenshot(shot)))
+    area_x, area_y = range(WIDTH // 2, WIDTH), range(BAR_HEIGHT + 4, HEIGHT // 2)
+    dark = [(x, y) for y in area_y for x in area_x if image.pixelColor(x, y).lightness() < 30]
+    if not dark:
+        return None
+    x0, x1 = min(x for x, _ in dark), max(x for x, _ in dark)
+    y0, y1 = min(y for _, y in dark), max(y for _, y in dark)
+    text = sum(
+        image.pixelColor(x, y).lightness() > 200
+        for y in range(y0, y1 + 1)
+        for x in range(x0, x1 + 1)
+    )
+    return (x0, y0, x1 - x0 + 1, y1 - y0 + 1) if text > 50 else None
+
+
+def test_waybar_shows_the_tooltip_of_a_window_with_an_ampersand(tmp_path: Path) -> None:
+    """waybar reads the SNI tooltip as Pango markup: the demo's "Weekly · Claude Code & apps"
+    window goes to it escaped, and hovering the icon shows every line (a bare ``&`` made the
+    whole text invalid: waybar drew an empty box and logged "Failed to set text")."""
+    with sway_desktop("waybar", tmp_path) as desktop:
+        app = start_demo_tray(desktop.env, tmp_path / "tray.log")
+        try:
+            x, y, w, h = wait_for("the icon in the bar", desktop.icon)
+
+            def numbers() -> str | None:
+                tip = sni_tooltip(desktop)
+                return tip if tip is not None and "Claude Code" in tip else None
+
+            tip = wait_for("the numbers in the SNI tooltip", numbers)
+            assert "Weekly · Claude Code &amp; apps: " in tip, tip
+            assert "& " not in tip, tip
+            assert desktop.pointer is not None
+            desktop.pointer.move(x + w // 2, y + h // 2)
+            _, _, tip_w, tip_h = wait_for(
+                "waybar's tooltip with its text",
+                lambda: tooltip_box(desktop, "wayland-waybar-tooltip.png"),
+            )
+            assert tip_w > 250, tip_w  # every line, not an empty box
+            assert tip_h > 60, tip_h
+        finally:
+            app.send_signal(signal.SIGTERM)
+            try:
+                app.wait(10)
+            except subprocess.TimeoutExpired:
+                app.kill()
+                app.wait(5)
+        assert "Failed to set text" not in (tmp_path / "waybar.log").read_text(errors="replace")

@@ -6,6 +6,7 @@ session and no Claude Code finds no source at its first poll and shows it.
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -85,6 +86,9 @@ def test_settings_window_screenshot(tmp_path: Path) -> None:
         try:
             assert shown.stdout is not None
             assert shown.stdout.readline().strip() == b"shown"
+            # 1024 x 700 holds the whole window, with its test result: nothing scrolls (the
+            # result shown as it opened once left the last row under a scroll bar)
+            assert shown.stdout.readline().strip() == b"scroll bar: no"
             window = wait_for(
                 "the settings window", lambda: visible_window(desktop, "ClaudeMeter Settings")
             )
@@ -95,3 +99,36 @@ def test_settings_window_screenshot(tmp_path: Path) -> None:
             shown.terminate()
             _, err = shown.communicate(timeout=10)
         assert b"Traceback" not in err, err.decode()
+
+
+def test_accounts_popover_says_each_problem_once_screenshot() -> None:
+    """Three accounts: the default one signed out, Work fresh, Side expired and collapsed.
+    Each problem in its own section (Side's still shown, closed), no top banner, and the
+    footer's age is Work's fresh reading, not "not updated yet"."""
+    with private_desktop(tray=False) as desktop:
+        shown = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.show_accounts_popover", "--collapsed"],
+            env={**desktop.env, "PYTHONPATH": f"{ROOT}:{ROOT / 'app'}"},
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            assert shown.stdout is not None
+            assert shown.stdout.readline().strip() == b"shown"
+            said = json.loads(shown.stdout.readline())
+            window = wait_for("the popover", lambda: visible_window(desktop, "ClaudeMeter"))
+            image = shoot(desktop, window, "accounts-popover-problems.png")
+            assert image.height() > 300
+            assert distinct_colours(image) > 20
+        finally:
+            shown.terminate()
+            _, err = shown.communicate(timeout=10)
+        assert b"Traceback" not in err, err.decode()
+    assert not said["banner"]
+    default, work, side = said["problems"]
+    assert default.startswith("No sign-in of its own")
+    assert work is None
+    assert side.startswith("Your claude.ai session has expired")
+    assert said["updated"] == "updated 12 s ago"

@@ -54,6 +54,32 @@ def test_the_demo_serves_several_accounts_each_polled_with_its_own_session() -> 
         assert one.named == ()
 
 
+def test_every_demo_account_gets_a_past_of_its_own() -> None:
+    """With several accounts each named one is seeded too (its own numbers now, its own
+    paces before), so its sparklines and History are full like the default account's."""
+    from claude_meter.history.reads import walls_since, windows
+    from claude_meter.poll.demo import seed_history, seed_named_histories
+
+    with start_demo("normal", accounts=3) as demo:
+        history = demo.open_history()
+        first = Fetcher(demo.env, demo=True)()
+        seed_history(history, first, first.fetched_at)
+        seed_named_histories(history, demo, None)
+        since = first.fetched_at - timedelta(days=91)
+        assert {account for account, _, _ in windows(history)} == {None, "work", "side"}
+        counts = {
+            who: len(history.readings(since, account=who, window_key="five_hour"))
+            for who in (None, "work", "side")
+        }
+        assert min(counts.values()) > 3000, counts
+        walls = walls_since(history, since, first.fetched_at)
+        starts = {who: [w.hit_at for w in walls if w.account == who and w.window_key == "five_hour"]
+                  for who in (None, "work")}  # fmt: skip
+        assert starts["work"]
+        assert starts["work"] != starts[None]  # a past of its own, not a copy
+        assert demo.server.cross_account_requests() == []
+
+
 @pytest.mark.parametrize("count", [0, 9])
 def test_the_demo_says_how_many_accounts_it_shows(count: int) -> None:
     with pytest.raises(ConfigurationError, match="1 to 8 accounts"):

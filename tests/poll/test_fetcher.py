@@ -10,7 +10,7 @@ from claude_meter.core.settings import Settings
 from claude_meter.fake import FakeClaude
 from claude_meter.poll.demo import start_demo
 from claude_meter.poll.fetcher import Fetcher
-from claude_meter.poll.messages import WAITING_FOR_EXTENSION
+from claude_meter.poll.messages import CLI_ADVICE, TRAY_ADVICE, WAITING_FOR_EXTENSION, Advice
 from claude_meter.sources.cookies import SessionCookies
 from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, Keyring
 from claude_meter.sources.session_cache import SessionCache
@@ -104,3 +104,27 @@ def test_the_demo_environment_is_one_fake_server_for_both_routes() -> None:
         assert result.source == "demo"
         assert result.error is None
         assert result.snapshots
+
+
+@pytest.mark.parametrize(
+    ("advice", "says", "never"),
+    [
+        (TRAY_ADVICE, ("Settings… → Paste session…", "Try the demo"), "claude-meter "),
+        (CLI_ADVICE, ("`claude-meter login --paste`", "claude-meter status --demo"), "Settings"),
+    ],
+)
+def test_no_sign_in_anywhere_names_what_the_surface_offers(
+    advice: Advice, says: tuple[str, ...], never: str
+) -> None:
+    """The tray's banner points at its own windows; the command line at its commands."""
+    result = Fetcher(
+        {},
+        settings=Settings(source="auto"),
+        keyring=Keyring(CountingKeyring(), SessionCache()),
+        advice=advice,
+    )()
+    assert result.error is not None
+    assert result.error.kind == "not_signed_in"
+    for words in (*says, "`claude`"):
+        assert words in result.error.message
+    assert never not in result.error.message

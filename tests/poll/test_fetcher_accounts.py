@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from claude_meter.core.accounts import AccountRef, keyring_entry
 from claude_meter.fake import FakeClaude
 from claude_meter.poll.fetcher import Fetcher
@@ -99,3 +101,64 @@ def test_a_claude_code_account_reads_its_own_configuration_folder(
     assert result.error is None, result.error
     assert (result.source, result.account) == ("claude-code", "cc")
     assert all(s.account == "cc" for s in result.snapshots)
+
+
+def test_the_trays_default_poll_leaves_the_named_accounts_sign_ins_alone(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The default account's ``auto`` skips the browser profile Work owns, even the one
+    ``login`` remembered, and reads the next; with Claude Code's folder owned too and no
+    other profile, it reads nothing and says whose each sign-in is."""
+    from claude_meter.core.settings import Settings
+    from claude_meter.fake.accounts import (
+        PERSONAL_ACCOUNT,
+        PERSONAL_MAX,
+        THIRD_ACCOUNT,
+        WORK_ACCOUNT,
+        WORK_TEAM,
+    )
+    from claude_meter.sources.choice import RememberedChoice, save_choice
+    from tests.sources.profiles import chromium_profile
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    chromium = home / ".config/chromium"
+    chromium_profile(chromium, "Default", {"sessionKey": WORK_ACCOUNT.session_key,
+                                           "lastActiveOrg": WORK_TEAM.uuid})  # fmt: skip
+    save_choice(RememberedChoice(browser="chromium", profile="Default"))
+    work = AccountRef(id="work", name="Work", kind="browser", browser="chromium",
+                      profile="Default")  # fmt: skip
+    with FakeClaude("normal", accounts=(WORK_ACCOUNT,)).start() as server:
+        only = Fetcher(env_of(server), settings=Settings(accounts=(work,)))()
+        assert only.error is not None
+        assert only.error.message == (  # no Claude Code here either: said once, no demo advice
+            "No sign-in of its own: Chromium (Default) is Work's. Give it one with "
+            "`claude-meter login`, or stop metering it with `claude-meter accounts remove` and "
+            "its name."
+        )
+        assert server.request_log == []
+    claude = home / ".claude"
+    claude.mkdir(parents=True)
+    (claude / ".credentials.json").write_text(json.dumps({"claudeAiOauth": {
+        "accessToken": THIRD_ACCOUNT.oauth_token, "expiresAt": 4102444800000,
+    }}))  # fmt: skip
+    agent = AccountRef(id="agent", name="Agent", kind="claude-code", config_dir=str(claude))
+    served = (PERSONAL_ACCOUNT, WORK_ACCOUNT, THIRD_ACCOUNT)
+    with FakeClaude("normal", accounts=served).start() as server:
+        fetcher = Fetcher(env_of(server), settings=Settings(accounts=(work, agent)))
+        alone = fetcher()
+        assert alone.error is not None
+        assert alone.error.kind == "not_signed_in"
+        assert alone.error.message.startswith(
+            "No sign-in of its own: Chromium (Default) is Work's; Claude Code's sign-in is Agent's."
+        )
+        assert server.request_log == []
+        chromium_profile(chromium, "Profile 2", {"sessionKey": PERSONAL_ACCOUNT.session_key,
+                                                 "lastActiveOrg": PERSONAL_MAX.uuid})  # fmt: skip
+        mine = fetcher()
+        assert mine.error is None
+        assert {s.account_email for s in mine.snapshots} == {PERSONAL_ACCOUNT.email}
+        assert {r.account for r in server.request_log} == {"personal"}
+        fetcher.configure(settings=Settings())  # no named account: the remembered profile
+        assert {s.account_email for s in fetcher().snapshots} == {WORK_ACCOUNT.email}

@@ -82,7 +82,7 @@ def test_notifications_name_the_account_and_are_remembered_per_account(
 ) -> None:
     notes = meter.accept(reading("work", 85), NOW).notifications
     assert [(n.title, n.body.split(";")[0]) for n in notes] == [
-        ("Work: Session (5h) at 85%", "Claude usage (Work · Team) passed 80 %")
+        ("Work: Session (5h) at 85%", "Claude usage (Work · Team) passed 80%")
     ]
     # the same organization's window for the other account is its own crossing
     assert [n.title for n in meter.accept(reading(None, 90), NOW).notifications] == [

@@ -155,3 +155,20 @@ def test_refresh_reaches_every_accounts_worker(qtbot: QtBot, tmp_path: Path) -> 
     app.refresh_pressed()
     qtbot.waitUntil(lambda: counted.calls == {None: 2, "work": 2}, timeout=5000)
     app.stop()
+
+
+def test_a_claude_code_accounts_saved_deadline_holds_after_a_restart(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """A Claude Code account's 429 deadline is kept under ``claude-code@id``; a restarted
+    tray's worker for it starts on that route, so it finds the deadline and waits (it started
+    as ``web`` and polled at once)."""
+    from claude_meter.core.state import SavedState, save_state
+
+    later = datetime.now(UTC) + timedelta(hours=1)
+    save_state(SavedState(not_before={"claude-code@home": later}), tmp_path / "state.json")
+    counted = Counted({None: lambda: reading(20), "home": lambda: reading(70)})
+    app = tray(qtbot, tmp_path, counted, Settings(accounts=(HOME,)))
+    qtbot.waitUntil(lambda: counted.calls[None] >= 5, timeout=5000)
+    app.stop()
+    assert counted.calls["home"] == 0

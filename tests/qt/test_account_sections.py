@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
-from claude_meter.core.account_view import AccountState, accounts_banner
+from claude_meter.core.account_view import AccountState, account_problem
 from claude_meter.core.meter import MeterState, apply_result
 from claude_meter.core.models import FetchError, FetchResult, Snapshot, UsageWindow
 from claude_meter.history import HistoryStore
@@ -138,23 +138,85 @@ def test_eight_accounts_scroll_instead_of_growing_off_the_screen(qtbot: QtBot) -
     assert sections.verticalScrollBar().value() > 0
 
 
-def test_an_expired_account_says_so_in_its_section_and_the_banner_names_it(
+def test_an_accounts_problem_is_said_once_in_its_section_even_when_collapsed(
     qtbot: QtBot,
 ) -> None:
+    """Said in the top banner and again in its section, an expired session read twice; the
+    banner also named only the first account with a problem. Now each account's problem is
+    its section's red line, outside the part that collapses, and the banner stays empty."""
     meter = meter_of(
         (None, "Personal", reading(None, "Personal", 37)),
         ("work", "Work", expired("work")),
+        ("side", "Side", expired("side")),
     )
     shown = popover(qtbot)
     shown.show_meter(meter, NOW)
     shown.show()
     assert shown.sections is not None
+    said = [s.problem.text() for s in shown.sections.sections if s.problem.isVisible()]
+    assert said == ["Your claude.ai session expired."] * 2  # Work's and Side's, each its own
+    assert shown.banner.isHidden()
+    assert shown.findChildren(type(shown.updated), "account_problem")[0].isHidden()  # Personal
     work = shown.sections.sections[1]
-    problem = work.findChild(type(shown.updated), "account_problem")
-    assert problem is not None
-    assert problem.text() == "Your claude.ai session expired."
-    assert shown.banner.text() == "Work: Your claude.ai session expired."
+    qtbot.mouseClick(work.header, Qt.MouseButton.LeftButton)  # collapsed: the problem stays
+    assert not work.body.isVisible()
+    assert work.problem.isVisible()
+    visible = [
+        label.text()
+        for label in shown.findChildren(type(shown.updated))
+        if label.isVisible() and "expired" in label.text()
+    ]
+    assert len(visible) == 2  # once per account, nowhere else
     assert header_text(meter.accounts()[1]) == "Work"  # nothing read yet: the name alone
+
+
+def test_numbers_going_out_of_date_are_said_in_their_accounts_section(qtbot: QtBot) -> None:
+    clock = [NOW]
+    meter = meter_of(
+        (None, "Personal", reading(None, "Personal", 37)),
+        ("work", "Work", reading("work", "Work", 85)),
+    )
+    shown = Popover(interval=INTERVAL, clock=lambda: clock[0])
+    qtbot.addWidget(shown)
+    shown.show_meter(meter, NOW)
+    shown.show()
+    assert shown.sections is not None
+    personal, work = shown.sections.sections
+    before = shown.height()
+    later = NOW + timedelta(minutes=5)
+    meter.accept(reading("work", "Work", 86).model_copy(update={"fetched_at": later}), later)
+    shown.show_meter(meter, later)
+    clock[0] = later
+    shown.tick()
+    personal, work = shown.sections.sections
+    assert personal.problem.isVisible()
+    assert personal.problem.text().startswith("These numbers are out of date")
+    assert work.problem.isHidden()
+    assert shown.banner.isHidden()
+    assert shown.height() > before  # fitted to the line that came
+
+
+def test_the_footer_says_the_age_of_the_newest_reading_shown(qtbot: QtBot) -> None:
+    """It said "not updated yet" while the default account had no numbers, beside a named
+    account's fresh ones."""
+    clock = [NOW + timedelta(seconds=12)]
+    meter = meter_of(
+        (None, "Default", expired_default()),
+        ("work", "Work", reading("work", "Work", 85)),
+    )
+    shown = Popover(interval=INTERVAL, clock=lambda: clock[0])
+    qtbot.addWidget(shown)
+    shown.show_meter(meter, clock[0])
+    shown.tick()
+    assert shown.updated.text() == "updated 12 s ago"
+    nothing = meter_of((None, "Default", expired_default()), ("work", "Work", expired("work")))
+    shown.show_meter(nothing, clock[0])
+    assert shown.updated.text() == "not updated yet"
+
+
+def expired_default() -> FetchResult:
+    error = FetchError(kind="not_signed_in", message="Not signed in.")
+    return FetchResult(source="web", fetched_at=NOW, error=error)
 
 
 def test_one_account_draws_the_popover_of_before(qtbot: QtBot) -> None:
@@ -197,5 +259,5 @@ def test_the_texts_of_a_header() -> None:
     assert worst_text(account, frozenset(), show_remaining=False) == "90%"
     assert worst_text(account, frozenset({"seven_day"}), show_remaining=True) == "60% left"
     assert worst_text(AccountState("x", "X", MeterState()), frozenset(), show_remaining=False) == ""
-    assert accounts_banner((account,), NOW, INTERVAL) is None
+    assert account_problem(account, NOW, INTERVAL) is None
     assert isinstance(AccountSections, type)

@@ -320,7 +320,7 @@ class Recorder:
     def __init__(self) -> None:
         self.sent: list[str] = []
 
-    def notify(self, title: str, body: str) -> bool:
+    def notify(self, title: str, body: str, *, in_popover: bool = False) -> bool:
         self.sent.append(title)
         return True
 

@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from claude_meter.history import HistoryStore
 from claude_meter.history.chart_data import SPANS
-from claude_meter.qt.history_window import HistoryWindow, choice_data
+from claude_meter.qt.history_window import NO_HISTORY, HistoryWindow, choice_data
 from tests.history.support import ORG, OTHER_ORG, snapshot
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -173,7 +173,7 @@ def test_two_accounts_in_one_organization_each_have_their_charts(
         at = NOW - 2 * H + timedelta(minutes=minute)
         store.record(snapshot(at, minute / 4, 60.0, account="work", session_reset=RESET))
     names = {None: "Personal", "work": "Work"}
-    shown = HistoryWindow(store, clock=lambda: NOW, tz=UTC, account_name=names.__getitem__)
+    shown = HistoryWindow(store, clock=lambda: NOW, tz=UTC, names=names)
     qtbot.addWidget(shown)
     with qtbot.waitSignal(shown.chart_loaded, timeout=10_000):
         shown.show()
@@ -194,3 +194,71 @@ def test_two_accounts_in_one_organization_each_have_their_charts(
         table = list(csv.reader(read))
     assert {(r[1], r[6]) for r in table[1:]} == {(ORG, "Work")}
     assert len(table) - 1 == 12
+
+
+def test_a_removed_accounts_history_is_said_so_and_saved_under_its_id(
+    qtbot: QtBot, store: HistoryStore, tmp_path: Path
+) -> None:
+    """Readings of an account no longer in the settings: the box says "Removed account (id)",
+    its saved CSV names it by its id as ``history --csv`` does; names given later (a rename
+    meanwhile) relabel the box without reading the store again."""
+    store.record(snapshot(NOW - H, 15.0, 25.0, account="old"))
+    shown = HistoryWindow(store, clock=lambda: NOW, tz=UTC, names={None: "Personal"})
+    qtbot.addWidget(shown)
+    with qtbot.waitSignal(shown.chart_loaded, timeout=10_000):
+        shown.show()
+    labels = [shown.org_box.itemText(i) for i in range(shown.org_box.count())]
+    assert labels[-1] == f"Removed account (old) · {ORG[:8]}"
+    with qtbot.waitSignal(shown.chart_loaded, timeout=10_000):
+        shown.org_box.setCurrentIndex(shown.org_box.findData(choice_data("old", ORG)))
+    shown.export_csv(tmp_path / "old.csv")
+    with (tmp_path / "old.csv").open() as read:
+        assert {r[6] for r in list(csv.reader(read))[1:]} == {"old"}
+    read_before = shown.overview
+    shown.set_names({None: "Home", "old": "Old"})
+    assert shown.overview is read_before
+    labels = [shown.org_box.itemText(i) for i in range(shown.org_box.count())]
+    assert labels[0].startswith("Home · ")
+    assert labels[-1] == f"Old · {ORG[:8]}"
+
+
+def test_the_account_box_is_never_cut_short(qtbot: QtBot, store: HistoryStore) -> None:
+    """The box shows the whole label at the window's size, and again after a longer name
+    comes (it was squeezed to a few letters by the row of spans beside it)."""
+    store.record(snapshot(NOW - H, 15.0, 25.0, account="gone-account"))
+    shown = HistoryWindow(store, clock=lambda: NOW, tz=UTC, names={None: "Personal"})
+    qtbot.addWidget(shown)
+    shown.resize(820, 640)
+    with qtbot.waitSignal(shown.chart_loaded, timeout=10_000):
+        shown.show()
+    box = shown.org_box
+    qtbot.waitUntil(lambda: box.width() >= box.sizeHint().width() > 100)
+    shown.set_names({None: "Ada Lovelace's personal Max plan"})
+    qtbot.waitUntil(lambda: box.width() >= box.sizeHint().width() > 200)
+    assert box.fontMetrics().horizontalAdvance(box.itemText(0)) < box.width()
+
+
+def test_an_empty_history_says_why_and_offers_nothing_to_save(qtbot: QtBot, tmp_path: Path) -> None:
+    """A first run: the chart explains the empty history instead of a blank plot beside an
+    empty box, and there is nothing to save."""
+    with HistoryStore.open(tmp_path / "empty.sqlite3") as empty:
+        shown = HistoryWindow(empty, thresholds=(80.0,), clock=lambda: NOW, tz=UTC)
+        qtbot.addWidget(shown)
+        shown.resize(900, 640)
+        with qtbot.waitSignal(shown.overview_loaded, timeout=10_000):
+            shown.show()
+        assert shown.chart.empty_text == NO_HISTORY
+        assert "`claude-meter status`" in NO_HISTORY
+        assert not shown.png_button.isEnabled()
+        assert not shown.csv_button.isEnabled()
+        assert not shown.window_box.isEnabled()
+        said = shown.chart.grab().toImage()
+        shown.chart.empty_text = ""
+        shown.chart.set_data(None)
+        assert said != shown.chart.grab().toImage()  # the words are drawn in the plot
+
+
+def test_a_history_with_readings_has_no_empty_text(window: HistoryWindow) -> None:
+    assert window.chart.empty_text == ""
+    assert window.png_button.isEnabled()
+    assert window.csv_button.isEnabled()

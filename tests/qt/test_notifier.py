@@ -24,7 +24,7 @@ from tests.qt.test_tray_host import make
 class Refusing:
     name = "a backend that refuses"
 
-    def notify(self, title: str, body: str) -> bool:
+    def notify(self, title: str, body: str, *, in_popover: bool = False) -> bool:
         return False
 
 

@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from claude_meter.core.meter import MeterState, apply_result
 from claude_meter.core.models import ExtraUsage, FetchError, FetchResult, Snapshot, UsageWindow
+from claude_meter.qt.app import NO_TRAY
 from claude_meter.qt.popover import Popover
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # a Wednesday
@@ -219,3 +220,71 @@ def test_remaining_is_what_the_rows_show_and_say(qtbot: QtBot) -> None:
     row = popover.rows[1]
     assert row.percent.text() == "36% left"
     assert row.bar.accessibleName().startswith("Weekly · all models, 36 percent left, ")
+
+
+def test_the_window_s_long_notice_and_banner_are_shown_whole(qtbot: QtBot) -> None:
+    """The window that stands in for a missing tray: its notice (six lines at the fixed
+    width) and the error banner each get the height their wrapped text needs; Qt's size
+    hint alone gave the notice four and cut the rest off."""
+    popover = Popover(interval=timedelta(seconds=60), as_window=True)
+    qtbot.addWidget(popover)
+    popover.set_notice(NO_TRAY)
+    message = (
+        "Your claude.ai session has expired or was signed out. Sign in to claude.ai in your"
+        " browser again (or paste a new session), then refresh."
+    )
+    expired = FetchError(kind="session_expired", message=message)
+    popover.show_state(MeterState(error=expired))
+    popover.show()
+    qtbot.waitExposed(popover)
+    for label in (popover.notice, popover.banner):
+        assert label.isVisible()
+        assert label.height() >= label.heightForWidth(label.width()), label.objectName()
+
+
+NOT_SIGNED_IN = FetchError(
+    kind="not_signed_in",
+    message="No claude.ai session given, stored or found in a browser. Sign in to claude.ai in "
+    "your browser, or run `claude-meter login --paste` with the Cookie header (or just the "
+    "sessionKey value) copied from the browser's developer tools, or set CLAUDE_METER_COOKIE "
+    "to it. Or sign in to Claude Code with `claude`.",
+)
+
+
+def _banner_whole(popover: Popover) -> bool:
+    banner = popover.banner
+    return banner.height() >= banner.heightForWidth(banner.width())
+
+
+def test_a_long_banner_is_whole_whether_it_came_before_or_after_the_popover_opened(
+    qtbot: QtBot,
+) -> None:
+    """Seen with no account on X11: the first and last lines of the advice were cut off,
+    because the popover took the height for its size hint's width, not its own."""
+    state = apply_result(
+        MeterState(), FetchResult(source="web", fetched_at=NOW, error=NOT_SIGNED_IN)
+    )
+    before = make(qtbot, Clock())
+    before.show_state(state)
+    before.show()
+    qtbot.waitExposed(before)
+    assert _banner_whole(before)
+
+    after = make(qtbot, Clock())
+    after.show_state(MeterState())  # "Fetching your usage…"
+    after.show()
+    qtbot.waitExposed(after)
+    after.show_state(state)  # the answer comes while it is open
+    assert _banner_whole(after)
+
+
+def test_a_banner_that_grows_while_open_is_fitted_again(qtbot: QtBot) -> None:
+    popover = make(qtbot, Clock())
+    short = FetchError(kind="not_signed_in", message="Not signed in.")
+    popover.show_state(state_with("personal", error=short))
+    popover.show()
+    qtbot.waitExposed(popover)
+    popover.banner.setText("x")  # as the clock changes the text: the same banner, longer
+    popover._state = state_with("personal", error=NOT_SIGNED_IN)
+    popover.tick()
+    assert _banner_whole(popover)

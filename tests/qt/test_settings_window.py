@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from claude_meter.core.settings import Settings
@@ -122,3 +123,39 @@ def test_the_accounts_are_kept_and_the_icon_account_chosen(qtbot: QtBot) -> None
     made.icon_account.setCurrentIndex(0)
     assert made.values().icon_account is None
     assert window(qtbot, Settings()).icon_account.isHidden()  # one account: nothing to choose
+
+
+def _whole(widget: QWidget) -> bool:
+    return widget.visibleRegion().boundingRect().size() == widget.size()
+
+
+def test_a_window_shorter_than_it_asks_scrolls_its_sections_and_keeps_the_buttons(
+    qtbot: QtBot,
+) -> None:
+    """A tiling compositor (sway) or a small screen gives the window less height than its
+    size hint: the sections scroll, every row stays whole once scrolled to, and Save and
+    Cancel stay in view. With room enough there is no scroll bar."""
+    windows = [
+        ("five_hour", "Session (5h)"),
+        ("seven_day", "Weekly · all models"),
+        ("seven_day_sonnet", "Weekly · Sonnet"),
+        ("seven_day_cowork", "Weekly · Claude Code & apps"),
+        ("seven_day_design", "Weekly · Claude Design"),
+    ]
+    made = SettingsWindow(Settings(), autostart=False, windows=windows)
+    qtbot.addWidget(made)
+    made.show()
+    qtbot.waitExposed(made)
+    made.resize(made.width(), made.sizeHint().height())
+    QApplication.processEvents()
+    assert not made.sections.verticalScrollBar().isVisible()
+    for width, height in ((made.minimumSizeHint().width(), 400), (1024, 670)):
+        made.resize(width, height)
+        QApplication.processEvents()
+        for button in made.buttons.buttons():
+            assert _whole(button), (width, height, button.text())
+        for key, (in_icon, in_popover) in made.window_boxes.items():
+            for box in (in_icon, in_popover):
+                made.sections.ensureWidgetVisible(box)
+                QApplication.processEvents()
+                assert _whole(box), (width, height, key)

@@ -11,10 +11,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
 from claude_meter.qt.app import NO_TRAY, TrayApp
 from claude_meter.qt.notifier import pick
+from claude_meter.qt.tray_host import TrayHost
 from tests.qt.test_app import Script, result
 
 
@@ -69,4 +71,60 @@ def test_window_then_tray_then_close(
     with caplog.at_level(logging.INFO, logger="claude_meter.tray"):
         app.popover.close()  # the window's close button (or Esc): nothing left unseen
     assert "the window was closed; quitting" in caplog.text
+    app.stop()
+
+
+TIP = "ClaudeMeter\nWeekly · Claude Code & apps: 8% · resets Wed 09:00\n<b>not bold</b>"
+ESCAPED = (
+    "ClaudeMeter\nWeekly · Claude Code &amp; apps: 8% · resets Wed 09:00\n"
+    "&lt;b&gt;not bold&lt;/b&gt;"
+)
+
+
+def test_an_sni_item_s_tooltip_is_escaped_and_a_plain_icon_s_is_not(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An SNI host reads the tooltip as markup (waybar: Pango, where a bare ``&`` makes the
+    text invalid and nothing shows); Qt draws an XEmbed icon's, and the OS a native one's,
+    as plain text."""
+    menu = QMenu()
+    sni = TrayHost(menu, wait=1.0, platform="linux")  # offscreen: not X11, so an SNI item
+    assert sni.kind == "sni"
+    sni.set_tooltip(TIP)
+    assert sni.icon.toolTip() == ESCAPED
+    assert sni.tooltip == TIP
+
+    native = TrayHost(menu, wait=1.0, platform="darwin")
+    native.set_tooltip(TIP)
+    assert native.icon.toolTip() == TIP
+
+    # Rebuilt as another kind (an SNI panel went away on X11), the text fits the new kind.
+    monkeypatch.setattr(sni, "_wanted_kind", lambda: "xembed")
+    old, sni.icon = sni.icon, sni._build()
+    old.deleteLater()
+    rebuilt: str = sni.kind
+    assert rebuilt == "xembed"
+    assert sni.icon.toolTip() == TIP
+
+
+def test_an_expired_session_is_said_once_in_the_popover(qtbot: QtBot, tmp_path: Path) -> None:
+    """No daemon, no balloon: the expired session is the popover's red banner, which stays
+    while it holds and goes when a poll reads numbers again; its notification adds no second
+    copy of the same words (the orange alert is for what the popover does not say itself)."""
+    script = Script(result(10), result(0, error="session_expired"))
+    app = TrayApp(
+        script,
+        interval=timedelta(milliseconds=50),
+        floor=timedelta(milliseconds=10),
+        state_path=tmp_path / "state.json",
+        tray_wait=30.0,
+    )
+    app.notifier = pick(app.tray_host, app._show_alert, "darwin")
+    app.start()
+    qtbot.waitUntil(lambda: script.calls >= 3, timeout=5000)
+    app.open_popover()
+    assert app.popover.banner.isVisible()
+    assert app.popover.banner.text().startswith("session_expired!")
+    assert not app.popover.alert.isVisibleTo(app.popover)
+    assert app.popover.alert.text() == ""
     app.stop()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pytestqt.qtbot import QtBot
 
-from claude_meter.core.forecast import Forecast, Sample
+from claude_meter.core.forecast import Forecast, Sample, forecast_window
 from claude_meter.core.models import UsageWindow
 from claude_meter.history import WindowInsight
 from claude_meter.qt.window_row import WindowRow, forecast_line
@@ -54,6 +54,25 @@ def test_forecast_line_says_the_wall_or_the_pace_or_nothing() -> None:
     assert forecast_line(forecast(at_reset=62.4), None) is None  # no reset: no period to judge
     assert forecast_line(forecast(at_reset=62.4, enough=False), RESET) is None
     assert forecast_line(forecast(), RESET) is None
+
+
+def test_a_fast_burn_line_says_the_pace_its_flag_is_about() -> None:
+    """A quiet day, then a busy hour (the demo's Weekly · Sonnet): the flag is the last hour's,
+    so the line's figure must be too, not "Fast burn · on pace for 22% at reset"."""
+    resets_at = NOW + timedelta(hours=10)
+    quiet = [Sample(NOW - timedelta(hours=25 - h), 0.5 * h, resets_at) for h in range(25)]
+    busy = [Sample(NOW - timedelta(minutes=60 - m), 12 + m / 3, resets_at) for m in (10, 30, 60)]
+    rising = forecast_window(quiet + busy, resets_at, NOW, window_hours=168.0)
+    assert rising.fast_burn
+    assert rising.fast_wall_at is not None
+    assert rising.wall_at is None  # the period's pace never gets there
+    line = forecast_line(rising, resets_at)
+    local = rising.fast_wall_at.astimezone().strftime("%a %H:%M")
+    assert line == f"Fast burn · 100% by {local} at the last hour's pace"
+    # the period's wall, when it comes first, is the one said (both paces agree on a wall)
+    sooner = forecast(wall_at=WALL, fast=True)
+    later = Forecast(None, WALL, True, 10.0, 30.0, True, "", WALL + timedelta(hours=1))
+    assert forecast_line(later, RESET) == forecast_line(sooner, RESET)
 
 
 @pytest.mark.parametrize(("percent", "text", "bar"), [(130.0, "130%", 100), (None, "?", 0)])
@@ -101,3 +120,23 @@ def test_a_forecast_is_shown_until_its_period_has_passed(qtbot: QtBot) -> None:
     widget.set_insight(None, RESET)
     assert widget.sparkline.isHidden()
     assert widget.forecast.isHidden()
+
+
+def test_the_sparklines_of_rows_line_up_whatever_their_percents(qtbot: QtBot) -> None:
+    """Seen in the popover: the sparkline beside "8%" started further right than the one
+    beside "55%", since the percent took only its own text's width."""
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    rows = [row(qtbot, percent, RESET) for percent in (8.0, 55.0, 100.0, None)]
+    samples = tuple(Sample(NOW - timedelta(minutes=30 * i), 8.0) for i in range(4, -1, -1))
+    for made in rows:
+        layout.addWidget(made)
+        made.set_insight(WindowInsight(samples, forecast(at_reset=20.0)), NOW)
+    qtbot.addWidget(box)
+    box.resize(360, 400)
+    box.show()
+    qtbot.waitExposed(box)
+    lefts = {made.sparkline.mapTo(box, made.sparkline.rect().topLeft()).x() for made in rows}
+    assert len(lefts) == 1, lefts

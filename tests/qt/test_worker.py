@@ -200,3 +200,20 @@ def test_any_exception_in_result_handling_still_schedules_and_shows_it(
         assert second.snapshots[0].windows[0].percent == 42
     finally:
         harness.stop()
+
+
+def test_refresh_after_a_sign_in_error_fetches_at_once(qtbot: QtBot) -> None:
+    """Signed in (or Claude Code chosen) after "not signed in": Refresh must not wait for
+    the error's backoff (a minute, then two...)."""
+    count: list[int] = []
+
+    def fetch() -> FetchResult:
+        count.append(1)
+        return result(None, "not_signed_in") if len(count) == 1 else result(7)
+
+    harness = Harness(fetch, qtbot)
+    harness.thread.start()
+    assert harness.next_result().error is not None
+    harness.worker.refresh_requested.emit()
+    assert harness.next_result().snapshots[0].windows[0].percent == 7
+    harness.stop()

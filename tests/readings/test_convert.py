@@ -77,6 +77,18 @@ def test_remember_logs_and_never_raises(tmp_path: Path, caplog: pytest.LogCaptur
     assert "could not store the last readings" in caplog.text
 
 
+def test_an_unreadable_file_is_said_with_what_to_do(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nothing ever replaces such a file, so every poll would fail to store for good."""
+    broken = tmp_path / "last-readings.json"
+    broken.write_text("{{garbage")
+    with caplog.at_level(logging.WARNING, logger="claude_meter.readings"):
+        remember(FetchResult(source="web", fetched_at=NOW, snapshots=(SNAPSHOT,)), NOW, broken)
+    assert "is not JSON; remove it, and the next reading writes a new one" in caplog.text
+    assert broken.read_text() == "{{garbage"
+
+
 def test_every_writer_stores_the_account_of_its_reading(tmp_path: Path) -> None:
     """The tray, `status` and `bridge` write through remember(): two accounts of one Team
     organization are two entries, each read back as its account's."""

@@ -3,6 +3,7 @@ offered, the command that adds each, adding them all."""
 
 from __future__ import annotations
 
+from claude_meter.core.account_changes import removed
 from claude_meter.core.accounts import AccountRef
 from claude_meter.core.settings import Settings
 from claude_meter.sources.discovery import (
@@ -75,6 +76,15 @@ def test_one_per_email() -> None:
     first = Found("browser", "a", email="x@example.com")
     again = Found("browser", "b", email="X@example.com")
     assert by_email([first, DEFAULT, again, WORK]) == [first, DEFAULT, WORK]
+
+
+def test_add_found_gives_no_id_a_removed_account_had() -> None:
+    earlier = AccountRef(id="chrome-work", name="Chrome Work", kind="pasted")
+    settings, _ = removed(Settings(accounts=(earlier,)), "Chrome Work")
+    adding = add_found(settings, [WORK, CODE], ("claude-code",))  # the history's ids
+    assert [(a.name, a.id) for a in adding.added] == [
+        ("Chrome Work", "chrome-work-2"), ("Claude Code", "claude-code-2"),
+    ]  # fmt: skip
 
 
 def test_add_found_adds_the_new_ones_up_to_eight() -> None:

@@ -148,3 +148,30 @@ def test_a_named_account_has_a_note_of_its_own() -> None:
     SessionStore(backend, entry=entry).save(COOKIES)
     assert SessionStore(backend, entry=entry, remember_absence=True).load() == COOKIES
     assert read_stamp(stamp_path(entry)) is not None
+
+
+def test_a_backend_chosen_in_keyringrc_cfg_is_asked_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The note holds for the configuration it was made under: an edit of keyringrc.cfg (the
+    file ``keyring`` reads when ``PYTHON_KEYRING_BACKEND`` is not set) asks the keyring again,
+    not 30 minutes later."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    rc = tmp_path / "config" / "python_keyring" / "keyringrc.cfg"
+    rc.parent.mkdir(parents=True)
+    rc.write_text("[backend]\ndefault-keyring = keyring.backends.null.Keyring\n")
+    backend = CountingKeyring()
+    assert SessionStore(backend, remember_absence=True).load() is None
+    assert SessionStore(backend, remember_absence=True).load() is None
+    assert backend.reads == 1  # the note is trusted while the file is as it was
+    backend.items[(SERVICE, SESSION_ENTRY)] = COOKIES.header().reveal()
+    rc.write_text("[backend]\ndefault-keyring = keyring.backends.SecretService.Keyring\n")
+    assert SessionStore(backend, remember_absence=True).load() == COOKIES
+    assert backend.reads == 2
+    SessionStore(backend).delete()
+    assert SessionStore(backend, remember_absence=True).load() is None
+    reads = backend.reads
+    rc.unlink()  # removed: keyring chooses by itself, and is asked again
+    assert SessionStore(backend, remember_absence=True).load() is None
+    assert SessionStore(backend, remember_absence=True).load() is None
+    assert backend.reads == reads + 1

@@ -21,10 +21,10 @@ from claude_meter.sources.keyring_child import (
     KeyringChildError,
     KeyringInChild,
     child_command,
-    configured_backend,
     holds_nothing,
     wanted,
 )
+from claude_meter.sources.keyring_config import configured_backend
 from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, SessionStore
 from claude_meter.sources.session_cache import SessionCache, stamp_path
 from tests.conftest import TEST_SESSION_KEY

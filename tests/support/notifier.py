@@ -7,6 +7,6 @@ class Recorder:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
 
-    def notify(self, title: str, body: str) -> bool:
+    def notify(self, title: str, body: str, *, in_popover: bool = False) -> bool:
         self.sent.append((title, body))
         return True

@@ -46,10 +46,12 @@ def _credentials(parser: argparse.ArgumentParser, args: argparse.Namespace, out:
         from claude_meter.cli.sources import run_sources
 
         return run_sources(json_output=args.json, term=term, add=args.add)
+    from claude_meter.cli.arguments import command_parser
+
     if args.paste and args.browser:
-        parser.error("login takes either --paste or --browser, not both")
+        command_parser(parser, "login").error("either --paste or --browser, not both")
     if args.profile and not args.browser:
-        parser.error("--profile needs --browser")
+        command_parser(parser, "login").error("--profile needs --browser")
     status = run_login(browser=args.browser, profile=args.profile, paste=args.paste, term=term)
     if status == 0:
         from claude_meter.cli.accounts import meter_default_again
@@ -79,7 +81,7 @@ def _accounts(args: argparse.Namespace, term: Terminal) -> int:
 
 
 def _cached(argv: Sequence[str], out: TextIO) -> int:
-    from claude_meter.cli.cached import quick_parser
+    from claude_meter.cli.cached_options import quick_parser
 
     return _run_cached(quick_parser().parse_args(argv), out)
 
@@ -145,13 +147,24 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
     quick_cached = given[:1] == ["status"] and "--cached" in given  # for status bars
     from claude_meter.cli.arguments import build_parser  # argparse: not for the status line
 
-    parser = None if quick_cached else build_parser()
+    # only this command's options: the program's own options take no value, so the command
+    # is the first word that is not an option (none: the whole parser, for --help)
+    command = next((word for word in given if not word.startswith("-")), None)
+    parser = None if quick_cached else build_parser(command)
     args = None if parser is None else parser.parse_args(argv)
+    if args is not None and args.command is None:  # the tray, after another global option
+        return _tray(demo=args.tray_demo, debug=args.debug)
+    from claude_meter.core.command_log import command_console
+    from claude_meter.core.retry_words import one_shot
+
     try:
-        if parser is None or args is None:
-            status = _cached(given[1:], out)
-        else:
-            status = _run(parser, args, out)
+        # a command's messages say to try again, not that the tray will; its warnings are
+        # said as its other lines are, once each
+        with one_shot(), command_console():
+            if parser is None or args is None:
+                status = _cached(given[1:], out)
+            else:
+                status = _run(parser, args, out)
         out.flush()  # here, not at exit, where a failure would print a traceback
     except OSError as exc:
         if exc.errno not in _OUTPUT_ERRNOS:
@@ -203,10 +216,13 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
         rest += [f"--{a}" for a in ("install", "uninstall") if getattr(args, a)]
         return main_quick(rest, out)
     if args.command == "status":
+        from claude_meter.cli.arguments import command_parser
         from claude_meter.cli.status import run_status
 
         if args.format or args.max_age:
-            parser.error("--format and --max-age go with --cached")
+            command_parser(parser, "status").error("--format and --max-age go with --cached")
+        if args.profile and not args.browser:  # else the profile would be silently ignored
+            command_parser(parser, "status").error("--profile needs --browser")
 
         return run_status(
             json_output=args.json,
@@ -247,7 +263,11 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
     if args.command in ("login", "logout", "sources", "accounts"):
         return _credentials(parser, args, out)
     if args.command == "bridge":
+        from claude_meter.cli.arguments import command_parser
         from claude_meter.cli.bridge import run_bridge
+
+        if args.pair and args.forget:  # else --forget won and --pair was silently dropped
+            command_parser(parser, "bridge").error("either --pair or --forget, not both")
 
         return run_bridge(
             pair=args.pair, forget=args.forget, port=args.port, out=out, err=sys.stderr
@@ -273,8 +293,6 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
             seed=args.seed,
             accounts=args.accounts,
         )
-    if args.command is None:
-        return _tray(demo=args.tray_demo, debug=args.debug)
     parser.print_help(out)
     return 0
 

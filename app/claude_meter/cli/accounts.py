@@ -14,7 +14,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from claude_meter.core.account_changes import AccountProblem, added, removed, renamed, with_email
+from claude_meter.core.account_changes import (
+    AccountProblem,
+    added,
+    earlier_id,
+    new_name,
+    removed,
+    renamed,
+    with_email,
+)
 from claude_meter.core.accounts import DEFAULT_ID, AccountKind, AccountRef, check_name
 from claude_meter.core.settings import Settings, load_settings, save_settings
 
@@ -114,25 +122,40 @@ def run_add(
 ) -> int:
     """Add a named account; a pasted one's session goes to its own keyring entry."""
     settings = _load(term, path)
+    history = recorded_ids()
     try:
+        new_name(settings, name)  # refused first, before notes about its source
         kind, refs = _source(browser, profile, paste, claude_config, extension, term)
-        changed, account = added(settings, name, kind, **refs)
+        changed, account = added(settings, name, kind, history, **refs)
     except AccountProblem as exc:
         print(f"claude-meter: {exc}.", file=term.err)
         return USAGE_ERROR
+    if account.config_dir and not _read_once(account):
+        print(
+            f"claude-meter: note: no Claude Code sign-in in {account.config_dir} yet; run "
+            f"`CLAUDE_CONFIG_DIR={account.config_dir} claude` once to sign in.",
+            file=term.err,
+        )
     if paste and not _store_pasted(account, term, store):
         return USAGE_ERROR
     if not _save(changed, term, path):
         if paste:
             _store_of(account.id, store).delete()  # nothing half-added
         return USAGE_ERROR
-    email = _first_email(account, term) if kind in ("browser", "pasted") else None
+    email = _first_email(account, term) if _read_once(account) else None
     if email is not None:
         with_it = with_email(changed, account.id, email)
         if with_it is not changed and _save(with_it, term, path, quiet=True):
             account = next(a for a in with_it.accounts if a.id == account.id)
     said = f" ({account.email})" if account.email else ""
     print(f"Added {account.name}: {account.describe()}{said}.", file=term.out)
+    earlier = earlier_id(changed, account, history)
+    if earlier is not None:
+        print(
+            f"It starts a history of its own: the removed account's stays apart, shown as "
+            f"'Removed account ({earlier})' until it is 90 days old.",
+            file=term.out,
+        )
     if kind == "extension":
         print(
             "Its numbers come from the browser extension"
@@ -141,6 +164,23 @@ def run_add(
             file=term.out,
         )
     return OK
+
+
+def recorded_ids() -> tuple[str, ...]:
+    """The named accounts' ids the usage history holds readings of (removed ones included),
+    so a new account is not given one and does not inherit its readings; none when there is
+    no history yet (it is not created for this) or it cannot be read."""
+    from claude_meter.history.database import HistoryUnavailable
+    from claude_meter.history.reads import windows
+    from claude_meter.history.store import HistoryStore, default_path
+
+    if not default_path().exists():
+        return ()
+    try:
+        with HistoryStore.open(quick_check=False) as store:
+            return tuple(dict.fromkeys(who for who, _, _ in windows(store) if who))
+    except HistoryUnavailable:
+        return ()
 
 
 def run_remove(*, name: str, term: Terminal, path: Path | None = None,
@@ -163,6 +203,12 @@ def run_remove(*, name: str, term: Terminal, path: Path | None = None,
     kept = _store_of(account.id, store).delete()
     what = " and its session in the keyring" if kept else ""
     print(f"Removed {account.name}{what}.", file=term.out)
+    if account.id in recorded_ids():
+        print(
+            f"Its history stays until it is 90 days old, shown as 'Removed account "
+            f"({account.id})'; an account added under this name again starts its own.",
+            file=term.out,
+        )
     return OK
 
 
@@ -209,7 +255,7 @@ def _source(
     if paste:
         return "pasted", {}
     if claude_config is not None:
-        return "claude-code", {"config_dir": _config_dir(claude_config, term)}
+        return "claude-code", {"config_dir": _config_dir(claude_config)}
     from claude_meter.core.account_routing import profile_label
 
     try:  # the extension's popup and the bridge take a label by this rule: one that fails
@@ -253,19 +299,26 @@ def _browser_profile(browser: str, profile: str | None, term: Terminal) -> tuple
     return found.key, chosen[0].name
 
 
-def _config_dir(given: str, term: Terminal) -> str:
-    """The Claude Code configuration folder as an absolute path; it must exist."""
+def _config_dir(given: str) -> str:
+    """The Claude Code configuration folder as an absolute path; it must exist (one with no
+    sign-in yet is added, with a note: :func:`run_add`)."""
     folder = Path(given).expanduser()
     if not folder.is_dir():
         raise AccountProblem("that Claude Code configuration folder does not exist")
-    folder = folder.resolve()
-    if not (folder / ".credentials.json").is_file() and sys.platform != "darwin":
-        print(
-            f"claude-meter: note: no Claude Code sign-in in {folder} yet; run "
-            f"`CLAUDE_CONFIG_DIR={folder} claude` once to sign in.",
-            file=term.err,
-        )
-    return str(folder)
+    return str(folder.resolve())
+
+
+def _read_once(account: AccountRef) -> bool:
+    """Whether ``add`` reads the new account once, to check it and learn its email: every
+    kind but the extension's (its numbers come from the browser). A Claude Code folder with
+    no sign-in yet is not asked (``_config_dir`` said what to do); one read of its route,
+    in Claude Code's own request bucket, is well within that route's budget, and its 429
+    hold is kept as every poll keeps it."""
+    if account.kind == "extension":
+        return False
+    if account.kind == "claude-code" and account.config_dir and sys.platform != "darwin":
+        return (Path(account.config_dir) / ".credentials.json").is_file()
+    return True
 
 
 def _store_of(account_id: str, store: SessionStore | None) -> SessionStore:
@@ -286,8 +339,14 @@ def _store_pasted(account: AccountRef, term: Terminal, store: SessionStore | Non
         return False
     target = _store_of(account.id, store)
     saved = target.save(cookies)
-    if not saved.persisted:
-        print(f"claude-meter: {saved.message} The account was not added.", file=term.err)
+    if not saved.persisted:  # a command ends at once: nothing is kept "for this run"
+        from claude_meter.cli.credentials import not_stored
+
+        print(
+            f"claude-meter: {account.name} was not added: "
+            f"{not_stored(target, 'then add it again')}",
+            file=term.err,
+        )
         return False
     return True
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import NoReturn
 
 from claude_meter import __version__
 
 USAGE_ERROR = 1
+
+#: Whether a command gets its options (see :func:`build_parser`).
+Wanted = Callable[[str], bool]
 
 
 class Parser(argparse.ArgumentParser):
@@ -24,7 +28,28 @@ class Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_parser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    """The parser of the command ``name``, so that an error found after parsing comes with
+    that command's usage line, as argparse's own errors do; ``parser`` when there is none."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found = action.choices.get(name)
+            if isinstance(found, argparse.ArgumentParser):
+                return found
+    return parser
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; given ``command`` (the command word about to be parsed),
+    every command but only that one's options and help text: the others keep their names
+    and one-line help (the list of ``--help``, argparse's "invalid choice") without the
+    options nothing would read. argparse formats and translates each option as it is added:
+    about half of the parser's 4 ms for ``status`` (more under a locale whose message
+    catalogues it looks for). None: everything (``--help``, the tests)."""
+
+    def wanted(name: str) -> bool:
+        return command is None or command == name
+
     parser = Parser(
         prog="claude-meter",
         description="The server's own numbers for Claude's plan limits.",
@@ -44,6 +69,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the usage windows of every organization once",
         description="Read the usage report once and print it.",
     )
+    if wanted("status"):
+        _add_status_options(status)
+    _add_statusline_command(commands, wanted("statusline"))
+    _add_history_command(commands, wanted)
+    _add_credential_commands(commands, wanted)
+    autostart = commands.add_parser(
+        "autostart",
+        help="start ClaudeMeter at login: on, off, or status",
+        description="Add or remove the login item (XDG autostart file, LaunchAgent, or the "
+        "Windows Run value); the settings window's switch does the same.",
+    )
+    if wanted("autostart"):
+        autostart.add_argument("action", choices=("on", "off", "status"))
+
+    _add_bridge_commands(commands, wanted)
+
+    fake = commands.add_parser(
+        "fake-server",
+        help="run the fake claude.ai server the demo uses",
+        description="Serve a fake claude.ai and api.anthropic.com on this computer, for "
+        "trying ClaudeMeter and for tests.",
+    )
+    if wanted("fake-server"):
+        _add_fake_server_options(fake)
+    return parser
+
+
+def _add_status_options(status: argparse.ArgumentParser) -> None:
     status.add_argument("--json", action="store_true", help="one JSON object (a stable interface)")
     status.add_argument(
         "--source",
@@ -60,16 +113,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="one account only (see `claude-meter accounts`); default: every metered account",
     )
     _add_demo_arguments(status)
-    from claude_meter.cli.cached import add_cached_arguments
+    from claude_meter.cli.cached_options import add_cached_arguments
 
     add_cached_arguments(status)
+
+
+def _add_statusline_command(commands: argparse._SubParsersAction[Parser], full: bool) -> None:
+    help_text = "Claude Code's status line: reads its JSON on stdin, no request"
+    if not full:
+        commands.add_parser("statusline", help=help_text)
+        return
+    from claude_meter.cli.statusline import DEFAULT_FORMAT
+
     statusline = commands.add_parser(
         "statusline",
-        help="Claude Code's status line: reads its JSON on stdin, no request",
-        description="For Claude Code's statusLine setting: the session and weekly figures "
-        "Claude Code sends, with what ClaudeMeter read recently. Never fails Claude Code.",
+        help=help_text,
+        description="For Claude Code's statusLine setting: reads the JSON Claude Code sends on "
+        "standard input and prints one line with its session and weekly figures and what "
+        "ClaudeMeter read recently. It makes no request, and whatever goes wrong it prints a "
+        "short line and exits 0, so it never breaks Claude Code.",
+        epilog="TEMPLATE fields: {session}, {weekly} or any window key ({seven_day_opus}) give "
+        "the percent, {session.resets} the countdown, {session.age} how old the figure is, "
+        "{others} every other window, {extra} extra usage, {model} Claude Code's model; {{ and "
+        "}} are braces. NO_COLOR=1 turns the colours off. Default: "
+        f"'{DEFAULT_FORMAT}'.",
     )
-    statusline.add_argument("--format", metavar="TEMPLATE", help="what to show (see README)")
+    statusline.add_argument(
+        "--format", metavar="TEMPLATE", help="what the line shows (fields below)"
+    )
     statusline.add_argument(
         "--install", action="store_true", help="add it to Claude Code's settings.json"
     )
@@ -79,24 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     statusline.add_argument(
         "--then", metavar="COMMAND", help="a previous status line command to run after it"
     )
-    _add_history_command(commands)
-    _add_credential_commands(commands)
-    autostart = commands.add_parser(
-        "autostart",
-        help="start ClaudeMeter at login: on, off, or status",
-        description="Add or remove the login item (XDG autostart file, LaunchAgent, or the "
-        "Windows Run value); the settings window's switch does the same.",
-    )
-    autostart.add_argument("action", choices=("on", "off", "status"))
 
-    _add_bridge_commands(commands)
 
-    fake = commands.add_parser(
-        "fake-server",
-        help="run the fake claude.ai server the demo uses",
-        description="Serve a fake claude.ai and api.anthropic.com on this computer, for "
-        "trying ClaudeMeter and for tests.",
-    )
+def _add_fake_server_options(fake: argparse.ArgumentParser) -> None:
     fake.add_argument("--scenario", default="normal", metavar="NAME", help=_scenario_help())
     fake.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
     fake.add_argument("--port", type=_port_or_any, default=0, help="port (default: any free port)")
@@ -119,7 +175,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve N accounts side by side, 2 to 8 (personal, work, side, extra4, ...), each "
         "with its own session, organizations and numbers (default: the one demo account)",
     )
-    return parser
 
 
 def _add_browser_arguments(parser: argparse.ArgumentParser) -> None:
@@ -134,19 +189,20 @@ def _add_browser_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_credential_commands(commands: argparse._SubParsersAction[Parser]) -> None:
+def _add_credential_commands(commands: argparse._SubParsersAction[Parser], wanted: Wanted) -> None:
     login = commands.add_parser(
         "login",
         help="store your claude.ai session in the keyring",
         description="Find your claude.ai session in a browser (or take a pasted one) and store "
         "it in the OS keyring. With several sign-ins you are asked which one.",
     )
-    _add_browser_arguments(login)
-    login.add_argument(
-        "--paste",
-        action="store_true",
-        help="read a Cookie header or sessionKey value from standard input (not echoed)",
-    )
+    if wanted("login"):
+        _add_browser_arguments(login)
+        login.add_argument(
+            "--paste",
+            action="store_true",
+            help="read a Cookie header or sessionKey value from standard input (not echoed)",
+        )
     commands.add_parser(
         "logout",
         help="remove the stored session and the remembered choice",
@@ -159,23 +215,25 @@ def _add_credential_commands(commands: argparse._SubParsersAction[Parser]) -> No
         "the order `--source auto` tries them; then each distinct account found, with the "
         "command that adds it.",
     )
-    sources.add_argument("--json", action="store_true", help="one JSON object")
-    sources.add_argument(
-        "--add",
-        action="store_true",
-        help="ask claude.ai whose each sign-in found is, and add each account not metered yet "
-        "(named by its email; see `claude-meter accounts`)",
-    )
-    _add_accounts_command(commands)
-
-
-def _add_accounts_command(commands: argparse._SubParsersAction[Parser]) -> None:
+    if wanted("sources"):
+        sources.add_argument("--json", action="store_true", help="one JSON object")
+        sources.add_argument(
+            "--add",
+            action="store_true",
+            help="ask claude.ai whose each sign-in found is, and add each account not metered "
+            "yet (named by its email; see `claude-meter accounts`)",
+        )
     accounts = commands.add_parser(
         "accounts",
         help="list, add, remove or rename the accounts metered side by side",
         description="The accounts ClaudeMeter meters: the default one (what login and logout "
         "act on) and up to 8 named ones, each with its own source. Without an action, list them.",
     )
+    if wanted("accounts"):
+        _add_accounts_options(accounts)
+
+
+def _add_accounts_options(accounts: argparse.ArgumentParser) -> None:
     accounts.add_argument("--json", action="store_true", help="list as one JSON object")
     actions = accounts.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
     add = actions.add_parser(
@@ -218,14 +276,16 @@ def _add_accounts_command(commands: argparse._SubParsersAction[Parser]) -> None:
     rename.add_argument("new", metavar="NEW")
 
 
-def _add_history_command(commands: argparse._SubParsersAction[Parser]) -> None:
-    from claude_meter.cli.history import DEFAULT_SINCE, parse_duration
-
+def _add_history_command(commands: argparse._SubParsersAction[Parser], wanted: Wanted) -> None:
     history = commands.add_parser(
         "history",
         help="print the stored usage readings (CSV or JSON for scripts)",
         description="The readings ClaudeMeter stored, oldest first, with resets and limit hits.",
     )
+    if not wanted("history"):
+        return
+    from claude_meter.cli.history import DEFAULT_SINCE, parse_duration
+
     history.add_argument(
         "--account", metavar="NAME", help="one account only (its name; default: every account)"
     )
@@ -253,16 +313,27 @@ def _add_history_command(commands: argparse._SubParsersAction[Parser]) -> None:
     form.add_argument("--json", action="store_const", dest="form", const="json", help="JSON")
 
 
-def _add_bridge_commands(commands: argparse._SubParsersAction[Parser]) -> None:
-    # Not from bridge.server or core.settings: every command would import them (and pydantic).
-    from claude_meter.core.endpoints import DEFAULT_BRIDGE_PORT as DEFAULT_PORT
-
+def _add_bridge_commands(commands: argparse._SubParsersAction[Parser], wanted: Wanted) -> None:
     bridge = commands.add_parser(
         "bridge",
         help="run the browser extension's bridge without the tray; one JSON line per snapshot",
         description="Listen on 127.0.0.1 for the paired browser extension and print each "
         "accepted snapshot as one line of JSON in the `status --json` format.",
     )
+    if wanted("bridge"):
+        _add_bridge_options(bridge)
+    commands.add_parser(
+        "extension-path",
+        help='print the folder to load with "Load unpacked" in the browser',
+        description="Print the browser extension's folder, for chrome://extensions, "
+        "Developer mode, Load unpacked.",
+    )
+
+
+def _add_bridge_options(bridge: argparse.ArgumentParser) -> None:
+    # Not from bridge.server or core.settings: every command would import them (and pydantic).
+    from claude_meter.core.endpoints import DEFAULT_BRIDGE_PORT as DEFAULT_PORT
+
     bridge.add_argument(
         "--pair", action="store_true", help="open the 2-minute window to pair an extension"
     )
@@ -275,12 +346,6 @@ def _add_bridge_commands(commands: argparse._SubParsersAction[Parser]) -> None:
         default=DEFAULT_PORT,
         metavar="N",
         help=f"port on 127.0.0.1 (default: {DEFAULT_PORT})",
-    )
-    commands.add_parser(
-        "extension-path",
-        help='print the folder to load with "Load unpacked" in the browser',
-        description="Print the browser extension's folder, for chrome://extensions, "
-        "Developer mode, Load unpacked.",
     )
 
 

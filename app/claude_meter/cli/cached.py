@@ -22,7 +22,6 @@ marked stale) or none are stored (the advice goes to standard error); 1 the file
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -33,7 +32,7 @@ from claude_meter.core.grades import UNKNOWN, Grade, grade_for
 from claude_meter.readings.preference import (
     account_names,
     find_account,
-    read_settings,
+    read_settings_or_problem,
     shows_remaining,
     unknown_account,
 )
@@ -48,57 +47,11 @@ from claude_meter.readings.view import (
     short_label,
 )
 
-FORMATS: Final = ("text", "json", "waybar", "i3blocks", "polybar", "tmux")
 STALE_EXIT: Final = 3
 NO_READING: Final = (
     "no reading stored yet: start the tray (run `claude-meter`), run `claude-meter status` "
     "once, or use `claude-meter statusline` in Claude Code"
 )
-
-
-def add_cached_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``status --cached`` (on the full parser and on the quick one)."""
-    from claude_meter.cli.history import parse_duration
-
-    parser.add_argument(
-        "--cached",
-        action="store_true",
-        help="print the last stored readings without any request (for status bars)",
-    )
-    parser.add_argument(
-        "--format",
-        choices=FORMATS,
-        default=None,
-        help="with --cached: text (default), json, waybar, i3blocks, polybar or tmux",
-    )
-    parser.add_argument(
-        "--max-age",
-        type=parse_duration,
-        default=None,
-        metavar="DURATION",
-        help="with --cached: figures older than this (90m, 24h) are stale: exit status 3",
-    )
-
-
-def add_account_argument(parser: argparse.ArgumentParser) -> None:
-    """``--account NAME``: one account only (the quick parser's; ``status`` has its own)."""
-    parser.add_argument(
-        "--account",
-        metavar="NAME",
-        help="one account only (see `claude-meter accounts`); default: every metered account",
-    )
-
-
-def quick_parser() -> argparse.ArgumentParser:
-    """``status --cached`` parsed without building the whole command line (which imports
-    the fake server's scenarios, and pydantic with them)."""
-    from claude_meter.cli.arguments import Parser
-
-    parser = Parser(prog="claude-meter status", description="The last stored readings.")
-    parser.add_argument("--json", action="store_true", help="same as --format json")
-    add_account_argument(parser)
-    add_cached_arguments(parser)
-    return parser
 
 
 def run_cached(
@@ -114,18 +67,25 @@ def run_cached(
     """Print the stored readings in ``form``; returns the exit status (see the docstring).
     ``account``: ``--account``, a name or an id; None for every metered account."""
     now = now or datetime.now(UTC)
-    settings = read_settings()
+    # a status bar runs this every few seconds: a damaged file is said (the tray and `status`
+    # say it) only when it is why --account finds nothing, not on every call
+    settings, problem = read_settings_or_problem()
     names = account_names(settings)
     if account is not None:
         found, wanted = find_account(names, account)
         if not found:
-            print(f"claude-meter: {unknown_account(names)}.", file=err)
+            print(f"claude-meter: {problem or unknown_account(names)}.", file=err)
             return 1
         names = {wanted: names[wanted]}
     try:
         views = [v for v in accounts(load()) if v.account in names]
     except StoreUnreadable as exc:
-        print(f"claude-meter: the last readings cannot be read: {exc}", file=err)
+        print(
+            f"claude-meter: the last readings cannot be read: {exc}. ClaudeMeter leaves such a "
+            "file as it is (it may be another version's): remove it, and the next reading (the "
+            "tray, `claude-meter status`) writes a new one.",
+            file=err,
+        )
         return 1
     if not views:
         print(_render(form, [], now, stale=True, color=False, left=False), file=out)

@@ -48,12 +48,8 @@ def make_selection(
 ) -> Selection:
     from claude_meter.sources.selection import Selection
 
-    selection = Selection.create(
-        term.env, now=_now(), browser=browser, profile=profile, store=store
-    )
-    for note in selection.notes:
-        print(f"claude-meter: {note}", file=term.err)
-    return selection
+    # a damaged sources.json is said once, by the command's log (core/command_log.py)
+    return Selection.create(term.env, now=_now(), browser=browser, profile=profile, store=store)
 
 
 # -- login -------------------------------------------------------------------------------------
@@ -89,7 +85,7 @@ def _login_paste(selection: Selection, term: Terminal) -> int:
         return USAGE_ERROR
     saved = selection.store.save(cookies)
     if not saved.persisted:
-        print(f"claude-meter: {saved.message}", file=term.err)
+        print(f"claude-meter: {not_stored(selection.store)}", file=term.err)
         return USAGE_ERROR
     _remember(RememberedChoice(stored_from="paste"), term)
     print(
@@ -137,9 +133,20 @@ def _login_browser(selection: Selection, term: Terminal) -> int:
             file=term.out,
         )
     else:
-        print(f"claude-meter: {saved.message}", file=term.err)
+        print(f"claude-meter: {not_stored(selection.store)}", file=term.err)
         print(f"{profile.label} is remembered and read directly each time instead.", file=term.out)
     return OK
+
+
+def not_stored(store: SessionStore, then: str = "or set CLAUDE_METER_COOKIE instead") -> str:
+    """Why ``login`` (``accounts add --paste``: ``then`` says what next) stored nothing, for a
+    command that ends at once (the store's own message, "kept in memory for this run only",
+    is the tray's, which goes on running)."""
+    return (
+        f"the session was not stored: no usable keyring was found ({store.problem or 'unknown'})"
+        ", and ClaudeMeter never writes a session to a file. Install or unlock a keyring (GNOME "
+        f"Keyring, KWallet, KeePassXC; on macOS and Windows the system one), {then}."
+    )
 
 
 def _ask(accounts: list[BrowserSession], term: Terminal) -> BrowserSession | None:
@@ -194,12 +201,19 @@ def run_logout(*, term: Terminal, store: SessionStore | None = None) -> int:
         if choice.browser:
             what += f" ({choice.browser}{f', profile {choice.profile}' if choice.profile else ''})"
         removed.append(what)
+    unusable = not store.usable()
     if removed:
         print("Removed " + " and ".join(removed) + ".", file=term.out)
+    elif store.problem and not unusable:  # locked, unreachable: a session may still be there
+        print("Nothing was removed.", file=term.out)
     else:
         print("Nothing was stored: there was nothing to remove.", file=term.out)
-    if store.problem and not store.usable():
-        print(f"claude-meter: the keyring could not be checked: {store.problem}.", file=term.err)
+    if store.problem:
+        again = "" if unusable else "; unlock it and run `claude-meter logout` again"
+        print(
+            f"claude-meter: the keyring could not be checked: {store.problem}{again}.",
+            file=term.err,
+        )
     notes = []
     if term.env.get(COOKIE_ENV, "").strip():
         notes.append(f"{COOKIE_ENV} is still set and still used")

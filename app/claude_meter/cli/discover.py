@@ -88,7 +88,7 @@ def print_found(found: Sequence[Found], settings: Settings, term: Terminal) -> N
 
 def run_add_found(found: Sequence[Found], term: Terminal) -> int:
     """Ask whose each sign-in is, then add each account nothing meters yet."""
-    from claude_meter.cli.accounts import load_for_change, save_changed
+    from claude_meter.cli.accounts import load_for_change, recorded_ids, save_changed
     from claude_meter.clients.remembered import RememberedAnswers
     from claude_meter.poll.identify import identify
 
@@ -101,7 +101,7 @@ def run_add_found(found: Sequence[Found], term: Terminal) -> int:
         marked = [
             _as_default(item, settings) if item.kind == "claude-code" else item for item in marked
         ]
-    adding = add_found(settings, marked)
+    adding = add_found(settings, marked, recorded_ids())
     if adding.added and not save_changed(adding.settings, term):
         return USAGE_ERROR
     for account in adding.added:
@@ -127,7 +127,9 @@ def _default_reads(
     from claude_meter.poll.identify import email_in
 
     fallback = settings.challenge_fallback
-    result = Fetcher(term.env, remembered=remembered).fetch("auto", fallback=fallback)
+    result = Fetcher(term.env, remembered=remembered).fetch(
+        "auto", fallback=fallback, others=settings.accounts
+    )
     return email_in(result), (result.source if result.snapshots else None)
 
 

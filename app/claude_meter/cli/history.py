@@ -4,8 +4,10 @@ Output forms of ``history``: one row per stored reading, oldest first. CSV colum
 keys) are ``time,org,window,percent,resets_at,event,account``: times ISO-8601 UTC, ``percent``
 0-100, ``event`` empty (JSON ``null``) or ``reset``, ``limit_hit`` (both: ``reset;limit_hit``),
 ``account`` the name of the account the reading belongs to (as ``claude-meter accounts`` lists
-it; the id of an account since removed). ``--account NAME`` keeps one account's; without it
-every account's, and the text form names each when there is more than one.
+it; the id of an account since removed, which a script keeps matching). ``--account NAME``
+keeps one account's; without it every account's, and the text form names each when there is
+more than one, a removed one as the History window does: ``Removed account (<id>)``
+(``core/account_names.py``).
 """
 
 from __future__ import annotations
@@ -14,21 +16,22 @@ import argparse
 import csv
 import json
 import re
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final, TextIO
 
+from claude_meter.core.account_names import script_name, shown_name
 from claude_meter.core.export import EXPORT_COLUMNS
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
-
     from claude_meter.cli.render import Forecasts
     from claude_meter.core.forecast import Forecast
     from claude_meter.core.models import FetchResult
     from claude_meter.history.store import AccountFilter, HistoryStore, Reading
 
-    #: An account's name from its id (None: the default account).
-    Names = Callable[[str | None], str]
+
+#: An account's name from its id (None: the default account).
+Names = Callable[[str | None], str]
 
 COLUMNS: Final = EXPORT_COLUMNS
 DEFAULT_SINCE: Final = "7d"
@@ -41,9 +44,13 @@ _MOST: Final = {"m": 100 * 366 * 24 * 60, "h": 100 * 366 * 24, "d": 100 * 366}
 def parse_duration(text: str) -> timedelta:
     """``90m``, ``24h``, ``7d`` -> a timedelta; anything else is a usage error."""
     match = _DURATION.fullmatch(text)
-    if match is None or not match.group(1).strip("0"):
+    if match is None:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a duration; use minutes, hours or days: 90m, 24h, 7d"
+        )
+    if not match.group(1).strip("0"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is no time at all; give one longer than zero: 90m, 24h, 7d"
         )
     digits, unit = match.groups()
     count = int(digits) if len(digits) <= 12 else _MOST[unit] + 1
@@ -54,9 +61,11 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[unit]: count})
 
 
-def history_settings(wanted: str | None, err: TextIO) -> tuple[AccountFilter, Names] | None:
+def history_settings(
+    wanted: str | None, err: TextIO
+) -> tuple[AccountFilter, Mapping[str | None, str]] | None:
     """The account filter (``--account NAME``: that account's id, None for the default one;
-    else every account) and the accounts' names for ``history``; None after saying on
+    else every account) and the accounts' names by id for ``history``; None after saying on
     ``err`` that ``--account`` names no account. The settings are read the light way
     (``readings/preference.py``, as ``status --cached`` reads them): pydantic would add a
     tenth of a second to every call, and the export has half a second."""
@@ -64,32 +73,37 @@ def history_settings(wanted: str | None, err: TextIO) -> tuple[AccountFilter, Na
     from claude_meter.readings.preference import (
         account_names,
         find_account,
-        read_settings,
+        read_settings_or_problem,
         unknown_account,
     )
 
-    names = account_names(read_settings(), every=True)
+    settings, problem = read_settings_or_problem()
+    if problem is not None:  # said whatever --account is: names are missing otherwise too
+        print(f"claude-meter: {problem}.", file=err)
+    names = account_names(settings, every=True)
     whose: AccountFilter = EVERY
     if wanted is not None:
         found, whose = find_account(names, wanted)
         if not found:
-            print(f"claude-meter: {unknown_account(names)}.", file=err)
+            if problem is None:  # else the file, not the name, is what to fix
+                print(f"claude-meter: {unknown_account(names)}.", file=err)
             return None
-    return whose, _namer(names)
+    return whose, names
 
 
-def _namer(names: Mapping[str | None, str]) -> Names:
-    """Each account's name; the id of one no longer in the settings."""
+def for_person(names: Mapping[str | None, str]) -> Names:
+    """Each account's name for the text forms; ``Removed account (<id>)`` for one gone."""
+    return lambda account: shown_name(names, account)
 
-    def name(account: str | None) -> str:
-        return names.get(account) or account or "Default"
 
-    return name
+def for_script(names: Mapping[str | None, str]) -> Names:
+    """Each account's name for ``--csv`` and ``--json``; the bare id of one gone."""
+    return lambda account: script_name(names, account)
 
 
 def history_for(
     account: str | None, err: TextIO
-) -> tuple[AccountFilter, Names, HistoryStore] | None:
+) -> tuple[AccountFilter, Mapping[str | None, str], HistoryStore] | None:
     """What ``history`` and ``history --walls`` read: the ``--account`` filter, the accounts'
     names and the opened history; None after saying on ``err`` why not."""
     chosen = history_settings(account, err)
@@ -131,15 +145,20 @@ def run_history(
     found = history_for(account, err)
     if found is None:
         return 1
-    whose, name, store = found
+    whose, names, store = found
     with store:
         if output == "text":
             readings = store.readings(now - since, org_uuid=org, window_key=window, account=whose)
-            _write_text(readings, out, name)
+            if not readings:
+                _say_unknown(store, org, window, err)
+            _write_text(readings, out, for_person(names))
             return 0
         rows = store.export(now - since, org_uuid=org, window_key=window, account=whose)
-    names = {account: name(account) for account in {row[-1] for row in rows}}
-    named = [(*row[:-1], names[row[-1]]) for row in rows]
+        if not rows:
+            _say_unknown(store, org, window, err)
+    name = for_script(names)
+    called = {account: name(account) for account in {row[-1] for row in rows}}
+    named = [(*row[:-1], called[row[-1]]) for row in rows]
     if output == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(COLUMNS)
@@ -150,18 +169,40 @@ def run_history(
     return 0
 
 
+def _say_unknown(store: HistoryStore, org: str | None, window: str | None, err: TextIO) -> None:
+    """When ``--org`` or ``--window`` names nothing the history has ever held, say which it
+    holds (a typo otherwise read as "no readings for this period")."""
+    from claude_meter.history.reads import windows
+    from claude_meter.history.wall_text import window_name
+
+    held = windows(store)
+    keys = list(dict.fromkeys(key for _, _, key in held))
+    if window is not None and keys and window not in keys:
+        known = ", ".join(f"{key} ({window_name(key)})" for key in keys)
+        print(f"claude-meter: the history holds no window {window!r}; it holds: {known}.", file=err)
+    orgs = list(dict.fromkeys(uuid for _, uuid, _ in held))
+    if org is not None and orgs and org not in orgs:
+        print(f"claude-meter: the history holds no organization {org!r}; it holds: "
+              f"{', '.join(orgs)}.", file=err)  # fmt: skip
+
+
 def _write_text(readings: list[Reading], out: TextIO, name: Names) -> None:
     if not readings:
         print("No readings stored for this period yet.", file=out)
         return
+    from claude_meter.history.wall_text import window_name
+
     several = len({r.account for r in readings}) > 1
     width = max(len(name(r.account)) for r in readings) if several else 0
+    labels = {r.window_key: window_name(r.window_key) for r in readings}  # as status says them
+    room = max(len(label) for label in labels.values())
     for r in readings:
         when = r.at.astimezone().strftime("%a %d %b %H:%M")
         whose = f"{name(r.account):<{width}}  " if several else ""
         org = r.org_uuid[:8] or "-"
         event = f"  {', '.join(r.events)}" if r.events else ""
-        print(f"{when}  {whose}{org:<8}  {r.window_key:<22} {r.percent:6.2f}%{event}", file=out)
+        label = labels[r.window_key]
+        print(f"{when}  {whose}{org:<8}  {label:<{room}} {r.percent:6.2f}%{event}", file=out)
 
 
 def record_and_forecast(result: FetchResult, now: datetime) -> tuple[Forecasts, str | None]:

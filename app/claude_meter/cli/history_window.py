@@ -16,14 +16,20 @@ def run_history_window(*, err: TextIO) -> int:
     with store:
         from PySide6.QtWidgets import QApplication
 
-        from claude_meter.core.settings import load_settings
+        from claude_meter.core.settings import load_settings, settings_path
         from claude_meter.qt.history_window import HistoryWindow
+        from claude_meter.qt.settings_watch import SettingsWatch
 
         app = QApplication.instance() or QApplication(sys.argv[:1])
         app.setApplicationName("ClaudeMeter")
-        settings = load_settings().settings
-        window = HistoryWindow(
-            store, thresholds=settings.thresholds, account_name=settings.account_name
-        )
+        loaded = load_settings()  # a damaged file is set aside: say so, as `accounts` does
+        if loaded.notice:
+            print(f"claude-meter: {loaded.notice}", file=err)
+        settings = loaded.settings
+        window = HistoryWindow(store, thresholds=settings.thresholds, names=settings.names())
+        # accounts renamed or removed meanwhile (`claude-meter accounts`, the tray) show at once
+        watch = SettingsWatch(settings_path(), parent=window)
+        watch.read.connect(lambda changed: window.set_names(changed.names()))
+        watch.start()
         window.show()
         return app.exec()

@@ -8,11 +8,10 @@ then, so the default-only command stays as quick as it was.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
-from claude_meter.cli.cached import wants_color
 from claude_meter.cli.render import render_human, to_json_object
 from claude_meter.core.accounts import DEFAULT_ID
 from claude_meter.core.errors import EXIT_STATUS, ConfigurationError, worst_exit_status
@@ -57,7 +56,7 @@ def run_status(
         )
     try:
         result = poll_default(
-            settings, source=source, demo=demo, scenario=scenario, env=env, err=err,
+            settings, source=source, demo=demo, scenario=scenario, env=env,
             browser=browser, profile=profile,
         )  # fmt: skip
     except ConfigurationError as exc:
@@ -76,6 +75,8 @@ def run_status(
         document["accounts"] = [account_entry(settings, None, name, result, document)]
         print(json.dumps(document, ensure_ascii=False), file=out)
     else:
+        from claude_meter.cli.cached import wants_color
+
         color = wants_color(out, env)
         remaining = settings.percent_shown == "remaining"  # as the tray shows it
         text = render_human(result, now, color=color, forecasts=forecasts, show_remaining=remaining)
@@ -94,12 +95,13 @@ def poll_default(
     demo: bool,
     scenario: str,
     env: Mapping[str, str],
-    err: TextIO,
     browser: str | None = None,
     profile: str | None = None,
+    others: Sequence[AccountRef] = (),
 ) -> FetchResult:
     """The default account's poll as ``status`` has always made it (``--source``, not the
-    settings' source); :class:`ConfigurationError` for a bad ``--browser``."""
+    settings' source); :class:`ConfigurationError` for a bad ``--browser``. ``others``: the
+    named accounts, whose browser profiles and Claude Code folder its search leaves alone."""
     fallback = source == "auto" and not demo and settings.challenge_fallback
     if demo:
         from claude_meter.poll.demo import start_demo
@@ -110,7 +112,7 @@ def poll_default(
 
     # the organization list, account and extras for 30 minutes, as the tray keeps them
     return Fetcher(env, remembered=RememberedAnswers()).fetch(
-        source, browser=browser, profile=profile, err=err, fallback=fallback
+        source, browser=browser, profile=profile, fallback=fallback, others=others
     )
 
 

@@ -153,7 +153,12 @@ def _read_all(
     for account in wanted:
         if account is None:
             result = poll_default(
-                settings, source="auto", demo=False, scenario="normal", env=env, err=err
+                settings,
+                source="auto",
+                demo=False,
+                scenario="normal",
+                env=env,
+                others=settings.accounts,
             ).for_account(None)
         else:
             result = fetcher.fetch_account(account)

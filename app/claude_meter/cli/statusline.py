@@ -25,6 +25,7 @@ model name. A part between `` · `` whose fields all come out empty is dropped.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -331,9 +332,18 @@ def main_quick(argv: list[str], out: TextIO | None = None) -> int:
         elif arg == "--then" and rest:
             then = rest.pop(0)
         elif arg in ("-h", "--help"):
-            out.write(__doc__ or "")
-            return 0
+            return _print_help(out)
         # anything else is ignored: a typo must not blank Claude Code's status line
     return run_statusline(
         template=template, stdin=sys.stdin.buffer, out=out, env=os.environ, then=then
     )
+
+
+def _print_help(out: TextIO) -> int:
+    """The command's help as every other command gives it (argparse's usage and options),
+    not this module's docstring, which is written for developers."""
+    from claude_meter.cli.arguments import build_parser
+
+    with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+        build_parser().parse_args(["statusline", "--help"])
+    return 0

@@ -52,6 +52,9 @@ def run_install_command(
 ) -> int:
     from claude_meter.core.paths import state_dir
 
+    if "--install" in argv and "--uninstall" in argv:
+        print("claude-meter: choose --install or --uninstall, not both", file=err)
+        return 1
     path = settings_path(env)
     remembered = state_dir() / PREVIOUS_FILE
     try:

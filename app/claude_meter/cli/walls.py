@@ -3,7 +3,9 @@
 ``--json`` prints a list with one object per wall, ``--csv`` the same fields as columns
 (:data:`~claude_meter.history.walls.WALL_FIELDS`; a stable interface, see the README). The
 text form lists the walls in local time, then the totals of this week and this month; with
-walls of several accounts, each line names its account and the totals are per account.
+walls of several accounts, each line names its account (a removed one as ``Removed account
+(<id>)``, the History window's words; ``--csv`` and ``--json`` keep its id) and the totals are
+per account.
 """
 
 from __future__ import annotations
@@ -35,15 +37,16 @@ def run_walls(
 ) -> int:
     """Print the walls that began in the last ``since``; ``output`` is text, csv or json;
     ``account`` the ``--account`` given, None for every account."""
-    from claude_meter.cli.history import history_for
+    from claude_meter.cli.history import for_person, for_script, history_for
     from claude_meter.history.reads import walls_since
 
     found = history_for(account, err)
     if found is None:
         return 1
-    whose, name, store = found
+    whose, names, store = found
     with store:
         walls = walls_since(store, now - since, now, org=org, window=window, account=whose)
+    name = for_script(names)  # a script keeps matching a removed account's id
     records = [wall_record(w, name(w.account)) for w in walls]
     if output == "json":
         json.dump(records, out)
@@ -53,7 +56,7 @@ def run_walls(
         writer.writeheader()
         writer.writerows(records)
     else:
-        write_text(walls, now, out, tz, name)
+        write_text(walls, now, out, tz, for_person(names))
     return 0
 
 

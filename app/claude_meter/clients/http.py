@@ -33,6 +33,7 @@ from claude_meter.clients.http_errors import HOST, Route
 from claude_meter.clients.http_errors import Answer as Answer
 from claude_meter.clients.http_errors import raise_for_answer as raise_for_answer
 from claude_meter.clients.trust import ssl_context
+from claude_meter.core import retry_words
 from claude_meter.core.endpoints import is_loopback_url
 from claude_meter.core.errors import NetworkError, UnexpectedResponse
 
@@ -212,19 +213,13 @@ def guarded_get(
     except httpx.ConnectError as exc:
         raise NetworkError(_connect_message(where, exc)) from None
     except (httpx.TransportError, httpx.DecodingError, zlib.error) as exc:
-        raise NetworkError(
-            f"The connection to {where} broke off ({type(exc).__name__}). "
-            "The last numbers are kept; ClaudeMeter will try again."
-        ) from None
+        raise NetworkError(f"{_broke_off(where, exc)} {retry_words.again()}") from None
     except httpx.InvalidURL:
         raise NetworkError(f"Could not build a request to {where}.") from None
 
 
 def _timeout_message(where: str) -> str:
-    return (
-        f"{where} did not answer in time. Check your internet connection; "
-        "the last numbers are kept and ClaudeMeter will try again."
-    )
+    return f"{where} did not answer in time. {retry_words.again_after_check()}"
 
 
 def _connect_message(where: str, exc: Exception) -> str:
@@ -237,4 +232,19 @@ def _connect_message(where: str, exc: Exception) -> str:
         why = "the connection was refused"
     else:
         why = "no connection could be made"
-    return f"Can't reach {where}: {why}. The last numbers are kept; ClaudeMeter will try again."
+    return f"Can't reach {where}: {why}. {retry_words.again()}"
+
+
+def _broke_off(where: str, exc: Exception) -> str:
+    """What went wrong in words, never the exception's type or text (which may quote a header)."""
+    if isinstance(exc, (httpx.DecodingError, zlib.error)):
+        return f"{where} sent an answer that could not be decoded (it may have been cut short)."
+    if isinstance(exc, httpx.ProxyError):
+        return f"The proxy between this computer and {where} dropped the connection."
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"{where} closed the connection before its answer was complete."
+    if isinstance(exc, httpx.WriteError):
+        return f"The connection to {where} broke off while the request was being sent."
+    if isinstance(exc, httpx.ReadError):
+        return f"The connection to {where} broke off while its answer was being read."
+    return f"The connection to {where} broke off."

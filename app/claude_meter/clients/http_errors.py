@@ -15,7 +15,7 @@ from typing import Final, Literal
 
 import httpx
 
-from claude_meter.core import json_input
+from claude_meter.core import json_input, retry_words
 from claude_meter.core.errors import (
     CloudflareChallenge,
     MeterError,
@@ -144,12 +144,10 @@ def raise_for_answer(answer: Answer, route: Route, now: datetime) -> None:
         raise _forbidden(answer, route)
     if status == 429:
         retry_at = parse_retry_after(answer.headers.get("retry-after"), now)
-        raise RateLimited(_rate_limited_message(where, retry_at), retry_at=retry_at)
+        rate_limited = f"{where} is rate-limiting requests; {retry_words.again_at(retry_at, now)}"
+        raise RateLimited(rate_limited, retry_at=retry_at)
     if status >= 500:
-        raise ServerError(
-            f"{where} had a server error (HTTP {status}). The last numbers are kept; "
-            "ClaudeMeter will try again."
-        )
+        raise ServerError(f"{where} had a server error (HTTP {status}). {retry_words.again()}")
     if 300 <= status < 400:
         raise _redirected(answer, where)
     raise UnexpectedResponse(
@@ -178,7 +176,7 @@ def _redirected(answer: Answer, where: str) -> MeterError:
 
 
 def _cloudflare_api(where: str) -> str:
-    return f"{where} answered with a bot check instead of data. ClaudeMeter will try again later."
+    return f"{where} answered with a bot check instead of data. {retry_words.again_later()}"
 
 
 def _forbidden(answer: Answer, route: Route) -> MeterError:
@@ -201,10 +199,3 @@ MISSING_SCOPE: Final = (
     "This Claude Code token lacks the user:profile scope (tokens made by `claude setup-token` "
     "do), so it cannot read usage. Sign in with `claude` itself, or use the claude.ai route."
 )
-
-
-def _rate_limited_message(where: str, retry_at: datetime | None) -> str:
-    if retry_at is None:
-        return f"{where} is rate-limiting requests; ClaudeMeter will back off and try again."
-    local = retry_at.astimezone().strftime("%H:%M")
-    return f"{where} is rate-limiting requests; ClaudeMeter will try again at {local}."

@@ -38,6 +38,7 @@ from claude_meter.clients.http import (
 )
 from claude_meter.clients.http_errors import HOST, Answer, Route
 from claude_meter.clients.trust import ca_file
+from claude_meter.core import retry_words
 from claude_meter.core.endpoints import is_loopback_url
 from claude_meter.core.errors import NetworkError, UnexpectedResponse
 
@@ -196,6 +197,5 @@ def _network_error(where: str, exc: Exception, *, refused: bool) -> NetworkError
     if code == _CONNECT:
         return NetworkError(_connect_message(where, Exception("refused" if refused else "")))
     return NetworkError(
-        f"The connection to {where} broke off (curl error {code}). "
-        "The last numbers are kept; ClaudeMeter will try again."
+        f"The connection to {where} broke off (curl error {code}). {retry_words.again()}"
     )

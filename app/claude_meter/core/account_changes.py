@@ -3,13 +3,19 @@
 ``claude-meter accounts`` and the first-run window's "Add all found" both change the accounts
 through these, so the rules are one: at most :data:`MAX_ACCOUNTS` named accounts, each name
 once (case-insensitive, the default account's name included), no name that looks like a
-secret, a renamed account keeps its id. Each function returns new settings (validated) or
+secret, a renamed account keeps its id, and an id is never given twice: a removed account's id
+is kept in ``Settings.retired_account_ids``, so "Work" removed and added again is a new
+account (``work-2``) with a history of its own, and the removed one's readings stay apart as
+"Removed account (work)" for their 90 days (its readings, notification memory and backoff
+deadline are all kept by id, and the person may have removed it for a reason; joining the two
+would show a stranger's past as theirs). Each function returns new settings (validated) or
 raises :class:`AccountProblem`, whose message is written for the person and never quotes a
 name that was refused (it may be a secret pasted in the wrong place).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
@@ -52,16 +58,17 @@ def added(
     settings: Settings,
     name: str,
     kind: AccountKind,
+    taken: Iterable[str] = (),
+    /,
     *,
     browser: str | None = None,
     profile: str | None = None,
     config_dir: str | None = None,
     email: str | None = None,
 ) -> tuple[Settings, AccountRef]:
-    """The settings with a new named account, and that account (its id made from its name)."""
-    name = _checked(name)
-    if named(settings, name) is not None:
-        raise AccountProblem(f"there is already an account called {name!r}")
+    """The settings with a new named account, and that account (its id made from its name,
+    never one in use, retired, or in ``taken``: the ids the history holds readings of)."""
+    name = new_name(settings, name)
     if len(settings.accounts) >= MAX_ACCOUNTS:
         raise AccountProblem(
             f"at most {MAX_ACCOUNTS} accounts besides the default one; remove one first "
@@ -69,7 +76,7 @@ def added(
         )
     try:
         account = AccountRef(
-            id=make_id(name, (a.id for a in settings.accounts)),
+            id=make_id(name, (*used_ids(settings), *taken)),
             name=name,
             kind=kind,
             browser=browser,
@@ -80,6 +87,16 @@ def added(
     except ValidationError as exc:
         raise AccountProblem(_first_message(exc)) from None
     return _with(settings, accounts=(*settings.accounts, account)), account
+
+
+def new_name(settings: Settings, name: str) -> str:
+    """``name`` as a new account is called (spaces folded), or :class:`AccountProblem` when it
+    cannot be one or an account has it: ``accounts add`` asks this before looking at where
+    the account's numbers would come from."""
+    name = _checked(name)
+    if named(settings, name) is not None:
+        raise AccountProblem(f"there is already an account called {name!r}")
+    return name
 
 
 def removed(settings: Settings, name: str) -> tuple[Settings, AccountRef | None]:
@@ -104,7 +121,22 @@ def removed(settings: Settings, name: str) -> tuple[Settings, AccountRef | None]
     assert isinstance(found, AccountRef)
     rest = tuple(a for a in settings.accounts if a.id != found.id)
     icon = None if settings.icon_account == found.id else settings.icon_account
-    return _with(settings, accounts=rest, icon_account=icon), found
+    retired = tuple(dict.fromkeys((*settings.retired_account_ids, found.id)))
+    changed = _with(settings, accounts=rest, icon_account=icon, retired_account_ids=retired)
+    return changed, found
+
+
+def used_ids(settings: Settings) -> tuple[str, ...]:
+    """The ids a new account cannot have: those in use and those of removed accounts."""
+    return (*(a.id for a in settings.accounts), *settings.retired_account_ids)
+
+
+def earlier_id(settings: Settings, account: AccountRef, taken: Iterable[str] = ()) -> str | None:
+    """The id ``account`` (just added) would have had but for an earlier account's history
+    (``work`` for a new ``work-2``), or None when its id is the one its name makes."""
+    plain = make_id(account.name, (a.id for a in settings.accounts if a.id != account.id))
+    history = {*settings.retired_account_ids, *taken}
+    return plain if plain != account.id and plain in history else None
 
 
 def renamed(settings: Settings, old: str, new: str) -> Settings:

@@ -15,7 +15,9 @@ notifications are those of ``core/presentation.py``. With several:
 - the tooltip names the account the icon shows, then lists every account's windows, each
   line starting with the account's name (and its organization's, when it has several);
 - a notification's title and body name the account (``Work: Session (5h) at 85%``,
-  ``Claude session expired (Work)``).
+  ``Claude session expired (Work)``);
+- the popover says each account's problem once, in its own section (:func:`account_problem`),
+  and its footer's age is that of the newest reading shown (:func:`newest_success`).
 
 Each account also keeps its own schedule state across a restart (its backoff deadline,
 :func:`deadline_key`) and its own notification memory (:func:`memory_prefix`): the
@@ -150,12 +152,19 @@ def expired_title(account_name: str | None) -> str:
     return base if account_name is None else f"{base} ({account_name})"
 
 
-def accounts_banner(
-    accounts: Sequence[AccountState], now: datetime, interval: timedelta
-) -> str | None:
-    """With several accounts, the top message names the first account with a problem."""
-    for account in accounts:
-        text = banner_text(account.state, now, interval)
-        if text is not None:
-            return f"{account.name}: {text}"
-    return None
+def account_problem(account: AccountState, now: datetime, interval: timedelta) -> str | None:
+    """What is wrong with one account, said once, in its own section of the popover (its
+    sign-in expired, its numbers out of date), in the words one account's red banner uses;
+    None when all is well. With several accounts the popover's top banner stays empty: an
+    account's problem sits beside its own dimmed numbers, stays in view when the section is
+    collapsed, and two accounts' problems are both said (a banner named only the first)."""
+    return banner_text(account.state, now, interval)
+
+
+def newest_success(accounts: Sequence[AccountState]) -> datetime | None:
+    """When the newest numbers shown were read: the footer's "updated 12 s ago" with several
+    accounts (None: no account has numbers yet). An account whose own numbers are out of date
+    says so in its section (:func:`account_problem`), so the footer need not wait for the
+    oldest: it said "not updated yet" while one account had none and another fresh ones."""
+    read = [a.state.last_success for a in accounts if a.state.last_success is not None]
+    return max(read) if read else None

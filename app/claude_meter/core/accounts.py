@@ -23,6 +23,13 @@ Kinds of named account:
 - ``extension``: what the browser extension posts from one browser profile
   (``profile``: the extension's profile label; ``None``: any profile not claimed by
   another extension account).
+
+A named account *owns* its browser profile and its Claude Code folder: the default account's
+``auto`` search (and ``web``'s browsers) leaves them alone (:func:`browser_owner`,
+:func:`claude_code_owner`), so one person's numbers are not shown twice under two names,
+nor a named account's under Default. What the default is given explicitly (its keyring
+entry, ``CLAUDE_METER_COOKIE``, ``CLAUDE_CODE_OAUTH_TOKEN``, a browser or source chosen for
+it) stays its own.
 """
 
 from __future__ import annotations
@@ -30,13 +37,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# Re-exported: the default account's name and what its history is called live in the light
+# module that `claude-meter history` can load without pydantic.
+from claude_meter.core.account_names import DEFAULT_NAME as DEFAULT_NAME
+from claude_meter.core.account_names import shown_name as shown_name
+
 #: The default account's id (``None`` in readings).
 DEFAULT_ID: Final = "default"
-DEFAULT_NAME: Final = "Default"
 #: At most this many named accounts (the default one besides).
 MAX_ACCOUNTS: Final = 8
 
@@ -158,6 +170,38 @@ def find(accounts: Sequence[AccountRef], wanted: str) -> AccountRef | None:
     folded = " ".join(wanted.split()).casefold()
     for account in accounts:
         if account.name.casefold() == folded or account.id == wanted:
+            return account
+    return None
+
+
+def browser_owner(
+    accounts: Sequence[AccountRef], browser: str, names: Iterable[str | None]
+) -> AccountRef | None:
+    """The named browser account that reads this browser's profile (known by its folder
+    ``names`` and display name); one with no ``profile`` reads every profile of its browser."""
+    folded = {n.strip().casefold() for n in names if n and n.strip()}
+    for account in accounts:
+        if account.kind != "browser" or (account.browser or "").casefold() != browser.casefold():
+            continue
+        if account.profile is None or account.profile.casefold() in folded:
+            return account
+    return None
+
+
+def claude_code_owner(
+    accounts: Sequence[AccountRef], folder: Path, home: Path
+) -> AccountRef | None:
+    """The named Claude Code account that reads the sign-in in ``folder`` (an account without
+    a ``config_dir`` reads ``~/.claude`` of ``home``)."""
+
+    def same(one: Path, other: Path) -> bool:
+        return one.expanduser().resolve(strict=False) == other.expanduser().resolve(strict=False)
+
+    for account in accounts:
+        if account.kind != "claude-code":
+            continue
+        own = Path(account.config_dir) if account.config_dir else home / ".claude"
+        if same(own, folder):
             return account
     return None
 

@@ -98,6 +98,8 @@ EXIT_STATUS: dict[str, int] = {
     )
 }
 ERROR_KINDS: tuple[str, ...] = tuple(EXIT_STATUS)
+#: The kinds the person fixes by signing in (or choosing another source), not by waiting.
+SIGN_IN_KINDS: frozenset[str] = frozenset({SessionExpired.kind, NotSignedIn.kind})
 
 #: Which exit status wins when organizations disagree: needing to sign in beats a
 #: misunderstood answer, which beats a refusal for now, which beats success.

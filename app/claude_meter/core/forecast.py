@@ -38,9 +38,18 @@ The projection
 ``percent_at_reset = current + pace * hours until resets_at``. The wall is
 ``now + (100 - current) / pace``, reported only when it comes before the reset (or when the
 reset is unknown). ``fast_burn`` is set when the last hour's pace would reach 100 % before the
-reset. A window already at 100 % reports when it got there (``wall_at`` in the past), its current
-percent as ``percent_at_reset`` (when there is enough data) and is not "fast burning" any
-more. A ``resets_at`` that is already past means the window is resetting: no forecast.
+reset; ``fast_wall_at`` is then that moment (else ``None``). A window already at 100 %
+reports when it got there (``wall_at`` in the past), its current percent as
+``percent_at_reset`` (when there is enough data) and is not "fast burning" any more. A
+``resets_at`` that is already past means the window is resetting: no forecast.
+
+Which pace a short line speaks of
+---------------------------------
+The two paces can disagree: a quiet week then a busy hour is "on pace for 22 % at the reset"
+over the period and "100 % before the reset" over the last hour. A line that flags a fast
+burn says the wall the flag is about, whichever of the two walls comes first (the last
+hour's, named as such, or the period's): never a period figure under the flag. The summary
+(the tooltip, the CLI) says both.
 """
 
 from __future__ import annotations
@@ -82,6 +91,7 @@ class Forecast:
     recent_pace_per_hour: float | None
     enough_data: bool
     summary: str
+    fast_wall_at: datetime | None = None
 
 
 _UNKNOWN = Forecast(None, None, False, None, None, False, NOT_ENOUGH_DATA)
@@ -189,7 +199,8 @@ def forecast_window(
     text = _summary(wall_at, resets_at, at_reset, tz)
     if fast_burn and fast_wall is not None and (wall_at is None or fast_wall < wall_at):
         text += f"; at the last hour's pace: 100% on {_local(fast_wall, tz)}"
-    return Forecast(at_reset, wall_at, fast_burn, pace, recent, True, text)
+    fast_at = fast_wall if fast_burn else None
+    return Forecast(at_reset, wall_at, fast_burn, pace, recent, True, text, fast_at)
 
 
 def _summary(

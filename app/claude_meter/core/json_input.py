@@ -21,6 +21,14 @@ def loads(data: str | bytes | bytearray) -> Any:
     """The JSON value of ``data``, or :class:`NotJson` whatever went wrong in the parser."""
     try:
         return json.loads(data)
+    except json.JSONDecodeError as exc:  # where, for a person fixing a file in an editor
+        raise NotJson(f"line {exc.lineno}, column {exc.colno}: {_first_lower(exc.msg)}") from None
     except (ValueError, RecursionError, MemoryError, TypeError) as exc:
         reason = "nested too deeply" if isinstance(exc, RecursionError) else type(exc).__name__
         raise NotJson(reason) from None
+
+
+def _first_lower(text: str) -> str:
+    """The parser's own words (``Expecting ',' delimiter``: never a piece of the document)."""
+    text = text.removesuffix(" at")  # "Unterminated string starting at": the place follows
+    return text[:1].lower() + text[1:]

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Final, Literal
 
 from claude_meter.core.display import remaining
+from claude_meter.core.errors import SIGN_IN_KINDS
 from claude_meter.core.grades import UNKNOWN, Grade, grade_for
 from claude_meter.core.models import FetchError, FetchResult, Snapshot
 from claude_meter.core.statusline_rules import STATUSLINE
@@ -45,8 +46,6 @@ class MeterState:
             return False
         return now - self.last_success > interval * STALE_AFTER_INTERVALS
 
-
-_SIGN_IN_KINDS = frozenset({"session_expired", "not_signed_in"})
 
 #: Sources that report only the organizations they read (the browser extension, Claude
 #: Code's status line): the others stay as they are.
@@ -84,7 +83,7 @@ def apply_result(
             error=result.error,
             last_attempt=result.fetched_at,
             fetching=False,
-            signed_in=result.error.kind not in _SIGN_IN_KINDS,
+            signed_in=result.error.kind not in SIGN_IN_KINDS,
         )
     previous = {s.org_uuid: s for s in state.snapshots}
     merged: list[Snapshot] = []
@@ -106,7 +105,7 @@ def apply_result(
         last_attempt=result.fetched_at,
         fetching=False,
         signed_in=not merged
-        or not all(s.error is not None and s.error.kind in _SIGN_IN_KINDS for s in merged),
+        or not all(s.error is not None and s.error.kind in SIGN_IN_KINDS for s in merged),
     )
 
 

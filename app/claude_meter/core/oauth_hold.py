@@ -32,7 +32,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from claude_meter.core import paths
 from claude_meter.core.files import write_atomically
 from claude_meter.core.models import StoredTime
-from claude_meter.core.policy import DEADLINE_CAP
 
 log = logging.getLogger("claude_meter.oauth_hold")
 
@@ -75,6 +74,8 @@ def hold_after_429(
     ``now`` is when the answer came; ``Retry-After: 0`` (a time a moment before it) is not
     "ahead", and neither is anything less than half a second away.
     """
+    from claude_meter.core.policy import DEADLINE_CAP  # here: only a 429 needs the schedule's
+
     strikes = (previous.strikes + 1) if previous is not None else 1
     if retry_at is not None and retry_at - now >= _AHEAD:
         not_before = min(retry_at, now + DEADLINE_CAP)

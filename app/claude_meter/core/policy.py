@@ -22,13 +22,19 @@
   reporting a passed ``resets_at`` (lagging, or our clock ahead) gets no extra poll, and
   there is at most one extra poll per reset.
 - "Refresh now", opening the popover on data older than 30 s, and a wake from sleep fetch at
-  once (still respecting ``not_before``). A wake is a jump of the wall clock against the
+  once (still respecting ``not_before``, except a backoff after a sign-in error: see
+  below). A wake is a jump of the wall clock against the
   monotonic clock (the machine slept, or the clock was set forward: either way the numbers
   are old), or a heartbeat that comes far later than it should (the process stood still: a
   suspend where the monotonic clock counts it, as on Windows). A clock set back is not a
   wake; timers run on the monotonic clock, so it does not stall polling, and a caller that
   also tracks the deadline on the monotonic clock (:func:`manual_delay`) does not let it
   stretch a backoff either.
+- A backoff after a sign-in error (no session found, a session expired) does not hold back
+  "Refresh now" (nor a wake, nor a source change, which refreshes): the fix is the person's
+  (sign in, paste a session, choose Claude Code) and they press Refresh, or "Check again",
+  right after it, expecting to see the new state at once. Scheduled polls still back off,
+  and a server's deadline (``Retry-After``) or any other error's backoff holds as before.
 """
 
 from __future__ import annotations
@@ -75,6 +81,9 @@ class PollState:
     unchanged_polls: int = 0
     consecutive_errors: int = 0
     not_before: datetime | None = None  # persisted: a server-imposed or backoff deadline
+    #: ``not_before`` holds back a manual refresh too (False: a sign-in error's backoff; a
+    #: deadline read back from an earlier run is taken as holding).
+    holds_refresh: bool = True
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,7 @@ class PollOutcome:
     changed: bool = False
     max_percent: float | None = None
     retry_at: datetime | None = None
+    signed_out: bool = False  # every error was a sign-in one (not signed in, expired)
     resets_at: tuple[datetime, ...] = ()  # every window's reset, to poll once it has come
 
 
@@ -121,7 +131,10 @@ def next_poll(
     delay = ladder * (1 + JITTER * max(-1.0, min(1.0, jitter)))
     if outcome.retry_at is not None and outcome.retry_at - now > delay:
         delay = min(outcome.retry_at - now, max(DEADLINE_CAP, delay))
-    new = PollState(unchanged_polls=0, consecutive_errors=errors, not_before=now + delay)
+    holds = outcome.retry_at is not None or not outcome.signed_out
+    new = PollState(
+        unchanged_polls=0, consecutive_errors=errors, not_before=now + delay, holds_refresh=holds
+    )
     return new, delay
 
 
@@ -153,7 +166,10 @@ def manual_delay(
     ``monotonic_left`` is the same deadline as the caller counts it on the monotonic clock.
     The shorter of the two wins: a sleep or a clock set forward shortens the wall-clock wait
     (the monotonic clock stood still), a clock set back lengthens it (and must not).
+    A sign-in error's backoff holds nothing (see the module's docstring).
     """
+    if not state.holds_refresh:
+        return timedelta(0)
     delay = initial_delay(state, now)
     if monotonic_left is not None:
         delay = min(delay, max(monotonic_left, timedelta(0)))

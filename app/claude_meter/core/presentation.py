@@ -140,7 +140,7 @@ def crossing_text(
     named = [n for n in (account_name, crossing.org_name) if n]
     where = f" ({' · '.join(named)})" if named else ""
     reset = format_reset(window.resets_at, now, tz)
-    body = f"Claude usage{where} passed {crossing.threshold:g} %; {reset}."
+    body = f"Claude usage{where} passed {crossing.threshold:g}%; {reset}."
     return title, body
 
 

@@ -48,6 +48,7 @@ from claude_meter.core.accounts import (
     check_accounts,
     check_name,
 )
+from claude_meter.core.command_log import TOLD_BY_CALLER
 from claude_meter.core.endpoints import DEFAULT_BRIDGE_PORT
 from claude_meter.core.files import write_atomically
 
@@ -113,6 +114,10 @@ class Settings(BaseModel):
     default_account_name: str = Field(default=DEFAULT_NAME, max_length=40)
     #: The account whose worst window the icon shows (an id); None: the worst of them all.
     icon_account: str | None = Field(default=None, max_length=32)
+    #: The ids of named accounts removed: never given to a new account, so an account added
+    #: again under a removed one's name starts afresh (``core/account_changes.py``) instead of
+    #: inheriting its history, notification memory and backoff deadline (all kept by id).
+    retired_account_ids: tuple[str, ...] = ()
 
     @field_validator("accounts")
     @classmethod
@@ -129,6 +134,11 @@ class Settings(BaseModel):
         """The accounts polled, in order: None for the default one (when on), then each named."""
         default: tuple[AccountRef | None, ...] = (None,) if self.default_account else ()
         return default + self.accounts if (default or self.accounts) else (None,)
+
+    def names(self) -> dict[str | None, str]:
+        """Every account's name by the key its readings carry (None: the default one, metered
+        or not, as its history is kept): what the history shows them as."""
+        return {None: self.default_account_name, **{a.id: a.name for a in self.accounts}}
 
     def account_name(self, account_id: str | None) -> str:
         """The name the person gave the account with this id (None: the default one)."""
@@ -224,7 +234,12 @@ def load_settings(path: Path | None = None, *, now: datetime | None = None) -> L
     except FileNotFoundError:
         return Loaded(Settings())
     except OSError as exc:
-        log.warning("cannot read %s: %s; using the defaults", path, exc.strerror or exc)
+        log.warning(
+            "cannot read %s: %s; using the defaults",
+            path,
+            exc.strerror or exc,
+            extra=TOLD_BY_CALLER,
+        )
         return Loaded(
             Settings(), f"ClaudeMeter could not read its settings ({path}); using the defaults."
         )
@@ -234,7 +249,9 @@ def load_settings(path: Path | None = None, *, now: datetime | None = None) -> L
         why = str(exc)
     backup = _move_aside(path, now or datetime.now(UTC))
     where = f" The old file was kept as {backup}." if backup else ""
-    log.warning("settings file %s is unusable (%s); using the defaults", path, why)
+    log.warning(  # the caller says the notice (a command: once, in its words)
+        "settings file %s is unusable (%s); using the defaults", path, why, extra=TOLD_BY_CALLER
+    )
     return Loaded(
         Settings(),
         f"Your settings could not be read ({why}), so ClaudeMeter reset them to the defaults."
@@ -245,11 +262,24 @@ def load_settings(path: Path | None = None, *, now: datetime | None = None) -> L
 
 def peek_settings(path: Path | None = None) -> Settings:
     """The saved settings, or the defaults, touching nothing: for ``claude-meter status``,
-    which must not move a damaged file aside under the running tray (the tray says so)."""
+    which must not move a damaged file aside under the running tray (the tray says so). A
+    damaged file is said on the log (standard error for a command): without it, the accounts
+    it names went missing from ``status`` with no word why."""
+    path = path or settings_path()
     try:
-        return _parse((path or settings_path()).read_bytes())
-    except (OSError, _Unusable):
+        return _parse(path.read_bytes())
+    except FileNotFoundError:
         return Settings()
+    except OSError as exc:
+        log.warning("cannot read %s: %s; using the defaults", path, exc.strerror or exc)
+    except _Unusable as exc:
+        log.warning(
+            "settings file %s is unusable (%s); using the defaults, and the accounts it names "
+            "are left out, until it is fixed",
+            path,
+            exc,
+        )
+    return Settings()
 
 
 def reread_settings(path: Path | None = None) -> Settings | None:

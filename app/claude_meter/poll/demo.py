@@ -1,6 +1,7 @@
 """The demo, set up in one place: a fake claude.ai on loopback and the environment that
 points both routes at it (``status --demo``, the tray's ``--demo``, and "Try the demo" in the
-first-run window all start it here), plus a plausible past for a throwaway history.
+first-run window all start it here), plus a plausible past for a throwaway history (for
+every account).
 
 With ``accounts`` (the tray's ``CLAUDE_METER_DEMO_ACCOUNTS=2`` to ``8``) the fake serves that
 many accounts side by side (``fake_accounts``): the first is the default one, the others the
@@ -25,6 +26,7 @@ from claude_meter.sources.cookies import COOKIE_ENV
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from claude_meter.clients.http import ClientPool
     from claude_meter.core.models import FetchResult, Snapshot
     from claude_meter.core.settings import Settings
     from claude_meter.fake.server import FakeClaude
@@ -149,3 +151,15 @@ def seed_history(history: HistoryStore, result: FetchResult, now: datetime) -> N
         pasts += past_snapshots(snapshot, now, days=SEED_DAYS, step=SEED_STEP, until=recent)
         pasts += past_snapshots(snapshot, now, days=RECENT_DAYS, step=RECENT_STEP)
     history.record_many(pasts)  # in this order, in one transaction: ~3,100 rows, one commit
+
+
+def seed_named_histories(history: HistoryStore, demo: Demo, pool: ClientPool | None) -> None:
+    """The demo's named accounts get their plausible past too (each polled once, with its own
+    session, for its numbers now), so their sparklines, forecasts and History are full like
+    the default account's."""
+    from claude_meter.poll.fetcher import Fetcher
+
+    for key, _name, env in demo.named:
+        result = Fetcher(env, pool=pool, demo=True)().for_account(key)
+        if result.snapshots:
+            seed_history(history, result, result.fetched_at)

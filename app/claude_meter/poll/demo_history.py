@@ -1,7 +1,8 @@
 """A made-up past for the demo's throwaway history (and the History window's benchmark).
 
 Each window of the first demo snapshot gets periods back to back, aligned to its announced
-reset. Every past period climbs at its own pace, drawn from a seeded generator so every run
+reset (each of the demo's accounts its own, its paces drawn apart from the others'). Every
+past period climbs at its own pace, drawn from a seeded generator so every run
 draws the same past: most periods end below 100 %, about one in four runs into the wall and
 stays there until its reset, which is what the History window's walls, resets and heatmap
 need to show. The current period climbs steadily from 0 % to the window's reading now, as the
@@ -26,7 +27,12 @@ _PACES: Final = (0.25, 0.4, 0.55, 0.7, 0.8, 0.9, 1.15, 1.6)
 
 
 def _reading(
-    window: UsageWindow, length: timedelta, at: datetime, paces: dict[int, float], now: datetime
+    window: UsageWindow,
+    length: timedelta,
+    at: datetime,
+    paces: dict[int, float],
+    now: datetime,
+    account: str | None = None,
 ) -> UsageWindow:
     """The window as it read at ``at``: its period's percent and its period's reset."""
     resets_now = window.resets_at or now
@@ -40,7 +46,9 @@ def _reading(
         percent = (window.percent or 0.0) * min(1.0, share)
     else:
         if back not in paces:
-            chooser = random.Random(f"{SEED}:{window.key}:{back}")  # a made-up past, not a secret
+            # a made-up past, not a secret; each of the demo's accounts has its own
+            whose = f"{account}:" if account is not None else ""
+            chooser = random.Random(f"{SEED}:{whose}{window.key}:{back}")
             paces[back] = chooser.choice(_PACES)
         percent = min(100.0, 100 * paces[back] * elapsed)
     return window.model_copy(update={"percent": round(percent, 2), "resets_at": resets_at})
@@ -68,6 +76,8 @@ def past_snapshots(
     paces: dict[str, dict[int, float]] = {w.key: {} for w, _ in windows}
     at, end = now - timedelta(days=days), min(until or now, now)
     while at < end:
-        past = tuple(_reading(w, length, at, paces[w.key], now) for w, length in windows)
+        past = tuple(
+            _reading(w, length, at, paces[w.key], now, snapshot.account) for w, length in windows
+        )
         yield snapshot.model_copy(update={"fetched_at": at, "windows": past})
         at += step

@@ -16,20 +16,22 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 from claude_meter.core.endpoints import oauth_base_url, web_base_url
 from claude_meter.core.errors import MeterError, NotSignedIn, SessionExpired
 from claude_meter.core.models import FetchError, FetchResult, Source
 from claude_meter.poll.keeping import keep
 from claude_meter.poll.messages import (
+    CLI_ADVICE,
     NO_CLAUDE_CODE,
-    NO_SOURCE,
     WAITING_FOR_EXTENSION,
+    Advice,
     no_account_session,
     no_claude_code_in,
+    no_source,
     no_web,
 )
 from claude_meter.sources.claude_code import (
@@ -79,8 +81,12 @@ class Fetcher:
         demo: bool = False,
         clock: Callable[[], datetime] = _now,
         remembered: RememberedAnswers | None = None,
+        advice: Advice = CLI_ADVICE,
     ) -> None:
         self.env: Mapping[str, str] = dict(env)
+        #: What its "not signed in" messages tell the person to do: the command line's
+        #: commands, or the tray's windows (``poll/messages.py``).
+        self.advice = advice
         self.settings = settings  # None: the defaults (``auto``), made at the first poll
         self.demo = demo
         self._pool = pool
@@ -122,13 +128,14 @@ class Fetcher:
             return self.fetch("web", browser=settings.browser, profile=settings.profile)
         if settings.source == "claude-code":
             return self.fetch("claude-code")
+        others = settings.accounts  # what they own, the default account's search leaves alone
         if settings.source == "pasted":
-            return self.fetch("web")
+            return self.fetch("web", others=others)
         if settings.source == "extension":
             # Only the browser extension's posts count; this poll never reaches claude.ai
             # (the live meter skips it while the extension covers every organization).
             return _waiting(self._clock())
-        return self.fetch("auto", fallback=settings.challenge_fallback)
+        return self.fetch("auto", fallback=settings.challenge_fallback, others=others)
 
     # -- one account ---------------------------------------------------------------------------
 
@@ -168,7 +175,9 @@ class Fetcher:
                 found = self._fetch_first_web(selection)
             except NotSignedIn as exc:
                 found = _failed("web", exc, now)
-            result = found or _failed("web", NotSignedIn(no_account_session(account)), now)
+            result = found or _failed(
+                "web", NotSignedIn(no_account_session(account, self.advice)), now
+            )
         return result.for_account(account.id)
 
     # -- one poll with an explicit source ---------------------------------------------------
@@ -179,16 +188,17 @@ class Fetcher:
         *,
         browser: str | None = None,
         profile: str | None = None,
-        err: TextIO | None = None,
         fallback: bool = False,
+        others: Sequence[AccountRef] = (),
     ) -> FetchResult:
         """Choose the credentials (see :mod:`claude_meter.sources.selection`), then poll once.
 
-        Notes about the choice (a settings file reset, say) go to ``err`` when given.
         ``fallback`` (the person's ``challenge_fallback`` setting, ``auto`` only): when
         claude.ai answers with a browser check, read this poll through Claude Code's route
         instead, if its sign-in exists and answers; the snapshots then say so
-        (``fallback_from``).
+        (``fallback_from``). ``others``: the default account's search, with the named
+        accounts: the browser profiles and Claude Code folder they own are left to them
+        (``core/accounts.py``); an explicit ``browser`` or ``claude-code`` is read as asked.
         """
         env, now = self.env, self._clock()
         if self.demo:
@@ -202,22 +212,24 @@ class Fetcher:
             from claude_meter.sources.selection import Selection
 
             selection = Selection.create(
-                env, now=now, browser=browser, profile=profile, store=self._store()
+                env,
+                now=now,
+                browser=browser,
+                profile=profile,
+                store=self._store(),
+                others=tuple(others),
             )
             try:
                 result = self._fetch_first_web(selection)
             except NotSignedIn as exc:
                 result = _failed("web", exc, now)
-            for note in selection.notes:
-                if err is not None:
-                    print(f"claude-meter: {note}", file=err)
             if result is not None and fallback and source == "auto" and _challenged(result):
-                return self._claude_code_instead(result, env, now)
+                return self._claude_code_instead(result, env, now, others)
             if result is not None:
                 return result
             if source == "web" or browser is not None:
-                return _failed("web", NotSignedIn(no_web(selection)), now)
-        return self._claude_code_of(env, now, selection)
+                return _failed("web", NotSignedIn(no_web(selection, self.advice)), now)
+        return self._claude_code_of(env, now, selection, others)
 
     def _store(self, account: str | None = None) -> SessionStore:
         """Where the session of the default account (or of ``account``) is read: the given
@@ -234,16 +246,25 @@ class Fetcher:
         return SessionStore(entry=keyring_entry(account), remember_absence=True)
 
     def _claude_code_of(
-        self, env: Mapping[str, str], now: datetime, selection: Selection | None = None
+        self,
+        env: Mapping[str, str],
+        now: datetime,
+        selection: Selection | None = None,
+        others: Sequence[AccountRef] = (),
     ) -> FetchResult:
         """Claude Code's route with the sign-in ``env`` leads to (``selection``: what the web
-        route looked at first, for ``auto``'s message when neither has a sign-in)."""
+        route looked at first, for ``auto``'s message when neither has a sign-in; with it,
+        a folder a named account in ``others`` owns is left to that account)."""
+        owner = _folder_owner(env, others)
+        if owner is not None and selection is not None:
+            selection.left_to.append(f"Claude Code's sign-in is {owner.name}'s")
+            return _failed("web", NotSignedIn(_nothing_found(selection, self.advice)), now)
         try:
             credentials = find_claude_code_credentials(env, default_home(), platform=sys.platform)
         except MeterError as exc:  # present but unreadable: this says why
             return _failed("claude-code", exc, now)
         if credentials is None and selection is not None:  # auto: neither route has a sign-in
-            return _failed("web", NotSignedIn(f"{no_web(selection)} {NO_SOURCE}"), now)
+            return _failed("web", NotSignedIn(_nothing_found(selection, self.advice)), now)
         if credentials is None:
             where = env.get(CONFIG_DIR_ENV)
             if where:
@@ -270,9 +291,16 @@ class Fetcher:
             return client.fetch()
 
     def _claude_code_instead(
-        self, challenged: FetchResult, env: Mapping[str, str], now: datetime
+        self,
+        challenged: FetchResult,
+        env: Mapping[str, str],
+        now: datetime,
+        others: Sequence[AccountRef] = (),
     ) -> FetchResult:
-        """The chosen fallback: Claude Code's numbers, marked; the challenge when they fail."""
+        """The chosen fallback: Claude Code's numbers, marked; the challenge when they fail
+        (or when a named account owns that sign-in: its numbers are that account's)."""
+        if _folder_owner(env, others) is not None:
+            return challenged
         try:
             credentials = find_claude_code_credentials(env, default_home(), platform=sys.platform)
         except MeterError:
@@ -339,6 +367,26 @@ def _waiting(now: datetime) -> FetchResult:
         fetched_at=now,
         error=FetchError(kind="not_signed_in", message=WAITING_FOR_EXTENSION),
     )
+
+
+def _nothing_found(selection: Selection, advice: Advice) -> str:
+    """``auto`` found no sign-in on either route: what to do (when it found only the named
+    accounts' sign-ins, that says it all: the demo is no advice to someone with accounts)."""
+    if selection.only_others():
+        return no_web(selection, advice)
+    return f"{no_web(selection, advice)} {no_source(advice)}"
+
+
+def _folder_owner(env: Mapping[str, str], others: Sequence[AccountRef]) -> AccountRef | None:
+    """The named account that owns the Claude Code sign-in ``env`` leads the default account
+    to; None with ``CLAUDE_CODE_OAUTH_TOKEN`` (given to this process: the default's own)."""
+    if not others or env.get(TOKEN_ENV, "").strip():
+        return None
+    from claude_meter.core.accounts import claude_code_owner
+    from claude_meter.sources.claude_code import credentials_path
+
+    home = default_home()
+    return claude_code_owner(others, credentials_path(env, home).parent, home)
 
 
 def _challenged(result: FetchResult) -> bool:

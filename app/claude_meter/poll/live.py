@@ -83,8 +83,13 @@ class Shown:
 
 @dataclass(frozen=True)
 class Notification:
+    """One notification. ``in_popover``: the popover says it itself for as long as it holds
+    (an expired session is its red banner, or its account's line), so when no daemon shows
+    it no copy is kept there: the one message stays, and goes when the session comes back."""
+
     title: str
     body: str
+    in_popover: bool = False
 
 
 @dataclass(frozen=True)
@@ -261,7 +266,7 @@ class LiveMeter:
         shown = result.model_copy(update={"snapshots": state.snapshots, "error": state.error})
         expired, self._memory = session_alert(self._memory, shown, prefix=prefix)
         if expired is not None:
-            notes.append(Notification(expired_title(name), expired.message))
+            notes.append(Notification(expired_title(name), expired.message, in_popover=True))
         if due or self._memory.notified != self._saved.notified:
             self._save(notified=dict(self._memory.notified))
         return tuple(notes)

@@ -4,45 +4,88 @@ to do next (the texts only; :mod:`claude_meter.poll.fetcher` decides when)."""
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from claude_meter.core.accounts import AccountRef
     from claude_meter.sources.selection import Selection
 
-NO_SOURCE = (
-    "Or sign in to Claude Code with `claude`. "
-    "To look around without an account: claude-meter status --demo"
-)
 NO_COOKIE = "No claude.ai session given, stored or found in a browser."
-NO_WEB_HOWTO = (
-    "Sign in to claude.ai in your browser, or run `claude-meter login --paste` with the Cookie "
-    "header (or just the sessionKey value) copied from the browser's developer tools, or set "
-    "CLAUDE_METER_COOKIE to it."
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """The words of "what to do next" that name a surface's own controls: the command line
+    names its commands, the tray its windows and buttons. Everything else in a message
+    (where the poll looked, Claude Code's ``claude``) is the same on both."""
+
+    paste: str  # how to hand over a session copied from the browser
+    demo: str  # how to look around without an account
+
+
+CLI_ADVICE: Final = Advice(
+    paste=(
+        "run `claude-meter login --paste` with the Cookie header (or just the sessionKey "
+        "value) copied from the browser's developer tools, or set CLAUDE_METER_COOKIE to it"
+    ),
+    demo="claude-meter status --demo",
 )
-NO_CLAUDE_CODE = (
-    "Claude Code's sign-in was not found (~/.claude/.credentials.json, $CLAUDE_CONFIG_DIR, "
-    "the macOS Keychain or $CLAUDE_CODE_OAUTH_TOKEN). Run `claude` and sign in first."
+TRAY_ADVICE: Final = Advice(
+    paste=(
+        "paste the session with Settings… → Paste session… (the Cookie header, or just the "
+        "sessionKey value, copied from the browser's developer tools)"
+    ),
+    demo="choose Try the demo in the Connect ClaudeMeter window.",
 )
+
+
+def no_web_howto(advice: Advice = CLI_ADVICE) -> str:
+    return f"Sign in to claude.ai in your browser, or {advice.paste}."
+
+
+def no_source(advice: Advice = CLI_ADVICE) -> str:
+    """``auto`` found neither route's sign-in: the other route, and the demo."""
+    return (
+        f"Or sign in to Claude Code with `claude`. To look around without an account: {advice.demo}"
+    )
+
+
+NO_WEB_HOWTO: Final = no_web_howto()
+
+
+def no_claude_code(platform: str = sys.platform) -> str:
+    """Where Claude Code's sign-in was looked for, as on this computer (the Keychain: macOS)."""
+    places = ["$CLAUDE_CODE_OAUTH_TOKEN", "$CLAUDE_CONFIG_DIR", "~/.claude/.credentials.json"]
+    if platform == "darwin":
+        places.append("the macOS Keychain")
+    looked = f"{', '.join(places[:-1])} or {places[-1]}"
+    return f"Claude Code's sign-in was not found ({looked}). Run `claude` and sign in first."
+
+
+NO_CLAUDE_CODE = no_claude_code()
 WAITING_FOR_EXTENSION = (
     "Waiting for the ClaudeMeter browser extension. Install it (see the README), sign in to "
     "claude.ai in that browser, then choose Pair browser extension in the ClaudeMeter menu."
 )
 
 
-def no_web(selection: Selection) -> str:
+def no_web(selection: Selection, advice: Advice = CLI_ADVICE) -> str:
+    if selection.only_others():
+        return selection.only_others_message()
     if selection.failures or selection.looked_at:
-        return f"{selection.no_web_session_message()} {NO_WEB_HOWTO}"
-    return f"{NO_COOKIE} {NO_WEB_HOWTO}"
+        return f"{selection.no_web_session_message()} {no_web_howto(advice)}"
+    return f"{NO_COOKIE} {no_web_howto(advice)}"
 
 
-def no_account_session(account: AccountRef) -> str:
+def no_account_session(account: AccountRef, advice: Advice = CLI_ADVICE) -> str:
     if account.kind == "pasted":
         return (
             f"No claude.ai session is stored for the account {account.name}. Paste one with "
             f"`claude-meter accounts add {_quoted(account.name)} --paste`."
         )
-    return f"No claude.ai session was found in {account.describe()}. {NO_WEB_HOWTO}"
+    return f"No claude.ai session was found in {account.describe()}. {no_web_howto(advice)}"
 
 
 def no_claude_code_in(folder: str) -> str:

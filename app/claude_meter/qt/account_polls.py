@@ -20,7 +20,7 @@ interval reach every worker.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
@@ -31,6 +31,7 @@ from claude_meter.qt.worker import Fetch, FetchWorker
 
 if TYPE_CHECKING:
     from claude_meter.core.models import FetchResult
+    from claude_meter.core.policy import Route
     from claude_meter.core.settings import Settings
 
 log = logging.getLogger("claude_meter.tray")
@@ -92,22 +93,26 @@ class AccountPolls(QObject):
     def _thread(self) -> QThread:
         return self._app.worker_thread
 
-    def sync(self, ids: Sequence[str], interval: timedelta) -> None:
-        """Poll exactly these accounts: start the new ones, stop the others."""
+    def sync(
+        self, ids: Sequence[str], interval: timedelta, routes: Mapping[str, Route] | None = None
+    ) -> None:
+        """Poll exactly these accounts: start the new ones, stop the others. ``routes``: each
+        one's route (``web`` unless said), which its schedule starts with: a Claude Code
+        account keeps that route's floor and finds its saved deadline from its first poll."""
         for gone in [i for i in self.workers if i not in ids]:
             self._remove(gone)
         for account in ids:
             if account not in self.workers:
-                self._add(account, interval)
+                self._add(account, interval, (routes or {}).get(account, "web"))
 
-    def _add(self, account: str, interval: timedelta) -> None:
+    def _add(self, account: str, interval: timedelta, route: Route = "web") -> None:
         app = self._app
         template = app.worker
         worker = FetchWorker(
             OwnPoll(self._make_fetch(account), app.meter, app._clock, account),
             interval=interval,
             saved=app.meter.saved,
-            route="web",
+            route=route,
             floor=template._floor,
             clock=app._clock,
             account=account,
@@ -162,8 +167,11 @@ class AccountPolls(QObject):
 def sync_accounts(app: TrayApp, settings: Settings, interval: timedelta | None) -> None:
     """A worker per named account the settings meter (made the first time they name one)."""
     ids = [a.id for a in settings.metered if a is not None]
+    routes: dict[str, Route] = {
+        a.id: "claude-code" for a in settings.accounts if a.kind == "claude-code"
+    }
     if app.account_polls is None:
         if not ids or app.account_fetch is None:
             return
         app.account_polls = AccountPolls(app, app.account_fetch)
-    app.account_polls.sync(ids, interval or app.meter.interval)
+    app.account_polls.sync(ids, interval or app.meter.interval, routes)

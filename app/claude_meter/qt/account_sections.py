@@ -3,8 +3,11 @@
 Imported only when more than one account is metered (one account's popover is exactly the
 one it always was, in ``popover.py``). Each section's header names the account, its email
 and plan and, on the right, its worst figure (so a collapsed account still says how close
-it is); under it, each organization of the account as the popover always drew one (its
-windows, extra usage, notes), and the account's own problem (an expired session) in red.
+it is); under it the account's own problem, if any (an expired session, numbers out of date:
+``core/account_view.py account_problem``), in the red of one account's banner and said only
+here (the popover's top banner stays empty with several accounts), outside the part that
+collapses so a closed account still shows it; then each organization of the account as the
+popover always drew one (its windows, extra usage, notes).
 A click on the header collapses or opens it; the popover remembers which are collapsed for
 the session (``Popover.collapsed``, by account). The sections scroll once they would be
 taller than the screen leaves room for (eight accounts), so the popover never grows off it.
@@ -13,7 +16,7 @@ taller than the screen leaves room for (eight accounts), so the popover never gr
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -29,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from claude_meter.core.account_view import account_problem
 from claude_meter.core.display import heading
 from claude_meter.core.presentation import percent_label
 from claude_meter.core.worst import worst_of
@@ -65,8 +69,15 @@ def worst_text(account: AccountState, hidden: frozenset[str], *, show_remaining:
     return "" if worst is None else percent_label(worst[1].percent, show_remaining=show_remaining)
 
 
+#: The red of the popover's error banner, for an account's problem in its section.
+PROBLEM_STYLE = (
+    "background: rgba(217,58,48,38); border: 1px solid rgba(217,58,48,120);"
+    " border-radius: 6px; padding: 4px 6px; font-size: 11px;"
+)
+
+
 class AccountSection(QWidget):
-    """One account: a header button that collapses it, then its organizations."""
+    """One account: a header button that collapses it, its problem, then its organizations."""
 
     def __init__(
         self,
@@ -78,9 +89,11 @@ class AccountSection(QWidget):
         hidden: frozenset[str],
         show_remaining: bool,
         now: datetime,
+        interval: timedelta,
     ) -> None:
         super().__init__()
         self.key = account.key
+        self.account = account
         self.rows: list[WindowRow] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 4)
@@ -103,18 +116,19 @@ class AccountSection(QWidget):
         self.worst.setStyleSheet("font-weight: 600;")
         top.addWidget(self.worst)
         layout.addLayout(top)
+        self.problem = QLabel()
+        self.problem.setObjectName("account_problem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet(PROBLEM_STYLE)
+        self.problem.setVisible(False)
+        layout.addWidget(self.problem)
+        self.show_problem(now, interval)
         self.body = QWidget()
         inner = QVBoxLayout(self.body)
         inner.setContentsMargins(10, 0, 0, 0)
         inner.setSpacing(6)
         state = account.state
         error = state.error or next((s.error for s in state.snapshots if s.error), None)
-        if error is not None:
-            problem = QLabel(error.message)
-            problem.setObjectName("account_problem")
-            problem.setWordWrap(True)
-            problem.setStyleSheet("color: #d93a30; font-size: 11px;")
-            inner.addWidget(problem)
         for snapshot in state.snapshots:
             widget, rows = section(snapshot)
             inner.addWidget(widget)
@@ -126,6 +140,16 @@ class AccountSection(QWidget):
         layout.addWidget(self.body)
         self._set_open(not collapsed)
         self.header.toggled.connect(self._set_open)
+
+    def show_problem(self, now: datetime, interval: timedelta) -> bool:
+        """Say the account's problem as it is at ``now`` (numbers go out of date with the
+        clock); True when it came or went, so the popover fits its height again."""
+        text = account_problem(self.account, now, interval)
+        self.problem.setText(text or "")
+        if self.problem.isHidden() == (text is None):
+            return False
+        self.problem.setVisible(text is not None)
+        return True
 
     def _set_open(self, shown: bool) -> None:
         self.header.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
@@ -151,6 +175,7 @@ class AccountSections(QScrollArea):
         hidden: frozenset[str],
         show_remaining: bool,
         now: datetime,
+        interval: timedelta,
     ) -> None:
         super().__init__()
         self.setObjectName("accounts")
@@ -172,6 +197,7 @@ class AccountSections(QScrollArea):
                 hidden=hidden,
                 show_remaining=show_remaining,
                 now=now,
+                interval=interval,
             )
             one.header.toggled.connect(lambda shown, key=account.key: self._toggled(key, shown))
             self.sections.append(one)
@@ -187,6 +213,14 @@ class AccountSections(QScrollArea):
             self._collapsed.add(key)
         self.fit()
         self.resized.emit()
+
+    def tick(self, now: datetime, interval: timedelta) -> None:
+        """Each account's problem as it is at ``now``; the height follows when one comes or
+        goes."""
+        changed = [one.show_problem(now, interval) for one in self.sections]
+        if any(changed):
+            self.fit()
+            self.resized.emit()
 
     def fit(self, room: int | None = None) -> None:
         """As tall as the sections, up to ``room`` (what the screen leaves beside the

@@ -252,7 +252,7 @@ class TrayApp(QObject):
         if self._visible():  # a closed popover is rebuilt when it opens, not per poll
             self.popover.show_meter(self.meter, self._clock())
         for note in accepted.notifications:
-            self.notifier.notify(note.title, note.body)
+            self.notifier.notify(note.title, note.body, in_popover=note.in_popover)
 
     def insights(self) -> dict[tuple[str | None, str | None, str], WindowInsight]:
         """Sparklines and forecasts from the history; empty when there is none."""
@@ -325,7 +325,7 @@ class TrayApp(QObject):
                 self.meter.history,
                 thresholds=self.settings.thresholds,
                 clock=self._clock,
-                account_name=self.settings.account_name,
+                names=self.settings.names(),
             )
             window.destroyed.connect(self._history_closed)
             self.history_window = window
@@ -370,6 +370,8 @@ class TrayApp(QObject):
                 sync_accounts(self, settings, interval)
         if interval is not None:
             self.worker.interval_requested.emit(interval)
+        if self.history_window is not None:  # a rename shows in it at once
+            self.history_window.set_names(settings.names())
         popover = self._popover  # not made yet: it is made with these settings
         if popover is not None:
             if interval is not None:

@@ -58,6 +58,9 @@ class UsageChart(QWidget):
         self._thresholds: tuple[float, ...] = ()
         self._focus: int | None = None
         self._tz = tz
+        #: Said in the plot while there is no data at all (the history is empty), not "no
+        #: readings in this span", which suggests another span would have some.
+        self.empty_text = ""
         self._cache: QPixmap | None = None  # everything but the focused point
         self._cache_key: tuple[QSize, float] | None = None
 
@@ -202,6 +205,14 @@ class UsageChart(QWidget):
         self._draw_grid(painter, plot, text, faint)
         data = self._data
         if data is None:
+            if self.empty_text:
+                wrap = int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
+                room = painter.boundingRect(plot.adjusted(24, 0, -24, 0), wrap, self.empty_text)
+                painter.fillRect(
+                    room.adjusted(-8, -4, 8, 4), self.palette().color(QPalette.ColorRole.Base)
+                )
+                painter.setPen(text)
+                painter.drawText(room, wrap, self.empty_text)
             return
         self._draw_walls(painter, plot, data)
         self._draw_resets(painter, plot, data, text)

@@ -42,6 +42,7 @@ from claude_meter.core.state import load_state
 from claude_meter.history import HistoryStore, HistoryUnavailable
 from claude_meter.poll.fetcher import Fetcher
 from claude_meter.poll.first import FirstPoll
+from claude_meter.poll.messages import TRAY_ADVICE
 from claude_meter.qt.app import TRAY_WAIT_SECONDS, TrayApp
 from claude_meter.qt.bridge_link import BridgeLink
 from claude_meter.qt.crash import CrashReporter
@@ -245,14 +246,19 @@ def _run(
     loaded = load_settings()
     interval, floor = loaded.settings.interval, MIN_INTERVAL
     route: Route = "web"
-    fetcher = Fetcher(env, settings=loaded.settings, pool=pool, keyring=keyring)
+    fetcher = Fetcher(env, settings=loaded.settings, pool=pool, keyring=keyring, advice=TRAY_ADVICE)
     fetch: Fetch = fetcher
     if not demo:  # the first poll runs while the rest is built (poll/first.py)
         fetch = FirstPoll.unless_held(fetcher, load_state(), route, datetime.now(UTC))
     history: HistoryStore | None
     demo_path: Path | None = None  # the demo's own settings, with its accounts
     if demo:
-        from claude_meter.poll.demo import demo_settings, seed_history, start_demo
+        from claude_meter.poll.demo import (
+            demo_settings,
+            seed_history,
+            seed_named_histories,
+            start_demo,
+        )
 
         accounts = _demo_accounts(env)
         running = start_demo(  # several accounts: `normal`, where each has its own numbers
@@ -268,6 +274,7 @@ def _run(
         history = running.open_history()
         first = fetcher()  # the demo's history gets a plausible past, so forecasts show at once
         seed_history(history, first, first.fetched_at)
+        seed_named_histories(history, running, pool)  # the demo's other accounts: theirs
         interval = timedelta(seconds=float(env.get("CLAUDE_METER_POLL_SECONDS", "5") or 5))
         floor, route = timedelta(seconds=1), "demo"
     else:

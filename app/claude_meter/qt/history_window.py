@@ -35,10 +35,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
+from claude_meter.core.accounts import shown_name
 from claude_meter.core.export import EXPORT_COLUMNS
 from claude_meter.history.calendar import COLOURING_WINDOW, Day, calendar_days
 from claude_meter.history.chart_data import SPANS, ChartData, Span, load_chart
@@ -53,6 +55,10 @@ log = logging.getLogger("claude_meter.history")
 
 _REFRESH_MS = 60_000
 _YEAR = timedelta(weeks=52)
+NO_HISTORY = (
+    "No readings stored yet.\nClaudeMeter keeps one each time it reads your usage (the tray, "
+    "`claude-meter status`), for 90 days."
+)
 
 
 @dataclass(frozen=True)
@@ -113,13 +119,14 @@ class HistoryWindow(QWidget):
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         tz: tzinfo | None = None,
         pool: QThreadPool | None = None,
-        account_name: Callable[[str | None], str] = lambda account: account or "Default",
+        names: Mapping[str | None, str] | None = None,
     ) -> None:
         super().__init__(None, Qt.WindowType.Window)
         self.setWindowTitle("ClaudeMeter · History")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._store, self._thresholds, self._clock, self._tz = store, thresholds, clock, tz
-        self._account_name = account_name
+        self._names: dict[str | None, str] = dict(names or {})
+        self._several = False  # the history holds several accounts: the box names them
         self._pool = pool or QThreadPool.globalInstance()
         self._answers = _Answers()  # no parent: pool threads may emit after the window went
         self._answers.chart.connect(self._on_chart, Qt.ConnectionType.QueuedConnection)
@@ -135,10 +142,16 @@ class HistoryWindow(QWidget):
         self.org_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.window_box.setAccessibleName("Usage window")
         self.window_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        for box in (self.org_box, self.window_box):  # a name is never cut short
+            box.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.spans = QButtonGroup(self)
+        # The boxes and the files on one row, the spans on the next: on one row they did not
+        # fit the window's width, and the account's name was cut to a few letters.
         top = QHBoxLayout()
         top.addWidget(self.org_box)
         top.addWidget(self.window_box)
+        top.addStretch(1)
+        span_row = QHBoxLayout()
         for index, (span, label) in enumerate(SPANS.items()):
             button = QPushButton(label)
             button.setCheckable(True)
@@ -146,8 +159,8 @@ class HistoryWindow(QWidget):
             button.setAccessibleName(f"Show {label.lower()}")
             button.clicked.connect(lambda _checked=False, s=span: self.show_span(s))
             self.spans.addButton(button, index)
-            top.addWidget(button)
-        top.addStretch(1)
+            span_row.addWidget(button)
+        span_row.addStretch(1)
         self.png_button = QPushButton("Save PNG…")
         self.png_button.setToolTip("Save the chart shown as a PNG picture")
         self.csv_button = QPushButton("Save CSV…")
@@ -181,6 +194,7 @@ class HistoryWindow(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addLayout(span_row)
         layout.addWidget(self.chart, 1)
         layout.addWidget(self.point)
         layout.addWidget(self.legend)
@@ -254,22 +268,36 @@ class HistoryWindow(QWidget):
     def _on_overview(self, generation: int, overview: Overview) -> None:
         self.overview = overview
         orgs = list(dict.fromkeys((account, org) for account, org, _ in overview.windows))
-        several = len({account for account, _ in orgs}) > 1
+        self._several = len({account for account, _ in orgs}) > 1
         current = self.selection
         self.org_box.blockSignals(True)
         self.org_box.clear()
         for account, org in orgs:
-            label = org[:8] or "(no organization)"
-            if several:  # two members of one Team organization: the account tells them apart
-                label = f"{self._account_name(account)} · {label}"
-            self.org_box.addItem(label, choice_data(account, org))
+            self.org_box.addItem(self._choice_label(account, org), choice_data(account, org))
         self.org_box.setVisible(len(orgs) > 1)
         self.org_box.blockSignals(False)
+        self.chart.empty_text = "" if orgs else NO_HISTORY  # a first run: say why it is empty
+        for shown in (self.window_box, self.png_button, self.csv_button):
+            shown.setEnabled(bool(orgs))
         self._fill_windows(current)
         self._show_walls()
         self.overview_loaded.emit()
         if generation == self._generation:
             self.reload_chart()
+
+    def set_names(self, names: Mapping[str | None, str]) -> None:
+        """The accounts' names as the settings say them now (a rename, a removal): the box
+        shows them at once, nothing is read again."""
+        self._names = dict(names)
+        for index in range(self.org_box.count()):
+            account, org = choice_of(self.org_box.itemData(index))
+            self.org_box.setItemText(index, self._choice_label(account, org))
+
+    def _choice_label(self, account: str | None, org: str) -> str:
+        label = org[:8] or "(no organization)"
+        if self._several:  # two members of one Team organization: the account tells them apart
+            return f"{shown_name(self._names, account)} · {label}"
+        return label
 
     def _fill_windows(self, current: WindowId | None) -> None:
         wanted = self._wanted or current
@@ -339,8 +367,12 @@ class HistoryWindow(QWidget):
         with path.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(EXPORT_COLUMNS)
-            writer.writerows((*row[:-1], self._account_name(row[-1])) for row in rows)
+            writer.writerows((*row[:-1], self._csv_name(row[-1])) for row in rows)
         return len(rows)
+
+    def _csv_name(self, account: str | None) -> str:
+        """As ``history --csv`` names it: the account's name, a removed one's id."""
+        return self._names.get(account) or account or shown_name(self._names, None)
 
     def _ask_png(self) -> None:
         name, _ = QFileDialog.getSaveFileName(

@@ -6,8 +6,11 @@ answers "Type of message (sisssava{sv}i) does not match expected type (susssasa{
 the call is made with jeepney, the small pure-Python D-Bus library keyring already uses on
 Linux. Elsewhere, and when no notification daemon accepts it, the tray icon's own message
 where this process or the OS draws it (macOS, Windows, an XEmbed icon on X11; an SNI item's
-message is itself a D-Bus notification, so nothing would show). Last, a banner in the popover.
-A notification is logged as shown only once one of these took it, naming which.
+message is itself a D-Bus notification, so nothing would show). Last, a banner in the popover,
+except for a notification the popover states by itself while it holds (``in_popover``: an
+expired session, its red banner): the same message twice, one of them outliving the
+problem, would help nobody. A notification is logged as shown only once one of these took it,
+naming which.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ APP_NAME = "ClaudeMeter"
 
 
 class Notifier(Protocol):
-    def notify(self, title: str, body: str) -> bool:
-        """Show one notification; False when it could not be delivered."""
+    def notify(self, title: str, body: str, *, in_popover: bool = False) -> bool:
+        """Show one notification; False when it could not be delivered. ``in_popover``: the
+        popover says it by itself while it holds (see the module)."""
         ...
 
 
@@ -47,7 +51,7 @@ class FreedesktopNotifier:
     def __init__(self, timeout_ms: int = 10000) -> None:
         self._timeout_ms = timeout_ms
 
-    def notify(self, title: str, body: str) -> bool:
+    def notify(self, title: str, body: str, *, in_popover: bool = False) -> bool:
         try:
             from jeepney import DBusAddress, new_method_call
             from jeepney.io.blocking import open_dbus_connection
@@ -82,7 +86,7 @@ class TrayMessageNotifier:
     def __init__(self, host: TrayHost) -> None:
         self._host = host
 
-    def notify(self, title: str, body: str) -> bool:
+    def notify(self, title: str, body: str, *, in_popover: bool = False) -> bool:
         if not self._host.can_show_messages():
             return False
         self._host.icon.showMessage(title, body, QSystemTrayIcon.MessageIcon.Information, 10000)
@@ -97,8 +101,11 @@ class BannerNotifier:
     def __init__(self, show: Callable[[str, str], None]) -> None:
         self._show = show
 
-    def notify(self, title: str, body: str) -> bool:
-        self._show(title, body)
+    def notify(self, title: str, body: str, *, in_popover: bool = False) -> bool:
+        if in_popover:
+            log.debug("left to the popover, which says it by itself: %s", title)
+        else:
+            self._show(title, body)
         return True
 
 
@@ -108,9 +115,9 @@ class ChainNotifier:
     def __init__(self, *backends: Backend) -> None:
         self.backends = backends
 
-    def notify(self, title: str, body: str) -> bool:
+    def notify(self, title: str, body: str, *, in_popover: bool = False) -> bool:
         for backend in self.backends:
-            if backend.notify(title, body):
+            if backend.notify(title, body, in_popover=in_popover):
                 log.info("notification shown by %s: %s", backend.name, title)
                 return True
         log.warning("no notification backend could show: %s", title)

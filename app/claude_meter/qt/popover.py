@@ -186,6 +186,7 @@ class Popover(QFrame):
         """A standing notice (e.g. "no system tray found"), above any error banner."""
         self.notice.setText(text or "")
         self.notice.setVisible(bool(text))
+        self.adjustSize()
 
     def set_alert(self, text: str | None) -> None:
         """A notification shown here because no notification daemon took it."""
@@ -205,6 +206,10 @@ class Popover(QFrame):
                 "Fetching your usage…" if state.error is None else "No numbers to show yet."
             )
             self.body.addWidget(empty)
+        for index in range(self.body.count()):  # now, not queued: measured at once when open
+            shown = self.body.itemAt(index)
+            if shown is not None and (widget := shown.widget()) is not None:
+                widget.show()
         self.tick()
         self.adjustSize()
 
@@ -236,6 +241,7 @@ class Popover(QFrame):
             hidden=self.hidden_windows,
             show_remaining=self.show_remaining,
             now=self._clock(),
+            interval=self._interval,
         )
         self.sections.resized.connect(self.adjustSize)
         self.body.addWidget(self.sections)
@@ -254,7 +260,8 @@ class Popover(QFrame):
         popover's other parts, and scroll beyond it; the popover then takes its whole height
         (Qt's own adjustSize caps a window at two thirds of the screen)."""
         if self.sections is None:
-            super().adjustSize()
+            super().adjustSize()  # its height is for the width of the size hint, not WIDTH:
+            self.resize(self.width(), self._wanted_height())  # a long banner was cut off
             return
         screen = self.screen().availableGeometry().height()
         rest = self._wanted_height() - self.sections.height()
@@ -339,17 +346,24 @@ class Popover(QFrame):
         now = self._clock()
         for row in self.rows:
             row.tick(now)
-        self.updated.setText(format_age(self._state.last_success, now))
-        if self._accounts:
-            from claude_meter.core.account_view import accounts_banner
+        if self._accounts:  # each account's problem in its own section, said once
+            from claude_meter.core.account_view import newest_success
 
-            text = accounts_banner(self._accounts, now, self._interval)
+            self.updated.setText(format_age(newest_success(self._accounts), now))
+            text = None
+            if self.sections is not None:
+                self.sections.tick(now, self._interval)
         else:
+            self.updated.setText(format_age(self._state.last_success, now))
             text = banner_text(self._state, now, self._interval)
         self.banner.setText(text or "")
         if self.banner.isHidden() == (text is not None):  # it comes or goes: fit the popover
             self.banner.setVisible(text is not None)
             self.adjustSize()
+        elif self.banner.isVisible() and self.banner.height() < self.banner.heightForWidth(
+            self.banner.width()
+        ):
+            self.adjustSize()  # a longer message than the one shown: its last lines were cut
 
     # -- behaviour --------------------------------------------------------------------------
 

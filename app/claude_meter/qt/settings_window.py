@@ -42,6 +42,7 @@ from claude_meter.core.settings import (
     format_thresholds,
     parse_thresholds,
 )
+from claude_meter.qt.sections_scroll import SectionsScroll, fit_to_screen
 
 HINT_STYLE = "color: palette(placeholder-text); font-size: 11px;"
 
@@ -102,10 +103,16 @@ class SettingsWindow(QDialog):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 14, 16, 12)
         outer.setSpacing(10)
-        outer.addWidget(self._connection_box(settings, profiles))
-        outer.addWidget(self._updates_box(settings))
-        outer.addWidget(self._display_box(settings, windows))
-        outer.addWidget(self._startup_box(settings, autostart, pairing_available))
+        sections = QWidget()  # they scroll when the window is too short (sections_scroll.py)
+        inner = QVBoxLayout(sections)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.setSpacing(10)
+        inner.addWidget(self._connection_box(settings, profiles))
+        inner.addWidget(self._updates_box(settings))
+        inner.addWidget(self._display_box(settings, windows))
+        inner.addWidget(self._startup_box(settings, autostart, pairing_available))
+        self.sections = SectionsScroll(sections)
+        outer.addWidget(self.sections, 1)
         self.problem = QLabel()
         self.problem.setObjectName("problem")
         self.problem.setWordWrap(True)
@@ -240,7 +247,6 @@ class SettingsWindow(QDialog):
             grid.addWidget(in_popover, row, 2, Qt.AlignmentFlag.AlignHCenter)
             self.window_boxes[key] = (in_icon, in_popover)
         grid.setColumnStretch(0, 1)
-        table.setMinimumHeight(grid.sizeHint().height())
         form.addRow("Windows", table)
         return box
 
@@ -360,11 +366,12 @@ class SettingsWindow(QDialog):
         QTimer.singleShot(0, self._fit)
 
     def _fit(self) -> None:
-        """Grow with lines that appear (a test result, a problem) so nothing is clipped."""
+        """Grow with lines that appear (a test result, a problem) so nothing is clipped, as
+        far as the screen allows (the sections scroll past that)."""
         layout = self.layout()
         if layout is not None and self.isVisible():
             layout.activate()
-            self.resize(self.width(), max(self.height(), self.sizeHint().height()))
+            fit_to_screen(self)
 
     def save(self) -> None:
         settings = self._checked()

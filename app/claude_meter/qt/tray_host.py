@@ -20,10 +20,17 @@ not expose. With a tray present nothing is polled.
 ``found`` fires when the icon is on a tray (at start, after a fallback to a window, after a
 panel came back); ``missing`` when no tray turned up within the wait, or a tray was lost and did
 not return within it.
+
+The tooltip an SNI item carries is markup to its host: the specification makes its text a
+subset of XHTML, and waybar hands it to GTK as Pango markup, where one bare ``&`` (the
+"Weekly · Claude Code & apps" window) makes the whole text invalid and nothing shows. So the
+SNI item gets the text escaped (:func:`sni_text`); an XEmbed or native icon, whose tooltip Qt
+or the OS draws as plain text, gets it as it is.
 """
 
 from __future__ import annotations
 
+import html
 import logging
 import sys
 import time
@@ -53,6 +60,11 @@ KIND_NAMES: dict[Kind, str] = {
 }
 
 
+def sni_text(text: str) -> str:
+    """``text`` as an SNI host reads it: ``&``, ``<`` and ``>`` escaped (see the module)."""
+    return html.escape(text, quote=False)
+
+
 class TrayHost(QObject):
     """Owns the current ``QSystemTrayIcon``; see the module docstring."""
 
@@ -73,6 +85,7 @@ class TrayHost(QObject):
         self._stopped = False
         self._bus_watcher: QObject | None = None
         self._xembed_windows: list[QObject] = []
+        self._tooltip = ""  # as given; the icon's own may be escaped (see the module)
         self.kind: Kind = "native"
         self.icon = self._build()
         self._poll = QTimer(self)
@@ -117,7 +130,7 @@ class TrayHost(QObject):
         icon = QSystemTrayIcon(self)
         if old is not None:
             icon.setIcon(old.icon())
-            icon.setToolTip(old.toolTip())
+        icon.setToolTip(self._icon_tooltip())
         icon.setContextMenu(self._menu)
         icon.activated.connect(self.activated)
         return icon
@@ -189,7 +202,7 @@ class TrayHost(QObject):
             if not self._present:
                 self._present = True
                 self.icon.show()
-                self.icon.setToolTip(self.icon.toolTip())  # again after show(): Windows 11
+                self.icon.setToolTip(self._icon_tooltip())  # again after show(): Windows 11
                 log.info("tray icon shown (%s)", KIND_NAMES[self.kind])
                 self._watch_xembed_window()
                 self.found.emit()
@@ -228,7 +241,16 @@ class TrayHost(QObject):
         self.icon.setIcon(icon)
 
     def set_tooltip(self, text: str) -> None:
-        self.icon.setToolTip(text)
+        self._tooltip = text
+        self.icon.setToolTip(self._icon_tooltip())
+
+    @property
+    def tooltip(self) -> str:
+        """The tooltip as given, whatever the icon's kind."""
+        return self._tooltip
+
+    def _icon_tooltip(self) -> str:
+        return sni_text(self._tooltip) if self.kind == "sni" else self._tooltip
 
     def can_show_messages(self) -> bool:
         """True when the icon's own message balloon is drawn by this process or the OS.

@@ -31,6 +31,10 @@ def forecast_line(forecast: Forecast, resets_at: datetime | None) -> str | None:
     if not forecast.enough_data or resets_at is None:
         return None
     mark = "Fast burn · " if forecast.fast_burn else ""
+    fast = forecast.fast_wall_at if forecast.fast_burn else None
+    if fast is not None and (forecast.wall_at is None or fast < forecast.wall_at):
+        # the flag is about the last hour: its wall, not the period's figure (core/forecast.py)
+        return f"{mark}100% by {fast.astimezone().strftime('%a %H:%M')} at the last hour's pace"
     if forecast.wall_at is not None:
         before = format_duration(resets_at - forecast.wall_at)
         when = forecast.wall_at.astimezone().strftime("%a %H:%M")
@@ -58,6 +62,13 @@ class WindowRow(QWidget):
         self.percent = QLabel(percent_label(window.percent, show_remaining=show_remaining))
         self.percent.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.percent.setStyleSheet("font-weight: 600;")
+        self.percent.ensurePolished()  # its bold font from the style sheet, to measure with
+        widest = (percent_label(p, show_remaining=show_remaining) for p in (0.0, 100.0))
+        # As wide as any percent, so the sparklines of all rows line up (they shifted with
+        # the width of "8%" beside "55%").
+        metrics, flags = self.percent.fontMetrics(), int(Qt.AlignmentFlag.AlignRight)
+        measured = (metrics.boundingRect(0, 0, 400, 100, flags, t).width() for t in widest)
+        self.percent.setMinimumWidth(max(measured) + 2 * self.percent.margin())
         top.addWidget(self.label, 1)
         self.sparkline = Sparkline()
         self.sparkline.setFixedWidth(84)

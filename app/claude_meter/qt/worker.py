@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal, Slot
 
 from claude_meter.core.account_view import deadline_key
+from claude_meter.core.errors import SIGN_IN_KINDS
 from claude_meter.core.models import FetchError, FetchResult, Source
 from claude_meter.core.oauth_hold import HoldStore
 from claude_meter.core.policy import (
@@ -81,6 +82,7 @@ def outcome_of(result: FetchResult, previous: tuple[object, ...] | None) -> Poll
         changed=_fingerprint(result) != previous,
         max_percent=max(percents) if percents else None,
         retry_at=max(retry) if retry else None,
+        signed_out=bool(errors) and all(e.kind in SIGN_IN_KINDS for e in errors),
         resets_at=resets,
     )
 

@@ -69,7 +69,13 @@ def remember(result: FetchResult, now: datetime, path: Path | None = None) -> No
     entries = [entry_of(s) for s in result.snapshots if s.source not in _NOT_STORED]
     try:
         record(entries, now, path)
-    except (OSError, StoreUnreadable) as exc:
+    except StoreUnreadable as exc:  # left as it is: nothing else will ever replace it
+        log.warning(
+            "could not store the last readings: %s; remove it, and the next reading writes a "
+            "new one (status bars and `status --cached` show nothing new until then)",
+            exc,
+        )
+    except OSError as exc:
         log.warning("could not store the last readings: %s", exc)
 
 

@@ -7,7 +7,6 @@ the person gave it. Nothing here reads a cookie: that is :mod:`claude_meter.sour
 
 from __future__ import annotations
 
-import configparser
 import contextlib
 import re
 from collections.abc import Iterable, Mapping
@@ -279,6 +278,8 @@ def _chromium_profile_names(root: Path) -> dict[str, str]:
 
 
 def _firefox_profiles(browser: Browser, root: Path) -> list[BrowserProfile]:
+    import configparser  # here: only a Firefox folder has a profiles.ini to read
+
     names: dict[Path, str] = {}
     config = configparser.ConfigParser(interpolation=None)
     with contextlib.suppress(OSError, configparser.Error, UnicodeDecodeError):

@@ -224,8 +224,10 @@ class Adding:
     left_out: tuple[tuple[Found, str], ...]  # (found, why not)
 
 
-def add_found(settings: Settings, found: Sequence[Found]) -> Adding:
-    """Add each found account that nothing meters yet, under its suggested name."""
+def add_found(settings: Settings, found: Sequence[Found], taken: Iterable[str] = ()) -> Adding:
+    """Add each found account that nothing meters yet, under its suggested name; ``taken``:
+    ids a new account must not have (the history's, ``core/account_changes.added``)."""
+    taken = tuple(taken)
     new = [item for item in found if item.metered_as is None]
     done: list[AccountRef] = []
     left: list[tuple[Found, str]] = []
@@ -235,7 +237,7 @@ def add_found(settings: Settings, found: Sequence[Found]) -> Adding:
             continue
         try:
             refs = item.as_account()
-            settings, account = added(settings, name, item.kind, email=item.email, **refs)
+            settings, account = added(settings, name, item.kind, taken, email=item.email, **refs)
         except AccountProblem as exc:
             left.append((item, str(exc)))
             continue

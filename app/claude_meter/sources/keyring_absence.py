@@ -16,8 +16,10 @@ and a digest of the keyring's configuration), and the next calls trust it, witho
 - at most :data:`ABSENT_FOR_SECONDS` (30 minutes) have passed since that read: a session put
   there with another tool (``secret-tool``, Seahorse, another state folder) is seen within 30
   minutes (the tray re-reads at the latest every 6 hours);
-- the keyring's configuration is the same (``PYTHON_KEYRING_BACKEND`` and the D-Bus session's
-  address, kept only as a digest): a keyring that becomes reachable is asked at once.
+- the keyring's configuration is the same (``PYTHON_KEYRING_BACKEND``, the D-Bus session's
+  address and the stamp of ``keyringrc.cfg``, :mod:`.keyring_config`, kept only as a digest):
+  a keyring that becomes reachable, or another backend chosen in either place, is asked at
+  once.
 
 "Nothing" means the keyring answered that there is no entry, or there is no usable keyring at
 all (the ``fail`` or ``null`` backend: nothing can be stored in it). A read that failed (a
@@ -40,7 +42,7 @@ log = logging.getLogger("claude_meter.sources.keyring")
 
 #: How long "nothing stored" is trusted while the change stamp stays as it was.
 ABSENT_FOR_SECONDS: Final = 30 * 60
-#: What chooses the keyring a process reaches; a change asks the keyring again.
+#: What chooses the keyring a process reaches, with ``keyringrc.cfg``; a change asks again.
 KEYRING_VARIABLES: Final = ("PYTHON_KEYRING_BACKEND", "DBUS_SESSION_BUS_ADDRESS")
 
 
@@ -51,8 +53,12 @@ def note_path(stamp: Path) -> Path:
 
 
 def keyring_key(env: Mapping[str, str]) -> str:
-    """A digest of the keyring's configuration (the variables' values are not written)."""
-    text = "\0".join(env.get(name, "") for name in KEYRING_VARIABLES)
+    """A digest of the keyring's configuration: the variables and the configuration file's
+    stamp (a stat: an edit asks the keyring again; neither value is written)."""
+    from claude_meter.sources.keyring_config import config_stamp
+
+    values = [env.get(name, "") for name in KEYRING_VARIABLES]
+    text = "\0".join([*values, config_stamp(env)])
     return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16]
 
 

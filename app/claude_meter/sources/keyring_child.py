@@ -16,7 +16,8 @@ variable, a file or a log line. The child refuses to run with its stdout on a te
 
 No child is started while the configuration names a backend that can hold nothing
 (``keyring.backends.fail`` or ``.null``, in ``PYTHON_KEYRING_BACKEND`` or else in
-``keyringrc.cfg``, read as ``keyring`` reads them: :func:`holds_nothing`): its answer is known,
+``keyringrc.cfg``, read as ``keyring`` reads them: :func:`holds_nothing`,
+:mod:`.keyring_config`): its answer is known,
 and the helper would cost some 75 ms of a second core at each read (the tray's first poll
 waited on it), and ``subprocess`` is not even imported (it is imported where a child is
 started). The configuration is read again at each call, so an edited ``keyringrc.cfg`` is
@@ -41,6 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Final, NamedTuple, TextIO
 
 from claude_meter.core import json_input
+from claude_meter.sources.keyring_config import configured_backend
 from claude_meter.sources.session_cache import read_stamp
 
 if TYPE_CHECKING:  # imported where a child is started: not while the answer is known
@@ -81,29 +83,6 @@ class KeyringChildError(Exception):
 def wanted(platform: str = sys.platform) -> bool:
     """Whether the tray should reach the keyring through a child (Linux and other Unixes)."""
     return platform not in ("darwin", "win32")
-
-
-def configured_backend(env: Mapping[str, str]) -> str | None:
-    """The backend the configuration names, as ``keyring`` reads it on Linux and other Unixes:
-    ``PYTHON_KEYRING_BACKEND`` as it is, else ``default-keyring`` of the ``[backend]`` section of
-    ``$XDG_CONFIG_HOME/python_keyring/keyringrc.cfg`` (``~/.config`` without it), stripped.
-    None: nothing named, or a file ``keyring`` would not read either (the child then says)."""
-    named = env.get("PYTHON_KEYRING_BACKEND")
-    if named is not None:
-        return named
-    home = env.get("HOME") or str(Path.home())
-    config = Path(env.get("XDG_CONFIG_HOME") or Path(home, ".config"), "python_keyring")
-    path = config / "keyringrc.cfg"
-    if not path.is_file():
-        return None
-    import configparser
-
-    parser = configparser.RawConfigParser()
-    try:
-        parser.read(path, encoding="utf-8")
-        return parser.get("backend", "default-keyring").strip()
-    except (configparser.Error, OSError, UnicodeDecodeError):
-        return None
 
 
 def holds_nothing(env: Mapping[str, str]) -> tuple[Identity, str | None] | None:
@@ -372,14 +351,21 @@ def serve(stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> int:
     ):
         print("claude-meter: the keyring helper got a request it does not understand", file=stderr)
         return 1
-    from claude_meter.sources.keyring_store import SessionStore, describe_failure
+    from claude_meter.sources.keyring_store import (
+        SessionStore,
+        describe_failure,
+        holds_no_collection,
+    )
 
     store = SessionStore()
     module, name, priority = store.identity()
     answer: dict[str, object] = {"identity": [module, name, priority, store.problem]}
     if call != "describe":
         try:
-            answer["value"] = getattr(store.backend(), call)(*args)
+            if call == "get_password" and holds_no_collection(store.backend()):
+                answer["value"] = None  # nothing there, and no "new keyring" prompt for it
+            else:
+                answer["value"] = getattr(store.backend(), call)(*args)
         except Exception as exc:  # noqa: BLE001 - backends raise their own exception types
             answer["error"] = describe_failure(exc)
     stdout.write(json.dumps(answer).encode("utf-8"))

@@ -234,6 +234,8 @@ class SessionStore:
     def _call(self, method: str, *args: str) -> Any:
         """One backend call; any failure (locked, no D-Bus, refused) is recorded, not raised."""
         try:
+            if method == "get_password" and holds_no_collection(self.backend()):
+                return None
             return getattr(self.backend(), method)(*args)
         except Exception as exc:  # noqa: BLE001 - backends raise their own exception types
             self.problem = describe_failure(exc)
@@ -242,6 +244,34 @@ class SessionStore:
 
 
 _FAILED: Final = object()
+
+
+def holds_no_collection(backend: Any) -> bool:
+    """True when ``backend`` is a Secret Service without a default collection: it holds
+    nothing, and reading it would make one (``keyring`` creates the default collection to look
+    in it; gnome-keyring then asks for a new keyring's password, at the tray's first start on
+    a desktop that never made a login keyring). Saving still makes one: the person asked to.
+    False whenever that is not certain (another backend, a chosen collection, no answer)."""
+    if type(backend).__module__ != "keyring.backends.SecretService":
+        return False
+    if hasattr(backend, "preferred_collection"):
+        return False
+    try:
+        import secretstorage
+        from secretstorage.exceptions import ItemNotFoundException
+    except ImportError:
+        return False
+    try:
+        connection = secretstorage.dbus_init()
+        try:
+            secretstorage.get_collection_by_alias(connection, "default")
+        finally:
+            connection.close()
+    except ItemNotFoundException:
+        return True
+    except Exception:  # noqa: BLE001 - unreachable, refused: the read itself says so
+        return False
+    return False
 
 
 def describe_failure(exc: BaseException) -> str:

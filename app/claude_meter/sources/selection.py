@@ -10,8 +10,9 @@
    minutes after it found nothing there: :mod:`claude_meter.sources.keyring_absence`);
 3. the browsers: the remembered profile first, then every other profile of every browser in
    :data:`~claude_meter.sources.browser_profiles.BROWSERS` order; a stored or browser session
-   the server calls expired falls through to the next one;
-4. Claude Code's token (read-only).
+   the server calls expired falls through to the next one; a profile a named account owns
+   (``others``, :func:`claude_meter.core.accounts.browser_owner`) is left to it;
+4. Claude Code's token (read-only), unless a named account owns its folder.
 
 ``--source web`` keeps 1-3, ``--source claude-code`` only 4, and ``--browser NAME [--profile
 NAME]`` reads that browser (profile) and nothing else. Everything here is lazy: with
@@ -32,6 +33,7 @@ from claude_meter.sources.choice import RememberedChoice, load_choice
 from claude_meter.sources.cookies import COOKIE_ENV, InvalidCookie, SessionCookies, cookies_from_env
 
 if TYPE_CHECKING:  # the real imports are lazy (browser-cookie3, keyring)
+    from claude_meter.core.accounts import AccountRef
     from claude_meter.sources.browser_profiles import BrowserProfile
     from claude_meter.sources.keyring_store import SessionStore
 
@@ -60,13 +62,16 @@ class Selection:
     browser: str | None = None
     profile: str | None = None
     choice: RememberedChoice = field(default_factory=RememberedChoice)
-    notes: list[str] = field(default_factory=list)
     looked_at: list[BrowserProfile] = field(default_factory=list)
     failures: list[tuple[BrowserProfile, NotSignedIn]] = field(default_factory=list)
     stored: SessionCookies | None = None
     stored_refused: bool = False  # the stored session was skipped: the server just refused it
     #: A named ``pasted`` account: only its own keyring entry (no environment, no browser).
     stored_only: bool = False
+    #: The default account's search: the named accounts, whose browser profiles it leaves alone.
+    others: tuple[AccountRef, ...] = ()
+    #: What was left alone, each "<where> is <account>'s", for the "not found" message.
+    left_to: list[str] = field(default_factory=list)
 
     @classmethod
     def create(
@@ -81,17 +86,20 @@ class Selection:
         platform: str = sys.platform,
         stored_only: bool = False,
         remembered: bool = True,
+        others: tuple[AccountRef, ...] = (),
     ) -> Selection:
         """``remembered``: use ``claude-meter login``'s remembered profile (the default
-        account's; a named account has its own source and ignores it)."""
+        account's; a named account has its own source and ignores it). ``others``: the named
+        accounts, whose browser profiles the default account's search leaves to them."""
         from claude_meter.sources.claude_code import default_home
 
         if store is None:
             from claude_meter.sources.keyring_store import SessionStore
 
             store = SessionStore()
-        choice, warning = load_choice() if remembered else (RememberedChoice(), None)
-        selection = cls(
+        # a damaged file is logged, which a command says on standard error (core/command_log.py)
+        choice = load_choice()[0] if remembered else RememberedChoice()
+        return cls(
             env=env,
             home=home or default_home(),
             platform=platform,
@@ -101,10 +109,8 @@ class Selection:
             profile=profile,
             choice=choice,
             stored_only=stored_only,
+            others=others,
         )
-        if warning:
-            selection.notes.append(warning)
-        return selection
 
     # -- the web candidates, in order --------------------------------------------------------
 
@@ -124,7 +130,23 @@ class Selection:
             yield WebCandidate(from_env, "environment", COOKIE_ENV)
             return
         yield from self._stored_candidate()
-        yield from self._browser_candidates(self.ordered_profiles())
+        yield from self._browser_candidates(self._not_owned(self.ordered_profiles()))
+
+    def _not_owned(self, profiles: list[BrowserProfile]) -> list[BrowserProfile]:
+        """The profiles no named account reads (the remembered one included: a profile
+        added as an account since ``login`` remembered it is that account's now)."""
+        from claude_meter.core.accounts import browser_owner
+
+        kept = []
+        for profile in profiles:
+            owner = browser_owner(
+                self.others, profile.browser.key, (profile.name, profile.display_name)
+            )
+            if owner is None:
+                kept.append(profile)
+            else:
+                self.left_to.append(f"{profile.label} is {owner.name}'s")
+        return kept
 
     def _stored_candidate(self) -> Iterator[WebCandidate]:
         self.stored = self.store.load()
@@ -216,5 +238,21 @@ class Selection:
 
         if self.failures:
             reasons = " ".join(exc.message for _, exc in self.failures)
-            return f"No usable claude.ai session was found. {reasons}"
-        return no_session_message(self.looked_at, self.platform)
+            return f"No usable claude.ai session was found. {reasons}{self.left_alone()}"
+        return no_session_message(self.looked_at, self.platform) + self.left_alone()
+
+    def left_alone(self) -> str:
+        """What the default account's search left to the named accounts, said (or "")."""
+        return f" ({'; '.join(self.left_to)}.)" if self.left_to else ""
+
+    def only_others(self) -> bool:
+        """Every sign-in the search found is a named account's: nothing else was looked at."""
+        return bool(self.left_to) and not self.looked_at and not self.failures
+
+    def only_others_message(self) -> str:
+        """The default account found only the named accounts' sign-ins: whose, and what to do."""
+        return (
+            f"No sign-in of its own: {'; '.join(self.left_to)}. Give it one with "
+            "`claude-meter login`, or stop metering it with `claude-meter accounts remove` "
+            "and its name."
+        )

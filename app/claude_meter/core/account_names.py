@@ -1,0 +1,37 @@
+"""What an account is called where its history is shown, without pydantic.
+
+``claude-meter history`` reads the settings the light way (``readings/preference.py``) and
+must not load pydantic (a tenth of a second on an export that has half a second), yet it
+names the accounts as the History window does: both take the words from here.
+
+- For a person (the text forms, the History window): an account by its name as the settings
+  say it now, so a rename shows at once; one since removed as ``Removed account (<id>)``, the
+  id made from its first name (its history stays 90 days).
+- For a script (``--csv``, ``--json``, a saved CSV): the name, and a removed account's bare
+  id, as they always were (:func:`script_name`), so a script keeps matching what it read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+#: The default account's name until the person renames it.
+DEFAULT_NAME: Final = "Default"
+
+
+def shown_name(names: Mapping[str | None, str], account: str | None) -> str:
+    """A reading's account for a person: its name now (``names``: by reading key, None the
+    default account), else ``Removed account (<id>)``."""
+    if account in names:
+        return names[account]
+    if account is None:
+        return DEFAULT_NAME
+    return f"Removed account ({account})"
+
+
+def script_name(names: Mapping[str | None, str], account: str | None) -> str:
+    """A reading's account for a script's columns: its name now, else its bare id."""
+    if account in names:
+        return names[account]
+    return DEFAULT_NAME if account is None else account

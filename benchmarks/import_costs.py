@@ -1,0 +1,155 @@
+"""What each layer the tray loads costs, in memory and in start time: where the difference to
+claude-usage-widget (``peers.py``) comes from.
+
+Method. A fresh interpreter (this checkout's virtual environment, bytecode cached, nothing
+else running in it) imports the layers below one after the other, in the order the tray
+meets them, and after each reads its own resident memory from ``/proc/self/status`` (VmRSS,
+and of it the anonymous pages) and the wall time the import took. Each layer's figure is the
+difference to the layer before, so a module two layers share is counted once, in the first.
+The layers:
+
+1. ``PySide6.QtWidgets``: Qt and its binding, what every PySide6 app loads, the widget too;
+2. ``ssl``, ``urllib.request``, ``json``: the standard library's HTTPS client, all the
+   widget needs to ask the server (``http.client``, ``email``, ``socket``);
+3. ``sqlite3``: the history's database;
+4. ``httpx``: the HTTP client beyond what the standard library already loaded (``httpcore``,
+   ``h11``, ``idna``, ``anyio``, ``http.cookiejar``);
+5. ``pydantic``: the package itself;
+6. the first model built: the schema machinery pydantic loads once, at the first class
+   (measured with a two-field model);
+7. ``claude_meter.core.models`` and the other models the tray reads at start (settings,
+   state, accounts): ClaudeMeter's own data types;
+8. ``claude_meter.qt.app``: everything else of the tray (its Qt layer, sources, clients,
+   polls, history), loaded as its start does.
+
+Every layer is measured in --runs processes (default 7); the median of each difference is
+reported, with the total. The claude-usage-widget figure next to it is its own whole process
+at 60 s from ``benchmarks/results/peers.json`` (the last full peers run), not measured here.
+
+Run: ``.venv/bin/python benchmarks/import_costs.py [--runs 7]``. About 10 seconds. No target:
+it explains the peers' memory and start rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.results import Row, load, measure_as_installed, record
+
+LAYERS: tuple[tuple[str, str], ...] = (
+    ("Qt (PySide6.QtWidgets)", "import PySide6.QtWidgets"),
+    ("standard HTTPS client (ssl, urllib.request, json)", "import ssl, urllib.request, json"),
+    ("sqlite3", "import sqlite3"),
+    ("httpx, beyond the standard library", "import httpx"),
+    ("pydantic, the package", "import pydantic"),
+    (
+        "pydantic's schema machinery (first model)",
+        "class _First(pydantic.BaseModel):\n    a: int\n    b: str | None = None\n_First(a=1)",
+    ),
+    (
+        "ClaudeMeter's models",
+        "import claude_meter.core.models, claude_meter.core.settings, claude_meter.core.state, "
+        "claude_meter.core.accounts",
+    ),
+    ("the rest of ClaudeMeter's tray", "import claude_meter.qt.app"),
+)
+
+PROBE = """
+import json, sys, time
+def now():
+    fields = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "RssAnon"):
+                fields[key] = int(value.split()[0]) / 1024
+    return fields["VmRSS"], fields["RssAnon"], time.perf_counter()
+steps = json.loads(sys.argv[1])
+out = [now()]
+for code in steps:
+    exec(code, globals())
+    out.append(now())
+print(json.dumps(out))
+"""
+
+
+def one_run() -> list[tuple[float, float, float]]:
+    """(RSS MB, anonymous MB, ms) added by each layer, in one fresh process."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps([code for _, code in LAYERS])],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    points = json.loads(done.stdout)
+    return [(b[0] - a[0], b[1] - a[1], (b[2] - a[2]) * 1000) for a, b in itertools.pairwise(points)]
+
+
+def widget_figure() -> str:
+    data = load("peers")
+    if data is None:
+        return "not measured (run benchmarks/peers.py)"
+    output = str(data.get("output", ""))
+    for line in output.splitlines():
+        if line.startswith("claude-usage-widget") and "rss60" in line:
+            return line.split("rss60", 1)[1].split(";", 1)[0].strip()
+    return "not in the last peers run"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    measure_as_installed()
+    one_run()  # fills the bytecode cache
+    runs = [one_run() for _ in range(args.runs)]
+    medians = [
+        tuple(statistics.median(run[i][k] for run in runs) for k in range(3))
+        for i in range(len(LAYERS))
+    ]
+    table = [
+        "| layer | resident memory | of it anonymous | import time |",
+        "|---|---|---|---|",
+    ]
+    rows: list[Row] = []
+    for (name, _), (rss, anon, ms) in zip(LAYERS, medians, strict=True):
+        table.append(f"| {name} | +{rss:.1f} MB | +{anon:.1f} MB | {ms:.0f} ms |")
+        measured = f"+{rss:.1f} MB (anon +{anon:.1f}), {ms:.0f} ms"
+        rows.append(Row(f"loading {name}", "", measured, None))
+    pydantic_rss = medians[4][0] + medians[5][0]
+    pydantic_ms = medians[4][2] + medians[5][2]
+    total_rss = sum(m[0] for m in medians)
+    total_ms = sum(m[2] for m in medians)
+    table.append(f"| all of the above | +{total_rss:.1f} MB | | {total_ms:.0f} ms |")
+    rows.append(
+        Row(
+            "pydantic as a whole (package and schema machinery)",
+            "",
+            f"+{pydantic_rss:.1f} MB, {pydantic_ms:.0f} ms",
+            None,
+        )
+    )
+    widget = widget_figure()
+    output = "\n".join(
+        [
+            *table,
+            "",
+            f"median of {args.runs} processes; claude-usage-widget's whole process at 60 s in "
+            f"the last peers run: {widget}",
+        ]
+    )
+    print(output)
+    record("import_costs", rows, output, extra={"markdown": "\n".join(table)})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
