@@ -185,3 +185,5 @@ def test_the_connection_box_keeps_no_empty_row(qtbot: QtBot) -> None:
     made.source.setCurrentIndex(made.source.findData("auto"))
     assert not form.isRowVisible(made.test_result)
     assert form.isRowVisible(made.fallback)
+    # the line gone, the window gives its room back: no blank left in some box
+    qtbot.waitUntil(lambda: made.height() == made.sizeHint().height(), timeout=2000)

@@ -118,6 +118,7 @@ class SettingsWindow(QDialog):
         self.setModal(False)
         self.setMinimumWidth(500)
         self._settings = settings
+        self._fitted: int | None = None  # the height the window last gave itself
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 14, 16, 12)
         outer.setSpacing(10)
@@ -393,7 +394,11 @@ class SettingsWindow(QDialog):
         layout = self.layout()
         if layout is not None and self.isVisible():
             layout.activate()
+            if self._fitted in (None, self.height()):  # not resized by hand: shrink too, so
+                # a line gone (or guessed too tall before the first show) leaves no blank
+                self.resize(self.width(), self.sizeHint().height())
             fit_to_screen(self)
+            self._fitted = self.height()
 
     def save(self) -> None:
         settings = self._checked()
