@@ -88,8 +88,15 @@ def test_add_pasted_without_a_keyring_adds_nothing(
     pasted = f"sessionKey={WORK_ACCOUNT.session_key}"
     code, out, err = cli(["accounts", "add", "Work", "--paste"], capsys, pasted, monkeypatch)
     assert code == 1
-    assert "No usable keyring was found" in err
-    assert "The account was not added." in err
+    assert err.startswith(
+        "claude-meter: Work was not added: the session was not stored: no usable keyring was "
+        "found ("
+    )
+    assert err.endswith(
+        ", and ClaudeMeter never writes a session to a file. Install or unlock a keyring (GNOME "
+        "Keyring, KWallet, KeePassXC; on macOS and Windows the system one), then add it again.\n"
+    )
+    assert "kept in memory" not in err  # the tray's words: a command ends at once
     assert settings_text() == ""
     assert WORK_ACCOUNT.session_key not in out + err
 
@@ -126,6 +133,26 @@ def test_add_browser_checks_the_profile(
         "browser", "chromium", "Profile 2"
     )  # fmt: skip
     assert {r.account for r in accounts_server.request_log} == {"side"}
+
+
+def test_a_taken_name_is_refused_before_any_note_about_the_folder(
+    home: Path, capsys: Capsys, tmp_path: Path
+) -> None:
+    empty = tmp_path / "not-signed-in"
+    empty.mkdir()
+    code, out, err = cli(["accounts", "add", "default", "--claude-config", str(empty)], capsys)
+    assert (code, out, err) == (
+        1,
+        "",
+        "claude-meter: there is already an account called 'default'.\n",
+    )
+    code, out, err = cli(["accounts", "add", "Code", "--claude-config", str(empty)], capsys)
+    assert code == 0, err
+    assert err == (
+        f"claude-meter: note: no Claude Code sign-in in {empty.resolve()} yet; run "
+        f"`CLAUDE_CONFIG_DIR={empty.resolve()} claude` once to sign in.\n"
+    )
+    assert out == f"Added Code: Claude Code in {empty.resolve()}.\n"
 
 
 def test_add_claude_code_folder_and_extension(

@@ -277,6 +277,9 @@ def test_a_damaged_settings_file_means_used() -> None:
     settings_file().parent.mkdir(parents=True, exist_ok=True)
     settings_file().write_text("[" * 100_000)
     assert _run("--format", "i3blocks") == (0, "5h 37% · 7d 82%\n82%\n#e8702a\n", "")
+    code, out, err = _run("--account", "Work")  # the file, not the name, is what to fix
+    assert (code, out) == (1, "")
+    assert err.startswith(f"claude-meter: the settings file {settings_file()} could not be read")
 
 
 def test_the_fast_reader_finds_the_file_the_settings_write() -> None:

@@ -80,3 +80,23 @@ def test_the_cached_readings_are_each_accounts(capsys: Capsys) -> None:
     assert out.startswith(f"5h {session(THIRD_ACCOUNT):.0f}% · 7d")
     _, out, _ = cli(["status", "--cached", "--format", "waybar"], capsys)
     assert json.loads(out)["percentage"] == int(session(THIRD_ACCOUNT))  # the worst one
+
+
+@pytest.mark.usefixtures("polled")
+def test_a_damaged_settings_file_is_said_not_taken_for_an_unknown_name(capsys: Capsys) -> None:
+    """The file, not the name, is what to fix (as `status` says it); nothing is moved aside."""
+    from claude_meter.core.settings import settings_path
+
+    settings_path().write_text('{"accounts": [')
+    said = (
+        f"claude-meter: the settings file {settings_path()} could not be read (not valid JSON "
+        "(line 1, column 15: expecting value)), so the accounts it names are unknown until it "
+        "is fixed.\n"
+    )
+    for argv in (["history", "--account", "Work"], ["status", "--cached", "--account", "Work"]):
+        code, out, err = cli(argv, capsys)
+        assert (code, out, err) == (1, "", said)
+    code, out, err = cli(["history", "--json"], capsys)  # every reading, the cause said
+    assert (code, err) == (0, said)
+    assert "work" in {r["account"] for r in json.loads(out)}  # named by id: its name is unknown
+    assert settings_path().read_text() == '{"accounts": ['

@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,6 +80,13 @@ def test_sources_without_anything(home: Path) -> None:
         ("browser", "missing"),
         ("claude-code", "missing"),
     ]
+    t = term()
+    assert run_sources(json_output=False, term=t) == 0
+    lines = texts(t)[0].splitlines()
+    browsers = next(line for line in lines if line.lstrip().startswith("Browsers"))
+    assert browsers.split(None, 1)[1].startswith("no browser profile found (looked for Chrome")
+    summaries = [line[43:] for line in lines[1:5]]  # each as a state, none a sentence
+    assert all(s[0].islower() and not s.endswith(".") for s in summaries), summaries
 
 
 def test_a_corrupt_choice_file_is_ignored_with_a_message(
@@ -84,9 +94,46 @@ def test_a_corrupt_choice_file_is_ignored_with_a_message(
 ) -> None:
     config_dir().mkdir(parents=True)
     (config_dir() / "sources.json").write_text("{not json")
-    t = term()
-    assert run_sources(json_output=True, term=t) == 0
-    assert "could not be read (not JSON) and was ignored" in texts(t)[1]
+    ignored = (
+        f"claude-meter: The remembered source choice in {config_dir() / 'sources.json'} could "
+        "not be read (not JSON) and was ignored; pick a source again with `claude-meter login`."
+    )
     out = io.StringIO()
+    assert main(["sources", "--json"], stdout=out) == 0
+    assert capsys.readouterr().err.splitlines() == [ignored]  # read three times, said once
     assert main(["status"], stdout=out) == 2
-    assert "was ignored" in capsys.readouterr().err
+    assert capsys.readouterr().err.splitlines()[0] == ignored
+
+
+def test_a_damaged_file_is_said_once_by_a_real_process(
+    keyring_items: Items, home: Path, tmp_path: Path
+) -> None:
+    """Without a handler Python's last resort printed the log's bare line before the command's
+    own: two lines, two forms. Settings too: its notice only, not also the log's line."""
+    config_dir().mkdir(parents=True)
+    (config_dir() / "sources.json").write_text("{not json")
+    (config_dir() / "settings.json").write_text("{not json")
+    done = subprocess.run(
+        [sys.executable, "-m", "claude_meter", "accounts"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=dict(os.environ),
+    )
+    lines = done.stderr.splitlines()
+    assert done.returncode == 0, done.stderr
+    assert [line.split(" (")[0] for line in lines] == [
+        "claude-meter: Your settings could not be read",
+        f"claude-meter: The remembered source choice in {config_dir() / 'sources.json'} could "
+        "not be read",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "claude_meter", "sources"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=dict(os.environ),
+    )
+    assert done.stderr.splitlines() == lines[1:]

@@ -62,3 +62,22 @@ def test_the_accounts_names_as_the_settings_give_them() -> None:
     assert account_names({"accounts": [{"id": 3}, "x", {"id": "a", "name": " "}]}) == {
         None: "Default"
     }
+
+
+def test_a_damaged_file_is_read_as_empty_and_its_problem_said() -> None:
+    from claude_meter.readings.preference import read_settings_or_problem
+
+    assert read_settings_or_problem() == ({}, None)  # none yet: a first run, nothing to say
+    settings_file().parent.mkdir(parents=True, exist_ok=True)
+    for content, why in (
+        (b"{broken", "not valid JSON (line 1, column 2: expecting property name"),
+        (b"[1]", "not a JSON object"),
+    ):
+        settings_file().write_bytes(content)
+        data, problem = read_settings_or_problem()
+        assert data == {}
+        assert problem is not None
+        assert problem.startswith(f"the settings file {settings_file()} could not be read ({why}")
+    settings_file().unlink()
+    settings_file().mkdir()
+    assert "could not be read (Is a directory)" in str(read_settings_or_problem()[1])

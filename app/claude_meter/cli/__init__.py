@@ -144,13 +144,6 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         return main_quick(given[1:], out)
     if set(given) <= _TRAY_FLAGS:  # the tray as the launcher and autostart start it
         return _tray(demo="--demo" in given, debug="--debug" in given)
-    from claude_meter.core.retry_words import one_shot
-
-    with one_shot():  # a command's messages say to try again, not that the tray will
-        return _command(given, argv, out)
-
-
-def _command(given: list[str], argv: Sequence[str] | None, out: TextIO) -> int:
     quick_cached = given[:1] == ["status"] and "--cached" in given  # for status bars
     from claude_meter.cli.arguments import build_parser  # argparse: not for the status line
 
@@ -159,11 +152,19 @@ def _command(given: list[str], argv: Sequence[str] | None, out: TextIO) -> int:
     command = next((word for word in given if not word.startswith("-")), None)
     parser = None if quick_cached else build_parser(command)
     args = None if parser is None else parser.parse_args(argv)
+    if args is not None and args.command is None:  # the tray, after another global option
+        return _tray(demo=args.tray_demo, debug=args.debug)
+    from claude_meter.core.command_log import command_console
+    from claude_meter.core.retry_words import one_shot
+
     try:
-        if parser is None or args is None:
-            status = _cached(given[1:], out)
-        else:
-            status = _run(parser, args, out)
+        # a command's messages say to try again, not that the tray will; its warnings are
+        # said as its other lines are, once each
+        with one_shot(), command_console():
+            if parser is None or args is None:
+                status = _cached(given[1:], out)
+            else:
+                status = _run(parser, args, out)
         out.flush()  # here, not at exit, where a failure would print a traceback
     except OSError as exc:
         if exc.errno not in _OUTPUT_ERRNOS:
@@ -292,8 +293,6 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
             seed=args.seed,
             accounts=args.accounts,
         )
-    if args.command is None:
-        return _tray(demo=args.tray_demo, debug=args.debug)
     parser.print_help(out)
     return 0
 
@@ -335,8 +334,6 @@ def _tray(*, demo: bool, debug: bool) -> int:
     for name in _TRAY_CORE:
         importlib.import_module(name)
     forget_pyside_source_reads()
-    from claude_meter.core.retry_words import speaking_to
     from claude_meter.qt.compose import run_tray
 
-    with speaking_to("tray"):  # `claude-meter --debug` comes here through a command's parser
-        return run_tray(demo=demo, debug=debug, keyring_child=early)
+    return run_tray(demo=demo, debug=debug, keyring_child=early)

@@ -18,6 +18,7 @@ from claude_meter.core.account_changes import (
     AccountProblem,
     added,
     earlier_id,
+    new_name,
     removed,
     renamed,
     with_email,
@@ -123,11 +124,18 @@ def run_add(
     settings = _load(term, path)
     history = recorded_ids()
     try:
+        new_name(settings, name)  # refused first, before notes about its source
         kind, refs = _source(browser, profile, paste, claude_config, extension, term)
         changed, account = added(settings, name, kind, history, **refs)
     except AccountProblem as exc:
         print(f"claude-meter: {exc}.", file=term.err)
         return USAGE_ERROR
+    if account.config_dir and not _read_once(account):
+        print(
+            f"claude-meter: note: no Claude Code sign-in in {account.config_dir} yet; run "
+            f"`CLAUDE_CONFIG_DIR={account.config_dir} claude` once to sign in.",
+            file=term.err,
+        )
     if paste and not _store_pasted(account, term, store):
         return USAGE_ERROR
     if not _save(changed, term, path):
@@ -247,7 +255,7 @@ def _source(
     if paste:
         return "pasted", {}
     if claude_config is not None:
-        return "claude-code", {"config_dir": _config_dir(claude_config, term)}
+        return "claude-code", {"config_dir": _config_dir(claude_config)}
     from claude_meter.core.account_routing import profile_label
 
     try:  # the extension's popup and the bridge take a label by this rule: one that fails
@@ -291,19 +299,13 @@ def _browser_profile(browser: str, profile: str | None, term: Terminal) -> tuple
     return found.key, chosen[0].name
 
 
-def _config_dir(given: str, term: Terminal) -> str:
-    """The Claude Code configuration folder as an absolute path; it must exist."""
+def _config_dir(given: str) -> str:
+    """The Claude Code configuration folder as an absolute path; it must exist (one with no
+    sign-in yet is added, with a note: :func:`run_add`)."""
     folder = Path(given).expanduser()
     if not folder.is_dir():
         raise AccountProblem("that Claude Code configuration folder does not exist")
-    folder = folder.resolve()
-    if not (folder / ".credentials.json").is_file() and sys.platform != "darwin":
-        print(
-            f"claude-meter: note: no Claude Code sign-in in {folder} yet; run "
-            f"`CLAUDE_CONFIG_DIR={folder} claude` once to sign in.",
-            file=term.err,
-        )
-    return str(folder)
+    return str(folder.resolve())
 
 
 def _read_once(account: AccountRef) -> bool:
@@ -337,8 +339,14 @@ def _store_pasted(account: AccountRef, term: Terminal, store: SessionStore | Non
         return False
     target = _store_of(account.id, store)
     saved = target.save(cookies)
-    if not saved.persisted:
-        print(f"claude-meter: {saved.message} The account was not added.", file=term.err)
+    if not saved.persisted:  # a command ends at once: nothing is kept "for this run"
+        from claude_meter.cli.credentials import not_stored
+
+        print(
+            f"claude-meter: {account.name} was not added: "
+            f"{not_stored(target, 'then add it again')}",
+            file=term.err,
+        )
         return False
     return True
 

@@ -32,7 +32,7 @@ from claude_meter.core.grades import UNKNOWN, Grade, grade_for
 from claude_meter.readings.preference import (
     account_names,
     find_account,
-    read_settings,
+    read_settings_or_problem,
     shows_remaining,
     unknown_account,
 )
@@ -67,12 +67,14 @@ def run_cached(
     """Print the stored readings in ``form``; returns the exit status (see the docstring).
     ``account``: ``--account``, a name or an id; None for every metered account."""
     now = now or datetime.now(UTC)
-    settings = read_settings()
+    # a status bar runs this every few seconds: a damaged file is said (the tray and `status`
+    # say it) only when it is why --account finds nothing, not on every call
+    settings, problem = read_settings_or_problem()
     names = account_names(settings)
     if account is not None:
         found, wanted = find_account(names, account)
         if not found:
-            print(f"claude-meter: {unknown_account(names)}.", file=err)
+            print(f"claude-meter: {problem or unknown_account(names)}.", file=err)
             return 1
         names = {wanted: names[wanted]}
     try:

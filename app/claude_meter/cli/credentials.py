@@ -48,12 +48,8 @@ def make_selection(
 ) -> Selection:
     from claude_meter.sources.selection import Selection
 
-    selection = Selection.create(
-        term.env, now=_now(), browser=browser, profile=profile, store=store
-    )
-    for note in selection.notes:
-        print(f"claude-meter: {note}", file=term.err)
-    return selection
+    # a damaged sources.json is said once, by the command's log (core/command_log.py)
+    return Selection.create(term.env, now=_now(), browser=browser, profile=profile, store=store)
 
 
 # -- login -------------------------------------------------------------------------------------
@@ -89,7 +85,7 @@ def _login_paste(selection: Selection, term: Terminal) -> int:
         return USAGE_ERROR
     saved = selection.store.save(cookies)
     if not saved.persisted:
-        print(f"claude-meter: {_not_stored(selection.store)}", file=term.err)
+        print(f"claude-meter: {not_stored(selection.store)}", file=term.err)
         return USAGE_ERROR
     _remember(RememberedChoice(stored_from="paste"), term)
     print(
@@ -137,19 +133,19 @@ def _login_browser(selection: Selection, term: Terminal) -> int:
             file=term.out,
         )
     else:
-        print(f"claude-meter: {_not_stored(selection.store)}", file=term.err)
+        print(f"claude-meter: {not_stored(selection.store)}", file=term.err)
         print(f"{profile.label} is remembered and read directly each time instead.", file=term.out)
     return OK
 
 
-def _not_stored(store: SessionStore) -> str:
-    """Why ``login`` stored nothing, for a command that ends at once (the store's own message,
-    "kept in memory for this run only", is the tray's, which goes on running)."""
+def not_stored(store: SessionStore, then: str = "or set CLAUDE_METER_COOKIE instead") -> str:
+    """Why ``login`` (``accounts add --paste``: ``then`` says what next) stored nothing, for a
+    command that ends at once (the store's own message, "kept in memory for this run only",
+    is the tray's, which goes on running)."""
     return (
         f"the session was not stored: no usable keyring was found ({store.problem or 'unknown'})"
         ", and ClaudeMeter never writes a session to a file. Install or unlock a keyring (GNOME "
-        "Keyring, KWallet, KeePassXC; on macOS and Windows the system one), or set "
-        "CLAUDE_METER_COOKIE instead."
+        f"Keyring, KWallet, KeePassXC; on macOS and Windows the system one), {then}."
     )
 
 

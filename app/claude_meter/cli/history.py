@@ -73,16 +73,20 @@ def history_settings(
     from claude_meter.readings.preference import (
         account_names,
         find_account,
-        read_settings,
+        read_settings_or_problem,
         unknown_account,
     )
 
-    names = account_names(read_settings(), every=True)
+    settings, problem = read_settings_or_problem()
+    if problem is not None:  # said whatever --account is: names are missing otherwise too
+        print(f"claude-meter: {problem}.", file=err)
+    names = account_names(settings, every=True)
     whose: AccountFilter = EVERY
     if wanted is not None:
         found, whose = find_account(names, wanted)
         if not found:
-            print(f"claude-meter: {unknown_account(names)}.", file=err)
+            if problem is None:  # else the file, not the name, is what to fix
+                print(f"claude-meter: {unknown_account(names)}.", file=err)
             return None
     return whose, names
 

@@ -22,7 +22,10 @@ def run_history_window(*, err: TextIO) -> int:
 
         app = QApplication.instance() or QApplication(sys.argv[:1])
         app.setApplicationName("ClaudeMeter")
-        settings = load_settings().settings
+        loaded = load_settings()  # a damaged file is set aside: say so, as `accounts` does
+        if loaded.notice:
+            print(f"claude-meter: {loaded.notice}", file=err)
+        settings = loaded.settings
         window = HistoryWindow(store, thresholds=settings.thresholds, names=settings.names())
         # accounts renamed or removed meanwhile (`claude-meter accounts`, the tray) show at once
         watch = SettingsWatch(settings_path(), parent=window)

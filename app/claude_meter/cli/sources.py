@@ -97,19 +97,22 @@ def _browser_entries(
     from claude_meter.sources.browsers import (
         NoBrowserSession,
         account_key,
+        looked_for,
         no_session_message,
         read_profile,
     )
 
     profiles = selection.ordered_profiles()
     if not profiles:
+        looked = looked_for(selection.platform)
         return [
             {
                 "kind": "browser",
                 "label": "Browsers",
                 "state": "missing",
                 "message": no_session_message([], selection.platform),
-                "summary": no_session_message([], selection.platform),
+                # a state like the other lines' ("not set"), not the message's sentence
+                "summary": f"no browser profile found (looked for {looked})",
             }
         ]
     entries = []

@@ -56,7 +56,7 @@ def run_status(
         )
     try:
         result = poll_default(
-            settings, source=source, demo=demo, scenario=scenario, env=env, err=err,
+            settings, source=source, demo=demo, scenario=scenario, env=env,
             browser=browser, profile=profile,
         )  # fmt: skip
     except ConfigurationError as exc:
@@ -95,7 +95,6 @@ def poll_default(
     demo: bool,
     scenario: str,
     env: Mapping[str, str],
-    err: TextIO,
     browser: str | None = None,
     profile: str | None = None,
     others: Sequence[AccountRef] = (),
@@ -113,7 +112,7 @@ def poll_default(
 
     # the organization list, account and extras for 30 minutes, as the tray keeps them
     return Fetcher(env, remembered=RememberedAnswers()).fetch(
-        source, browser=browser, profile=profile, err=err, fallback=fallback, others=others
+        source, browser=browser, profile=profile, fallback=fallback, others=others
     )
 
 

@@ -158,7 +158,6 @@ def _read_all(
                 demo=False,
                 scenario="normal",
                 env=env,
-                err=err,
                 others=settings.accounts,
             ).for_account(None)
         else:

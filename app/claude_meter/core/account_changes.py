@@ -68,9 +68,7 @@ def added(
 ) -> tuple[Settings, AccountRef]:
     """The settings with a new named account, and that account (its id made from its name,
     never one in use, retired, or in ``taken``: the ids the history holds readings of)."""
-    name = _checked(name)
-    if named(settings, name) is not None:
-        raise AccountProblem(f"there is already an account called {name!r}")
+    name = new_name(settings, name)
     if len(settings.accounts) >= MAX_ACCOUNTS:
         raise AccountProblem(
             f"at most {MAX_ACCOUNTS} accounts besides the default one; remove one first "
@@ -89,6 +87,16 @@ def added(
     except ValidationError as exc:
         raise AccountProblem(_first_message(exc)) from None
     return _with(settings, accounts=(*settings.accounts, account)), account
+
+
+def new_name(settings: Settings, name: str) -> str:
+    """``name`` as a new account is called (spaces folded), or :class:`AccountProblem` when it
+    cannot be one or an account has it: ``accounts add`` asks this before looking at where
+    the account's numbers would come from."""
+    name = _checked(name)
+    if named(settings, name) is not None:
+        raise AccountProblem(f"there is already an account called {name!r}")
+    return name
 
 
 def removed(settings: Settings, name: str) -> tuple[Settings, AccountRef | None]:

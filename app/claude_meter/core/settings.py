@@ -48,6 +48,7 @@ from claude_meter.core.accounts import (
     check_accounts,
     check_name,
 )
+from claude_meter.core.command_log import TOLD_BY_CALLER
 from claude_meter.core.endpoints import DEFAULT_BRIDGE_PORT
 from claude_meter.core.files import write_atomically
 
@@ -233,7 +234,12 @@ def load_settings(path: Path | None = None, *, now: datetime | None = None) -> L
     except FileNotFoundError:
         return Loaded(Settings())
     except OSError as exc:
-        log.warning("cannot read %s: %s; using the defaults", path, exc.strerror or exc)
+        log.warning(
+            "cannot read %s: %s; using the defaults",
+            path,
+            exc.strerror or exc,
+            extra=TOLD_BY_CALLER,
+        )
         return Loaded(
             Settings(), f"ClaudeMeter could not read its settings ({path}); using the defaults."
         )
@@ -243,7 +249,9 @@ def load_settings(path: Path | None = None, *, now: datetime | None = None) -> L
         why = str(exc)
     backup = _move_aside(path, now or datetime.now(UTC))
     where = f" The old file was kept as {backup}." if backup else ""
-    log.warning("settings file %s is unusable (%s); using the defaults", path, why)
+    log.warning(  # the caller says the notice (a command: once, in its words)
+        "settings file %s is unusable (%s); using the defaults", path, why, extra=TOLD_BY_CALLER
+    )
     return Loaded(
         Settings(),
         f"Your settings could not be read ({why}), so ClaudeMeter reset them to the defaults."

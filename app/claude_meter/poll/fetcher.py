@@ -18,7 +18,7 @@ import logging
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 from claude_meter.core.endpoints import oauth_base_url, web_base_url
 from claude_meter.core.errors import MeterError, NotSignedIn, SessionExpired
@@ -188,13 +188,11 @@ class Fetcher:
         *,
         browser: str | None = None,
         profile: str | None = None,
-        err: TextIO | None = None,
         fallback: bool = False,
         others: Sequence[AccountRef] = (),
     ) -> FetchResult:
         """Choose the credentials (see :mod:`claude_meter.sources.selection`), then poll once.
 
-        Notes about the choice (a settings file reset, say) go to ``err`` when given.
         ``fallback`` (the person's ``challenge_fallback`` setting, ``auto`` only): when
         claude.ai answers with a browser check, read this poll through Claude Code's route
         instead, if its sign-in exists and answers; the snapshots then say so
@@ -225,9 +223,6 @@ class Fetcher:
                 result = self._fetch_first_web(selection)
             except NotSignedIn as exc:
                 result = _failed("web", exc, now)
-            for note in selection.notes:
-                if err is not None:
-                    print(f"claude-meter: {note}", file=err)
             if result is not None and fallback and source == "auto" and _challenged(result):
                 return self._claude_code_instead(result, env, now, others)
             if result is not None:

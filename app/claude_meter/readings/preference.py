@@ -36,11 +36,32 @@ def settings_file() -> Path:
 
 def read_settings() -> Mapping[str, Any]:
     """``settings.json`` as parsed JSON; empty when there is none or it is not an object."""
+    return read_settings_or_problem()[0]
+
+
+def read_settings_or_problem() -> tuple[Mapping[str, Any], str | None]:
+    """:func:`read_settings`, and what to say when the file exists but cannot be used (for
+    ``history`` and ``status --cached``: without it, ``--account Work`` said there is no
+    account of that name, and named accounts' readings went unnamed or missing)."""
+    path = settings_file()
     try:
-        data = json_input.loads(settings_file().read_bytes()[:1_000_000])
-    except (OSError, json_input.NotJson):
-        return {}
-    return data if isinstance(data, dict) else {}
+        data = json_input.loads(path.read_bytes()[:1_000_000])
+    except FileNotFoundError:
+        return {}, None
+    except OSError as exc:
+        return {}, unreadable(path, exc.strerror or "it cannot be opened")
+    except json_input.NotJson as exc:
+        return {}, unreadable(path, f"not valid JSON ({exc})")
+    if not isinstance(data, dict):
+        return {}, unreadable(path, "not a JSON object")
+    return data, None
+
+
+def unreadable(path: Path, why: str) -> str:
+    return (
+        f"the settings file {path} could not be read ({why}), so the accounts it names are "
+        "unknown until it is fixed"
+    )
 
 
 def shows_remaining(settings: Mapping[str, Any] | None = None) -> bool:

@@ -335,9 +335,13 @@ def distinct_accounts(sessions: Iterable[BrowserSession]) -> list[BrowserSession
     return distinct
 
 
+def looked_for(platform: str) -> str:
+    """The browsers ClaudeMeter reads on ``platform``, as a list for a sentence."""
+    return ", ".join(b.label for b in BROWSERS if os_key(platform) in b.roots)
+
+
 def no_session_message(profiles: Sequence[BrowserProfile], platform: str) -> str:
     """Which browsers and profiles were looked at, for the "not found" message."""
-    supported = [b.label for b in BROWSERS if os_key(platform) in b.roots]
     if not profiles:
-        return f"No browser profile was found (looked for {', '.join(supported)})."
+        return f"No browser profile was found (looked for {looked_for(platform)})."
     return f"No claude.ai sign-in in {', '.join(p.label for p in profiles)}."

@@ -62,7 +62,6 @@ class Selection:
     browser: str | None = None
     profile: str | None = None
     choice: RememberedChoice = field(default_factory=RememberedChoice)
-    notes: list[str] = field(default_factory=list)
     looked_at: list[BrowserProfile] = field(default_factory=list)
     failures: list[tuple[BrowserProfile, NotSignedIn]] = field(default_factory=list)
     stored: SessionCookies | None = None
@@ -98,8 +97,9 @@ class Selection:
             from claude_meter.sources.keyring_store import SessionStore
 
             store = SessionStore()
-        choice, warning = load_choice() if remembered else (RememberedChoice(), None)
-        selection = cls(
+        # a damaged file is logged, which a command says on standard error (core/command_log.py)
+        choice = load_choice()[0] if remembered else RememberedChoice()
+        return cls(
             env=env,
             home=home or default_home(),
             platform=platform,
@@ -111,9 +111,6 @@ class Selection:
             stored_only=stored_only,
             others=others,
         )
-        if warning:
-            selection.notes.append(warning)
-        return selection
 
     # -- the web candidates, in order --------------------------------------------------------
 
