@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -19,3 +22,35 @@ def test_an_unreadable_history_is_a_clear_message(capsys: pytest.CaptureFixture[
     assert err.startswith("claude-meter: the usage history cannot be read:")
     assert "Traceback" not in err
     assert out.getvalue() == ""
+
+
+def test_a_damaged_settings_file_set_aside_is_said_once() -> None:
+    """The window loads the settings as the tray does, which sets a damaged file aside: it
+    says so as `accounts` does (a bare log line was the only word before). A real process
+    (Qt off screen; the window is shown, not waited on)."""
+    from claude_meter.core.settings import settings_path
+
+    settings_path().parent.mkdir(parents=True, exist_ok=True)
+    settings_path().write_text("{not json")
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "QApplication.exec = staticmethod(lambda: 0)\n"
+        "from claude_meter.cli import main\n"
+        "sys.exit(main(['history', '--open']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 0, done.stderr
+    # (the window's loads, cut short by the returned exec, may add lines of their own)
+    said = [line for line in done.stderr.splitlines() if "settings" in line]
+    assert len(said) == 1, done.stderr
+    assert said[0].startswith("claude-meter: Your settings could not be read (not valid JSON")
+    assert "The old file was kept as" in said[0]
+    assert not settings_path().exists()
