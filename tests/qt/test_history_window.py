@@ -251,7 +251,11 @@ def test_an_empty_history_says_why_and_offers_nothing_to_save(qtbot: QtBot, tmp_
         assert "`claude-meter status`" in NO_HISTORY
         assert not shown.png_button.isEnabled()
         assert not shown.csv_button.isEnabled()
-        assert not shown.window_box.isEnabled()
+        # nothing to choose from: no empty box, nor an empty list of walls, is shown
+        assert not shown.window_box.isVisible()
+        assert not shown.org_box.isVisible()
+        assert not shown.wall_list.isVisible()
+        assert "No window reached 100%" in shown.totals.text()
         said = shown.chart.grab().toImage()
         shown.chart.empty_text = ""
         shown.chart.set_data(None)
@@ -260,5 +264,6 @@ def test_an_empty_history_says_why_and_offers_nothing_to_save(qtbot: QtBot, tmp_
 
 def test_a_history_with_readings_has_no_empty_text(window: HistoryWindow) -> None:
     assert window.chart.empty_text == ""
+    assert window.window_box.isVisibleTo(window)
     assert window.png_button.isEnabled()
     assert window.csv_button.isEnabled()

@@ -159,3 +159,31 @@ def test_a_window_shorter_than_it_asks_scrolls_its_sections_and_keeps_the_button
                 made.sections.ensureWidgetVisible(box)
                 QApplication.processEvents()
                 assert _whole(box), (width, height, key)
+
+
+def test_the_connection_box_keeps_no_empty_row(qtbot: QtBot) -> None:
+    """Nothing shown, no room taken: a hidden test result or profile takes its row (label,
+    spacing) with it, and a two-line hint is two lines high, not the three QLabel guesses."""
+    made = window(qtbot, Settings(source="claude-code"))
+    made.show()
+    qtbot.waitExposed(made)
+    form = made._connection
+    for hidden in (made.test_result, made.profile, made.fallback):
+        assert not form.isRowVisible(hidden)
+    hint = made.source_hint
+
+    def fits() -> bool:
+        return hint.height() == hint.heightForWidth(hint.width())
+
+    qtbot.waitUntil(fits, timeout=2000)
+    box = hint.parentWidget()
+    assert box is not None
+    last = hint.geometry().bottom()
+    assert box.height() - last <= 2 * form.verticalSpacing() + 12  # no blank row under it
+    made.show_test_result(True, "Connected.")
+    assert form.isRowVisible(made.test_result)
+    made.source.setCurrentIndex(made.source.findData("auto"))
+    assert not form.isRowVisible(made.test_result)
+    assert form.isRowVisible(made.fallback)
+    # the line gone, the window gives its room back: no blank left in some box
+    qtbot.waitUntil(lambda: made.height() == made.sizeHint().height(), timeout=2000)

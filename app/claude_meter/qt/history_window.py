@@ -277,8 +277,9 @@ class HistoryWindow(QWidget):
         self.org_box.setVisible(len(orgs) > 1)
         self.org_box.blockSignals(False)
         self.chart.empty_text = "" if orgs else NO_HISTORY  # a first run: say why it is empty
-        for shown in (self.window_box, self.png_button, self.csv_button):
+        for shown in (self.png_button, self.csv_button):
             shown.setEnabled(bool(orgs))
+        self.window_box.setVisible(bool(orgs))  # an empty box is nothing to choose from
         self._fill_windows(current)
         self._show_walls()
         self.overview_loaded.emit()
@@ -341,6 +342,7 @@ class HistoryWindow(QWidget):
         self.wall_list.clear()
         for wall in reversed(walls):
             self.wall_list.addItem(wall_line(wall, self._tz, with_org=False))
+        self.wall_list.setVisible(bool(walls))  # "no window reached 100%" says it all
 
     def _on_chart(self, generation: int, data: ChartData) -> None:
         if generation != self._generation:

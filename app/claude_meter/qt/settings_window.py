@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from pydantic import ValidationError
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -69,8 +69,26 @@ def _left(widget: QWidget) -> QHBoxLayout:
     return row
 
 
+class WrappedLabel(QLabel):
+    """A word-wrapped label that asks for the height its text takes at the width it was given.
+
+    A form sizes its rows by their size hint, and QLabel wraps its hint at a narrower width of
+    its own choosing (a two-line hint asked for three lines): the row kept a blank line."""
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        if self.testAttribute(Qt.WidgetAttribute.WA_Resized) and self.width() > 0:
+            return QSize(hint.width(), self.heightForWidth(self.width()))
+        return hint
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # the wrap changed: the form measures the row again
+
+
 def _hint(text: str) -> QLabel:
-    label = QLabel(text)
+    label = WrappedLabel(text)
     label.setWordWrap(True)
     label.setStyleSheet(HINT_STYLE)
     return label
@@ -100,6 +118,7 @@ class SettingsWindow(QDialog):
         self.setModal(False)
         self.setMinimumWidth(500)
         self._settings = settings
+        self._fitted: int | None = None  # the height the window last gave itself
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 14, 16, 12)
         outer.setSpacing(10)
@@ -132,6 +151,7 @@ class SettingsWindow(QDialog):
     def _connection_box(self, settings: Settings, profiles: Sequence[ProfileChoice]) -> QGroupBox:
         box = QGroupBox("Connection")
         form = QFormLayout(box)
+        self._connection = form  # its rows come and go whole (label, field and spacing)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.source = QComboBox()
         for key, label in SOURCE_LABELS.items():
@@ -161,11 +181,11 @@ class SettingsWindow(QDialog):
         actions.addWidget(self.paste)
         actions.addStretch(1)
         form.addRow("", actions)
-        self.test_result = QLabel()
+        self.test_result = WrappedLabel()
         self.test_result.setObjectName("test_result")
         self.test_result.setWordWrap(True)
-        self.test_result.setVisible(False)
         form.addRow("", self.test_result)
+        form.setRowVisible(self.test_result, False)
         self.source_hint = _hint("")
         form.addRow("", self.source_hint)
         self.fallback = QCheckBox(
@@ -296,12 +316,15 @@ class SettingsWindow(QDialog):
     def _on_source_changed(self) -> None:
         source = self.source.currentData()
         browser = source == "browser"
-        self.profile.setVisible(browser)
-        self.profile_label.setVisible(browser)
+        hint = self._SOURCE_HINTS.get(source, "")
+        # A hidden row is hidden whole: a hidden field alone keeps its empty label and the
+        # spacing around it, a gap where nothing is shown.
+        self._connection.setRowVisible(self.profile, browser)
         self.paste.setVisible(source == "pasted")
-        self.fallback.setVisible(source == "auto")
-        self.source_hint.setText(self._SOURCE_HINTS.get(source, ""))
-        self.test_result.setVisible(False)
+        self._connection.setRowVisible(self.fallback, source == "auto")
+        self.source_hint.setText(hint)
+        self._connection.setRowVisible(self.source_hint, bool(hint))
+        self._connection.setRowVisible(self.test_result, False)
         self._fit()
 
     def _on_bridge_toggled(self, on: bool) -> None:
@@ -371,7 +394,11 @@ class SettingsWindow(QDialog):
         layout = self.layout()
         if layout is not None and self.isVisible():
             layout.activate()
+            if self._fitted in (None, self.height()):  # not resized by hand: shrink too, so
+                # a line gone (or guessed too tall before the first show) leaves no blank
+                self.resize(self.width(), self.sizeHint().height())
             fit_to_screen(self)
+            self._fitted = self.height()
 
     def save(self) -> None:
         settings = self._checked()
@@ -387,14 +414,14 @@ class SettingsWindow(QDialog):
         self.test.setEnabled(False)
         self.test_result.setText("Testing…")
         self.test_result.setStyleSheet("")
-        self.test_result.setVisible(True)
+        self._connection.setRowVisible(self.test_result, True)
         self.test_requested.emit(settings)
 
     def show_test_result(self, ok: bool, text: str) -> None:
         self.test.setEnabled(True)
         self.test_result.setText(("✓ " if ok else "✗ ") + text)
         self.test_result.setStyleSheet(f"color: {'#2e7d32' if ok else '#d93a30'};")
-        self.test_result.setVisible(True)
+        self._connection.setRowVisible(self.test_result, True)
         self._fit()
 
     def closeEvent(self, event: QCloseEvent) -> None:
