@@ -119,7 +119,8 @@ sys.modules["claude_meter.qt.compose"].run_tray = lambda **kw: started.append(kw
 cli.main([])
 order = list(sys.modules)
 print(json.dumps({m: order.index(m) for m in ("pydantic", "httpx", "claude_meter.poll.live",
-    "claude_meter.clients.web", "PySide6")}))
+    "claude_meter.clients.web", "claude_meter.core.oauth_hold", "claude_meter.readings.journal",
+    "PySide6")}))
 """
     )
     pyside = done.pop("PySide6")

@@ -12,7 +12,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from claude_meter.core.models import FetchError, FetchResult, Snapshot, UsageWindow
-from claude_meter.qt.app import NO_TRAY, TrayApp
+from claude_meter.qt.app import NO_TRAY, SETTLE_AT_LATEST_MS, TrayApp
 from tests.support.notifier import Recorder
 
 RESET = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
@@ -188,4 +188,39 @@ def test_the_popover_is_made_when_first_needed_with_what_it_must_show(
     assert popover.show_remaining
     assert len(popover.rows) == 1
     assert app.popover is popover  # made once
+    app.stop()
+
+
+def test_settled_comes_once_right_after_the_first_reading_is_drawn(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """What the first draw does not need starts on ``settled`` (``qt/compose.py``)."""
+    drawn: list[str] = []
+    app = start(qtbot, Script(result(40), result(41)), tmp_path / "s.json", Recorder())
+    app.settled.connect(lambda: drawn.append(app.current_indicator().text))
+    with qtbot.waitSignal(app.settled, timeout=SETTLE_AT_LATEST_MS // 2):
+        pass
+    assert drawn == ["40"]  # the first reading was on the icon already
+    qtbot.waitUntil(lambda: app.state.snapshots[0].windows[0].percent == 41)
+    app.stop()
+    assert drawn == ["40"]  # once
+
+
+def test_settled_comes_at_the_latest_a_second_after_the_start_without_a_reading(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """A first poll that does not return (held back, a slow network) holds nothing back."""
+    release = threading.Event()
+
+    def stuck() -> FetchResult:
+        release.wait(10)
+        return result(40)
+
+    app = start(qtbot, stuck, tmp_path / "s.json", Recorder())
+    begun = time.monotonic()
+    with qtbot.waitSignal(app.settled, timeout=SETTLE_AT_LATEST_MS * 3):
+        pass
+    assert time.monotonic() - begun >= SETTLE_AT_LATEST_MS / 1000 * 0.9
+    assert not app.state.has_numbers
+    release.set()
     app.stop()

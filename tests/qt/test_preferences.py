@@ -12,7 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from claude_meter.core.models import FetchError, FetchResult, Snapshot
 from claude_meter.core.presentation import connection_text
-from claude_meter.core.settings import Settings, load_settings
+from claude_meter.core.settings import Loaded, Settings, load_settings
+from claude_meter.qt.preferences import Preferences
 from tests.qt.test_first_run import no_source, numbers, prefs_for
 
 
@@ -29,6 +30,24 @@ def test_saving_turns_autostart_on_and_off(qtbot: QtBot, tmp_path: Path) -> None
     window.autostart.setChecked(False)
     window.save()
     assert not desktop_file.exists()
+    prefs.close()
+
+
+def test_without_a_backend_given_the_os_one_is_picked_when_the_window_needs_it(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tray passes none (``qt/compose.py``): the XDG entry of the person's own config
+    folder, found when the settings window opens, not while the tray starts."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    prefs = Preferences(
+        Loaded(Settings()), {}, settings_path=tmp_path / "s.json", profiles=lambda env: []
+    )
+    window = prefs.open_settings()
+    assert not window.autostart.isChecked()
+    window.autostart.setChecked(True)
+    window.save()
+    assert (tmp_path / "config" / "autostart" / "claude-meter.desktop").exists()
+    assert prefs.open_settings().autostart.isChecked()
     prefs.close()
 
 

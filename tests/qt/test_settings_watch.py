@@ -68,3 +68,22 @@ def test_adopt_applies_only_what_changed(qtbot: QtBot, tmp_path: Path) -> None:
     assert prefs.settings == off
     assert refreshed == [True]
     assert not (tmp_path / "settings.json").exists()  # adopted, not saved again
+
+
+def test_a_late_start_hands_over_what_the_file_holds_now(qtbot: QtBot, tmp_path: Path) -> None:
+    """The tray starts its watch after the first draw: a save made since it read the settings
+    is emitted at once, then the watch goes on; with no usable file nothing is emitted."""
+    path = tmp_path / "settings.json"
+    nothing = SettingsWatch(path)
+    heard: list[object] = []
+    nothing.read.connect(heard.append)
+    nothing.start(late=True)  # no file yet
+    assert heard == []
+    save_settings(Settings(poll_seconds=300), path)  # saved before the watch started
+    watch = SettingsWatch(path)
+    watch.read.connect(heard.append)
+    watch.start(late=True)
+    assert heard[-1] == Settings(poll_seconds=300)
+    with qtbot.waitSignal(watch.read):
+        save_settings(Settings(poll_seconds=120), path)
+    assert heard[-1] == Settings(poll_seconds=120)

@@ -312,6 +312,7 @@ _TRAY_CORE: Final = (
     "claude_meter.clients.web_transport",
     "claude_meter.sources.selection",
     "claude_meter.core.logs",
+    "claude_meter.core.oauth_hold",  # the worker's (qt/worker.py): a model built at import
     "claude_meter.core.settings",
     "claude_meter.history",
     "claude_meter.platform.autostart",
@@ -319,6 +320,7 @@ _TRAY_CORE: Final = (
     "claude_meter.poll.first",
     "claude_meter.poll.live",
     "claude_meter.readings.convert",
+    "claude_meter.readings.journal",  # the status line's readings (qt/statusline_link.py)
 )
 
 
@@ -326,6 +328,10 @@ def _tray(*, demo: bool, debug: bool) -> int:
     import importlib
     import os
 
+    # pydantic's documented switch, as for the one-shot commands (``cli/process.py``): no scan
+    # of every installed package's entry points for plugins at the first model (ClaudeMeter
+    # uses none; about 3.5 ms of the start). A value the person set is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     early = None
     if not demo:  # the keyring's helper reads while the rest loads (sources/keyring_early.py)
         from claude_meter.sources.keyring_early import early_session_read

@@ -55,6 +55,9 @@ NO_TRAY = (
 )
 #: How long to wait for a tray at start (autostart can run before the panel exists).
 TRAY_WAIT_SECONDS = 10.0
+#: :attr:`TrayApp.settled` comes at the latest this long after the start, when no reading
+#: was drawn by then (a first poll held back by a saved rate-limit deadline, a slow network).
+SETTLE_AT_LATEST_MS = 1000
 REOPEN_GUARD_SECONDS = 0.3
 
 
@@ -66,6 +69,10 @@ class TrayApp(QObject):
     """The running meter: one worker thread, one live meter, one icon, one popover."""
 
     settings_requested = Signal()  # "Settings…" in the menu or the popover
+    #: Once, just after the first reading is drawn (a zero-delay timer: the draw goes first),
+    #: or :data:`SETTLE_AT_LATEST_MS` after :meth:`start` without one: what the first draw
+    #: does not need starts then (``qt/compose.py``: the settings watch, the bridge).
+    settled = Signal()
 
     def __init__(
         self,
@@ -142,6 +149,7 @@ class TrayApp(QObject):
         self._ui_timer.setInterval(30_000)
         self._ui_timer.timeout.connect(self._redraw)
         self._stopped = False
+        self._settled = False
 
     @property
     def popover(self) -> Popover:
@@ -164,6 +172,12 @@ class TrayApp(QObject):
         self.worker_thread.start()
         self._ui_timer.start()
         self.tray_host.start()
+        QTimer.singleShot(SETTLE_AT_LATEST_MS, self._settle)
+
+    def _settle(self) -> None:
+        if not self._settled and not self._stopped:
+            self._settled = True
+            self.settled.emit()
 
     def stop(self) -> None:
         """Bounded shutdown: stop the worker in its thread, then quit and wait at most 2 s."""
@@ -233,6 +247,8 @@ class TrayApp(QObject):
     def show(self, accepted: Accepted) -> None:
         """Draw what the meter decided and send its notifications."""
         self._draw(accepted.shown)
+        if not self._settled:
+            QTimer.singleShot(0, self._settle)
         if self._visible():  # a closed popover is rebuilt when it opens, not per poll
             self.popover.show_meter(self.meter, self._clock())
         for note in accepted.notifications:

@@ -112,6 +112,11 @@ class BridgeLink(QObject):
         self.problem = None
         return True
 
+    @property
+    def running(self) -> bool:
+        """Whether the server listens (it is made, and imported, only when started)."""
+        return self._server is not None and self._server.running
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()

@@ -11,6 +11,12 @@ The path of a reading (see ``docs/architecture.md``): the worker's fetch thread 
 unless the extension covers every organization) and emits ``FetchWorker.polled``; a bridge
 connection thread emits ``BridgeLink.received``. Each crosses to the GUI thread in one queued
 hop into :meth:`TrayApp.on_result`, the one entry of the live meter.
+
+The start (``docs/benchmarks.md``, the tray's start): the first poll runs while the rest is
+built (``poll/first.py``); what the first drawn numbers do not need waits for
+:attr:`TrayApp.settled` (just after that draw, or a second after the start without one): the
+settings watch, and the bridge when the settings turn it on (some 20 ms of imports and a
+listening socket). The bridge's pairing and the start-at-login backend are made when first used.
 """
 
 from __future__ import annotations
@@ -34,7 +40,6 @@ from claude_meter.core.policy import MIN_INTERVAL, Route
 from claude_meter.core.settings import Loaded, load_settings
 from claude_meter.core.state import load_state
 from claude_meter.history import HistoryStore, HistoryUnavailable
-from claude_meter.platform.autostart import pick as autostart_backend
 from claude_meter.poll.fetcher import Fetcher
 from claude_meter.poll.first import FirstPoll
 from claude_meter.poll.messages import TRAY_ADVICE
@@ -57,6 +62,7 @@ from claude_meter.readings.convert import remember
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from claude_meter.bridge.pairing import Pairing
     from claude_meter.poll.demo import Demo
     from claude_meter.sources.keyring_child import KeyringInChild
     from claude_meter.sources.keyring_store import Keyring
@@ -149,11 +155,15 @@ def open_keyring(early: KeyringInChild | None = None) -> tuple[Keyring, KeyringI
 
 def bridge_link(port: int, keyring: Keyring) -> BridgeLink:
     """The browser extension's bridge, its tokens in the keyring (see ``bridge/``); nothing
-    of it is loaded until it is started or paired."""
+    of it is loaded until it is started or paired (not even the pairing: some 3 ms of the
+    tray's start, ``docs/benchmarks.md``)."""
 
-    from claude_meter.bridge.pairing import Pairing  # light: the server is not imported
+    def pairing() -> Pairing:
+        from claude_meter.bridge.pairing import Pairing
 
-    return BridgeLink(lambda: Pairing(keyring.store()), port=port)
+        return Pairing(keyring.store())
+
+    return BridgeLink(pairing, port=port)
 
 
 def _open_history() -> HistoryStore | None:
@@ -279,7 +289,6 @@ def _run(
     prefs = Preferences(
         loaded,
         env,
-        autostart=autostart_backend(),
         demo=demo,
         keyring=keyring,
         settings_path=demo_path,
@@ -302,17 +311,14 @@ def _run(
         meter.account_fetch = lambda account_id: _demo_poll(running, pool, account_id)
     connect_preferences(meter, prefs, fetcher)
     if not demo:  # `claude-meter accounts` and `login` change the settings from outside
-        from claude_meter.core.settings import settings_path
-        from claude_meter.qt.settings_watch import SettingsWatch
-
-        watch = SettingsWatch(settings_path(), parent=meter)
-        watch.read.connect(prefs.adopt)
-        watch.start()
+        meter.settled.connect(lambda: watch_settings(meter, prefs))
     if keyring is not None:
         link = bridge_link(prefs.settings.bridge_port, keyring)
         link.set_accounts(prefs.settings.accounts)  # each post marked with its account
         prefs.settings_changed.connect(lambda settings: link.set_accounts(settings.accounts))
-        connect_bridge(meter, link, start=prefs.settings.bridge_enabled)
+        connect_bridge(meter, link, start=False)
+        if prefs.settings.bridge_enabled:  # after the first draw: some 20 ms of imports
+            meter.settled.connect(lambda: _start_bridge(link))
         prefs.pair_requested.connect(link.open_pairing)
         prefs.pairing_available = True
         link.paired.connect(
@@ -340,6 +346,23 @@ def _demo_poll(running: Demo, pool: ClientPool, account_id: str) -> Callable[[],
     account_env = next(env for key, _name, env in running.named if key == account_id)
     demo_fetcher = Fetcher(account_env, pool=pool, demo=True)
     return lambda: demo_fetcher().for_account(account_id)
+
+
+def watch_settings(meter: TrayApp, prefs: Preferences) -> None:
+    """Settings saved by another process reach ``prefs`` from now on, and one saved since
+    they were read at the start is applied now (``SettingsWatch.start(late=True)``)."""
+    from claude_meter.core.settings import settings_path
+    from claude_meter.qt.settings_watch import SettingsWatch
+
+    watch = SettingsWatch(settings_path(), parent=meter)
+    watch.read.connect(prefs.adopt)
+    watch.start(late=True)
+
+
+def _start_bridge(link: BridgeLink) -> None:
+    """The bridge the settings turned on at the start, unless pairing started it already."""
+    if not link.running:
+        link.start()
 
 
 def _keep_bridge_on(prefs: Preferences) -> None:

@@ -76,7 +76,7 @@ class Preferences(QObject):
         loaded: Loaded,
         env: Mapping[str, str],
         *,
-        autostart: Autostart,
+        autostart: Autostart | None = None,
         settings_path: Path | None = None,
         demo: bool = False,
         profiles: Callable[[Mapping[str, str]], list[ProfileChoice]] = profile_choices,
@@ -86,7 +86,7 @@ class Preferences(QObject):
         self.settings = loaded.settings
         self.notice = loaded.notice
         self._env = dict(env)  # a pasted session with no keyring lives here, for this run only
-        self._autostart = autostart
+        self._autostart_given = autostart  # None: the OS's, picked when first needed
         self._path = settings_path
         self._profiles = profiles
         self.demo = demo
@@ -241,6 +241,16 @@ class Preferences(QObject):
         for key in (*self.settings.icon_hidden, *self.settings.popover_hidden):
             found.setdefault(key, KNOWN_WINDOWS.get(key, key))
         return list(found.items())
+
+    @property
+    def _autostart(self) -> Autostart:
+        """The start-at-login backend, picked (``platform/autostart``) when the settings
+        window first needs it: not on the tray's path to its first drawn numbers."""
+        if self._autostart_given is None:
+            from claude_meter.platform.autostart import pick
+
+            self._autostart_given = pick()
+        return self._autostart_given
 
     def _autostart_on(self) -> bool:
         try:

@@ -32,7 +32,11 @@ class SettingsWatch(QObject):
         self._watcher = QFileSystemWatcher(self)
         self._seen = self._identity()
 
-    def start(self) -> None:
+    def start(self, *, late: bool = False) -> None:
+        """Watch from now on. ``late``: started a while after the running settings were read
+        (the tray starts it after its first draw): what the file holds now is emitted once,
+        so a save in between is not missed (the preferences ignore what they hold already).
+        """
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -42,6 +46,9 @@ class SettingsWatch(QObject):
         self._watch_file()
         self._watcher.directoryChanged.connect(self._check)
         self._watcher.fileChanged.connect(self._check)
+        log.debug("settings watch: started on %s", self.path.parent)
+        if late and (settings := reread_settings(self.path)) is not None:
+            self.read.emit(settings)
 
     def _watch_file(self) -> None:
         if self.path.exists() and str(self.path) not in self._watcher.files():

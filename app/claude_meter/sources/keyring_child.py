@@ -19,7 +19,8 @@ No child is started while the configuration names a backend that can hold nothin
 ``keyringrc.cfg``, read as ``keyring`` reads them: :func:`holds_nothing`,
 :mod:`.keyring_config`): its answer is known,
 and the helper would cost some 75 ms of a second core at each read (the tray's first poll
-waited on it). The configuration is read again at each call, so an edited ``keyringrc.cfg`` is
+waited on it), and ``subprocess`` is not even imported (it is imported where a child is
+started). The configuration is read again at each call, so an edited ``keyringrc.cfg`` is
 seen at the next read, as the child would see it.
 
 The tray's first read may be started with the process (:meth:`KeyringInChild.start_early`,
@@ -33,17 +34,19 @@ import contextlib
 import json
 import logging
 import os
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO, Final, NamedTuple, TextIO
+from typing import TYPE_CHECKING, BinaryIO, Final, NamedTuple, TextIO
 
 from claude_meter.core import json_input
 from claude_meter.sources.keyring_config import configured_backend
 from claude_meter.sources.session_cache import read_stamp
+
+if TYPE_CHECKING:  # imported where a child is started: not while the answer is known
+    import subprocess
 
 log = logging.getLogger("claude_meter.sources.keyring")
 
@@ -168,6 +171,8 @@ class KeyringInChild:
         for process in running:
             process.kill()
         if early is not None:  # nobody waits for it: its pipe is closed and it is reaped here
+            import subprocess
+
             with contextlib.suppress(subprocess.TimeoutExpired):
                 early[3].communicate(timeout=5)
 
@@ -191,6 +196,8 @@ class KeyringInChild:
         known = holds_nothing(env) if self._ours else None
         if known is not None:  # the child would load keyring only to say this
             return self._known(call, *known)
+        import subprocess
+
         process = self._take_early((call, *args))
         request: bytes | None = None
         if process is None:
@@ -217,6 +224,8 @@ class KeyringInChild:
     def _start(self, call: tuple[str, ...], *, early: bool = False) -> subprocess.Popen[bytes]:
         """A child started on ``call``; ``early``: its request already in its stdin (a pipe
         written and closed here), so it works while nobody waits for it."""
+        import subprocess
+
         stdin: int = subprocess.PIPE
         if early:
             stdin, write_end = os.pipe()
@@ -259,6 +268,8 @@ class KeyringInChild:
         if read_stamp(stamp) == before:
             return process
         log.debug("keyring entry changed during the early read; reading it again")
+        import subprocess
+
         process.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.communicate(timeout=5)
