@@ -37,6 +37,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("tray_host_bench", "A tray found late: latency and the cost of looking"),
     ("soak", "Soak: 10,000 faulty polls"),
     ("demo_start", "The demo's start"),
+    ("display_probe", "Looking for the display before Qt starts"),
     ("status_latency", "`claude-meter status --json` latency"),
     ("status_accounts_bench", "`claude-meter status --json` with several accounts"),
     ("cached_latency", "Zero-request reads: `statusline` and `status --cached`"),

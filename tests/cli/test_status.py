@@ -351,3 +351,22 @@ def test_a_refusal_for_now_says_when_to_run_the_command_again(
         "Can't reach claude.ai: the connection was refused. Try again in a minute."
     )
     assert "ClaudeMeter will" not in out + err
+
+
+def test_an_expired_session_says_to_run_the_command_again_not_refresh(
+    fake_server: FakeClaude, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command has no Refresh: after signing in again, it is run again."""
+    point_at(monkeypatch, fake_server)
+    for scenario, then in (
+        ("expired", "(or paste a new session), then run the command again."),
+        ("cloudflare", "or use the ClaudeMeter browser extension, then run the command again."),
+    ):
+        fake_server.scenario = scenario
+        _, out, err = run(["status", "--json"], capsys)
+        data = json.loads(out)
+        errors = [data["error"]] + [o["error"] for o in data["organizations"]]
+        messages = [e["message"] for e in errors if e]
+        assert messages, out
+        assert all(m.endswith(then) for m in messages), messages
+        assert "refresh" not in out + err

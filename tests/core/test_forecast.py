@@ -16,6 +16,7 @@ from claude_meter.core.forecast import (
     Sample,
     current_period,
     forecast_window,
+    shown_wall,
     starts_new_period,
     window_hours,
 )
@@ -338,3 +339,17 @@ def test_wall_and_projection_agree(percents: list[float], step_minutes: int, to_
         assert f.percent_at_reset >= 100 - 1e-6
     else:
         assert f.percent_at_reset <= 100 + 1e-6
+
+
+def test_the_wall_shown_is_the_fast_burns_when_it_comes_first() -> None:
+    """What the popover's line and dashed line speak of (one rule for both)."""
+    soon, later = NOW + timedelta(hours=2), NOW + timedelta(hours=5)
+
+    def made(wall_at: datetime | None, fast: bool, fast_at: datetime | None) -> Forecast:
+        return Forecast(50.0, wall_at, fast, 5.0, 20.0, True, "", fast_at)
+
+    assert shown_wall(made(None, False, None)) is None
+    assert shown_wall(made(later, False, None)) == later
+    assert shown_wall(made(None, True, soon)) == soon  # the period's pace never gets there
+    assert shown_wall(made(later, True, soon)) == soon
+    assert shown_wall(made(soon, True, later)) == soon  # the period's comes first

@@ -18,6 +18,7 @@ def test_the_tray_is_told_it_will_try_again_itself() -> None:
     at = NOW + timedelta(minutes=20)
     assert retry_words.again_at(at, NOW) == "ClaudeMeter will try again at 09:20."
     assert retry_words.again_at(None, NOW) == "ClaudeMeter will back off and try again."
+    assert retry_words.then_refresh() == "then refresh."
 
 
 def test_a_command_is_told_what_to_do_and_the_tray_s_words_come_back() -> None:
@@ -30,6 +31,7 @@ def test_a_command_is_told_what_to_do_and_the_tray_s_words_come_back() -> None:
         at = NOW + timedelta(minutes=20)
         assert retry_words.again_at(at, NOW) == "it asks to wait until 09:20: try again then."
         assert retry_words.again_at(None, NOW) == "wait a few minutes, then try again."
+        assert retry_words.then_refresh() == "then run the command again."
     assert retry_words.audience() == "tray"
     assert "ClaudeMeter will" in retry_words.again_after_check()
 

@@ -3,6 +3,9 @@ Against the fake claude.ai over real sockets; nothing is installed process-wide.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from claude_meter.clients.http import ClientPool
@@ -11,11 +14,13 @@ from claude_meter.fake import FakeClaude
 from claude_meter.poll.demo import start_demo
 from claude_meter.poll.fetcher import Fetcher
 from claude_meter.poll.messages import CLI_ADVICE, TRAY_ADVICE, WAITING_FOR_EXTENSION, Advice
+from claude_meter.sources.browser_profiles import discover_profiles
 from claude_meter.sources.cookies import SessionCookies
 from claude_meter.sources.keyring_store import SERVICE, SESSION_ENTRY, Keyring
 from claude_meter.sources.session_cache import SessionCache
 from tests.conftest import TEST_OAUTH_TOKEN, TEST_SESSION_KEY
 from tests.sources.memory_keyring import CountingKeyring, SharedMemoryKeyring
+from tests.sources.profiles import chromium_profile
 
 COOKIE = f"sessionKey={TEST_SESSION_KEY}"
 
@@ -128,3 +133,24 @@ def test_no_sign_in_anywhere_names_what_the_surface_offers(
     for words in (*says, "`claude`"):
         assert words in result.error.message
     assert never not in result.error.message
+
+
+@pytest.mark.parametrize(
+    ("advice", "named"),
+    [(TRAY_ADVICE, "Settings… → Paste session…"), (CLI_ADVICE, "`claude-meter login --paste`")],
+)
+def test_a_browser_failure_names_the_surface_s_way_to_paste(advice: Advice, named: str) -> None:
+    """A browser's own failure ("not a cookie database this version understands. Paste the
+    session with ...") names the tray's Settings button in the tray, the command elsewhere."""
+    home = Path(os.environ["HOME"])
+    chromium_profile(home / ".config/chromium", "Default", {"sessionKey": TEST_SESSION_KEY})
+    (profile,) = discover_profiles("linux", home, {})
+    profile.cookie_file.write_bytes(b"not a cookie database" * 100)
+    keyring = Keyring(CountingKeyring(), SessionCache())
+    result = Fetcher({}, settings=Settings(source="auto"), keyring=keyring, advice=advice)()
+    assert result.error is not None
+    message = result.error.message
+    assert "not a cookie database this version understands" in message
+    assert f"Paste the session with {named} instead." in message
+    if advice is TRAY_ADVICE:
+        assert "claude-meter " not in message

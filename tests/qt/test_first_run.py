@@ -108,6 +108,42 @@ def test_no_source_shows_the_first_run_window_then_the_demo(qtbot: QtBot, tmp_pa
         prefs.close()
 
 
+def test_choosing_claude_code_shows_its_state_at_once(qtbot: QtBot, tmp_path: Path) -> None:
+    """Claude Code not signed in either: choosing it polls at once and says so, instead of
+    keeping claude.ai's message until the error's backoff (a minute or two) ran out."""
+    prefs = prefs_for(tmp_path)
+    fetcher = Fetcher({})
+
+    def fetch() -> FetchResult:
+        chosen = fetcher.settings is not None and fetcher.settings.source == "claude-code"
+        return fetcher() if chosen else no_source()
+
+    app = TrayApp(
+        fetch,
+        interval=timedelta(seconds=60),  # the real cadence: its backoff is what held it
+        state_path=tmp_path / "state.json",
+        notifier=Recorder(),
+        tray_wait=30.0,
+    )
+    connect_preferences(app, prefs, fetcher)
+    app.start()
+    try:
+        qtbot.waitUntil(lambda: prefs.first_run is not None and prefs.first_run.isVisible())
+        assert prefs.first_run is not None
+        prefs.first_run.buttons["claude-code"].click()
+        assert not prefs.first_run.isVisible()
+
+        def claude_codes() -> bool:
+            error = app.state.error
+            return error is not None and "Claude Code's sign-in was not found" in error.message
+
+        qtbot.waitUntil(claude_codes, timeout=3000)
+        assert app.worker.route == "claude-code"
+    finally:
+        app.stop()
+        prefs.close()
+
+
 def test_numbers_at_first_poll_show_no_first_run(qtbot: QtBot, tmp_path: Path) -> None:
     prefs = prefs_for(tmp_path)
     app = tray(qtbot, tmp_path, prefs, numbers)

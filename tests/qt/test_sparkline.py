@@ -109,3 +109,20 @@ def test_the_forecast_extends_the_line_toward_the_reset(qtbot: QtBot) -> None:
         )  # fmt: skip
 
     assert rightmost(painted(qtbot, bare)) < 100 <= rightmost(painted(qtbot, ahead))
+
+
+def test_a_fast_burns_dashed_line_runs_to_the_wall_its_flag_is_about(qtbot: QtBot) -> None:
+    """The period's pace leads to 22% at the reset, the last hour's to the wall in 2 h: the
+    dash reaches the top (100%), as the line under the row says, not 22%."""
+    reset = NOW + timedelta(hours=8)
+    period = Forecast(22.0, None, False, 1.0, 1.0, True, "")
+    fast = Forecast(22.0, None, True, 1.0, 40.0, True, "", NOW + timedelta(hours=2))
+    tops = []
+    for shown in (period, fast):
+        line = Sparkline()
+        line.set_data("five_hour", samples(10.0, 12.0, 14.0), shown, reset, NOW)
+        image = painted(qtbot, line)
+        top = [image.pixelColor(x, y) for x in range(image.width()) for y in range(2, 5)]
+        tops.append(sum(1 for c in top if c.alpha() == 255 and c.green() > c.red()))
+    assert tops[0] == 0
+    assert tops[1] > 0

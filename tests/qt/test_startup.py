@@ -3,21 +3,24 @@ polling only against loopback."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
+from claude_meter.platform.display import X11_SOCKETS
 from claude_meter.qt.startup import points_at_loopback
 
 
 def test_no_desktop_is_a_clear_message_not_a_qt_abort() -> None:
-    import os
-    import subprocess
-    import sys
-
     from claude_meter.qt.startup import NO_DESKTOP, no_desktop_reason
 
     assert no_desktop_reason({}, "linux") == NO_DESKTOP
-    assert no_desktop_reason({"DISPLAY": ":0"}, "linux") is None
-    assert no_desktop_reason({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
+    answers = lambda _env: None  # noqa: E731 - a display that answers
+    assert no_desktop_reason({"DISPLAY": ":0"}, "linux", answers) is None
+    assert no_desktop_reason({"WAYLAND_DISPLAY": "wayland-0"}, "linux", answers) is None
     assert no_desktop_reason({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
     assert no_desktop_reason({}, "darwin") is None
     env = {
@@ -56,3 +59,30 @@ def test_no_desktop_is_a_clear_message_not_a_qt_abort() -> None:
 )
 def test_fast_polling_is_only_for_a_loopback_server(env: dict[str, str], loopback: bool) -> None:
     assert points_at_loopback(env) is loopback
+
+
+def test_a_display_that_does_not_answer_is_a_clear_message_not_a_qt_abort(
+    tmp_path: Path,
+) -> None:
+    """``DISPLAY=:99`` with no X server there: Qt aborted (134) blaming xcb-cursor0."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    free = next(n for n in range(4000, 4100) if not (X11_SOCKETS / f"X{n}").exists())
+    env |= {"DISPLAY": f":{free}", "WAYLAND_DISPLAY": "gone-0", "XDG_RUNTIME_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "claude_meter", "--demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert f"no X server answers at DISPLAY=:{free}" in done.stderr
+    assert "no Wayland compositor answers at WAYLAND_DISPLAY=gone-0" in done.stderr
+    assert "xcb-cursor" not in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -25,12 +25,12 @@ import httpx
 
 from claude_meter.clients import deadline, decoding
 
-# Answer, EXPIRED_* and raise_for_answer are re-exported: clients/web.py and poll/fetcher.py
-# import them from here.
+# Answer, EXPIRED_OAUTH, expired_web and raise_for_answer are re-exported: clients/web.py and
+# poll/fetcher.py import them from here.
 from claude_meter.clients.http_errors import EXPIRED_OAUTH as EXPIRED_OAUTH
-from claude_meter.clients.http_errors import EXPIRED_WEB as EXPIRED_WEB
 from claude_meter.clients.http_errors import HOST, Route
 from claude_meter.clients.http_errors import Answer as Answer
+from claude_meter.clients.http_errors import expired_web as expired_web
 from claude_meter.clients.http_errors import raise_for_answer as raise_for_answer
 from claude_meter.clients.trust import ssl_context
 from claude_meter.core import retry_words

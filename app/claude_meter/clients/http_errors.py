@@ -118,16 +118,22 @@ def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
     return parse_http_date(value)
 
 
-EXPIRED_WEB: Final = (
-    "Your claude.ai session has expired or was signed out. Sign in to claude.ai in your "
-    "browser again (or paste a new session), then refresh."
-)
+def expired_web() -> str:
+    return (
+        "Your claude.ai session has expired or was signed out. Sign in to claude.ai in your "
+        f"browser again (or paste a new session), {retry_words.then_refresh()}"
+    )
+
+
 EXPIRED_OAUTH: Final = "Claude Code's sign-in has expired: run `claude` once to renew the sign-in."
-CLOUDFLARE: Final = (
-    "claude.ai asked for a browser check (Cloudflare) instead of answering. Your session is "
-    "probably fine: open claude.ai in your browser once, or use the ClaudeMeter browser "
-    "extension, then refresh."
-)
+
+
+def cloudflare() -> str:
+    return (
+        "claude.ai asked for a browser check (Cloudflare) instead of answering. Your session is "
+        "probably fine: open claude.ai in your browser once, or use the ClaudeMeter browser "
+        f"extension, {retry_words.then_refresh()}"
+    )
 
 
 def raise_for_answer(answer: Answer, route: Route, now: datetime) -> None:
@@ -137,9 +143,9 @@ def raise_for_answer(answer: Answer, route: Route, now: datetime) -> None:
         return
     where = HOST[route]
     if status in (403, 503) and answer.is_challenge:
-        raise CloudflareChallenge(CLOUDFLARE if route == "web" else _cloudflare_api(where))
+        raise CloudflareChallenge(cloudflare() if route == "web" else _cloudflare_api(where))
     if status == 401:
-        raise SessionExpired(EXPIRED_WEB if route == "web" else EXPIRED_OAUTH)
+        raise SessionExpired(expired_web() if route == "web" else EXPIRED_OAUTH)
     if status == 403:
         raise _forbidden(answer, route)
     if status == 429:
@@ -190,9 +196,9 @@ def _forbidden(answer: Answer, route: Route) -> MeterError:
         return SessionExpired(
             "claude.ai says this session is not valid for the organization (signed out, "
             "switched account, or a VPN exit claude.ai distrusts). Sign in to claude.ai in "
-            "your browser again, then refresh."
+            f"your browser again, {retry_words.then_refresh()}"
         )
-    return SessionExpired(EXPIRED_WEB)
+    return SessionExpired(expired_web())
 
 
 MISSING_SCOPE: Final = (

@@ -48,8 +48,9 @@ Which pace a short line speaks of
 The two paces can disagree: a quiet week then a busy hour is "on pace for 22 % at the reset"
 over the period and "100 % before the reset" over the last hour. A line that flags a fast
 burn says the wall the flag is about, whichever of the two walls comes first (the last
-hour's, named as such, or the period's): never a period figure under the flag. The summary
-(the tooltip, the CLI) says both.
+hour's, named as such, or the period's): never a period figure under the flag
+(:func:`shown_wall`; the sparkline's dashed line ends there too). The summary (the tooltip,
+the CLI) says both.
 """
 
 from __future__ import annotations
@@ -95,6 +96,15 @@ class Forecast:
 
 
 _UNKNOWN = Forecast(None, None, False, None, None, False, NOT_ENOUGH_DATA)
+
+
+def shown_wall(forecast: Forecast) -> datetime | None:
+    """The wall a short line or a drawing speaks of: the period's, or under a fast burn the
+    last hour's when that comes first (see "Which pace a short line speaks of")."""
+    fast = forecast.fast_wall_at if forecast.fast_burn else None
+    if fast is not None and (forecast.wall_at is None or fast < forecast.wall_at):
+        return fast
+    return forecast.wall_at
 
 
 def window_hours(key: str) -> float | None:

@@ -1,5 +1,5 @@
-"""What a refusal for now tells the person to expect: the tray tries again by itself, a
-command that ends at once says when to run it again.
+"""What a refusal tells the person to expect: the tray tries again by itself (and has a
+Refresh), a command that ends at once says when to run it again.
 
 The message tables (``clients/http.py``, ``clients/http_errors.py``,
 ``clients/impersonate.py``) build each message once, what happened followed by one of these
@@ -62,6 +62,14 @@ def again_later() -> str:
     if _audience == "command":
         return "Try again later."
     return "ClaudeMeter will try again later."
+
+
+def then_refresh() -> str:
+    """After what the person must do first (sign in again, open claude.ai once): how to see
+    whether it worked. The tray's Refresh; a command is run again."""
+    if _audience == "command":
+        return "then run the command again."
+    return "then refresh."
 
 
 def again_at(retry_at: datetime | None, now: datetime) -> str:

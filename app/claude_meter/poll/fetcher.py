@@ -336,9 +336,9 @@ class Fetcher:
                 continue
             return fetched.result
         if first_expired is None and selection.stored_refused:
-            from claude_meter.clients.http import EXPIRED_WEB
+            from claude_meter.clients.http import expired_web
 
-            return _failed("web", SessionExpired(EXPIRED_WEB), selection.now)
+            return _failed("web", SessionExpired(expired_web()), selection.now)
         return first_expired
 
     def _fetch_web(

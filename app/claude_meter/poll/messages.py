@@ -23,6 +23,8 @@ class Advice:
 
     paste: str  # how to hand over a session copied from the browser
     demo: str  # how to look around without an account
+    #: What a browser's failure (``sources/browsers.py``) names as the way to paste instead.
+    paste_control: str
 
 
 CLI_ADVICE: Final = Advice(
@@ -31,6 +33,7 @@ CLI_ADVICE: Final = Advice(
         "value) copied from the browser's developer tools, or set CLAUDE_METER_COOKIE to it"
     ),
     demo="claude-meter status --demo",
+    paste_control="`claude-meter login --paste`",
 )
 TRAY_ADVICE: Final = Advice(
     paste=(
@@ -38,6 +41,7 @@ TRAY_ADVICE: Final = Advice(
         "sessionKey value, copied from the browser's developer tools)"
     ),
     demo="choose Try the demo in the Connect ClaudeMeter window.",
+    paste_control="Settings… → Paste session…",
 )
 
 
@@ -75,7 +79,12 @@ def no_web(selection: Selection, advice: Advice = CLI_ADVICE) -> str:
     if selection.only_others():
         return selection.only_others_message()
     if selection.failures or selection.looked_at:
-        return f"{selection.no_web_session_message()} {no_web_howto(advice)}"
+        looked = selection.no_web_session_message()
+        if advice.paste_control != CLI_ADVICE.paste_control:
+            from claude_meter.sources.browsers import PASTE_COMMAND
+
+            looked = looked.replace(PASTE_COMMAND, advice.paste_control)
+        return f"{looked} {no_web_howto(advice)}"
     return f"{NO_COOKIE} {no_web_howto(advice)}"
 
 

@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from claude_meter.core.forecast import Forecast, Sample, window_hours
+from claude_meter.core.forecast import Forecast, Sample, shown_wall, window_hours
 from claude_meter.core.grades import grade_for
 
 
@@ -88,8 +88,9 @@ class Sparkline(QWidget):
             forecast = self._forecast
             if forecast is not None and forecast.enough_data and self._now is not None:
                 target_at, target = end, forecast.percent_at_reset
-                if forecast.wall_at is not None and forecast.wall_at < end:
-                    target_at, target = forecast.wall_at, 100.0
+                walled = shown_wall(forecast)  # the fast burn's, when it comes first
+                if walled is not None and walled < end:
+                    target_at, target = walled, 100.0
                 if target is not None:
                     pen = QPen(colour, 1.2, Qt.PenStyle.DashLine)
                     painter.setPen(pen)

@@ -12,10 +12,12 @@ import logging
 import signal
 import socket
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QObject, QSocketNotifier, QtMsgType
 from PySide6.QtWidgets import QApplication
+
+from claude_meter.platform.display import unanswered
 
 
 def qt_message(mode: QtMsgType, context: object, message: str) -> None:
@@ -104,10 +106,24 @@ NO_DESKTOP = (
 )
 
 
-def no_desktop_reason(env: Mapping[str, str], platform: str) -> str | None:
-    """Why the tray cannot start here, or None. Qt itself would abort with a core dump."""
+def no_display_answers(silent: str) -> str:
+    return (
+        f"the tray app needs a graphical desktop, and {silent}. Start it from your desktop "
+        "session (or set DISPLAY to a display that is running); in a terminal or over SSH, "
+        "`claude-meter status` prints the same numbers."
+    )
+
+
+def no_desktop_reason(
+    env: Mapping[str, str],
+    platform: str,
+    silent: Callable[[Mapping[str, str]], str | None] = unanswered,
+) -> str | None:
+    """Why the tray cannot start here, or None. Qt itself would abort with a core dump, also
+    when the display named is not there (``platform/display.py`` connects to it)."""
     if not platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
         return None
-    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
-        return None
-    return NO_DESKTOP
+    if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
+        return NO_DESKTOP
+    which = silent(env)
+    return None if which is None else no_display_answers(which)

@@ -15,7 +15,7 @@ from claude_meter.core.display import (
     format_percent,
     spoken_reset,
 )
-from claude_meter.core.forecast import Forecast
+from claude_meter.core.forecast import Forecast, shown_wall
 from claude_meter.core.grades import SERVER_WARNING, row_grade
 from claude_meter.core.models import UsageWindow
 from claude_meter.core.presentation import percent_label, spoken_percent
@@ -31,10 +31,9 @@ def forecast_line(forecast: Forecast, resets_at: datetime | None) -> str | None:
     if not forecast.enough_data or resets_at is None:
         return None
     mark = "Fast burn · " if forecast.fast_burn else ""
-    fast = forecast.fast_wall_at if forecast.fast_burn else None
-    if fast is not None and (forecast.wall_at is None or fast < forecast.wall_at):
-        # the flag is about the last hour: its wall, not the period's figure (core/forecast.py)
-        return f"{mark}100% by {fast.astimezone().strftime('%a %H:%M')} at the last hour's pace"
+    wall = shown_wall(forecast)
+    if wall is not None and wall != forecast.wall_at:  # the last hour's (core/forecast.py)
+        return f"{mark}100% by {wall.astimezone().strftime('%a %H:%M')} at the last hour's pace"
     if forecast.wall_at is not None:
         before = format_duration(resets_at - forecast.wall_at)
         when = forecast.wall_at.astimezone().strftime("%a %H:%M")

@@ -40,6 +40,10 @@ from claude_meter.sources.cookies import SESSION_COOKIE, InvalidCookie, SessionC
 
 log = logging.getLogger("claude_meter.sources.browsers")
 
+#: How the command line takes a session by hand, named at the end of the failures below; the
+#: tray says its own Settings button instead (``poll/messages.py`` ``Advice.paste_control``).
+PASTE_COMMAND: Final = "`claude-meter login --paste`"
+
 CLAUDE_HOSTS: Final = ("claude.ai", ".claude.ai")
 _CHROMIUM_EPOCH: Final = datetime(1601, 1, 1, tzinfo=UTC)
 
@@ -146,7 +150,7 @@ def _copy_failed(profile: BrowserProfile, exc: OSError, platform: str) -> str:
         return (
             f"macOS did not let ClaudeMeter read {label}'s cookies. Allow it in System "
             "Settings → Privacy & Security → Full Disk Access, or paste the session with "
-            "`claude-meter login --paste`."
+            f"{PASTE_COMMAND}."
         )
     hint = (
         " On Windows the browser extension is the dependable way to connect."
@@ -156,7 +160,7 @@ def _copy_failed(profile: BrowserProfile, exc: OSError, platform: str) -> str:
     return (
         f"{label}'s cookie file could not be read ({exc.strerror or type(exc).__name__}). "
         f"Close {browser} and try again, or paste the session with "
-        f"`claude-meter login --paste`.{hint}"
+        f"{PASTE_COMMAND}.{hint}"
     )
 
 
@@ -179,7 +183,7 @@ def _peek(profile: BrowserProfile, copy: Path, platform: str) -> datetime | None
     except sqlite3.Error:
         raise BrowserUnreadable(
             f"{profile.label}'s cookie file is not a cookie database this version understands. "
-            "Paste the session with `claude-meter login --paste` instead.",
+            f"Paste the session with {PASTE_COMMAND} instead.",
             reason="unreadable",
         ) from None
     if row is None:
@@ -189,7 +193,7 @@ def _peek(profile: BrowserProfile, copy: Path, platform: str) -> datetime | None
         raise BrowserUnreadable(
             f"{profile.browser.label} protects its cookies with app-bound encryption (Windows), "
             "which no other program can read. Use the ClaudeMeter browser extension there, "
-            "or paste the session with `claude-meter login --paste`.",
+            f"or paste the session with {PASTE_COMMAND}.",
             reason="app_bound",
         )
     if not isinstance(created, int) or created <= 0:
@@ -227,7 +231,7 @@ def _load(profile: BrowserProfile, copy: Path, platform: str, environ: Mapping[s
         log.debug("reading %s failed: %s", profile.label, type(exc).__name__)
         raise BrowserUnreadable(
             f"{profile.label}'s cookies could not be read ({type(exc).__name__}). "
-            "Paste the session with `claude-meter login --paste` instead.",
+            f"Paste the session with {PASTE_COMMAND} instead.",
             reason="unreadable",
         ) from None
 
@@ -255,23 +259,23 @@ def _undecryptable(profile: BrowserProfile, platform: str, environ: Mapping[str,
         return (
             f"macOS did not hand over the key to {browser}'s cookies (the Keychain item "
             f"“{browser} Safe Storage”): the prompt was refused or closed. Run the command again "
-            "and choose Allow, or paste the session with `claude-meter login --paste`."
+            f"and choose Allow, or paste the session with {PASTE_COMMAND}."
         )
     if system == "win32":
         return (
             f"{browser}'s cookies on this Windows account could not be decrypted. Use the "
-            "ClaudeMeter browser extension, or paste the session with `claude-meter login --paste`."
+            f"ClaudeMeter browser extension, or paste the session with {PASTE_COMMAND}."
         )
     if not environ.get("DBUS_SESSION_BUS_ADDRESS"):
         return (
             f"{profile.label} keeps its cookie key in the desktop keyring, which needs a D-Bus "
             "session, and there is none here. Run ClaudeMeter from your desktop session, "
-            "or paste the session with `claude-meter login --paste`."
+            f"or paste the session with {PASTE_COMMAND}."
         )
     return (
         f"The key to {profile.label}'s cookies was not found in the desktop keyring "
         "(GNOME Keyring or KWallet): unlock it and try again, or paste the session with "
-        "`claude-meter login --paste`."
+        f"{PASTE_COMMAND}."
     )
 
 

@@ -1,0 +1,76 @@
+"""Whether a display server answers where the environment points the tray (Linux, BSD).
+
+Qt aborts the whole process (SIGABRT, exit status 134) when the display ``$DISPLAY`` names
+has no X server behind it, and blames a missing ``libxcb-cursor0`` with the advice to
+reinstall: a stale variable in a tmux or SSH session, an X server that has gone, a
+``DISPLAY=:99`` typed for a test. Connecting to the display's socket first, without any
+handshake, tells the tray what is wrong before Qt starts. The X server's socket is
+``/tmp/.X11-unix/X<n>`` (and its Linux abstract twin, which Xorg and Xvfb also listen on), or
+TCP port 6000 + n for ``host:n``; the Wayland compositor's is ``$WAYLAND_DISPLAY``, a path or
+a name in ``$XDG_RUNTIME_DIR``. A local connect costs a few tens of microseconds
+(``benchmarks/display_probe.py``); only a display on another host waits, up to
+:data:`TIMEOUT`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final
+
+X11_SOCKETS: Final = Path("/tmp/.X11-unix")  # noqa: S108 - where every X server listens
+TIMEOUT: Final = 1.0  # seconds, for a display on another host (a local socket answers at once)
+
+
+def x11_answers(display: str, sockets: Path = X11_SOCKETS) -> bool:
+    """True when an X server accepts a connection at ``display`` (``[host]:n[.screen]``)."""
+    host, colon, rest = display.rpartition(":")
+    number = rest.partition(".")[0]
+    if not colon or not number.isdigit():
+        return False  # not a display name Qt could use either
+    host = host.removeprefix("tcp/")
+    if host in ("", "unix") or host.startswith("unix/"):
+        path = f"{sockets}/X{int(number)}"
+        return _unix_answers(path) or _unix_answers(f"\0{path}")
+    try:
+        with socket.create_connection((host, 6000 + int(number)), timeout=TIMEOUT):
+            return True
+    except OSError:
+        return False
+
+
+def wayland_answers(name: str, runtime_dir: str | None) -> bool:
+    """True when a Wayland compositor accepts a connection at ``$WAYLAND_DISPLAY``."""
+    if name.startswith("/"):
+        return _unix_answers(name)
+    return bool(runtime_dir) and _unix_answers(str(Path(str(runtime_dir)) / name))
+
+
+def unanswered(env: Mapping[str, str], sockets: Path = X11_SOCKETS) -> str | None:
+    """None when a display the environment names answers (or none is named); else which were
+    named and found silent, in the words of the tray's message."""
+    display, wayland = env.get("DISPLAY", ""), env.get("WAYLAND_DISPLAY", "")
+    if not display and not wayland:
+        return None
+    if wayland and wayland_answers(wayland, env.get("XDG_RUNTIME_DIR")):
+        return None
+    if display and x11_answers(display, sockets):
+        return None
+    silent = []
+    if display:
+        silent.append(f"no X server answers at DISPLAY={display}")
+    if wayland:
+        silent.append(f"no Wayland compositor answers at WAYLAND_DISPLAY={wayland}")
+    return " and ".join(silent)
+
+
+def _unix_answers(path: str) -> bool:
+    with contextlib.closing(socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)) as probe:
+        probe.settimeout(TIMEOUT)
+        try:
+            probe.connect(path)
+        except (OSError, ValueError):
+            return False
+        return True
