@@ -80,8 +80,8 @@ def again_at(retry_at: datetime | None, now: datetime) -> str:
             return "wait a few minutes, then try again."
         return "ClaudeMeter will back off and try again."
     local = retry_at.astimezone()
+    same_day = local.date() == now.astimezone().date()
+    when = local.strftime("%H:%M" if same_day else "%a %H:%M")
     if _audience == "command":
-        same_day = local.date() == now.astimezone().date()
-        when = local.strftime("%H:%M" if same_day else "%a %H:%M")
         return f"it asks to wait until {when}: try again then."
-    return f"ClaudeMeter will try again at {local.strftime('%H:%M')}."
+    return f"ClaudeMeter will try again at {when}."
