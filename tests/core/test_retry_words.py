@@ -43,6 +43,12 @@ def test_a_command_told_to_wait_past_today_is_given_the_day() -> None:
     assert told == f"it asks to wait until {tomorrow.strftime('%a')} 03:05: try again then."
 
 
+def test_the_tray_told_to_wait_past_today_is_given_the_day() -> None:
+    tomorrow = (NOW + timedelta(days=1)).replace(hour=3, minute=5)
+    told = retry_words.again_at(tomorrow, NOW)
+    assert told == f"ClaudeMeter will try again at {tomorrow.strftime('%a')} 03:05."
+
+
 def test_a_command_s_worker_threads_speak_its_words() -> None:
     heard: list[str] = []
     with retry_words.one_shot():

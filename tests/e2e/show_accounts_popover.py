@@ -44,7 +44,8 @@ def main() -> int:
     signed_out = FetchError(
         kind="not_signed_in",
         message="No sign-in of its own: Chromium (Profile 2) is Work's. "
-        "Give it one with `claude-meter login`, or stop metering it.",
+        "Give it one with Settings… (Paste session…, or another source or browser profile), "
+        "or stop metering it with the command `claude-meter accounts remove` and its name.",
     )
     meter.accept(FetchResult(source="web", fetched_at=NOW, error=signed_out), NOW)
     meter.accept(reading("work", "Initech", "ada@initech.example", NOW, 58, 43), NOW)

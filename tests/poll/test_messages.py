@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from claude_meter.core.accounts import AccountRef
 from claude_meter.poll.messages import (
+    CLI_ADVICE,
     NO_WEB_HOWTO,
+    TRAY_ADVICE,
     no_account_session,
     no_claude_code,
     no_claude_code_in,
+    no_web,
 )
+from claude_meter.sources.selection import Selection
+from tests.sources.test_selection import selection
 
 
 def test_a_named_account_without_its_session_says_how_to_add_one() -> None:
@@ -33,3 +40,25 @@ def test_claude_code_missing_names_the_places_looked_at_on_this_system() -> None
     assert "$CLAUDE_CODE_OAUTH_TOKEN, $CLAUDE_CONFIG_DIR or ~/.claude/.credentials.json" in linux
     assert "~/.claude/.credentials.json or the macOS Keychain" in no_claude_code("darwin")
     assert linux.endswith("Run `claude` and sign in first.")
+
+
+def _only_others(tmp_path: Path) -> Selection:
+    chosen = selection(tmp_path)
+    chosen.left_to.append("Firefox (work) is Work's")
+    assert chosen.only_others()
+    return chosen
+
+
+def test_only_others_names_the_command_line_s_commands(tmp_path: Path) -> None:
+    text = no_web(_only_others(tmp_path), CLI_ADVICE)
+    assert text == (
+        "No sign-in of its own: Firefox (work) is Work's. Give it one with `claude-meter "
+        "login`, or stop metering it with `claude-meter accounts remove` and its name."
+    )
+
+
+def test_only_others_in_the_tray_names_settings_not_login(tmp_path: Path) -> None:
+    text = no_web(_only_others(tmp_path), TRAY_ADVICE)
+    assert "Give it one with Settings… (Paste session…" in text
+    assert "claude-meter login" not in text
+    assert text.startswith("No sign-in of its own: Firefox (work) is Work's.")

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from claude_meter.core import retry_words
 from claude_meter.core.errors import NotSignedIn
 from claude_meter.sources import browsers as b
 from claude_meter.sources.browser_profiles import discover_profiles
@@ -148,7 +149,11 @@ def test_macos_keychain_prompt_refused(tmp_path: Path) -> None:
     failure = _failure(profile, platform="darwin", environ={})
     assert getattr(failure, "reason", None) == "key"
     assert "Chromium Safe Storage" in failure.message
-    assert "choose Allow" in failure.message
+    assert "Refresh and choose Allow when macOS asks, or paste" in failure.message
+    assert "command" not in failure.message  # the tray has no command to run again
+    with retry_words.one_shot():
+        failure = _failure(profile, platform="darwin", environ={})
+    assert "Run the command again and choose Allow, or paste" in failure.message
 
 
 def test_linux_keyring_key_without_dbus(tmp_path: Path) -> None:

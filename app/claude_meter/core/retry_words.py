@@ -72,6 +72,14 @@ def then_refresh() -> str:
     return "then refresh."
 
 
+def allow_again() -> str:
+    """After "the macOS Keychain prompt was refused": how to be asked again. A command asks
+    when it is run again; the tray asks at its next read, which Refresh brings at once."""
+    if _audience == "command":
+        return "Run the command again and choose Allow"
+    return "Refresh and choose Allow when macOS asks"
+
+
 def again_at(retry_at: datetime | None, now: datetime) -> str:
     """After "<server> is rate-limiting requests;": when the server said to come back
     (``Retry-After``), if it did. A clause that follows a semicolon."""
@@ -80,8 +88,8 @@ def again_at(retry_at: datetime | None, now: datetime) -> str:
             return "wait a few minutes, then try again."
         return "ClaudeMeter will back off and try again."
     local = retry_at.astimezone()
+    same_day = local.date() == now.astimezone().date()
+    when = local.strftime("%H:%M" if same_day else "%a %H:%M")
     if _audience == "command":
-        same_day = local.date() == now.astimezone().date()
-        when = local.strftime("%H:%M" if same_day else "%a %H:%M")
         return f"it asks to wait until {when}: try again then."
-    return f"ClaudeMeter will try again at {local.strftime('%H:%M')}."
+    return f"ClaudeMeter will try again at {when}."

@@ -25,6 +25,9 @@ class Advice:
     demo: str  # how to look around without an account
     #: What a browser's failure (``sources/browsers.py``) names as the way to paste instead.
     paste_control: str
+    #: How the default account gets a sign-in of its own, and how it stops being metered.
+    give_sign_in: str
+    stop_metering: str
 
 
 CLI_ADVICE: Final = Advice(
@@ -34,6 +37,8 @@ CLI_ADVICE: Final = Advice(
     ),
     demo="claude-meter status --demo",
     paste_control="`claude-meter login --paste`",
+    give_sign_in="`claude-meter login`",
+    stop_metering="`claude-meter accounts remove` and its name",
 )
 TRAY_ADVICE: Final = Advice(
     paste=(
@@ -42,6 +47,9 @@ TRAY_ADVICE: Final = Advice(
     ),
     demo="choose Try the demo in the Connect ClaudeMeter window.",
     paste_control="Settings… → Paste session…",
+    give_sign_in="Settings… (Paste session…, or another source or browser profile)",
+    # The tray adds and names accounts but removes none: the command does.
+    stop_metering="the command `claude-meter accounts remove` and its name",
 )
 
 
@@ -77,7 +85,7 @@ WAITING_FOR_EXTENSION = (
 
 def no_web(selection: Selection, advice: Advice = CLI_ADVICE) -> str:
     if selection.only_others():
-        return selection.only_others_message()
+        return selection.only_others_message(advice.give_sign_in, advice.stop_metering)
     if selection.failures or selection.looked_at:
         looked = selection.no_web_session_message()
         if advice.paste_control != CLI_ADVICE.paste_control:

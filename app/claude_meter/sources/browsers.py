@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from claude_meter.core.errors import NotSignedIn
+from claude_meter.core.retry_words import allow_again
 from claude_meter.core.server_time import from_epoch
 
 # Re-exported: tests/sources/test_browsers.py reads them as attributes of this module.
@@ -258,8 +259,8 @@ def _undecryptable(profile: BrowserProfile, platform: str, environ: Mapping[str,
     if system == "darwin":
         return (
             f"macOS did not hand over the key to {browser}'s cookies (the Keychain item "
-            f"“{browser} Safe Storage”): the prompt was refused or closed. Run the command again "
-            f"and choose Allow, or paste the session with {PASTE_COMMAND}."
+            f"“{browser} Safe Storage”): the prompt was refused or closed. {allow_again()}, "
+            f"or paste the session with {PASTE_COMMAND}."
         )
     if system == "win32":
         return (

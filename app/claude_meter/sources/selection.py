@@ -249,10 +249,10 @@ class Selection:
         """Every sign-in the search found is a named account's: nothing else was looked at."""
         return bool(self.left_to) and not self.looked_at and not self.failures
 
-    def only_others_message(self) -> str:
-        """The default account found only the named accounts' sign-ins: whose, and what to do."""
+    def only_others_message(self, give: str, stop: str) -> str:
+        """The default account found only the named accounts' sign-ins: whose, and what to do
+        (``give``, ``stop``: the surface's words, ``poll/messages.py`` Advice)."""
         return (
-            f"No sign-in of its own: {'; '.join(self.left_to)}. Give it one with "
-            "`claude-meter login`, or stop metering it with `claude-meter accounts remove` "
-            "and its name."
+            f"No sign-in of its own: {'; '.join(self.left_to)}. Give it one with {give}, "
+            f"or stop metering it with {stop}."
         )
