@@ -1,14 +1,14 @@
 """``claude-meter history``, and the history side of ``status`` (record, then forecast).
 
 Output forms of ``history``: one row per stored reading, oldest first. CSV columns (and JSON
-keys) are ``time,org,window,percent,resets_at,event,account,account_id``: times ISO-8601
-UTC, ``percent`` 0-100, ``event`` empty (JSON ``null``) or ``reset``, ``limit_hit`` (both: ``reset;limit_hit``),
-``account`` the name of the account the reading belongs to (as ``claude-meter accounts`` lists
-it; the id of an account since removed, which a script keeps matching), ``account_id`` its
-id (``default`` for the default account), which a rename leaves as is. ``--account NAME``
-keeps one account's; without it every account's, and the text form names each when there is
-more than one, a removed one as the History window does: ``Removed account (<id>)``
-(``core/account_names.py``).
+keys) are ``time,org,window,percent,resets_at,event,account,account_id``: times ISO-8601 UTC,
+``percent`` 0-100, ``event`` empty (JSON ``null``) or ``reset``, ``limit_hit`` (both:
+``reset;limit_hit``), ``account`` the name of the account the reading belongs to (as
+``claude-meter accounts`` lists it; the id of an account since removed, which a script keeps
+matching), ``account_id`` its id (``default`` for the default account), which a rename leaves as
+is. ``--account NAME`` keeps one account's; without it every account's, and the text form names
+each when there is more than one, a removed one as the History window does: ``Removed account
+(<id>)`` (``core/account_names.py``).
 """
 
 from __future__ import annotations
