@@ -384,3 +384,31 @@ def test_a_damaged_settings_file_is_set_aside_and_said(
     assert "Your settings could not be read" in err
     assert list(config_dir().glob("settings.json.bad-*"))
     assert settings_data()["accounts"][0]["name"] == "Work"
+
+
+def test_an_unexpected_failure_reading_it_is_said_in_words(
+    accounts_server: FakeClaude,
+    home: Path,
+    capsys: Capsys,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A failure nobody foresaw while reading the new account (a bug) says what to do next,
+    never an exception's type name: the account is added all the same."""
+    from claude_meter.poll.fetcher import Fetcher
+
+    def broken(self: Fetcher, account: object) -> None:
+        raise LookupError("sessionKey=sk-ant-sid01-not-shown")
+
+    monkeypatch.setattr(Fetcher, "fetch_account", broken)
+    folder = claude_config(tmp_path / "agent", WORK_ACCOUNT.oauth_token)
+    code, out, err = cli(["accounts", "add", "My Agent", "--claude-config", str(folder)], capsys)
+    assert code == 0
+    assert out == f"Added My Agent: Claude Code in {folder}.\n"
+    assert err == (
+        "claude-meter: it could not be read yet: something went wrong inside ClaudeMeter. "
+        "It is added all the same: run `claude-meter status --account 'My Agent'` to read "
+        "it again.\n"
+    )
+    assert "LookupError" not in err
+    assert "sk-ant" not in err

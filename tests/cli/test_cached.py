@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from claude_meter.cli import main
+from claude_meter.cli.cached import NO_READING
 from claude_meter.fake import FakeClaude
 from claude_meter.readings.store import default_path, iso, record
 from tests.conftest import TEST_SESSION_KEY
@@ -119,6 +120,16 @@ def test_no_reading_says_how_to_get_one() -> None:
     assert json.loads(out)["text"] == "–"
     assert "run `claude-meter status`" in err
     assert "start the tray" in err
+
+
+@pytest.mark.parametrize("form", ["json", "i3blocks", "polybar", "tmux"])
+def test_no_reading_leaves_a_bar_its_placeholder_and_says_why_on_stderr(form: str) -> None:
+    """A bar shows standard output: the advice there would fill the bar with a sentence
+    (waybar's form keeps it in its tooltip, shown on hover: the test above)."""
+    status, out, err = _run("--format", form)
+    assert status == 3
+    assert "start the tray" not in out
+    assert err == f"claude-meter: {NO_READING}\n"
 
 
 def test_no_reading_in_a_terminal_is_said_once() -> None:

@@ -96,7 +96,8 @@ def test_a_corrupt_choice_file_is_ignored_with_a_message(
     (config_dir() / "sources.json").write_text("{not json")
     ignored = (
         f"claude-meter: The remembered source choice in {config_dir() / 'sources.json'} could "
-        "not be read (not JSON) and was ignored; pick a source again with `claude-meter login`."
+        "not be read (not valid JSON (line 1, column 2: expecting property name enclosed in "
+        "double quotes)) and was ignored; pick a source again with `claude-meter login`."
     )
     out = io.StringIO()
     assert main(["sources", "--json"], stdout=out) == 0

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from claude_meter.core import json_input
 from claude_meter.core.json_input import NotJson, loads
 
 pytestmark = pytest.mark.fuzz
@@ -56,3 +57,13 @@ def test_the_reason_says_where_and_never_what(text: str, said: str) -> None:
         loads(text)
     assert str(raised.value) == said
     assert "SECRET" not in str(raised.value)
+
+
+def test_every_damaged_file_is_described_alike() -> None:
+    """settings.json and sources.json (and the others) say what is wrong in one set of words,
+    with the place to look in an editor."""
+    with pytest.raises(json_input.NotJson) as caught:
+        json_input.loads('{"a": 1,\n "b" 2}')
+    assert json_input.not_valid(caught.value) == (
+        "not valid JSON (line 2, column 6: expecting ':' delimiter)"
+    )

@@ -10,6 +10,8 @@ computer (a browser profile, a Claude Code folder) and says what it did.
 from __future__ import annotations
 
 import json
+import logging
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +31,8 @@ from claude_meter.core.settings import Settings, load_settings, save_settings
 if TYPE_CHECKING:
     from claude_meter.cli.credentials import Terminal
     from claude_meter.sources.keyring_store import SessionStore
+
+log = logging.getLogger("claude_meter.cli.accounts")
 
 OK, USAGE_ERROR = 0, 1
 
@@ -359,7 +363,14 @@ def _first_email(account: AccountRef, term: Terminal) -> str | None:
     try:
         result = Fetcher(term.env, remembered=RememberedAnswers()).fetch_account(account)
     except Exception as exc:  # noqa: BLE001 - the account is added; reading it is a bonus
-        print(f"claude-meter: it could not be read yet ({type(exc).__name__}).", file=term.err)
+        # words to act on, never the exception's type or text (which may quote a header)
+        print(
+            "claude-meter: it could not be read yet: something went wrong inside ClaudeMeter. "
+            "It is added all the same: run "
+            f"`claude-meter status --account {shlex.quote(account.name)}` to read it again.",
+            file=term.err,
+        )
+        log.debug("reading %s failed: %s", account.id, type(exc).__name__)  # never its text
         return None
     emails = [s.account_email for s in result.snapshots if s.account_email]
     if result.error is not None:

@@ -17,7 +17,10 @@ tray's icon does. The accounts' names come from ``settings.json`` read the light
 (``readings/preference.py``); readings of an account no longer in the settings are left out.
 
 Exit status: 0 fresh figures; 3 the figures are older than ``--max-age`` (still printed,
-marked stale) or none are stored (the advice goes to standard error); 1 the file is unusable.
+marked stale) or none are stored; 1 the file is unusable. With none stored, a bar's form
+prints its placeholder (``–``) on standard output, which is all a bar shows, and the advice
+on standard error, where a bar's log keeps it; ``text``, read by a person in a terminal,
+prints the advice once, on standard output.
 """
 
 from __future__ import annotations

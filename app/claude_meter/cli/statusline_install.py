@@ -83,7 +83,7 @@ def _read(path: Path) -> dict[str, Any]:
         data = json_input.loads(text) if text.strip() else {}
     except json_input.NotJson as exc:
         raise InstallError(
-            f"{path} is not valid JSON ({exc}); fix it in an editor, nothing was changed"
+            f"{path} is {json_input.not_valid(exc)}; fix it in an editor, nothing was changed"
         ) from None
     if not isinstance(data, dict):
         raise InstallError(f"{path} is not a JSON object; nothing was changed")

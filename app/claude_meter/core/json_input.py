@@ -28,6 +28,12 @@ def loads(data: str | bytes | bytearray) -> Any:
         raise NotJson(reason) from None
 
 
+def not_valid(exc: NotJson) -> str:
+    """Why a file is unusable, in the words every damaged-file message uses: ``not valid JSON
+    (line 3, column 7: expecting ',' delimiter)``, where to look in an editor."""
+    return f"not valid JSON ({exc})"
+
+
 def _first_lower(text: str) -> str:
     """The parser's own words (``Expecting ',' delimiter``: never a piece of the document)."""
     text = text.removesuffix(" at")  # "Unterminated string starting at": the place follows

@@ -314,7 +314,7 @@ def _parse(raw: bytes) -> Settings:
     try:
         data = json_input.loads(text)
     except json_input.NotJson as exc:  # malformed, [[[[... too deep, 4,300-digit integers
-        raise _Unusable(f"not valid JSON ({exc})") from None
+        raise _Unusable(json_input.not_valid(exc)) from None
     if not isinstance(data, dict):
         raise _Unusable("not a JSON object")
     try:

@@ -51,7 +51,7 @@ def read_settings_or_problem() -> tuple[Mapping[str, Any], str | None]:
     except OSError as exc:
         return {}, unreadable(path, exc.strerror or "it cannot be opened")
     except json_input.NotJson as exc:
-        return {}, unreadable(path, f"not valid JSON ({exc})")
+        return {}, unreadable(path, json_input.not_valid(exc))
     if not isinstance(data, dict):
         return {}, unreadable(path, "not a JSON object")
     return data, None

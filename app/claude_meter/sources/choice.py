@@ -45,12 +45,14 @@ def load_choice(path: Path | None = None) -> tuple[RememberedChoice, str | None]
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return RememberedChoice(), None
-    except (OSError, UnicodeDecodeError) as exc:
-        return RememberedChoice(), _ignored(path, type(exc).__name__)
+    except UnicodeDecodeError:  # as the settings say it
+        return RememberedChoice(), _ignored(path, "not text")
+    except OSError as exc:
+        return RememberedChoice(), _ignored(path, exc.strerror or "it cannot be opened")
     try:
         data = json_input.loads(text)
-    except json_input.NotJson:
-        return RememberedChoice(), _ignored(path, "not JSON")
+    except json_input.NotJson as exc:
+        return RememberedChoice(), _ignored(path, json_input.not_valid(exc))
     if not isinstance(data, dict):
         return RememberedChoice(), _ignored(path, "not a JSON object")
     fields = {}
