@@ -1,6 +1,6 @@
 """The state that survives a restart (``state.json``): it round-trips, a missing or unreadable
 file is a fresh start with one log line, a failed save is logged and never raised, and
-nothing but the two tables is kept."""
+nothing but the two tables (and which deadlines are a sign-in error's) is kept."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from tests.conftest import NOW
 STATE = SavedState(
     not_before={"web": NOW + timedelta(minutes=5), "oauth": NOW},
     notified={"org-1|five_hour|80": "2026-11-25T13:00:00+00:00"},
+    sign_in_backoff=("web",),
 )
 
 
@@ -25,7 +26,11 @@ def test_the_state_survives_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "state" / "state.json"
     save_state(STATE, path)
     assert load_state(path) == STATE
-    assert set(json.loads(path.read_text(encoding="utf-8"))) == {"not_before", "notified"}
+    assert set(json.loads(path.read_text(encoding="utf-8"))) == {
+        "not_before",
+        "notified",
+        "sign_in_backoff",
+    }
     assert [p.name for p in path.parent.iterdir()] == ["state.json"]  # no temporary file left
 
 

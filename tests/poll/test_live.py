@@ -11,6 +11,7 @@ import pytest
 
 from claude_meter.core.models import FetchError, FetchResult, Snapshot, Source, UsageWindow
 from claude_meter.core.presentation import Choice
+from claude_meter.core.state import SavedState
 from claude_meter.history import HistoryStore
 from claude_meter.poll.live import LiveMeter, OwnPoll
 from tests.conftest import NOW
@@ -137,6 +138,19 @@ def test_the_backoff_deadline_survives_a_restart(tmp_path: Path) -> None:
     meter = LiveMeter(state_path=state)
     meter.remember_deadline("web", None)
     assert LiveMeter(state_path=state).saved.not_before == {}
+
+
+def test_a_sign_in_error_s_deadline_is_saved_as_not_holding_refresh(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    LiveMeter(state_path=state).remember_deadline("web", NOW + timedelta(minutes=2), False)
+    saved = LiveMeter(state_path=state).saved
+    assert saved.not_before == {"web": NOW + timedelta(minutes=2)}
+    assert saved.sign_in_backoff == ("web",)
+    LiveMeter(state_path=state).remember_deadline("web", NOW + timedelta(minutes=4))  # a 429
+    assert LiveMeter(state_path=state).saved.sign_in_backoff == ()
+    LiveMeter(state_path=state).remember_deadline("web", NOW + timedelta(minutes=2), False)
+    LiveMeter(state_path=state).remember_deadline("web", None)
+    assert LiveMeter(state_path=state).saved == SavedState()
 
 
 def test_a_poll_in_flight_is_marked_until_a_reading_arrives(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ class Collector(QObject):
         super().__init__()
         self.results: list[FetchResult] = []
         self.deadlines: list[datetime | None] = []
+        self.holds_refresh: list[bool] = []
         self.fetching = 0
         self.threads: set[object] = set()
 
@@ -33,9 +34,10 @@ class Collector(QObject):
         self.threads.add(QThread.currentThread())
         self.results.append(result)
 
-    @Slot(object)
-    def on_deadline(self, deadline: datetime | None) -> None:
+    @Slot(object, bool)
+    def on_deadline(self, deadline: datetime | None, holds_refresh: bool) -> None:
         self.deadlines.append(deadline)
+        self.holds_refresh.append(holds_refresh)
 
     @Slot()
     def on_fetching(self) -> None:

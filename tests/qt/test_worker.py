@@ -217,3 +217,44 @@ def test_refresh_after_a_sign_in_error_fetches_at_once(qtbot: QtBot) -> None:
     harness.worker.refresh_requested.emit()
     assert harness.next_result().snapshots[0].windows[0].percent == 7
     harness.stop()
+
+
+def test_a_saved_sign_in_backoff_does_not_hold_refresh_after_a_restart(qtbot: QtBot) -> None:
+    """The earlier run's backoff after "not signed in" still spaces the scheduled polls,
+    but Refresh (pressed after signing in) fetches at once, as within the run."""
+    count: list[int] = []
+
+    def fetch() -> FetchResult:
+        count.append(1)
+        return result(None, "not_signed_in") if len(count) == 1 else result(7)
+
+    first = Harness(fetch, qtbot)
+    first.thread.start()
+    assert first.next_result().error is not None
+    qtbot.waitUntil(lambda: bool(first.seen.deadlines), timeout=5000)
+    assert first.seen.holds_refresh == [False]  # what the tray saves beside the deadline
+    first.stop()
+
+    later = datetime.now(UTC) + timedelta(hours=1)
+    saved = SavedState(not_before={"web": later}, sign_in_backoff=("web",))
+    harness = Harness(fetch, qtbot, saved=saved)
+    harness.thread.start()
+    harness.worker.refresh_requested.emit()
+    assert harness.next_result().snapshots[0].windows[0].percent == 7
+    harness.stop()
+
+
+def test_a_saved_backoff_of_another_error_still_holds_refresh(qtbot: QtBot) -> None:
+    calls: list[int] = []
+
+    def fetch() -> FetchResult:
+        calls.append(1)
+        return result()
+
+    saved = SavedState(not_before={"web": datetime.now(UTC) + timedelta(hours=1)})
+    harness = Harness(fetch, qtbot, saved=saved)
+    harness.thread.start()
+    harness.worker.refresh_requested.emit()
+    qtbot.wait(300)  # a negative check: nothing may happen within this time
+    assert calls == []
+    harness.stop()

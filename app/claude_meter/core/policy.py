@@ -81,8 +81,8 @@ class PollState:
     unchanged_polls: int = 0
     consecutive_errors: int = 0
     not_before: datetime | None = None  # persisted: a server-imposed or backoff deadline
-    #: ``not_before`` holds back a manual refresh too (False: a sign-in error's backoff; a
-    #: deadline read back from an earlier run is taken as holding).
+    #: ``not_before`` holds back a manual refresh too (False: a sign-in error's backoff, also
+    #: when read back from an earlier run: ``SavedState.sign_in_backoff``).
     holds_refresh: bool = True
 
 

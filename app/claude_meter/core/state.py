@@ -1,4 +1,5 @@
-"""Small state that must survive a restart: the backoff deadline and what already notified.
+"""Small state that must survive a restart: the backoff deadline (and whether it holds back
+Refresh) and what already notified.
 
 Kept as JSON in the platform state folder, written atomically (temporary file, then
 rename). A missing or corrupt file means a fresh start, never a crash: the worst outcome
@@ -29,6 +30,10 @@ class SavedState(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     not_before: dict[str, datetime] = {}  # route -> deadline
+    #: The routes whose deadline is a sign-in error's backoff: it holds back scheduled polls
+    #: but not Refresh (``core/policy.py``), after a restart as before it. A file written
+    #: before this key: every deadline holds.
+    sign_in_backoff: tuple[str, ...] = ()
     notified: dict[str, str] = {}  # alert key -> reset period
 
 

@@ -338,14 +338,20 @@ class LiveMeter:
             account
         )
 
-    def remember_deadline(self, route: str, deadline: datetime | None) -> None:
-        """The server's backoff deadline for ``route``, kept across a restart."""
+    def remember_deadline(
+        self, route: str, deadline: datetime | None, holds_refresh: bool = True
+    ) -> None:
+        """The backoff deadline for ``route``, kept across a restart, and whether it holds
+        back Refresh (not a sign-in error's: ``core/policy.py``)."""
         not_before = dict(self._saved.not_before)
+        free = [key for key in self._saved.sign_in_backoff if key != route]
         if deadline is None:
             not_before.pop(route, None)
         else:
             not_before[route] = deadline
-        self._save(not_before=not_before)
+            if not holds_refresh:
+                free.append(route)
+        self._save(not_before=not_before, sign_in_backoff=tuple(free))
 
     def _save(self, **changes: object) -> None:
         self._saved = self._saved.model_copy(update=changes)

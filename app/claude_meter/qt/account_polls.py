@@ -69,9 +69,13 @@ class _Link(QObject):
         self._app.meter.mark_fetching(self._worker.account)
         self._app._redraw()
 
-    @Slot(object)
-    def on_deadline(self, deadline: object) -> None:
-        self._app.meter.remember_deadline(self._worker.deadline_key, deadline)  # type: ignore[arg-type]
+    @Slot(object, bool)
+    def on_deadline(self, deadline: object, holds_refresh: bool) -> None:
+        self._app.meter.remember_deadline(
+            self._worker.deadline_key,
+            deadline,  # type: ignore[arg-type]
+            holds_refresh,
+        )
 
 
 class AccountPolls(QObject):

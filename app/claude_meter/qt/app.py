@@ -266,8 +266,8 @@ class TrayApp(QObject):
         self.meter.mark_fetching()
         self._redraw()  # after a sleep the numbers dim now, not when the poll returns
 
-    def _on_deadline(self, deadline: datetime | None) -> None:
-        self.meter.remember_deadline(self.worker.deadline_key, deadline)
+    def _on_deadline(self, deadline: datetime | None, holds_refresh: bool) -> None:
+        self.meter.remember_deadline(self.worker.deadline_key, deadline, holds_refresh)
 
     def _redraw(self) -> None:
         self._draw(self.meter.shown(self._clock()))

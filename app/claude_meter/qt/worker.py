@@ -116,7 +116,8 @@ class FetchWorker(QObject):
     fetched = Signal(object)  # FetchResult, once the schedule has taken it (worker thread)
     polled = Signal(object)  # FetchResult, emitted on the fetch thread: the GUI's one hop
     fetching = Signal()
-    deadline_changed = Signal(object)  # datetime | None: persist as the backoff deadline
+    #: (datetime | None, holds_refresh: bool): persist as the backoff deadline
+    deadline_changed = Signal(object, bool)
     _result_ready = Signal(object)
     refresh_requested = Signal()
     override_requested = Signal()  # "Refresh now" pressed: may pass a rate-limit hold once
@@ -148,7 +149,10 @@ class FetchWorker(QObject):
         self._floor = floor
         self._clock = clock
         self._monotonic = monotonic
-        self._state = PollState(not_before=saved.not_before.get(deadline_key(route, account)))
+        key = deadline_key(route, account)
+        self._state = PollState(
+            not_before=saved.not_before.get(key), holds_refresh=key not in saved.sign_in_backoff
+        )
         self._deadline_mono: float | None = None  # not_before on the monotonic clock
         self._last: tuple[object, ...] | None = None
         self._inflight = False
@@ -269,7 +273,7 @@ class FetchWorker(QObject):
         outcome = outcome_of(result, self._last)
         if outcome.ok:
             self._last = _fingerprint(result)
-        before = self._state.not_before
+        before = (self._state.not_before, self._state.holds_refresh)
         self._state, delay = next_poll(
             self._state,
             outcome,
@@ -282,8 +286,8 @@ class FetchWorker(QObject):
         self._deadline_mono = (
             None if self._state.not_before is None else self._monotonic() + delay.total_seconds()
         )
-        if self._state.not_before != before:
-            self.deadline_changed.emit(self._state.not_before)
+        if (self._state.not_before, self._state.holds_refresh) != before:
+            self.deadline_changed.emit(self._state.not_before, self._state.holds_refresh)
         if woke:  # this fetch may have started before the sleep: fetch again
             delay = min(delay, self._manual_delay())
         return delay
