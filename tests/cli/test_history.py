@@ -386,6 +386,7 @@ def test_a_removed_account_is_called_so_in_the_text_and_by_its_id_for_scripts(
     assert [r["account"] for r in csv.DictReader(io.StringIO(out))][:4] == ["Personal", "work"] * 2
     _, out, _ = run(["history", "--walls", "--json"], capsys)
     assert [w["account"] for w in json.loads(out)] == ["work", "Personal"]
+    assert [w["account_id"] for w in json.loads(out)] == ["work", "default"]
 
 
 @pytest.mark.usefixtures("two_accounts")
