@@ -146,7 +146,7 @@ def test_a_broken_file_is_a_message_not_a_traceback() -> None:
     status, _, err = _run()
     assert status == 1
     assert err.startswith("claude-meter: the last readings cannot be read:")
-    assert "not JSON" in err
+    assert "is not valid JSON (line 1, column 2: " in err  # where, as for settings.json
     assert "remove it, and the next reading" in err  # what to do, not only what is wrong
 
 

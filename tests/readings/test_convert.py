@@ -85,7 +85,10 @@ def test_an_unreadable_file_is_said_with_what_to_do(
     broken.write_text("{{garbage")
     with caplog.at_level(logging.WARNING, logger="claude_meter.readings"):
         remember(FetchResult(source="web", fetched_at=NOW, snapshots=(SNAPSHOT,)), NOW, broken)
-    assert "is not JSON; remove it, and the next reading writes a new one" in caplog.text
+    assert (
+        "is not valid JSON (line 1, column 2: expecting property name enclosed in double "
+        "quotes); remove it, and the next reading writes a new one" in caplog.text
+    )
     assert broken.read_text() == "{{garbage"
 
 

@@ -84,10 +84,10 @@ def test_no_file_is_no_reading(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "says"),
     [
-        (b"not json", "is not JSON"),
+        (b"not json", r"is not valid JSON \(line 1, column 1: expecting value\)"),
         (b'{"format": "something else"}', "is not a ClaudeMeter last-readings file"),
         (b'{"format": "claude-meter-last-readings", "version": 2}', "format version 2"),
-        (b"[" * 100_000, "is not JSON"),
+        (b"[" * 100_000, r"is not valid JSON \(nested too deeply\)"),
         (b" " * (store.MAX_BYTES + 1), "larger than"),
     ],
 )

@@ -114,8 +114,8 @@ def _entries(data: bytes, path: Path) -> list[Entry]:
         raise StoreUnreadable(f"{path} is larger than {MAX_BYTES // 1024} KiB")
     try:
         document = json_input.loads(data)
-    except json_input.NotJson:
-        raise StoreUnreadable(f"{path} is not JSON") from None
+    except json_input.NotJson as exc:  # said as settings.json's and sources.json's are
+        raise StoreUnreadable(f"{path} is {json_input.not_valid(exc)}") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise StoreUnreadable(f"{path} is not a ClaudeMeter last-readings file")
     if document.get("version") != VERSION:
