@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_meter.cli.statusline import FALLBACK, run_statusline
+from claude_meter.cli.statusline import FALLBACK, UNEXPECTED, run_statusline
 from claude_meter.readings.store import load
 
 
@@ -70,6 +70,18 @@ def _json(data: object) -> bytes:
 )
 def test_payloads_claude_code_sends(payload: Callable[[], bytes], expected: str) -> None:
     assert _line(payload(), NO_COLOR="1") == (0, expected)
+
+
+def test_an_unexpected_failure_is_a_line_in_words_not_a_type_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*_: object) -> str:
+        raise LookupError("sessionKey=sk-ant-sid01-not-shown")
+
+    monkeypatch.setattr("claude_meter.cli.statusline.statusline", broken)
+    status, line = _line(_json({"rate_limits": {"seven_day": seven_day()}}))
+    assert (status, line) == (0, UNEXPECTED + "\n")
+    assert "LookupError" not in line
 
 
 def test_colours_by_grade_unless_no_color() -> None:

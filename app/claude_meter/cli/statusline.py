@@ -40,6 +40,8 @@ DEFAULT_FORMAT: Final = (
     "5h {session} {session.resets} · 7d {weekly} {weekly.resets} · {others} · {extra}"
 )
 FALLBACK: Final = "ClaudeMeter: no usage figures yet"
+#: The line when something nobody foresaw failed (a bug): what to try instead.
+UNEXPECTED: Final = "ClaudeMeter: figures unavailable (try `claude-meter status`)"
 SOURCE: Final = "claude-code-statusline"
 #: Claude Code's payload is small; more than this is not it.
 MAX_STDIN: Final = 1024 * 1024
@@ -79,8 +81,8 @@ def run_statusline(
             line = f"{line} │ {chained}" if chained else line
     except TemplateError as exc:
         line = f"ClaudeMeter: {exc}"
-    except Exception as exc:  # noqa: BLE001 - Claude Code must never see a failure
-        line = f"ClaudeMeter: {type(exc).__name__}"
+    except Exception:  # noqa: BLE001 - Claude Code must never see a failure
+        line = UNEXPECTED  # words, never the exception's type or text (which may quote a secret)
     try:
         out.write(line.replace("\n", " ") + "\n")
         out.flush()
