@@ -79,7 +79,9 @@ def test_csv(seeded: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert (status, err) == (0, "")
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == list(COLUMNS)
-    assert COLUMNS == ("time", "org", "window", "percent", "resets_at", "event", "account")
+    assert COLUMNS == (
+        "time", "org", "window", "percent", "resets_at", "event", "account", "account_id"
+    )  # fmt: skip
     assert rows[1:] == [
         [
             iso(NOW - timedelta(minutes=m)),
@@ -89,6 +91,7 @@ def test_csv(seeded: None, capsys: pytest.CaptureFixture[str]) -> None:
             iso(reset(key)),
             event or "",
             "Default",
+            "default",
         ]
         for m, org, key, p, event in EXPECTED
     ]
@@ -110,6 +113,7 @@ def test_json(seeded: None, capsys: pytest.CaptureFixture[str]) -> None:
             "resets_at": iso(reset(key)),
             "event": event,
             "account": "Default",
+            "account_id": "default",
         }
         for m, org, key, p, event in EXPECTED
     ]
@@ -334,13 +338,13 @@ def test_history_reads_the_accounts_without_pydantic() -> None:
         "from claude_meter.cli import main\n"
         "out = io.StringIO()\n"
         "main(['history', '--csv', '--account', 'Work'], stdout=out)\n"
-        "print(out.getvalue().splitlines()[-1].split(',')[-1])\n"
+        "print(','.join(out.getvalue().splitlines()[-1].split(',')[-2:]))\n"
         "print('pydantic' in sys.modules)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, env=os.environ, check=True
     )
-    assert done.stdout.splitlines() == ["Work", "False"]
+    assert done.stdout.splitlines() == ["Work,work", "False"]
 
 
 @pytest.mark.usefixtures("two_accounts")
@@ -382,6 +386,34 @@ def test_a_removed_account_is_called_so_in_the_text_and_by_its_id_for_scripts(
     assert [r["account"] for r in csv.DictReader(io.StringIO(out))][:4] == ["Personal", "work"] * 2
     _, out, _ = run(["history", "--walls", "--json"], capsys)
     assert [w["account"] for w in json.loads(out)] == ["work", "Personal"]
+    assert [w["account_id"] for w in json.loads(out)] == ["work", "default"]
+
+
+@pytest.mark.usefixtures("two_accounts")
+def test_a_rename_changes_the_account_column_never_the_account_id(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A script that follows one account across a rename matches ``account_id``, the last
+    column (after ``account``, so one reading by position keeps working)."""
+    from claude_meter.core.accounts import AccountRef
+    from claude_meter.core.settings import Settings, save_settings
+
+    def columns(argv: list[str]) -> list[tuple[str, str]]:
+        _, out, _ = run(argv, capsys)
+        rows = list(csv.reader(io.StringIO(out)))
+        assert rows[0][-2:] == ["account", "account_id"]
+        return [(row[-2], row[-1]) for row in rows[1:]]
+
+    before = columns(["history", "--csv"])
+    assert before == [("Personal", "default"), ("Work", "work")] * 2
+    job = AccountRef(id="work", name="Job", kind="browser", browser="firefox")
+    save_settings(Settings(accounts=(job,), default_account_name="Me"))
+    assert columns(["history", "--csv"]) == [("Me", "default"), ("Job", "work")] * 2
+    _, out, _ = run(["history", "--json"], capsys)
+    assert [(r["account"], r["account_id"]) for r in json.loads(out)][:2] == [
+        ("Me", "default"),
+        ("Job", "work"),
+    ]
 
 
 def test_a_window_or_organization_the_history_never_held_is_said(

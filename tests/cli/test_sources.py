@@ -89,6 +89,33 @@ def test_sources_without_anything(home: Path) -> None:
     assert all(s[0].islower() and not s.endswith(".") for s in summaries), summaries
 
 
+def test_a_source_that_cannot_be_read_is_a_state_with_what_to_do_under_it(home: Path) -> None:
+    """Like the other lines, an unreadable profile's line is a state ("cookies could not be
+    read"), not its message's capitalised sentence, which follows on a line of its own."""
+    browser_profile(home, "Profile 1", STALE, expires=LONG_AGO)
+    (home / ".config/chromium/Default").mkdir(parents=True)
+    (home / ".config/chromium/Default/Cookies").write_bytes(b"not a database")
+    (home / ".claude").mkdir()
+    (home / ".claude/.credentials.json").write_text("{damaged")
+    t = term()
+    assert run_sources(json_output=False, term=t) == 0
+    lines = texts(t)[0].splitlines()
+    states = {line[:43].strip(): line[43:] for line in lines[1:] if line[:43].strip()}
+    assert states["Chromium (Default)"] == "cookies could not be read"
+    assert states["Chromium (Profile 1)"] == "claude.ai session expired"
+    assert states["Claude Code"] == "sign-in could not be read"
+    advice = [line[43:] for line in lines[1:] if line.startswith(" " * 43)]
+    assert advice[0].startswith("Chromium (Default)'s cookie file is not a cookie database")
+    assert advice[1].startswith("The claude.ai session in Chromium (Profile 1) expired on 2020-")
+    assert advice[2].startswith("Claude Code's credentials (")
+    t = term()
+    assert run_sources(json_output=True, term=t) == 0  # the JSON keeps both, as it did
+    entries = {e["label"]: e for e in json.loads(texts(t)[0])["sources"]}
+    assert entries["Chromium (Default)"]["state"] == "unreadable"
+    assert entries["Chromium (Default)"]["message"] == advice[0]
+    assert entries["Claude Code"]["message"] == advice[2]
+
+
 def test_a_corrupt_choice_file_is_ignored_with_a_message(
     keyring_items: Items, home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -60,6 +60,7 @@ def expected(now: datetime) -> list[dict[str, object]]:
             "walled_seconds": 7200,
             "before_reset_seconds": 7200,
             "account": "Default",
+            "account_id": "default",
         },
         {
             "org": ORG,
@@ -69,6 +70,7 @@ def expected(now: datetime) -> list[dict[str, object]]:
             "walled_seconds": 3600,
             "before_reset_seconds": 3 * 3600,
             "account": "Default",
+            "account_id": "default",
         },
     ]
 

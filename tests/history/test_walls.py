@@ -183,8 +183,11 @@ def test_the_stable_json_shape() -> None:
         "walled_seconds": 900,
         "before_reset_seconds": 4 * 3600,
         "account": "Work",
+        "account_id": "default",
     }
     assert list(wall_record(ongoing, "Work")) == list(WALL_FIELDS)  # added at the end
+    named = Wall("org", "five_hour", T, None, R, 900, 4 * 3600, account="work")
+    assert wall_record(named, "Work")["account_id"] == "work"  # the name may change, not this
     berlin = datetime(2026, 11, 2, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
     assert wall_record(wall(berlin, 60, None), "Default")["hit_at"] == "2026-11-02T09:00:00Z"
 

@@ -1,13 +1,14 @@
 """``claude-meter history``, and the history side of ``status`` (record, then forecast).
 
 Output forms of ``history``: one row per stored reading, oldest first. CSV columns (and JSON
-keys) are ``time,org,window,percent,resets_at,event,account``: times ISO-8601 UTC, ``percent``
-0-100, ``event`` empty (JSON ``null``) or ``reset``, ``limit_hit`` (both: ``reset;limit_hit``),
-``account`` the name of the account the reading belongs to (as ``claude-meter accounts`` lists
-it; the id of an account since removed, which a script keeps matching). ``--account NAME``
-keeps one account's; without it every account's, and the text form names each when there is
-more than one, a removed one as the History window does: ``Removed account (<id>)``
-(``core/account_names.py``).
+keys) are ``time,org,window,percent,resets_at,event,account,account_id``: times ISO-8601 UTC,
+``percent`` 0-100, ``event`` empty (JSON ``null``) or ``reset``, ``limit_hit`` (both:
+``reset;limit_hit``), ``account`` the name of the account the reading belongs to (as
+``claude-meter accounts`` lists it; the id of an account since removed, which a script keeps
+matching), ``account_id`` its id (``default`` for the default account), which a rename leaves as
+is. ``--account NAME`` keeps one account's; without it every account's, and the text form names
+each when there is more than one, a removed one as the History window does: ``Removed account
+(<id>)`` (``core/account_names.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final, TextIO
 
-from claude_meter.core.account_names import script_name, shown_name
+from claude_meter.core.account_names import script_id, script_name, shown_name
 from claude_meter.core.export import EXPORT_COLUMNS
 
 if TYPE_CHECKING:
@@ -33,7 +34,9 @@ if TYPE_CHECKING:
 #: An account's name from its id (None: the default account).
 Names = Callable[[str | None], str]
 
-COLUMNS: Final = EXPORT_COLUMNS
+#: The export's columns, then the account's id (a name changes on rename): last, as a column
+#: is only ever added at the end, so a script reading by position keeps working.
+COLUMNS: Final = (*EXPORT_COLUMNS, "account_id")
 DEFAULT_SINCE: Final = "7d"
 _DURATION: Final = re.compile(r"\s*([0-9]+)\s*([mhd])\s*")
 _UNITS: Final = {"m": "minutes", "h": "hours", "d": "days"}
@@ -158,7 +161,7 @@ def run_history(
             _say_unknown(store, org, window, err)
     name = for_script(names)
     called = {account: name(account) for account in {row[-1] for row in rows}}
-    named = [(*row[:-1], called[row[-1]]) for row in rows]
+    named = [(*row[:-1], called[row[-1]], script_id(row[-1])) for row in rows]
     if output == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(COLUMNS)

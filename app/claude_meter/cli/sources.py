@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from claude_meter.cli.credentials import OK, Terminal, backend_label, make_selection
 from claude_meter.core.errors import MeterError, NotSignedIn
@@ -48,6 +48,8 @@ def run_sources(
         print("Sources, in the order `auto` tries them:", file=term.out)
         for entry in entries:
             print(f"  {entry['label']:<40} {entry['summary']}", file=term.out)
+            if _advice_below(entry):
+                print(f"  {'':<40} {entry['message']}", file=term.out)  # what to do about it
         discover.print_found(found, settings, term)
     return OK
 
@@ -89,6 +91,26 @@ def _stored_entry(selection: Selection) -> dict[str, object]:
         "message": None if usable else store.problem,
         "summary": summary,
     }
+
+
+#: A browser profile that cannot be read, by its failure's ``reason`` (``sources/browsers.py``):
+#: the line's state; the text form prints the failure's message, what to do, under it.
+_BROWSER_STATES: Final = {
+    "expired": "claude.ai session expired",
+    "unusable": "claude.ai session unusable",
+    "locked": "cookie file could not be read",
+    "unreadable": "cookies could not be read",
+    "app_bound": "cookies protected by app-bound encryption",
+    "key": "cookie key not available",
+}
+
+
+def _advice_below(entry: Mapping[str, object]) -> bool:
+    """Whether the text form prints the entry's message under its state: a source that is
+    there but cannot be read (the state says so, the message what to do)."""
+    if entry["kind"] == "browser":
+        return entry["summary"] in _BROWSER_STATES.values()
+    return entry["kind"] == "claude-code" and entry["state"] == "unreadable"
 
 
 def _browser_entries(
@@ -146,9 +168,9 @@ def _browser_entries(
             entry["state"] = "no_session" if reason == "no_session" else reason
             if isinstance(exc, NoBrowserSession) and reason == "no_session":
                 entry["summary"] = "not signed in to claude.ai"
-            else:
+            else:  # a state like the other lines'; the message, what to do, follows it
                 entry["message"] = exc.message
-                entry["summary"] = exc.message
+                entry["summary"] = _BROWSER_STATES.get(reason, _BROWSER_STATES["unreadable"])
             entries.append(entry)
             continue
         key = account_key(session.cookies)
@@ -183,7 +205,7 @@ def _claude_code_entry(env: Mapping[str, str], now: datetime) -> dict[str, objec
     try:
         found = find_claude_code_credentials(env, default_home(), platform=sys.platform)
     except MeterError as exc:
-        entry.update(state="unreadable", message=exc.message, summary=exc.message)
+        entry.update(state="unreadable", message=exc.message, summary="sign-in could not be read")
         return entry
     if found is None:
         entry.update(state="missing", summary="not signed in (run `claude` to sign in)")

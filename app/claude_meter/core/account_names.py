@@ -8,7 +8,8 @@ names the accounts as the History window does: both take the words from here.
   say it now, so a rename shows at once; one since removed as ``Removed account (<id>)``, the
   id made from its first name (its history stays 90 days).
 - For a script (``--csv``, ``--json``, a saved CSV): the name, and a removed account's bare
-  id, as they always were (:func:`script_name`), so a script keeps matching what it read.
+  id, as they always were (:func:`script_name`), so a script keeps matching what it read;
+  and, as ``history``'s last column, the id (:func:`script_id`), which a rename leaves as is.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from typing import Final
 
 #: The default account's name until the person renames it.
 DEFAULT_NAME: Final = "Default"
+
+#: The default account's id (its readings carry None): ``accounts --json``, ``--account``.
+DEFAULT_ID: Final = "default"
 
 
 def shown_name(names: Mapping[str | None, str], account: str | None) -> str:
@@ -35,3 +39,8 @@ def script_name(names: Mapping[str | None, str], account: str | None) -> str:
     if account in names:
         return names[account]
     return DEFAULT_NAME if account is None else account
+
+
+def script_id(account: str | None) -> str:
+    """A reading's account for a script, as a rename leaves it: its id (``default``)."""
+    return DEFAULT_ID if account is None else account

@@ -42,13 +42,12 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-# Re-exported: the default account's name and what its history is called live in the light
+# Re-exported: the default account's id and name, and what its history is called live in the light
 # module that `claude-meter history` can load without pydantic.
+from claude_meter.core.account_names import DEFAULT_ID as DEFAULT_ID
 from claude_meter.core.account_names import DEFAULT_NAME as DEFAULT_NAME
 from claude_meter.core.account_names import shown_name as shown_name
 
-#: The default account's id (``None`` in readings).
-DEFAULT_ID: Final = "default"
 #: At most this many named accounts (the default one besides).
 MAX_ACCOUNTS: Final = 8
 

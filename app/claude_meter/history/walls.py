@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Final, Literal
 
+from claude_meter.core.account_names import script_id
 from claude_meter.core.forecast import WALL, Sample, starts_new_period, window_hours
 
 Grouping = Literal["week", "month"]
@@ -45,6 +46,7 @@ WALL_FIELDS: Final = (
     "walled_seconds",
     "before_reset_seconds",
     "account",  # added with accounts: the account's name (fields are only added at the end)
+    "account_id",  # its id, which a rename leaves as is (``default``: the default account)
 )
 
 
@@ -171,7 +173,7 @@ def totals(walls: Iterable[Wall], grouping: Grouping, tz: tzinfo | None = None) 
 
 def wall_record(wall: Wall, account_name: str) -> dict[str, str | int | None]:
     """One wall in the stable JSON shape (:data:`WALL_FIELDS`), times ISO-8601 UTC;
-    ``account_name`` the name of the account whose window it is."""
+    ``account_name`` the name of the account whose window it is, ``account_id`` its id."""
     return {
         "org": wall.org_uuid,
         "window": wall.window_key,
@@ -180,6 +182,7 @@ def wall_record(wall: Wall, account_name: str) -> dict[str, str | int | None]:
         "walled_seconds": wall.walled_seconds,
         "before_reset_seconds": wall.before_reset_seconds,
         "account": account_name,
+        "account_id": script_id(wall.account),
     }
 
 
