@@ -16,7 +16,15 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
-from tests.e2e.desktop import Desktop, private_desktop, start_demo_tray, wait_for
+from tests.e2e.desktop import (
+    Desktop,
+    claude_meter,
+    private_desktop,
+    start_demo_tray,
+    stop_demo_tray,
+    wait_for,
+)
+from tests.e2e.test_window_screenshots import visible_window
 
 pytestmark = pytest.mark.e2e
 
@@ -89,3 +97,40 @@ def test_xembed_right_click_shows_qts_menu_once(tmp_path: Path) -> None:
             if app.poll() is None:
                 app.terminate()
                 app.wait(10)
+
+
+def test_connect_in_the_menu_reopens_the_closed_first_run_window(tmp_path: Path) -> None:
+    """Nothing signed in: the first-run window, closed, comes back from the menu's second
+    entry, Connect ClaudeMeter… (the tray's advice sends the person there for the demo)."""
+    with private_desktop() as desktop:
+        log = tmp_path / "tray.log"
+        with log.open("wb") as out:
+            app = subprocess.Popen(
+                [claude_meter(), "--debug"],
+                env=desktop.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            title = "Connect ClaudeMeter"
+            window = wait_for("the first-run window", lambda: visible_window(desktop, title))
+            desktop.run("xdotool", "windowfocus", "--sync", window, "key", "Escape")
+            wait_for("the window closed", lambda: visible_window(desktop, title) is None)
+            x, y, w, h = wait_for("the icon embedded in trayer", desktop.tray_icon)
+            before = desktop.screenshot("x11-context-connect-before.png")
+            cx, cy = x + w // 2, y + h // 2
+            desktop.run("xdotool", "mousemove", str(cx), str(cy), "click", "3")
+            wait_for(
+                "Qt's menu at the icon",
+                lambda: (
+                    changed(before, desktop.screenshot("x11-context-connect.png"), cx, cy) > 0.1
+                ),
+            )
+            # Down, Down: past Show ClaudeMeter to Connect ClaudeMeter…; Return chooses it.
+            assert desktop.run("xdotool", "key", "Down", "Down", "Return").returncode == 0
+            wait_for("the first-run window again", lambda: visible_window(desktop, title))
+            desktop.screenshot("x11-context-connect-reopened.png")
+        finally:
+            text = stop_demo_tray(app, log)
+        assert text.count("showing the first-run window") == 1  # the second came from the menu

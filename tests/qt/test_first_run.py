@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -103,6 +104,44 @@ def test_no_source_shows_the_first_run_window_then_the_demo(qtbot: QtBot, tmp_pa
         assert not prefs.first_run.isVisible()
         qtbot.waitUntil(lambda: app.state.has_numbers, timeout=10000)
         assert opened == [True]  # the demo's numbers are shown at once
+    finally:
+        app.stop()
+        prefs.close()
+
+
+def test_the_menu_reopens_the_closed_first_run_window_until_something_is_signed_in(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The tray's advice points at this window ("Try the demo"): closed with Later, the
+    menu's Connect ClaudeMeter… brings it back, and goes once numbers come."""
+    prefs = prefs_for(tmp_path)
+    signed_in = threading.Event()
+    app = tray(qtbot, tmp_path, prefs, lambda: numbers() if signed_in.is_set() else no_source())
+    try:
+        qtbot.waitUntil(lambda: prefs.first_run is not None and prefs.first_run.isVisible())
+        assert prefs.first_run is not None
+        assert app.tray_icon.connect_action.isVisible()
+        prefs.first_run.close()  # "Later"
+        app.tray_icon.connect_action.trigger()
+        assert prefs.first_run.isVisible()
+        assert "No claude.ai session" in prefs.first_run.detail.text()
+        prefs.first_run.close()
+        signed_in.set()  # the person signed in; the next poll reads numbers
+        qtbot.waitUntil(lambda: not app.tray_icon.connect_action.isVisible(), timeout=10000)
+    finally:
+        app.stop()
+        prefs.close()
+
+
+def test_the_demo_takes_connect_off_the_menu(qtbot: QtBot, tmp_path: Path) -> None:
+    prefs = prefs_for(tmp_path)
+    fetcher = Fetcher({})
+    app = tray(qtbot, tmp_path, prefs, lambda: fetcher() if fetcher.demo else no_source(), fetcher)
+    app.open_popover = lambda: None  # type: ignore[method-assign]
+    try:
+        qtbot.waitUntil(app.tray_icon.connect_action.isVisible)
+        prefs.start_demo()
+        assert not app.tray_icon.connect_action.isVisible()
     finally:
         app.stop()
         prefs.close()

@@ -6,7 +6,7 @@ from pytestqt.qtbot import QtBot
 
 from claude_meter.core.grades import UNKNOWN, grade_for
 from claude_meter.core.meter import Indicator
-from claude_meter.qt.tray_icon import PAIR_ACTION, TrayIcon
+from claude_meter.qt.tray_icon import CONNECT_ACTION, PAIR_ACTION, TrayIcon
 
 
 def test_it_draws_only_what_changed_and_always_sets_the_tooltip(qtbot: QtBot) -> None:
@@ -27,6 +27,7 @@ def test_the_menu_emits_and_pairing_shows_only_when_offered(qtbot: QtBot) -> Non
     actions = {a.text(): a for a in icon.menu.actions() if a.text()}
     assert list(actions) == [
         "Show ClaudeMeter",  # the popover, for hosts that draw the menu (issue 14)
+        CONNECT_ACTION,  # the first-run window again, while nothing is signed in
         "Refresh now",
         "Open usage page",
         "History…",  # issue 20: the History window
@@ -38,8 +39,12 @@ def test_the_menu_emits_and_pairing_shows_only_when_offered(qtbot: QtBot) -> Non
     assert not icon.pair_action.isVisible()
     icon.offer_pairing()
     assert icon.pair_action.isVisible()
+    assert not icon.connect_action.isVisible()
+    icon.offer_connect(True)
+    assert icon.connect_action.isVisible()
     for text, signal in (
         ("Show ClaudeMeter", icon.show_requested),
+        (CONNECT_ACTION, icon.connect_requested),
         ("Refresh now", icon.refresh_requested),
         ("Open usage page", icon.usage_page_requested),
         ("History…", icon.history_requested),

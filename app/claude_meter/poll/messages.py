@@ -45,7 +45,7 @@ TRAY_ADVICE: Final = Advice(
         "paste the session with Settings… → Paste session… (the Cookie header, or just the "
         "sessionKey value, copied from the browser's developer tools)"
     ),
-    demo="choose Try the demo in the Connect ClaudeMeter window.",
+    demo="choose Connect ClaudeMeter… in the ClaudeMeter menu, then Try the demo.",
     paste_control="Settings… → Paste session…",
     give_sign_in="Settings… (Paste session…, or another source or browser profile)",
     # The tray adds and names accounts but removes none: the command does.

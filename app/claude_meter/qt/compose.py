@@ -90,6 +90,8 @@ def connect_preferences(meter: TrayApp, prefs: Preferences, fetcher: Fetcher) ->
     prefs.notify_requested.connect(meter.notifier.notify)
     prefs.snapshots = lambda: meter.state.snapshots
     meter.settings_requested.connect(prefs.open_settings)
+    prefs.connect_offered.connect(meter.tray_icon.offer_connect)
+    meter.tray_icon.connect_requested.connect(prefs.open_connect)
     meter.worker.fetched.connect(prefs.first_result, Qt.ConnectionType.QueuedConnection)
     if prefs.notice:
         meter.set_notice(prefs.notice)

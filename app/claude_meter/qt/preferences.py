@@ -6,6 +6,9 @@ first-run window when the first poll finds no source at all. It knows nothing of
 it emits :attr:`Preferences.settings_changed` (and asks for a refresh, the popover, a
 notification or the demo by signals), and the composition (``qt/compose.py``) hands the
 settings to the fetcher, the live meter and the tray.
+
+Past 400 lines: the first-run window's ways, pasting and the connection test each change the
+settings this class owns; split apart they would pass it back and forth.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ class Preferences(QObject):
     refresh_requested = Signal()
     popover_requested = Signal()
     notify_requested = Signal(str, str)  # title, body
+    connect_offered = Signal(bool)  # nothing signed in (or no longer): the menu's Connect…
 
     def __init__(
         self,
@@ -98,6 +102,8 @@ class Preferences(QObject):
         self.settings_window: SettingsWindow | None = None
         self.first_run: FirstRunWindow | None = None
         self._first_poll_seen = False
+        self._offered = False  # the menu offers the first-run window again
+        self._detail: str | None = None  # the last "not signed in", for that window
         self.pairing_available = False
         self._tested.connect(self._on_tested, Qt.ConnectionType.QueuedConnection)
         self._pasted.connect(self._on_pasted, Qt.ConnectionType.QueuedConnection)
@@ -106,23 +112,33 @@ class Preferences(QObject):
     # -- the first poll -----------------------------------------------------------------------
 
     def first_result(self, result: FetchResult) -> None:
-        """Every poll's result (the composition connects it); only the first one counts."""
-        self._on_first_result(result)
+        """Every poll's result (the composition connects it): the first may open the first-run
+        window; each says whether the menu offers it again (:attr:`connect_offered`)."""
+        unconnected = self._unconnected(result)
+        self._detail = result.error.message if unconnected and result.error else None
+        if unconnected != self._offered:
+            self._offered = unconnected
+            self.connect_offered.emit(unconnected)
+        if not self._first_poll_seen:
+            self._first_poll_seen = True
+            if unconnected:
+                log.info("no source of credentials found; showing the first-run window")
+                self.show_first_run(self._detail)
 
-    def _on_first_result(self, result: FetchResult) -> None:
-        if self._first_poll_seen:
-            return
-        self._first_poll_seen = True
+    def _unconnected(self, result: FetchResult) -> bool:
+        """No way in yet: the first-run window's case (and its menu entry's)."""
         waiting = self.settings.source == "extension"  # the extension has not posted yet
-        if (
+        return (
             result.error is not None
             and result.error.kind == "not_signed_in"
             and not self.demo
             and not waiting
             and not self.settings.accounts  # named accounts: a way in exists already
-        ):
-            log.info("no source of credentials found; showing the first-run window")
-            self.show_first_run(result.error.message)
+        )
+
+    def open_connect(self) -> None:
+        """The menu's "Connect ClaudeMeter…": the first-run window again, after it was closed."""
+        self.show_first_run(self._detail)
 
     # -- first run --------------------------------------------------------------------------
 
@@ -193,6 +209,9 @@ class Preferences(QObject):
 
         self._demo = start_demo()
         self.demo = True
+        if self._offered:
+            self._offered = False
+            self.connect_offered.emit(False)
         self.demo_started.emit(self._demo.env)
         self._refresh()
 

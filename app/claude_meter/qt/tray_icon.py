@@ -24,6 +24,8 @@ from claude_meter.qt.tray_host import TrayHost
 log = logging.getLogger("claude_meter.tray")
 
 PAIR_ACTION = "Pair browser extension"
+#: Reopens the first-run window ("Connect ClaudeMeter"), shown while nothing is signed in.
+CONNECT_ACTION = "Connect ClaudeMeter…"
 
 
 class TrayIcon(QObject):
@@ -32,6 +34,7 @@ class TrayIcon(QObject):
     clicked = Signal()  # a click or double click on the icon: the popover
     context_requested = Signal()  # a right click the host reports (swaybar): see surface.py
     show_requested = Signal()  # the menu's "Show ClaudeMeter"
+    connect_requested = Signal()  # "Connect ClaudeMeter…": the first-run window again
     refresh_requested = Signal()
     usage_page_requested = Signal()
     pair_requested = Signal()
@@ -47,21 +50,25 @@ class TrayIcon(QObject):
         self.menu = QMenu()
         self.pair_action = QAction(PAIR_ACTION, self.menu)
         self.pair_action.setVisible(False)  # until a bridge is wired (``offer_pairing``)
+        self.connect_action = QAction(CONNECT_ACTION, self.menu)
+        self.connect_action.setVisible(False)  # until nothing is signed in (``offer_connect``)
+        own = {PAIR_ACTION: self.pair_action, CONNECT_ACTION: self.connect_action}
         for text, signal in (
             ("Show ClaudeMeter", self.show_requested),
+            (CONNECT_ACTION, self.connect_requested),
             ("Refresh now", self.refresh_requested),
             ("Open usage page", self.usage_page_requested),
             ("History…", self.history_requested),
-            (None, self.pair_requested),
+            (PAIR_ACTION, self.pair_requested),
             ("Settings…", self.settings_requested),
             ("Open log folder", self.log_folder_requested),
             (None, None),
             ("Quit ClaudeMeter", self.quit_requested),
         ):
-            if signal is None:
+            if signal is None or text is None:
                 self.menu.addSeparator()
                 continue
-            action = self.pair_action if text is None else QAction(text, self.menu)
+            action = own.get(text) or QAction(text, self.menu)
             action.triggered.connect(signal.emit)
             self.menu.addAction(action)
         self.host = TrayHost(self.menu, wait=wait, parent=self)
@@ -70,6 +77,10 @@ class TrayIcon(QObject):
     def offer_pairing(self) -> None:
         """Show "Pair browser extension" in the menu (there is a bridge to pair with)."""
         self.pair_action.setVisible(True)
+
+    def offer_connect(self, offered: bool) -> None:
+        """Show "Connect ClaudeMeter…" while nothing is signed in, hide it once something is."""
+        self.connect_action.setVisible(offered)
 
     def show_reading(
         self,
