@@ -198,3 +198,22 @@ def test_distinct_accounts(tmp_path: Path) -> None:
     scan = scan_browsers(profiles, platform="linux", now=NOW, environ={})
     assert len(scan.sessions) == 4
     assert [s.profile.name for s in distinct_accounts(scan.sessions)] == ["Default", "Profile 2"]
+
+
+def test_a_failure_inside_browser_cookie3_is_said_in_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the third-party parser raises (here: a bug of its own) is said as what to do,
+    never as the exception's type name or text."""
+
+    class Broken:
+        def load(self) -> None:
+            raise ValueError("sessionKey=sk-ant-sid01-not-shown")
+
+    monkeypatch.setattr(b, "_basic_store_reader", lambda *_: Broken())
+    failure = _failure(_profile(tmp_path), environ={})
+    assert getattr(failure, "reason", None) == "unreadable"
+    assert failure.message == (
+        "Chromium (Default)'s cookies could not be read (ClaudeMeter's cookie reader failed on "
+        "them). Paste the session with `claude-meter login --paste` instead."
+    )

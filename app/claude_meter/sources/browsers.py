@@ -231,8 +231,8 @@ def _load(profile: BrowserProfile, copy: Path, platform: str, environ: Mapping[s
     except Exception as exc:  # noqa: BLE001 - a third-party parser; any failure is "unreadable"
         log.debug("reading %s failed: %s", profile.label, type(exc).__name__)
         raise BrowserUnreadable(
-            f"{profile.label}'s cookies could not be read ({type(exc).__name__}). "
-            f"Paste the session with {PASTE_COMMAND} instead.",
+            f"{profile.label}'s cookies could not be read (ClaudeMeter's cookie reader failed "
+            f"on them). Paste the session with {PASTE_COMMAND} instead.",
             reason="unreadable",
         ) from None
 
