@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from claude_meter.cli import main
-from claude_meter.cli.history import COLUMNS, parse_duration
+from claude_meter.cli.history import parse_duration
+from claude_meter.core.export import EXPORT_COLUMNS as COLUMNS
 from claude_meter.core.paths import data_dir
 from claude_meter.fake import FakeClaude
 from claude_meter.fake.scenarios import PERSONAL

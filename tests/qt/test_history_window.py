@@ -111,9 +111,13 @@ def test_export_png_and_csv(window: HistoryWindow, tmp_path: Path) -> None:
     rows = window.export_csv(tmp_path / "rows.csv")
     with (tmp_path / "rows.csv").open() as read:
         table = list(csv.reader(read))
-    assert table[0] == ["time", "org", "window", "percent", "resets_at", "event", "account"]
+    assert table[0] == [
+        *("time", "org", "window", "percent", "resets_at", "event", "account", "account_id")
+    ]  # as history --csv writes them
     assert len(table) - 1 == rows > 10
-    assert {(r[1], r[2], r[6]) for r in table[1:]} == {(ORG, "five_hour", "Default")}
+    assert {(r[1], r[2], r[6], r[7]) for r in table[1:]} == {
+        (ORG, "five_hour", "Default", "default")
+    }
 
 
 def test_another_organization_shows_its_own_windows(qtbot: QtBot, window: HistoryWindow) -> None:
@@ -192,7 +196,7 @@ def test_two_accounts_in_one_organization_each_have_their_charts(
     shown.export_csv(tmp_path / "work.csv")
     with (tmp_path / "work.csv").open() as read:
         table = list(csv.reader(read))
-    assert {(r[1], r[6]) for r in table[1:]} == {(ORG, "Work")}
+    assert {(r[1], r[6], r[7]) for r in table[1:]} == {(ORG, "Work", "work")}
     assert len(table) - 1 == 12
 
 
@@ -213,7 +217,7 @@ def test_a_removed_accounts_history_is_said_so_and_saved_under_its_id(
         shown.org_box.setCurrentIndex(shown.org_box.findData(choice_data("old", ORG)))
     shown.export_csv(tmp_path / "old.csv")
     with (tmp_path / "old.csv").open() as read:
-        assert {r[6] for r in list(csv.reader(read))[1:]} == {"old"}
+        assert {(r[6], r[7]) for r in list(csv.reader(read))[1:]} == {("old", "old")}
     read_before = shown.overview
     shown.set_names({None: "Home", "old": "Old"})
     assert shown.overview is read_before

@@ -36,7 +36,6 @@ Names = Callable[[str | None], str]
 
 #: The export's columns, then the account's id (a name changes on rename): last, as a column
 #: is only ever added at the end, so a script reading by position keeps working.
-COLUMNS: Final = (*EXPORT_COLUMNS, "account_id")
 DEFAULT_SINCE: Final = "7d"
 _DURATION: Final = re.compile(r"\s*([0-9]+)\s*([mhd])\s*")
 _UNITS: Final = {"m": "minutes", "h": "hours", "d": "days"}
@@ -164,10 +163,10 @@ def run_history(
     named = [(*row[:-1], called[row[-1]], script_id(row[-1])) for row in rows]
     if output == "csv":
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(COLUMNS)
+        writer.writerow(EXPORT_COLUMNS)
         writer.writerows(named)  # csv writes None as an empty field
     else:
-        json.dump([dict(zip(COLUMNS, row, strict=True)) for row in named], out)
+        json.dump([dict(zip(EXPORT_COLUMNS, row, strict=True)) for row in named], out)
         out.write("\n")
     return 0
 

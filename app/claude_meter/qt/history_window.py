@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from claude_meter.core.account_names import script_id, script_name
 from claude_meter.core.accounts import shown_name
 from claude_meter.core.export import EXPORT_COLUMNS
 from claude_meter.history.calendar import COLOURING_WINDOW, Day, calendar_days
@@ -369,12 +370,10 @@ class HistoryWindow(QWidget):
         with path.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(EXPORT_COLUMNS)
-            writer.writerows((*row[:-1], self._csv_name(row[-1])) for row in rows)
+            writer.writerows(
+                (*row[:-1], script_name(self._names, row[-1]), script_id(row[-1])) for row in rows
+            )
         return len(rows)
-
-    def _csv_name(self, account: str | None) -> str:
-        """As ``history --csv`` names it: the account's name, a removed one's id."""
-        return self._names.get(account) or account or shown_name(self._names, None)
 
     def _ask_png(self) -> None:
         name, _ = QFileDialog.getSaveFileName(
