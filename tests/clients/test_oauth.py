@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from claude_meter.clients.oauth import ClaudeCodeClient
+from claude_meter.clients.oauth import ClaudeCodeClient, held_message
 from claude_meter.core.secret import Secret
 from claude_meter.fake import FakeClaude
 from claude_meter.sources.claude_code import ClaudeCodeCredentials
@@ -110,3 +110,15 @@ def test_a_polling_app_asks_for_the_profile_only_every_half_hour(server: FakeCla
     assert paths.count("/api/oauth/profile") == 2  # at minute 0 and again after 30 minutes
     assert len(set(emails)) == 1
     assert emails[0]
+
+
+def test_a_hold_that_ends_after_midnight_says_the_day() -> None:
+    """The hold after a 429 lasts up to 6 hours: from 23:00 its end is on the next day, and
+    "03:05" alone would read as a time already past."""
+    evening = datetime(2026, 12, 6, 23, 0).astimezone()
+    tomorrow = (evening + timedelta(days=1)).replace(hour=3, minute=5)
+    said = held_message(tomorrow, evening)
+    assert f"the next try at {tomorrow.strftime('%a')} 03:05 (in 4h 5m)" in said
+    assert "the next try at 23:30 (in 30m)" in held_message(
+        evening + timedelta(minutes=30), evening
+    )

@@ -33,6 +33,7 @@ from claude_meter.core.display import format_duration
 from claude_meter.core.errors import MeterError, NotSignedIn, RateLimited, SessionExpired
 from claude_meter.core.models import FetchError, FetchResult, Snapshot
 from claude_meter.core.oauth_hold import HoldStore, hold_after_429, token_key, verdict
+from claude_meter.core.retry_words import clock_time
 from claude_meter.core.usage import parse_usage_report
 from claude_meter.sources.claude_code import ClaudeCodeCredentials, default_home
 from claude_meter.sources.claude_code_version import claude_code_user_agent
@@ -175,7 +176,7 @@ class ClaudeCodeClient:
 
 def held_message(not_before: datetime, now: datetime) -> str:
     """What a person reads while a hold lasts: that nothing is sent, and when the next try is."""
-    local = not_before.astimezone().strftime("%H:%M")
+    local = clock_time(not_before, now)
     return (
         "Anthropic's API is rate-limiting Claude Code's route; ClaudeMeter sends nothing "
         f"before the next try at {local} (in {format_duration(not_before - now)})."

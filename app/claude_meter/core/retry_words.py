@@ -87,9 +87,14 @@ def again_at(retry_at: datetime | None, now: datetime) -> str:
         if _audience == "command":
             return "wait a few minutes, then try again."
         return "ClaudeMeter will back off and try again."
-    local = retry_at.astimezone()
-    same_day = local.date() == now.astimezone().date()
-    when = local.strftime("%H:%M" if same_day else "%a %H:%M")
+    when = clock_time(retry_at, now)
     if _audience == "command":
         return f"it asks to wait until {when}: try again then."
     return f"ClaudeMeter will try again at {when}."
+
+
+def clock_time(at: datetime, now: datetime) -> str:
+    """``at`` on the local clock, as a person reads it next to ``now``: ``09:20`` today,
+    ``Mon 03:05`` on another day (a wait that crosses midnight)."""
+    local = at.astimezone()
+    return local.strftime("%H:%M" if local.date() == now.astimezone().date() else "%a %H:%M")
