@@ -122,7 +122,7 @@ def test_a_corrupt_choice_file_is_ignored_with_a_message(
     config_dir().mkdir(parents=True)
     (config_dir() / "sources.json").write_text("{not json")
     ignored = (
-        f"claude-meter: The remembered source choice in {config_dir() / 'sources.json'} could "
+        f"claude-meter: the remembered source choice in {config_dir() / 'sources.json'} could "
         "not be read (not valid JSON (line 1, column 2: expecting property name enclosed in "
         "double quotes)) and was ignored; pick a source again with `claude-meter login`."
     )
@@ -153,7 +153,7 @@ def test_a_damaged_file_is_said_once_by_a_real_process(
     assert done.returncode == 0, done.stderr
     assert [line.split(" (")[0] for line in lines] == [
         "claude-meter: Your settings could not be read",
-        f"claude-meter: The remembered source choice in {config_dir() / 'sources.json'} could "
+        f"claude-meter: the remembered source choice in {config_dir() / 'sources.json'} could "
         "not be read",
     ]
     done = subprocess.run(

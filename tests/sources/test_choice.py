@@ -63,7 +63,7 @@ def test_an_unusable_file_is_ignored_with_what_to_do(
     choice, message = load_choice(path)
     assert choice == RememberedChoice()
     assert message == (
-        f"The remembered source choice in {path} could not be read ({why}) and was ignored; "
+        f"the remembered source choice in {path} could not be read ({why}) and was ignored; "
         "pick a source again with `claude-meter login`."
     )
     assert message in caplog.text

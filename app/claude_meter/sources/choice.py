@@ -81,7 +81,7 @@ def forget_choice(path: Path | None = None) -> bool:
 
 def _ignored(path: Path, why: str) -> str:
     message = (
-        f"The remembered source choice in {path} could not be read ({why}) and was ignored; "
+        f"the remembered source choice in {path} could not be read ({why}) and was ignored; "
         "pick a source again with `claude-meter login`."
     )
     log.warning("%s", message)
