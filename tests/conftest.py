@@ -59,6 +59,12 @@ def _collect_qt_objects_on_the_gui_thread(request: pytest.FixtureRequest) -> Ite
     """
     yield
     if "qtbot" in request.fixturenames or "qapp" in request.fixturenames:
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        # Deletions the test asked for (deleteLater) and signals still queued for its objects
+        # are carried out first, while every object they name is alive; then the cycles go.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        QCoreApplication.processEvents()
         gc.collect()
 
 
