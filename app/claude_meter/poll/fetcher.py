@@ -10,6 +10,11 @@ afresh (see ``sources/selection.py``):
   a browser profile), as the command line asks;
 - calling the fetcher (``fetcher()``) reads with the source the settings name, as the tray
   asks on every scheduled poll (on its fetch thread).
+
+A little past 400 lines: one job, a poll, whose choice of credentials depends on the account
+(the default one, a named one that may read nothing of another's) and whose words depend on
+the surface that asked (the tray's advice or the command line's); kept together so the rule
+for which sign-in a poll may read lives in one place.
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@ closed). Every read of the store runs on a pool thread and comes back through a 
 so the window stays responsive while a 90-day span is read; each read is shaped in SQL
 (:mod:`claude_meter.history.reads`), so none hands over more rows than the chart has pixel
 columns. A newer request makes an older answer void (the generation counter).
+
+A little past 400 lines: one window whose parts (the chart, the walls, the year, the account
+and span choices, the two exports) read the store together through one generation counter;
+the drawing itself is in ``qt/chart.py`` and ``qt/heatmap.py``.
 """
 
 from __future__ import annotations
