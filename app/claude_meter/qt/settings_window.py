@@ -5,9 +5,9 @@ allowed) and says what is wrong next to the buttons instead of a modal error. An
 needs the network, the keyring or the bridge is asked for through a signal, and the answer
 comes back through :meth:`SettingsWindow.show_test_result`, so the window never blocks.
 
-A little past 400 lines: one form, whose sections (connection, windows, notifications,
-updates, accounts) are laid out and validated together against one model; what they save is
-decided in ``core/settings.py`` and ``qt/preferences.py``.
+A little past 400 lines: one form, whose sections (connection, updates and notifications,
+display, start and browser extension) are laid out and validated together against one
+model; what they save is decided in ``core/settings.py`` and ``qt/preferences.py``.
 """
 
 from __future__ import annotations
