@@ -61,11 +61,11 @@ class PastSeeding:
         history: HistoryStore,
         *,
         seeded: Callable[[], None] = lambda: None,
-        make_past: MakePast = demo_past,
+        make_past: MakePast | None = None,
     ) -> None:
         self._history = history
         self._seeded = seeded
-        self._make_past = make_past
+        self._make_past = make_past or demo_past
         self._lock = threading.Lock()
         self._seen: set[tuple[str | None, str | None]] = set()  # (account, org) given a past
         self._waiting: list[Snapshot] = []  # first readings whose past is still to be written
