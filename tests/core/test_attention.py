@@ -38,14 +38,14 @@ def read(key: str | None, name: str, *windows: UsageWindow, at: datetime = NOW) 
 
 
 def failed(account: AccountState, kind: str) -> AccountState:
-    error = FetchError(kind=kind, message=f"{kind} happened.")  # type: ignore[arg-type]
+    error = FetchError(kind=kind, message=f"{kind} happened.")
     result = FetchResult(source="web", fetched_at=NOW, error=error, account=account.key)
     return AccountState(account.key, account.name, apply_result(account.state, result))
 
 
 def org_failed(account: AccountState, kind: str) -> AccountState:
     """One organization's reading failed (the poll itself answered)."""
-    error = FetchError(kind=kind, message=f"{kind} happened.")  # type: ignore[arg-type]
+    error = FetchError(kind=kind, message=f"{kind} happened.")
     snapshot = Snapshot(source="web", account=account.key, org_uuid=f"{account.name}-org",
                         fetched_at=NOW, error=error)  # fmt: skip
     result = FetchResult(source="web", fetched_at=NOW, snapshots=(snapshot,), account=account.key)
@@ -63,8 +63,11 @@ FULL = read("team", "Team", window("five_hour", 40), window("seven_day", 97))
         (read("a", "A", window("five_hour", 94.9)), None, None),  # orange: not at its limit
         (read("a", "A", window("five_hour", 95)), "95% of session", "limit"),  # the icon's red
         (FULL, "97% of weekly", "limit"),
-        (read("a", "A", window("five_hour", 100), window("seven_day", 130)), "130% of weekly",
-         "limit"),  # fmt: skip
+        (
+            read("a", "A", window("five_hour", 100), window("seven_day", 130)),
+            "130% of weekly",
+            "limit",
+        ),
         (read("a", "A", window("x", 99, "Weekly · Sonnet")), "99% of weekly Sonnet", "limit"),
         (read("a", "A", window("x", 99, "Daily")), "99% of Daily", "limit"),
         (read("a", "A", window("five_hour", None)), None, None),  # unknown never wins
@@ -77,10 +80,16 @@ FULL = read("team", "Team", window("five_hour", 40), window("seven_day", 97))
         (failed(CALM, "rate_limited"), "rate limited", "failed"),
         (failed(CALM, "unexpected"), "answer not understood", "failed"),
         (org_failed(FULL, "server"), "claude.ai failed", "failed"),
-        (read("a", "A", window("five_hour", 20), at=NOW - 4 * INTERVAL), "numbers out of date",
-         "stale"),  # fmt: skip
-        (read("a", "A", window("five_hour", 99), at=NOW - 4 * INTERVAL), "numbers out of date",
-         "stale"),  # fmt: skip
+        (
+            read("a", "A", window("five_hour", 20), at=NOW - 4 * INTERVAL),
+            "numbers out of date",
+            "stale",
+        ),
+        (
+            read("a", "A", window("five_hour", 99), at=NOW - 4 * INTERVAL),
+            "numbers out of date",
+            "stale",
+        ),
     ],
 )
 def test_what_needs_attention_in_one_account(
@@ -107,7 +116,8 @@ def test_a_window_at_its_limit_says_where_its_row_is() -> None:
 
 def test_figures_follow_the_persons_choice_and_hidden_windows() -> None:
     found = account_attention(FULL, NOW, INTERVAL, show_remaining=True)
-    assert found is not None and found.words == "3% left of weekly"
+    assert found is not None
+    assert found.words == "3% left of weekly"
     assert account_attention(FULL, NOW, INTERVAL, hidden={"seven_day"}) is None
 
 

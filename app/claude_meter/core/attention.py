@@ -185,9 +185,7 @@ def out_of_view(
     return tuple(one for one in items if not in_view(one))
 
 
-def attention_line(
-    items: Sequence[Attention], fits: Callable[[str], bool]
-) -> AttentionLine | None:
+def attention_line(items: Sequence[Attention], fits: Callable[[str], bool]) -> AttentionLine | None:
     """The line naming as many of ``items`` as ``fits`` one line, in order, the rest counted
     ("+2 more"); always the first, even when it alone does not fit (the line then wraps,
     never cuts a word). None when there is nothing to say."""
