@@ -15,6 +15,7 @@ taller than the screen leaves room for (eight accounts), so the popover never gr
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
     from claude_meter.core.models import Snapshot
     from claude_meter.history import WindowInsight
     from claude_meter.qt.window_row import WindowRow
+
+log = logging.getLogger("claude_meter.tray")
 
 #: Insights per (account, organization uuid, window key), from the history.
 Insights = Mapping[tuple[str | None, str | None, str], "WindowInsight"]
@@ -269,6 +272,7 @@ class AccountSections(QScrollArea):
         bottom = place.mapTo(content, QPoint(0, 0)).y() + place.height()
         view = self.viewport().height()
         self.verticalScrollBar().setValue(top if bottom - top <= view else bottom - view)
+        log.debug("scrolled to %s", item.name)
 
     @property
     def rows(self) -> list[WindowRow]:
