@@ -10,7 +10,10 @@ collapses so a closed account still shows it; then each organization of the acco
 popover always drew one (its windows, extra usage, notes).
 A click on the header collapses or opens it; the popover remembers which are collapsed for
 the session (``Popover.collapsed``, by account). The sections scroll once they would be
-taller than the screen leaves room for (eight accounts), so the popover never grows off it.
+taller than the screen leaves room for (eight accounts), so the popover never grows off it;
+they say what of an account is in view and scroll to it (:meth:`AccountSections.in_view`,
+:meth:`AccountSections.scroll_to`) for the line above them that names who needs attention
+out of view (``attention_line.py``).
 """
 
 from __future__ import annotations
