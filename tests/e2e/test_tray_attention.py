@@ -1,13 +1,18 @@
 """Eight accounts in the real tray (the demo, ``CLAUDE_METER_DEMO_ACCOUNTS=8``): Extra7's
 session window is at 95 % (the icon's red), in the seventh section, out of view. The
 popover's top line names it; a click on the line scrolls to it and the line leaves. On X11
-(trayer on Xvfb, also on a short screen) and on sway (swaybar's tray). Screenshots are kept
-in ``test-artifacts/`` (``attention-*.png``)."""
+(trayer on Xvfb, also on a short screen) and on sway (swaybar's tray). Then the line with
+three accounts in trouble (``show_attention_popover.py``) on both: one line within the
+popover's width, the one that does not fit counted. Screenshots are kept in
+``test-artifacts/`` (``attention-*.png``)."""
 
 from __future__ import annotations
 
-import re
+import json
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtGui import QImage
@@ -24,7 +29,7 @@ from tests.e2e.test_tray_wayland import assert_shown
 from tests.e2e.wayland_desktop import sway_desktop
 
 pytestmark = pytest.mark.e2e
-GEOMETRY = re.compile(r"(\d+)x(\d+)\+-?\d+\+-?\d+\s+\+(-?\d+)\+(-?\d+)")
+ROOT = Path(__file__).resolve().parents[2]
 NAMED = "attention line: Extra7: 95% of session"
 GONE = "attention line: none"
 #: In the line's left padding (its border at 12, its text from 19), and on its first name.
@@ -149,3 +154,68 @@ def test_the_line_names_an_account_out_of_view_and_goes_there_sway(tmp_path: Pat
             )
         finally:
             stop_demo_tray(app, log_path)
+
+
+def show_eight(env: dict[str, str], *panel: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.e2e.show_attention_popover", *panel],
+        env={**env, "PYTHONPATH": f"{ROOT}:{ROOT / 'app'}"},
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def said_by(shown: subprocess.Popen[bytes]) -> dict[str, Any]:
+    assert shown.stdout is not None
+    assert shown.stdout.readline().strip() == b"shown"
+    said: dict[str, Any] = json.loads(shown.stdout.readline())
+    return said
+
+
+def assert_one_whole_line(said: dict[str, Any]) -> None:
+    """The brief's example, in one line that fits the popover's width: as tall as its text
+    wants at that width (nothing cut), and not taller than one line and its padding."""
+    assert said["visible"]
+    assert said["text"] == "Work: session expired · Team: 97% of weekly · +1 more"
+    width, height, wanted = said["line"]
+    assert height >= wanted
+    assert height < 2 * said["spacing"]
+    assert width < said["popover"][0]
+
+
+def stop_shown(shown: subprocess.Popen[bytes]) -> None:
+    shown.terminate()
+    _, err = shown.communicate(timeout=10)
+    assert b"Traceback" not in err, err.decode()
+
+
+def test_the_line_with_three_accounts_in_trouble_screenshot_x11(tmp_path: Path) -> None:
+    with private_desktop(tray=False) as desktop:
+        shown = show_eight(demo_env(tmp_path, desktop.env))
+        try:
+            said = said_by(shown)
+            box = wait_for("the popover", lambda: popover_box(desktop))
+            wait_for(
+                "the line drawn",
+                lambda: line_at(desktop.screenshot("attention-three-x11.png"), box),
+            )
+        finally:
+            stop_shown(shown)
+    assert_one_whole_line(said)
+
+
+def test_the_line_with_three_accounts_in_trouble_screenshot_sway(tmp_path: Path) -> None:
+    with sway_desktop("swaybar", tmp_path) as desktop:
+        shown = show_eight(demo_env(tmp_path, desktop.env), "--panel")
+        try:
+            said = said_by(shown)
+            node = assert_shown(desktop, "attention-three-sway.png")
+            wait_for(
+                "the line drawn",
+                lambda: line_at(desktop.screenshot("attention-three-sway.png"), node.rect),
+            )
+        finally:
+            stop_shown(shown)
+    assert_one_whole_line(said)
