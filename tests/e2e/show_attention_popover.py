@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 from claude_meter.core.models import FetchError, FetchResult, Snapshot, UsageWindow
 from claude_meter.poll.live import LiveMeter
 from claude_meter.qt.popover import Popover
+from claude_meter.qt.surface import PopoverKind
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -54,7 +55,7 @@ def main() -> int:
     meter.accept(failed("work", "session_expired", expired), NOW)
     offline = "claude.ai could not be reached: check the network. The last numbers are kept."
     meter.accept(failed("side", "network", offline), NOW)
-    kind = "panel" if "--panel" in sys.argv else "window"  # --panel: the Wayland popover's
+    kind: PopoverKind = "panel" if "--panel" in sys.argv else "window"  # --panel: Wayland's
     popover = Popover(interval=timedelta(seconds=60), clock=lambda: NOW, kind=kind)
     popover.show_meter(meter, NOW)
     popover.show()
