@@ -155,7 +155,7 @@ def xvfb() -> Iterator[str]:
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("platform", ["xcb", "wayland;xcb", "xcb:nograb"])
+@pytest.mark.parametrize("platform", ["xcb", "wayland;xcb", "wayland-egl;xcb"])
 def test_qt_qpa_platform_on_a_live_x_server_still_starts(
     tmp_path: Path, xvfb: str, platform: str
 ) -> None:
