@@ -171,3 +171,35 @@ def test_one_account_has_no_line(qtbot: QtBot) -> None:
     qtbot.addWidget(shown)
     shown.show_meter(meter_of((None, "Default", expired("x"))), NOW)
     assert shown.attention is None
+
+
+def test_what_is_looked_at_stays_put_as_the_line_comes_and_goes(qtbot: QtBot) -> None:
+    """The line above the sections moved them by its height as it came and went: the content
+    jumped, and after a click on the line the account's header landed under the pointer."""
+    shown = opened(qtbot, eight(work_expired=False))  # Team alone named, out of view
+    line = line_of(shown)
+    sections = shown.sections
+    assert sections is not None
+    bar = sections.verticalScrollBar()
+    team = sections.sections[3]
+
+    def on_screen(widget: QWidget) -> int:
+        return widget.mapTo(shown, QPoint(0, 0)).y()
+
+    def in_content(widget: QWidget) -> int:
+        return widget.mapTo(content_of(sections), QPoint(0, 0)).y()
+
+    top = on_screen(sections.viewport())
+    bar.setValue(in_content(team) - 50)  # Team's header 50 px down, its 97 % row in view
+    assert line.isHidden()
+    assert on_screen(team) == top + 50  # where the scroll put it: the sections took the room
+    row = next(r for r in team.rows if r.usage_window.key == "seven_day")
+    view = sections.viewport().height()
+    hidden_top = on_screen(sections.viewport())
+    below = in_content(row) + row.height() - view - 5  # the row's bottom just out of view
+    bar.setValue(below)
+    assert line.isVisible()
+    assert on_screen(team) == hidden_top + in_content(team) - below  # the line came: no jump
+    bar.setValue(0)
+    assert line.isVisible()
+    assert on_screen(content_of(sections)) == on_screen(sections.viewport())  # the very top

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QLabel
 
@@ -69,6 +69,8 @@ class AttentionLabel(QLabel):
         self._busy = False
         self._again = False
         self._linked = False
+        #: Scroll as the line comes and goes (:meth:`_keep_place`): once the popover is built.
+        self.keep_place = False
         bar = sections.verticalScrollBar()
         bar.valueChanged.connect(self.refresh)
         bar.rangeChanged.connect(self.refresh)
@@ -89,13 +91,28 @@ class AttentionLabel(QLabel):
         try:
             for _ in range(MAX_ROUNDS):
                 self._again = False
+                viewport = self._sections.viewport()
+                before = viewport.mapTo(self.window(), QPoint(0, 0)).y()
                 if not self._say():
                     break
-                self.changed.emit()  # the popover fits: the sections' height may change
+                self.changed.emit()  # the popover fits: the sections' height changes
+                moved = viewport.mapTo(self.window(), QPoint(0, 0)).y() - before
+                self._keep_place(moved)
                 if not self._again:
                     break
         finally:
             self._busy = False
+
+    def _keep_place(self, moved: int) -> None:
+        """The sections moved down (the line came) or up (it went) by ``moved``: scroll as
+        much, so what the person looks at stays where it was on the screen (it jumped by a
+        line, and the line's click left the account's header under the pointer). Not while
+        the popover is being built (it opens at the top, or where it was scrolled), and not
+        at the very top, which stays in view."""
+        bar = self._sections.verticalScrollBar()
+        if not self.keep_place or moved == 0 or (moved > 0 and bar.value() == 0):
+            return
+        bar.setValue(bar.value() + moved)
 
     def _say(self) -> bool:
         """The line for what is out of view; True when it came, went or changed its text."""

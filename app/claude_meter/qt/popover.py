@@ -265,6 +265,7 @@ class Popover(QFrame):
         self.sections.verticalScrollBar().setValue(scrolled)
         self.tick()  # the top line measured where the sections now stand
         self.adjustSize()
+        self.attention.keep_place = True
 
     def adjustSize(self) -> None:
         """With several accounts the sections take the height the screen leaves beside the
