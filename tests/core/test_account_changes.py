@@ -20,10 +20,10 @@ WORK = AccountRef(id="work", name="Work", kind="pasted")
 
 
 def test_added_makes_an_id_from_the_name_and_validates() -> None:
-    settings, account = added(Settings(), "  Work   Team ", "browser", browser="chromium")
+    settings, account = added(Settings(), "  Work   Team ", "browser", (), browser="chromium")
     assert (account.id, account.name, account.browser) == ("work-team", "Work Team", "chromium")
     assert settings.accounts == (account,)
-    settings, again = added(settings, "work-team!", "pasted")
+    settings, again = added(settings, "work-team!", "pasted", ())
     assert again.id == "work-team-2"
 
 
@@ -39,13 +39,13 @@ def test_added_makes_an_id_from_the_name_and_validates() -> None:
 )
 def test_added_refuses(name: str, why: str) -> None:
     with pytest.raises(AccountProblem) as refused:
-        added(Settings(accounts=(WORK,)), name, "pasted")
+        added(Settings(accounts=(WORK,)), name, "pasted", ())
     assert str(refused.value) == why
 
 
 def test_a_reference_that_looks_like_a_secret_is_refused_unquoted() -> None:
     with pytest.raises(AccountProblem) as refused:
-        added(Settings(), "X", "browser", browser="chromium", profile="sessionKey=sk-ant-1")
+        added(Settings(), "X", "browser", (), browser="chromium", profile="sessionKey=sk-ant-1")
     assert "sk-ant" not in str(refused.value)
     assert "secrets belong in the keyring" in str(refused.value)
 
@@ -53,9 +53,9 @@ def test_a_reference_that_looks_like_a_secret_is_refused_unquoted() -> None:
 def test_at_most_eight() -> None:
     settings = Settings()
     for number in range(8):
-        settings, _ = added(settings, f"A{number}", "pasted")
+        settings, _ = added(settings, f"A{number}", "pasted", ())
     with pytest.raises(AccountProblem, match="at most 8 accounts"):
-        added(settings, "Ninth", "pasted")
+        added(settings, "Ninth", "pasted", ())
 
 
 def test_removed() -> None:
@@ -77,11 +77,11 @@ def test_an_account_added_again_under_a_removed_ones_name_gets_a_fresh_id() -> N
     would show the removed account's past as the new one's."""
     settings, _ = removed(Settings(accounts=(WORK,)), "Work")
     assert settings.retired_account_ids == ("work",)
-    settings, again = added(settings, "Work", "pasted")
+    settings, again = added(settings, "Work", "pasted", ())
     assert (again.id, again.name) == ("work-2", "Work")
     assert earlier_id(settings, again) == "work"
     settings, _ = removed(settings, "Work")
-    settings, third = added(settings, "work", "pasted")
+    settings, third = added(settings, "work", "pasted", ())
     assert third.id == "work-3"
     assert settings.retired_account_ids == ("work", "work-2")
     assert Settings.model_validate_json(settings.model_dump_json()) == settings  # kept on disk
@@ -95,7 +95,7 @@ def test_the_historys_ids_are_not_given_either() -> None:
     settings, fresh = added(Settings(), "Side", "pasted", ("work",))
     assert (fresh.id, earlier_id(settings, fresh, ("work",))) == ("side", None)
     renamed_to = renamed(Settings(accounts=(WORK,)), "Work", "Initech")
-    settings, other = added(renamed_to, "Work", "pasted")  # the id is in use, not removed
+    settings, other = added(renamed_to, "Work", "pasted", ())  # the id is in use, not removed
     assert (other.id, earlier_id(settings, other)) == ("work-2", None)
 
 
