@@ -1,6 +1,6 @@
 """Adding and removing accounts in the Settings window, as ``claude-meter accounts`` does.
 
-:class:`AccountsBox` is the window's Accounts section: every account metered, with
+:class:`AccountsBox` is the window's Accounts row: every account metered, with
 "Add account…" and "Remove…". :class:`AccountEditor` carries out what it asks, with the
 command line's rules (``core/account_changes.py``: names, ids never given twice, the history's
 ids avoided, which secret goes with a removed account) and its order of steps: a pasted
@@ -21,13 +21,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
-    QGroupBox,
+    QComboBox,
     QHBoxLayout,
-    QListWidget,
-    QListWidgetItem,
     QMessageBox,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -61,31 +58,31 @@ def no_keyring(name: str, why: str | None) -> str:
     )
 
 
-class AccountsBox(QGroupBox):
-    """The accounts metered, the default one first; ``remove_requested`` carries the id of
-    the one to remove (``default`` for the default account)."""
+class AccountsBox(QWidget):
+    """The accounts metered (the default one first) in one row of the Connection section, a
+    choice and two buttons, so the window still fits a 700 px screen; ``remove_requested``
+    carries the id of the chosen one (``default`` for the default account)."""
 
     add_requested = Signal()
     remove_requested = Signal(str)
 
     def __init__(self, settings: Settings, *, demo: bool = False) -> None:
-        super().__init__("Accounts")
+        super().__init__()
         self.setObjectName("accounts")
-        layout = QVBoxLayout(self)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         self._removable: set[str] = set()
-        self.list = QListWidget()
+        self.list = QComboBox()
         self.list.setAccessibleName("Accounts metered")
-        self.list.currentRowChanged.connect(self._on_current)
-        layout.addWidget(self.list)
-        buttons = QHBoxLayout()
+        self.list.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.list.currentIndexChanged.connect(self._on_current)
+        layout.addWidget(self.list, 1)
         self.add = QPushButton("A&dd account…")
         self.add.clicked.connect(self.add_requested.emit)
         self.remove = QPushButton("&Remove…")
         self.remove.clicked.connect(self._remove)
-        buttons.addWidget(self.add)
-        buttons.addWidget(self.remove)
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
+        layout.addWidget(self.add)
+        layout.addWidget(self.remove)
         self._demo = demo
         if demo:
             for button in (self.add, self.remove):
@@ -94,38 +91,31 @@ class AccountsBox(QGroupBox):
         self.show_accounts(settings)
 
     def show_accounts(self, settings: Settings) -> None:
-        """One line per account (its name and where its numbers come from); the one chosen
-        stays chosen when it is still there."""
-        item = self.list.currentItem()
-        kept = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        """One entry per account (its name and where its numbers come from); the one chosen
+        stays chosen when it is still there, else the newest."""
+        kept = self.list.currentData()
+        self.list.blockSignals(True)
         self.list.clear()
         self._removable = set()
         if settings.default_account or not settings.accounts:
-            self._line(DEFAULT_ID, f"{settings.default_account_name} · default account")
+            self.list.addItem(f"{settings.default_account_name} · default account", DEFAULT_ID)
             if settings.accounts:  # the only account is never removed (add another first)
                 self._removable.add(DEFAULT_ID)
         for account in settings.accounts:
-            self._line(account.id, f"{account.name} · {_source(account)}")
+            self.list.addItem(f"{account.name} · {_source(account)}", account.id)
             self._removable.add(account.id)
-        rows = [self.list.item(n).data(Qt.ItemDataRole.UserRole) for n in range(self.list.count())]
-        self.list.setCurrentRow(rows.index(kept) if kept in rows else max(0, len(rows) - 1))
-        self.list.setFixedHeight(min(6, max(2, len(rows))) * self.list.sizeHintForRow(0) + 8)
+        found = self.list.findData(kept)
+        self.list.setCurrentIndex(found if found >= 0 else self.list.count() - 1)
+        self.list.blockSignals(False)
         self._on_current()
 
-    def _line(self, key: str, text: str) -> None:
-        item = QListWidgetItem(text)
-        item.setData(Qt.ItemDataRole.UserRole, key)
-        self.list.addItem(item)
-
     def _on_current(self) -> None:
-        item = self.list.currentItem()
-        key = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
-        self.remove.setEnabled(not self._demo and key in self._removable)
+        self.remove.setEnabled(not self._demo and self.list.currentData() in self._removable)
 
     def _remove(self) -> None:
-        item = self.list.currentItem()
-        if item is not None:
-            self.remove_requested.emit(str(item.data(Qt.ItemDataRole.UserRole)))
+        key = self.list.currentData()
+        if key is not None:
+            self.remove_requested.emit(str(key))
 
 
 def _source(account: AccountRef) -> str:

@@ -73,7 +73,7 @@ class AddAccountDialog(QDialog):
         outer.addWidget(intro)
         self.choices = QListWidget()
         self.choices.setAccessibleName("Where the new account's numbers come from")
-        self.choices.setMinimumHeight(110)
+        self.choices.setSizeAdjustPolicy(QListWidget.SizeAdjustPolicy.AdjustToContents)
         intro.setBuddy(self.choices)
         outer.addWidget(self.choices)
         self.looking = QLabel(LOOKING)
@@ -132,6 +132,10 @@ class AddAccountDialog(QDialog):
         if isinstance(kept, int) and kept < len(self._found):
             row = kept
         self.choices.setCurrentRow(row)
+        rows = max(3, min(8, self.choices.count()))  # as tall as its lines, not a blank box
+        self.choices.setFixedHeight(
+            rows * self.choices.sizeHintForRow(0) + 2 * self.choices.frameWidth() + 4
+        )
         self._on_choice()
 
     def _on_choice(self) -> None:

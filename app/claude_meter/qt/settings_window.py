@@ -8,7 +8,7 @@ comes back through :meth:`SettingsWindow.show_test_result`, so the window never 
 A little past 400 lines: one form, whose sections (connection, updates and notifications,
 display, start and browser extension) are laid out and validated together against one
 model; what they save is decided in ``core/settings.py`` and ``qt/preferences.py``. The
-Accounts section is its own module (``qt/account_editor.py``): its changes are saved at
+Accounts row is its own module (``qt/account_editor.py``): its changes are saved at
 once, and :meth:`SettingsWindow.follow` keeps the rest of the form in step with them.
 """
 
@@ -134,9 +134,8 @@ class SettingsWindow(QDialog):
         inner = QVBoxLayout(sections)
         inner.setContentsMargins(0, 0, 0, 0)
         inner.setSpacing(10)
-        inner.addWidget(self._connection_box(settings, profiles))
         self.accounts = AccountsBox(settings, demo=demo)  # added and removed at once
-        inner.addWidget(self.accounts)
+        inner.addWidget(self._connection_box(settings, profiles))
         inner.addWidget(self._updates_box(settings))
         inner.addWidget(self._display_box(settings, windows))
         inner.addWidget(self._startup_box(settings, autostart, pairing_available))
@@ -163,6 +162,7 @@ class SettingsWindow(QDialog):
         form = QFormLayout(box)
         self._connection = form  # its rows come and go whole (label, field and spacing)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Accounts", self.accounts)
         self.source = QComboBox()
         for key, label in SOURCE_LABELS.items():
             self.source.addItem(label, key)
