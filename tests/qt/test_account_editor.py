@@ -93,6 +93,7 @@ def test_a_pasted_account_is_stored_in_its_own_entry_then_saved(
         "Default · default account",
         "Work · pasted session",
     ]
+    assert lines.currentData() == "work"  # the one just added: Remove… is one press away
     prefs.close()
 
 

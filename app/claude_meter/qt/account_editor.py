@@ -91,9 +91,13 @@ class AccountsBox(QWidget):
         self.show_accounts(settings)
 
     def show_accounts(self, settings: Settings) -> None:
-        """One entry per account (its name and where its numbers come from); the one chosen
-        stays chosen when it is still there, else the newest."""
+        """One entry per account (its name and where its numbers come from); one just added
+        is chosen, else the one chosen stays when it is still there, else the newest."""
+        before = {self.list.itemData(n) for n in range(self.list.count())}
         kept = self.list.currentData()
+        new = [a.id for a in settings.accounts if a.id not in before]
+        if before and new:
+            kept = new[-1]
         self.list.blockSignals(True)
         self.list.clear()
         self._removable = set()
@@ -251,7 +255,7 @@ class AccountEditor(QObject):
         except AccountProblem as exc:
             self._tell(parent, said(exc))
             return
-        box = QMessageBox(QMessageBox.Icon.Question, question, question, parent=parent)
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove account", question, parent=parent)
         box.setObjectName("remove_account")
         box.setInformativeText(details)
         yes = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)

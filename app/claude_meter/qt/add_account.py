@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -101,12 +102,15 @@ class AddAccountDialog(QDialog):
         outer.addWidget(self.problem)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.add = self.buttons.addButton("&Add", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.add.setDefault(True)
+        self.add.setDefault(True)  # Return adds, whatever field has the focus
+        for button in self.buttons.findChildren(QPushButton):
+            button.setAutoDefault(button is self.add)
         self.buttons.accepted.connect(self._add)
         self.buttons.rejected.connect(self.reject)
         outer.addWidget(self.buttons)
         self.choices.currentRowChanged.connect(self._on_choice)
         self.set_found(None)
+        self.name.setFocus()
 
     def set_found(self, found: Sequence[Found] | None) -> None:
         """The sign-ins found that nothing meters yet (None: still looking), then Paste."""
