@@ -320,3 +320,17 @@ def test_settings_in_the_file_hold_no_secret_after_add_and_remove(
     assert WORK_ACCOUNT.session_key not in text
     assert "sessionKey" not in text
     prefs.close()
+
+
+def test_a_removal_that_cannot_be_saved_is_said_and_nothing_goes(
+    qtbot: QtBot, tmp_path: Path, home: Path
+) -> None:
+    prefs, memory = editing(tmp_path, Settings(accounts=(WORK,)))
+    memory.items[(SERVICE, WORK_ENTRY)] = PASTED
+    (tmp_path / "settings.json").mkdir()  # a folder where the file goes: the save fails
+    window = prefs.open_settings()
+    press(confirm(qtbot, prefs, "work"), "Remove")
+    assert window.problem.text() == "The account was not removed: the settings could not be saved."
+    assert prefs.settings.accounts == (WORK,)  # not applied either
+    assert memory.items == {(SERVICE, WORK_ENTRY): PASTED}  # its session stays with it
+    prefs.close()

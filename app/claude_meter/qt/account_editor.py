@@ -17,7 +17,8 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -35,7 +36,6 @@ from claude_meter.core.settings import Settings
 if TYPE_CHECKING:
     from claude_meter.core.accounts import AccountRef
     from claude_meter.qt.add_account import AddAccountDialog, AddChoice
-    from claude_meter.qt.preferences import Preferences
     from claude_meter.sources.cookies import SessionCookies
     from claude_meter.sources.keyring_store import Keyring
 
@@ -127,15 +127,27 @@ def _source(account: AccountRef) -> str:
     return account.describe() + said_email
 
 
+class Owner(Protocol):
+    """What the editor needs of ``qt/preferences.py``'s ``Preferences`` (named here, not
+    imported: the settings window imports this module, and the preferences import it)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def env(self) -> Mapping[str, str]: ...
+    def history_ids(self) -> Iterable[str]: ...
+    def commit(self, settings: Settings) -> bool: ...
+
+
 class AccountEditor(QObject):
-    """Adds and removes accounts for one :class:`Preferences`; the keyring's answers come
-    back to the GUI thread through the queued ``_stored`` and ``_deleted``."""
+    """Adds and removes accounts for the settings' owner (``Preferences``); the keyring's
+    answers come back to the GUI thread through the queued ``_stored`` and ``_deleted``."""
 
     _stored = Signal(object, object, bool, str)  # dialog, account, stored, why not
     _deleted = Signal(str, bool)  # account name, a stored session was deleted
 
-    def __init__(self, prefs: Preferences, keyring: Keyring | None) -> None:
-        super().__init__(prefs)
+    def __init__(self, prefs: Owner, keyring: Keyring | None, parent: QObject | None) -> None:
+        super().__init__(parent)
         self._prefs = prefs
         self._keyring = keyring
         self._adding: dict[str, Settings] = {}  # account id: the settings it is added with
@@ -244,16 +256,16 @@ class AccountEditor(QObject):
 
     # -- removing -----------------------------------------------------------------------------
 
-    def remove(self, parent: QWidget | None, key: str) -> None:
+    def remove(self, parent: QWidget | None, key: str, tell: Callable[[str], None]) -> None:
         """Ask first, saying what is kept and what is deleted; then remove as the command
-        line does (``core/account_changes.removal``)."""
+        line does (``core/account_changes.removal``); ``tell`` says why it could not be."""
         settings = self._prefs.settings
         name = settings.default_account_name if key == DEFAULT_ID else key
         history = key in self._prefs.history_ids()
         try:
             question, details = removal_words(settings, name, in_history=history)
         except AccountProblem as exc:
-            self._tell(parent, said(exc))
+            tell(said(exc))
             return
         box = QMessageBox(QMessageBox.Icon.Question, "Remove account", question, parent=parent)
         box.setObjectName("remove_account")
@@ -263,18 +275,18 @@ class AccountEditor(QObject):
         box.setDefaultButton(yes)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.buttonClicked.connect(
-            lambda button: self._confirmed(parent, name) if button is yes else None
+            lambda button: self._confirmed(name, tell) if button is yes else None
         )
         box.open()
 
-    def _confirmed(self, parent: QWidget | None, name: str) -> None:
+    def _confirmed(self, name: str, tell: Callable[[str], None]) -> None:
         try:
             done = removal(self._prefs.settings, name)
         except AccountProblem as exc:  # removed meanwhile (the command line)
-            self._tell(parent, said(exc))
+            tell(said(exc))
             return
         if not self._prefs.commit(done.settings):
-            self._tell(parent, "The account was not removed: the settings could not be saved.")
+            tell("The account was not removed: the settings could not be saved.")
             return
         log.info("account removed in Settings")
         if done.account is not None and done.secret_entry is not None:
@@ -300,10 +312,3 @@ class AccountEditor(QObject):
 
     def _on_deleted(self, name: str, deleted: bool) -> None:
         log.info("a removed account's stored session %s", "deleted" if deleted else "was none")
-
-    def _tell(self, parent: QWidget | None, text: str) -> None:
-        window = self._prefs.settings_window
-        if window is not None and window.isVisible():
-            window.show_problem(text)
-        else:
-            QMessageBox.information(parent, "ClaudeMeter", text)

@@ -247,7 +247,9 @@ class Preferences(QObject):
             )
             window.saved.connect(self._on_saved)
             window.accounts.add_requested.connect(lambda: self.accounts.open_add(window))
-            window.accounts.remove_requested.connect(lambda key: self.accounts.remove(window, key))
+            window.accounts.remove_requested.connect(
+                lambda key: self.accounts.remove(window, key, window.show_problem)
+            )
             window.test_requested.connect(self.test_connection)
             window.paste_requested.connect(self.paste_session)
             window.pair_requested.connect(self.pair_requested)
@@ -311,7 +313,7 @@ class Preferences(QObject):
         if self._accounts is None:
             from claude_meter.qt.account_editor import AccountEditor
 
-            self._accounts = AccountEditor(self, self._keyring)
+            self._accounts = AccountEditor(self, self._keyring, self)
         return self._accounts
 
     @property
