@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from PySide6.QtCore import QThread
 from pytestqt.qtbot import QtBot
@@ -134,6 +134,53 @@ def test_rate_limit_emits_a_deadline(qtbot: QtBot) -> None:
     deadline = harness.seen.deadlines[0]
     assert deadline is not None
     assert deadline > datetime.now(UTC) + timedelta(minutes=110)
+    harness.stop()
+
+
+def rate_limited(source: Literal["web", "claude-code"], retry_at: datetime) -> FetchResult:
+    error = FetchError(kind="rate_limited", message="x", retry_at=retry_at)
+    return FetchResult(source=source, fetched_at=datetime.now(UTC), error=error)
+
+
+def test_a_source_changed_during_a_fetch_keeps_that_routes_deadline_for_it(
+    qtbot: QtBot,
+) -> None:
+    """The 429 of the fetch in flight is the old route's: saved for it, and the new route's
+    first poll does not wait for it."""
+    release = threading.Event()
+    retry_at = datetime.now(UTC) + timedelta(hours=2)
+
+    def fetch() -> FetchResult:
+        if harness.calls == 1:
+            release.wait(5)
+            return rate_limited("web", retry_at)
+        return result().model_copy(update={"source": "claude-code"})
+
+    harness = Harness(fetch, qtbot)
+    harness.thread.start()
+    qtbot.waitUntil(lambda: harness.seen.fetching == 1, timeout=5000)
+    harness.worker.route_requested.emit("claude-code", SavedState())
+    release.set()
+    assert harness.wait_results(2).source == "claude-code"
+    assert harness.seen.deadline_keys == ["web"]
+    assert harness.seen.deadlines == [retry_at]
+    assert harness.worker.route == "claude-code"
+    harness.stop()
+
+
+def test_switching_routes_takes_each_routes_own_saved_deadline(qtbot: QtBot) -> None:
+    saved = SavedState(not_before={"claude-code": datetime.now(UTC) + timedelta(hours=1)})
+    harness = Harness(result, qtbot, saved=saved)
+    harness.thread.start()
+    harness.wait_results(1)  # claude.ai's route: nothing saved for it, at once
+    harness.worker.route_requested.emit("claude-code", saved)
+    harness.worker.refresh_requested.emit()  # as a change of source asks
+    qtbot.wait(300)  # a negative check: Claude Code's own deadline holds its poll
+    assert harness.calls == 1
+    harness.worker.route_requested.emit("web", saved)  # and not claude.ai's
+    harness.wait_results(2)
+    assert harness.calls == 2
+    assert harness.seen.deadline_keys == []
     harness.stop()
 
 

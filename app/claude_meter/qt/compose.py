@@ -33,6 +33,7 @@ from PySide6.QtCore import Qt, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from claude_meter.clients.http import ClientPool
+from claude_meter.core.account_view import default_route
 from claude_meter.core.errors import ConfigurationError
 from claude_meter.core.logs import setup_logging
 from claude_meter.core.models import FetchResult
@@ -247,7 +248,7 @@ def _run(
             stack.callback(child.close)
     loaded = load_settings()
     interval, floor = loaded.settings.interval, MIN_INTERVAL
-    route: Route = "web"
+    route: Route = default_route(loaded.settings)  # the saved deadline of that route holds
     fetcher = Fetcher(env, settings=loaded.settings, pool=pool, keyring=keyring, advice=TRAY_ADVICE)
     fetch: Fetch = fetcher
     if not demo:  # the first poll runs while the rest is built (poll/first.py)
