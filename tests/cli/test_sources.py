@@ -5,9 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +12,7 @@ import pytest
 from claude_meter.cli import main
 from claude_meter.cli.sources import run_sources
 from claude_meter.core.paths import config_dir
+from tests.cli.real_process import run_command
 from tests.cli.test_credentials import (  # helpers login's tests use too
     LONG_AGO,
     STALE,
@@ -141,14 +139,7 @@ def test_a_damaged_file_is_said_once_by_a_real_process(
     config_dir().mkdir(parents=True)
     (config_dir() / "sources.json").write_text("{not json")
     (config_dir() / "settings.json").write_text("{not json")
-    done = subprocess.run(
-        [sys.executable, "-m", "claude_meter", "accounts"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=dict(os.environ),
-    )
+    done = run_command("accounts")
     lines = done.stderr.splitlines()
     assert done.returncode == 0, done.stderr
     assert [line.split(" (")[0] for line in lines] == [
@@ -156,12 +147,5 @@ def test_a_damaged_file_is_said_once_by_a_real_process(
         f"claude-meter: the remembered source choice in {config_dir() / 'sources.json'} could "
         "not be read",
     ]
-    done = subprocess.run(
-        [sys.executable, "-m", "claude_meter", "sources"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=dict(os.environ),
-    )
+    done = run_command("sources")
     assert done.stderr.splitlines() == lines[1:]

@@ -15,11 +15,10 @@ from tests.e2e.accounts_tray import (
     add_work,
     requests_of,
     secrets_kept_out,
-    start_tray,
     two_account_server,
     two_accounts_env,
 )
-from tests.e2e.desktop import stop_demo_tray, wait_for
+from tests.e2e.desktop import start_tray, stop_demo_tray, wait_for
 from tests.e2e.processes import gnome_keyring
 from tests.e2e.test_tray_wayland import assert_shown, escape
 from tests.e2e.wayland_desktop import Bar, sway_desktop
