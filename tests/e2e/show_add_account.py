@@ -19,7 +19,13 @@ from claude_meter.sources.discovery import Found
 
 WORK = AccountRef(id="work", name="Work", kind="pasted", email="ada@initech.example")
 FOUND = [
-    Found("browser", "Chromium (Profile 2, “Side”)", browser="chromium", profile="Profile 2"),
+    Found(
+        "browser",
+        "Chromium (Profile 2, “Side”)",
+        browser="chromium",
+        profile="Profile 2",
+        display="Side",
+    ),  # fmt: skip
     Found("claude-code", "Claude Code (~/.claude)"),
 ]
 

@@ -19,14 +19,19 @@ from tests.e2e.accounts_tray import (
     accounts_shown,
     requests_of,
     secrets_kept_out,
-    start_tray,
     two_account_server,
     two_accounts_env,
 )
-from tests.e2e.desktop import Desktop, logged, private_desktop, stop_demo_tray, wait_for
+from tests.e2e.desktop import (
+    Desktop,
+    logged,
+    private_desktop,
+    start_tray,
+    stop_demo_tray,
+    wait_for,
+)
 from tests.e2e.processes import gnome_keyring
-from tests.e2e.test_tray_context_x11 import changed
-from tests.e2e.test_window_screenshots import shoot, visible_window
+from tests.e2e.screens import right_click_menu, shoot, visible_window
 
 pytestmark = pytest.mark.e2e
 
@@ -38,14 +43,7 @@ def keys(desktop: Desktop, window: str, *names: str) -> None:
 
 def open_settings(desktop: Desktop, name: str) -> str:
     """The tray menu (a right click on the icon), then Settings…, third from the bottom."""
-    x, y, w, h = wait_for("the icon in place", desktop.tray_icon)
-    before = desktop.screenshot(f"{name}-before.png")
-    cx, cy = x + w // 2, y + h // 2
-    desktop.run("xdotool", "mousemove", str(cx), str(cy), "click", "3")
-    wait_for(
-        "Qt's menu at the icon",
-        lambda: changed(before, desktop.screenshot(f"{name}-menu.png"), cx, cy) > 0.1,
-    )
+    right_click_menu(desktop, wait_for("the icon in place", desktop.tray_icon), name)
     # the menu has the keyboard: Up wraps to Quit ClaudeMeter, then Open log folder, Settings…
     assert (
         desktop.run("xdotool", "key", "--delay", "100", "Up", "Up", "Up", "Return").returncode == 0
