@@ -25,7 +25,7 @@ FOUND = [
         browser="chromium",
         profile="Profile 2",
         display="Side",
-    ),  # fmt: skip
+    ),
     Found("claude-code", "Claude Code (~/.claude)"),
 ]
 
