@@ -25,7 +25,7 @@ from claude_meter.core.account_changes import (
     added,
     earlier_id,
     new_name,
-    removed,
+    removal,
     renamed,
     with_email,
 )
@@ -179,14 +179,14 @@ def recorded_ids() -> tuple[str, ...]:
     so a new account is not given one and does not inherit its readings; none when there is
     no history yet (it is not created for this) or it cannot be read."""
     from claude_meter.history.database import HistoryUnavailable
-    from claude_meter.history.reads import windows
+    from claude_meter.history.reads import account_ids
     from claude_meter.history.store import HistoryStore, default_path
 
     if not default_path().exists():
         return ()
     try:
         with HistoryStore.open(quick_check=False) as store:
-            return tuple(dict.fromkeys(who for who, _, _ in windows(store) if who))
+            return account_ids(store)
     except HistoryUnavailable:
         return ()
 
@@ -195,20 +195,23 @@ def run_remove(*, name: str, term: Terminal, path: Path | None = None,
                store: SessionStore | None = None) -> int:  # fmt: skip
     settings = _load(term, path)
     try:
-        changed, account = removed(settings, name)
+        done = removal(settings, name)  # the Settings window's Remove… does the same
     except AccountProblem as exc:
         print(f"claude-meter: {exc}.", file=term.err)
         return USAGE_ERROR
-    if not _save(changed, term, path):
+    if not _save(done.settings, term, path):
         return USAGE_ERROR
-    if account is None:
+    account = done.account
+    if account is None or done.secret_entry is None:
         print(
             f"{settings.default_account_name} is no longer metered; its stored session and "
             "choice are kept (`claude-meter login` meters it again).",
             file=term.out,
         )
         return OK
-    kept = _store_of(account.id, store).delete()
+    from claude_meter.sources.keyring_store import SessionStore
+
+    kept = (store or SessionStore(entry=done.secret_entry)).delete()
     what = " and its session in the keyring" if kept else ""
     print(f"Removed {account.name}{what}.", file=term.out)
     if account.id in recorded_ids():
