@@ -30,7 +30,13 @@ from claude_meter.core.account_changes import (
     with_email,
 )
 from claude_meter.core.accounts import DEFAULT_ID, AccountKind, AccountRef, check_name
-from claude_meter.core.settings import Settings, load_settings, save_settings
+from claude_meter.core.settings import (
+    Settings,
+    UnreadableSettings,
+    load_settings,
+    save_settings,
+    settings_path,
+)
 
 if TYPE_CHECKING:
     from claude_meter.cli.credentials import Terminal
@@ -129,7 +135,9 @@ def run_add(
     store: SessionStore | None = None,
 ) -> int:
     """Add a named account; a pasted one's session goes to its own keyring entry."""
-    settings = _load(term, path)
+    settings = load_for_change(term, path)
+    if settings is None:
+        return USAGE_ERROR
     history = recorded_ids()
     try:
         new_name(settings, name)  # refused first, before notes about its source
@@ -193,7 +201,9 @@ def recorded_ids() -> tuple[str, ...]:
 
 def run_remove(*, name: str, term: Terminal, path: Path | None = None,
                store: SessionStore | None = None) -> int:  # fmt: skip
-    settings = _load(term, path)
+    settings = load_for_change(term, path)
+    if settings is None:
+        return USAGE_ERROR
     try:
         done = removal(settings, name)  # the Settings window's Remove… does the same
     except AccountProblem as exc:
@@ -224,7 +234,9 @@ def run_remove(*, name: str, term: Terminal, path: Path | None = None,
 
 
 def run_rename(*, old: str, new: str, term: Terminal, path: Path | None = None) -> int:
-    settings = _load(term, path)
+    settings = load_for_change(term, path)
+    if settings is None:
+        return USAGE_ERROR
     try:
         changed = renamed(settings, old, new)
     except AccountProblem as exc:
@@ -385,9 +397,18 @@ def _first_email(account: AccountRef, term: Terminal) -> str | None:
     return emails[0] if emails else None
 
 
-def load_for_change(term: Terminal, path: Path | None = None) -> Settings:
-    """The settings to change (a damaged file is set aside, and the person told)."""
-    return _load(term, path)
+def load_for_change(term: Terminal, path: Path | None = None) -> Settings | None:
+    """The settings to change (a damaged file is set aside, and the person told); None, said,
+    when the file is there but cannot be read: a change would replace it unseen."""
+    loaded = load_settings(path)
+    if loaded.unread is not None:
+        where = path or settings_path()
+        print(f"claude-meter: nothing was changed: {UnreadableSettings(where, loaded.unread)}.",
+              file=term.err)  # fmt: skip
+        return None
+    if loaded.notice:
+        print(f"claude-meter: {loaded.notice}", file=term.err)
+    return loaded.settings
 
 
 def save_changed(settings: Settings, term: Terminal, path: Path | None = None) -> bool:
@@ -405,6 +426,10 @@ def _load(term: Terminal, path: Path | None) -> Settings:
 def _save(settings: Settings, term: Terminal, path: Path | None, *, quiet: bool = False) -> bool:
     try:
         save_settings(settings, path)
+    except UnreadableSettings as exc:
+        if not quiet:
+            print(f"claude-meter: nothing was changed: {exc}.", file=term.err)
+        return False
     except (OSError, ValueError) as exc:
         if not quiet:
             why = getattr(exc, "strerror", None) or "refused"

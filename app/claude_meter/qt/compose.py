@@ -96,7 +96,7 @@ def connect_preferences(meter: TrayApp, prefs: Preferences, fetcher: Fetcher) ->
     meter.worker.fetched.connect(prefs.first_result, Qt.ConnectionType.QueuedConnection)
     if prefs.notice:
         meter.set_notice(prefs.notice)
-        meter.notifier.notify("ClaudeMeter settings were reset", prefs.notice)
+        meter.notifier.notify(prefs.notice_title, prefs.notice)
 
 
 def account_poll(fetcher: Fetcher, account_id: str) -> Callable[[], FetchResult]:

@@ -28,7 +28,7 @@ from PySide6.QtGui import QDesktopServices
 from claude_meter.core import paths
 from claude_meter.core.models import FetchResult, Snapshot
 from claude_meter.core.presentation import connection_text
-from claude_meter.core.settings import Loaded, Settings, save_settings
+from claude_meter.core.settings import Loaded, Settings, UnreadableSettings, save_settings
 from claude_meter.core.usage import KNOWN_WINDOWS
 from claude_meter.platform.autostart import Autostart, launch_command
 from claude_meter.poll.fetcher import Fetcher
@@ -92,9 +92,16 @@ class Preferences(QObject):
         super().__init__()
         self.settings = loaded.settings
         self.notice = loaded.notice
+        #: the notice's title: the file was set aside and the settings reset, or left unread
+        self.notice_title = (
+            "ClaudeMeter could not read its settings"
+            if loaded.unread
+            else "ClaudeMeter settings were reset"
+        )
         self._env = dict(env)  # a pasted session with no keyring lives here, for this run only
         self._autostart_given = autostart  # None: the OS's, picked when first needed
         self._path = settings_path
+        self._unread: str | None = None  # why the last save left the file alone, if it did
         self._profiles = profiles
         self.demo = demo
         self._demo: Demo | None = None
@@ -300,7 +307,12 @@ class Preferences(QObject):
         except OSError as exc:
             problems.append(f"Start at login could not be changed: {exc.strerror or exc}.")
         if not self.change(settings):
-            problems.append(f"The settings could not be saved in {paths.config_dir()}.")
+            unread = self._unread
+            problems.append(
+                f"The settings were not saved: {unread}."
+                if unread
+                else f"The settings could not be saved in {paths.config_dir()}."
+            )
         if window is not None:
             if problems:
                 window.show_problem(" ".join(problems))
@@ -323,8 +335,13 @@ class Preferences(QObject):
     def change(self, settings: Settings) -> bool:
         """Save and apply; False when the file could not be written (still applied)."""
         self._apply(settings)
+        self._unread = None
         try:
             save_settings(settings, self._path)
+        except UnreadableSettings as exc:  # the person's file, left as it is
+            log.warning("did not save the settings: %s", exc)
+            self._unread = str(exc)
+            return False
         except (OSError, ValueError) as exc:
             log.warning("could not save the settings: %s", exc)
             return False
