@@ -114,6 +114,27 @@ def test_a_source_that_cannot_be_read_is_a_state_with_what_to_do_under_it(home: 
     assert entries["Claude Code"]["message"] == advice[2]
 
 
+def test_an_unusable_cookie_variable_is_a_state_with_why_under_it(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its line was the whole sentence, in the column where every other line has a state."""
+    monkeypatch.setenv("CLAUDE_METER_COOKIE", f"sessionKey {TEST_SESSION_KEY}")
+    t = term()
+    assert run_sources(json_output=False, term=t) == 0
+    out, err = texts(t)
+    lines = out.splitlines()
+    assert lines[1] == f"  {'CLAUDE_METER_COOKIE':<40} set, but not usable"
+    assert lines[2] == " " * 43 + (
+        "CLAUDE_METER_COOKIE is not usable: a bare sessionKey value has no spaces or semicolons."
+    )
+    t = term()
+    assert run_sources(json_output=True, term=t) == 0
+    entry = json.loads(texts(t)[0])["sources"][0]
+    assert (entry["state"], entry["summary"]) == ("invalid", "set, but not usable")
+    assert entry["message"] == lines[2].strip()
+    assert_clean(out, err, texts(t)[0])
+
+
 def test_a_corrupt_choice_file_is_ignored_with_a_message(
     keyring_items: Items, home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

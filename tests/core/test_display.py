@@ -99,6 +99,7 @@ def test_local_time_spoken_and_dated_forms() -> None:
     assert local_time(NOW, TOKYO, day="dated") == "Wed 25 Nov 18:00"
     week_later = NOW + timedelta(days=7)
     assert local_time(week_later, UTC, same_day_as=NOW, day="dated") == "Wed 02 Dec 09:00"
+    assert local_time(week_later, TOKYO, day=None) == "18:00"  # the clock alone, any day
 
 
 @pytest.fixture

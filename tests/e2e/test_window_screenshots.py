@@ -48,6 +48,20 @@ def test_settings_window_screenshot() -> None:
         assert distinct_colours(image) > 20
 
 
+@pytest.mark.parametrize("paste", [False, True])
+def test_add_account_dialog_screenshot(paste: bool) -> None:
+    """Settings' Add account… over its window: the sign-ins found, then Paste (its session
+    never shown, a keyring problem said in red)."""
+    args = ("--paste",) if paste else ()
+    with private_desktop() as desktop, showing(desktop.env, "show_add_account", *args) as shown:
+        assert shown.stdout is not None
+        assert shown.stdout.readline().strip() == b"shown"
+        window = wait_for("the dialog", lambda: visible_window(desktop, "Add account"))
+        image = shoot(desktop, window, f"add-account{'-paste' if paste else ''}.png")
+        assert image.width() >= 480
+        assert distinct_colours(image) > 20
+
+
 def test_accounts_popover_says_each_problem_once_screenshot() -> None:
     """Three accounts: the default one signed out, Work fresh, Side expired and collapsed.
     Each problem in its own section (Side's still shown, closed), no top banner, and the

@@ -24,7 +24,7 @@ def local_time(
     tz: tzinfo | None = None,
     *,
     same_day_as: datetime | None = None,
-    day: DayForm = "short",
+    day: DayForm | None = "short",
 ) -> str:
     """A moment on the person's clock: ``Fri 09:00``, the one form every text uses.
 
@@ -32,10 +32,12 @@ def local_time(
     as :meth:`datetime.astimezone` does. ``same_day_as``: the clock alone (``09:00``) when
     ``at`` falls on that moment's local day. ``day``: ``"spoken"`` names it in full for screen
     readers (``Friday 09:00``), ``"dated"`` adds the date (``Fri 04 Dec 09:00``) for lists that
-    span weeks.
+    span weeks, None leaves it out (a chart's hour axis).
     """
     local = at.astimezone(tz)
     clock = local.strftime("%H:%M")
+    if day is None:
+        return clock
     if same_day_as is not None and local.date() == same_day_as.astimezone(tz).date():
         return clock
     return f"{local.strftime(_DAY_FORMS[day])} {clock}"

@@ -96,7 +96,7 @@ def connect_preferences(meter: TrayApp, prefs: Preferences, fetcher: Fetcher) ->
     meter.worker.fetched.connect(prefs.first_result, Qt.ConnectionType.QueuedConnection)
     if prefs.notice:
         meter.set_notice(prefs.notice)
-        meter.notifier.notify("ClaudeMeter settings were reset", prefs.notice)
+        meter.notifier.notify(prefs.notice_title, prefs.notice)
 
 
 def account_poll(fetcher: Fetcher, account_id: str) -> Callable[[], FetchResult]:
@@ -295,6 +295,7 @@ def _run(
         demo=demo,
         keyring=keyring,
         settings_path=demo_path,
+        history=lambda: history_ids(history),
     )
     app.aboutToQuit.connect(prefs.close)
     meter = TrayApp(
@@ -334,6 +335,13 @@ def _run(
     app.aboutToQuit.connect(meter.stop)
     meter.start()
     return app.exec()
+
+
+def history_ids(history: HistoryStore | None) -> tuple[str, ...]:
+    """The named accounts' ids the history holds: a new account is never given one."""
+    from claude_meter.history.reads import account_ids
+
+    return account_ids(history) if history is not None else ()  # a failed read: none
 
 
 def _demo_accounts(env: Mapping[str, str]) -> int:
