@@ -192,6 +192,7 @@ def test_grades(percent: float | None, grade: str) -> None:
         ("default_claude_pro", "Pro"),
         ("default_raven", "Team"),
         ("something_new", "something_new"),
+        ("default_claude_ai", None),  # the tier of plans without one: no name to show
         (None, None),
     ],
 )

@@ -69,3 +69,12 @@ def test_what_is_handed_on(qtbot: QtBot) -> None:
     assert not made.add.isEnabled()
     made.show_problem("Try again.")
     assert made.add.isEnabled()
+
+
+def test_a_session_pasted_while_looking_stays_the_choice(qtbot: QtBot) -> None:
+    """The look ends while the person pastes: Paste stays chosen, nothing typed is hidden."""
+    made = dialog(qtbot)
+    made.session.setText("sessionKey=sk-ant-sid01-typed")
+    made.set_found([BROWSER])
+    assert made.choices.currentItem().text() == PASTE_LABEL
+    assert made.session.isVisible()

@@ -185,11 +185,20 @@ _PLANS: Final = (
 )
 
 
+#: Tiers that name no plan: ``default_claude_ai`` is the tier of the plans without a tier of
+#: their own, so it tells nothing a person would recognise (it is not shown rather than shown
+#: as an internal id; ``status --json`` keeps it in ``plan``).
+_UNNAMED: Final = frozenset({"default_claude_ai"})
+
+
 def plan_label(tier: str | None) -> str | None:
-    """``default_claude_max_20x`` -> ``Max 20x``; an unknown tier is shown as sent."""
+    """``default_claude_max_20x`` -> ``Max 20x``; an unknown tier is shown as sent, and one
+    that names no plan (:data:`_UNNAMED`) not at all."""
     if not tier:
         return None
     lowered = tier.lower()
+    if lowered in _UNNAMED:
+        return None
     for needle, label in _PLANS:
         if needle in lowered:
             return label

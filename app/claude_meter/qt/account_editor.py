@@ -134,6 +134,8 @@ class Owner(Protocol):
     @property
     def settings(self) -> Settings: ...
     @property
+    def commit_problem(self) -> str | None: ...
+    @property
     def env(self) -> Mapping[str, str]: ...
     def history_ids(self) -> Iterable[str]: ...
     def commit(self, settings: Settings) -> bool: ...
@@ -249,7 +251,7 @@ class AccountEditor(QObject):
         if not self._prefs.commit(changed):
             if account.kind == "pasted":
                 self._forget(account)  # nothing half-added
-            dialog.show_problem(f"{account.name} was not added: the settings could not be saved.")
+            dialog.show_problem(f"{account.name} was not added: {self._not_saved()}")
             return
         log.info("account added in Settings (%s)", account.kind)
         dialog.accept()
@@ -286,7 +288,7 @@ class AccountEditor(QObject):
             tell(said(exc))
             return
         if not self._prefs.commit(done.settings):
-            tell("The account was not removed: the settings could not be saved.")
+            tell(f"The account was not removed: {self._not_saved()}")
             return
         log.info("account removed in Settings")
         if done.account is not None and done.secret_entry is not None:
@@ -312,3 +314,8 @@ class AccountEditor(QObject):
 
     def _on_deleted(self, name: str, deleted: bool) -> None:
         log.info("a removed account's stored session %s", "deleted" if deleted else "was none")
+
+    def _not_saved(self) -> str:
+        """Why the settings were not saved: the file left alone (said why), else a failure."""
+        why = self._prefs.commit_problem
+        return f"{why}." if why else "the settings could not be saved."

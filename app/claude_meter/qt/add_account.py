@@ -130,8 +130,9 @@ class AddAccountDialog(QDialog):
         self.choices.blockSignals(False)
         self.looking.setText(LOOKING if found is None else NOTHING_FOUND)
         self.looking.setVisible(found is None or not self._found)
-        # the first found sign-in when the look ends, unless the person chose Paste already
-        first = 0 if found is not None and kept == PASTE and self._found else None
+        # the first found sign-in when the look ends, unless a session is being pasted
+        pasting = bool(self.session.text())
+        first = 0 if found is not None and kept == PASTE and self._found and not pasting else None
         row = first if first is not None else self.choices.count() - 1
         if isinstance(kept, int) and kept < len(self._found):
             row = kept
