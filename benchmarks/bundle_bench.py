@@ -196,12 +196,23 @@ def main() -> int:
             ]
         first = smoke.tray_start(desktop, single, root / "s0", first=True, cache=cache)
         later, folder_times = [], []
+        older_demo: tuple[list[float], list[float]] = ([], [])
+        if older is not None:
+            older_first = smoke.tray_start(
+                desktop, older[0], root / "o0", first=False, cache=root / "older-cache"
+            )
         for index in range(1, args.starts + 1):  # interleaved, so load falls on both evenly
             later.append(smoke.tray_start(desktop, single, root / f"s{index}", first=False,
                                           cache=cache))  # fmt: skip
             folder_times.append(
                 smoke.tray_start(desktop, folder, root / f"f{index}", first=index == 1)
             )
+            if older is not None:
+                older_demo[0].append(smoke.tray_start(desktop, older[0], root / f"os{index}",
+                                     first=False, cache=root / "older-cache"))  # fmt: skip
+                older_demo[1].append(
+                    smoke.tray_start(desktop, older[1], root / f"of{index}", first=False)
+                )
         for index in range(args.starts + 1):  # the first round unpacks and fills caches
             for n, program in enumerate(programs):
                 wall, cpu = signed_in_start(smoke, desktop, program, root / f"r{index}-{n}", url)
@@ -219,8 +230,15 @@ def main() -> int:
         f"single file, first start (unpacks into the cache): {first:.2f} s",
         f"--demo, single file, later starts: median {median:.2f} s ({_listed(later)})",
         f"--demo, folder bundle: median {folder_median:.2f} s ({_listed(folder_times)})",
-        "signed in against a fake claude.ai, spawn to first drawn snapshot (wall; CPU):",
     ]
+    if older is not None:
+        lines += [
+            f"--demo, older single file: first start {older_first:.2f} s, later starts: median "
+            f"{statistics.median(older_demo[0]):.2f} s ({_listed(older_demo[0])})",
+            f"--demo, older folder bundle: median {statistics.median(older_demo[1]):.2f} s "
+            f"({_listed(older_demo[1])})",
+        ]
+    lines.append("signed in against a fake claude.ai, spawn to first drawn snapshot (wall; CPU):")
     for program in programs:
         lines.append(
             f"  {program.label}: median {statistics.median(program.walls):.3f} s; CPU "
@@ -263,10 +281,10 @@ def main() -> int:
         ),
     ]
     for label in ("single file", "folder bundle", "pip install"):
-        rows.append(Row(f"Tray signed in, {label}: start to first drawn snapshot", "",
+        rows.append(Row(f"Linux {label}, signed in: start to first drawn snapshot", "",
                         signed_in(label), None))  # fmt: skip
     for label in ("single file", "folder bundle", "pip install"):
-        rows.append(Row(f"`statusline`, {label}", "", statusline(label), None))
+        rows.append(Row(f"Linux {label}: `statusline`", "", statusline(label), None))
     record("bundle_bench", rows, output)
     return 0 if size <= SIZE_TARGET_MB and median <= START_TARGET else 1
 
