@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
 import pytest
 
 from claude_meter.cli.process import is_one_shot
 from claude_meter.fake import FakeClaude
+from tests.cli.real_process import run_python
 from tests.conftest import TEST_SESSION_KEY
 
 #: Runs the entry as the console script does, and reports the collector's state at exit
@@ -30,14 +29,7 @@ PROBE = (
 
 
 def probe(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", PROBE, *argv],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
+    return run_python(PROBE, *argv, env=env)
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ log = logging.getLogger("claude_meter.history")
 
 BUSY_TIMEOUT_SECONDS: Final = 10.0
 _CORRUPT_CODES: Final = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
+_BUSY, _LOCKED, _READONLY, _FULL, _CANTOPEN = 5, 6, 8, 13, 14  # SQLite's primary result codes
 
 #: Schema migrations, oldest first; ``PRAGMA user_version`` counts how many have run.
 #: Append only: a released migration is never edited.
@@ -97,7 +99,7 @@ def open_or_replace(path: Path, *, quick_check: bool) -> sqlite3.Connection:
         return connect(path, quick_check=quick_check)
     except sqlite3.DatabaseError as exc:
         if not is_corrupt(exc):
-            raise HistoryUnavailable(f"cannot open {path}: {exc}") from exc
+            raise HistoryUnavailable(in_words(exc, path)) from exc
         log.warning("history database %s is corrupt (%s); starting a new one", path, exc)
     return replace_corrupt(path, quick_check=quick_check)
 
@@ -112,7 +114,40 @@ def replace_corrupt(path: Path, *, quick_check: bool) -> sqlite3.Connection:
     try:
         return connect(path, quick_check=quick_check)
     except sqlite3.Error as exc:
-        raise HistoryUnavailable(f"cannot create {path}: {exc}") from exc
+        raise HistoryUnavailable(in_words(exc, path)) from exc
+
+
+def in_words(exc: sqlite3.Error, path: Path) -> str:
+    """Why the history file cannot be used, and what to do, in a person's words: SQLite's
+    own ("unable to open database file", "database is locked") say neither."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    fix = "or move it away to start a new history"
+    if primary in (_BUSY, _LOCKED):
+        return (
+            f"{path} is locked by another program (another ClaudeMeter, or a tool that has it "
+            f"open) for more than {BUSY_TIMEOUT_SECONDS:g} s; try again once it lets go"
+        )
+    if primary == _READONLY:
+        return f"{path} is read-only: make it and its folder writable for you, {fix}"
+    if primary == _FULL:
+        return f"the disk holding {path} is full: free some space"
+    if primary == _CANTOPEN:
+        why = _os_reason(path)
+        return f"{path} cannot be opened ({why}): make it readable and writable for you, {fix}"
+    return f"{path}: {exc}"
+
+
+def _os_reason(path: Path) -> str:
+    """The system's word for why ``path`` cannot be opened (SQLite's code does not say)."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return "its folder is not writable"
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    os.close(fd)
+    return "its folder is not writable"
 
 
 class _CorruptFile(sqlite3.DatabaseError):

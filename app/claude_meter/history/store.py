@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Final, Literal
 from claude_meter.core.forecast import Sample
 from claude_meter.history.database import (
     HistoryUnavailable,
+    in_words,
     is_corrupt,
     open_or_replace,
     replace_corrupt,
@@ -151,7 +152,11 @@ class HistoryStore:
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
-            raise HistoryUnavailable(f"cannot create {path.parent}: {exc.strerror}") from exc
+            where = exc.filename or path.parent
+            raise HistoryUnavailable(
+                f"cannot create {path.parent} ({where}: {exc.strerror}): make that folder "
+                "writable for you"
+            ) from exc
         return cls(open_or_replace(path, quick_check=quick_check), path, quick_check=quick_check)
 
     @property
@@ -345,7 +350,8 @@ class HistoryStore:
                 yield self._db
             except sqlite3.DatabaseError as exc:
                 if not is_corrupt(exc):
-                    log.warning("history %s failed: %s", what, exc)
+                    done = {"record": "written", "prune": "pruned"}.get(what, "read")
+                    log.warning("the usage history was not %s: %s", done, in_words(exc, self._path))
                     return
                 log.warning("history database is corrupt (%s); starting a new one", exc)
                 self._db.close()

@@ -24,7 +24,7 @@ from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from claude_meter.core import paths
-from claude_meter.core.account_view import metered_names
+from claude_meter.core.account_view import default_route, metered_names
 from claude_meter.core.alerts import DEFAULT_THRESHOLDS
 from claude_meter.core.endpoints import USAGE_PAGE_URL
 from claude_meter.core.meter import Indicator, MeterState
@@ -266,8 +266,8 @@ class TrayApp(QObject):
         self.meter.mark_fetching()
         self._redraw()  # after a sleep the numbers dim now, not when the poll returns
 
-    def _on_deadline(self, deadline: datetime | None, holds_refresh: bool) -> None:
-        self.meter.remember_deadline(self.worker.deadline_key, deadline, holds_refresh)
+    def _on_deadline(self, key: str, deadline: datetime | None, holds_refresh: bool) -> None:
+        self.meter.remember_deadline(key, deadline, holds_refresh)
 
     def _redraw(self) -> None:
         self._draw(self.meter.shown(self._clock()))
@@ -356,7 +356,10 @@ class TrayApp(QObject):
         return False
 
     def apply_settings(self, settings: Settings) -> None:
-        """Poll interval, thresholds and what the icon and popover show, from now on."""
+        """Poll interval, thresholds, the route polled and what the icon and popover show,
+        from now on."""
+        if default_route(settings) != default_route(self.settings):  # each keeps its deadline
+            self.worker.route_requested.emit(default_route(settings), self.meter.saved)
         self.settings = settings
         interval = None if self.interval_fixed else settings.interval
         self.meter.configure(

@@ -33,6 +33,7 @@ from PySide6.QtCore import Qt, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from claude_meter.clients.http import ClientPool
+from claude_meter.core.account_view import default_route
 from claude_meter.core.errors import ConfigurationError
 from claude_meter.core.logs import setup_logging
 from claude_meter.core.models import FetchResult
@@ -95,7 +96,7 @@ def connect_preferences(meter: TrayApp, prefs: Preferences, fetcher: Fetcher) ->
     meter.worker.fetched.connect(prefs.first_result, Qt.ConnectionType.QueuedConnection)
     if prefs.notice:
         meter.set_notice(prefs.notice)
-        meter.notifier.notify("ClaudeMeter settings were reset", prefs.notice)
+        meter.notifier.notify(prefs.notice_title, prefs.notice)
 
 
 def account_poll(fetcher: Fetcher, account_id: str) -> Callable[[], FetchResult]:
@@ -247,7 +248,7 @@ def _run(
             stack.callback(child.close)
     loaded = load_settings()
     interval, floor = loaded.settings.interval, MIN_INTERVAL
-    route: Route = "web"
+    route: Route = default_route(loaded.settings)  # the saved deadline of that route holds
     fetcher = Fetcher(env, settings=loaded.settings, pool=pool, keyring=keyring, advice=TRAY_ADVICE)
     fetch: Fetch = fetcher
     if not demo:  # the first poll runs while the rest is built (poll/first.py)
@@ -294,6 +295,7 @@ def _run(
         demo=demo,
         keyring=keyring,
         settings_path=demo_path,
+        history=lambda: history_ids(history),
     )
     app.aboutToQuit.connect(prefs.close)
     meter = TrayApp(
@@ -333,6 +335,13 @@ def _run(
     app.aboutToQuit.connect(meter.stop)
     meter.start()
     return app.exec()
+
+
+def history_ids(history: HistoryStore | None) -> tuple[str, ...]:
+    """The named accounts' ids the history holds: a new account is never given one."""
+    from claude_meter.history.reads import account_ids
+
+    return account_ids(history) if history is not None else ()  # a failed read: none
 
 
 def _demo_accounts(env: Mapping[str, str]) -> int:
