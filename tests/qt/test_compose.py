@@ -4,9 +4,12 @@ each other in a circle nor the command line, and the settings reach every part."
 from __future__ import annotations
 
 import ast
+import logging
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 import claude_meter.qt
@@ -95,3 +98,27 @@ def test_the_settings_reach_the_fetcher_the_meter_and_the_tray(
     finally:
         app.stop()
         prefs.close()
+
+
+def test_the_trays_history_waits_only_briefly_for_another_programs_lock(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The tray records on its GUI thread: a write lock held by another program (a sqlite3
+    shell, a backup tool) froze it for the full 10 s at every reading."""
+    from claude_meter.qt.compose import _open_history
+    from tests.history.support import T0, snapshot
+
+    store = _open_history()
+    assert store is not None
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another program's write lock
+        with caplog.at_level(logging.WARNING, logger="claude_meter.history"):
+            assert not store.record(snapshot(T0, 40.0))  # dropped, said, the meter goes on
+        assert f"{store.path} is locked by another program" in caplog.text
+        assert "for more than 0.5 s" in caplog.text
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert store.record(snapshot(T0, 40.0))
+    store.close()

@@ -41,6 +41,7 @@ from claude_meter.core.policy import MIN_INTERVAL, Route
 from claude_meter.core.settings import Loaded, load_settings
 from claude_meter.core.state import load_state
 from claude_meter.history import HistoryStore, HistoryUnavailable
+from claude_meter.history.database import GUI_BUSY_TIMEOUT_SECONDS
 from claude_meter.poll.fetcher import Fetcher
 from claude_meter.poll.first import FirstPoll
 from claude_meter.poll.messages import TRAY_ADVICE
@@ -173,10 +174,11 @@ def _open_history() -> HistoryStore | None:
     """The person's history; without one the meter still works (no sparklines, forecasts).
 
     The integrity check is skipped at start to keep the first icon fast; corruption found
-    later, while reading or writing, is set aside by the store itself.
+    later, while reading or writing, is set aside by the store itself. A write waits at most
+    half a second for another program's lock: it runs on the GUI thread.
     """
     try:
-        return HistoryStore.open(quick_check=False)
+        return HistoryStore.open(quick_check=False, busy=GUI_BUSY_TIMEOUT_SECONDS)
     except HistoryUnavailable as exc:
         log.warning("history unavailable, running without it: %s", exc)
         return None
