@@ -108,19 +108,36 @@ def open_or_replace(
     except sqlite3.DatabaseError as exc:
         if not is_corrupt(exc):
             raise HistoryUnavailable(in_words(exc, path, busy)) from exc
-        log.warning("history database %s is corrupt (%s); starting a new one", path, exc)
-    return replace_corrupt(path, quick_check=quick_check, busy=busy)
+        why = exc
+    return replace_corrupt(path, quick_check=quick_check, busy=busy, why=why)
 
 
 def replace_corrupt(
-    path: Path, *, quick_check: bool, busy: float | None = None
+    path: Path, *, quick_check: bool, busy: float | None = None, why: object = "damaged"
 ) -> sqlite3.Connection:
-    """Move a corrupt file (and its WAL) aside, then create a fresh database."""
+    """Move a corrupt file (and its WAL) aside, then create a fresh database; said, with
+    where the old one went. :class:`HistoryUnavailable` when it cannot be moved (a read-only
+    folder): a file that is not ours to delete stays, and the meter runs without a history."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
     for suffix in ("", "-wal", "-shm"):
         source = path.with_name(path.name + suffix)
-        with contextlib.suppress(FileNotFoundError):
-            source.rename(path.with_name(f"{path.name}.corrupt-{stamp}{suffix}"))
+        try:
+            source.rename(path.with_name(aside.name + suffix))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise HistoryUnavailable(
+                f"{path} is damaged ({why}) and could not be moved aside "
+                f"({exc.strerror or type(exc).__name__}): move it away yourself, or make its "
+                "folder writable for you, to start a new history"
+            ) from exc
+    log.warning(
+        "history database %s is damaged (%s): it was kept as %s, and a new one started",
+        path,
+        why,
+        aside.name,
+    )
     try:
         return connect(path, quick_check=quick_check, busy=busy)
     except sqlite3.Error as exc:

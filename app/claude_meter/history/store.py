@@ -369,11 +369,10 @@ class HistoryStore:
                         in_words(exc, self._path, self._busy),
                     )
                     return
-                log.warning("history database is corrupt (%s); starting a new one", exc)
                 self._db.close()
                 try:
                     self._db = replace_corrupt(
-                        self._path, quick_check=self._quick_check, busy=self._busy
+                        self._path, quick_check=self._quick_check, busy=self._busy, why=exc
                     )
                 except (HistoryUnavailable, sqlite3.Error, OSError) as again:
                     log.warning("history database could not be recreated: %s", again)
