@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 
 import pytest
 
 from claude_meter.cli import main
 from claude_meter.core.paths import data_dir
+from tests.cli.real_process import run_python
 
 
 def test_an_unreadable_history_is_a_clear_message(capsys: pytest.CaptureFixture[str]) -> None:
@@ -39,14 +37,7 @@ def test_a_damaged_settings_file_set_aside_is_said_once() -> None:
         "from claude_meter.cli import main\n"
         "sys.exit(main(['history', '--open']))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-    )
+    done = run_python(code, env={"QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 0, done.stderr
     # (the window's loads, cut short by the returned exec, may add lines of their own)
     said = [line for line in done.stderr.splitlines() if "settings" in line]

@@ -5,9 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +12,7 @@ import pytest
 from claude_meter.cli import main
 from claude_meter.cli.sources import run_sources
 from claude_meter.core.paths import config_dir
+from tests.cli.real_process import run_command
 from tests.cli.test_credentials import (  # helpers login's tests use too
     LONG_AGO,
     STALE,
@@ -116,6 +114,27 @@ def test_a_source_that_cannot_be_read_is_a_state_with_what_to_do_under_it(home: 
     assert entries["Claude Code"]["message"] == advice[2]
 
 
+def test_an_unusable_cookie_variable_is_a_state_with_why_under_it(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its line was the whole sentence, in the column where every other line has a state."""
+    monkeypatch.setenv("CLAUDE_METER_COOKIE", f"sessionKey {TEST_SESSION_KEY}")
+    t = term()
+    assert run_sources(json_output=False, term=t) == 0
+    out, err = texts(t)
+    lines = out.splitlines()
+    assert lines[1] == f"  {'CLAUDE_METER_COOKIE':<40} set, but not usable"
+    assert lines[2] == " " * 43 + (
+        "CLAUDE_METER_COOKIE is not usable: a bare sessionKey value has no spaces or semicolons."
+    )
+    t = term()
+    assert run_sources(json_output=True, term=t) == 0
+    entry = json.loads(texts(t)[0])["sources"][0]
+    assert (entry["state"], entry["summary"]) == ("invalid", "set, but not usable")
+    assert entry["message"] == lines[2].strip()
+    assert_clean(out, err, texts(t)[0])
+
+
 def test_a_corrupt_choice_file_is_ignored_with_a_message(
     keyring_items: Items, home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -141,14 +160,7 @@ def test_a_damaged_file_is_said_once_by_a_real_process(
     config_dir().mkdir(parents=True)
     (config_dir() / "sources.json").write_text("{not json")
     (config_dir() / "settings.json").write_text("{not json")
-    done = subprocess.run(
-        [sys.executable, "-m", "claude_meter", "accounts"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=dict(os.environ),
-    )
+    done = run_command("accounts")
     lines = done.stderr.splitlines()
     assert done.returncode == 0, done.stderr
     assert [line.split(" (")[0] for line in lines] == [
@@ -156,12 +168,5 @@ def test_a_damaged_file_is_said_once_by_a_real_process(
         f"claude-meter: the remembered source choice in {config_dir() / 'sources.json'} could "
         "not be read",
     ]
-    done = subprocess.run(
-        [sys.executable, "-m", "claude_meter", "sources"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=dict(os.environ),
-    )
+    done = run_command("sources")
     assert done.stderr.splitlines() == lines[1:]

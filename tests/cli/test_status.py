@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ import pytest
 
 from claude_meter.cli import main
 from claude_meter.fake import FakeClaude
+from tests.cli.real_process import Env, run_command, run_python
 from tests.conftest import TEST_OAUTH_TOKEN, TEST_SESSION_KEY
 
 
@@ -204,40 +203,42 @@ def test_unknown_scenario_and_bad_usage(capsys: pytest.CaptureFixture[str]) -> N
     assert info.value.code == 1
 
 
-def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "claude_meter", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
+#: ``status --json`` run as ``claude-meter`` runs it; then which of the modules named in its
+#: first argument it loaded, and its exit status, on a line of standard error of its own.
+WATCH = (
+    "import json, runpy, sys\n"
+    "watched = json.loads(sys.argv[1])\n"
+    "sys.argv = ['claude-meter', 'status', '--json']\n"
+    "status = None\n"
+    "try:\n    runpy.run_module('claude_meter', run_name='__main__')\n"
+    "except SystemExit as e:\n    status = e.code\n"
+    "loaded = [m for m in watched if m in sys.modules]\n"
+    "print('LOADED', json.dumps([loaded, status]), file=sys.stderr)\n"
+)
+
+
+def status_json_loading(
+    watched: tuple[str, ...], env: Env
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """``status --json`` in a real process, and which of ``watched`` it loaded (a package
+    counts when any of its modules did); it must have ended with status 0."""
+    done = run_python(WATCH, json.dumps(watched), env=env)
+    said = [line for line in done.stderr.splitlines() if line.startswith("LOADED ")]
+    assert len(said) == 1, done.stderr
+    loaded, status = json.loads(said[0].removeprefix("LOADED "))
+    assert status == 0, done.stderr
+    return done, loaded
 
 
 def test_real_process_imports_no_qt(fake_server: FakeClaude) -> None:
-    code = (
-        "import sys, runpy; sys.argv=['claude-meter','status','--json'];\n"
-        "try:\n    runpy.run_module('claude_meter', run_name='__main__')\n"
-        "except SystemExit as e:\n    status = e.code\n"
-        # sqlite3 is allowed: status records what it fetched into the usage history.
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('PySide6','shiboken6','keyring','browser_cookie3','cryptography'))\n"
-        "print('HEAVY', heavy, status, file=sys.stderr)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={
-            **os.environ,
-            "CLAUDE_METER_BASE_URL": fake_server.base_url,
-            "CLAUDE_METER_COOKIE": f"sessionKey={TEST_SESSION_KEY}",
-        },
-    )
-    assert "HEAVY [] 0" in done.stderr, done.stderr
+    # sqlite3 is allowed: status records what it fetched into the usage history.
+    heavy = ("PySide6", "shiboken6", "keyring", "browser_cookie3", "cryptography")
+    env = {
+        "CLAUDE_METER_BASE_URL": fake_server.base_url,
+        "CLAUDE_METER_COOKIE": f"sessionKey={TEST_SESSION_KEY}",
+    }
+    done, loaded = status_json_loading(heavy, env)
+    assert loaded == [], done.stderr
     assert json.loads(done.stdout)["organizations"]
 
 
@@ -270,39 +271,29 @@ def test_status_json_on_the_claude_code_route_loads_only_what_it_answers_with(
     (tmp_path / ".claude" / ".credentials.json").write_text(
         json.dumps({"claudeAiOauth": {"accessToken": TEST_OAUTH_TOKEN, "expiresAt": 4102444800000}})
     )
-    code = (
-        "import sys, runpy; sys.argv=['claude-meter','status','--json'];\n"
-        "try:\n    runpy.run_module('claude_meter', run_name='__main__')\n"
-        "except SystemExit as e:\n    status = e.code\n"
-        f"loaded = sorted(m for m in {NOT_FOR_STATUS_JSON!r} if m in sys.modules)\n"
-        "print('LOADED', loaded, status, file=sys.stderr)\n"
-    )
     with FakeClaude("normal", oauth_token=TEST_OAUTH_TOKEN, tls=True).start() as server:
         env = {
-            **{k: v for k, v in os.environ.items() if k != "CLAUDE_METER_COOKIE"},
+            "CLAUDE_METER_COOKIE": None,
             "HOME": str(tmp_path),
             "CLAUDE_METER_OAUTH_BASE_URL": server.base_url,
             "CLAUDE_METER_BASE_URL": server.base_url,
             "SSL_CERT_FILE": str(server.cert_path),
             "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
         }
-        argv = [sys.executable, "-c", code]
-        calls = [
-            subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False, env=env)
-            for _ in range(2)
-        ]
-    assert "'keyring'" in calls[0].stderr, calls[0].stderr  # the first call looked, once
-    assert "LOADED [] 0" in calls[1].stderr, calls[1].stderr
-    for done in calls:
+        first, looked = status_json_loading(NOT_FOR_STATUS_JSON, env)
+        second, loaded = status_json_loading(NOT_FOR_STATUS_JSON, env)
+    assert "keyring" in looked, first.stderr  # the first call looked, once
+    assert loaded == [], second.stderr
+    for done in (first, second):
         assert json.loads(done.stdout)["source"] == "claude-code"
         assert TEST_OAUTH_TOKEN not in done.stdout + done.stderr
 
 
 def test_version_and_help() -> None:
-    done = _cli("--version")
+    done = run_command("--version")
     assert done.returncode == 0
     assert done.stdout.startswith("claude-meter ")
-    done = _cli("status", "--help")
+    done = run_command("status", "--help")
     assert done.returncode == 0
     assert "--json" in done.stdout
     assert "Traceback" not in done.stderr

@@ -7,10 +7,14 @@ import pytest
 from claude_meter.core.account_changes import (
     AccountProblem,
     added,
+    avoided_ids,
     earlier_id,
     named,
+    removal,
+    removal_words,
     removed,
     renamed,
+    unique_name,
     with_email,
 )
 from claude_meter.core.accounts import AccountRef
@@ -20,10 +24,10 @@ WORK = AccountRef(id="work", name="Work", kind="pasted")
 
 
 def test_added_makes_an_id_from_the_name_and_validates() -> None:
-    settings, account = added(Settings(), "  Work   Team ", "browser", browser="chromium")
+    settings, account = added(Settings(), "  Work   Team ", "browser", (), browser="chromium")
     assert (account.id, account.name, account.browser) == ("work-team", "Work Team", "chromium")
     assert settings.accounts == (account,)
-    settings, again = added(settings, "work-team!", "pasted")
+    settings, again = added(settings, "work-team!", "pasted", ())
     assert again.id == "work-team-2"
 
 
@@ -39,13 +43,13 @@ def test_added_makes_an_id_from_the_name_and_validates() -> None:
 )
 def test_added_refuses(name: str, why: str) -> None:
     with pytest.raises(AccountProblem) as refused:
-        added(Settings(accounts=(WORK,)), name, "pasted")
+        added(Settings(accounts=(WORK,)), name, "pasted", ())
     assert str(refused.value) == why
 
 
 def test_a_reference_that_looks_like_a_secret_is_refused_unquoted() -> None:
     with pytest.raises(AccountProblem) as refused:
-        added(Settings(), "X", "browser", browser="chromium", profile="sessionKey=sk-ant-1")
+        added(Settings(), "X", "browser", (), browser="chromium", profile="sessionKey=sk-ant-1")
     assert "sk-ant" not in str(refused.value)
     assert "secrets belong in the keyring" in str(refused.value)
 
@@ -53,9 +57,9 @@ def test_a_reference_that_looks_like_a_secret_is_refused_unquoted() -> None:
 def test_at_most_eight() -> None:
     settings = Settings()
     for number in range(8):
-        settings, _ = added(settings, f"A{number}", "pasted")
+        settings, _ = added(settings, f"A{number}", "pasted", ())
     with pytest.raises(AccountProblem, match="at most 8 accounts"):
-        added(settings, "Ninth", "pasted")
+        added(settings, "Ninth", "pasted", ())
 
 
 def test_removed() -> None:
@@ -77,11 +81,11 @@ def test_an_account_added_again_under_a_removed_ones_name_gets_a_fresh_id() -> N
     would show the removed account's past as the new one's."""
     settings, _ = removed(Settings(accounts=(WORK,)), "Work")
     assert settings.retired_account_ids == ("work",)
-    settings, again = added(settings, "Work", "pasted")
+    settings, again = added(settings, "Work", "pasted", ())
     assert (again.id, again.name) == ("work-2", "Work")
     assert earlier_id(settings, again) == "work"
     settings, _ = removed(settings, "Work")
-    settings, third = added(settings, "work", "pasted")
+    settings, third = added(settings, "work", "pasted", ())
     assert third.id == "work-3"
     assert settings.retired_account_ids == ("work", "work-2")
     assert Settings.model_validate_json(settings.model_dump_json()) == settings  # kept on disk
@@ -95,7 +99,7 @@ def test_the_historys_ids_are_not_given_either() -> None:
     settings, fresh = added(Settings(), "Side", "pasted", ("work",))
     assert (fresh.id, earlier_id(settings, fresh, ("work",))) == ("side", None)
     renamed_to = renamed(Settings(accounts=(WORK,)), "Work", "Initech")
-    settings, other = added(renamed_to, "Work", "pasted")  # the id is in use, not removed
+    settings, other = added(renamed_to, "Work", "pasted", ())  # the id is in use, not removed
     assert (other.id, earlier_id(settings, other)) == ("work-2", None)
 
 
@@ -116,3 +120,53 @@ def test_named_and_with_email() -> None:
     assert named(settings, "nobody") is None
     assert with_email(settings, "work", "w@example.com").accounts[0].email == "w@example.com"
     assert with_email(settings, "work", "sessionKey=x") is settings  # refused, not kept
+
+
+def test_every_way_of_adding_avoids_the_same_ids() -> None:
+    """In use, retired, or only in the history: ``accounts add``, ``sources --add``, the
+    first-run window and the Settings window all pass the history to ``added``."""
+    settings = Settings(accounts=(WORK,), retired_account_ids=("side",))
+    assert avoided_ids(settings, ("home", "work")) == ("work", "side", "home")
+    for name, expected in (("Side", "side-2"), ("Home", "home-2"), ("Other", "other")):
+        _, account = added(settings, name, "pasted", ("home",))
+        assert account.id == expected
+
+
+def test_unique_name_numbers_a_name_in_use() -> None:
+    settings = Settings(accounts=(WORK,))
+    assert unique_name(settings, "Personal") == "Personal"
+    assert unique_name(settings, "work") == "work 2"
+    assert unique_name(settings, "Default") == "Default 2"
+    assert unique_name(settings, "  ") == "Account"
+    assert unique_name(settings, "Chrome", ("chrome", "Chrome 2")) == "Chrome 3"
+    assert len(unique_name(Settings(accounts=(WORK.model_copy(update={"name": "W" * 40}),)),
+                           "W" * 40)) <= 40  # fmt: skip
+
+
+def test_removal_names_the_secret_that_goes_with_a_named_account_only() -> None:
+    settings = Settings(accounts=(WORK,))
+    done = removal(settings, "work")
+    assert (done.account, done.secret_entry) == (WORK, "claude.ai session (work)")
+    assert done.settings.retired_account_ids == ("work",)
+    default = removal(settings, "Default")
+    assert (default.account, default.secret_entry) == (None, None)
+    assert default.settings.default_account is False
+    with pytest.raises(AccountProblem, match="is the only account"):
+        removal(Settings(), "Default")
+
+
+def test_removal_words_say_what_is_kept_and_what_is_deleted() -> None:
+    browser = AccountRef(id="home", name="Home", kind="browser", browser="firefox", profile="p")
+    settings = Settings(accounts=(WORK, browser))
+    question, details = removal_words(settings, "Work", in_history=True)
+    assert question == "Remove Work?"
+    assert "Kept: its usage history, shown as “Removed account (work)”" in details
+    assert "Deleted: its session stored in the keyring." in details
+    _, details = removal_words(settings, "home", in_history=False)
+    assert "no usage history yet" in details
+    assert "Nothing else is deleted: the sign-in it read (firefox (p)) stays." in details
+    question, details = removal_words(settings, "default", in_history=True)
+    assert question == "Stop metering Default?"
+    assert "its history are kept" in details
+    with pytest.raises(AccountProblem, match="no account of that name"):
+        removal_words(settings, "Nobody", in_history=False)

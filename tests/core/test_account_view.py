@@ -12,6 +12,7 @@ from claude_meter.core.account_view import (
     account_problem,
     accounts_tooltip,
     deadline_key,
+    default_route,
     expired_title,
     icon_account,
     memory_prefix,
@@ -180,3 +181,18 @@ def test_the_footers_age_is_the_newest_reading_and_each_problem_its_accounts() -
     assert account_problem(gone, NOW, INTERVAL) == (
         "Your session expired. Showing the last numbers read."
     )
+
+
+@pytest.mark.parametrize(
+    ("source", "route"),
+    [
+        ("auto", "web"),
+        ("browser", "web"),
+        ("pasted", "web"),
+        ("extension", "web"),
+        ("claude-code", "claude-code"),
+    ],
+)
+def test_the_default_accounts_route_follows_its_source(source: str, route: str) -> None:
+    """Whose saved deadline holds the default account's first poll (``qt/worker.py``)."""
+    assert default_route(Settings.model_validate({"source": source})) == route

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -13,6 +16,7 @@ from claude_meter.core.display import (
     format_percent,
     format_reset,
     heading,
+    local_time,
     plan_label,
     text_bar,
 )
@@ -52,6 +56,77 @@ def test_format_reset_local_time_and_past() -> None:
     assert format_reset(friday, NOW, tokyo) == "resets in 2d 0h (Fri 18:00)"
     assert format_reset(NOW - timedelta(seconds=3), NOW, UTC) == "resetting now (Wed 08:59)"
     assert format_reset(None, NOW, UTC) == "not started"
+
+
+TOKYO = timezone(timedelta(hours=9))
+
+
+@pytest.mark.parametrize(
+    ("at", "tz", "text"),
+    [
+        (NOW, UTC, "Wed 09:00"),
+        (NOW, TOKYO, "Wed 18:00"),
+        (NOW + timedelta(hours=15, minutes=5), TOKYO, "Thu 09:05"),  # past midnight there
+        (NOW + timedelta(days=7), UTC, "Wed 09:00"),  # a week away: the same day name
+    ],
+)
+def test_local_time_names_the_day_and_the_clock(at: datetime, tz: timezone, text: str) -> None:
+    assert local_time(at, tz) == text
+
+
+@pytest.mark.parametrize(
+    ("at", "tz", "text"),
+    [
+        (NOW + timedelta(hours=14, minutes=59), UTC, "23:59"),  # later the same day
+        (NOW - timedelta(hours=9), UTC, "00:00"),  # earlier the same day
+        (NOW + timedelta(hours=15), UTC, "Thu 00:00"),  # past midnight
+        (NOW + timedelta(days=7), UTC, "Wed 09:00"),  # same day name, a week away
+        (NOW + timedelta(days=1), UTC, "Thu 09:00"),
+        # the day is the person's, not UTC's: 12:00 and 16:00 UTC are Wed and Thu in Tokyo
+        (NOW + timedelta(hours=7), TOKYO, "Thu 01:00"),
+        # and 23:30 UTC falls on Thursday morning in Tokyo, as 09:00 UTC does not
+        (NOW + timedelta(hours=14, minutes=30), TOKYO, "Thu 08:30"),
+    ],
+)
+def test_local_time_on_the_same_day_is_the_clock_alone(
+    at: datetime, tz: timezone, text: str
+) -> None:
+    assert local_time(at, tz, same_day_as=NOW) == text
+
+
+def test_local_time_spoken_and_dated_forms() -> None:
+    assert local_time(NOW, UTC, day="spoken") == "Wednesday 09:00"
+    assert local_time(NOW, TOKYO, day="dated") == "Wed 25 Nov 18:00"
+    week_later = NOW + timedelta(days=7)
+    assert local_time(week_later, UTC, same_day_as=NOW, day="dated") == "Wed 02 Dec 09:00"
+    assert local_time(week_later, TOKYO, day=None) == "18:00"  # the clock alone, any day
+
+
+@pytest.fixture
+def in_tokyo() -> Iterator[None]:
+    """The computer's zone is Tokyo's (no summer time) for the test; the old one after."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "JST-9"
+    time.tzset()
+    yield
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+@pytest.mark.usefixtures("in_tokyo")
+def test_local_time_without_a_zone_is_the_computers() -> None:
+    """The callers' forms: the server's aware UTC times and the CLI's naive local ``now``."""
+    assert local_time(NOW) == "Wed 18:00"  # aware: moved to the computer's zone
+    naive = datetime(2026, 11, 25, 9, 0)  # naive: already the computer's local time
+    assert local_time(naive) == "Wed 09:00"
+    late = datetime(2026, 11, 25, 14, 30, tzinfo=UTC)  # 23:30 in Tokyo
+    assert local_time(late, same_day_as=naive) == "23:30"
+    assert local_time(late, same_day_as=NOW) == "23:30"
+    after_midnight = datetime(2026, 11, 25, 15, 30, tzinfo=UTC)
+    assert local_time(after_midnight, same_day_as=naive) == "Thu 00:30"
 
 
 @pytest.mark.parametrize(
@@ -117,6 +192,7 @@ def test_grades(percent: float | None, grade: str) -> None:
         ("default_claude_pro", "Pro"),
         ("default_raven", "Team"),
         ("something_new", "something_new"),
+        ("default_claude_ai", None),  # the tier of plans without one: no name to show
         (None, None),
     ],
 )

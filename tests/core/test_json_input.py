@@ -44,6 +44,50 @@ def test_the_reason_says_nested_too_deeply() -> None:
 
 
 @pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (b'{"cookie": "\xff SECRET"}', "not text in UTF-8, UTF-16 or UTF-32"),
+        ('{"poll_seconds": ' + "6" * 5000 + "}", "a number with too many digits"),
+    ],
+)
+def test_a_failure_that_is_not_a_syntax_error_says_what_in_plain_words(
+    data: str | bytes, said: str
+) -> None:
+    """Once only a Python type name (``UnicodeDecodeError``, ``ValueError``): a person reads
+    it in "Your settings could not be read (not valid JSON (...))"."""
+    with pytest.raises(NotJson) as raised:
+        loads(data)
+    assert str(raised.value) == said
+    assert "SECRET" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("failure", "said"),
+    [
+        (MemoryError(), "too big to read"),
+        (
+            TypeError("the JSON object must be str, bytes or bytearray, not int"),
+            "not text the JSON reader accepts",
+        ),
+        (ValueError("something new in a later Python"), "not text the JSON reader accepts"),
+    ],
+)
+def test_the_rarest_failures_say_what_too(
+    failure: Exception, said: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What cannot be produced on demand here (a document too big for memory, a reader
+    handed no text), as the parser raises it."""
+
+    def failing(data: object) -> object:
+        raise failure
+
+    monkeypatch.setattr(json, "loads", failing)  # the module json_input calls
+    with pytest.raises(NotJson) as raised:
+        loads("{}")
+    assert str(raised.value) == said
+
+
+@pytest.mark.parametrize(
     ("text", "said"),
     [
         ('{"theme": "dark",\n "poll_seconds" 60}', "line 2, column 17: expecting ':' delimiter"),

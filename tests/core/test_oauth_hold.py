@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -94,10 +95,32 @@ def test_override_is_granted_once_per_hold(tmp_path: Path) -> None:
     assert store.allow_once() is False  # spent until the hold runs out or numbers come
 
 
-def test_a_damaged_file_holds_nothing(tmp_path: Path) -> None:
+def test_a_damaged_file_holds_nothing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The log says why in words and what follows from it; it said ``ValidationError``."""
     path = tmp_path / "holds.json"
     path.write_text("{not json")
     store = HoldStore(path)
+    caplog.set_level(logging.WARNING)
     assert store.get("k") is None
+    assert caplog.messages == [
+        f"could not read Claude Code's rate-limit waits in {path} (not valid JSON); going on "
+        "without them, so a request may go out before a wait the server asked for is over"
+    ]
     store.put("k", Hold(not_before=NOW + MIN, set_at=NOW))
     assert store.get("k") is not None
+
+
+def test_a_hold_that_cannot_be_saved_is_logged_with_what_follows(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocked = tmp_path / "a file"
+    blocked.write_text("in the way")
+    path = blocked / "holds.json"  # its folder cannot be made
+    caplog.set_level(logging.WARNING)
+    HoldStore(path).put(token_key(TEST_OAUTH_TOKEN), Hold(not_before=NOW + MIN, set_at=NOW))
+    assert caplog.messages[-1] == (  # after the read of it, which failed as well
+        f"could not save Claude Code's rate-limit wait to {path} (File exists); without it, a "
+        "poll may ask again before the wait is over"
+    )
+    assert TEST_OAUTH_TOKEN not in caplog.text
+    assert token_key(TEST_OAUTH_TOKEN) not in caplog.text

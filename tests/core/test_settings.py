@@ -14,6 +14,7 @@ from claude_meter.core import paths
 from claude_meter.core.endpoints import DEFAULT_BRIDGE_PORT
 from claude_meter.core.settings import (
     Settings,
+    UnreadableSettings,
     format_thresholds,
     load_settings,
     parse_thresholds,
@@ -189,6 +190,34 @@ def test_unreadable_folder_gives_defaults(tmp_path: Path) -> None:
     assert loaded.settings == Settings()
     assert loaded.notice is not None
     assert path.is_dir()  # not moved: it was not ours to move
+    assert loaded.unread
+    assert "Is a directory" in loaded.notice
+    assert "leaves the file as it is; make it readable again (or remove it)" in loaded.notice
+
+
+@pytest.mark.parametrize("kind", ["folder", "symlink loop"])
+def test_a_file_that_cannot_be_read_is_never_saved_over(tmp_path: Path, kind: str) -> None:
+    """Loading gave the defaults; saving them (``accounts add``, the Settings window) replaced
+    the person's file with settings they never saw."""
+    path = tmp_path / "settings.json"
+    if kind == "folder":
+        path.mkdir()
+        (path / "inside").write_text("kept")
+    else:
+        path.symlink_to(path.name)  # ELOOP: an OSError other than "not found", even as root
+    assert load_settings(path).unread
+    with pytest.raises(UnreadableSettings) as raised:
+        save_settings(Settings(thresholds=(50,)), path)
+    why = "Is a directory" if kind == "folder" else "Too many levels of symbolic links"
+    assert str(raised.value) == (
+        f"{path} cannot be read ({why}), so it was left as it is: make it readable again (or "
+        "remove it), then try again"
+    )
+    if kind == "folder":
+        assert (path / "inside").read_text() == "kept"
+    else:
+        assert path.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["settings.json"]  # no temporary left
 
 
 def test_secrets_never_reach_the_file_even_after_a_pasted_login(tmp_path: Path) -> None:

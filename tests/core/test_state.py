@@ -41,25 +41,48 @@ def test_the_default_place_is_the_state_folder() -> None:
     assert load_state() == STATE
 
 
+#: What the log says of a state file it cannot use, and what that costs.
+STARTS_WITHOUT = (
+    "ClaudeMeter starts without it, so it polls without waiting out an earlier error and may "
+    "repeat a notification it already showed"
+)
+
+
 @pytest.mark.parametrize(
-    "content",
+    ("content", "why"),
     [
-        b"{half",
-        b"[]",
-        b'{"not_before": {"web": "not a time"}}',
-        b'{"notified": {"key": 7}}',
-        b"\xff\xfe",
+        (b"{half", "not valid JSON"),
+        (b"[]", "not in the form ClaudeMeter writes"),
+        (b'{"not_before": {"web": "not a time"}}', "not in the form ClaudeMeter writes"),
+        (b'{"notified": {"org-1|five_hour|80": 7}}', "not in the form ClaudeMeter writes"),
+        (b"\xff\xfe", "not valid JSON"),
+        (b"[" * 100_000, "not valid JSON"),
     ],
 )
 def test_an_unreadable_file_is_a_fresh_start(
-    tmp_path: Path, content: bytes, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, content: bytes, why: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """The log says why in words and what the app does about it; it said a Python type name
+    (``ValidationError``) and "starting fresh"."""
     path = tmp_path / "state.json"
     path.write_bytes(content)
     caplog.set_level(logging.WARNING)
     assert load_state(path) == SavedState()
-    assert f"Ignoring unreadable state file {path}" in caplog.text
-    assert "starting fresh" in caplog.text
+    said = f"Could not read the saved state in {path} ({why}); {STARTS_WITHOUT}"
+    assert caplog.messages == [said]
+    assert "five_hour" not in caplog.text  # nothing of the file's content
+
+
+def test_a_file_the_system_will_not_read_is_a_fresh_start_with_its_reason(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "state.json"
+    path.mkdir()  # in the way: a folder where the file goes
+    caplog.set_level(logging.WARNING)
+    assert load_state(path) == SavedState()
+    assert caplog.messages == [
+        f"Could not read the saved state in {path} (Is a directory); {STARTS_WITHOUT}"
+    ]
 
 
 def test_keys_of_a_newer_version_are_ignored(tmp_path: Path) -> None:
@@ -75,5 +98,8 @@ def test_a_save_that_cannot_be_written_is_logged_not_raised(
     blocked.write_text("in the way")
     caplog.set_level(logging.WARNING)
     save_state(STATE, blocked / "state.json")  # its folder cannot be made
-    assert f"Could not save state to {blocked / 'state.json'}" in caplog.text
+    assert caplog.messages == [
+        f"Could not save the state to {blocked / 'state.json'} (File exists); the wait after an "
+        "error and the notifications already shown are remembered only until ClaudeMeter quits"
+    ]
     assert blocked.read_text() == "in the way"

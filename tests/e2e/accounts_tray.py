@@ -61,18 +61,6 @@ def two_account_server() -> FakeClaude:
     return FakeClaude("normal", accounts=(PERSONAL_ACCOUNT, WORK_ACCOUNT))
 
 
-def start_tray(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
-    """The installed ``claude-meter --debug`` (not the demo), its log into ``log_path``."""
-    with log_path.open("wb") as log:
-        return subprocess.Popen(
-            [claude_meter(), "--debug"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-
 def requests_of(server: FakeClaude, account: str) -> int:
     """How many requests the server had with this account's credentials."""
     return sum(1 for r in list(server.request_log) if r.account == account)

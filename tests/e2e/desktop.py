@@ -317,7 +317,8 @@ def logged(log_path: Path, text: str) -> bool:
 
 
 def stop_demo_tray(app: subprocess.Popen[bytes], log_path: Path) -> str:
-    """SIGTERM, then the app must end within 10 s, with status 0 and no traceback; its log."""
+    """SIGTERM, then the app (the demo's or another :func:`start_tray`) must end within 10 s,
+    with status 0 and no traceback; its log."""
     app.send_signal(signal.SIGTERM)
     try:
         code = app.wait(10)
@@ -333,9 +334,15 @@ def stop_demo_tray(app: subprocess.Popen[bytes], log_path: Path) -> str:
 
 def start_demo_tray(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     """The installed ``claude-meter --demo --debug``, its output (the log) into ``log_path``."""
+    return start_tray(env, log_path, "--demo")
+
+
+def start_tray(env: dict[str, str], log_path: Path, *options: str) -> subprocess.Popen[bytes]:
+    """The installed ``claude-meter --debug`` with ``options``, its output (the log) into
+    ``log_path``."""
     with log_path.open("wb") as log:
         return subprocess.Popen(
-            [claude_meter(), "--demo", "--debug"],
+            [claude_meter(), *options, "--debug"],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,

@@ -4,7 +4,6 @@ made-up history, every span kept as a screenshot in ``test-artifacts/``."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,11 +12,10 @@ from PySide6.QtGui import QImage
 
 from claude_meter.history.chart_data import SPANS
 from tests.e2e.desktop import private_desktop, wait_for
-from tests.e2e.test_window_screenshots import distinct_colours, visible_window
+from tests.e2e.screens import distinct_colours, showing, visible_window
 from tests.e2e.wayland_desktop import sway_desktop
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
 TITLE = "ClaudeMeter · History"
 
 
@@ -27,18 +25,11 @@ def shoot_every_span(
     window_shown: Callable[[], bool],
     shoot: Callable[[str], Path],
 ) -> None:
-    """Run ``show_history`` and keep a screenshot (``shoot(name)``) of each span it draws."""
-    shown = subprocess.Popen(
-        [sys.executable, "-m", "tests.e2e.show_history", str(folder)],
-        env={**env, "PYTHONPATH": f"{ROOT}:{ROOT / 'app'}"},
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert shown.stdin is not None
-    assert shown.stdout is not None
-    try:
+    """Run ``show_history`` and keep a screenshot (``shoot(name)``) of each span it draws;
+    it ends by itself after the last (with status 0: :func:`showing` checks it)."""
+    with showing(env, "show_history", str(folder), stdin=subprocess.PIPE) as shown:
+        assert shown.stdin is not None
+        assert shown.stdout is not None
         for span in SPANS:
             assert shown.stdout.readline().decode().strip() == f"shown {span}"
             wait_for("the History window", lambda: window_shown() or None)
@@ -47,13 +38,7 @@ def shoot_every_span(
             assert distinct_colours(image) > 30  # a chart, labels, a calendar
             shown.stdin.write(b"\n")
             shown.stdin.flush()
-        code = shown.wait(20)
-    finally:
-        if shown.poll() is None:
-            shown.terminate()
-        _, err = shown.communicate(timeout=10)
-    assert b"Traceback" not in err, err.decode()
-    assert code == 0, err.decode()
+        shown.wait(20)
 
 
 def test_every_span_drawn_and_kept_as_a_screenshot(tmp_path: Path) -> None:

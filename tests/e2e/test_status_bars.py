@@ -12,14 +12,18 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from claude_meter.readings.store import iso, record
 from tests.e2e.desktop import wait_for
 from tests.support.tools import require_tool
+
+T = TypeVar("T")
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -185,25 +189,43 @@ def test_polybar_shows_the_cached_figures_in_their_colours(reading: dict[str, st
             "[bar/test]\nwidth = 100%\nheight = 30\nbackground = #202020\n"
             "font-0 = DejaVu Sans:size=11;2\nmodules-center = claude-meter\n\n" + snippet("polybar")
         )
-        bar = subprocess.Popen(
-            ["polybar", "-c", str(conf), "test"],
-            env={**desktop.env, "PATH": reading["PATH"]},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        said = conf.with_suffix(".log")  # polybar's own words, for a failure's message
+        with said.open("wb") as said_file:
+            bar = subprocess.Popen(
+                ["polybar", "-c", str(conf), "test"],
+                env={**desktop.env, "PATH": reading["PATH"]},
+                stdout=said_file,
+                stderr=subprocess.STDOUT,
+            )
         try:
-            shot = wait_for(
-                "polybar drawing 37 % green and 82 % orange",
-                lambda: (
-                    lambda s: (
-                        s
-                        if _colour_pixels(s, (46, 157, 79), 30) > 20
-                        and _colour_pixels(s, (232, 112, 42), 30) > 20
-                        else None
-                    )
-                )(desktop.screenshot("polybar-status-cached.png")),
+            shot = _polybar_wait(
+                bar,
+                said,
+                lambda: wait_for(
+                    "polybar drawing 37 % green and 82 % orange",
+                    lambda: (
+                        lambda s: (
+                            s
+                            if _colour_pixels(s, (46, 157, 79), 30) > 20
+                            and _colour_pixels(s, (232, 112, 42), 30) > 20
+                            else None
+                        )
+                    )(desktop.screenshot("polybar-status-cached.png")),
+                ),
             )
             assert shot.exists()
         finally:
             stop_all([bar])
             conf.unlink(missing_ok=True)
+            said.unlink(missing_ok=True)
+
+
+def _polybar_wait(bar: subprocess.Popen[bytes], said: Path, wait: Callable[[], T]) -> T:
+    """``wait()``, and when it times out, what polybar said and whether it still runs."""
+    try:
+        return wait()
+    except AssertionError as exc:
+        ended = bar.poll()
+        state = "still running" if ended is None else f"ended with status {ended}"
+        words = said.read_text(errors="replace")[-2000:] if said.exists() else ""
+        raise AssertionError(f"{exc}; polybar {state}; it said:\n{words}") from None

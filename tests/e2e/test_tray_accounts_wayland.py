@@ -1,8 +1,9 @@
 """Two accounts in the real tray on Wayland (headless sway, with swaybar's and with waybar's
 StatusNotifierItem tray, ``QT_QPA_PLATFORM=wayland``) against the fake claude.ai serving both
 over real sockets: the popover has a section per account with its own numbers, whole on the
-output (it scrolls); when Work's session expires Personal keeps updating. Screenshots (grim)
-are kept in ``test-artifacts/`` (``wayland-<bar>-accounts-*.png``)."""
+output (it scrolls); when Work's session expires Personal keeps updating. And Settings' Add
+account dialog, drawn on sway. Screenshots (grim) are kept in ``test-artifacts/``
+(``wayland-<bar>-accounts-*.png``, ``wayland-add-account.png``)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ from tests.e2e.accounts_tray import (
     add_work,
     requests_of,
     secrets_kept_out,
-    start_tray,
     two_account_server,
     two_accounts_env,
 )
-from tests.e2e.desktop import stop_demo_tray, wait_for
+from tests.e2e.desktop import start_tray, stop_demo_tray, wait_for
 from tests.e2e.processes import gnome_keyring
+from tests.e2e.screens import showing
 from tests.e2e.test_tray_wayland import assert_shown, escape
 from tests.e2e.wayland_desktop import Bar, sway_desktop
 
@@ -73,3 +74,20 @@ def _both_shown(log_path: Path) -> str | None:
 
 def _expired_logged(log_path: Path) -> bool:
     return "Claude session expired (Work)" in log_path.read_text(errors="replace")
+
+
+def test_add_account_dialog_on_sway(tmp_path: Path) -> None:
+    """Settings' Add account… over its window on headless sway: a dialog of its own (sway
+    floats it), drawn, with the sign-ins found and Paste; kept as a grim screenshot."""
+    with (
+        sway_desktop("swaybar", tmp_path) as desktop,
+        showing(desktop.env, "show_add_account") as shown,
+    ):
+        assert shown.stdout is not None
+        assert shown.stdout.readline().strip() == b"shown"
+        node = wait_for(
+            "the Add account dialog",
+            lambda: next((n for n in desktop.windows() if n.name == "Add account"), None),
+        )
+        assert node.rect[2] >= 480
+        wait_for("the dialog drawn", lambda: desktop.drawn(node, "wayland-add-account.png"))

@@ -17,11 +17,17 @@ from tests.e2e.accounts_tray import (
     add_work,
     requests_of,
     secrets_kept_out,
-    start_tray,
     two_account_server,
     two_accounts_env,
 )
-from tests.e2e.desktop import Desktop, private_desktop, start_demo_tray, stop_demo_tray, wait_for
+from tests.e2e.desktop import (
+    Desktop,
+    private_desktop,
+    start_demo_tray,
+    start_tray,
+    stop_demo_tray,
+    wait_for,
+)
 from tests.e2e.processes import gnome_keyring
 
 pytestmark = pytest.mark.e2e

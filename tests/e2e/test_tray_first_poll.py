@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from claude_meter.fake import DEFAULT_SESSION_KEY, FakeClaude
-from tests.e2e.desktop import claude_meter, logged, private_desktop, stop_demo_tray, wait_for
+from tests.e2e.desktop import logged, private_desktop, start_tray, stop_demo_tray, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -30,14 +29,7 @@ def test_the_first_poll_starts_early_and_is_requested_once(tmp_path: Path) -> No
             "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
         }
         log_path = tmp_path / "tray.log"
-        with log_path.open("wb") as log:
-            app = subprocess.Popen(
-                [claude_meter(), "--debug"],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        app = start_tray(env, log_path)
         try:
             wait_for("the first numbers drawn", lambda: logged(log_path, "snapshot drawn"))
             usage = [r.path for r in server.request_log if r.path.endswith("/usage")]

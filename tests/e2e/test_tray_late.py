@@ -28,7 +28,7 @@ from tests.e2e.desktop import (
     wait_for,
 )
 from tests.e2e.desktop import stop_demo_tray as stop
-from tests.e2e.test_tray_context_x11 import changed, quit_from_the_menu
+from tests.e2e.screens import quit_from_the_menu, right_click_menu
 
 pytestmark = pytest.mark.e2e
 
@@ -130,17 +130,9 @@ def test_an_sni_panel_gone_with_an_xembed_tray_there(tmp_path: Path) -> None:
             wait_for("the numbers", lambda: logged(log_path, "snapshot drawn"))
             assert logged(log_path, "tray icon shown (StatusNotifierItem)")
             watcher.stop()
-            x, y, w, h = wait_for("the icon in trayer", desktop.tray_icon, timeout=UNDER_LOAD)
+            icon = wait_for("the icon in trayer", desktop.tray_icon, timeout=UNDER_LOAD)
             assert logged(log_path, "tray icon rebuilt: XEmbed instead of StatusNotifierItem")
-            before = desktop.screenshot("sni-gone-xembed-before.png")
-            cx, cy = x + w // 2, y + h // 2
-            desktop.run("xdotool", "mousemove", str(cx), str(cy), "click", "3")
-            wait_for(
-                "Qt's menu at the icon",
-                lambda: (
-                    changed(before, desktop.screenshot("sni-gone-xembed-menu.png"), cx, cy) > 0.1
-                ),
-            )
+            right_click_menu(desktop, icon, "sni-gone-xembed-menu")
             quit_from_the_menu(desktop, app, log_path)
         finally:
             if app.poll() is None:

@@ -86,6 +86,42 @@ def test_unopenable_location_raises_history_unavailable(tmp_path: Path) -> None:
         HistoryStore.open(tmp_path / "a-file" / "history.sqlite3")
 
 
+def test_a_history_that_cannot_be_opened_says_why_and_what_to_do(tmp_path: Path) -> None:
+    """SQLite's own words were "unable to open database file": neither why nor what next."""
+    path = tmp_path / "history.sqlite3"
+    path.mkdir()  # unopenable even as root (chmod 000 is not, for root)
+    with pytest.raises(HistoryUnavailable) as raised:
+        HistoryStore.open(path, quick_check=False)
+    assert str(raised.value) == (
+        f"{path} cannot be opened (Is a directory): make it readable and writable for you, or "
+        "move it away to start a new history"
+    )
+    assert path.is_dir()  # not moved aside: not a corrupt database, not ours
+
+
+def test_a_locked_history_is_said_in_words_and_the_reading_dropped(
+    path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another program holding the write lock: "database is locked" said nothing to act on."""
+    HistoryStore.open(path).close()
+    monkeypatch.setattr(database_module, "BUSY_TIMEOUT_SECONDS", 0.05)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # a real writer's lock, in another connection
+        with HistoryStore.open(path, quick_check=False) as store, caplog.at_level(logging.WARNING):
+            assert not store.record(snapshot(T0, 40.0))
+        assert (
+            f"the usage history was not written: {path} is locked by another program (another "
+            "ClaudeMeter, or a tool that has it open) for more than 0.05 s; try again once it "
+            "lets go"
+        ) in caplog.text
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with HistoryStore.open(path, quick_check=False) as store:
+        assert store.record(snapshot(T0, 40.0))  # the lock gone, the next reading is kept
+
+
 # -- corruption -----------------------------------------------------------------------------
 
 
@@ -107,9 +143,12 @@ def assert_moved_aside_and_fresh(
     path: Path, store: HistoryStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     aside = list(path.parent.glob("history.sqlite3.corrupt-*"))
-    assert [p.name for p in aside if not p.name.endswith(("-wal", "-shm"))], aside
-    assert any(
-        r.name == "claude_meter.history" and r.levelno == logging.WARNING and "corrupt" in r.message
+    (kept,) = [p.name for p in aside if not p.name.endswith(("-wal", "-shm"))]
+    assert any(  # where the old file went, not only "starting a new one"
+        r.name == "claude_meter.history"
+        and r.levelno == logging.WARNING
+        and r.message.startswith(f"history database {path} is damaged (")
+        and r.message.endswith(f"): it was kept as {kept}, and a new one started")
         for r in caplog.records
     )
     assert store.record(snapshot(T0 + timedelta(days=1), 5.0))

@@ -69,3 +69,57 @@ def test_unanswered_names_each_display_found_silent(tmp_path: Path) -> None:
         assert unanswered(both, tmp_path) is None  # one answering is enough: Qt falls back
     with listening(str(tmp_path / "X5")):
         assert unanswered(both, tmp_path) is None
+
+
+def test_qt_qpa_platform_is_checked_for_the_display_it_asks_for(tmp_path: Path) -> None:
+    """``QT_QPA_PLATFORM=xcb`` on a dead display aborted Qt (134) with no check first."""
+    runtime = str(tmp_path)
+    dead_x = {"DISPLAY": ":5", "XDG_RUNTIME_DIR": runtime}
+    assert unanswered(dead_x | {"QT_QPA_PLATFORM": "xcb"}, tmp_path) == (
+        "no X server answers at DISPLAY=:5"
+    )
+    assert unanswered({"QT_QPA_PLATFORM": "xcb"}, tmp_path) == "DISPLAY is not set"
+    # Only the platform asked for counts: a live compositor does not save an xcb start.
+    with listening(str(tmp_path / "wayland-5")):
+        asked_x = dead_x | {"QT_QPA_PLATFORM": "xcb", "WAYLAND_DISPLAY": "wayland-5"}
+        assert unanswered(asked_x, tmp_path) == "no X server answers at DISPLAY=:5"
+    for wayland in ("wayland", "wayland-egl", "Wayland-EGL", "wayland:option=1"):
+        env = {"QT_QPA_PLATFORM": wayland, "XDG_RUNTIME_DIR": runtime, "DISPLAY": ":5"}
+        assert unanswered(env, tmp_path) == (
+            "no Wayland compositor answers at wayland-0 (WAYLAND_DISPLAY is not set)"
+        )
+        with listening(str(tmp_path / "wayland-0")):  # libwayland's default name
+            assert unanswered(env, tmp_path) is None
+        (tmp_path / "wayland-0").unlink()
+        named = env | {"WAYLAND_DISPLAY": "wayland-5"}
+        assert unanswered(named, tmp_path) == (
+            "no Wayland compositor answers at WAYLAND_DISPLAY=wayland-5"
+        )
+        assert unanswered(named | {"WAYLAND_SOCKET": "3"}, tmp_path) is None  # handed down
+
+
+def test_a_fallback_list_needs_one_platform_that_works(tmp_path: Path) -> None:
+    env = {"DISPLAY": ":5", "WAYLAND_DISPLAY": "wayland-5", "XDG_RUNTIME_DIR": str(tmp_path)}
+    both = env | {"QT_QPA_PLATFORM": "wayland;xcb;"}
+    assert unanswered(both, tmp_path) == (
+        "no Wayland compositor answers at WAYLAND_DISPLAY=wayland-5 and "
+        "no X server answers at DISPLAY=:5"
+    )
+    with listening(str(tmp_path / "X5")):
+        assert unanswered(both, tmp_path) is None
+    with listening(str(tmp_path / "wayland-5")):
+        assert unanswered(both, tmp_path) is None
+    twice = env | {"QT_QPA_PLATFORM": "wayland;wayland-egl"}
+    assert unanswered(twice, tmp_path) == (
+        "no Wayland compositor answers at WAYLAND_DISPLAY=wayland-5"
+    )
+
+
+def test_platforms_that_need_no_display_are_left_to_qt(tmp_path: Path) -> None:
+    dead = {"DISPLAY": ":5", "WAYLAND_DISPLAY": "wayland-5", "XDG_RUNTIME_DIR": str(tmp_path)}
+    for platform in ("offscreen", "minimal", "vnc:size=800x600", "eglfs", "xcb;offscreen"):
+        assert unanswered(dead | {"QT_QPA_PLATFORM": platform}, tmp_path) is None
+    assert unanswered(dead | {"QT_QPA_PLATFORM": " "}, tmp_path) == (  # blank: Qt's default
+        "no X server answers at DISPLAY=:5 and no Wayland compositor answers at "
+        "WAYLAND_DISPLAY=wayland-5"
+    )

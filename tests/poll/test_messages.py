@@ -60,5 +60,18 @@ def test_only_others_names_the_command_line_s_commands(tmp_path: Path) -> None:
 def test_only_others_in_the_tray_names_settings_not_login(tmp_path: Path) -> None:
     text = no_web(_only_others(tmp_path), TRAY_ADVICE)
     assert "Give it one with Settings… (Paste session…" in text
-    assert "claude-meter login" not in text
+    assert text.endswith("or stop metering it with Settings… → Accounts → Remove….")
+    assert "claude-meter" not in text
     assert text.startswith("No sign-in of its own: Firefox (work) is Work's.")
+
+
+def test_a_pasted_account_without_its_session_in_the_tray_names_settings() -> None:
+    """``accounts add NAME --paste`` refuses a name in use: both say remove, then add."""
+    pasted = AccountRef(id="work", name="Work Team", kind="pasted")
+    text = no_account_session(pasted, TRAY_ADVICE)
+    assert text == (
+        "No claude.ai session is stored for the account Work Team. Remove it in Settings… → "
+        "Accounts → Remove…, then add it again there with Add account… → Paste a claude.ai "
+        "session."
+    )
+    assert "claude-meter accounts remove 'Work Team'" in no_account_session(pasted, CLI_ADVICE)

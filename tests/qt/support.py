@@ -25,6 +25,7 @@ class Collector(QObject):
         super().__init__()
         self.results: list[FetchResult] = []
         self.deadlines: list[datetime | None] = []
+        self.deadline_keys: list[str] = []
         self.holds_refresh: list[bool] = []
         self.fetching = 0
         self.threads: set[object] = set()
@@ -34,8 +35,9 @@ class Collector(QObject):
         self.threads.add(QThread.currentThread())
         self.results.append(result)
 
-    @Slot(object, bool)
-    def on_deadline(self, deadline: datetime | None, holds_refresh: bool) -> None:
+    @Slot(str, object, bool)
+    def on_deadline(self, key: str, deadline: datetime | None, holds_refresh: bool) -> None:
+        self.deadline_keys.append(key)
         self.deadlines.append(deadline)
         self.holds_refresh.append(holds_refresh)
 

@@ -16,7 +16,7 @@ from claude_meter.core.grades import grade_for
 from claude_meter.history.chart_data import ChartData
 from claude_meter.history.reads import Column
 from claude_meter.history.walls import Wall
-from claude_meter.qt.chart import UsageChart
+from claude_meter.qt.chart import UsageChart, axis_label
 
 START = datetime(2026, 12, 6, 0, 0, tzinfo=UTC)
 END = START + timedelta(hours=24)
@@ -119,3 +119,17 @@ def test_a_wall_is_a_red_band(chart: UsageChart) -> None:
     assert banded != plain
     assert banded.red() > banded.green()
     assert banded.red() > banded.blue()
+
+
+@pytest.mark.parametrize(
+    ("span", "label"),
+    [
+        (timedelta(hours=24), "09:30"),
+        (timedelta(hours=36), "09:30"),  # a 24 h span run on to a reset: still hours
+        (timedelta(hours=37), "Sun 06"),
+        (timedelta(days=10), "Sun 06"),
+        (timedelta(days=90), "06 Dec"),
+    ],
+)
+def test_the_time_axis_says_hours_days_or_dates_by_the_span(span: timedelta, label: str) -> None:
+    assert axis_label(START + timedelta(hours=9, minutes=30), span, UTC) == label

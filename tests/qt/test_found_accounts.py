@@ -92,3 +92,19 @@ def test_nothing_found_shows_no_list_and_nothing_ticked_adds_nothing(
     offer.add([])
     assert window.detail.text() == "No account was added: nothing was ticked."
     assert added == []
+
+
+def test_adding_the_found_accounts_avoids_the_ids_only_the_history_holds(
+    qtbot: QtBot, tmp_path: Path, home: Path
+) -> None:
+    """As ``sources --add`` and ``accounts add`` do: readings of a ``chromium-work`` removed
+    by hand from the file are not given to the new account."""
+    signed_in(home, "Profile 2", WORK_ACCOUNT.session_key, display="Work")
+    prefs = prefs_for(tmp_path)
+    prefs.history_ids = lambda: ("chromium-work",)
+    window = prefs.show_first_run("No claude.ai session was found.")
+    qtbot.waitUntil(lambda: len(window.found) == 1)
+    window.add_button.click()
+    saved = load_settings(tmp_path / "settings.json").settings
+    assert [(a.id, a.name) for a in saved.accounts] == [("chromium-work-2", "Chromium Work")]
+    prefs.close()

@@ -117,3 +117,29 @@ def test_a_change_that_cannot_be_saved_still_applies(qtbot: QtBot, tmp_path: Pat
         assert not prefs.change(Settings(icon_style="ring"))
     assert prefs.settings.icon_style == "ring"
     prefs.close()
+
+
+def test_the_settings_window_never_saves_over_a_file_it_could_not_read(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The tray started on the defaults because the file could not be read; saving them
+    replaced the person's settings with ones they never saw. Now the window says why not."""
+    path = tmp_path / "settings.json"
+    path.mkdir()  # unreadable even as root (chmod 000 is not, for root)
+    (path / "inside").write_text("kept")
+    loaded = load_settings(path)
+    prefs = prefs_for(tmp_path, loaded)
+    assert prefs.notice_title == "ClaudeMeter could not read its settings"
+    assert prefs.notice is not None
+    assert prefs.notice.startswith(f"Your settings file {path} cannot be read (Is a directory)")
+    window = prefs.open_settings()
+    qtbot.addWidget(window)
+    window.save()
+    assert window.isVisible()  # kept open, with the reason
+    assert window.problem.text() == (
+        f"The settings were not saved: {path} cannot be read (Is a directory), so it was left "
+        "as it is: make it readable again (or remove it), then try again."
+    )
+    assert (path / "inside").read_text() == "kept"
+    window.close()
+    prefs.close()

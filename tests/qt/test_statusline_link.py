@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from claude_meter.core.models import FetchResult
@@ -55,6 +57,21 @@ def test_an_unreadable_file_hands_on_nothing(qtbot: QtBot, tmp_path: Path) -> No
     link.received.connect(got.append)
     link.start(datetime.now(UTC))
     assert got == []
+
+
+def test_a_folder_that_cannot_be_made_is_said_in_words(
+    qtbot: QtBot, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A read-only home said Python's "[Errno 13] Permission denied: '...'"."""
+    (tmp_path / "file").write_text("")
+    link = StatuslineLink(tmp_path / "file" / "state" / "last-readings.json")
+    with caplog.at_level(logging.WARNING, logger="claude_meter.tray"):
+        link.start(datetime.now(UTC))
+    assert (
+        f"cannot watch the status line's readings ({tmp_path / 'file' / 'state'}: Not a "
+        "directory): they need a folder there that you can write to"
+    ) in caplog.text
+    assert "[Errno" not in caplog.text
 
 
 def test_readings_made_while_the_tray_was_not_running_reach_the_history_in_order(

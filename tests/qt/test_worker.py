@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from PySide6.QtCore import QThread
 from pytestqt.qtbot import QtBot
@@ -32,6 +33,39 @@ def result(percent: float | None = 40.0, error: str | None = None) -> FetchResul
 class Harness(WorkerOnThread):
     def __init__(self, fetch: Callable[[], FetchResult], qtbot: QtBot, **kwargs: Any) -> None:
         super().__init__(qtbot, fetch, **kwargs)
+
+    def assert_no_poll(self) -> None:
+        """Nothing fetched and nothing shown, within a wait long enough for a poll to come."""
+        self.qtbot.wait(300)  # a negative check: nothing may happen within this time
+        assert self.calls == 0
+        assert self.seen.results == []
+
+
+@contextmanager
+def held_for_an_hour(
+    qtbot: QtBot, fetch: Callable[[], FetchResult] = result, *, sign_in: bool = False
+) -> Iterator[Harness]:
+    """A worker started on the backoff the run before saved, an hour ahead: a sign-in
+    error's (``sign_in``) or another error's. Stopped at the end, whatever failed."""
+    later = datetime.now(UTC) + timedelta(hours=1)
+    saved = SavedState(not_before={"web": later}, sign_in_backoff=("web",) if sign_in else ())
+    harness = Harness(fetch, qtbot, saved=saved)
+    harness.thread.start()
+    try:
+        yield harness
+    finally:
+        harness.stop()
+
+
+def signed_in_after_the_first() -> Callable[[], FetchResult]:
+    """A fetch that answers "not signed in" once, then 7 %: the person signed in meanwhile."""
+    count: list[int] = []
+
+    def fetch() -> FetchResult:
+        count.append(1)
+        return result(None, "not_signed_in") if len(count) == 1 else result(7)
+
+    return fetch
 
 
 def test_first_poll_at_once_and_result_signal(qtbot: QtBot) -> None:
@@ -101,19 +135,8 @@ def test_quit_during_a_slow_request_is_bounded(qtbot: QtBot) -> None:
 
 
 def test_persisted_deadline_delays_the_first_poll(qtbot: QtBot) -> None:
-    calls: list[int] = []
-
-    def fetch() -> FetchResult:
-        calls.append(1)
-        return result()
-
-    saved = SavedState(not_before={"web": datetime.now(UTC) + timedelta(hours=1)})
-    harness = Harness(fetch, qtbot, saved=saved)
-    harness.thread.start()
-    qtbot.wait(300)  # a negative check: nothing may happen within this time
-    assert calls == []
-    assert harness.seen.results == []
-    harness.stop()
+    with held_for_an_hour(qtbot) as harness:
+        harness.assert_no_poll()
 
 
 def test_rate_limit_emits_a_deadline(qtbot: QtBot) -> None:
@@ -134,6 +157,53 @@ def test_rate_limit_emits_a_deadline(qtbot: QtBot) -> None:
     deadline = harness.seen.deadlines[0]
     assert deadline is not None
     assert deadline > datetime.now(UTC) + timedelta(minutes=110)
+    harness.stop()
+
+
+def rate_limited(source: Literal["web", "claude-code"], retry_at: datetime) -> FetchResult:
+    error = FetchError(kind="rate_limited", message="x", retry_at=retry_at)
+    return FetchResult(source=source, fetched_at=datetime.now(UTC), error=error)
+
+
+def test_a_source_changed_during_a_fetch_keeps_that_routes_deadline_for_it(
+    qtbot: QtBot,
+) -> None:
+    """The 429 of the fetch in flight is the old route's: saved for it, and the new route's
+    first poll does not wait for it."""
+    release = threading.Event()
+    retry_at = datetime.now(UTC) + timedelta(hours=2)
+
+    def fetch() -> FetchResult:
+        if harness.calls == 1:
+            release.wait(5)
+            return rate_limited("web", retry_at)
+        return result().model_copy(update={"source": "claude-code"})
+
+    harness = Harness(fetch, qtbot)
+    harness.thread.start()
+    qtbot.waitUntil(lambda: harness.seen.fetching == 1, timeout=5000)
+    harness.worker.route_requested.emit("claude-code", SavedState())
+    release.set()
+    assert harness.wait_results(2).source == "claude-code"
+    assert harness.seen.deadline_keys == ["web"]
+    assert harness.seen.deadlines == [retry_at]
+    assert harness.worker.route == "claude-code"
+    harness.stop()
+
+
+def test_switching_routes_takes_each_routes_own_saved_deadline(qtbot: QtBot) -> None:
+    saved = SavedState(not_before={"claude-code": datetime.now(UTC) + timedelta(hours=1)})
+    harness = Harness(result, qtbot, saved=saved)
+    harness.thread.start()
+    harness.wait_results(1)  # claude.ai's route: nothing saved for it, at once
+    harness.worker.route_requested.emit("claude-code", saved)
+    harness.worker.refresh_requested.emit()  # as a change of source asks
+    qtbot.wait(300)  # a negative check: Claude Code's own deadline holds its poll
+    assert harness.calls == 1
+    harness.worker.route_requested.emit("web", saved)  # and not claude.ai's
+    harness.wait_results(2)
+    assert harness.calls == 2
+    assert harness.seen.deadline_keys == []
     harness.stop()
 
 
@@ -205,13 +275,7 @@ def test_any_exception_in_result_handling_still_schedules_and_shows_it(
 def test_refresh_after_a_sign_in_error_fetches_at_once(qtbot: QtBot) -> None:
     """Signed in (or Claude Code chosen) after "not signed in": Refresh must not wait for
     the error's backoff (a minute, then two...)."""
-    count: list[int] = []
-
-    def fetch() -> FetchResult:
-        count.append(1)
-        return result(None, "not_signed_in") if len(count) == 1 else result(7)
-
-    harness = Harness(fetch, qtbot)
+    harness = Harness(signed_in_after_the_first(), qtbot)
     harness.thread.start()
     assert harness.next_result().error is not None
     harness.worker.refresh_requested.emit()
@@ -222,12 +286,7 @@ def test_refresh_after_a_sign_in_error_fetches_at_once(qtbot: QtBot) -> None:
 def test_a_saved_sign_in_backoff_does_not_hold_refresh_after_a_restart(qtbot: QtBot) -> None:
     """The earlier run's backoff after "not signed in" still spaces the scheduled polls,
     but Refresh (pressed after signing in) fetches at once, as within the run."""
-    count: list[int] = []
-
-    def fetch() -> FetchResult:
-        count.append(1)
-        return result(None, "not_signed_in") if len(count) == 1 else result(7)
-
+    fetch = signed_in_after_the_first()
     first = Harness(fetch, qtbot)
     first.thread.start()
     assert first.next_result().error is not None
@@ -235,26 +294,12 @@ def test_a_saved_sign_in_backoff_does_not_hold_refresh_after_a_restart(qtbot: Qt
     assert first.seen.holds_refresh == [False]  # what the tray saves beside the deadline
     first.stop()
 
-    later = datetime.now(UTC) + timedelta(hours=1)
-    saved = SavedState(not_before={"web": later}, sign_in_backoff=("web",))
-    harness = Harness(fetch, qtbot, saved=saved)
-    harness.thread.start()
-    harness.worker.refresh_requested.emit()
-    assert harness.next_result().snapshots[0].windows[0].percent == 7
-    harness.stop()
+    with held_for_an_hour(qtbot, fetch, sign_in=True) as harness:
+        harness.worker.refresh_requested.emit()
+        assert harness.next_result().snapshots[0].windows[0].percent == 7
 
 
 def test_a_saved_backoff_of_another_error_still_holds_refresh(qtbot: QtBot) -> None:
-    calls: list[int] = []
-
-    def fetch() -> FetchResult:
-        calls.append(1)
-        return result()
-
-    saved = SavedState(not_before={"web": datetime.now(UTC) + timedelta(hours=1)})
-    harness = Harness(fetch, qtbot, saved=saved)
-    harness.thread.start()
-    harness.worker.refresh_requested.emit()
-    qtbot.wait(300)  # a negative check: nothing may happen within this time
-    assert calls == []
-    harness.stop()
+    with held_for_an_hour(qtbot) as harness:
+        harness.worker.refresh_requested.emit()
+        harness.assert_no_poll()

@@ -74,7 +74,10 @@ def test_remember_logs_and_never_raises(tmp_path: Path, caplog: pytest.LogCaptur
             NOW,
             blocked / "r.json",
         )
-    assert "could not store the last readings" in caplog.text
+    assert (  # the folder and the system's reason, not Python's "[Errno 17] ..." repr
+        f"could not store the last readings ({blocked}: File exists): they need a folder "
+        "there that you can write to" in caplog.text
+    )
 
 
 def test_an_unreadable_file_is_said_with_what_to_do(
@@ -87,7 +90,8 @@ def test_an_unreadable_file_is_said_with_what_to_do(
         remember(FetchResult(source="web", fetched_at=NOW, snapshots=(SNAPSHOT,)), NOW, broken)
     assert (
         "is not valid JSON (line 1, column 2: expecting property name enclosed in double "
-        "quotes); remove it, and the next reading writes a new one" in caplog.text
+        "quotes); make it readable for you, or remove it, and the next reading writes a new "
+        "one" in caplog.text
     )
     assert broken.read_text() == "{{garbage"
 

@@ -88,7 +88,7 @@ def test_add_found_gives_no_id_a_removed_account_had() -> None:
 
 
 def test_add_found_adds_the_new_ones_up_to_eight() -> None:
-    adding = add_found(Settings(), mark_metered([DEFAULT, WORK, CODE], Settings()))
+    adding = add_found(Settings(), mark_metered([DEFAULT, WORK, CODE], Settings()), ())
     assert [(a.name, a.kind, a.browser, a.profile) for a in adding.added] == [
         ("Chromium Default", "browser", "chromium", "Default"),
         ("Chrome Work", "browser", "chrome", "Profile 2"),
@@ -96,7 +96,7 @@ def test_add_found_adds_the_new_ones_up_to_eight() -> None:
     ]
     assert adding.settings.accounts == adding.added
     many = [Found("browser", f"p{n}", browser="chromium", profile=f"P{n}") for n in range(10)]
-    adding = add_found(Settings(), many)
+    adding = add_found(Settings(), many, ())
     assert len(adding.added) == 8
     assert [(f.label, why) for f, why in adding.left_out] == [
         ("p8", "at most 8 accounts"), ("p9", "at most 8 accounts"),

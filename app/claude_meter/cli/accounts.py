@@ -25,12 +25,18 @@ from claude_meter.core.account_changes import (
     added,
     earlier_id,
     new_name,
-    removed,
+    removal,
     renamed,
     with_email,
 )
 from claude_meter.core.accounts import DEFAULT_ID, AccountKind, AccountRef, check_name
-from claude_meter.core.settings import Settings, load_settings, save_settings
+from claude_meter.core.settings import (
+    Settings,
+    UnreadableSettings,
+    load_settings,
+    save_settings,
+    settings_path,
+)
 
 if TYPE_CHECKING:
     from claude_meter.cli.credentials import Terminal
@@ -129,7 +135,9 @@ def run_add(
     store: SessionStore | None = None,
 ) -> int:
     """Add a named account; a pasted one's session goes to its own keyring entry."""
-    settings = _load(term, path)
+    settings = load_for_change(term, path)
+    if settings is None:
+        return USAGE_ERROR
     history = recorded_ids()
     try:
         new_name(settings, name)  # refused first, before notes about its source
@@ -179,36 +187,41 @@ def recorded_ids() -> tuple[str, ...]:
     so a new account is not given one and does not inherit its readings; none when there is
     no history yet (it is not created for this) or it cannot be read."""
     from claude_meter.history.database import HistoryUnavailable
-    from claude_meter.history.reads import windows
+    from claude_meter.history.reads import account_ids
     from claude_meter.history.store import HistoryStore, default_path
 
     if not default_path().exists():
         return ()
     try:
         with HistoryStore.open(quick_check=False) as store:
-            return tuple(dict.fromkeys(who for who, _, _ in windows(store) if who))
+            return account_ids(store)
     except HistoryUnavailable:
         return ()
 
 
 def run_remove(*, name: str, term: Terminal, path: Path | None = None,
                store: SessionStore | None = None) -> int:  # fmt: skip
-    settings = _load(term, path)
+    settings = load_for_change(term, path)
+    if settings is None:
+        return USAGE_ERROR
     try:
-        changed, account = removed(settings, name)
+        done = removal(settings, name)  # the Settings window's Remove… does the same
     except AccountProblem as exc:
         print(f"claude-meter: {exc}.", file=term.err)
         return USAGE_ERROR
-    if not _save(changed, term, path):
+    if not _save(done.settings, term, path):
         return USAGE_ERROR
-    if account is None:
+    account = done.account
+    if account is None or done.secret_entry is None:
         print(
             f"{settings.default_account_name} is no longer metered; its stored session and "
             "choice are kept (`claude-meter login` meters it again).",
             file=term.out,
         )
         return OK
-    kept = _store_of(account.id, store).delete()
+    from claude_meter.sources.keyring_store import SessionStore
+
+    kept = (store or SessionStore(entry=done.secret_entry)).delete()
     what = " and its session in the keyring" if kept else ""
     print(f"Removed {account.name}{what}.", file=term.out)
     if account.id in recorded_ids():
@@ -221,7 +234,9 @@ def run_remove(*, name: str, term: Terminal, path: Path | None = None,
 
 
 def run_rename(*, old: str, new: str, term: Terminal, path: Path | None = None) -> int:
-    settings = _load(term, path)
+    settings = load_for_change(term, path)
+    if settings is None:
+        return USAGE_ERROR
     try:
         changed = renamed(settings, old, new)
     except AccountProblem as exc:
@@ -382,9 +397,18 @@ def _first_email(account: AccountRef, term: Terminal) -> str | None:
     return emails[0] if emails else None
 
 
-def load_for_change(term: Terminal, path: Path | None = None) -> Settings:
-    """The settings to change (a damaged file is set aside, and the person told)."""
-    return _load(term, path)
+def load_for_change(term: Terminal, path: Path | None = None) -> Settings | None:
+    """The settings to change (a damaged file is set aside, and the person told); None, said,
+    when the file is there but cannot be read: a change would replace it unseen."""
+    loaded = load_settings(path)
+    if loaded.unread is not None:
+        where = path or settings_path()
+        print(f"claude-meter: nothing was changed: {UnreadableSettings(where, loaded.unread)}.",
+              file=term.err)  # fmt: skip
+        return None
+    if loaded.notice:
+        print(f"claude-meter: {loaded.notice}", file=term.err)
+    return loaded.settings
 
 
 def save_changed(settings: Settings, term: Terminal, path: Path | None = None) -> bool:
@@ -402,6 +426,10 @@ def _load(term: Terminal, path: Path | None) -> Settings:
 def _save(settings: Settings, term: Terminal, path: Path | None, *, quiet: bool = False) -> bool:
     try:
         save_settings(settings, path)
+    except UnreadableSettings as exc:
+        if not quiet:
+            print(f"claude-meter: nothing was changed: {exc}.", file=term.err)
+        return False
     except (OSError, ValueError) as exc:
         if not quiet:
             why = getattr(exc, "strerror", None) or "refused"

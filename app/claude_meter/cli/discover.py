@@ -93,6 +93,8 @@ def run_add_found(found: Sequence[Found], term: Terminal) -> int:
     from claude_meter.poll.identify import identify
 
     settings = load_for_change(term)
+    if settings is None:
+        return USAGE_ERROR
     remembered = RememberedAnswers()
     told = identify(found, term.env, remembered=remembered)
     email, route = _default_reads(settings, term, remembered)

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final, TextIO
 
 from claude_meter.core.account_names import script_id, script_name, shown_name
+from claude_meter.core.display import local_time
 from claude_meter.core.export import EXPORT_COLUMNS
 
 if TYPE_CHECKING:
@@ -199,7 +200,7 @@ def _write_text(readings: list[Reading], out: TextIO, name: Names) -> None:
     labels = {r.window_key: window_name(r.window_key) for r in readings}  # as status says them
     room = max(len(label) for label in labels.values())
     for r in readings:
-        when = r.at.astimezone().strftime("%a %d %b %H:%M")
+        when = local_time(r.at, day="dated")
         whose = f"{name(r.account):<{width}}  " if several else ""
         org = r.org_uuid[:8] or "-"
         event = f"  {', '.join(r.events)}" if r.events else ""

@@ -60,7 +60,7 @@ def _env_entry(env: Mapping[str, str]) -> dict[str, object]:
         message = None
     except InvalidCookie as exc:
         state, message = "invalid", f"{COOKIE_ENV} is not usable: {exc}."
-    summary = {"present": "set", "missing": "not set", "invalid": message or "invalid"}[state]
+    summary = {"present": "set", "missing": "not set", "invalid": "set, but not usable"}[state]
     return {"kind": "environment", "label": COOKIE_ENV, "state": state, "message": message,
             "summary": summary}  # fmt: skip
 
@@ -110,6 +110,8 @@ def _advice_below(entry: Mapping[str, object]) -> bool:
     there but cannot be read (the state says so, the message what to do)."""
     if entry["kind"] == "browser":
         return entry["summary"] in _BROWSER_STATES.values()
+    if entry["kind"] == "environment":
+        return entry["state"] == "invalid"
     return entry["kind"] == "claude-code" and entry["state"] == "unreadable"
 
 

@@ -8,14 +8,23 @@ is kept in ``Settings.retired_account_ids``, so "Work" removed and added again i
 account (``work-2``) with a history of its own, and the removed one's readings stay apart as
 "Removed account (work)" for their 90 days (its readings, notification memory and backoff
 deadline are all kept by id, and the person may have removed it for a reason; joining the two
-would show a stranger's past as theirs). Each function returns new settings (validated) or
-raises :class:`AccountProblem`, whose message is written for the person and never quotes a
-name that was refused (it may be a secret pasted in the wrong place).
+would show a stranger's past as theirs). The same goes for an id only the history holds
+(readings of an account removed by hand from the file, or before ids were kept): every
+caller passes the history's ids to :func:`added`, which has no default for them, so the
+command line, the first-run window and the Settings window avoid the same ids
+(:func:`avoided_ids`). Each function returns new settings (validated) or raises
+:class:`AccountProblem`, whose message is written for the person and never quotes a name
+that was refused (it may be a secret pasted in the wrong place).
+
+Removing is one rule for every front end too (:func:`removal`): the settings without the
+account, and the one keyring entry that goes with it (a named account's own; the default
+account's session is kept, since it is only no longer metered).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -27,6 +36,7 @@ from claude_meter.core.accounts import (
     AccountRef,
     check_name,
     find,
+    keyring_entry,
     make_id,
 )
 from claude_meter.core.settings import Settings
@@ -58,7 +68,7 @@ def added(
     settings: Settings,
     name: str,
     kind: AccountKind,
-    taken: Iterable[str] = (),
+    history: Iterable[str],
     /,
     *,
     browser: str | None = None,
@@ -67,7 +77,8 @@ def added(
     email: str | None = None,
 ) -> tuple[Settings, AccountRef]:
     """The settings with a new named account, and that account (its id made from its name,
-    never one in use, retired, or in ``taken``: the ids the history holds readings of)."""
+    never one of :func:`avoided_ids`: in use, retired, or in ``history``, the ids the usage
+    history holds readings of; ``()`` only where there is no history to ask)."""
     name = new_name(settings, name)
     if len(settings.accounts) >= MAX_ACCOUNTS:
         raise AccountProblem(
@@ -76,7 +87,7 @@ def added(
         )
     try:
         account = AccountRef(
-            id=make_id(name, (*used_ids(settings), *taken)),
+            id=make_id(name, avoided_ids(settings, history)),
             name=name,
             kind=kind,
             browser=browser,
@@ -127,8 +138,74 @@ def removed(settings: Settings, name: str) -> tuple[Settings, AccountRef | None]
 
 
 def used_ids(settings: Settings) -> tuple[str, ...]:
-    """The ids a new account cannot have: those in use and those of removed accounts."""
+    """The ids in use and those of removed accounts."""
     return (*(a.id for a in settings.accounts), *settings.retired_account_ids)
+
+
+def avoided_ids(settings: Settings, history: Iterable[str]) -> tuple[str, ...]:
+    """The ids a new account cannot have: in use, of removed accounts, or found in the usage
+    history (``history``), whoever adds it."""
+    return tuple(dict.fromkeys((*used_ids(settings), *history)))
+
+
+def unique_name(settings: Settings, base: str, taken: Iterable[str] = ()) -> str:
+    """``base`` as a new account's name, numbered ("Work 2") when an account, or one of
+    ``taken``, has it: the name a window offers before the person types their own."""
+    used = {settings.default_account_name.casefold(), DEFAULT_ID}
+    used |= {a.name.casefold() for a in settings.accounts} | {t.casefold() for t in taken}
+    base = " ".join(base.split())[:40] or "Account"
+    name, counter = base, 1
+    while name.casefold() in used:
+        counter += 1
+        name = f"{base[:36]} {counter}"
+    return name
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What removing one account does: the settings after, the account removed (None: the
+    default one, only no longer metered) and the keyring entry to delete with it (a named
+    account's own entry; None for the default account, whose session is kept)."""
+
+    settings: Settings
+    account: AccountRef | None
+    secret_entry: str | None
+
+
+def removal(settings: Settings, name: str) -> Removal:
+    """Removing the account called ``name``: :func:`removed`, and which secret goes with it.
+    ``accounts remove`` and the Settings window's Remove… both do exactly this."""
+    changed, account = removed(settings, name)
+    entry = keyring_entry(account.id) if account is not None else None
+    return Removal(changed, account, entry)
+
+
+def removal_words(settings: Settings, name: str, *, in_history: bool) -> tuple[str, str]:
+    """The question and the details a window asks before removing ``name``: what stops,
+    what is kept (its history, under which name) and what is deleted (its stored session).
+    ``in_history``: the history holds readings of it. :class:`AccountProblem` as
+    :func:`removal` would raise it."""
+    done = removal(settings, name)
+    account = done.account
+    if account is None:
+        default = settings.default_account_name
+        return (
+            f"Stop metering {default}?",
+            f"{default} is the default account: it is only no longer metered. Its stored "
+            "session, its choice of source and its history are kept; pasting a session in "
+            "Settings meters it again.",
+        )
+    kept = (
+        f"Kept: its usage history, shown as “Removed account ({account.id})” until it is 90 "
+        "days old. An account added again under this name starts a history of its own."
+        if in_history
+        else "It has no usage history yet; an account added again under this name starts its own."
+    )
+    if account.kind == "pasted":
+        deleted = "Deleted: its session stored in the keyring."
+    else:
+        deleted = f"Nothing else is deleted: the sign-in it read ({account.describe()}) stays."
+    return f"Remove {account.name}?", f"ClaudeMeter stops metering it.\n\n{kept}\n\n{deleted}"
 
 
 def earlier_id(settings: Settings, account: AccountRef, taken: Iterable[str] = ()) -> str | None:

@@ -43,6 +43,7 @@ from claude_meter.core.presentation import (
 )
 
 if TYPE_CHECKING:
+    from claude_meter.core.policy import Route
     from claude_meter.core.settings import Settings
 
 
@@ -67,6 +68,13 @@ def metered_names(settings: Settings) -> tuple[tuple[str | None, str], ...]:
     """The metered accounts in order: each one's reading key and name."""
     keys = [None if a is None else a.id for a in settings.metered]
     return tuple((key, settings.account_name(key)) for key in keys)
+
+
+def default_route(settings: Settings) -> Route:
+    """The route the default account's own poll takes with these settings, as far as they say:
+    Claude Code's for that source, claude.ai's otherwise (``auto`` tries it first; its
+    fall-back to Claude Code is followed from the result, ``qt/worker.py``)."""
+    return "claude-code" if settings.source == "claude-code" else "web"
 
 
 def deadline_key(route: str, account: str | None) -> str:

@@ -8,12 +8,39 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal
 
 if TYPE_CHECKING:  # annotations only: the cached reads and the statusline load no pydantic
     from claude_meter.core.models import ExtraUsage, Money, Snapshot, Source, Spend
 
 _SYMBOLS: Final = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+DayForm = Literal["short", "spoken", "dated"]
+_DAY_FORMS: Final[dict[DayForm, str]] = {"short": "%a", "spoken": "%A", "dated": "%a %d %b"}
+
+
+def local_time(
+    at: datetime,
+    tz: tzinfo | None = None,
+    *,
+    same_day_as: datetime | None = None,
+    day: DayForm | None = "short",
+) -> str:
+    """A moment on the person's clock: ``Fri 09:00``, the one form every text uses.
+
+    ``tz`` None is the computer's zone; a naive ``at`` is read as the computer's local time,
+    as :meth:`datetime.astimezone` does. ``same_day_as``: the clock alone (``09:00``) when
+    ``at`` falls on that moment's local day. ``day``: ``"spoken"`` names it in full for screen
+    readers (``Friday 09:00``), ``"dated"`` adds the date (``Fri 04 Dec 09:00``) for lists that
+    span weeks, None leaves it out (a chart's hour axis).
+    """
+    local = at.astimezone(tz)
+    clock = local.strftime("%H:%M")
+    if day is None:
+        return clock
+    if same_day_as is not None and local.date() == same_day_as.astimezone(tz).date():
+        return clock
+    return f"{local.strftime(_DAY_FORMS[day])} {clock}"
 
 
 def format_percent(percent: float | None) -> str:
@@ -58,8 +85,7 @@ def format_reset(resets_at: datetime | None, now: datetime, tz: tzinfo | None = 
     """``resets in 2d 4h (Fri 09:00)`` in local time; a past reset reads ``resetting now``."""
     if resets_at is None:
         return "not started"
-    local = resets_at.astimezone(tz)
-    when = local.strftime("%a %H:%M")
+    when = local_time(resets_at, tz)
     if int((resets_at - now).total_seconds()) <= 0:  # as the countdown: never "in now"
         return f"resetting now ({when})"
     return f"resets in {format_duration(resets_at - now)} ({when})"
@@ -159,11 +185,20 @@ _PLANS: Final = (
 )
 
 
+#: Tiers that name no plan: ``default_claude_ai`` is the tier of the plans without a tier of
+#: their own, so it tells nothing a person would recognise (it is not shown rather than shown
+#: as an internal id; ``status --json`` keeps it in ``plan``).
+_UNNAMED: Final = frozenset({"default_claude_ai"})
+
+
 def plan_label(tier: str | None) -> str | None:
-    """``default_claude_max_20x`` -> ``Max 20x``; an unknown tier is shown as sent."""
+    """``default_claude_max_20x`` -> ``Max 20x``; an unknown tier is shown as sent, and one
+    that names no plan (:data:`_UNNAMED`) not at all."""
     if not tier:
         return None
     lowered = tier.lower()
+    if lowered in _UNNAMED:
+        return None
     for needle, label in _PLANS:
         if needle in lowered:
             return label
@@ -185,7 +220,7 @@ def format_countdown(resets_at: datetime | None, now: datetime, tz: tzinfo | Non
     """
     if resets_at is None:
         return "not started yet"
-    when = resets_at.astimezone(tz).strftime("%a %H:%M")
+    when = local_time(resets_at, tz)
     seconds = int((resets_at - now).total_seconds())
     if seconds <= 0:
         return f"resetting now · {when}"
@@ -205,7 +240,7 @@ def spoken_reset(resets_at: datetime | None, tz: tzinfo | None = None) -> str:
     """For screen readers: ``resets Friday 09:00``."""
     if resets_at is None:
         return "not started yet"
-    return "resets " + resets_at.astimezone(tz).strftime("%A %H:%M")
+    return "resets " + local_time(resets_at, tz, day="spoken")
 
 
 def format_age(moment: datetime | None, now: datetime) -> str:

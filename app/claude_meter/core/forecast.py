@@ -60,6 +60,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Final
 
+from claude_meter.core.display import format_duration, format_percent, local_time
+
 MIN_READINGS: Final = 2
 MIN_SPAN: Final = timedelta(minutes=30)
 RECENT: Final = timedelta(hours=1)
@@ -190,9 +192,9 @@ def forecast_window(
             if sample.percent < WALL:
                 break
             reached = sample.at
-        text = f"at the limit since {_local(reached, tz)}"
+        text = f"at the limit since {local_time(reached, tz)}"
         if resets_at is not None:
-            text += f"; resets {_local(resets_at, tz)}"
+            text += f"; resets {local_time(resets_at, tz)}"
         return Forecast(current if enough else None, reached, False, None, None, enough, text)
     if not enough:
         return _UNKNOWN
@@ -208,7 +210,7 @@ def forecast_window(
     fast_burn = fast_wall is not None and fast_wall < resets_at
     text = _summary(wall_at, resets_at, at_reset, tz)
     if fast_burn and fast_wall is not None and (wall_at is None or fast_wall < wall_at):
-        text += f"; at the last hour's pace: 100% on {_local(fast_wall, tz)}"
+        text += f"; at the last hour's pace: 100% on {local_time(fast_wall, tz)}"
     fast_at = fast_wall if fast_burn else None
     return Forecast(at_reset, wall_at, fast_burn, pace, recent, True, text, fast_at)
 
@@ -219,18 +221,12 @@ def _summary(
     at_reset: float | None,
     tz: tzinfo | None,
 ) -> str:
-    # display pulls in the pydantic models; imported here so `history` alone starts fast.
-    from claude_meter.core.display import format_duration, format_percent
-
     if wall_at is not None and resets_at is not None:
         before = format_duration(resets_at - wall_at)
-        return f"at this pace: 100% on {_local(wall_at, tz)}, {before} before the reset"
+        return f"at this pace: 100% on {local_time(wall_at, tz)}, {before} before the reset"
     if wall_at is not None:
-        return f"at this pace: 100% on {_local(wall_at, tz)}"
+        return f"at this pace: 100% on {local_time(wall_at, tz)}"
     if resets_at is not None and at_reset is not None:
-        return f"at this pace: {format_percent(at_reset)} at the reset ({_local(resets_at, tz)})"
+        reset = local_time(resets_at, tz)
+        return f"at this pace: {format_percent(at_reset)} at the reset ({reset})"
     return "at this pace: no change"
-
-
-def _local(moment: datetime, tz: tzinfo | None) -> str:
-    return moment.astimezone(tz).strftime("%a %H:%M")

@@ -24,14 +24,27 @@ def loads(data: str | bytes | bytearray) -> Any:
     except json.JSONDecodeError as exc:  # where, for a person fixing a file in an editor
         raise NotJson(f"line {exc.lineno}, column {exc.colno}: {_first_lower(exc.msg)}") from None
     except (ValueError, RecursionError, MemoryError, TypeError) as exc:
-        reason = "nested too deeply" if isinstance(exc, RecursionError) else type(exc).__name__
-        raise NotJson(reason) from None
+        raise NotJson(_reason(exc)) from None
 
 
 def not_valid(exc: NotJson) -> str:
     """Why a file is unusable, in the words every damaged-file message uses: ``not valid JSON
     (line 3, column 7: expecting ',' delimiter)``, where to look in an editor."""
     return f"not valid JSON ({exc})"
+
+
+def _reason(exc: BaseException) -> str:
+    """A failure that is not a syntax error, in a person's words (never the exception's own
+    text: a decoding error quotes the bytes it could not read)."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if isinstance(exc, MemoryError):
+        return "too big to read"
+    if isinstance(exc, UnicodeDecodeError):
+        return "not text in UTF-8, UTF-16 or UTF-32"
+    if isinstance(exc, ValueError) and "digits" in str(exc):  # int()'s limit, 4,300 digits
+        return "a number with too many digits"
+    return "not text the JSON reader accepts"
 
 
 def _first_lower(text: str) -> str:

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from claude_meter.core import paths
 from claude_meter.core.files import write_atomically
 from claude_meter.core.models import StoredTime
+from claude_meter.core.state import file_problem
 
 log = logging.getLogger("claude_meter.oauth_hold")
 
@@ -144,7 +145,12 @@ class HoldStore:
         except FileNotFoundError:
             return _Holds()
         except (OSError, ValueError, ValidationError) as exc:
-            log.warning("ignoring an unreadable holds file (%s)", type(exc).__name__)
+            log.warning(
+                "could not read Claude Code's rate-limit waits in %s (%s); going on without "
+                "them, so a request may go out before a wait the server asked for is over",
+                self.path,
+                file_problem(exc),
+            )
             return _Holds()
 
     def _save(self, holds: dict[str, Hold]) -> None:
@@ -152,4 +158,9 @@ class HoldStore:
         try:
             write_atomically(self.path, json.dumps(data, indent=1))
         except OSError as exc:
-            log.warning("could not save the Claude Code route's hold: %s", exc.strerror or exc)
+            log.warning(
+                "could not save Claude Code's rate-limit wait to %s (%s); without it, a poll "
+                "may ask again before the wait is over",
+                self.path,
+                file_problem(exc),
+            )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from claude_meter.core.display import (
     format_percent,
     format_reset,
+    local_time,
     percent_label,
     remaining,
     route_label,
@@ -96,11 +97,7 @@ def window_line(
     window: UsageWindow, *, show_remaining: bool, prefix: str = "", tz: tzinfo | None = None
 ) -> str:
     """One window in a line: ``Session (5h): 85% · resets Tue 13:00`` (or ``15% left``)."""
-    when = (
-        window.resets_at.astimezone(tz).strftime("resets %a %H:%M")
-        if window.resets_at
-        else "not started"
-    )
+    when = f"resets {local_time(window.resets_at, tz)}" if window.resets_at else "not started"
     figure = percent_label(window.percent, show_remaining=show_remaining)
     return f"{prefix}{window.label}: {figure} · {when}"
 

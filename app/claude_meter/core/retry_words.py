@@ -16,6 +16,8 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Literal
 
+from claude_meter.core.display import local_time
+
 Audience = Literal["tray", "command"]
 
 _audience: Audience = "tray"
@@ -96,5 +98,4 @@ def again_at(retry_at: datetime | None, now: datetime) -> str:
 def clock_time(at: datetime, now: datetime) -> str:
     """``at`` on the local clock, as a person reads it next to ``now``: ``09:20`` today,
     ``Mon 03:05`` on another day (a wait that crosses midnight)."""
-    local = at.astimezone()
-    return local.strftime("%H:%M" if local.date() == now.astimezone().date() else "%a %H:%M")
+    return local_time(at, same_day_as=now)

@@ -210,11 +210,15 @@ def format_thresholds(thresholds: Sequence[float]) -> str:
 
 @dataclass(frozen=True)
 class Loaded:
-    """The settings in force and, once, a message for the person (settings were reset)."""
+    """The settings in force and, once, a message for the person (settings were reset, or
+    left alone unread: ``unread``)."""
 
     settings: Settings
     notice: str | None = None
     backup: Path | None = None
+    #: why the file there could not be read (its permissions, a folder in its place): it is
+    #: not saved over (``save_settings``); None when it was read, or is not there
+    unread: str | None = None
 
 
 def settings_path() -> Path:
@@ -240,8 +244,13 @@ def load_settings(path: Path | None = None, *, now: datetime | None = None) -> L
             exc.strerror or exc,
             extra=TOLD_BY_CALLER,
         )
+        why = exc.strerror or type(exc).__name__
         return Loaded(
-            Settings(), f"ClaudeMeter could not read its settings ({path}); using the defaults."
+            Settings(),
+            f"Your settings file {path} cannot be read ({why}): ClaudeMeter uses the defaults "
+            "and leaves the file as it is; make it readable again (or remove it) to use or "
+            "change your settings.",
+            unread=why,
         )
     try:
         return Loaded(_parse(raw))
@@ -292,9 +301,28 @@ def reread_settings(path: Path | None = None) -> Settings | None:
         return None
 
 
+class UnreadableSettings(OSError):
+    """The settings file is there but cannot be read (its permissions, a folder in its
+    place): saving would replace what the person has with defaults they never saw."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(
+            f"{path} cannot be read ({why}), so it was left as it is: make it readable again "
+            "(or remove it), then try again"
+        )
+
+
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
-    """Write atomically (a temporary file, then rename); :class:`OSError` when it cannot."""
+    """Write atomically (a temporary file, then rename); :class:`OSError` when it cannot, and
+    :class:`UnreadableSettings` rather than replace a file that is there but unread."""
     path = path or settings_path()
+    try:
+        with path.open("rb"):
+            pass
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise UnreadableSettings(path, exc.strerror or type(exc).__name__) from None
     text = json.dumps(settings.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
     if _SECRET_LIKE.search(text):  # the validators make this unreachable; belt and braces
         raise ValueError("refusing to write something that looks like a secret to settings")

@@ -50,7 +50,11 @@ def load_state(path: Path | None = None) -> SavedState:
         return SavedState()
     except (OSError, ValueError, ValidationError) as exc:
         log.warning(
-            "Ignoring unreadable state file %s (%s); starting fresh", path, type(exc).__name__
+            "Could not read the saved state in %s (%s); ClaudeMeter starts without it, so it "
+            "polls without waiting out an earlier error and may repeat a notification it "
+            "already showed",
+            path,
+            file_problem(exc),
         )
         return SavedState()
 
@@ -61,4 +65,23 @@ def save_state(state: SavedState, path: Path | None = None) -> None:
     try:
         write_atomically(path, json.dumps(state.model_dump(mode="json"), indent=1))
     except OSError as exc:
-        log.warning("Could not save state to %s: %s", path, exc.strerror or exc)
+        log.warning(
+            "Could not save the state to %s (%s); the wait after an error and the "
+            "notifications already shown are remembered only until ClaudeMeter quits",
+            path,
+            file_problem(exc),
+        )
+
+
+def file_problem(exc: Exception) -> str:
+    """Why a file of the state folder could not be read or written, in a person's words and
+    never quoting it: the system's reason (``Permission denied``), ``not valid JSON``, or
+    ``not in the form ClaudeMeter writes`` (damaged, or written by another version)."""
+    if isinstance(exc, OSError):
+        return exc.strerror or "the system refused"
+    if isinstance(exc, ValidationError) and any(
+        error["type"] == "json_invalid"
+        for error in exc.errors(include_url=False, include_input=False)
+    ):
+        return "not valid JSON"
+    return "not in the form ClaudeMeter writes"

@@ -153,10 +153,10 @@ def _forecast_line(
 def point_text(at: datetime, low: float, high: float, tz: tzinfo | None = None) -> str:
     """What hovering or focusing a point says: ``Thu 03 Dec 14:20 · 63%`` (or a range when
     the column folds several readings)."""
-    from claude_meter.core.display import format_percent
+    from claude_meter.core.display import format_percent, local_time
 
     if abs(high - low) < 0.5:
         value = format_percent(high)
     else:
         value = f"{format_percent(low)}–{format_percent(high)}"
-    return f"{at.astimezone(tz).strftime('%a %d %b %H:%M')} · {value}"
+    return f"{local_time(at, tz, day='dated')} · {value}"

@@ -70,6 +70,12 @@ def windows(store: HistoryStore) -> list[WindowId]:
     return [(str(who) or None, str(org), str(key)) for who, org, key in rows]
 
 
+def account_ids(store: HistoryStore) -> tuple[str, ...]:
+    """The named accounts' ids the history holds readings of (removed ones included): a new
+    account is never given one (``core/account_changes.avoided_ids``)."""
+    return tuple(dict.fromkeys(who for who, _, _ in windows(store) if who))
+
+
 def wall_samples(
     store: HistoryStore, org: str, key: str, since: datetime, *, account: str | None = None
 ) -> list[Sample]:

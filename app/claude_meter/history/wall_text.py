@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
+from claude_meter.core.display import local_time
 from claude_meter.history.walls import latest, period_start, spoken_hours, spoken_total, totals
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ def wall_line(
 ) -> str:
     """``Thu 03 Dec 14:20  5c2a7f10  Session (5h)  walled 1 h 40 min, 2 h before the reset``;
     ``account``, when given, the account's name before the organization (with several)."""
-    hit = wall.hit_at.astimezone(tz).strftime("%a %d %b %H:%M")
+    hit = local_time(wall.hit_at, tz, day="dated")
     held = spoken_hours(wall.walled_seconds)
     held = f"walled {held} so far" if wall.ongoing else f"walled {held}"
     early = ""

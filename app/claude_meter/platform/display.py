@@ -7,9 +7,16 @@ reinstall: a stale variable in a tmux or SSH session, an X server that has gone,
 handshake, tells the tray what is wrong before Qt starts. The X server's socket is
 ``/tmp/.X11-unix/X<n>`` (and its Linux abstract twin, which Xorg and Xvfb also listen on), or
 TCP port 6000 + n for ``host:n``; the Wayland compositor's is ``$WAYLAND_DISPLAY``, a path or
-a name in ``$XDG_RUNTIME_DIR``. A local connect costs a few tens of microseconds
-(``benchmarks/display_probe.py``); only a display on another host waits, up to
-:data:`TIMEOUT`.
+a name in ``$XDG_RUNTIME_DIR`` (``wayland-0`` when unset, as libwayland reads it).
+
+``QT_QPA_PLATFORM`` chooses for Qt: ``xcb`` needs the X server, ``wayland`` (and its
+``wayland-egl``-like variants) the compositor, a fall-back list such as ``wayland;xcb`` any
+one of its entries, and every other platform (``offscreen``, ``minimal``, ``vnc``, ``eglfs``,
+a name Qt does not know) no display this module could check: those are left to Qt. Without
+it Qt picks Wayland or X11 by itself, so either answering is enough.
+
+A local connect costs a few tens of microseconds (``benchmarks/display_probe.py``); only a
+display on another host waits, up to :data:`TIMEOUT`.
 """
 
 from __future__ import annotations
@@ -49,8 +56,11 @@ def wayland_answers(name: str, runtime_dir: str | None) -> bool:
 
 
 def unanswered(env: Mapping[str, str], sockets: Path = X11_SOCKETS) -> str | None:
-    """None when a display the environment names answers (or none is named); else which were
-    named and found silent, in the words of the tray's message."""
+    """None when a display the environment names answers (or none is named, or
+    ``QT_QPA_PLATFORM`` names a platform that needs none); else which were named and found
+    silent, in the words of the tray's message."""
+    if env.get("QT_QPA_PLATFORM", "").strip():
+        return _platforms_unanswered(env, sockets)
     display, wayland = env.get("DISPLAY", ""), env.get("WAYLAND_DISPLAY", "")
     if not display and not wayland:
         return None
@@ -64,6 +74,44 @@ def unanswered(env: Mapping[str, str], sockets: Path = X11_SOCKETS) -> str | Non
     if wayland:
         silent.append(f"no Wayland compositor answers at WAYLAND_DISPLAY={wayland}")
     return " and ".join(silent)
+
+
+def _platforms_unanswered(env: Mapping[str, str], sockets: Path) -> str | None:
+    """:func:`unanswered` for the platforms ``QT_QPA_PLATFORM`` lists (``name[:options]``,
+    separated by ``;``; Qt tries each in turn)."""
+    silent: list[str] = []
+    for entry in env["QT_QPA_PLATFORM"].split(";"):
+        name = entry.partition(":")[0].strip().lower()
+        if name == "xcb":
+            said = _x11_silent(env.get("DISPLAY", ""), sockets)
+        elif name.startswith("wayland"):
+            said = _wayland_silent(env)
+        elif name:
+            return None  # no display to check here (offscreen, minimal, vnc...): Qt's to judge
+        else:
+            continue  # an empty entry ("xcb;"), which Qt skips too
+        if said is None:
+            return None
+        if said not in silent:
+            silent.append(said)
+    return " and ".join(silent) if silent else None
+
+
+def _x11_silent(display: str, sockets: Path) -> str | None:
+    if not display:
+        return "DISPLAY is not set"
+    return None if x11_answers(display, sockets) else f"no X server answers at DISPLAY={display}"
+
+
+def _wayland_silent(env: Mapping[str, str]) -> str | None:
+    if env.get("WAYLAND_SOCKET"):
+        return None  # a connection its parent opened and handed down: nothing to probe
+    name = env.get("WAYLAND_DISPLAY", "")
+    if wayland_answers(name or "wayland-0", env.get("XDG_RUNTIME_DIR")):
+        return None
+    if name:
+        return f"no Wayland compositor answers at WAYLAND_DISPLAY={name}"
+    return "no Wayland compositor answers at wayland-0 (WAYLAND_DISPLAY is not set)"
 
 
 def _unix_answers(path: str) -> bool:

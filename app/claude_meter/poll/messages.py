@@ -28,6 +28,9 @@ class Advice:
     #: How the default account gets a sign-in of its own, and how it stops being metered.
     give_sign_in: str
     stop_metering: str
+    #: How a pasted account with no session stored gets one (``{name}``: its name as said,
+    #: ``{quoted}``: quoted for the shell).
+    paste_again: str
 
 
 CLI_ADVICE: Final = Advice(
@@ -39,6 +42,11 @@ CLI_ADVICE: Final = Advice(
     paste_control="`claude-meter login --paste`",
     give_sign_in="`claude-meter login`",
     stop_metering="`claude-meter accounts remove` and its name",
+    # `accounts add` refuses a name in use: the account goes first, then comes back pasted
+    paste_again=(
+        "Remove it with `claude-meter accounts remove {quoted}` and paste its session as you "
+        "add it again: `claude-meter accounts add {quoted} --paste`."
+    ),
 )
 TRAY_ADVICE: Final = Advice(
     paste=(
@@ -48,8 +56,11 @@ TRAY_ADVICE: Final = Advice(
     demo="choose Connect ClaudeMeter… in the ClaudeMeter menu, then Try the demo.",
     paste_control="Settings… → Paste session…",
     give_sign_in="Settings… (Paste session…, or another source or browser profile)",
-    # The tray adds and names accounts but removes none: the command does.
-    stop_metering="the command `claude-meter accounts remove` and its name",
+    stop_metering="Settings… → Accounts → Remove…",
+    paste_again=(
+        "Remove it in Settings… → Accounts → Remove…, then add it again there with Add "
+        "account… → Paste a claude.ai session."
+    ),
 )
 
 
@@ -98,10 +109,8 @@ def no_web(selection: Selection, advice: Advice = CLI_ADVICE) -> str:
 
 def no_account_session(account: AccountRef, advice: Advice = CLI_ADVICE) -> str:
     if account.kind == "pasted":
-        return (
-            f"No claude.ai session is stored for the account {account.name}. Paste one with "
-            f"`claude-meter accounts add {_quoted(account.name)} --paste`."
-        )
+        again = advice.paste_again.format(name=account.name, quoted=_quoted(account.name))
+        return f"No claude.ai session is stored for the account {account.name}. {again}"
     return f"No claude.ai session was found in {account.describe()}. {no_web_howto(advice)}"
 
 

@@ -69,13 +69,9 @@ class _Link(QObject):
         self._app.meter.mark_fetching(self._worker.account)
         self._app._redraw()
 
-    @Slot(object, bool)
-    def on_deadline(self, deadline: object, holds_refresh: bool) -> None:
-        self._app.meter.remember_deadline(
-            self._worker.deadline_key,
-            deadline,  # type: ignore[arg-type]
-            holds_refresh,
-        )
+    @Slot(str, object, bool)
+    def on_deadline(self, key: str, deadline: object, holds_refresh: bool) -> None:
+        self._app.meter.remember_deadline(key, deadline, holds_refresh)  # type: ignore[arg-type]
 
 
 class AccountPolls(QObject):

@@ -10,16 +10,20 @@ collapses so a closed account still shows it; then each organization of the acco
 popover always drew one (its windows, extra usage, notes).
 A click on the header collapses or opens it; the popover remembers which are collapsed for
 the session (``Popover.collapsed``, by account). The sections scroll once they would be
-taller than the screen leaves room for (eight accounts), so the popover never grows off it.
+taller than the screen leaves room for (eight accounts), so the popover never grows off it;
+they say what of an account is in view and scroll to it (:meth:`AccountSections.in_view`,
+:meth:`AccountSections.scroll_to`) for the line above them that names who needs attention
+out of view (``attention_line.py``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
@@ -39,9 +43,12 @@ from claude_meter.core.worst import worst_of
 
 if TYPE_CHECKING:
     from claude_meter.core.account_view import AccountState
+    from claude_meter.core.attention import Attention
     from claude_meter.core.models import Snapshot
     from claude_meter.history import WindowInsight
     from claude_meter.qt.window_row import WindowRow
+
+log = logging.getLogger("claude_meter.tray")
 
 #: Insights per (account, organization uuid, window key), from the history.
 Insights = Mapping[tuple[str | None, str | None, str], "WindowInsight"]
@@ -232,6 +239,43 @@ class AccountSections(QScrollArea):
         assert content is not None
         content.adjustSize()
         self.setFixedHeight(min(content.sizeHint().height(), max(MIN_SCROLL, room)))
+
+    def place(self, item: Attention) -> QWidget | None:
+        """Where the popover shows what ``item`` says: a window's row (its section's header,
+        with the worst figure, while the section is closed), or the account's problem line."""
+        section = next((one for one in self.sections if one.key == item.account), None)
+        if section is None:
+            return None
+        if item.window is None:
+            return section.problem if section.problem.isVisibleTo(section) else section.header
+        if section.body.isVisibleTo(section):
+            for row in section.rows:
+                if (row.org_uuid, row.usage_window.key) == (item.org, item.window):
+                    return row
+        return section.header
+
+    def in_view(self, item: Attention) -> bool:
+        """Whether what ``item`` says is wholly in view (an account no longer shown: yes)."""
+        place = self.place(item)
+        content = self.widget()
+        if place is None or content is None:
+            return True
+        top = place.mapTo(content, QPoint(0, 0)).y() - self.verticalScrollBar().value()
+        return top >= 0 and top + place.height() <= self.viewport().height()
+
+    def scroll_to(self, item: Attention) -> None:
+        """Scroll ``item``'s account into view: its section from the top, or as much of it
+        as ends with what ``item`` says when the section is taller than the view."""
+        place = self.place(item)
+        content = self.widget()
+        section = next((one for one in self.sections if one.key == item.account), None)
+        if place is None or content is None or section is None:
+            return
+        top = section.mapTo(content, QPoint(0, 0)).y()
+        bottom = place.mapTo(content, QPoint(0, 0)).y() + place.height()
+        view = self.viewport().height()
+        self.verticalScrollBar().setValue(top if bottom - top <= view else bottom - view)
+        log.debug("scrolled to %s", item.name)
 
     @property
     def rows(self) -> list[WindowRow]:

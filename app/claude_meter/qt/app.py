@@ -24,7 +24,7 @@ from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from claude_meter.core import paths
-from claude_meter.core.account_view import metered_names
+from claude_meter.core.account_view import default_route, metered_names
 from claude_meter.core.alerts import DEFAULT_THRESHOLDS
 from claude_meter.core.endpoints import USAGE_PAGE_URL
 from claude_meter.core.meter import Indicator, MeterState
@@ -73,6 +73,10 @@ class TrayApp(QObject):
     #: or :data:`SETTLE_AT_LATEST_MS` after :meth:`start` without one: what the first draw
     #: does not need starts then (``qt/compose.py``: the settings watch, the bridge).
     settled = Signal()
+    #: The history was filled behind the meter (the demo's past, written on a thread of its
+    #: own, ``poll/demo_seeding.py``); emitted from any thread: the popover and the History
+    #: window, when open, are drawn again with it (forecasts appear).
+    history_filled = Signal()
 
     def __init__(
         self,
@@ -142,6 +146,7 @@ class TrayApp(QObject):
         self.worker.polled.connect(self.on_result, queued)  # the one hop from the fetch thread
         self.worker.fetching.connect(self._on_fetching, queued)
         self.worker.deadline_changed.connect(self._on_deadline, queued)
+        self.history_filled.connect(self._on_history_filled, queued)
         self.account_polls: AccountPolls | None = None  # named accounts' workers, once any
         self.account_fetch: MakeFetch | None = None
 
@@ -266,8 +271,8 @@ class TrayApp(QObject):
         self.meter.mark_fetching()
         self._redraw()  # after a sleep the numbers dim now, not when the poll returns
 
-    def _on_deadline(self, deadline: datetime | None, holds_refresh: bool) -> None:
-        self.meter.remember_deadline(self.worker.deadline_key, deadline, holds_refresh)
+    def _on_deadline(self, key: str, deadline: datetime | None, holds_refresh: bool) -> None:
+        self.meter.remember_deadline(key, deadline, holds_refresh)
 
     def _redraw(self) -> None:
         self._draw(self.meter.shown(self._clock()))
@@ -333,6 +338,12 @@ class TrayApp(QObject):
         self.history_window.raise_()
         self.history_window.activateWindow()
 
+    def _on_history_filled(self) -> None:
+        if self._visible():
+            self.popover.show_meter(self.meter, self._clock())
+        if self.history_window is not None:
+            self.history_window.reload()
+
     def _history_closed(self) -> None:
         self.history_window = None
 
@@ -356,7 +367,10 @@ class TrayApp(QObject):
         return False
 
     def apply_settings(self, settings: Settings) -> None:
-        """Poll interval, thresholds and what the icon and popover show, from now on."""
+        """Poll interval, thresholds, the route polled and what the icon and popover show,
+        from now on."""
+        if default_route(settings) != default_route(self.settings):  # each keeps its deadline
+            self.worker.route_requested.emit(default_route(settings), self.meter.saved)
         self.settings = settings
         interval = None if self.interval_fixed else settings.interval
         self.meter.configure(

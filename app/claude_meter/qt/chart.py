@@ -32,6 +32,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
+from claude_meter.core.display import local_time
 from claude_meter.core.grades import grade_for
 from claude_meter.history.chart_data import ChartData, point_text
 from claude_meter.history.reads import Column
@@ -317,10 +318,6 @@ class UsageChart(QWidget):
     ) -> None:
         painter.setPen(text)
         total = data.end - data.start
-        # the 24 h span may run on to a reset a few hours ahead: still hours
-        form = "%H:%M" if total <= timedelta(hours=36) else "%d %b"
-        if timedelta(hours=36) < total <= timedelta(days=10):
-            form = "%a %d"
         for step in range(5):
             at = data.start + total * step / 4
             x = self._x(at)
@@ -333,7 +330,7 @@ class UsageChart(QWidget):
                     QRectF(x - 100, plot.bottom() + 4, 100, 16),
                     Qt.AlignmentFlag.AlignRight,
                 )
-            painter.drawText(box, align, at.astimezone(self._tz).strftime(form))
+            painter.drawText(box, align, axis_label(at, total, self._tz))
 
     def _draw_focus(self, painter: QPainter, plot: QRectF, data: ChartData, text: QColor) -> None:
         words = self.focused_text()
@@ -355,3 +352,11 @@ class UsageChart(QWidget):
         painter.setPen(self.palette().color(QPalette.ColorRole.ToolTipText))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, words)
         painter.setBrush(Qt.BrushStyle.NoBrush)
+
+
+def axis_label(at: datetime, span: timedelta, tz: tzinfo | None) -> str:
+    """A time under the chart: the clock up to 36 h (the 24 h span may run on to a reset a
+    few hours ahead: still hours), the day and its date up to 10 days, else the date."""
+    if span <= timedelta(hours=36):
+        return local_time(at, tz, day=None)
+    return at.astimezone(tz).strftime("%a %d" if span <= timedelta(days=10) else "%d %b")

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from claude_meter.history import WindowInsight
     from claude_meter.poll.live import LiveMeter
     from claude_meter.qt.account_sections import AccountSections
+    from claude_meter.qt.attention_line import AttentionLabel
 
 #: Insights per (account, organization uuid, window key), from the history (poll/live.py).
 Insights = Mapping[tuple[str | None, str | None, str], "WindowInsight"]
@@ -100,6 +101,8 @@ class Popover(QFrame):
         self.rows: list[WindowRow] = []
         self._accounts: Sequence[AccountState] = ()  # several accounts: their sections
         self.sections: AccountSections | None = None
+        #: Above the sections: who needs attention out of view (qt/attention_line.py).
+        self.attention: AttentionLabel | None = None
         #: The accounts whose section is collapsed (by reading key), for the session.
         self.collapsed: set[str | None] = set()
         #: Esc or the icon closed it, not a click elsewhere (which may be on the icon: the
@@ -230,7 +233,10 @@ class Popover(QFrame):
         """Several accounts: a collapsible section each, scrolling past the screen's room;
         ``state`` is all of them together (the footer's routes and age)."""
         from claude_meter.qt.account_sections import AccountSections
+        from claude_meter.qt.attention_line import AttentionLabel
 
+        # A reading rebuilds the sections: the place the person scrolled to stays.
+        scrolled = 0 if self.sections is None else self.sections.verticalScrollBar().value()
         self._clear(state, accounts)
         self.setFixedWidth(WIDTH + SCROLL_ROOM)  # the rows keep their width beside a scrollbar
         self.sections = AccountSections(
@@ -244,6 +250,9 @@ class Popover(QFrame):
             interval=self._interval,
         )
         self.sections.resized.connect(self.adjustSize)
+        self.attention = AttentionLabel(self.sections, WIDTH + SCROLL_ROOM - 24)
+        self.attention.changed.connect(self.adjustSize)
+        self.body.addWidget(self.attention)
         self.body.addWidget(self.sections)
         self.sections.show()  # now, not queued: measured at once even in an open popover
         log.debug(
@@ -252,8 +261,11 @@ class Popover(QFrame):
                 f"{s.header.text()} {s.worst.text()}".strip() for s in self.sections.sections
             ),
         )
-        self.tick()
         self.adjustSize()
+        self.sections.verticalScrollBar().setValue(scrolled)
+        self.tick()  # the top line measured where the sections now stand
+        self.adjustSize()
+        self.attention.keep_place = True
 
     def adjustSize(self) -> None:
         """With several accounts the sections take the height the screen leaves beside the
@@ -281,6 +293,7 @@ class Popover(QFrame):
         self._state = state
         self._accounts = accounts
         self.sections = None
+        self.attention = None
         self.route.setText(routes_text(state))  # changes with the state, not with the clock
         while self.body.count():
             item = self.body.takeAt(0)
@@ -348,11 +361,22 @@ class Popover(QFrame):
             row.tick(now)
         if self._accounts:  # each account's problem in its own section, said once
             from claude_meter.core.account_view import newest_success
+            from claude_meter.core.attention import attention
 
             self.updated.setText(format_age(newest_success(self._accounts), now))
             text = None
             if self.sections is not None:
                 self.sections.tick(now, self._interval)
+            if self.attention is not None:  # and named at the top while out of view
+                self.attention.set_items(
+                    attention(
+                        self._accounts,
+                        now,
+                        self._interval,
+                        hidden=self.hidden_windows,
+                        show_remaining=self.show_remaining,
+                    )
+                )
         else:
             self.updated.setText(format_age(self._state.last_success, now))
             text = banner_text(self._state, now, self._interval)

@@ -8,7 +8,8 @@ notification or the demo by signals), and the composition (``qt/compose.py``) ha
 settings to the fetcher, the live meter and the tray.
 
 Past 400 lines: the first-run window's ways, pasting and the connection test each change the
-settings this class owns; split apart they would pass it back and forth.
+settings this class owns, and the Settings window's accounts (``qt/account_editor.py``) are
+saved through it (:meth:`Preferences.commit`); split apart they would pass it back and forth.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import logging
 import sys
 import threading
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,13 +28,14 @@ from PySide6.QtGui import QDesktopServices
 from claude_meter.core import paths
 from claude_meter.core.models import FetchResult, Snapshot
 from claude_meter.core.presentation import connection_text
-from claude_meter.core.settings import Loaded, Settings, save_settings
+from claude_meter.core.settings import Loaded, Settings, UnreadableSettings, save_settings
 from claude_meter.core.usage import KNOWN_WINDOWS
 from claude_meter.platform.autostart import Autostart, launch_command
 from claude_meter.poll.fetcher import Fetcher
 
 if TYPE_CHECKING:  # the windows are imported when first shown: most runs never show them
     from claude_meter.poll.demo import Demo
+    from claude_meter.qt.account_editor import AccountEditor
     from claude_meter.qt.first_run import FirstRunWindow
     from claude_meter.qt.found_accounts import FoundAccounts
     from claude_meter.qt.settings_window import ProfileChoice, SettingsWindow
@@ -85,17 +87,28 @@ class Preferences(QObject):
         demo: bool = False,
         profiles: Callable[[Mapping[str, str]], list[ProfileChoice]] = profile_choices,
         keyring: Keyring | None = None,
+        history: Callable[[], Iterable[str]] = tuple,
     ) -> None:
         super().__init__()
         self.settings = loaded.settings
         self.notice = loaded.notice
+        #: the notice's title: the file was set aside and the settings reset, or left unread
+        self.notice_title = (
+            "ClaudeMeter could not read its settings"
+            if loaded.unread
+            else "ClaudeMeter settings were reset"
+        )
         self._env = dict(env)  # a pasted session with no keyring lives here, for this run only
         self._autostart_given = autostart  # None: the OS's, picked when first needed
         self._path = settings_path
+        self._unread: str | None = None  # why the last save left the file alone, if it did
+        self.commit_problem: str | None = None  # the same, for the last commit()
         self._profiles = profiles
         self.demo = demo
         self._demo: Demo | None = None
         self._keyring = keyring
+        #: The ids the usage history holds: no account added here is given one.
+        self.history_ids = history
         #: The organizations the meter shows (set by the composition): their windows are
         #: the ones the settings window lists.
         self.snapshots: Callable[[], Sequence[Snapshot]] = tuple
@@ -108,6 +121,7 @@ class Preferences(QObject):
         self._tested.connect(self._on_tested, Qt.ConnectionType.QueuedConnection)
         self._pasted.connect(self._on_pasted, Qt.ConnectionType.QueuedConnection)
         self.found_accounts: FoundAccounts | None = None  # made with the first-run window
+        self._accounts: AccountEditor | None = None
 
     # -- the first poll -----------------------------------------------------------------------
 
@@ -186,7 +200,7 @@ class Preferences(QObject):
         if self.found_accounts is None:
             from claude_meter.qt.found_accounts import FoundAccounts
 
-            self.found_accounts = FoundAccounts()
+            self.found_accounts = FoundAccounts(self.history_ids)
             self.found_accounts.chosen.connect(self._on_accounts_added)
         self.found_accounts.look(self.first_run, self._env, self.settings)
 
@@ -237,8 +251,13 @@ class Preferences(QObject):
                 windows=self._window_list(),
                 profiles=self._profiles(self._env),
                 pairing_available=self.pairing_available,
+                demo=self.demo,
             )
             window.saved.connect(self._on_saved)
+            window.accounts.add_requested.connect(lambda: self.accounts.open_add(window))
+            window.accounts.remove_requested.connect(
+                lambda key: self.accounts.remove(window, key, window.show_problem)
+            )
             window.test_requested.connect(self.test_connection)
             window.paste_requested.connect(self.paste_session)
             window.pair_requested.connect(self.pair_requested)
@@ -289,37 +308,79 @@ class Preferences(QObject):
         except OSError as exc:
             problems.append(f"Start at login could not be changed: {exc.strerror or exc}.")
         if not self.change(settings):
-            problems.append(f"The settings could not be saved in {paths.config_dir()}.")
+            unread = self._unread
+            problems.append(
+                f"The settings were not saved: {unread}."
+                if unread
+                else f"The settings could not be saved in {paths.config_dir()}."
+            )
         if window is not None:
             if problems:
                 window.show_problem(" ".join(problems))
             else:
                 window.close()
 
+    @property
+    def accounts(self) -> AccountEditor:
+        """Adds and removes accounts for the Settings window (made when first asked)."""
+        if self._accounts is None:
+            from claude_meter.qt.account_editor import AccountEditor
+
+            self._accounts = AccountEditor(self, self._keyring, self)
+        return self._accounts
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        return dict(self._env)
+
     def change(self, settings: Settings) -> bool:
         """Save and apply; False when the file could not be written (still applied)."""
-        source_changed = _default_source(settings) != _default_source(self.settings)
-        self.settings = settings
-        self.settings_changed.emit(settings)
-        if source_changed:
-            self._refresh()
+        self._apply(settings)
+        self._unread = None
         try:
             save_settings(settings, self._path)
+        except UnreadableSettings as exc:  # the person's file, left as it is
+            log.warning("did not save the settings: %s", exc)
+            self._unread = str(exc)
+            return False
         except (OSError, ValueError) as exc:
             log.warning("could not save the settings: %s", exc)
             return False
         log.info("settings saved")
         return True
 
+    def commit(self, settings: Settings) -> bool:
+        """Save, then apply: an account added or removed exists once it is on disk, so the
+        command line and the tray never disagree about it; False (nothing applied) when the
+        file could not be written."""
+        self.commit_problem = None
+        try:
+            save_settings(settings, self._path)
+        except UnreadableSettings as exc:  # the person's file, left as it is: say why
+            log.warning("did not save the settings: %s", exc)
+            self.commit_problem = str(exc)
+            return False
+        except (OSError, ValueError) as exc:
+            log.warning("could not save the settings: %s", exc)
+            return False
+        self._apply(settings)
+        return True
+
+    def _apply(self, settings: Settings) -> None:
+        source_changed = _default_source(settings) != _default_source(self.settings)
+        self.settings = settings
+        self.settings_changed.emit(settings)
+        if self.settings_window is not None:
+            self.settings_window.follow(settings)
+        if source_changed:
+            self._refresh()
+
     def adopt(self, settings: Settings) -> None:
         """Settings another process saved (``claude-meter accounts``, ``login``, an editor):
         applied, not saved again; the named accounts come and go with them (the tray)."""
         if settings != self.settings:
             log.info("settings changed on disk; applying them")
-            old, self.settings = self.settings, settings
-            self.settings_changed.emit(settings)
-            if _default_source(settings) != _default_source(old):
-                self._refresh()
+            self._apply(settings)
 
     def _refresh(self) -> None:
         self.refresh_requested.emit()

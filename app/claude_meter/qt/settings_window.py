@@ -7,7 +7,9 @@ comes back through :meth:`SettingsWindow.show_test_result`, so the window never 
 
 A little past 400 lines: one form, whose sections (connection, updates and notifications,
 display, start and browser extension) are laid out and validated together against one
-model; what they save is decided in ``core/settings.py`` and ``qt/preferences.py``.
+model; what they save is decided in ``core/settings.py`` and ``qt/preferences.py``. The
+Accounts row is its own module (``qt/account_editor.py``): its changes are saved at
+once, and :meth:`SettingsWindow.follow` keeps the rest of the form in step with them.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from claude_meter.core.settings import (
     format_thresholds,
     parse_thresholds,
 )
+from claude_meter.qt.account_editor import AccountsBox
 from claude_meter.qt.sections_scroll import SectionsScroll, fit_to_screen
 
 HINT_STYLE = "color: palette(placeholder-text); font-size: 11px;"
@@ -114,6 +117,7 @@ class SettingsWindow(QDialog):
         windows: Sequence[tuple[str, str]],
         profiles: Sequence[ProfileChoice] = (),
         pairing_available: bool = False,
+        demo: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -130,6 +134,7 @@ class SettingsWindow(QDialog):
         inner = QVBoxLayout(sections)
         inner.setContentsMargins(0, 0, 0, 0)
         inner.setSpacing(10)
+        self.accounts = AccountsBox(settings, demo=demo)  # added and removed at once
         inner.addWidget(self._connection_box(settings, profiles))
         inner.addWidget(self._updates_box(settings))
         inner.addWidget(self._display_box(settings, windows))
@@ -157,6 +162,7 @@ class SettingsWindow(QDialog):
         form = QFormLayout(box)
         self._connection = form  # its rows come and go whole (label, field and spacing)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Accounts", self.accounts)
         self.source = QComboBox()
         for key, label in SOURCE_LABELS.items():
             self.source.addItem(label, key)
@@ -241,15 +247,10 @@ class SettingsWindow(QDialog):
         self.percent_shown.setCurrentIndex(self.percent_shown.findData(settings.percent_shown))
         form.addRow("Show percent", _left(self.percent_shown))
         self.icon_account = QComboBox()  # with several accounts: whose window the icon shows
-        self.icon_account.addItem("The worst of all accounts", None)
-        for key, name in metered_names(settings):
-            self.icon_account.addItem(name, key or DEFAULT_ID)
-        self.icon_account.setCurrentIndex(max(0, self.icon_account.findData(settings.icon_account)))
         self.icon_account.setAccessibleName("The account the tray icon shows")
-        if len(settings.metered) > 1:
-            form.addRow("Icon shows", _left(self.icon_account))
-        else:
-            self.icon_account.setVisible(False)
+        self._display, self._icon_row = form, _left(self.icon_account)
+        form.addRow("Icon shows", self._icon_row)
+        self._icon_accounts(settings, settings.icon_account)
 
         table = QWidget()
         grid = QGridLayout(table)
@@ -273,6 +274,23 @@ class SettingsWindow(QDialog):
         grid.setColumnStretch(0, 1)
         form.addRow("Windows", table)
         return box
+
+    def _icon_accounts(self, settings: Settings, chosen: str | None) -> None:
+        self.icon_account.clear()
+        self.icon_account.addItem("The worst of all accounts", None)
+        for key, name in metered_names(settings):
+            self.icon_account.addItem(name, key or DEFAULT_ID)
+        self.icon_account.setCurrentIndex(max(0, self.icon_account.findData(chosen)))
+        self._display.setRowVisible(self._icon_row, len(settings.metered) > 1)
+
+    def follow(self, settings: Settings) -> None:
+        """Settings saved meanwhile (an account added or removed here, or by ``claude-meter
+        accounts``): what this window does not edit follows them, so its Save never puts a
+        removed account back or drops an added one; what it edits keeps what was typed."""
+        self._settings = settings
+        self.accounts.show_accounts(settings)
+        self._icon_accounts(settings, self.icon_account.currentData())
+        self._fit()
 
     def _startup_box(
         self, settings: Settings, autostart: bool, pairing_available: bool

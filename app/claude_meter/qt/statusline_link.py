@@ -56,7 +56,12 @@ class StatuslineLink(QObject):
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
-            log.warning("cannot watch the status line's readings: %s", exc)
+            log.warning(  # the system's words and where, not Python's "[Errno 13] ..."
+                "cannot watch the status line's readings (%s: %s): they need a folder there "
+                "that you can write to",
+                exc.filename or self._path.parent,
+                exc.strerror or type(exc).__name__,
+            )
             return
         self._watcher.addPath(str(self._path.parent))
         for entry in self._entries():

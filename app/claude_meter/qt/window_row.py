@@ -13,6 +13,7 @@ from claude_meter.core.display import (
     format_countdown,
     format_duration,
     format_percent,
+    local_time,
     spoken_reset,
 )
 from claude_meter.core.forecast import Forecast, shown_wall
@@ -33,11 +34,10 @@ def forecast_line(forecast: Forecast, resets_at: datetime | None) -> str | None:
     mark = "Fast burn · " if forecast.fast_burn else ""
     wall = shown_wall(forecast)
     if wall is not None and wall != forecast.wall_at:  # the last hour's (core/forecast.py)
-        return f"{mark}100% by {wall.astimezone().strftime('%a %H:%M')} at the last hour's pace"
+        return f"{mark}100% by {local_time(wall)} at the last hour's pace"
     if forecast.wall_at is not None:
         before = format_duration(resets_at - forecast.wall_at)
-        when = forecast.wall_at.astimezone().strftime("%a %H:%M")
-        return f"{mark}100% by {when}, {before} before reset"
+        return f"{mark}100% by {local_time(forecast.wall_at)}, {before} before reset"
     if forecast.percent_at_reset is None:
         return None
     return f"{mark}on pace for {format_percent(forecast.percent_at_reset)} at reset"

@@ -116,12 +116,16 @@ class FetchWorker(QObject):
     fetched = Signal(object)  # FetchResult, once the schedule has taken it (worker thread)
     polled = Signal(object)  # FetchResult, emitted on the fetch thread: the GUI's one hop
     fetching = Signal()
-    #: (datetime | None, holds_refresh: bool): persist as the backoff deadline
-    deadline_changed = Signal(object, bool)
+    #: (key, datetime | None, holds_refresh: bool): persist as the backoff deadline of ``key``
+    #: (``deadline_key``: the route it was given for, which may have changed since)
+    deadline_changed = Signal(str, object, bool)
     _result_ready = Signal(object)
     refresh_requested = Signal()
     override_requested = Signal()  # "Refresh now" pressed: may pass a rate-limit hold once
     interval_requested = Signal(object)  # timedelta: the settings changed the base interval
+    #: (route, SavedState): the settings chose another source, whose route is this one; the
+    #: saved state holds each route's own deadline
+    route_requested = Signal(str, object)
 
     def __init__(
         self,
@@ -149,11 +153,9 @@ class FetchWorker(QObject):
         self._floor = floor
         self._clock = clock
         self._monotonic = monotonic
-        key = deadline_key(route, account)
-        self._state = PollState(
-            not_before=saved.not_before.get(key), holds_refresh=key not in saved.sign_in_backoff
-        )
+        self._state = _saved_schedule(saved, deadline_key(route, account))
         self._deadline_mono: float | None = None  # not_before on the monotonic clock
+        self._route_after: tuple[Route, SavedState] | None = None  # asked for during a fetch
         self._last: tuple[object, ...] | None = None
         self._inflight = False
         self._woke_in_flight = False  # a wake during a fetch: fetch again once it is back
@@ -168,6 +170,7 @@ class FetchWorker(QObject):
         self.refresh_requested.connect(self.refresh_now, Qt.ConnectionType.QueuedConnection)
         self.override_requested.connect(self._override, Qt.ConnectionType.QueuedConnection)
         self.interval_requested.connect(self.set_interval, Qt.ConnectionType.QueuedConnection)
+        self.route_requested.connect(self._use_route, Qt.ConnectionType.QueuedConnection)
 
     # -- lifecycle (called in the worker thread) -------------------------------------------
 
@@ -235,6 +238,33 @@ class FetchWorker(QObject):
         if wanted.total_seconds() * 1000 < self._timer.remainingTime():
             self._schedule(wanted)
 
+    @Slot(str, object)
+    def _use_route(self, route: Route, saved: SavedState) -> None:
+        """Another source, on another route: its own schedule from now on, with the deadline
+        saved for it (if any), never the one the old route was given. Its first poll goes at
+        once unless that deadline holds it, as a change of source asks (see
+        :meth:`refresh_now`); a fetch in flight on the old route is folded first."""
+        if self._route == "demo" or self._stopped.is_set():
+            return
+        if self._inflight:
+            self._route_after = (route, saved)
+            return
+        if route != self._route:
+            self._switch_route(route, saved)
+            self._schedule(self._manual_delay())
+
+    def _switch_route(self, route: Route, saved: SavedState) -> None:
+        log.info("the source changed: polling the %s route on its own schedule", route)
+        self._route = route
+        self._state = _saved_schedule(saved, deadline_key(route, self.account))
+        self._last = None
+        now, delay = self._clock(), timedelta(0)
+        if self._state.not_before is not None:
+            delay = initial_delay(self._state, now)
+        self._deadline_mono = (
+            None if self._state.not_before is None else self._monotonic() + delay.total_seconds()
+        )
+
     # -- polling ----------------------------------------------------------------------------
 
     def _schedule(self, delay: timedelta) -> None:
@@ -263,6 +293,11 @@ class FetchWorker(QObject):
             log.exception("handling a poll's result failed; polling goes on")
             delay = clamp_interval(self._interval, self._route, floor=self._floor)
             result = _internal_error(result.source, result.fetched_at)
+        if self._route_after is not None:  # the source changed during that fetch
+            (route, saved), self._route_after = self._route_after, None
+            if route != self._route:
+                self._switch_route(route, saved)
+                delay = self._manual_delay()
         self._schedule(delay)
         self.fetched.emit(result)
 
@@ -287,7 +322,9 @@ class FetchWorker(QObject):
             None if self._state.not_before is None else self._monotonic() + delay.total_seconds()
         )
         if (self._state.not_before, self._state.holds_refresh) != before:
-            self.deadline_changed.emit(self._state.not_before, self._state.holds_refresh)
+            self.deadline_changed.emit(
+                self.deadline_key, self._state.not_before, self._state.holds_refresh
+            )
         if woke:  # this fetch may have started before the sleep: fetch again
             delay = min(delay, self._manual_delay())
         return delay
@@ -312,6 +349,13 @@ class FetchWorker(QObject):
     def deadline_key(self) -> str:
         """Where this worker's backoff deadline is kept across a restart."""
         return deadline_key(self._route, self.account)
+
+
+def _saved_schedule(saved: SavedState, key: str) -> PollState:
+    """A route's schedule as a restart finds it: its own saved deadline, if any."""
+    return PollState(
+        not_before=saved.not_before.get(key), holds_refresh=key not in saved.sign_in_backoff
+    )
 
 
 def _run_fetch(worker_ref: weakref.ref[FetchWorker]) -> None:

@@ -71,12 +71,19 @@ def remember(result: FetchResult, now: datetime, path: Path | None = None) -> No
         record(entries, now, path)
     except StoreUnreadable as exc:  # left as it is: nothing else will ever replace it
         log.warning(
-            "could not store the last readings: %s; remove it, and the next reading writes a "
-            "new one (status bars and `status --cached` show nothing new until then)",
+            "could not store the last readings: %s; make it readable for you, or remove it, "
+            "and the next reading writes a new one (status bars and `status --cached` show "
+            "nothing new until then)",
             exc,
         )
-    except OSError as exc:
-        log.warning("could not store the last readings: %s", exc)
+    except OSError as exc:  # the folder: not writable (a read-only home), no space
+        where = exc.filename or path or "the state folder"
+        log.warning(
+            "could not store the last readings (%s: %s): they need a folder there that you can "
+            "write to (status bars and `status --cached` show nothing new until then)",
+            where,
+            exc.strerror or type(exc).__name__,
+        )
 
 
 def snapshot_of(entry: Entry) -> Snapshot | None:

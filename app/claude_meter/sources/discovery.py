@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from claude_meter.core.account_changes import AccountProblem, added
+from claude_meter.core.account_changes import AccountProblem, added, unique_name
 from claude_meter.core.accounts import MAX_ACCOUNTS, AccountRef
 
 if TYPE_CHECKING:
@@ -201,17 +201,9 @@ def _same_folder(one: str | None, other: str | None) -> bool:
 
 def names_for(found: Sequence[Found], settings: Settings) -> list[str]:
     """A name for each found account, unique among the settings' and each other."""
-    taken = {settings.default_account_name.casefold()}
-    taken |= {a.name.casefold() for a in settings.accounts}
-    names = []
+    names: list[str] = []
     for item in found:
-        base = item.suggested_name() or "Account"
-        name, counter = base, 1
-        while name.casefold() in taken:
-            counter += 1
-            name = f"{base[:36]} {counter}"
-        taken.add(name.casefold())
-        names.append(name)
+        names.append(unique_name(settings, item.suggested_name() or "Account", names))
     return names
 
 
@@ -224,10 +216,11 @@ class Adding:
     left_out: tuple[tuple[Found, str], ...]  # (found, why not)
 
 
-def add_found(settings: Settings, found: Sequence[Found], taken: Iterable[str] = ()) -> Adding:
-    """Add each found account that nothing meters yet, under its suggested name; ``taken``:
-    ids a new account must not have (the history's, ``core/account_changes.added``)."""
-    taken = tuple(taken)
+def add_found(settings: Settings, found: Sequence[Found], history: Iterable[str]) -> Adding:
+    """Add each found account that nothing meters yet, under its suggested name; ``history``:
+    the ids the usage history holds, which a new account must not have, as for every other
+    way of adding one (``core/account_changes.avoided_ids``)."""
+    taken = tuple(history)
     new = [item for item in found if item.metered_as is None]
     done: list[AccountRef] = []
     left: list[tuple[Found, str]] = []

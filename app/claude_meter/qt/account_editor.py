@@ -1,0 +1,321 @@
+"""Adding and removing accounts in the Settings window, as ``claude-meter accounts`` does.
+
+:class:`AccountsBox` is the window's Accounts row: every account metered, with
+"Add account…" and "Remove…". :class:`AccountEditor` carries out what it asks, with the
+command line's rules (``core/account_changes.py``: names, ids never given twice, the history's
+ids avoided, which secret goes with a removed account) and its order of steps: a pasted
+session goes to the account's own keyring entry first (off the GUI thread: the keyring may
+take a helper process or an unlock prompt), and the account is added only when it is stored
+there (never in memory, never in a file); the settings are saved before they are applied
+(``Preferences.commit``), and a save that fails takes the stored session back out. The tray
+then follows the settings: a named account added starts polling, one removed stops
+(``qt/account_polls.py``). Changes are saved at once, whatever else the window holds unsaved.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Protocol
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
+
+from claude_meter.core.account_changes import AccountProblem, added, removal, removal_words
+from claude_meter.core.accounts import DEFAULT_ID, MAX_ACCOUNTS
+from claude_meter.core.settings import Settings
+
+if TYPE_CHECKING:
+    from claude_meter.core.accounts import AccountRef
+    from claude_meter.qt.add_account import AddAccountDialog, AddChoice
+    from claude_meter.sources.cookies import SessionCookies
+    from claude_meter.sources.keyring_store import Keyring
+
+log = logging.getLogger("claude_meter.preferences")
+
+NOT_IN_DEMO = "The demo shows its own accounts: add yours once it is closed."
+
+
+def said(problem: Exception) -> str:
+    """A rule's message (``core/account_changes``, lower case, no stop) as a sentence."""
+    text = str(problem)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def no_keyring(name: str, why: str | None) -> str:
+    return (
+        f"{name} was not added: no usable keyring was found ({why or 'unknown'}), and a pasted "
+        "session is kept only there, never in a file. Install or unlock a keyring (GNOME "
+        "Keyring, KWallet, KeePassXC; on macOS and Windows the system one), then add it again."
+    )
+
+
+class AccountsBox(QWidget):
+    """The accounts metered (the default one first) in one row of the Connection section, a
+    choice and two buttons, so the window still fits a 700 px screen; ``remove_requested``
+    carries the id of the chosen one (``default`` for the default account)."""
+
+    add_requested = Signal()
+    remove_requested = Signal(str)
+
+    def __init__(self, settings: Settings, *, demo: bool = False) -> None:
+        super().__init__()
+        self.setObjectName("accounts")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._removable: set[str] = set()
+        self.list = QComboBox()
+        self.list.setAccessibleName("Accounts metered")
+        self.list.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.list.currentIndexChanged.connect(self._on_current)
+        layout.addWidget(self.list, 1)
+        self.add = QPushButton("A&dd account…")
+        self.add.clicked.connect(self.add_requested.emit)
+        self.remove = QPushButton("&Remove…")
+        self.remove.clicked.connect(self._remove)
+        layout.addWidget(self.add)
+        layout.addWidget(self.remove)
+        self._demo = demo
+        if demo:
+            for button in (self.add, self.remove):
+                button.setEnabled(False)
+                button.setToolTip(NOT_IN_DEMO)
+        self.show_accounts(settings)
+
+    def show_accounts(self, settings: Settings) -> None:
+        """One entry per account (its name and where its numbers come from); one just added
+        is chosen, else the one chosen stays when it is still there, else the newest."""
+        before = {self.list.itemData(n) for n in range(self.list.count())}
+        kept = self.list.currentData()
+        new = [a.id for a in settings.accounts if a.id not in before]
+        if before and new:
+            kept = new[-1]
+        self.list.blockSignals(True)
+        self.list.clear()
+        self._removable = set()
+        if settings.default_account or not settings.accounts:
+            self.list.addItem(f"{settings.default_account_name} · default account", DEFAULT_ID)
+            if settings.accounts:  # the only account is never removed (add another first)
+                self._removable.add(DEFAULT_ID)
+        for account in settings.accounts:
+            self.list.addItem(f"{account.name} · {_source(account)}", account.id)
+            self._removable.add(account.id)
+        found = self.list.findData(kept)
+        self.list.setCurrentIndex(found if found >= 0 else self.list.count() - 1)
+        self.list.blockSignals(False)
+        self._on_current()
+
+    def _on_current(self) -> None:
+        self.remove.setEnabled(not self._demo and self.list.currentData() in self._removable)
+
+    def _remove(self) -> None:
+        key = self.list.currentData()
+        if key is not None:
+            self.remove_requested.emit(str(key))
+
+
+def _source(account: AccountRef) -> str:
+    said_email = f" · {account.email}" if account.email else ""
+    return account.describe() + said_email
+
+
+class Owner(Protocol):
+    """What the editor needs of ``qt/preferences.py``'s ``Preferences`` (named here, not
+    imported: the settings window imports this module, and the preferences import it)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def commit_problem(self) -> str | None: ...
+    @property
+    def env(self) -> Mapping[str, str]: ...
+    def history_ids(self) -> Iterable[str]: ...
+    def commit(self, settings: Settings) -> bool: ...
+
+
+class AccountEditor(QObject):
+    """Adds and removes accounts for the settings' owner (``Preferences``); the keyring's
+    answers come back to the GUI thread through the queued ``_stored`` and ``_deleted``."""
+
+    _stored = Signal(object, object, bool, str)  # dialog, account, stored, why not
+    _deleted = Signal(str, bool)  # account name, a stored session was deleted
+
+    def __init__(self, prefs: Owner, keyring: Keyring | None, parent: QObject | None) -> None:
+        super().__init__(parent)
+        self._prefs = prefs
+        self._keyring = keyring
+        self._adding: dict[str, Settings] = {}  # account id: the settings it is added with
+        self._stored.connect(self._on_stored, Qt.ConnectionType.QueuedConnection)
+        self._deleted.connect(self._on_deleted, Qt.ConnectionType.QueuedConnection)
+        self.dialog: AddAccountDialog | None = None
+
+    # -- adding -------------------------------------------------------------------------------
+
+    def open_add(self, parent: QWidget | None) -> AddAccountDialog:
+        """The Add account dialog, filled with the sign-ins found once the look ends."""
+        from claude_meter.qt.add_account import AddAccountDialog
+        from claude_meter.qt.found_accounts import FoundAccounts
+
+        dialog = AddAccountDialog(self._prefs.settings, parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.chosen.connect(lambda choice: self.add(dialog, choice))
+        look = FoundAccounts(self._prefs.history_ids)
+        look.setParent(dialog)  # it dies with the dialog; a late answer finds no one
+        look.listed.connect(dialog.set_found)
+        look.look_for(self._prefs.env, self._prefs.settings)
+        self.dialog = dialog
+        dialog.open()  # window-modal to the Settings window, never blocking the tray
+        return dialog
+
+    def add(self, dialog: AddAccountDialog, choice: AddChoice) -> None:
+        """Check the choice with the command line's rules, store a pasted session, save."""
+        from claude_meter.sources.cookies import InvalidCookie, SessionCookies
+
+        found = choice.found
+        kind = found.kind if found is not None else "pasted"
+        refs = found.as_account() if found is not None else {}
+        email = found.email if found is not None else None
+        history = self._prefs.history_ids()
+        if len(self._prefs.settings.accounts) >= MAX_ACCOUNTS:  # the rule's words name the CLI
+            dialog.show_problem(f"At most {MAX_ACCOUNTS} accounts besides the default one: "
+                                "remove one first.")  # fmt: skip
+            return
+        try:
+            changed, account = added(
+                self._prefs.settings, choice.name, kind, history, email=email, **refs
+            )
+        except AccountProblem as exc:
+            dialog.show_problem(said(exc))
+            return
+        if found is not None:
+            self._finish(dialog, changed, account)
+            return
+        try:
+            cookies = SessionCookies.parse(choice.pasted)
+        except InvalidCookie as exc:
+            dialog.show_problem(f"That is not a claude.ai session: {exc}.")
+            return
+        dialog.busy(True)
+        self._adding[account.id] = changed
+        self._store(dialog, account, cookies)
+
+    def _store(
+        self, dialog: AddAccountDialog, account: AccountRef, cookies: SessionCookies
+    ) -> None:
+        from claude_meter.sources.keyring_store import Keyring
+
+        keyring = self._keyring or Keyring()
+        this, target = weakref.ref(self), weakref.ref(dialog)
+
+        def run() -> None:
+            store = keyring.store(account.id)
+            try:
+                stored = store.usable() and store.save(cookies).persisted
+            except Exception as exc:  # noqa: BLE001 - said to the person, the tray goes on
+                log.error("storing the pasted session failed: %s", type(exc).__name__)
+                stored, store.problem = False, "it failed"
+            editor = this()
+            if editor is not None:  # never the last reference: the QObject dies on its thread
+                editor._stored.emit(target, account, stored, store.problem or "")
+
+        threading.Thread(target=run, name="claude-meter-add-account", daemon=True).start()
+
+    def _on_stored(self, target: object, account: AccountRef, stored: bool, why: str) -> None:
+        changed = self._adding.pop(account.id, None)
+        dialog = target() if isinstance(target, weakref.ref) else None
+        if not stored:
+            log.info("account not added: its session could not be stored")
+            if dialog is not None:
+                dialog.show_problem(no_keyring(account.name, why))
+            return
+        if changed is None or dialog is None:  # the dialog was closed meanwhile: nothing added
+            self._forget(account)
+            return
+        self._finish(dialog, changed, account)
+
+    def _finish(self, dialog: AddAccountDialog, changed: Settings, account: AccountRef) -> None:
+        if self._prefs.settings.accounts != tuple(a for a in changed.accounts if a != account):
+            # the accounts changed meanwhile (the command line, another window): ask again
+            if account.kind == "pasted":
+                self._forget(account)
+            dialog.show_problem("The accounts changed meanwhile; press Add again.")
+            return
+        if not self._prefs.commit(changed):
+            if account.kind == "pasted":
+                self._forget(account)  # nothing half-added
+            dialog.show_problem(f"{account.name} was not added: {self._not_saved()}")
+            return
+        log.info("account added in Settings (%s)", account.kind)
+        dialog.accept()
+
+    # -- removing -----------------------------------------------------------------------------
+
+    def remove(self, parent: QWidget | None, key: str, tell: Callable[[str], None]) -> None:
+        """Ask first, saying what is kept and what is deleted; then remove as the command
+        line does (``core/account_changes.removal``); ``tell`` says why it could not be."""
+        settings = self._prefs.settings
+        name = settings.default_account_name if key == DEFAULT_ID else key
+        history = key in self._prefs.history_ids()
+        try:
+            question, details = removal_words(settings, name, in_history=history)
+        except AccountProblem as exc:
+            tell(said(exc))
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove account", question, parent=parent)
+        box.setObjectName("remove_account")
+        box.setInformativeText(details)
+        yes = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(yes)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(
+            lambda button: self._confirmed(name, tell) if button is yes else None
+        )
+        box.open()
+
+    def _confirmed(self, name: str, tell: Callable[[str], None]) -> None:
+        try:
+            done = removal(self._prefs.settings, name)
+        except AccountProblem as exc:  # removed meanwhile (the command line)
+            tell(said(exc))
+            return
+        if not self._prefs.commit(done.settings):
+            tell(f"The account was not removed: {self._not_saved()}")
+            return
+        log.info("account removed in Settings")
+        if done.account is not None and done.secret_entry is not None:
+            self._forget(done.account)
+
+    def _forget(self, account: AccountRef) -> None:
+        """Delete the account's own keyring entry, off the GUI thread."""
+        from claude_meter.sources.keyring_store import Keyring
+
+        keyring, this = self._keyring or Keyring(), weakref.ref(self)
+
+        def run() -> None:
+            try:
+                deleted = keyring.store(account.id).delete()
+            except Exception as exc:  # noqa: BLE001 - the account is gone either way
+                log.info("deleting a stored session failed: %s", type(exc).__name__)
+                deleted = False
+            editor = this()
+            if editor is not None:
+                editor._deleted.emit(account.name, deleted)
+
+        threading.Thread(target=run, name="claude-meter-forget", daemon=True).start()
+
+    def _on_deleted(self, name: str, deleted: bool) -> None:
+        log.info("a removed account's stored session %s", "deleted" if deleted else "was none")
+
+    def _not_saved(self) -> str:
+        """Why the settings were not saved: the file left alone (said why), else a failure."""
+        why = self._prefs.commit_problem
+        return f"{why}." if why else "the settings could not be saved."
