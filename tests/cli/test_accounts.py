@@ -45,6 +45,16 @@ def test_with_nothing_added_the_default_account_is_listed(home: Path, capsys: Ca
     }  # fmt: skip
 
 
+def test_accounts_list_is_the_listing_too(home: Path, capsys: Capsys) -> None:
+    """What a new person types first was a usage error ("invalid choice: 'list'")."""
+    listed = cli(["accounts"], capsys)
+    assert cli(["accounts", "list"], capsys) == listed
+    as_json = cli(["accounts", "--json"], capsys)
+    assert cli(["accounts", "list", "--json"], capsys) == as_json
+    assert cli(["accounts", "--json", "list"], capsys) == as_json
+    assert json.loads(as_json[1])["accounts"][0]["name"] == "Default"
+
+
 def test_add_pasted_stores_the_session_in_its_own_entry_and_reads_the_email(
     accounts_server: FakeClaude,
     keyring_items: Items,

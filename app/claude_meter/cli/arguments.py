@@ -290,6 +290,10 @@ def _add_accounts_options(accounts: argparse.ArgumentParser) -> None:
     )
     rename.add_argument("old", metavar="OLD")
     rename.add_argument("new", metavar="NEW")
+    listing = actions.add_parser(  # what a person types first; the same as no action
+        "list", help="list them (as without an action)", description="List the accounts."
+    )
+    listing.add_argument("--json", action="store_true", dest="list_json", help="as one JSON object")
 
 
 def _add_history_command(commands: argparse._SubParsersAction[Parser], wanted: Wanted) -> None:

@@ -18,6 +18,10 @@ from typing import Final
 log = logging.getLogger("claude_meter.history")
 
 BUSY_TIMEOUT_SECONDS: Final = 10.0
+#: The tray writes on its GUI thread: another program holding the write lock must not freeze
+#: it for the full timeout at every reading (the lock's usual holders, a ``status`` or the
+#: status line's journal, keep it for milliseconds); a reading it drops is said in the log.
+GUI_BUSY_TIMEOUT_SECONDS: Final = 0.5
 _CORRUPT_CODES: Final = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
 _BUSY, _LOCKED, _READONLY, _FULL, _CANTOPEN = 5, 6, 8, 13, 14  # SQLite's primary result codes
 
@@ -94,30 +98,53 @@ def write(db: sqlite3.Connection) -> Iterator[None]:
 # -- opening, checking, migrating --------------------------------------------------------
 
 
-def open_or_replace(path: Path, *, quick_check: bool) -> sqlite3.Connection:
+def open_or_replace(
+    path: Path, *, quick_check: bool, busy: float | None = None
+) -> sqlite3.Connection:
+    """``busy``: how long a write waits for another program's lock (default
+    :data:`BUSY_TIMEOUT_SECONDS`)."""
     try:
-        return connect(path, quick_check=quick_check)
+        return connect(path, quick_check=quick_check, busy=busy)
     except sqlite3.DatabaseError as exc:
         if not is_corrupt(exc):
-            raise HistoryUnavailable(in_words(exc, path)) from exc
-        log.warning("history database %s is corrupt (%s); starting a new one", path, exc)
-    return replace_corrupt(path, quick_check=quick_check)
+            raise HistoryUnavailable(in_words(exc, path, busy)) from exc
+        why = exc
+    return replace_corrupt(path, quick_check=quick_check, busy=busy, why=why)
 
 
-def replace_corrupt(path: Path, *, quick_check: bool) -> sqlite3.Connection:
-    """Move a corrupt file (and its WAL) aside, then create a fresh database."""
+def replace_corrupt(
+    path: Path, *, quick_check: bool, busy: float | None = None, why: object = "damaged"
+) -> sqlite3.Connection:
+    """Move a corrupt file (and its WAL) aside, then create a fresh database; said, with
+    where the old one went. :class:`HistoryUnavailable` when it cannot be moved (a read-only
+    folder): a file that is not ours to delete stays, and the meter runs without a history."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
     for suffix in ("", "-wal", "-shm"):
         source = path.with_name(path.name + suffix)
-        with contextlib.suppress(FileNotFoundError):
-            source.rename(path.with_name(f"{path.name}.corrupt-{stamp}{suffix}"))
+        try:
+            source.rename(path.with_name(aside.name + suffix))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise HistoryUnavailable(
+                f"{path} is damaged ({why}) and could not be moved aside "
+                f"({exc.strerror or type(exc).__name__}): move it away yourself, or make its "
+                "folder writable for you, to start a new history"
+            ) from exc
+    log.warning(
+        "history database %s is damaged (%s): it was kept as %s, and a new one started",
+        path,
+        why,
+        aside.name,
+    )
     try:
-        return connect(path, quick_check=quick_check)
+        return connect(path, quick_check=quick_check, busy=busy)
     except sqlite3.Error as exc:
-        raise HistoryUnavailable(in_words(exc, path)) from exc
+        raise HistoryUnavailable(in_words(exc, path, busy)) from exc
 
 
-def in_words(exc: sqlite3.Error, path: Path) -> str:
+def in_words(exc: sqlite3.Error, path: Path, busy: float | None = None) -> str:
     """Why the history file cannot be used, and what to do, in a person's words: SQLite's
     own ("unable to open database file", "database is locked") say neither."""
     code = getattr(exc, "sqlite_errorcode", None)
@@ -126,7 +153,7 @@ def in_words(exc: sqlite3.Error, path: Path) -> str:
     if primary in (_BUSY, _LOCKED):
         return (
             f"{path} is locked by another program (another ClaudeMeter, or a tool that has it "
-            f"open) for more than {BUSY_TIMEOUT_SECONDS:g} s; try again once it lets go"
+            f"open) for more than {_busy(busy):g} s; try again once it lets go"
         )
     if primary == _READONLY:
         return f"{path} is read-only: make it and its folder writable for you, {fix}"
@@ -136,6 +163,10 @@ def in_words(exc: sqlite3.Error, path: Path) -> str:
         why = _os_reason(path)
         return f"{path} cannot be opened ({why}): make it readable and writable for you, {fix}"
     return f"{path}: {exc}"
+
+
+def _busy(busy: float | None) -> float:
+    return BUSY_TIMEOUT_SECONDS if busy is None else busy
 
 
 def _os_reason(path: Path) -> str:
@@ -161,10 +192,8 @@ def is_corrupt(exc: sqlite3.DatabaseError) -> bool:
     return isinstance(code, int) and (code & 0xFF) in _CORRUPT_CODES
 
 
-def connect(path: Path, *, quick_check: bool) -> sqlite3.Connection:
-    db = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
-    )
+def connect(path: Path, *, quick_check: bool, busy: float | None = None) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=_busy(busy), isolation_level=None, check_same_thread=False)
     try:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")  # durable across app crashes; WAL-safe

@@ -132,21 +132,32 @@ def default_path() -> Path:
 class HistoryStore:
     """The history database. Thread-safe; use as a context manager or call :meth:`close`."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path, *, quick_check: bool) -> None:
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        path: Path,
+        *,
+        quick_check: bool,
+        busy: float | None = None,
+    ) -> None:
         self._db = connection
         self._path = path
         self._quick_check = quick_check
+        self._busy = busy
         self._lock = threading.Lock()
         self._closed = False
         self._pruned_at: datetime | None = None
 
     @classmethod
-    def open(cls, path: Path | None = None, *, quick_check: bool = True) -> HistoryStore:
+    def open(
+        cls, path: Path | None = None, *, quick_check: bool = True, busy: float | None = None
+    ) -> HistoryStore:
         """Open (creating, migrating or replacing a corrupt file as needed).
 
         ``quick_check`` runs SQLite's integrity check, which reads the whole file (about 0.2 s
         for 90 busy days): the app does it once at start; a one-shot CLI call skips it and
-        relies on corruption being caught when it shows.
+        relies on corruption being caught when it shows. ``busy``: how long a write waits for
+        another program's lock (the tray's: ``GUI_BUSY_TIMEOUT_SECONDS``).
         """
         path = path or default_path()
         try:
@@ -157,7 +168,8 @@ class HistoryStore:
                 f"cannot create {path.parent} ({where}: {exc.strerror}): make that folder "
                 "writable for you"
             ) from exc
-        return cls(open_or_replace(path, quick_check=quick_check), path, quick_check=quick_check)
+        db = open_or_replace(path, quick_check=quick_check, busy=busy)
+        return cls(db, path, quick_check=quick_check, busy=busy)
 
     @property
     def path(self) -> Path:
@@ -351,12 +363,17 @@ class HistoryStore:
             except sqlite3.DatabaseError as exc:
                 if not is_corrupt(exc):
                     done = {"record": "written", "prune": "pruned"}.get(what, "read")
-                    log.warning("the usage history was not %s: %s", done, in_words(exc, self._path))
+                    log.warning(
+                        "the usage history was not %s: %s",
+                        done,
+                        in_words(exc, self._path, self._busy),
+                    )
                     return
-                log.warning("history database is corrupt (%s); starting a new one", exc)
                 self._db.close()
                 try:
-                    self._db = replace_corrupt(self._path, quick_check=self._quick_check)
+                    self._db = replace_corrupt(
+                        self._path, quick_check=self._quick_check, busy=self._busy, why=exc
+                    )
                 except (HistoryUnavailable, sqlite3.Error, OSError) as again:
                     log.warning("history database could not be recreated: %s", again)
                     self._db = sqlite3.connect(":memory:")  # keeps close() and later calls safe

@@ -73,6 +73,10 @@ class TrayApp(QObject):
     #: or :data:`SETTLE_AT_LATEST_MS` after :meth:`start` without one: what the first draw
     #: does not need starts then (``qt/compose.py``: the settings watch, the bridge).
     settled = Signal()
+    #: The history was filled behind the meter (the demo's past, written on a thread of its
+    #: own, ``poll/demo_seeding.py``); emitted from any thread: the popover and the History
+    #: window, when open, are drawn again with it (forecasts appear).
+    history_filled = Signal()
 
     def __init__(
         self,
@@ -142,6 +146,7 @@ class TrayApp(QObject):
         self.worker.polled.connect(self.on_result, queued)  # the one hop from the fetch thread
         self.worker.fetching.connect(self._on_fetching, queued)
         self.worker.deadline_changed.connect(self._on_deadline, queued)
+        self.history_filled.connect(self._on_history_filled, queued)
         self.account_polls: AccountPolls | None = None  # named accounts' workers, once any
         self.account_fetch: MakeFetch | None = None
 
@@ -332,6 +337,12 @@ class TrayApp(QObject):
         self.history_window.show()
         self.history_window.raise_()
         self.history_window.activateWindow()
+
+    def _on_history_filled(self) -> None:
+        if self._visible():
+            self.popover.show_meter(self.meter, self._clock())
+        if self.history_window is not None:
+            self.history_window.reload()
 
     def _history_closed(self) -> None:
         self.history_window = None
