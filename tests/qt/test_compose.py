@@ -108,8 +108,9 @@ def test_the_demo_draws_first_and_shows_its_past_once_written(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``--demo``: the first numbers are drawn before the made-up past is written; a popover
-    opened meanwhile shows no forecast and no sparkline (the history has nothing yet: nothing
-    wrong is said), and both appear once the past is in, without reopening it."""
+    opened meanwhile shows no forecast and no sparkline, the History window no window (the
+    history has nothing yet: nothing wrong is said), and they appear once the past is in,
+    without reopening either."""
     from claude_meter.poll import demo_seeding
     from claude_meter.poll.demo import start_demo
     from claude_meter.qt.compose import seed_after_first_draw
@@ -138,6 +139,12 @@ def test_the_demo_draws_first_and_shows_its_past_once_written(
         app.start()
         qtbot.waitUntil(lambda: app.state.has_numbers)
         qtbot.waitUntil(entered.is_set)  # begun once the first numbers are drawn (settled)
+        app.open_history()
+        window = app.history_window
+        assert window is not None
+        qtbot.waitUntil(lambda: window.overview is not None, timeout=10_000)
+        assert window.overview is not None
+        assert not window.overview.windows  # nothing yet: the live reading waits for the past
         app.open_popover()
         rows = app.popover.rows
         assert rows
@@ -147,6 +154,9 @@ def test_the_demo_draws_first_and_shows_its_past_once_written(
         assert any(not r.sparkline.isHidden() for r in app.popover.rows)
         assert any("at reset" in r.forecast.text() for r in app.popover.rows)
         app.popover.hide()
+        qtbot.waitUntil(lambda: bool(window.overview and window.overview.windows), timeout=10_000)
+        window.close()
+        qtbot.waitUntil(lambda: app.history_window is None, timeout=5000)
 
 
 def test_the_trays_history_waits_only_briefly_for_another_programs_lock(
