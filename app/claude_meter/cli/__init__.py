@@ -77,6 +77,10 @@ def _accounts(args: argparse.Namespace, term: Terminal) -> int:
         return accounts.run_remove(name=args.name, term=term)
     if args.action == "rename":
         return accounts.run_rename(old=args.old, new=args.new, term=term)
+    if args.action == "paste":
+        from claude_meter.cli.new_session import run_paste
+
+        return run_paste(name=args.name, other_email=args.other_email, term=term)
     listed_json = args.json or getattr(args, "list_json", False)  # `accounts list --json`
     return accounts.run_list(json_output=listed_json, term=term)
 
