@@ -12,8 +12,9 @@ writes it afterwards, on a thread of its own, and keeps the history consistent m
 - the live readings are **held back** from the history while a past is being written, and
   recorded after it, in the order they came: a window's readings are stored oldest first (the
   store refuses one older than the last it holds), and never twice;
-- until a past is in, the history has nothing of it: the popover shows no forecast ("not
-  enough data yet", nothing wrong), then, at ``seeded``, the tray draws it again with one.
+- until a past is in, the history has nothing of it: the popover shows the numbers without
+  forecasts or sparklines (too little data: nothing wrong is said), the History window no
+  window; at ``seeded`` the tray draws both again (``TrayApp.history_filled``).
 
 It writes with a connection of its own: the GUI thread's reads (an opened popover) are not held
 up by the quarter-second transaction, and see the past whole or not at all.
