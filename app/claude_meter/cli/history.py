@@ -120,13 +120,14 @@ def history_for(
 
 def open_history(err: TextIO) -> HistoryStore | None:
     """The person's history for a one-shot command, or None after saying on ``err`` why it
-    cannot be read. No integrity check on each call: it reads the whole file (see
+    cannot be read. Opened to read only (a history in a read-only folder, a backup, can be
+    looked at); no integrity check on each call: it reads the whole file (see
     ``HistoryStore.open``)."""
     from claude_meter.history.database import HistoryUnavailable
     from claude_meter.history.store import HistoryStore
 
     try:
-        return HistoryStore.open(quick_check=False)
+        return HistoryStore.open_read_only()
     except HistoryUnavailable as exc:
         print(f"claude-meter: the usage history cannot be read: {exc}", file=err)
         return None

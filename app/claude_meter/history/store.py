@@ -49,6 +49,7 @@ from claude_meter.core.forecast import Sample
 from claude_meter.history.database import (
     HistoryLocked,
     HistoryUnavailable,
+    connect_read_only,
     in_words,
     is_corrupt,
     is_locked,
@@ -172,6 +173,17 @@ class HistoryStore:
             ) from exc
         db = open_or_replace(path, quick_check=quick_check, busy=busy)
         return cls(db, path, quick_check=quick_check, busy=busy)
+
+    @classmethod
+    def open_read_only(cls, path: Path | None = None) -> HistoryStore:
+        """Open to read only (``history``, the History window): a history in a read-only
+        folder or file, a snapshot or a backup, can be looked at. A file that is not there
+        yet, needs migrating or is damaged is opened as :meth:`open` does."""
+        path = path or default_path()
+        db = connect_read_only(path)
+        if db is None:
+            return cls.open(path, quick_check=False)
+        return cls(db, path, quick_check=False)
 
     @property
     def path(self) -> Path:
