@@ -166,3 +166,25 @@ def test_a_read_only_home_keeps_the_numbers_and_says_where(person: Person) -> No
         f"claude-meter: usage history unavailable, so no forecast: cannot create "
         f"{person.home}/.local/share/claude-meter ({person.home}/.local: Permission denied)"
     ) in done.stderr
+
+
+def test_a_damaged_history_that_cannot_be_moved_aside_keeps_the_numbers(person: Person) -> None:
+    """A damaged file in a read-only folder: its rename failed, and `status` stopped before
+    printing the numbers (the tray did not start at all)."""
+    history = person.file(".local/share/claude-meter/history.sqlite3", "not SQLite\n" * 500)
+    history.parent.chmod(0o555)
+    said = (
+        f"{history} is damaged (file is not a database) and could not be moved aside "
+        "(Permission denied): move it away yourself, or make its folder writable for you, to "
+        "start a new history"
+    )
+    status = person.run("status")
+    assert status.returncode == 0
+    assert "Session (5h)" in status.stdout
+    assert one_line(status.stderr) == (
+        f"claude-meter: usage history unavailable, so no forecast: {said}"
+    )
+    done = person.run("history")
+    assert done.returncode == 1
+    assert one_line(done.stderr) == f"claude-meter: the usage history cannot be read: {said}"
+    assert history.read_text() == "not SQLite\n" * 500

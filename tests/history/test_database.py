@@ -143,9 +143,12 @@ def assert_moved_aside_and_fresh(
     path: Path, store: HistoryStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     aside = list(path.parent.glob("history.sqlite3.corrupt-*"))
-    assert [p.name for p in aside if not p.name.endswith(("-wal", "-shm"))], aside
-    assert any(
-        r.name == "claude_meter.history" and r.levelno == logging.WARNING and "corrupt" in r.message
+    (kept,) = [p.name for p in aside if not p.name.endswith(("-wal", "-shm"))]
+    assert any(  # where the old file went, not only "starting a new one"
+        r.name == "claude_meter.history"
+        and r.levelno == logging.WARNING
+        and r.message.startswith(f"history database {path} is damaged (")
+        and r.message.endswith(f"): it was kept as {kept}, and a new one started")
         for r in caplog.records
     )
     assert store.record(snapshot(T0 + timedelta(days=1), 5.0))

@@ -22,6 +22,10 @@ BUSY_TIMEOUT_SECONDS: Final = 10.0
 #: it for the full timeout at every reading (the lock's usual holders, a ``status`` or the
 #: status line's journal, keep it for milliseconds); a reading it drops is said in the log.
 GUI_BUSY_TIMEOUT_SECONDS: Final = 0.5
+#: ``status`` (and ``bridge``) record the reading they print: a status bar or Claude Code's
+#: status line runs ``status`` every few seconds and must answer fast, so they wait no longer
+#: than the tray, then print the numbers anyway and say the reading was not recorded.
+READING_BUSY_TIMEOUT_SECONDS: Final = GUI_BUSY_TIMEOUT_SECONDS
 _CORRUPT_CODES: Final = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
 _BUSY, _LOCKED, _READONLY, _FULL, _CANTOPEN = 5, 6, 8, 13, 14  # SQLite's primary result codes
 
@@ -82,6 +86,17 @@ class HistoryUnavailable(Exception):
     """No history database can be opened (read-only disk, no space, a newer schema)."""
 
 
+class HistoryLocked(HistoryUnavailable):
+    """Another program held the write lock past the busy timeout; raised by a write that
+    asked for it (``raise_locked=True``) instead of the log's warning."""
+
+
+def is_locked(exc: sqlite3.Error) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED: another connection holds the lock."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and (code & 0xFF) in (_BUSY, _LOCKED)
+
+
 @contextlib.contextmanager
 def write(db: sqlite3.Connection) -> Iterator[None]:
     """One immediate transaction: it takes the write lock up front, so the busy timeout
@@ -108,19 +123,36 @@ def open_or_replace(
     except sqlite3.DatabaseError as exc:
         if not is_corrupt(exc):
             raise HistoryUnavailable(in_words(exc, path, busy)) from exc
-        log.warning("history database %s is corrupt (%s); starting a new one", path, exc)
-    return replace_corrupt(path, quick_check=quick_check, busy=busy)
+        why = exc
+    return replace_corrupt(path, quick_check=quick_check, busy=busy, why=why)
 
 
 def replace_corrupt(
-    path: Path, *, quick_check: bool, busy: float | None = None
+    path: Path, *, quick_check: bool, busy: float | None = None, why: object = "damaged"
 ) -> sqlite3.Connection:
-    """Move a corrupt file (and its WAL) aside, then create a fresh database."""
+    """Move a corrupt file (and its WAL) aside, then create a fresh database; said, with
+    where the old one went. :class:`HistoryUnavailable` when it cannot be moved (a read-only
+    folder): a file that is not ours to delete stays, and the meter runs without a history."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
     for suffix in ("", "-wal", "-shm"):
         source = path.with_name(path.name + suffix)
-        with contextlib.suppress(FileNotFoundError):
-            source.rename(path.with_name(f"{path.name}.corrupt-{stamp}{suffix}"))
+        try:
+            source.rename(path.with_name(aside.name + suffix))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise HistoryUnavailable(
+                f"{path} is damaged ({why}) and could not be moved aside "
+                f"({exc.strerror or type(exc).__name__}): move it away yourself, or make its "
+                "folder writable for you, to start a new history"
+            ) from exc
+    log.warning(
+        "history database %s is damaged (%s): it was kept as %s, and a new one started",
+        path,
+        why,
+        aside.name,
+    )
     try:
         return connect(path, quick_check=quick_check, busy=busy)
     except sqlite3.Error as exc:

@@ -117,6 +117,9 @@ class LiveMeter:
         remember: Callable[[FetchResult, datetime], None] | None = None,
     ) -> None:
         self.history = history
+        #: What writes a reading into the history, when not ``history.record``: the demo's
+        #: seeding (``poll/demo_seeding.py``), which holds readings back while it writes a past.
+        self.writer: Callable[[Snapshot], object] | None = None
         self._remember = remember  # the shared last-readings file (readings/), or None
         self.interval = interval
         self.thresholds = tuple(thresholds)
@@ -241,7 +244,7 @@ class LiveMeter:
             if self._recorded.get(whose) == snapshot:
                 continue  # this very reading, handed back again
             try:
-                self.history.record(snapshot)
+                (self.writer or self.history.record)(snapshot)
             except (HistoryUnavailable, sqlite3.Error) as exc:
                 log.warning("could not record history: %s", exc)
                 continue

@@ -16,7 +16,9 @@ The start (``docs/benchmarks.md``, the tray's start): the first poll runs while 
 built (``poll/first.py``); what the first drawn numbers do not need waits for
 :attr:`TrayApp.settled` (just after that draw, or a second after the start without one): the
 settings watch, and the bridge when the settings turn it on (some 20 ms of imports and a
-listening socket). The bridge's pairing and the start-at-login backend are made when first used.
+listening socket), and the demo's made-up past (``poll/demo_seeding.py``: a quarter of a second
+an account, on a thread of its own). The bridge's pairing and the start-at-login backend are
+made when first used.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ if TYPE_CHECKING:
 
     from claude_meter.bridge.pairing import Pairing
     from claude_meter.poll.demo import Demo
+    from claude_meter.poll.demo_seeding import PastSeeding
     from claude_meter.sources.keyring_child import KeyringInChild
     from claude_meter.sources.keyring_store import Keyring
 
@@ -258,12 +261,7 @@ def _run(
     history: HistoryStore | None
     demo_path: Path | None = None  # the demo's own settings, with its accounts
     if demo:
-        from claude_meter.poll.demo import (
-            demo_settings,
-            seed_history,
-            seed_named_histories,
-            start_demo,
-        )
+        from claude_meter.poll.demo import demo_settings, start_demo
 
         accounts = _demo_accounts(env)
         running = start_demo(  # several accounts: `normal`, where each has its own numbers
@@ -276,10 +274,8 @@ def _run(
             loaded = Loaded(demo_settings(loaded.settings, running))
             demo_path = running.folder() / "settings.json"
         fetcher.configure(env=running.env, demo=True)
-        history = running.open_history()
-        first = fetcher()  # the demo's history gets a plausible past, so forecasts show at once
-        seed_history(history, first, first.fetched_at)
-        seed_named_histories(history, running, pool)  # the demo's other accounts: theirs
+        fetch = FirstPoll(fetcher)  # as without the demo: its first poll runs meanwhile
+        history = running.open_history()  # its made-up past: after the first draw, see below
         interval = timedelta(seconds=float(env.get("CLAUDE_METER_POLL_SECONDS", "5") or 5))
         floor, route = timedelta(seconds=1), "demo"
     else:
@@ -316,7 +312,10 @@ def _run(
     elif running.named:
         meter.account_fetch = lambda account_id: _demo_poll(running, pool, account_id)
     connect_preferences(meter, prefs, fetcher)
-    if not demo:  # `claude-meter accounts` and `login` change the settings from outside
+    if demo:
+        seeding = seed_after_first_draw(meter, running.open_history(), stack)
+        app.aboutToQuit.connect(seeding.stop)  # while the tray it tells is still there
+    else:  # `claude-meter accounts` and `login` change the settings from outside
         meter.settled.connect(lambda: watch_settings(meter, prefs))
     if keyring is not None:
         link = bridge_link(prefs.settings.bridge_port, keyring)
@@ -337,6 +336,21 @@ def _run(
     app.aboutToQuit.connect(meter.stop)
     meter.start()
     return app.exec()
+
+
+def seed_after_first_draw(
+    meter: TrayApp, history: HistoryStore, stack: contextlib.ExitStack
+) -> PastSeeding:
+    """The demo's made-up past (sparklines, forecasts, the History window's walls and calendar
+    at once), written once its first numbers are drawn, each account's from its first reading,
+    the live readings held back meanwhile (``poll/demo_seeding.py``); then drawn again."""
+    from claude_meter.poll.demo_seeding import PastSeeding
+
+    seeding = PastSeeding(history, seeded=meter.history_filled.emit)
+    meter.meter.writer = seeding.record
+    meter.settled.connect(seeding.start)
+    stack.callback(seeding.stop)  # before the demo's folder goes (callbacks run last first)
+    return seeding
 
 
 def history_ids(history: HistoryStore | None) -> tuple[str, ...]:
