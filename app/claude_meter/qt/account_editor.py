@@ -69,7 +69,8 @@ def no_keyring(name: str, why: str | None) -> str:
 
 class AccountsBox(QWidget):
     """The accounts metered (the default one first) in one row of the Connection section, a
-    choice and two buttons, so the window still fits a 700 px screen; ``remove_requested``
+    choice and its buttons (Paste new session… only for a pasted account), so the window
+    still fits a 700 px screen; ``remove_requested``
     carries the id of the chosen one (``default`` for the default account)."""
 
     add_requested = Signal()
@@ -85,7 +86,12 @@ class AccountsBox(QWidget):
         self._pasted: set[str] = set()  # the named pasted accounts: a new session for them
         self.list = QComboBox()
         self.list.setAccessibleName("Accounts metered")
-        self.list.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # as wide as the row leaves it (a long name and email elided, whole in the list that
+        # drops down): three buttons beside it still fit a 700 px screen
+        self.list.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.list.setMinimumContentsLength(18)
         self.list.currentIndexChanged.connect(self._on_current)
         layout.addWidget(self.list, 1)
         self.add = QPushButton("A&dd account…")
