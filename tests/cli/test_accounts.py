@@ -55,6 +55,23 @@ def test_accounts_list_is_the_listing_too(home: Path, capsys: Capsys) -> None:
     assert json.loads(as_json[1])["accounts"][0]["name"] == "Default"
 
 
+def test_the_listing_lines_up_names_of_wide_letters(home: Path, capsys: Capsys) -> None:
+    """An emoji or a CJK letter takes two columns: the rows after such a name were askew."""
+    import unicodedata
+
+    for name in ("💼 Work", "東京", "Cafe\u0301"):  # the last: a combining accent, no column
+        assert cli(["accounts", "add", name, "--extension"], capsys)[0] == 0
+    code, out, _ = cli(["accounts"], capsys)
+    assert code == 0
+    starts = set()
+    for line in out.splitlines():
+        name = line.split("  ")[0]
+        wide = sum(unicodedata.east_asian_width(c) in "WF" for c in name)
+        marks = sum(bool(unicodedata.combining(c)) for c in name)
+        starts.add(line.index("automatic" if "automatic" in line else "browser") + wide - marks)
+    assert len(starts) == 1, out  # every description starts in the same column
+
+
 def test_add_pasted_stores_the_session_in_its_own_entry_and_reads_the_email(
     accounts_server: FakeClaude,
     keyring_items: Items,

@@ -12,8 +12,9 @@ writes it afterwards, on a thread of its own, and keeps the history consistent m
 - the live readings are **held back** from the history while a past is being written, and
   recorded after it, in the order they came: a window's readings are stored oldest first (the
   store refuses one older than the last it holds), and never twice;
-- until a past is in, the history has nothing of it: the popover shows no forecast ("not
-  enough data yet", nothing wrong), then, at ``seeded``, the tray draws it again with one.
+- until a past is in, the history has nothing of it: the popover shows the numbers without
+  forecasts or sparklines (too little data: nothing wrong is said), the History window no
+  window; at ``seeded`` the tray draws both again (``TrayApp.history_filled``).
 
 It writes with a connection of its own: the GUI thread's reads (an opened popover) are not held
 up by the quarter-second transaction, and see the past whole or not at all.
@@ -101,7 +102,8 @@ class PastSeeding:
             self._run_locked()
 
     def stop(self, timeout: float = 2.0) -> None:
-        """No more writing (the demo is quitting); waits at most ``timeout`` for a write."""
+        """No more writing, nor ``seeded`` (the demo is quitting); waits at most ``timeout``
+        for a write under way (its folder is removed next)."""
         with self._lock:
             self._stopped = True
             thread = self._thread
@@ -121,8 +123,8 @@ class PastSeeding:
         started, written = time.perf_counter(), 0
         try:
             store = HistoryStore.open(self._history.path, quick_check=False)
-        except HistoryUnavailable as exc:  # the live readings still go in, unseeded
-            log.warning("the demo's past could not be written: %s", exc)
+        except HistoryUnavailable as exc:  # then through the meter's own connection
+            log.warning("the demo's past has no connection of its own: %s", exc)
             store = self._history
         try:
             while True:
@@ -146,6 +148,9 @@ class PastSeeding:
         finally:
             if store is not self._history:
                 store.close()
+        with self._lock:
+            if self._stopped:  # quitting: the tray may be gone already
+                return
         log.info(
             "demo history seeded: %d past readings in %.0f ms, %d organizations' pasts so far",
             written,

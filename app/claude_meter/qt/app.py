@@ -129,6 +129,7 @@ class TrayApp(QObject):
         self.notifier = notifier or pick(self.tray_host, self._show_alert)
         self._notice: str | None = None  # the standing notice, for the popover when it is made
         self._popover: Popover | None = None  # made when first needed: see popover
+        self._replaced: list[Popover] = []  # replaced, until Qt deletes them: see _replace_popover
 
         self.worker_thread = QThread()
         self.worker_thread.setObjectName("claude-meter-worker")
@@ -223,6 +224,8 @@ class TrayApp(QObject):
         self._replace_popover(as_window=False)
 
     def _replace_popover(self, *, as_window: bool) -> None:
+        import shiboken6  # loaded with PySide6; imported here, off the start-up path
+
         old, self._popover = self._popover, self._make_popover(as_window=as_window)
         if old is None:
             return
@@ -230,6 +233,9 @@ class TrayApp(QObject):
         # still there when the app quits, deleteLater's included.
         old.window_closed.disconnect(self._on_window_closed)
         old.hide()
+        # Qt deletes it, and it is held until then: left to Python's collector while its
+        # widgets exist, PySide would free its layouts' items once and Qt again (a segfault).
+        self._replaced = [p for p in self._replaced if shiboken6.isValid(p)] + [old]
         old.deleteLater()
 
     def _show_alert(self, title: str, body: str) -> None:
