@@ -41,3 +41,20 @@ def test_the_demo_draws_first_then_writes_each_accounts_past(tmp_path: Path) -> 
             text = stop_demo_tray(app, log_path)
         assert text.index("snapshot drawn") < text.index(SEEDED)
         assert "the demo's past could not be written" not in text
+
+
+def test_the_demo_quit_while_writing_its_past_ends_cleanly(tmp_path: Path) -> None:
+    """Quit as soon as the numbers are drawn, while eight accounts' pasts are being written:
+    status 0, no traceback, and the demo's throwaway folder is gone."""
+    with private_desktop() as desktop:
+        log_path, temporary = tmp_path / "tray.log", tmp_path / "tmp"
+        temporary.mkdir()
+        env = {**desktop.env, "CLAUDE_METER_DEMO_ACCOUNTS": "8", "TMPDIR": str(temporary)}
+        app = start_demo_tray(env, log_path)
+        try:
+            wait_for("the first numbers drawn", lambda: logged(log_path, "snapshot drawn"))
+            assert any(temporary.glob("claude-meter-demo-*"))
+        finally:
+            text = stop_demo_tray(app, log_path)  # status 0, no traceback
+        assert not any(temporary.glob("claude-meter-demo-*"))
+        assert "8 organizations' pasts so far" not in text  # it was quit before the end

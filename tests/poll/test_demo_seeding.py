@@ -173,7 +173,7 @@ def test_stop_waits_for_the_write_under_way_and_lets_nothing_more_in(
     gate.open.set()
     stopper.join(10)
     assert not stopper.is_alive()
-    assert not seeding.busy or seeded.times == 0
+    assert seeded.times == 0  # the tray it would tell may be gone
     assert T0 not in times(history)  # the held reading: the demo is gone
 
 

@@ -212,22 +212,29 @@ def record_and_forecast(result: FetchResult, now: datetime) -> tuple[Forecasts, 
     """Store what ``status`` fetched and forecast each window from the history.
 
     Returns the forecasts and, when the history could not be used, a one-line reason (the
-    numbers are still printed; only the forecasts are missing). Demo readings are not stored:
+    numbers are still printed; only the forecasts are missing), or, when another program held
+    its write lock past ``READING_BUSY_TIMEOUT_SECONDS`` (half a second: a status bar calls
+    ``status`` every few seconds), that the reading was not recorded. Demo readings are not stored:
     they would mix a fake organization into the person's history.
     """
     if result.source == "demo" or not result.snapshots:
         return {}, None
     from claude_meter.history import HistoryStore, HistoryUnavailable, forecasts_for
+    from claude_meter.history.database import READING_BUSY_TIMEOUT_SECONDS, HistoryLocked
     from claude_meter.readings.journal import drain
 
     try:
-        with HistoryStore.open(quick_check=False) as store:
-            drain(store)  # the status line's readings made since, before this newer one
+        with HistoryStore.open(quick_check=False, busy=READING_BUSY_TIMEOUT_SECONDS) as store:
+            problem = None
+            try:  # the status line's readings made since first, then this newer one
+                drain(store, raise_locked=True)
+                store.record_many(result.snapshots, raise_locked=True)
+            except HistoryLocked as exc:  # reads are not held up by a write lock: forecasts
+                problem = f"this reading was not added to the usage history: {exc}"
             forecasts: dict[tuple[str | None, str], Forecast] = {}
             for snapshot in result.snapshots:
-                store.record(snapshot)
                 for key, forecast in forecasts_for(store, snapshot, now).items():
                     forecasts[snapshot.org_uuid, key] = forecast
-            return forecasts, None
+            return forecasts, problem
     except HistoryUnavailable as exc:
         return {}, f"usage history unavailable, so no forecast: {exc}"

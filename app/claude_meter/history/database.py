@@ -22,6 +22,10 @@ BUSY_TIMEOUT_SECONDS: Final = 10.0
 #: it for the full timeout at every reading (the lock's usual holders, a ``status`` or the
 #: status line's journal, keep it for milliseconds); a reading it drops is said in the log.
 GUI_BUSY_TIMEOUT_SECONDS: Final = 0.5
+#: ``status`` (and ``bridge``) record the reading they print: a status bar or Claude Code's
+#: status line runs ``status`` every few seconds and must answer fast, so they wait no longer
+#: than the tray, then print the numbers anyway and say the reading was not recorded.
+READING_BUSY_TIMEOUT_SECONDS: Final = GUI_BUSY_TIMEOUT_SECONDS
 _CORRUPT_CODES: Final = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
 _BUSY, _LOCKED, _READONLY, _FULL, _CANTOPEN = 5, 6, 8, 13, 14  # SQLite's primary result codes
 
@@ -80,6 +84,17 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
 
 class HistoryUnavailable(Exception):
     """No history database can be opened (read-only disk, no space, a newer schema)."""
+
+
+class HistoryLocked(HistoryUnavailable):
+    """Another program held the write lock past the busy timeout; raised by a write that
+    asked for it (``raise_locked=True``) instead of the log's warning."""
+
+
+def is_locked(exc: sqlite3.Error) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED: another connection holds the lock."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and (code & 0xFF) in (_BUSY, _LOCKED)
 
 
 @contextlib.contextmanager

@@ -47,9 +47,11 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from claude_meter.core.forecast import Sample
 from claude_meter.history.database import (
+    HistoryLocked,
     HistoryUnavailable,
     in_words,
     is_corrupt,
+    is_locked,
     open_or_replace,
     replace_corrupt,
     write,
@@ -197,15 +199,19 @@ class HistoryStore:
         """Store the windows of ``snapshot`` that changed; True when a row was written."""
         return self.record_many((snapshot,)) == 1
 
-    def record_many(self, snapshots: Iterable[Snapshot]) -> int:
+    def record_many(self, snapshots: Iterable[Snapshot], *, raise_locked: bool = False) -> int:
         """:meth:`record` each snapshot in turn, in one transaction (one commit instead of one
-        each: the demo's seeded past is thousands); returns how many wrote a row."""
+        each: the demo's seeded past is thousands); returns how many wrote a row.
+
+        Another program's write lock held past the busy timeout drops them with a warning in
+        the log, or, with ``raise_locked``, raises :class:`HistoryLocked` for the caller to say
+        (nothing is written then)."""
         if self._closed:  # a poll that was in flight when the app quit: nothing to keep
             return 0
         batch = [(s, r) for s in snapshots if (r := window_readings(s))]
         if not batch:
             return 0
-        with self._guard("record") as db:
+        with self._guard("record", raise_locked=raise_locked) as db:
             written, pruned_at = 0, self._pruned_at
             with write(db):
                 for snapshot, readings in batch:
@@ -351,7 +357,7 @@ class HistoryStore:
     # -- failure handling ------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _guard(self, what: str) -> Iterator[sqlite3.Connection]:
+    def _guard(self, what: str, *, raise_locked: bool = False) -> Iterator[sqlite3.Connection]:
         """Run one operation; a database error is logged (and a corrupt file replaced).
 
         The caller's ``with`` body returns its result; when an error is swallowed, the code
@@ -361,6 +367,8 @@ class HistoryStore:
             try:
                 yield self._db
             except sqlite3.DatabaseError as exc:
+                if raise_locked and is_locked(exc):
+                    raise HistoryLocked(in_words(exc, self._path, self._busy)) from exc
                 if not is_corrupt(exc):
                     done = {"record": "written", "prune": "pruned"}.get(what, "read")
                     log.warning(

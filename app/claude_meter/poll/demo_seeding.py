@@ -102,7 +102,8 @@ class PastSeeding:
             self._run_locked()
 
     def stop(self, timeout: float = 2.0) -> None:
-        """No more writing (the demo is quitting); waits at most ``timeout`` for a write."""
+        """No more writing, nor ``seeded`` (the demo is quitting); waits at most ``timeout``
+        for a write under way (its folder is removed next)."""
         with self._lock:
             self._stopped = True
             thread = self._thread
@@ -122,8 +123,8 @@ class PastSeeding:
         started, written = time.perf_counter(), 0
         try:
             store = HistoryStore.open(self._history.path, quick_check=False)
-        except HistoryUnavailable as exc:  # the live readings still go in, unseeded
-            log.warning("the demo's past could not be written: %s", exc)
+        except HistoryUnavailable as exc:  # then through the meter's own connection
+            log.warning("the demo's past has no connection of its own: %s", exc)
             store = self._history
         try:
             while True:
@@ -147,6 +148,9 @@ class PastSeeding:
         finally:
             if store is not self._history:
                 store.close()
+        with self._lock:
+            if self._stopped:  # quitting: the tray may be gone already
+                return
         log.info(
             "demo history seeded: %d past readings in %.0f ms, %d organizations' pasts so far",
             written,

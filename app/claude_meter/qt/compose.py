@@ -68,6 +68,7 @@ if TYPE_CHECKING:
 
     from claude_meter.bridge.pairing import Pairing
     from claude_meter.poll.demo import Demo
+    from claude_meter.poll.demo_seeding import PastSeeding
     from claude_meter.sources.keyring_child import KeyringInChild
     from claude_meter.sources.keyring_store import Keyring
 
@@ -312,7 +313,8 @@ def _run(
         meter.account_fetch = lambda account_id: _demo_poll(running, pool, account_id)
     connect_preferences(meter, prefs, fetcher)
     if demo:
-        seed_after_first_draw(meter, running.open_history(), stack)
+        seeding = seed_after_first_draw(meter, running.open_history(), stack)
+        app.aboutToQuit.connect(seeding.stop)  # while the tray it tells is still there
     else:  # `claude-meter accounts` and `login` change the settings from outside
         meter.settled.connect(lambda: watch_settings(meter, prefs))
     if keyring is not None:
@@ -338,7 +340,7 @@ def _run(
 
 def seed_after_first_draw(
     meter: TrayApp, history: HistoryStore, stack: contextlib.ExitStack
-) -> None:
+) -> PastSeeding:
     """The demo's made-up past (sparklines, forecasts, the History window's walls and calendar
     at once), written once its first numbers are drawn, each account's from its first reading,
     the live readings held back meanwhile (``poll/demo_seeding.py``); then drawn again."""
@@ -348,6 +350,7 @@ def seed_after_first_draw(
     meter.meter.writer = seeding.record
     meter.settled.connect(seeding.start)
     stack.callback(seeding.stop)  # before the demo's folder goes (callbacks run last first)
+    return seeding
 
 
 def history_ids(history: HistoryStore | None) -> tuple[str, ...]:
