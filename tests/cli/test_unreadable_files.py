@@ -8,6 +8,7 @@ print a traceback.
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -188,3 +189,27 @@ def test_a_damaged_history_that_cannot_be_moved_aside_keeps_the_numbers(person: 
     assert done.returncode == 1
     assert one_line(done.stderr) == f"claude-meter: the usage history cannot be read: {said}"
     assert history.read_text() == "not SQLite\n" * 500
+
+
+def test_a_history_in_a_read_only_folder_or_file_can_be_looked_at(person: Person) -> None:
+    """A read-only snapshot or backup of the history: ``history`` opened it to write, and
+    SQLite refused ("attempt to write a readonly database")."""
+    first = person.run("status")
+    assert first.returncode == 0, first.stderr
+    history = person.home / ".local/share/claude-meter/history.sqlite3"
+    history.chmod(0o444)
+    done = person.run("history", "--json")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert [row["percent"] for row in json.loads(done.stdout)][:2] == [37.0, 64.0]
+    for aside in history.parent.glob("history.sqlite3-*"):  # a backup holds the file alone
+        assert aside.stat().st_size == 0 or aside.name.endswith("-shm")
+        aside.unlink()
+    history.parent.chmod(0o555)
+    for argv in (["history"], ["history", "--walls"], ["accounts"]):
+        done = person.run(*argv)
+        assert (done.returncode, done.stderr) == (0, ""), argv
+    assert "Session (5h)" in person.run("history").stdout
+    history.chmod(0o644)
+    history.parent.chmod(0o755)
+    status = person.run("status")  # the person's own copy is written again
+    assert (status.returncode, status.stderr) == (0, "")

@@ -181,3 +181,23 @@ def test_the_trays_history_waits_only_briefly_for_another_programs_lock(
         holder.close()
     assert store.record(snapshot(T0, 40.0))
     store.close()
+
+
+def test_a_damaged_state_file_is_said_once_at_start(
+    qtbot: QtBot, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The tray read ``state.json`` twice at start (for its first poll, then the meter), so
+    one damaged file was said twice in its log; it is read once and handed on."""
+    from claude_meter.core.state import load_state
+
+    path = tmp_path / "state.json"
+    path.write_text("{not JSON")
+    with caplog.at_level(logging.WARNING, logger="claude_meter.state"):
+        saved = load_state(path)
+        app = TrayApp(numbers, state_path=path, notifier=Recorder(), saved=saved)
+    assert app.meter.saved is saved
+    said = [r for r in caplog.records if "Could not read the saved state" in r.getMessage()]
+    assert len(said) == 1
+    compose = (QT / "compose.py").read_text(encoding="utf-8")
+    assert compose.count("load_state(") == 1  # the tray's only reader hands it to the meter
+    assert "saved=saved" in compose

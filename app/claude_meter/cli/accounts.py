@@ -205,7 +205,7 @@ def recorded_ids() -> tuple[str, ...]:
     if not default_path().exists():
         return ()
     try:
-        with HistoryStore.open(quick_check=False) as store:
+        with HistoryStore.open_read_only() as store:
             return account_ids(store)
     except HistoryUnavailable:
         return ()

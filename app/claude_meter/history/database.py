@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,10 @@ BUSY_TIMEOUT_SECONDS: Final = 10.0
 #: it for the full timeout at every reading (the lock's usual holders, a ``status`` or the
 #: status line's journal, keep it for milliseconds); a reading it drops is said in the log.
 GUI_BUSY_TIMEOUT_SECONDS: Final = 0.5
+#: ``status`` (and ``bridge``) record the reading they print: a status bar or Claude Code's
+#: status line runs ``status`` every few seconds and must answer fast, so they wait no longer
+#: than the tray, then print the numbers anyway and say the reading was not recorded.
+READING_BUSY_TIMEOUT_SECONDS: Final = GUI_BUSY_TIMEOUT_SECONDS
 _CORRUPT_CODES: Final = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
 _BUSY, _LOCKED, _READONLY, _FULL, _CANTOPEN = 5, 6, 8, 13, 14  # SQLite's primary result codes
 
@@ -80,6 +85,17 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
 
 class HistoryUnavailable(Exception):
     """No history database can be opened (read-only disk, no space, a newer schema)."""
+
+
+class HistoryLocked(HistoryUnavailable):
+    """Another program held the write lock past the busy timeout; raised by a write that
+    asked for it (``raise_locked=True``) instead of the log's warning."""
+
+
+def is_locked(exc: sqlite3.Error) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED: another connection holds the lock."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and (code & 0xFF) in (_BUSY, _LOCKED)
 
 
 @contextlib.contextmanager
@@ -206,6 +222,55 @@ def connect(path: Path, *, quick_check: bool, busy: float | None = None) -> sqli
         db.close()
         raise
     return db
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection | None:
+    """``path`` opened for reading only (SQLite's ``mode=ro``), so a history in a read-only
+    folder or file (a snapshot, a backup) can be looked at; None when the writable way must
+    open it instead: no file yet, an older schema to migrate, or a damaged file (which that
+    way moves aside when it can). A read-only folder where SQLite cannot make the WAL's
+    shared-memory file is read as an unchanging file (``immutable=1``): nobody writes there.
+    :class:`HistoryUnavailable`, in words, when it cannot be read at all."""
+    if not path.exists():
+        return None
+    where = "file:" + urllib.parse.quote(str(path), safe="/")
+    try:
+        try:
+            db = _probed(f"{where}?mode=ro")
+        except sqlite3.OperationalError as exc:
+            if not _needs_immutable(exc):
+                raise
+            db = _probed(f"{where}?mode=ro&immutable=1")
+    except sqlite3.DatabaseError as exc:
+        if is_corrupt(exc):
+            return None
+        raise HistoryUnavailable(in_words(exc, path)) from exc
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    if version == len(MIGRATIONS):
+        return db
+    db.close()
+    if version > len(MIGRATIONS):
+        raise HistoryUnavailable(
+            f"the history database was written by a newer ClaudeMeter (schema {version})"
+        )
+    return None
+
+
+def _probed(uri: str) -> sqlite3.Connection:
+    """A read-only connection that has read the schema (SQLite opens lazily)."""
+    db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _needs_immutable(exc: sqlite3.Error) -> bool:
+    """SQLite could not create (or open) the WAL's files beside a read-only database."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and (code & 0xFF) in (_READONLY, _CANTOPEN)
 
 
 def migrate(db: sqlite3.Connection, migrations: Sequence[Sequence[str]]) -> None:

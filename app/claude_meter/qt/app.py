@@ -42,6 +42,7 @@ from claude_meter.qt.tray_icon import TrayIcon
 from claude_meter.qt.worker import Fetch, FetchWorker
 
 if TYPE_CHECKING:
+    from claude_meter.core.state import SavedState
     from claude_meter.qt.account_polls import AccountPolls, MakeFetch
     from claude_meter.qt.history_window import HistoryWindow
     from claude_meter.qt.popover import Popover
@@ -92,10 +93,12 @@ class TrayApp(QObject):
         clock: Callable[[], datetime] = _now,
         history: HistoryStore | None = None,
         remember: Callable[[FetchResult, datetime], None] | None = None,
+        saved: SavedState | None = None,
     ) -> None:
         super().__init__()
         self._clock = clock
-        self.meter = LiveMeter(
+        self.meter = LiveMeter(  # ``saved``: the state file as already read (compose.py)
+            saved=saved,
             remember=remember,
             history=history,
             state_path=state_path,

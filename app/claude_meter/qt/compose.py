@@ -41,7 +41,7 @@ from claude_meter.core.logs import setup_logging
 from claude_meter.core.models import FetchResult
 from claude_meter.core.policy import MIN_INTERVAL, Route
 from claude_meter.core.settings import Loaded, load_settings
-from claude_meter.core.state import load_state
+from claude_meter.core.state import SavedState, load_state
 from claude_meter.history import HistoryStore, HistoryUnavailable
 from claude_meter.history.database import GUI_BUSY_TIMEOUT_SECONDS
 from claude_meter.poll.fetcher import Fetcher
@@ -256,8 +256,10 @@ def _run(
     route: Route = default_route(loaded.settings)  # the saved deadline of that route holds
     fetcher = Fetcher(env, settings=loaded.settings, pool=pool, keyring=keyring, advice=TRAY_ADVICE)
     fetch: Fetch = fetcher
+    saved: SavedState | None = None  # read once: its first poll and the meter both need it
     if not demo:  # the first poll runs while the rest is built (poll/first.py)
-        fetch = FirstPoll.unless_held(fetcher, load_state(), route, datetime.now(UTC))
+        saved = load_state()
+        fetch = FirstPoll.unless_held(fetcher, saved, route, datetime.now(UTC))
     history: HistoryStore | None
     demo_path: Path | None = None  # the demo's own settings, with its accounts
     if demo:
@@ -305,6 +307,7 @@ def _run(
         history=history,
         thresholds=prefs.settings.thresholds,
         remember=None if demo else remember,
+        saved=saved,
     )
     meter.interval_fixed = interval != prefs.settings.interval  # the demo's, or a test's
     if not demo:  # the demo shows its own fake accounts, never the person's named ones

@@ -255,6 +255,9 @@ class Preferences(QObject):
             )
             window.saved.connect(self._on_saved)
             window.accounts.add_requested.connect(lambda: self.accounts.open_add(window))
+            window.accounts.paste_requested.connect(
+                lambda key: self.accounts.open_new_session(window, key)
+            )
             window.accounts.remove_requested.connect(
                 lambda key: self.accounts.remove(window, key, window.show_problem)
             )
@@ -384,6 +387,10 @@ class Preferences(QObject):
 
     def _refresh(self) -> None:
         self.refresh_requested.emit()
+
+    def refresh(self) -> None:
+        """Every account read at once (a new session was stored for one of them)."""
+        self._refresh()
 
     # -- connecting -------------------------------------------------------------------------
 
