@@ -138,9 +138,10 @@ class AccountSection(QWidget):
         self.header.setStyleSheet("QToolButton { font-weight: 700; border: none; }")
         # A long email must not widen the popover: the header gives way, its tooltip says all.
         self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        top.addWidget(self.header, 1)
         self.worst = QLabel()
         self.worst.setStyleSheet("font-weight: 600;")
+        self._show_header(account)
+        top.addWidget(self.header, 1)
         top.addWidget(self.worst)
         layout.addLayout(top)
         self.problem = QLabel()
@@ -149,6 +150,7 @@ class AccountSection(QWidget):
         self.problem.setStyleSheet(PROBLEM_STYLE)
         self.problem.setVisible(False)
         layout.addWidget(self.problem)
+        self.show_problem(now, interval)
         self.body = QWidget()
         inner = QVBoxLayout(self.body)
         inner.setContentsMargins(10, 0, 0, 0)
@@ -158,12 +160,14 @@ class AccountSection(QWidget):
             inner.addWidget(org)
             self.orgs.append(org)
             self.rows.extend(org.rows)
+        # Before the body is laid into the section: a sparkline shown after that was left
+        # out of its row's height until the next layout.
+        self._show_insights(insights, now)
         if _says_fetching(account):
             inner.addWidget(QLabel("Fetching the usage…"))
         layout.addWidget(self.body)
         self._set_open(not collapsed)
         self.header.toggled.connect(self._set_open)
-        self.show_account(account, insights, now, interval, organizations=False)
 
     def show_account(
         self,
@@ -171,26 +175,28 @@ class AccountSection(QWidget):
         insights: Insights,
         now: datetime,
         interval: timedelta,
-        *,
-        organizations: bool = True,
     ) -> bool:
         """A reading of this account, of the same shape (:func:`account_shape`): its header,
-        worst figure, problem, organizations (unless just built from it) and sparklines;
-        True when its problem came or went."""
-        if account != self.account or not organizations:  # not another account's reading
-            self.header.setText(header_text(account))
-            self.header.setToolTip(header_text(account))
-            self.header.setAccessibleName(f"{account.name}: show or hide its numbers")
-            worst = worst_text(account, self._hidden, show_remaining=self._show_remaining)
-            self.worst.setText(worst)
-        self.account = account
-        changed = self.show_problem(now, interval)  # with the clock, as each second
-        if organizations:
+        worst figure, problem, organizations and sparklines; True when its problem came or
+        went."""
+        if account != self.account:  # else another account's reading: only the clock moved
+            self._show_header(account)
             for org, snapshot in zip(self.orgs, account.state.snapshots, strict=True):
                 org.show_snapshot(snapshot)
+        self.account = account
+        changed = self.show_problem(now, interval)  # with the clock, as each second
+        self._show_insights(insights, now)
+        return changed
+
+    def _show_header(self, account: AccountState) -> None:
+        self.header.setText(header_text(account))
+        self.header.setToolTip(header_text(account))
+        self.header.setAccessibleName(f"{account.name}: show or hide its numbers")
+        self.worst.setText(worst_text(account, self._hidden, show_remaining=self._show_remaining))
+
+    def _show_insights(self, insights: Insights, now: datetime) -> None:
         for row in self.rows:
             row.set_insight(insights.get((row.account, row.org_uuid, row.usage_window.key)), now)
-        return changed
 
     def show_problem(self, now: datetime, interval: timedelta) -> bool:
         """Say the account's problem as it is at ``now`` (numbers go out of date with the

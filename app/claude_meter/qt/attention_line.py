@@ -65,7 +65,6 @@ class AttentionLabel(QLabel):
         self._sections = sections
         self._room = width - INSET
         self._items: tuple[Attention, ...] = ()
-        self._measured: tuple[int, int, int, bool] | None = None  # see set_items
         self.line: AttentionLine | None = None
         self._busy = False
         self._again = False
@@ -78,25 +77,9 @@ class AttentionLabel(QLabel):
         self.linkActivated.connect(self._follow)
 
     def set_items(self, items: Sequence[Attention]) -> None:
-        """What needs attention now (``core/attention.py attention``), in view or not.
-
-        Told every second (the clock makes numbers go out of date): the same items where
-        the sections stand as when last measured need no measuring again."""
-        items = tuple(items)
-        if items == self._items and self._where() == self._measured:
-            return
-        self._items = items
+        """What needs attention now (``core/attention.py attention``), in view or not."""
+        self._items = tuple(items)
         self.refresh()
-
-    def _where(self) -> tuple[int, int, int, bool]:
-        """Where the sections stand: what decides which places are in view, with the items."""
-        content = self._sections.widget()
-        return (
-            self._sections.verticalScrollBar().value(),
-            self._sections.viewport().height(),
-            0 if content is None else content.height(),
-            self.window().isVisible(),
-        )
 
     def refresh(self) -> None:
         """Name what is out of view now. Showing or hiding the line changes the sections'
@@ -119,7 +102,6 @@ class AttentionLabel(QLabel):
                     break
         finally:
             self._busy = False
-        self._measured = self._where()
 
     def _keep_place(self, moved: int) -> None:
         """The sections moved down (the line came) or up (it went) by ``moved``: scroll as

@@ -59,36 +59,28 @@ class OrgSection(QWidget):
         self._hidden = hidden
         self._title_style = ""
         self._shown: Snapshot | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
         self.title = QLabel()
-        layout.addWidget(self.title)
         self.rows = [
             WindowRow(window, show_remaining=show_remaining)
             for window in snapshot.windows
             if window.key not in hidden
         ]
-        for row in self.rows:
-            layout.addWidget(row)
-        self.extra: QLabel | None = None
-        self.spend: QLabel | None = None
+        self.extra = QLabel() if snapshot.extra_usage is not None else None
+        self.spend = QLabel() if snapshot.spend is not None else None
         self.note: QLabel | None = None
-        if snapshot.extra_usage is not None:
-            self.extra = QLabel()
-            layout.addWidget(self.extra)
-        if snapshot.spend is not None:
-            self.spend = QLabel()
-            layout.addWidget(self.spend)
         if snapshot.fallback_from is not None:
             self.note = QLabel()
             self.note.setObjectName("fallback_note")
             self.note.setWordWrap(True)
             self.note.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
-            layout.addWidget(self.note)
-        if _says_no_windows(snapshot):
-            layout.addWidget(QLabel(NO_WINDOWS))
-        self.show_snapshot(snapshot)
+        empty = QLabel(NO_WINDOWS) if _says_no_windows(snapshot) else None
+        self.show_snapshot(snapshot)  # the texts first, then into the layout (as always)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        for widget in (self.title, *self.rows, self.extra, self.spend, self.note, empty):
+            if widget is not None:
+                layout.addWidget(widget)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         """A reading of this organization, of the same shape (:func:`org_shape`); the one
