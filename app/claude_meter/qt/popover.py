@@ -1,14 +1,17 @@
 """The popover: one section per organization, one row per window, live countdowns.
 
 It renders a :class:`MeterState` and nothing else. The countdown timer runs only while the
-popover is visible, so a closed popover costs nothing. With several accounts metered, the
-body is a collapsible section per account instead, scrolling (``qt/account_sections.py``,
-imported only then: :meth:`Popover.show_accounts`).
+popover is visible, so a closed popover costs nothing. An open one draws each reading into
+the widgets it has while the accounts, organizations and windows shown stay the same (their
+texts, bars and sparklines change in place, the scroll position stays); only another shape
+builds the content again (``org_section.py``; the cost: ``docs/benchmarks.md``). With
+several accounts metered, the body is a collapsible section per account instead, scrolling
+(``qt/account_sections.py``, imported only then: :meth:`Popover.show_accounts`).
 
 A little past 400 lines: one widget and its behaviour on three kinds of surface (an X11
 popup, a Wayland panel that the compositor places, a window); its texts are in
-``core/presentation.py``, its rows in ``window_row.py``, the accounts' sections in
-``account_sections.py``.
+``core/presentation.py``, an organization's part in ``org_section.py``, its rows in
+``window_row.py``, the accounts' sections in ``account_sections.py``.
 """
 
 from __future__ import annotations
