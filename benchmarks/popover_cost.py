@@ -16,9 +16,9 @@ busy day. Each account is first read 30 times (sparklines need readings). CPU is
 process's CPU time (``time.process_time``), not wall time: the machine is shared. Then:
 
 - **tick**: the popover's own one-second timer left to run for ``--tick-seconds`` of event
-  loop with no reading coming: CPU per second of an open popover; and, to see it without
-  the event loop's own cost, ``Popover.tick`` called directly with the clock a second on
-  and the events it posts (repaints) handled, median of 300;
+  loop with no reading coming: CPU per second of an open popover (then the same with it
+  closed: its timer must stop); and ``Popover.tick`` called directly with the clock a
+  second on and the events it posts (repaints) handled, median of 300;
 - **reading**: one account's reading accepted by the meter (not timed), then what the tray
   does with an open popover (``Popover.show_meter``) in its two parts: reading the history
   for the sparklines and forecasts (``LiveMeter.insights``, the app's, not the widgets'),
@@ -253,6 +253,15 @@ def open_costs(scene: Scene, args: argparse.Namespace, say: Callable[..., None])
         f"8 accounts: open, no reading, {args.tick_seconds:.0f} s of event loop ({seen} ticks):"
         f" {cpu * 1000:.2f} ms CPU per second ({cpu * 100:.2f} % of a core)"
     )
+    scene.popover.hide()
+    settle()
+    closed, closed_ticks = ticking(scene, args.tick_seconds)
+    scene.popover.show()
+    settle()
+    say(
+        f"8 accounts: closed, {args.tick_seconds:.0f} s of event loop ({closed_ticks} ticks): "
+        f"{closed * 1000:.3f} ms CPU per second"
+    )
     rows = [
         Row(
             "Open popover, 8 accounts: CPU per second (ticks only)",
@@ -260,7 +269,13 @@ def open_costs(scene: Scene, args: argparse.Namespace, say: Callable[..., None])
             f"{cpu * 1000:.1f} ms/s ({cpu * 100:.2f} % of a core); one tick "
             f"median {statistics.median(ticks) * 1000:.2f} ms",
             None,
-        )
+        ),
+        Row(
+            "Closed popover: its tick stops",
+            "no tick",
+            f"{closed_ticks} ticks, {closed * 1000:.3f} ms CPU/s in {args.tick_seconds:.0f} s",
+            closed_ticks == 0,
+        ),
     ]
     before, kinds = counts(scene), kinds_of_objects()
     for done in range(args.readings):
