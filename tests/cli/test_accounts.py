@@ -45,6 +45,33 @@ def test_with_nothing_added_the_default_account_is_listed(home: Path, capsys: Ca
     }  # fmt: skip
 
 
+def test_accounts_list_is_the_listing_too(home: Path, capsys: Capsys) -> None:
+    """What a new person types first was a usage error ("invalid choice: 'list'")."""
+    listed = cli(["accounts"], capsys)
+    assert cli(["accounts", "list"], capsys) == listed
+    as_json = cli(["accounts", "--json"], capsys)
+    assert cli(["accounts", "list", "--json"], capsys) == as_json
+    assert cli(["accounts", "--json", "list"], capsys) == as_json
+    assert json.loads(as_json[1])["accounts"][0]["name"] == "Default"
+
+
+def test_the_listing_lines_up_names_of_wide_letters(home: Path, capsys: Capsys) -> None:
+    """An emoji or a CJK letter takes two columns: the rows after such a name were askew."""
+    import unicodedata
+
+    for name in ("💼 Work", "東京", "Cafe\u0301"):  # the last: a combining accent, no column
+        assert cli(["accounts", "add", name, "--extension"], capsys)[0] == 0
+    code, out, _ = cli(["accounts"], capsys)
+    assert code == 0
+    starts = set()
+    for line in out.splitlines():
+        name = line.split("  ")[0]
+        wide = sum(unicodedata.east_asian_width(c) in "WF" for c in name)
+        marks = sum(bool(unicodedata.combining(c)) for c in name)
+        starts.add(line.index("automatic" if "automatic" in line else "browser") + wide - marks)
+    assert len(starts) == 1, out  # every description starts in the same column
+
+
 def test_add_pasted_stores_the_session_in_its_own_entry_and_reads_the_email(
     accounts_server: FakeClaude,
     keyring_items: Items,

@@ -297,5 +297,24 @@ def test_logout_with_a_locked_keyring_does_not_claim_nothing_was_stored(
     assert "run `claude-meter logout` again" in err
 
 
+def test_logout_says_a_choice_it_cannot_remove_and_still_removes_the_session(
+    keyring_items: Items, home: Path
+) -> None:
+    """A folder where ``sources.json`` should be ended ``logout`` in a traceback."""
+    store(keyring_items, TEST_SESSION_KEY)
+    (config_dir() / "sources.json").mkdir(parents=True)
+    t = term()
+    assert run_logout(term=t) == 1
+    out, err = texts(t)
+    assert "Removed the claude.ai session stored in the keyring" in out
+    assert keyring_items == {}
+    assert (
+        f"claude-meter: the remembered source choice ({config_dir() / 'sources.json'}) could "
+        "not be removed (Is a directory): remove it yourself, then run `claude-meter logout` "
+        "again." in err
+    )
+    assert (config_dir() / "sources.json").is_dir()
+
+
 def test_the_store_used_by_default_is_the_configured_keyring(keyring_items: Items) -> None:
     assert type(SessionStore().backend()) is SharedMemoryKeyring

@@ -431,3 +431,51 @@ def test_a_window_or_organization_the_history_never_held_is_said(
     assert f"the history holds no organization 'nope'; it holds: {ORG}" in err
     _, _, err = run(["history", "--window", "five_hour", "--since", "1m"], capsys)
     assert err == ""  # a window it holds, only not in this span: nothing to add
+
+
+def test_status_waits_only_briefly_for_another_programs_lock_on_the_history(
+    fake_server: FakeClaude, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A status bar runs ``status`` every few seconds: with a sqlite3 shell or a backup tool
+    holding the history's write lock it waited the full 10 s (twice, with the status line's
+    readings waiting). It prints the numbers, says once that the reading was not recorded,
+    and keeps the status line's readings for later."""
+    import sqlite3
+
+    from claude_meter.readings.journal import append, journal_path
+    from claude_meter.readings.store import iso as stored_time
+
+    point_at(monkeypatch, fake_server)
+    with HistoryStore.open() as store:
+        path = store.path
+    append({
+        "source": "claude-code-statusline",
+        "org_uuid": "org-journal",
+        "read_at": stored_time(NOW - timedelta(minutes=5)),
+        "windows": [{"key": "five_hour", "label": "Session (5h)", "percent": 12}],
+    })  # fmt: skip
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another program's write lock
+        status, out, err = run(["status"], capsys)
+        assert status == 0
+        assert " 37%" in out
+        assert err == (
+            f"claude-meter: this reading was not added to the usage history: {path} is locked "
+            "by another program (another ClaudeMeter, or a tool that has it open) for more than "
+            "0.5 s; try again once it lets go\n"
+        )
+        status, out, err = run(["status", "--json"], capsys)
+        assert (status, err) == (0, "")
+        assert json.loads(out)["organizations"][0]["windows"][0]["percent"] == 37.0
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert journal_path().exists()  # the status line's reading waits for the next one
+    with HistoryStore.open(quick_check=False) as store:
+        assert store.readings(NOW - timedelta(days=1)) == []
+    assert run(["status"], capsys)[0] == 0
+    with HistoryStore.open(quick_check=False) as store:
+        taken = store.readings(NOW - timedelta(days=1))
+    assert [(r.org_uuid, r.percent) for r in taken][:1] == [("org-journal", 12.0)]
+    assert not journal_path().exists()

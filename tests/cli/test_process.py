@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +93,28 @@ def test_other_commands_keep_the_collector() -> None:
     assert done.returncode == 0, done.stderr
     assert "GC True False" in done.stderr
     assert "PLUGINS None" in done.stderr
+
+
+def test_a_file_failure_no_step_foresaw_is_one_line_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The last net under every command: ``logout`` over a folder in place of its file
+    ended in a traceback; whatever else the file system refuses is said the same way."""
+    from claude_meter.cli import credentials, main
+
+    blocked = tmp_path / "a-folder"
+    blocked.mkdir()
+
+    def fails(**_: object) -> int:
+        blocked.unlink()  # a real refusal: IsADirectoryError, with the file's name
+        return 0
+
+    monkeypatch.setattr(credentials, "run_logout", fails)
+    assert main(["logout"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err == (
+        f"claude-meter: {blocked}: Is a directory; the command stopped there: make that file or "
+        "folder usable for you (its permissions, something else in its place), then run it "
+        "again.\n"
+    )

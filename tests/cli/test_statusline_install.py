@@ -48,6 +48,26 @@ def test_broken_settings_are_never_touched(tmp_path: Path) -> None:
     assert settings.read_text() == "{ not json"
 
 
+def test_unreadable_settings_are_said_in_words_and_never_touched(tmp_path: Path) -> None:
+    """A file that could not be read was said as Python's "[Errno 21] ...: '<path>'"."""
+    from claude_meter.cli.statusline_install import InstallError
+
+    settings = tmp_path / "settings.json"
+    settings.mkdir()  # unreadable even as root (chmod 000 is not, for root)
+    with pytest.raises(InstallError) as raised:
+        install(settings, tmp_path / "previous.json")
+    assert str(raised.value) == (
+        f"cannot read {settings} (Is a directory); nothing was changed: make it readable for "
+        "you, then run the command again"
+    )
+    assert settings.is_dir()
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(b'{"model": "caf\xe9"}')
+    with pytest.raises(InstallError, match="is not UTF-8 text; nothing was changed"):
+        install(latin, tmp_path / "previous.json")
+    assert latin.read_bytes() == b'{"model": "caf\xe9"}'
+
+
 def test_install_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from claude_meter.cli import main
 

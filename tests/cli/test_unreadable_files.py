@@ -8,6 +8,7 @@ print a traceback.
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -166,3 +167,49 @@ def test_a_read_only_home_keeps_the_numbers_and_says_where(person: Person) -> No
         f"claude-meter: usage history unavailable, so no forecast: cannot create "
         f"{person.home}/.local/share/claude-meter ({person.home}/.local: Permission denied)"
     ) in done.stderr
+
+
+def test_a_damaged_history_that_cannot_be_moved_aside_keeps_the_numbers(person: Person) -> None:
+    """A damaged file in a read-only folder: its rename failed, and `status` stopped before
+    printing the numbers (the tray did not start at all)."""
+    history = person.file(".local/share/claude-meter/history.sqlite3", "not SQLite\n" * 500)
+    history.parent.chmod(0o555)
+    said = (
+        f"{history} is damaged (file is not a database) and could not be moved aside "
+        "(Permission denied): move it away yourself, or make its folder writable for you, to "
+        "start a new history"
+    )
+    status = person.run("status")
+    assert status.returncode == 0
+    assert "Session (5h)" in status.stdout
+    assert one_line(status.stderr) == (
+        f"claude-meter: usage history unavailable, so no forecast: {said}"
+    )
+    done = person.run("history")
+    assert done.returncode == 1
+    assert one_line(done.stderr) == f"claude-meter: the usage history cannot be read: {said}"
+    assert history.read_text() == "not SQLite\n" * 500
+
+
+def test_a_history_in_a_read_only_folder_or_file_can_be_looked_at(person: Person) -> None:
+    """A read-only snapshot or backup of the history: ``history`` opened it to write, and
+    SQLite refused ("attempt to write a readonly database")."""
+    first = person.run("status")
+    assert first.returncode == 0, first.stderr
+    history = person.home / ".local/share/claude-meter/history.sqlite3"
+    history.chmod(0o444)
+    done = person.run("history", "--json")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert [row["percent"] for row in json.loads(done.stdout)][:2] == [37.0, 64.0]
+    for aside in history.parent.glob("history.sqlite3-*"):  # a backup holds the file alone
+        assert aside.stat().st_size == 0 or aside.name.endswith("-shm")
+        aside.unlink()
+    history.parent.chmod(0o555)
+    for argv in (["history"], ["history", "--walls"], ["accounts"]):
+        done = person.run(*argv)
+        assert (done.returncode, done.stderr) == (0, ""), argv
+    assert "Session (5h)" in person.run("history").stdout
+    history.chmod(0o644)
+    history.parent.chmod(0o755)
+    status = person.run("status")  # the person's own copy is written again
+    assert (status.returncode, status.stderr) == (0, "")

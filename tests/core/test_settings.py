@@ -192,7 +192,7 @@ def test_unreadable_folder_gives_defaults(tmp_path: Path) -> None:
     assert path.is_dir()  # not moved: it was not ours to move
     assert loaded.unread
     assert "Is a directory" in loaded.notice
-    assert "leaving the file as it is: make it readable again (or remove it)" in loaded.notice
+    assert "leaves the file as it is; make it readable again (or remove it)" in loaded.notice
 
 
 @pytest.mark.parametrize("kind", ["folder", "symlink loop"])

@@ -28,6 +28,13 @@ T = TypeVar("T")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
+#: How long a test waits for what the app does at once, e.g. use a tray that appeared (issue 14:
+#: within 5 s). The tests only check that it happens: on a loaded CI machine the tray host, the
+#: session bus and the app share two cores with everything else, and a 5 s window was missed
+#: there once. How fast it happens is measured in ``benchmarks/tray_host_bench.py``.
+UNDER_LOAD = 30.0
+
+
 def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 20.0) -> T:
     """Poll ``probe`` until it returns something truthy; fail with ``what`` at the deadline."""
     deadline = time.monotonic() + timeout

@@ -59,10 +59,10 @@ def cli(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Complete
     return done
 
 
-def lookup(env: dict[str, str]) -> str:
+def lookup(env: dict[str, str], entry: str = "claude.ai session") -> str:
     secret_tool = require_tool("secret-tool", "libsecret-tools")
     done = subprocess.run(
-        [secret_tool, "lookup", "service", "claude-meter", "username", "claude.ai session"],
+        [secret_tool, "lookup", "service", "claude-meter", "username", entry],
         capture_output=True,
         text=True,
         timeout=30,
@@ -100,6 +100,30 @@ def test_session_survives_a_restart_and_logout_removes_it(secret_service: dict[s
         done = cli(env, "status", "--json")
         assert done.returncode == 2
         assert json.loads(done.stdout)["error"]["kind"] == "not_signed_in"
+
+
+def test_a_pasted_accounts_new_session_replaces_its_own_entry(
+    secret_service: dict[str, str],
+) -> None:
+    """``accounts paste Work``: its session expired on the server, the new one replaces the
+    one in its own Secret Service entry (the default account's entry untouched)."""
+    from claude_meter.fake.accounts import PERSONAL_ACCOUNT, WORK_ACCOUNT
+
+    renewed = "sk-ant-sid01-fake-work-renewed-0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+    with FakeClaude(accounts=(PERSONAL_ACCOUNT, WORK_ACCOUNT)) as server:
+        env = {**secret_service, "CLAUDE_METER_BASE_URL": server.base_url}
+        done = cli(env, "accounts", "add", "Work", "--paste",
+                   stdin=f"sessionKey={WORK_ACCOUNT.session_key}\n")  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        server.sign_in_again("work", renewed)
+        done = cli(env, "accounts", "paste", "Work", stdin=f"{renewed}\n")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("Stored a new session for Work (ada.lovelace@initech")
+        assert renewed not in done.stdout + done.stderr
+        assert lookup(env, "claude.ai session (work)") == f"sessionKey={renewed}"
+        assert lookup(env) == ""  # the default account's: never written
+        accounts = json.loads(cli(env, "accounts", "--json").stdout)["accounts"]
+        assert [(a["id"], a["kind"]) for a in accounts] == [("default", "auto"), ("work", "pasted")]
 
 
 def store_with_secret_tool(env: dict[str, str], value: str) -> None:

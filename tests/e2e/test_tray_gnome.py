@@ -2,27 +2,26 @@
 
 The real ``claude-meter --demo`` on ``QT_QPA_PLATFORM=wayland``. GNOME shows no tray until the
 extension runs: the app falls back to its window; turning the extension on (as a person would
-after installing it) puts the icon in the top bar within 5 s and closes the window. A left
-click there opens the extension's menu (the item's exported menu), a double click sends
-``Activate``, which opens the popover: a window Mutter places, found in the screenshot by its
-light panel. Screenshots in ``test-artifacts/gnome-*.png``.
+after installing it) puts the icon in the top bar and closes the window (issue 14: within 5 s,
+measured in ``benchmarks/tray_host_bench.py``). A left click there opens the extension's menu
+(the item's exported menu), a double click sends ``Activate``, which opens the popover: a
+window Mutter places, found in the screenshot by its light panel. Screenshots in
+``test-artifacts/gnome-*.png``.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QColor, QImage
 
 from claude_meter.core.grades import GRADES
-from tests.e2e.desktop import logged, start_demo_tray, stop_demo_tray, wait_for
+from tests.e2e.desktop import UNDER_LOAD, logged, start_demo_tray, stop_demo_tray, wait_for
 from tests.e2e.gnome import Gnome, gnome_shell
 
 pytestmark = pytest.mark.e2e
 
-FOUND_WITHIN = 5.0
 PANEL_HEIGHT = 30
 ESCAPE = 0xFF1B  # the X keysym
 
@@ -117,18 +116,16 @@ def test_gnome_shell_appindicator(tmp_path: Path) -> None:
             gnome.screenshot("gnome-no-extension-window.png")
 
             gnome.enable_extension()  # the person installs and turns on AppIndicator
-            turned_on = time.monotonic()
             wait_for(
                 "the icon on the new tray",
                 lambda: logged(log_path, "a tray appeared: back to the icon"),
-                timeout=FOUND_WITHIN,
+                timeout=UNDER_LOAD,
             )
             assert logged(log_path, "tray icon shown (StatusNotifierItem)")
             assert not logged(log_path, "the window was closed")  # replaced, not closed
             box = wait_for(
                 "the icon in the top bar", lambda: icon_box(gnome.screenshot("gnome-icon.png"))
             )
-            assert time.monotonic() - turned_on < FOUND_WITHIN + 2  # the screenshot's own time
 
             box = wait_for("the icon in place", lambda: settled_icon(gnome))  # where it is now
             x, y, w, h = box

@@ -1,4 +1,6 @@
-"""A tray that appears after the app, on X11: the icon goes onto it within 5 s (issue 14).
+"""A tray that appears after the app, on X11: the icon goes onto it (issue 14: within 5 s, a
+target measured in ``benchmarks/tray_host_bench.py``; here it must happen, within
+:data:`~tests.e2e.desktop.UNDER_LOAD`).
 
 Real programs on a private Xvfb and session bus: the installed ``claude-meter --demo``,
 trayer (XEmbed), dunst, and ``sni_watcher.py`` (a StatusNotifierWatcher and host speaking the
@@ -18,6 +20,7 @@ from PySide6.QtGui import QImage
 
 from claude_meter.core.grades import GRADES
 from tests.e2e.desktop import (
+    UNDER_LOAD,
     Desktop,
     logged,
     private_desktop,
@@ -29,8 +32,6 @@ from tests.e2e.screens import quit_from_the_menu, right_click_menu
 
 pytestmark = pytest.mark.e2e
 
-#: The issue's bound: a tray that appears is used within this many seconds.
-FOUND_WITHIN = 5.0
 GRADE_COLOURS = {g.rgb.lower() for g in GRADES}
 
 
@@ -47,7 +48,7 @@ def demo_env(desktop: Desktop, **extra: str) -> dict[str, str]:
 
 def test_sni_watcher_started_after_the_app(tmp_path: Path) -> None:
     """X11, no tray at start: Qt builds an XEmbed icon; the watcher that comes 4 s later gets
-    an SNI item within 5 s; its Activate opens the popover; a watcher restart brings it back."""
+    an SNI item; its Activate opens the popover; a watcher restart brings it back."""
     with private_desktop(tray=False) as desktop:
         log_path = tmp_path / "tray.log"
         began = time.monotonic()
@@ -57,9 +58,7 @@ def test_sni_watcher_started_after_the_app(tmp_path: Path) -> None:
             assert not logged(log_path, "tray icon shown")
             time.sleep(max(0.0, 4.0 - (time.monotonic() - began)))  # the scenario: 4 s late
             watcher = desktop.start_sni_watcher()
-            appeared = time.monotonic()
-            item = watcher.expect("registered", timeout=FOUND_WITHIN)
-            assert time.monotonic() - appeared < FOUND_WITHIN
+            item = watcher.expect("registered", timeout=UNDER_LOAD)
             assert item.startswith(":")  # Qt registers its own connection's unique name
             wait_for("the log", lambda: logged(log_path, "tray icon shown (StatusNotifierItem)"))
             assert logged(log_path, "tray icon rebuilt: StatusNotifierItem instead of XEmbed")
@@ -85,9 +84,7 @@ def test_sni_watcher_started_after_the_app(tmp_path: Path) -> None:
             watcher.stop()  # the panel restarts
             wait_for("the loss noticed", lambda: logged(log_path, "tray went away"))
             again = desktop.start_sni_watcher()
-            restarted = time.monotonic()
-            again.expect("registered", timeout=FOUND_WITHIN)
-            assert time.monotonic() - restarted < FOUND_WITHIN
+            again.expect("registered", timeout=UNDER_LOAD)
         finally:
             stop(app, log_path)
 
@@ -101,8 +98,8 @@ def test_sni_watcher_after_the_window_fallback(tmp_path: Path) -> None:
             wait_for("the window", lambda: visible_window(desktop))
             desktop.screenshot("sni-x11-window-before.png")
             watcher = desktop.start_sni_watcher()
-            watcher.expect("registered", timeout=FOUND_WITHIN)
-            wait_for("the window gone", lambda: not visible_window(desktop), timeout=FOUND_WITHIN)
+            watcher.expect("registered", timeout=UNDER_LOAD)
+            wait_for("the window gone", lambda: not visible_window(desktop), timeout=UNDER_LOAD)
             assert logged(log_path, "a tray appeared: back to the icon")
             desktop.screenshot("sni-x11-window-after.png")
             watcher.send(activate=[900, 10])
@@ -112,7 +109,7 @@ def test_sni_watcher_after_the_window_fallback(tmp_path: Path) -> None:
             wait_for(
                 "the window back",
                 lambda: log_path.read_text().count("showing a window instead") == 2,
-                timeout=FOUND_WITHIN,
+                timeout=UNDER_LOAD,
             )
             wait_for("the window shown", lambda: visible_window(desktop))
             desktop.screenshot("sni-x11-window-again.png")
@@ -133,7 +130,7 @@ def test_an_sni_panel_gone_with_an_xembed_tray_there(tmp_path: Path) -> None:
             wait_for("the numbers", lambda: logged(log_path, "snapshot drawn"))
             assert logged(log_path, "tray icon shown (StatusNotifierItem)")
             watcher.stop()
-            icon = wait_for("the icon in trayer", desktop.tray_icon, timeout=FOUND_WITHIN)
+            icon = wait_for("the icon in trayer", desktop.tray_icon, timeout=UNDER_LOAD)
             assert logged(log_path, "tray icon rebuilt: XEmbed instead of StatusNotifierItem")
             right_click_menu(desktop, icon, "sni-gone-xembed-menu")
             quit_from_the_menu(desktop, app, log_path)
@@ -152,10 +149,8 @@ def test_trayer_after_the_window_fallback(tmp_path: Path) -> None:
         try:
             wait_for("the window", lambda: visible_window(desktop))
             trayer = desktop.start_trayer()
-            appeared = time.monotonic()
-            box = wait_for("the icon docked in trayer", desktop.tray_icon, timeout=FOUND_WITHIN)
-            assert time.monotonic() - appeared < FOUND_WITHIN
-            wait_for("the window gone", lambda: not visible_window(desktop), timeout=FOUND_WITHIN)
+            box = wait_for("the icon docked in trayer", desktop.tray_icon, timeout=UNDER_LOAD)
+            wait_for("the window gone", lambda: not visible_window(desktop), timeout=UNDER_LOAD)
             assert logged(log_path, "tray icon shown (XEmbed)")
             desktop.screenshot("trayer-late.png")
             x, y, w, h = box
@@ -167,9 +162,7 @@ def test_trayer_after_the_window_fallback(tmp_path: Path) -> None:
             trayer.wait(5)
             wait_for("trayer gone", lambda: desktop.tray_icon() is None)
             again = desktop.start_trayer()
-            restarted = time.monotonic()
-            wait_for("the icon docked again", desktop.tray_icon, timeout=FOUND_WITHIN)
-            assert time.monotonic() - restarted < FOUND_WITHIN
+            wait_for("the icon docked again", desktop.tray_icon, timeout=UNDER_LOAD)
             desktop.screenshot("trayer-restarted.png")
 
             wait_for(  # the app saw it come back (Qt docks the icon by itself, before)
@@ -182,7 +175,7 @@ def test_trayer_after_the_window_fallback(tmp_path: Path) -> None:
             wait_for(
                 "the window back",
                 lambda: log_path.read_text().count("showing a window instead") > windows,
-                timeout=FOUND_WITHIN,
+                timeout=UNDER_LOAD,
             )
             wait_for("the window shown", lambda: visible_window(desktop))
         finally:

@@ -62,6 +62,21 @@ def test_add_account_dialog_screenshot(paste: bool) -> None:
         assert distinct_colours(image) > 20
 
 
+@pytest.mark.parametrize("other_email", [False, True])
+def test_new_session_dialog_screenshot(other_email: bool) -> None:
+    """Settings' Paste new session… over its window: the session never shown; a session of
+    another email said in red, with "Use it anyway" to tick."""
+    args = ("--other-email",) if other_email else ()
+    with private_desktop() as desktop, showing(desktop.env, "show_new_session", *args) as shown:
+        assert shown.stdout is not None
+        assert shown.stdout.readline().strip() == b"shown"
+        window = wait_for("the dialog", lambda: visible_window(desktop, "Paste new session"))
+        name = f"new-session{'-other-email' if other_email else ''}-x11.png"
+        image = shoot(desktop, window, name)
+        assert image.width() >= 480
+        assert distinct_colours(image) > (20 if other_email else 10)
+
+
 def test_accounts_popover_says_each_problem_once_screenshot() -> None:
     """Three accounts: the default one signed out, Work fresh, Side expired and collapsed.
     Each problem in its own section (Side's still shown, closed), no top banner, and the

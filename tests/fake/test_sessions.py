@@ -94,3 +94,16 @@ def test_rotation_is_once_per_account_and_keeps_the_old_key() -> None:
     assert state.secrets_in("sk-ant-sid02-work-new") == ("work",)
     state.rotate_later("personal", "sk-ant-sid02-personal-new")
     assert state.rotate_now("personal") == "sk-ant-sid02-personal-new"
+
+
+def test_signing_in_again_signs_the_old_sessions_out() -> None:
+    state = sessions(ManualClock(), work="sk-ant-sid01-rotated-work")
+    assert state.rotate_now("work") == "sk-ant-sid01-rotated-work"
+    state.sign_in_again("work", "sk-ant-sid01-new-work")
+    assert state.by_session_key(WORK_ACCOUNT.session_key) is None
+    assert state.by_session_key("sk-ant-sid01-rotated-work") is None
+    assert state.by_session_key("sk-ant-sid01-new-work") is WORK_ACCOUNT
+    assert state.current_key("work") == "sk-ant-sid01-new-work"
+    assert state.by_session_key(PERSONAL_ACCOUNT.session_key) is PERSONAL_ACCOUNT
+    with pytest.raises(ValueError, match="unknown account"):
+        state.sign_in_again("nobody", "x")

@@ -143,9 +143,12 @@ def assert_moved_aside_and_fresh(
     path: Path, store: HistoryStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     aside = list(path.parent.glob("history.sqlite3.corrupt-*"))
-    assert [p.name for p in aside if not p.name.endswith(("-wal", "-shm"))], aside
-    assert any(
-        r.name == "claude_meter.history" and r.levelno == logging.WARNING and "corrupt" in r.message
+    (kept,) = [p.name for p in aside if not p.name.endswith(("-wal", "-shm"))]
+    assert any(  # where the old file went, not only "starting a new one"
+        r.name == "claude_meter.history"
+        and r.levelno == logging.WARNING
+        and r.message.startswith(f"history database {path} is damaged (")
+        and r.message.endswith(f"): it was kept as {kept}, and a new one started")
         for r in caplog.records
     )
     assert store.record(snapshot(T0 + timedelta(days=1), 5.0))
@@ -235,3 +238,34 @@ def test_a_history_from_before_accounts_is_kept_as_the_default_accounts(path: Pa
         assert store.record(snapshot(T0 + 3 * MIN, 50.0, None, account="work", session_reset=None))
         assert percents(store) == [95.0, 100.0, 2.0, 3.0]
         assert percents(store, account="work") == [50.0]
+
+
+def test_reading_only_opens_read_only_or_leaves_the_file_to_the_writable_way(
+    path: Path,
+) -> None:
+    """``history`` opens to read only, so a read-only snapshot can be looked at; a file that
+    is not there yet, needs migrating or is damaged is opened the writable way."""
+    with HistoryStore.open_read_only(path) as store:  # none yet: created, as before
+        assert store.readings(T0 - timedelta(days=1)) == []
+    with HistoryStore.open(path) as store:
+        store.record(snapshot(T0, 10.0))
+    with HistoryStore.open_read_only(path) as store:
+        assert [r.percent for r in store.readings(T0 - timedelta(days=1))] == [10.0, 40.0]
+        assert not store.record(snapshot(T0 + MIN, 20.0))  # refused: read only
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 1")
+    db.close()
+    with HistoryStore.open_read_only(path) as store:  # migrated first
+        assert [r.percent for r in store.readings(T0 - timedelta(days=1))] == [10.0, 40.0]
+    assert user_version(path) == len(MIGRATIONS)
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 99")
+    db.close()
+    with pytest.raises(HistoryUnavailable, match="newer ClaudeMeter"):
+        HistoryStore.open_read_only(path)
+    path.write_text("not SQLite\n" * 500)
+    for aside in path.parent.glob(f"{path.name}-*"):
+        aside.unlink()
+    with HistoryStore.open_read_only(path) as store:  # moved aside, a new one started
+        assert store.readings(T0 - timedelta(days=1)) == []
+    assert len(list(path.parent.glob("*.corrupt-*"))) == 1

@@ -55,16 +55,27 @@ def test_the_demo_serves_several_accounts_each_polled_with_its_own_session() -> 
 
 
 def test_every_demo_account_gets_a_past_of_its_own() -> None:
-    """With several accounts each named one is seeded too (its own numbers now, its own
-    paces before), so its sparklines and History are full like the default account's."""
+    """With several accounts each named one is seeded too (its own numbers now, from its own
+    first reading, its own paces before), so its sparklines and History are full like the
+    default account's; none of them is fetched for it (``poll/demo_seeding.py``)."""
+    import threading
+
     from claude_meter.history.reads import walls_since, windows
-    from claude_meter.poll.demo import seed_history, seed_named_histories
+    from claude_meter.poll.demo_seeding import PastSeeding
 
     with start_demo("normal", accounts=3) as demo:
         history = demo.open_history()
         first = Fetcher(demo.env, demo=True)()
-        seed_history(history, first, first.fetched_at)
-        seed_named_histories(history, demo, None)
+        named = [Fetcher(env, demo=True)().for_account(key) for key, _, env in demo.named]
+        caught_up = threading.Event()
+        seeding = PastSeeding(history, seeded=caught_up.set)
+        for result in (first, *named):  # the live meter's first readings, as they come
+            for snapshot in result.snapshots:
+                seeding.record(snapshot)
+        requests = len(demo.server.request_log)
+        seeding.start()
+        assert caught_up.wait(30)
+        assert len(demo.server.request_log) == requests
         since = first.fetched_at - timedelta(days=91)
         assert {account for account, _, _ in windows(history)} == {None, "work", "side"}
         counts = {

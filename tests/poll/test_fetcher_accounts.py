@@ -65,7 +65,7 @@ def test_a_named_account_without_its_credential_asks_nobody(fake_server: FakeCla
     pasted = fetcher.fetch_account(PASTED)
     assert pasted.error is not None
     assert pasted.error.kind == "not_signed_in"
-    assert "accounts add Work --paste" in pasted.error.message
+    assert "`claude-meter accounts paste Work`" in pasted.error.message
     code = fetcher.fetch_account(
         AccountRef(id="cc", name="CC", kind="claude-code", config_dir="/nonexistent/cc")
     )

@@ -59,6 +59,21 @@ def test_every_source_is_recorded_each_reading_once(history: HistoryStore, tmp_p
     assert insight.forecast.enough_data
 
 
+def test_a_writer_takes_the_readings_instead_of_the_history(
+    history: HistoryStore, tmp_path: Path
+) -> None:
+    """The demo's seeding holds the readings back while it writes a past
+    (``poll/demo_seeding.py``): what the meter records goes to it, each reading once."""
+    meter = LiveMeter(history=history, state_path=tmp_path / "state.json")
+    taken: list[Snapshot] = []
+    meter.writer = taken.append
+    reading = result(snap(A, 30, NOW, "extension"), source="extension")
+    meter.accept(reading, NOW)
+    meter.accept(reading, NOW)  # a skipped poll hands the same snapshots back
+    assert taken == list(reading.snapshots)
+    assert rows(history, A) == []
+
+
 def test_the_own_routes_failure_does_not_mark_the_extensions_numbers_stale(
     tmp_path: Path,
 ) -> None:

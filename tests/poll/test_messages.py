@@ -9,6 +9,7 @@ from claude_meter.poll.messages import (
     CLI_ADVICE,
     NO_WEB_HOWTO,
     TRAY_ADVICE,
+    expired_pasted,
     no_account_session,
     no_claude_code,
     no_claude_code_in,
@@ -20,7 +21,7 @@ from tests.sources.test_selection import selection
 
 def test_a_named_account_without_its_session_says_how_to_add_one() -> None:
     pasted = AccountRef(id="work", name="Work Team", kind="pasted")
-    assert "claude-meter accounts add 'Work Team' --paste" in no_account_session(pasted)
+    assert "`claude-meter accounts paste 'Work Team'`" in no_account_session(pasted)
     browser = AccountRef(id="b", name="B", kind="browser", browser="firefox", profile="work")
     text = no_account_session(browser)
     assert "firefox (work)" in text
@@ -66,12 +67,25 @@ def test_only_others_in_the_tray_names_settings_not_login(tmp_path: Path) -> Non
 
 
 def test_a_pasted_account_without_its_session_in_the_tray_names_settings() -> None:
-    """``accounts add NAME --paste`` refuses a name in use: both say remove, then add."""
+    """Both name the way to give the same account a new session, never remove and add (a
+    new id, a history split in two)."""
     pasted = AccountRef(id="work", name="Work Team", kind="pasted")
     text = no_account_session(pasted, TRAY_ADVICE)
     assert text == (
-        "No claude.ai session is stored for the account Work Team. Remove it in Settings… → "
-        "Accounts → Remove…, then add it again there with Add account… → Paste a claude.ai "
-        "session."
+        "No claude.ai session is stored for the account Work Team. Give it a new session in "
+        "Settings… → Accounts: choose Work Team, then Paste new session… (the Cookie header, or "
+        "just the sessionKey value, copied from the browser's developer tools)."
     )
-    assert "claude-meter accounts remove 'Work Team'" in no_account_session(pasted, CLI_ADVICE)
+    cli = no_account_session(pasted, CLI_ADVICE)
+    assert "claude-meter accounts paste 'Work Team'" in cli
+    assert "remove" not in text + cli
+
+
+def test_an_expired_pasted_session_names_the_way_to_paste_a_new_one() -> None:
+    pasted = AccountRef(id="work", name="Work", kind="pasted")
+    assert expired_pasted(pasted) == (
+        "The claude.ai session pasted for Work has expired or was signed out. Give it a new "
+        "session with `claude-meter accounts paste Work` (the Cookie header, or just the "
+        "sessionKey value, copied from the browser's developer tools)."
+    )
+    assert "Paste new session…" in expired_pasted(pasted, TRAY_ADVICE)

@@ -203,3 +203,21 @@ def test_what_is_looked_at_stays_put_as_the_line_comes_and_goes(qtbot: QtBot) ->
     bar.setValue(0)
     assert line.isVisible()
     assert on_screen(content_of(sections)) == on_screen(sections.viewport())  # the very top
+
+
+def test_a_right_to_left_name_does_not_turn_the_line_around(qtbot: QtBot) -> None:
+    """An Arabic account name first made the whole line right-to-left: Qt right-aligned it
+    and drew "not signed in :حساب" (core/bidi.py)."""
+    from PySide6.QtGui import QTextDocument
+
+    from claude_meter.core.attention import Attention, AttentionLine
+    from claude_meter.core.bidi import plain
+    from claude_meter.qt.attention_line import _rich
+
+    name = "حساب العمل"
+    first = Attention(account="w", name=name, reason="sign_in", words="not signed in")
+    other = Attention(account="x", name="Side", reason="sign_in", words="session expired")
+    document = QTextDocument()
+    document.setHtml(_rich(AttentionLine(named=(first,), more=(other,))))
+    assert document.firstBlock().textDirection() == Qt.LayoutDirection.LeftToRight
+    assert plain(document.toPlainText()) == f"{name}: not signed in · +1 more"

@@ -131,7 +131,7 @@ def test_the_settings_window_never_saves_over_a_file_it_could_not_read(
     prefs = prefs_for(tmp_path, loaded)
     assert prefs.notice_title == "ClaudeMeter could not read its settings"
     assert prefs.notice is not None
-    assert "leaving the file as it is" in prefs.notice
+    assert prefs.notice.startswith(f"Your settings file {path} cannot be read (Is a directory)")
     window = prefs.open_settings()
     qtbot.addWidget(window)
     window.save()

@@ -6,7 +6,9 @@ an SNI watcher, started late) are in ``tests/e2e/test_tray_late.py``.
 
 from __future__ import annotations
 
+import gc
 import logging
+import weakref
 from datetime import timedelta
 from pathlib import Path
 
@@ -83,6 +85,23 @@ def test_window_then_tray_then_close(
     with caplog.at_level(logging.INFO, logger="claude_meter.tray"):
         app.popover.close()  # the window's close button (or Esc): nothing left unseen
     assert "the window was closed; quitting" in caplog.text
+    finish(app)
+
+
+def test_a_replaced_popover_is_kept_until_qt_has_deleted_it(qtbot: QtBot, tmp_path: Path) -> None:
+    """The window a tray replaces is deleted by Qt, not by Python's collector while its widgets
+    still exist: collected, PySide gives the wrappers of its layouts' items ownership one by
+    one, frees those items, and Qt frees them again with their layout (a segfault in CI)."""
+    app = make(qtbot, tmp_path, tray_wait=0.2)
+    qtbot.waitUntil(lambda: app.window_mode and app.popover.isVisible(), timeout=5000)
+    window = weakref.ref(app.popover)
+    app.tray_host.found.emit()  # a tray appeared: the window is replaced
+    gc.collect()  # before Qt's deferred deletion has run
+    replaced = window()
+    assert replaced is not None
+    assert shiboken6.isValid(replaced)
+    del replaced
+    qtbot.waitUntil(lambda: not shiboken6.isValid(window()), timeout=5000)  # deleted by Qt
     finish(app)
 
 

@@ -108,3 +108,30 @@ def test_each_waiting_reading_keeps_its_account(tmp_path: Path, history: History
     since = START - timedelta(days=1)
     assert [s.percent for s in history.samples("org-a", "five_hour", since)] == [10, 11]
     assert [s.percent for s in history.samples("org-a", "five_hour", since, account="work")] == [80]
+
+
+def test_readings_wait_while_another_program_holds_the_historys_lock(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The journal was emptied before the write, so a write the lock refused lost them."""
+    import logging
+    import sqlite3
+
+    history = HistoryStore.open(tmp_path / "history.sqlite3", quick_check=False, busy=0.05)
+    store = tmp_path / "last-readings.json"
+    journal.append(_entry(0, 10), store)
+    journal.append(_entry(10, 20), store)
+    holder = sqlite3.connect(history.path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with caplog.at_level(logging.WARNING, logger="claude_meter.readings"):
+            assert journal.drain(history, store) == 0
+        assert "the status line's readings wait for the usage history: " in caplog.text
+        assert "is locked by another program" in caplog.text
+        journal.append(_entry(20, 30), store)  # one more while the lock is held
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert journal.drain(history, store) == 3
+    assert _percents(history) == [10, 20, 30]
+    history.close()

@@ -77,7 +77,12 @@ def _accounts(args: argparse.Namespace, term: Terminal) -> int:
         return accounts.run_remove(name=args.name, term=term)
     if args.action == "rename":
         return accounts.run_rename(old=args.old, new=args.new, term=term)
-    return accounts.run_list(json_output=args.json, term=term)
+    if args.action == "paste":
+        from claude_meter.cli.new_session import run_paste
+
+        return run_paste(name=args.name, other_email=args.other_email, term=term)
+    listed_json = args.json or getattr(args, "list_json", False)  # `accounts list --json`
+    return accounts.run_list(json_output=listed_json, term=term)
 
 
 def _cached(argv: Sequence[str], out: TextIO) -> int:
@@ -167,10 +172,29 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
                 status = _run(parser, args, out)
         out.flush()  # here, not at exit, where a failure would print a traceback
     except OSError as exc:
-        if exc.errno not in _OUTPUT_ERRNOS:
-            raise
+        if exc.errno not in _OUTPUT_ERRNOS or exc.filename is not None:
+            return _file_failed(exc)
         return _output_failed(exc, out)
     return status
+
+
+def _file_failed(exc: OSError) -> int:
+    """A file or folder the command needed failed in a way no step of it foresaw: one line,
+    in the system's words, instead of a traceback (``--debug`` logs where it happened)."""
+    import logging
+
+    logging.getLogger("claude_meter.cli").debug("the command stopped", exc_info=exc)
+    why = exc.strerror or type(exc).__name__
+    where = f"{exc.filename}: " if exc.filename is not None else ""
+    with contextlib.suppress(OSError, ValueError):
+        print(
+            f"claude-meter: {where}{why}; the command stopped there: make that file or folder "
+            "usable for you (its permissions, something else in its place), then run it again.",
+            file=sys.stderr,
+        )
+    from claude_meter.cli.arguments import USAGE_ERROR
+
+    return USAGE_ERROR
 
 
 #: Write failures that mean the output has nowhere to go: a closed pipe, a full disk.

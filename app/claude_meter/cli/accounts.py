@@ -17,6 +17,7 @@ import json
 import logging
 import shlex
 import sys
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -109,7 +110,7 @@ def run_list(*, json_output: bool, term: Terminal, path: Path | None = None) -> 
     if json_output:
         print(json.dumps({"accounts": rows}, indent=2, ensure_ascii=False), file=term.out)
         return OK
-    width = max(len(str(r["name"])) for r in rows) + 2
+    width = max(_columns(str(r["name"])) for r in rows) + 2
     for row in rows:
         parts = [str(row["from"])]
         if row["email"]:
@@ -118,8 +119,19 @@ def run_list(*, json_output: bool, term: Terminal, path: Path | None = None) -> 
             parts.append("default (login/logout)")
         if not row["metered"]:
             parts.append("not metered: `claude-meter login` meters it again")
-        print(f"{row['name']!s:<{width}}{' · '.join(parts)}", file=term.out)
+        name = str(row["name"])
+        padding = " " * (width - _columns(name))
+        print(f"{name}{padding}{' · '.join(parts)}", file=term.out)
     return OK
+
+
+def _columns(text: str) -> int:
+    """How many terminal columns ``text`` takes: an emoji or a CJK letter two, a combining
+    mark none (``len`` counted one each, and a name with an emoji pushed its row askew)."""
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        for c in text
+    )
 
 
 def run_add(
@@ -193,7 +205,7 @@ def recorded_ids() -> tuple[str, ...]:
     if not default_path().exists():
         return ()
     try:
-        with HistoryStore.open(quick_check=False) as store:
+        with HistoryStore.open_read_only() as store:
             return account_ids(store)
     except HistoryUnavailable:
         return ()

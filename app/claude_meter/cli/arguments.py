@@ -225,7 +225,7 @@ def _add_credential_commands(commands: argparse._SubParsersAction[Parser], wante
         )
     accounts = commands.add_parser(
         "accounts",
-        help="list, add, remove or rename the accounts metered side by side",
+        help="list, add, remove, rename the accounts metered side by side, or paste a new session",
         description="The accounts ClaudeMeter meters: the default one (what login and logout "
         "act on) and up to 8 named ones, each with its own source. Without an action, list them.",
     )
@@ -267,6 +267,22 @@ def _add_accounts_options(accounts: argparse.ArgumentParser) -> None:
         "default account only stops metering it; `claude-meter login` meters it again.",
     )
     remove.add_argument("name", metavar="NAME")
+    paste = actions.add_parser(
+        "paste",
+        help="give a pasted account a new session (its id, history and settings stay)",
+        description="Replace the stored session of a named pasted account (one added with "
+        "`accounts add NAME --paste`) when it has expired: reads a Cookie header or sessionKey "
+        "value from standard input (not echoed), reads the account once with it, and stores it "
+        "in that account's own keyring entry. A session of another email than the account's is "
+        "refused unless --other-email is given. The default account's: `login --paste`.",
+    )
+    paste.add_argument("name", metavar="NAME")
+    paste.add_argument(
+        "--other-email",
+        action="store_true",
+        help="store it even if it signs in as another email than the account had (its "
+        "history then goes on with that one's numbers)",
+    )
     rename = actions.add_parser(
         "rename",
         help="give an account another name (its history and session stay with it)",
@@ -274,6 +290,10 @@ def _add_accounts_options(accounts: argparse.ArgumentParser) -> None:
     )
     rename.add_argument("old", metavar="OLD")
     rename.add_argument("new", metavar="NEW")
+    listing = actions.add_parser(  # what a person types first; the same as no action
+        "list", help="list them (as without an action)", description="List the accounts."
+    )
+    listing.add_argument("--json", action="store_true", dest="list_json", help="as one JSON object")
 
 
 def _add_history_command(commands: argparse._SubParsersAction[Parser], wanted: Wanted) -> None:

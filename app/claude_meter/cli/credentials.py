@@ -14,7 +14,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
 from claude_meter.core.errors import ConfigurationError, MeterError
-from claude_meter.sources.choice import RememberedChoice, forget_choice, load_choice, save_choice
+from claude_meter.sources.choice import (
+    RememberedChoice,
+    choice_path,
+    forget_choice,
+    load_choice,
+    save_choice,
+)
 from claude_meter.sources.cookies import COOKIE_ENV
 
 if TYPE_CHECKING:
@@ -196,7 +202,18 @@ def run_logout(*, term: Terminal, store: SessionStore | None = None) -> int:
     if store.delete():
         removed.append(f"the claude.ai session stored in the keyring ({backend_label(store)})")
     choice, _ = load_choice()
-    if forget_choice():
+    status = OK
+    try:
+        forgotten = forget_choice()
+    except OSError as exc:  # said, and the rest of the logout still done and said
+        forgotten, status = False, USAGE_ERROR
+        print(
+            f"claude-meter: the remembered source choice ({choice_path()}) could not be "
+            f"removed ({exc.strerror or type(exc).__name__}): remove it yourself, then run "
+            "`claude-meter logout` again.",
+            file=term.err,
+        )
+    if forgotten:
         what = "the remembered source choice"
         if choice.browser:
             what += f" ({choice.browser}{f', profile {choice.profile}' if choice.profile else ''})"
@@ -219,4 +236,4 @@ def run_logout(*, term: Terminal, store: SessionStore | None = None) -> int:
         notes.append(f"{COOKIE_ENV} is still set and still used")
     notes.append("your browsers stay signed in to claude.ai and `auto` still finds them")
     print("Note: " + "; ".join(notes) + ".", file=term.out)
-    return OK
+    return status

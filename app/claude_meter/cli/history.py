@@ -120,13 +120,14 @@ def history_for(
 
 def open_history(err: TextIO) -> HistoryStore | None:
     """The person's history for a one-shot command, or None after saying on ``err`` why it
-    cannot be read. No integrity check on each call: it reads the whole file (see
+    cannot be read. Opened to read only (a history in a read-only folder, a backup, can be
+    looked at); no integrity check on each call: it reads the whole file (see
     ``HistoryStore.open``)."""
     from claude_meter.history.database import HistoryUnavailable
     from claude_meter.history.store import HistoryStore
 
     try:
-        return HistoryStore.open(quick_check=False)
+        return HistoryStore.open_read_only()
     except HistoryUnavailable as exc:
         print(f"claude-meter: the usage history cannot be read: {exc}", file=err)
         return None
@@ -212,22 +213,29 @@ def record_and_forecast(result: FetchResult, now: datetime) -> tuple[Forecasts, 
     """Store what ``status`` fetched and forecast each window from the history.
 
     Returns the forecasts and, when the history could not be used, a one-line reason (the
-    numbers are still printed; only the forecasts are missing). Demo readings are not stored:
+    numbers are still printed; only the forecasts are missing), or, when another program held
+    its write lock past ``READING_BUSY_TIMEOUT_SECONDS`` (half a second: a status bar calls
+    ``status`` every few seconds), that the reading was not recorded. Demo readings are not stored:
     they would mix a fake organization into the person's history.
     """
     if result.source == "demo" or not result.snapshots:
         return {}, None
     from claude_meter.history import HistoryStore, HistoryUnavailable, forecasts_for
+    from claude_meter.history.database import READING_BUSY_TIMEOUT_SECONDS, HistoryLocked
     from claude_meter.readings.journal import drain
 
     try:
-        with HistoryStore.open(quick_check=False) as store:
-            drain(store)  # the status line's readings made since, before this newer one
+        with HistoryStore.open(quick_check=False, busy=READING_BUSY_TIMEOUT_SECONDS) as store:
+            problem = None
+            try:  # the status line's readings made since first, then this newer one
+                drain(store, raise_locked=True)
+                store.record_many(result.snapshots, raise_locked=True)
+            except HistoryLocked as exc:  # reads are not held up by a write lock: forecasts
+                problem = f"this reading was not added to the usage history: {exc}"
             forecasts: dict[tuple[str | None, str], Forecast] = {}
             for snapshot in result.snapshots:
-                store.record(snapshot)
                 for key, forecast in forecasts_for(store, snapshot, now).items():
                     forecasts[snapshot.org_uuid, key] = forecast
-            return forecasts, None
+            return forecasts, problem
     except HistoryUnavailable as exc:
         return {}, f"usage history unavailable, so no forecast: {exc}"

@@ -77,8 +77,14 @@ def _read(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InstallError(f"cannot read {path}: {exc}; nothing was changed") from None
+    except UnicodeDecodeError:
+        raise InstallError(f"{path} is not UTF-8 text; nothing was changed") from None
+    except OSError as exc:  # the system's words, not Python's "[Errno 13] ...: '<path>'"
+        why = exc.strerror or type(exc).__name__
+        raise InstallError(
+            f"cannot read {path} ({why}); nothing was changed: make it readable for you, then "
+            "run the command again"
+        ) from None
     try:
         data = json_input.loads(text) if text.strip() else {}
     except json_input.NotJson as exc:

@@ -247,9 +247,9 @@ def load_settings(path: Path | None = None, *, now: datetime | None = None) -> L
         why = exc.strerror or type(exc).__name__
         return Loaded(
             Settings(),
-            f"ClaudeMeter could not read its settings ({path}: {why}); using "
-            "the defaults, and leaving the file as it is: make it readable again (or remove "
-            "it) to use or change your settings.",
+            f"Your settings file {path} cannot be read ({why}): ClaudeMeter uses the defaults "
+            "and leaves the file as it is; make it readable again (or remove it) to use or "
+            "change your settings.",
             unread=why,
         )
     try:

@@ -310,6 +310,11 @@ class FakeClaude:
         working afterwards), as claude.ai rotates a session."""
         self._sessions.rotate_later(account, new_key)
 
+    def sign_in_again(self, account: str, new_key: str) -> None:
+        """The account's sessions so far expire (401) and ``new_key`` is its new one, as when
+        a person signs in to claude.ai again. Thread-safe."""
+        self._sessions.sign_in_again(account, new_key)
+
     def cross_account_requests(self) -> list[LoggedRequest]:
         """Logged requests that used one account's credentials with an organization that
         account does not own, or carried several accounts' secrets (empty when every client

@@ -123,6 +123,15 @@ class Sessions:
                 self._current_key[name] = rotated
         return rotated
 
+    def sign_in_again(self, name: str, new_key: str) -> None:
+        """``name``'s sessions so far are signed out (refused with 401, as an expired one);
+        only ``new_key`` opens it from now on."""
+        self.account(name)
+        with self._lock:
+            self._keys = {k: n for k, n in self._keys.items() if n != name}
+            self._keys[new_key] = name
+            self._current_key[name] = new_key
+
     def current_key(self, name: str) -> str:
         """The session key ``/login`` hands out for ``name``: the latest after a rotation."""
         with self._lock:

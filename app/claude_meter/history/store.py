@@ -47,9 +47,12 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from claude_meter.core.forecast import Sample
 from claude_meter.history.database import (
+    HistoryLocked,
     HistoryUnavailable,
+    connect_read_only,
     in_words,
     is_corrupt,
+    is_locked,
     open_or_replace,
     replace_corrupt,
     write,
@@ -132,21 +135,32 @@ def default_path() -> Path:
 class HistoryStore:
     """The history database. Thread-safe; use as a context manager or call :meth:`close`."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path, *, quick_check: bool) -> None:
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        path: Path,
+        *,
+        quick_check: bool,
+        busy: float | None = None,
+    ) -> None:
         self._db = connection
         self._path = path
         self._quick_check = quick_check
+        self._busy = busy
         self._lock = threading.Lock()
         self._closed = False
         self._pruned_at: datetime | None = None
 
     @classmethod
-    def open(cls, path: Path | None = None, *, quick_check: bool = True) -> HistoryStore:
+    def open(
+        cls, path: Path | None = None, *, quick_check: bool = True, busy: float | None = None
+    ) -> HistoryStore:
         """Open (creating, migrating or replacing a corrupt file as needed).
 
         ``quick_check`` runs SQLite's integrity check, which reads the whole file (about 0.2 s
         for 90 busy days): the app does it once at start; a one-shot CLI call skips it and
-        relies on corruption being caught when it shows.
+        relies on corruption being caught when it shows. ``busy``: how long a write waits for
+        another program's lock (the tray's: ``GUI_BUSY_TIMEOUT_SECONDS``).
         """
         path = path or default_path()
         try:
@@ -157,7 +171,19 @@ class HistoryStore:
                 f"cannot create {path.parent} ({where}: {exc.strerror}): make that folder "
                 "writable for you"
             ) from exc
-        return cls(open_or_replace(path, quick_check=quick_check), path, quick_check=quick_check)
+        db = open_or_replace(path, quick_check=quick_check, busy=busy)
+        return cls(db, path, quick_check=quick_check, busy=busy)
+
+    @classmethod
+    def open_read_only(cls, path: Path | None = None) -> HistoryStore:
+        """Open to read only (``history``, the History window): a history in a read-only
+        folder or file, a snapshot or a backup, can be looked at. A file that is not there
+        yet, needs migrating or is damaged is opened as :meth:`open` does."""
+        path = path or default_path()
+        db = connect_read_only(path)
+        if db is None:
+            return cls.open(path, quick_check=False)
+        return cls(db, path, quick_check=False)
 
     @property
     def path(self) -> Path:
@@ -185,15 +211,19 @@ class HistoryStore:
         """Store the windows of ``snapshot`` that changed; True when a row was written."""
         return self.record_many((snapshot,)) == 1
 
-    def record_many(self, snapshots: Iterable[Snapshot]) -> int:
+    def record_many(self, snapshots: Iterable[Snapshot], *, raise_locked: bool = False) -> int:
         """:meth:`record` each snapshot in turn, in one transaction (one commit instead of one
-        each: the demo's seeded past is thousands); returns how many wrote a row."""
+        each: the demo's seeded past is thousands); returns how many wrote a row.
+
+        Another program's write lock held past the busy timeout drops them with a warning in
+        the log, or, with ``raise_locked``, raises :class:`HistoryLocked` for the caller to say
+        (nothing is written then)."""
         if self._closed:  # a poll that was in flight when the app quit: nothing to keep
             return 0
         batch = [(s, r) for s in snapshots if (r := window_readings(s))]
         if not batch:
             return 0
-        with self._guard("record") as db:
+        with self._guard("record", raise_locked=raise_locked) as db:
             written, pruned_at = 0, self._pruned_at
             with write(db):
                 for snapshot, readings in batch:
@@ -339,7 +369,7 @@ class HistoryStore:
     # -- failure handling ------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _guard(self, what: str) -> Iterator[sqlite3.Connection]:
+    def _guard(self, what: str, *, raise_locked: bool = False) -> Iterator[sqlite3.Connection]:
         """Run one operation; a database error is logged (and a corrupt file replaced).
 
         The caller's ``with`` body returns its result; when an error is swallowed, the code
@@ -349,14 +379,21 @@ class HistoryStore:
             try:
                 yield self._db
             except sqlite3.DatabaseError as exc:
+                if raise_locked and is_locked(exc):
+                    raise HistoryLocked(in_words(exc, self._path, self._busy)) from exc
                 if not is_corrupt(exc):
                     done = {"record": "written", "prune": "pruned"}.get(what, "read")
-                    log.warning("the usage history was not %s: %s", done, in_words(exc, self._path))
+                    log.warning(
+                        "the usage history was not %s: %s",
+                        done,
+                        in_words(exc, self._path, self._busy),
+                    )
                     return
-                log.warning("history database is corrupt (%s); starting a new one", exc)
                 self._db.close()
                 try:
-                    self._db = replace_corrupt(self._path, quick_check=self._quick_check)
+                    self._db = replace_corrupt(
+                        self._path, quick_check=self._quick_check, busy=self._busy, why=exc
+                    )
                 except (HistoryUnavailable, sqlite3.Error, OSError) as again:
                     log.warning("history database could not be recreated: %s", again)
                     self._db = sqlite3.connect(":memory:")  # keeps close() and later calls safe

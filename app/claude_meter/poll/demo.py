@@ -26,7 +26,6 @@ from claude_meter.sources.cookies import COOKIE_ENV
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from claude_meter.clients.http import ClientPool
     from claude_meter.core.models import FetchResult, Snapshot
     from claude_meter.core.settings import Settings
     from claude_meter.fake.server import FakeClaude
@@ -140,26 +139,21 @@ RECENT_DAYS = 8
 RECENT_STEP = timedelta(minutes=10)
 
 
-def seed_history(history: HistoryStore, result: FetchResult, now: datetime) -> None:
-    """Give the demo's throwaway history a plausible past, so forecasts, the History window's
-    resets and walls, and the year's calendar show at once (see ``poll/demo_history.py``)."""
+def past_of(snapshot: Snapshot, now: datetime) -> list[Snapshot]:
+    """The made-up past of one snapshot read at ``now``, oldest first and strictly before it:
+    :data:`SEED_DAYS` hourly, then the last :data:`RECENT_DAYS` every :data:`RECENT_STEP`."""
     from claude_meter.poll.demo_history import past_snapshots
 
     recent = now - timedelta(days=RECENT_DAYS)
+    past = list(past_snapshots(snapshot, now, days=SEED_DAYS, step=SEED_STEP, until=recent))
+    return past + list(past_snapshots(snapshot, now, days=RECENT_DAYS, step=RECENT_STEP))
+
+
+def seed_history(history: HistoryStore, result: FetchResult, now: datetime) -> None:
+    """Give a throwaway history a plausible past, so forecasts, the History window's resets and
+    walls, and the year's calendar show at once (see ``poll/demo_history.py``). The tray's demo
+    writes it after its first drawn numbers instead (``poll/demo_seeding.py``)."""
     pasts: list[Snapshot] = []
     for snapshot in result.snapshots:
-        pasts += past_snapshots(snapshot, now, days=SEED_DAYS, step=SEED_STEP, until=recent)
-        pasts += past_snapshots(snapshot, now, days=RECENT_DAYS, step=RECENT_STEP)
+        pasts += past_of(snapshot, now)
     history.record_many(pasts)  # in this order, in one transaction: ~3,100 rows, one commit
-
-
-def seed_named_histories(history: HistoryStore, demo: Demo, pool: ClientPool | None) -> None:
-    """The demo's named accounts get their plausible past too (each polled once, with its own
-    session, for its numbers now), so their sparklines, forecasts and History are full like
-    the default account's."""
-    from claude_meter.poll.fetcher import Fetcher
-
-    for key, _name, env in demo.named:
-        result = Fetcher(env, pool=pool, demo=True)().for_account(key)
-        if result.snapshots:
-            seed_history(history, result, result.fetched_at)

@@ -34,6 +34,7 @@ from claude_meter.poll.messages import (
     NO_CLAUDE_CODE,
     WAITING_FOR_EXTENSION,
     Advice,
+    expired_pasted,
     no_account_session,
     no_claude_code_in,
     no_source,
@@ -183,7 +184,18 @@ class Fetcher:
             result = found or _failed(
                 "web", NotSignedIn(no_account_session(account, self.advice)), now
             )
+            if account.kind == "pasted":
+                result = _expired_pasted(result, account, self.advice)
         return result.for_account(account.id)
+
+    def check_session(self, account: AccountRef, cookies: SessionCookies) -> WebFetch:
+        """One read of a named account with a session not stored yet (a new one pasted for
+        it, ``poll/new_session.py``): the same one request per route a poll makes, its
+        readings marked as the account's; the cookies to store if the server rotated them."""
+        from dataclasses import replace
+
+        fetched = self._fetch_web(cookies, self.env, source="web")
+        return replace(fetched, result=fetched.result.for_account(account.id))
 
     # -- one poll with an explicit source ---------------------------------------------------
 
@@ -400,6 +412,20 @@ def _challenged(result: FetchResult) -> bool:
         return result.error.kind == "cloudflare"
     errors = [s.error for s in result.snapshots]
     return bool(errors) and all(e is not None and e.kind == "cloudflare" for e in errors)
+
+
+def _expired_pasted(result: FetchResult, account: AccountRef, advice: Advice) -> FetchResult:
+    """A named pasted account's expired session: its words name the way to paste a new one
+    for the same account (``accounts paste``, Settings' Paste new session…)."""
+    message = expired_pasted(account, advice)
+
+    def said(error: FetchError | None) -> FetchError | None:
+        if error is None or error.kind != "session_expired":
+            return error
+        return error.model_copy(update={"message": message})
+
+    snapshots = tuple(s.model_copy(update={"error": said(s.error)}) for s in result.snapshots)
+    return result.model_copy(update={"error": said(result.error), "snapshots": snapshots})
 
 
 def _noted(result: FetchResult, note: str) -> FetchResult:

@@ -115,8 +115,14 @@ class LiveMeter:
         thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS,
         choice: Choice | None = None,
         remember: Callable[[FetchResult, datetime], None] | None = None,
+        saved: SavedState | None = None,
     ) -> None:
+        """``saved``: the state already read from ``state_path`` (the tray reads it once, for
+        its first poll too, so a damaged file is said once); None reads it here."""
         self.history = history
+        #: What writes a reading into the history, when not ``history.record``: the demo's
+        #: seeding (``poll/demo_seeding.py``), which holds readings back while it writes a past.
+        self.writer: Callable[[Snapshot], object] | None = None
         self._remember = remember  # the shared last-readings file (readings/), or None
         self.interval = interval
         self.thresholds = tuple(thresholds)
@@ -125,7 +131,7 @@ class LiveMeter:
         self._metered: tuple[Metered, ...] = ((None, DEFAULT_NAME),)
         self._states: dict[str | None, MeterState] = {}  # account -> its state
         self._state_path = state_path
-        self._saved = load_state(state_path)
+        self._saved = saved if saved is not None else load_state(state_path)
         self._memory = AlertMemory(dict(self._saved.notified))
         # (account, org) -> last reading recorded
         self._recorded: dict[tuple[str | None, str | None], Snapshot] = {}
@@ -241,7 +247,7 @@ class LiveMeter:
             if self._recorded.get(whose) == snapshot:
                 continue  # this very reading, handed back again
             try:
-                self.history.record(snapshot)
+                (self.writer or self.history.record)(snapshot)
             except (HistoryUnavailable, sqlite3.Error) as exc:
                 log.warning("could not record history: %s", exc)
                 continue

@@ -42,10 +42,10 @@ CLI_ADVICE: Final = Advice(
     paste_control="`claude-meter login --paste`",
     give_sign_in="`claude-meter login`",
     stop_metering="`claude-meter accounts remove` and its name",
-    # `accounts add` refuses a name in use: the account goes first, then comes back pasted
+    # the same account, id and history: `accounts paste` replaces only its keyring entry
     paste_again=(
-        "Remove it with `claude-meter accounts remove {quoted}` and paste its session as you "
-        "add it again: `claude-meter accounts add {quoted} --paste`."
+        "Give it a new session with `claude-meter accounts paste {quoted}` (the Cookie header, "
+        "or just the sessionKey value, copied from the browser's developer tools)."
     ),
 )
 TRAY_ADVICE: Final = Advice(
@@ -58,8 +58,9 @@ TRAY_ADVICE: Final = Advice(
     give_sign_in="Settings… (Paste session…, or another source or browser profile)",
     stop_metering="Settings… → Accounts → Remove…",
     paste_again=(
-        "Remove it in Settings… → Accounts → Remove…, then add it again there with Add "
-        "account… → Paste a claude.ai session."
+        "Give it a new session in Settings… → Accounts: choose {name}, then Paste new "
+        "session… (the Cookie header, or just the sessionKey value, copied from the browser's "
+        "developer tools)."
     ),
 )
 
@@ -112,6 +113,13 @@ def no_account_session(account: AccountRef, advice: Advice = CLI_ADVICE) -> str:
         again = advice.paste_again.format(name=account.name, quoted=_quoted(account.name))
         return f"No claude.ai session is stored for the account {account.name}. {again}"
     return f"No claude.ai session was found in {account.describe()}. {no_web_howto(advice)}"
+
+
+def expired_pasted(account: AccountRef, advice: Advice = CLI_ADVICE) -> str:
+    """The session pasted for a named account has expired: how to give it a new one (the
+    same account: ``accounts paste`` or Settings' Paste new session…, never remove and add)."""
+    again = advice.paste_again.format(name=account.name, quoted=_quoted(account.name))
+    return f"The claude.ai session pasted for {account.name} has expired or was signed out. {again}"
 
 
 def no_claude_code_in(folder: str) -> str:

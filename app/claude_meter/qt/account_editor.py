@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -29,13 +29,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from claude_meter.core.account_changes import AccountProblem, added, removal, removal_words
+from claude_meter.core.account_changes import (
+    AccountProblem,
+    added,
+    removal,
+    removal_words,
+    with_email,
+)
 from claude_meter.core.accounts import DEFAULT_ID, MAX_ACCOUNTS
 from claude_meter.core.settings import Settings
 
 if TYPE_CHECKING:
     from claude_meter.core.accounts import AccountRef
+    from claude_meter.core.models import Snapshot
+    from claude_meter.poll.new_session import Replaced
     from claude_meter.qt.add_account import AddAccountDialog, AddChoice
+    from claude_meter.qt.new_session import NewSessionDialog
     from claude_meter.sources.cookies import SessionCookies
     from claude_meter.sources.keyring_store import Keyring
 
@@ -60,11 +69,13 @@ def no_keyring(name: str, why: str | None) -> str:
 
 class AccountsBox(QWidget):
     """The accounts metered (the default one first) in one row of the Connection section, a
-    choice and two buttons, so the window still fits a 700 px screen; ``remove_requested``
+    choice and its buttons (Paste new session… only for a pasted account), so the window
+    still fits a 700 px screen; ``remove_requested``
     carries the id of the chosen one (``default`` for the default account)."""
 
     add_requested = Signal()
     remove_requested = Signal(str)
+    paste_requested = Signal(str)  # a named pasted account's id: its new session
 
     def __init__(self, settings: Settings, *, demo: bool = False) -> None:
         super().__init__()
@@ -72,20 +83,30 @@ class AccountsBox(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self._removable: set[str] = set()
+        self._pasted: set[str] = set()  # the named pasted accounts: a new session for them
         self.list = QComboBox()
         self.list.setAccessibleName("Accounts metered")
-        self.list.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # as wide as the row leaves it (a long name and email elided, whole in the list that
+        # drops down): three buttons beside it still fit a 700 px screen
+        self.list.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.list.setMinimumContentsLength(18)
         self.list.currentIndexChanged.connect(self._on_current)
         layout.addWidget(self.list, 1)
         self.add = QPushButton("A&dd account…")
         self.add.clicked.connect(self.add_requested.emit)
         self.remove = QPushButton("&Remove…")
         self.remove.clicked.connect(self._remove)
+        self.paste = QPushButton("Paste &new session…")  # shown for a pasted account only
+        self.paste.setToolTip("Its session expired? Paste a new one: it keeps its history.")
+        self.paste.clicked.connect(self._paste)
         layout.addWidget(self.add)
+        layout.addWidget(self.paste)
         layout.addWidget(self.remove)
         self._demo = demo
         if demo:
-            for button in (self.add, self.remove):
+            for button in (self.add, self.remove, self.paste):
                 button.setEnabled(False)
                 button.setToolTip(NOT_IN_DEMO)
         self.show_accounts(settings)
@@ -101,6 +122,7 @@ class AccountsBox(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         self._removable = set()
+        self._pasted = {a.id for a in settings.accounts if a.kind == "pasted"}
         if settings.default_account or not settings.accounts:
             self.list.addItem(f"{settings.default_account_name} · default account", DEFAULT_ID)
             if settings.accounts:  # the only account is never removed (add another first)
@@ -115,6 +137,12 @@ class AccountsBox(QWidget):
 
     def _on_current(self) -> None:
         self.remove.setEnabled(not self._demo and self.list.currentData() in self._removable)
+        self.paste.setVisible(self.list.currentData() in self._pasted)
+
+    def _paste(self) -> None:
+        key = self.list.currentData()
+        if key in self._pasted:
+            self.paste_requested.emit(str(key))
 
     def _remove(self) -> None:
         key = self.list.currentData()
@@ -134,9 +162,13 @@ class Owner(Protocol):
     @property
     def settings(self) -> Settings: ...
     @property
+    def commit_problem(self) -> str | None: ...
+    @property
     def env(self) -> Mapping[str, str]: ...
     def history_ids(self) -> Iterable[str]: ...
     def commit(self, settings: Settings) -> bool: ...
+    def refresh(self) -> None: ...
+    def snapshots(self) -> Sequence[Snapshot]: ...
 
 
 class AccountEditor(QObject):
@@ -154,6 +186,7 @@ class AccountEditor(QObject):
         self._stored.connect(self._on_stored, Qt.ConnectionType.QueuedConnection)
         self._deleted.connect(self._on_deleted, Qt.ConnectionType.QueuedConnection)
         self.dialog: AddAccountDialog | None = None
+        self.new_session_dialog: NewSessionDialog | None = None
 
     # -- adding -------------------------------------------------------------------------------
 
@@ -249,9 +282,44 @@ class AccountEditor(QObject):
         if not self._prefs.commit(changed):
             if account.kind == "pasted":
                 self._forget(account)  # nothing half-added
-            dialog.show_problem(f"{account.name} was not added: the settings could not be saved.")
+            dialog.show_problem(f"{account.name} was not added: {self._not_saved()}")
             return
         log.info("account added in Settings (%s)", account.kind)
+        dialog.accept()
+
+    # -- a new session for a pasted account -------------------------------------------------
+
+    def open_new_session(self, parent: QWidget | None, key: str) -> NewSessionDialog | None:
+        """The Paste new session dialog for the named pasted account ``key`` (its checks
+        and storing: ``qt/new_session.py``); None when it is gone meanwhile."""
+        from claude_meter.qt.new_session import NewSessionDialog, SessionReplacer, connect_dialog
+
+        account = next((a for a in self._prefs.settings.accounts if a.id == key), None)
+        if account is None or account.kind != "pasted":
+            return None
+        known = self._email_of(account)
+        dialog = NewSessionDialog(account, parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        replacer = SessionReplacer(self._keyring, self._prefs.env, dialog)  # dies with it
+        connect_dialog(dialog, replacer, known, lambda done: self._replaced(dialog, done))
+        self.new_session_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _email_of(self, account: AccountRef) -> str | None:
+        """The email the account had: its newest reading's, else the settings'."""
+        for snapshot in self._prefs.snapshots():
+            if snapshot.account == account.id and snapshot.account_email:
+                return snapshot.account_email
+        return account.email
+
+    def _replaced(self, dialog: NewSessionDialog, done: Replaced) -> None:
+        account = done.account
+        log.info("new session stored for a pasted account")
+        settings = self._prefs.settings
+        if done.email and done.email != account.email and account in settings.accounts:
+            self._prefs.commit(with_email(settings, account.id, done.email))  # shown, not vital
+        self._prefs.refresh()  # read at once: a sign-in error's backoff holds no refresh back
         dialog.accept()
 
     # -- removing -----------------------------------------------------------------------------
@@ -286,7 +354,7 @@ class AccountEditor(QObject):
             tell(said(exc))
             return
         if not self._prefs.commit(done.settings):
-            tell("The account was not removed: the settings could not be saved.")
+            tell(f"The account was not removed: {self._not_saved()}")
             return
         log.info("account removed in Settings")
         if done.account is not None and done.secret_entry is not None:
@@ -312,3 +380,8 @@ class AccountEditor(QObject):
 
     def _on_deleted(self, name: str, deleted: bool) -> None:
         log.info("a removed account's stored session %s", "deleted" if deleted else "was none")
+
+    def _not_saved(self) -> str:
+        """Why the settings were not saved: the file left alone (said why), else a failure."""
+        why = self._prefs.commit_problem
+        return f"{why}." if why else "the settings could not be saved."

@@ -42,6 +42,7 @@ from claude_meter.qt.tray_icon import TrayIcon
 from claude_meter.qt.worker import Fetch, FetchWorker
 
 if TYPE_CHECKING:
+    from claude_meter.core.state import SavedState
     from claude_meter.qt.account_polls import AccountPolls, MakeFetch
     from claude_meter.qt.history_window import HistoryWindow
     from claude_meter.qt.popover import Popover
@@ -73,6 +74,10 @@ class TrayApp(QObject):
     #: or :data:`SETTLE_AT_LATEST_MS` after :meth:`start` without one: what the first draw
     #: does not need starts then (``qt/compose.py``: the settings watch, the bridge).
     settled = Signal()
+    #: The history was filled behind the meter (the demo's past, written on a thread of its
+    #: own, ``poll/demo_seeding.py``); emitted from any thread: the popover and the History
+    #: window, when open, are drawn again with it (forecasts appear).
+    history_filled = Signal()
 
     def __init__(
         self,
@@ -88,10 +93,12 @@ class TrayApp(QObject):
         clock: Callable[[], datetime] = _now,
         history: HistoryStore | None = None,
         remember: Callable[[FetchResult, datetime], None] | None = None,
+        saved: SavedState | None = None,
     ) -> None:
         super().__init__()
         self._clock = clock
-        self.meter = LiveMeter(
+        self.meter = LiveMeter(  # ``saved``: the state file as already read (compose.py)
+            saved=saved,
             remember=remember,
             history=history,
             state_path=state_path,
@@ -125,6 +132,7 @@ class TrayApp(QObject):
         self.notifier = notifier or pick(self.tray_host, self._show_alert)
         self._notice: str | None = None  # the standing notice, for the popover when it is made
         self._popover: Popover | None = None  # made when first needed: see popover
+        self._replaced: list[Popover] = []  # replaced, until Qt deletes them: see _replace_popover
 
         self.worker_thread = QThread()
         self.worker_thread.setObjectName("claude-meter-worker")
@@ -142,6 +150,7 @@ class TrayApp(QObject):
         self.worker.polled.connect(self.on_result, queued)  # the one hop from the fetch thread
         self.worker.fetching.connect(self._on_fetching, queued)
         self.worker.deadline_changed.connect(self._on_deadline, queued)
+        self.history_filled.connect(self._on_history_filled, queued)
         self.account_polls: AccountPolls | None = None  # named accounts' workers, once any
         self.account_fetch: MakeFetch | None = None
 
@@ -218,6 +227,8 @@ class TrayApp(QObject):
         self._replace_popover(as_window=False)
 
     def _replace_popover(self, *, as_window: bool) -> None:
+        import shiboken6  # loaded with PySide6; imported here, off the start-up path
+
         old, self._popover = self._popover, self._make_popover(as_window=as_window)
         if old is None:
             return
@@ -225,6 +236,9 @@ class TrayApp(QObject):
         # still there when the app quits, deleteLater's included.
         old.window_closed.disconnect(self._on_window_closed)
         old.hide()
+        # Qt deletes it, and it is held until then: left to Python's collector while its
+        # widgets exist, PySide would free its layouts' items once and Qt again (a segfault).
+        self._replaced = [p for p in self._replaced if shiboken6.isValid(p)] + [old]
         old.deleteLater()
 
     def _show_alert(self, title: str, body: str) -> None:
@@ -332,6 +346,12 @@ class TrayApp(QObject):
         self.history_window.show()
         self.history_window.raise_()
         self.history_window.activateWindow()
+
+    def _on_history_filled(self) -> None:
+        if self._visible():
+            self.popover.show_meter(self.meter, self._clock())
+        if self.history_window is not None:
+            self.history_window.reload()
 
     def _history_closed(self) -> None:
         self.history_window = None

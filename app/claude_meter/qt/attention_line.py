@@ -25,6 +25,7 @@ from claude_meter.core.attention import (
     attention_line,
     out_of_view,
 )
+from claude_meter.core.bidi import isolated, left_to_right
 
 if TYPE_CHECKING:
     from claude_meter.qt.account_sections import AccountSections
@@ -155,10 +156,10 @@ class AttentionLabel(QLabel):
 
 def _rich(line: AttentionLine) -> str:
     """The line with each account's name a link to its section (``href``: its index)."""
-    parts = [
-        f'<a href="{index}">{html.escape(one.name)}</a>: {html.escape(one.words)}'
+    parts = [  # a right-to-left name must not turn the line around (core/bidi.py)
+        f'<a href="{index}">{isolated(html.escape(one.name))}</a>: {html.escape(one.words)}'
         for index, one in enumerate(line.named)
     ]
     if line.more:
         parts.append(f'<a href="{len(line.named)}">{html.escape(line.more_text)}</a>')
-    return html.escape(SEPARATOR).join(parts)
+    return left_to_right(html.escape(SEPARATOR).join(parts))

@@ -16,7 +16,9 @@ The start (``docs/benchmarks.md``, the tray's start): the first poll runs while 
 built (``poll/first.py``); what the first drawn numbers do not need waits for
 :attr:`TrayApp.settled` (just after that draw, or a second after the start without one): the
 settings watch, and the bridge when the settings turn it on (some 20 ms of imports and a
-listening socket). The bridge's pairing and the start-at-login backend are made when first used.
+listening socket), and the demo's made-up past (``poll/demo_seeding.py``: a quarter of a second
+an account, on a thread of its own). The bridge's pairing and the start-at-login backend are
+made when first used.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ from claude_meter.core.logs import setup_logging
 from claude_meter.core.models import FetchResult
 from claude_meter.core.policy import MIN_INTERVAL, Route
 from claude_meter.core.settings import Loaded, load_settings
-from claude_meter.core.state import load_state
+from claude_meter.core.state import SavedState, load_state
 from claude_meter.history import HistoryStore, HistoryUnavailable
+from claude_meter.history.database import GUI_BUSY_TIMEOUT_SECONDS
 from claude_meter.poll.fetcher import Fetcher
 from claude_meter.poll.first import FirstPoll
 from claude_meter.poll.messages import TRAY_ADVICE
@@ -65,6 +68,7 @@ if TYPE_CHECKING:
 
     from claude_meter.bridge.pairing import Pairing
     from claude_meter.poll.demo import Demo
+    from claude_meter.poll.demo_seeding import PastSeeding
     from claude_meter.sources.keyring_child import KeyringInChild
     from claude_meter.sources.keyring_store import Keyring
 
@@ -173,10 +177,11 @@ def _open_history() -> HistoryStore | None:
     """The person's history; without one the meter still works (no sparklines, forecasts).
 
     The integrity check is skipped at start to keep the first icon fast; corruption found
-    later, while reading or writing, is set aside by the store itself.
+    later, while reading or writing, is set aside by the store itself. A write waits at most
+    half a second for another program's lock: it runs on the GUI thread.
     """
     try:
-        return HistoryStore.open(quick_check=False)
+        return HistoryStore.open(quick_check=False, busy=GUI_BUSY_TIMEOUT_SECONDS)
     except HistoryUnavailable as exc:
         log.warning("history unavailable, running without it: %s", exc)
         return None
@@ -251,17 +256,14 @@ def _run(
     route: Route = default_route(loaded.settings)  # the saved deadline of that route holds
     fetcher = Fetcher(env, settings=loaded.settings, pool=pool, keyring=keyring, advice=TRAY_ADVICE)
     fetch: Fetch = fetcher
+    saved: SavedState | None = None  # read once: its first poll and the meter both need it
     if not demo:  # the first poll runs while the rest is built (poll/first.py)
-        fetch = FirstPoll.unless_held(fetcher, load_state(), route, datetime.now(UTC))
+        saved = load_state()
+        fetch = FirstPoll.unless_held(fetcher, saved, route, datetime.now(UTC))
     history: HistoryStore | None
     demo_path: Path | None = None  # the demo's own settings, with its accounts
     if demo:
-        from claude_meter.poll.demo import (
-            demo_settings,
-            seed_history,
-            seed_named_histories,
-            start_demo,
-        )
+        from claude_meter.poll.demo import demo_settings, start_demo
 
         accounts = _demo_accounts(env)
         running = start_demo(  # several accounts: `normal`, where each has its own numbers
@@ -274,10 +276,8 @@ def _run(
             loaded = Loaded(demo_settings(loaded.settings, running))
             demo_path = running.folder() / "settings.json"
         fetcher.configure(env=running.env, demo=True)
-        history = running.open_history()
-        first = fetcher()  # the demo's history gets a plausible past, so forecasts show at once
-        seed_history(history, first, first.fetched_at)
-        seed_named_histories(history, running, pool)  # the demo's other accounts: theirs
+        fetch = FirstPoll(fetcher)  # as without the demo: its first poll runs meanwhile
+        history = running.open_history()  # its made-up past: after the first draw, see below
         interval = timedelta(seconds=float(env.get("CLAUDE_METER_POLL_SECONDS", "5") or 5))
         floor, route = timedelta(seconds=1), "demo"
     else:
@@ -307,6 +307,7 @@ def _run(
         history=history,
         thresholds=prefs.settings.thresholds,
         remember=None if demo else remember,
+        saved=saved,
     )
     meter.interval_fixed = interval != prefs.settings.interval  # the demo's, or a test's
     if not demo:  # the demo shows its own fake accounts, never the person's named ones
@@ -314,7 +315,10 @@ def _run(
     elif running.named:
         meter.account_fetch = lambda account_id: _demo_poll(running, pool, account_id)
     connect_preferences(meter, prefs, fetcher)
-    if not demo:  # `claude-meter accounts` and `login` change the settings from outside
+    if demo:
+        seeding = seed_after_first_draw(meter, running.open_history(), stack)
+        app.aboutToQuit.connect(seeding.stop)  # while the tray it tells is still there
+    else:  # `claude-meter accounts` and `login` change the settings from outside
         meter.settled.connect(lambda: watch_settings(meter, prefs))
     if keyring is not None:
         link = bridge_link(prefs.settings.bridge_port, keyring)
@@ -335,6 +339,21 @@ def _run(
     app.aboutToQuit.connect(meter.stop)
     meter.start()
     return app.exec()
+
+
+def seed_after_first_draw(
+    meter: TrayApp, history: HistoryStore, stack: contextlib.ExitStack
+) -> PastSeeding:
+    """The demo's made-up past (sparklines, forecasts, the History window's walls and calendar
+    at once), written once its first numbers are drawn, each account's from its first reading,
+    the live readings held back meanwhile (``poll/demo_seeding.py``); then drawn again."""
+    from claude_meter.poll.demo_seeding import PastSeeding
+
+    seeding = PastSeeding(history, seeded=meter.history_filled.emit)
+    meter.meter.writer = seeding.record
+    meter.settled.connect(seeding.start)
+    stack.callback(seeding.stop)  # before the demo's folder goes (callbacks run last first)
+    return seeding
 
 
 def history_ids(history: HistoryStore | None) -> tuple[str, ...]:

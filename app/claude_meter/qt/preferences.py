@@ -102,6 +102,7 @@ class Preferences(QObject):
         self._autostart_given = autostart  # None: the OS's, picked when first needed
         self._path = settings_path
         self._unread: str | None = None  # why the last save left the file alone, if it did
+        self.commit_problem: str | None = None  # the same, for the last commit()
         self._profiles = profiles
         self.demo = demo
         self._demo: Demo | None = None
@@ -254,6 +255,9 @@ class Preferences(QObject):
             )
             window.saved.connect(self._on_saved)
             window.accounts.add_requested.connect(lambda: self.accounts.open_add(window))
+            window.accounts.paste_requested.connect(
+                lambda key: self.accounts.open_new_session(window, key)
+            )
             window.accounts.remove_requested.connect(
                 lambda key: self.accounts.remove(window, key, window.show_problem)
             )
@@ -352,8 +356,13 @@ class Preferences(QObject):
         """Save, then apply: an account added or removed exists once it is on disk, so the
         command line and the tray never disagree about it; False (nothing applied) when the
         file could not be written."""
+        self.commit_problem = None
         try:
             save_settings(settings, self._path)
+        except UnreadableSettings as exc:  # the person's file, left as it is: say why
+            log.warning("did not save the settings: %s", exc)
+            self.commit_problem = str(exc)
+            return False
         except (OSError, ValueError) as exc:
             log.warning("could not save the settings: %s", exc)
             return False
@@ -378,6 +387,10 @@ class Preferences(QObject):
 
     def _refresh(self) -> None:
         self.refresh_requested.emit()
+
+    def refresh(self) -> None:
+        """Every account read at once (a new session was stored for one of them)."""
+        self._refresh()
 
     # -- connecting -------------------------------------------------------------------------
 

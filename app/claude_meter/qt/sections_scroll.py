@@ -36,11 +36,14 @@ class SectionsScroll(QScrollArea):
         return super().eventFilter(watched, event)
 
     def sizeHint(self) -> QSize:
-        """The sections' whole size at the width they have (wrapped lines included)."""
+        """The sections' whole size at the width they have (wrapped lines included), with room
+        for the scroll bar beside them: on a short screen it appears, and would otherwise
+        take its width from the sections' right edge (the end of the Accounts row clipped)."""
         sections = self._sections
         wanted = sections.sizeHint()
         if sections.hasHeightForWidth():
             wanted.setHeight(max(wanted.height(), sections.heightForWidth(self.viewport().width())))
+        wanted.setWidth(wanted.width() + self.verticalScrollBar().sizeHint().width())
         return wanted
 
     def minimumSizeHint(self) -> QSize:

@@ -417,8 +417,13 @@ class SettingsWindow(QDialog):
         if layout is not None and self.isVisible():
             layout.activate()
             if self._fitted in (None, self.height()):  # not resized by hand: shrink too, so
-                # a line gone (or guessed too tall before the first show) leaves no blank
-                self.resize(self.width(), self.sizeHint().height())
+                # a line gone (or guessed too tall before the first show) leaves no blank;
+                # as wide as the rows ask (the Accounts row's buttons were clipped)
+                wide = max(self.width(), self.sizeHint().width())
+                screen = self.screen()
+                if screen is not None:
+                    wide = min(wide, screen.availableGeometry().width())
+                self.resize(wide, self.sizeHint().height())
             fit_to_screen(self)
             self._fitted = self.height()
 

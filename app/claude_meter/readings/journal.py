@@ -60,10 +60,14 @@ def append(entry: Entry, store: Path | None = None) -> None:
             os.close(fd)
 
 
-def drain(history: HistoryStore, store: Path | None = None) -> int:
+def drain(history: HistoryStore, store: Path | None = None, *, raise_locked: bool = False) -> int:
     """Record every waiting reading into ``history``, oldest first, and empty the journal;
-    returns how many were read. Never raises: a reading is never worth a crash."""
+    returns how many were read. Never raises (a reading is never worth a crash), except
+    :class:`~claude_meter.history.database.HistoryLocked` with ``raise_locked``: while another
+    program holds the history's write lock the readings are put back, to wait for the next
+    one who holds it, and the log says so (or, with ``raise_locked``, the caller)."""
     from claude_meter.history import HistoryUnavailable
+    from claude_meter.history.database import HistoryLocked
     from claude_meter.readings.convert import snapshot_of
 
     store = store or default_path()
@@ -89,7 +93,13 @@ def drain(history: HistoryStore, store: Path | None = None) -> int:
         if snapshot is not None:
             snapshots.append(snapshot)
     try:
-        history.record_many(snapshots)  # one transaction: a month of turns can wait here
+        history.record_many(snapshots, raise_locked=True)  # one transaction: a month of turns
+    except HistoryLocked as exc:
+        _put_back(data, store)
+        if raise_locked:
+            raise
+        log.warning("the status line's readings wait for the usage history: %s", exc)
+        return 0
     except HistoryUnavailable as exc:
         log.warning("could not record the status line's readings: %s", exc)
         return 0
@@ -97,3 +107,21 @@ def drain(history: HistoryStore, store: Path | None = None) -> int:
     if taken:
         log.debug("%d status line reading(s) taken into the history", taken)
     return taken
+
+
+def _put_back(data: bytes, store: Path) -> None:
+    """Return taken readings to the journal, before any appended since (time order kept)."""
+    path = journal_path(store)
+    try:
+        with writers_lock(store):
+            try:
+                since = path.read_bytes()
+            except FileNotFoundError:
+                since = b""
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.write(fd, data + since)
+            finally:
+                os.close(fd)
+    except OSError as exc:
+        log.warning("the status line's waiting readings could not be kept: %s", exc)

@@ -70,7 +70,8 @@ def save_choice(choice: RememberedChoice, path: Path | None = None) -> None:
 
 
 def forget_choice(path: Path | None = None) -> bool:
-    """Remove the file; True when there was one."""
+    """Remove the file; True when there was one. :class:`OSError` when it is there and cannot
+    be removed (a folder in its place, a read-only folder)."""
     path = path or choice_path()
     try:
         path.unlink()
