@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from unittest.mock import patch
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
@@ -88,6 +88,30 @@ def test_esc_dismisses(qtbot: QtBot) -> None:
     assert panel.dismissed
     panel.show()
     assert not panel.dismissed
+
+
+def test_a_panel_placed_again_is_not_taken_for_closed(qtbot: QtBot) -> None:
+    """A panel that grows while open (the demo's past arrived, an account's numbers) is
+    mapped again to be placed again: that hide is not a click elsewhere, so the tray's guard
+    against the icon's click reopening it must not hold a click that comes right after."""
+    panel = Popover(interval=timedelta(seconds=60), kind="panel")
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    dismissed_at_hide: list[bool] = []
+
+    class Watch(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Hide:
+                dismissed_at_hide.append(panel.dismissed)
+            return False
+
+    watch = Watch()
+    panel.installEventFilter(watch)
+    panel.resize(panel.width(), panel.height() + 80)  # grown while open
+    qtbot.waitUntil(lambda: bool(dismissed_at_hide) and panel.isVisible())
+    assert dismissed_at_hide == [True]
+    assert not panel.dismissed  # shown again: a later click elsewhere is guarded as before
 
 
 def test_context_activation_and_reopen_after_esc(qtbot: QtBot) -> None:

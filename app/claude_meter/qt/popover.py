@@ -426,6 +426,9 @@ class Popover(QFrame):
 
     def _place_again(self) -> None:
         if self.isVisible():
+            # Hidden to be shown again at once, not closed by a click elsewhere: the tray's
+            # guard against a click on the icon reopening what it closed must not hold.
+            self.dismissed = True
             self.hide()
             self.destroy()
             self.show()
