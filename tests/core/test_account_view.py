@@ -21,6 +21,7 @@ from claude_meter.core.account_view import (
     newest_success,
 )
 from claude_meter.core.accounts import AccountRef
+from claude_meter.core.bidi import FSI, LRM, PDI, isolated, leading, plain
 from claude_meter.core.meter import MeterState, apply_result
 from claude_meter.core.models import FetchError, FetchResult, Snapshot, UsageWindow
 from claude_meter.core.presentation import Choice
@@ -119,25 +120,27 @@ def test_the_tooltip_names_the_icons_account_and_every_line_its_account() -> Non
     accounts = (PERSONAL, WORK, both, expired("old", "Old"))
     text = accounts_tooltip(accounts, WORK, Choice(), tz=UTC)
     assert text.splitlines() == [
-        "ClaudeMeter · the icon shows Work",
-        "Personal: Five_Hour: 40% · not started",
-        "Personal: Seven_Day: 20% · not started",
-        "Work: Five_Hour: 85% · not started",
-        "Both · a: Five_Hour: 10% · not started",
-        "Both · b: Five_Hour: 5% · not started",
-        "Old: Your claude.ai session expired.",
+        f"ClaudeMeter · the icon shows {isolated('Work')}",
+        f"{leading('Personal')}: Five_Hour: 40% · not started",
+        f"{leading('Personal')}: Seven_Day: 20% · not started",
+        f"{leading('Work')}: Five_Hour: 85% · not started",
+        f"{leading('Both')} · {isolated('a')}: Five_Hour: 10% · not started",
+        f"{leading('Both')} · {isolated('b')}: Five_Hour: 5% · not started",
+        f"{leading('Old')}: Your claude.ai session expired.",
     ]
     fetching = AccountState("new", "New", MeterState())
-    assert accounts_tooltip((fetching,), fetching, Choice()).endswith("New: Fetching…")
+    assert accounts_tooltip((fetching,), fetching, Choice()).endswith(
+        f"{leading('New')}: Fetching…"
+    )
     left = accounts_tooltip((WORK,), WORK, Choice(show_remaining=True), tz=UTC)
-    assert "Work: Five_Hour: 15% left" in left
+    assert f"{leading('Work')}: Five_Hour: 15% left" in left
 
 
 def test_titles_name_the_account_only_when_several_are_metered() -> None:
     assert named_title("Session (5h) at 85%", None) == "Session (5h) at 85%"
-    assert named_title("Session (5h) at 85%", "Work") == "Work: Session (5h) at 85%"
+    assert named_title("Session (5h) at 85%", "Work") == f"{leading('Work')}: Session (5h) at 85%"
     assert expired_title(None) == "Claude session expired"
-    assert expired_title("Work") == "Claude session expired (Work)"
+    assert expired_title("Work") == f"Claude session expired ({isolated('Work')})"
 
 
 def test_the_default_account_keeps_the_keys_of_the_time_before_accounts() -> None:
@@ -196,3 +199,18 @@ def test_the_footers_age_is_the_newest_reading_and_each_problem_its_accounts() -
 def test_the_default_accounts_route_follows_its_source(source: str, route: str) -> None:
     """Whose saved deadline holds the default account's first poll (``qt/worker.py``)."""
     assert default_route(Settings.model_validate({"source": source})) == route
+
+
+def test_a_right_to_left_name_never_turns_the_tooltip_or_a_title_around() -> None:
+    """An Arabic name at the head of "Work: 80 %"-style text gave the line its direction
+    (the tooltip's lines, a notification's title), drawn as "Five_Hour: 85% :حساب"; the
+    name is isolated and the line marked left to right, as the popover's lines (bidi.py)."""
+    arabic = account("rtl", "حساب العمل", ("org-rtl", (window("five_hour", 85),)))
+    text = accounts_tooltip((PERSONAL, arabic), arabic, Choice(), tz=UTC)
+    first, _, _, line = text.splitlines()
+    assert first == f"ClaudeMeter · the icon shows {FSI}حساب العمل{PDI}"
+    assert line == f"{LRM}{FSI}حساب العمل{PDI}: Five_Hour: 85% · not started"
+    assert plain(line) == "حساب العمل: Five_Hour: 85% · not started"
+    title = named_title("Session (5h) at 85%", "חשבון")
+    assert title == f"{LRM}{FSI}חשבון{PDI}: Session (5h) at 85%"
+    assert expired_title("חשבון") == f"Claude session expired ({FSI}חשבון{PDI})"

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from claude_meter.core.alerts import Crossing
+from claude_meter.core.bidi import isolated, leading
 from claude_meter.core.meter import MeterState, apply_result
 from claude_meter.core.models import FetchError, FetchResult, Snapshot, UsageWindow
 from claude_meter.core.presentation import (
@@ -103,8 +104,8 @@ def test_tooltip_follows_the_icon(choice: Choice, lines: list[str]) -> None:
 def test_tooltip_names_the_org_only_when_there_are_several() -> None:
     text = tooltip(state(("Personal", (SESSION,)), ("Team", (WEEK,))), LEFT, tz=UTC)
     assert text.splitlines()[1:] == [
-        f"Personal: Session (5h): 60% left · resets {RESET.strftime('%a %H:%M')}",
-        "Team: Weekly: 10% left · not started",
+        f"{leading('Personal')}: Session (5h): 60% left · resets {RESET.strftime('%a %H:%M')}",
+        f"{leading('Team')}: Weekly: 10% left · not started",
     ]
 
 
@@ -142,7 +143,7 @@ def test_window_line_with_a_prefix() -> None:
 def test_crossing_text(show_remaining: bool, title: str) -> None:
     crossing = Crossing("o", "Personal", WEEK, 80.0)
     got = crossing_text(crossing, NOW, show_remaining=show_remaining)
-    assert got == (title, "Claude usage (Personal) passed 80%; not started.")
+    assert got == (title, f"Claude usage ({isolated('Personal')}) passed 80%; not started.")
 
 
 def test_without_windows_leaves_the_state_alone_when_nothing_is_hidden() -> None:

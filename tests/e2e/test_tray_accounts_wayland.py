@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from claude_meter.core.account_view import expired_title
+from claude_meter.core.logs import printable
 from tests.e2e.accounts_tray import (
     accounts_shown,
     add_work,
@@ -73,7 +75,8 @@ def _both_shown(log_path: Path) -> str | None:
 
 
 def _expired_logged(log_path: Path) -> bool:
-    return "Claude session expired (Work)" in log_path.read_text(errors="replace")
+    said = printable(expired_title("Work"), 200)  # the name isolated, escaped in the log
+    return said in log_path.read_text(errors="replace")
 
 
 def test_add_account_dialog_on_sway(tmp_path: Path) -> None:

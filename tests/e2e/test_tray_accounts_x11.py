@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from claude_meter.core.account_view import expired_title
 from tests.e2e.accounts_tray import (
     accounts_shown,
     add_work,
@@ -93,7 +94,7 @@ def test_two_accounts_side_by_side_and_one_expires(tmp_path: Path) -> None:
                 ),
                 timeout=30,
             )
-            assert summaries == ["Claude session expired (Work)"]
+            assert summaries == [expired_title("Work")]
             before = requests_of(server, "personal")
             wait_for(
                 "the other account to keep updating",

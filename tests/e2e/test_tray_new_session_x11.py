@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from claude_meter.core.account_view import expired_title
 from tests.e2e.accounts_tray import (
     accounts_shown,
     add_work,
@@ -84,7 +85,7 @@ def test_an_expired_pasted_account_gets_a_new_session_in_settings(tmp_path: Path
                 lambda: [
                     n["body"]["data"]
                     for n in desktop.notifications()
-                    if n["summary"]["data"] == "Claude session expired (Work)"
+                    if n["summary"]["data"] == expired_title("Work")
                 ] or None,
                 timeout=30,
             )  # fmt: skip

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from claude_meter.core.bidi import isolated, leading
 from claude_meter.core.models import FetchError, FetchResult, Snapshot, Source, UsageWindow
 from claude_meter.core.state import load_state
 from claude_meter.history import HistoryStore
@@ -72,7 +73,7 @@ def test_the_icon_shows_the_worst_account_and_the_tooltip_names_it(meter: LiveMe
     meter.accept(reading(None, 30), NOW)
     shown = meter.accept(reading("work", 85), NOW).shown
     assert shown.indicator.text == "85"
-    assert shown.tooltip.splitlines()[0] == "ClaudeMeter · the icon shows Work"
+    assert shown.tooltip.splitlines()[0] == f"ClaudeMeter · the icon shows {isolated('Work')}"
     meter.set_accounts(TWO, icon_account="default")
     assert meter.shown(NOW).indicator.text == "30"
 
@@ -82,15 +83,18 @@ def test_notifications_name_the_account_and_are_remembered_per_account(
 ) -> None:
     notes = meter.accept(reading("work", 85), NOW).notifications
     assert [(n.title, n.body.split(";")[0]) for n in notes] == [
-        ("Work: Session (5h) at 85%", "Claude usage (Work · Team) passed 80%")
+        (
+            f"{leading('Work')}: Session (5h) at 85%",
+            f"Claude usage ({isolated('Work')} · {isolated('Team')}) passed 80%",
+        )
     ]
     # the same organization's window for the other account is its own crossing
     assert [n.title for n in meter.accept(reading(None, 90), NOW).notifications] == [
-        "Personal: Session (5h) at 90%"
+        f"{leading('Personal')}: Session (5h) at 90%"
     ]
     assert meter.accept(reading("work", 86), NOW).notifications == ()
     assert [n.title for n in meter.accept(failed("work"), NOW).notifications] == [
-        "Claude session expired (Work)"
+        f"Claude session expired ({isolated('Work')})"
     ]
     assert meter.accept(failed(None, "network"), NOW).notifications == ()
     saved = load_state(tmp_path / "state.json").notified
@@ -104,7 +108,7 @@ def test_one_account_keeps_the_texts_of_before(tmp_path: Path) -> None:
     meter.set_accounts(((None, "Default"),))
     notes = meter.accept(reading(None, 85), NOW).notifications
     assert [n.title for n in notes] == ["Session (5h) at 85%"]
-    assert "(Team) passed" in notes[0].body
+    assert f"({isolated('Team')}) passed" in notes[0].body
     assert meter.shown(NOW).tooltip.splitlines()[0] == "ClaudeMeter"
     assert [n.title for n in meter.accept(failed(None), NOW).notifications] == [
         "Claude session expired"

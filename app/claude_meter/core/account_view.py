@@ -32,6 +32,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from claude_meter.core.accounts import reading_key
+from claude_meter.core.bidi import isolated, leading
 from claude_meter.core.meter import Indicator, MeterState
 from claude_meter.core.presentation import (
     APP_NAME,
@@ -126,38 +127,39 @@ def accounts_tooltip(
 ) -> str:
     """The icon's tooltip with several accounts: whose figure the icon shows, then every
     account's windows, one a line, each line starting with its account's name."""
-    lines = [f"{APP_NAME} · the icon shows {shown.name}"]
+    lines = [f"{APP_NAME} · the icon shows {isolated(shown.name)}"]  # names: core/bidi.py
     for account in accounts:
         state = without_windows(account.state, choice.icon_hidden)
         several = len(state.snapshots) > 1
         before = len(lines)
         for snapshot in state.snapshots:
-            org = f" · {snapshot.org_name}" if several and snapshot.org_name else ""
+            org = f" · {isolated(snapshot.org_name)}" if several and snapshot.org_name else ""
             lines.extend(
                 window_line(
                     w,
                     show_remaining=choice.show_remaining,
-                    prefix=f"{account.name}{org}: ",
+                    prefix=f"{leading(account.name)}{org}: ",
                     tz=tz,
                 )
                 for w in snapshot.windows
             )
         if len(lines) == before:
             error = state.error or next((s.error for s in state.snapshots if s.error), None)
-            lines.append(f"{account.name}: {'Fetching…' if error is None else error.message}")
+            said = "Fetching…" if error is None else error.message
+            lines.append(f"{leading(account.name)}: {said}")
     return "\n".join(lines)
 
 
 def named_title(title: str, account_name: str | None) -> str:
     """A notification's title naming its account (``Work: Session (5h) at 85%``); as it was
     when only one account is metered (``account_name`` None)."""
-    return title if account_name is None else f"{account_name}: {title}"
+    return title if account_name is None else f"{leading(account_name)}: {title}"
 
 
 def expired_title(account_name: str | None) -> str:
     """The expired-session notification's title, naming the account when several are."""
     base = "Claude session expired"
-    return base if account_name is None else f"{base} ({account_name})"
+    return base if account_name is None else f"{base} ({isolated(account_name)})"
 
 
 def account_problem(account: AccountState, now: datetime, interval: timedelta) -> str | None:

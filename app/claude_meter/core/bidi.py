@@ -7,8 +7,9 @@ as "not signed in :حساب", and a section's header "Max 5x · you@example.com 
 between bidi isolates (FSI ... PDI) keeps its own order inside and none of it leaks out, so
 the line reads in the order it was written; for Qt's rich text, which takes the paragraph's
 direction from the first strong letter even inside isolates, a left-to-right mark first
-says it. The command line prints names as they are: a terminal draws them in the order it
-is given.
+says it. The same goes for the tray icon's tooltip and the notifications (their titles and
+bodies name accounts and organizations). The command line prints names as they are: a
+terminal draws them in the order it is given.
 """
 
 from __future__ import annotations
@@ -23,6 +24,15 @@ LRM: Final = "\u200e"  # LEFT-TO-RIGHT MARK: the line is ours, left to right
 def isolated(name: str) -> str:
     """``name`` as one unit inside a line of other words, whatever its script."""
     return f"{FSI}{name}{PDI}"
+
+
+def leading(name: str) -> str:
+    """``name`` where it begins a line of ClaudeMeter's words (``Work: Session (5h) at 85%``):
+    isolated, the line marked left to right first. Hosts that draw plain text with Pango (the
+    StatusNotifierItem tooltip in waybar, dunst's notifications) take a line's direction from
+    its first strong letter even when it is inside an isolate, so the mark says it; a host
+    that honours isolates reads the line the same way."""
+    return left_to_right(isolated(name))
 
 
 def left_to_right(line: str) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
+from claude_meter.core.bidi import isolated, leading
 from claude_meter.core.display import (
     format_percent,
     format_reset,
@@ -108,7 +109,7 @@ def tooltip(state: MeterState, choice: Choice, *, tz: tzinfo | None = None) -> s
     shown = without_windows(state, choice.icon_hidden)
     several = len(state.snapshots) > 1
     for snapshot in shown.snapshots:
-        prefix = f"{snapshot.org_name}: " if several and snapshot.org_name else ""
+        prefix = f"{leading(snapshot.org_name)}: " if several and snapshot.org_name else ""
         lines.extend(
             window_line(w, show_remaining=choice.show_remaining, prefix=prefix, tz=tz)
             for w in snapshot.windows
@@ -134,7 +135,7 @@ def crossing_text(
         title = f"{window.label}: {percent_label(window.percent, show_remaining=True)}"
     else:
         title = f"{window.label} at {format_percent(window.percent)}"
-    named = [n for n in (account_name, crossing.org_name) if n]
+    named = [isolated(n) for n in (account_name, crossing.org_name) if n]  # core/bidi.py
     where = f" ({' · '.join(named)})" if named else ""
     reset = format_reset(window.resets_at, now, tz)
     body = f"Claude usage{where} passed {crossing.threshold:g}%; {reset}."
