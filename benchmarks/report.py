@@ -48,6 +48,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("history_bench", "Usage history"),
     ("history_window_bench", "The History window with 90 days of readings"),
     ("wayland_popover", "The popover on Wayland"),
+    ("popover_cost", "An open popover: ticks, readings, growth"),
     ("peers", "Side by side with the peers from PyPI"),
     ("import_costs", "What each layer costs to load: the difference to the peers"),
 )

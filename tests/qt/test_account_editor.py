@@ -340,3 +340,22 @@ def test_a_removal_that_cannot_be_saved_is_said_and_nothing_goes(
     assert prefs.settings.accounts == (WORK,)  # not applied either
     assert memory.items == {(SERVICE, WORK_ENTRY): PASTED}  # its session stays with it
     prefs.close()
+
+
+def test_remove_removes_the_account_chosen_whatever_the_names_became(
+    qtbot: QtBot, tmp_path: Path, home: Path
+) -> None:
+    """Home and Work added, Work renamed Office, Home renamed Work (settings from before that
+    rename was refused): removing Office removes Office and deletes its session, not Home's."""
+    first = AccountRef(id="home", name="Work", kind="pasted")
+    second = AccountRef(id="work", name="Office", kind="pasted")
+    prefs, memory = editing(tmp_path, Settings(accounts=(first, second)))
+    memory.items[(SERVICE, "claude.ai session (home)")] = "A"
+    memory.items[(SERVICE, "claude.ai session (work)")] = "B"
+    box = confirm(qtbot, prefs, "work")  # the person picks "Office"
+    assert box.text() == "Remove Office?"
+    press(box, "Remove")
+    assert [(a.id, a.name) for a in saved(tmp_path).accounts] == [("home", "Work")]
+    qtbot.waitUntil(lambda: (SERVICE, "claude.ai session (work)") not in memory.items)
+    assert memory.items == {(SERVICE, "claude.ai session (home)"): "A"}
+    prefs.close()

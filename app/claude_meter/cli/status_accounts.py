@@ -30,7 +30,7 @@ from claude_meter.cli.status import (
     exit_status,
     poll_default,
 )
-from claude_meter.core.account_changes import named, unknown
+from claude_meter.core.account_changes import AccountProblem, named, unknown
 from claude_meter.core.accounts import AccountRef
 from claude_meter.core.errors import ConfigurationError, worst_exit_status
 from claude_meter.core.models import FetchResult
@@ -60,7 +60,11 @@ def run_accounts_status(
 ) -> int:
     """Read every metered account (or the one named), print, return the worst exit status."""
     if account is not None:
-        found = named(settings, account)
+        try:
+            found = named(settings, account)
+        except AccountProblem as exc:  # one account's name and another's id
+            print(f"claude-meter: {exc}.", file=err)
+            return 1
         if found is None:
             print(f"claude-meter: {unknown(settings)}.", file=err)
             return 1

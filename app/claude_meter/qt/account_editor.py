@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from claude_meter.core.account_changes import (
     AccountProblem,
+    ById,
     added,
     removal,
     removal_words,
@@ -328,10 +329,10 @@ class AccountEditor(QObject):
         """Ask first, saying what is kept and what is deleted; then remove as the command
         line does (``core/account_changes.removal``); ``tell`` says why it could not be."""
         settings = self._prefs.settings
-        name = settings.default_account_name if key == DEFAULT_ID else key
+        which = ById(key)  # by id: a name may have passed to another account since
         history = key in self._prefs.history_ids()
         try:
-            question, details = removal_words(settings, name, in_history=history)
+            question, details = removal_words(settings, which, in_history=history)
         except AccountProblem as exc:
             tell(said(exc))
             return
@@ -343,13 +344,13 @@ class AccountEditor(QObject):
         box.setDefaultButton(yes)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.buttonClicked.connect(
-            lambda button: self._confirmed(name, tell) if button is yes else None
+            lambda button: self._confirmed(which, tell) if button is yes else None
         )
         box.open()
 
-    def _confirmed(self, name: str, tell: Callable[[str], None]) -> None:
+    def _confirmed(self, which: ById, tell: Callable[[str], None]) -> None:
         try:
-            done = removal(self._prefs.settings, name)
+            done = removal(self._prefs.settings, which)
         except AccountProblem as exc:  # removed meanwhile (the command line)
             tell(said(exc))
             return

@@ -19,7 +19,7 @@ out of view (``attention_line.py``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -40,20 +40,22 @@ from claude_meter.core.account_view import account_problem
 from claude_meter.core.display import heading
 from claude_meter.core.presentation import percent_label
 from claude_meter.core.worst import worst_of
+from claude_meter.qt.org_section import org_shape
 
 if TYPE_CHECKING:
     from claude_meter.core.account_view import AccountState
     from claude_meter.core.attention import Attention
     from claude_meter.core.models import Snapshot
     from claude_meter.history import WindowInsight
+    from claude_meter.qt.org_section import OrgSection
     from claude_meter.qt.window_row import WindowRow
 
 log = logging.getLogger("claude_meter.tray")
 
 #: Insights per (account, organization uuid, window key), from the history.
 Insights = Mapping[tuple[str | None, str | None, str], "WindowInsight"]
-#: The popover's section of one organization, and its window rows.
-MakeSection = Callable[["Snapshot"], tuple[QWidget, list["WindowRow"]]]
+#: The popover's section of one organization (with its window rows).
+MakeSection = Callable[["Snapshot"], "OrgSection"]
 
 #: Room the popover's other parts (a banner, the footer, the buttons) need, before they
 #: are measured.
@@ -64,6 +66,24 @@ MIN_SCROLL = 160
 def header_text(account: AccountState) -> str:
     """``Work · ana@example.com · Max``: the account's name, email and plan."""
     return heading(account.name, account.email, account.plan)
+
+
+def account_shape(account: AccountState, hidden: frozenset[str]) -> Hashable:
+    """What decides the widgets of an account's section (see ``org_section.py``): equal
+    shapes, the same widgets with other texts."""
+    state = account.state
+    return (
+        account.key,
+        tuple(org_shape(s, hidden, with_account=False) for s in state.snapshots),
+        _says_fetching(account),
+    )
+
+
+def _says_fetching(account: AccountState) -> bool:
+    """No numbers yet and no error to say why: "Fetching the usage…"."""
+    state = account.state
+    error = state.error or next((s.error for s in state.snapshots if s.error), None)
+    return not state.snapshots and error is None
 
 
 def worst_text(account: AccountState, hidden: frozenset[str], *, show_remaining: bool) -> str:
@@ -101,26 +121,27 @@ class AccountSection(QWidget):
         super().__init__()
         self.key = account.key
         self.account = account
+        self._hidden = hidden
+        self._show_remaining = show_remaining
         self.rows: list[WindowRow] = []
+        self.orgs: list[OrgSection] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 4)
         layout.setSpacing(4)
         top = QHBoxLayout()
         self.header = QToolButton()
         self.header.setObjectName("account_header")
-        self.header.setText(header_text(account))
         self.header.setCheckable(True)
         self.header.setChecked(not collapsed)
         self.header.setAutoRaise(True)
         self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.header.setStyleSheet("QToolButton { font-weight: 700; border: none; }")
-        self.header.setAccessibleName(f"{account.name}: show or hide its numbers")
         # A long email must not widen the popover: the header gives way, its tooltip says all.
         self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.header.setToolTip(header_text(account))
-        top.addWidget(self.header, 1)
-        self.worst = QLabel(worst_text(account, hidden, show_remaining=show_remaining))
+        self.worst = QLabel()
         self.worst.setStyleSheet("font-weight: 600;")
+        self._show_header(account)
+        top.addWidget(self.header, 1)
         top.addWidget(self.worst)
         layout.addLayout(top)
         self.problem = QLabel()
@@ -134,19 +155,48 @@ class AccountSection(QWidget):
         inner = QVBoxLayout(self.body)
         inner.setContentsMargins(10, 0, 0, 0)
         inner.setSpacing(6)
-        state = account.state
-        error = state.error or next((s.error for s in state.snapshots if s.error), None)
-        for snapshot in state.snapshots:
-            widget, rows = section(snapshot)
-            inner.addWidget(widget)
-            self.rows.extend(rows)
-        for row in self.rows:
-            row.set_insight(insights.get((row.account, row.org_uuid, row.usage_window.key)), now)
-        if not state.snapshots and error is None:
+        for snapshot in account.state.snapshots:
+            org = section(snapshot)
+            inner.addWidget(org)
+            self.orgs.append(org)
+            self.rows.extend(org.rows)
+        # Before the body is laid into the section: a sparkline shown after that was left
+        # out of its row's height until the next layout.
+        self._show_insights(insights, now)
+        if _says_fetching(account):
             inner.addWidget(QLabel("Fetching the usage…"))
         layout.addWidget(self.body)
         self._set_open(not collapsed)
         self.header.toggled.connect(self._set_open)
+
+    def show_account(
+        self,
+        account: AccountState,
+        insights: Insights,
+        now: datetime,
+        interval: timedelta,
+    ) -> bool:
+        """A reading of this account, of the same shape (:func:`account_shape`): its header,
+        worst figure, problem, organizations and sparklines; True when its problem came or
+        went."""
+        if account != self.account:  # else another account's reading: only the clock moved
+            self._show_header(account)
+            for org, snapshot in zip(self.orgs, account.state.snapshots, strict=True):
+                org.show_snapshot(snapshot)
+        self.account = account
+        changed = self.show_problem(now, interval)  # with the clock, as each second
+        self._show_insights(insights, now)
+        return changed
+
+    def _show_header(self, account: AccountState) -> None:
+        self.header.setText(header_text(account))
+        self.header.setToolTip(header_text(account))
+        self.header.setAccessibleName(f"{account.name}: show or hide its numbers")
+        self.worst.setText(worst_text(account, self._hidden, show_remaining=self._show_remaining))
+
+    def _show_insights(self, insights: Insights, now: datetime) -> None:
+        for row in self.rows:
+            row.set_insight(insights.get((row.account, row.org_uuid, row.usage_window.key)), now)
 
     def show_problem(self, now: datetime, interval: timedelta) -> bool:
         """Say the account's problem as it is at ``now`` (numbers go out of date with the
@@ -220,6 +270,24 @@ class AccountSections(QScrollArea):
             self._collapsed.add(key)
         self.fit()
         self.resized.emit()
+
+    def show_accounts(
+        self,
+        accounts: Sequence[AccountState],
+        insights: Insights,
+        *,
+        now: datetime,
+        interval: timedelta,
+    ) -> None:
+        """A reading, of the same accounts and shapes as shown (``account_shape``): each
+        section updated in place; the height follows when one's problem came or went."""
+        changed = [
+            one.show_account(account, insights, now, interval)
+            for one, account in zip(self.sections, accounts, strict=True)
+        ]
+        if any(changed):
+            self.fit()
+            self.resized.emit()
 
     def tick(self, now: datetime, interval: timedelta) -> None:
         """Each account's problem as it is at ``now``; the height follows when one comes or

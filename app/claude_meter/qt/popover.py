@@ -1,38 +1,35 @@
 """The popover: one section per organization, one row per window, live countdowns.
 
 It renders a :class:`MeterState` and nothing else. The countdown timer runs only while the
-popover is visible, so a closed popover costs nothing. With several accounts metered, the
-body is a collapsible section per account instead, scrolling (``qt/account_sections.py``,
-imported only then: :meth:`Popover.show_accounts`).
+popover is visible, so a closed popover costs nothing. An open one draws each reading into
+the widgets it has while the accounts, organizations and windows shown stay the same (their
+texts, bars and sparklines change in place, the scroll position stays); only another shape
+builds the content again (``org_section.py``; the cost: ``docs/benchmarks.md``). With
+several accounts metered, the body is a collapsible section per account instead, scrolling
+(``qt/account_sections.py``, imported only then: :meth:`Popover.show_accounts`).
 
 A little past 400 lines: one widget and its behaviour on three kinds of surface (an X11
 popup, a Wayland panel that the compositor places, a window); its texts are in
-``core/presentation.py``, its rows in ``window_row.py``, the accounts' sections in
-``account_sections.py``.
+``core/presentation.py``, an organization's part in ``org_section.py``, its rows in
+``window_row.py``, the accounts' sections in ``account_sections.py``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent, QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
-from claude_meter.core.display import (
-    fallback_note,
-    format_age,
-    format_extra_usage,
-    format_spend,
-    heading,
-)
+from claude_meter.core.display import format_age
 from claude_meter.core.meter import MeterState
 from claude_meter.core.models import Snapshot
 from claude_meter.core.presentation import banner_text, routes_text
-from claude_meter.core.statusline_rules import STATUSLINE
+from claude_meter.qt.org_section import OrgSection, org_shape
 from claude_meter.qt.placement import MARGIN
 from claude_meter.qt.surface import PopoverKind, window_flags
 from claude_meter.qt.window_row import WindowRow
@@ -99,6 +96,10 @@ class Popover(QFrame):
         self.hidden_windows: frozenset[str] = frozenset()
         self.show_remaining = False
         self.rows: list[WindowRow] = []
+        #: What decides the content's widgets (``_shape``): a reading of the same shape
+        #: updates them in place; ``None``: built from scratch next time.
+        self._shape: Hashable = None
+        self._orgs: list[OrgSection] = []  # one account: its organizations' sections
         self._accounts: Sequence[AccountState] = ()  # several accounts: their sections
         self.sections: AccountSections | None = None
         #: Above the sections: who needs attention out of view (qt/attention_line.py).
@@ -198,23 +199,48 @@ class Popover(QFrame):
         self.adjustSize()
 
     def show_state(self, state: MeterState, insights: Insights | None = None) -> None:
-        """Rebuild the content; ``insights`` add sparklines and forecasts where known."""
+        """Show one account's state; ``insights`` add sparklines and forecasts where known.
+
+        The same organizations with the same windows as shown: updated in place; else built
+        anew (see ``org_section.py``)."""
+        hidden = self.hidden_windows
+        orgs = tuple(org_shape(s, hidden, with_account=True) for s in state.snapshots)
+        shape = self._content_shape("one", (orgs, self._empty_text(state)))
+        if shape == self._shape and self.sections is None:
+            self._state, self._accounts = state, ()
+            self.route.setText(routes_text(state))
+            for section, snapshot in zip(self._orgs, state.snapshots, strict=True):
+                section.show_snapshot(snapshot)
+            self.set_insights(insights or {})
+            self.tick()
+            self.adjustSize()
+            return
         self._clear(state, ())
+        self._shape = shape
         self.setFixedWidth(WIDTH)
         for snapshot in state.snapshots:
-            self.body.addWidget(self._section(snapshot))
+            section = self._section(snapshot)
+            self._orgs.append(section)
+            self.body.addWidget(section)
         self.set_insights(insights or {})
-        if not state.snapshots:
-            empty = QLabel(
-                "Fetching your usage…" if state.error is None else "No numbers to show yet."
-            )
-            self.body.addWidget(empty)
+        if (empty := self._empty_text(state)) is not None:
+            self.body.addWidget(QLabel(empty))
         for index in range(self.body.count()):  # now, not queued: measured at once when open
             shown = self.body.itemAt(index)
             if shown is not None and (widget := shown.widget()) is not None:
                 widget.show()
         self.tick()
         self.adjustSize()
+
+    @staticmethod
+    def _empty_text(state: MeterState) -> str | None:
+        if state.snapshots:
+            return None
+        return "Fetching your usage…" if state.error is None else "No numbers to show yet."
+
+    def _content_shape(self, kind: str, parts: Hashable) -> Hashable:
+        """What decides the widgets shown, with the display settings they were made with."""
+        return (kind, self.show_remaining, self.hidden_windows, parts)
 
     def show_meter(self, meter: LiveMeter, now: datetime, *, insights: bool = True) -> None:
         """What the live meter holds: one account's rows, or a section per account."""
@@ -232,12 +258,33 @@ class Popover(QFrame):
     ) -> None:
         """Several accounts: a collapsible section each, scrolling past the screen's room;
         ``state`` is all of them together (the footer's routes and age)."""
-        from claude_meter.qt.account_sections import AccountSections
+        from claude_meter.qt.account_sections import AccountSections, account_shape
         from claude_meter.qt.attention_line import AttentionLabel
 
+        shape = self._content_shape(
+            "accounts", tuple(account_shape(one, self.hidden_windows) for one in accounts)
+        )
+        if shape == self._shape and self.sections is not None and self.attention is not None:
+            # The same accounts, organizations and windows: new texts in the same widgets,
+            # and the scroll position stays as it is.
+            # As a rebuild below does, the line above them keeps no place while it is drawn.
+            scrolled = self.sections.verticalScrollBar().value()
+            self.attention.keep_place = False
+            self._state, self._accounts = state, accounts
+            self.route.setText(routes_text(state))
+            now = self._clock()
+            self.sections.show_accounts(accounts, insights, now=now, interval=self._interval)
+            self.adjustSize()
+            self.sections.verticalScrollBar().setValue(scrolled)
+            self.tick()
+            self.attention.refresh()  # its places may have moved with the texts
+            self.adjustSize()
+            self.attention.keep_place = True
+            return
         # A reading rebuilds the sections: the place the person scrolled to stays.
         scrolled = 0 if self.sections is None else self.sections.verticalScrollBar().value()
         self._clear(state, accounts)
+        self._shape = shape
         self.setFixedWidth(WIDTH + SCROLL_ROOM)  # the rows keep their width beside a scrollbar
         self.sections = AccountSections(
             accounts,
@@ -301,54 +348,23 @@ class Popover(QFrame):
             if widget is not None:
                 widget.deleteLater()
         self.rows = []
+        self._orgs = []
+        self._shape = None
 
-    def _section_rows(self, snapshot: Snapshot) -> tuple[QWidget, list[WindowRow]]:
-        """An organization's section in an account's, and its rows (the account's header
-        names the email and plan)."""
-        before = len(self.rows)
-        section = self._section(snapshot, with_account=False)
-        return section, self.rows[before:]
+    def _section_rows(self, snapshot: Snapshot) -> OrgSection:
+        """An organization's section in an account's (the account's header names the email
+        and plan)."""
+        return self._section(snapshot, with_account=False)
 
-    def _section(self, snapshot: Snapshot, *, with_account: bool = True) -> QWidget:
-        box = QWidget()
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        name = snapshot.org_name or "Claude"
-        if with_account:
-            title = QLabel(heading(name, snapshot.account_email, snapshot.plan))
-        else:  # the account's section already says whose and which plan
-            title = QLabel(name)
-        title.setStyleSheet("font-weight: 600;" + (" color: gray;" if snapshot.stale else ""))
-        layout.addWidget(title)
-        for window in snapshot.windows:
-            if window.key in self.hidden_windows:
-                continue
-            row = WindowRow(window, show_remaining=self.show_remaining)
-            row.org_uuid, row.account = snapshot.org_uuid, snapshot.account
-            if snapshot.source == STATUSLINE or window.read_via is not None:
-                row.set_origin(
-                    window.read_via or snapshot.source, window.read_at or snapshot.fetched_at
-                )
-            if snapshot.stale:
-                row.setEnabled(False)
-            self.rows.append(row)
-            layout.addWidget(row)
-        if snapshot.extra_usage is not None:
-            extra = QLabel(f"Extra usage: {format_extra_usage(snapshot.extra_usage)}")
-            layout.addWidget(extra)
-        if snapshot.spend is not None:
-            layout.addWidget(QLabel(f"Spend: {format_spend(snapshot.spend)}"))
-        if snapshot.fallback_from is not None:
-            text = fallback_note(snapshot)
-            note = QLabel(f"{text[0].upper()}{text[1:]}.")
-            note.setObjectName("fallback_note")
-            note.setWordWrap(True)
-            note.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
-            layout.addWidget(note)
-        if not snapshot.windows and snapshot.extra_usage is None and snapshot.error is None:
-            layout.addWidget(QLabel("No usage windows on this plan."))
-        return box
+    def _section(self, snapshot: Snapshot, *, with_account: bool = True) -> OrgSection:
+        section = OrgSection(
+            snapshot,
+            with_account=with_account,
+            hidden=self.hidden_windows,
+            show_remaining=self.show_remaining,
+        )
+        self.rows.extend(section.rows)
+        return section
 
     def set_insights(self, insights: Insights) -> None:
         now = self._clock()

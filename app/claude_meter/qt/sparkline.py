@@ -42,8 +42,13 @@ class Sparkline(QWidget):
         resets_at: datetime | None,
         now: datetime,
     ) -> None:
+        samples = tuple(samples)
+        drawn = (self._key, self._samples, self._forecast, self._resets_at)
+        # ``now`` only places the line when the reset is unknown: else the same drawing.
+        if drawn == (key, samples, forecast, resets_at) and (resets_at or now == self._now):
+            return
         self._key = key
-        self._samples = tuple(samples)
+        self._samples = samples
         self._forecast = forecast
         self._resets_at = resets_at
         self._now = now

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from claude_meter.history import WindowInsight
 
 
+FLAGGED = "Claude's servers flag this limit as close to its end"
+
+
 def forecast_line(forecast: Forecast, resets_at: datetime | None) -> str | None:
     """One short line under a row (the full sentence is its tooltip); None: nothing to say."""
     if not forecast.enough_data or resets_at is None:
@@ -51,14 +54,17 @@ class WindowRow(QWidget):
     ) -> None:
         super().__init__(parent)
         self.usage_window = window
+        self._show_remaining = show_remaining
+        self._bar_colour = ""  # the bar's style sheet is set again only when it changes
+        self._forecast_style = ""
         self.org_uuid: str | None = None
         self.account: str | None = None  # whose window: a named account's id, None the default
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 2)
         layout.setSpacing(2)
         top = QHBoxLayout()
-        self.label = QLabel(window.label)
-        self.percent = QLabel(percent_label(window.percent, show_remaining=show_remaining))
+        self.label = QLabel()
+        self.percent = QLabel()
         self.percent.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.percent.setStyleSheet("font-weight: 600;")
         self.percent.ensurePolished()  # its bold font from the style sheet, to measure with
@@ -79,22 +85,6 @@ class WindowRow(QWidget):
         self.bar.setRange(0, 100)
         self.bar.setTextVisible(False)
         self.bar.setFixedHeight(8)
-        value = 0 if window.percent is None else round(min(100.0, max(0.0, window.percent)))
-        self.bar.setValue(value)
-        colour = row_grade(window.percent, window.severity).rgb
-        if window.severity == SERVER_WARNING:
-            self.label.setText(f"{window.label} ⚠")
-            self.label.setToolTip("Claude's servers flag this limit as close to its end")
-        self.bar.setStyleSheet(
-            "QProgressBar { border: none; border-radius: 4px; background: rgba(128,128,128,60); }"
-            f"QProgressBar::chunk {{ border-radius: 4px; background: {colour}; }}"
-        )
-        percent_words = spoken_percent(window.percent, show_remaining=show_remaining)
-        if window.severity == SERVER_WARNING:
-            percent_words += ", flagged by the server"
-        self.bar.setAccessibleName(
-            f"{window.label}, {percent_words}, {spoken_reset(window.resets_at)}"
-        )
         layout.addWidget(self.bar)
         self.countdown = QLabel()
         self.countdown.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
@@ -110,11 +100,39 @@ class WindowRow(QWidget):
         self.forecast.setVisible(False)
         self._has_forecast = False
         layout.addWidget(self.forecast)
+        self.set_window(window)
 
-    def set_origin(self, source: str, read_at: datetime) -> None:
-        """Say under the row which route read it and when (see ``core/statusline_rules``)."""
-        self._origin = (source, read_at)
-        self.origin.setVisible(True)
+    def set_window(self, window: UsageWindow) -> None:
+        """Show ``window``'s figures: a new reading of the same window updates the row in
+        place (its label, percent, bar and what a screen reader says)."""
+        self.usage_window = window
+        flagged = window.severity == SERVER_WARNING
+        self.label.setText(f"{window.label} ⚠" if flagged else window.label)
+        self.label.setToolTip(FLAGGED if flagged else "")
+        show_remaining = self._show_remaining
+        self.percent.setText(percent_label(window.percent, show_remaining=show_remaining))
+        value = 0 if window.percent is None else round(min(100.0, max(0.0, window.percent)))
+        self.bar.setValue(value)
+        colour = row_grade(window.percent, window.severity).rgb
+        if colour != self._bar_colour:  # a style sheet set again restyles the bar: not each time
+            self._bar_colour = colour
+            self.bar.setStyleSheet(
+                "QProgressBar { border: none; border-radius: 4px;"
+                " background: rgba(128,128,128,60); }"
+                f"QProgressBar::chunk {{ border-radius: 4px; background: {colour}; }}"
+            )
+        percent_words = spoken_percent(window.percent, show_remaining=show_remaining)
+        if flagged:
+            percent_words += ", flagged by the server"
+        self.bar.setAccessibleName(
+            f"{window.label}, {percent_words}, {spoken_reset(window.resets_at)}"
+        )
+
+    def set_origin(self, source: str | None, read_at: datetime | None = None) -> None:
+        """Say under the row which route read it and when (see ``core/statusline_rules``);
+        ``None``: say nothing (one route only)."""
+        self._origin = None if source is None or read_at is None else (source, read_at)
+        self.origin.setVisible(self._origin is not None)
 
     def tick(self, now: datetime) -> None:
         """Recomputed from the clock each second: a clock jump cannot make it drift."""
@@ -146,4 +164,7 @@ class WindowRow(QWidget):
             self.forecast.setToolTip(forecast.summary)
             self.forecast.setAccessibleName(forecast.summary)
             colour = "#d93a30" if forecast.fast_burn else "palette(placeholder-text)"
-            self.forecast.setStyleSheet(f"font-size: 11px; color: {colour};")
+            style = f"font-size: 11px; color: {colour};"
+            if style != self._forecast_style:
+                self._forecast_style = style
+                self.forecast.setStyleSheet(style)
