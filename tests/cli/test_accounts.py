@@ -463,3 +463,28 @@ def test_a_name_that_is_another_accounts_id_is_refused_and_never_guessed(
     assert [a["name"] for a in settings_data()["accounts"]] == ["Work", "Office"]
     assert (SERVICE, keyring_entry("home")) in keyring_items
     assert (SERVICE, keyring_entry("work")) in keyring_items
+
+
+def test_add_pasted_saves_its_email_into_the_settings_as_they_are_then(
+    accounts_server: FakeClaude, keyring_items: Items, home: Path, capsys: Capsys,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The tray saves while the new account's email is read: the email is saved with that
+    change, not over it."""
+    from claude_meter.cli import accounts
+    from claude_meter.core.settings import load_settings, save_settings
+
+    real = accounts._first_email
+
+    def slow_read(*args: object) -> str | None:
+        email = real(*args)  # type: ignore[arg-type]
+        save_settings(load_settings().settings.model_copy(update={"poll_seconds": 300}))
+        return email
+
+    monkeypatch.setattr(accounts, "_first_email", slow_read)
+    pasted = f"sessionKey={WORK_ACCOUNT.session_key}"
+    code, out, err = cli(["accounts", "add", "Work", "--paste"], capsys, pasted, monkeypatch)
+    assert code == 0, err
+    assert out == f"Added Work: pasted session ({WORK_ACCOUNT.email}).\n"
+    after = settings_data()
+    assert (after["poll_seconds"], after["accounts"][0]["email"]) == (300, WORK_ACCOUNT.email)
