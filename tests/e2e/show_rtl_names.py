@@ -1,10 +1,12 @@
 """Show an account with an Arabic name in the tray icon's tooltip and in notifications, for
 screenshots of how a host draws them (``core/bidi.py``).
 
-Run as ``python -m tests.e2e.show_rtl_names tray`` (an icon whose tooltip lists Personal and
-``حساب العمل``; prints ``shown`` once it is up, then runs until killed) or ``... notify``
-(three notifications for the same crossing: the name as it is, isolated, and as the tray
-now sends it, isolated with the line marked left to right; prints ``sent``).
+Run as ``python -m tests.e2e.show_rtl_names tray [as it is]`` (an icon whose tooltip lists
+Personal and ``حساب العمل``, as the tray sends it or with the names as they are; prints
+``shown`` once it is up, then runs until killed) or ``... notify [HOW...]``
+(notifications for the same crossing: the name ``as it is``, ``isolated``, and ``as sent``
+by the tray, isolated with the line marked left to right; all three unless named; prints
+``sent``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sys
 from datetime import UTC, datetime
 
 from claude_meter.core.account_view import AccountState, accounts_tooltip, named_title
-from claude_meter.core.bidi import isolated
+from claude_meter.core.bidi import isolated, plain
 from claude_meter.core.grades import GRADES
 from claude_meter.core.meter import MeterState
 from claude_meter.core.models import Snapshot, UsageWindow
@@ -36,20 +38,25 @@ def tooltip() -> str:
     return accounts_tooltip((account(None, "Personal", 40), rtl), rtl, Choice())
 
 
-def notify() -> None:
+#: The title of the same crossing, three ways.
+TITLES = {
+    "as it is": f"{NAME}: {TITLE}",
+    "isolated": f"{isolated(NAME)}: {TITLE}",
+    "as sent": named_title(TITLE, NAME),
+}
+
+
+def notify(*which: str) -> None:
     from claude_meter.qt.notifier import FreedesktopNotifier
 
     notifier = FreedesktopNotifier(timeout_ms=0)
-    for how, title in (
-        ("as it is", f"{NAME}: {TITLE}"),
-        ("isolated", f"{isolated(NAME)}: {TITLE}"),
-        ("as sent", named_title(TITLE, NAME)),
-    ):
-        assert notifier.notify(title, f"Claude usage ({isolated(NAME)} · Org) passed 80% [{how}]")
+    for how in which or TITLES:
+        body = f"Claude usage ({isolated(NAME)} · Org) passed 80% [{how}]"
+        assert notifier.notify(TITLES[how], body)
     print("sent", flush=True)  # noqa: T201 - the driver reads it
 
 
-def tray() -> None:
+def tray(how: str = "as sent") -> None:
     from PySide6.QtGui import QColor, QIcon, QPixmap
     from PySide6.QtWidgets import QApplication, QMenu
 
@@ -61,11 +68,14 @@ def tray() -> None:
     pixmap = QPixmap(22, 22)
     pixmap.fill(QColor(GRADES[0].rgb))  # a grade's colour: what the tests find the icon by
     host.set_icon(QIcon(pixmap))
-    host.set_tooltip(tooltip())
+    host.set_tooltip(tooltip() if how == "as sent" else plain(tooltip()))
     host.found.connect(lambda: print("shown", flush=True))  # noqa: T201 - the driver reads it
     host.start()
     app.exec()
 
 
 if __name__ == "__main__":
-    {"tray": tray, "notify": notify}[sys.argv[1]]()
+    if sys.argv[1] == "tray":
+        tray(*sys.argv[2:])
+    else:
+        notify(*sys.argv[2:])
