@@ -147,13 +147,14 @@ def _read_all(
     env: Mapping[str, str],
     err: TextIO,
 ) -> list[Read]:
-    from claude_meter.cli.history import record_and_forecast
+    from claude_meter.cli.history import NOT_RECORDED, record_and_forecast
     from claude_meter.clients.remembered import RememberedAnswers
     from claude_meter.poll.fetcher import Fetcher
     from claude_meter.readings.convert import remember
 
     fetcher = Fetcher(env, settings=settings, remembered=RememberedAnswers())
     reads, problems = [], set()
+    locked = False  # another program holds the history's write lock: one wait, not one each
     for account in wanted:
         if account is None:
             result = poll_default(
@@ -167,7 +168,8 @@ def _read_all(
         else:
             result = fetcher.fetch_account(account)
         now = datetime.now(UTC)
-        forecasts, problem = record_and_forecast(result, now)
+        forecasts, problem = record_and_forecast(result, now, record=not locked)
+        locked = locked or (problem or "").startswith(NOT_RECORDED)
         remember(result, now)
         if problem is not None and problem not in problems:
             problems.add(problem)
