@@ -439,3 +439,52 @@ def test_an_unexpected_failure_reading_it_is_said_in_words(
     )
     assert "LookupError" not in err
     assert "sk-ant" not in err
+
+
+def test_a_name_that_is_another_accounts_id_is_refused_and_never_guessed(
+    accounts_server: FakeClaude, keyring_items: Items, home: Path, capsys: Capsys,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    pasted = f"sessionKey={WORK_ACCOUNT.session_key}"
+    for name in ("Home", "Work"):
+        assert cli(["accounts", "add", name, "--paste"], capsys, pasted, monkeypatch)[0] == 0
+    assert cli(["accounts", "rename", "Work", "Office"], capsys)[0] == 0
+    code, _, err = cli(["accounts", "rename", "Home", "Work"], capsys)
+    assert (code, err) == (1, "claude-meter: 'Work' is the id of 'Office' (its first name): "
+                              "choose another name.\n")  # fmt: skip
+    # settings written before the rule: Home called "Work"; "work" means two accounts
+    data = settings_data()
+    data["accounts"][0]["name"] = "Work"
+    (config_dir() / "settings.json").write_text(json.dumps(data))
+    for command in (["remove", "work"], ["rename", "work", "Side"], ["paste", "work"]):
+        code, _, err = cli(["accounts", *command], capsys, pasted, monkeypatch)
+        assert code == 1
+        assert "is the name of 'Work' and the id of 'Office': rename 'Work' first" in err
+    assert [a["name"] for a in settings_data()["accounts"]] == ["Work", "Office"]
+    assert (SERVICE, keyring_entry("home")) in keyring_items
+    assert (SERVICE, keyring_entry("work")) in keyring_items
+
+
+def test_add_pasted_saves_its_email_into_the_settings_as_they_are_then(
+    accounts_server: FakeClaude, keyring_items: Items, home: Path, capsys: Capsys,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The tray saves while the new account's email is read: the email is saved with that
+    change, not over it."""
+    from claude_meter.cli import accounts
+    from claude_meter.core.settings import load_settings, save_settings
+
+    real = accounts._first_email
+
+    def slow_read(*args: object) -> str | None:
+        email = real(*args)  # type: ignore[arg-type]
+        save_settings(load_settings().settings.model_copy(update={"poll_seconds": 300}))
+        return email
+
+    monkeypatch.setattr(accounts, "_first_email", slow_read)
+    pasted = f"sessionKey={WORK_ACCOUNT.session_key}"
+    code, out, err = cli(["accounts", "add", "Work", "--paste"], capsys, pasted, monkeypatch)
+    assert code == 0, err
+    assert out == f"Added Work: pasted session ({WORK_ACCOUNT.email}).\n"
+    after = settings_data()
+    assert (after["poll_seconds"], after["accounts"][0]["email"]) == (300, WORK_ACCOUNT.email)

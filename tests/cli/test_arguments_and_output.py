@@ -3,6 +3,7 @@ written ends quietly (issue 16, finding 8). The parser's own rules: test_argumen
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from claude_meter.cli.history import parse_duration
+from claude_meter.core.settings import UnreadableSettings
 
 pytestmark = pytest.mark.fuzz
 
@@ -71,3 +73,44 @@ def test_a_closed_pipe_ends_quietly() -> None:
     _, err = proc.communicate(timeout=60)
     assert b"Traceback" not in err
     assert b"Exception ignored" not in err
+
+
+@pytest.mark.parametrize(
+    ("failure", "said"),
+    [
+        (
+            OSError(errno.EACCES, "Permission denied"),
+            "claude-meter: the command stopped: the system refused something it needed "
+            "(Permission denied); run it again.",
+        ),
+        (
+            OSError("a message for no one"),
+            "claude-meter: the command stopped: the system refused something it needed; run "
+            "it again.",
+        ),
+        (
+            UnreadableSettings(Path("/x/settings.json"), "Permission denied"),
+            "claude-meter: nothing was changed: /x/settings.json cannot be read (Permission "
+            "denied), so it was left as it is: make it readable again (or remove it), then try "
+            "again.",
+        ),
+        (
+            OSError(errno.EACCES, "Permission denied", "/x/history.sqlite3"),
+            "claude-meter: /x/history.sqlite3: Permission denied; the command stopped there: "
+            "make that file or folder usable for you (its permissions, something else in its "
+            "place), then run it again.",
+        ),
+    ],
+)
+def test_a_failure_naming_no_file_is_not_blamed_on_a_file(
+    failure: OSError, said: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import claude_meter.cli as cli
+
+    def fails(*args: object) -> int:
+        raise failure
+
+    monkeypatch.setattr(cli, "_run", fails)
+    assert cli.main(["accounts", "list"]) == 1
+    err = capsys.readouterr().err
+    assert err == said + "\n"

@@ -180,3 +180,33 @@ def test_help_names_the_action(capsys: Capsys) -> None:
     out = capsys.readouterr().out
     assert "Replace the stored session of a named pasted account" in " ".join(out.split())
     assert "--other-email" in out
+
+
+def test_settings_saved_while_the_session_is_pasted_are_kept(
+    work: dict[str, object],
+    accounts_server: FakeClaude,
+    keyring_items: Items,
+    capsys: Capsys,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The tray (or another command) saves while the person is still copying the cookie:
+    the email the read gives is saved into the settings as they are then, not over them."""
+    from claude_meter.cli import paste
+    from claude_meter.core.settings import load_settings, save_settings
+
+    real = paste.read_pasted
+
+    def slow_person(stdin: object, err: object) -> object:
+        text = real(stdin, err)  # type: ignore[arg-type]
+        settings = load_settings().settings
+        save_settings(settings.model_copy(update={"poll_seconds": 300}))  # meanwhile
+        return text
+
+    monkeypatch.setattr(paste, "read_pasted", slow_person)
+    assert work["poll_seconds"] != 300
+    pasted = f"sessionKey={PERSONAL_ACCOUNT.session_key}"  # another sign-in: its email saved
+    code, _, err = cli(["accounts", "paste", "Work", "--other-email"], capsys, pasted, monkeypatch)
+    assert code == 0, err
+    after = settings_data()
+    assert after["poll_seconds"] == 300
+    assert after["accounts"][0]["email"] == PERSONAL_ACCOUNT.email

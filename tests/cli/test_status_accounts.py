@@ -310,3 +310,38 @@ def test_two_accounts_reading_the_same_account_are_said(
         "sign-in with `claude-meter login`.\n"
     )
     assert accounts_server.cross_account_requests() == []
+
+
+def test_a_history_held_by_another_program_is_waited_for_once_not_once_each(
+    accounts_server: FakeClaude, three: Items, capsys: Capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each account's reading waited half a second for a lock the first already found held:
+    three accounts, a second and a half. The first is said, the others not tried."""
+    import sqlite3
+
+    from claude_meter.history import HistoryStore
+
+    with HistoryStore.open() as store:
+        path = store.path
+    tried: list[int] = []
+    record_many = HistoryStore.record_many
+
+    def counted(self: HistoryStore, snapshots: Any, *, raise_locked: bool = False) -> int:
+        tried.append(1)
+        return record_many(self, snapshots, raise_locked=raise_locked)
+
+    monkeypatch.setattr(HistoryStore, "record_many", counted)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        code, out, err = cli(["status"], capsys)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert code == 0, err
+    assert [figure in out for figure in (" 21%", " 58%", " 86%")] == [True] * 3
+    assert err.count("this reading was not added to the usage history: ") == 1, err
+    assert len(tried) == 1
+    tried.clear()
+    assert cli(["status"], capsys)[0] == 0
+    assert len(tried) == 3  # free again: every account's reading is recorded

@@ -6,6 +6,7 @@ import pytest
 
 from claude_meter.core.account_changes import (
     AccountProblem,
+    ById,
     added,
     avoided_ids,
     earlier_id,
@@ -99,7 +100,7 @@ def test_the_historys_ids_are_not_given_either() -> None:
     settings, fresh = added(Settings(), "Side", "pasted", ("work",))
     assert (fresh.id, earlier_id(settings, fresh, ("work",))) == ("side", None)
     renamed_to = renamed(Settings(accounts=(WORK,)), "Work", "Initech")
-    settings, other = added(renamed_to, "Work", "pasted", ())  # the id is in use, not removed
+    settings, other = added(renamed_to, "Work!", "pasted", ())  # the id is in use, not removed
     assert (other.id, earlier_id(settings, other)) == ("work-2", None)
 
 
@@ -170,3 +171,41 @@ def test_removal_words_say_what_is_kept_and_what_is_deleted() -> None:
     assert "its history are kept" in details
     with pytest.raises(AccountProblem, match="no account of that name"):
         removal_words(settings, "Nobody", in_history=False)
+
+
+HOME = AccountRef(id="home", name="Home", kind="pasted")
+
+
+def test_a_name_is_never_another_accounts_id() -> None:
+    """Work renamed Office, then Home renamed Work: "work" would name two accounts."""
+    settings = renamed(Settings(accounts=(HOME, WORK)), "Work", "Office")
+    with pytest.raises(AccountProblem, match="'Work' is the id of 'Office'"):
+        renamed(settings, "Home", "Work")
+    with pytest.raises(AccountProblem, match="'WORK' is the id of 'Office'"):
+        added(settings, "WORK", "pasted", ())
+    assert renamed(settings, "Office", "work").accounts[1] == WORK.model_copy(
+        update={"name": "work"}
+    )  # its own id is its own to take back
+
+
+def test_a_window_removes_by_id_and_a_name_meaning_two_accounts_is_not_guessed() -> None:
+    """Settings written before the rule: Home called "Work", Work (id work) called "Office"."""
+    home = HOME.model_copy(update={"name": "Work"})
+    office = WORK.model_copy(update={"name": "Office"})
+    settings = Settings(accounts=(home, office))
+    done = removal(settings, ById("work"))
+    assert (done.account, done.secret_entry) == (office, "claude.ai session (work)")
+    assert removal_words(settings, ById("work"), in_history=False)[0] == "Remove Office?"
+    assert removal(settings, ById("home")).account == home
+    assert removal(settings, ById("default")).account is None
+    with pytest.raises(AccountProblem, match="no account of that name"):
+        removal(settings, ById("gone"))
+    with pytest.raises(AccountProblem, match="the name of 'Work' and the id of 'Office'"):
+        named(settings, "work")
+    with pytest.raises(AccountProblem, match="the name of 'Work' and the id of 'Office'"):
+        removal(settings, "work")
+    with pytest.raises(AccountProblem, match="rename 'Work' first"):
+        renamed(settings, "work", "Elsewhere")
+    assert named(settings, "Work") == home  # ids are lower case: "Work" is a name only
+    assert named(settings, "office") == office
+    assert renamed(settings, "Office", "Initech").accounts[1].id == "work"

@@ -66,6 +66,11 @@ def test_find_by_name_or_id_and_the_keys_readings_carry() -> None:
     assert find(accounts, "personal") is accounts[1]
     assert find(accounts, "work-team") is accounts[0]
     assert find(accounts, "nobody") is None
+    # an exact id wins over a name (Home called "work", Work's id ``work``): ids never change
+    home = AccountRef(id="home", name="work", kind="pasted")
+    office = AccountRef(id="work", name="Office", kind="pasted")
+    assert find([home, office], "work") is office
+    assert find([home, office], "WORK") is home
     assert keyring_entry(None) == keyring_entry("default") == "claude.ai session"
     assert keyring_entry("work-team") == "claude.ai session (work-team)"
     assert reading_key("default") is None

@@ -6,6 +6,7 @@ own Save never undoing them."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from shiboken6 import isValid
 
 from claude_meter.core.accounts import AccountRef
-from claude_meter.core.settings import Loaded, Settings, load_settings
+from claude_meter.core.settings import Loaded, Settings, load_settings, save_settings
 from claude_meter.fake.accounts import WORK_ACCOUNT
 from claude_meter.qt.account_editor import AccountsBox
 from claude_meter.qt.add_account import AddAccountDialog
@@ -339,4 +340,99 @@ def test_a_removal_that_cannot_be_saved_is_said_and_nothing_goes(
     assert "cannot be read" in said
     assert prefs.settings.accounts == (WORK,)  # not applied either
     assert memory.items == {(SERVICE, WORK_ENTRY): PASTED}  # its session stays with it
+    prefs.close()
+
+
+def test_remove_removes_the_account_chosen_whatever_the_names_became(
+    qtbot: QtBot, tmp_path: Path, home: Path
+) -> None:
+    """Home and Work added, Work renamed Office, Home renamed Work (settings from before that
+    rename was refused): removing Office removes Office and deletes its session, not Home's."""
+    first = AccountRef(id="home", name="Work", kind="pasted")
+    second = AccountRef(id="work", name="Office", kind="pasted")
+    prefs, memory = editing(tmp_path, Settings(accounts=(first, second)))
+    memory.items[(SERVICE, "claude.ai session (home)")] = "A"
+    memory.items[(SERVICE, "claude.ai session (work)")] = "B"
+    box = confirm(qtbot, prefs, "work")  # the person picks "Office"
+    assert box.text() == "Remove Office?"
+    press(box, "Remove")
+    assert [(a.id, a.name) for a in saved(tmp_path).accounts] == [("home", "Work")]
+    qtbot.waitUntil(lambda: (SERVICE, "claude.ai session (work)") not in memory.items)
+    assert memory.items == {(SERVICE, "claude.ai session (home)"): "A"}
+    prefs.close()
+
+
+class SlowKeyring(MemoryKeyring):
+    """A keyring that answers a store only when told (an unlock prompt the person has not
+    answered yet), and says when an entry was deleted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = threading.Event()
+        self.deleted: list[str] = []
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.go.wait(10)
+        super().set_password(service, username, password)
+
+    def delete_password(self, service: str, username: str) -> None:
+        super().delete_password(service, username)
+        self.deleted.append(username)
+
+
+def test_cancel_while_the_session_is_stored_adds_nothing_and_takes_it_back(
+    qtbot: QtBot, tmp_path: Path, home: Path
+) -> None:
+    slow = SlowKeyring()
+    prefs, _ = editing(tmp_path, backend=slow)
+    dialog = open_add(qtbot, prefs)
+    dialog.name.setText("Work")
+    dialog.session.setText(PASTED)
+    dialog.add.click()
+    dialog.reject()  # Cancel while the keyring waits for its unlock prompt
+    qtbot.waitUntil(lambda: not isValid(dialog))
+    assert prefs.accounts.dialog is None  # no deleted dialog's wrapper handed out
+    slow.go.set()
+    qtbot.waitUntil(lambda: slow.deleted == [WORK_ENTRY])  # stored, then taken back out
+    assert prefs.settings.accounts == ()
+    assert not (tmp_path / "settings.json").exists()
+    assert slow.items == {}
+    prefs.close()
+
+
+def test_an_account_the_command_line_adds_meanwhile_keeps_its_session(
+    qtbot: QtBot, tmp_path: Path, home: Path
+) -> None:
+    """``claude-meter accounts add Work --paste`` saves Work while the tray adds its own
+    Work: the tray neither writes over the command line's session nor deletes it."""
+    prefs, memory = editing(tmp_path)
+    asked, answer = threading.Event(), threading.Event()
+    read = prefs.on_disk
+
+    def on_disk() -> Settings | None:
+        if threading.current_thread() is not threading.main_thread():
+            asked.set()  # the store's own look, just before it writes
+            answer.wait(10)
+        return read()
+
+    prefs.on_disk = on_disk  # type: ignore[method-assign]
+    dialog = open_add(qtbot, prefs)
+    dialog.name.setText("Work")
+    dialog.session.setText(PASTED)
+    dialog.add.click()
+    assert asked.wait(10)
+    save_settings(Settings(accounts=(WORK,)), tmp_path / "settings.json")  # the command line
+    memory.items[(SERVICE, WORK_ENTRY)] = "sessionKey=the-command-lines"
+    answer.set()
+    qtbot.waitUntil(lambda: dialog.problem.isVisible())
+    assert dialog.problem.text() == "The accounts changed meanwhile; press Add again."
+    assert memory.items == {(SERVICE, WORK_ENTRY): "sessionKey=the-command-lines"}
+    assert saved(tmp_path).accounts == prefs.settings.accounts == (WORK,)  # adopted
+    dialog.add.click()  # again: the name is taken now, and said so
+    assert dialog.problem.text() == "There is already an account called 'Work'."
+    dialog.name.setText("Side")
+    dialog.add.click()
+    qtbot.waitUntil(lambda: closed(dialog))
+    assert [a.id for a in saved(tmp_path).accounts] == ["work", "side"]
+    assert memory.items[(SERVICE, WORK_ENTRY)] == "sessionKey=the-command-lines"
     prefs.close()

@@ -4,6 +4,7 @@ in a temporary home, the looking on its own thread, the ticked ones added to the
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,33 @@ def test_adding_the_found_accounts_avoids_the_ids_only_the_history_holds(
     saved = load_settings(tmp_path / "settings.json").settings
     assert [(a.id, a.name) for a in saved.accounts] == [("chromium-work-2", "Chromium Work")]
     prefs.close()
+
+
+def test_a_look_answered_after_its_dialog_was_deleted_tells_no_one(
+    qtbot: QtBot, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Add account dialog (the look's parent) closed while the browsers were read: the
+    answer finds a deleted object and is dropped, with no error on the looking thread."""
+    from shiboken6 import delete
+
+    from claude_meter.sources import discovery
+
+    reading, done = threading.Event(), threading.Event()
+
+    def slow_scan(*args: object, **kwargs: object) -> list[object]:
+        reading.set()
+        done.wait(10)
+        return []
+
+    failures: list[BaseException | None] = []
+    monkeypatch.setattr(discovery, "scan", slow_scan)
+    monkeypatch.setattr(threading, "excepthook", lambda args: failures.append(args.exc_value))
+    look = FoundAccounts()  # held here, as a lambda or a window may hold it
+    look.look_for({}, Settings())
+    assert reading.wait(10)
+    [thread] = [t for t in threading.enumerate() if t.name == "claude-meter-discover"]
+    delete(look)  # its parent dialog went (WA_DeleteOnClose)
+    done.set()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert failures == []

@@ -172,10 +172,32 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
                 status = _run(parser, args, out)
         out.flush()  # here, not at exit, where a failure would print a traceback
     except OSError as exc:
-        if exc.errno not in _OUTPUT_ERRNOS or exc.filename is not None:
+        if exc.filename is not None:
             return _file_failed(exc)
-        return _output_failed(exc, out)
+        if exc.errno in _OUTPUT_ERRNOS:
+            return _output_failed(exc, out)
+        return _stopped(exc)
     return status
+
+
+def _stopped(exc: OSError) -> int:
+    """A failure that names no file (a socket, a keyring's pipe, the settings left alone):
+    one line, with the system's words when it has some, never a class name."""
+    import logging
+
+    from claude_meter.core.settings import UnreadableSettings
+
+    logging.getLogger("claude_meter.cli").debug("the command stopped", exc_info=exc)
+    if isinstance(exc, UnreadableSettings):  # its words are written for the person
+        why = f"nothing was changed: {exc}"
+    else:
+        said = f" ({exc.strerror})" if exc.strerror else ""
+        why = f"the command stopped: the system refused something it needed{said}; run it again"
+    with contextlib.suppress(OSError, ValueError):
+        print(f"claude-meter: {why}.", file=sys.stderr)
+    from claude_meter.cli.arguments import USAGE_ERROR
+
+    return USAGE_ERROR
 
 
 def _file_failed(exc: OSError) -> int:
@@ -184,8 +206,8 @@ def _file_failed(exc: OSError) -> int:
     import logging
 
     logging.getLogger("claude_meter.cli").debug("the command stopped", exc_info=exc)
-    why = exc.strerror or type(exc).__name__
-    where = f"{exc.filename}: " if exc.filename is not None else ""
+    why = exc.strerror or "it failed"
+    where = f"{exc.filename}: "
     with contextlib.suppress(OSError, ValueError):
         print(
             f"claude-meter: {where}{why}; the command stopped there: make that file or folder "

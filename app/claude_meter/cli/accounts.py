@@ -172,9 +172,7 @@ def run_add(
         return USAGE_ERROR
     email = _first_email(account, term) if _read_once(account) else None
     if email is not None:
-        with_it = with_email(changed, account.id, email)
-        if with_it is not changed and _save(with_it, term, path, quiet=True):
-            account = next(a for a in with_it.accounts if a.id == account.id)
+        account = save_email(account, email, term, path, quiet=True) or account
     said = f" ({account.email})" if account.email else ""
     print(f"Added {account.name}: {account.describe()}{said}.", file=term.out)
     earlier = earlier_id(changed, account, history)
@@ -421,6 +419,23 @@ def load_for_change(term: Terminal, path: Path | None = None) -> Settings | None
     if loaded.notice:
         print(f"claude-meter: {loaded.notice}", file=term.err)
     return loaded.settings
+
+
+def save_email(
+    account: AccountRef, email: str, term: Terminal, path: Path | None, *, quiet: bool = False
+) -> AccountRef | None:
+    """The email a read gave saved with ``account``, into the settings as they are *now*:
+    read again just before saving, since the tray or another command may have saved while
+    the session was pasted or read (a copy loaded before would undo their change). The
+    account as saved; None when nothing was saved (it is gone, the email is refused, the
+    file cannot be read or written)."""
+    fresh = load_for_change(term, path)
+    if fresh is None:
+        return None
+    with_it = with_email(fresh, account.id, email)
+    if with_it.accounts == fresh.accounts or not _save(with_it, term, path, quiet=quiet):
+        return None
+    return next(a for a in with_it.accounts if a.id == account.id)
 
 
 def save_changed(settings: Settings, term: Terminal, path: Path | None = None) -> bool:

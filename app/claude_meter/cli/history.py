@@ -209,14 +209,21 @@ def _write_text(readings: list[Reading], out: TextIO, name: Names) -> None:
         print(f"{when}  {whose}{org:<8}  {label:<{room}} {r.percent:6.2f}%{event}", file=out)
 
 
-def record_and_forecast(result: FetchResult, now: datetime) -> tuple[Forecasts, str | None]:
+#: How ``record_and_forecast``'s reason begins when another program held the write lock.
+NOT_RECORDED: Final = "this reading was not added to the usage history"
+
+
+def record_and_forecast(
+    result: FetchResult, now: datetime, *, record: bool = True
+) -> tuple[Forecasts, str | None]:
     """Store what ``status`` fetched and forecast each window from the history.
 
     Returns the forecasts and, when the history could not be used, a one-line reason (the
     numbers are still printed; only the forecasts are missing), or, when another program held
     its write lock past ``READING_BUSY_TIMEOUT_SECONDS`` (half a second: a status bar calls
-    ``status`` every few seconds), that the reading was not recorded. Demo readings are not stored:
-    they would mix a fake organization into the person's history.
+    ``status`` every few seconds), that the reading was not recorded (:data:`NOT_RECORDED`);
+    ``record=False`` only forecasts (the lock was found held for an earlier account). Demo
+    readings are not stored: they would mix a fake organization into the person's history.
     """
     if result.source == "demo" or not result.snapshots:
         return {}, None
@@ -228,10 +235,11 @@ def record_and_forecast(result: FetchResult, now: datetime) -> tuple[Forecasts, 
         with HistoryStore.open(quick_check=False, busy=READING_BUSY_TIMEOUT_SECONDS) as store:
             problem = None
             try:  # the status line's readings made since first, then this newer one
-                drain(store, raise_locked=True)
-                store.record_many(result.snapshots, raise_locked=True)
+                if record:
+                    drain(store, raise_locked=True)
+                    store.record_many(result.snapshots, raise_locked=True)
             except HistoryLocked as exc:  # reads are not held up by a write lock: forecasts
-                problem = f"this reading was not added to the usage history: {exc}"
+                problem = f"{NOT_RECORDED}: {exc}"
             forecasts: dict[tuple[str | None, str], Forecast] = {}
             for snapshot in result.snapshots:
                 for key, forecast in forecasts_for(store, snapshot, now).items():

@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from claude_meter.core.account_changes import AccountProblem, with_email
+from claude_meter.core.account_changes import AccountProblem
 
 if TYPE_CHECKING:
     from claude_meter.cli.credentials import Terminal
@@ -34,7 +34,7 @@ def run_paste(
     store: SessionStore | None = None,
 ) -> int:
     """Read the pasted session (never echoed) into the named pasted account's own entry."""
-    from claude_meter.cli.accounts import emails_read, load_for_change, save_changed
+    from claude_meter.cli.accounts import emails_read, load_for_change, save_email
     from claude_meter.cli.paste import read_pasted
     from claude_meter.clients.remembered import RememberedAnswers
     from claude_meter.poll.fetcher import Fetcher
@@ -85,7 +85,7 @@ def run_paste(
         )
         return USAGE_ERROR
     if done.email and done.email != account.email:
-        save_changed(with_email(settings, account.id, done.email), term, path)
+        save_email(account, done.email, term, path)  # into the settings as they are now
     said = f" ({done.email})" if done.email else ""
     print(
         f"Stored a new session for {account.name}{said} in its keyring entry; its history "

@@ -30,7 +30,7 @@ from claude_meter.cli.status import (
     exit_status,
     poll_default,
 )
-from claude_meter.core.account_changes import named, unknown
+from claude_meter.core.account_changes import AccountProblem, named, unknown
 from claude_meter.core.accounts import AccountRef
 from claude_meter.core.errors import ConfigurationError, worst_exit_status
 from claude_meter.core.models import FetchResult
@@ -60,7 +60,11 @@ def run_accounts_status(
 ) -> int:
     """Read every metered account (or the one named), print, return the worst exit status."""
     if account is not None:
-        found = named(settings, account)
+        try:
+            found = named(settings, account)
+        except AccountProblem as exc:  # one account's name and another's id
+            print(f"claude-meter: {exc}.", file=err)
+            return 1
         if found is None:
             print(f"claude-meter: {unknown(settings)}.", file=err)
             return 1
@@ -143,13 +147,14 @@ def _read_all(
     env: Mapping[str, str],
     err: TextIO,
 ) -> list[Read]:
-    from claude_meter.cli.history import record_and_forecast
+    from claude_meter.cli.history import NOT_RECORDED, record_and_forecast
     from claude_meter.clients.remembered import RememberedAnswers
     from claude_meter.poll.fetcher import Fetcher
     from claude_meter.readings.convert import remember
 
     fetcher = Fetcher(env, settings=settings, remembered=RememberedAnswers())
     reads, problems = [], set()
+    locked = False  # another program holds the history's write lock: one wait, not one each
     for account in wanted:
         if account is None:
             result = poll_default(
@@ -163,7 +168,8 @@ def _read_all(
         else:
             result = fetcher.fetch_account(account)
         now = datetime.now(UTC)
-        forecasts, problem = record_and_forecast(result, now)
+        forecasts, problem = record_and_forecast(result, now, record=not locked)
+        locked = locked or (problem or "").startswith(NOT_RECORDED)
         remember(result, now)
         if problem is not None and problem not in problems:
             problems.add(problem)

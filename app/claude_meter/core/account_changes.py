@@ -19,6 +19,13 @@ that was refused (it may be a secret pasted in the wrong place).
 Removing is one rule for every front end too (:func:`removal`): the settings without the
 account, and the one keyring entry that goes with it (a named account's own; the default
 account's session is kept, since it is only no longer metered).
+
+Names and ids: a person names an account by its name, a window by its id (:class:`ById`, which
+a rename never changes). No name may be another account's id (case-folded; :func:`new_name`,
+:func:`renamed`), else "work" could mean the account called Work or the one whose id is
+``work`` (Work renamed Office, then Home renamed Work): a name that means two accounts in
+settings written before this rule is refused as ambiguous (:func:`named`) rather than guessed,
+since guessing wrong removes another account and deletes its stored session.
 """
 
 from __future__ import annotations
@@ -46,10 +53,32 @@ class AccountProblem(ValueError):
     """An account change that cannot be made; ``str()`` says why, for the person."""
 
 
-def named(settings: Settings, name: str) -> AccountRef | str | None:
-    """The account called ``name``: an :class:`AccountRef`, :data:`DEFAULT_ID` for the default
-    one (its name, ``default``), or None when there is none."""
+@dataclass(frozen=True)
+class ById:
+    """An account as a window holds it: by its id (:data:`DEFAULT_ID` for the default one),
+    which a rename leaves as is, never by a name that another account may have taken since."""
+
+    id: str
+
+
+def named(settings: Settings, name: str | ById) -> AccountRef | str | None:
+    """The account called ``name`` (or with the id of a :class:`ById`): an
+    :class:`AccountRef`, :data:`DEFAULT_ID` for the default one (its name, ``default``), or
+    None when there is none. :class:`AccountProblem` when ``name`` is one account's name and
+    another's id (settings written before such names were refused): which one is meant is
+    not guessed."""
+    if isinstance(name, ById):
+        if name.id == DEFAULT_ID:
+            return DEFAULT_ID
+        return next((a for a in settings.accounts if a.id == name.id), None)
     found = find(settings.accounts, name)
+    folded = " ".join(name.split()).casefold()
+    by_name = next((a for a in settings.accounts if a.name.casefold() == folded), None)
+    if found is not None and by_name is not None and by_name != found:
+        raise AccountProblem(
+            f"that is the name of {by_name.name!r} and the id of {found.name!r}: rename "
+            f"{by_name.name!r} first (`claude-meter accounts rename`), then try again"
+        )
     if found is not None:
         return found
     folded = " ".join(name.split()).casefold()
@@ -107,12 +136,25 @@ def new_name(settings: Settings, name: str) -> str:
     name = _checked(name)
     if named(settings, name) is not None:
         raise AccountProblem(f"there is already an account called {name!r}")
+    _not_an_id(settings, name, None)
     return name
 
 
-def removed(settings: Settings, name: str) -> tuple[Settings, AccountRef | None]:
-    """The settings without the account called ``name`` and the account removed (None: the
-    default one, which is only turned off: ``login`` turns it on again)."""
+def _not_an_id(settings: Settings, name: str, own: str | None) -> None:
+    """Refuse a name that is (case-folded) the id of an account other than ``own``: "work"
+    would then name two accounts (:func:`named`)."""
+    folded = name.casefold()
+    for account in settings.accounts:
+        if account.id != own and account.id == folded:
+            raise AccountProblem(
+                f"{name!r} is the id of {account.name!r} (its first name): choose another name"
+            )
+
+
+def removed(settings: Settings, name: str | ById) -> tuple[Settings, AccountRef | None]:
+    """The settings without the account called ``name`` (or with that :class:`ById` id) and
+    the account removed (None: the default one, which is only turned off: ``login`` turns it
+    on again)."""
     found = named(settings, name)
     if found is None:
         raise unknown(settings)
@@ -172,7 +214,7 @@ class Removal:
     secret_entry: str | None
 
 
-def removal(settings: Settings, name: str) -> Removal:
+def removal(settings: Settings, name: str | ById) -> Removal:
     """Removing the account called ``name``: :func:`removed`, and which secret goes with it.
     ``accounts remove`` and the Settings window's Remove… both do exactly this."""
     changed, account = removed(settings, name)
@@ -180,7 +222,7 @@ def removal(settings: Settings, name: str) -> Removal:
     return Removal(changed, account, entry)
 
 
-def removal_words(settings: Settings, name: str, *, in_history: bool) -> tuple[str, str]:
+def removal_words(settings: Settings, name: str | ById, *, in_history: bool) -> tuple[str, str]:
     """The question and the details a window asks before removing ``name``: what stops,
     what is kept (its history, under which name) and what is deleted (its stored session).
     ``in_history``: the history holds readings of it. :class:`AccountProblem` as
@@ -225,6 +267,7 @@ def renamed(settings: Settings, old: str, new: str) -> Settings:
     other = named(settings, new)
     if other is not None and other != found:
         raise AccountProblem(f"there is already an account called {new!r}")
+    _not_an_id(settings, new, found.id if isinstance(found, AccountRef) else None)
     if found == DEFAULT_ID:
         return _with(settings, default_account_name=new)
     assert isinstance(found, AccountRef)

@@ -165,10 +165,16 @@ def reading_key(account_id: str | None) -> str | None:
 
 
 def find(accounts: Sequence[AccountRef], wanted: str) -> AccountRef | None:
-    """The named account called ``wanted`` (its name, case-insensitive, or its id)."""
+    """The named account called ``wanted``: the one whose id it is exactly, else the one whose
+    name it is (case-insensitive). An id wins over a name: an id is what a window or a script
+    holds, and it never changes (``core/account_changes`` refuses a name that is another
+    account's id, and says so where settings written before that rule hold one)."""
+    for account in accounts:
+        if account.id == wanted:
+            return account
     folded = " ".join(wanted.split()).casefold()
     for account in accounts:
-        if account.name.casefold() == folded or account.id == wanted:
+        if account.name.casefold() == folded:
             return account
     return None
 

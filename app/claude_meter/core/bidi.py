@@ -28,10 +28,10 @@ def isolated(name: str) -> str:
 
 def leading(name: str) -> str:
     """``name`` where it begins a line of ClaudeMeter's words (``Work: Session (5h) at 85%``):
-    isolated, the line marked left to right first. Hosts that draw plain text with Pango (the
-    StatusNotifierItem tooltip in waybar, dunst's notifications) take a line's direction from
-    its first strong letter even when it is inside an isolate, so the mark says it; a host
-    that honours isolates reads the line the same way."""
+    isolated, the line marked left to right first. dunst draws a notification's lines with
+    Pango, which takes a line's direction from its first strong letter even when it is inside
+    an isolate, so the mark says it; hosts that honour isolates (Qt's tooltip, waybar's) read
+    the line the same way (``tests/e2e/test_rtl_names.py``)."""
     return left_to_right(isolated(name))
 
 

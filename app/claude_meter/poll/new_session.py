@@ -72,7 +72,10 @@ class Replaced:
 def pasted_account(settings: Settings, name: str) -> AccountRef:
     """The named pasted account called ``name``; :class:`NotReplaced` says what to do for any
     other (the default account, another kind, no such name)."""
-    found = named(settings, name)
+    try:
+        found = named(settings, name)
+    except AccountProblem as exc:  # one account's name and another's id
+        raise NotReplaced(str(exc)) from None
     if found is None:
         raise NotReplaced(str(unknown(settings)))
     if found == DEFAULT_ID or not isinstance(found, AccountRef):

@@ -18,6 +18,7 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -28,12 +29,15 @@ from PySide6.QtWidgets import (
     QPushButton,
     QWidget,
 )
+from shiboken6 import isValid
 
 from claude_meter.core.account_changes import (
     AccountProblem,
+    ById,
     added,
     removal,
     removal_words,
+    used_ids,
     with_email,
 )
 from claude_meter.core.accounts import DEFAULT_ID, MAX_ACCOUNTS
@@ -51,6 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("claude_meter.preferences")
 
 NOT_IN_DEMO = "The demo shows its own accounts: add yours once it is closed."
+CHANGED = "The accounts changed meanwhile; press Add again."
 
 
 def said(problem: Exception) -> str:
@@ -166,23 +171,48 @@ class Owner(Protocol):
     @property
     def env(self) -> Mapping[str, str]: ...
     def history_ids(self) -> Iterable[str]: ...
+    def on_disk(self) -> Settings | None: ...
     def commit(self, settings: Settings) -> bool: ...
+    def adopt(self, settings: Settings) -> None: ...
     def refresh(self) -> None: ...
     def snapshots(self) -> Sequence[Snapshot]: ...
 
 
+@dataclass
+class _Adding:
+    """A pasted account being stored: the settings it is added with, the dialog that asked,
+    and whether that dialog was closed meanwhile (Cancel while the keyring answered slowly):
+    then nothing is added and the session stored for it is taken back out."""
+
+    changed: Settings
+    dialog: AddAccountDialog
+    closed: bool = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+#: why a pasted session was not stored: its account's id was taken meanwhile (on disk)
+TAKEN = "taken"
+
+
 class AccountEditor(QObject):
     """Adds and removes accounts for the settings' owner (``Preferences``); the keyring's
-    answers come back to the GUI thread through the queued ``_stored`` and ``_deleted``."""
+    answers come back to the GUI thread through the queued ``_stored`` and ``_deleted``.
 
-    _stored = Signal(object, object, bool, str)  # dialog, account, stored, why not
+    Another process (``claude-meter accounts add``) may add an account while the person adds
+    one here: the ids taken on disk are avoided, checked again just before a session is
+    stored (a taken id's entry is never written over), and a session is taken back out only
+    when this editor wrote it and no saved account owns it (:meth:`_take_back`)."""
+
+    _stored = Signal(object, bool, str)  # account, stored, why not
     _deleted = Signal(str, bool)  # account name, a stored session was deleted
 
     def __init__(self, prefs: Owner, keyring: Keyring | None, parent: QObject | None) -> None:
         super().__init__(parent)
         self._prefs = prefs
         self._keyring = keyring
-        self._adding: dict[str, Settings] = {}  # account id: the settings it is added with
+        self._adding: dict[str, _Adding] = {}  # account id: the add under way
         self._stored.connect(self._on_stored, Qt.ConnectionType.QueuedConnection)
         self._deleted.connect(self._on_deleted, Qt.ConnectionType.QueuedConnection)
         self.dialog: AddAccountDialog | None = None
@@ -203,6 +233,7 @@ class AccountEditor(QObject):
         look.listed.connect(dialog.set_found)
         look.look_for(self._prefs.env, self._prefs.settings)
         self.dialog = dialog
+        dialog.destroyed.connect(self._dialog_gone)
         dialog.open()  # window-modal to the Settings window, never blocking the tray
         return dialog
 
@@ -214,7 +245,8 @@ class AccountEditor(QObject):
         kind = found.kind if found is not None else "pasted"
         refs = found.as_account() if found is not None else {}
         email = found.email if found is not None else None
-        history = self._prefs.history_ids()
+        on_disk = self._prefs.on_disk()  # the command line may have added one meanwhile
+        history = (*self._prefs.history_ids(), *(used_ids(on_disk) if on_disk else ()))
         if len(self._prefs.settings.accounts) >= MAX_ACCOUNTS:  # the rule's words name the CLI
             dialog.show_problem(f"At most {MAX_ACCOUNTS} accounts besides the default one: "
                                 "remove one first.")  # fmt: skip
@@ -235,57 +267,79 @@ class AccountEditor(QObject):
             dialog.show_problem(f"That is not a claude.ai session: {exc}.")
             return
         dialog.busy(True)
-        self._adding[account.id] = changed
-        self._store(dialog, account, cookies)
+        adding = _Adding(changed, dialog)
+        dialog.finished.connect(adding.close)  # Cancel, Escape, the window closed
+        self._adding[account.id] = adding
+        self._store(account, cookies)
 
-    def _store(
-        self, dialog: AddAccountDialog, account: AccountRef, cookies: SessionCookies
-    ) -> None:
+    def _dialog_gone(self) -> None:
+        self.dialog = None  # a deleted dialog's wrapper is never handed out
+
+    def _new_session_gone(self) -> None:
+        self.new_session_dialog = None
+
+    def _store(self, account: AccountRef, cookies: SessionCookies) -> None:
         from claude_meter.sources.keyring_store import Keyring
 
         keyring = self._keyring or Keyring()
-        this, target = weakref.ref(self), weakref.ref(dialog)
+        this, on_disk = weakref.ref(self), self._prefs.on_disk
 
         def run() -> None:
             store = keyring.store(account.id)
             try:
-                stored = store.usable() and store.save(cookies).persisted
+                fresh = on_disk()  # taken on disk just now: its entry is another's
+                if fresh is not None and account.id in used_ids(fresh):
+                    stored, store.problem = False, TAKEN
+                else:
+                    stored = store.usable() and store.save(cookies).persisted
             except Exception as exc:  # noqa: BLE001 - said to the person, the tray goes on
                 log.error("storing the pasted session failed: %s", type(exc).__name__)
                 stored, store.problem = False, "it failed"
             editor = this()
             if editor is not None:  # never the last reference: the QObject dies on its thread
-                editor._stored.emit(target, account, stored, store.problem or "")
+                editor._stored.emit(account, stored, store.problem or "")
 
         threading.Thread(target=run, name="claude-meter-add-account", daemon=True).start()
 
-    def _on_stored(self, target: object, account: AccountRef, stored: bool, why: str) -> None:
-        changed = self._adding.pop(account.id, None)
-        dialog = target() if isinstance(target, weakref.ref) else None
+    def _on_stored(self, account: AccountRef, stored: bool, why: str) -> None:
+        adding = self._adding.pop(account.id, None)
+        open_ = adding is not None and not adding.closed and isValid(adding.dialog)
+        if stored and not open_:  # cancelled meanwhile: nothing added, the session taken back
+            log.info("account not added: its dialog was closed while its session was stored")
+            self._take_back(account)
+            return
+        if adding is None or not open_:
+            return
         if not stored:
             log.info("account not added: its session could not be stored")
-            if dialog is not None:
-                dialog.show_problem(no_keyring(account.name, why))
+            if why == TAKEN:
+                self._changed_meanwhile(adding.dialog, self._prefs.on_disk())
+            else:
+                adding.dialog.show_problem(no_keyring(account.name, why))
             return
-        if changed is None or dialog is None:  # the dialog was closed meanwhile: nothing added
-            self._forget(account)
-            return
-        self._finish(dialog, changed, account)
+        self._finish(adding.dialog, adding.changed, account)
 
     def _finish(self, dialog: AddAccountDialog, changed: Settings, account: AccountRef) -> None:
-        if self._prefs.settings.accounts != tuple(a for a in changed.accounts if a != account):
+        before = tuple(a for a in changed.accounts if a != account)
+        fresh = self._prefs.on_disk()
+        if self._prefs.settings.accounts != before or (fresh and fresh.accounts != before):
             # the accounts changed meanwhile (the command line, another window): ask again
             if account.kind == "pasted":
-                self._forget(account)
-            dialog.show_problem("The accounts changed meanwhile; press Add again.")
+                self._take_back(account)
+            self._changed_meanwhile(dialog, fresh)
             return
         if not self._prefs.commit(changed):
             if account.kind == "pasted":
-                self._forget(account)  # nothing half-added
+                self._take_back(account)  # nothing half-added
             dialog.show_problem(f"{account.name} was not added: {self._not_saved()}")
             return
         log.info("account added in Settings (%s)", account.kind)
         dialog.accept()
+
+    def _changed_meanwhile(self, dialog: AddAccountDialog, fresh: Settings | None) -> None:
+        if fresh is not None:
+            self._prefs.adopt(fresh)  # pressing Add again starts from what is saved
+        dialog.show_problem(CHANGED)
 
     # -- a new session for a pasted account -------------------------------------------------
 
@@ -303,6 +357,7 @@ class AccountEditor(QObject):
         replacer = SessionReplacer(self._keyring, self._prefs.env, dialog)  # dies with it
         connect_dialog(dialog, replacer, known, lambda done: self._replaced(dialog, done))
         self.new_session_dialog = dialog
+        dialog.destroyed.connect(self._new_session_gone)
         dialog.open()
         return dialog
 
@@ -328,10 +383,10 @@ class AccountEditor(QObject):
         """Ask first, saying what is kept and what is deleted; then remove as the command
         line does (``core/account_changes.removal``); ``tell`` says why it could not be."""
         settings = self._prefs.settings
-        name = settings.default_account_name if key == DEFAULT_ID else key
+        which = ById(key)  # by id: a name may have passed to another account since
         history = key in self._prefs.history_ids()
         try:
-            question, details = removal_words(settings, name, in_history=history)
+            question, details = removal_words(settings, which, in_history=history)
         except AccountProblem as exc:
             tell(said(exc))
             return
@@ -343,13 +398,13 @@ class AccountEditor(QObject):
         box.setDefaultButton(yes)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.buttonClicked.connect(
-            lambda button: self._confirmed(name, tell) if button is yes else None
+            lambda button: self._confirmed(which, tell) if button is yes else None
         )
         box.open()
 
-    def _confirmed(self, name: str, tell: Callable[[str], None]) -> None:
+    def _confirmed(self, which: ById, tell: Callable[[str], None]) -> None:
         try:
-            done = removal(self._prefs.settings, name)
+            done = removal(self._prefs.settings, which)
         except AccountProblem as exc:  # removed meanwhile (the command line)
             tell(said(exc))
             return
@@ -360,14 +415,24 @@ class AccountEditor(QObject):
         if done.account is not None and done.secret_entry is not None:
             self._forget(done.account)
 
-    def _forget(self, account: AccountRef) -> None:
-        """Delete the account's own keyring entry, off the GUI thread."""
+    def _take_back(self, account: AccountRef) -> None:
+        """Take out the session this editor stored for an account it did not add, unless a
+        saved account owns that entry by then (``accounts add`` took the id meanwhile)."""
+        self._forget(account, unless_saved=True)
+
+    def _forget(self, account: AccountRef, *, unless_saved: bool = False) -> None:
+        """Delete the account's own keyring entry, off the GUI thread (``unless_saved``: not
+        when an account saved on disk has its id)."""
         from claude_meter.sources.keyring_store import Keyring
 
-        keyring, this = self._keyring or Keyring(), weakref.ref(self)
+        keyring, this, on_disk = self._keyring or Keyring(), weakref.ref(self), self._prefs.on_disk
 
         def run() -> None:
             try:
+                fresh = on_disk() if unless_saved else None
+                if fresh is not None and account.id in (a.id for a in fresh.accounts):
+                    log.info("a stored session was kept: a saved account owns it")
+                    return
                 deleted = keyring.store(account.id).delete()
             except Exception as exc:  # noqa: BLE001 - the account is gone either way
                 log.info("deleting a stored session failed: %s", type(exc).__name__)

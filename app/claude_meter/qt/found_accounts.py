@@ -66,8 +66,12 @@ class FoundAccounts(QObject):
                 log.info("accounts could not be looked for: %s", type(exc).__name__)
                 found = []
             offer = this()  # never the last reference: the QObject must die on the GUI thread
-            if offer is not None:
+            if offer is None:
+                return
+            try:
                 offer._found.emit(found)
+            except RuntimeError:  # deleted by Qt meanwhile (its dialog closed): no one to tell
+                log.info("accounts were found after their dialog closed")
 
         threading.Thread(target=run, name="claude-meter-discover", daemon=True).start()
 

@@ -28,7 +28,13 @@ from PySide6.QtGui import QDesktopServices
 from claude_meter.core import paths
 from claude_meter.core.models import FetchResult, Snapshot
 from claude_meter.core.presentation import connection_text
-from claude_meter.core.settings import Loaded, Settings, UnreadableSettings, save_settings
+from claude_meter.core.settings import (
+    Loaded,
+    Settings,
+    UnreadableSettings,
+    reread_settings,
+    save_settings,
+)
 from claude_meter.core.usage import KNOWN_WINDOWS
 from claude_meter.platform.autostart import Autostart, launch_command
 from claude_meter.poll.fetcher import Fetcher
@@ -351,6 +357,11 @@ class Preferences(QObject):
             return False
         log.info("settings saved")
         return True
+
+    def on_disk(self) -> Settings | None:
+        """The settings file as it is now (``claude-meter accounts`` may have changed it a
+        moment ago, before the tray saw it); None when it is missing or unusable. Any thread."""
+        return reread_settings(self._path)
 
     def commit(self, settings: Settings) -> bool:
         """Save, then apply: an account added or removed exists once it is on disk, so the
