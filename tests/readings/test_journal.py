@@ -3,6 +3,8 @@ in time order by whoever holds it next, the file emptied, nothing raised."""
 
 from __future__ import annotations
 
+import errno
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -135,3 +137,75 @@ def test_readings_wait_while_another_program_holds_the_historys_lock(
     assert journal.drain(history, store) == 3
     assert _percents(history) == [10, 20, 30]
     history.close()
+
+
+def _full(*args: object) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_readings_refused_by_a_locked_history_survive_a_full_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """They stay in the journal until the history holds them: nothing is truncated and
+    written again (a full disk once emptied the journal and lost them)."""
+    import sqlite3
+
+    history = HistoryStore.open(tmp_path / "history.sqlite3", quick_check=False, busy=0.05)
+    store = tmp_path / "last-readings.json"
+    journal.append(_entry(0, 10), store)
+    journal.append(_entry(10, 20), store)
+    holder = sqlite3.connect(history.path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with monkeypatch.context() as disk:
+            disk.setattr(os, "write", _full)
+            disk.setattr(os, "replace", _full)
+            assert journal.drain(history, store) == 0
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert journal.drain(history, store) == 2
+    assert _percents(history) == [10, 20]
+    history.close()
+
+
+def test_a_full_disk_while_taking_them_out_leaves_the_journal_whole(
+    tmp_path: Path, history: HistoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Recorded, then the journal cannot be rewritten: they are read again next time (the
+    history keeps one of each), and one appended meanwhile is kept."""
+    store = tmp_path / "last-readings.json"
+    journal.append(_entry(0, 10), store)
+    record_many = history.record_many
+
+    def recorded_then_one_more(*args: object, **kwargs: object) -> None:
+        record_many(*args, **kwargs)  # type: ignore[arg-type]
+        journal.append(_entry(10, 20), store)  # the status line, meanwhile
+
+    with monkeypatch.context() as disk:
+        disk.setattr(history, "record_many", recorded_then_one_more)
+        disk.setattr(os, "replace", _full)
+        assert journal.drain(history, store) == 1
+    assert journal.journal_path(store).read_bytes().count(b"\n") == 2
+    assert journal.drain(history, store) == 2
+    assert _percents(history) == [10, 20]
+    assert not journal.journal_path(store).exists()
+
+
+def test_what_came_after_a_take_is_kept_for_the_next(
+    tmp_path: Path, history: HistoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "last-readings.json"
+    journal.append(_entry(0, 10), store)
+    record_many = history.record_many
+
+    def recorded_then_one_more(*args: object, **kwargs: object) -> None:
+        record_many(*args, **kwargs)  # type: ignore[arg-type]
+        journal.append(_entry(10, 20), store)
+
+    monkeypatch.setattr(history, "record_many", recorded_then_one_more)
+    assert journal.drain(history, store) == 1
+    assert journal.journal_path(store).read_bytes().count(b"\n") == 1  # only the new one
+    monkeypatch.undo()
+    assert journal.drain(history, store) == 1
+    assert _percents(history) == [10, 20]

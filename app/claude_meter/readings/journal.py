@@ -10,6 +10,11 @@ at its start, and ``claude-meter status``. Recording is idempotent (the history 
 reading that is not newer than the one it holds), so a reading that reaches the history both
 ways is stored once.
 
+A taker leaves the readings in the journal until the history holds them, then takes out what
+it read (a new file renamed over the journal, holding what was appended since): nothing is
+truncated before it is safe elsewhere, so a full disk, a locked history or a crash between
+the two steps leaves the readings waiting (at worst read twice, which the history ignores).
+
 The journal is capped at :data:`MAX_BYTES` (about a month of turns at one a minute, eight
 hours a day); past that, readings are not appended until someone takes them (the status line
 still shows them, and the last-readings file still holds the newest).
@@ -64,7 +69,7 @@ def drain(history: HistoryStore, store: Path | None = None, *, raise_locked: boo
     """Record every waiting reading into ``history``, oldest first, and empty the journal;
     returns how many were read. Never raises (a reading is never worth a crash), except
     :class:`~claude_meter.history.database.HistoryLocked` with ``raise_locked``: while another
-    program holds the history's write lock the readings are put back, to wait for the next
+    program holds the history's write lock the readings stay in the journal, to wait for the next
     one who holds it, and the log says so (or, with ``raise_locked``, the caller)."""
     from claude_meter.history import HistoryUnavailable
     from claude_meter.history.database import HistoryLocked
@@ -76,8 +81,7 @@ def drain(history: HistoryStore, store: Path | None = None, *, raise_locked: boo
         return 0
     try:
         with writers_lock(store):
-            data = path.read_bytes()
-            path.unlink()
+            data = path.read_bytes()  # left there until the history holds them
     except FileNotFoundError:
         return 0
     except OSError as exc:
@@ -94,8 +98,7 @@ def drain(history: HistoryStore, store: Path | None = None, *, raise_locked: boo
             snapshots.append(snapshot)
     try:
         history.record_many(snapshots, raise_locked=True)  # one transaction: a month of turns
-    except HistoryLocked as exc:
-        _put_back(data, store)
+    except HistoryLocked as exc:  # they wait in the journal for the next one who holds it
         if raise_locked:
             raise
         log.warning("the status line's readings wait for the usage history: %s", exc)
@@ -103,25 +106,33 @@ def drain(history: HistoryStore, store: Path | None = None, *, raise_locked: boo
     except HistoryUnavailable as exc:
         log.warning("could not record the status line's readings: %s", exc)
         return 0
+    _take_out(data, store)
     taken = len(snapshots)
     if taken:
         log.debug("%d status line reading(s) taken into the history", taken)
     return taken
 
 
-def _put_back(data: bytes, store: Path) -> None:
-    """Return taken readings to the journal, before any appended since (time order kept)."""
+def _take_out(data: bytes, store: Path) -> None:
+    """Take the readings ``data`` (now in the history) out of the journal, keeping any
+    appended since: the rest is written to a new file renamed over the journal, so a failed
+    write (a full disk) leaves the journal whole. When the journal no longer starts with
+    ``data``, another taker took them first: it is left alone."""
+    from claude_meter.core.files import write_atomically
+
     path = journal_path(store)
     try:
         with writers_lock(store):
             try:
-                since = path.read_bytes()
+                now = path.read_bytes()
             except FileNotFoundError:
-                since = b""
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                os.write(fd, data + since)
-            finally:
-                os.close(fd)
-    except OSError as exc:
-        log.warning("the status line's waiting readings could not be kept: %s", exc)
+                return
+            if not now.startswith(data):
+                return
+            rest = now[len(data) :]
+            if rest:
+                write_atomically(path, rest)
+            else:
+                path.unlink()
+    except OSError as exc:  # they stay, to be read again (the history ignores repeats)
+        log.warning("the status line's readings taken could not be cleared: %s", exc)
