@@ -213,3 +213,36 @@ def test_a_history_in_a_read_only_folder_or_file_can_be_looked_at(person: Person
     history.parent.chmod(0o755)
     status = person.run("status")  # the person's own copy is written again
     assert (status.returncode, status.stderr) == (0, "")
+
+
+def test_a_read_only_snapshot_shows_the_readings_still_in_its_write_ahead_log(
+    person: Person, tmp_path: Path
+) -> None:
+    """A copy taken while the tray ran holds its newest readings in ``history.sqlite3-wal``
+    (a backup tool copies it, not the shared-memory file): in a read-only folder SQLite could
+    only read the file as unchanging, which leaves them out (here: every table)."""
+    import sqlite3
+
+    from claude_meter.history import HistoryStore
+    from tests.history.support import T0, snapshot
+
+    running = HistoryStore.open(tmp_path / "history.sqlite3")
+    running.record(snapshot(T0, 10.0))
+    holder = sqlite3.connect(running.path)  # keeps the log from being folded in on close
+    holder.execute("PRAGMA wal_autocheckpoint = 0")
+    holder.execute("SELECT count(*) FROM sample").fetchone()
+    running.close()
+    snap = person.home / ".local/share/claude-meter"
+    snap.mkdir(parents=True)
+    for name in ("history.sqlite3", "history.sqlite3-wal"):
+        shutil.copyfile(tmp_path / name, snap / name)
+    holder.close()
+    assert (snap / "history.sqlite3-wal").stat().st_size > 0
+    for made in (snap / "history.sqlite3", snap / "history.sqlite3-wal", snap, snap.parent):
+        os.chown(made, person.uid, -1)
+    os.chown(snap.parent.parent, person.uid, -1)
+    snap.chmod(0o555)
+    done = person.run("history", "--json", "--since", "36500d")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert [row["percent"] for row in json.loads(done.stdout)] == [10.0, 40.0]
+    assert sorted(p.name for p in snap.iterdir()) == ["history.sqlite3", "history.sqlite3-wal"]

@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import sqlite3
+import tempfile
 import urllib.parse
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -229,7 +231,8 @@ def connect_read_only(path: Path) -> sqlite3.Connection | None:
     folder or file (a snapshot, a backup) can be looked at; None when the writable way must
     open it instead: no file yet, an older schema to migrate, or a damaged file (which that
     way moves aside when it can). A read-only folder where SQLite cannot make the WAL's
-    shared-memory file is read as an unchanging file (``immutable=1``): nobody writes there.
+    shared-memory file is read as an unchanging file (``immutable=1``): nobody writes there;
+    with readings still in its write-ahead log, from a copy (:func:`_with_its_log`).
     :class:`HistoryUnavailable`, in words, when it cannot be read at all."""
     if not path.exists():
         return None
@@ -240,7 +243,7 @@ def connect_read_only(path: Path) -> sqlite3.Connection | None:
         except sqlite3.OperationalError as exc:
             if not _needs_immutable(exc):
                 raise
-            db = _probed(f"{where}?mode=ro&immutable=1")
+            db = _with_its_log(path) or _probed(f"{where}?mode=ro&immutable=1")
     except sqlite3.DatabaseError as exc:
         if is_corrupt(exc):
             return None
@@ -254,6 +257,40 @@ def connect_read_only(path: Path) -> sqlite3.Connection | None:
             f"the history database was written by a newer ClaudeMeter (schema {version})"
         )
     return None
+
+
+def _with_its_log(path: Path) -> sqlite3.Connection | None:
+    """A copy in memory of ``path`` with the readings still in its write-ahead log, when there
+    are some: read as unchanging, SQLite would not see them (a snapshot taken while the tray
+    ran has its newest readings there). The file and its log are copied to a private folder
+    SQLite can write beside, read from there, and the copy removed. None: no log to read."""
+    log_file = path.with_name(path.name + "-wal")
+    try:
+        if log_file.stat().st_size == 0:
+            return None
+    except OSError:  # none (or none that can be read): the file alone
+        return None
+    memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    try:
+        with tempfile.TemporaryDirectory(prefix="claude-meter-history-") as folder:
+            copy = Path(folder) / path.name
+            shutil.copyfile(path, copy)
+            shutil.copyfile(log_file, copy.with_name(copy.name + "-wal"))
+            source = sqlite3.connect(copy)
+            try:
+                source.backup(memory)
+            finally:
+                source.close()
+    except OSError as exc:
+        memory.close()
+        raise HistoryUnavailable(
+            f"{path} cannot be read (copying it to read its latest readings: "
+            f"{exc.strerror or type(exc).__name__})"
+        ) from exc
+    except BaseException:
+        memory.close()
+        raise
+    return memory
 
 
 def _probed(uri: str) -> sqlite3.Connection:
