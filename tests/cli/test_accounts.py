@@ -263,7 +263,8 @@ def test_names_are_checked(
         assert cli([*add, f"Acct {number}", "--claude-config", str(folder)], capsys)[0] == 0
     code, _, err = cli([*add, "Ninth", "--claude-config", str(folder)], capsys)
     assert code == 1
-    assert "at most 8 accounts besides the default one" in err
+    assert err == ("claude-meter: at most 8 accounts besides the default one; remove one first "
+                   "(`claude-meter accounts remove NAME`).\n")  # fmt: skip
     assert len(settings_data()["accounts"]) == 8
     with pytest.raises(SystemExit) as exited:
         cli(["accounts", "add", "X"], capsys)

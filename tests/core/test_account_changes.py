@@ -7,14 +7,19 @@ import pytest
 from claude_meter.core.account_changes import (
     AccountProblem,
     ById,
+    TooMany,
     added,
     avoided_ids,
     earlier_id,
     named,
+    no_keyring,
+    removable,
     removal,
     removal_words,
     removed,
     renamed,
+    room_for_one_more,
+    sentence,
     unique_name,
     with_email,
 )
@@ -209,3 +214,37 @@ def test_a_window_removes_by_id_and_a_name_meaning_two_accounts_is_not_guessed()
     assert named(settings, "Work") == home  # ids are lower case: "Work" is a name only
     assert named(settings, "office") == office
     assert renamed(settings, "Office", "Initech").accounts[1].id == "work"
+
+
+def test_the_rules_words_serve_every_front_end() -> None:
+    """One message each, lower case and without a stop (the command line prints it after
+    ``claude-meter:``; a window makes a sentence of it); no command named in a window."""
+    full = Settings(accounts=tuple(AccountRef(id=f"a{n}", name=f"A{n}", kind="pasted")
+                                   for n in range(8)))  # fmt: skip
+    with pytest.raises(TooMany) as exc:
+        room_for_one_more(full)
+    assert sentence(exc.value) == "At most 8 accounts besides the default one; remove one first."
+    with pytest.raises(TooMany):
+        added(full, "Ninth", "pasted", ())
+    room_for_one_more(Settings())
+    assert sentence("already done.") == "Already done."
+    adding = no_keyring("Work", None, adding=True)
+    assert adding.startswith("Work was not added: no usable keyring was found (unknown)")
+    assert adding.endswith("then add it again")
+    assert no_keyring("Work", "locked", adding=False).startswith(
+        "Work's session was not replaced: no usable keyring was found (locked)"
+    )
+
+
+def test_removable_is_what_removal_removes() -> None:
+    """The Settings window enables Remove… for exactly these."""
+    alone = Settings()
+    assert removable(alone) == frozenset()
+    with pytest.raises(AccountProblem):
+        removal(alone, ById("default"))
+    two = Settings(accounts=(WORK,))
+    assert removable(two) == {"default", "work"}
+    off = Settings(accounts=(WORK,), default_account=False)
+    assert removable(off) == {"work"}
+    with pytest.raises(AccountProblem, match="not metered already"):
+        removal(off, ById("default"))

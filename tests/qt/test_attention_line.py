@@ -10,6 +10,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from claude_meter.core.bidi import isolated, plain
 from claude_meter.poll.live import LiveMeter
 from claude_meter.qt.account_sections import AccountSections
 from claude_meter.qt.attention_line import INSET, AttentionLabel
@@ -58,7 +59,8 @@ def test_what_is_out_of_view_is_named_at_the_top_and_fits_one_line(qtbot: QtBot)
     assert line.isVisible()
     assert line.line is not None
     assert line.line.text == "Work: session expired · Team: 97% of weekly"
-    assert line.toolTip() == "Work: session expired\nTeam: 97% of weekly"
+    assert plain(line.toolTip()) == "Work: session expired\nTeam: 97% of weekly"
+    assert plain(line.accessibleName()) == "Needs attention: " + line.line.text
     assert shown.sections is not None
     assert line.geometry().top() < shown.sections.geometry().top()  # above the sections
     assert line.fontMetrics().horizontalAdvance(line.line.text) <= line.width() - INSET
@@ -221,3 +223,21 @@ def test_a_right_to_left_name_does_not_turn_the_line_around(qtbot: QtBot) -> Non
     document.setHtml(_rich(AttentionLine(named=(first,), more=(other,))))
     assert document.firstBlock().textDirection() == Qt.LayoutDirection.LeftToRight
     assert plain(document.toPlainText()) == f"{name}: not signed in · +1 more"
+
+
+def test_a_right_to_left_name_does_not_turn_the_tooltip_around(qtbot: QtBot) -> None:
+    """The tooltip (a line per entry) and the accessible name isolate the names as the line
+    does: an Arabic name first made its tooltip line right-to-left ("session expired :…")."""
+    from PySide6.QtGui import QTextDocument
+
+    name = "حساب العمل"
+    accounts = [(f"a{i}", f"Account {i}", reading(f"a{i}", f"A{i}", 10 * i, 5, orgs=2))
+                for i in range(7)]  # fmt: skip
+    shown = opened(qtbot, meter_of(*accounts, ("work", name, expired("work"))))
+    line = line_of(shown)
+    assert line.isVisible()
+    document = QTextDocument()
+    document.setPlainText(line.toolTip())
+    assert plain(document.toPlainText()) == f"{name}: session expired"
+    assert document.firstBlock().textDirection() == Qt.LayoutDirection.LeftToRight
+    assert line.accessibleName() == f"Needs attention: {isolated(name)}: session expired"

@@ -56,6 +56,10 @@ def test_the_accounts_names_as_the_settings_give_them() -> None:
     assert find_account(names, "personal") == (True, None)
     assert find_account(names, "default") == (True, None)  # the default account's id
     assert find_account(names, "Nobody") == (False, None)
+    # Home called "work" (settings from before such names were refused), Work's id ``work``
+    mixed = {None: "Default", "home": "work", "work": "Office"}
+    assert find_account(mixed, "work") == (True, "work")  # the id, as status --account
+    assert find_account(mixed, "WORK") == (True, "home")
     save_settings(Settings(accounts=(work,), default_account=False))
     assert account_names(read_settings()) == {"work": "Work Team"}  # left out
     assert account_names({}) == {None: "Default"}

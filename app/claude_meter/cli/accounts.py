@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from claude_meter.core.account_changes import (
     AccountProblem,
+    TooMany,
     added,
     earlier_id,
     new_name,
@@ -155,6 +156,9 @@ def run_add(
         new_name(settings, name)  # refused first, before notes about its source
         kind, refs = _source(browser, profile, paste, claude_config, extension, term)
         changed, account = added(settings, name, kind, history, **refs)
+    except TooMany as exc:
+        print(f"claude-meter: {exc} (`claude-meter accounts remove NAME`).", file=term.err)
+        return USAGE_ERROR
     except AccountProblem as exc:
         print(f"claude-meter: {exc}.", file=term.err)
         return USAGE_ERROR

@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from claude_meter.core.account_changes import AccountProblem
+from claude_meter.core.account_changes import AccountProblem, no_keyring
 
 if TYPE_CHECKING:
     from claude_meter.cli.credentials import Terminal
@@ -41,7 +41,6 @@ def run_paste(
     from claude_meter.poll.new_session import (
         NotReplaced,
         OtherEmail,
-        no_keyring,
         pasted_account,
         replace_session,
     )
@@ -56,7 +55,10 @@ def run_paste(
         return USAGE_ERROR
     target = store or _store_of(account.id)
     if not target.usable():
-        print(f"claude-meter: {no_keyring(account.name, target.problem)}.", file=term.err)
+        print(
+            f"claude-meter: {no_keyring(account.name, target.problem, adding=False)}.",
+            file=term.err,
+        )
         return USAGE_ERROR
     pasted = read_pasted(term.stdin, term.err)
     known = emails_read().get(account.id) or account.email

@@ -50,7 +50,46 @@ from claude_meter.core.settings import Settings
 
 
 class AccountProblem(ValueError):
-    """An account change that cannot be made; ``str()`` says why, for the person."""
+    """An account change that cannot be made; ``str()`` says why, for the person (lower case,
+    no stop: the command line prints ``claude-meter: <why>.``; a window, :func:`sentence`)."""
+
+
+class TooMany(AccountProblem):
+    """No room for another named account; each front end adds how to remove one."""
+
+
+def sentence(problem: Exception | str) -> str:
+    """A rule's message (lower case, no stop) as a window's sentence."""
+    text = str(problem)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def no_keyring(name: str, why: str | None, *, adding: bool) -> str:
+    """Why a pasted session was not stored, and what to do: ``adding`` a new account, else
+    replacing an expired one's session (no stop, as every rule's message)."""
+    what = f"{name} was not added" if adding else f"{name}'s session was not replaced"
+    again = "add it again" if adding else "paste it again"
+    return (
+        f"{what}: no usable keyring was found ({why or 'unknown'}), and a pasted session is "
+        "kept only there, never in a file. Install or unlock a keyring (GNOME Keyring, "
+        f"KWallet, KeePassXC; on macOS and Windows the system one), then {again}"
+    )
+
+
+def room_for_one_more(settings: Settings) -> None:
+    """:class:`TooMany` when the settings hold :data:`MAX_ACCOUNTS` named accounts already
+    (asked by :func:`added`, and by a window before it asks for a name)."""
+    if len(settings.accounts) >= MAX_ACCOUNTS:
+        raise TooMany(f"at most {MAX_ACCOUNTS} accounts besides the default one; remove one first")
+
+
+def removable(settings: Settings) -> frozenset[str]:
+    """The ids (:data:`DEFAULT_ID` for the default account) :func:`removal` would remove: every
+    named account, and the default one while it is metered and not the only account."""
+    ids = {a.id for a in settings.accounts}
+    if settings.default_account and settings.accounts:
+        ids.add(DEFAULT_ID)
+    return frozenset(ids)
 
 
 @dataclass(frozen=True)
@@ -109,11 +148,7 @@ def added(
     never one of :func:`avoided_ids`: in use, retired, or in ``history``, the ids the usage
     history holds readings of; ``()`` only where there is no history to ask)."""
     name = new_name(settings, name)
-    if len(settings.accounts) >= MAX_ACCOUNTS:
-        raise AccountProblem(
-            f"at most {MAX_ACCOUNTS} accounts besides the default one; remove one first "
-            "(`claude-meter accounts remove NAME`)"
-        )
+    room_for_one_more(settings)
     try:
         account = AccountRef(
             id=make_id(name, avoided_ids(settings, history)),

@@ -30,6 +30,12 @@ Why it is shaped this way:
 - **Schema versions.** ``PRAGMA user_version`` is the number of ``MIGRATIONS`` applied;
   the missing ones run in order, in one transaction, when the file is opened. Opening,
   checking, migrating and replacing the file live in ``database.py``.
+
+A little past 400 lines: one job, :class:`HistoryStore`, the history's only door, whose reads
+and writes share one connection, its lock and one guard (``_guard``: a corrupt file replaced,
+a locked one said); what could leave has left (opening and migrating: ``database.py``; what
+to store: ``recording.py``; the History window's reads: ``reads.py``), and the rest are a few
+lines each, with the design notes above a tenth of the file.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from claude_meter.core.account_changes import AccountProblem, named, unknown
+from claude_meter.core.account_changes import AccountProblem, named, no_keyring, unknown
 from claude_meter.core.accounts import DEFAULT_ID, AccountRef
 from claude_meter.sources.cookies import InvalidCookie, SessionCookies
 
@@ -131,7 +131,7 @@ def replace_session(
         raise NotReplaced(f"{account.name} is not a pasted account")
     cookies = pasted if isinstance(pasted, SessionCookies) else parse_pasted(pasted)
     if not store.usable():  # a command ends at once: nothing is kept "for this run"
-        raise NotReplaced(no_keyring(account.name, store.problem))
+        raise NotReplaced(no_keyring(account.name, store.problem, adding=False))
     email: str | None = None
     unchecked: str | None = None
     if fetcher is not None:
@@ -156,14 +156,5 @@ def replace_session(
             raise OtherEmail(account, known_email, email)
         cookies = fetched.rotated or cookies
     if not store.save(cookies).persisted:
-        raise NotReplaced(no_keyring(account.name, store.problem))
+        raise NotReplaced(no_keyring(account.name, store.problem, adding=False))
     return Replaced(account, email, unchecked)
-
-
-def no_keyring(name: str, why: str | None) -> str:
-    return (
-        f"{name}'s session was not replaced: no usable keyring was found ({why or 'unknown'}), "
-        "and a pasted session is kept only there, never in a file. Install or unlock a keyring "
-        "(GNOME Keyring, KWallet, KeePassXC; on macOS and Windows the system one), then paste "
-        "it again"
-    )

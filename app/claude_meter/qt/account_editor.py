@@ -35,12 +35,16 @@ from claude_meter.core.account_changes import (
     AccountProblem,
     ById,
     added,
+    no_keyring,
+    removable,
     removal,
     removal_words,
+    room_for_one_more,
+    sentence,
     used_ids,
     with_email,
 )
-from claude_meter.core.accounts import DEFAULT_ID, MAX_ACCOUNTS
+from claude_meter.core.accounts import DEFAULT_ID
 from claude_meter.core.settings import Settings
 
 if TYPE_CHECKING:
@@ -58,20 +62,6 @@ NOT_IN_DEMO = "The demo shows its own accounts: add yours once it is closed."
 CHANGED = "The accounts changed meanwhile; press Add again."
 
 
-def said(problem: Exception) -> str:
-    """A rule's message (``core/account_changes``, lower case, no stop) as a sentence."""
-    text = str(problem)
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
-
-
-def no_keyring(name: str, why: str | None) -> str:
-    return (
-        f"{name} was not added: no usable keyring was found ({why or 'unknown'}), and a pasted "
-        "session is kept only there, never in a file. Install or unlock a keyring (GNOME "
-        "Keyring, KWallet, KeePassXC; on macOS and Windows the system one), then add it again."
-    )
-
-
 class AccountsBox(QWidget):
     """The accounts metered (the default one first) in one row of the Connection section, a
     choice and its buttons (Paste new session… only for a pasted account), so the window
@@ -87,7 +77,7 @@ class AccountsBox(QWidget):
         self.setObjectName("accounts")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self._removable: set[str] = set()
+        self._removable: frozenset[str] = frozenset()
         self._pasted: set[str] = set()  # the named pasted accounts: a new session for them
         self.list = QComboBox()
         self.list.setAccessibleName("Accounts metered")
@@ -126,15 +116,12 @@ class AccountsBox(QWidget):
             kept = new[-1]
         self.list.blockSignals(True)
         self.list.clear()
-        self._removable = set()
+        self._removable = removable(settings)  # the rule's (the only account stays)
         self._pasted = {a.id for a in settings.accounts if a.kind == "pasted"}
         if settings.default_account or not settings.accounts:
             self.list.addItem(f"{settings.default_account_name} · default account", DEFAULT_ID)
-            if settings.accounts:  # the only account is never removed (add another first)
-                self._removable.add(DEFAULT_ID)
         for account in settings.accounts:
             self.list.addItem(f"{account.name} · {_source(account)}", account.id)
-            self._removable.add(account.id)
         found = self.list.findData(kept)
         self.list.setCurrentIndex(found if found >= 0 else self.list.count() - 1)
         self.list.blockSignals(False)
@@ -247,16 +234,13 @@ class AccountEditor(QObject):
         email = found.email if found is not None else None
         on_disk = self._prefs.on_disk()  # the command line may have added one meanwhile
         history = (*self._prefs.history_ids(), *(used_ids(on_disk) if on_disk else ()))
-        if len(self._prefs.settings.accounts) >= MAX_ACCOUNTS:  # the rule's words name the CLI
-            dialog.show_problem(f"At most {MAX_ACCOUNTS} accounts besides the default one: "
-                                "remove one first.")  # fmt: skip
-            return
         try:
+            room_for_one_more(self._prefs.settings)  # said before anything about the name
             changed, account = added(
                 self._prefs.settings, choice.name, kind, history, email=email, **refs
             )
         except AccountProblem as exc:
-            dialog.show_problem(said(exc))
+            dialog.show_problem(sentence(exc))
             return
         if found is not None:
             self._finish(dialog, changed, account)
@@ -315,7 +299,7 @@ class AccountEditor(QObject):
             if why == TAKEN:
                 self._changed_meanwhile(adding.dialog, self._prefs.on_disk())
             else:
-                adding.dialog.show_problem(no_keyring(account.name, why))
+                adding.dialog.show_problem(sentence(no_keyring(account.name, why, adding=True)))
             return
         self._finish(adding.dialog, adding.changed, account)
 
@@ -388,7 +372,7 @@ class AccountEditor(QObject):
         try:
             question, details = removal_words(settings, which, in_history=history)
         except AccountProblem as exc:
-            tell(said(exc))
+            tell(sentence(exc))
             return
         box = QMessageBox(QMessageBox.Icon.Question, "Remove account", question, parent=parent)
         box.setObjectName("remove_account")
@@ -406,7 +390,7 @@ class AccountEditor(QObject):
         try:
             done = removal(self._prefs.settings, which)
         except AccountProblem as exc:  # removed meanwhile (the command line)
-            tell(said(exc))
+            tell(sentence(exc))
             return
         if not self._prefs.commit(done.settings):
             tell(f"The account was not removed: {self._not_saved()}")

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from claude_meter.core.account_changes import unique_name
 from claude_meter.core.settings import Settings
+from claude_meter.qt.dialog_answer import PASTE_FIRST, Answering, problem_line
 
 if TYPE_CHECKING:
     from claude_meter.sources.discovery import Found
@@ -54,7 +55,7 @@ class AddChoice:
     pasted: str = field(default="", repr=False)
 
 
-class AddAccountDialog(QDialog):
+class AddAccountDialog(Answering, QDialog):
     """Modal to its Settings window; ``chosen`` carries an :class:`AddChoice`."""
 
     chosen = Signal(object)
@@ -94,14 +95,11 @@ class AddAccountDialog(QDialog):
         self.session_label.setBuddy(self.session)
         form.addRow(self.session_label, self.session)
         outer.addLayout(form)
-        self.problem = QLabel()
-        self.problem.setObjectName("problem")
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #d93a30;")
-        self.problem.setVisible(False)
+        self.problem = problem_line()
         outer.addWidget(self.problem)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.add = self.buttons.addButton("&Add", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.action, self.action_words = self.add, ("&Add", "Adding…")
         self.add.setDefault(True)  # Return adds, whatever field has the focus
         for button in self.buttons.findChildren(QPushButton):
             button.setAutoDefault(button is self.add)
@@ -168,20 +166,8 @@ class AddAccountDialog(QDialog):
         number = item.data(Qt.ItemDataRole.UserRole) if item is not None else PASTE
         found = self._found[number] if isinstance(number, int) else None
         if found is None and not self.session.text().strip():
-            self.show_problem("Paste the session first: the Cookie header of a claude.ai "
-                              "request, or just the sessionKey value.")  # fmt: skip
+            self.show_problem(PASTE_FIRST)
             self.session.setFocus()
             return
         pasted = self.session.text() if found is None else ""
         self.chosen.emit(AddChoice(self.name.text(), found, pasted))
-
-    def busy(self, on: bool) -> None:
-        """While the choice is stored and saved: nothing to press twice."""
-        self.add.setEnabled(not on)
-        self.add.setText("Adding…" if on else "&Add")
-
-    def show_problem(self, text: str | None) -> None:
-        """Why it was not added (the dialog stays open, nothing typed is lost)."""
-        self.busy(False)
-        self.problem.setText(text or "")
-        self.problem.setVisible(bool(text))

@@ -25,7 +25,7 @@ from claude_meter.core.attention import (
     attention_line,
     out_of_view,
 )
-from claude_meter.core.bidi import isolated, left_to_right
+from claude_meter.core.bidi import isolated, leading, left_to_right
 
 if TYPE_CHECKING:
     from claude_meter.qt.account_sections import AccountSections
@@ -125,8 +125,8 @@ class AttentionLabel(QLabel):
             return False
         self.line = line
         self.setText("" if line is None else _rich(line))
-        self.setToolTip("" if line is None else line.whole)
-        self.setAccessibleName("" if line is None else "Needs attention: " + line.text)
+        self.setToolTip("" if line is None else _tooltip(line))
+        self.setAccessibleName("" if line is None else _spoken(line))
         self.setVisible(line is not None)
         log.debug("attention line: %s", "none" if line is None else line.text)
         return True
@@ -163,3 +163,15 @@ def _rich(line: AttentionLine) -> str:
     if line.more:
         parts.append(f'<a href="{len(line.named)}">{html.escape(line.more_text)}</a>')
     return left_to_right(html.escape(SEPARATOR).join(parts))
+
+
+def _tooltip(line: AttentionLine) -> str:
+    """Every entry, one a line, each name isolated and the line marked left to right, as in
+    the line itself: a right-to-left name first turned its tooltip line around."""
+    return "\n".join(f"{leading(one.name)}: {one.words}" for one in (*line.named, *line.more))
+
+
+def _spoken(line: AttentionLine) -> str:
+    """The accessible name: the line's words, its names isolated as the line shows them."""
+    named = [f"{isolated(one.name)}: {one.words}" for one in line.named]
+    return "Needs attention: " + SEPARATOR.join([*named, *filter(None, [line.more_text])])

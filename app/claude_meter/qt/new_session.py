@@ -34,6 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from claude_meter.core.account_changes import sentence
+from claude_meter.qt.dialog_answer import PASTE_FIRST, Answering, problem_line
+
 if TYPE_CHECKING:
     from claude_meter.core.accounts import AccountRef
     from claude_meter.poll.new_session import Replaced
@@ -52,7 +55,7 @@ class NewSession:
     other_email_ok: bool = False
 
 
-class NewSessionDialog(QDialog):
+class NewSessionDialog(Answering, QDialog):
     """Modal to its Settings window; ``chosen`` carries a :class:`NewSession`."""
 
     chosen = Signal(object)
@@ -80,17 +83,14 @@ class NewSessionDialog(QDialog):
         self.session.setAccessibleName("The new claude.ai session")
         form.addRow("&Session", self.session)
         outer.addLayout(form)
-        self.problem = QLabel()
-        self.problem.setObjectName("problem")
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #d93a30;")
-        self.problem.setVisible(False)
+        self.problem = problem_line()
         outer.addWidget(self.problem)
         self.other_email = QCheckBox()
         self.other_email.setVisible(False)
         outer.addWidget(self.other_email)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.store = self.buttons.addButton("S&tore", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.action, self.action_words = self.store, ("S&tore", "Storing…")
         self.store.setDefault(True)
         for button in self.buttons.findChildren(QPushButton):
             button.setAutoDefault(button is self.store)
@@ -102,8 +102,7 @@ class NewSessionDialog(QDialog):
 
     def _store(self) -> None:
         if not self.session.text().strip():
-            self.show_problem("Paste the session first: the Cookie header of a claude.ai "
-                              "request, or just the sessionKey value.")  # fmt: skip
+            self.show_problem(PASTE_FIRST)
             self.session.setFocus()
             return
         ok = self.other_email.isVisible() and self.other_email.isChecked()
@@ -113,17 +112,6 @@ class NewSessionDialog(QDialog):
         """Another paste: the question about the previous one's email no longer holds."""
         self.other_email.setVisible(False)
         self.other_email.setChecked(False)
-
-    def busy(self, on: bool) -> None:
-        """While it is read and stored: nothing to press twice."""
-        self.store.setEnabled(not on)
-        self.store.setText("Storing…" if on else "S&tore")
-
-    def show_problem(self, text: str | None) -> None:
-        """Why it was not stored (the dialog stays open, nothing typed is lost)."""
-        self.busy(False)
-        self.problem.setText(text or "")
-        self.problem.setVisible(bool(text))
 
     def ask_other_email(self, text: str, new: str) -> None:
         """The session is another email's: say so, and let the person store it anyway."""
@@ -174,10 +162,10 @@ class SessionReplacer(QObject):
                     known_email=known_email, other_email_ok=chosen.other_email_ok,
                 )  # fmt: skip
             except OtherEmail as exc:
-                why, new = _sentence(exc), exc.new
+                why, new = sentence(exc), exc.new
                 answer(lambda r: r.failed.emit(why, new))
             except NotReplaced as exc:
-                why = _sentence(exc)
+                why = sentence(exc)
                 answer(lambda r: r.failed.emit(why, ""))
             except Exception as exc:  # noqa: BLE001 - said to the person, the tray goes on
                 log.error("storing a new session failed: %s", type(exc).__name__)  # no text
@@ -188,11 +176,6 @@ class SessionReplacer(QObject):
                 answer(lambda r: r.done.emit(done))
 
         threading.Thread(target=run, name="claude-meter-new-session", daemon=True).start()
-
-
-def _sentence(problem: Exception) -> str:
-    text = str(problem)
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def connect_dialog(

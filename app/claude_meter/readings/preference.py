@@ -97,11 +97,16 @@ def account_names(settings: Mapping[str, Any], *, every: bool = False) -> dict[s
 
 def find_account(names: Mapping[str | None, str], wanted: str) -> tuple[bool, str | None]:
     """``--account NAME`` among ``names`` (:func:`account_names`): (found, its id). As
-    ``core/account_changes.named`` decides for ``status --account``: a named account by its
-    name (any case) or id first, then the default one by its name or ``default``."""
+    ``core/accounts.find``: a named account by its id first (an id never changes; a name may
+    be another's id in settings written before that was refused), then by its name (any
+    case), then the default one by its name or ``default``. A text that is one account's name
+    and another's id reads the id's here (a read changes nothing); ``status --account`` and
+    the changing commands refuse it (``core/account_changes.named``)."""
+    if wanted in names and wanted is not None:
+        return True, wanted
     folded = " ".join(wanted.split()).casefold()
     for key, name in names.items():
-        if key is not None and (name.casefold() == folded or key == wanted):
+        if key is not None and name.casefold() == folded:
             return True, key
     if None in names and folded in (names[None].casefold(), "default"):
         return True, None
