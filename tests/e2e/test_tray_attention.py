@@ -9,6 +9,7 @@ popover's width, the one that does not fit counted. Screenshots are kept in
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -87,6 +88,20 @@ def times_logged(log_path: Path, text: str) -> int:
     return log_path.read_text(errors="replace").count(text)
 
 
+def all_pasts_written(log_path: Path) -> None:
+    """The demo writes each account's made-up past after its first draw; the popover grows
+    when the forecasts come, and sway then maps it again to place it again (qt/popover.py).
+    A click aimed at the line while that happens (a loaded machine: CI once) lands beside
+    it, so the popover is opened once every past is in."""
+
+    def written() -> int:
+        text = log_path.read_text(errors="replace")
+        said = re.findall(r"(\d+) organizations' pasts so far", text)
+        return max((int(n) for n in said), default=0)
+
+    wait_for("every demo account's past written", lambda: written() >= 8 or None, timeout=60)
+
+
 @pytest.mark.parametrize(("height", "shot"), [(700, "x11"), (480, "x11-short")])
 def test_the_line_names_an_account_out_of_view_and_goes_there_x11(
     tmp_path: Path, height: int, shot: str
@@ -96,6 +111,7 @@ def test_the_line_names_an_account_out_of_view_and_goes_there_x11(
         app = start_demo_tray(demo_env(tmp_path, desktop.env), log_path)
         try:
             x, y, w, h = wait_for("the icon embedded in trayer", desktop.tray_icon)
+            all_pasts_written(log_path)
             desktop.run("xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "1")
             wait_for("the line naming Extra7", lambda: logged(log_path, NAMED), timeout=40)
             box = wait_for("the popover whole on the screen", lambda: popover_box(desktop))
@@ -129,6 +145,7 @@ def test_the_line_names_an_account_out_of_view_and_goes_there_sway(tmp_path: Pat
         app = start_demo_tray(demo_env(tmp_path, desktop.env), log_path)
         try:
             x, y, w, h = wait_for("the icon in the bar", desktop.icon)
+            all_pasts_written(log_path)
             desktop.click(x + w // 2, y + h // 2)
             wait_for("the line naming Extra7", lambda: logged(log_path, NAMED), timeout=40)
             node = assert_shown(desktop, "attention-sway.png")
