@@ -287,7 +287,7 @@ def test_a_folder_in_place_of_the_file(entries: list[str]) -> None:
         loaded = load_settings(path, now=NOW)
         assert (loaded.settings, loaded.backup) == (Settings(), None)
         assert loaded.notice is not None
-        assert "could not read" in loaded.notice
+        assert "cannot be read (Is a directory)" in loaded.notice
         assert sorted(os.listdir(path)) == before  # not ours to move
         assert sorted(p.name for p in folder.iterdir()) == ["settings.json"]
 
