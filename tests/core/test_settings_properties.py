@@ -288,6 +288,7 @@ def test_a_folder_in_place_of_the_file(entries: list[str]) -> None:
         assert (loaded.settings, loaded.backup) == (Settings(), None)
         assert loaded.notice is not None
         assert "cannot be read (Is a directory)" in loaded.notice
+        assert "leaves the file as it is" in loaded.notice
         assert sorted(os.listdir(path)) == before  # not ours to move
         assert sorted(p.name for p in folder.iterdir()) == ["settings.json"]
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from claude_meter.core.accounts import AccountRef
+from claude_meter.core.bidi import isolated
 from claude_meter.core.models import FetchError, FetchResult, Snapshot, UsageWindow
 from claude_meter.core.settings import Settings
 from claude_meter.core.state import load_state
@@ -83,7 +84,7 @@ def test_one_accounts_rate_limit_never_delays_another(qtbot: QtBot, tmp_path: Pa
     }
     assert [a.name for a in app.meter.accounts()] == ["Default", "Work", "Home"]
     assert app.current_indicator().text == "70"
-    assert "the icon shows Home" in app.tray.toolTip()
+    assert f"the icon shows {isolated('Home')}" in app.tray.toolTip()
 
 
 def test_a_slow_account_never_holds_up_the_others(qtbot: QtBot, tmp_path: Path) -> None:

@@ -113,7 +113,7 @@ def test_the_demo_draws_first_and_shows_its_past_once_written(
     without reopening either."""
     from claude_meter.poll import demo_seeding
     from claude_meter.poll.demo import start_demo
-    from claude_meter.qt.compose import seed_after_first_draw
+    from claude_meter.qt.demo_parts import seed_after_first_draw
 
     let_through, entered = threading.Event(), threading.Event()
     real_past = demo_seeding.demo_past

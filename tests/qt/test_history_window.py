@@ -4,16 +4,21 @@ and value on hover and keyboard focus, exports PNG and CSV, and is gone once clo
 from __future__ import annotations
 
 import csv
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, Qt, QThreadPool
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+import claude_meter.qt.history_window as history_window
+from claude_meter.cli import main
 from claude_meter.history import HistoryStore
 from claude_meter.history.chart_data import SPANS
 from claude_meter.qt.history_window import NO_HISTORY, HistoryWindow, choice_data
@@ -271,3 +276,30 @@ def test_a_history_with_readings_has_no_empty_text(window: HistoryWindow) -> Non
     assert window.window_box.isVisibleTo(window)
     assert window.png_button.isEnabled()
     assert window.csv_button.isEnabled()
+
+
+def test_reads_still_running_end_before_the_history_closes(
+    monkeypatch: pytest.MonkeyPatch, qapp: object
+) -> None:
+    """Closed at once (here: an event loop that returns at once), the window's reads were
+    left running: they used the closed database, then answered into a finished application,
+    and the process died with a segfault at exit. The store now closes after they end."""
+    slow = threading.Event()
+    read_overview = history_window.read_overview
+
+    def slow_overview(*args: Any, **kwargs: Any) -> Any:
+        slow.wait(0.5)  # a read still at work when the window goes: nothing sets it
+        return read_overview(*args, **kwargs)
+
+    running_at_close: list[int] = []
+    close = HistoryStore.close
+
+    def close_and_count(store: HistoryStore) -> None:
+        running_at_close.append(QThreadPool.globalInstance().activeThreadCount())
+        close(store)
+
+    monkeypatch.setattr(history_window, "read_overview", slow_overview)
+    monkeypatch.setattr(HistoryStore, "close", close_and_count)
+    monkeypatch.setattr(QApplication, "exec", staticmethod(lambda: 0))
+    assert main(["history", "--open"]) == 0  # the command line's window, with its store
+    assert running_at_close == [0]

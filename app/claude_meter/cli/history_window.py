@@ -17,7 +17,7 @@ def run_history_window(*, err: TextIO) -> int:
         from PySide6.QtWidgets import QApplication
 
         from claude_meter.core.settings import load_settings, settings_path
-        from claude_meter.qt.history_window import HistoryWindow
+        from claude_meter.qt.history_window import HistoryWindow, finish_reads
         from claude_meter.qt.settings_watch import SettingsWatch
 
         app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -32,4 +32,7 @@ def run_history_window(*, err: TextIO) -> int:
         watch.read.connect(lambda changed: window.set_names(changed.names()))
         watch.start()
         window.show()
-        return app.exec()
+        try:
+            return app.exec()
+        finally:  # reads still running would use the store after it closes, then a gone Qt
+            finish_reads()

@@ -67,8 +67,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from claude_meter.bridge.pairing import Pairing
-    from claude_meter.poll.demo import Demo
-    from claude_meter.poll.demo_seeding import PastSeeding
     from claude_meter.sources.keyring_child import KeyringInChild
     from claude_meter.sources.keyring_store import Keyring
 
@@ -264,8 +262,9 @@ def _run(
     demo_path: Path | None = None  # the demo's own settings, with its accounts
     if demo:
         from claude_meter.poll.demo import demo_settings, start_demo
+        from claude_meter.qt.demo_parts import demo_accounts, demo_poll, seed_after_first_draw
 
-        accounts = _demo_accounts(env)
+        accounts = demo_accounts(env)
         running = start_demo(  # several accounts: `normal`, where each has its own numbers
             env.get("CLAUDE_METER_DEMO_SCENARIO", "rising" if accounts == 1 else "normal"),
             speed=float(env.get("CLAUDE_METER_DEMO_SPEED", "1") or 1),
@@ -289,6 +288,7 @@ def _run(
             # claude.ai is never polled faster than the policy allows.
             interval = timedelta(seconds=float(env["CLAUDE_METER_POLL_SECONDS"]))
             floor = timedelta(milliseconds=10)
+    stack.callback(_finish_history_reads)  # before the history closes: callbacks run last first
     prefs = Preferences(
         loaded,
         env,
@@ -313,7 +313,7 @@ def _run(
     if not demo:  # the demo shows its own fake accounts, never the person's named ones
         meter.account_fetch = lambda account_id: account_poll(fetcher, account_id)
     elif running.named:
-        meter.account_fetch = lambda account_id: _demo_poll(running, pool, account_id)
+        meter.account_fetch = lambda account_id: demo_poll(running, pool, account_id)
     connect_preferences(meter, prefs, fetcher)
     if demo:
         seeding = seed_after_first_draw(meter, running.open_history(), stack)
@@ -341,19 +341,12 @@ def _run(
     return app.exec()
 
 
-def seed_after_first_draw(
-    meter: TrayApp, history: HistoryStore, stack: contextlib.ExitStack
-) -> PastSeeding:
-    """The demo's made-up past (sparklines, forecasts, the History window's walls and calendar
-    at once), written once its first numbers are drawn, each account's from its first reading,
-    the live readings held back meanwhile (``poll/demo_seeding.py``); then drawn again."""
-    from claude_meter.poll.demo_seeding import PastSeeding
+def _finish_history_reads() -> None:
+    """The History window's reads still running end before the history closes (imported
+    only at the end: the window is not part of the start)."""
+    from claude_meter.qt.history_window import finish_reads
 
-    seeding = PastSeeding(history, seeded=meter.history_filled.emit)
-    meter.meter.writer = seeding.record
-    meter.settled.connect(seeding.start)
-    stack.callback(seeding.stop)  # before the demo's folder goes (callbacks run last first)
-    return seeding
+    finish_reads()
 
 
 def history_ids(history: HistoryStore | None) -> tuple[str, ...]:
@@ -361,21 +354,6 @@ def history_ids(history: HistoryStore | None) -> tuple[str, ...]:
     from claude_meter.history.reads import account_ids
 
     return account_ids(history) if history is not None else ()  # a failed read: none
-
-
-def _demo_accounts(env: Mapping[str, str]) -> int:
-    """``CLAUDE_METER_DEMO_ACCOUNTS``: how many accounts the demo shows (1 to 8)."""
-    text = env.get("CLAUDE_METER_DEMO_ACCOUNTS", "1") or "1"
-    if not text.isdigit():
-        raise ConfigurationError("CLAUDE_METER_DEMO_ACCOUNTS is a number of accounts, 1 to 8")
-    return int(text)
-
-
-def _demo_poll(running: Demo, pool: ClientPool, account_id: str) -> Callable[[], FetchResult]:
-    """One of the demo's named accounts, polled with its own session at the demo's fake."""
-    account_env = next(env for key, _name, env in running.named if key == account_id)
-    demo_fetcher = Fetcher(account_env, pool=pool, demo=True)
-    return lambda: demo_fetcher().for_account(account_id)
 
 
 def watch_settings(meter: TrayApp, prefs: Preferences) -> None:

@@ -99,6 +99,18 @@ class _Read(QRunnable):
             log.exception("reading the history for the History window failed")
 
 
+#: How long the end of the program waits for reads already running (each is shaped in SQL and
+#: takes milliseconds; a locked or very slow disk is not waited on for ever).
+FINISH_READS_MS = 5_000
+
+
+def finish_reads(pool: QThreadPool | None = None) -> None:
+    """Let the History window's reads already running end, before the store they read is
+    closed and Qt goes: a read left running used a closed database, then answered into a
+    finished application (a crash at exit when the window was closed during a read)."""
+    (pool or QThreadPool.globalInstance()).waitForDone(FINISH_READS_MS)
+
+
 def read_overview(store: HistoryStore, now: datetime, tz: tzinfo | None) -> Overview:
     walls = walls_since(store, now - RETENTION, now)
     found = tuple(windows(store))

@@ -274,6 +274,7 @@ class Popover(QFrame):
             self.route.setText(routes_text(state))
             now = self._clock()
             self.sections.show_accounts(accounts, insights, now=now, interval=self._interval)
+            self._log_accounts(self.sections)  # as when built: what each reading shows
             self.adjustSize()
             self.sections.verticalScrollBar().setValue(scrolled)
             self.tick()
@@ -302,17 +303,18 @@ class Popover(QFrame):
         self.body.addWidget(self.attention)
         self.body.addWidget(self.sections)
         self.sections.show()  # now, not queued: measured at once even in an open popover
-        log.debug(
-            "accounts shown: %s",
-            "; ".join(
-                f"{s.header.text()} {s.worst.text()}".strip() for s in self.sections.sections
-            ),
-        )
+        self._log_accounts(self.sections)
         self.adjustSize()
         self.sections.verticalScrollBar().setValue(scrolled)
         self.tick()  # the top line measured where the sections now stand
         self.adjustSize()
         self.attention.keep_place = True
+
+    @staticmethod
+    def _log_accounts(sections: AccountSections) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            said = (f"{one.header.text()} {one.worst.text()}".strip() for one in sections.sections)
+            log.debug("accounts shown: %s", "; ".join(said))
 
     def adjustSize(self) -> None:
         """With several accounts the sections take the height the screen leaves beside the
