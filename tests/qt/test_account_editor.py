@@ -17,7 +17,7 @@ from shiboken6 import isValid
 from claude_meter.core.accounts import AccountRef
 from claude_meter.core.settings import Loaded, Settings, load_settings, save_settings
 from claude_meter.fake.accounts import WORK_ACCOUNT
-from claude_meter.qt.account_editor import AccountsBox
+from claude_meter.qt.accounts_box import AccountsBox
 from claude_meter.qt.add_account import AddAccountDialog
 from claude_meter.qt.preferences import Preferences
 from claude_meter.sources.keyring_store import SERVICE, Keyring

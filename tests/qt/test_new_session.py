@@ -17,7 +17,7 @@ from claude_meter.core.settings import Loaded, Settings, load_settings
 from claude_meter.fake import FakeClaude
 from claude_meter.fake.accounts import PERSONAL_ACCOUNT, WORK_ACCOUNT
 from claude_meter.platform.autostart.linux import XdgAutostart
-from claude_meter.qt.account_editor import AccountsBox
+from claude_meter.qt.accounts_box import AccountsBox
 from claude_meter.qt.new_session import NewSessionDialog
 from claude_meter.qt.preferences import Preferences
 from claude_meter.sources.keyring_store import SERVICE, Keyring

@@ -48,7 +48,7 @@ from claude_meter.core.settings import (
     format_thresholds,
     parse_thresholds,
 )
-from claude_meter.qt.account_editor import AccountsBox
+from claude_meter.qt.accounts_box import AccountsBox
 from claude_meter.qt.sections_scroll import SectionsScroll, fit_to_screen
 
 HINT_STYLE = "color: palette(placeholder-text); font-size: 11px;"
