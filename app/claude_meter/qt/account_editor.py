@@ -2,13 +2,12 @@
 
 The window's Accounts row (``qt/accounts_box.py``) asks; :class:`AccountEditor` carries out
 what it asks, with the command line's rules (``core/account_changes.py``: names, ids never
-given twice, the history's ids avoided, which secret goes with a removed account) and its
-order of steps: a pasted
-session goes to the account's own keyring entry first (off the GUI thread: the keyring may
-take a helper process or an unlock prompt), and the account is added only when it is stored
-there (never in memory, never in a file); the settings are saved before they are applied
-(``Preferences.commit``), and a save that fails takes the stored session back out. The tray
-then follows the settings: a named account added starts polling, one removed stops
+given twice, the history's ids avoided, which secret goes with a removed account) and its order
+of steps: a pasted session goes to the account's own keyring entry first (off the GUI thread:
+the keyring may take a helper process or an unlock prompt), and the account is added only when
+it is stored there (never in memory, never in a file); the settings are saved before they are
+applied (``Preferences.commit``), and a save that fails takes the stored session back out. The
+tray then follows the settings: a named account added starts polling, one removed stops
 (``qt/account_polls.py``). Changes are saved at once, whatever else the window holds unsaved.
 """
 
