@@ -345,18 +345,23 @@ class Preferences(QObject):
     def change(self, settings: Settings) -> bool:
         """Save and apply; False when the file could not be written (still applied)."""
         self._apply(settings)
-        self._unread = None
+        saved, self._unread = self._write(settings)
+        if saved:
+            log.info("settings saved")
+        return saved
+
+    def _write(self, settings: Settings) -> tuple[bool, str | None]:
+        """Write the file: whether it was written, and why not when the person's own file is
+        there but unreadable (it is left as it is, and they are told)."""
         try:
             save_settings(settings, self._path)
-        except UnreadableSettings as exc:  # the person's file, left as it is
+        except UnreadableSettings as exc:
             log.warning("did not save the settings: %s", exc)
-            self._unread = str(exc)
-            return False
+            return False, str(exc)
         except (OSError, ValueError) as exc:
             log.warning("could not save the settings: %s", exc)
-            return False
-        log.info("settings saved")
-        return True
+            return False, None
+        return True, None
 
     def on_disk(self) -> Settings | None:
         """The settings file as it is now (``claude-meter accounts`` may have changed it a
@@ -367,18 +372,10 @@ class Preferences(QObject):
         """Save, then apply: an account added or removed exists once it is on disk, so the
         command line and the tray never disagree about it; False (nothing applied) when the
         file could not be written."""
-        self.commit_problem = None
-        try:
-            save_settings(settings, self._path)
-        except UnreadableSettings as exc:  # the person's file, left as it is: say why
-            log.warning("did not save the settings: %s", exc)
-            self.commit_problem = str(exc)
-            return False
-        except (OSError, ValueError) as exc:
-            log.warning("could not save the settings: %s", exc)
-            return False
-        self._apply(settings)
-        return True
+        saved, self.commit_problem = self._write(settings)
+        if saved:
+            self._apply(settings)
+        return saved
 
     def _apply(self, settings: Settings) -> None:
         source_changed = _default_source(settings) != _default_source(self.settings)
