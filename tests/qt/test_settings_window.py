@@ -187,3 +187,28 @@ def test_the_connection_box_keeps_no_empty_row(qtbot: QtBot) -> None:
     assert form.isRowVisible(made.fallback)
     # the line gone, the window gives its room back: no blank left in some box
     qtbot.waitUntil(lambda: made.height() == made.sizeHint().height(), timeout=2000)
+
+
+def test_an_account_added_while_open_leaves_the_accounts_row_whole(qtbot: QtBot) -> None:
+    """Adding a pasted account shows "Paste new session…" beside Add and Remove: the row grew
+    wider than the window, which kept its width, and Remove… was cut off at the right edge."""
+    from PySide6.QtCore import QPoint
+
+    from claude_meter.core.accounts import AccountRef
+
+    made = window(qtbot)
+    made.show()
+    qtbot.waitExposed(made)
+    qtbot.waitUntil(lambda: made._fitted is not None)
+    work = AccountRef(id="work", name="Work", kind="pasted", email="ada@initech.example")
+    made.follow(Settings(accounts=(work,)))
+    row = made.accounts
+
+    qtbot.waitUntil(lambda: row.paste.isVisible() and row.remove.x() > row.paste.x() > 0)
+
+    def whole() -> bool:  # every button as wide as its text, Remove… within the window
+        buttons = (row.add, row.paste, row.remove)
+        wide = all(button.width() >= button.sizeHint().width() for button in buttons)
+        return wide and row.remove.mapTo(made, QPoint(row.remove.width(), 0)).x() <= made.width()
+
+    qtbot.waitUntil(whole)

@@ -135,6 +135,7 @@ class SettingsWindow(QDialog):
         inner.setContentsMargins(0, 0, 0, 0)
         inner.setSpacing(10)
         self.accounts = AccountsBox(settings, demo=demo)  # added and removed at once
+        self.accounts.list.currentIndexChanged.connect(self._fit_soon)  # its buttons change
         inner.addWidget(self._connection_box(settings, profiles))
         inner.addWidget(self._updates_box(settings))
         inner.addWidget(self._display_box(settings, windows))
@@ -290,7 +291,12 @@ class SettingsWindow(QDialog):
         self._settings = settings
         self.accounts.show_accounts(settings)
         self._icon_accounts(settings, self.icon_account.currentData())
-        self._fit()
+        self._fit_soon()
+
+    def _fit_soon(self) -> None:
+        """:meth:`_fit` once the layout has taken in what changed (a button shown: the row
+        asks for more width only after its layout ran; fitted at once, Remove… was cut off)."""
+        QTimer.singleShot(0, self._fit)
 
     def _startup_box(
         self, settings: Settings, autostart: bool, pairing_available: bool
