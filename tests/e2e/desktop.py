@@ -225,6 +225,10 @@ def private_desktop(
                 f"{width}x{height}x24",
                 "-nolisten",
                 "tcp",
+                # An X server resets when its last client goes: a program that connects at that
+                # moment fails ("X connection error"; polybar, on a desktop with no tray or
+                # notifier holding a connection, in CI twice).
+                "-noreset",
             ],
             env,
             pass_fds=(write_fd,),

@@ -127,7 +127,17 @@ def xvfb(env: dict[str, str]) -> Iterator[str]:
     require_tool("Xvfb", "xvfb")
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        [
+            "Xvfb",
+            "-displayfd",
+            str(write_fd),
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+            "-noreset",
+        ],
         env=env,
         pass_fds=(write_fd,),
         stdin=subprocess.DEVNULL,
