@@ -25,7 +25,9 @@ def test_new_session_dialog_on_sway(tmp_path: Path) -> None:
                 "the dialog mapped",
                 lambda: any(n.name == "Paste new session" for n in desktop.windows()) or None,
             )
-            path = desktop.screenshot("wayland-new-session-other-email.png")
-            image = QImage(str(path))
-            assert not image.isNull()
-            assert distinct_colours(image) > 20
+
+            def drawn() -> QImage | None:  # mapped comes before the first frame on the screen
+                image = QImage(str(desktop.screenshot("wayland-new-session-other-email.png")))
+                return image if not image.isNull() and distinct_colours(image) > 20 else None
+
+            wait_for("the dialog drawn", drawn)
