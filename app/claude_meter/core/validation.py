@@ -1,0 +1,70 @@
+"""Outside data made into the app's typed structs, and why it could not be, in words.
+
+Every model is a frozen :class:`msgspec.Struct` (``docs/architecture.md``, "Models"): a
+struct built in code is trusted (mypy checks it) and runs only its ``__post_init__``; data
+from outside (an answer, a file, a post) goes through :func:`parse` or :func:`parse_json`,
+which check every field's type and constraint. They are lenient the way a person's file
+needs (``"60"`` for 60, a whole float for an int, an ISO 8601 text for a time) and ignore
+keys they do not know, so a file from a newer version still loads.
+
+:func:`words` turns a failure into ``where: what`` for a message. It never repeats the
+value that failed: a damaged file may hold anything, a secret included.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+import msgspec
+
+T = TypeVar("T")
+
+#: What a failure is, for a caller that handles every kind of bad input at once.
+Invalid = msgspec.ValidationError
+
+# "Expected `int`, got `str` - at `$.accounts[0].name`"
+_AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<where>[^`]*)`)?$", re.DOTALL)
+_PART = re.compile(r"\.(?P<key>[^.\[]+)|\[(?P<index>\d+)\]")
+
+
+def parse(data: object, kind: type[T]) -> T:
+    """``data`` (JSON's Python form) as ``kind``; :data:`Invalid` when it does not fit."""
+    return msgspec.convert(data, kind, strict=False)
+
+
+def parse_json(raw: bytes | str, kind: type[T]) -> T:
+    """JSON text as ``kind``; :data:`Invalid` when it does not fit, and
+    :class:`msgspec.DecodeError` (a :class:`ValueError`, as :data:`Invalid` is) when it is
+    not JSON."""
+    return msgspec.json.decode(raw, type=kind, strict=False)
+
+
+def as_json_data(struct: Any) -> Any:
+    """A struct as JSON's Python form (times as ISO 8601 text, tuples as lists): what a file
+    or ``--json`` holds."""
+    return msgspec.json.decode(msgspec.json.encode(struct))
+
+
+def where(exc: msgspec.ValidationError) -> str:
+    """The failing field's path, ``accounts.0.name``; empty for the whole object."""
+    found = _AT.match(str(exc))
+    path = (found and found["where"]) or ""
+    return ".".join(m["key"] or m["index"] for m in _PART.finditer(path))
+
+
+def what(exc: msgspec.ValidationError) -> str:
+    """What was wrong, without the value: ``expected int, got str``, or a validator's own
+    sentence."""
+    found = _AT.match(str(exc))
+    text = (found["what"] if found else str(exc)).strip()
+    if text.startswith("Invalid enum value"):
+        return "not one of the accepted values"
+    text = text.replace("`", "")
+    return text[:1].lower() + text[1:]
+
+
+def words(exc: msgspec.ValidationError) -> str:
+    """``where: what``, or only ``what`` when the whole object failed."""
+    at = where(exc)
+    return f"{at}: {what(exc)}" if at else what(exc)
