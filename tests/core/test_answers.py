@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
 from claude_meter.bridge.wire import parse_post
@@ -236,7 +237,9 @@ def extensions_post(server: FakeClaude, uuids: list[str]) -> dict[str, Any]:
 
 
 def comparable(snapshot: Snapshot) -> dict[str, object]:
-    return snapshot.model_dump(exclude={"source"})
+    fields = msgspec.structs.asdict(snapshot)
+    del fields["source"]
+    return fields
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from claude_meter.core.oauth_hold import (
@@ -59,9 +60,9 @@ def test_verdicts() -> None:
     assert verdict(None, NOW) == "send"
     assert verdict(hold, NOW) == "wait"
     assert verdict(hold, NOW + MIN) == "send"  # it ran out
-    wanted = hold.model_copy(update={"override_wanted": True})
+    wanted = msgspec.structs.replace(hold, override_wanted=True)
     assert verdict(wanted, NOW) == "override"
-    spent = wanted.model_copy(update={"overridden": True})
+    spent = msgspec.structs.replace(wanted, overridden=True)
     assert verdict(spent, NOW) == "wait"
     # written under a clock that was since set back an hour: ignored, not a day of silence
     assert verdict(hold, NOW - timedelta(hours=1)) == "send"
@@ -75,7 +76,7 @@ def test_store_keeps_holds_per_token_across_instances(tmp_path: Path) -> None:
     first = HoldStore(path)
     hold = Hold(not_before=NOW + MIN, set_at=NOW)
     first.put(key, hold)
-    first.put("other", hold.model_copy(update={"strikes": 4}))
+    first.put("other", msgspec.structs.replace(hold, strikes=4))
     assert HoldStore(path).get(key) == hold  # a restart reads it back
     assert TEST_OAUTH_TOKEN not in path.read_text()
     HoldStore(path).clear(key)
@@ -91,7 +92,7 @@ def test_override_is_granted_once_per_hold(tmp_path: Path) -> None:
     hold = store.get("k")
     assert hold is not None
     assert verdict(hold, NOW) == "override"
-    store.put("k", hold.model_copy(update={"overridden": True, "override_wanted": False}))
+    store.put("k", msgspec.structs.replace(hold, overridden=True, override_wanted=False))
     assert store.allow_once() is False  # spent until the hold runs out or numbers come
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_meter.core import paths
+from claude_meter.core import paths, validation
 from claude_meter.core.state import SavedState, default_path, load_state, save_state
 from tests.conftest import NOW
 
@@ -87,7 +87,7 @@ def test_a_file_the_system_will_not_read_is_a_fresh_start_with_its_reason(
 
 def test_keys_of_a_newer_version_are_ignored(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
-    path.write_text(json.dumps({**STATE.model_dump(mode="json"), "from_the_future": [1]}))
+    path.write_text(json.dumps({**validation.as_json_data(STATE), "from_the_future": [1]}))
     assert load_state(path) == STATE
 
 
