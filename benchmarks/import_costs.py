@@ -142,8 +142,8 @@ def msgspec_models() -> str:
     for qualified, fields in classes:
         lines.append(f"class {names[qualified]}(msgspec.Struct, frozen=True, kw_only=True):")
         lines.extend(f"    {field}: {_short(kind, names)}" for field, kind in fields.items())
-    decoded = ", ".join(sorted(names.values()))
-    lines.append(f"_decoders = [msgspec.json.Decoder(t) for t in ({decoded},)]")
+    decoded = "".join(f"{name}, " for name in sorted(names.values()))  # none when all moved
+    lines.append(f"_decoders = [msgspec.json.Decoder(t) for t in ({decoded})]")
     return "\n".join(lines)
 
 
