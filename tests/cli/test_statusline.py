@@ -173,11 +173,13 @@ def test_each_reading_also_waits_in_the_journal_for_the_history() -> None:
 
 
 def _settings_with(*accounts: object, **fields: object) -> None:
+    import msgspec
+
     from claude_meter.core.accounts import AccountRef
     from claude_meter.core.settings import Settings, save_settings
 
     refs = tuple(a for a in accounts if isinstance(a, AccountRef))
-    save_settings(Settings(accounts=refs, **fields))
+    save_settings(msgspec.structs.replace(Settings(accounts=refs), **fields))
 
 
 def test_the_reading_carries_the_account_of_its_claude_config_dir(tmp_path: Path) -> None:

@@ -67,3 +67,32 @@ def test_as_json_data_is_json_s_python_form() -> None:
         "at": "2026-01-02T00:00:00Z",
         "inner": [{"count": 1}],
     }
+
+
+class _Ruled(msgspec.Struct, frozen=True, kw_only=True):
+    name: str = "x"
+    sides: int = 4
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise validation.Refused("name", "a name cannot be empty")
+        if self.sides < 3:
+            raise ValueError("a shape needs three sides")
+
+
+class _Shapes(msgspec.Struct, frozen=True, kw_only=True):
+    shapes: tuple[_Ruled, ...] = ()
+
+
+def test_a_rule_names_its_field_where_msgspec_knows_only_the_struct() -> None:
+    with pytest.raises(validation.Invalid) as caught:
+        validation.parse({"shapes": [{}, {"name": " "}]}, _Shapes)
+    assert validation.where(caught.value) == "shapes.1.name"
+    assert validation.words(caught.value) == "shapes.1.name: a name cannot be empty"
+    with pytest.raises(validation.Invalid) as whole:  # a rule about the whole struct
+        validation.parse({"shapes": [{"sides": 2}]}, _Shapes)
+    assert validation.words(whole.value) == "shapes.0: a shape needs three sides"
+    with pytest.raises(validation.Refused, match="^a name cannot be empty$") as built:
+        _Ruled(name="")  # built in code: the rule's own sentence, a ValueError
+    assert built.value.field == "name"
+    assert isinstance(built.value, ValueError)

@@ -23,6 +23,17 @@ T = TypeVar("T")
 #: What a failure is, for a caller that handles every kind of bad input at once.
 Invalid = msgspec.ValidationError
 
+
+class Refused(ValueError):
+    """A ``__post_init__`` rule refusing one field: msgspec knows only which struct failed,
+    so the rule names its field and :func:`where` adds it (``thresholds``, not the whole
+    file). ``str()`` is the rule's own sentence, for a window that shows no field names."""
+
+    def __init__(self, field: str, what: str) -> None:
+        super().__init__(what)
+        self.field = field
+
+
 # "Expected `int`, got `str` - at `$.accounts[0].name`"
 _AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<where>[^`]*)`)?$", re.DOTALL)
 _PART = re.compile(r"\.(?P<key>[^.\[]+)|\[(?P<index>\d+)\]")
@@ -50,7 +61,10 @@ def where(exc: msgspec.ValidationError) -> str:
     """The failing field's path, ``accounts.0.name``; empty for the whole object."""
     found = _AT.match(str(exc))
     path = (found and found["where"]) or ""
-    return ".".join(m["key"] or m["index"] for m in _PART.finditer(path))
+    parts = [m["key"] or m["index"] for m in _PART.finditer(path)]
+    if isinstance(exc.__cause__, Refused):
+        parts.append(exc.__cause__.field)
+    return ".".join(parts)
 
 
 def what(exc: msgspec.ValidationError) -> str:
