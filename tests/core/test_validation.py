@@ -92,7 +92,7 @@ def test_a_rule_names_its_field_where_msgspec_knows_only_the_struct() -> None:
     with pytest.raises(validation.Invalid) as whole:  # a rule about the whole struct
         validation.parse({"shapes": [{"sides": 2}]}, _Shapes)
     assert validation.words(whole.value) == "shapes.0: a shape needs three sides"
-    with pytest.raises(validation.Refused, match="^a name cannot be empty$") as built:
+    with pytest.raises(validation.Refused, match=r"^a name cannot be empty$") as built:
         _Ruled(name="")  # built in code: the rule's own sentence, a ValueError
     assert built.value.field == "name"
     assert isinstance(built.value, ValueError)
