@@ -54,6 +54,28 @@ def test_words_never_repeat_the_value() -> None:
     assert validation.words(failure) == "kind: not one of the accepted values"
 
 
+def test_a_dicts_key_is_never_named() -> None:
+    """msgspec does not quote a dict's key (it may be anything, a secret too): ``*`` stands in."""
+
+    class _Keyed(msgspec.Struct, frozen=True, kw_only=True):
+        counts: dict[str, int] = {}
+
+    secret = "sk-ant-sid01-" + "x" * 40
+    with pytest.raises(validation.Invalid) as caught:
+        validation.parse({"counts": {secret: {"a.b": 1}}}, _Keyed)
+    assert validation.words(caught.value) == "counts.*: expected int, got object"
+    assert secret not in str(caught.value)
+
+
+def test_strict_takes_json_types_as_they_are() -> None:
+    """For another program's data (the extension's posts): no "60" for 60, no 30.0 for 30."""
+    for raw in (b'{"kind": "a", "seconds": "90"}', b'{"kind": "a", "seconds": 30.0}'):
+        with pytest.raises(validation.Invalid) as caught:
+            validation.parse_json(raw, _Outer, strict=True)
+        assert validation.where(caught.value) == "seconds"
+    assert validation.parse_json(b'{"kind": "a", "seconds": 90}', _Outer, strict=True).seconds == 90
+
+
 def test_not_json_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="malformed"):
         validation.parse_json(b"{not json", _Outer)
