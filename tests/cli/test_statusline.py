@@ -248,7 +248,7 @@ def test_the_figures_shown_without_rate_limits_are_this_accounts(tmp_path: Path)
     assert _line(_json({"model": {}}), "{session}", NO_COLOR="1") == (0, "5%\n")
 
 
-def test_a_real_process_finds_its_account_loading_no_pydantic(tmp_path: Path) -> None:
+def test_a_real_process_finds_its_account_loading_no_models(tmp_path: Path) -> None:
     """As Claude Code runs it: a process of its own, in the account's CLAUDE_CONFIG_DIR."""
     from claude_meter.core.accounts import AccountRef
 
@@ -260,7 +260,7 @@ def test_a_real_process_finds_its_account_loading_no_pydantic(tmp_path: Path) ->
         "from claude_meter.cli import main\n"
         "main(['statusline', '--format', '{session}'])\n"
         # argparse too: the status line parses its few options itself (cli/__init__.py)
-        "heavy = ('pydantic', 'httpx', 'keyring', 'PySide6', 'sqlite3', 'platformdirs', "
+        "heavy = ('msgspec', 'httpx', 'keyring', 'PySide6', 'sqlite3', 'platformdirs', "
         "'argparse')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )

@@ -1,4 +1,4 @@
-"""The one setting the fast commands read without pydantic: used or remaining."""
+"""The one setting the fast commands read without the settings model: used or remaining."""
 
 from __future__ import annotations
 
