@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 
@@ -188,7 +189,7 @@ class Preferences(QObject):
             if self.paste_session():
                 self._close_first_run()
         elif way == "claude-code":
-            self.change(self.settings.model_copy(update={"source": "claude-code"}))
+            self.change(msgspec.structs.replace(self.settings, source="claude-code"))
             self._close_first_run()
         elif way == "extension":
             self._close_first_run()
@@ -213,7 +214,7 @@ class Preferences(QObject):
     def _on_accounts_added(self, settings: Settings) -> None:
         """The ticked found accounts; the default one found nothing, so it is metered no more
         (``claude-meter login`` meters it again)."""
-        self.change(settings.model_copy(update={"default_account": False}))
+        self.change(msgspec.structs.replace(settings, default_account=False))
         self._refresh()
         self._close_first_run()
 
@@ -449,7 +450,7 @@ class Preferences(QObject):
             self._env[COOKIE_ENV] = cookies.header().reveal()
             self.environment_changed.emit(dict(self._env))
         # pasted for the default account, which `login` would meter again: so does this
-        self.change(self.settings.model_copy(update={"source": "pasted", "default_account": True}))
+        self.change(msgspec.structs.replace(self.settings, source="pasted", default_account=True))
         text = "Session stored in the keyring." if persisted else message
         if not self._tell(True, text) and not persisted:
             self.notify_requested.emit("Your claude.ai session is kept for this run only", text)
