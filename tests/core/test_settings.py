@@ -426,6 +426,47 @@ def test_peek_says_a_damaged_file_on_the_log_and_leaves_it_as_it_is(
     assert caplog.text == ""
 
 
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (rb'{"profile": "a\ud800"}', "profile: the profile name is not valid Unicode text"),
+        (rb'{"poll_seconds": "\ud800"}', "the file: a text that is not valid Unicode"),
+        (rb'{"source": "\udc80"}', "the file: a text that is not valid Unicode"),
+        (
+            rb'{"accounts": [{"id": "w", "name": "W\ud800", "kind": "pasted"}]}',
+            "accounts.0.name: an account name must be valid Unicode text",
+        ),
+        (
+            rb'{"retired_account_ids": ["sessionKey=x"]}',
+            "retired_account_ids: an account id is 1 to 32 lowercase letters, digits or -",
+        ),
+    ],
+)
+def test_a_text_no_file_can_hold_is_refused_in_words(
+    tmp_path: Path, content: bytes, why: str
+) -> None:
+    """JSON's lone surrogates (``"\ud800"``) and non-ids where only ids were kept: moved aside
+    with where and what, as any bad value, never a traceback (found reviewing the move)."""
+    path = tmp_path / "settings.json"
+    path.write_bytes(content)
+    loaded = load_settings(path, now=NOW)
+    assert loaded.notice is not None
+    assert f"({why})" in loaded.notice
+    assert loaded.settings == Settings()
+
+
+def test_a_key_of_a_newer_version_is_ignored_whatever_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(
+        rb'{"\ud800": 1, "poll_seconds": 90, "accounts": [{"\udc80": [], "id": "w", '
+        rb'"name": "W", "kind": "pasted"}]}'
+    )
+    loaded = load_settings(path, now=NOW)
+    assert loaded.notice is None
+    assert loaded.settings.poll_seconds == 90
+    assert loaded.settings.accounts == (AccountRef(id="w", name="W", kind="pasted"),)
+
+
 # -- files written before the move to msgspec (issue 19) -----------------------------------
 
 #: Saved by the pydantic model (0.x), every field set: read the same, saved byte for byte.

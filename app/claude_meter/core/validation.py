@@ -42,7 +42,11 @@ _PART = re.compile(r"\[\.\.\.\]|\.(?P<key>[^.\[]+)|\[(?P<index>\d+)\]")
 
 def parse(data: object, kind: type[T]) -> T:
     """``data`` (JSON's Python form) as ``kind``; :data:`Invalid` when it does not fit."""
-    return msgspec.convert(data, kind, strict=False)
+    try:
+        return msgspec.convert(data, kind, strict=False)
+    except UnicodeEncodeError:  # a lone surrogate (JSON's "\ud800") where a number, a time or
+        # a word was expected: msgspec reads such a text as UTF-8 and fails there
+        raise Invalid("a text that is not valid Unicode") from None
 
 
 def parse_json(raw: bytes | str, kind: type[T], *, strict: bool = False) -> T:
