@@ -56,11 +56,16 @@ run()
 #: Loaded later, when needed: none of them draws the first numbers.
 NOT_BEFORE_THE_FIRST_DRAW = (
     "subprocess",  # no keyring helper is started while the backend holds nothing
+    "keyring",  # nor its libraries, ever: the helper is another process
+    "html",  # an SNI tooltip's escaping; trayer is an XEmbed tray
+    "http.server",
     "claude_meter.bridge.pairing",
     "claude_meter.bridge.server",
-    "claude_meter.platform.autostart.linux",
+    "claude_meter.platform.autostart",  # the settings window's switch
     "claude_meter.qt.settings_watch",
     "claude_meter.qt.popover",
+    "claude_meter.qt.history_window",
+    "claude_meter.qt.settings_window",
 )
 
 

@@ -37,10 +37,10 @@ from claude_meter.core.settings import (
     save_settings,
 )
 from claude_meter.core.usage import KNOWN_WINDOWS
-from claude_meter.platform.autostart import Autostart, launch_command
 from claude_meter.poll.fetcher import Fetcher
 
-if TYPE_CHECKING:  # the windows are imported when first shown: most runs never show them
+if TYPE_CHECKING:  # imported when first used (the windows, start at login): most runs never do
+    from claude_meter.platform.autostart import Autostart
     from claude_meter.poll.demo import Demo
     from claude_meter.qt.account_editor import AccountEditor
     from claude_meter.qt.first_run import FirstRunWindow
@@ -312,6 +312,8 @@ class Preferences(QObject):
         try:
             if autostart != self._autostart_on():
                 if autostart:
+                    from claude_meter.platform.autostart import launch_command
+
                     self._autostart.enable(launch_command())
                 else:
                     self._autostart.disable()
