@@ -8,7 +8,11 @@ and of it the anonymous pages) and the wall time the import took. Each layer's f
 difference to the layer before, so a module two layers share is counted once, in the first.
 The layers:
 
-1. ``PySide6.QtWidgets``: Qt and its binding, what every PySide6 app loads, the widget too;
+1. ``PySide6.QtWidgets``: Qt and its binding, what every PySide6 app loads, the widget too,
+   imported as the tray imports it (``claude_meter.cli.forget_pyside_source_reads``):
+   PySide6's import hook looks at the source of every module imported after it, and left
+   to itself keeps a copy of each in ``linecache`` (some 1-3 MB in each layer below), which
+   the tray does not hold;
 2. ``ssl``, ``urllib.request``, ``json``: the standard library's HTTPS client, all the
    widget needs to ask the server (``http.client``, ``email``, ``socket``);
 3. ``sqlite3``: the history's database;
@@ -19,8 +23,9 @@ The layers:
    state, accounts, the OAuth hold), with each struct's decoder built (msgspec builds it at
    a type's first use, which the tray's start makes: it reads the settings and its state):
    ClaudeMeter's own data types;
-7. ``claude_meter.qt.app``: everything else of the tray (its Qt layer, sources, clients,
-   polls, history), loaded as its start does.
+7. ``claude_meter.qt.compose`` (with ``sources.keyring_early``, which the tray imports
+   first): everything else of the tray (its Qt layer, sources, clients, polls, history),
+   loaded as its start does.
 
 Every layer is measured in --runs processes (default 7); the median of each difference is
 reported, with the total. The claude-usage-widget figure next to it is its own whole process
@@ -69,13 +74,20 @@ for _name in {MODEL_MODULES!r}:
 """
 
 LAYERS: tuple[tuple[str, str], ...] = (
-    ("Qt (PySide6.QtWidgets)", "import PySide6.QtWidgets"),
+    (
+        "Qt (PySide6.QtWidgets)",
+        "from claude_meter.cli import forget_pyside_source_reads\n"
+        "forget_pyside_source_reads()\nimport PySide6.QtWidgets",
+    ),
     ("standard HTTPS client (ssl, urllib.request, json)", "import ssl, urllib.request, json"),
     ("sqlite3", "import sqlite3"),
     ("httpx, beyond the standard library", "import httpx"),
     ("msgspec, the package", "import msgspec, msgspec.json"),
     ("ClaudeMeter's models", MODELS),
-    ("the rest of ClaudeMeter's tray", "import claude_meter.qt.app"),
+    (
+        "the rest of ClaudeMeter's tray",
+        "import claude_meter.sources.keyring_early, claude_meter.qt.compose",
+    ),
 )
 
 PROBE = """
