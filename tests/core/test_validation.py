@@ -118,3 +118,25 @@ def test_a_rule_names_its_field_where_msgspec_knows_only_the_struct() -> None:
         _Ruled(name="")  # built in code: the rule's own sentence, a ValueError
     assert built.value.field == "name"
     assert isinstance(built.value, ValueError)
+
+
+def test_a_lone_surrogate_where_a_value_was_expected_is_invalid_not_a_crash() -> None:
+    """JSON's ``"\\ud800"`` decodes to a lone surrogate, which msgspec cannot read as a word, a
+    number or a time: the data does not fit, like any other wrong value."""
+    with pytest.raises(validation.Invalid) as caught:
+        validation.parse({"kind": "\ud800"}, _Outer)
+    assert validation.words(caught.value) == "a text that is not valid Unicode"
+    with pytest.raises(validation.Invalid):
+        validation.parse({"kind": "a", "seconds": "\ud800"}, _Outer)
+
+
+def test_as_json_data_keeps_texts_and_numbers_for_json_dumps_to_write() -> None:
+    """A server's name may hold a lone surrogate and a number may be NaN: both are written
+    by ``json.dumps`` as they were when pydantic dumped the models (msgspec's own encoder
+    refuses the first)."""
+    value = {"name": "\ud800", "ratio": float("inf"), "at": (datetime(2026, 1, 2, tzinfo=UTC),)}
+    assert validation.as_json_data(value) == {
+        "name": "\ud800",
+        "ratio": float("inf"),
+        "at": ["2026-01-02T00:00:00Z"],
+    }

@@ -359,8 +359,8 @@ _TRAY_FLAGS: Final = frozenset({"--demo", "--debug"})
 
 #: The Qt-free modules the tray runs on, imported before PySide6: its import hook reads the
 #: source of every module imported after it (see :func:`forget_pyside_source_reads`), so these
-#: and what they import (pydantic, httpx, sqlite3: some 250 modules) are not read. About 25 ms
-#: of the tray's start (``docs/benchmarks.md``).
+#: and what they import (httpx, sqlite3, the models and msgspec) are not read. It saved about
+#: 25 ms of the tray's start when the models were pydantic's (``docs/benchmarks.md``).
 _TRAY_CORE: Final = (
     "claude_meter.clients.http",
     "claude_meter.clients.web",  # these three: what the first poll imports
@@ -383,10 +383,6 @@ def _tray(*, demo: bool, debug: bool) -> int:
     import importlib
     import os
 
-    # pydantic's documented switch, as for the one-shot commands (``cli/process.py``): no scan
-    # of every installed package's entry points for plugins at the first model (ClaudeMeter
-    # uses none; about 3.5 ms of the start). A value the person set is kept.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     early = None
     if not demo:  # the keyring's helper reads while the rest loads (sources/keyring_early.py)
         from claude_meter.sources.keyring_early import early_session_read

@@ -59,8 +59,18 @@ def parse_json(raw: bytes | str, kind: type[T], *, strict: bool = False) -> T:
 
 def as_json_data(struct: Any) -> Any:
     """A struct as JSON's Python form (times as ISO 8601 text, tuples as lists): what a file
-    or ``--json`` holds."""
-    return msgspec.json.decode(msgspec.json.encode(struct))
+    or ``--json`` holds. Texts and numbers are kept as they are, as pydantic's JSON-mode dump
+    kept them: a lone surrogate from a server's ``"\\ud800"`` (which msgspec's encoder
+    refuses) and NaN are for ``json.dumps`` to write, as before."""
+    return _listed(msgspec.to_builtins(struct))
+
+
+def _listed(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {key: _listed(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_listed(value) for value in data]
+    return data
 
 
 def where(exc: msgspec.ValidationError) -> str:
