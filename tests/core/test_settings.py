@@ -455,6 +455,30 @@ def test_a_text_no_file_can_hold_is_refused_in_words(
     assert loaded.settings == Settings()
 
 
+@pytest.mark.parametrize(
+    ("said", "meant"),
+    [("yes", True), ("On", True), ("t", True), (1.0, True), ("no", False), ("OFF", False),
+     ("n", False), (0.0, False), ("true", True), ("0", False), (1, True)],
+)  # fmt: skip
+def test_on_and_off_read_as_a_person_may_type_them(
+    tmp_path: Path, said: object, meant: bool
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"bridge_enabled": said, "default_account": said}))
+    loaded = load_settings(path, now=NOW)
+    assert loaded.notice is None
+    assert (loaded.settings.bridge_enabled, loaded.settings.default_account) == (meant, meant)
+
+
+@pytest.mark.parametrize("said", ["maybe", 2, 0.5, None])
+def test_a_switch_that_is_neither_is_refused(tmp_path: Path, said: object) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"challenge_fallback": said}))
+    notice = load_settings(path, now=NOW).notice
+    assert notice is not None
+    assert "(challenge_fallback: expected bool, got " in notice
+
+
 def test_a_key_of_a_newer_version_is_ignored_whatever_it_is(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_bytes(

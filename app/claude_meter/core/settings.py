@@ -401,7 +401,19 @@ def _known(data: dict[str, Any]) -> dict[str, Any]:
             else a
             for a in accounts
         ]
+    for field in _SWITCHES:
+        if isinstance(value := known.get(field), str | float):
+            known[field] = _SAID.get(str(value).lower(), value)
     return known
+
+
+#: The on/off fields, and the words for on and off a person may have typed in the file: the
+#: settings always read them (msgspec alone takes only true/false, "true"/"false", 1/0).
+_SWITCHES: Final = ("bridge_enabled", "challenge_fallback", "default_account")
+_SAID: Final = {
+    **dict.fromkeys(("yes", "y", "on", "t", "1.0"), True),
+    **dict.fromkeys(("no", "n", "off", "f", "0.0"), False),
+}
 
 
 def _move_aside(path: Path, now: datetime) -> Path | None:
