@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import msgspec
@@ -171,7 +170,9 @@ def test_an_accounts_email_and_plan_come_from_its_readings() -> None:
 def test_the_footers_age_is_the_newest_reading_and_each_problem_its_accounts() -> None:
     fresh = account("work", "Work", ("w", (window("five_hour", 40),)))
     later = AccountState(
-        "side", "Side", replace(fresh.state, last_success=NOW + timedelta(minutes=3))
+        "side",
+        "Side",
+        msgspec.structs.replace(fresh.state, last_success=NOW + timedelta(minutes=3)),
     )
     empty = AccountState(None, "Default", MeterState())
     assert newest_success((empty, fresh, later)) == NOW + timedelta(minutes=3)

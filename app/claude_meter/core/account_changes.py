@@ -31,7 +31,6 @@ since guessing wrong removes another account and deletes its stored session.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -93,8 +92,7 @@ def removable(settings: Settings) -> frozenset[str]:
     return frozenset(ids)
 
 
-@dataclass(frozen=True)
-class ById:
+class ById(msgspec.Struct, frozen=True):
     """An account as a window holds it: by its id (:data:`DEFAULT_ID` for the default one),
     which a rename leaves as is, never by a name that another account may have taken since."""
 
@@ -237,8 +235,7 @@ def unique_name(settings: Settings, base: str, taken: Iterable[str] = ()) -> str
     return name
 
 
-@dataclass(frozen=True)
-class Removal:
+class Removal(msgspec.Struct, frozen=True):
     """What removing one account does: the settings after, the account removed (None: the
     default one, only no longer metered) and the keyring entry to delete with it (a named
     account's own entry; None for the default account, whose session is kept)."""

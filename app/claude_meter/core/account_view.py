@@ -27,9 +27,10 @@ default account's keys are those of the time before accounts, so nothing repeats
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from claude_meter.core.accounts import reading_key
 from claude_meter.core.bidi import isolated, leading
@@ -48,8 +49,7 @@ if TYPE_CHECKING:
     from claude_meter.core.settings import Settings
 
 
-@dataclass(frozen=True)
-class AccountState:
+class AccountState(msgspec.Struct, frozen=True):
     """One metered account as the tray shows it: its reading key, its name, its state."""
 
     key: str | None  # None: the default account (as in readings)

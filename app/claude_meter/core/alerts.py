@@ -20,9 +20,10 @@ polls in between and restarts do not repeat it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
+
+import msgspec
 
 from claude_meter.core.forecast import RESET_MOVE
 from claude_meter.core.models import FetchError, FetchResult, Snapshot, UsageWindow
@@ -34,8 +35,7 @@ PERIOD_TOLERANCE: Final = RESET_MOVE
 _SESSION: Final = "session_expired|"  # memory key prefix; window keys have three parts
 
 
-@dataclass(frozen=True)
-class Crossing:
+class Crossing(msgspec.Struct, frozen=True):
     """One notification to show: a window that crossed a threshold."""
 
     org_uuid: str | None
@@ -66,8 +66,7 @@ def _key(org_uuid: str | None, window_key: str, threshold: float) -> str:
     return f"{org_uuid or '-'}|{window_key}|{threshold:g}"
 
 
-@dataclass(frozen=True)
-class AlertMemory:
+class AlertMemory(msgspec.Struct, frozen=True):
     """Which (org, window, threshold) already notified, and in which reset period."""
 
     notified: dict[str, str]  # key -> period

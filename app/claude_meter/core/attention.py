@@ -25,9 +25,10 @@ sections' order. Which of them the line names is decided by where the popover is
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, Literal
+
+import msgspec
 
 from claude_meter.core.account_view import AccountState, account_problem
 from claude_meter.core.errors import SIGN_IN_KINDS
@@ -62,8 +63,7 @@ Reason = Literal["sign_in", "limit", "failed", "stale"]
 _ORDER: Final[dict[Reason, int]] = {"sign_in": 0, "limit": 1, "failed": 2, "stale": 3}
 
 
-@dataclass(frozen=True)
-class Attention:
+class Attention(msgspec.Struct, frozen=True):
     """One account that needs attention: which (its reading key and name), why, in words.
 
     ``window`` and ``org`` name the window at its limit (``reason == "limit"``), so the
@@ -156,8 +156,7 @@ def attention(
     return tuple(one for _, one in found)
 
 
-@dataclass(frozen=True)
-class AttentionLine:
+class AttentionLine(msgspec.Struct, frozen=True):
     """The popover's top line: the accounts it names, and those left to "+2 more"."""
 
     named: tuple[Attention, ...]

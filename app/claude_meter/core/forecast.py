@@ -56,9 +56,10 @@ the CLI) says both.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Final
+
+import msgspec
 
 from claude_meter.core.display import format_duration, format_percent, local_time
 
@@ -74,8 +75,7 @@ NOT_ENOUGH_DATA: Final = "not enough data yet"
 RESETTING: Final = "resetting now: no forecast"
 
 
-@dataclass(frozen=True, slots=True)
-class Sample:
+class Sample(msgspec.Struct, frozen=True):
     """One stored reading of one window: when, how full, and the reset the server announced."""
 
     at: datetime
@@ -83,8 +83,7 @@ class Sample:
     resets_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Forecast:
+class Forecast(msgspec.Struct, frozen=True):
     """Where one window is heading; see the module docstring for every definition."""
 
     percent_at_reset: float | None

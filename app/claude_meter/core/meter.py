@@ -10,7 +10,6 @@ error; a poll that failed as a whole marks every known organization that way.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final, Literal
 
@@ -27,8 +26,7 @@ from claude_meter.core.worst import worst_of
 STALE_AFTER_INTERVALS = 3
 
 
-@dataclass(frozen=True)
-class MeterState:
+class MeterState(msgspec.Struct, frozen=True):
     """Everything the tray knows: last good snapshot per organization and the last outcome."""
 
     snapshots: tuple[Snapshot, ...] = ()
@@ -79,7 +77,7 @@ def apply_result(
         kept = tuple(
             msgspec.structs.replace(s, stale=True, error=result.error) for s in state.snapshots
         )
-        return replace(
+        return msgspec.structs.replace(
             state,
             snapshots=kept,
             error=result.error,
@@ -99,7 +97,7 @@ def apply_result(
         else:
             any_good = any_good or snapshot.error is None
             merged.append(snapshot)
-    return replace(
+    return msgspec.structs.replace(
         state,
         snapshots=tuple(merged),
         error=None,
@@ -136,8 +134,7 @@ def _reported(
 IndicatorKind = Literal["number", "not_signed_in", "loading", "error", "stale"]
 
 
-@dataclass(frozen=True)
-class Indicator:
+class Indicator(msgspec.Struct, frozen=True):
     """What the tray icon shows: a kind, the text (2-3 characters) and the grade colour."""
 
     kind: IndicatorKind

@@ -39,9 +39,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final, Literal
+
+import msgspec
 
 Route = Literal["web", "claude-code", "demo"]
 
@@ -74,8 +75,7 @@ def clamp_interval(
     return interval
 
 
-@dataclass(frozen=True)
-class PollState:
+class PollState(msgspec.Struct, frozen=True):
     """What the schedule remembers between polls."""
 
     unchanged_polls: int = 0
@@ -86,8 +86,7 @@ class PollState:
     holds_refresh: bool = True
 
 
-@dataclass(frozen=True)
-class PollOutcome:
+class PollOutcome(msgspec.Struct, frozen=True):
     """What one poll found out, as far as the schedule cares."""
 
     ok: bool
@@ -123,8 +122,10 @@ def next_poll(
         follow = _until_reset(outcome.resets_at, now)
         if follow is not None:
             delay = min(delay, max(follow, clamp_interval(timedelta(0), route, floor=floor)))
-        new = replace(state, unchanged_polls=0 if high else unchanged, consecutive_errors=0)
-        return replace(new, not_before=None), delay
+        new = msgspec.structs.replace(
+            state, unchanged_polls=0 if high else unchanged, consecutive_errors=0
+        )
+        return msgspec.structs.replace(new, not_before=None), delay
     errors = state.consecutive_errors + 1
     cap = max(min(ERROR_CAP, base * 2**ERROR_DOUBLINGS), base)
     ladder = min(base * 2 ** min(errors - 1, ERROR_DOUBLINGS), cap)

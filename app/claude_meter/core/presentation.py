@@ -13,7 +13,6 @@ keeps following the *used* percent: red still means "nearly out".
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
@@ -50,8 +49,7 @@ __all__ = [
 APP_NAME = "ClaudeMeter"
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(msgspec.Struct, frozen=True):
     """What the person chose to see: windows hidden from the icon and from the popover, and
     whether figures are the percent used or the percent remaining."""
 
@@ -76,7 +74,7 @@ def without_windows(state: MeterState, hidden: Collection[str]) -> MeterState:
         msgspec.structs.replace(s, windows=tuple(w for w in s.windows if w.key not in hidden))
         for s in state.snapshots
     )
-    return replace(state, snapshots=snapshots)
+    return msgspec.structs.replace(state, snapshots=snapshots)
 
 
 def icon_indicator(

@@ -26,7 +26,6 @@ import json
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
@@ -243,8 +242,7 @@ def format_thresholds(thresholds: Sequence[float]) -> str:
     return ", ".join(f"{t:g}" for t in thresholds)
 
 
-@dataclass(frozen=True)
-class Loaded:
+class Loaded(msgspec.Struct, frozen=True):
     """The settings in force and, once, a message for the person (settings were reset, or
     left alone unread: ``unread``)."""
 

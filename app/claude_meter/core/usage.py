@@ -27,9 +27,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal
+
+import msgspec
 
 from claude_meter.core.errors import UnexpectedResponse
 from claude_meter.core.models import (
@@ -107,8 +108,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
-@dataclass(frozen=True)
-class _RawWindow:
+class _RawWindow(msgspec.Struct, frozen=True):
     key: str
     label: str
     value: float | None  # utilization as sent, scale not yet applied
