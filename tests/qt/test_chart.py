@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QImage
@@ -94,12 +95,9 @@ def test_the_line_breaks_where_nobody_watched(chart: UsageChart) -> None:
     steady = [60.0] * 24 * 60
     watched = data(steady, every=minute)
     gap = data(steady[:600], every=minute)
-    gap = ChartData(**{
-        **gap.__dict__,
-        "columns": gap.columns + tuple(
-            Column(i, START + i * minute, START + i * minute, 60.0, 60.0) for i in range(900, 1440)
-        ),
-    })  # fmt: skip
+    gap = msgspec.structs.replace(gap, columns=gap.columns + tuple(
+        Column(i, START + i * minute, START + i * minute, 60.0, 60.0) for i in range(900, 1440)
+    ))  # fmt: skip
     colour = grade_for(60.0).rgb
     chart.set_data(watched)
     middle = round(chart._x(START + 750 * minute))

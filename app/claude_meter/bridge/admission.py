@@ -26,8 +26,9 @@ refusal names its reason, never a header's value except the ``Origin``, which is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Final, Protocol
+
+import msgspec
 
 from claude_meter.bridge.pairing import TokenCheck
 from claude_meter.core.logs import printable
@@ -64,8 +65,7 @@ class Gate(Protocol):
     def check(self, token: str, origin: str) -> TokenCheck: ...
 
 
-@dataclass(frozen=True)
-class Refusal:
+class Refusal(msgspec.Struct, frozen=True):
     """One refused request, for logs and ``claude-meter bridge``: never a header's value
     except the ``Origin``, which is public."""
 
@@ -82,8 +82,7 @@ class Refusal:
         )
 
 
-@dataclass(frozen=True)
-class Admitted:
+class Admitted(msgspec.Struct, frozen=True):
     """A request that passed every check: its path, its origin and its declared body."""
 
     path: str

@@ -27,9 +27,10 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final, Literal
+
+import msgspec
 
 from claude_meter.core import json_input
 from claude_meter.core.secret import Secret
@@ -69,8 +70,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class PairedBrowser:
+class PairedBrowser(msgspec.Struct, frozen=True):
     """One paired extension: its token, the origin it paired from, and when."""
 
     token: Secret

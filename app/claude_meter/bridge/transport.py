@@ -41,8 +41,9 @@ import sys
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from typing import Final, Protocol
+
+import msgspec
 
 from claude_meter.bridge.admission import Admitted, Refusal, malformed
 from claude_meter.bridge.request import Request
@@ -90,8 +91,7 @@ def _pending_limit() -> int:
     return max(16, min(MAX_PENDING, soft // 4))
 
 
-@dataclass(frozen=True)
-class Load:
+class Load(msgspec.Struct, frozen=True):
     """The listener's connections and workers now, and the most there have been at once."""
 
     connections: int
@@ -118,14 +118,13 @@ class Service(Protocol):
         """Count an event that has no answer (an eviction, a timeout)."""
 
 
-@dataclass(eq=False, slots=True)
-class _Pending:
+class _Pending(msgspec.Struct, eq=False):
     """A connection whose request line and headers are still arriving."""
 
     sock: socket.socket
     accepted: float
     last: float
-    head: bytearray = field(default_factory=bytearray)
+    head: bytearray = msgspec.field(default_factory=bytearray)
 
 
 def _close(sock: socket.socket) -> None:

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Final
 
@@ -179,8 +178,7 @@ class RejectedPost(ValueError):
     """The post is not a version-1 snapshot post; the message names what is wrong."""
 
 
-@dataclass(frozen=True)
-class Post:
+class Post(msgspec.Struct, frozen=True):
     """An accepted post: its reading, and what says whose it is (for the account routing)."""
 
     result: FetchResult

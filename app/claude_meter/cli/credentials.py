@@ -9,9 +9,10 @@ Nothing printed here ever contains a cookie or token value.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
+
+import msgspec
 
 from claude_meter.core.errors import ConfigurationError, MeterError
 from claude_meter.sources.choice import (
@@ -31,8 +32,7 @@ if TYPE_CHECKING:
 OK, USAGE_ERROR, SIGN_IN = 0, 1, 2
 
 
-@dataclass(frozen=True)
-class Terminal:
+class Terminal(msgspec.Struct, frozen=True):
     """Where the commands read and write; tests pass their own."""
 
     env: Mapping[str, str]

@@ -136,8 +136,8 @@ def _default_reads(
 
 
 def _as_default(item: Found, settings: Settings) -> Found:
-    from dataclasses import replace
+    import msgspec
 
     if item.metered_as is not None:
         return item
-    return replace(item, metered_as=settings.default_account_name)
+    return msgspec.structs.replace(item, metered_as=settings.default_account_name)

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
+
+import msgspec
 
 from claude_meter.cli.cached import wants_color
 from claude_meter.cli.render import Forecasts, render_human, to_json_object
@@ -39,8 +40,7 @@ if TYPE_CHECKING:
     from claude_meter.core.settings import Settings
 
 
-@dataclass(frozen=True)
-class Read:
+class Read(msgspec.Struct, frozen=True):
     """One account's poll: who it is and what it gave."""
 
     account: AccountRef | None  # None: the default account

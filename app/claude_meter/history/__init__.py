@@ -6,9 +6,10 @@ snapshot, then ask :func:`forecasts_for` where each window is heading.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from claude_meter.core.forecast import (
     Forecast,
@@ -51,8 +52,7 @@ __all__ = [
 _UNKNOWN_WINDOW_LOOKBACK = timedelta(days=8)
 
 
-@dataclass(frozen=True)
-class WindowInsight:
+class WindowInsight(msgspec.Struct, frozen=True):
     """What the popover draws beside a window: its readings this period, and the forecast."""
 
     samples: tuple[Sample, ...]

@@ -11,9 +11,10 @@ empty until it has been running that long.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Final
+
+import msgspec
 
 if TYPE_CHECKING:
     from claude_meter.history.walls import Wall
@@ -23,8 +24,7 @@ COLOURING_WINDOW: Final = "seven_day"
 WALL_MARK_WINDOW: Final = "five_hour"
 
 
-@dataclass(frozen=True, slots=True)
-class Day:
+class Day(msgspec.Struct, frozen=True):
     day: date
     peak: float | None  # None: no reading that day
     walls: int

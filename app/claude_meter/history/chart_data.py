@@ -14,9 +14,10 @@ as a line from the last reading to the reset, or to the wall when that comes fir
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Final, Literal
+
+import msgspec
 
 from claude_meter.core.forecast import WALL, Sample, forecast_window, window_hours
 from claude_meter.history.reads import (
@@ -49,8 +50,7 @@ _LENGTHS: Final[dict[Span, timedelta]] = {
 _UNKNOWN_PERIOD: Final = timedelta(hours=24)
 
 
-@dataclass(frozen=True)
-class ChartData:
+class ChartData(msgspec.Struct, frozen=True):
     """Everything one chart shows; times are UTC, percents 0-100 (above 100 when reported)."""
 
     org_uuid: str

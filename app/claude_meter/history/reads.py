@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from claude_meter.core.forecast import RESET_MOVE, WALL, Sample
 from claude_meter.core.server_time import from_epoch
@@ -41,8 +42,7 @@ _WALL_CENTI = round(WALL * 100)
 _RESET_MOVE_SECONDS = int(RESET_MOVE.total_seconds())
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
+class Column(msgspec.Struct, frozen=True):
     """The readings of one window that fall in one pixel column of a chart."""
 
     index: int

@@ -46,10 +46,11 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
+
+import msgspec
 
 from claude_meter.core.forecast import Sample
 from claude_meter.history.database import (
@@ -101,8 +102,7 @@ EVERY: Final = _Every.ACCOUNT
 AccountFilter = str | None | Literal[_Every.ACCOUNT]
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(msgspec.Struct, frozen=True):
     """A reset (a new period began) or a limit hit (the window reached 100 %)."""
 
     at: datetime
@@ -114,8 +114,7 @@ class Event:
     account: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
+class Reading(msgspec.Struct, frozen=True):
     """One stored reading with its organization, window and the events it carried."""
 
     at: datetime

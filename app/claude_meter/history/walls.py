@@ -28,9 +28,10 @@ shape is a stable interface):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Final, Literal
+
+import msgspec
 
 from claude_meter.core.account_names import script_id
 from claude_meter.core.forecast import WALL, Sample, starts_new_period, window_hours
@@ -50,8 +51,7 @@ WALL_FIELDS: Final = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Wall:
+class Wall(msgspec.Struct, frozen=True):
     """One stretch of a window at 100 %."""
 
     org_uuid: str
@@ -69,8 +69,7 @@ class Wall:
         return self.until is None
 
 
-@dataclass(frozen=True, slots=True)
-class WallTotal:
+class WallTotal(msgspec.Struct, frozen=True):
     """The walls of one window in one calendar week (from Monday) or month."""
 
     window_key: str
@@ -113,7 +112,11 @@ def walls_of(
         previous = sample
     if start is not None:
         walls.append(_wall(org_uuid, window_key, start, resets_at, None, hours, now))
-    return [replace(w, account=account) for w in walls] if account is not None else walls
+    return (
+        [msgspec.structs.replace(w, account=account) for w in walls]
+        if account is not None
+        else walls
+    )
 
 
 def _wall(

@@ -15,10 +15,11 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from claude_meter.core.errors import ConfigurationError
 from claude_meter.sources.cookies import COOKIE_ENV
@@ -34,8 +35,7 @@ if TYPE_CHECKING:
 DEFAULT_SCENARIO = "rising"
 
 
-@dataclass
-class Demo:
+class Demo(msgspec.Struct):
     """A running fake claude.ai and the environment that reaches it; stop it when done.
 
     ``history`` is a throwaway one (a demo never writes into the person's own), made by

@@ -194,10 +194,10 @@ class Fetcher:
         """One read of a named account with a session not stored yet (a new one pasted for
         it, ``poll/new_session.py``): the same one request per route a poll makes, its
         readings marked as the account's; the cookies to store if the server rotated them."""
-        from dataclasses import replace
+        from claude_meter.clients.web import WebFetch
 
         fetched = self._fetch_web(cookies, self.env, source="web")
-        return replace(fetched, result=fetched.result.for_account(account.id))
+        return WebFetch(fetched.result.for_account(account.id), fetched.rotated)
 
     # -- one poll with an explicit source ---------------------------------------------------
 

@@ -11,9 +11,10 @@ keeps its own).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from claude_meter.core.endpoints import web_base_url
 
@@ -51,7 +52,7 @@ def identify(
             remembered=remembered,
         ) as client:
             email = email_in(client.fetch().result)
-        told.append(replace(item, email=email) if email else item)
+        told.append(msgspec.structs.replace(item, email=email) if email else item)
     return told
 
 

@@ -5,8 +5,9 @@ keyring, never to a file)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import TYPE_CHECKING
+
+import msgspec
 
 if TYPE_CHECKING:
     from claude_meter.clients.web import WebFetch
@@ -53,6 +54,6 @@ def _remember_email(selection: Selection, candidate: WebCandidate, result: Fetch
     )
     if emails and belongs and choice.account_email != emails[0]:
         try:
-            save_choice(replace(choice, account_email=emails[0]))
+            save_choice(msgspec.structs.replace(choice, account_email=emails[0]))
         except OSError as exc:
             log.info("could not remember the account email: %s", type(exc).__name__)

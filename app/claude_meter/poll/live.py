@@ -38,7 +38,6 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,8 +76,7 @@ Insights = Mapping[InsightKey, "WindowInsight"]
 Metered = tuple[str | None, str]
 
 
-@dataclass(frozen=True)
-class Shown:
+class Shown(msgspec.Struct, frozen=True):
     """What every front end shows right now: the state, the icon's figure, the tooltip."""
 
     state: MeterState
@@ -86,8 +84,7 @@ class Shown:
     tooltip: str
 
 
-@dataclass(frozen=True)
-class Notification:
+class Notification(msgspec.Struct, frozen=True):
     """One notification. ``in_popover``: the popover says it itself for as long as it holds
     (an expired session is its red banner, or its account's line), so when no daemon shows
     it no copy is kept there: the one message stays, and goes when the session comes back."""
@@ -97,8 +94,7 @@ class Notification:
     in_popover: bool = False
 
 
-@dataclass(frozen=True)
-class Accepted:
+class Accepted(msgspec.Struct, frozen=True):
     """What one reading changed: what to show, and what to tell the person."""
 
     shown: Shown
@@ -304,7 +300,7 @@ class LiveMeter:
         """A poll started: after a sleep the numbers dim now, not when it returns."""
         state = self._states.get(account, MeterState())
         if not state.fetching and self.metered(account):
-            self._states[account] = replace(state, fetching=True)
+            self._states[account] = msgspec.structs.replace(state, fetching=True)
 
     def insights(self, now: datetime) -> dict[InsightKey, WindowInsight]:
         """Sparklines and forecasts from the history, per account, organization and window;

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import shlex
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
+
+import msgspec
 
 if TYPE_CHECKING:
     from claude_meter.core.accounts import AccountRef
@@ -15,8 +16,7 @@ if TYPE_CHECKING:
 NO_COOKIE = "No claude.ai session given, stored or found in a browser."
 
 
-@dataclass(frozen=True, slots=True)
-class Advice:
+class Advice(msgspec.Struct, frozen=True):
     """The words of "what to do next" that name a surface's own controls: the command line
     names its commands, the tray its windows and buttons. Everything else in a message
     (where the poll looked, Claude Code's ``claude``) is the same on both."""

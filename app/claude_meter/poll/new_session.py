@@ -27,8 +27,9 @@ Qt-free: the caller asks, shows and saves the settings (``with_email``) itself.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from claude_meter.core.account_changes import AccountProblem, named, no_keyring, unknown
 from claude_meter.core.accounts import DEFAULT_ID, AccountRef
@@ -59,8 +60,7 @@ class OtherEmail(NotReplaced):
         )
 
 
-@dataclass(frozen=True)
-class Replaced:
+class Replaced(msgspec.Struct, frozen=True):
     """The session is stored. ``email``: what the read said (None: not read, or it did not
     say); ``unchecked``: why the read did not check it (stored all the same)."""
 

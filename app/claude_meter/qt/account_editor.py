@@ -17,9 +17,9 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+import msgspec
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QMessageBox,
@@ -73,11 +73,11 @@ class Owner(Protocol):
     def snapshots(self) -> Sequence[Snapshot]: ...
 
 
-@dataclass
-class _Adding:
+class _Adding(msgspec.Struct, weakref=True):
     """A pasted account being stored: the settings it is added with, the dialog that asked,
     and whether that dialog was closed meanwhile (Cancel while the keyring answered slowly):
-    then nothing is added and the session stored for it is taken back out."""
+    then nothing is added and the session stored for it is taken back out. (``weakref``:
+    Qt holds a method connected to a signal, :meth:`close`, by a weak reference.)"""
 
     changed: Settings
     dialog: AddAccountDialog

@@ -15,9 +15,9 @@ lost) or by closing it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import msgspec
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -45,14 +45,16 @@ NOTHING_FOUND = "No other sign-in was found on this computer (browsers, Claude C
 PASTE_LABEL = "Paste a claude.ai session (kept in the system keyring)"
 
 
-@dataclass(frozen=True)
-class AddChoice:
+class AddChoice(msgspec.Struct, frozen=True):
     """What the person chose: a found sign-in (``found``) or a pasted session (``pasted``,
     the text as typed, never shown or logged), and the name as typed."""
 
     name: str
     found: Found | None = None
-    pasted: str = field(default="", repr=False)
+    pasted: str = ""
+
+    def __repr__(self) -> str:  # never the pasted session
+        return f"AddChoice(name={self.name!r}, found={self.found!r})"
 
 
 class AddAccountDialog(Answering, QDialog):

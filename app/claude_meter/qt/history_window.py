@@ -17,10 +17,10 @@ import csv
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
+import msgspec
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
@@ -66,8 +66,7 @@ NO_HISTORY = (
 )
 
 
-@dataclass(frozen=True)
-class Overview:
+class Overview(msgspec.Struct, frozen=True):
     """What does not depend on the chosen window and span: the windows, walls and calendars
     (one per account: the year of one account is not another's)."""
 

@@ -18,9 +18,9 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import msgspec
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -47,12 +47,14 @@ log = logging.getLogger("claude_meter.preferences")
 TITLE = "Paste new session"
 
 
-@dataclass(frozen=True)
-class NewSession:
+class NewSession(msgspec.Struct, frozen=True):
     """What the person pasted (never shown or logged) and whether another email is fine."""
 
-    pasted: str = field(repr=False)
+    pasted: str
     other_email_ok: bool = False
+
+    def __repr__(self) -> str:  # never the pasted session
+        return f"NewSession(other_email_ok={self.other_email_ok!r})"
 
 
 class NewSessionDialog(Answering, QDialog):

@@ -15,9 +15,9 @@ once, and :meth:`SettingsWindow.follow` keeps the rest of the form in step with 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
+import msgspec
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
@@ -57,8 +57,7 @@ from claude_meter.qt.sections_scroll import SectionsScroll, fit_to_screen
 HINT_STYLE = "color: palette(placeholder-text); font-size: 11px;"
 
 
-@dataclass(frozen=True)
-class ProfileChoice:
+class ProfileChoice(msgspec.Struct, frozen=True):
     """A browser profile offered for the ``browser`` source (names only, never a cookie)."""
 
     browser: str

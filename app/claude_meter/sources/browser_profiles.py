@@ -10,17 +10,17 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
+
+import msgspec
 
 from claude_meter.core import json_input
 
 Family = Literal["chromium", "firefox", "safari"]
 
 
-@dataclass(frozen=True)
-class Browser:
+class Browser(msgspec.Struct, frozen=True):
     """One supported browser: its name, its cookie format, where its profiles live per OS.
 
     ``roots`` maps ``linux`` / ``darwin`` / ``win32`` to folder templates: ``~/`` is the home
@@ -181,8 +181,7 @@ def os_key(platform: str) -> str:
     return "darwin" if platform == "darwin" else "linux"
 
 
-@dataclass(frozen=True)
-class BrowserProfile:
+class BrowserProfile(msgspec.Struct, frozen=True):
     """One browser profile that has a cookie file."""
 
     browser: Browser

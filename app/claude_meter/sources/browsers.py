@@ -24,10 +24,11 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
+
+import msgspec
 
 from claude_meter.core.errors import NotSignedIn
 from claude_meter.core.retry_words import allow_again
@@ -68,8 +69,7 @@ class BrowserUnreadable(NotSignedIn):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class BrowserSession:
+class BrowserSession(msgspec.Struct, frozen=True):
     """The claude.ai cookies of one profile; ``created_at`` / ``expires_at`` of its sessionKey."""
 
     profile: BrowserProfile
@@ -78,13 +78,12 @@ class BrowserSession:
     expires_at: datetime | None = None
 
 
-@dataclass
-class BrowserScan:
+class BrowserScan(msgspec.Struct):
     """What looking through the browsers found: sessions, and why the other profiles failed."""
 
-    sessions: list[BrowserSession] = field(default_factory=list)
-    failures: list[tuple[BrowserProfile, NotSignedIn]] = field(default_factory=list)
-    looked_at: list[BrowserProfile] = field(default_factory=list)
+    sessions: list[BrowserSession] = msgspec.field(default_factory=list)
+    failures: list[tuple[BrowserProfile, NotSignedIn]] = msgspec.field(default_factory=list)
+    looked_at: list[BrowserProfile] = msgspec.field(default_factory=list)
 
 
 def read_profile(

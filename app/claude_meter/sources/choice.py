@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Final
+
+import msgspec
 
 from claude_meter.core import json_input
 from claude_meter.core.files import write_atomically
@@ -23,8 +24,7 @@ log = logging.getLogger("claude_meter.sources.choice")
 FILE_NAME: Final = "sources.json"
 
 
-@dataclass(frozen=True)
-class RememberedChoice:
+class RememberedChoice(msgspec.Struct, frozen=True):
     """``browser``/``profile``: the profile ``auto`` reads first. ``stored_from``: where the
     keyring's session came from (``paste``, or a browser profile's label)."""
 
@@ -65,7 +65,7 @@ def load_choice(path: Path | None = None) -> tuple[RememberedChoice, str | None]
 def save_choice(choice: RememberedChoice, path: Path | None = None) -> None:
     """Write the choice atomically (a half-written file would lose it)."""
     path = path or choice_path()
-    data = {k: v for k, v in asdict(choice).items() if v is not None}
+    data = {k: v for k, v in msgspec.structs.asdict(choice).items() if v is not None}
     write_atomically(path, json.dumps({"version": 1, **data}, indent=2))
 
 

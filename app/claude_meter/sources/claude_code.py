@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Final
+
+import msgspec
 
 from claude_meter.core import json_input
 from claude_meter.core.errors import NotSignedIn
@@ -32,8 +33,7 @@ PROFILE_SCOPE: Final = "user:profile"
 KeychainReader = Callable[[str], str | None]
 
 
-@dataclass(frozen=True)
-class ClaudeCodeCredentials:
+class ClaudeCodeCredentials(msgspec.Struct, frozen=True):
     """What we may use of Claude Code's sign-in: the access token and what is known of it."""
 
     access_token: Secret

@@ -15,10 +15,11 @@ from __future__ import annotations
 import shlex
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+
+import msgspec
 
 from claude_meter.core.account_changes import AccountProblem, added, unique_name
 from claude_meter.core.accounts import MAX_ACCOUNTS, AccountRef
@@ -29,8 +30,7 @@ if TYPE_CHECKING:
     from claude_meter.sources.cookies import SessionCookies
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(msgspec.Struct, frozen=True):
     """One account found: a browser profile's sign-in or a Claude Code sign-in."""
 
     kind: Literal["browser", "claude-code"]
@@ -42,8 +42,21 @@ class Found:
     email: str | None = None
     #: The name of the account that already meters it (the default one or a named one).
     metered_as: str | None = None
-    #: The session (to ask the server whose it is); never shown, never stored.
-    cookies: SessionCookies | None = field(default=None, repr=False, compare=False)
+    #: The session (to ask the server whose it is); never shown, never stored, and not
+    #: compared (two finds of one sign-in are equal): see the methods below.
+    cookies: SessionCookies | None = None
+
+    def _shown(self) -> tuple[tuple[str, object], ...]:
+        return tuple((name, getattr(self, name)) for name in self.__struct_fields__[:-1])
+
+    def __repr__(self) -> str:
+        return f"Found({', '.join(f'{name}={value!r}' for name, value in self._shown())})"
+
+    def __eq__(self, other: object) -> bool:
+        return self._shown() == other._shown() if type(other) is Found else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._shown())
 
     def suggested_name(self) -> str:
         """What to call it: its email when known, else the browser profile or folder."""
@@ -150,7 +163,10 @@ def mark_metered(
     found: Sequence[Found], settings: Settings, *, default_email: str | None = None
 ) -> list[Found]:
     """Each found account with the name of the account that already meters it, if any."""
-    return [replace(item, metered_as=_metered_as(item, settings, default_email)) for item in found]
+    return [
+        msgspec.structs.replace(item, metered_as=_metered_as(item, settings, default_email))
+        for item in found
+    ]
 
 
 def _metered_as(item: Found, settings: Settings, default_email: str | None) -> str | None:
@@ -207,8 +223,7 @@ def names_for(found: Sequence[Found], settings: Settings) -> list[str]:
     return names
 
 
-@dataclass(frozen=True)
-class Adding:
+class Adding(msgspec.Struct, frozen=True):
     """What adding the found accounts did: the settings to save, who was added, who not."""
 
     settings: Settings

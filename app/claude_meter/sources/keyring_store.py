@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
 from typing import Any, Final
+
+import msgspec
 
 from claude_meter.sources.cookies import InvalidCookie, SessionCookies
 from claude_meter.sources.session_cache import (
@@ -45,8 +46,7 @@ NO_KEYRING: Final = (
 )
 
 
-@dataclass(frozen=True)
-class Saved:
+class Saved(msgspec.Struct, frozen=True):
     """How a save went: ``persisted`` False means memory only, and ``message`` says why."""
 
     persisted: bool
@@ -287,16 +287,27 @@ def describe_failure(exc: BaseException) -> str:
     return f"the keyring refused: {name}"
 
 
-@dataclass(frozen=True)
-class Keyring:
+class Keyring(msgspec.Struct, frozen=True):
     """The keyring a long-running process reaches: a backend (None: ``keyring``'s own, in
     this process) and the :class:`SessionCache` its stores share. Passed to what opens a
     store (the fetcher, the settings, the bridge's pairing), never installed globally."""
 
     backend: Any = None
     cache: SessionCache | None = None
-    #: Each named account's cache, made at its first store (only when ``cache`` is given).
-    _accounts: dict[str, SessionCache] = field(default_factory=dict, compare=False, repr=False)
+    #: Each named account's cache, made at its first store (only when ``cache`` is given);
+    #: not shown, not compared (the methods below).
+    _accounts: dict[str, SessionCache] = msgspec.field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"Keyring(backend={self.backend!r}, cache={self.cache!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Keyring:
+            return NotImplemented
+        return (self.backend, self.cache) == (other.backend, other.cache)
+
+    def __hash__(self) -> int:
+        return hash((self.backend, self.cache))
 
     def store(self, account: str | None = None) -> SessionStore:
         """The store of the default account's session, or of the named account ``account``

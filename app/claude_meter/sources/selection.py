@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+
+import msgspec
 
 from claude_meter.core.errors import ConfigurationError, NotSignedIn
 from claude_meter.sources.choice import RememberedChoice, load_choice
@@ -40,8 +41,7 @@ if TYPE_CHECKING:  # the real imports are lazy (browser-cookie3, keyring)
 Origin = Literal["environment", "stored", "browser"]
 
 
-@dataclass(frozen=True)
-class WebCandidate:
+class WebCandidate(msgspec.Struct, frozen=True):
     """A claude.ai session to try, and where it came from (a label, never the value)."""
 
     cookies: SessionCookies
@@ -50,8 +50,7 @@ class WebCandidate:
     profile: BrowserProfile | None = None
 
 
-@dataclass
-class Selection:
+class Selection(msgspec.Struct):
     """What a poll needs to know to choose and to explain: the context and what was seen."""
 
     env: Mapping[str, str]
@@ -61,9 +60,9 @@ class Selection:
     store: SessionStore
     browser: str | None = None
     profile: str | None = None
-    choice: RememberedChoice = field(default_factory=RememberedChoice)
-    looked_at: list[BrowserProfile] = field(default_factory=list)
-    failures: list[tuple[BrowserProfile, NotSignedIn]] = field(default_factory=list)
+    choice: RememberedChoice = msgspec.field(default_factory=RememberedChoice)
+    looked_at: list[BrowserProfile] = msgspec.field(default_factory=list)
+    failures: list[tuple[BrowserProfile, NotSignedIn]] = msgspec.field(default_factory=list)
     stored: SessionCookies | None = None
     stored_refused: bool = False  # the stored session was skipped: the server just refused it
     #: A named ``pasted`` account: only its own keyring entry (no environment, no browser).
@@ -71,7 +70,7 @@ class Selection:
     #: The default account's search: the named accounts, whose browser profiles it leaves alone.
     others: tuple[AccountRef, ...] = ()
     #: What was left alone, each "<where> is <account>'s", for the "not found" message.
-    left_to: list[str] = field(default_factory=list)
+    left_to: list[str] = msgspec.field(default_factory=list)
 
     @classmethod
     def create(

@@ -16,13 +16,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import msgspec
 
-@dataclass(frozen=True)
-class AutostartStatus:
+
+class AutostartStatus(msgspec.Struct, frozen=True):
     """``enabled``: the entry exists and is active; ``where``: the file or registry value;
     ``command``: what it starts, as the OS will run it (None when off)."""
 
