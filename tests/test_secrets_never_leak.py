@@ -186,3 +186,28 @@ def test_no_account_secret_goes_astray(
         owners = [a.name for a in accounts if a.session_key in value]
         assert len(owners) == 1, entry
     SharedMemoryKeyring.shared.clear()
+
+
+def test_the_records_that_carry_a_secret_never_show_it() -> None:
+    """A pasted session or a found sign-in's cookies travel in records (msgspec Structs):
+    their repr, and so any log line or exception that quotes one, leaves the secret out."""
+    from claude_meter.qt.add_account import AddChoice
+    from claude_meter.qt.new_session import NewSession
+    from claude_meter.sources.discovery import Found
+
+    cookies = SessionCookies.parse(f"sessionKey={TEST_SESSION_KEY}")
+    found = Found("browser", "Chromium (Default)", browser="chromium", cookies=cookies)
+    pasted = f"sessionKey={TEST_SESSION_KEY}"
+    records = (
+        found,
+        AddChoice("Work", found=found),
+        AddChoice("Work", pasted=pasted),
+        NewSession(pasted, other_email_ok=True),
+    )
+    for record in records:
+        assert_clean(repr(record))
+        assert_clean(str(record))
+        assert_clean(f"{[record]}")
+    assert repr(found).startswith("Found(kind='browser', label='Chromium (Default)'")
+    assert "name='Work'" in repr(records[2])
+    assert found == Found("browser", "Chromium (Default)", browser="chromium")  # not compared
