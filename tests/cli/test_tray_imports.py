@@ -108,7 +108,7 @@ def test_the_tray_starts_without_the_whole_command_line_parser() -> None:
 
 def test_the_tray_imports_its_qt_free_core_before_pyside6() -> None:
     """PySide6's import hook reads the source of every module imported after it: the tray
-    loads pydantic, httpx and its own Qt-free core first (``cli._TRAY_CORE``)."""
+    loads pydantic, http.client and its own Qt-free core first (``cli._TRAY_CORE``)."""
     done = run(
         """
 import json, sys
@@ -118,7 +118,7 @@ sys.modules["claude_meter.qt.compose"] = type(sys)("stub")
 sys.modules["claude_meter.qt.compose"].run_tray = lambda **kw: started.append(kw) or 0
 cli.main([])
 order = list(sys.modules)
-print(json.dumps({m: order.index(m) for m in ("pydantic", "httpx", "claude_meter.poll.live",
+print(json.dumps({m: order.index(m) for m in ("pydantic", "http.client", "claude_meter.poll.live",
     "claude_meter.clients.web", "claude_meter.core.oauth_hold", "claude_meter.readings.journal",
     "PySide6")}))
 """

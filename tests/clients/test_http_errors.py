@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 
-from claude_meter.clients.http_errors import Answer, Route, parse_retry_after, raise_for_answer
+from claude_meter.clients.http_errors import (
+    Answer,
+    Headers,
+    Route,
+    parse_retry_after,
+    raise_for_answer,
+)
 from claude_meter.core import retry_words
 from claude_meter.core.errors import (
     CloudflareChallenge,
@@ -32,7 +37,7 @@ def error_body(kind: str, message: str = "x") -> bytes:
 
 
 def answer(status: int, headers: dict[str, str], body: bytes = b"") -> Answer:
-    return Answer(status, httpx.Headers(headers), body)
+    return Answer(status, Headers(headers), body)
 
 
 @pytest.mark.parametrize(

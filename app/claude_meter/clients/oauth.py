@@ -19,12 +19,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-import httpx
-
 from claude_meter.clients.http import (
     DISCOVERY_TTL,
     TOTAL_TIMEOUT,
     ClientPool,
+    HttpClient,
     guarded_get,
     make_http_client,
 )
@@ -54,7 +53,7 @@ class ClaudeCodeClient:
         base_url: str,
         *,
         verify: bool | ssl.SSLContext = True,
-        http: httpx.Client | None = None,
+        http: HttpClient | None = None,
         pool: ClientPool | None = None,
         clock: Callable[[], datetime],
         holds: HoldStore | None = None,

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Final, TypeVar
 
-import httpx
 import pydantic
 
 from claude_meter.clients.http import (
@@ -26,6 +25,7 @@ from claude_meter.clients.http import (
     TOTAL_TIMEOUT,
     Answer,
     ClientPool,
+    HttpClient,
     make_http_client,
     raise_for_answer,
 )
@@ -88,7 +88,7 @@ class WebClient:
         *,
         source: Source = "web",
         verify: bool | ssl.SSLContext = True,
-        http: httpx.Client | None = None,
+        http: HttpClient | None = None,
         pool: ClientPool | None = None,
         transport: TransportMode = "auto",
         clock: Callable[[], datetime],

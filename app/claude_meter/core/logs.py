@@ -109,7 +109,6 @@ def setup_logging(
         root.removeHandler(handler)
         handler.close()
     root.setLevel(logging.DEBUG if debug else logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     formatter = logging.Formatter(FORMAT)
     redacting = RedactingFilter()
 
