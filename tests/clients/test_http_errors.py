@@ -9,7 +9,6 @@ import pytest
 
 from claude_meter.clients.http_errors import (
     Answer,
-    Headers,
     Route,
     parse_retry_after,
     raise_for_answer,
@@ -26,6 +25,7 @@ from claude_meter.core.errors import (
     UnexpectedResponse,
 )
 from tests.conftest import NOW
+from tests.support.hostile import headers_of
 
 HTML = {"content-type": "text/html; charset=UTF-8"}
 JSON = {"content-type": "application/json"}
@@ -37,7 +37,7 @@ def error_body(kind: str, message: str = "x") -> bytes:
 
 
 def answer(status: int, headers: dict[str, str], body: bytes = b"") -> Answer:
-    return Answer(status, Headers(headers), body)
+    return Answer(status, headers_of(headers), body)
 
 
 @pytest.mark.parametrize(

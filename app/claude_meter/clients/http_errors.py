@@ -9,9 +9,9 @@ carries a header value. The GET that reads an answer is
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from http.client import HTTPMessage
 from typing import Final, Literal
 
 from claude_meter.core import json_input, retry_words
@@ -34,28 +34,13 @@ _CHALLENGE_MARKERS: Final = (b"just a moment", b"cf-chl", b"challenge-platform",
 HOST: Final[dict[Route, str]] = {"web": "claude.ai", "oauth": "Anthropic's API"}
 
 
-class Headers:
-    """An answer's header fields, found by name in any case; a repeated one keeps each value."""
-
-    def __init__(self, fields: Iterable[tuple[str, str]] | Mapping[str, str] = ()) -> None:
-        pairs = fields.items() if isinstance(fields, Mapping) else fields
-        self._fields = tuple((name.lower(), value) for name, value in pairs)
-
-    def get(self, name: str, default: str = "") -> str:
-        """The first value of ``name``, or ``default``."""
-        return next((value for key, value in self._fields if key == name.lower()), default)
-
-    def get_list(self, name: str) -> list[str]:
-        """Every value of ``name`` (``Set-Cookie``, ``Content-Encoding``), in order."""
-        return [value for key, value in self._fields if key == name.lower()]
-
-
 @dataclass(frozen=True)
 class Answer:
-    """A complete HTTP answer, read within the deadline."""
+    """A complete HTTP answer, read within the deadline; ``headers`` by name in any case
+    (``get_all`` for a repeated one, such as ``Set-Cookie``)."""
 
     status: int
-    headers: Headers
+    headers: HTTPMessage
     body: bytes
 
     @property

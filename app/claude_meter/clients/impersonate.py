@@ -24,6 +24,7 @@ import errno
 import logging
 import threading
 from collections.abc import Mapping
+from http.client import HTTPMessage
 from types import ModuleType
 from typing import Final
 
@@ -35,7 +36,7 @@ from claude_meter.clients.http import (
     _connect_message,
     _timeout_message,
 )
-from claude_meter.clients.http_errors import HOST, Answer, Headers, Route
+from claude_meter.clients.http_errors import HOST, Answer, Route
 from claude_meter.clients.trust import ca_file
 from claude_meter.core import retry_words
 from claude_meter.core.endpoints import is_loopback_url
@@ -175,13 +176,13 @@ def _line(name: str, value: str) -> bytes:
     return (f"{name}: {value}" if value else f"{name}:").encode("latin-1")
 
 
-def _headers(lines: list[bytes]) -> Headers:
-    pairs = []
+def _headers(lines: list[bytes]) -> HTTPMessage:
+    fields = HTTPMessage()
     for line in lines[1:]:
         name, sep, value = line.decode("latin-1").partition(":")
         if sep and name.strip():
-            pairs.append((name.strip(), value.strip()))
-    return Headers(pairs)
+            fields[name.strip()] = value.strip()  # added, never replacing a repeated one
+    return fields
 
 
 def _network_error(where: str, exc: Exception, *, refused: bool) -> NetworkError:

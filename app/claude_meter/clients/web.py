@@ -287,7 +287,7 @@ class WebClient:
 
     def _take_rotation(self, answer: Answer) -> None:
         pairs = []
-        for header in answer.headers.get_list("set-cookie"):
+        for header in answer.headers.get_all("set-cookie", []):
             name, _, rest = header.partition("=")
             value = rest.split(";", 1)[0].strip().strip('"')
             attributes = rest.lower()
