@@ -10,7 +10,8 @@ writes its reading: lock, merge, atomic replace, every run) and ``--format wayba
 ``status --cached``. Reported: median and 95th percentile wall time, next to the floor of
 the same interpreter starting and exiting (``python -c pass``, same number of runs). The
 import profile is ``PYTHONPROFILEIMPORTTIME=1`` on one run of each: the ten slowest imports
-(cumulative) and whether pydantic, httpx, keyring, PySide6, sqlite3 or platformdirs loaded.
+(cumulative) and whether msgspec (so the app's models), httpx, keyring, PySide6, sqlite3 or
+platformdirs loaded.
 For the choice of a JSON file over the history database, the same method times a process
 that reads the file (``json``) against one that opens the SQLite history and reads a row.
 
@@ -49,7 +50,7 @@ measure_as_installed()
 
 TARGETS = {"statusline": 0.050, "status --cached": 0.060, "statusline, 8 accounts": 0.050}
 QUERY = "select * from r"
-HEAVY = ("pydantic", "httpx", "keyring", "PySide6", "sqlite3", "platformdirs")
+HEAVY = ("msgspec", "httpx", "keyring", "PySide6", "sqlite3", "platformdirs")
 
 
 def _payload() -> bytes:
@@ -229,7 +230,7 @@ def main() -> int:
                 ),
                 Row(f"`{name}`, 95th percentile", "", f"{p95 * 1000:.0f} ms", None),
                 Row(
-                    f"`{name}` loads pydantic/httpx/keyring/Qt",
+                    f"`{name}` loads the models/httpx/keyring/Qt",
                     "none",
                     ", ".join(heavy) or "none",
                     not heavy,

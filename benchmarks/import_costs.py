@@ -8,36 +8,35 @@ and of it the anonymous pages) and the wall time the import took. Each layer's f
 difference to the layer before, so a module two layers share is counted once, in the first.
 The layers:
 
-1. ``PySide6.QtWidgets``: Qt and its binding, what every PySide6 app loads, the widget too;
+1. ``PySide6.QtWidgets``: Qt and its binding, what every PySide6 app loads, the widget too,
+   imported as the tray imports it (``claude_meter.cli.forget_pyside_source_reads``):
+   PySide6's import hook looks at the source of every module imported after it, and left
+   to itself keeps a copy of each in ``linecache`` (some 1-3 MB in each layer below), which
+   the tray does not hold;
 2. ``ssl``, ``urllib.request``, ``json``: the standard library's HTTPS client, all the
    widget needs to ask the server (``http.client``, ``email``, ``socket``);
 3. ``sqlite3``: the history's database;
 4. ``httpx``: the HTTP client beyond what the standard library already loaded (``httpcore``,
    ``h11``, ``idna``, ``anyio``, ``http.cookiejar``);
-5. ``pydantic``: the package itself;
-6. the first model built: the schema machinery pydantic loads once, at the first class
-   (measured with a two-field model);
-7. ``claude_meter.core.models`` and the other models the tray reads at start (settings,
-   state, accounts): ClaudeMeter's own data types;
-8. ``claude_meter.qt.app``: everything else of the tray (its Qt layer, sources, clients,
-   polls, history), loaded as its start does.
+5. ``msgspec``: the validating library the models are built on;
+6. ``claude_meter.core.models`` and the other models the tray reads at start (settings,
+   state, accounts, the OAuth hold), with each struct's decoder built (msgspec builds it at
+   a type's first use, which the tray's start makes: it reads the settings and its state):
+   ClaudeMeter's own data types;
+7. ``claude_meter.qt.compose`` (with ``sources.keyring_early``, which the tray imports
+   first): everything else of the tray (its Qt layer, sources, clients, polls, history),
+   loaded as its start does.
 
 Every layer is measured in --runs processes (default 7); the median of each difference is
 reported, with the total. The claude-usage-widget figure next to it is its own whole process
 at 60 s from ``benchmarks/results/peers.json`` (the last full peers run), not measured here.
 
-A second chain answers "what would a lighter validating library save?": the same first three
-layers, then msgspec (a validating library with a 0.2 MB wheel, against pydantic's 2.8 MB)
-and ClaudeMeter's own model classes written as msgspec Structs: the same classes, field names
-and field types, read off the pydantic models by a separate process and translated
-mechanically, each with its decoder built (msgspec builds a type's decoder at first use,
-pydantic at class creation). msgspec is not a dependency of ClaudeMeter: it is installed for
-this measurement only, under the user's cache folder (``claude-meter-benchmarks/msgspec``),
-never into the project's environment. The stand-in has the classes, not the validators and
-module code around them, so it is a floor for what a rewrite would hold.
+Until issue 19 the models were pydantic models: layers 5 and 6 were then pydantic, its schema
+machinery and the models, 14.5 MB and 77 ms, against 3.4 MB and 11 ms for the same classes as
+msgspec Structs (``notes/import_costs.md``); that comparison was what decided the move.
 
-Run: ``.venv/bin/python benchmarks/import_costs.py [--runs 7]``. About 20 seconds (the first
-run also installs msgspec). No target: it explains the peers' memory and start rows.
+Run: ``.venv/bin/python benchmarks/import_costs.py [--runs 7]``. About 10 seconds. No target:
+it explains the peers' memory and start rows.
 """
 
 from __future__ import annotations
@@ -52,28 +51,43 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.peer_setup import cache_folder
 from benchmarks.results import Row, load, measure_as_installed, record
 
-#: The lighter library measured in the second chain (pinned: the figure is for this version).
-MSGSPEC = "msgspec==0.23.0"
+#: The modules holding the models the tray reads at start.
+MODEL_MODULES = (
+    "claude_meter.core.models",
+    "claude_meter.core.settings",
+    "claude_meter.core.state",
+    "claude_meter.core.accounts",
+    "claude_meter.core.oauth_hold",
+)
+
+#: Imports the models and builds each struct's decoder, as their first use at start does.
+MODELS = f"""
+import importlib
+_decoders = {{}}
+for _name in {MODEL_MODULES!r}:
+    for _value in vars(importlib.import_module(_name)).values():
+        if (isinstance(_value, type) and issubclass(_value, msgspec.Struct)
+                and _value.__module__ == _name):
+            _decoders[_value.__qualname__] = msgspec.json.Decoder(_value)
+"""
 
 LAYERS: tuple[tuple[str, str], ...] = (
-    ("Qt (PySide6.QtWidgets)", "import PySide6.QtWidgets"),
+    (
+        "Qt (PySide6.QtWidgets)",
+        "from claude_meter.cli import forget_pyside_source_reads\n"
+        "forget_pyside_source_reads()\nimport PySide6.QtWidgets",
+    ),
     ("standard HTTPS client (ssl, urllib.request, json)", "import ssl, urllib.request, json"),
     ("sqlite3", "import sqlite3"),
     ("httpx, beyond the standard library", "import httpx"),
-    ("pydantic, the package", "import pydantic"),
+    ("msgspec, the package", "import msgspec, msgspec.json"),
+    ("ClaudeMeter's models", MODELS),
     (
-        "pydantic's schema machinery (first model)",
-        "class _First(pydantic.BaseModel):\n    a: int\n    b: str | None = None\n_First(a=1)",
+        "the rest of ClaudeMeter's tray",
+        "import claude_meter.sources.keyring_early, claude_meter.qt.compose",
     ),
-    (
-        "ClaudeMeter's models",
-        "import claude_meter.core.models, claude_meter.core.settings, claude_meter.core.state, "
-        "claude_meter.core.accounts",
-    ),
-    ("the rest of ClaudeMeter's tray", "import claude_meter.qt.app"),
 )
 
 PROBE = """
@@ -93,80 +107,6 @@ for code in steps:
     out.append(now())
 print(json.dumps(out))
 """
-
-
-#: Prints ClaudeMeter's pydantic models the tray reads at start as (qualified name, {field:
-#: annotation}) pairs, in definition order (a class comes after the classes its fields name).
-SPEC = """
-import json, pydantic
-import claude_meter.core.models, claude_meter.core.settings, claude_meter.core.state
-import claude_meter.core.accounts, claude_meter.core.oauth_hold
-found = []
-def walk(cls):
-    for sub in cls.__subclasses__():
-        if sub.__module__.startswith("claude_meter") and sub.model_fields:
-            found.append((sub.__module__ + "." + sub.__qualname__,
-                          {n: str(f.annotation) for n, f in sub.model_fields.items()}))
-        walk(sub)
-walk(pydantic.BaseModel)
-print(json.dumps(found))
-"""
-
-
-def _short(annotation: str, names: dict[str, str]) -> str:
-    """A pydantic annotation's text as source that names the stand-in classes."""
-    text = annotation
-    for qualified, short in names.items():
-        text = text.replace(qualified, short)
-    for long, short in (
-        ("datetime.datetime", "datetime"),
-        ("typing.Optional", "Optional"),
-        ("typing.Literal", "Literal"),
-    ):
-        text = text.replace(long, short)
-    if text.startswith("<class '") and text.endswith("'>"):
-        text = text[len("<class '") : -2]
-    return text
-
-
-def msgspec_models() -> str:
-    """Source defining ClaudeMeter's models as msgspec Structs and building their decoders."""
-    done = subprocess.run([sys.executable, "-c", SPEC], capture_output=True, text=True, check=True)
-    classes: list[tuple[str, dict[str, str]]] = json.loads(done.stdout)
-    names = {qualified: qualified.rsplit(".", 1)[1].lstrip("_") for qualified, _ in classes}
-    lines = [
-        "from datetime import datetime",
-        "from typing import Literal, Optional",
-        "import msgspec, msgspec.json",
-    ]
-    for qualified, fields in classes:
-        lines.append(f"class {names[qualified]}(msgspec.Struct, frozen=True, kw_only=True):")
-        lines.extend(f"    {field}: {_short(kind, names)}" for field, kind in fields.items())
-    decoded = ", ".join(sorted(names.values()))
-    lines.append(f"_decoders = [msgspec.json.Decoder(t) for t in ({decoded},)]")
-    return "\n".join(lines)
-
-
-def msgspec_path() -> Path:
-    """msgspec installed for this measurement only (once, under the user's cache folder)."""
-    folder = cache_folder().parent / "msgspec" / MSGSPEC.split("==")[1]
-    if not (folder / "msgspec").is_dir():
-        subprocess.run(
-            [sys.executable, "-m", "pip", "install", "-q", "--target", str(folder), MSGSPEC],
-            check=True,
-        )
-    return folder
-
-
-def lighter_layers(models: str, folder: Path) -> tuple[tuple[str, str], ...]:
-    return (
-        *LAYERS[:3],
-        (
-            "msgspec, the package",
-            f"import sys; sys.path.insert(0, {str(folder)!r}); import msgspec",
-        ),
-        ("ClaudeMeter's model classes as msgspec Structs", models),
-    )
 
 
 def one_run(layers: tuple[tuple[str, str], ...] = LAYERS) -> list[tuple[float, float, float]]:
@@ -222,63 +162,30 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     measure_as_installed()
-    lighter = lighter_layers(msgspec_models(), msgspec_path())
     one_run()  # fills the bytecode caches
-    one_run(lighter)
-    runs, lighter_runs = [], []
-    for _ in range(args.runs):  # in turn, so a load that comes and goes hits both chains
-        runs.append(one_run())
-        lighter_runs.append(one_run(lighter))
-    medians = medians_of(runs)
-    lighter_medians = medians_of(lighter_runs)
+    medians = medians_of([one_run() for _ in range(args.runs)])
     rows: list[Row] = []
     table = table_of(LAYERS, medians, rows)
-    lighter_table = table_of(lighter[3:], lighter_medians[3:], rows)[:-1]
-    pydantic = [sum(m[k] for m in medians[4:7]) for k in range(3)]
-    msgspec = [sum(m[k] for m in lighter_medians[3:]) for k in range(3)]
+    models = [medians[4][k] + medians[5][k] for k in range(3)]
     rows.append(
         Row(
-            "pydantic as a whole (package and schema machinery)",
+            "msgspec and ClaudeMeter's models together",
             "",
-            f"+{medians[4][0] + medians[5][0]:.1f} MB, {medians[4][2] + medians[5][2]:.0f} ms",
+            f"+{models[0]:.1f} MB (anon +{models[1]:.1f}), {models[2]:.0f} ms",
             None,
         )
     )
-    saving = (
-        f"ClaudeMeter's models on pydantic: +{pydantic[0]:.1f} MB (anon +{pydantic[1]:.1f}), "
-        f"{pydantic[2]:.0f} ms; as msgspec Structs: +{msgspec[0]:.1f} MB "
-        f"(anon +{msgspec[1]:.1f}), {msgspec[2]:.0f} ms; difference "
-        f"{pydantic[0] - msgspec[0]:.1f} MB, {pydantic[2] - msgspec[2]:.0f} ms"
-    )
-    rows.append(Row("models on pydantic against msgspec", "", saving, None))
     widget = widget_figure()
     output = "\n".join(
         [
             *table,
-            "",
-            "A lighter validating library, after the same first three layers:",
-            "",
-            *lighter_table,
-            "",
-            saving,
             "",
             f"median of {args.runs} processes each; claude-usage-widget's whole process at 60 s "
             f"in the last peers run: {widget}",
         ]
     )
     print(output)
-    markdown = "\n".join(
-        [
-            *table,
-            "",
-            "A lighter validating library, after the same first "
-            "three layers (not a dependency; measured for the comparison):",
-            "",
-            *lighter_table,
-            "",
-            saving + ".",
-        ]
-    )
+    markdown = "\n".join(table)
     record("import_costs", rows, output, extra={"markdown": markdown})
     return 0
 

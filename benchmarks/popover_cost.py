@@ -107,7 +107,7 @@ def reading(index: int, key: str | None, number: int, at: datetime) -> FetchResu
             UsageWindow(key="seven_day_sonnet", label="Weekly · Sonnet",
                         percent=5 + index + (number % 3), resets_at=START + timedelta(days=3))
         )  # fmt: skip
-    extra = ExtraUsage(enabled=True, monthly_limit=50.0, used_credits=3.5 + number % 5,
+    extra = ExtraUsage(is_enabled=True, monthly_limit=50.0, used_credits=3.5 + number % 5,
                        currency="USD") if index == 0 else None  # fmt: skip
     snapshot = Snapshot(source="web", org_uuid=f"org-{index}", org_name=f"{NAMES[index]} org",
                         account_email=f"{NAMES[index].lower()}@example.com",

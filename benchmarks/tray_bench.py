@@ -6,9 +6,11 @@ moving, so the poll interval is never stretched by the quiet-stretch rule), so i
 counted. The real ``claude-meter`` tray app runs as another process on a private desktop
 (Xvfb, a session D-Bus, trayer as the tray host, dunst; the same one the end-to-end test
 uses), pointed at the fake server with the loopback-only overrides, with a throwaway home (its
-history and state), logging at DEBUG to a pipe this script reads. Figures come from
-/proc/<pid>: VmRSS for memory (with its split into anonymous memory, the process's own, and
-file-backed pages, the shared libraries' code and data as mapped), utime+stime for CPU.
+history, its state and its runtime folder, where the single-instance lock is: a tray already
+running as the same user would make the start a second launch), logging at DEBUG to a pipe
+this script reads. Figures come from /proc/<pid>: VmRSS for memory (with its split into
+anonymous memory, the process's own, and file-backed pages, the shared libraries' code and
+data as mapped), utime+stime for CPU.
 
 1. Start: wall time from spawning the app to its log line "snapshot drawn" (the first
    snapshot painted into the tray icon), median of 5 starts (bytecode cache warm).
@@ -165,18 +167,20 @@ def app_env(
     base_url: str, desktop_env: dict[str, str], home: str, *, keyring: bool
 ) -> dict[str, str]:
     """The app's environment: the session in ``CLAUDE_METER_COOKIE``, or (``keyring``) only
-    in the keyring, which keyring finds by itself on the session bus."""
+    in the keyring, which keyring finds by itself on the session bus. The runtime folder is
+    the home's own too: a tray already running as the same user (another benchmark, a test)
+    would otherwise hold the single-instance lock, and this start would be a second launch."""
+    Path(home, "run").mkdir(mode=0o700, exist_ok=True)
     env = {
         **desktop_env,
         "HOME": home,
         "XDG_DATA_HOME": f"{home}/data",
         "XDG_CONFIG_HOME": f"{home}/config",
         "XDG_STATE_HOME": f"{home}/state",
+        "XDG_RUNTIME_DIR": f"{home}/run",
         "CLAUDE_METER_BASE_URL": base_url,
     }
-    if keyring:
-        env["XDG_RUNTIME_DIR"] = f"{home}/run"
-    else:
+    if not keyring:
         env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
         env["CLAUDE_METER_COOKIE"] = f"sessionKey={DEFAULT_SESSION_KEY}"
     return env
@@ -257,7 +261,6 @@ def main() -> int:
 
         cookie = memory_run(base_url, desktop.env, home, args.polls)
         keyring_home = stack.enter_context(tempfile.TemporaryDirectory())  # a history as new
-        Path(keyring_home, "run").mkdir(mode=0o700)
         bus = desktop.env["DBUS_SESSION_BUS_ADDRESS"]
         with gnome_keyring(bus, app_env(base_url, desktop.env, keyring_home, keyring=True)):
             store_session_in_keyring(desktop.env, keyring_home, base_url)

@@ -95,7 +95,6 @@ def main() -> int:
                 extra = None
                 if args.claude_code or args.keyring:
                     extra = claude_code_sign_in(home, found.group(1))
-                    Path(home, "run").mkdir(mode=0o700)
                 app = tray_bench.App(
                     found.group(1), None, desktop.env, home, keyring=args.keyring, extra_env=extra
                 )

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from claude_meter.cli import main
@@ -79,7 +80,7 @@ def test_exceptions_and_models_hold_no_secret() -> None:
             assert_clean(repr(client.cookies))
     assert fetched.rotated is not None
     assert_clean(repr(fetched))
-    assert_clean(fetched.result.model_dump_json())
+    assert_clean(msgspec.json.encode(fetched.result).decode())
     server.scenario = "expired"
 
 

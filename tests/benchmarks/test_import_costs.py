@@ -1,25 +1,27 @@
-"""The lighter-library chain of benchmarks/import_costs.py: ClaudeMeter's models translated."""
+"""The layers of benchmarks/import_costs.py: the models' layer is the tray's real models."""
 
 from __future__ import annotations
 
-from benchmarks.import_costs import _short, msgspec_models
+import json
+import subprocess
+import sys
+
+from benchmarks.import_costs import LAYERS, MODEL_MODULES
 
 
-def test_annotations_become_source_that_names_the_stand_ins() -> None:
-    names = {"claude_meter.core.models.Money": "Money"}
-    assert _short("<class 'str'>", names) == "str"
-    assert _short("datetime.datetime | None", names) == "datetime | None"
-    assert _short("claude_meter.core.models.Money | None", names) == "Money | None"
-    assert (
-        _short("typing.Optional[typing.Literal['web', 'demo']]", names)
-        == "Optional[Literal['web', 'demo']]"
+def test_the_models_layer_builds_a_decoder_for_every_model_the_tray_reads_at_start() -> None:
+    """Run as the benchmark runs it, after msgspec's layer."""
+    steps = [code for _, code in LAYERS[4:6]]
+    probe = (
+        "import json, sys\n"
+        f"for code in {steps!r}:\n"
+        "    exec(code, globals())\n"
+        f"imported = [m for m in {MODEL_MODULES!r} if m in sys.modules]\n"
+        "print(json.dumps({'decoded': sorted(_decoders), 'imported': imported}))\n"
     )
-
-
-def test_every_model_the_tray_reads_at_start_is_translated() -> None:
-    source = msgspec_models()
-    compile(source, "<msgspec models>", "exec")
-    for model in ("Snapshot", "UsageWindow", "Settings", "AccountRef", "SavedState", "Hold"):
-        assert f"class {model}(msgspec.Struct" in source
-    assert "claude_meter." not in source
-    assert "<class" not in source
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    found = json.loads(done.stdout)
+    assert {"Snapshot", "UsageWindow", "Settings", "AccountRef", "SavedState", "Hold"} <= set(
+        found["decoded"]
+    )
+    assert found["imported"] == list(MODEL_MODULES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,11 @@ from typing import Any
 import pytest
 
 from claude_meter.bridge.wire import (
+    MAX_NESTING,
     MAX_ORGANIZATIONS,
     MESSAGES,
     RejectedPost,
+    WireError,
     parse_post,
     possible_kinds,
     read_post,
@@ -128,6 +131,152 @@ def test_an_older_extensions_post_has_no_label_and_an_error_post_no_email() -> N
     assert read_post(body(good_post()), NOW).profile is None
     failed = read_post(body({"version": 1, "profile": "Home", "error": {"kind": "network"}}), NOW)
     assert (failed.profile, failed.email, failed.result.error is not None) == ("Home", None, True)
+
+
+# -- the envelope is read strictly, as before msgspec (pydantic's strict mode) ---------------
+
+SECRET = "sk-ant-sid01-" + "s" * 60
+
+
+def refusal(payload: object | bytes) -> str:
+    raw = payload if isinstance(payload, bytes) else body(payload)
+    with pytest.raises(RejectedPost) as refused:
+        parse_post(raw, NOW)
+    message = str(refused.value)
+    assert message.startswith("not a snapshot post (")
+    assert "sk-ant" not in message
+    return message.removeprefix("not a snapshot post (").removesuffix(")")
+
+
+def rate_limited(**error: object) -> dict[str, object]:
+    return {"version": 1, "error": {"kind": "rate_limited", "status": 429, **error}}
+
+
+@pytest.mark.parametrize(
+    ("payload", "words"),
+    [
+        # no text for a number, no whole float for an int, no true for anything
+        ({"version": "1", "error": {"kind": "network"}}, "version: expected int, got str"),
+        ({"version": 1.0, "error": {"kind": "network"}}, "version: expected int, got float"),
+        ({"version": True, "error": {"kind": "network"}}, "version: expected int, got bool"),
+        (rate_limited(status="429"), "error.status: expected int | null, got str"),
+        (rate_limited(status=429.0), "error.status: expected int | null, got float"),
+        (rate_limited(status=True), "error.status: expected int | null, got bool"),
+        (rate_limited(retry_after="120"), "error.retry_after: expected float | null, got str"),
+        (rate_limited(retry_after=True), "error.retry_after: expected float | null, got bool"),
+        ({"version": 1, "error": {"kind": 7}}, "error.kind: expected str, got int"),
+        ({"version": 1, "error": {"kind": True}}, "error.kind: expected str, got bool"),
+        ({"version": 1, "profile": True, "error": {"kind": "network"}},
+         "profile: expected str | null, got bool"),
+        ({"version": 1, "account": [], "error": {"kind": "network"}},
+         "account: expected object | null, got array"),
+        ({"version": 1, "organizations": [{"organization": [], "usage": {}}]},
+         "organizations.0.organization: expected object, got array"),
+        ({"version": 1, "organizations": [{"organization": {"uuid": "o"}, "error": []}]},
+         "organizations.0.error: expected object | null, got array"),
+        # bounds, with where and what but never the value
+        ({"version": 2, "error": {"kind": "network"}}, "version: expected int <= 1"),
+        ({"version": 10**30, "error": {"kind": "network"}}, "version: expected int <= 1"),
+        (rate_limited(status=1000), "error.status: expected int <= 999"),
+        (rate_limited(retry_after=-1), "error.retry_after: expected float >= 0.0"),
+        ({"version": 1, "error": {"kind": SECRET}}, "error.kind: expected str of length <= 64"),
+        ({"version": 1, "profile": SECRET * 5, "error": {"kind": "network"}},
+         "profile: expected str of length <= 256"),
+        ({"version": 1, "profile": SECRET, "error": {"kind": "network"}},
+         "this looks like a secret, not a profile label"),
+        ({"version": 1, "organizations": [{"organization": {"uuid": SECRET * 3}, "usage": {}}]},
+         "organizations.0: organization.uuid must be a short string"),
+        ({"version": 1, "organizations": [], "error": None},
+         "a post carries organizations or a whole-poll error"),
+        ({"version": 1, "organizations": [{"organization": {"uuid": "o"}}]},
+         "organizations.0: each organization carries either usage or error"),
+        ({"error": {"kind": "network"}}, "object missing required field version"),
+        ([SECRET], "expected object, got array"),
+    ],
+)  # fmt: skip
+def test_a_refusal_says_where_and_what_but_never_the_value(payload: object, words: str) -> None:
+    assert refusal(payload) == words
+
+
+def test_a_whole_number_is_still_a_number_of_seconds() -> None:
+    """An int where a float belongs was taken before (pydantic's strict mode allows it) and is."""
+    result = parse_post(body(rate_limited(retry_after=120)), NOW)
+    assert result.error is not None
+    assert result.error.retry_at == NOW + timedelta(seconds=120)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"not json",
+        b"",
+        b"\xef\xbb\xbf" + body({"version": 1, "error": {"kind": "network"}}),  # a BOM
+        body({"version": 1, "error": {"kind": "network"}}).decode().encode("utf-16"),
+        body({"version": 1, "error": {"kind": "network"}}) + b" x",  # something after it
+        b'{"version": 1, "profile": "W\xff", "error": {"kind": "network"}}',  # not UTF-8
+        b'{"version": 1, "error": {"kind": "\\ud800"}}',  # a lone surrogate
+        b'{"version": 1, "organizations": [{"organization": {"uuid": "o"}, "usage": '
+        b'{"x": "\\udc00"}}]}',
+        b'{"version": 1, "error": {"kind": "rate_limited", "retry_after": NaN}}',
+        b'{"version": 1, "error": {"kind": "rate_limited", "retry_after": Infinity}}',
+        b'{"version": 1, "profile": "' + SECRET.encode() + b'", "error": {"kind": ne',
+    ],
+)
+def test_a_body_that_is_not_json_is_refused_as_such(raw: bytes) -> None:
+    assert refusal(raw).startswith("body: not JSON")
+
+
+def test_a_number_too_large_for_a_float_is_refused_wherever_it_is() -> None:
+    """pydantic took 1e400 in the server's pieces as infinity (and refused it only as
+    ``retry_after``); msgspec refuses the post. Safer: no infinity reaches a reading, and
+    claude.ai sends none."""
+    assert refusal(rate_limited_raw(b"1e400")) == "error.retry_after: number out of range"
+    raw = b'{"version": 1, "organizations": [{"organization": {"uuid": "o"}, "usage": '
+    raw += b'{"five_hour": {"utilization": 1e400}}}]}'
+    assert refusal(raw) == "organizations.0.usage.*.*: number out of range"  # keys not named
+
+
+def rate_limited_raw(retry_after: bytes) -> bytes:
+    return b'{"version": 1, "error": {"kind": "rate_limited", "retry_after": ' + retry_after + b"}}"
+
+
+def test_a_retry_time_built_in_code_is_finite_too() -> None:
+    with pytest.raises(ValueError, match="finite"):
+        WireError(kind="rate_limited", retry_after=math.inf)
+
+
+def usage_nested(depth: int) -> bytes:
+    inner = b"[" * depth + b"]" * depth
+    return (
+        b'{"version": 1, "organizations": [{"organization": {"uuid": "o"}, "usage": '
+        + inner
+        + b"}]}"
+    )
+
+
+def test_the_servers_pieces_nest_as_deep_as_before_and_no_deeper() -> None:
+    """The JSON parser pydantic used stopped at 200 levels for the whole post; msgspec's goes
+    as deep as the stack, so each piece is bounded on its own (``MAX_NESTING``)."""
+    (snapshot,) = parse_post(usage_nested(MAX_NESTING), NOW).snapshots
+    assert snapshot.error is not None  # taken, and read as the app reads a strange answer
+    assert snapshot.error.kind == "unexpected"
+    assert refusal(usage_nested(MAX_NESTING + 1)) == (
+        f"organizations.0: usage nests deeper than {MAX_NESTING} levels"
+    )
+    account = b"[" * (MAX_NESTING + 1) + b"]" * (MAX_NESTING + 1)
+    raw = b'{"version": 1, "account": {"a": ' + account + b'}, "error": {"kind": "network"}}'
+    assert refusal(raw) == f"account nests deeper than {MAX_NESTING} levels"
+
+
+def test_a_body_nested_deeper_than_the_stack_is_refused_not_raised() -> None:
+    assert refusal(usage_nested(100_000)) == "body: nested too deeply"
+
+
+def test_a_repeated_key_is_refused_when_its_first_value_is() -> None:
+    """pydantic kept the last of two equal keys; msgspec checks each as it comes, so a bad
+    first one is refused: safer, since parsers disagree on which of the two counts."""
+    raw = b'{"version": 2, "version": 1, "error": {"kind": "network"}}'
+    assert refusal(raw) == "version: expected int <= 1"
 
 
 # -- regressions found by the fuzz tests (test_wire_properties.py) -------------------------

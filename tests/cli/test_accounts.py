@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from claude_meter.core.accounts import keyring_entry
@@ -479,7 +480,7 @@ def test_add_pasted_saves_its_email_into_the_settings_as_they_are_then(
 
     def slow_read(*args: object) -> str | None:
         email = real(*args)  # type: ignore[arg-type]
-        save_settings(load_settings().settings.model_copy(update={"poll_seconds": 300}))
+        save_settings(msgspec.structs.replace(load_settings().settings, poll_seconds=300))
         return email
 
     monkeypatch.setattr(accounts, "_first_email", slow_read)

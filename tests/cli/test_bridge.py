@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
+
 from claude_meter.bridge import Pairing
 from claude_meter.cli import main
 from tests.bridge.support import EXTENSION, Bridge, Clock, good_post
@@ -111,7 +113,7 @@ def test_each_line_names_the_account_its_browser_profile_is_for(tmp_path: Path) 
             post = {**good_post(), "profile": profile, "account": None}
             assert client.post(post, token).status == 200
             lines.append(json.loads(proc.stdout.readline()))
-        save_settings(Settings(accounts=(work.model_copy(update={"name": "Job"}),)))
+        save_settings(Settings(accounts=(msgspec.structs.replace(work, name="Job"),)))
         assert client.post({**good_post(), "profile": "work"}, token).status == 200
         lines.append(json.loads(proc.stdout.readline()))
         assert client.post({**good_post(), "profile": "Work\u0000"}, token).status == 400

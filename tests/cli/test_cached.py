@@ -163,7 +163,7 @@ def test_format_without_cached_is_refused() -> None:
     assert exited.value.code == 1
 
 
-def test_the_quick_commands_load_no_pydantic_http_client_keyring_or_qt(tmp_path: Path) -> None:
+def test_the_quick_commands_load_no_models_http_client_keyring_or_qt(tmp_path: Path) -> None:
     _store()
     probe = (
         "import sys, io\n"
@@ -172,8 +172,7 @@ def test_the_quick_commands_load_no_pydantic_http_client_keyring_or_qt(tmp_path:
         "sys.stdin = io.TextIOWrapper(io.BytesIO(payload))\n"
         "for argv in (['status', '--cached', '--format', 'waybar'], ['statusline']):\n"
         "    main(argv, stdout=io.StringIO())\n"
-        "heavy = ('pydantic', 'http', 'keyring', 'PySide6', 'sqlite3', 'platformdirs',\n"
-        "         'email')\n"
+        "heavy = ('msgspec', 'http', 'keyring', 'PySide6', 'sqlite3', 'platformdirs', 'email')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
     done = subprocess.run(
@@ -393,14 +392,14 @@ def test_an_unknown_account_is_a_clear_message() -> None:
     assert err == "claude-meter: there is no account of that name; the accounts: Personal, Work.\n"
 
 
-def test_accounts_load_no_pydantic_either() -> None:
+def test_accounts_load_no_models_either() -> None:
     _two_accounts()
     probe = (
         "import sys, io\n"
         "from claude_meter.cli import main\n"
         "out = io.StringIO()\n"
         "main(['status', '--cached', '--account', 'Work', '--format', 'i3blocks'], stdout=out)\n"
-        "heavy = ('pydantic', 'http', 'keyring', 'PySide6', 'sqlite3', 'platformdirs')\n"
+        "heavy = ('msgspec', 'http', 'keyring', 'PySide6', 'sqlite3', 'platformdirs')\n"
         "print(out.getvalue().splitlines()[0])\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )

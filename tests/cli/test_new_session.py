@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from claude_meter.core.accounts import keyring_entry
@@ -199,7 +200,7 @@ def test_settings_saved_while_the_session_is_pasted_are_kept(
     def slow_person(stdin: object, err: object) -> object:
         text = real(stdin, err)  # type: ignore[arg-type]
         settings = load_settings().settings
-        save_settings(settings.model_copy(update={"poll_seconds": 300}))  # meanwhile
+        save_settings(msgspec.structs.replace(settings, poll_seconds=300))  # meanwhile
         return text
 
     monkeypatch.setattr(paste, "read_pasted", slow_person)

@@ -20,10 +20,6 @@ PROBE = (
     "sys.argv = ['claude-meter', *sys.argv[1:]]\n"
     "atexit.register(lambda: print('GC', gc.isenabled(), gc.get_freeze_count() > 0, "
     "file=sys.stderr))\n"
-    "import os\n"
-    "atexit.register(lambda: print('PLUGINS', os.environ.get('PYDANTIC_DISABLE_PLUGINS'), "
-    "sys.modules.get('pydantic.plugin._loader') and "
-    "sys.modules['pydantic.plugin._loader']._plugins is not None, file=sys.stderr))\n"
     "from claude_meter.cli.process import run\n"
     "run()\n"
 )
@@ -65,21 +61,6 @@ def test_status_runs_whole_without_the_collector_and_exits_with_its_status(
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["organizations"]  # all of it written out before the end
     assert "GC False True" in done.stderr
-    assert "PLUGINS __all__ False" in done.stderr  # no entry-point scan for pydantic plugins
-
-
-def test_a_pydantic_plugin_setting_of_the_person_s_own_is_kept(fake_server: FakeClaude) -> None:
-    done = probe(
-        "status",
-        "--json",
-        env={
-            "CLAUDE_METER_BASE_URL": fake_server.base_url,
-            "CLAUDE_METER_COOKIE": f"sessionKey={TEST_SESSION_KEY}",
-            "PYDANTIC_DISABLE_PLUGINS": "",  # plugins on: the scan happens
-        },
-    )
-    assert done.returncode == 0, done.stderr
-    assert "PLUGINS  True" in done.stderr
 
 
 def test_a_failing_one_shot_command_keeps_its_exit_status() -> None:
@@ -92,7 +73,6 @@ def test_other_commands_keep_the_collector() -> None:
     done = probe("history", "--json")
     assert done.returncode == 0, done.stderr
     assert "GC True False" in done.stderr
-    assert "PLUGINS None" in done.stderr
 
 
 def test_a_file_failure_no_step_foresaw_is_one_line_not_a_traceback(

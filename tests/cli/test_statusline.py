@@ -173,11 +173,13 @@ def test_each_reading_also_waits_in_the_journal_for_the_history() -> None:
 
 
 def _settings_with(*accounts: object, **fields: object) -> None:
+    import msgspec
+
     from claude_meter.core.accounts import AccountRef
     from claude_meter.core.settings import Settings, save_settings
 
     refs = tuple(a for a in accounts if isinstance(a, AccountRef))
-    save_settings(Settings(accounts=refs, **fields))
+    save_settings(msgspec.structs.replace(Settings(accounts=refs), **fields))
 
 
 def test_the_reading_carries_the_account_of_its_claude_config_dir(tmp_path: Path) -> None:
@@ -246,7 +248,7 @@ def test_the_figures_shown_without_rate_limits_are_this_accounts(tmp_path: Path)
     assert _line(_json({"model": {}}), "{session}", NO_COLOR="1") == (0, "5%\n")
 
 
-def test_a_real_process_finds_its_account_loading_no_pydantic(tmp_path: Path) -> None:
+def test_a_real_process_finds_its_account_loading_no_models(tmp_path: Path) -> None:
     """As Claude Code runs it: a process of its own, in the account's CLAUDE_CONFIG_DIR."""
     from claude_meter.core.accounts import AccountRef
 
@@ -258,7 +260,7 @@ def test_a_real_process_finds_its_account_loading_no_pydantic(tmp_path: Path) ->
         "from claude_meter.cli import main\n"
         "main(['statusline', '--format', '{session}'])\n"
         # argparse too: the status line parses its few options itself (cli/__init__.py)
-        "heavy = ('pydantic', 'http', 'keyring', 'PySide6', 'sqlite3', 'platformdirs', "
+        "heavy = ('msgspec', 'http', 'keyring', 'PySide6', 'sqlite3', 'platformdirs', "
         "'argparse')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )

@@ -64,6 +64,35 @@ print(json.dumps({
     assert result == {"wrapped_once": True, "readable": True}
 
 
+def test_the_plain_read_answers_as_pyside6_does_for_every_module_the_tray_loads() -> None:
+    """The file read (no ``inspect``, no cache) gives PySide6's own answer for each module:
+    ClaudeMeter's Qt modules, the Qt-free ones, the standard library's, built-in and compiled
+    ones, packages."""
+    result = run(
+        """
+import inspect, json, sys
+from claude_meter.cli import forget_pyside_source_reads
+forget_pyside_source_reads()
+import claude_meter.qt.compose, claude_meter.qt.popover
+scan = getattr(sys.modules["shibokensupport.feature"], "_mod_uses_pyside", None)
+if scan is None:
+    print(json.dumps({"hook": False}))
+else:
+    pyside_way = inspect.getclosurevars(scan).nonlocals["uses_pyside"]
+    answers = {name: [bool(scan(m)), bool(pyside_way(m))] for name, m in list(sys.modules.items())}
+    print(json.dumps({"hook": True, "answers": answers}))
+"""
+    )
+    if not result["hook"]:
+        return  # another PySide6, without the hook: nothing is changed
+    answers: dict[str, list[bool]] = result["answers"]  # type: ignore[assignment]
+    assert len(answers) > 300
+    assert {name for name, (ours, theirs) in answers.items() if ours != theirs} == set()
+    uses = {name for name, (ours, _) in answers.items() if ours}
+    assert {"claude_meter.qt.app", "claude_meter.qt.popover", "PySide6"} <= uses
+    assert {"claude_meter.core.forecast", "logging", "sys", "_ssl"}.isdisjoint(uses)
+
+
 def test_the_command_line_imports_neither_the_bridge_server_nor_the_windows() -> None:
     result = run(
         """
@@ -108,7 +137,7 @@ def test_the_tray_starts_without_the_whole_command_line_parser() -> None:
 
 def test_the_tray_imports_its_qt_free_core_before_pyside6() -> None:
     """PySide6's import hook reads the source of every module imported after it: the tray
-    loads pydantic, http.client and its own Qt-free core first (``cli._TRAY_CORE``)."""
+    loads msgspec, http.client and its own Qt-free core first (``cli._TRAY_CORE``)."""
     done = run(
         """
 import json, sys
@@ -118,7 +147,7 @@ sys.modules["claude_meter.qt.compose"] = type(sys)("stub")
 sys.modules["claude_meter.qt.compose"].run_tray = lambda **kw: started.append(kw) or 0
 cli.main([])
 order = list(sys.modules)
-print(json.dumps({m: order.index(m) for m in ("pydantic", "http.client", "claude_meter.poll.live",
+print(json.dumps({m: order.index(m) for m in ("msgspec", "http.client", "claude_meter.poll.live",
     "claude_meter.clients.web", "claude_meter.core.oauth_hold", "claude_meter.readings.journal",
     "PySide6")}))
 """

@@ -13,6 +13,7 @@ import gzip
 import logging
 from contextlib import closing
 
+import msgspec
 import pytest
 
 from claude_meter.clients.http import BROWSER_USER_AGENT
@@ -67,7 +68,7 @@ def test_no_secret_in_logs_or_errors(
     with web_client(chrome_tls, "browser") as client:
         bad = client.fetch().result
     assert bad.error is not None
-    text = caplog.text + good.model_dump_json() + bad.model_dump_json()
+    text = caplog.text + msgspec.json.encode((good, bad)).decode()
     text += repr(chrome_tls.request_log)
     assert TEST_SESSION_KEY not in text
     assert "TESTSECRET" not in text

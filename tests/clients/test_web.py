@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+import msgspec
 import pytest
 
 from claude_meter.clients.http import (
@@ -233,7 +234,7 @@ def test_dead_port_is_a_network_error() -> None:
     assert result.error is not None
     assert result.error.kind == "network"
     assert "refused" in result.error.message
-    assert TEST_SESSION_KEY not in result.model_dump_json()
+    assert TEST_SESSION_KEY not in msgspec.json.encode(result).decode()
 
 
 def test_total_deadline_bounds_a_dripping_answer(dripping_server: str) -> None:

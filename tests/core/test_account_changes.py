@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
+from claude_meter.core import validation
 from claude_meter.core.account_changes import (
     AccountProblem,
     ById,
@@ -94,7 +96,7 @@ def test_an_account_added_again_under_a_removed_ones_name_gets_a_fresh_id() -> N
     settings, third = added(settings, "work", "pasted", ())
     assert third.id == "work-3"
     assert settings.retired_account_ids == ("work", "work-2")
-    assert Settings.model_validate_json(settings.model_dump_json()) == settings  # kept on disk
+    assert validation.parse_json(msgspec.json.encode(settings), Settings) == settings  # on disk
 
 
 def test_the_historys_ids_are_not_given_either() -> None:
@@ -111,7 +113,7 @@ def test_the_historys_ids_are_not_given_either() -> None:
 
 def test_renamed_keeps_the_id() -> None:
     settings = renamed(Settings(accounts=(WORK,)), "work", "Initech")
-    assert settings.accounts[0].model_dump() == {**WORK.model_dump(), "name": "Initech"}
+    assert settings.accounts[0] == msgspec.structs.replace(WORK, name="Initech")
     assert renamed(settings, "default", "Mine").default_account_name == "Mine"
     assert renamed(settings, "initech", "INITECH").accounts[0].name == "INITECH"
     with pytest.raises(AccountProblem, match="already an account called 'Default'"):
@@ -145,7 +147,7 @@ def test_unique_name_numbers_a_name_in_use() -> None:
     assert unique_name(settings, "Default") == "Default 2"
     assert unique_name(settings, "  ") == "Account"
     assert unique_name(settings, "Chrome", ("chrome", "Chrome 2")) == "Chrome 3"
-    assert len(unique_name(Settings(accounts=(WORK.model_copy(update={"name": "W" * 40}),)),
+    assert len(unique_name(Settings(accounts=(msgspec.structs.replace(WORK, name="W" * 40),)),
                            "W" * 40)) <= 40  # fmt: skip
 
 
@@ -188,15 +190,15 @@ def test_a_name_is_never_another_accounts_id() -> None:
         renamed(settings, "Home", "Work")
     with pytest.raises(AccountProblem, match="'WORK' is the id of 'Office'"):
         added(settings, "WORK", "pasted", ())
-    assert renamed(settings, "Office", "work").accounts[1] == WORK.model_copy(
-        update={"name": "work"}
+    assert renamed(settings, "Office", "work").accounts[1] == msgspec.structs.replace(
+        WORK, name="work"
     )  # its own id is its own to take back
 
 
 def test_a_window_removes_by_id_and_a_name_meaning_two_accounts_is_not_guessed() -> None:
     """Settings written before the rule: Home called "Work", Work (id work) called "Office"."""
-    home = HOME.model_copy(update={"name": "Work"})
-    office = WORK.model_copy(update={"name": "Office"})
+    home = msgspec.structs.replace(HOME, name="Work")
+    office = msgspec.structs.replace(WORK, name="Office")
     settings = Settings(accounts=(home, office))
     done = removal(settings, ById("work"))
     assert (done.account, done.secret_entry) == (office, "claude.ai session (work)")

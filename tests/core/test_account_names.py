@@ -26,7 +26,7 @@ def test_a_script_keeps_the_id_of_a_removed_account() -> None:
     assert script_name({}, None) == "Default"
 
 
-def test_it_loads_without_pydantic() -> None:
-    probe = "import sys, claude_meter.core.account_names; print('pydantic' in sys.modules)"
+def test_it_loads_without_the_models() -> None:
+    probe = "import sys, claude_meter.core.account_names; print('msgspec' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"

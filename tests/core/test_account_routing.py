@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from claude_meter.core import validation
 from claude_meter.core.account_routing import (
     MAX_LABEL,
     AccountLine,
@@ -184,6 +185,6 @@ def test_settings_accounts_are_read_as_far_as_they_are_sound() -> None:
 def test_the_settings_models_route_like_the_light_records(tmp_path: Path) -> None:
     """The bridge passes AccountRef, the status line AccountLine: one rule for both."""
     ref = AccountRef(id="w", name="W", kind="claude-code", config_dir=str(tmp_path))
-    line = accounts_in({"accounts": [ref.model_dump(mode="json")]})
+    line = accounts_in({"accounts": [validation.as_json_data(ref)]})
     assert claude_code_account([ref], os.fspath(tmp_path)) == "w"
     assert claude_code_account(line, os.fspath(tmp_path)) == "w"

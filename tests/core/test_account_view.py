@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 
+from claude_meter.core import validation
 from claude_meter.core.account_view import (
     AccountState,
     account_problem,
@@ -155,7 +157,7 @@ def test_metered_names_follow_the_settings() -> None:
     assert metered_names(Settings()) == ((None, "Default"),)
     settings = Settings(accounts=(work,), default_account_name="Personal")
     assert metered_names(settings) == ((None, "Personal"), ("work", "Work"))
-    assert metered_names(settings.model_copy(update={"default_account": False})) == (
+    assert metered_names(msgspec.structs.replace(settings, default_account=False)) == (
         ("work", "Work"),
     )
 
@@ -198,7 +200,7 @@ def test_the_footers_age_is_the_newest_reading_and_each_problem_its_accounts() -
 )
 def test_the_default_accounts_route_follows_its_source(source: str, route: str) -> None:
     """Whose saved deadline holds the default account's first poll (``qt/worker.py``)."""
-    assert default_route(Settings.model_validate({"source": source})) == route
+    assert default_route(validation.parse({"source": source}, Settings)) == route
 
 
 def test_a_right_to_left_name_never_turns_the_tooltip_or_a_title_around() -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import pytest
-from pydantic import ValidationError
 
+from claude_meter.core import validation
 from claude_meter.core.accounts import (
     MAX_ACCOUNTS,
     AccountRef,
@@ -24,7 +25,8 @@ from claude_meter.core.settings import Settings, load_settings, save_settings
 
 
 def named(name: str, kind: str = "pasted", **more: str) -> AccountRef:
-    return AccountRef.model_validate({"id": make_id(name, ()), "name": name, "kind": kind, **more})
+    data = {"id": make_id(name, ()), "name": name, "kind": kind, **more}
+    return validation.parse(data, AccountRef)
 
 
 def test_ids_come_from_the_first_name_and_stay_unique() -> None:
@@ -44,9 +46,15 @@ def test_names_are_trimmed_and_checked_without_being_quoted() -> None:
 
 
 def test_a_reference_that_looks_like_a_secret_is_refused() -> None:
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(validation.Invalid) as caught:
         named("Work", "browser", browser="chrome", profile="sessionKey=sk-ant-sid01-x")
     assert "sk-ant-sid01-x" not in str(caught.value)
+    assert validation.words(caught.value) == (
+        "profile: this is not a name or a folder; secrets belong in the keyring"
+    )
+    with pytest.raises(ValueError, match="not a name or a folder") as built:  # built in code too
+        AccountRef(id="work", name="Work", kind="pasted", email="sk-ant-sid01-x")
+    assert "sk-ant-sid01-x" not in str(built.value)
 
 
 def test_each_account_has_its_own_name_and_at_most_eight() -> None:
@@ -56,7 +64,7 @@ def test_each_account_has_its_own_name_and_at_most_eight() -> None:
     many = [named(f"Account {i}") for i in range(MAX_ACCOUNTS + 1)]
     with pytest.raises(ValueError, match="at most"):
         check_accounts(many)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValueError, match="its own name"):
         Settings(accounts=(named("Default"),))  # the default account's name is taken too
 
 
@@ -87,7 +95,7 @@ def test_settings_keep_accounts_through_a_save_and_meter_the_default_first(tmp_p
     assert loaded.metered == (None, work)
     assert loaded.account_name(None) == "Personal"
     assert loaded.account_name("work") == "Work"
-    off = loaded.model_copy(update={"default_account": False})
+    off = msgspec.structs.replace(loaded, default_account=False)
     assert off.metered == (work,)
     assert Settings(default_account=False).metered == (None,)  # never nothing to meter
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from claude_meter.core.alerts import (
     AlertMemory,
@@ -17,7 +18,7 @@ RESET = datetime(2026, 11, 25, 13, 0, 0, 412233, tzinfo=UTC)
 
 
 def snap(
-    percent: float | None, *, resets_at: datetime | None = RESET, org: str = "o1", **kw: object
+    percent: float | None, *, resets_at: datetime | None = RESET, org: str = "o1", **kw: Any
 ) -> Snapshot:
     window = UsageWindow(
         key="five_hour", label="Session (5h)", percent=percent, resets_at=resets_at

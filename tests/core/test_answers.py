@@ -5,12 +5,15 @@ way the extension reads it)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from claude_meter.bridge.wire import parse_post
 from claude_meter.clients.web import WebClient
@@ -37,6 +40,8 @@ from claude_meter.fake import FakeClaude
 from claude_meter.fake import scenarios as sc
 from claude_meter.sources.cookies import SessionCookies
 from tests.conftest import NOW, TEST_SESSION_KEY
+from tests.support.fuzzing import budget
+from tests.support.strategies import json_values
 
 # -- /api/organizations ----------------------------------------------------------------------
 
@@ -127,6 +132,9 @@ def test_the_account(data: object, expected: Account | None) -> None:
         ([], None),
         ("x", None),
         ({"is_enabled": "sometimes"}, None),
+        ({"is_enabled": "\ud800"}, None),  # JSON's "\ud800": no bool, and no crash either
+        ({"disabled_until": "never", "out_of_credits": "true"},  # not a time: unknown
+         OverageSpendLimit(out_of_credits=True)),
         ({}, OverageSpendLimit()),
         ({"is_enabled": True, "currency": "EUR", "unknown": 1},
          OverageSpendLimit(is_enabled=True, currency="EUR")),
@@ -134,6 +142,19 @@ def test_the_account(data: object, expected: Account | None) -> None:
 )  # fmt: skip
 def test_an_extra_is_best_effort(data: object, expected: OverageSpendLimit | None) -> None:
     assert read_extra(OverageSpendLimit, data) == expected
+
+
+@pytest.mark.fuzz
+@given(json_values)
+@settings(max_examples=budget(share=0.1), suppress_health_check=[HealthCheck.too_slow])
+def test_any_answer_is_read_or_refused_in_words(data: Any) -> None:
+    """The account, the organizations and the extras of any JSON value: models, None, or
+    (for the organization list) :class:`UnexpectedResponse`; never anything else."""
+    read_account(data)
+    read_extra(OverageSpendLimit, data)
+    read_extra(SubscriptionDetails, data)
+    with contextlib.suppress(UnexpectedResponse):
+        read_organizations(data)
 
 
 # -- one organization's snapshot -------------------------------------------------------------
@@ -236,7 +257,9 @@ def extensions_post(server: FakeClaude, uuids: list[str]) -> dict[str, Any]:
 
 
 def comparable(snapshot: Snapshot) -> dict[str, object]:
-    return snapshot.model_dump(exclude={"source"})
+    fields = msgspec.structs.asdict(snapshot)
+    del fields["source"]
+    return fields
 
 
 @pytest.mark.parametrize(

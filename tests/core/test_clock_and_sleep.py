@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from claude_meter.core.alerts import (
@@ -364,7 +365,7 @@ def test_an_organization_expiring_inside_a_good_poll_notifies_once() -> None:
         fetched_at=NOW,
         error=FetchError(kind="session_expired", message="team expired"),
     )
-    mixed = _good().model_copy(update={"snapshots": (*_good().snapshots, expired)})
+    mixed = msgspec.structs.replace(_good(), snapshots=(*_good().snapshots, expired))
     first, memory = session_alert(AlertMemory.empty(), mixed)
     again, memory = session_alert(memory, mixed)
     assert first is not None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from claude_meter.core.oauth_hold import (
@@ -59,9 +61,9 @@ def test_verdicts() -> None:
     assert verdict(None, NOW) == "send"
     assert verdict(hold, NOW) == "wait"
     assert verdict(hold, NOW + MIN) == "send"  # it ran out
-    wanted = hold.model_copy(update={"override_wanted": True})
+    wanted = msgspec.structs.replace(hold, override_wanted=True)
     assert verdict(wanted, NOW) == "override"
-    spent = wanted.model_copy(update={"overridden": True})
+    spent = msgspec.structs.replace(wanted, overridden=True)
     assert verdict(spent, NOW) == "wait"
     # written under a clock that was since set back an hour: ignored, not a day of silence
     assert verdict(hold, NOW - timedelta(hours=1)) == "send"
@@ -75,7 +77,7 @@ def test_store_keeps_holds_per_token_across_instances(tmp_path: Path) -> None:
     first = HoldStore(path)
     hold = Hold(not_before=NOW + MIN, set_at=NOW)
     first.put(key, hold)
-    first.put("other", hold.model_copy(update={"strikes": 4}))
+    first.put("other", msgspec.structs.replace(hold, strikes=4))
     assert HoldStore(path).get(key) == hold  # a restart reads it back
     assert TEST_OAUTH_TOKEN not in path.read_text()
     HoldStore(path).clear(key)
@@ -91,8 +93,62 @@ def test_override_is_granted_once_per_hold(tmp_path: Path) -> None:
     hold = store.get("k")
     assert hold is not None
     assert verdict(hold, NOW) == "override"
-    store.put("k", hold.model_copy(update={"overridden": True, "override_wanted": False}))
+    store.put("k", msgspec.structs.replace(hold, overridden=True, override_wanted=False))
     assert store.allow_once() is False  # spent until the hold runs out or numbers come
+
+
+#: A holds file as the pydantic models wrote it (``model_dump(mode="json")``, before issue 19).
+WRITTEN_BY_PYDANTIC = """{
+ "holds": {
+  "0123456789abcdef": {
+   "not_before": "2026-11-25T09:01:15.412233Z",
+   "set_at": "2026-11-25T09:00:00.412233Z",
+   "strikes": 2,
+   "override_wanted": true,
+   "overridden": false
+  }
+ }
+}"""
+
+
+def test_a_file_written_by_the_earlier_models_loads_and_is_written_the_same(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "holds.json"
+    path.write_text(WRITTEN_BY_PYDANTIC)
+    store = HoldStore(path)
+    at = datetime(2026, 11, 25, 9, 0, 0, 412233, tzinfo=UTC)
+    hold = Hold(not_before=at + timedelta(seconds=75), set_at=at, strikes=2, override_wanted=True)
+    assert store.get("0123456789abcdef") == hold
+    store.put("0123456789abcdef", hold)
+    assert path.read_text() == WRITTEN_BY_PYDANTIC
+
+
+@pytest.mark.parametrize(
+    ("not_before", "kept"),
+    [
+        ("2026-11-25T10:00:00+01:00", datetime(2026, 11, 25, 9, tzinfo=UTC)),  # as UTC
+        ("2026-11-25T09:00:00", datetime(2026, 11, 25, 9, tzinfo=UTC)),  # naive: UTC
+        ("9999-12-31T23:59:59Z", None),  # out of range: the file holds nothing
+        ("1999-12-31T23:59:59Z", None),
+        (None, None),
+    ],
+)
+def test_a_hold_s_times_are_guarded_as_they_are_read(
+    tmp_path: Path, not_before: object, kept: datetime | None
+) -> None:
+    path = tmp_path / "holds.json"
+    hold = {"not_before": not_before, "set_at": "2026-11-25T08:00:00Z"}
+    path.write_text(json.dumps({"holds": {"k": hold}}))
+    found = HoldStore(path).get("k")
+    assert (found and found.not_before) == kept
+
+
+def test_a_hold_built_with_a_time_out_of_range_is_refused() -> None:
+    with pytest.raises(ValueError, match="out of the accepted range"):
+        Hold(not_before=datetime(9999, 12, 31, tzinfo=UTC), set_at=NOW)
+    naive = Hold(not_before=datetime(2026, 11, 25, 9), set_at=NOW)
+    assert naive.not_before == datetime(2026, 11, 25, 9, tzinfo=UTC)
 
 
 def test_a_damaged_file_holds_nothing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

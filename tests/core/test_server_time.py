@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from claude_meter.core import validation
 from claude_meter.core.models import FetchError, UsageWindow
 from claude_meter.core.server_time import (
     EARLIEST,
@@ -68,10 +69,8 @@ def test_any_count_since_1970_is_a_time_or_unknown(
 def test_the_models_guard_their_outside_dates_on_construction() -> None:
     never = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
     assert UsageWindow(key="k", label="K", percent=1.0, resets_at=never).resets_at is None
-    assert (
-        UsageWindow(key="k", label="K", percent=1.0, resets_at="0001-01-01T00:00:00Z").resets_at
-        is None
-    )
+    far = {"key": "k", "label": "K", "percent": 1.0, "resets_at": "0001-01-01T00:00:00Z"}
+    assert validation.parse(far, UsageWindow).resets_at is None
     assert FetchError(kind="rate_limited", message="m", retry_at=never).retry_at is None
     soon = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
     assert UsageWindow(key="k", label="K", percent=1.0, resets_at=soon).resets_at == soon

@@ -7,16 +7,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
-from pydantic import ValidationError
 
-from claude_meter.core import paths
+from claude_meter.core import paths, validation
+from claude_meter.core.accounts import AccountRef
 from claude_meter.core.endpoints import DEFAULT_BRIDGE_PORT
 from claude_meter.core.settings import (
     Settings,
     UnreadableSettings,
     format_thresholds,
     load_settings,
+    parse,
     parse_thresholds,
     peek_settings,
     save_settings,
@@ -48,40 +50,160 @@ def test_bridge_default_port_matches_the_bridge() -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "ok"),
+    ("field", "value", "ok", "said"),
     [
-        ("poll_seconds", 29, False),
-        ("poll_seconds", 30, True),
-        ("poll_seconds", 1800, True),
-        ("poll_seconds", 1801, False),
-        ("bridge_port", 1023, False),
-        ("bridge_port", 1024, True),
-        ("bridge_port", 65535, True),
-        ("bridge_port", 65536, False),
-        ("thresholds", [0], False),
-        ("thresholds", [1], True),
-        ("thresholds", [100], True),
-        ("thresholds", [100.5], False),
-        ("thresholds", [], True),  # no notifications at all
-        ("thresholds", [10, 20, 30, 40, 50, 60], False),
-        ("source", "browser", True),
-        ("source", "carrier-pigeon", False),
-        ("icon_style", "ring", True),
-        ("icon_style", "pie", False),
-        ("percent_shown", "remaining", True),
-        ("icon_hidden", ["seven_day_opus"], True),
-        ("icon_hidden", ["Not A Key!"], False),
-        ("profile", "Profile 2", True),
-        ("profile", f"sessionKey={TEST_SESSION_KEY}", False),
-        ("browser", "sk-ant-oat01-abc", False),
+        ("poll_seconds", 29, False, "poll_seconds: expected int >= 30"),
+        ("poll_seconds", 30, True, ""),
+        ("poll_seconds", 1800, True, ""),
+        ("poll_seconds", 1801, False, "poll_seconds: expected int <= 1800"),
+        ("poll_seconds", "60", True, ""),  # lenient, as a person's file needs
+        ("poll_seconds", 60.5, False, "poll_seconds: expected int, got float"),
+        ("bridge_port", 1023, False, "bridge_port: expected int >= 1024"),
+        ("bridge_port", 1024, True, ""),
+        ("bridge_port", 65535, True, ""),
+        ("bridge_port", 65536, False, "bridge_port: expected int <= 65535"),
+        ("thresholds", [0], False, "thresholds: a notification threshold must be 1 to 100, not 0"),
+        ("thresholds", [1], True, ""),
+        ("thresholds", [100], True, ""),
+        (
+            "thresholds",
+            [100.5],
+            False,
+            "thresholds: a notification threshold must be 1 to 100, not 100.5",
+        ),
+        ("thresholds", [], True, ""),  # no notifications at all
+        (
+            "thresholds",
+            [10, 20, 30, 40, 50, 60],
+            False,
+            "thresholds: at most five notification thresholds",
+        ),
+        ("source", "browser", True, ""),
+        ("source", "carrier-pigeon", False, "source: not one of the accepted values"),
+        ("icon_style", "ring", True, ""),
+        ("icon_style", "pie", False, "icon_style: not one of the accepted values"),
+        ("percent_shown", "remaining", True, ""),
+        ("icon_hidden", ["seven_day_opus"], True, ""),
+        (
+            "icon_hidden",
+            ["Not A Key!"],
+            False,
+            "icon_hidden: a window key is 1 to 64 lowercase letters, digits or _",
+        ),
+        (
+            "popover_hidden",
+            [TEST_SESSION_KEY],
+            False,
+            "popover_hidden: a window key is 1 to 64 lowercase letters, digits or _",
+        ),
+        ("profile", "Profile 2", True, ""),
+        (
+            "profile",
+            f"sessionKey={TEST_SESSION_KEY}",
+            False,
+            "profile: this looks like a secret; secrets belong in the keyring",
+        ),
+        (
+            "browser",
+            "sk-ant-oat01-abc",
+            False,
+            "browser: this looks like a secret; secrets belong in the keyring",
+        ),
+        ("browser", "b" * 41, False, "browser: expected str of length <= 40"),
+        (
+            "icon_account",
+            "Work",
+            False,
+            "icon_account: an account id is 1 to 32 lowercase letters, digits or -",
+        ),
+        ("icon_account", "work", True, ""),
+        (
+            "default_account_name",
+            " ",
+            False,
+            "default_account_name: an account name cannot be empty",
+        ),
+        (
+            "default_account_name",
+            "x" * 41,
+            False,
+            "default_account_name: expected str of length <= 40",
+        ),
+        (
+            "accounts",
+            [{"id": "work", "name": "Work", "kind": TEST_SESSION_KEY}],
+            False,
+            "accounts.0.kind: not one of the accepted values",
+        ),
+        (
+            "accounts",
+            [{"id": "work", "name": "Default", "kind": "pasted"}],
+            False,
+            "each account needs its own name",
+        ),
+        (
+            "accounts",
+            [{"id": "w", "name": "W", "kind": "pasted"}] * 2,
+            False,
+            "accounts: each account needs its own name",
+        ),
     ],
 )
-def test_validation(field: str, value: Any, ok: bool) -> None:
+def test_validation(field: str, value: Any, ok: bool, said: str) -> None:
+    """Outside data: each type, bound and rule, said as ``where: what``, never the value."""
     if ok:
-        Settings.model_validate({field: value})
+        parse({field: value})
     else:
-        with pytest.raises(ValidationError):
-            Settings.model_validate({field: value})
+        with pytest.raises(validation.Invalid) as caught:
+            parse({field: value})
+        assert validation.words(caught.value) == said
+        assert TEST_SESSION_KEY not in validation.words(caught.value)  # str() may quote it
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"thresholds": (150.0,)},
+        {"thresholds": (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)},
+        {"icon_hidden": ("Not A Key!",)},
+        {"profile": f"sessionKey={TEST_SESSION_KEY}"},
+        {"icon_account": "Work"},
+        {"default_account_name": ""},
+        {"accounts": (AccountRef(id="w", name="Default", kind="pasted"),)},
+    ],
+)
+def test_the_rules_hold_when_built_in_code_too(changes: dict[str, Any]) -> None:
+    """Settings built by the app (a copy, a default) keep the rules the file keeps."""
+    with pytest.raises(ValueError, match=r"threshold|window key|secret|account") as caught:
+        Settings(**changes)
+    assert TEST_SESSION_KEY not in str(caught.value)
+
+
+def test_built_in_code_the_values_are_tidied_as_from_the_file() -> None:
+    built = Settings(
+        thresholds=(95, 80, 95),
+        icon_hidden=("a", "a"),
+        profile="  Work ",
+        browser=" ",
+        default_account_name="  My   Max ",
+    )
+    assert built == parse(
+        {
+            "thresholds": [95, 80, 95],
+            "icon_hidden": ["a", "a"],
+            "profile": "  Work ",
+            "browser": " ",
+            "default_account_name": "  My   Max ",
+        }
+    )
+    assert (built.thresholds, built.icon_hidden, built.profile, built.browser) == (
+        (80.0, 95.0),
+        ("a",),
+        "Work",
+        None,
+    )
+    assert built.default_account_name == "My Max"
+    assert all(type(t) is float for t in built.thresholds)  # saved as 80.0, as before
 
 
 @pytest.mark.parametrize(
@@ -230,8 +352,8 @@ def test_secrets_never_reach_the_file_even_after_a_pasted_login(tmp_path: Path) 
     term = Terminal(env={}, stdin=io.StringIO(f"sessionKey={TEST_SESSION_KEY}"), out=out, err=err)
     run_login(browser=None, profile=None, paste=True, term=term)
     save_settings(Settings(source="pasted"))
-    with pytest.raises(ValidationError):
-        Settings(profile=TEST_SESSION_KEY)
+    with pytest.raises(ValueError, match="looks like a secret"):
+        Settings(profile=f"sessionKey={TEST_SESSION_KEY}")
     written = b"".join(
         p.read_bytes() for p in paths.config_dir().rglob("*") if p.is_file()
     ).decode()
@@ -302,3 +424,160 @@ def test_peek_says_a_damaged_file_on_the_log_and_leaves_it_as_it_is(
     caplog.clear()
     assert peek_settings(tmp_path / "none.json") == Settings()  # a first run: nothing said
     assert caplog.text == ""
+
+
+# -- files written before the move to msgspec (issue 19) -----------------------------------
+
+#: Saved by the pydantic model (0.x), every field set: read the same, saved byte for byte.
+SAVED_BEFORE = """{
+  "accounts": [
+    {
+      "browser": "chrome",
+      "config_dir": null,
+      "email": null,
+      "id": "work",
+      "kind": "browser",
+      "name": "Work",
+      "profile": "Profile 2"
+    },
+    {
+      "browser": null,
+      "config_dir": null,
+      "email": "me@example.com",
+      "id": "home",
+      "kind": "pasted",
+      "name": "Home",
+      "profile": null
+    },
+    {
+      "browser": null,
+      "config_dir": "/home/x/.claude-work",
+      "email": null,
+      "id": "cc",
+      "kind": "claude-code",
+      "name": "Code",
+      "profile": null
+    },
+    {
+      "browser": null,
+      "config_dir": null,
+      "email": null,
+      "id": "ext",
+      "kind": "extension",
+      "name": "Ext",
+      "profile": "Lab"
+    }
+  ],
+  "bridge_enabled": true,
+  "bridge_port": 48123,
+  "browser": "firefox",
+  "challenge_fallback": true,
+  "default_account": false,
+  "default_account_name": "Mine",
+  "icon_account": "work",
+  "icon_colour": "monochrome",
+  "icon_hidden": [
+    "seven_day",
+    "five_hour"
+  ],
+  "icon_style": "ring",
+  "percent_shown": "remaining",
+  "poll_seconds": 120,
+  "popover_hidden": [
+    "seven_day_opus"
+  ],
+  "profile": "Work",
+  "retired_account_ids": [
+    "old",
+    "older-2"
+  ],
+  "source": "browser",
+  "thresholds": [
+    75.5,
+    90.0,
+    95.0
+  ],
+  "version": 1
+}
+"""
+
+#: The first run's file, as the pydantic model saved it.
+SAVED_BEFORE_DEFAULTS = """{
+  "accounts": [],
+  "bridge_enabled": false,
+  "bridge_port": 63762,
+  "browser": null,
+  "challenge_fallback": false,
+  "default_account": true,
+  "default_account_name": "Default",
+  "icon_account": null,
+  "icon_colour": "colour",
+  "icon_hidden": [],
+  "icon_style": "number",
+  "percent_shown": "used",
+  "poll_seconds": 60,
+  "popover_hidden": [],
+  "profile": null,
+  "retired_account_ids": [],
+  "source": "auto",
+  "thresholds": [
+    80.0
+  ],
+  "version": 1
+}
+"""
+
+EVERY_FIELD = Settings(
+    source="browser",
+    browser="firefox",
+    profile="Work",
+    poll_seconds=120,
+    thresholds=(75.5, 90.0, 95.0),
+    icon_hidden=("seven_day", "five_hour"),
+    popover_hidden=("seven_day_opus",),
+    icon_style="ring",
+    icon_colour="monochrome",
+    percent_shown="remaining",
+    bridge_enabled=True,
+    bridge_port=48123,
+    challenge_fallback=True,
+    accounts=(
+        AccountRef(id="work", name="Work", kind="browser", browser="chrome", profile="Profile 2"),
+        AccountRef(id="home", name="Home", kind="pasted", email="me@example.com"),
+        AccountRef(id="cc", name="Code", kind="claude-code", config_dir="/home/x/.claude-work"),
+        AccountRef(id="ext", name="Ext", kind="extension", profile="Lab"),
+    ),
+    default_account=False,
+    default_account_name="Mine",
+    icon_account="work",
+    retired_account_ids=("old", "older-2"),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "settings"), [(SAVED_BEFORE, EVERY_FIELD), (SAVED_BEFORE_DEFAULTS, Settings())]
+)
+def test_a_file_saved_before_reads_the_same_and_saves_byte_for_byte(
+    tmp_path: Path, text: str, settings: Settings
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(text)
+    loaded = load_settings(path, now=NOW)
+    assert (loaded.settings, loaded.notice, loaded.backup) == (settings, None, None)
+    save_settings(loaded.settings, path)
+    assert path.read_text() == text
+    save_settings(settings, path)  # built in code: the same bytes
+    assert path.read_text() == text
+
+
+def test_a_newer_versions_file_reads_the_same(tmp_path: Path) -> None:
+    """Keys a newer version adds (at the top, in an account) are ignored, and the file kept."""
+    data = json.loads(SAVED_BEFORE)
+    data |= {"version": 2, "hologram": {"beam": [1, None]}, "theme": "dark"}
+    data["accounts"][0] |= {"colour": "#ff0000", "plan": {"name": "max"}}
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps(data))
+    loaded = load_settings(path, now=NOW)
+    assert loaded.notice is None
+    assert loaded.settings == msgspec.structs.replace(EVERY_FIELD, version=2)
+    assert json.loads(path.read_text()) == data  # read, not rewritten

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from claude_meter.core import paths
+from claude_meter.core import paths, validation
 from claude_meter.core.state import SavedState, default_path, load_state, save_state
 from tests.conftest import NOW
 
@@ -85,9 +85,52 @@ def test_a_file_the_system_will_not_read_is_a_fresh_start_with_its_reason(
     ]
 
 
+#: A state file as the pydantic models wrote it (``model_dump(mode="json")``, before issue 19).
+WRITTEN_BY_PYDANTIC = """{
+ "not_before": {
+  "web": "2026-11-25T09:00:00.412233Z",
+  "claude-code": "2026-11-25T10:00:00.412233Z"
+ },
+ "sign_in_backoff": [
+  "web"
+ ],
+ "notified": {
+  "org-1|five_hour|80": "2026-11-25T13:00:00+00:00"
+ }
+}"""
+
+
+def test_a_file_written_by_the_earlier_models_loads_and_is_written_the_same(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.json"
+    path.write_text(WRITTEN_BY_PYDANTIC)
+    loaded = load_state(path)
+    at = datetime(2026, 11, 25, 9, 0, 0, 412233, tzinfo=UTC)
+    assert loaded == SavedState(
+        not_before={"web": at, "claude-code": at + timedelta(hours=1)},
+        sign_in_backoff=("web",),
+        notified={"org-1|five_hour|80": "2026-11-25T13:00:00+00:00"},
+    )
+    save_state(loaded, path)
+    assert path.read_text() == WRITTEN_BY_PYDANTIC
+
+
+def test_an_alert_key_with_a_lone_surrogate_is_saved(tmp_path: Path) -> None:
+    """An organization's id comes from a server, and JSON's ``"\\ud800"`` is a lone surrogate
+    in Python: the save writes it as JSON escapes it (reading it back is a fresh start)."""
+    path = tmp_path / "state.json"
+    save_state(SavedState(notified={"\ud800|five_hour|80": "p"}), path)
+    assert json.loads(path.read_text()) == {
+        "not_before": {},
+        "sign_in_backoff": [],
+        "notified": {"\ud800|five_hour|80": "p"},
+    }
+
+
 def test_keys_of_a_newer_version_are_ignored(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
-    path.write_text(json.dumps({**STATE.model_dump(mode="json"), "from_the_future": [1]}))
+    path.write_text(json.dumps({**validation.as_json_data(STATE), "from_the_future": [1]}))
     assert load_state(path) == STATE
 
 

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from claude_meter.core import validation
 from claude_meter.core.errors import UnexpectedResponse
 from claude_meter.core.usage import parse_usage_report
 from tests.support.fuzzing import budget
@@ -67,7 +68,7 @@ def test_one_odd_value_costs_only_its_own_window(odd: Any, field: str, percent: 
     by_key = {w.key: w for w in report.windows}
     assert by_key["five_hour"].percent in (percent, percent * 100)
     assert set(by_key) == {"five_hour", "seven_day"}
-    _check(report.model_dump())
+    _check(validation.as_json_data(report))
 
 
 @given(numbers, numbers, json_scalars)

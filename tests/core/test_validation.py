@@ -54,6 +54,28 @@ def test_words_never_repeat_the_value() -> None:
     assert validation.words(failure) == "kind: not one of the accepted values"
 
 
+def test_a_dicts_key_is_never_named() -> None:
+    """msgspec does not quote a dict's key (it may be anything, a secret too): ``*`` stands in."""
+
+    class _Keyed(msgspec.Struct, frozen=True, kw_only=True):
+        counts: dict[str, int] = {}
+
+    secret = "sk-ant-sid01-" + "x" * 40
+    with pytest.raises(validation.Invalid) as caught:
+        validation.parse({"counts": {secret: {"a.b": 1}}}, _Keyed)
+    assert validation.words(caught.value) == "counts.*: expected int, got object"
+    assert secret not in str(caught.value)
+
+
+def test_strict_takes_json_types_as_they_are() -> None:
+    """For another program's data (the extension's posts): no "60" for 60, no 30.0 for 30."""
+    for raw in (b'{"kind": "a", "seconds": "90"}', b'{"kind": "a", "seconds": 30.0}'):
+        with pytest.raises(validation.Invalid) as caught:
+            validation.parse_json(raw, _Outer, strict=True)
+        assert validation.where(caught.value) == "seconds"
+    assert validation.parse_json(b'{"kind": "a", "seconds": 90}', _Outer, strict=True).seconds == 90
+
+
 def test_not_json_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="malformed"):
         validation.parse_json(b"{not json", _Outer)
@@ -66,4 +88,55 @@ def test_as_json_data_is_json_s_python_form() -> None:
         "seconds": 60,
         "at": "2026-01-02T00:00:00Z",
         "inner": [{"count": 1}],
+    }
+
+
+class _Ruled(msgspec.Struct, frozen=True, kw_only=True):
+    name: str = "x"
+    sides: int = 4
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise validation.Refused("name", "a name cannot be empty")
+        if self.sides < 3:
+            raise ValueError("a shape needs three sides")
+
+
+class _Shapes(msgspec.Struct, frozen=True, kw_only=True):
+    shapes: tuple[_Ruled, ...] = ()
+
+
+def test_a_rule_names_its_field_where_msgspec_knows_only_the_struct() -> None:
+    with pytest.raises(validation.Invalid) as caught:
+        validation.parse({"shapes": [{}, {"name": " "}]}, _Shapes)
+    assert validation.where(caught.value) == "shapes.1.name"
+    assert validation.words(caught.value) == "shapes.1.name: a name cannot be empty"
+    with pytest.raises(validation.Invalid) as whole:  # a rule about the whole struct
+        validation.parse({"shapes": [{"sides": 2}]}, _Shapes)
+    assert validation.words(whole.value) == "shapes.0: a shape needs three sides"
+    with pytest.raises(validation.Refused, match=r"^a name cannot be empty$") as built:
+        _Ruled(name="")  # built in code: the rule's own sentence, a ValueError
+    assert built.value.field == "name"
+    assert isinstance(built.value, ValueError)
+
+
+def test_a_lone_surrogate_where_a_value_was_expected_is_invalid_not_a_crash() -> None:
+    """JSON's ``"\\ud800"`` decodes to a lone surrogate, which msgspec cannot read as a word, a
+    number or a time: the data does not fit, like any other wrong value."""
+    with pytest.raises(validation.Invalid) as caught:
+        validation.parse({"kind": "\ud800"}, _Outer)
+    assert validation.words(caught.value) == "a text that is not valid Unicode"
+    with pytest.raises(validation.Invalid):
+        validation.parse({"kind": "a", "seconds": "\ud800"}, _Outer)
+
+
+def test_as_json_data_keeps_texts_and_numbers_for_json_dumps_to_write() -> None:
+    """A server's name may hold a lone surrogate and a number may be NaN: both are written
+    by ``json.dumps`` as they were when pydantic dumped the models (msgspec's own encoder
+    refuses the first)."""
+    value = {"name": "\ud800", "ratio": float("inf"), "at": (datetime(2026, 1, 2, tzinfo=UTC),)}
+    assert validation.as_json_data(value) == {
+        "name": "\ud800",
+        "ratio": float("inf"),
+        "at": ["2026-01-02T00:00:00Z"],
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from claude_meter.core.accounts import AccountRef, keyring_entry
@@ -76,7 +77,7 @@ def test_a_named_account_without_its_credential_asks_nobody(fake_server: FakeCla
     assert waiting.account == "ext"
     assert fake_server.request_log == []
     for result in (pasted, code, waiting):
-        assert TEST_SESSION_KEY not in result.model_dump_json()
+        assert TEST_SESSION_KEY not in msgspec.json.encode(result).decode()
 
 
 def test_a_claude_code_account_reads_its_own_configuration_folder(

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import msgspec
+
 from claude_meter.core.models import ExtraUsage, FetchResult, UsageWindow
 from claude_meter.history import HistoryStore
 from claude_meter.poll.live import LiveMeter
@@ -29,11 +31,10 @@ def test_a_statusline_reading_is_laid_over_claude_ai_and_recorded(
 ) -> None:
     meter = LiveMeter(history=history, state_path=tmp_path / "state.json")
     opus = UsageWindow(key="seven_day_opus", label="Weekly · Opus", percent=12, resets_at=RESET)
-    web = snap(A, 20, NOW).model_copy(
-        update={
-            "windows": (*snap(A, 20, NOW).windows, opus),
-            "extra_usage": ExtraUsage(percent=25),
-        }
+    web = msgspec.structs.replace(
+        snap(A, 20, NOW),
+        windows=(*snap(A, 20, NOW).windows, opus),
+        extra_usage=ExtraUsage(percent=25),
     )
     meter.accept(result(web), NOW)
     accepted = meter.accept(statusline(A, 37, minutes=5), NOW + timedelta(minutes=5))

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from claude_meter.core import validation
 from claude_meter.core.accounts import AccountRef, keyring_entry
 from claude_meter.core.settings import Settings
 from claude_meter.fake import FakeClaude
@@ -166,12 +167,12 @@ def test_the_trays_cached_copy_gives_way_at_the_next_poll(server: FakeClaude) ->
 
 
 def test_only_a_named_pasted_account_takes_one() -> None:
-    settings = Settings.model_validate({"accounts": [
-        WORK.model_dump(),
+    settings = validation.parse({"accounts": [
+        validation.as_json_data(WORK),
         {"id": "home", "name": "Home", "kind": "browser", "browser": "firefox", "profile": "p"},
         {"id": "cc", "name": "Code Two", "kind": "claude-code", "config_dir": "/tmp/cc two"},
         {"id": "ext", "name": "Ext", "kind": "extension"},
-    ]})  # fmt: skip
+    ]}, Settings)  # fmt: skip
     assert pasted_account(settings, "work") == WORK
     with pytest.raises(NotReplaced, match=r"^Default is the default account: give it a new "
                        r"session with `claude-meter login --paste`$"):  # fmt: skip

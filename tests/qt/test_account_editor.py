@@ -9,6 +9,7 @@ import json
 import threading
 from pathlib import Path
 
+import msgspec
 import pytest
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
@@ -294,7 +295,7 @@ def test_the_windows_own_save_keeps_accounts_changed_meanwhile(
     qtbot.waitUntil(lambda: closed(dialog))
     assert window.poll.value() == 600  # what was typed is kept
     side = AccountRef(id="side", name="Side", kind="browser", browser="firefox")
-    prefs.adopt(prefs.settings.model_copy(update={"accounts": (*prefs.settings.accounts, side)}))
+    prefs.adopt(msgspec.structs.replace(prefs.settings, accounts=(*prefs.settings.accounts, side)))
     assert window.icon_account.isVisibleTo(window)  # three accounts: whose the icon shows
     window.save()
     after = saved(tmp_path)

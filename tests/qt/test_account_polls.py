@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import msgspec
 from pytestqt.qtbot import QtBot
 
 from claude_meter.core.accounts import AccountRef
@@ -115,7 +116,7 @@ def test_accounts_added_removed_and_renamed_take_effect_at_once(
     app.apply_settings(Settings(accounts=(WORK,)))
     qtbot.waitUntil(lambda: counted.calls["work"] >= 2, timeout=5000)
     qtbot.waitUntil(lambda: len(app.meter.accounts()[1].state.snapshots) == 1, timeout=5000)
-    renamed = WORK.model_copy(update={"name": "Job"})
+    renamed = msgspec.structs.replace(WORK, name="Job")
     app.apply_settings(Settings(accounts=(renamed,)))
     assert app.account_polls is not None
     worker = app.account_polls.workers["work"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import msgspec
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
@@ -184,7 +185,7 @@ def test_numbers_going_out_of_date_are_said_in_their_accounts_section(qtbot: QtB
     personal, work = shown.sections.sections
     before = shown.height()
     later = NOW + timedelta(minutes=5)
-    meter.accept(reading("work", "Work", 86).model_copy(update={"fetched_at": later}), later)
+    meter.accept(msgspec.structs.replace(reading("work", "Work", 86), fetched_at=later), later)
     shown.show_meter(meter, later)
     clock[0] = later
     shown.tick()
@@ -238,13 +239,12 @@ def test_sections_draw_each_accounts_sparklines_from_its_own_history(
             at = NOW + timedelta(minutes=minutes)
             for key, percent in ((None, mine), ("work", theirs)):
                 result = reading(key, "Team", percent)
-                moved = result.model_copy(
-                    update={
-                        "fetched_at": at,
-                        "snapshots": tuple(
-                            s.model_copy(update={"fetched_at": at}) for s in result.snapshots
-                        ),
-                    }
+                moved = msgspec.structs.replace(
+                    result,
+                    fetched_at=at,
+                    snapshots=tuple(
+                        msgspec.structs.replace(s, fetched_at=at) for s in result.snapshots
+                    ),
                 )
                 meter.accept(moved, at)
         shown = popover(qtbot)

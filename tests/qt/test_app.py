@@ -179,7 +179,7 @@ def test_the_popover_is_made_when_first_needed_with_what_it_must_show(
     app = start(qtbot, script, tmp_path / "s.json", Recorder())
     qtbot.waitUntil(lambda: bool(app.state.snapshots), timeout=5000)
     app.set_notice("ClaudeMeter settings were reset")
-    app.apply_settings(Settings(percent_shown="remaining", interval=timedelta(minutes=2)))
+    app.apply_settings(Settings(percent_shown="remaining", poll_seconds=120))
     assert popovers().count("popover") == made_before  # polled, drawn, configured: not made
 
     popover = app.popover

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import msgspec
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
@@ -158,7 +159,7 @@ def test_numbers_going_out_of_date_come_to_the_line_with_the_clock(qtbot: QtBot)
     shown.show()
     later = NOW + timedelta(minutes=5)
     for key in (None, "a1", "a2", "a3", "a4", "a5", "team"):
-        meter.accept(reading(key, "X", 10, 5).model_copy(update={"fetched_at": later}), later)
+        meter.accept(msgspec.structs.replace(reading(key, "X", 10, 5), fetched_at=later), later)
     shown.show_meter(meter, later)
     assert line_of(shown).isHidden()
     clock[0] = later

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
+from claude_meter.core import validation
 from claude_meter.core.models import ExtraUsage, Snapshot, UsageWindow
 from claude_meter.core.statusline_rules import STATUSLINE
 from claude_meter.qt.org_section import NO_WINDOWS, OrgSection, org_shape
@@ -31,7 +33,7 @@ def snapshot(*percents: float, **parts: object) -> Snapshot:
         "windows": windows,
         **parts,
     }
-    return Snapshot.model_validate(fields)
+    return validation.parse(fields, Snapshot)
 
 
 def texts(section: OrgSection) -> list[tuple[str, str, bool]]:
@@ -65,7 +67,7 @@ def test_a_reading_shown_in_place_reads_as_a_section_built_from_it(qtbot: QtBot)
     section = OrgSection(first, with_account=True, hidden=frozenset(), show_remaining=False)
     qtbot.addWidget(section)
     later = [
-        snapshot(96, 21, extra_usage=extra.model_copy(update={"used_credits": 900})),
+        snapshot(96, 21, extra_usage=msgspec.structs.replace(extra, used_credits=900)),
         snapshot(97, 22, extra_usage=extra, stale=True),  # dimmed, rows disabled
         snapshot(98, 22, extra_usage=extra, source=STATUSLINE),  # where it came from
         snapshot(12, 1, extra_usage=extra, org_name="Initech Labs", plan="default_claude_pro"),

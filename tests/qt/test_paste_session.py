@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import msgspec
 import pytest
 from PySide6.QtWidgets import QInputDialog
 from pytestqt.qtbot import QtBot
@@ -72,7 +73,7 @@ def test_the_paste_is_stored_off_the_gui_thread(
     qtbot: QtBot, tmp_path: Path, answer: list[tuple[str, bool]], keyring: SlowKeyring
 ) -> None:
     prefs = prefs_with(tmp_path, keyring)
-    prefs.settings = prefs.settings.model_copy(update={"default_account": False})
+    prefs.settings = msgspec.structs.replace(prefs.settings, default_account=False)
     answer.append((f"  {PASTED}  ", True))
     assert prefs.paste_session()  # returns while the keyring is still writing
     assert keyring.writing.wait(10)

@@ -27,6 +27,7 @@ from claude_meter.core.models import (
     FetchResult,
     Money,
     Snapshot,
+    Source,
     Spend,
     UsageWindow,
 )
@@ -72,7 +73,7 @@ def reading(
     severity: str | None = None,
     extra: bool = False,
     spend: bool = False,
-    source: str = "web",
+    source: Source = "web",
     fallback: bool = False,
 ) -> FetchResult:
     """A reading of account ``key``: its windows' percents, with whatever parts asked for."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 from pytestqt.qtbot import QtBot
 
 from claude_meter.clients.web import WebClient
@@ -27,10 +28,10 @@ def new_shapes_state(*, fallback: bool = False) -> MeterState:
             result = client.fetch().result
     if fallback:
         snapshots = tuple(
-            s.model_copy(update={"source": "claude-code", "fallback_from": "web"})
+            msgspec.structs.replace(s, source="claude-code", fallback_from="web")
             for s in result.snapshots
         )
-        result = result.model_copy(update={"source": "claude-code", "snapshots": snapshots})
+        result = msgspec.structs.replace(result, source="claude-code", snapshots=snapshots)
     return apply_result(MeterState(), result)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import msgspec
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -63,7 +64,7 @@ def test_adopt_applies_only_what_changed(qtbot: QtBot, tmp_path: Path) -> None:
     named = Settings(accounts=(AccountRef(id="w", name="Work", kind="pasted"),))
     prefs.adopt(named)
     assert (applied, refreshed) == ([named], [])  # the tray polls a new account itself
-    off = named.model_copy(update={"default_account": False})
+    off = msgspec.structs.replace(named, default_account=False)
     prefs.adopt(off)
     assert prefs.settings == off
     assert refreshed == [True]

@@ -64,11 +64,15 @@ def test_invalid_input_is_explained_and_not_saved(qtbot: QtBot) -> None:
     made = window(qtbot)
     saved: list[Settings] = []
     made.saved.connect(lambda s, _: saved.append(s))
-    for text, words in (("eighty", "separated by commas"), ("80, 150", "1 to 100")):
+    for text, words in (
+        ("eighty", "thresholds are whole percents separated by commas, e.g. 80, 95"),
+        ("80, 150", "a notification threshold must be 1 to 100, not 150"),
+        ("1, 2, 3, 4, 5, 6", "at most five notification thresholds"),
+    ):
         made.thresholds.setText(text)
         made.save()
         assert made.problem.isVisibleTo(made)
-        assert words in made.problem.text()
+        assert made.problem.text() == words  # the rule's own sentence, no field name
     assert saved == []
     made.thresholds.setText("95, 80")
     made.save()

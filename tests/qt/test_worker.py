@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+import msgspec
+from msgspec.structs import force_setattr
 from PySide6.QtCore import QThread
 from pytestqt.qtbot import QtBot
 
@@ -177,7 +179,7 @@ def test_a_source_changed_during_a_fetch_keeps_that_routes_deadline_for_it(
         if harness.calls == 1:
             release.wait(5)
             return rate_limited("web", retry_at)
-        return result().model_copy(update={"source": "claude-code"})
+        return msgspec.structs.replace(result(), source="claude-code")
 
     harness = Harness(fetch, qtbot)
     harness.thread.start()
@@ -220,16 +222,11 @@ def test_outcome_of() -> None:
 
 
 def far_reset() -> FetchResult:
-    """A result whose window resets at 9999-12-31, built as any path may build it."""
-    window = UsageWindow.model_construct(
-        key="five_hour",
-        label="Session (5h)",
-        percent=40.0,
-        resets_at=datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC),
-    )
-    snapshot = Snapshot.model_construct(
-        source="web", org_uuid="o", fetched_at=NOW, windows=(window,), error=None, stale=False
-    )
+    """A result whose window resets at 9999-12-31, forced past the models' guard (which makes
+    it unknown on every construction) as a bug could."""
+    window = UsageWindow(key="five_hour", label="Session (5h)", percent=40.0)
+    force_setattr(window, "resets_at", datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC))
+    snapshot = Snapshot(source="web", org_uuid="o", fetched_at=NOW, windows=(window,))
     return FetchResult(source="web", fetched_at=NOW, snapshots=(snapshot,))
 
 

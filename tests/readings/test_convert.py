@@ -6,6 +6,7 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from claude_meter.core.models import ExtraUsage, FetchError, FetchResult, Snapshot, UsageWindow
@@ -56,8 +57,8 @@ def test_remember_skips_the_demo_and_keeps_numbers_through_a_failure(tmp_path: P
     remember(FetchResult(source="demo", fetched_at=NOW, snapshots=(SNAPSHOT,)), NOW, path)
     assert not path.exists()
     remember(FetchResult(source="web", fetched_at=NOW, snapshots=(SNAPSHOT,)), NOW, path)
-    failed = SNAPSHOT.model_copy(
-        update={"error": FetchError(kind="network", message="offline"), "stale": True}
+    failed = msgspec.structs.replace(
+        SNAPSHOT, error=FetchError(kind="network", message="offline"), stale=True
     )
     remember(FetchResult(source="web", fetched_at=NOW, snapshots=(failed,)), NOW, path)
     (only,) = load(path)
@@ -100,7 +101,7 @@ def test_every_writer_stores_the_account_of_its_reading(tmp_path: Path) -> None:
     """The tray, `status` and `bridge` write through remember(): two accounts of one Team
     organization are two entries, each read back as its account's."""
     path = tmp_path / "last-readings.json"
-    work = SNAPSHOT.model_copy(update={"account": "work", "windows": ()})
+    work = msgspec.structs.replace(SNAPSHOT, account="work", windows=())
     assert entry_of(SNAPSHOT)["account"] is None
     assert entry_of(work)["account"] == "work"
     remember(FetchResult(source="web", fetched_at=NOW, snapshots=(SNAPSHOT,)), NOW, path)

@@ -1,10 +1,10 @@
-"""The one setting the fast commands read without pydantic: used or remaining."""
+"""The one setting the fast commands read without the settings model: used or remaining."""
 
 from __future__ import annotations
 
 import pytest
 
-from claude_meter.core.settings import Settings, save_settings, settings_path
+from claude_meter.core.settings import PercentShown, Settings, save_settings, settings_path
 from claude_meter.readings.preference import settings_file, shows_remaining
 
 
@@ -13,7 +13,7 @@ def test_the_file_is_the_one_the_settings_write() -> None:
 
 
 @pytest.mark.parametrize(("shown", "expected"), [("used", False), ("remaining", True)])
-def test_the_choice_saved_in_settings(shown: str, expected: bool) -> None:
+def test_the_choice_saved_in_settings(shown: PercentShown, expected: bool) -> None:
     save_settings(Settings(percent_shown=shown))
     assert shows_remaining() is expected
 

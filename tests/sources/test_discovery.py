@@ -3,6 +3,8 @@ offered, the command that adds each, adding them all."""
 
 from __future__ import annotations
 
+import msgspec
+
 from claude_meter.core.account_changes import removed
 from claude_meter.core.accounts import AccountRef
 from claude_meter.core.settings import Settings
@@ -67,9 +69,8 @@ def test_what_meters_each_found_account() -> None:
     assert [f.metered_as for f in by_default] == ["Default", "Default"]
     off = Settings(default_account=False, source="claude-code", accounts=settings.accounts[:1])
     assert mark_metered([CODE], off)[0].metered_as is None
-    assert mark_metered([CODE], off.model_copy(update={"default_account": True}))[0].metered_as == (
-        "Default"
-    )
+    on = msgspec.structs.replace(off, default_account=True)
+    assert mark_metered([CODE], on)[0].metered_as == "Default"
 
 
 def test_one_per_email() -> None:

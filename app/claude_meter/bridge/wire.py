@@ -45,12 +45,15 @@ taken for a signed-out session, which would ask the person to sign in for nothin
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+import msgspec
 
+from claude_meter.core import validation
 from claude_meter.core.account_routing import MAX_LABEL, profile_label
 from claude_meter.core.answers import read_account, read_extra, read_organization, snapshot_of
 from claude_meter.core.errors import ERROR_KINDS, UnexpectedResponse
@@ -67,6 +70,10 @@ from claude_meter.core.usage import parse_usage_report
 
 MAX_ORGANIZATIONS: Final = 64
 _MAX_RETRY: Final = 7 * 86400
+#: How deep each of the server's pieces (an organization, its usage, the account...) may nest.
+#: The JSON parser the bridge used before msgspec stopped at 200 levels for the whole post;
+#: a real answer nests about 5. Deeper data could exhaust the stack of whatever walks it later.
+MAX_NESTING: Final = 192
 
 #: What the person is told when the extension reports a failure, by kind.
 MESSAGES: Final[dict[str, str]] = {
@@ -100,58 +107,68 @@ MESSAGES: Final[dict[str, str]] = {
 }
 
 
-class _Envelope(BaseModel):
-    """Extension-made parts: strict types, unknown keys ignored (a newer extension may add)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore", strict=True)
+# The extension-made parts: read with strict types (:func:`read_post`), unknown keys ignored
+# (a newer extension may add some).
 
 
-class WireError(_Envelope):
-    kind: str = Field(min_length=1, max_length=64)
-    status: int | None = Field(default=None, ge=0, le=999)
-    retry_after: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+class WireError(msgspec.Struct, frozen=True, kw_only=True):
+    kind: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    status: Annotated[int, msgspec.Meta(ge=0, le=999)] | None = None
+    retry_after: Annotated[float, msgspec.Meta(ge=0)] | None = None
+
+    def __post_init__(self) -> None:
+        if self.retry_after is not None and not math.isfinite(self.retry_after):
+            raise ValueError("retry_after must be a finite number")
 
 
-class WireOrganization(_Envelope):
+class WireOrganization(msgspec.Struct, frozen=True, kw_only=True):
     organization: dict[str, Any]
     usage: Any = None
     overage: Any = None
     subscription: Any = None
     error: WireError | None = None
 
-    @field_validator("organization")
-    @classmethod
-    def _has_uuid(cls, value: dict[str, Any]) -> dict[str, Any]:
-        uuid = value.get("uuid")
+    def __post_init__(self) -> None:
+        uuid = self.organization.get("uuid")
         if not isinstance(uuid, str) or not 0 < len(uuid) <= 128 or not uuid.isprintable():
             raise ValueError("organization.uuid must be a short string")
-        return value
-
-    @model_validator(mode="after")
-    def _usage_or_error(self) -> WireOrganization:
         if (self.usage is None) == (self.error is None):
             raise ValueError("each organization carries either usage or error")
-        return self
+        for name in ("organization", "usage", "overage", "subscription"):
+            _check_nesting(name, getattr(self, name))
 
 
-class WirePost(_Envelope):
-    version: int = Field(ge=1, le=1)  # strict: a JSON true is not 1
+class WirePost(msgspec.Struct, frozen=True, kw_only=True):
+    version: Annotated[int, msgspec.Meta(ge=1, le=1)]  # strict: a JSON true or "1" is not 1
     #: Room for spaces the label loses when trimmed; :func:`profile_label` bounds the rest.
-    profile: str | None = Field(default=None, max_length=4 * MAX_LABEL)
+    profile: Annotated[str, msgspec.Meta(max_length=4 * MAX_LABEL)] | None = None
     account: dict[str, Any] | None = None
-    organizations: list[WireOrganization] = Field(default=[], max_length=MAX_ORGANIZATIONS)
+    organizations: Annotated[
+        tuple[WireOrganization, ...], msgspec.Meta(max_length=MAX_ORGANIZATIONS)
+    ] = ()
     error: WireError | None = None
 
-    @field_validator("profile")
-    @classmethod
-    def _label(cls, value: str | None) -> str | None:
-        return profile_label(value)
-
-    @model_validator(mode="after")
-    def _error_or_organizations(self) -> WirePost:
+    def __post_init__(self) -> None:
+        msgspec.structs.force_setattr(self, "profile", profile_label(self.profile))
         if (self.error is None) == (not self.organizations):
             raise ValueError("a post carries organizations or a whole-poll error")
-        return self
+        _check_nesting("account", self.account)
+
+
+def _check_nesting(name: str, value: object) -> None:
+    """:class:`ValueError` when ``value`` nests deeper than :data:`MAX_NESTING` (a walk by
+    levels, without recursion: the data is what may be too deep)."""
+    level = [value] if isinstance(value, dict | list) else []
+    for _ in range(MAX_NESTING):
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return
+    raise ValueError(f"{name} nests deeper than {MAX_NESTING} levels")
 
 
 class RejectedPost(ValueError):
@@ -179,14 +196,19 @@ def parse_post(body: bytes, received_at: datetime) -> FetchResult:
 
 
 def read_post(body: bytes, received_at: datetime) -> Post:
-    """The post (:func:`parse_post`) with its profile label and email; :class:`RejectedPost`."""
+    """The post (:func:`parse_post`) with its profile label and email; :class:`RejectedPost`.
+
+    The envelope is read strictly: ``"1"`` is not 1, nor ``1.0`` or ``true`` (the extension
+    sends numbers as numbers; leniency here would only widen what a forged post can try).
+    """
     try:
-        post = WirePost.model_validate_json(body)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False, include_input=False)[:1]
-        where = ".".join(str(p) for p in first[0]["loc"]) if first else ""
-        what = first[0]["msg"] if first else "invalid"
-        raise RejectedPost(f"not a snapshot post ({where or 'body'}: {what})") from None
+        post = validation.parse_json(body, WirePost, strict=True)
+    except validation.Invalid as exc:
+        raise RejectedPost(f"not a snapshot post ({validation.words(exc)})") from None
+    except msgspec.DecodeError as exc:  # not JSON; its words name a byte, never a value
+        raise RejectedPost(f"not a snapshot post (body: {_not_json(exc)})") from None
+    except RecursionError:  # nested deeper than the parser's stack: refused like the rest
+        raise RejectedPost("not a snapshot post (body: nested too deeply)") from None
     account = read_account(post.account)
     email = account.email if account is not None else None
     if post.error is not None:
@@ -197,6 +219,15 @@ def read_post(body: bytes, received_at: datetime) -> Post:
     snapshots = tuple(_snapshot(entry, account, received_at) for entry in post.organizations)
     result = FetchResult(source="extension", fetched_at=received_at, snapshots=snapshots)
     return Post(result, post.profile, email)
+
+
+_BYTE = re.compile(r"\(byte (\d+)\)")
+
+
+def _not_json(exc: msgspec.DecodeError) -> str:
+    """``not JSON``, with the byte where it went wrong when the parser said."""
+    found = _BYTE.search(str(exc))
+    return f"not JSON (at byte {found[1]})" if found else "not JSON"
 
 
 def possible_kinds(status: int | None) -> frozenset[str]:

@@ -106,13 +106,18 @@ def _run_cached(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def forget_pyside_source_reads() -> None:
-    """Import PySide6 so that it no longer keeps a copy of every module's source (~8 MB).
+    """Import PySide6 so that its look at every module's source is one plain file read.
 
     PySide6's import hook (shiboken's ``__feature__`` support) reads the source of every
-    module imported after it, with ``inspect.getsource``, to see whether it mentions PySide6;
-    ``linecache`` then keeps all those lines for the life of the process. The check still
-    runs and gives the same answer; the copy it leaves in the cache is dropped (tracebacks
-    read a file again when they need it). Without that hook (another PySide6), no change.
+    module named in an import after it, with ``inspect.getsource``, to see whether it mentions
+    PySide6 (modules imported before it too, the first time an import names them again). That
+    decodes and splits each file into lines (some 10 ms of the tray's start, for about 100
+    modules: ``docs/benchmarks.md``), and ``linecache`` then keeps all those lines for the
+    life of the process (~8 MB). The same question is answered here by reading the module's
+    file as bytes: the same answer, nothing kept. A module without a source file of its own
+    (built in, compiled, in a zip) is still asked PySide6's way, and the lines that leaves in
+    the cache are dropped (tracebacks read a file again when they need it). Without that hook
+    (another PySide6), no change.
     """
     import linecache
 
@@ -124,6 +129,10 @@ def forget_pyside_source_reads() -> None:
         return
 
     def _scan(module: object) -> object:
+        origin = getattr(getattr(module, "__spec__", None), "origin", None)
+        if isinstance(origin, str) and origin.endswith(".py"):
+            with contextlib.suppress(OSError), open(origin, "rb") as source:
+                return b"PySide6" in source.read()
         cached = set(linecache.cache)
         try:
             return uses_pyside(module)
@@ -350,8 +359,8 @@ _TRAY_FLAGS: Final = frozenset({"--demo", "--debug"})
 
 #: The Qt-free modules the tray runs on, imported before PySide6: its import hook reads the
 #: source of every module imported after it (see :func:`forget_pyside_source_reads`), so these
-#: and what they import (pydantic, httpx, sqlite3: some 250 modules) are not read. About 25 ms
-#: of the tray's start (``docs/benchmarks.md``).
+#: and what they import (httpx, sqlite3, the models and msgspec) are not read. It saved about
+#: 25 ms of the tray's start when the models were pydantic's (``docs/benchmarks.md``).
 _TRAY_CORE: Final = (
     "claude_meter.clients.http",
     "claude_meter.clients.web",  # these three: what the first poll imports
@@ -361,7 +370,6 @@ _TRAY_CORE: Final = (
     "claude_meter.core.oauth_hold",  # the worker's (qt/worker.py): a model built at import
     "claude_meter.core.settings",
     "claude_meter.history",
-    "claude_meter.platform.autostart",
     "claude_meter.platform.display",  # the look for a display (qt/startup.py): 0.6 ms less
     "claude_meter.poll.fetcher",
     "claude_meter.poll.first",
@@ -375,10 +383,6 @@ def _tray(*, demo: bool, debug: bool) -> int:
     import importlib
     import os
 
-    # pydantic's documented switch, as for the one-shot commands (``cli/process.py``): no scan
-    # of every installed package's entry points for plugins at the first model (ClaudeMeter
-    # uses none; about 3.5 ms of the start). A value the person set is kept.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     early = None
     if not demo:  # the keyring's helper reads while the rest loads (sources/keyring_early.py)
         from claude_meter.sources.keyring_early import early_session_read

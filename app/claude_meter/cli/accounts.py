@@ -21,6 +21,8 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from claude_meter.core.account_changes import (
     AccountProblem,
     TooMany,
@@ -268,7 +270,7 @@ def meter_default_again(term: Terminal, path: Path | None = None) -> None:
     settings = _load(term, path)
     if settings.default_account:
         return
-    if _save(settings.model_copy(update={"default_account": True}), term, path):
+    if _save(msgspec.structs.replace(settings, default_account=True), term, path):
         print(f"{settings.default_account_name} is metered again.", file=term.out)
 
 

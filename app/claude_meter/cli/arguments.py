@@ -351,7 +351,7 @@ def _add_bridge_commands(commands: argparse._SubParsersAction[Parser], wanted: W
 
 
 def _add_bridge_options(bridge: argparse.ArgumentParser) -> None:
-    # Not from bridge.server or core.settings: every command would import them (and pydantic).
+    # Not from bridge.server or core.settings: every command would import them (and the models).
     from claude_meter.core.endpoints import DEFAULT_BRIDGE_PORT as DEFAULT_PORT
 
     bridge.add_argument(

@@ -1,7 +1,7 @@
 """``claude-meter status --cached``: the last readings of every route, for bars and prompts.
 
 It reads only the shared last-readings file (``readings/store.py``): no network, no keyring,
-no browser database, no pydantic, so a status bar can run it every few seconds. Forms:
+no browser database, none of the app's models, so a status bar can run it every few seconds. Forms:
 
 - ``text``: every account, one line per window, with where each figure came from and when;
 - ``json``: one object (a stable interface, ``docs/last-readings.md``);

@@ -49,7 +49,7 @@ def add_account_argument(parser: argparse.ArgumentParser) -> None:
 
 def quick_parser() -> argparse.ArgumentParser:
     """``status --cached`` parsed without building the whole command line (which imports
-    the fake server's scenarios, and pydantic with them)."""
+    the fake server's scenarios, and the app's models with them)."""
     from claude_meter.cli.arguments import Parser
 
     parser = Parser(prog="claude-meter status", description="The last stored readings.")

@@ -70,8 +70,8 @@ def history_settings(
     """The account filter (``--account NAME``: that account's id, None for the default one;
     else every account) and the accounts' names by id for ``history``; None after saying on
     ``err`` that ``--account`` names no account. The settings are read the light way
-    (``readings/preference.py``, as ``status --cached`` reads them): pydantic would add a
-    tenth of a second to every call, and the export has half a second."""
+    (``readings/preference.py``, as ``status --cached`` reads them): the settings model
+    would load the app's models and their validation library for a few names."""
     from claude_meter.history.store import EVERY
     from claude_meter.readings.preference import (
         account_names,

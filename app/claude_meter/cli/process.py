@@ -5,19 +5,13 @@ wait for them) read once and exit within a fraction of a second, so their proces
 Python's cyclic garbage collector and leaves without its final passes:
 
 - during the run, the collector would walk again and again over the objects that importing
-  pydantic, its models and httpx creates, none of which is garbage (about 9 ms of
-  ``status --json``); a command that reads once makes little garbage (the peak resident
-  memory of ``status --json`` grows by about 0.4 MB);
+  the models and httpx creates, none of which is garbage (about 9 ms of ``status --json``
+  when the models were pydantic's); a command that reads once makes little garbage (the peak
+  resident memory of ``status --json`` grows by about 0.4 MB);
 - at exit, the interpreter's last collections walk every object once more before anything is
   freed (about 20 ms); :func:`gc.freeze` moves them out of the collector's sight first. The
   exit is otherwise the usual one: buffers flushed, ``atexit`` handlers run, files closed
   (every file and database here is closed explicitly, never left to the collector).
-
-- pydantic looks for plugins at the first model it builds: a scan of the entry points of every
-  package installed beside ClaudeMeter (about 3 ms with the ~50 of its own virtual
-  environment, more in a crowded one). ClaudeMeter uses no pydantic plugin, so a one-shot
-  process sets pydantic's documented switch ``PYDANTIC_DISABLE_PLUGINS=__all__`` for itself,
-  unless the person set that variable (their value is kept).
 
 Every other command (the tray runs for days; ``bridge``, ``fake-server`` and ``history
 --open`` run until stopped) keeps the collector as Python sets it. Tests call
@@ -28,7 +22,6 @@ Every other command (the tray runs for days; ``bridge``, ``fake-server`` and ``h
 from __future__ import annotations
 
 import gc
-import os
 import sys
 from collections.abc import Sequence
 from typing import Final, NoReturn
@@ -49,7 +42,6 @@ def run() -> NoReturn:
     one_shot = is_one_shot(sys.argv[1:])
     if one_shot:
         gc.disable()
-        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # before the first model
     status = main()
     if one_shot:
         gc.freeze()

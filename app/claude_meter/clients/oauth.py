@@ -19,6 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+import msgspec
+
 from claude_meter.clients.http import (
     DISCOVERY_TTL,
     TOTAL_TIMEOUT,
@@ -122,7 +124,7 @@ class ClaudeCodeClient:
         if overriding and hold is not None:
             self._holds.put(
                 self._hold_key,
-                hold.model_copy(update={"overridden": True, "override_wanted": False}),
+                msgspec.structs.replace(hold, overridden=True, override_wanted=False),
             )
         try:
             data = self._get_json("/api/oauth/usage", TOTAL_TIMEOUT)

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Final, TypeVar
 
-import pydantic
-
 from claude_meter.clients.http import (
     BROWSER_USER_AGENT,
     DISCOVERY_TTL,
@@ -30,7 +28,7 @@ from claude_meter.clients.http import (
     raise_for_answer,
 )
 from claude_meter.clients.web_transport import TransportMode, WebTransport
-from claude_meter.core import answers
+from claude_meter.core import answers, validation
 from claude_meter.core.answers import Extra
 from claude_meter.core.errors import (
     CloudflareChallenge,
@@ -157,8 +155,8 @@ class WebClient:
             self._remembered.remember(
                 key,
                 {
-                    "organizations": [o.model_dump(mode="json") for o in organizations],
-                    "account": account and account.model_dump(mode="json"),
+                    "organizations": validation.as_json_data(organizations),
+                    "account": validation.as_json_data(account),
                 },
                 DISCOVERY_TTL,
             )
@@ -171,7 +169,7 @@ class WebClient:
             return None
         try:
             return read(value)
-        except (pydantic.ValidationError, KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError):  # validation.Invalid is a ValueError
             return None  # written by another version, or damaged: ask the server
 
     def _forget(self) -> None:
@@ -246,8 +244,8 @@ class WebClient:
             self._remembered.remember(
                 key,
                 {
-                    "overage": overage and overage.model_dump(mode="json"),
-                    "subscription": subscription and subscription.model_dump(mode="json"),
+                    "overage": validation.as_json_data(overage),
+                    "subscription": validation.as_json_data(subscription),
                 },
                 DISCOVERY_TTL,
             )
@@ -312,11 +310,11 @@ def _discovery_from(value: object) -> tuple[list[Organization], Account | None]:
     """The file's form of :meth:`WebClient._discovered`'s answer, as models."""
     if not isinstance(value, dict):
         raise TypeError("not an object")
-    organizations = [Organization.model_validate(o) for o in value["organizations"]]
+    organizations = [validation.parse(o, Organization) for o in value["organizations"]]
     if not organizations:
         raise ValueError("no organization")
     account = value["account"]
-    return organizations, None if account is None else Account.model_validate(account)
+    return organizations, None if account is None else validation.parse(account, Account)
 
 
 def _extras_from(value: object) -> tuple[OverageSpendLimit | None, SubscriptionDetails | None]:
@@ -325,8 +323,8 @@ def _extras_from(value: object) -> tuple[OverageSpendLimit | None, SubscriptionD
         raise TypeError("not an object")
     overage, subscription = value["overage"], value["subscription"]
     return (
-        None if overage is None else OverageSpendLimit.model_validate(overage),
-        None if subscription is None else SubscriptionDetails.model_validate(subscription),
+        None if overage is None else validation.parse(overage, OverageSpendLimit),
+        None if subscription is None else validation.parse(subscription, SubscriptionDetails),
     )
 
 

@@ -34,8 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
+from claude_meter.core import validation
 from claude_meter.core.accounts import (
     DEFAULT_ID,
     MAX_ACCOUNTS,
@@ -46,7 +45,7 @@ from claude_meter.core.accounts import (
     keyring_entry,
     make_id,
 )
-from claude_meter.core.settings import Settings
+from claude_meter.core.settings import Settings, as_data, parse, problem
 
 
 class AccountProblem(ValueError):
@@ -149,19 +148,17 @@ def added(
     history holds readings of; ``()`` only where there is no history to ask)."""
     name = new_name(settings, name)
     room_for_one_more(settings)
-    try:
-        account = AccountRef(
-            id=make_id(name, avoided_ids(settings, history)),
-            name=name,
-            kind=kind,
-            browser=browser,
-            profile=profile,
-            config_dir=config_dir,
-            email=email,
-        )
-    except ValidationError as exc:
-        raise AccountProblem(_first_message(exc)) from None
-    return _with(settings, accounts=(*settings.accounts, account)), account
+    account = {
+        "id": make_id(name, avoided_ids(settings, history)),
+        "name": name,
+        "kind": kind,
+        "browser": browser,
+        "profile": profile,
+        "config_dir": config_dir,
+        "email": email,
+    }
+    changed = _with(settings, accounts=(*as_data(settings)["accounts"], account))
+    return changed, changed.accounts[-1]
 
 
 def new_name(settings: Settings, name: str) -> str:
@@ -307,7 +304,8 @@ def renamed(settings: Settings, old: str, new: str) -> Settings:
         return _with(settings, default_account_name=new)
     assert isinstance(found, AccountRef)
     accounts = tuple(
-        a.model_copy(update={"name": new}) if a.id == found.id else a for a in settings.accounts
+        {**validation.as_json_data(a), "name": new} if a.id == found.id else a
+        for a in settings.accounts
     )
     return _with(settings, accounts=accounts)
 
@@ -315,7 +313,7 @@ def renamed(settings: Settings, old: str, new: str) -> Settings:
 def with_email(settings: Settings, account_id: str, email: str) -> Settings:
     """The settings with the email the server gave for a named account (shown, not secret)."""
     accounts = tuple(
-        a.model_copy(update={"email": email}) if a.id == account_id else a
+        {**validation.as_json_data(a), "email": email} if a.id == account_id else a
         for a in settings.accounts
     )
     try:
@@ -332,22 +330,12 @@ def _checked(name: str) -> str:
 
 
 def _with(settings: Settings, **changes: Any) -> Settings:
-    """``settings`` changed and validated again (``model_copy`` alone would not validate)."""
-    data = settings.model_dump(mode="json")
-    data.update(
-        {
-            k: [a.model_dump(mode="json") for a in v] if k == "accounts" else v
-            for k, v in changes.items()
-        }
-    )
+    """``settings`` changed and validated again: every type, bound and rule, as when the file
+    is read (a struct built in code is checked for its rules only). ``accounts`` may hold
+    :class:`AccountRef` or their data."""
+    data = as_data(settings)
+    data.update(validation.as_json_data(changes))
     try:
-        return Settings.model_validate(data)
-    except ValidationError as exc:
-        raise AccountProblem(_first_message(exc)) from None
-
-
-def _first_message(exc: ValidationError) -> str:
-    """The first error's message, without the input (it may be a secret)."""
-    first = exc.errors(include_url=False, include_input=False)[0]
-    message = str(first["msg"])
-    return message.removeprefix("Value error, ")
+        return parse(data)
+    except validation.Invalid as exc:
+        raise AccountProblem(problem(exc)) from None

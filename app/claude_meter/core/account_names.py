@@ -1,8 +1,8 @@
-"""What an account is called where its history is shown, without pydantic.
+"""What an account is called where its history is shown, without the settings model.
 
 ``claude-meter history`` reads the settings the light way (``readings/preference.py``) and
-must not load pydantic (a tenth of a second on an export that has half a second), yet it
-names the accounts as the History window does: both take the words from here.
+does not load the app's models and their validation library for a few names, yet it names
+the accounts as the History window does: both take the words from here.
 
 - For a person (the text forms, the History window): an account by its name as the settings
   say it now, so a rename shows at once; one since removed as ``Removed account (<id>)``, the

@@ -24,10 +24,10 @@ folder however it is written (``~``, a trailing slash, a symbolic link); unset, 
 the default ``~/.claude``, matches the account with no ``config_dir``. No match: the default
 account.
 
-No pydantic here: ``claude-meter statusline`` runs after every turn of Claude Code and must
-start fast, so it reads the settings file's ``accounts`` with the standard library
-(:func:`accounts_in`) and calls these rules on plain records; the bridge calls them on the
-settings' :class:`~claude_meter.core.accounts.AccountRef`.
+None of the app's models here: ``claude-meter statusline`` runs after every turn of Claude
+Code and must start fast, so it reads the settings file's ``accounts`` with the standard
+library (:func:`accounts_in`) and calls these rules on plain records; the bridge calls them on
+the settings' :class:`~claude_meter.core.accounts.AccountRef`.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def profile_label(value: object) -> str | None:
     empty) and :class:`ValueError` for one that is not a label."""
     import unicodedata
 
-    from claude_meter.core.accounts import SECRET_LIKE  # the bridge's path: pydantic is in
+    from claude_meter.core.accounts import SECRET_LIKE  # the bridge's path: models loaded
 
     if value is None:
         return None

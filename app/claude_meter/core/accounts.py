@@ -38,12 +38,14 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Final, Literal
+from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import msgspec
+
+from claude_meter.core import validation
 
 # Re-exported: the default account's id and name, and what its history is called live in the light
-# module that `claude-meter history` can load without pydantic.
+# module that `claude-meter history` can load without the models.
 from claude_meter.core.account_names import DEFAULT_ID as DEFAULT_ID
 from claude_meter.core.account_names import DEFAULT_NAME as DEFAULT_NAME
 from claude_meter.core.account_names import shown_name as shown_name
@@ -67,42 +69,35 @@ SECRET_LIKE: Final = re.compile(r"sk-ant-|sessionKey|Bearer\s|cookie\s*:", re.IG
 _ID: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 
 
-class AccountRef(BaseModel):
-    """One named account as the settings keep it: names and references, never a secret."""
+class AccountRef(msgspec.Struct, frozen=True, kw_only=True):
+    """One named account as the settings keep it: names and references, never a secret.
 
-    #: Errors never quote what was given: a bad file or a slip may hold a secret.
-    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
+    Its rules hold wherever it is built (``__post_init__``); its bounds where the settings
+    are parsed (``core/validation.py``). Errors never quote what was given: a bad file or a
+    slip may hold a secret.
+    """
 
-    id: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=40)
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
     kind: AccountKind
-    browser: str | None = Field(default=None, max_length=40)
-    profile: str | None = Field(default=None, max_length=200)
-    config_dir: str | None = Field(default=None, max_length=1024)
+    browser: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    profile: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    config_dir: Annotated[str, msgspec.Meta(max_length=1024)] | None = None
     #: The account's email once the server has told it (shown; never used to sign in).
-    email: str | None = Field(default=None, max_length=320)
+    email: Annotated[str, msgspec.Meta(max_length=320)] | None = None
 
-    @field_validator("id")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        if not _ID.fullmatch(value) or value == DEFAULT_ID:
-            raise ValueError("an account id is 1 to 32 lowercase letters, digits or -")
-        return value
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return check_name(value)
-
-    @field_validator("browser", "profile", "config_dir", "email")
-    @classmethod
-    def _reference(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        if SECRET_LIKE.search(value) or _has_control(value):
-            # Not repeated in the message: a bad file may hold anything, even a secret.
-            raise ValueError("this is not a name or a folder; secrets belong in the keyring")
-        return value.strip()
+    def __post_init__(self) -> None:
+        """The rules, in field order; a refusal names its field (:class:`validation.Refused`)."""
+        if not _ID.fullmatch(self.id) or self.id == DEFAULT_ID:
+            raise validation.Refused(
+                "id", "an account id is 1 to 32 lowercase letters, digits or -"
+            )
+        try:
+            msgspec.structs.force_setattr(self, "name", check_name(self.name))
+        except ValueError as exc:
+            raise validation.Refused("name", str(exc)) from None
+        for field in ("browser", "profile", "config_dir", "email"):
+            msgspec.structs.force_setattr(self, field, _reference(field, getattr(self, field)))
 
     @property
     def key(self) -> str:
@@ -220,6 +215,17 @@ def check_accounts(accounts: Sequence[AccountRef]) -> tuple[AccountRef, ...]:
     if len(set(ids)) != len(ids) or len(set(names)) != len(names):
         raise ValueError("each account needs its own name")
     return tuple(accounts)
+
+
+def _reference(field: str, value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    if SECRET_LIKE.search(value) or _has_control(value):
+        # Not repeated in the message: a bad file may hold anything, even a secret.
+        raise validation.Refused(
+            field, "this is not a name or a folder; secrets belong in the keyring"
+        )
+    return value.strip()
 
 
 def _has_control(text: str) -> bool:

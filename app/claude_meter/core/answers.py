@@ -25,8 +25,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Final, TypeVar
 
-from pydantic import ValidationError
+from msgspec.structs import replace
 
+from claude_meter.core import validation
 from claude_meter.core.errors import UnexpectedResponse
 from claude_meter.core.models import (
     Account,
@@ -88,8 +89,8 @@ def read_account(data: object) -> Account | None:
         org = item.get("organization") if isinstance(item, Mapping) else None
         if isinstance(org, Mapping) and isinstance(org.get("uuid"), str):
             try:
-                memberships.append(Membership.model_validate(org))
-            except ValidationError:
+                memberships.append(validation.parse(dict(org), Membership))
+            except validation.Invalid:
                 continue
     email = _text(data.get("email_address"), _EMAIL_LIMIT)
     return Account(email=email, memberships=tuple(memberships))
@@ -100,8 +101,8 @@ def read_extra(model: type[Extra], data: object) -> Extra | None:
     if not isinstance(data, Mapping):
         return None
     try:
-        return model.model_validate(data)
-    except ValidationError:
+        return validation.parse(dict(data), model)
+    except validation.Invalid:
         return None
 
 
@@ -117,23 +118,21 @@ def snapshot_of(
 ) -> Snapshot:
     """One organization's snapshot: its usage report, or the error that took its place."""
     plan = {m.uuid: m for m in of.memberships}.get(org.uuid) if of else None  # the last one
-    base: dict[str, object] = {
-        "source": source,
-        "org_uuid": org.uuid,
-        "org_name": _text(org.name) or (_text(plan.name) if plan else None),
-        "account_email": of.email if of else None,
-        "plan": _text(plan.rate_limit_tier) if plan else None,
-        "fetched_at": fetched_at,
-    }
+    base = Snapshot(
+        source=source,
+        org_uuid=org.uuid,
+        org_name=_text(org.name) or (_text(plan.name) if plan else None),
+        account_email=of.email if of else None,
+        plan=_text(plan.rate_limit_tier) if plan else None,
+        fetched_at=fetched_at,
+    )
     if isinstance(usage, FetchError):
-        return Snapshot.model_validate({**base, "error": usage})
-    return Snapshot.model_validate(
-        {
-            **base,
-            "windows": usage.windows,
-            "extra_usage": usage.extra_usage,
-            "spend": usage.spend,
-            "overage": overage,
-            "subscription": subscription,
-        }
+        return replace(base, error=usage)
+    return replace(
+        base,
+        windows=usage.windows,
+        extra_usage=usage.extra_usage,
+        spend=usage.spend,
+        overage=overage,
+        subscription=subscription,
     )

@@ -10,7 +10,7 @@ import math
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Final, Literal
 
-if TYPE_CHECKING:  # annotations only: the cached reads and the statusline load no pydantic
+if TYPE_CHECKING:  # annotations only: the cached reads and the statusline load no models
     from claude_meter.core.models import ExtraUsage, Money, Snapshot, Source, Spend
 
 _SYMBOLS: Final = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}

@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final, Literal
 
+import msgspec
+
 from claude_meter.core.display import remaining
 from claude_meter.core.errors import SIGN_IN_KINDS
 from claude_meter.core.grades import UNKNOWN, Grade, grade_for
@@ -75,7 +77,7 @@ def apply_result(
         return state
     if result.error is not None and not (covered and not partial):
         kept = tuple(
-            s.model_copy(update={"stale": True, "error": result.error}) for s in state.snapshots
+            msgspec.structs.replace(s, stale=True, error=result.error) for s in state.snapshots
         )
         return replace(
             state,
@@ -92,7 +94,7 @@ def apply_result(
         old = previous.get(snapshot.org_uuid)
         if snapshot.error is not None and old is not None and (old.windows or old.extra_usage):
             merged.append(
-                old.model_copy(update={"stale": True, "error": snapshot.error})
+                msgspec.structs.replace(old, stale=True, error=snapshot.error)
             )  # keep the numbers the person saw, say why they are old
         else:
             any_good = any_good or snapshot.error is None
@@ -121,7 +123,7 @@ def _reported(
         return list(result.snapshots)
     kept: dict[str | None, Snapshot] = {s.org_uuid: s for s in current if s.org_uuid in covered}
     if result.error is not None:  # a whole failure reaches only the uncovered organizations
-        failed = [s.model_copy(update={"error": result.error}) for s in current]
+        failed = [msgspec.structs.replace(s, error=result.error) for s in current]
         return [*kept.values(), *(s for s in failed if s.org_uuid not in covered)]
     own: list[Snapshot] = []
     for snapshot in result.snapshots:

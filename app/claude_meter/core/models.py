@@ -1,41 +1,53 @@
-"""The data the app shows, as immutable pydantic models.
+"""The data the app shows, as immutable msgspec structs.
 
 Raw server answers are turned into these by :mod:`claude_meter.core.usage` and the clients;
 everything downstream (CLI, tray, history) reads only these types. Percentages are always
 on the 0-100 scale here (they may exceed 100 at the wall); ``None`` means unknown. Times
-that came from outside are :data:`~claude_meter.core.server_time.OutsideTime`: a date beyond
-the accepted range becomes unknown on construction, whichever path built the model.
+that came from outside are :data:`OutsideTime`: a date beyond the accepted range becomes
+unknown on construction (``__post_init__``), whichever path built the struct. Data from outside
+becomes these through :mod:`claude_meter.core.validation`, never by calling a class with it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+import msgspec
+from msgspec.structs import force_setattr, replace
 
 from claude_meter.core import server_time
 from claude_meter.core.errors import MeterError
 
 Source = Literal["web", "claude-code", "extension", "demo", "claude-code-statusline"]
 
-#: A time from outside (an answer, a post, a file): guarded on every construction, so a date
-#: beyond :mod:`~claude_meter.core.server_time`'s range is unknown whichever path built it.
-OutsideTime = Annotated[datetime | None, BeforeValidator(server_time.coerce)]
-#: A required time read from a file: out of range, the record is invalid (and ignored).
-StoredTime = Annotated[datetime, AfterValidator(server_time.required)]
+if TYPE_CHECKING:
+    #: A time from outside (an answer, a post, a file): guarded on every construction, so a
+    #: date beyond :mod:`~claude_meter.core.server_time`'s range is unknown whichever path
+    #: built it. Any value is taken (a number, a text that is no time: unknown, as before),
+    #: so at run time the field holds what was given until ``__post_init__`` makes it a
+    #: guarded time or None (:func:`_outside_times`).
+    OutsideTime = datetime | None
+else:
+    OutsideTime = Any
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+def _outside_times(struct: msgspec.Struct, *names: str) -> None:
+    """``struct``'s outside-time fields guarded (``server_time.coerce``): a time in range as
+    aware UTC, anything else (out of range, not a time at all) None."""
+    for name in names:
+        force_setattr(struct, name, server_time.coerce(getattr(struct, name)))
 
 
-class UsageWindow(_Frozen):
+class UsageWindow(msgspec.Struct, frozen=True, kw_only=True):
     """One server-enforced limit window, e.g. the rolling 5-hour session."""
 
-    key: str = Field(description="Server key, e.g. 'five_hour' or 'seven_day_opus'.")
-    label: str = Field(description="Human label, e.g. 'Session (5h)'.")
-    percent: float | None = Field(description="0-100, may exceed 100; None when unknown.")
+    #: Server key, e.g. 'five_hour' or 'seven_day_opus'.
+    key: str
+    #: Human label, e.g. 'Session (5h)'.
+    label: str
+    #: 0-100, may exceed 100; None when unknown.
+    percent: float | None
     resets_at: OutsideTime = None
     #: The server's own judgement from ``limits[]`` (``normal``, ``warning``, or newer words);
     #: None when the report had no ``limits[]`` entry for this window.
@@ -48,8 +60,11 @@ class UsageWindow(_Frozen):
     read_via: Source | None = None
     read_at: datetime | None = None
 
+    def __post_init__(self) -> None:
+        _outside_times(self, "resets_at")
 
-class ExtraUsage(_Frozen):
+
+class ExtraUsage(msgspec.Struct, frozen=True, kw_only=True):
     """Pay-as-you-go credits beyond the plan (``extra_usage``); amounts in minor units."""
 
     is_enabled: bool | None = None
@@ -60,7 +75,7 @@ class ExtraUsage(_Frozen):
     decimal_places: int = 2
 
 
-class Money(_Frozen):
+class Money(msgspec.Struct, frozen=True, kw_only=True):
     """An amount as ``spend`` sends it: minor units of ``currency``, ``exponent`` decimals."""
 
     amount_minor: float
@@ -68,7 +83,7 @@ class Money(_Frozen):
     exponent: int = 2
 
 
-class Spend(_Frozen):
+class Spend(msgspec.Struct, frozen=True, kw_only=True):
     """The ``spend`` object some accounts get next to ``extra_usage`` (any part may be None)."""
 
     used: Money | None = None
@@ -78,7 +93,7 @@ class Spend(_Frozen):
     percent: float | None = None
 
 
-class Organization(_Frozen):
+class Organization(msgspec.Struct, frozen=True, kw_only=True):
     """An entry of ``/api/organizations``."""
 
     uuid: str
@@ -91,7 +106,7 @@ class Organization(_Frozen):
         return bool(self.capabilities) and set(self.capabilities) <= {"api", "api_individual"}
 
 
-class Membership(_Frozen):
+class Membership(msgspec.Struct, frozen=True, kw_only=True):
     """One organization as ``/api/account`` lists it, with plan details."""
 
     uuid: str
@@ -100,14 +115,14 @@ class Membership(_Frozen):
     billing_type: str | None = None
 
 
-class Account(_Frozen):
+class Account(msgspec.Struct, frozen=True, kw_only=True):
     """The signed-in person (``/api/account`` or the OAuth profile)."""
 
     email: str | None = None
     memberships: tuple[Membership, ...] = ()
 
 
-class OverageSpendLimit(_Frozen):
+class OverageSpendLimit(msgspec.Struct, frozen=True, kw_only=True):
     """``/overage_spend_limit``: the monthly cap on extra usage; amounts in minor units."""
 
     is_enabled: bool | None = None
@@ -118,8 +133,11 @@ class OverageSpendLimit(_Frozen):
     disabled_reason: str | None = None
     disabled_until: OutsideTime = None
 
+    def __post_init__(self) -> None:
+        _outside_times(self, "disabled_until")
 
-class SubscriptionDetails(_Frozen):
+
+class SubscriptionDetails(msgspec.Struct, frozen=True, kw_only=True):
     """``/subscription_details``; payment details are deliberately not kept."""
 
     status: str | None = None
@@ -128,7 +146,7 @@ class SubscriptionDetails(_Frozen):
     currency: str | None = None
 
 
-class UsageReport(_Frozen):
+class UsageReport(msgspec.Struct, frozen=True, kw_only=True):
     """A parsed ``/usage`` answer: windows in display order, plus extra usage."""
 
     windows: tuple[UsageWindow, ...] = ()
@@ -137,20 +155,23 @@ class UsageReport(_Frozen):
     scale: Literal["percent", "fraction"] = "percent"
 
 
-class FetchError(_Frozen):
+class FetchError(msgspec.Struct, frozen=True, kw_only=True):
     """Why a snapshot has no fresh numbers, in the person's words."""
 
     kind: str
     message: str
     retry_at: OutsideTime = None
 
+    def __post_init__(self) -> None:
+        _outside_times(self, "retry_at")
+
     @classmethod
     def of(cls, exc: MeterError) -> FetchError:
-        """The model form of a typed error, for snapshots and JSON."""
+        """The struct form of a typed error, for snapshots and JSON."""
         return cls(kind=exc.kind, message=exc.message, retry_at=exc.retry_at)
 
 
-class Snapshot(_Frozen):
+class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
     """What the app knows about one organization at one moment.
 
     A failed fetch yields a snapshot with ``error`` set; the app then keeps showing the last
@@ -178,7 +199,7 @@ class Snapshot(_Frozen):
     fallback_from: Source | None = None
 
 
-class FetchResult(_Frozen):
+class FetchResult(msgspec.Struct, frozen=True, kw_only=True):
     """One poll of one source: a snapshot per organization, or an error for the whole poll."""
 
     source: Source
@@ -193,5 +214,5 @@ class FetchResult(_Frozen):
         already are: the default account's own polls, every poll, need no copy)."""
         if self.account == account and all(s.account == account for s in self.snapshots):
             return self
-        snapshots = tuple(s.model_copy(update={"account": account}) for s in self.snapshots)
-        return self.model_copy(update={"account": account, "snapshots": snapshots})
+        snapshots = tuple(replace(s, account=account) for s in self.snapshots)
+        return replace(self, account=account, snapshots=snapshots)

@@ -27,12 +27,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+import msgspec
+from msgspec.structs import force_setattr, replace
 
-from claude_meter.core import paths
+from claude_meter.core import paths, server_time, validation
 from claude_meter.core.files import write_atomically
-from claude_meter.core.models import StoredTime
-from claude_meter.core.state import file_problem
+from claude_meter.core.state import file_problem, read_json
 
 log = logging.getLogger("claude_meter.oauth_hold")
 
@@ -44,21 +44,23 @@ _AHEAD: Final = timedelta(seconds=0.5)
 Verdict = Literal["send", "override", "wait"]
 
 
-class Hold(BaseModel):
+class Hold(msgspec.Struct, frozen=True, kw_only=True):
     """One token's hold: until when, how many 429s in a row, and the override's state."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    not_before: StoredTime
-    set_at: StoredTime
+    not_before: datetime
+    set_at: datetime
     strikes: int = 1
     override_wanted: bool = False  # "Refresh now" asked for one request during this hold
     overridden: bool = False  # that one request was sent; no more until the hold runs out
 
+    def __post_init__(self) -> None:
+        # Both times guarded as aware UTC; out of range, the hold (so the file) is invalid
+        # and ignored: a damaged file holds nothing.
+        force_setattr(self, "not_before", server_time.required(self.not_before))
+        force_setattr(self, "set_at", server_time.required(self.set_at))
 
-class _Holds(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
+class _Holds(msgspec.Struct, frozen=True, kw_only=True):
     holds: dict[str, Hold] = {}
 
 
@@ -133,18 +135,16 @@ class HoldStore:
             unspent = {k: h for k, h in holds.items() if not h.overridden}
             if not unspent:
                 return False
-            updated = {
-                k: h.model_copy(update={"override_wanted": True}) for k, h in unspent.items()
-            }
+            updated = {k: replace(h, override_wanted=True) for k, h in unspent.items()}
             self._save({**holds, **updated})
             return True
 
     def _load(self) -> _Holds:
         try:
-            return _Holds.model_validate_json(self.path.read_bytes())
+            return validation.parse(read_json(self.path), _Holds)
         except FileNotFoundError:
             return _Holds()
-        except (OSError, ValueError, ValidationError) as exc:
+        except (OSError, ValueError) as exc:  # msgspec's errors are ValueErrors
             log.warning(
                 "could not read Claude Code's rate-limit waits in %s (%s); going on without "
                 "them, so a request may go out before a wait the server asked for is over",
@@ -154,7 +154,7 @@ class HoldStore:
             return _Holds()
 
     def _save(self, holds: dict[str, Hold]) -> None:
-        data = _Holds(holds=holds).model_dump(mode="json")
+        data = validation.as_json_data(_Holds(holds=holds))
         try:
             write_atomically(self.path, json.dumps(data, indent=1))
         except OSError as exc:

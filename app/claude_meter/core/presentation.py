@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from claude_meter.core.bidi import isolated, leading
 from claude_meter.core.display import (
     format_percent,
@@ -71,7 +73,7 @@ def without_windows(state: MeterState, hidden: Collection[str]) -> MeterState:
     if not hidden:
         return state
     snapshots = tuple(
-        s.model_copy(update={"windows": tuple(w for w in s.windows if w.key not in hidden)})
+        msgspec.structs.replace(s, windows=tuple(w for w in s.windows if w.key not in hidden))
         for s in state.snapshots
     )
     return replace(state, snapshots=snapshots)

@@ -29,18 +29,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Final, Literal
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+import msgspec
 
-from claude_meter.core import json_input, paths
+from claude_meter.core import json_input, paths, validation
 from claude_meter.core.accounts import (
     DEFAULT_NAME,
     SECRET_LIKE,
@@ -78,17 +71,20 @@ SOURCE_LABELS: Final[dict[str, str]] = {
 _SECRET_LIKE = SECRET_LIKE
 
 
-class Settings(BaseModel):
-    """Every choice the person can make, with the defaults a first run uses."""
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Every choice the person can make, with the defaults a first run uses.
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    Built in code, its rules (``__post_init__``) hold; its types and bounds are checked where
+    outside data becomes settings (:func:`parse`: the file, the Settings window, an account
+    change), as for every model (``core/validation.py``).
+    """
 
     version: int = VERSION
     source: SourceKind = "auto"
-    browser: str | None = Field(default=None, max_length=40)
-    profile: str | None = Field(default=None, max_length=200)
-    poll_seconds: int = Field(
-        default=DEFAULT_POLL_SECONDS, ge=MIN_POLL_SECONDS, le=MAX_POLL_SECONDS
+    browser: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    profile: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    poll_seconds: Annotated[int, msgspec.Meta(ge=MIN_POLL_SECONDS, le=MAX_POLL_SECONDS)] = (
+        DEFAULT_POLL_SECONDS
     )
     thresholds: tuple[float, ...] = (80.0,)
     #: Window keys left out of the icon's "worst" figure and of the popover. A hide list, so
@@ -99,7 +95,7 @@ class Settings(BaseModel):
     icon_colour: IconColour = "colour"
     percent_shown: PercentShown = "used"
     bridge_enabled: bool = False
-    bridge_port: int = Field(default=DEFAULT_BRIDGE_PORT, ge=1024, le=65535)
+    bridge_port: Annotated[int, msgspec.Meta(ge=1024, le=65535)] = DEFAULT_BRIDGE_PORT
     #: With the ``auto`` source: when claude.ai answers a poll with a browser check
     #: (Cloudflare) and Claude Code's sign-in exists, read that poll's numbers through Claude
     #: Code's route instead. Off unless chosen: that route's budget is small and shared with
@@ -111,23 +107,34 @@ class Settings(BaseModel):
     #: The default account (``source`` above; what ``login`` acts on) is metered too; off
     #: once the person removed it (``claude-meter accounts remove``), ``login`` turns it on.
     default_account: bool = True
-    default_account_name: str = Field(default=DEFAULT_NAME, max_length=40)
+    default_account_name: Annotated[str, msgspec.Meta(max_length=40)] = DEFAULT_NAME
     #: The account whose worst window the icon shows (an id); None: the worst of them all.
-    icon_account: str | None = Field(default=None, max_length=32)
+    icon_account: Annotated[str, msgspec.Meta(max_length=32)] | None = None
     #: The ids of named accounts removed: never given to a new account, so an account added
     #: again under a removed one's name starts afresh (``core/account_changes.py``) instead of
     #: inheriting its history, notification memory and backoff deadline (all kept by id).
     retired_account_ids: tuple[str, ...] = ()
 
-    @field_validator("accounts")
-    @classmethod
-    def _accounts(cls, value: tuple[AccountRef, ...]) -> tuple[AccountRef, ...]:
-        return check_accounts(value)
-
-    @field_validator("default_account_name")
-    @classmethod
-    def _default_name(cls, value: str) -> str:
-        return check_name(value)
+    def __post_init__(self) -> None:
+        """The rules, in field order: what they tidy (spaces, order, repeats) is kept tidied,
+        and a refusal names its field (:class:`validation.Refused`), never the value."""
+        settle = msgspec.structs.force_setattr
+        settle(self, "browser", _name_or_none("browser", self.browser))
+        settle(self, "profile", _name_or_none("profile", self.profile))
+        settle(self, "thresholds", _thresholds(self.thresholds))
+        settle(self, "icon_hidden", _window_keys("icon_hidden", self.icon_hidden))
+        settle(self, "popover_hidden", _window_keys("popover_hidden", self.popover_hidden))
+        try:
+            settle(self, "accounts", check_accounts(self.accounts))
+        except ValueError as exc:
+            raise validation.Refused("accounts", str(exc)) from None
+        try:
+            settle(self, "default_account_name", check_name(self.default_account_name))
+        except ValueError as exc:
+            raise validation.Refused("default_account_name", str(exc)) from None
+        settle(self, "icon_account", _icon_account(self.icon_account))
+        if any(a.name.casefold() == self.default_account_name.casefold() for a in self.accounts):
+            raise ValueError("each account needs its own name")
 
     @property
     def metered(self) -> tuple[AccountRef | None, ...]:
@@ -147,52 +154,70 @@ class Settings(BaseModel):
                 return account.name
         return self.default_account_name
 
-    @field_validator("thresholds")
-    @classmethod
-    def _thresholds(cls, value: tuple[float, ...]) -> tuple[float, ...]:
-        """1 to 100, sorted, each once; at most five (more would be noise)."""
-        for threshold in value:
-            if not 1 <= threshold <= 100:
-                raise ValueError(f"a notification threshold must be 1 to 100, not {threshold:g}")
-        unique = tuple(sorted(set(value)))
-        if len(unique) > 5:
-            raise ValueError("at most five notification thresholds")
-        return unique
-
-    @field_validator("icon_account")
-    @classmethod
-    def _icon_account(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,31}", value):
-            raise ValueError("an account id is 1 to 32 lowercase letters, digits or -")
-        return value or None
-
-    @model_validator(mode="after")
-    def _distinct_names(self) -> Settings:
-        if any(a.name.casefold() == self.default_account_name.casefold() for a in self.accounts):
-            raise ValueError("each account needs its own name")
-        return self
-
-    @field_validator("browser", "profile")
-    @classmethod
-    def _names(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        if _SECRET_LIKE.search(value):
-            raise ValueError("this looks like a secret; secrets belong in the keyring")
-        return value.strip()
-
-    @field_validator("icon_hidden", "popover_hidden")
-    @classmethod
-    def _keys(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for key in value:
-            if not re.fullmatch(r"[a-z0-9_]{1,64}", key):
-                # Not repeated in the message: a bad file may hold anything, even a secret.
-                raise ValueError("a window key is 1 to 64 lowercase letters, digits or _")
-        return tuple(dict.fromkeys(value))
-
     @property
     def interval(self) -> timedelta:
         return timedelta(seconds=self.poll_seconds)
+
+
+def parse(data: dict[str, Any]) -> Settings:
+    """Settings from outside (the file, the Settings window's fields, an account change):
+    every type, bound and rule checked; :data:`validation.Invalid` says which field
+    (:func:`validation.words`), never quoting its value."""
+    return validation.parse(data, Settings)
+
+
+def problem(exc: validation.Invalid) -> str:
+    """What :func:`parse` refused, for a person editing the settings (a window, a command):
+    a rule's own sentence as it is (``at most five notification thresholds``), else the field
+    and what it needs (``profile: expected str of length <= 200``); never the value."""
+    if isinstance(exc.__cause__, ValueError):
+        return validation.what(exc)
+    return validation.words(exc)
+
+
+def as_data(settings: Settings) -> dict[str, Any]:
+    """The settings as the file holds them (JSON's Python form)."""
+    data: dict[str, Any] = validation.as_json_data(settings)
+    return data
+
+
+def _thresholds(value: Sequence[float]) -> tuple[float, ...]:
+    """1 to 100, sorted, each once; at most five (more would be noise)."""
+    for threshold in value:
+        if not 1 <= threshold <= 100:
+            raise validation.Refused(
+                "thresholds", f"a notification threshold must be 1 to 100, not {threshold:g}"
+            )
+    unique = tuple(sorted({float(t) for t in value}))
+    if len(unique) > 5:
+        raise validation.Refused("thresholds", "at most five notification thresholds")
+    return unique
+
+
+def _icon_account(value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,31}", value):
+        raise validation.Refused(
+            "icon_account", "an account id is 1 to 32 lowercase letters, digits or -"
+        )
+    return value or None
+
+
+def _name_or_none(field: str, value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    if _SECRET_LIKE.search(value):
+        raise validation.Refused(field, "this looks like a secret; secrets belong in the keyring")
+    return value.strip()
+
+
+def _window_keys(field: str, value: tuple[str, ...]) -> tuple[str, ...]:
+    for key in value:
+        if not re.fullmatch(r"[a-z0-9_]{1,64}", key):
+            # Not repeated in the message: a bad file may hold anything, even a secret.
+            raise validation.Refused(
+                field, "a window key is 1 to 64 lowercase letters, digits or _"
+            )
+    return tuple(dict.fromkeys(value))
 
 
 def parse_thresholds(text: str) -> tuple[float, ...]:
@@ -323,7 +348,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
         pass
     except OSError as exc:
         raise UnreadableSettings(path, exc.strerror or type(exc).__name__) from None
-    text = json.dumps(settings.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+    text = json.dumps(as_data(settings), indent=2, sort_keys=True) + "\n"
     if _SECRET_LIKE.search(text):  # the validators make this unreachable; belt and braces
         raise ValueError("refusing to write something that looks like a secret to settings")
     write_atomically(path, text)
@@ -346,11 +371,10 @@ def _parse(raw: bytes) -> Settings:
     if not isinstance(data, dict):
         raise _Unusable("not a JSON object")
     try:
-        return Settings.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False, include_input=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or "the file"
-        raise _Unusable(f"{where}: {first['msg']}") from None
+        return parse(data)
+    except validation.Invalid as exc:
+        where = validation.where(exc) or "the file"
+        raise _Unusable(f"{where}: {validation.what(exc)}") from None
     except RecursionError:
         raise _Unusable("nested too deeply") from None
 

@@ -14,9 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+import msgspec
 
-from claude_meter.core import paths
+from claude_meter.core import paths, validation
 from claude_meter.core.files import write_atomically
 
 log = logging.getLogger("claude_meter.state")
@@ -24,10 +24,8 @@ log = logging.getLogger("claude_meter.state")
 STATE_FILE: Final = "state.json"
 
 
-class SavedState(BaseModel):
+class SavedState(msgspec.Struct, frozen=True, kw_only=True):
     """What is persisted; unknown keys from newer versions are ignored."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
     not_before: dict[str, datetime] = {}  # route -> deadline
     #: The routes whose deadline is a sign-in error's backoff: it holds back scheduled polls
@@ -45,10 +43,10 @@ def load_state(path: Path | None = None) -> SavedState:
     """The saved state, or a fresh one when the file is missing or unreadable."""
     path = path or default_path()
     try:
-        return SavedState.model_validate_json(path.read_bytes())
+        return validation.parse(read_json(path), SavedState)
     except FileNotFoundError:
         return SavedState()
-    except (OSError, ValueError, ValidationError) as exc:
+    except (OSError, ValueError) as exc:  # msgspec's errors are ValueErrors
         log.warning(
             "Could not read the saved state in %s (%s); ClaudeMeter starts without it, so it "
             "polls without waiting out an earlier error and may repeat a notification it "
@@ -63,7 +61,7 @@ def save_state(state: SavedState, path: Path | None = None) -> None:
     """Write atomically; failures are logged, never raised (state is a convenience)."""
     path = path or default_path()
     try:
-        write_atomically(path, json.dumps(state.model_dump(mode="json"), indent=1))
+        write_atomically(path, json.dumps(validation.as_json_data(state), indent=1))
     except OSError as exc:
         log.warning(
             "Could not save the state to %s (%s); the wait after an error and the "
@@ -73,15 +71,25 @@ def save_state(state: SavedState, path: Path | None = None) -> None:
         )
 
 
+def read_json(path: Path) -> object:
+    """A state file's JSON, read whole before its form is checked, so a file that is not
+    JSON says so whatever its first value; :class:`msgspec.DecodeError` when it is not JSON
+    (nested beyond the interpreter's depth too)."""
+    raw = path.read_bytes()
+    try:
+        return msgspec.json.decode(raw)
+    except RecursionError:
+        raise msgspec.DecodeError("JSON nested too deeply") from None
+
+
 def file_problem(exc: Exception) -> str:
     """Why a file of the state folder could not be read or written, in a person's words and
     never quoting it: the system's reason (``Permission denied``), ``not valid JSON``, or
     ``not in the form ClaudeMeter writes`` (damaged, or written by another version)."""
     if isinstance(exc, OSError):
         return exc.strerror or "the system refused"
-    if isinstance(exc, ValidationError) and any(
-        error["type"] == "json_invalid"
-        for error in exc.errors(include_url=False, include_input=False)
-    ):
+    if isinstance(exc, validation.Invalid):  # a subclass of DecodeError: asked first
+        return "not in the form ClaudeMeter writes"
+    if isinstance(exc, msgspec.DecodeError | UnicodeDecodeError):
         return "not valid JSON"
     return "not in the form ClaudeMeter writes"

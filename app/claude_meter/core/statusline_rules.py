@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+import msgspec
+
 from claude_meter.core.models import FetchResult, Snapshot, UsageWindow
 
 STATUSLINE: Final = "claude-code-statusline"
@@ -25,7 +27,7 @@ def overlay(current: Sequence[Snapshot], incoming: FetchResult) -> FetchResult:
     the meter holds for its organization from other routes."""
     by_org = {s.org_uuid: s for s in current if s.org_uuid is not None}
     laid = tuple(_laid(by_org.get(s.org_uuid), s) if s.org_uuid else s for s in incoming.snapshots)
-    return incoming.model_copy(update={"snapshots": laid})
+    return msgspec.structs.replace(incoming, snapshots=laid)
 
 
 def _laid(base: Snapshot | None, fresh: Snapshot) -> Snapshot:
@@ -34,19 +36,18 @@ def _laid(base: Snapshot | None, fresh: Snapshot) -> Snapshot:
     new = {w.key: w for w in fresh.windows}
     windows = [new.pop(w.key) if w.key in new else _carried(w, base) for w in base.windows]
     windows.extend(new.values())
-    return fresh.model_copy(
-        update={
-            "windows": tuple(windows),
-            "extra_usage": fresh.extra_usage or base.extra_usage,
-            "spend": fresh.spend or base.spend,
-            "org_name": fresh.org_name or base.org_name,
-            "account_email": fresh.account_email or base.account_email,
-            "plan": fresh.plan or base.plan,
-        }
+    return msgspec.structs.replace(
+        fresh,
+        windows=tuple(windows),
+        extra_usage=fresh.extra_usage or base.extra_usage,
+        spend=fresh.spend or base.spend,
+        org_name=fresh.org_name or base.org_name,
+        account_email=fresh.account_email or base.account_email,
+        plan=fresh.plan or base.plan,
     )
 
 
 def _carried(window: UsageWindow, base: Snapshot) -> UsageWindow:
     if window.read_via is not None:  # carried before: it keeps its own route and time
         return window
-    return window.model_copy(update={"read_via": base.source, "read_at": base.fetched_at})
+    return msgspec.structs.replace(window, read_via=base.source, read_at=base.fetched_at)

@@ -280,7 +280,7 @@ def _extra_usage(raw: object, scale: Scale) -> ExtraUsage | None:
         used_credits=used,
         percent=percent,
         currency=currency.strip().upper() if isinstance(currency, str) and currency else None,
-        decimal_places=places if isinstance(places, int) and 0 <= places <= 6 else 2,
+        decimal_places=int(places) if isinstance(places, int) and 0 <= places <= 6 else 2,
     )
 
 

@@ -23,34 +23,65 @@ T = TypeVar("T")
 #: What a failure is, for a caller that handles every kind of bad input at once.
 Invalid = msgspec.ValidationError
 
+
+class Refused(ValueError):
+    """A ``__post_init__`` rule refusing one field: msgspec knows only which struct failed,
+    so the rule names its field and :func:`where` adds it (``thresholds``, not the whole
+    file). ``str()`` is the rule's own sentence, for a window that shows no field names."""
+
+    def __init__(self, field: str, what: str) -> None:
+        super().__init__(what)
+        self.field = field
+
+
 # "Expected `int`, got `str` - at `$.accounts[0].name`"
 _AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<where>[^`]*)`)?$", re.DOTALL)
-_PART = re.compile(r"\.(?P<key>[^.\[]+)|\[(?P<index>\d+)\]")
+# msgspec writes a dict's key as [...], never the key itself (it may be anything): shown as *
+_PART = re.compile(r"\[\.\.\.\]|\.(?P<key>[^.\[]+)|\[(?P<index>\d+)\]")
 
 
 def parse(data: object, kind: type[T]) -> T:
     """``data`` (JSON's Python form) as ``kind``; :data:`Invalid` when it does not fit."""
-    return msgspec.convert(data, kind, strict=False)
+    try:
+        return msgspec.convert(data, kind, strict=False)
+    except UnicodeEncodeError:  # a lone surrogate (JSON's "\ud800") where a number, a time or
+        # a word was expected: msgspec reads such a text as UTF-8 and fails there
+        raise Invalid("a text that is not valid Unicode") from None
 
 
-def parse_json(raw: bytes | str, kind: type[T]) -> T:
+def parse_json(raw: bytes | str, kind: type[T], *, strict: bool = False) -> T:
     """JSON text as ``kind``; :data:`Invalid` when it does not fit, and
     :class:`msgspec.DecodeError` (a :class:`ValueError`, as :data:`Invalid` is) when it is
-    not JSON."""
-    return msgspec.json.decode(raw, type=kind, strict=False)
+    not JSON. ``strict`` takes JSON's types as they are (no ``"60"`` for 60, no ``1.0`` for
+    1): for what another program sends, such as the extension's posts."""
+    return msgspec.json.decode(raw, type=kind, strict=strict)
 
 
 def as_json_data(struct: Any) -> Any:
     """A struct as JSON's Python form (times as ISO 8601 text, tuples as lists): what a file
-    or ``--json`` holds."""
-    return msgspec.json.decode(msgspec.json.encode(struct))
+    or ``--json`` holds. Texts and numbers are kept as they are, as pydantic's JSON-mode dump
+    kept them: a lone surrogate from a server's ``"\\ud800"`` (which msgspec's encoder
+    refuses) and NaN are for ``json.dumps`` to write, as before."""
+    return _listed(msgspec.to_builtins(struct))
+
+
+def _listed(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {key: _listed(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_listed(value) for value in data]
+    return data
 
 
 def where(exc: msgspec.ValidationError) -> str:
-    """The failing field's path, ``accounts.0.name``; empty for the whole object."""
+    """The failing field's path, ``accounts.0.name`` (``*`` for a key of a dict, which is not
+    named); empty for the whole object."""
     found = _AT.match(str(exc))
     path = (found and found["where"]) or ""
-    return ".".join(m["key"] or m["index"] for m in _PART.finditer(path))
+    parts = [m["key"] or m["index"] or "*" for m in _PART.finditer(path)]
+    if isinstance(exc.__cause__, Refused):
+        parts.append(exc.__cause__.field)
+    return ".".join(parts)
 
 
 def what(exc: msgspec.ValidationError) -> str:

@@ -118,16 +118,17 @@ def start_demo(scenario: str = DEFAULT_SCENARIO, *, speed: float = 1.0, accounts
 
 def demo_settings(settings: Settings, demo: Demo) -> Settings:
     """The person's display choices with the demo's accounts (``Personal`` the default)."""
+    import msgspec
+
     from claude_meter.core.accounts import AccountRef
 
     refs = tuple(AccountRef(id=key, name=name, kind="pasted") for key, name, _ in demo.named)
-    return settings.model_copy(
-        update={
-            "accounts": refs,
-            "default_account": True,
-            "default_account_name": "Personal",
-            "icon_account": None,
-        }
+    return msgspec.structs.replace(
+        settings,
+        accounts=refs,
+        default_account=True,
+        default_account_name="Personal",
+        icon_account=None,
     )
 
 

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
+import msgspec
+
 from claude_meter.core.forecast import window_hours
 
 if TYPE_CHECKING:
@@ -51,7 +53,7 @@ def _reading(
             chooser = random.Random(f"{SEED}:{whose}{window.key}:{back}")
             paces[back] = chooser.choice(_PACES)
         percent = min(100.0, 100 * paces[back] * elapsed)
-    return window.model_copy(update={"percent": round(percent, 2), "resets_at": resets_at})
+    return msgspec.structs.replace(window, percent=round(percent, 2), resets_at=resets_at)
 
 
 def past_snapshots(
@@ -79,5 +81,5 @@ def past_snapshots(
         past = tuple(
             _reading(w, length, at, paces[w.key], now, snapshot.account) for w, length in windows
         )
-        yield snapshot.model_copy(update={"fetched_at": at, "windows": past})
+        yield msgspec.structs.replace(snapshot, fetched_at=at, windows=past)
         at += step

@@ -25,6 +25,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from claude_meter.core.endpoints import oauth_base_url, web_base_url
 from claude_meter.core.errors import MeterError, NotSignedIn, SessionExpired
 from claude_meter.core.models import FetchError, FetchResult, Source
@@ -332,8 +334,8 @@ class Fetcher:
             return _noted(
                 challenged, f" The fallback through Claude Code's sign-in failed too: {why}"
             )
-        marked = tuple(s.model_copy(update={"fallback_from": "web"}) for s in result.snapshots)
-        return result.model_copy(update={"snapshots": marked})
+        marked = tuple(msgspec.structs.replace(s, fallback_from="web") for s in result.snapshots)
+        return msgspec.structs.replace(result, snapshots=marked)
 
     def _fetch_first_web(self, selection: Selection) -> FetchResult | None:
         """Poll with each web candidate in order until one answers; None when there was none.
@@ -422,20 +424,22 @@ def _expired_pasted(result: FetchResult, account: AccountRef, advice: Advice) ->
     def said(error: FetchError | None) -> FetchError | None:
         if error is None or error.kind != "session_expired":
             return error
-        return error.model_copy(update={"message": message})
+        return msgspec.structs.replace(error, message=message)
 
-    snapshots = tuple(s.model_copy(update={"error": said(s.error)}) for s in result.snapshots)
-    return result.model_copy(update={"error": said(result.error), "snapshots": snapshots})
+    snapshots = tuple(msgspec.structs.replace(s, error=said(s.error)) for s in result.snapshots)
+    return msgspec.structs.replace(result, error=said(result.error), snapshots=snapshots)
 
 
 def _noted(result: FetchResult, note: str) -> FetchResult:
     """The challenge as it was, its messages saying why the chosen fallback did not help."""
 
     def more(error: FetchError | None) -> FetchError | None:
-        return None if error is None else error.model_copy(update={"message": error.message + note})
+        return (
+            None if error is None else msgspec.structs.replace(error, message=error.message + note)
+        )
 
-    snapshots = tuple(s.model_copy(update={"error": more(s.error)}) for s in result.snapshots)
-    return result.model_copy(update={"error": more(result.error), "snapshots": snapshots})
+    snapshots = tuple(msgspec.structs.replace(s, error=more(s.error)) for s in result.snapshots)
+    return msgspec.structs.replace(result, error=more(result.error), snapshots=snapshots)
 
 
 def _failed(source: Source, exc: MeterError, now: datetime) -> FetchResult:

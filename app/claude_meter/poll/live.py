@@ -43,6 +43,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from claude_meter.core.account_view import (
     AccountState,
     accounts_tooltip,
@@ -272,7 +274,7 @@ class LiveMeter:
                 Notification(named_title(title, name), f"{body}\n{forecast}" if forecast else body)
             )
         # Once, until signed in; judged on what the meter now shows for this source.
-        shown = result.model_copy(update={"snapshots": state.snapshots, "error": state.error})
+        shown = msgspec.structs.replace(result, snapshots=state.snapshots, error=state.error)
         expired, self._memory = session_alert(self._memory, shown, prefix=prefix)
         if expired is not None:
             notes.append(Notification(expired_title(name), expired.message, in_popover=True))
@@ -363,7 +365,7 @@ class LiveMeter:
         self._save(not_before=not_before, sign_in_backoff=tuple(free))
 
     def _save(self, **changes: object) -> None:
-        self._saved = self._saved.model_copy(update=changes)
+        self._saved = msgspec.structs.replace(self._saved, **changes)
         save_state(self._saved, self._state_path)
 
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+import msgspec
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -89,7 +90,7 @@ def _says_fetching(account: AccountState) -> bool:
 def worst_text(account: AccountState, hidden: frozenset[str], *, show_remaining: bool) -> str:
     """The account's worst visible window as the header's right-hand figure, or nothing."""
     snapshots = [
-        s.model_copy(update={"windows": tuple(w for w in s.windows if w.key not in hidden)})
+        msgspec.structs.replace(s, windows=tuple(w for w in s.windows if w.key not in hidden))
         for s in account.state.snapshots
     ]
     worst = worst_of(snapshots)

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QMetaObject, QObject, QRect, Qt, QThread, QTimer, QUrl, Signal
+from PySide6.QtCore import QMetaObject, QObject, QRect, Qt, QThread, QTimer, QUrl, Signal
 from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
@@ -42,6 +42,8 @@ from claude_meter.qt.tray_icon import TrayIcon
 from claude_meter.qt.worker import Fetch, FetchWorker
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QEvent
+
     from claude_meter.core.state import SavedState
     from claude_meter.qt.account_polls import AccountPolls, MakeFetch
     from claude_meter.qt.history_window import HistoryWindow
@@ -367,7 +369,9 @@ class TrayApp(QObject):
             self._popover.set_notice(text)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is getattr(self, "_popover", None) and event.type() == QEvent.Type.Hide:
+        # event.Type: QEvent's ~190 types are made into a Python enum when first used, which is
+        # here (when the popover exists), not at import (about 1 ms of the start)
+        if watched is getattr(self, "_popover", None) and event.type() == event.Type.Hide:
             if not self.popover.dismissed:  # a click elsewhere, maybe on the icon
                 self._closed_at = time.monotonic()
             if self._alert_seen:  # the banner was read: it goes with the closing popover

@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+import msgspec
 from PySide6.QtCore import Qt, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
@@ -376,4 +377,4 @@ def _start_bridge(link: BridgeLink) -> None:
 def _keep_bridge_on(prefs: Preferences) -> None:
     """A paired extension keeps posting after a restart: the bridge must start again."""
     if not prefs.settings.bridge_enabled:
-        prefs.change(prefs.settings.model_copy(update={"bridge_enabled": True}))
+        prefs.change(msgspec.structs.replace(prefs.settings, bridge_enabled=True))

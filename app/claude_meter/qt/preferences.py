@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 
@@ -36,10 +37,10 @@ from claude_meter.core.settings import (
     save_settings,
 )
 from claude_meter.core.usage import KNOWN_WINDOWS
-from claude_meter.platform.autostart import Autostart, launch_command
 from claude_meter.poll.fetcher import Fetcher
 
-if TYPE_CHECKING:  # the windows are imported when first shown: most runs never show them
+if TYPE_CHECKING:  # imported when first used (the windows, start at login): most runs never do
+    from claude_meter.platform.autostart import Autostart
     from claude_meter.poll.demo import Demo
     from claude_meter.qt.account_editor import AccountEditor
     from claude_meter.qt.first_run import FirstRunWindow
@@ -188,7 +189,7 @@ class Preferences(QObject):
             if self.paste_session():
                 self._close_first_run()
         elif way == "claude-code":
-            self.change(self.settings.model_copy(update={"source": "claude-code"}))
+            self.change(msgspec.structs.replace(self.settings, source="claude-code"))
             self._close_first_run()
         elif way == "extension":
             self._close_first_run()
@@ -213,7 +214,7 @@ class Preferences(QObject):
     def _on_accounts_added(self, settings: Settings) -> None:
         """The ticked found accounts; the default one found nothing, so it is metered no more
         (``claude-meter login`` meters it again)."""
-        self.change(settings.model_copy(update={"default_account": False}))
+        self.change(msgspec.structs.replace(settings, default_account=False))
         self._refresh()
         self._close_first_run()
 
@@ -311,6 +312,8 @@ class Preferences(QObject):
         try:
             if autostart != self._autostart_on():
                 if autostart:
+                    from claude_meter.platform.autostart import launch_command
+
                     self._autostart.enable(launch_command())
                 else:
                     self._autostart.disable()
@@ -447,7 +450,7 @@ class Preferences(QObject):
             self._env[COOKIE_ENV] = cookies.header().reveal()
             self.environment_changed.emit(dict(self._env))
         # pasted for the default account, which `login` would meter again: so does this
-        self.change(self.settings.model_copy(update={"source": "pasted", "default_account": True}))
+        self.change(msgspec.structs.replace(self.settings, source="pasted", default_account=True))
         text = "Session stored in the keyring." if persisted else message
         if not self._tell(True, text) and not persisted:
             self.notify_requested.emit("Your claude.ai session is kept for this run only", text)

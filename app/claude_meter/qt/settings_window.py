@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from pydantic import ValidationError
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
@@ -45,9 +44,13 @@ from claude_meter.core.settings import (
     MIN_POLL_SECONDS,
     SOURCE_LABELS,
     Settings,
+    as_data,
     format_thresholds,
+    parse,
     parse_thresholds,
+    problem,
 )
+from claude_meter.core.validation import Invalid
 from claude_meter.qt.accounts_box import AccountsBox
 from claude_meter.qt.sections_scroll import SectionsScroll, fit_to_screen
 
@@ -359,7 +362,8 @@ class SettingsWindow(QDialog):
         self.port.setEnabled(on)
 
     def values(self) -> Settings:
-        """The settings as edited; :class:`ValueError` (or ValidationError) when not valid."""
+        """The settings as edited; :class:`ValueError` (:data:`validation.Invalid` among them)
+        when not valid."""
         browser, profile = None, None
         if self.source.currentData() == "browser":
             data = self.profile.currentData()
@@ -367,8 +371,9 @@ class SettingsWindow(QDialog):
                 raise ValueError("No browser profile was found to read; sign in to claude.ai")
             browser, _, profile = str(data).partition("\n")
         # What this window does not edit (the accounts, their names) is kept as it was.
-        kept = self._settings.model_dump(exclude={"version"})
-        return Settings.model_validate(kept | self._edited(browser, profile))
+        kept = as_data(self._settings)
+        del kept["version"]
+        return parse(kept | self._edited(browser, profile))
 
     def _edited(self, browser: str | None, profile: str | None) -> dict[str, object]:
         return dict(
@@ -395,9 +400,8 @@ class SettingsWindow(QDialog):
     def _checked(self) -> Settings | None:
         try:
             settings = self.values()
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            self.show_problem(str(first["msg"]).removeprefix("Value error, "))
+        except Invalid as exc:
+            self.show_problem(problem(exc))
             return None
         except ValueError as exc:
             self.show_problem(str(exc))

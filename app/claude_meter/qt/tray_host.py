@@ -30,7 +30,6 @@ or the OS draws as plain text, gets it as it is.
 
 from __future__ import annotations
 
-import html
 import logging
 import sys
 import time
@@ -62,6 +61,8 @@ KIND_NAMES: dict[Kind, str] = {
 
 def sni_text(text: str) -> str:
     """``text`` as an SNI host reads it: ``&``, ``<`` and ``>`` escaped (see the module)."""
+    import html  # here: an XEmbed or native icon never needs it (nor its entity table)
+
     return html.escape(text, quote=False)
 
 

@@ -13,7 +13,8 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from claude_meter.core.models import ExtraUsage, FetchError, FetchResult, Snapshot, UsageWindow
+from claude_meter.core import validation
+from claude_meter.core.models import FetchResult, Snapshot, UsageWindow
 from claude_meter.readings.store import Entry, StoreUnreadable, iso, parse_time, record
 
 log = logging.getLogger("claude_meter.readings")
@@ -105,20 +106,23 @@ def snapshot_of(entry: Entry) -> Snapshot | None:
             )
     extra = entry.get("extra_usage")
     error = entry.get("error")
-    try:
-        return Snapshot(
-            source=entry["source"],
-            org_uuid=_text(entry.get("org_uuid")),
-            org_name=_text(entry.get("org_name")),
-            account_email=_text(entry.get("account_email")),
-            plan=_text(entry.get("plan")),
-            fetched_at=read_at,
-            account=_account(entry.get("account")),
-            windows=tuple(windows),
-            extra_usage=ExtraUsage.model_validate(extra) if isinstance(extra, dict) else None,
-            error=FetchError.model_validate(error) if isinstance(error, dict) else None,
+    try:  # a source, an extra or an error this app does not know: no snapshot
+        return validation.parse(
+            {
+                "source": entry["source"],
+                "org_uuid": _text(entry.get("org_uuid")),
+                "org_name": _text(entry.get("org_name")),
+                "account_email": _text(entry.get("account_email")),
+                "plan": _text(entry.get("plan")),
+                "fetched_at": read_at,
+                "account": _account(entry.get("account")),
+                "windows": windows,
+                "extra_usage": extra if isinstance(extra, dict) else None,
+                "error": error if isinstance(error, dict) else None,
+            },
+            Snapshot,
         )
-    except ValueError:  # pydantic's ValidationError: a source or field this app does not know
+    except validation.Invalid:
         return None
 
 

@@ -1,7 +1,7 @@
 """Status line readings waiting for the history, so none is lost while the tray is not running.
 
 ``claude-meter statusline`` runs after every Claude Code turn and must stay light (no SQLite,
-no pydantic: ``docs/last-readings.md``), so it cannot write the history itself. Besides the
+none of the models: ``docs/last-readings.md``), so it cannot write the history itself. Besides the
 last-readings file (which keeps only the newest reading per key), it appends each reading as
 one JSON line to ``statusline-journal.jsonl`` beside it, under the same writers' lock. Whoever
 holds the history next takes them all, oldest first, before its own reading: the tray when its

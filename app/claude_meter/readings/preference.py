@@ -1,6 +1,6 @@
 """The settings the fast commands honour: the percent used or remaining, and the accounts.
 
-``statusline`` and ``status --cached`` must stay light (no pydantic, so not
+``statusline`` and ``status --cached`` must stay light (none of the app's models, so not
 ``core/settings.py``), yet they show figures a person reads, and those follow the choice made
 in Settings ("Show percent: Used / Remaining") like every other text (``core/presentation.py``).
 So this reads that one key from ``settings.json`` with the standard library. Anything unusual

@@ -9,8 +9,9 @@ or the new one.
 A reading older than the one stored for its key never replaces it (a slow writer cannot
 bring back old numbers), and entries unseen for :data:`KEEP` are dropped.
 
-The format is versioned (:data:`VERSION`) and documented in ``docs/last-readings.md``. No
-pydantic here, nor anything slow to import: ``status --cached`` and ``statusline`` load it.
+The format is versioned (:data:`VERSION`) and documented in ``docs/last-readings.md``. None of
+the app's models here, nor anything slow to import: ``status --cached`` and ``statusline``
+load it.
 """
 
 from __future__ import annotations

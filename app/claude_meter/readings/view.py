@@ -4,7 +4,8 @@ The statusline knows only the session and the weekly window; claude.ai (through 
 browser extension or ``status``) also knows the per-model windows and extra usage. For one
 account, each window is shown from the newest entry that has it, with its route and time, so
 a fresh statusline reading and a claude.ai reading from an hour ago make one line. Pure
-functions of entries and a clock, without pydantic (``status --cached`` and ``statusline``).
+functions of entries and a clock, without the app's models (``status --cached`` and
+``statusline``).
 
 "Account" here is what one sign-in sees of one organization: the metered account
 (``account``: a named account's id, None for the default one) and the organization (else
