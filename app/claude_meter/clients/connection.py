@@ -1,11 +1,7 @@
-"""HTTP/1.1 connections for :mod:`claude_meter.clients.http`: kept alive, through the
-environment's proxy, each request bounded by one total deadline.
-
-The standard library's client (:mod:`http.client`) speaks HTTP/1.1 and follows no redirect;
-:class:`HttpClient` keeps its connections for the next request (a polling app's next poll),
-tunnels through the proxy that ``HTTPS_PROXY``/``ALL_PROXY`` name (``CONNECT``, with
-``NO_PROXY`` honoured, never for a loopback server), and gives each request finite connect and
-read timeouts and a deadline from the connect to the last byte (:class:`_Watchdog`).
+"""HTTP/1.1 connections for :mod:`claude_meter.clients.http`, on the standard library's client
+(:mod:`http.client`, which follows no redirect): kept alive for the next request, through the
+environment's proxy (:func:`proxy_for`), each request with finite connect and read timeouts and
+one deadline from the connect to the last byte (:class:`_Watchdog`).
 """
 
 from __future__ import annotations
@@ -14,7 +10,6 @@ import base64
 import contextlib
 import http.client
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Mapping
@@ -28,17 +23,14 @@ from claude_meter.clients.trust import ssl_context
 from claude_meter.core.endpoints import is_loopback_url
 from claude_meter.core.errors import ConfigurationError
 
-CONNECT_TIMEOUT: Final = 5.0
-READ_TIMEOUT: Final = 10.0
-
 
 @dataclass(frozen=True)
 class Timeouts:
     """Per-operation limits of a client; the total deadline of a request is at most twice
     ``read``. Shorter ones are for soak runs against a loopback fake server only."""
 
-    connect: float = CONNECT_TIMEOUT
-    read: float = READ_TIMEOUT
+    connect: float = 5.0
+    read: float = 10.0
 
 
 DEFAULT_TIMEOUTS: Final = Timeouts()
@@ -80,15 +72,13 @@ class HttpClient:
     """GETs against one base URL over HTTP/1.1, thread-safe; never follows a redirect.
 
     A request takes an idle connection (or makes one) and gives it back once its answer was
-    read whole: a polling app keeps its connection between polls. ``verify`` may be a context
-    of the caller's own (tests); otherwise :mod:`~claude_meter.clients.trust` decides.
+    read whole: a polling app keeps its connection between polls.
     """
 
     def __init__(
         self,
         base_url: str,
         *,
-        verify: bool | ssl.SSLContext = True,
         timeouts: Timeouts = DEFAULT_TIMEOUTS,
         proxy: Proxy | None = None,
     ) -> None:
@@ -97,10 +87,9 @@ class HttpClient:
         self._host = parts.hostname or ""
         self._port = parts.port or (443 if parts.scheme == "https" else 80)
         self._prefix = parts.path.rstrip("/")
-        self._context: ssl.SSLContext | None = None
-        if parts.scheme == "https":  # plain http:// (loopback) skips loading the CA bundle
-            self._context = verify if isinstance(verify, ssl.SSLContext) else ssl_context(base_url)
-        self._proxy = proxy
+        # certifi's roots (SSL_CERT_FILE for loopback); plain http:// skips loading them
+        self._context = ssl_context(base_url) if parts.scheme == "https" else None
+        self.proxy = proxy
         self._idle: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
 
@@ -136,7 +125,7 @@ class HttpClient:
                     raise
 
     def _new_connection(self) -> http.client.HTTPConnection:
-        proxy = self._proxy
+        proxy = self.proxy
         host, port = (proxy.host, proxy.port) if proxy else (self._host, self._port)
         if self._context is None:
             connection = http.client.HTTPConnection(host, port)
@@ -170,13 +159,11 @@ class HttpClient:
             connection.request("GET", self._prefix + path, headers=dict(headers))
             stage = "read"
             response = connection.getresponse()
-            if (response.length or 0) > max_body:
-                raise decoding.TooLarge
             body = response.read(max_body + 1)
-            if response.length:  # its Content-Length promised more than came
-                raise http.client.IncompleteRead(body, response.length)
             if len(body) > max_body:
                 raise decoding.TooLarge
+            if response.length:  # its Content-Length promised more than came
+                raise http.client.IncompleteRead(body, response.length)
             if watchdog.stop():
                 raise TimeoutError  # the shut socket read as the end of the answer
         except BaseException as exc:
@@ -184,7 +171,7 @@ class HttpClient:
             if watchdog.stop():
                 raise TimeoutError from None  # the deadline's word, not the shut socket's
             if isinstance(exc, OSError | http.client.HTTPException):
-                raise Failed(stage, via_proxy=self._proxy is not None) from exc
+                raise Failed(stage) from exc
             raise
         if response.isclosed() and not response.will_close:
             with self._lock:
@@ -195,17 +182,15 @@ class HttpClient:
 
 
 Stage = Literal["connect", "send", "read"]
-#: How a kept-alive connection that the server has closed fails.
-_STALE: Final = (ConnectionResetError, BrokenPipeError)
+_STALE: Final = (ConnectionResetError, BrokenPipeError)  # a kept connection the server closed
 
 
 class Failed(Exception):
     """A request that broke at ``stage`` (for its message); what broke is ``__cause__``."""
 
-    def __init__(self, stage: Stage, *, via_proxy: bool) -> None:
+    def __init__(self, stage: Stage) -> None:
         super().__init__(stage)
         self.stage: Stage = stage
-        self.via_proxy = via_proxy
 
 
 class _Watchdog(threading.Timer):

@@ -60,15 +60,10 @@ BROWSER_USER_AGENT: Final = (
 )
 
 
-def make_http_client(
-    base_url: str, *, verify: bool | ssl.SSLContext = True, timeouts: Timeouts = DEFAULT_TIMEOUTS
-) -> HttpClient:
-    """A client for ``base_url`` with finite timeouts, through the environment's proxy.
-
-    Redirects are never followed, so that a cookie or token never follows a ``Location`` to
-    another host.
-    """
-    return HttpClient(base_url, verify=verify, timeouts=timeouts, proxy=proxy_for(base_url))
+def make_http_client(base_url: str, *, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> HttpClient:
+    """A client for ``base_url`` through the environment's proxy. It follows no redirect, so
+    that a cookie or token never follows a ``Location`` to another host."""
+    return HttpClient(base_url, timeouts=timeouts, proxy=proxy_for(base_url))
 
 
 class ClientPool:
@@ -84,7 +79,7 @@ class ClientPool:
         self, clock: Callable[[], float] = time.monotonic, *, timeouts: Timeouts = DEFAULT_TIMEOUTS
     ) -> None:
         self._timeouts = timeouts
-        self._clients: dict[tuple[str, bool], HttpClient] = {}
+        self._clients: dict[str, HttpClient] = {}
         self._others: dict[str, Closeable] = {}
         self._memo: dict[str, tuple[float, object]] = {}
         self._clock = clock
@@ -108,16 +103,11 @@ class ClientPool:
             for key in [k for k in self._memo if k.startswith(prefix)]:
                 del self._memo[key]
 
-    def get(self, base_url: str, verify: bool | ssl.SSLContext) -> HttpClient | None:
-        if not isinstance(verify, bool):
-            return None  # custom trust (tests): not shared
+    def get(self, base_url: str) -> HttpClient:
         with self._lock:
-            key = (base_url, verify)
-            if key not in self._clients:
-                self._clients[key] = make_http_client(
-                    base_url, verify=verify, timeouts=self._timeouts
-                )
-            return self._clients[key]
+            if base_url not in self._clients:
+                self._clients[base_url] = make_http_client(base_url, timeouts=self._timeouts)
+            return self._clients[base_url]
 
     def shared(self, key: str, make: Callable[[], C]) -> C:
         """One long-lived object per ``key`` besides the HTTP clients (the browser-like
@@ -168,7 +158,7 @@ def guarded_get(
     except TimeoutError:
         raise NetworkError(_timeout_message(where)) from None
     except Failed as failed:
-        raise NetworkError(_failed_message(where, failed)) from None
+        raise NetworkError(_failed_message(where, failed, client.proxy is not None)) from None
     except zlib.error:
         raise NetworkError(f"{_undecodable(where)} {retry_words.again()}") from None
 
@@ -195,7 +185,7 @@ def _undecodable(where: str) -> str:
     return f"{where} sent an answer that could not be decoded (it may have been cut short)."
 
 
-def _failed_message(where: str, failed: Failed) -> str:
+def _failed_message(where: str, failed: Failed, proxied: bool) -> str:
     """What went wrong in words, never the exception's type or text (which may quote a header)."""
     cause = failed.__cause__
     if isinstance(cause, TimeoutError):
@@ -207,7 +197,7 @@ def _failed_message(where: str, failed: Failed) -> str:
             return _connect_message(where, "address")
         if isinstance(cause, ConnectionRefusedError):
             return _connect_message(where, "refused")
-        if not failed.via_proxy:
+        if not proxied:
             return _connect_message(where, "other")
         broke = f"The proxy between this computer and {where} dropped the connection."
     elif isinstance(cause, (http.client.IncompleteRead, http.client.RemoteDisconnected)):
