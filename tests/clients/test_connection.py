@@ -191,3 +191,15 @@ def test_a_proxy_that_refuses_the_tunnel_is_told_in_words() -> None:
     assert raised.value.message.startswith(
         "The proxy between this computer and claude.ai dropped the connection."
     )
+
+
+def test_the_client_hello_is_the_one_httpx_sent(no_proxy_env: pytest.MonkeyPatch) -> None:
+    """TLS 1.3, HTTP/1.1 offered by ALPN: claude.ai sees the same JA4 as before (protocol.md)."""
+    with FakeClaude(tls=True) as server:
+        server.start()
+        assert server.cert_path is not None
+        no_proxy_env.setenv("SSL_CERT_FILE", server.cert_path)
+        with make_http_client(server.base_url) as client:
+            guarded_get(client, "/api/organizations", {}, "web")
+        (entry,) = server.request_log
+    assert entry.ja4 == "t13i1811h1_85036bcba153_d41ae481755e"

@@ -359,7 +359,7 @@ _TRAY_FLAGS: Final = frozenset({"--demo", "--debug"})
 
 #: The Qt-free modules the tray runs on, imported before PySide6: its import hook reads the
 #: source of every module imported after it (see :func:`forget_pyside_source_reads`), so these
-#: and what they import (httpx, sqlite3, the models and msgspec) are not read. It saved about
+#: and what they import (http.client, sqlite3, the models and msgspec) are not read. It saved about
 #: 25 ms of the tray's start when the models were pydantic's (``docs/benchmarks.md``).
 _TRAY_CORE: Final = (
     "claude_meter.clients.http",

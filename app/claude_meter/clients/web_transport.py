@@ -14,8 +14,8 @@ Why not always: the browser-like transport costs about 7 MB of memory and a 41 M
 (docs/benchmarks.md), and most networks never challenge. Only a challenged network pays.
 
 ``CLAUDE_METER_TRANSPORT`` overrides the rule: ``browser`` always uses the browser-like
-transport (when it loads), ``httpx`` never does (the name is kept from when Python's side was
-the httpx library: scripts and settings that set it keep working). Where curl_cffi does not
+transport (when it loads), ``httpx`` never does (named after the library Python's side once
+was, so that scripts which set it keep working). Where curl_cffi does not
 load, everything goes through Python's client and the log says so once.
 """
 
