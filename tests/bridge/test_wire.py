@@ -183,9 +183,13 @@ def rate_limited(**error: object) -> dict[str, object]:
         ({"version": 1, "profile": SECRET * 5, "error": {"kind": "network"}},
          "profile: expected str of length <= 256"),
         ({"version": 1, "profile": SECRET, "error": {"kind": "network"}},
-         "this looks like a secret, not a profile label"),
+         "profile: this looks like a secret, not a profile label"),
+        ({"version": 1, "profile": "Work\u0000", "error": {"kind": "network"}},
+         "profile: a profile label holds printable characters only"),
+        ({"version": 1, "profile": "x" * 65, "error": {"kind": "network"}},
+         "profile: a profile label is at most 64 characters"),
         ({"version": 1, "organizations": [{"organization": {"uuid": SECRET * 3}, "usage": {}}]},
-         "organizations.0: organization.uuid must be a short string"),
+         "organizations.0.organization: organization.uuid must be a short string"),
         ({"version": 1, "organizations": [], "error": None},
          "a post carries organizations or a whole-poll error"),
         ({"version": 1, "organizations": [{"organization": {"uuid": "o"}}]},
@@ -241,7 +245,7 @@ def rate_limited_raw(retry_after: bytes) -> bytes:
 
 
 def test_a_retry_time_built_in_code_is_finite_too() -> None:
-    with pytest.raises(ValueError, match="finite"):
+    with pytest.raises(ValueError, match="a finite number of seconds"):
         WireError(kind="rate_limited", retry_after=math.inf)
 
 
@@ -261,11 +265,11 @@ def test_the_servers_pieces_nest_as_deep_as_before_and_no_deeper() -> None:
     assert snapshot.error is not None  # taken, and read as the app reads a strange answer
     assert snapshot.error.kind == "unexpected"
     assert refusal(usage_nested(MAX_NESTING + 1)) == (
-        f"organizations.0: usage nests deeper than {MAX_NESTING} levels"
+        f"organizations.0.usage: nests deeper than {MAX_NESTING} levels"
     )
     account = b"[" * (MAX_NESTING + 1) + b"]" * (MAX_NESTING + 1)
     raw = b'{"version": 1, "account": {"a": ' + account + b'}, "error": {"kind": "network"}}'
-    assert refusal(raw) == f"account nests deeper than {MAX_NESTING} levels"
+    assert refusal(raw) == f"account: nests deeper than {MAX_NESTING} levels"
 
 
 def test_a_body_nested_deeper_than_the_stack_is_refused_not_raised() -> None:

@@ -47,6 +47,7 @@ def test_added_makes_an_id_from_the_name_and_validates() -> None:
         ("", "an account name cannot be empty"),
         ("sk-ant-sid01-x", "this looks like a secret, not a name; secrets belong in the keyring"),
         ("a\x00b", "an account name cannot hold control characters"),
+        ("W\udcff", "an account name must be valid Unicode text"),  # a byte argv could not decode
     ],
 )
 def test_added_refuses(name: str, why: str) -> None:
@@ -60,6 +61,22 @@ def test_a_reference_that_looks_like_a_secret_is_refused_unquoted() -> None:
         added(Settings(), "X", "browser", (), browser="chromium", profile="sessionKey=sk-ant-1")
     assert "sk-ant" not in str(refused.value)
     assert "secrets belong in the keyring" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("refs", "why"),
+    [
+        ({"config_dir": "/home/me/caf\udce9"}, "the folder name is not valid Unicode text"),
+        ({"profile": "Lab\ud800"}, "the profile name is not valid Unicode text"),
+        ({"browser": "b" * 41}, "accounts.0.browser: expected str of length <= 40"),
+        ({"profile": "p" * 201}, "accounts.0.profile: expected str of length <= 200"),
+    ],
+)
+def test_a_reference_no_file_can_keep_is_refused_in_words(refs: dict[str, str], why: str) -> None:
+    """Checked as the file is (types, bounds, rules), never left to an encoder's traceback."""
+    with pytest.raises(AccountProblem) as refused:
+        added(Settings(), "X", "claude-code", (), **refs)
+    assert str(refused.value) == why
 
 
 def test_at_most_eight() -> None:
@@ -128,6 +145,8 @@ def test_named_and_with_email() -> None:
     assert named(settings, "nobody") is None
     assert with_email(settings, "work", "w@example.com").accounts[0].email == "w@example.com"
     assert with_email(settings, "work", "sessionKey=x") is settings  # refused, not kept
+    assert with_email(settings, "work", "w\ud800@example.com") is settings
+    assert with_email(settings, "work", "w" * 321) is settings  # past the bound: not kept
 
 
 def test_every_way_of_adding_avoids_the_same_ids() -> None:

@@ -135,6 +135,11 @@ def test_the_account(data: object, expected: Account | None) -> None:
         ({"is_enabled": "\ud800"}, None),  # JSON's "\ud800": no bool, and no crash either
         ({"disabled_until": "never", "out_of_credits": "true"},  # not a time: unknown
          OverageSpendLimit(out_of_credits=True)),
+        ({"monthly_credit_limit": "1500", "is_enabled": 1},  # numbers as text, 1 for true
+         OverageSpendLimit(monthly_credit_limit=1500.0, is_enabled=True)),
+        # pydantic also took "yes", "on" and 1.0 for a bool, and a bool for a number; msgspec
+        # does not: such an answer is no extra, as any other shape the struct does not take
+        ({"is_enabled": "yes"}, None),
         ({}, OverageSpendLimit()),
         ({"is_enabled": True, "currency": "EUR", "unknown": 1},
          OverageSpendLimit(is_enabled=True, currency="EUR")),

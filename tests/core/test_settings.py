@@ -426,6 +426,71 @@ def test_peek_says_a_damaged_file_on_the_log_and_leaves_it_as_it_is(
     assert caplog.text == ""
 
 
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (rb'{"profile": "a\ud800"}', "profile: the profile name is not valid Unicode text"),
+        (rb'{"poll_seconds": "\ud800"}', "the file: a text that is not valid Unicode"),
+        (rb'{"source": "\udc80"}', "the file: a text that is not valid Unicode"),
+        (
+            rb'{"accounts": [{"id": "w", "name": "W\ud800", "kind": "pasted"}]}',
+            "accounts.0.name: an account name must be valid Unicode text",
+        ),
+        (
+            rb'{"retired_account_ids": ["sessionKey=x"]}',
+            "retired_account_ids: an account id is 1 to 32 lowercase letters, digits or -",
+        ),
+    ],
+)
+def test_a_text_no_file_can_hold_is_refused_in_words(
+    tmp_path: Path, content: bytes, why: str
+) -> None:
+    """JSON's lone surrogates (``"\ud800"``) and non-ids where only ids were kept: moved aside
+    with where and what, as any bad value, never a traceback (found reviewing the move)."""
+    path = tmp_path / "settings.json"
+    path.write_bytes(content)
+    loaded = load_settings(path, now=NOW)
+    assert loaded.notice is not None
+    assert f"({why})" in loaded.notice
+    assert loaded.settings == Settings()
+
+
+@pytest.mark.parametrize(
+    ("said", "meant"),
+    [("yes", True), ("On", True), ("t", True), (1.0, True), ("no", False), ("OFF", False),
+     ("n", False), (0.0, False), ("true", True), ("0", False), (1, True)],
+)  # fmt: skip
+def test_on_and_off_read_as_a_person_may_type_them(
+    tmp_path: Path, said: object, meant: bool
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"bridge_enabled": said, "default_account": said}))
+    loaded = load_settings(path, now=NOW)
+    assert loaded.notice is None
+    assert (loaded.settings.bridge_enabled, loaded.settings.default_account) == (meant, meant)
+
+
+@pytest.mark.parametrize("said", ["maybe", 2, 0.5, None])
+def test_a_switch_that_is_neither_is_refused(tmp_path: Path, said: object) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"challenge_fallback": said}))
+    notice = load_settings(path, now=NOW).notice
+    assert notice is not None
+    assert "(challenge_fallback: expected bool, got " in notice
+
+
+def test_a_key_of_a_newer_version_is_ignored_whatever_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(
+        rb'{"\ud800": 1, "poll_seconds": 90, "accounts": [{"\udc80": [], "id": "w", '
+        rb'"name": "W", "kind": "pasted"}]}'
+    )
+    loaded = load_settings(path, now=NOW)
+    assert loaded.notice is None
+    assert loaded.settings.poll_seconds == 90
+    assert loaded.settings.accounts == (AccountRef(id="w", name="W", kind="pasted"),)
+
+
 # -- files written before the move to msgspec (issue 19) -----------------------------------
 
 #: Saved by the pydantic model (0.x), every field set: read the same, saved byte for byte.

@@ -118,7 +118,7 @@ class WireError(msgspec.Struct, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         if self.retry_after is not None and not math.isfinite(self.retry_after):
-            raise ValueError("retry_after must be a finite number")
+            raise validation.Refused("retry_after", "a finite number of seconds")
 
 
 class WireOrganization(msgspec.Struct, frozen=True, kw_only=True):
@@ -131,7 +131,7 @@ class WireOrganization(msgspec.Struct, frozen=True, kw_only=True):
     def __post_init__(self) -> None:
         uuid = self.organization.get("uuid")
         if not isinstance(uuid, str) or not 0 < len(uuid) <= 128 or not uuid.isprintable():
-            raise ValueError("organization.uuid must be a short string")
+            raise validation.Refused("organization", "organization.uuid must be a short string")
         if (self.usage is None) == (self.error is None):
             raise ValueError("each organization carries either usage or error")
         for name in ("organization", "usage", "overage", "subscription"):
@@ -149,15 +149,19 @@ class WirePost(msgspec.Struct, frozen=True, kw_only=True):
     error: WireError | None = None
 
     def __post_init__(self) -> None:
-        msgspec.structs.force_setattr(self, "profile", profile_label(self.profile))
+        try:
+            label = profile_label(self.profile)
+        except ValueError as exc:  # its own words, never the label
+            raise validation.Refused("profile", str(exc)) from None
+        msgspec.structs.force_setattr(self, "profile", label)
         if (self.error is None) == (not self.organizations):
             raise ValueError("a post carries organizations or a whole-poll error")
         _check_nesting("account", self.account)
 
 
 def _check_nesting(name: str, value: object) -> None:
-    """:class:`ValueError` when ``value`` nests deeper than :data:`MAX_NESTING` (a walk by
-    levels, without recursion: the data is what may be too deep)."""
+    """Refused when ``value`` nests deeper than :data:`MAX_NESTING` (a walk by levels,
+    without recursion: the data is what may be too deep)."""
     level = [value] if isinstance(value, dict | list) else []
     for _ in range(MAX_NESTING):
         level = [
@@ -168,7 +172,7 @@ def _check_nesting(name: str, value: object) -> None:
         ]
         if not level:
             return
-    raise ValueError(f"{name} nests deeper than {MAX_NESTING} levels")
+    raise validation.Refused(name, f"nests deeper than {MAX_NESTING} levels")
 
 
 class RejectedPost(ValueError):

@@ -34,6 +34,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from claude_meter.core import validation
 from claude_meter.core.accounts import (
     DEFAULT_ID,
@@ -334,7 +336,9 @@ def _with(settings: Settings, **changes: Any) -> Settings:
     is read (a struct built in code is checked for its rules only). ``accounts`` may hold
     :class:`AccountRef` or their data."""
     data = as_data(settings)
-    data.update(validation.as_json_data(changes))
+    # to_builtins, not JSON: a change may hold what no file can (an undecodable byte of a
+    # command-line argument), for the rules to refuse in words rather than an encoder to fail
+    data.update(msgspec.to_builtins(changes))
     try:
         return parse(data)
     except validation.Invalid as exc:

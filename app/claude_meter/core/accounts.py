@@ -88,7 +88,7 @@ class AccountRef(msgspec.Struct, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         """The rules, in field order; a refusal names its field (:class:`validation.Refused`)."""
-        if not _ID.fullmatch(self.id) or self.id == DEFAULT_ID:
+        if not is_account_id(self.id):
             raise validation.Refused(
                 "id", "an account id is 1 to 32 lowercase letters, digits or -"
             )
@@ -125,6 +125,8 @@ def check_name(value: str) -> str:
     name = " ".join(value.split())
     if not name:
         raise ValueError("an account name cannot be empty")
+    if not_unicode(name):
+        raise ValueError("an account name must be valid Unicode text")
     if len(name) > 40:
         raise ValueError("an account name is at most 40 characters")
     if _has_control(name):
@@ -132,6 +134,12 @@ def check_name(value: str) -> str:
     if SECRET_LIKE.search(name):
         raise ValueError("this looks like a secret, not a name; secrets belong in the keyring")
     return name
+
+
+def is_account_id(text: str) -> bool:
+    """``text`` is a named account's id: 1 to 32 lowercase letters, digits or -, not
+    :data:`DEFAULT_ID`."""
+    return bool(_ID.fullmatch(text)) and text != DEFAULT_ID
 
 
 def make_id(name: str, taken: Iterable[str]) -> str:
@@ -217,15 +225,37 @@ def check_accounts(accounts: Sequence[AccountRef]) -> tuple[AccountRef, ...]:
     return tuple(accounts)
 
 
+#: What each reference is, for the person: "the folder name is not valid Unicode text".
+_REFERENCES: Final = {
+    "browser": "browser name",
+    "profile": "profile name",
+    "config_dir": "folder name",
+    "email": "email",
+}
+
+
 def _reference(field: str, value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
+    if not_unicode(value):  # an undecodable byte in a typed name or a folder's name
+        raise validation.Refused(field, f"the {_REFERENCES[field]} is not valid Unicode text")
     if SECRET_LIKE.search(value) or _has_control(value):
         # Not repeated in the message: a bad file may hold anything, even a secret.
         raise validation.Refused(
             field, "this is not a name or a folder; secrets belong in the keyring"
         )
     return value.strip()
+
+
+def not_unicode(text: str) -> bool:
+    """``text`` holds a lone surrogate: a byte the system could not decode (a command-line
+    argument, a folder's name) or JSON's ``"\ud800"``. Such text cannot be written as UTF-8,
+    so the settings refuse it, as they always did."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _has_control(text: str) -> bool:

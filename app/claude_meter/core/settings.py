@@ -40,6 +40,8 @@ from claude_meter.core.accounts import (
     AccountRef,
     check_accounts,
     check_name,
+    is_account_id,
+    not_unicode,
 )
 from claude_meter.core.command_log import TOLD_BY_CALLER
 from claude_meter.core.endpoints import DEFAULT_BRIDGE_PORT
@@ -133,6 +135,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         except ValueError as exc:
             raise validation.Refused("default_account_name", str(exc)) from None
         settle(self, "icon_account", _icon_account(self.icon_account))
+        if not all(is_account_id(i) for i in self.retired_account_ids):
+            # Only ids were ever kept here (a removed account's): anything else is refused,
+            # not repeated, as it may be a secret that the file must never hold.
+            raise validation.Refused(
+                "retired_account_ids", "an account id is 1 to 32 lowercase letters, digits or -"
+            )
         if any(a.name.casefold() == self.default_account_name.casefold() for a in self.accounts):
             raise ValueError("each account needs its own name")
 
@@ -205,6 +213,8 @@ def _icon_account(value: str | None) -> str | None:
 def _name_or_none(field: str, value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
+    if not_unicode(value):
+        raise validation.Refused(field, f"the {field} name is not valid Unicode text")
     if _SECRET_LIKE.search(value):
         raise validation.Refused(field, "this looks like a secret; secrets belong in the keyring")
     return value.strip()
@@ -371,12 +381,39 @@ def _parse(raw: bytes) -> Settings:
     if not isinstance(data, dict):
         raise _Unusable("not a JSON object")
     try:
-        return parse(data)
+        return parse(_known(data))
     except validation.Invalid as exc:
         where = validation.where(exc) or "the file"
         raise _Unusable(f"{where}: {validation.what(exc)}") from None
     except RecursionError:
         raise _Unusable("nested too deeply") from None
+
+
+def _known(data: dict[str, Any]) -> dict[str, Any]:
+    """The file's keys this version knows, its accounts' too: a newer version's keys are
+    ignored whatever they are, even a key msgspec cannot compare (JSON's ``"\ud800"``)."""
+    known = {k: v for k, v in data.items() if k in Settings.__struct_fields__}
+    accounts = known.get("accounts")
+    if isinstance(accounts, list):
+        known["accounts"] = [
+            {k: v for k, v in a.items() if k in AccountRef.__struct_fields__}
+            if isinstance(a, dict)
+            else a
+            for a in accounts
+        ]
+    for field in _SWITCHES:
+        if isinstance(value := known.get(field), str | float):
+            known[field] = _SAID.get(str(value).lower(), value)
+    return known
+
+
+#: The on/off fields, and the words for on and off a person may have typed in the file: the
+#: settings always read them (msgspec alone takes only true/false, "true"/"false", 1/0).
+_SWITCHES: Final = ("bridge_enabled", "challenge_fallback", "default_account")
+_SAID: Final = {
+    **dict.fromkeys(("yes", "y", "on", "t", "1.0"), True),
+    **dict.fromkeys(("no", "n", "off", "f", "0.0"), False),
+}
 
 
 def _move_aside(path: Path, now: datetime) -> Path | None:
