@@ -1,7 +1,7 @@
 """No cookie or token value may appear in any output, log line or exception text.
 
-Every scenario is run through the real CLI code with logging at DEBUG for every logger
-(httpx and httpcore included), and everything that came out is searched for the secrets.
+Every scenario is run through the real CLI code with logging at DEBUG for every logger,
+and everything that came out is searched for the secrets.
 """
 
 from __future__ import annotations

@@ -105,7 +105,7 @@ def test_building_the_parser_loads_no_command_s_work() -> None:
     )
     assert done.returncode == 0, done.stderr
     loaded = set(json.loads(done.stdout))
-    heavy = {"PySide6", "httpx", "keyring", "browser_cookie3", "sqlite3"}
+    heavy = {"PySide6", "http.client", "keyring", "browser_cookie3", "sqlite3"}
     heavy |= {"claude_meter.fake.server", "claude_meter.fake.scenarios"}  # only their names
     assert loaded & heavy == set()
     assert not any(m.startswith(("claude_meter.clients", "claude_meter.qt")) for m in loaded)

@@ -163,7 +163,7 @@ def test_format_without_cached_is_refused() -> None:
     assert exited.value.code == 1
 
 
-def test_the_quick_commands_load_no_models_httpx_keyring_or_qt(tmp_path: Path) -> None:
+def test_the_quick_commands_load_no_models_http_client_keyring_or_qt(tmp_path: Path) -> None:
     _store()
     probe = (
         "import sys, io\n"
@@ -172,7 +172,7 @@ def test_the_quick_commands_load_no_models_httpx_keyring_or_qt(tmp_path: Path) -
         "sys.stdin = io.TextIOWrapper(io.BytesIO(payload))\n"
         "for argv in (['status', '--cached', '--format', 'waybar'], ['statusline']):\n"
         "    main(argv, stdout=io.StringIO())\n"
-        "heavy = ('msgspec', 'httpx', 'keyring', 'PySide6', 'sqlite3', 'platformdirs', 'email')\n"
+        "heavy = ('msgspec', 'http', 'keyring', 'PySide6', 'sqlite3', 'platformdirs', 'email')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
     done = subprocess.run(
@@ -399,7 +399,7 @@ def test_accounts_load_no_models_either() -> None:
         "from claude_meter.cli import main\n"
         "out = io.StringIO()\n"
         "main(['status', '--cached', '--account', 'Work', '--format', 'i3blocks'], stdout=out)\n"
-        "heavy = ('msgspec', 'httpx', 'keyring', 'PySide6', 'sqlite3', 'platformdirs')\n"
+        "heavy = ('msgspec', 'http', 'keyring', 'PySide6', 'sqlite3', 'platformdirs')\n"
         "print(out.getvalue().splitlines()[0])\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )

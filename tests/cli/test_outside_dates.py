@@ -23,7 +23,7 @@ from claude_meter.cli import main
 from claude_meter.core.server_time import EARLIEST, LATEST
 from tests.conftest import TEST_SESSION_KEY
 from tests.support.fuzzing import budget
-from tests.support.hostile import HostileServer, answer, hostile_server
+from tests.support.hostile import HostileServer, answer, headers_of, hostile_server
 
 pytestmark = pytest.mark.fuzz
 
@@ -191,14 +191,12 @@ def test_any_retry_after_date_in_any_zone(
 ) -> None:
     from email.utils import format_datetime
 
-    import httpx
-
     from claude_meter.clients.http_errors import Answer, raise_for_answer
     from claude_meter.core.errors import RateLimited
 
     in_zone(zone)
     text = format_datetime(day.replace(tzinfo=UTC), usegmt=True)
-    got = Answer(429, httpx.Headers({"retry-after": text}), b"{}")
+    got = Answer(429, headers_of({"retry-after": text}), b"{}")
     with pytest.raises(RateLimited) as caught:
         raise_for_answer(got, "web", datetime.now(UTC))
     retry_at = caught.value.retry_at

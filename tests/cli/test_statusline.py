@@ -260,7 +260,7 @@ def test_a_real_process_finds_its_account_loading_no_models(tmp_path: Path) -> N
         "from claude_meter.cli import main\n"
         "main(['statusline', '--format', '{session}'])\n"
         # argparse too: the status line parses its few options itself (cli/__init__.py)
-        "heavy = ('msgspec', 'httpx', 'keyring', 'PySide6', 'sqlite3', 'platformdirs', "
+        "heavy = ('msgspec', 'http', 'keyring', 'PySide6', 'sqlite3', 'platformdirs', "
         "'argparse')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )

@@ -6,13 +6,25 @@ Each check runs in a fresh interpreter, since what matters is what one process h
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
+from claude_meter.fake import FakeClaude
+from tests.conftest import TEST_SESSION_KEY
+
 
 def run(code: str) -> dict[str, object]:
+    """``code``'s last line of output, as JSON; with a desktop Qt needs none of (the tray's
+    start looks for one before Qt loads)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     loaded: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -21,7 +33,7 @@ def run(code: str) -> dict[str, object]:
 
 SCAN = """
 import json, linecache, sys
-from claude_meter.cli import forget_pyside_source_reads
+from claude_meter.cli.tray_start import forget_pyside_source_reads
 {prepare}
 from claude_meter.qt.popover import Popover  # uses PySide6; its core.forecast does not
 feature = sys.modules["shibokensupport.feature"]
@@ -49,7 +61,7 @@ def test_the_fix_is_applied_once_and_sources_stay_readable() -> None:
     result = run(
         """
 import inspect, json, linecache, sys
-from claude_meter.cli import forget_pyside_source_reads
+from claude_meter.cli.tray_start import forget_pyside_source_reads
 forget_pyside_source_reads()
 forget_pyside_source_reads()
 import claude_meter.qt.icon as icon
@@ -71,7 +83,7 @@ def test_the_plain_read_answers_as_pyside6_does_for_every_module_the_tray_loads(
     result = run(
         """
 import inspect, json, sys
-from claude_meter.cli import forget_pyside_source_reads
+from claude_meter.cli.tray_start import forget_pyside_source_reads
 forget_pyside_source_reads()
 import claude_meter.qt.compose, claude_meter.qt.popover
 scan = getattr(sys.modules["shibokensupport.feature"], "_mod_uses_pyside", None)
@@ -116,7 +128,9 @@ import json, sys
 import claude_meter.cli as cli
 import claude_meter.qt.compose as compose
 started = []
-compose.run_tray = lambda **kw: started.append(kw) or 0
+compose.run_tray = lambda **kw: started.append(
+    {{**kw, "log_file": kw["log_file"] is not None, "beginning": kw["beginning"] is not None}}
+) or 0
 cli.build_parser = lambda: (_ for _ in ()).throw(AssertionError("the whole parser was built"))
 status = cli.main({argv!r})
 print(json.dumps({{"status": status, "started": started,
@@ -126,18 +140,21 @@ print(json.dumps({{"status": status, "started": started,
 
 
 def test_the_tray_starts_without_the_whole_command_line_parser() -> None:
-    for argv, demo, debug in (([], False, False), (["--demo", "--debug"], True, True)):
+    for argv, demo in (([], False), (["--demo", "--debug"], True)):
         done = run(TRAY_START.format(argv=argv))
         assert done == {
             "status": 0,
-            "started": [{"demo": demo, "debug": debug, "keyring_child": None}],  # fail backend
+            # the log set up; the first poll begun before Qt, but in the demo; the fail backend
+            "started": [
+                {"demo": demo, "log_file": True, "beginning": not demo, "keyring_child": None}
+            ],
             "loaded": [],  # the subcommands' modules, for their help texts
         }
 
 
 def test_the_tray_imports_its_qt_free_core_before_pyside6() -> None:
     """PySide6's import hook reads the source of every module imported after it: the tray
-    loads msgspec, httpx and its own Qt-free core first (``cli._TRAY_CORE``)."""
+    loads msgspec, http.client and its own Qt-free core first (``cli.tray_start.TRAY_CORE``)."""
     done = run(
         """
 import json, sys
@@ -147,10 +164,48 @@ sys.modules["claude_meter.qt.compose"] = type(sys)("stub")
 sys.modules["claude_meter.qt.compose"].run_tray = lambda **kw: started.append(kw) or 0
 cli.main([])
 order = list(sys.modules)
-print(json.dumps({m: order.index(m) for m in ("msgspec", "httpx", "claude_meter.poll.live",
+print(json.dumps({m: order.index(m) for m in ("msgspec", "http.client", "claude_meter.poll.live",
     "claude_meter.clients.web", "claude_meter.core.oauth_hold", "claude_meter.readings.journal",
     "PySide6")}))
 """
     )
     pyside = done.pop("PySide6")
     assert all(position < pyside for position in done.values()), done  # type: ignore[operator]
+
+
+EARLY_POLL = """
+import json, os, sys
+import claude_meter.cli as cli
+import claude_meter.poll.beginning as beginning
+seen = {{}}
+real_begin = beginning.begin
+def spy(*args, **kwargs):
+    seen["qt loaded before the poll began"] = "PySide6" in sys.modules
+    return real_begin(*args, **kwargs)
+beginning.begin = spy
+def run_tray(**kw):
+    seen["qt loaded when the qt part starts"] = "PySide6" in sys.modules
+    result = kw["beginning"].first_poll()  # the early poll's own result
+    seen["polled"] = result.error is None and bool(result.snapshots)
+    return 0
+sys.modules["claude_meter.qt.compose"] = type(sys)("stub")
+sys.modules["claude_meter.qt.compose"].run_tray = run_tray
+os.environ.update({env!r})
+seen["status"] = cli.main([])
+print(json.dumps(seen))
+"""
+
+
+def test_the_first_poll_begins_before_qt_loads(fake_server: FakeClaude) -> None:
+    """``cli/tray_start.py``: the first poll waits on the network while PySide6 loads."""
+    env = {
+        "CLAUDE_METER_BASE_URL": fake_server.base_url,
+        "CLAUDE_METER_COOKIE": f"sessionKey={TEST_SESSION_KEY}",
+    }
+    assert run(EARLY_POLL.format(env=env)) == {
+        "qt loaded before the poll began": False,
+        "qt loaded when the qt part starts": True,
+        "polled": True,
+        "status": 0,
+    }
+    assert [r.path for r in fake_server.request_log].count("/api/organizations") == 1

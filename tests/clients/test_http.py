@@ -9,22 +9,21 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import httpx
 import pytest
 
 from claude_meter.clients.http import _timeout_message, guarded_get, make_http_client
 from claude_meter.core import retry_words
 from claude_meter.core.errors import NetworkError
+from tests.support.hostile import answer, hostile_server
 
 
 def test_redirects_are_not_followed() -> None:
-    client = make_http_client("http://127.0.0.1:1")
-    try:
-        assert client.follow_redirects is False
-        assert isinstance(client.timeout, httpx.Timeout)
-        assert client.timeout.connect is not None
-    finally:
-        client.close()
+    moved = answer(b"", status="302 Found", headers=[("Location", "http://127.0.0.1:1/elsewhere")])
+    with hostile_server() as server, make_http_client(server.base_url) as client:
+        server.script = [(0.0, moved)]
+        got = guarded_get(client, "/x", {}, "web")
+        assert (got.status, got.headers.get("location")) == (302, "http://127.0.0.1:1/elsewhere")
+        assert server.requests == 1
 
 
 @contextmanager
@@ -90,3 +89,10 @@ def test_no_answer_in_time_and_no_connection_end_with_the_command_s_words() -> N
     assert _timeout_message("claude.ai").endswith(
         "the last numbers are kept and ClaudeMeter will try again."
     )
+
+
+def test_a_deadline_already_passed_stops_before_connecting() -> None:
+    with hostile_server() as server, make_http_client(server.base_url) as client:
+        with pytest.raises(NetworkError, match="in time"):
+            guarded_get(client, "/x", {}, "web", total_timeout=-1.0)
+        assert server.requests == 0

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 
-from claude_meter.clients.http_errors import Answer, Route, parse_retry_after, raise_for_answer
+from claude_meter.clients.http_errors import (
+    Answer,
+    Route,
+    parse_retry_after,
+    raise_for_answer,
+)
 from claude_meter.core import retry_words
 from claude_meter.core.errors import (
     CloudflareChallenge,
@@ -21,6 +25,7 @@ from claude_meter.core.errors import (
     UnexpectedResponse,
 )
 from tests.conftest import NOW
+from tests.support.hostile import headers_of
 
 HTML = {"content-type": "text/html; charset=UTF-8"}
 JSON = {"content-type": "application/json"}
@@ -32,7 +37,7 @@ def error_body(kind: str, message: str = "x") -> bytes:
 
 
 def answer(status: int, headers: dict[str, str], body: bytes = b"") -> Answer:
-    return Answer(status, httpx.Headers(headers), body)
+    return Answer(status, headers_of(headers), body)
 
 
 @pytest.mark.parametrize(

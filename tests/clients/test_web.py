@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import ssl
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -32,10 +31,7 @@ def client_for(
     server: FakeClaude, cookie: str | None = None, *, pool: ClientPool | None = None
 ) -> WebClient:
     cookies = SessionCookies.parse(cookie or f"sessionKey={TEST_SESSION_KEY}")
-    verify: bool | ssl.SSLContext = (
-        ssl.create_default_context(cafile=server.cert_path) if server.cert_path else True
-    )
-    return WebClient(cookies, server.base_url, verify=verify, pool=pool, clock=clock)
+    return WebClient(cookies, server.base_url, pool=pool, clock=clock)
 
 
 @pytest.fixture
@@ -209,13 +205,16 @@ def test_rotated_session_key_is_handed_back() -> None:
         assert "ROTATED" not in repr(fetched)
 
 
-def test_https_with_the_generated_certificate() -> None:
+def test_https_with_the_generated_certificate(monkeypatch: pytest.MonkeyPatch) -> None:
     with FakeClaude("normal", session_key=TEST_SESSION_KEY, tls=True) as server:
         server.start()
         assert server.base_url.startswith("https://")
+        assert server.cert_path is not None
+        monkeypatch.setenv("SSL_CERT_FILE", server.cert_path)  # trusted for loopback only
         with client_for(server) as client:
             assert client.fetch().result.error is None
         # Without trusting that certificate, TLS fails as a network error, not a crash.
+        monkeypatch.delenv("SSL_CERT_FILE")
         cookies = SessionCookies.parse(f"sessionKey={TEST_SESSION_KEY}")
         with WebClient(cookies, server.base_url, clock=clock) as strict:
             result = strict.fetch().result

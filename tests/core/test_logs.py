@@ -18,9 +18,7 @@ from tests.conftest import TEST_OAUTH_TOKEN, TEST_SESSION_KEY
 def restore_root() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    httpx_level = logging.getLogger("httpx").level
     yield
-    logging.getLogger("httpx").setLevel(httpx_level)
     for handler in root.handlers:
         if handler not in handlers:
             handler.close()

@@ -199,5 +199,7 @@ def test_a_damaged_state_file_is_said_once_at_start(
     said = [r for r in caplog.records if "Could not read the saved state" in r.getMessage()]
     assert len(said) == 1
     compose = (QT / "compose.py").read_text(encoding="utf-8")
-    assert compose.count("load_state(") == 1  # the tray's only reader hands it to the meter
+    beginning = (QT.parent / "poll" / "beginning.py").read_text(encoding="utf-8")
+    assert compose.count("load_state(") == 0  # the tray's only reader hands it to the meter
+    assert beginning.count("load_state(") == 1
     assert "saved=saved" in compose

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from claude_meter.core.endpoints import points_at_loopback
 from claude_meter.platform.display import X11_SOCKETS
-from claude_meter.qt.startup import points_at_loopback
 
 
 def test_no_desktop_is_a_clear_message_not_a_qt_abort() -> None:
-    from claude_meter.qt.startup import NO_DESKTOP, no_desktop_reason
+    from claude_meter.platform.display import NO_DESKTOP, no_desktop_reason
 
     assert no_desktop_reason({}, "linux") == NO_DESKTOP
     answers = lambda _env: None  # noqa: E731 - a display that answers

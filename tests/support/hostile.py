@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from http.client import HTTPMessage
 
 Script = Sequence[tuple[float, bytes]]
 
@@ -25,6 +26,14 @@ def answer(
     lines += [f"{name}: {value}" for name, value in headers]
     lines += [f"Content-Length: {len(body)}", "Connection: close", "", ""]
     return "\r\n".join(lines).encode("latin-1") + body
+
+
+def headers_of(fields: Mapping[str, str]) -> HTTPMessage:
+    """Header fields as an answer carries them (``Answer.headers``)."""
+    message = HTTPMessage()
+    for name, value in fields.items():
+        message[name] = value
+    return message
 
 
 def dripped(data: bytes, pause: float) -> list[tuple[float, bytes]]:

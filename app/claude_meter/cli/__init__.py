@@ -105,44 +105,6 @@ def _run_cached(args: argparse.Namespace, out: TextIO) -> int:
     )
 
 
-def forget_pyside_source_reads() -> None:
-    """Import PySide6 so that its look at every module's source is one plain file read.
-
-    PySide6's import hook (shiboken's ``__feature__`` support) reads the source of every
-    module named in an import after it, with ``inspect.getsource``, to see whether it mentions
-    PySide6 (modules imported before it too, the first time an import names them again). That
-    decodes and splits each file into lines (some 10 ms of the tray's start, for about 100
-    modules: ``docs/benchmarks.md``), and ``linecache`` then keeps all those lines for the
-    life of the process (~8 MB). The same question is answered here by reading the module's
-    file as bytes: the same answer, nothing kept. A module without a source file of its own
-    (built in, compiled, in a zip) is still asked PySide6's way, and the lines that leaves in
-    the cache are dropped (tracebacks read a file again when they need it). Without that hook
-    (another PySide6), no change.
-    """
-    import linecache
-
-    import PySide6  # noqa: F401 - installs the import hook this adjusts
-
-    feature = sys.modules.get("shibokensupport.feature")
-    uses_pyside = getattr(feature, "_mod_uses_pyside", None)
-    if feature is None or not callable(uses_pyside) or uses_pyside.__name__ == "_scan":
-        return
-
-    def _scan(module: object) -> object:
-        origin = getattr(getattr(module, "__spec__", None), "origin", None)
-        if isinstance(origin, str) and origin.endswith(".py"):
-            with contextlib.suppress(OSError), open(origin, "rb") as source:
-                return b"PySide6" in source.read()
-        cached = set(linecache.cache)
-        try:
-            return uses_pyside(module)
-        finally:
-            for name in linecache.cache.keys() - cached:
-                linecache.cache.pop(name, None)
-
-    feature.__dict__["_mod_uses_pyside"] = _scan
-
-
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
     """Run the command line; returns the exit status."""
     given = list(sys.argv[1:] if argv is None else argv)
@@ -357,40 +319,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO)
 _TRAY_FLAGS: Final = frozenset({"--demo", "--debug"})
 
 
-#: The Qt-free modules the tray runs on, imported before PySide6: its import hook reads the
-#: source of every module imported after it (see :func:`forget_pyside_source_reads`), so these
-#: and what they import (httpx, sqlite3, the models and msgspec) are not read. It saved about
-#: 25 ms of the tray's start when the models were pydantic's (``docs/benchmarks.md``).
-_TRAY_CORE: Final = (
-    "claude_meter.clients.http",
-    "claude_meter.clients.web",  # these three: what the first poll imports
-    "claude_meter.clients.web_transport",
-    "claude_meter.sources.selection",
-    "claude_meter.core.logs",
-    "claude_meter.core.oauth_hold",  # the worker's (qt/worker.py): a model built at import
-    "claude_meter.core.settings",
-    "claude_meter.history",
-    "claude_meter.platform.display",  # the look for a display (qt/startup.py): 0.6 ms less
-    "claude_meter.poll.fetcher",
-    "claude_meter.poll.first",
-    "claude_meter.poll.live",
-    "claude_meter.readings.convert",
-    "claude_meter.readings.journal",  # the status line's readings (qt/statusline_link.py)
-)
-
-
 def _tray(*, demo: bool, debug: bool) -> int:
-    import importlib
-    import os
+    from claude_meter.cli.tray_start import tray
 
-    early = None
-    if not demo:  # the keyring's helper reads while the rest loads (sources/keyring_early.py)
-        from claude_meter.sources.keyring_early import early_session_read
-
-        early = early_session_read(os.environ)
-    for name in _TRAY_CORE:
-        importlib.import_module(name)
-    forget_pyside_source_reads()
-    from claude_meter.qt.compose import run_tray
-
-    return run_tray(demo=demo, debug=debug, keyring_child=early)
+    return tray(demo=demo, debug=debug)

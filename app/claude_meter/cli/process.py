@@ -5,7 +5,7 @@ wait for them) read once and exit within a fraction of a second, so their proces
 Python's cyclic garbage collector and leaves without its final passes:
 
 - during the run, the collector would walk again and again over the objects that importing
-  the models and httpx creates, none of which is garbage (about 9 ms of ``status --json``
+  the models and the HTTP client create, none of which is garbage (about 9 ms of ``status --json``
   when the models were pydantic's); a command that reads once makes little garbage (the peak
   resident memory of ``status --json`` grows by about 0.4 MB);
 - at exit, the interpreter's last collections walk every object once more before anything is

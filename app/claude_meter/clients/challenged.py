@@ -1,7 +1,7 @@
 """Which networks claude.ai challenged lately, kept across runs of the app and the CLI.
 
-One small file in the state folder, ``challenged-networks.json``: for each network where httpx
-was challenged, the time (seconds since 1970) until which claude.ai's requests go straight to
+One small file in the state folder, ``challenged-networks.json``: for each network where Python's
+TLS was challenged, the time (seconds since 1970) until which claude.ai's requests go straight to
 the browser-like transport (:mod:`claude_meter.clients.web_transport` decides with it). A
 network is named by a hash of the base URL and the local address toward it, so the file holds
 no address in clear and no secret. A missing, unreadable or malformed file counts as empty:
@@ -22,7 +22,7 @@ from claude_meter.core.files import write_atomically
 log = logging.getLogger(__name__)
 
 FILE_NAME: Final = "challenged-networks.json"
-#: How long a challenged network keeps the browser-like transport without trying httpx again.
+#: How long a challenged network keeps the browser-like transport without trying Python's TLS again.
 TTL: Final = 24 * 3600.0
 
 

@@ -1,9 +1,9 @@
 """Undo an answer's ``Content-Encoding`` with a cap on the decoded size, whatever the codings.
 
-httpx decodes each chunk whole and chains codings, so ``Content-Encoding: gzip, gzip`` with
-1.8 KB on the wire became 1 GiB in memory before any size check could run. Here the raw body
-is read (already capped by the caller), then each coding is undone with zlib's ``max_length``,
-so no stage ever holds more than the cap plus one byte.
+A decoder that undoes each chunk whole and chains codings (httpx's did) turns
+``Content-Encoding: gzip, gzip`` with 1.8 KB on the wire into 1 GiB before any size check. Here
+the raw body is read (already capped by the caller), then each coding is undone with zlib's
+``max_length``, so no stage ever holds more than the cap plus one byte.
 
 What is accepted is exactly what :data:`ACCEPT_ENCODING` asks for: ``gzip`` (and its old
 name ``x-gzip``), ``deflate`` (zlib-wrapped, or raw as some servers send it) and

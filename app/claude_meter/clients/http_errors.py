@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from http.client import HTTPMessage
 from typing import Final, Literal
-
-import httpx
 
 from claude_meter.core import json_input, retry_words
 from claude_meter.core.errors import (
@@ -37,10 +36,11 @@ HOST: Final[dict[Route, str]] = {"web": "claude.ai", "oauth": "Anthropic's API"}
 
 @dataclass(frozen=True)
 class Answer:
-    """A complete HTTP answer, read within the deadline."""
+    """A complete HTTP answer, read within the deadline; ``headers`` by name in any case
+    (``get_all`` for a repeated one, such as ``Set-Cookie``)."""
 
     status: int
-    headers: httpx.Headers
+    headers: HTTPMessage
     body: bytes
 
     @property

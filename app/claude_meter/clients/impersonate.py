@@ -14,7 +14,8 @@ message or a log. When it is used is decided in :mod:`claude_meter.clients.web_t
 
 curl_cffi is imported only when this transport is first needed: it costs about 7 MB of memory
 and a 41 MB library load (docs/benchmarks.md). Where no wheel exists for a platform, or the
-library does not load, :func:`available` says so once in the log and the caller stays on httpx.
+library does not load, :func:`available` says so once in the log and the caller stays on
+Python's own client.
 """
 
 from __future__ import annotations
@@ -23,10 +24,9 @@ import errno
 import logging
 import threading
 from collections.abc import Mapping
+from http.client import HTTPMessage
 from types import ModuleType
 from typing import Final
-
-import httpx
 
 from claude_meter.clients.http import (
     DEFAULT_TIMEOUTS,
@@ -118,7 +118,7 @@ class BrowserTransport:
         self._curl.setopt(opt.LOW_SPEED_LIMIT, 1)
         self._curl.setopt(opt.LOW_SPEED_TIME, max(1, round(timeouts.read)))
         if is_loopback_url(self._base_url):
-            self._curl.setopt(opt.PROXY, "")  # as httpx: no proxy for a loopback server
+            self._curl.setopt(opt.PROXY, "")  # as Python's client: none for loopback
 
     def close(self) -> None:
         with self._lock:
@@ -176,26 +176,26 @@ def _line(name: str, value: str) -> bytes:
     return (f"{name}: {value}" if value else f"{name}:").encode("latin-1")
 
 
-def _headers(lines: list[bytes]) -> httpx.Headers:
-    pairs = []
+def _headers(lines: list[bytes]) -> HTTPMessage:
+    fields = HTTPMessage()
     for line in lines[1:]:
         name, sep, value = line.decode("latin-1").partition(":")
         if sep and name.strip():
-            pairs.append((name.strip(), value.strip()))
-    return httpx.Headers(pairs)
+            fields[name.strip()] = value.strip()  # added, never replacing a repeated one
+    return fields
 
 
 def _network_error(where: str, exc: Exception, *, refused: bool) -> NetworkError:
-    """curl's error codes as the httpx path's messages (never curl's text with a header)."""
+    """curl's error codes as the other transport's messages (never curl's text with a header)."""
     code = getattr(exc, "code", 0)
     if code == _TIMEOUT:
         return NetworkError(_timeout_message(where))
     if code in _TLS_CODES:
-        return NetworkError(_connect_message(where, Exception("certificate")))
+        return NetworkError(_connect_message(where, "certificate"))
     if code == _RESOLVE:
-        return NetworkError(_connect_message(where, Exception("name not resolved")))
+        return NetworkError(_connect_message(where, "address"))
     if code == _CONNECT:
-        return NetworkError(_connect_message(where, Exception("refused" if refused else "")))
+        return NetworkError(_connect_message(where, "refused" if refused else "other"))
     return NetworkError(
         f"The connection to {where} broke off (curl error {code}). {retry_words.again()}"
     )

@@ -13,13 +13,11 @@ hard, by ``User-Agent``, and shares its budget with Claude Code itself, so:
 from __future__ import annotations
 
 import os
-import ssl
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-import httpx
 import msgspec
 
 from claude_meter.clients.http import (
@@ -54,8 +52,6 @@ class ClaudeCodeClient:
         credentials: ClaudeCodeCredentials,
         base_url: str,
         *,
-        verify: bool | ssl.SSLContext = True,
-        http: httpx.Client | None = None,
         pool: ClientPool | None = None,
         clock: Callable[[], datetime],
         holds: HoldStore | None = None,
@@ -65,15 +61,15 @@ class ClaudeCodeClient:
     ) -> None:
         self._credentials = credentials
         self._remembered = remembered
-        self._pool = pool if http is None else None
+        self._pool = pool
         self._holds = holds or HoldStore()
         self._user_agent = claude_code_user_agent(
             os.environ if env is None else env, home or default_home()
         )
         self._hold_key = token_key(credentials.access_token.reveal())
         self._profile_key = f"oauth|{base_url.rstrip('/')}|{self._hold_key}|profile"
-        shared = http or (pool.get(base_url.rstrip("/"), verify) if pool is not None else None)
-        self._http = shared or make_http_client(base_url.rstrip("/"), verify=verify)
+        shared = pool.get(base_url.rstrip("/")) if pool is not None else None
+        self._http = shared or make_http_client(base_url.rstrip("/"))
         self._owns_http = shared is None
         self._clock = clock
 

@@ -5,7 +5,7 @@ certifi, whatever the environment says: a stray ``SSL_CERT_FILE`` must not let a
 authority vouch for the hosts that receive a session or a token. A loopback override
 (``CLAUDE_METER_BASE_URL=https://127.0.0.1:PORT``, see :mod:`claude_meter.core.endpoints`)
 trusts the file named by the standard ``SSL_CERT_FILE`` variable instead, so a test can serve
-TLS with its own certificate. Both transports (httpx and the browser-like one) ask here.
+TLS with its own certificate. Both transports (Python's own and the browser-like one) ask here.
 """
 
 from __future__ import annotations
@@ -46,5 +46,8 @@ def ssl_context(base_url: str, env: Mapping[str, str] | None = None) -> ssl.SSLC
 
 @functools.lru_cache(maxsize=8)
 def _context(cafile: str) -> ssl.SSLContext:
-    """Built once per file: loading a bundle takes ~20 ms."""
-    return ssl.create_default_context(cafile=cafile)
+    """Built once per file: loading a bundle takes ~20 ms. It offers HTTP/1.1 by ALPN, as
+    httpx did: the same ClientHello to claude.ai as before (docs/protocol.md)."""
+    context = ssl.create_default_context(cafile=cafile)
+    context.set_alpn_protocols(["http/1.1"])
+    return context

@@ -11,13 +11,10 @@ snapshots in :mod:`claude_meter.core.answers`, as the browser extension's posts 
 from __future__ import annotations
 
 import hashlib
-import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Final, TypeVar
-
-import httpx
 
 from claude_meter.clients.http import (
     BROWSER_USER_AGENT,
@@ -86,8 +83,6 @@ class WebClient:
         base_url: str,
         *,
         source: Source = "web",
-        verify: bool | ssl.SSLContext = True,
-        http: httpx.Client | None = None,
         pool: ClientPool | None = None,
         transport: TransportMode = "auto",
         clock: Callable[[], datetime],
@@ -97,11 +92,11 @@ class WebClient:
         self._remembered = remembered
         self._base_url = base_url.rstrip("/")
         self._source: Source = source
-        self._pool = pool if http is None else None
+        self._pool = pool
         digest = hashlib.sha256(cookies.session_key.reveal().encode()).hexdigest()[:16]
         self._memo_key = f"web|{self._base_url}|{digest}|"
-        shared = http or (pool.get(self._base_url, verify) if pool is not None else None)
-        self._http = shared or make_http_client(self._base_url, verify=verify)
+        shared = pool.get(self._base_url) if pool is not None else None
+        self._http = shared or make_http_client(self._base_url)
         self._owns_http = shared is None
         self._wire = WebTransport(self._http, self._base_url, mode=transport, pool=self._pool)
         self._clock = clock
@@ -286,7 +281,7 @@ class WebClient:
 
     def _take_rotation(self, answer: Answer) -> None:
         pairs = []
-        for header in answer.headers.get_list("set-cookie"):
+        for header in answer.headers.get_all("set-cookie", []):
             name, _, rest = header.partition("=")
             value = rest.split(";", 1)[0].strip().strip('"')
             attributes = rest.lower()

@@ -1,20 +1,22 @@
-"""Which transport carries a claude.ai request: httpx, or the browser-like one.
+"""Which transport carries a claude.ai request: Python's own, or the browser-like one.
 
-The rule (``auto``, the default): httpx first, as for every other request. When claude.ai
+The rule (``auto``, the default): Python's own HTTP client first (:mod:`http.client` over
+:mod:`ssl`, :mod:`claude_meter.clients.http`), as for every other request. When claude.ai
 answers a Cloudflare challenge (``403``/``503`` that :attr:`Answer.is_challenge` recognises),
 the same request is sent again at once through :class:`BrowserTransport`, and this network is
 remembered as one that challenges (:mod:`claude_meter.clients.challenged`, a file in the state
 folder, so the tray's later polls, its restarts and every CLI run share it): for 24 hours,
 requests on it go straight to the browser-like transport. A "network" is the local address
 the system picks to reach claude.ai: moving to another Wi-Fi or switching a VPN on or off
-changes it, and httpx is tried again there.
+changes it, and Python's client is tried again there.
 
 Why not always: the browser-like transport costs about 7 MB of memory and a 41 MB library load
 (docs/benchmarks.md), and most networks never challenge. Only a challenged network pays.
 
 ``CLAUDE_METER_TRANSPORT`` overrides the rule: ``browser`` always uses the browser-like
-transport (when it loads), ``httpx`` never does. Where curl_cffi does not load, everything goes
-through httpx and the log says so once.
+transport (when it loads), ``httpx`` never does (named after the library Python's side once
+was, so that scripts which set it keep working). Where curl_cffi does not
+load, everything goes through Python's client and the log says so once.
 """
 
 from __future__ import annotations
@@ -26,15 +28,8 @@ from collections.abc import Callable, Mapping
 from typing import Final, Literal
 from urllib.parse import urlsplit
 
-import httpx
-
 from claude_meter.clients import challenged, impersonate
-from claude_meter.clients.http import (
-    DEFAULT_TIMEOUTS,
-    ClientPool,
-    Timeouts,
-    guarded_get,
-)
+from claude_meter.clients.http import ClientPool, HttpClient, guarded_get
 from claude_meter.clients.http_errors import Answer
 from claude_meter.core.errors import ConfigurationError
 
@@ -79,7 +74,7 @@ class WebTransport:
 
     def __init__(
         self,
-        http: httpx.Client,
+        http: HttpClient,
         base_url: str,
         *,
         mode: TransportMode = "auto",
@@ -112,7 +107,6 @@ class WebTransport:
             if browser is not None:
                 return browser.get(path, headers, "web", total_timeout=total_timeout)
         answer = guarded_get(self._http, path, headers, "web", total_timeout=total_timeout)
-        self._http.cookies.clear()  # our cookies travel in the header we build, nowhere else
         if self._mode != "auto" or answer.status not in (403, 503) or not answer.is_challenge:
             return answer
         browser = self._browser_transport()
@@ -152,7 +146,7 @@ class WebTransport:
             return self._browser
         if not impersonate.available():
             return None
-        timeouts = _timeouts_of(self._http)
+        timeouts = self._http.timeouts
         if self._pool is not None:
             self._browser = self._pool.shared(
                 f"browser|{self._base_url}",
@@ -162,12 +156,3 @@ class WebTransport:
             self._browser = impersonate.BrowserTransport(self._base_url, timeouts=timeouts)
             self._owns_browser = True
         return self._browser
-
-
-def _timeouts_of(http: httpx.Client) -> Timeouts:
-    """The httpx client's per-operation limits, for the browser-like transport beside it."""
-    timeout = http.timeout
-    return Timeouts(
-        connect=timeout.connect or DEFAULT_TIMEOUTS.connect,
-        read=timeout.read or DEFAULT_TIMEOUTS.read,
-    )

@@ -70,3 +70,11 @@ def web_base_url(env: Mapping[str, str]) -> str:
 def oauth_base_url(env: Mapping[str, str]) -> str:
     """The api.anthropic.com base URL, honouring a loopback-only override."""
     return _resolve(env, OAUTH_BASE_ENV, OAUTH_BASE_URL)
+
+
+def points_at_loopback(env: Mapping[str, str]) -> bool:
+    """Whether every route the environment overrides is a loopback server (a test's or a
+    benchmark's fake claude.ai), and at least one is."""
+    web = env.get("CLAUDE_METER_BASE_URL", "")
+    oauth = env.get("CLAUDE_METER_OAUTH_BASE_URL", "")
+    return bool(web or oauth) and all(is_loopback_url(u) for u in (web, oauth) if u)

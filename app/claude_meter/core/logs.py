@@ -3,7 +3,7 @@
 The file is what a person attaches to a bug report, so it is written at INFO even without
 ``--debug`` (``--debug`` adds DEBUG, and copies everything to standard error). The redaction
 is a :class:`logging.Filter` on the *handlers*, not on loggers: a handler filter sees every
-record that reaches it, whichever logger (ours, httpx, Qt's messages) produced it. It also
+record that reaches it, whichever logger (ours, a library's, Qt's messages) produced it. It also
 redacts the formatted traceback, since an exception's text can quote a header.
 
 Values from outside (a refused request's ``Origin`` and path, a server's text) reach the log
@@ -109,7 +109,6 @@ def setup_logging(
         root.removeHandler(handler)
         handler.close()
     root.setLevel(logging.DEBUG if debug else logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     formatter = logging.Formatter(FORMAT)
     redacting = RedactingFilter()
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
 
@@ -122,3 +122,42 @@ def _unix_answers(path: str) -> bool:
         except (OSError, ValueError):
             return False
         return True
+
+
+NO_DESKTOP = (
+    "the tray app needs a graphical desktop, and none was found (DISPLAY and WAYLAND_DISPLAY "
+    "are not set). Start it from your desktop session; in a terminal or over SSH, "
+    "`claude-meter status` prints the same numbers."
+)
+
+
+def no_display_answers(silent: str, platform: str = "") -> str:
+    if platform:
+        return (
+            f"the tray app needs a graphical desktop (QT_QPA_PLATFORM={platform}), and {silent}. "
+            "Start it from your desktop session (or unset QT_QPA_PLATFORM, "
+            "or point it and DISPLAY or WAYLAND_DISPLAY at a display that is running); in a "
+            "terminal or over SSH, `claude-meter status` prints the same numbers."
+        )
+    return (
+        f"the tray app needs a graphical desktop, and {silent}. Start it from your desktop "
+        "session (or set DISPLAY to a display that is running); in a terminal or over SSH, "
+        "`claude-meter status` prints the same numbers."
+    )
+
+
+def no_desktop_reason(
+    env: Mapping[str, str],
+    platform: str,
+    silent: Callable[[Mapping[str, str]], str | None] = unanswered,
+) -> str | None:
+    """Why the tray cannot start here, or None. Qt itself would abort with a core dump, also
+    when the display named is not there (``platform/display.py`` connects to it), or the one
+    ``QT_QPA_PLATFORM`` asks for."""
+    if not platform.startswith("linux"):
+        return None
+    chosen = env.get("QT_QPA_PLATFORM", "").strip()
+    if not chosen and not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
+        return NO_DESKTOP
+    which = silent(env)
+    return None if which is None else no_display_answers(which, chosen)

@@ -33,10 +33,10 @@ from claude_meter.core.policy import DEFAULT_INTERVAL, MIN_INTERVAL, Route, popo
 from claude_meter.core.presentation import Choice
 from claude_meter.core.settings import Settings
 from claude_meter.history import HistoryStore, WindowInsight
+from claude_meter.platform.memory import release_free_memory
 from claude_meter.poll.live import Accepted, LiveMeter, OwnPoll, Shown
 from claude_meter.qt.notifier import Notifier, pick
 from claude_meter.qt.placement import popover_position
-from claude_meter.qt.startup import release_free_memory
 from claude_meter.qt.surface import context_surface, popover_kind
 from claude_meter.qt.tray_icon import TrayIcon
 from claude_meter.qt.worker import Fetch, FetchWorker

@@ -35,19 +35,16 @@ import msgspec
 from PySide6.QtCore import Qt, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from claude_meter.clients.http import ClientPool
-from claude_meter.core.account_view import default_route
+from claude_meter.core.endpoints import points_at_loopback
 from claude_meter.core.errors import ConfigurationError
-from claude_meter.core.logs import setup_logging
 from claude_meter.core.models import FetchResult
-from claude_meter.core.policy import MIN_INTERVAL, Route
-from claude_meter.core.settings import Loaded, load_settings
-from claude_meter.core.state import SavedState, load_state
+from claude_meter.core.policy import MIN_INTERVAL
+from claude_meter.core.settings import Loaded
 from claude_meter.history import HistoryStore, HistoryUnavailable
 from claude_meter.history.database import GUI_BUSY_TIMEOUT_SECONDS
+from claude_meter.poll.beginning import Beginning, begin
 from claude_meter.poll.fetcher import Fetcher
 from claude_meter.poll.first import FirstPoll
-from claude_meter.poll.messages import TRAY_ADVICE
 from claude_meter.qt.app import TRAY_WAIT_SECONDS, TrayApp
 from claude_meter.qt.bridge_link import BridgeLink
 from claude_meter.qt.crash import CrashReporter
@@ -55,9 +52,6 @@ from claude_meter.qt.preferences import Preferences
 from claude_meter.qt.single_instance import SingleInstance
 from claude_meter.qt.startup import (
     SignalWakeup,
-    limit_malloc_arenas,
-    no_desktop_reason,
-    points_at_loopback,
     qt_message,
 )
 from claude_meter.qt.statusline_link import StatuslineLink
@@ -147,18 +141,6 @@ def connect_statusline(meter: TrayApp, link: StatuslineLink) -> None:
     link.start(datetime.now(UTC))
 
 
-def open_keyring(early: KeyringInChild | None = None) -> tuple[Keyring, KeyringInChild | None]:
-    """The stored session read once and kept (see ``sources/keyring_store.py``); on Linux the
-    keyring reached through a child process, so its libraries never load into the tray
-    (``early``: the one already reading the session, started with the process)."""
-    from claude_meter.sources.keyring_child import KeyringInChild, wanted
-    from claude_meter.sources.keyring_store import Keyring
-    from claude_meter.sources.session_cache import SessionCache
-
-    child = early or (KeyringInChild() if wanted() else None)
-    return Keyring(child, SessionCache()), child
-
-
 def bridge_link(port: int, keyring: Keyring) -> BridgeLink:
     """The browser extension's bridge, its tokens in the keyring (see ``bridge/``); nothing
     of it is loaded until it is started or paired (not even the pairing: some 3 ms of the
@@ -189,28 +171,32 @@ def _open_history() -> HistoryStore | None:
 def run_tray(
     *,
     demo: bool,
-    debug: bool,
+    log_file: Path | None,
+    beginning: Beginning | None = None,
     argv: Sequence[str] | None = None,
     keyring_child: KeyringInChild | None = None,
 ) -> int:
-    """Start the tray app; returns the process exit status. ``keyring_child``: the keyring's
-    helper already reading the stored session (``sources/keyring_early.py``)."""
+    """Start the tray app's Qt part; returns the process exit status. What comes before Qt
+    is done (``cli/tray_start.py``): the desktop checked, the log set up, and, unless the demo
+    or a second launch, the first poll on its way (``beginning``); ``keyring_child``: the
+    keyring's helper already reading the stored session (``sources/keyring_early.py``)."""
     try:
-        return _start(demo=demo, debug=debug, argv=argv, keyring_child=keyring_child)
+        return _start(
+            demo=demo, log_file=log_file, beginning=beginning, argv=argv, early=keyring_child
+        )
     finally:
-        if keyring_child is not None:  # a second launch, or no desktop: not waited for
+        if keyring_child is not None:  # a second launch: not waited for
             keyring_child.close()
 
 
 def _start(
-    *, demo: bool, debug: bool, argv: Sequence[str] | None, keyring_child: KeyringInChild | None
+    *,
+    demo: bool,
+    log_file: Path | None,
+    beginning: Beginning | None,
+    argv: Sequence[str] | None,
+    early: KeyringInChild | None,
 ) -> int:
-    problem = no_desktop_reason(os.environ, sys.platform)
-    if problem is not None:
-        print(f"claude-meter: {problem}", file=sys.stderr)  # noqa: T201 - before any logging
-        return 1
-    limit_malloc_arenas()
-    log_file = setup_logging(debug=debug)
     qInstallMessageHandler(qt_message)
     # X11 takes the window class's instance from argv[0], Wayland's app_id from the desktop
     # file name: both name the installed claude-meter.desktop, however the app was started.
@@ -228,7 +214,8 @@ def _start(
         stack.callback(instance.release)
         stack.callback(crash.uninstall)
         try:
-            return _run(app, instance, stack, demo=demo, early=keyring_child)
+            begun = beginning or begin(os.environ, demo=demo, keyring_child=early)
+            return _run(app, instance, stack, begun, demo=demo)
         except ConfigurationError as exc:  # a demo scenario or number of accounts unknown
             print(f"claude-meter: {exc}", file=sys.stderr)  # noqa: T201 - said, no traceback
             return 1
@@ -238,27 +225,23 @@ def _run(
     app: QApplication,
     instance: SingleInstance,
     stack: contextlib.ExitStack,
+    begun: Beginning,
     *,
     demo: bool,
-    early: KeyringInChild | None = None,
 ) -> int:
     env: Mapping[str, str] = os.environ
-    pool = ClientPool()
+    pool, keyring, loaded, fetcher, saved = (
+        begun.pool,
+        begun.keyring,
+        begun.loaded,
+        begun.fetcher,
+        begun.saved,
+    )
     stack.callback(pool.close)
-    keyring: Keyring | None = None
-    if not demo:
-        keyring, child = open_keyring(early)
-        if child is not None:
-            stack.callback(child.close)
-    loaded = load_settings()
-    interval, floor = loaded.settings.interval, MIN_INTERVAL
-    route: Route = default_route(loaded.settings)  # the saved deadline of that route holds
-    fetcher = Fetcher(env, settings=loaded.settings, pool=pool, keyring=keyring, advice=TRAY_ADVICE)
-    fetch: Fetch = fetcher
-    saved: SavedState | None = None  # read once: its first poll and the meter both need it
-    if not demo:  # the first poll runs while the rest is built (poll/first.py)
-        saved = load_state()
-        fetch = FirstPoll.unless_held(fetcher, saved, route, datetime.now(UTC))
+    if begun.keyring_child is not None:
+        stack.callback(begun.keyring_child.close)
+    interval, floor, route = loaded.settings.interval, MIN_INTERVAL, begun.route
+    fetch: Fetch = begun.first_poll or fetcher
     history: HistoryStore | None
     demo_path: Path | None = None  # the demo's own settings, with its accounts
     if demo:

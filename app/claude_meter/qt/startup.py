@@ -1,23 +1,17 @@
-"""What the tray process needs before and around Qt's event loop, and nothing else.
-
-Whether a desktop is there at all (Qt would abort with a core dump), Qt's messages into the
-log, SIGINT/SIGTERM as a clean quit, and two glibc memory settings.
+"""What the tray process needs around Qt's event loop, and nothing else: Qt's messages into
+the log, and SIGINT/SIGTERM as a clean quit. What it needs before Qt loads is Qt-free: whether a
+desktop is there at all (``platform/display.py``), glibc's heap (``platform/memory.py``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
 import signal
 import socket
-import sys
-from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QObject, QSocketNotifier, QtMsgType
 from PySide6.QtWidgets import QApplication
-
-from claude_meter.platform.display import unanswered
 
 
 def qt_message(mode: QtMsgType, context: object, message: str) -> None:
@@ -61,78 +55,3 @@ class SignalWakeup(QObject):
         signal.set_wakeup_fd(-1)
         self._reader.close()
         self._writer.close()
-
-
-def points_at_loopback(env: Mapping[str, str]) -> bool:
-    from claude_meter.core.endpoints import is_loopback_url
-
-    web = env.get("CLAUDE_METER_BASE_URL", "")
-    oauth = env.get("CLAUDE_METER_OAUTH_BASE_URL", "")
-    return bool(web or oauth) and all(is_loopback_url(u) for u in (web, oauth) if u)
-
-
-def _glibc() -> ctypes.CDLL | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(None)
-        libc.mallopt  # noqa: B018 - glibc has it; musl does not
-        libc.malloc_trim  # noqa: B018
-    except (OSError, AttributeError):
-        return None
-    return libc
-
-
-def limit_malloc_arenas() -> None:
-    """Two malloc arenas instead of one per thread (glibc): about 4 MB less resident memory
-    for a tray app with a GUI, a worker and a fetch thread. Call before threads start."""
-    libc = _glibc()
-    if libc is not None:
-        libc.mallopt(-8, 2)  # M_ARENA_MAX
-
-
-def release_free_memory() -> None:
-    """Give the heap's free pages back to the system (glibc keeps them by default): start-up
-    leaves a few MB of freed import-time objects behind."""
-    libc = _glibc()
-    if libc is not None:
-        libc.malloc_trim(0)
-
-
-NO_DESKTOP = (
-    "the tray app needs a graphical desktop, and none was found (DISPLAY and WAYLAND_DISPLAY "
-    "are not set). Start it from your desktop session; in a terminal or over SSH, "
-    "`claude-meter status` prints the same numbers."
-)
-
-
-def no_display_answers(silent: str, platform: str = "") -> str:
-    if platform:
-        return (
-            f"the tray app needs a graphical desktop (QT_QPA_PLATFORM={platform}), and {silent}. "
-            "Start it from your desktop session (or unset QT_QPA_PLATFORM, "
-            "or point it and DISPLAY or WAYLAND_DISPLAY at a display that is running); in a "
-            "terminal or over SSH, `claude-meter status` prints the same numbers."
-        )
-    return (
-        f"the tray app needs a graphical desktop, and {silent}. Start it from your desktop "
-        "session (or set DISPLAY to a display that is running); in a terminal or over SSH, "
-        "`claude-meter status` prints the same numbers."
-    )
-
-
-def no_desktop_reason(
-    env: Mapping[str, str],
-    platform: str,
-    silent: Callable[[Mapping[str, str]], str | None] = unanswered,
-) -> str | None:
-    """Why the tray cannot start here, or None. Qt itself would abort with a core dump, also
-    when the display named is not there (``platform/display.py`` connects to it), or the one
-    ``QT_QPA_PLATFORM`` asks for."""
-    if not platform.startswith("linux"):
-        return None
-    chosen = env.get("QT_QPA_PLATFORM", "").strip()
-    if not chosen and not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
-        return NO_DESKTOP
-    which = silent(env)
-    return None if which is None else no_display_answers(which, chosen)

@@ -20,12 +20,12 @@ popover). A launch that turns out to be the second anyway kills it (``qt/compose
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 from claude_meter.core import json_input
+from claude_meter.platform.instance import another_tray_runs
 from claude_meter.sources.keyring_child import KeyringInChild, holds_nothing, wanted
 
 log = logging.getLogger("claude_meter.sources.keyring")
@@ -46,7 +46,7 @@ def early_session_read(
     try:
         if not _reads_stored_session(paths.config_dir() / "settings.json"):
             return None
-        if _held_by_live_process(paths.runtime_dir() / paths.INSTANCE_LOCK):
+        if another_tray_runs():
             return None
         child = KeyringInChild()
         child.start_early(SERVICE, SESSION_ENTRY, stamp_path(SESSION_ENTRY))
@@ -72,20 +72,3 @@ def _reads_stored_session(settings: Path) -> bool:
     return source not in ("claude-code", "extension") and not (
         source == "browser" and saved.get("browser")
     )
-
-
-def _held_by_live_process(lock: Path) -> bool:
-    """Whether Qt's lock file names a process that is alive (not this one)."""
-    try:
-        pid = int(lock.read_text(encoding="ascii", errors="replace").split("\n", 1)[0])
-    except (OSError, ValueError):
-        return False
-    if pid <= 0 or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # alive, another user's (not in a per-user folder, but who knows)
-        return True
-    return True
