@@ -232,12 +232,12 @@ def test_without_dbus_no_keyring_is_used_and_nothing_is_written(tmp_path: Path) 
     assert not (Path(env["HOME"]) / ".config/claude-meter/sources.json").exists()
 
 
-#: The tray app's polling, without its window: the keyring opened as ``run_tray`` does, then
+#: The tray app's polling, without its window: the keyring opened as its start does, then
 #: one poll per line read, each answered with what it got and which libraries are loaded.
 TRAY_POLLS = """
 import json, os, sys
 from claude_meter.poll.fetcher import Fetcher
-from claude_meter.qt.compose import open_keyring
+from claude_meter.poll.beginning import open_keyring
 keyring, child = open_keyring()
 fetcher = Fetcher(os.environ, keyring=keyring)
 for _ in sys.stdin:
