@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import uuid as uuidlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
+
+import msgspec
 
 from . import scenarios as sc
 from .scenarios import Json, Org
@@ -24,8 +25,7 @@ from .scenarios import Json, Org
 _ACCOUNT_NAMESPACE = uuidlib.UUID("7c0f6a2e-51b4-4c1d-9e8f-3a2b1c0d9e8f")
 
 
-@dataclass(frozen=True)
-class FakeAccount:
+class FakeAccount(msgspec.Struct, frozen=True):
     """One signed-in claude.ai account as the fake plays it.
 
     ``orgs`` empty means "the scenario's organizations" (only the demo account does that); a

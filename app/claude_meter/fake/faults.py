@@ -9,8 +9,9 @@ is served is :mod:`claude_meter.fake.server`'s; what a good answer says is ``sce
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 MALFORMED_BODIES: tuple[bytes, ...] = (
     b'{"foo": [1, 2, 3]}',
@@ -35,8 +36,7 @@ FlakyKind = Literal[
 ]
 
 
-@dataclass(frozen=True)
-class FlakyOutcome:
+class FlakyOutcome(msgspec.Struct, frozen=True):
     """What the flaky scenario does with one request.
 
     ``delay`` is the wait before the answer is dropped (``slow``) or the whole time a

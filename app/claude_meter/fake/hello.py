@@ -15,7 +15,8 @@ import hashlib
 import socket
 import struct
 import time
-from dataclasses import dataclass, replace
+
+import msgspec
 
 _GREASE = frozenset((0x0A0A + 0x1010 * i) for i in range(16))
 _SNI, _ALPN, _SIG_ALGS, _VERSIONS, _GROUPS = 0x0000, 0x0010, 0x000D, 0x002B, 0x000A
@@ -24,8 +25,7 @@ _VERSION_CODES = {0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10", 0x0300
 _MAX_HELLO = 1 << 16
 
 
-@dataclass(frozen=True)
-class ClientHello:
+class ClientHello(msgspec.Struct, frozen=True):
     """The parts of a ClientHello that fingerprints are made of, GREASE left out."""
 
     legacy_version: int
@@ -53,7 +53,7 @@ class ClientHello:
         clients on everything that is theirs rather than the connection's.
         """
         dropped = {_SNI, _PSK, _EARLY_DATA}
-        core = replace(
+        core = msgspec.structs.replace(
             self,
             server_name=None,
             extensions=tuple(e for e in self.extensions if e not in dropped),

@@ -16,8 +16,9 @@ one file so a scenario can be read whole next to docs/protocol.md.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import msgspec
 
 # Re-exported, all of them: the fake's tests read them as ``scenarios.X``.
 from .faults import MALFORMED_BODIES as MALFORMED_BODIES
@@ -37,8 +38,7 @@ _CREATED = "2024-03-11T09:14:07.318520+00:00"
 _UPDATED = "2026-10-02T17:45:51.902114+00:00"
 
 
-@dataclass(frozen=True)
-class Org:
+class Org(msgspec.Struct, frozen=True):
     """One organization as the fake knows it, plus which optional endpoints answer for it."""
 
     uuid: str

@@ -32,7 +32,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
 from http import HTTPStatus
@@ -40,6 +39,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal
 from urllib.parse import parse_qs, quote, urlsplit
+
+import msgspec
 
 from . import accounts as ac
 from . import scenarios as sc
@@ -73,8 +74,7 @@ _SPA_SHELL = (
 REGION_PAGE = "/app-unavailable-in-region"
 
 
-@dataclass(frozen=True)
-class LoggedRequest:
+class LoggedRequest(msgspec.Struct, frozen=True):
     """One request as the server saw it, secrets replaced, so tests can check what clients send.
 
     ``authenticated`` says whether the request carried valid credentials for its route (the

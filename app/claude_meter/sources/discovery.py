@@ -47,7 +47,8 @@ class Found(msgspec.Struct, frozen=True):
     cookies: SessionCookies | None = None
 
     def _shown(self) -> tuple[tuple[str, object], ...]:
-        return tuple((name, getattr(self, name)) for name in self.__struct_fields__[:-1])
+        fields = self.__struct_fields__
+        return tuple((name, getattr(self, name)) for name in fields if name != "cookies")
 
     def __repr__(self) -> str:
         return f"Found({', '.join(f'{name}={value!r}' for name, value in self._shown())})"
