@@ -71,6 +71,7 @@ NOT_BEFORE_THE_FIRST_DRAW = (
     "claude_meter.qt.settings_window",
 )
 
+
 def home_env(tmp_path: Path, desktop: Desktop, server: FakeClaude) -> dict[str, str]:
     run = tmp_path / "run"
     run.mkdir(mode=0o700)
