@@ -13,10 +13,11 @@ import socket
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Final, Literal
 from urllib.parse import unquote, urlsplit
 from urllib.request import getproxies_environment, proxy_bypass
+
+import msgspec
 
 from claude_meter.clients import decoding
 from claude_meter.clients.trust import ssl_context
@@ -24,8 +25,7 @@ from claude_meter.core.endpoints import is_loopback_url
 from claude_meter.core.errors import ConfigurationError
 
 
-@dataclass(frozen=True)
-class Timeouts:
+class Timeouts(msgspec.Struct, frozen=True):
     """Per-operation limits of a client; the total deadline of a request is at most twice
     ``read``. Shorter ones are for soak runs against a loopback fake server only."""
 
@@ -36,13 +36,16 @@ class Timeouts:
 DEFAULT_TIMEOUTS: Final = Timeouts()
 
 
-@dataclass(frozen=True)
-class Proxy:
-    """An HTTP proxy to tunnel through (``CONNECT``); its credentials, if any, in ``headers``."""
+class Proxy(msgspec.Struct, frozen=True):
+    """An HTTP proxy to tunnel through (``CONNECT``); its credentials, if any, in ``headers``
+    (never in its ``repr``)."""
 
     host: str
     port: int
-    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    headers: Mapping[str, str] = msgspec.field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"Proxy(host={self.host!r}, port={self.port!r})"
 
 
 def proxy_for(url: str) -> Proxy | None:

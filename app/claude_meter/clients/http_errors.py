@@ -9,10 +9,11 @@ carries a header value. The GET that reads an answer is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.client import HTTPMessage
 from typing import Final, Literal
+
+import msgspec
 
 from claude_meter.core import json_input, retry_words
 from claude_meter.core.errors import (
@@ -34,8 +35,7 @@ _CHALLENGE_MARKERS: Final = (b"just a moment", b"cf-chl", b"challenge-platform",
 HOST: Final[dict[Route, str]] = {"web": "claude.ai", "oauth": "Anthropic's API"}
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(msgspec.Struct, frozen=True):
     """A complete HTTP answer, read within the deadline; ``headers`` by name in any case
     (``get_all`` for a repeated one, such as ``Set-Cookie``)."""
 

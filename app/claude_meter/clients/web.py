@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Final, TypeVar
+
+import msgspec
 
 from claude_meter.clients.http import (
     BROWSER_USER_AGENT,
@@ -61,8 +62,7 @@ NO_PLAN_ORG: Final = (
 )
 
 
-@dataclass(frozen=True)
-class WebFetch:
+class WebFetch(msgspec.Struct, frozen=True):
     """The outcome of one poll, and the cookies to store if the server rotated them."""
 
     result: FetchResult
