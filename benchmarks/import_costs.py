@@ -9,21 +9,20 @@ difference to the layer before, so a module two layers share is counted once, in
 The layers:
 
 1. ``PySide6.QtWidgets``: Qt and its binding, what every PySide6 app loads, the widget too,
-   imported as the tray imports it (``claude_meter.cli.forget_pyside_source_reads``):
+   imported as the tray imports it (``claude_meter.cli.tray_start.forget_pyside_source_reads``):
    PySide6's import hook looks at the source of every module imported after it, and left
    to itself keeps a copy of each in ``linecache`` (some 1-3 MB in each layer below), which
    the tray does not hold;
 2. ``ssl``, ``urllib.request``, ``json``: the standard library's HTTPS client, all the
-   widget needs to ask the server (``http.client``, ``email``, ``socket``);
+   widget needs to ask the server (``http.client``, ``email``, ``socket``), and all the tray
+   uses too (``clients/connection.py``);
 3. ``sqlite3``: the history's database;
-4. ``httpx``: the HTTP client beyond what the standard library already loaded (``httpcore``,
-   ``h11``, ``idna``, ``anyio``, ``http.cookiejar``);
-5. ``msgspec``: the validating library the models are built on;
-6. ``claude_meter.core.models`` and the other models the tray reads at start (settings,
+4. ``msgspec``: the validating library the models are built on;
+5. ``claude_meter.core.models`` and the other models the tray reads at start (settings,
    state, accounts, the OAuth hold), with each struct's decoder built (msgspec builds it at
    a type's first use, which the tray's start makes: it reads the settings and its state):
    ClaudeMeter's own data types;
-7. ``claude_meter.qt.compose`` (with ``sources.keyring_early``, which the tray imports
+6. ``claude_meter.qt.compose`` (with ``sources.keyring_early``, which the tray imports
    first): everything else of the tray (its Qt layer, sources, clients, polls, history),
    loaded as its start does.
 
@@ -31,9 +30,11 @@ Every layer is measured in --runs processes (default 7); the median of each diff
 reported, with the total. The claude-usage-widget figure next to it is its own whole process
 at 60 s from ``benchmarks/results/peers.json`` (the last full peers run), not measured here.
 
-Until issue 19 the models were pydantic models: layers 5 and 6 were then pydantic, its schema
-machinery and the models, 14.5 MB and 77 ms, against 3.4 MB and 11 ms for the same classes as
-msgspec Structs (``notes/import_costs.md``); that comparison was what decided the move.
+Until issue 19 the models were pydantic models and HTTP was httpx's: layers 4 and 5 were then
+pydantic, its schema machinery and the models, 14.5 MB and 77 ms, against 3.4 MB and 11 ms for
+the same classes as msgspec Structs, and httpx beyond the standard library was another layer
+(1.6 MB and 17 ms, measured the tray's way; ``notes/import_costs.md``). Those comparisons were
+what decided the moves.
 
 Run: ``.venv/bin/python benchmarks/import_costs.py [--runs 7]``. About 10 seconds. No target:
 it explains the peers' memory and start rows.
@@ -76,12 +77,11 @@ for _name in {MODEL_MODULES!r}:
 LAYERS: tuple[tuple[str, str], ...] = (
     (
         "Qt (PySide6.QtWidgets)",
-        "from claude_meter.cli import forget_pyside_source_reads\n"
+        "from claude_meter.cli.tray_start import forget_pyside_source_reads\n"
         "forget_pyside_source_reads()\nimport PySide6.QtWidgets",
     ),
     ("standard HTTPS client (ssl, urllib.request, json)", "import ssl, urllib.request, json"),
     ("sqlite3", "import sqlite3"),
-    ("httpx, beyond the standard library", "import httpx"),
     ("msgspec, the package", "import msgspec, msgspec.json"),
     ("ClaudeMeter's models", MODELS),
     (

@@ -11,7 +11,7 @@ from benchmarks.import_costs import LAYERS, MODEL_MODULES
 
 def test_the_models_layer_builds_a_decoder_for_every_model_the_tray_reads_at_start() -> None:
     """Run as the benchmark runs it, after msgspec's layer."""
-    steps = [code for _, code in LAYERS[4:6]]
+    steps = [code for _, code in LAYERS[3:5]]
     probe = (
         "import json, sys\n"
         f"for code in {steps!r}:\n"
@@ -25,3 +25,13 @@ def test_the_models_layer_builds_a_decoder_for_every_model_the_tray_reads_at_sta
         found["decoded"]
     )
     assert found["imported"] == list(MODEL_MODULES)
+
+
+def test_every_layer_runs_as_the_benchmark_runs_them() -> None:
+    """The whole chain in one fresh process, as one of the benchmark's runs: a layer whose
+    code no longer imports (a module moved) fails here, not first at the next benchmark run."""
+    from benchmarks.import_costs import one_run
+
+    added = one_run(LAYERS)
+    assert len(added) == len(LAYERS)
+    assert added[0][0] > 10  # Qt: tens of MB
