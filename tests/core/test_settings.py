@@ -79,9 +79,14 @@ def test_bridge_default_port_matches_the_bridge() -> None:
             "thresholds: at most five notification thresholds",
         ),
         ("source", "browser", True, ""),
-        ("source", "carrier-pigeon", False, "source: not one of the accepted values"),
+        (
+            "source",
+            "carrier-pigeon",
+            False,
+            "source: not one of auto, browser, pasted, claude-code, extension",
+        ),
         ("icon_style", "ring", True, ""),
-        ("icon_style", "pie", False, "icon_style: not one of the accepted values"),
+        ("icon_style", "pie", False, "icon_style: not one of number, ring"),
         ("percent_shown", "remaining", True, ""),
         ("icon_hidden", ["seven_day_opus"], True, ""),
         (
@@ -133,7 +138,7 @@ def test_bridge_default_port_matches_the_bridge() -> None:
             "accounts",
             [{"id": "work", "name": "Work", "kind": TEST_SESSION_KEY}],
             False,
-            "accounts.0.kind: not one of the accepted values",
+            "accounts.0.kind: not one of browser, pasted, claude-code, extension",
         ),
         (
             "accounts",
@@ -156,8 +161,10 @@ def test_validation(field: str, value: Any, ok: bool, said: str) -> None:
     else:
         with pytest.raises(validation.Invalid) as caught:
             parse({field: value})
-        assert validation.words(caught.value) == said
-        assert TEST_SESSION_KEY not in validation.words(caught.value)  # str() may quote it
+        assert validation.words(caught.value, Settings) == said
+        assert TEST_SESSION_KEY not in validation.words(
+            caught.value, Settings
+        )  # str() may quote it
 
 
 @pytest.mark.parametrize(

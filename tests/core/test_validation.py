@@ -140,3 +140,31 @@ def test_as_json_data_keeps_texts_and_numbers_for_json_dumps_to_write() -> None:
         "ratio": float("inf"),
         "at": ["2026-01-02T00:00:00Z"],
     }
+
+
+def test_a_word_outside_a_fixed_set_names_the_set_when_the_type_is_given() -> None:
+    """The set is the app's own words, never the value (which may be a secret)."""
+    secret = "sk-ant-sid01-" + "x" * 40
+    failure = _failure({"kind": secret})
+    assert validation.what(failure, _Outer) == "not one of a, b"
+    assert validation.words(failure, _Outer) == "kind: not one of a, b"
+    assert secret not in validation.words(failure, _Outer)
+    assert validation.words(failure) == "kind: not one of the accepted values"  # no type given
+
+
+class _Leaf(msgspec.Struct, frozen=True, kw_only=True):
+    mode: Literal["on", "off"] | None = None
+
+
+class _Tree(msgspec.Struct, frozen=True, kw_only=True):
+    leaves: tuple[_Leaf, ...] = ()
+    level: Annotated[Literal[1, 2], msgspec.Meta(description="how deep")] = 1
+
+
+def test_the_set_is_found_through_nested_structs_lists_and_optional_fields() -> None:
+    with pytest.raises(validation.Invalid) as caught:
+        validation.parse({"leaves": [{"mode": "on"}, {"mode": "sideways"}]}, _Tree)
+    assert validation.words(caught.value, _Tree) == "leaves.1.mode: not one of on, off"
+    with pytest.raises(validation.Invalid) as caught:
+        validation.parse({"level": 3}, _Tree)
+    assert validation.words(caught.value, _Tree) == "level: not one of 1, 2"

@@ -178,8 +178,8 @@ def problem(exc: validation.Invalid) -> str:
     a rule's own sentence as it is (``at most five notification thresholds``), else the field
     and what it needs (``profile: expected str of length <= 200``); never the value."""
     if isinstance(exc.__cause__, ValueError):
-        return validation.what(exc)
-    return validation.words(exc)
+        return validation.what(exc, Settings)
+    return validation.words(exc, Settings)
 
 
 def as_data(settings: Settings) -> dict[str, Any]:
@@ -382,7 +382,7 @@ def _parse(raw: bytes) -> Settings:
         return parse(_known(data))
     except validation.Invalid as exc:
         where = validation.where(exc) or "the file"
-        raise _Unusable(f"{where}: {validation.what(exc)}") from None
+        raise _Unusable(f"{where}: {validation.what(exc, Settings)}") from None
     except RecursionError:
         raise _Unusable("nested too deeply") from None
 

@@ -14,7 +14,8 @@ value that failed: a damaged file may hold anything, a secret included.
 from __future__ import annotations
 
 import re
-from typing import Any, TypeVar
+from types import UnionType
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
@@ -84,18 +85,56 @@ def where(exc: msgspec.ValidationError) -> str:
     return ".".join(parts)
 
 
-def what(exc: msgspec.ValidationError) -> str:
+def what(exc: msgspec.ValidationError, kind: object = None) -> str:
     """What was wrong, without the value: ``expected int, got str``, or a validator's own
-    sentence."""
+    sentence. A word that is not one of a fixed set names the set when ``kind`` (the type
+    parsed) is given: ``one of auto, browser, pasted`` (the app's own words, never the
+    value)."""
     found = _AT.match(str(exc))
     text = (found["what"] if found else str(exc)).strip()
     if text.startswith("Invalid enum value"):
+        choices = _choices(kind, where(exc).split(".")) if kind is not None else ()
+        if choices:
+            return "not one of " + ", ".join(str(c) for c in choices)
         return "not one of the accepted values"
     text = text.replace("`", "")
     return text[:1].lower() + text[1:]
 
 
-def words(exc: msgspec.ValidationError) -> str:
-    """``where: what``, or only ``what`` when the whole object failed."""
+def _choices(kind: object, path: list[str]) -> tuple[object, ...]:
+    """The values of the ``Literal`` at ``path`` in ``kind`` (struct fields by name, items of
+    a tuple or list by index); empty when the path leads elsewhere."""
+    for part in path:
+        kind = _bare(kind)
+        if isinstance(kind, type) and issubclass(kind, msgspec.Struct):
+            named = {f.name: f.type for f in msgspec.structs.fields(kind)}
+            if part not in named:
+                return ()
+            kind = named[part]
+        elif get_origin(kind) in (tuple, list) and part.isdigit():
+            kind = get_args(kind)[0]
+        else:
+            return ()
+    kind = _bare(kind)
+    return get_args(kind) if get_origin(kind) is Literal else ()
+
+
+def _bare(kind: object) -> object:
+    """``kind`` without ``Annotated`` and without ``| None``."""
+    while True:
+        if get_origin(kind) is Annotated:
+            kind = get_args(kind)[0]
+        elif get_origin(kind) in (Union, UnionType):
+            rest = [a for a in get_args(kind) if a is not type(None)]
+            if len(rest) != 1:
+                return kind
+            kind = rest[0]
+        else:
+            return kind
+
+
+def words(exc: msgspec.ValidationError, kind: object = None) -> str:
+    """``where: what``, or only ``what`` when the whole object failed (``kind``: see
+    :func:`what`)."""
     at = where(exc)
-    return f"{at}: {what(exc)}" if at else what(exc)
+    return f"{at}: {what(exc, kind)}" if at else what(exc, kind)
