@@ -209,3 +209,33 @@ def test_the_first_poll_begins_before_qt_loads(fake_server: FakeClaude) -> None:
         "status": 0,
     }
     assert [r.path for r in fake_server.request_log].count("/api/organizations") == 1
+
+
+SECOND_LAUNCH = """
+import json, os, sys
+import claude_meter.cli as cli
+from claude_meter.core import paths
+seen = {{}}
+def run_tray(**kw):
+    seen["begun"] = kw["beginning"] is not None
+    return 0
+sys.modules["claude_meter.qt.compose"] = type(sys)("stub")
+sys.modules["claude_meter.qt.compose"].run_tray = run_tray
+os.environ.update({env!r})
+paths.runtime_dir().mkdir(parents=True, exist_ok=True)
+lock = paths.runtime_dir() / paths.INSTANCE_LOCK  # Qt's lock file names its owner's PID first
+lock.write_text(f"{{os.getppid()}}\\nclaude-meter\\nhost\\n", encoding="ascii")
+seen["status"] = cli.main([])
+print(json.dumps(seen))
+"""
+
+
+def test_a_second_launch_does_not_poll(fake_server: FakeClaude) -> None:
+    """While another tray holds the instance lock, this launch only asks it to open its
+    popover: no first poll begins (``platform/instance.py``)."""
+    env = {
+        "CLAUDE_METER_BASE_URL": fake_server.base_url,
+        "CLAUDE_METER_COOKIE": f"sessionKey={TEST_SESSION_KEY}",
+    }
+    assert run(SECOND_LAUNCH.format(env=env)) == {"begun": False, "status": 0}
+    assert fake_server.request_log == []
