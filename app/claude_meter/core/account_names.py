@@ -2,7 +2,9 @@
 
 ``claude-meter history`` reads the settings the light way (``readings/preference.py``) and
 does not load the app's models and their validation library for a few names, yet it names
-the accounts as the History window does: both take the words from here.
+the accounts as the History window does: both take the words from here. What an account's
+id looks like is here too, for the same light readers (the status line's routing, the last
+readings) and for the settings.
 
 - For a person (the text forms, the History window): an account by its name as the settings
   say it now, so a rename shows at once; one since removed as ``Removed account (<id>)``, the
@@ -14,6 +16,7 @@ the accounts as the History window does: both take the words from here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Final
 
@@ -22,6 +25,14 @@ DEFAULT_NAME: Final = "Default"
 
 #: The default account's id (its readings carry None): ``accounts --json``, ``--account``.
 DEFAULT_ID: Final = "default"
+
+#: An account id's form: 1 to 32 lowercase letters, digits or -, starting with a letter or digit.
+ACCOUNT_ID: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+
+
+def is_account_id(text: str) -> bool:
+    """``text`` is a named account's id: :data:`ACCOUNT_ID`'s form, not :data:`DEFAULT_ID`."""
+    return bool(ACCOUNT_ID.fullmatch(text)) and text != DEFAULT_ID
 
 
 def shown_name(names: Mapping[str | None, str], account: str | None) -> str:

@@ -33,15 +33,15 @@ the settings' :class:`~claude_meter.core.accounts.AccountRef`.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Final, NamedTuple, Protocol
 
+from claude_meter.core.account_names import is_account_id
+
 #: At most this many characters in a profile label (the extension's popup, the wire, the
 #: settings' ``profile`` holds longer browser profile names but a label is short).
 MAX_LABEL: Final = 64
-_ID: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 
 
 class Routable(Protocol):
@@ -150,9 +150,9 @@ def accounts_in(data: object) -> tuple[AccountLine, ...]:
         if not isinstance(item, dict):
             continue
         account_id, kind = item.get("id"), item.get("kind")
-        if not isinstance(account_id, str) or not _ID.fullmatch(account_id):
+        if not isinstance(account_id, str) or not is_account_id(account_id):
             continue
-        if account_id == "default" or not isinstance(kind, str):
+        if not isinstance(kind, str):
             continue
         found.append(
             AccountLine(

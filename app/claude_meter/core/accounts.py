@@ -48,6 +48,7 @@ from claude_meter.core import validation
 # module that `claude-meter history` can load without the models.
 from claude_meter.core.account_names import DEFAULT_ID as DEFAULT_ID
 from claude_meter.core.account_names import DEFAULT_NAME as DEFAULT_NAME
+from claude_meter.core.account_names import is_account_id as is_account_id
 from claude_meter.core.account_names import shown_name as shown_name
 
 #: At most this many named accounts (the default one besides).
@@ -65,8 +66,6 @@ KIND_LABELS: Final[dict[str, str]] = {
 #: Text that must never be stored as a name or a reference (a session key, a token, a
 #: cookie header): the settings file refuses it.
 SECRET_LIKE: Final = re.compile(r"sk-ant-|sessionKey|Bearer\s|cookie\s*:", re.IGNORECASE)
-
-_ID: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 
 
 class AccountRef(msgspec.Struct, frozen=True, kw_only=True):
@@ -134,12 +133,6 @@ def check_name(value: str) -> str:
     if SECRET_LIKE.search(name):
         raise ValueError("this looks like a secret, not a name; secrets belong in the keyring")
     return name
-
-
-def is_account_id(text: str) -> bool:
-    """``text`` is a named account's id: 1 to 32 lowercase letters, digits or -, not
-    :data:`DEFAULT_ID`."""
-    return bool(_ID.fullmatch(text)) and text != DEFAULT_ID
 
 
 def make_id(name: str, taken: Iterable[str]) -> str:

@@ -33,6 +33,7 @@ from typing import Annotated, Any, Final, Literal
 import msgspec
 
 from claude_meter.core import json_input, paths, validation
+from claude_meter.core.account_names import ACCOUNT_ID
 from claude_meter.core.accounts import (
     DEFAULT_NAME,
     SECRET_LIKE,
@@ -202,7 +203,7 @@ def _thresholds(value: Sequence[float]) -> tuple[float, ...]:
 
 
 def _icon_account(value: str | None) -> str | None:
-    if value is not None and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,31}", value):
+    if value is not None and not ACCOUNT_ID.fullmatch(value):
         raise validation.Refused(
             "icon_account", "an account id is 1 to 32 lowercase letters, digits or -"
         )

@@ -9,11 +9,11 @@ crash, a failure is one log line. The tray reads the statusline's entries back a
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime
 from pathlib import Path
 
 from claude_meter.core import validation
+from claude_meter.core.account_names import is_account_id
 from claude_meter.core.models import FetchResult, Snapshot, UsageWindow
 from claude_meter.readings.store import Entry, StoreUnreadable, iso, parse_time, record
 
@@ -22,7 +22,6 @@ log = logging.getLogger("claude_meter.readings")
 #: Not stored by :func:`remember`: the demo's readings are not the person's, and the status
 #: line writes its own (a snapshot the meter laid over other routes is not one reading).
 _NOT_STORED = frozenset({"demo", "claude-code-statusline"})
-_ACCOUNT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 
 
 def entry_of(snapshot: Snapshot) -> Entry:
@@ -128,7 +127,7 @@ def snapshot_of(entry: Entry) -> Snapshot | None:
 
 def _account(value: object) -> str | None:
     """The metered account an entry names (an account id); anything else is the default."""
-    if isinstance(value, str) and _ACCOUNT_ID.fullmatch(value) and value != "default":
+    if isinstance(value, str) and is_account_id(value):
         return value
     return None
 
