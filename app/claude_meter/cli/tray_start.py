@@ -21,7 +21,10 @@ import contextlib
 import importlib
 import os
 import sys
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from claude_meter.sources.keyring_child import KeyringInChild
 
 #: The Qt-free modules the tray runs on, imported before PySide6: its import hook reads the
 #: source of every module imported after it (see :func:`forget_pyside_source_reads`), so these
@@ -102,10 +105,7 @@ def tray(*, demo: bool, debug: bool) -> int:
 
     problem = no_desktop_reason(env, sys.platform)
     if problem is not None:
-        if early is not None:
-            early.close()
-        print(f"claude-meter: {problem}", file=sys.stderr)
-        return 1
+        return _stopped(problem, early)
     limit_malloc_arenas()
     log_file = setup_logging(debug=debug)
     beginning = None
@@ -113,11 +113,16 @@ def tray(*, demo: bool, debug: bool) -> int:
         try:
             beginning = begin(env, demo=False, keyring_child=early)
         except ConfigurationError as exc:  # an override in the environment that cannot work
-            if early is not None:
-                early.close()
-            print(f"claude-meter: {exc}", file=sys.stderr)
-            return 1
+            return _stopped(str(exc), early)
     forget_pyside_source_reads()
     from claude_meter.qt.compose import run_tray
 
     return run_tray(demo=demo, log_file=log_file, beginning=beginning, keyring_child=early)
+
+
+def _stopped(why: str, early: KeyringInChild | None) -> int:
+    """The start ends before Qt: the keyring's helper is not waited for, ``why`` is said."""
+    if early is not None:
+        early.close()
+    print(f"claude-meter: {why}", file=sys.stderr)
+    return 1

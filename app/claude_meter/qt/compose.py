@@ -214,8 +214,9 @@ def _start(
         stack.callback(instance.release)
         stack.callback(crash.uninstall)
         try:
-            begun = beginning or begin(os.environ, demo=demo, keyring_child=early)
-            return _run(app, instance, stack, begun, demo=demo)
+            if beginning is None:  # the demo, or another tray was running when it looked
+                beginning = begin(os.environ, demo=demo, keyring_child=early)
+            return _run(app, instance, stack, beginning, demo=demo)
         except ConfigurationError as exc:  # a demo scenario or number of accounts unknown
             print(f"claude-meter: {exc}", file=sys.stderr)  # noqa: T201 - said, no traceback
             return 1
