@@ -16,7 +16,7 @@ from typing import Final
 
 import msgspec
 
-from claude_meter.core import paths, validation
+from claude_meter.core import json_input, paths, validation
 from claude_meter.core.files import write_atomically
 
 log = logging.getLogger("claude_meter.state")
@@ -73,13 +73,9 @@ def save_state(state: SavedState, path: Path | None = None) -> None:
 
 def read_json(path: Path) -> object:
     """A state file's JSON, read whole before its form is checked, so a file that is not
-    JSON says so whatever its first value; :class:`msgspec.DecodeError` when it is not JSON
-    (nested beyond the interpreter's depth too)."""
-    raw = path.read_bytes()
-    try:
-        return msgspec.json.decode(raw)
-    except RecursionError:
-        raise msgspec.DecodeError("JSON nested too deeply") from None
+    JSON says so whatever its first value; :class:`~claude_meter.core.json_input.NotJson`
+    when it is not JSON, as for every reader of outside JSON."""
+    return json_input.loads(path.read_bytes())
 
 
 def file_problem(exc: Exception) -> str:
@@ -88,8 +84,6 @@ def file_problem(exc: Exception) -> str:
     ``not in the form ClaudeMeter writes`` (damaged, or written by another version)."""
     if isinstance(exc, OSError):
         return exc.strerror or "the system refused"
-    if isinstance(exc, validation.Invalid):  # a subclass of DecodeError: asked first
-        return "not in the form ClaudeMeter writes"
-    if isinstance(exc, msgspec.DecodeError | UnicodeDecodeError):
+    if isinstance(exc, json_input.NotJson):
         return "not valid JSON"
     return "not in the form ClaudeMeter writes"
